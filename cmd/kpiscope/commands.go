@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
+	"kpiscope/internal/sample"
+	"kpiscope/internal/workspace"
+	"kpiscope/tui/printer"
+)
+
+// failOnError is returned when --fail-on matched: exit 1, not 2.
+type failOnError struct{ status kpi.Status }
+
+func (e *failOnError) Error() string {
+	return fmt.Sprintf("a KPI is %s (--fail-on)", e.status.Word())
+}
+
+func oneLine(err error) string {
+	s := strings.TrimSpace(err.Error())
+	s = strings.ReplaceAll(s, "\n", " ")
+	return s
+}
+
+// dataFlags are shared by every command that opens data.
+type dataFlags struct {
+	config string
+	db     string
+}
+
+func (f *dataFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.config, "config", "", "KPI definitions (default: ./kpiscope.yaml if present)")
+	c.Flags().StringVar(&f.db, "db", "", "keep loaded tables in this DuckDB file so the next start is instant")
+}
+
+func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
+	return workspace.Open(ctx, workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db})
+}
+
+// sliceFlags select the numbers.
+type sliceFlags struct {
+	by      string
+	grain   string
+	period  string
+	filters []string
+	compare string
+}
+
+func (f *sliceFlags) register(c *cobra.Command) {
+	c.Flags().StringVar(&f.by, "by", "", "break each KPI down by this dimension")
+	c.Flags().StringVar(&f.grain, "grain", "", "period size: day, week, month, quarter, year (default month, or the --period's)")
+	c.Flags().StringVar(&f.period, "period", "", "period: 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all (default: latest complete)")
+	c.Flags().StringArrayVar(&f.filters, "filter", nil, "keep rows where DIM=VALUE (repeatable; VALUE may be V1,V2)")
+	c.Flags().StringVar(&f.compare, "compare", "previous", "deltas against: target, previous or year")
+}
+
+func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
+	s := kpi.Slice{Segment: f.by, Grain: kpi.Month}
+	if f.period != "" {
+		t, g, err := kpi.ParsePeriod(f.period)
+		if err != nil {
+			return s, err
+		}
+		s.Period, s.Grain = t, g
+	}
+	if f.grain != "" {
+		g, err := kpi.ParseGrain(f.grain)
+		if err != nil {
+			return s, err
+		}
+		if f.period != "" && g != s.Grain && s.Grain != kpi.All {
+			return s, fmt.Errorf("--period %s is a %s but --grain is %s; give one or make them agree", f.period, s.Grain, g)
+		}
+		s.Grain = g
+	}
+	c, err := kpi.ParseCompare(f.compare)
+	if err != nil {
+		return s, err
+	}
+	s.Compare = c
+	for _, raw := range f.filters {
+		fl, err := kpi.ParseFilter(raw)
+		if err != nil {
+			return s, err
+		}
+		s = s.WithFilter(fl)
+	}
+	for _, fl := range s.Filters {
+		if err := eng.CheckDimension(fl.Dim); err != nil {
+			return s, fmt.Errorf("--filter %s: %w", fl.Dim, err)
+		}
+	}
+	if s.Segment != "" {
+		if err := eng.CheckDimension(s.Segment); err != nil {
+			return s, fmt.Errorf("--by: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func newRoot() *cobra.Command {
+	var df dataFlags
+	var sf sliceFlags
+	root := &cobra.Command{
+		Use:   "kpiscope [SOURCE ...]",
+		Short: "Explore customer KPIs in CSV and Parquet files",
+		Long: `kpiscope loads CSV or Parquet files into embedded DuckDB and shows customer KPIs
+(CSAT, NPS, CES, retention, churn, resolution and response times, FCR, CLV, CAC …)
+against targets, by segment and period. With no arguments it opens on built-in sample data.
+
+A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tickets=exports/t_*.parquet`,
+		Example: `  kpiscope                                  # the sample data
+  kpiscope report --by channel --grain quarter
+  kpiscope report data/telco.csv --config kpiscope.yaml --format json`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd, args, &df, &sf, reportOpts{format: "table"})
+		},
+	}
+	df.register(root)
+	root.AddCommand(newReport(), newSample())
+	return root
+}
+
+type reportOpts struct {
+	format string
+	failOn string
+	kpis   []string
+}
+
+func newReport() *cobra.Command {
+	var df dataFlags
+	var sf sliceFlags
+	var ro reportOpts
+	c := &cobra.Command{
+		Use:   "report [SOURCE ...]",
+		Short: "Print the KPI scorecard for a period",
+		Long: `Prints each KPI's value, target, status (● on target, ◐ near, ○ off), delta against the
+comparison period and sample size n. Exit status is 0 whatever the statuses unless --fail-on is given.`,
+		Example: `  kpiscope report
+  kpiscope report --by segment --format json
+  kpiscope report --period 2026-Q3 --filter region=EMEA --compare year
+  kpiscope report --fail-on red      # exit 1 when any KPI is off target`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd, args, &df, &sf, ro)
+		},
+	}
+	df.register(c)
+	sf.register(c)
+	c.Flags().StringVarP(&ro.format, "format", "f", "table", "table, csv, json or markdown")
+	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is red (or amber: red and amber)")
+	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only these KPI ids (comma-separated)")
+	return c
+}
+
+func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags, ro reportOpts) error {
+	switch ro.format {
+	case "table", "csv", "json", "markdown", "md":
+	default:
+		return fmt.Errorf("--format %q: use table, csv, json or markdown", ro.format)
+	}
+	switch ro.failOn {
+	case "", "red", "amber":
+	default:
+		return fmt.Errorf("--fail-on %q: use red or amber", ro.failOn)
+	}
+	ctx := cmd.Context()
+	ws, err := df.open(ctx, args)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	if probs := ws.Engine.Problems(); len(probs) > 0 {
+		// A definition that cannot run is bad input: say which and stop.
+		for _, d := range ws.Engine.Defs() {
+			if err := probs[d.ID]; err != nil {
+				return err
+			}
+		}
+		for _, err := range probs {
+			return err
+		}
+	}
+	s, err := sf.slice(ws.Engine)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for _, id := range ro.kpis {
+		if ws.Engine.Def(id) == nil {
+			var all []string
+			for _, d := range ws.Engine.Defs() {
+				all = append(all, d.ID)
+			}
+			return fmt.Errorf("--kpi %q: unknown KPI (known: %s)", id, strings.Join(all, ", "))
+		}
+		ids = append(ids, id)
+	}
+	sc, err := ws.Engine.Compute(ctx, s, ids)
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	label := ws.Engine.Describe()
+	switch ro.format {
+	case "csv":
+		err = report.CSV(w, sc)
+	case "json":
+		err = report.JSON(w, sc, ws.Label)
+	case "markdown", "md":
+		err = report.Markdown(w, sc, ws.Label)
+	default:
+		if isTerminal(w) {
+			err = printer.Print(w, sc, label)
+		} else {
+			err = report.Plain(w, sc, label)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch worst := report.Worst(sc); {
+	case ro.failOn == "red" && worst == kpi.Red, ro.failOn == "amber" && (worst == kpi.Red || worst == kpi.Amber):
+		return &failOnError{status: worst}
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
+
+func newSample() *cobra.Command {
+	opt := sample.DefaultOptions()
+	var out string
+	var end string
+	c := &cobra.Command{
+		Use:   "sample --out DIR",
+		Short: "Write the sample customer dataset as Parquet files",
+		Long: `Writes customers, orders, tickets, surveys and spend as Parquet files in DIR, deterministically
+for the same options. Use --tickets to make a large tickets table for benchmarks.`,
+		Example: `  kpiscope sample --out /tmp/kpis
+  kpiscope sample --out /tmp/kpis10m --tickets 10000000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "" {
+				return fmt.Errorf("--out is required: the directory to write the Parquet files to")
+			}
+			if end != "" {
+				t, err := time.Parse("2006-01", end)
+				if err != nil {
+					return fmt.Errorf("--end %q: use YYYY-MM", end)
+				}
+				opt.End = t
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			began := time.Now()
+			sum, err := sample.Write(cmd.Context(), out, opt)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s in %s (%.1f MB):", out, time.Since(began).Round(time.Millisecond), float64(sum.Bytes)/1e6)
+			for _, t := range []string{"customers", "orders", "tickets", "surveys", "spend"} {
+				fmt.Fprintf(cmd.OutOrStdout(), " %s %d", t, sum.Tables[t])
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "directory to write to (created if missing)")
+	c.Flags().IntVar(&opt.Customers, "customers", opt.Customers, "number of customers")
+	c.Flags().IntVar(&opt.Months, "months", opt.Months, "months of history")
+	c.Flags().Int64Var(&opt.Seed, "seed", opt.Seed, "random seed")
+	c.Flags().IntVar(&opt.TicketRows, "tickets", 0, "exact number of ticket rows (0: natural volume)")
+	c.Flags().StringVar(&end, "end", "", "first month after the data, YYYY-MM (default 2026-11)")
+	return c
+}

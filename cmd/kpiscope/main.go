@@ -1,0 +1,48 @@
+// Command kpiscope explores customer KPIs in CSV and Parquet files.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"charm.land/fang/v2"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:]))
+}
+
+// run builds the command tree and maps errors to exit codes: 1 for
+// --fail-on, 2 for bad input, never a stack trace.
+func run(ctx context.Context, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "kpiscope: internal error: %v\n", r)
+			if os.Getenv("KPISCOPE_DEBUG") != "" {
+				os.Stderr.Write(debug.Stack())
+			}
+			code = 3
+		}
+	}()
+	root := newRoot()
+	root.SetArgs(args)
+	err := fang.Execute(ctx, root,
+		fang.WithNotifySignal(os.Interrupt),
+		fang.WithoutManpage(),
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
+			fmt.Fprintln(w, "kpiscope: "+oneLine(err))
+		}),
+	)
+	if err == nil {
+		return 0
+	}
+	var fe *failOnError
+	if errors.As(err, &fe) {
+		return 1
+	}
+	return 2
+}

@@ -1,0 +1,485 @@
+// Package config reads kpiscope.yaml: sources, dimensions and KPI definitions
+// (custom or built-in, with targets and column mappings). Every error names
+// the file, the line and the fix.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/source"
+)
+
+// FileName is the default config file name.
+const FileName = "kpiscope.yaml"
+
+// Config is a loaded kpiscope.yaml.
+type Config struct {
+	Path       string
+	Sources    []source.Spec
+	SourceTime map[string]string // table → default time column
+	Dimensions []string          // nil = inferred
+	Customers  string
+	CustomerKey string
+	KPIs       []KPI // as written; Defs binds them
+	Label      string
+}
+
+// KPI is one kpis: entry.
+type KPI struct {
+	Use         string            `yaml:"use"`
+	ID          string            `yaml:"id"`
+	Name        string            `yaml:"name"`
+	Short       string            `yaml:"short"`
+	Description string            `yaml:"description"`
+	Source      string            `yaml:"source"`
+	Type        string            `yaml:"type"`
+	Numerator   string            `yaml:"numerator"`
+	Denominator string            `yaml:"denominator"`
+	Inputs      map[string]string `yaml:"inputs"`
+	Expr        string            `yaml:"expr"`
+	N           string            `yaml:"n"`
+	Where       string            `yaml:"where"`
+	Extras      map[string]string `yaml:"extras"`
+	Scale       *float64          `yaml:"scale"`
+	Unit        *string           `yaml:"unit"`
+	Decimals    *int              `yaml:"decimals"`
+	Better      string            `yaml:"better"`
+	Time        optString         `yaml:"time"`
+	MinSample   int               `yaml:"min_sample"`
+	Target      *targetYAML       `yaml:"target"`
+	Columns     map[string]string `yaml:"columns"`
+	Hidden      bool              `yaml:"hidden"`
+
+	line int
+}
+
+type targetYAML struct {
+	Value     *float64       `yaml:"value"`
+	Warn      *float64       `yaml:"warn"`
+	Grain     string         `yaml:"grain"`
+	Overrides []overrideYAML `yaml:"overrides"`
+}
+
+type overrideYAML struct {
+	When  map[string]string `yaml:"when"`
+	From  string            `yaml:"from"`
+	Value *float64          `yaml:"value"`
+	Warn  *float64          `yaml:"warn"`
+}
+
+// optString tells "time: null" (no time axis) from an absent key (inherit).
+type optString struct {
+	Set  bool
+	Null bool
+	V    string
+}
+
+func (o *optString) UnmarshalYAML(b []byte) error {
+	o.Set = true
+	s := strings.TrimSpace(string(b))
+	if s == "null" || s == "~" || s == "" {
+		o.Null = true
+		return nil
+	}
+	return yaml.Unmarshal(b, &o.V)
+}
+
+type sourceYAML struct {
+	Path      string `yaml:"path"`
+	Time      string `yaml:"time"`
+	Delimiter string `yaml:"delimiter"`
+}
+
+type customersYAML struct {
+	Source string `yaml:"source"`
+	Key    string `yaml:"key"`
+}
+
+type fileYAML struct {
+	Title      string                `yaml:"title"`
+	Sources    map[string]sourceYAML `yaml:"sources"`
+	Dimensions []string              `yaml:"dimensions"`
+	Customers  *customersYAML        `yaml:"customers"`
+	KPIs       []KPI                 `yaml:"kpis"`
+}
+
+// Error is a config problem at a place in the file.
+type Error struct {
+	Path string
+	Line int
+	Col  int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.Path
+	if e.Line > 0 {
+		loc += fmt.Sprintf(":%d", e.Line)
+		if e.Col > 0 {
+			loc += fmt.Sprintf(":%d", e.Col)
+		}
+	}
+	return loc + ": " + e.Msg
+}
+
+// Load reads and validates a config file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &Error{Path: path, Msg: "config file not found; run `kpiscope init` to write one, or give sources on the command line"}
+		}
+		return nil, &Error{Path: path, Msg: "cannot read: " + err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// Parse reads a config from bytes; path is used for messages and relative paths.
+func Parse(path string, data []byte) (cfg *Config, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a parser bug must not crash the tool
+			cfg, err = nil, &Error{Path: path, Msg: fmt.Sprintf("cannot parse: %v", r)}
+		}
+	}()
+	var raw fileYAML
+	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.DisallowUnknownField()); err != nil {
+		return nil, yamlError(path, err)
+	}
+	file, _ := parser.ParseBytes(data, 0)
+	lineOf := func(p string) int {
+		if file == nil {
+			return 0
+		}
+		yp, err := yaml.PathString(p)
+		if err != nil {
+			return 0
+		}
+		n, err := yp.FilterFile(file)
+		if err != nil || n == nil {
+			return 0
+		}
+		if tk := n.GetToken(); tk != nil {
+			return tk.Position.Line
+		}
+		return 0
+	}
+	cfg = &Config{Path: path, SourceTime: map[string]string{}, Dimensions: raw.Dimensions, Label: raw.Title}
+	if cfg.Label == "" {
+		cfg.Label = filepath.Base(path)
+	}
+	dir := filepath.Dir(path)
+	names := make([]string, 0, len(raw.Sources))
+	for n := range raw.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		s := raw.Sources[n]
+		line := lineOf("$.sources." + n)
+		if !validName(n) {
+			return nil, &Error{Path: path, Line: line, Msg: fmt.Sprintf("source name %q: use letters, digits and _ (it becomes a table name)", n)}
+		}
+		if s.Path == "" {
+			return nil, &Error{Path: path, Line: line, Msg: fmt.Sprintf("source %s has no path; add path: FILE, GLOB or DIRECTORY", n)}
+		}
+		p := s.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		cfg.Sources = append(cfg.Sources, source.Spec{Name: n, Path: p, Delimiter: s.Delimiter, Origin: fmt.Sprintf("%s:%d", path, line)})
+		if s.Time != "" {
+			cfg.SourceTime[n] = s.Time
+		}
+	}
+	if raw.Customers != nil {
+		cfg.Customers, cfg.CustomerKey = raw.Customers.Source, raw.Customers.Key
+	}
+	seen := map[string]int{}
+	for i, k := range raw.KPIs {
+		k.line = lineOf(fmt.Sprintf("$.kpis[%d]", i))
+		id := k.ID
+		if id == "" {
+			id = k.Use
+		}
+		if id == "" {
+			return nil, &Error{Path: path, Line: k.line, Msg: "this KPI has neither id nor use; give id: for a custom KPI or use: for a built-in (" + strings.Join(kpi.BuiltinIDs(), ", ") + ")"}
+		}
+		if prev, dup := seen[id]; dup {
+			return nil, &Error{Path: path, Line: k.line, Msg: fmt.Sprintf("KPI %q is defined twice (first at line %d); give one an id: of its own", id, prev)}
+		}
+		seen[id] = k.line
+		cfg.KPIs = append(cfg.KPIs, k)
+	}
+	// Bind now so definition errors surface at load time with their line.
+	if _, err := cfg.Defs(nil); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9' {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+type tokenError interface {
+	GetToken() *token.Token
+	GetMessage() string
+}
+
+func yamlError(path string, err error) error {
+	var te tokenError
+	if errors.As(err, &te) {
+		e := &Error{Path: path, Msg: te.GetMessage()}
+		if tk := te.GetToken(); tk != nil {
+			e.Line, e.Col = tk.Position.Line, tk.Position.Column
+		}
+		if strings.Contains(e.Msg, "unknown field") {
+			e.Msg += " (see the config reference in README.md)"
+		}
+		return e
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "\n"); i > 0 {
+		msg = msg[:i]
+	}
+	return &Error{Path: path, Msg: "invalid YAML: " + msg}
+}
+
+// Defs turns the kpis: entries into definitions. tables (may be nil) lets a
+// built-in used without a source find its standard table.
+func (c *Config) Defs(tables map[string]bool) ([]*kpi.Def, error) {
+	var out []*kpi.Def
+	ids := map[string]bool{}
+	for _, k := range c.KPIs {
+		d, err := c.bind(k)
+		if err != nil {
+			return nil, err
+		}
+		ids[d.ID] = true
+		out = append(out, d)
+	}
+	// Composite built-ins bring their hidden inputs along unless defined.
+	for _, d := range append([]*kpi.Def(nil), out...) {
+		if d.Type != kpi.Composite || !d.Builtin {
+			continue
+		}
+		b, _ := kpi.LookupBuiltin(d.ID)
+		for _, dep := range b.Deps() {
+			if ids[dep] {
+				continue
+			}
+			db, ok := kpi.LookupBuiltin(dep)
+			if !ok {
+				continue
+			}
+			dd := db.Bind("", nil)
+			dd.Hidden = true
+			dd.Origin = d.Origin
+			ids[dep] = true
+			out = append(out, dd)
+		}
+	}
+	return out, nil
+}
+
+func (c *Config) bind(k KPI) (*kpi.Def, error) {
+	origin := fmt.Sprintf("%s:%d", c.Path, k.line)
+	fail := func(format string, a ...any) error {
+		return &Error{Path: c.Path, Line: k.line, Msg: fmt.Sprintf(format, a...)}
+	}
+	var d *kpi.Def
+	if k.Use != "" {
+		b, ok := kpi.LookupBuiltin(k.Use)
+		if !ok {
+			msg := fmt.Sprintf("unknown built-in KPI %q", k.Use)
+			if near := kpi.Nearest(k.Use, kpi.BuiltinIDs(), 2); len(near) > 0 {
+				msg += fmt.Sprintf("; did you mean %q?", near[0])
+			}
+			return nil, fail("%s (built-ins: %s)", msg, strings.Join(kpi.BuiltinIDs(), ", "))
+		}
+		for role := range k.Columns {
+			if !contains(b.Roles, role) && !roleUsed(b, role) {
+				return nil, fail("KPI %s: columns: %q is not a column role of %s (roles: %s)", k.Use, role, k.Use, strings.Join(b.Roles, ", "))
+			}
+		}
+		if k.Type != "" || k.Numerator != "" || k.Denominator != "" || k.Inputs != nil || k.Expr != "" {
+			return nil, fail("KPI %s: a built-in (use:) takes name, source, columns, target, time, min_sample; its formula is fixed. Give it an id: and type: to define your own", k.Use)
+		}
+		d = b.Bind(k.Source, k.Columns)
+		if k.ID != "" {
+			d.ID = k.ID
+		}
+		if k.Time.Set {
+			d.Time = ""
+			if !k.Time.Null {
+				d.Time = k.Time.V
+			}
+		} else if t, ok := c.SourceTime[d.Source]; ok && b.Type != kpi.Composite && len(b.Roles) > 0 && k.Columns[timeRole(b)] == "" {
+			_ = t // a built-in keeps its own time role unless mapped or set
+		}
+	} else {
+		d = &kpi.Def{
+			ID: k.ID, Source: k.Source, Type: kpi.Type(strings.ToLower(k.Type)),
+			Numerator: k.Numerator, Denominator: k.Denominator, Inputs: k.Inputs, Expr: k.Expr,
+			N: k.N, Where: k.Where, Extras: k.Extras, Better: kpi.Polarity(strings.ToLower(k.Better)),
+		}
+		if k.Time.Set {
+			if !k.Time.Null {
+				d.Time = k.Time.V
+			}
+		} else {
+			d.Time = c.SourceTime[k.Source]
+		}
+		if d.Source == "" && len(c.Sources) == 1 && d.Type != kpi.Composite {
+			d.Source = c.Sources[0].Name
+		}
+		if len(k.Columns) > 0 {
+			return nil, fail("KPI %s: columns: maps the roles of a built-in; a custom KPI names its columns in its expressions", k.ID)
+		}
+	}
+	d.Origin = origin
+	if k.Name != "" {
+		d.Name = k.Name
+	}
+	if k.Short != "" {
+		d.Short = k.Short
+	}
+	if k.Description != "" {
+		d.Description = k.Description
+	}
+	if k.Use != "" && k.Source != "" {
+		d.Source = k.Source
+	}
+	if k.Scale != nil {
+		d.Scale = *k.Scale
+	}
+	if k.Unit != nil {
+		d.Unit = *k.Unit
+	}
+	if k.Decimals != nil {
+		d.Decimals = *k.Decimals
+	} else if k.Use == "" {
+		d.Decimals = 1
+	}
+	if k.Better != "" {
+		d.Better = kpi.Polarity(strings.ToLower(k.Better))
+	}
+	if k.MinSample > 0 {
+		d.MinSample = k.MinSample
+	}
+	d.Hidden = d.Hidden || k.Hidden
+	if k.Target != nil {
+		t, err := c.target(k, d)
+		if err != nil {
+			return nil, err
+		}
+		d.Target = t
+	}
+	if err := d.Validate(); err != nil {
+		return nil, fail("%v", err)
+	}
+	return d, nil
+}
+
+func timeRole(b kpi.Builtin) string {
+	m := strings.Trim(b.Time, "{}")
+	return m
+}
+
+func roleUsed(b kpi.Builtin, role string) bool {
+	needle := "{" + role + "}"
+	all := b.Numerator + b.Denominator + b.Time + b.N + b.Where
+	for _, v := range b.Inputs {
+		all += v
+	}
+	for _, v := range b.Extras {
+		all += v
+	}
+	return strings.Contains(all, needle)
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) target(k KPI, d *kpi.Def) (*kpi.Target, error) {
+	fail := func(format string, a ...any) error {
+		return &Error{Path: c.Path, Line: k.line, Msg: fmt.Sprintf("KPI %s: target: ", d.ID) + fmt.Sprintf(format, a...)}
+	}
+	ty := k.Target
+	t := &kpi.Target{}
+	if d.Target != nil { // a built-in's target is the default for each field
+		*t = *d.Target
+	}
+	if ty.Value != nil {
+		t.Value = *ty.Value
+		if ty.Warn == nil {
+			t.Warn = nil
+		}
+	} else if d.Target == nil {
+		return nil, fail("value is missing, e.g. target: {value: 80, warn: 75}")
+	}
+	if ty.Warn != nil {
+		t.Warn = ty.Warn
+	}
+	if ty.Grain != "" {
+		g, err := kpi.ParseGrain(ty.Grain)
+		if err != nil {
+			return nil, fail("%v", err)
+		}
+		t.Grain = g
+	}
+	t.Overrides = nil
+	for _, o := range ty.Overrides {
+		if o.Value == nil {
+			return nil, fail("an override has no value, e.g. {when: {region: EMEA}, value: 85}")
+		}
+		ov := kpi.Override{When: o.When, Value: *o.Value, Warn: o.Warn}
+		if o.From != "" {
+			tm, err := time.Parse("2006-01-02", o.From)
+			if err != nil {
+				return nil, fail("override from %q is not a date; use YYYY-MM-DD", o.From)
+			}
+			ov.From = tm
+		}
+		t.Overrides = append(t.Overrides, ov)
+	}
+	return t, nil
+}
+
+// Find looks for kpiscope.yaml in dir.
+func Find(dir string) (string, bool) {
+	p := filepath.Join(dir, FileName)
+	if st, err := os.Stat(p); err == nil && !st.IsDir() {
+		return p, true
+	}
+	return "", false
+}
+
+var _ = ast.File{}

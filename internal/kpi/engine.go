@@ -1,0 +1,577 @@
+package kpi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"kpiscope/internal/store"
+)
+
+// BlankLabel names the segment of rows whose dimension is empty.
+const BlankLabel = "(blank)"
+
+// Options configure an engine.
+type Options struct {
+	// Customers is the table whose columns are reachable from every table that
+	// carries CustomerKey; "" means the table named "customers" if there is one.
+	Customers   string
+	CustomerKey string
+	// Dimensions offered for slicing; nil means inferred from the data.
+	Dimensions []string
+	// MaxSegments caps a breakdown (largest n kept); default 50.
+	MaxSegments int
+	// Label describes the data for headers ("sample", "telco.csv").
+	Label string
+	// Now is the clock, for "timestamps in the future" and tests.
+	Now func() time.Time
+}
+
+// Dimension is a column offered for slicing.
+type Dimension struct {
+	Name   string
+	Tables []string // tables that have it directly
+	Values int      // approximate distinct values
+}
+
+// Engine computes KPIs over loaded tables. After New it is read-only and safe
+// for concurrent use by many sessions.
+type Engine struct {
+	db       *store.DB
+	defs     []*Def
+	byID     map[string]*Def
+	tables   map[string][]store.Column
+	opt      Options
+	dims     []Dimension
+	asOf     time.Time
+	start    time.Time
+	rows     int64
+	problems map[string]error
+}
+
+// New checks every definition against the tables in db and prepares the
+// engine. Definitions that cannot run are kept with their problem (see
+// Problems), so one bad KPI does not hide the others.
+func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, error) {
+	e := &Engine{db: db, byID: map[string]*Def{}, tables: map[string][]store.Column{}, opt: opt, problems: map[string]error{}}
+	if e.opt.CustomerKey == "" {
+		e.opt.CustomerKey = "customer_id"
+	}
+	if e.opt.MaxSegments == 0 {
+		e.opt.MaxSegments = 50
+	}
+	if e.opt.Now == nil {
+		e.opt.Now = time.Now
+	}
+	names, err := db.Tables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		cols, err := db.Columns(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		e.tables[n] = cols
+	}
+	if e.opt.Customers == "" {
+		if _, ok := e.tables["customers"]; ok {
+			e.opt.Customers = "customers"
+		}
+	}
+	for _, d := range defs {
+		if _, dup := e.byID[d.ID]; dup {
+			return nil, fmt.Errorf("%sKPI id %q is defined twice", originPrefix(d), d.ID)
+		}
+		e.byID[d.ID] = d
+		e.defs = append(e.defs, d)
+	}
+	for _, d := range e.defs {
+		if err := e.check(ctx, d); err != nil {
+			e.problems[d.ID] = err
+		}
+	}
+	if err := e.scanTime(ctx); err != nil {
+		return nil, err
+	}
+	if err := e.inferDimensions(ctx); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func originPrefix(d *Def) string {
+	if d.Origin != "" {
+		return d.Origin + ": "
+	}
+	return ""
+}
+
+// Problems returns, per KPI id, why it cannot be computed.
+func (e *Engine) Problems() map[string]error { return e.problems }
+
+// Defs returns the visible definitions in order.
+func (e *Engine) Defs() []*Def {
+	var out []*Def
+	for _, d := range e.defs {
+		if !d.Hidden {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Def returns a definition by id.
+func (e *Engine) Def(id string) *Def { return e.byID[id] }
+
+// AsOf is the latest timestamp in the data's time columns.
+func (e *Engine) AsOf() time.Time { return e.asOf }
+
+// Start is the earliest timestamp in the data's time columns.
+func (e *Engine) Start() time.Time { return e.start }
+
+// Dimensions lists the columns offered for slicing.
+func (e *Engine) Dimensions() []Dimension { return e.dims }
+
+// Tables lists table names and their row counts are in Describe.
+func (e *Engine) Tables() map[string][]store.Column { return e.tables }
+
+// DB exposes the store for inspection tools that share the engine's data.
+func (e *Engine) DB() *store.DB { return e.db }
+
+// Label describes the data.
+func (e *Engine) Label() string { return e.opt.Label }
+
+// Describe is a one-line summary: label · tables · rows.
+func (e *Engine) Describe() string {
+	return fmt.Sprintf("%s · %d tables · %s rows", e.opt.Label, len(e.tables), groupThousands(e.rows))
+}
+
+func groupThousands(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+var notFoundRE = regexp.MustCompile(`(?i)Referenced column "?([^"]+?)"? not found`)
+
+// check validates one definition against the data before any query runs.
+func (e *Engine) check(ctx context.Context, d *Def) error {
+	if err := d.Validate(); err != nil {
+		return prefixed(d, err)
+	}
+	if d.Type == Composite {
+		for name, ref := range d.Inputs {
+			id, comp, _ := strings.Cut(ref, ".")
+			dep, ok := e.byID[id]
+			if !ok {
+				return prefixed(d, fmt.Errorf("input %s refers to KPI %q, which is not defined", name, id))
+			}
+			if comp != "" {
+				if _, ok := dep.Components()[comp]; !ok && comp != "n" {
+					return prefixed(d, fmt.Errorf("input %s refers to %s.%s, but %s has no input %q", name, id, comp, id, comp))
+				}
+			}
+		}
+		return e.checkCycle(d, map[string]bool{})
+	}
+	cols, ok := e.tables[d.Source]
+	if !ok {
+		return prefixed(d, fmt.Errorf("source %q is not loaded (loaded: %s)", d.Source, strings.Join(e.tableNames(), ", ")))
+	}
+	if d.Time != "" {
+		c, ok := findColumn(cols, d.Time)
+		if !ok {
+			return prefixed(d, missingColumn(d.Time, d.Source, cols, "time column"))
+		}
+		if !isTimeType(c.Type) {
+			return prefixed(d, fmt.Errorf("time column %q in %s is %s, not a date or timestamp; check its format in the file or set time to a date column", d.Time, d.Source, c.Type))
+		}
+	}
+	// Bind every expression against an empty copy of the table: DuckDB's binder
+	// then reports unknown columns and type errors without reading any data.
+	var sel []string
+	for _, name := range sortedKeys(d.Components()) {
+		sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", d.Components()[name], store.QuoteIdent(name)))
+	}
+	for _, name := range d.ExtraNames() {
+		sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", d.Extras[name], store.QuoteIdent("x_"+name)))
+	}
+	from := fmt.Sprintf("(SELECT * FROM %s LIMIT 0) t", store.QuoteIdent(d.Source))
+	if d.Type == Cohort {
+		from += ", (SELECT TIMESTAMP '2000-01-01' AS period_start, TIMESTAMP '2000-02-01' AS period_end) p"
+	}
+	where := ""
+	if d.Where != "" {
+		where = " WHERE " + d.Where
+	}
+	q := fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(sel, ", "), from, where)
+	if _, err := e.db.Query(ctx, q); err != nil {
+		return prefixed(d, explainBindError(err, d.Source, cols))
+	}
+	// The formula itself.
+	if d.Type != Ratio {
+		cols := map[string]string{}
+		var vals []string
+		for _, n := range d.InputNames() {
+			cols[n] = store.QuoteIdent(n)
+			vals = append(vals, "1.0 AS "+store.QuoteIdent(n))
+		}
+		expr := d.valueExpr(func(s string) string { return specialName(s, Month, cols) })
+		if _, err := e.db.Query(ctx, fmt.Sprintf("SELECT CAST(%s AS DOUBLE) FROM (SELECT %s)", expr, strings.Join(vals, ", "))); err != nil {
+			return prefixed(d, fmt.Errorf("expr %q: %v", d.Expr, err))
+		}
+	}
+	return nil
+}
+
+func (e *Engine) checkCycle(d *Def, seen map[string]bool) error {
+	if seen[d.ID] {
+		return prefixed(d, fmt.Errorf("composite inputs refer back to %s", d.ID))
+	}
+	seen[d.ID] = true
+	defer delete(seen, d.ID)
+	if d.Type != Composite {
+		return nil
+	}
+	for _, ref := range d.Inputs {
+		id, _, _ := strings.Cut(ref, ".")
+		if dep := e.byID[id]; dep != nil {
+			if err := e.checkCycle(dep, seen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (e *Engine) tableNames() []string {
+	var out []string
+	for n := range e.tables {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func prefixed(d *Def, err error) error {
+	return &DefError{KPI: d.ID, Origin: d.Origin, Err: err}
+}
+
+// DefError is a problem with one KPI definition.
+type DefError struct {
+	KPI    string
+	Origin string
+	Err    error
+}
+
+func (e *DefError) Error() string {
+	p := ""
+	if e.Origin != "" {
+		p = e.Origin + ": "
+	}
+	msg := e.Err.Error()
+	if strings.HasPrefix(msg, "KPI "+e.KPI) {
+		return p + msg
+	}
+	return p + "KPI " + e.KPI + ": " + msg
+}
+
+func (e *DefError) Unwrap() error { return e.Err }
+
+func explainBindError(err error, table string, cols []store.Column) error {
+	if m := notFoundRE.FindStringSubmatch(err.Error()); m != nil {
+		name := m[1]
+		if i := strings.LastIndex(name, "."); i >= 0 && !strings.Contains(name, " ") {
+			name = name[i+1:]
+		}
+		return missingColumn(name, table, cols, "column")
+	}
+	return err
+}
+
+func missingColumn(name, table string, cols []store.Column, role string) error {
+	var names []string
+	for _, c := range cols {
+		names = append(names, c.Name)
+	}
+	near := Nearest(name, names, 3)
+	msg := fmt.Sprintf("%s %q not found in %s", role, name, table)
+	if len(near) > 0 {
+		msg += "; did you mean " + quoteAll(near) + "?"
+	}
+	if len(names) > 0 {
+		msg += " (columns: " + strings.Join(limit(names, 12), ", ") + ")"
+	}
+	return &ColumnError{Msg: msg, Column: name, Table: table, Nearest: near}
+}
+
+// ColumnError is a column that a definition names but the table lacks.
+type ColumnError struct {
+	Msg     string
+	Column  string
+	Table   string
+	Nearest []string
+}
+
+func (e *ColumnError) Error() string { return e.Msg }
+
+func limit(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(append([]string(nil), s[:n]...), "…")
+}
+
+func quoteAll(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(q, " or ")
+}
+
+func findColumn(cols []store.Column, name string) (store.Column, bool) {
+	for _, c := range cols {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	for _, c := range cols {
+		if strings.EqualFold(c.Name, name) {
+			return c, true
+		}
+	}
+	return store.Column{}, false
+}
+
+func isTimeType(t string) bool {
+	t = strings.ToUpper(t)
+	return strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scanTime finds the data's time range and total rows.
+func (e *Engine) scanTime(ctx context.Context) error {
+	seen := map[string]bool{}
+	for _, d := range e.defs {
+		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
+			continue
+		}
+		key := d.Source + "\x00" + d.Time
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		q := fmt.Sprintf("SELECT min(CAST(%[1]s AS TIMESTAMP)), max(CAST(%[1]s AS TIMESTAMP)) FROM %[2]s WHERE CAST(%[1]s AS TIMESTAMP) <= ?::TIMESTAMP",
+			store.QuoteIdent(d.Time), store.QuoteIdent(d.Source))
+		// Timestamps in the future are data errors; they must not move "now".
+		rows, err := e.db.Query(ctx, q, sqlTime(e.opt.Now().UTC().AddDate(0, 0, 1)))
+		if err != nil {
+			e.problems[d.ID] = prefixed(d, err)
+			continue
+		}
+		if lo, ok := rows.Data[0][0].(time.Time); ok && (e.start.IsZero() || lo.Before(e.start)) {
+			e.start = lo
+		}
+		if hi, ok := rows.Data[0][1].(time.Time); ok && hi.After(e.asOf) {
+			e.asOf = hi
+		}
+	}
+	for name := range e.tables {
+		rows, err := e.db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(name))
+		if err != nil {
+			return err
+		}
+		e.rows += toInt(rows.Data[0][0])
+	}
+	return nil
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case float32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.999999") }
+
+// inferDimensions offers the configured dimensions, or text columns with a
+// handful of distinct values that are not identifiers.
+func (e *Engine) inferDimensions(ctx context.Context) error {
+	byName := map[string]*Dimension{}
+	var order []string
+	add := func(name, table string, values int) {
+		d, ok := byName[name]
+		if !ok {
+			d = &Dimension{Name: name}
+			byName[name] = d
+			order = append(order, name)
+		}
+		d.Tables = append(d.Tables, table)
+		if values > d.Values {
+			d.Values = values
+		}
+	}
+	want := map[string]bool{}
+	for _, n := range e.opt.Dimensions {
+		want[n] = true
+	}
+	for _, t := range e.tableNames() {
+		cols := e.tables[t]
+		var cand []store.Column
+		for _, c := range cols {
+			if e.opt.Dimensions != nil {
+				if want[c.Name] {
+					cand = append(cand, c)
+				}
+				continue
+			}
+			ty := strings.ToUpper(c.Type)
+			if (ty == "VARCHAR" || ty == "BOOLEAN") && !looksLikeID(c.Name) {
+				cand = append(cand, c)
+			}
+		}
+		if len(cand) == 0 {
+			continue
+		}
+		var sel []string
+		for _, c := range cand {
+			sel = append(sel, fmt.Sprintf("approx_count_distinct(%s)", store.QuoteIdent(c.Name)))
+		}
+		q := fmt.Sprintf("SELECT %s FROM (SELECT * FROM %s LIMIT 200000)", strings.Join(sel, ", "), store.QuoteIdent(t))
+		rows, err := e.db.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		for i, c := range cand {
+			n := int(toInt(rows.Data[0][i]))
+			if e.opt.Dimensions != nil || n >= 2 && n <= 60 {
+				add(c.Name, t, n)
+			}
+		}
+	}
+	for _, n := range e.opt.Dimensions {
+		if _, ok := byName[n]; !ok {
+			return fmt.Errorf("dimension %q is not a column of any loaded table (%s)", n, strings.Join(e.tableNames(), ", "))
+		}
+	}
+	if e.opt.Dimensions != nil {
+		order = append([]string(nil), e.opt.Dimensions...)
+	}
+	for _, n := range order {
+		e.dims = append(e.dims, *byName[n])
+	}
+	return nil
+}
+
+func looksLikeID(name string) bool {
+	l := strings.ToLower(name)
+	return l == "id" || strings.HasSuffix(l, "_id") || strings.HasSuffix(l, " id") || strings.HasSuffix(l, "id") && len(l) > 2 && name[len(name)-2] == 'I'
+}
+
+// CheckDimension reports an unknown dimension with the known ones.
+func (e *Engine) CheckDimension(dim string) error {
+	for _, d := range e.dims {
+		if d.Name == dim {
+			return nil
+		}
+	}
+	var names []string
+	for _, d := range e.dims {
+		names = append(names, d.Name)
+	}
+	// Any column of any table is accepted, even if not offered by default.
+	for _, cols := range e.tables {
+		if _, ok := findColumn(cols, dim); ok {
+			return nil
+		}
+	}
+	msg := fmt.Sprintf("unknown dimension %q", dim)
+	if near := Nearest(dim, names, 2); len(near) > 0 {
+		msg += "; did you mean " + quoteAll(near) + "?"
+	}
+	return fmt.Errorf("%s (dimensions: %s)", msg, strings.Join(names, ", "))
+}
+
+// DimValues lists a dimension's values across the tables that have it.
+func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
+	var parts []string
+	for _, t := range e.tableNames() {
+		if c, ok := findColumn(e.tables[t], dim); ok {
+			parts = append(parts, fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) AS v FROM %s", store.QuoteIdent(c.Name), store.QuoteIdent(t)))
+		}
+	}
+	if len(parts) == 0 {
+		return nil, e.CheckDimension(dim)
+	}
+	rows, err := e.db.Query(ctx, "SELECT DISTINCT coalesce(v, '"+BlankLabel+"') FROM ("+strings.Join(parts, " UNION ALL ")+") ORDER BY 1 LIMIT 1000")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rows.Data))
+	for _, r := range rows.Data {
+		out = append(out, fmt.Sprint(r[0]))
+	}
+	return out, nil
+}
+
+// ErrNotSliceable says a KPI's table cannot be filtered or broken down by a dimension.
+var ErrNotSliceable = errors.New("not sliceable")
+
+// dimExpr resolves a dimension for a table: its own column, or the customers
+// table's through the customer key. join reports whether the join is needed.
+func (e *Engine) dimExpr(table, dim string) (expr string, join bool, err error) {
+	if c, ok := findColumn(e.tables[table], dim); ok {
+		return "t." + store.QuoteIdent(c.Name), false, nil
+	}
+	if e.opt.Customers != "" && table != e.opt.Customers {
+		if _, ok := findColumn(e.tables[table], e.opt.CustomerKey); ok {
+			if c, ok := findColumn(e.tables[e.opt.Customers], dim); ok {
+				return "c." + store.QuoteIdent(c.Name), true, nil
+			}
+		}
+	}
+	return "", false, fmt.Errorf("%w: %s has no column %q and no link to a table that has", ErrNotSliceable, table, dim)
+}

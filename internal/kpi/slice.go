@@ -1,0 +1,309 @@
+package kpi
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Grain is the period size.
+type Grain string
+
+// Grains, from finest to coarsest; All means one period covering all data.
+const (
+	Day     Grain = "day"
+	Week    Grain = "week"
+	Month   Grain = "month"
+	Quarter Grain = "quarter"
+	Year    Grain = "year"
+	All     Grain = "all"
+)
+
+// Grains lists the selectable grains in cycling order.
+var Grains = []Grain{Day, Week, Month, Quarter, Year}
+
+// ParseGrain reads a grain name.
+func ParseGrain(s string) (Grain, error) {
+	switch g := Grain(strings.ToLower(strings.TrimSpace(s))); g {
+	case Day, Week, Month, Quarter, Year, All:
+		return g, nil
+	}
+	return "", fmt.Errorf("unknown grain %q: use day, week, month, quarter or year", s)
+}
+
+// Next is the following grain in the cycle.
+func (g Grain) Next() Grain {
+	for i, x := range Grains {
+		if x == g {
+			return Grains[(i+1)%len(Grains)]
+		}
+	}
+	return Month
+}
+
+// Trunc returns the start of the period containing t (weeks start on Monday).
+func (g Grain) Trunc(t time.Time) time.Time {
+	t = t.UTC()
+	y, m, d := t.Date()
+	switch g {
+	case Day:
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	case Week:
+		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		wd := (int(day.Weekday()) + 6) % 7
+		return day.AddDate(0, 0, -wd)
+	case Month:
+		return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+	case Quarter:
+		return time.Date(y, ((m-1)/3)*3+1, 1, 0, 0, 0, 0, time.UTC)
+	case Year:
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Time{}
+}
+
+// Add moves a period start by n periods.
+func (g Grain) Add(t time.Time, n int) time.Time {
+	switch g {
+	case Day:
+		return t.AddDate(0, 0, n)
+	case Week:
+		return t.AddDate(0, 0, 7*n)
+	case Month:
+		return t.AddDate(0, n, 0)
+	case Quarter:
+		return t.AddDate(0, 3*n, 0)
+	case Year:
+		return t.AddDate(n, 0, 0)
+	}
+	return t
+}
+
+// PerYear is the number of periods in a year.
+func (g Grain) PerYear() float64 {
+	switch g {
+	case Day:
+		return 365
+	case Week:
+		return 52
+	case Month:
+		return 12
+	case Quarter:
+		return 4
+	}
+	return 1
+}
+
+// YearAgo is how many periods back the same period last year lies.
+func (g Grain) YearAgo() int {
+	switch g {
+	case Day:
+		return 364 // same weekday
+	case Week:
+		return 52
+	case Month:
+		return 12
+	case Quarter:
+		return 4
+	case Year:
+		return 1
+	}
+	return 0
+}
+
+// SQLUnit is the DuckDB date_trunc part.
+func (g Grain) SQLUnit() string { return string(g) }
+
+// Format renders a period start for display at this grain.
+func (g Grain) Format(t time.Time) string {
+	switch g {
+	case Day:
+		return t.Format("2006-01-02")
+	case Week:
+		y, w := t.ISOWeek()
+		return fmt.Sprintf("%d-W%02d", y, w)
+	case Month:
+		return t.Format("2006-01")
+	case Quarter:
+		return fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
+	case Year:
+		return t.Format("2006")
+	}
+	return "all"
+}
+
+// Label renders a period for people ("Oct 2026", "2026-Q3").
+func (g Grain) Label(t time.Time) string {
+	switch g {
+	case Day:
+		return t.Format("Mon 2 Jan 2006")
+	case Week:
+		return "week of " + t.Format("2 Jan 2006")
+	case Month:
+		return t.Format("Jan 2006")
+	case Quarter:
+		return fmt.Sprintf("Q%d %d", (int(t.Month())-1)/3+1, t.Year())
+	case Year:
+		return t.Format("2006")
+	}
+	return "all time"
+}
+
+// ParsePeriod reads a period: 2026-09 (month), 2026-Q3, 2026 (year), 2026-09-14
+// (day), 2026-W37 (week) or all. It returns the period start and its grain.
+func ParsePeriod(s string) (time.Time, Grain, error) {
+	s = strings.TrimSpace(s)
+	bad := fmt.Errorf("unknown period %q: use 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all", s)
+	switch {
+	case strings.EqualFold(s, "all"):
+		return time.Time{}, All, nil
+	case len(s) == 4:
+		y, err := strconv.Atoi(s)
+		if err != nil || y < 1 {
+			return time.Time{}, "", bad
+		}
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), Year, nil
+	case len(s) == 7 && (s[5] == 'Q' || s[5] == 'q'):
+		y, err1 := strconv.Atoi(s[:4])
+		q, err2 := strconv.Atoi(s[6:])
+		if err1 != nil || err2 != nil || q < 1 || q > 4 || s[4] != '-' {
+			return time.Time{}, "", bad
+		}
+		return time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, time.UTC), Quarter, nil
+	case len(s) == 8 && (s[5] == 'W' || s[5] == 'w'):
+		y, err1 := strconv.Atoi(s[:4])
+		w, err2 := strconv.Atoi(s[6:])
+		if err1 != nil || err2 != nil || w < 1 || w > 53 || s[4] != '-' {
+			return time.Time{}, "", bad
+		}
+		// ISO week 1 contains 4 January.
+		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
+		start := Week.Trunc(jan4).AddDate(0, 0, 7*(w-1))
+		return start, Week, nil
+	case len(s) == 7:
+		t, err := time.Parse("2006-01", s)
+		if err != nil {
+			return time.Time{}, "", bad
+		}
+		return t, Month, nil
+	case len(s) == 10:
+		t, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			return time.Time{}, "", bad
+		}
+		return t, Day, nil
+	}
+	return time.Time{}, "", bad
+}
+
+// Compare is what deltas are measured against.
+type Compare string
+
+// Comparison modes.
+const (
+	VsTarget   Compare = "target"
+	VsPrevious Compare = "previous"
+	VsYear     Compare = "year"
+)
+
+// ParseCompare reads a comparison mode.
+func ParseCompare(s string) (Compare, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "target":
+		return VsTarget, nil
+	case "previous", "prev", "pop":
+		return VsPrevious, nil
+	case "year", "yoy", "last-year":
+		return VsYear, nil
+	}
+	return "", fmt.Errorf("unknown comparison %q: use target, previous or year", s)
+}
+
+// Next cycles target → previous → year.
+func (c Compare) Next() Compare {
+	switch c {
+	case VsTarget:
+		return VsPrevious
+	case VsPrevious:
+		return VsYear
+	}
+	return VsTarget
+}
+
+// Label is a short description.
+func (c Compare) Label() string {
+	switch c {
+	case VsTarget:
+		return "vs target"
+	case VsYear:
+		return "vs last year"
+	}
+	return "vs previous"
+}
+
+// Filter keeps rows whose dimension equals one of the values.
+type Filter struct {
+	Dim    string
+	Values []string
+}
+
+// ParseFilter reads DIM=VALUE or DIM=V1,V2 (a value may itself hold '=').
+func ParseFilter(s string) (Filter, error) {
+	dim, val, ok := strings.Cut(s, "=")
+	dim = strings.TrimSpace(dim)
+	if !ok || dim == "" {
+		return Filter{}, fmt.Errorf("filter %q: use DIM=VALUE, e.g. --filter channel=chat", s)
+	}
+	var vals []string
+	for _, v := range strings.Split(val, ",") {
+		vals = append(vals, strings.TrimSpace(v))
+	}
+	return Filter{Dim: dim, Values: vals}, nil
+}
+
+// String renders dim = v1, v2.
+func (f Filter) String() string { return f.Dim + " = " + strings.Join(f.Values, ", ") }
+
+// Slice is everything that selects the numbers on screen: one value drives
+// every query.
+type Slice struct {
+	Filters []Filter
+	Segment string    // dimension to break down by; "" = none
+	Grain   Grain     // period size; All = one period
+	Period  time.Time // start of the current period; zero = latest complete period
+	Compare Compare
+	Trend   int // periods of trend to return, ending with the current one (default 12)
+}
+
+// Key is a stable text form of a slice, for caches.
+func (s Slice) Key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%s|%s|%s|%d", s.Segment, s.Grain, s.Period.Format(time.RFC3339), s.Compare, s.Trend)
+	for _, f := range s.Filters {
+		fmt.Fprintf(&b, "|%q=%q", f.Dim, f.Values)
+	}
+	return b.String()
+}
+
+// WithFilter returns a copy with a filter added (or replaced for the same dimension).
+func (s Slice) WithFilter(f Filter) Slice {
+	out := s
+	out.Filters = nil
+	for _, x := range s.Filters {
+		if x.Dim != f.Dim {
+			out.Filters = append(out.Filters, x)
+		}
+	}
+	out.Filters = append(out.Filters, f)
+	return out
+}
+
+// WithoutLastFilter drops the most recent filter.
+func (s Slice) WithoutLastFilter() Slice {
+	out := s
+	if n := len(s.Filters); n > 0 {
+		out.Filters = append([]Filter(nil), s.Filters[:n-1]...)
+	}
+	return out
+}

@@ -1,0 +1,369 @@
+// Package report renders headless scorecards: plain text, CSV, JSON and
+// Markdown. The styled terminal table lives in tui/printer; both take the
+// same Lines so they always agree.
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"kpiscope/internal/kpi"
+)
+
+// Line is one row of a report: a KPI's total or one of its segments.
+type Line struct {
+	KPI        string              `json:"kpi"`
+	Name       string              `json:"name"`
+	Segment    string              `json:"segment"` // "Total" for the pooled row
+	Period     string              `json:"period"`
+	Value      *float64            `json:"value"`
+	Unit       string              `json:"unit,omitempty"`
+	Target     *float64            `json:"target"`
+	Warn       *float64            `json:"warn,omitempty"`
+	Status     kpi.Status          `json:"status"`
+	Delta      *float64            `json:"delta"`
+	CompareTo  string              `json:"compare_to,omitempty"`
+	Compare    *float64            `json:"compare_value,omitempty"`
+	N          *int64              `json:"n"`
+	LowN       bool                `json:"low_n"`
+	Share      *float64            `json:"share,omitempty"`
+	Components map[string]float64  `json:"components"`
+	Extras     map[string]*float64 `json:"extras,omitempty"`
+	Error      string              `json:"error,omitempty"`
+
+	def   *kpi.Def
+	total bool
+}
+
+// Text forms for tables.
+func (l Line) valueText() string {
+	if l.Error != "" {
+		return "error"
+	}
+	return l.def.FormatValue(l.Value)
+}
+
+func (l Line) targetText() string {
+	if l.Target == nil {
+		return "—"
+	}
+	return l.def.FormatTarget(&kpi.Goal{Value: *l.Target, Warn: l.Warn})
+}
+
+// DeltaText renders the change with an arrow; good/bad is for colouring.
+func (l Line) DeltaText() (text string, good bool, ok bool) {
+	if l.Delta == nil {
+		return "—", false, false
+	}
+	d := *l.Delta
+	arrow := "▲"
+	if d < 0 {
+		arrow = "▼"
+	}
+	if kpi.FormatFloat(d, l.def.Decimals) == kpi.FormatFloat(0, l.def.Decimals) || strings.Trim(kpi.FormatFloat(d, l.def.Decimals), "-0.,") == "" {
+		arrow = "="
+	}
+	return arrow + " " + strings.TrimPrefix(l.def.FormatDelta(d), "+"), l.def.Improved(d), true
+}
+
+// Cells returns a line's cells in Header order.
+func (l Line) Cells(withSegment bool) []string {
+	n := "—"
+	if l.N != nil {
+		n = kpi.FormatFloat(float64(*l.N), 0)
+		if l.LowN {
+			n += " low"
+		}
+	}
+	d, _, _ := l.DeltaText()
+	name := l.Name
+	cells := []string{l.Status.Symbol(), name}
+	if withSegment {
+		cells = append(cells, l.Segment)
+	}
+	return append(cells, l.valueText(), l.targetText(), d, n)
+}
+
+// Def is the KPI definition of the line.
+func (l Line) Def() *kpi.Def { return l.def }
+
+// IsTotal reports whether this is the pooled row.
+func (l Line) IsTotal() bool { return l.total }
+
+// Header returns the column titles.
+func Header(sc *kpi.Scorecard) []string {
+	h := []string{"", "KPI"}
+	if sc.Slice.Segment != "" {
+		h = append(h, sc.Slice.Segment)
+	}
+	return append(h, "Value", "Target", "Δ "+compareWord(sc), "n")
+}
+
+func compareWord(sc *kpi.Scorecard) string {
+	switch sc.Slice.Compare {
+	case kpi.VsTarget:
+		return "vs target"
+	case kpi.VsYear:
+		return "vs last year"
+	}
+	return "vs previous"
+}
+
+// Lines flattens a scorecard: per KPI, its segments (largest first) then the total.
+func Lines(sc *kpi.Scorecard) []Line {
+	period := PeriodLabel(sc)
+	var out []Line
+	for _, r := range sc.Results {
+		mk := func(row kpi.Row) Line {
+			l := Line{KPI: r.Def.ID, Name: r.Def.Label(), Segment: row.Segment, Period: period, Value: row.Value,
+				Unit: r.Def.Unit, Status: row.Status, Delta: row.Delta, CompareTo: row.CompareTo, LowN: row.LowN,
+				Share: row.Share, Components: row.Components, Extras: row.Extras, def: r.Def, total: row.Total}
+			if !r.Def.HasTime() && r.Def.Type != kpi.Composite {
+				l.Period = "all"
+			}
+			if row.Total {
+				l.Segment = "Total"
+			}
+			if row.Goal != nil {
+				v := row.Goal.Value
+				l.Target, l.Warn = &v, row.Goal.Warn
+			}
+			if row.HasN {
+				n := row.N
+				l.N = &n
+			}
+			if row.Compare != nil {
+				l.Compare = row.Compare.Value
+			}
+			if l.Components == nil {
+				l.Components = map[string]float64{}
+			}
+			return l
+		}
+		if r.Err != nil {
+			l := mk(r.Total)
+			l.Error = r.Err.Error()
+			out = append(out, l)
+			continue
+		}
+		for _, s := range r.Segments {
+			out = append(out, mk(s))
+		}
+		out = append(out, mk(r.Total))
+	}
+	return out
+}
+
+// PeriodLabel is the period as text: 2026-10, 2026-Q3, all.
+func PeriodLabel(sc *kpi.Scorecard) string {
+	if sc.Slice.Grain == kpi.All || sc.Slice.Period.IsZero() {
+		return "all"
+	}
+	return sc.Slice.Grain.Format(sc.Slice.Period)
+}
+
+// Title is a one-line description of the scorecard.
+func Title(sc *kpi.Scorecard, label string) string {
+	var b strings.Builder
+	b.WriteString(label)
+	if sc.Slice.Grain == kpi.All || sc.Slice.Period.IsZero() {
+		b.WriteString(" · all time")
+	} else {
+		fmt.Fprintf(&b, " · %s (%s)", sc.Slice.Grain.Label(sc.Slice.Period), sc.Slice.Grain)
+		if sc.Partial {
+			fmt.Fprintf(&b, ", partial to %s", sc.AsOf.Format("2 Jan"))
+		}
+	}
+	fmt.Fprintf(&b, " · %s", compareLabel(sc))
+	for _, f := range sc.Slice.Filters {
+		b.WriteString(" · " + f.String())
+	}
+	return b.String()
+}
+
+func compareLabel(sc *kpi.Scorecard) string {
+	if sc.Slice.Compare == kpi.VsTarget || sc.ComparePeriod.IsZero() {
+		return "Δ vs target"
+	}
+	return "Δ vs " + sc.Slice.Grain.Label(sc.ComparePeriod)
+}
+
+// Plain writes an aligned text table (for pipes and NO_COLOR terminals).
+func Plain(w io.Writer, sc *kpi.Scorecard, label string) error {
+	lines := Lines(sc)
+	seg := sc.Slice.Segment != ""
+	rows := [][]string{Header(sc)}
+	for _, l := range lines {
+		rows = append(rows, l.Cells(seg))
+	}
+	fmt.Fprintln(w, Title(sc, label))
+	fmt.Fprintln(w)
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	numeric := func(i int) bool { return i >= len(rows[0])-4 }
+	for ri, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if numeric(i) {
+				b.WriteString(pad + c)
+			} else {
+				b.WriteString(c + pad)
+			}
+			if i < len(r)-1 {
+				b.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+		if ri > 0 && seg && ri < len(lines) && lines[ri-1].total {
+			fmt.Fprintln(w)
+		}
+	}
+	return Footer(w, sc, lines)
+}
+
+// Footer writes the legend and per-KPI errors below a table.
+func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "● on target  ◐ near target  ○ off target  · no value  ◦ no target  low: fewer answers than the KPI's minimum, status uncertain")
+	for _, l := range lines {
+		if l.Error != "" {
+			fmt.Fprintf(w, "! %s: %s\n", l.Name, l.Error)
+		}
+	}
+	for _, r := range sc.Results {
+		if r.SegmentErr != nil {
+			fmt.Fprintf(w, "! %s: %v\n", r.Def.Label(), r.SegmentErr)
+		}
+		if r.SegmentsTruncated > 0 {
+			fmt.Fprintf(w, "! %s: %d smaller segments not shown\n", r.Def.Label(), r.SegmentsTruncated)
+		}
+	}
+	return nil
+}
+
+// CSV writes one row per line with components as extra columns.
+func CSV(w io.Writer, sc *kpi.Scorecard) error {
+	lines := Lines(sc)
+	cw := csv.NewWriter(w)
+	compNames := map[string]bool{}
+	for _, l := range lines {
+		for k := range l.Components {
+			compNames[l.KPI+"."+k] = true
+		}
+	}
+	head := []string{"kpi", "name", "segment", "period", "value", "unit", "target", "status", "delta", "compare_to", "n", "low_n", "error"}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		n := ""
+		if l.N != nil {
+			n = strconv.FormatInt(*l.N, 10)
+		}
+		rec := []string{l.KPI, l.Name, l.Segment, l.Period, num(l.Value), l.Unit, num(l.Target), string(l.Status), num(l.Delta), l.CompareTo, n, strconv.FormatBool(l.LowN), l.Error}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func num(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
+
+// JSON writes {"period":…, "rows":[…]}.
+func JSON(w io.Writer, sc *kpi.Scorecard, label string) error {
+	out := struct {
+		Title   string   `json:"title"`
+		Period  string   `json:"period"`
+		Grain   string   `json:"grain"`
+		Compare string   `json:"compare"`
+		Filters []string `json:"filters"`
+		Segment string   `json:"segment,omitempty"`
+		Partial bool     `json:"partial"`
+		AsOf    string   `json:"as_of,omitempty"`
+		Rows    []Line   `json:"rows"`
+	}{Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
+		Segment: sc.Slice.Segment, Partial: sc.Partial, Rows: Lines(sc), Filters: []string{}}
+	if !sc.AsOf.IsZero() {
+		out.AsOf = sc.AsOf.Format("2006-01-02T15:04:05Z")
+	}
+	for _, f := range sc.Slice.Filters {
+		out.Filters = append(out.Filters, f.String())
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// Markdown writes a GitHub-flavoured table.
+func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
+	lines := Lines(sc)
+	seg := sc.Slice.Segment != ""
+	fmt.Fprintf(w, "**%s**\n\n", Title(sc, label))
+	head := Header(sc)
+	head[0] = "Status"
+	fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
+	align := make([]string, len(head))
+	for i := range align {
+		align[i] = "---"
+		if i >= len(head)-4 {
+			align[i] = "---:"
+		}
+	}
+	fmt.Fprintln(w, "| "+strings.Join(align, " | ")+" |")
+	for _, l := range lines {
+		c := l.Cells(seg)
+		c[0] = c[0] + " " + l.Status.Word()
+		if l.total && seg {
+			for i := 1; i < len(c); i++ {
+				c[i] = "**" + c[i] + "**"
+			}
+		}
+		for i := range c {
+			c[i] = strings.ReplaceAll(c[i], "|", `\|`)
+		}
+		fmt.Fprintln(w, "| "+strings.Join(c, " | ")+" |")
+	}
+	var errs []string
+	for _, l := range lines {
+		if l.Error != "" {
+			errs = append(errs, fmt.Sprintf("- %s: %s", l.Name, l.Error))
+		}
+	}
+	sort.Strings(errs)
+	if len(errs) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// Worst returns the worst status among the totals (for --fail-on).
+func Worst(sc *kpi.Scorecard) kpi.Status {
+	worst := kpi.NoValue
+	for _, r := range sc.Results {
+		for _, row := range append([]kpi.Row{r.Total}, r.Segments...) {
+			if row.Status.Rank() < worst.Rank() {
+				worst = row.Status
+			}
+		}
+	}
+	return worst
+}

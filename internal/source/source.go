@@ -1,0 +1,538 @@
+// Package source is the only package that opens user files: it turns CSV and
+// Parquet files, globs and directories into DuckDB tables and views. Files are
+// only ever read.
+package source
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"kpiscope/internal/store"
+)
+
+// Spec is one source: a file, glob or directory, optionally named.
+type Spec struct {
+	Name string // table name; "" = derived from the path
+	Path string
+	// Options for CSV files.
+	Delimiter string
+	Origin    string // where the spec came from, for messages
+}
+
+// Format is a file format.
+type Format string
+
+// Formats.
+const (
+	CSV     Format = "csv"
+	Parquet Format = "parquet"
+)
+
+// Table is a loaded table or view.
+type Table struct {
+	Name    string
+	Format  Format
+	Files   []string // absolute paths read
+	Columns []store.Column
+	Rows    int64
+	View    bool // a view over Parquet files (no copy)
+}
+
+// ParseArg reads a command-line source: PATH or NAME=PATH.
+func ParseArg(arg string) Spec {
+	if name, path, ok := strings.Cut(arg, "="); ok && validTableName(name) {
+		return Spec{Name: name, Path: path}
+	}
+	return Spec{Path: arg}
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func validTableName(s string) bool { return nameRE.MatchString(s) }
+
+// NullStrings are the blank sentinels read as NULL from CSV files.
+var NullStrings = []string{"", " ", "N/A", "n/a", "NA", "NULL", "null", "#N/A"}
+
+// Error is a problem loading one source: it names the file and the fix.
+type Error struct {
+	Path string
+	Msg  string
+	Fix  string
+}
+
+func (e *Error) Error() string {
+	s := e.Path + ": " + e.Msg
+	if e.Fix != "" {
+		s += "; " + e.Fix
+	}
+	return s
+}
+
+// group is a set of files that become one table.
+type group struct {
+	name  string
+	files []string
+	fmt   Format
+}
+
+// Resolve expands a spec into the tables it will create, without reading data.
+func Resolve(sp Spec) ([]group, error) {
+	p := sp.Path
+	if p == "" {
+		return nil, &Error{Path: "(empty)", Msg: "no path given", Fix: "give a file, glob or directory"}
+	}
+	if strings.ContainsAny(p, "*?[") {
+		files, err := filepath.Glob(p)
+		if err != nil {
+			return nil, &Error{Path: p, Msg: "bad glob pattern: " + err.Error()}
+		}
+		files = dataFiles(files)
+		if len(files) == 0 {
+			return nil, &Error{Path: p, Msg: "no CSV or Parquet files match", Fix: "check the pattern and the directory"}
+		}
+		name := sp.Name
+		if name == "" {
+			base := filepath.Base(p)
+			base = strings.TrimSuffix(base, filepath.Ext(base))
+			name = sanitize(strings.Trim(strings.Map(func(r rune) rune {
+				if strings.ContainsRune("*?[]", r) {
+					return -1
+				}
+				return r
+			}, base), "_-."))
+			if name == "" || name == "_" {
+				name = sanitize(filepath.Base(filepath.Dir(p)))
+			}
+		}
+		f, err := formatOf(files)
+		if err != nil {
+			return nil, err
+		}
+		return []group{{name: name, files: abs(files), fmt: f}}, nil
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Path: p, Msg: "no such file or directory", Fix: "check the path (sources are CSV or Parquet files, globs or directories)"}
+		}
+		return nil, &Error{Path: p, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
+	}
+	if !st.IsDir() {
+		name := sp.Name
+		if name == "" {
+			name = sanitize(strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)))
+		}
+		f, err := formatOf([]string{p})
+		if err != nil {
+			return nil, err
+		}
+		if st.Size() == 0 {
+			return nil, &Error{Path: p, Msg: "the file is empty", Fix: "export it again with a header row and data"}
+		}
+		return []group{{name: name, files: abs([]string{p}), fmt: f}}, nil
+	}
+	// A directory: one table per file (by stem), and one per subdirectory of
+	// data files (a partitioned dataset). A named directory is one table.
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		return nil, &Error{Path: p, Msg: "cannot read directory: " + err.Error()}
+	}
+	var out []group
+	var all []string
+	for _, e := range entries {
+		full := filepath.Join(p, e.Name())
+		if e.IsDir() {
+			sub, _ := filepath.Glob(filepath.Join(full, "*"))
+			sub = dataFiles(sub)
+			if len(sub) > 0 {
+				f, err := formatOf(sub)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, group{name: sanitize(e.Name()), files: abs(sub), fmt: f})
+				all = append(all, sub...)
+			}
+			continue
+		}
+		if len(dataFiles([]string{full})) == 1 {
+			f, _ := formatOf([]string{full})
+			out = append(out, group{name: sanitize(strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))), files: abs([]string{full}), fmt: f})
+			all = append(all, full)
+		}
+	}
+	if len(out) == 0 {
+		return nil, &Error{Path: p, Msg: "the directory has no CSV or Parquet files"}
+	}
+	if sp.Name != "" {
+		f, err := formatOf(all)
+		if err != nil {
+			return nil, err
+		}
+		return []group{{name: sp.Name, files: abs(all), fmt: f}}, nil
+	}
+	return out, nil
+}
+
+func abs(files []string) []string {
+	out := make([]string, len(files))
+	for i, f := range files {
+		a, err := filepath.Abs(f)
+		if err != nil {
+			a = f
+		}
+		out[i] = a
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dataFiles(files []string) []string {
+	var out []string
+	for _, f := range files {
+		switch strings.ToLower(filepath.Ext(f)) {
+		case ".csv", ".tsv", ".txt", ".parquet", ".pq":
+			if st, err := os.Stat(f); err == nil && !st.IsDir() {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func formatOf(files []string) (Format, error) {
+	var f Format
+	for _, p := range files {
+		var this Format
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".parquet", ".pq":
+			this = Parquet
+		case ".csv", ".tsv", ".txt":
+			this = CSV
+		default:
+			return "", &Error{Path: p, Msg: "unknown file type " + filepath.Ext(p), Fix: "kpiscope reads .csv, .tsv, .txt and .parquet files"}
+		}
+		if f != "" && f != this {
+			return "", &Error{Path: p, Msg: "mixes CSV and Parquet files in one table", Fix: "name them as separate sources"}
+		}
+		f = this
+	}
+	return f, nil
+}
+
+var nonWord = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+func sanitize(s string) string {
+	s = strings.Trim(nonWord.ReplaceAllString(strings.ToLower(s), "_"), "_")
+	if s == "" {
+		return "data"
+	}
+	if s[0] >= '0' && s[0] <= '9' {
+		s = "t_" + s
+	}
+	return s
+}
+
+// Load reads every spec into db. CSV files are parsed once into tables;
+// Parquet files stay views over the files. Tables already present in db (from
+// a --db file whose sources have not changed) are kept when reuse says so.
+func Load(ctx context.Context, db *store.DB, specs []Spec) ([]Table, error) {
+	var out []Table
+	seen := map[string]string{}
+	for _, sp := range specs {
+		groups, err := Resolve(sp)
+		if err != nil {
+			return nil, prefixOrigin(sp, err)
+		}
+		for _, g := range groups {
+			if prev, dup := seen[g.name]; dup {
+				return nil, &Error{Path: sp.Path, Msg: fmt.Sprintf("table name %q is used twice (also by %s)", g.name, prev), Fix: "name the sources: NAME=PATH"}
+			}
+			seen[g.name] = sp.Path
+			t, err := loadGroup(ctx, db, g, sp)
+			if err != nil {
+				return nil, prefixOrigin(sp, err)
+			}
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func prefixOrigin(sp Spec, err error) error {
+	if sp.Origin == "" {
+		return err
+	}
+	return fmt.Errorf("%s: %w", sp.Origin, err)
+}
+
+func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, error) {
+	t := Table{Name: g.name, Format: g.fmt, Files: g.files}
+	for _, f := range g.files {
+		fh, err := os.Open(f) // read-only check that the file can be read
+		if err != nil {
+			return t, &Error{Path: f, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
+		}
+		fh.Close()
+	}
+	name := store.QuoteIdent(g.name)
+	var q string
+	switch g.fmt {
+	case Parquet:
+		t.View = true
+		q = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true)", name, store.QuoteList(g.files))
+		if err := db.Exec(ctx, q); err != nil {
+			return t, &Error{Path: g.files[0], Msg: "not a readable Parquet file: " + err.Error(), Fix: "check that the file is complete"}
+		}
+	case CSV:
+		for _, f := range g.files {
+			if err := precheckCSV(f, sp.Delimiter); err != nil {
+				return t, err
+			}
+		}
+		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings), "union_by_name = true", "sample_size = -1"}
+		if sp.Delimiter != "" {
+			opts = append(opts, "delim = "+store.QuoteLiteral(sp.Delimiter))
+		} else if d := sniffWhitespace(g.files[0]); d {
+			return t, loadWhitespace(ctx, db, g, &t)
+		}
+		q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
+		if err := db.Exec(ctx, q); err != nil {
+			return t, csvError(g.files, err)
+		}
+	}
+	cols, err := db.Columns(ctx, g.name)
+	if err != nil {
+		return t, err
+	}
+	t.Columns = cols
+	rows, err := db.Query(ctx, "SELECT count(*) FROM "+name)
+	if err != nil {
+		return t, &Error{Path: g.files[0], Msg: err.Error()}
+	}
+	if n, ok := rows.Data[0][0].(int64); ok {
+		t.Rows = n
+	}
+	return t, nil
+}
+
+// precheckCSV catches what DuckDB would report obscurely: an empty file, a
+// header with no data, rows with a different number of fields.
+func precheckCSV(path, delim string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &Error{Path: path, Msg: "cannot read: " + err.Error()}
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	if st != nil && st.Size() == 0 {
+		return &Error{Path: path, Msg: "the file is empty", Fix: "export it again with a header row and data"}
+	}
+	head := make([]byte, 64*1024)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	text := strings.TrimPrefix(string(head), "\ufeff")
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	nonEmpty := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < 2 {
+		return &Error{Path: path, Msg: "has a header but no data rows", Fix: "export it again with its data"}
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		return &Error{Path: path, Msg: "looks like a binary file, not CSV", Fix: "give a CSV or Parquet file"}
+	}
+	// Ragged rows: compare field counts in the first 64 KiB with Go's parser.
+	if sniffWhitespaceText(text) {
+		return nil
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma = detectDelim(lines[0], delim)
+	r.FieldsPerRecord = 0
+	r.LazyQuotes = true
+	complete := text
+	if n == len(head) && n == 64*1024 { // drop the partial last line
+		if i := strings.LastIndexByte(complete, '\n'); i > 0 {
+			complete = complete[:i]
+		}
+	}
+	r = csv.NewReader(strings.NewReader(complete))
+	r.Comma = detectDelim(lines[0], delim)
+	r.LazyQuotes = true
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "this row has a different number of fields than the header", Fix: "fix or remove the row, or quote values that contain the delimiter"}
+			}
+			return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "malformed CSV: " + pe.Err.Error(), Fix: "check the quoting on that line"}
+		}
+		if err != nil {
+			break
+		}
+	}
+	return nil
+}
+
+func detectDelim(header, delim string) rune {
+	if delim != "" {
+		return []rune(delim)[0]
+	}
+	best, bestN := ',', 0
+	for _, c := range []rune{',', ';', '\t', '|'} {
+		if n := strings.Count(header, string(c)); n > bestN {
+			best, bestN = c, n
+		}
+	}
+	return best
+}
+
+// sniffWhitespace reports whether a file is whitespace-aligned columns rather
+// than delimited (no commas, semicolons, tabs or pipes; several spaces).
+func sniffWhitespace(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 8192)
+	n, _ := io.ReadFull(f, head)
+	return sniffWhitespaceText(string(head[:n]))
+}
+
+func sniffWhitespaceText(text string) bool {
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	if len(lines) < 2 || strings.ContainsAny(lines[0], ",;\t|") {
+		return false
+	}
+	return len(strings.Fields(lines[0])) > 1
+}
+
+var spacesRE = regexp.MustCompile(`\s+`)
+
+// loadWhitespace reads whitespace-aligned files: each line is split on runs
+// of spaces; a first line with no digits is the header.
+func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error {
+	name := store.QuoteIdent(g.name)
+	q := fmt.Sprintf(`CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, delim = '\n', header = false, columns = {'line': 'VARCHAR'})`, store.QuoteIdent("__raw_"+g.name), store.QuoteList(g.files))
+	if err := db.Exec(ctx, q); err != nil {
+		return csvError(g.files, err)
+	}
+	defer db.Exec(context.Background(), "DROP TABLE IF EXISTS "+store.QuoteIdent("__raw_"+g.name))
+	rows, err := db.Query(ctx, fmt.Sprintf("SELECT line FROM %s WHERE trim(line) <> '' LIMIT 1", store.QuoteIdent("__raw_"+g.name)))
+	if err != nil || len(rows.Data) == 0 {
+		return &Error{Path: g.files[0], Msg: "no data rows"}
+	}
+	first := strings.Fields(fmt.Sprint(rows.Data[0][0]))
+	header := !strings.ContainsAny(strings.Join(first, ""), "0123456789")
+	var cols []string
+	for i := range first {
+		c := fmt.Sprintf("column%d", i)
+		if header {
+			c = first[i]
+		}
+		cols = append(cols, c)
+	}
+	var sel []string
+	for i, c := range cols {
+		sel = append(sel, fmt.Sprintf("parts[%d] AS %s", i+1, store.QuoteIdent(c)))
+	}
+	skip := ""
+	if header {
+		skip = " OFFSET 1"
+	}
+	raw := store.QuoteIdent("__raw_" + g.name)
+	split := fmt.Sprintf("SELECT %s FROM (SELECT string_split_regex(trim(line), '\\s+') AS parts FROM (SELECT line FROM %s WHERE trim(line) <> ''%s))", strings.Join(sel, ", "), raw, skip)
+	// Let DuckDB type the columns as it would a CSV: write through a CSV in memory is
+	// not possible read-only, so cast each column to the narrowest type that holds.
+	if err := db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE __ws AS %s", split)); err != nil {
+		return csvError(g.files, err)
+	}
+	defer db.Exec(context.Background(), "DROP TABLE IF EXISTS __ws")
+	var casts []string
+	for _, c := range cols {
+		qc := store.QuoteIdent(c)
+		ty := "VARCHAR"
+		for _, cand := range []string{"BIGINT", "DOUBLE"} {
+			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NOT NULL AND TRY_CAST(%[1]s AS %[2]s) IS NULL) FROM __ws", qc, cand))
+			if err == nil && r.Data[0][0] == int64(0) {
+				ty = cand
+				break
+			}
+		}
+		expr := fmt.Sprintf("CAST(%s AS %s)", qc, ty)
+		if ty == "BIGINT" {
+			// YYYYMMDD integers are dates.
+			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE TRY_STRPTIME(%[1]s, '%%Y%%m%%d') IS NULL), count(*) FILTER (WHERE length(%[1]s) = 8) FROM __ws", qc))
+			if err == nil && r.Data[0][0] == int64(0) && toI(r.Data[0][1]) > 0 && regexp.MustCompile(`(?i)date|day`).MatchString(c) {
+				expr = fmt.Sprintf("CAST(strptime(%s, '%%Y%%m%%d') AS DATE)", qc)
+			}
+			if regexp.MustCompile(`(?i)(^|_)id$`).MatchString(c) {
+				expr = qc // identifiers keep their leading zeros
+			}
+		}
+		casts = append(casts, expr+" AS "+qc)
+	}
+	if err := db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM __ws", name, strings.Join(casts, ", "))); err != nil {
+		return csvError(g.files, err)
+	}
+	cs, err := db.Columns(ctx, g.name)
+	if err != nil {
+		return err
+	}
+	t.Columns = cs
+	r, err := db.Query(ctx, "SELECT count(*) FROM "+name)
+	if err == nil {
+		t.Rows = toI(r.Data[0][0])
+	}
+	return nil
+}
+
+func toI(v any) int64 {
+	if n, ok := v.(int64); ok {
+		return n
+	}
+	return 0
+}
+
+var lineRE = regexp.MustCompile(`(?i)line:?\s*(\d+)`)
+
+func csvError(files []string, err error) error {
+	msg := err.Error()
+	path := files[0]
+	if m := lineRE.FindStringSubmatch(msg); m != nil && len(files) == 1 {
+		path = path + ":" + m[1]
+	}
+	short := msg
+	if i := strings.Index(short, "Possible Solution"); i > 0 {
+		short = strings.TrimSpace(short[:i])
+	}
+	if len(short) > 300 {
+		short = short[:300] + "…"
+	}
+	return &Error{Path: path, Msg: "cannot parse CSV: " + short, Fix: "check the delimiter, quoting and header (set delimiter: in kpiscope.yaml if it is unusual)"}
+}
+
+// AllowedPaths lists every file read, for locking the engine to them.
+func AllowedPaths(tables []Table) []string {
+	var out []string
+	for _, t := range tables {
+		out = append(out, t.Files...)
+	}
+	return out
+}

@@ -1,0 +1,215 @@
+// Package store is the only package that talks to DuckDB through database/sql.
+// It opens the database, runs queries under a context, quotes identifiers and
+// literals through one tested helper, and locks the engine for untrusted users.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// DB is a DuckDB database shared by every query of a process. It is safe for
+// concurrent use; DuckDB runs queries from several connections in parallel.
+type DB struct {
+	sql    *sql.DB
+	conn   *duckdb.Connector
+	path   string
+	mu     sync.RWMutex
+	locked bool
+}
+
+// Open opens a DuckDB database. An empty path means an in-memory database.
+func Open(path string) (*DB, error) {
+	c, err := duckdb.NewConnector(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	db := sql.OpenDB(c)
+	return &DB{sql: db, conn: c, path: path}, nil
+}
+
+// Close releases the database.
+func (d *DB) Close() error {
+	err := d.sql.Close()
+	if cerr := d.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Path is the database file, or "" for memory.
+func (d *DB) Path() string { return d.path }
+
+// Exec runs a statement with bound arguments.
+func (d *DB) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := d.sql.ExecContext(ctx, query, args...)
+	return cleanErr(err)
+}
+
+// Query runs a query with bound arguments and returns all rows as generic values.
+// Every query a user triggers goes through here so that cancellation is honoured.
+func (d *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	rows, err := d.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	out := &Rows{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, cleanErr(err)
+		}
+		out.Data = append(out.Data, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, cleanErr(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Rows is a fully read result set.
+type Rows struct {
+	Columns []string
+	Data    [][]any
+}
+
+// Index returns the position of a column, or -1.
+func (r *Rows) Index(name string) int {
+	for i, c := range r.Columns {
+		if c == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// QuoteIdent quotes a column or table name for DuckDB: any name, including spaces,
+// punctuation, quotes and odd case, becomes one identifier.
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// QuoteLiteral quotes a string as an SQL literal; used for file paths in table
+// functions, which DuckDB cannot take as bound parameters in every position.
+func QuoteLiteral(s string) string {
+	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
+}
+
+// QuoteList renders a list literal of quoted strings: ['a', 'b'].
+func QuoteList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = QuoteLiteral(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// Lock confines the engine to the given files: after it, no query can read or
+// write any other path, and the settings cannot be changed back.
+func (d *DB) Lock(ctx context.Context, allowedPaths []string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.locked {
+		return nil
+	}
+	if len(allowedPaths) > 0 {
+		if err := d.Exec(ctx, "SET allowed_paths = "+QuoteList(allowedPaths)); err != nil {
+			return fmt.Errorf("lock engine: %w", err)
+		}
+	}
+	for _, s := range []string{
+		"SET enable_external_access = false",
+		"SET autoinstall_known_extensions = false",
+		"SET autoload_known_extensions = false",
+		"SET lock_configuration = true",
+	} {
+		if err := d.Exec(ctx, s); err != nil {
+			return fmt.Errorf("lock engine (%s): %w", s, err)
+		}
+	}
+	d.locked = true
+	return nil
+}
+
+// Locked reports whether Lock has run.
+func (d *DB) Locked() bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.locked
+}
+
+// cleanErr strips DuckDB's multi-line decorations so an error fits on one line.
+func cleanErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	msg := err.Error()
+	msg = strings.ReplaceAll(msg, "\n\n", ": ")
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	if strings.Contains(msg, "INTERRUPT") || strings.Contains(msg, "Interrupted") {
+		return context.Canceled
+	}
+	return &Error{Msg: msg, err: err}
+}
+
+// Error is a DuckDB error flattened to one line.
+type Error struct {
+	Msg string
+	err error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.err }
+
+// Column is one column of a table or view.
+type Column struct {
+	Name string
+	Type string // DuckDB type name, e.g. VARCHAR, BIGINT, TIMESTAMP
+}
+
+// Columns lists a table's columns in order.
+func (d *DB) Columns(ctx context.Context, table string) ([]Column, error) {
+	rows, err := d.Query(ctx, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position", table)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Column, 0, len(rows.Data))
+	for _, r := range rows.Data {
+		out = append(out, Column{Name: fmt.Sprint(r[0]), Type: fmt.Sprint(r[1])})
+	}
+	return out, nil
+}
+
+// Tables lists the tables and views in the main schema.
+func (d *DB) Tables(ctx context.Context) ([]string, error) {
+	rows, err := d.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rows.Data))
+	for _, r := range rows.Data {
+		out = append(out, fmt.Sprint(r[0]))
+	}
+	return out, nil
+}
