@@ -26,14 +26,14 @@ const FileName = "kpiscope.yaml"
 
 // Config is a loaded kpiscope.yaml.
 type Config struct {
-	Path       string
-	Sources    []source.Spec
-	SourceTime map[string]string // table → default time column
-	Dimensions []string          // nil = inferred
-	Customers  string
+	Path        string
+	Sources     []source.Spec
+	SourceTime  map[string]string // table → default time column
+	Dimensions  []string          // nil = inferred
+	Customers   string
 	CustomerKey string
-	KPIs       []KPI // as written; Defs binds them
-	Label      string
+	KPIs        []KPI // as written; Defs binds them
+	Label       string
 }
 
 // KPI is one kpis: entry.

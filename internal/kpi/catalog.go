@@ -343,6 +343,33 @@ func FormatFloat(v float64, decimals int) string {
 	return out
 }
 
+// DeltaParts splits a change for compact display: an arrow (▲ up, ▼ down,
+// = unchanged at the displayed precision) and the unsigned magnitude in the
+// KPI's unit ("1.2 pts" for percentages when pts is true).
+func (d *Def) DeltaParts(v float64, pts bool) (arrow, magnitude string) {
+	m := v
+	if m < 0 {
+		m = -m
+	}
+	dec := d.Decimals
+	if strings.Trim(FormatFloat(m, dec), "0.,") == "" {
+		arrow = "="
+		m = 0
+	} else if v > 0 {
+		arrow = "▲"
+	} else {
+		arrow = "▼"
+	}
+	if d.Unit == "%" {
+		magnitude = FormatFloat(m, dec)
+		if pts {
+			magnitude += " pts"
+		}
+		return arrow, magnitude
+	}
+	return arrow, d.FormatNumber(m, dec)
+}
+
 // FormatTarget renders "≥ 80%" or "≤ 24h".
 func (d *Def) FormatTarget(g *Goal) string {
 	if g == nil {

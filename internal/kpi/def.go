@@ -68,8 +68,8 @@ type Def struct {
 // Target is the goal for a KPI. Green on the good side of Value, amber up to
 // Warn, red beyond. Without Warn there is no amber band.
 type Target struct {
-	Value     float64
-	Warn      *float64
+	Value float64
+	Warn  *float64
 	// Grain, when set, is the period the target is stated for. Rates in %
 	// (Compound) are converted to other grains; other targets apply only at
 	// that grain.

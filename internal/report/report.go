@@ -56,20 +56,14 @@ func (l Line) targetText() string {
 	return l.def.FormatTarget(&kpi.Goal{Value: *l.Target, Warn: l.Warn})
 }
 
-// DeltaText renders the change with an arrow; good/bad is for colouring.
+// DeltaText renders the change with an arrow; good says whether the move is
+// good for the KPI (for colouring), ok whether there is a change at all.
 func (l Line) DeltaText() (text string, good bool, ok bool) {
 	if l.Delta == nil {
 		return "—", false, false
 	}
-	d := *l.Delta
-	arrow := "▲"
-	if d < 0 {
-		arrow = "▼"
-	}
-	if kpi.FormatFloat(d, l.def.Decimals) == kpi.FormatFloat(0, l.def.Decimals) || strings.Trim(kpi.FormatFloat(d, l.def.Decimals), "-0.,") == "" {
-		arrow = "="
-	}
-	return arrow + " " + strings.TrimPrefix(l.def.FormatDelta(d), "+"), l.def.Improved(d), true
+	arrow, mag := l.def.DeltaParts(*l.Delta, true)
+	return arrow + " " + mag, arrow != "=" && l.def.Improved(*l.Delta), arrow != "="
 }
 
 // Cells returns a line's cells in Header order.

@@ -1,0 +1,45 @@
+// Package tui is the interactive explorer: a Bubble Tea v2 program over a
+// shared, read-only KPI engine. One Model per terminal (per SSH session).
+package tui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/log/v2"
+
+	"kpiscope/internal/kpi"
+)
+
+// Deps is what a program needs from outside; one per program, so one per SSH session.
+type Deps struct {
+	Engine *kpi.Engine // read-only; safe for concurrent sessions
+	Label  string      // data description for the header ("sample: support & customers")
+	// Banner is an optional one-line notice shown under the header, e.g. when
+	// KPIs were inferred from column names without a config.
+	Banner string
+	// Warnings are data-quality notes per KPI id, shown as a marker on the tile
+	// with details on demand.
+	Warnings map[string][]string
+	Now      func() time.Time // injected so tests are deterministic
+	// QueryTimeout bounds each query (0 = 30s).
+	QueryTimeout time.Duration
+	// Remote is true in an SSH session: exports go to the client's clipboard
+	// (OSC 52), never to the server's disk.
+	Remote bool
+	// ExportDir is where `e` writes files when not Remote ("" = current directory).
+	ExportDir string
+	// Reload re-reads the data for `r`; nil when reloading is not possible.
+	Reload func(ctx context.Context) (*kpi.Engine, error)
+	Log    *log.Logger
+}
+
+// EngineMsg replaces the engine, e.g. after the watcher reloaded changed
+// files. The old numbers stay on screen until the new ones are ready. A
+// non-nil Err keeps the previous engine and shows a warning.
+type EngineMsg struct {
+	Engine    *kpi.Engine
+	Warnings  map[string][]string
+	Refreshed time.Time
+	Err       error
+}
