@@ -18,6 +18,9 @@ import (
 	"kpiscope/tui/printer"
 )
 
+// extraCommands are subcommands registered by their own files (init, check, serve).
+var extraCommands []func() *cobra.Command
+
 // failOnError is returned when --fail-on matched: exit 1, not 2.
 type failOnError struct{ status kpi.Status }
 
@@ -128,6 +131,9 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 	}
 	df.register(root)
 	root.AddCommand(newReport(), newSample())
+	for _, f := range extraCommands {
+		root.AddCommand(f())
+	}
 	return root
 }
 
