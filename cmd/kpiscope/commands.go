@@ -90,6 +90,9 @@ func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
 		return s, err
 	}
 	s.Compare = c
+	if err := eng.CheckPeriod(s); err != nil {
+		return s, fmt.Errorf("--period: %w", err)
+	}
 	for _, raw := range f.filters {
 		fl, err := kpi.ParseFilter(raw)
 		if err != nil {

@@ -335,8 +335,6 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 			if !k.Time.Null {
 				d.Time = k.Time.V
 			}
-		} else if t, ok := c.SourceTime[d.Source]; ok && b.Type != kpi.Composite && len(b.Roles) > 0 && k.Columns[timeRole(b)] == "" {
-			_ = t // a built-in keeps its own time role unless mapped or set
 		}
 	} else {
 		d = &kpi.Def{
@@ -344,15 +342,15 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 			Numerator: k.Numerator, Denominator: k.Denominator, Inputs: k.Inputs, Expr: k.Expr,
 			N: k.N, Where: k.Where, Extras: k.Extras, Better: kpi.Polarity(strings.ToLower(k.Better)),
 		}
+		if d.Source == "" && len(c.Sources) == 1 && d.Type != kpi.Composite {
+			d.Source = c.Sources[0].Name
+		}
 		if k.Time.Set {
 			if !k.Time.Null {
 				d.Time = k.Time.V
 			}
 		} else {
-			d.Time = c.SourceTime[k.Source]
-		}
-		if d.Source == "" && len(c.Sources) == 1 && d.Type != kpi.Composite {
-			d.Source = c.Sources[0].Name
+			d.Time = c.SourceTime[d.Source]
 		}
 		if len(k.Columns) > 0 {
 			return nil, fail("KPI %s: columns: maps the roles of a built-in; a custom KPI names its columns in its expressions", k.ID)
@@ -400,11 +398,6 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 		return nil, fail("%v", err)
 	}
 	return d, nil
-}
-
-func timeRole(b kpi.Builtin) string {
-	m := strings.Trim(b.Time, "{}")
-	return m
 }
 
 func roleUsed(b kpi.Builtin, role string) bool {

@@ -65,7 +65,7 @@ var catalog = []Builtin{
 			"churned":      "count(*) FILTER (WHERE {signup_date} < period_start AND {churn_date} >= period_start AND {churn_date} < period_end)"},
 		Expr: "100.0 * churned / active_start", N: "active_start",
 		Decimals: 2, Unit: "%", Better: Lower, Time: "{signup_date}",
-		Target: &Target{Value: 1, Warn: ptr(1.5), Grain: Month, Compound: true}}},
+		Target: &Target{Value: 10, Warn: ptr(15), Grain: Year, Compound: true}}},
 	{Table: "tickets", Roles: []string{"created_at", "resolved_at"}, Def: Def{
 		ID: "resolution_time", Name: "Resolution time", Short: "Resolution", Description: "mean hours from created to resolved, resolved tickets, by resolved date",
 		Type: Ratio, Numerator: "sum(" + resolveSecs + ") FILTER (WHERE " + resolvedOK + ") / 3600.0", Denominator: "count(*) FILTER (WHERE " + resolvedOK + ")",
@@ -106,12 +106,12 @@ var catalog = []Builtin{
 		ID: "purchase_frequency", Name: "Purchase frequency", Short: "Purchase freq.", Description: "orders / distinct ordering customers in the period (recounted at every grain)",
 		Type: Ratio, Numerator: "count(DISTINCT {order_id})", Denominator: "count(DISTINCT {customer_id})",
 		Unit: "×", Decimals: 2, Better: Higher, Time: "{order_date}",
-		Target: &Target{Value: 1.15, Warn: ptr(1.1), Grain: Month}}},
+		Target: &Target{Value: 1.5, Warn: ptr(1.4), Grain: Month}}},
 	{Table: "orders", Roles: []string{"order_id", "customer_id", "order_date"}, Def: Def{
 		ID: "repeat_rate", Name: "Repeat purchase rate", Short: "Repeat rate", Description: "customers with 2+ orders / customers with 1+ order in the period",
-		Type: Ratio, Numerator: "list_count(list_filter(map_values(histogram({customer_id})), x -> x >= 2))", Denominator: "count(DISTINCT {customer_id})",
+		Type: Ratio, Numerator: "list_count(list_filter(map_values(list_histogram(list_transform(list(DISTINCT {'c': {customer_id}, 'o': {order_id}}), s -> s.c))), x -> x >= 2))", Denominator: "count(DISTINCT {customer_id})",
 		Scale: 100, Unit: "%", Decimals: 1, Better: Higher, Time: "{order_date}",
-		Target: &Target{Value: 12, Warn: ptr(10), Grain: Month}}},
+		Target: &Target{Value: 40, Warn: ptr(35), Grain: Month}}},
 	{Table: "customers", Roles: []string{"signup_date"}, Def: Def{
 		ID: "new_customers", Name: "New customers", Short: "New customers", Description: "customers who signed up in the period",
 		Type: Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n",
@@ -141,7 +141,7 @@ var catalog = []Builtin{
 		Type: Composite, Inputs: map[string]string{"revenue": "avg_purchase.num", "customers": "churn.active_start", "churn": "churn"},
 		Expr: "(revenue / customers) * periods_per_year * least(1.0 / (1.0 - power(1.0 - churn / 100.0, periods_per_year)), 10.0)", N: "churn",
 		Unit: "$", Decimals: 0, Better: Higher,
-		Target: &Target{Value: 1000, Warn: ptr(800)}}},
+		Target: &Target{Value: 8000, Warn: ptr(6000)}}},
 }
 
 // Catalog lists the built-in KPIs in scorecard order.

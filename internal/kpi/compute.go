@@ -46,7 +46,7 @@ func (e *Engine) resolve(s *Slice) plan {
 	p.dataEnd = Day.Trunc(e.asOf).AddDate(0, 0, 1)
 	if s.Period.IsZero() {
 		cur := g.Trunc(e.asOf)
-		if g.Add(cur, 1).After(p.dataEnd) && !g.Add(cur, -1).Before(g.Trunc(e.start)) {
+		if !complete(g, cur, p.dataEnd) && !g.Add(cur, -1).Before(g.Trunc(e.start)) {
 			cur = g.Add(cur, -1) // latest complete period
 		}
 		s.Period = cur
@@ -77,6 +77,15 @@ func (e *Engine) resolve(s *Slice) plan {
 	}
 	p.to = g.Add(p.cur, 1)
 	return p
+}
+
+// complete reports whether the data reaches (nearly) the end of a period:
+// data ending a day or 2% of the period short still counts, so a year whose
+// data stops on 30 December is the latest complete year.
+func complete(g Grain, start, dataEnd time.Time) bool {
+	end := g.Add(start, 1)
+	slack := max(24*time.Hour, end.Sub(start)/50)
+	return !dataEnd.Before(end.Add(-slack))
 }
 
 type pkey struct {

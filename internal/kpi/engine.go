@@ -535,6 +535,18 @@ func (e *Engine) CheckDimension(dim string) error {
 	return fmt.Errorf("%s (dimensions: %s)", msg, strings.Join(names, ", "))
 }
 
+// CheckPeriod reports a period with no data, naming the range the data covers.
+func (e *Engine) CheckPeriod(s Slice) error {
+	if s.Period.IsZero() || s.Grain == All || e.asOf.IsZero() {
+		return nil
+	}
+	end := s.Grain.Add(s.Grain.Trunc(s.Period), 1)
+	if !end.After(e.start) || s.Period.After(e.asOf) {
+		return fmt.Errorf("no data in %s: the data covers %s to %s", s.Grain.Format(s.Period), e.start.Format("2 Jan 2006"), e.asOf.Format("2 Jan 2006"))
+	}
+	return nil
+}
+
 // DimValues lists a dimension's values across the tables that have it.
 func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
 	var parts []string

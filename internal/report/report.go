@@ -96,17 +96,7 @@ func Header(sc *kpi.Scorecard) []string {
 	if sc.Slice.Segment != "" {
 		h = append(h, sc.Slice.Segment)
 	}
-	return append(h, "Value", "Target", "Δ "+compareWord(sc), "n")
-}
-
-func compareWord(sc *kpi.Scorecard) string {
-	switch sc.Slice.Compare {
-	case kpi.VsTarget:
-		return "vs target"
-	case kpi.VsYear:
-		return "vs last year"
-	}
-	return "vs previous"
+	return append(h, "Value", "Target", compareLabel(sc), "n")
 }
 
 // Lines flattens a scorecard: per KPI, its segments (largest first) then the total.
