@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -88,6 +89,8 @@ func complete(g Grain, start, dataEnd time.Time) bool {
 	return !dataEnd.Before(end.Add(-slack))
 }
 
+var debugSQL = os.Getenv("KPISCOPE_DEBUG_SQL") != ""
+
 type pkey struct {
 	seg    string
 	total  bool
@@ -102,10 +105,23 @@ type computed struct {
 	segErr     error
 }
 
+// Option adjusts a computation.
+type Option func(*options)
+
+type options struct{ noExtras bool }
+
+// WithoutExtras skips the extra statistics (median, p90 beside a mean): the
+// scorecard does not show them and quantiles are the costliest aggregates.
+func WithoutExtras() Option { return func(o *options) { o.noExtras = true } }
+
 // Compute returns the scorecard for a slice; ids nil means every visible KPI.
 // It stops when ctx is cancelled.
-func (e *Engine) Compute(ctx context.Context, s Slice, ids []string) (*Scorecard, error) {
+func (e *Engine) Compute(ctx context.Context, s Slice, ids []string, opts ...Option) (*Scorecard, error) {
 	began := time.Now()
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	for _, f := range s.Filters {
 		if err := e.CheckDimension(f.Dim); err != nil {
 			return nil, err
@@ -182,7 +198,7 @@ func (e *Engine) Compute(ctx context.Context, s Slice, ids []string) (*Scorecard
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			full, part, segErr, err := e.runGroup(ctx, g.defs, s, pl)
+			full, part, segErr, err := e.runGroup(ctx, g.defs, s, pl, o)
 			mu.Lock()
 			defer mu.Unlock()
 			for _, d := range g.defs {
@@ -236,7 +252,16 @@ func grainInterval(g Grain) string {
 // runGroup computes every KPI of one group (same table, time column, row
 // filter and kind) in one query, plus one for the same elapsed part of the
 // comparison period when the current period is partial.
-func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan) (full, part map[string]points, segErr, err error) {
+func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o options) (full, part map[string]points, segErr, err error) {
+	if o.noExtras {
+		stripped := make([]*Def, len(defs))
+		for i, d := range defs {
+			c := *d
+			c.Extras = nil
+			stripped[i] = &c
+		}
+		defs = stripped
+	}
 	seg := s.Segment
 	q, args, err := e.groupSQL(defs, s, seg, pl, false)
 	if errors.Is(err, ErrNotSliceable) && seg != "" {
@@ -338,8 +363,15 @@ func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial boo
 			from, to = pl.cmp, pl.grain.Add(pl.cmp, 1)
 		}
 		tcol := fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(d0.Time))
-		conds = append(conds, fmt.Sprintf("%s >= ?::TIMESTAMP AND %s < ?::TIMESTAMP", tcol, tcol))
-		timeArgs = append(timeArgs, sqlTime(from), sqlTime(to))
+		if !partial && pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && pl.grain.Add(pl.cmp, 1).Before(pl.cur) {
+			// No trend wanted: read the current and comparison periods only,
+			// not the year between them.
+			conds = append(conds, fmt.Sprintf("((%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP) OR (%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP))", tcol))
+			timeArgs = append(timeArgs, sqlTime(pl.cmp), sqlTime(pl.grain.Add(pl.cmp, 1)), sqlTime(pl.cur), sqlTime(to))
+		} else {
+			conds = append(conds, fmt.Sprintf("%s >= ?::TIMESTAMP AND %s < ?::TIMESTAMP", tcol, tcol))
+			timeArgs = append(timeArgs, sqlTime(from), sqlTime(to))
+		}
 		if partial {
 			conds = append(conds, fmt.Sprintf("%s < date_trunc('%s', %s) + to_microseconds(?::BIGINT)", tcol, pl.grain.SQLUnit(), tcol))
 			timeArgs = append(timeArgs, pl.elapsed.Microseconds())
@@ -450,7 +482,11 @@ func specialName(name string, g Grain, cols map[string]string, col ...func(strin
 }
 
 func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []any, withSeg bool, pl plan) (map[string]points, error) {
+	began := time.Now()
 	rows, err := e.db.Query(ctx, q, args...)
+	if debugSQL {
+		fmt.Fprintf(os.Stderr, "-- %s %v\n%s\n", defs[0].Source, time.Since(began), q)
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
