@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -218,6 +219,13 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	sc, err := ws.Engine.Compute(ctx, s, ids)
 	if err != nil {
 		return err
+	}
+	for _, r := range sc.Results {
+		// A KPI that failed on the data (text in a numeric column found late)
+		// is bad input; one that the filter does not apply to is a footnote.
+		if r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) {
+			return r.Err
+		}
 	}
 	w := cmd.OutOrStdout()
 	label := ws.Engine.Describe()

@@ -16,20 +16,28 @@ func main() {
 	os.Exit(run(context.Background(), os.Args[1:]))
 }
 
-// run builds the command tree and maps errors to exit codes: 1 for
-// --fail-on, 2 for bad input, never a stack trace.
-func run(ctx context.Context, args []string) (code int) {
+// run runs the command line on the process's standard streams.
+func run(ctx context.Context, args []string) int {
+	return runWith(ctx, args, os.Stdout, os.Stderr)
+}
+
+// runWith builds the command tree and maps errors to exit codes: 1 for
+// --fail-on, 2 for bad input, never a stack trace. Tests pass their own
+// stdout and stderr.
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "kpiscope: internal error: %v\n", r)
+			fmt.Fprintf(stderr, "kpiscope: internal error: %v\n", r)
 			if os.Getenv("KPISCOPE_DEBUG") != "" {
-				os.Stderr.Write(debug.Stack())
+				stderr.Write(debug.Stack())
 			}
 			code = 3
 		}
 	}()
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := fang.Execute(ctx, root,
 		fang.WithNotifySignal(os.Interrupt),
 		fang.WithoutManpage(),

@@ -189,6 +189,10 @@ func (b Builtin) Bind(table string, columns map[string]string) *Def {
 	sub := func(s string) string {
 		return roleRE.ReplaceAllStringFunc(s, func(m string) string { return store.QuoteIdent(col(m[1 : len(m)-1])) })
 	}
+	d.Roles = map[string]string{}
+	for _, r := range b.Roles {
+		d.Roles[r] = col(r)
+	}
 	d.Numerator, d.Denominator, d.Where = sub(d.Numerator), sub(d.Denominator), sub(d.Where)
 	if !d.nIsInput() && b.Type != Composite {
 		d.N = sub(d.N)
@@ -279,6 +283,58 @@ func reorder(defs []*Def) []*Def {
 	}
 	sort.SliceStable(defs, func(i, j int) bool { return pos[defs[i].ID] < pos[defs[j].ID] })
 	return defs
+}
+
+// RoleKind says what a built-in's column role must hold: "number", "time" or "text".
+func RoleKind(role string) string {
+	switch role {
+	case "csat", "ces", "nps", "contacts", "amount":
+		return "number"
+	case "created_at", "first_response_at", "resolved_at", "sent_at", "responded_at", "order_date", "signup_date", "churn_date", "month":
+		return "time"
+	}
+	return "text"
+}
+
+// RoleHelp describes a role for messages ("csat: the 1–5 satisfaction rating").
+func RoleHelp(role string) string {
+	switch role {
+	case "csat":
+		return "the 1–5 satisfaction rating"
+	case "ces":
+		return "the 1–7 effort (\"made it easy\") answer"
+	case "nps":
+		return "the 0–10 recommend score"
+	case "contacts":
+		return "contacts needed to resolve (1 = first contact)"
+	case "amount":
+		return "the order amount"
+	case "created_at":
+		return "when the ticket was opened"
+	case "first_response_at":
+		return "when the first reply was sent"
+	case "resolved_at":
+		return "when the ticket was resolved"
+	case "sent_at":
+		return "when the survey was sent"
+	case "responded_at":
+		return "when the survey was answered"
+	case "order_date":
+		return "when the order was placed"
+	case "signup_date":
+		return "when the customer signed up"
+	case "churn_date":
+		return "when the customer left (empty while active)"
+	case "month":
+		return "the month of the spend"
+	case "kind":
+		return "acquisition or retention"
+	case "order_id":
+		return "the order identifier"
+	case "customer_id":
+		return "the customer identifier"
+	}
+	return role
 }
 
 // FormatValue renders a value with its unit and decimals; nil is "—".

@@ -312,7 +312,7 @@ func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial boo
 	for _, f := range s.Filters {
 		expr, join, err := e.dimExpr(table, f.Dim)
 		if err != nil {
-			return "", nil, fmt.Errorf("cannot filter by %s: %w", f.Dim, err)
+			return "", nil, fmt.Errorf("not available with a filter on %s: %w", f.Dim, err)
 		}
 		if join {
 			useJoin = true
@@ -491,7 +491,7 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("query failed: %w", err)
+		return nil, fmt.Errorf("query failed: %w", e.explainRunError(ctx, defs, err))
 	}
 	out := map[string]points{}
 	for _, d := range defs {

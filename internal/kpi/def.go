@@ -61,6 +61,8 @@ type Def struct {
 	Target      *Target
 	Hidden      bool // a helper for composites, not shown in the scorecard
 	Builtin     bool
+	// Roles maps a built-in's column roles to the columns they were bound to.
+	Roles map[string]string
 	// Origin says where the definition came from, for error messages ("kpiscope.yaml:14").
 	Origin string
 }

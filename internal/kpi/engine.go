@@ -30,6 +30,8 @@ type Options struct {
 	Label string
 	// Now is the clock, for "timestamps in the future" and tests.
 	Now func() time.Time
+	// TableFiles names the files each table was read from, for messages.
+	TableFiles map[string][]string
 }
 
 // Dimension is a column offered for slicing.
@@ -190,6 +192,26 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 	if !ok {
 		return prefixed(d, fmt.Errorf("source %q is not loaded (loaded: %s)", d.Source, strings.Join(e.tableNames(), ", ")))
 	}
+	for _, role := range sortedKeys(d.Roles) {
+		name := d.Roles[role]
+		c, ok := findColumn(cols, name)
+		if !ok {
+			err := missingColumn(name, d.Source, cols, "column")
+			err.Msg = fmt.Sprintf("role %s (%s): %s", role, RoleHelp(role), err.Msg)
+			err.Msg += fmt.Sprintf("; map it with columns: {%s: YOUR_COLUMN}", role)
+			return prefixed(d, err)
+		}
+		switch RoleKind(role) {
+		case "number":
+			if strings.EqualFold(c.Type, "VARCHAR") {
+				return prefixed(d, e.textInNumber(ctx, d.Source, c.Name, fmt.Sprintf("role %s (%s)", role, RoleHelp(role))))
+			}
+		case "time":
+			if !isTimeType(c.Type) {
+				return prefixed(d, fmt.Errorf("role %s (%s): column %q in %s is %s, not a date or timestamp; check the date format in the file", role, RoleHelp(role), c.Name, d.Source, c.Type))
+			}
+		}
+	}
 	if d.Time != "" {
 		c, ok := findColumn(cols, d.Time)
 		if !ok {
@@ -218,7 +240,11 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(sel, ", "), from, where)
 	if _, err := e.db.Query(ctx, q); err != nil {
-		return prefixed(d, explainBindError(err, d.Source, cols))
+		err = explainBindError(err, d.Source, cols)
+		if _, ok := err.(*ColumnError); !ok {
+			err = e.explainRunError(ctx, []*Def{d}, err)
+		}
+		return prefixed(d, shortDuckError(err))
 	}
 	// The formula itself.
 	if d.Type != Ratio {
@@ -301,7 +327,7 @@ func explainBindError(err error, table string, cols []store.Column) error {
 	return err
 }
 
-func missingColumn(name, table string, cols []store.Column, role string) error {
+func missingColumn(name, table string, cols []store.Column, role string) *ColumnError {
 	var names []string
 	for _, c := range cols {
 		names = append(names, c.Name)
@@ -511,6 +537,81 @@ func looksLikeID(name string) bool {
 	return l == "id" || strings.HasSuffix(l, "_id") || strings.HasSuffix(l, " id") || strings.HasSuffix(l, "id") && len(l) > 2 && name[len(name)-2] == 'I'
 }
 
+// textInNumber explains a text column where numbers are needed, with the
+// first value that is not a number and its row.
+func (e *Engine) textInNumber(ctx context.Context, table, col, what string) error {
+	q := fmt.Sprintf("SELECT rn, v FROM (SELECT row_number() OVER () AS rn, CAST(%s AS VARCHAR) AS v FROM %s) WHERE v IS NOT NULL AND TRY_CAST(v AS DOUBLE) IS NULL LIMIT 1",
+		store.QuoteIdent(col), store.QuoteIdent(table))
+	msg := fmt.Sprintf("%s: column %q in %s holds text where numbers are needed", what, col, table)
+	if rows, err := e.db.Query(ctx, q); err == nil && len(rows.Data) > 0 {
+		row := toInt(rows.Data[0][0])
+		where := fmt.Sprintf("data row %d", row)
+		if files := e.opt.TableFiles[table]; len(files) == 1 && strings.HasSuffix(strings.ToLower(files[0]), ".csv") {
+			where = fmt.Sprintf("%s:%d", files[0], row+1) // +1 for the header line
+		}
+		msg += fmt.Sprintf(", e.g. %q at %s", fmt.Sprint(rows.Data[0][1]), where)
+	}
+	return fmt.Errorf("%s; fix those values in the file or point the KPI at a numeric column", msg)
+}
+
+// explainRunError turns a conversion error into the column and value at fault.
+func (e *Engine) explainRunError(ctx context.Context, defs []*Def, err error) error {
+	m := err.Error()
+	if !strings.Contains(m, "Conversion Error") && !strings.Contains(m, "Could not convert") && !(strings.Contains(m, "No function matches") && strings.Contains(m, "VARCHAR")) {
+		return err
+	}
+	table := defs[0].Source
+	var text strings.Builder
+	for _, d := range defs {
+		for _, v := range d.Components() {
+			text.WriteString(v + " ")
+		}
+	}
+	for _, c := range e.tables[table] {
+		if strings.EqualFold(c.Type, "VARCHAR") && mentions(text.String(), c.Name) {
+			if x := e.textInNumber(ctx, table, c.Name, "KPI "+defs[0].ID); x != nil && strings.Contains(x.Error(), "e.g.") {
+				return x
+			}
+		}
+	}
+	return err
+}
+
+// shortDuckError drops DuckDB's candidate lists and SQL excerpts.
+func shortDuckError(err error) error {
+	m := err.Error()
+	cut := len(m)
+	for _, marker := range []string{"Candidate functions", "LINE 1:", "Candidate bindings"} {
+		if i := strings.Index(m, marker); i > 0 && i < cut {
+			cut = i
+		}
+	}
+	if cut == len(m) {
+		return err
+	}
+	return errors.New(strings.TrimRight(strings.TrimSpace(m[:cut]), ":. \t") + " (check the expression's column types)")
+}
+
+// mentions reports whether an expression names a column, quoted or bare.
+func mentions(expr, col string) bool {
+	if strings.Contains(expr, store.QuoteIdent(col)) {
+		return true
+	}
+	for i := 0; ; {
+		j := strings.Index(expr[i:], col)
+		if j < 0 {
+			return false
+		}
+		j += i
+		before := j == 0 || !isWordChar(expr[j-1])
+		after := j+len(col) >= len(expr) || !isWordChar(expr[j+len(col)])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
 // CheckDimension reports an unknown dimension with the known ones.
 func (e *Engine) CheckDimension(dim string) error {
 	for _, d := range e.dims {
@@ -572,6 +673,14 @@ func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
 // ErrNotSliceable says a KPI's table cannot be filtered or broken down by a dimension.
 var ErrNotSliceable = errors.New("not sliceable")
 
+type sliceError struct{ table, dim string }
+
+func (e *sliceError) Error() string {
+	return fmt.Sprintf("%s has no column %q (nor a customer_id leading to one)", e.table, e.dim)
+}
+
+func (e *sliceError) Is(target error) bool { return target == ErrNotSliceable }
+
 // dimExpr resolves a dimension for a table: its own column, or the customers
 // table's through the customer key. join reports whether the join is needed.
 func (e *Engine) dimExpr(table, dim string) (expr string, join bool, err error) {
@@ -585,5 +694,5 @@ func (e *Engine) dimExpr(table, dim string) (expr string, join bool, err error) 
 			}
 		}
 	}
-	return "", false, fmt.Errorf("%w: %s has no column %q and no link to a table that has", ErrNotSliceable, table, dim)
+	return "", false, &sliceError{table: table, dim: dim}
 }

@@ -298,7 +298,7 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 				return t, err
 			}
 		}
-		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings), "union_by_name = true", "sample_size = -1"}
+		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings), "union_by_name = true"}
 		if sp.Delimiter != "" {
 			opts = append(opts, "delim = "+store.QuoteLiteral(sp.Delimiter))
 		} else if d := sniffWhitespace(g.files[0]); d {
@@ -306,7 +306,12 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 		}
 		q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
 		if err := db.Exec(ctx, q); err != nil {
-			return t, csvError(g.files, err)
+			// Types are guessed from a sample of rows; when a later row does not
+			// fit (text far down a numeric column), detect over the whole file.
+			q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s, sample_size = -1)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
+			if err2 := db.Exec(ctx, q); err2 != nil {
+				return t, csvError(g.files, err2)
+			}
 		}
 	}
 	cols, err := db.Columns(ctx, g.name)

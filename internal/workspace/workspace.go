@@ -120,6 +120,10 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		return nil, fmt.Errorf("no KPI can be computed from %s: none of its tables (%s) match the standard data model; write a kpiscope.yaml (run `kpiscope init %s`)", strings.Join(opt.Sources, " "), strings.Join(tn, ", "), strings.Join(opt.Sources, " "))
 	}
 	eopt.Label = w.Label
+	eopt.TableFiles = map[string][]string{}
+	for _, t := range tables {
+		eopt.TableFiles[t.Name] = t.Files
+	}
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
 		db.Close()
