@@ -1,0 +1,47 @@
+package source_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"kpiscope/internal/source"
+	"kpiscope/internal/store"
+)
+
+// Layouts DuckDB's sniffer leaves as text become dates; other text stays text.
+func TestDateLayoutsBecomeDates(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "t.csv")
+	csv := "id,us_dash,eu_dot,words,stamp,note\n" +
+		"1,12-25-2026,25.12.2026,\"Dec 25, 2026\",12/25/2026 14:05,hello\n" +
+		"2,01-02-2026,02.01.2026,\"Jan 2, 2026\",01/02/2026 09:00,12-25-2026\n"
+	if err := os.WriteFile(p, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := source.Load(context.Background(), db, []source.Spec{{Path: p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"us_dash": "DATE", "eu_dot": "DATE", "words": "DATE", "stamp": "TIMESTAMP", "note": "VARCHAR"}
+	for _, c := range tables[0].Columns {
+		if w, ok := want[c.Name]; ok && c.Type != w {
+			t.Errorf("%s: %s, want %s", c.Name, c.Type, w)
+		}
+	}
+	rows, err := db.Query(context.Background(), `SELECT strftime(us_dash, '%Y-%m-%d'), strftime(eu_dot, '%Y-%m-%d'), strftime(words, '%Y-%m-%d') FROM t WHERE id = 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range rows.Data[0] {
+		if v != "2026-01-02" {
+			t.Errorf("column %d: %v, want 2026-01-02", i, v)
+		}
+	}
+}
