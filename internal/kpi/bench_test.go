@@ -31,6 +31,7 @@ func benchWorkspace(b *testing.B, big bool) *workspace.Workspace {
 func benchCompute(b *testing.B, big bool, s kpi.Slice, ids []string, opts ...kpi.Option) {
 	ws := benchWorkspace(b, big)
 	ctx := context.Background()
+	opts = append(opts, kpi.Uncached())
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := ws.Engine.Compute(ctx, s, ids, opts...); err != nil {

@@ -108,7 +108,11 @@ type computed struct {
 // Option adjusts a computation.
 type Option func(*options)
 
-type options struct{ noExtras bool }
+type options struct{ noExtras, uncached bool }
+
+// Uncached computes afresh instead of answering from the engine's cache (for
+// benchmarks that measure the queries).
+func Uncached() Option { return func(o *options) { o.uncached = true } }
 
 // WithoutExtras skips the extra statistics (median, p90 beside a mean): the
 // scorecard does not show them and quantiles are the costliest aggregates.
@@ -117,11 +121,20 @@ func WithoutExtras() Option { return func(o *options) { o.noExtras = true } }
 // Compute returns the scorecard for a slice; ids nil means every visible KPI.
 // It stops when ctx is cancelled.
 func (e *Engine) Compute(ctx context.Context, s Slice, ids []string, opts ...Option) (*Scorecard, error) {
-	began := time.Now()
 	var o options
 	for _, f := range opts {
 		f(&o)
 	}
+	if o.uncached {
+		return e.compute(ctx, s, ids, o)
+	}
+	return e.cache.do(ctx, cacheKey(s, ids, o), func(ctx context.Context) (*Scorecard, error) {
+		return e.compute(ctx, s, ids, o)
+	})
+}
+
+func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
+	began := time.Now()
 	for _, f := range s.Filters {
 		if err := e.CheckDimension(f.Dim); err != nil {
 			return nil, err

@@ -54,13 +54,14 @@ type Engine struct {
 	start    time.Time
 	rows     int64
 	problems map[string]error
+	cache    *cache
 }
 
 // New checks every definition against the tables in db and prepares the
 // engine. Definitions that cannot run are kept with their problem (see
 // Problems), so one bad KPI does not hide the others.
 func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, error) {
-	e := &Engine{db: db, byID: map[string]*Def{}, tables: map[string][]store.Column{}, opt: opt, problems: map[string]error{}}
+	e := &Engine{db: db, byID: map[string]*Def{}, tables: map[string][]store.Column{}, opt: opt, problems: map[string]error{}, cache: newCache(256)}
 	if e.opt.CustomerKey == "" {
 		e.opt.CustomerKey = "customer_id"
 	}
