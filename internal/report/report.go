@@ -219,7 +219,7 @@ func Plain(w io.Writer, sc *kpi.Scorecard, label string) error {
 // Footer writes the legend and per-KPI errors below a table.
 func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "● on target  ◐ near target  ○ off target  · no value  ◦ no target  low: fewer answers than the KPI's minimum, status uncertain")
+	fmt.Fprintln(w, "● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain")
 	for _, l := range lines {
 		if l.Error != "" {
 			fmt.Fprintf(w, "! %s: %s\n", l.Name, l.Error)
