@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -153,6 +154,11 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 			cfg, err = nil, &Error{Path: path, Msg: fmt.Sprintf("cannot parse: %v", r)}
 		}
 	}()
+	if f, perr := parser.ParseBytes(data, 0); perr == nil && f != nil {
+		if tk := firstTag(f); tk != nil {
+			return nil, &Error{Path: path, Line: tk.Position.Line, Col: tk.Position.Column, Msg: fmt.Sprintf("YAML tag %s: kpiscope.yaml uses plain values; remove the tag", tk.Value)}
+		}
+	}
 	var raw fileYAML
 	if err := yaml.UnmarshalWithOptions(data, &raw, yaml.DisallowUnknownField()); err != nil {
 		return nil, yamlError(path, err)
@@ -209,6 +215,9 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 	seen := map[string]int{}
 	for i, k := range raw.KPIs {
 		k.line = lineOf(fmt.Sprintf("$.kpis[%d]", i))
+		if !k.Time.Set && isNull(file, fmt.Sprintf("$.kpis[%d].time", i)) {
+			k.Time = optString{Set: true, Null: true} // the decoder never calls UnmarshalYAML for null
+		}
 		id := k.ID
 		if id == "" {
 			id = k.Use
@@ -248,11 +257,33 @@ type tokenError interface {
 }
 
 func yamlError(path string, err error) error {
+	var ty *yaml.TypeError
+	if errors.As(err, &ty) && ty.Token != nil {
+		want := "a number"
+		switch ty.DstType.Kind() {
+		case reflect.String:
+			want = "text"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.Map, reflect.Struct:
+			want = "a mapping (key: value)"
+		case reflect.Slice:
+			want = "a list"
+		}
+		msg := fmt.Sprintf("%q is not %s", ty.Token.Value, want)
+		if k := keyOf(ty.Token); k != "" {
+			msg = k + ": " + msg
+		}
+		return &Error{Path: path, Line: ty.Token.Position.Line, Col: ty.Token.Position.Column, Msg: msg}
+	}
 	var te tokenError
 	if errors.As(err, &te) {
 		e := &Error{Path: path, Msg: te.GetMessage()}
 		if tk := te.GetToken(); tk != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
+		}
+		if k := keyOf(te.GetToken()); k != "" && strings.Contains(e.Msg, "where sequence is expected") {
+			e.Msg = k + ": a list is expected here (- item lines or [a, b])"
 		}
 		if strings.Contains(e.Msg, "unknown field") {
 			e.Msg += " (see the config reference in README.md)"
@@ -335,6 +366,10 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 			if !k.Time.Null {
 				d.Time = k.Time.V
 			}
+			// The time role is no longer needed unless an expression reads it.
+			if role := strings.Trim(b.Time, "{}"); role != "" && !roleUsedIn(b, role) {
+				delete(d.Roles, role)
+			}
 		}
 	} else {
 		d = &kpi.Def{
@@ -412,6 +447,12 @@ func roleUsed(b kpi.Builtin, role string) bool {
 	return strings.Contains(all, needle)
 }
 
+// roleUsedIn reports whether a built-in's expressions (not its time axis) read a role.
+func roleUsedIn(b kpi.Builtin, role string) bool {
+	b.Time = ""
+	return roleUsed(b, role)
+}
+
 func contains(s []string, x string) bool {
 	for _, v := range s {
 		if v == x {
@@ -475,4 +516,47 @@ func Find(dir string) (string, bool) {
 	return "", false
 }
 
-var _ = ast.File{}
+// isNull reports whether the node at path p exists and is null (time: null, ~ or nothing).
+func isNull(file *ast.File, p string) bool {
+	if file == nil {
+		return false
+	}
+	yp, err := yaml.PathString(p)
+	if err != nil {
+		return false
+	}
+	n, err := yp.FilterFile(file)
+	return err == nil && n != nil && n.Type() == ast.NullType
+}
+
+// keyOf names the mapping key a value token belongs to.
+func keyOf(tk *token.Token) string {
+	if tk != nil && tk.Prev != nil && tk.Prev.Type == token.MappingValueType && tk.Prev.Prev != nil {
+		return tk.Prev.Prev.Value
+	}
+	return ""
+}
+
+// firstTag finds a YAML tag (!x): kpiscope.yaml never needs one, and the
+// decoder panics on a tag where a list or mapping belongs (goccy/go-yaml#735).
+func firstTag(file *ast.File) *token.Token {
+	var found *token.Token
+	for _, doc := range file.Docs {
+		ast.Walk(visitorFunc(func(n ast.Node) bool {
+			if t, ok := n.(*ast.TagNode); ok && found == nil {
+				found = t.GetToken()
+			}
+			return found == nil
+		}), doc)
+	}
+	return found
+}
+
+type visitorFunc func(ast.Node) bool
+
+func (f visitorFunc) Visit(n ast.Node) ast.Visitor {
+	if f(n) {
+		return f
+	}
+	return nil
+}

@@ -4,6 +4,7 @@
 package source
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -149,6 +150,9 @@ func Resolve(sp Spec) ([]group, error) {
 	var out []group
 	var all []string
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // .ipynb_checkpoints, macOS ._name files: never data
+		}
 		full := filepath.Join(p, e.Name())
 		if e.IsDir() {
 			sub, _ := filepath.Glob(filepath.Join(full, "*"))
@@ -310,6 +314,11 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 			// fit (text far down a numeric column), detect over the whole file.
 			q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s, sample_size = -1)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
 			if err2 := db.Exec(ctx, q); err2 != nil {
+				for _, f := range g.files {
+					if rerr := scanRows(f, sp.Delimiter); rerr != nil {
+						return t, rerr
+					}
+				}
 				return t, csvError(g.files, err2)
 			}
 		}
@@ -444,6 +453,43 @@ func precheckCSV(path, delim string) error {
 	return nil
 }
 
+// scanRows reads a whole CSV file with Go's parser to name the first row
+// that cannot be read. It runs only after DuckDB failed, so files that load
+// cleanly pay nothing for it.
+func scanRows(path, delim string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64*1024)
+	if b, _ := br.Peek(3); string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	head, _ := br.Peek(64 * 1024)
+	header, _, _ := strings.Cut(string(head), "\n")
+	r := csv.NewReader(br)
+	r.Comma = detectDelim(header, delim)
+	r.LazyQuotes = true
+	r.ReuseRecord = true
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			if errors.Is(pe.Err, csv.ErrFieldCount) {
+				return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "this row has a different number of fields than the header", Fix: "fix or remove the row, or quote values that contain the delimiter"}
+			}
+			return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "malformed CSV: " + pe.Err.Error(), Fix: "check the quoting on that line"}
+		}
+		if err != nil {
+			return nil
+		}
+	}
+}
+
 func detectDelim(header, delim string) rune {
 	if delim != "" {
 		return []rune(delim)[0]
@@ -524,7 +570,7 @@ func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error 
 		qc := store.QuoteIdent(c)
 		ty := "VARCHAR"
 		for _, cand := range []string{"BIGINT", "DOUBLE"} {
-			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NOT NULL AND TRY_CAST(%[1]s AS %[2]s) IS NULL) FROM __ws", qc, cand))
+			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NOT NULL AND (TRY_CAST(%[1]s AS %[2]s) IS NULL OR TRY_CAST(%[1]s AS %[2]s) <> TRY_CAST(%[1]s AS DOUBLE))) FROM __ws", qc, cand)) // '11.77' casts to BIGINT 12: only exact values fit
 			if err == nil && r.Data[0][0] == int64(0) {
 				ty = cand
 				break
@@ -565,7 +611,7 @@ func toI(v any) int64 {
 	return 0
 }
 
-var lineRE = regexp.MustCompile(`(?i)line:?\s*(\d+)`)
+var lineRE = regexp.MustCompile(`Line: (\d+)`) // DuckDB's "CSV Error on Line: N", not the "LINE 1:" of its SQL excerpt
 
 func csvError(files []string, err error) error {
 	msg := err.Error()

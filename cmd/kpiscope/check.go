@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"kpiscope/internal/inspect"
+	"kpiscope/internal/kpi"
+)
+
+func init() { extraCommands = append(extraCommands, newCheck) }
+
+// checkFailed is returned when a check found errors: exit status 2.
+type checkFailed struct{ errors int }
+
+func (e *checkFailed) Error() string {
+	if e.errors == 1 {
+		return "1 data-quality error (see above)"
+	}
+	return fmt.Sprintf("%d data-quality errors (see above)", e.errors)
+}
+
+func newCheck() *cobra.Command {
+	var df dataFlags
+	c := &cobra.Command{
+		Use:   "check [SOURCE ...]",
+		Short: "Check the data behind each KPI: mappings, scales, durations, dates, duplicates, blanks, gaps",
+		Long: `Checks every KPI's column mapping (before any query runs) and the data it reads:
+scores outside their scale, negative durations (resolved before created), timestamps in the
+future, duplicate ids, a high share of blanks in a column the KPI needs, and months with no
+rows. Each finding says how many rows and shows an example.
+
+Errors make a KPI's value wrong: a mapping that cannot run, scores outside the scale, negative
+durations that get averaged, duplicate ids. Warnings mean the value is right for the rows it
+counts, but fewer rows count than the file holds. Exit status is 2 when there is any error.
+
+Without --config and without a kpiscope.yaml, the KPIs checked are those ` + "`kpiscope init`" + ` would write.`,
+		Example: `  kpiscope check
+  kpiscope check --config kpiscope.yaml
+  kpiscope check calls.csv`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd, args, &df)
+		},
+	}
+	df.register(c)
+	return c
+}
+
+func runCheck(cmd *cobra.Command, args []string, df *dataFlags) error {
+	ctx := cmd.Context()
+	w := cmd.OutOrStdout()
+	var eng *kpi.Engine
+	if df.config == "" && len(args) > 0 {
+		db, in, err := inferredEngine(ctx, args)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		defs, opt, err := in.Defs()
+		if err != nil {
+			return err
+		}
+		opt.Now = time.Now
+		if eng, err = kpi.New(ctx, db, defs, opt); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "No config given: checking the KPIs `kpiscope init` would write for %s.\n", in.Label())
+	} else {
+		ws, err := df.open(ctx, args)
+		if err != nil {
+			return err
+		}
+		defer ws.Close()
+		eng = ws.Engine
+	}
+	warns, err := inspect.Check(ctx, eng, time.Now())
+	if err != nil {
+		return err
+	}
+	printWarnings(cmd, eng, warns)
+	nerr := 0
+	for _, x := range warns {
+		if x.Severity == inspect.SeverityError {
+			nerr++
+		}
+	}
+	if nerr > 0 {
+		return &checkFailed{errors: nerr}
+	}
+	return nil
+}
+
+func printWarnings(cmd *cobra.Command, eng *kpi.Engine, warns []inspect.Warning) {
+	w := cmd.OutOrStdout()
+	by := map[string][]inspect.Warning{}
+	nerr, nwarn := 0, 0
+	for _, x := range warns {
+		by[x.KPI] = append(by[x.KPI], x)
+		if x.Severity == inspect.SeverityError {
+			nerr++
+		} else {
+			nwarn++
+		}
+	}
+	defs := eng.Defs()
+	fmt.Fprintf(w, "%s · %d KPIs checked · %s, %s\n\n", eng.Describe(), len(defs), plural(nerr, "error"), plural(nwarn, "warning"))
+	for _, d := range defs {
+		ws := by[d.ID]
+		mark := "ok     "
+		if len(ws) > 0 {
+			mark = string(ws[0].Severity)
+			for _, x := range ws {
+				if x.Severity == inspect.SeverityError {
+					mark = "error"
+				}
+			}
+		}
+		if len(ws) > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%-7s %s (%s)\n", mark, d.ID, d.Label())
+		for _, x := range ws {
+			fmt.Fprintf(w, "  %-7s %-17s %s\n", x.Severity, x.Kind, x.Message)
+			if x.Example != "" {
+				fmt.Fprintf(w, "  %-7s %-17s e.g. %s\n", "", "", x.Example)
+			}
+		}
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

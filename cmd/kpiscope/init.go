@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"kpiscope/internal/config"
+	"kpiscope/internal/inspect"
+	"kpiscope/internal/source"
+	"kpiscope/internal/store"
+)
+
+func init() { extraCommands = append(extraCommands, newInit) }
+
+func newInit() *cobra.Command {
+	var print, force bool
+	var out string
+	c := &cobra.Command{
+		Use:   "init [SOURCE ...]",
+		Short: "Write a commented kpiscope.yaml inferred from your files",
+		Long: `Inspects the files (tables, column types, distinct values, blanks, date ranges) and writes
+a commented kpiscope.yaml: the sources, time columns, dimensions, the built-in KPIs the columns
+can feed with each column mapping spelled out, custom KPIs where the data clearly supports one
+(a churn flag, a resolved flag, a duration, a spare score), and, as comments, the built-ins that
+cannot be computed and what each is missing.
+
+With no SOURCE it inspects the CSV and Parquet files in the current directory. It never
+overwrites an existing file without --force. Paths in the file are relative to its directory.`,
+		Example: `  kpiscope init calls.csv                  # writes ./kpiscope.yaml
+  kpiscope init exports/ --out exports/kpiscope.yaml
+  kpiscope init survey.csv --print > x.yaml && kpiscope report --config x.yaml`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runInit(cmd, args, out, print, force)
+		},
+	}
+	c.Flags().BoolVar(&print, "print", false, "write the config to standard output instead of a file")
+	c.Flags().BoolVar(&force, "force", false, "overwrite an existing config file")
+	c.Flags().StringVarP(&out, "out", "o", config.FileName, "the config file to write (source paths are relative to its directory)")
+	return c
+}
+
+func runInit(cmd *cobra.Command, args []string, out string, print, force bool) error {
+	if !print && !force {
+		if _, err := os.Stat(out); err == nil {
+			return fmt.Errorf("%s already exists; pass --force to overwrite it, or --print to see what init would write", out)
+		}
+	}
+	ctx := cmd.Context()
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	db, err := store.Open("")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	specs := make([]source.Spec, len(args))
+	for i, a := range args {
+		specs[i] = source.ParseArg(a)
+	}
+	tables, err := source.Load(ctx, db, specs)
+	if err != nil {
+		return err
+	}
+	in, err := inspect.Infer(ctx, db, tables)
+	if err != nil {
+		return err
+	}
+	text := in.YAML(inspect.YAMLOptions{
+		Dir:     filepath.Dir(out),
+		Paths:   givenPaths(specs, tables),
+		Header:  true,
+		Command: strings.TrimSpace("kpiscope init " + strings.Join(args, " ")),
+	})
+	// What init writes must load: a failure here is a bug, not bad input.
+	if _, err := config.Parse(out, []byte(text)); err != nil {
+		return fmt.Errorf("internal error: the inferred config does not parse: %w", err)
+	}
+	if print {
+		_, err := fmt.Fprint(cmd.OutOrStdout(), text)
+		return err
+	}
+	if err := writeNew(out, []byte(text), force); err != nil {
+		return err
+	}
+	initSummary(cmd, out, in)
+	return nil
+}
+
+// writeNew writes the file, refusing to replace one that appeared meanwhile
+// unless force is set.
+func writeNew(path string, data []byte, force bool) error {
+	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flag, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; pass --force to overwrite it", path)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// givenPaths keeps the path a user typed (a file or a glob) for the table it
+// became, so the config reads the same files next time.
+func givenPaths(specs []source.Spec, tables []source.Table) map[string]string {
+	out := map[string]string{}
+	for _, sp := range specs {
+		if st, err := os.Stat(sp.Path); err == nil && st.IsDir() && sp.Name == "" {
+			continue // one table per file: each keeps its own file
+		}
+		abs, err := filepath.Abs(sp.Path)
+		if err != nil {
+			continue
+		}
+		for _, t := range tables {
+			if sp.Name != "" && t.Name == sp.Name {
+				out[t.Name] = sp.Path
+				continue
+			}
+			for _, f := range t.Files {
+				if m, _ := filepath.Match(abs, f); m || f == abs {
+					out[t.Name] = sp.Path
+				}
+			}
+		}
+	}
+	return out
+}
+
+func initSummary(cmd *cobra.Command, out string, in *inspect.Inference) {
+	w := cmd.OutOrStdout()
+	var names []string
+	for _, t := range in.Tables {
+		names = append(names, t.Name)
+	}
+	var ids []string
+	for _, k := range in.KPIs {
+		if !k.Hidden {
+			ids = append(ids, k.Key())
+		}
+	}
+	fmt.Fprintf(w, "wrote %s: %d KPIs on %s\n", out, len(ids), strings.Join(names, ", "))
+	if len(ids) > 0 {
+		fmt.Fprintf(w, "  KPIs:       %s\n", strings.Join(ids, ", "))
+	}
+	if len(in.Dimensions) > 0 {
+		fmt.Fprintf(w, "  dimensions: %s\n", strings.Join(in.Dimensions, ", "))
+	}
+	if len(in.Missing) > 0 {
+		fmt.Fprintf(w, "  %d built-ins cannot be computed from these files; the end of the file says what each is missing\n", len(in.Missing))
+	}
+	cfg := ""
+	if out != config.FileName {
+		cfg = " --config " + out
+	}
+	fmt.Fprintf(w, "next: kpiscope check%s   (data-quality warnings)\n      kpiscope report%s  (the scorecard)\n", cfg, cfg)
+}
+
+// inferredEngine loads sources without a config and builds an engine on the
+// KPIs init would write, for commands run on bare files.
+func inferredEngine(ctx context.Context, sources []string) (*store.DB, *inspect.Inference, error) {
+	db, err := store.Open("")
+	if err != nil {
+		return nil, nil, err
+	}
+	specs := make([]source.Spec, len(sources))
+	for i, a := range sources {
+		specs[i] = source.ParseArg(a)
+	}
+	tables, err := source.Load(ctx, db, specs)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	in, err := inspect.Infer(ctx, db, tables)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, in, nil
+}

@@ -1,0 +1,817 @@
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
+)
+
+// Kind is the kind of a data-quality warning.
+type Kind string
+
+// Warning kinds. Errors make a KPI's value wrong; warnings mean it is right
+// for the rows it counts, but fewer or different rows count than one would
+// think.
+const (
+	KindDefinition       Kind = "definition"        // error: the KPI cannot run (missing or mistyped column, bad expression)
+	KindScoreRange       Kind = "score_range"       // error: answers outside the score's scale
+	KindNegativeDuration Kind = "negative_duration" // error when averaged; warning when the KPI already skips them
+	KindDuplicateID      Kind = "duplicate_id"      // error: rows counted twice
+	KindFutureTimestamp  Kind = "future_timestamp"  // warning: dated after now
+	KindNulls            Kind = "nulls"             // warning: a column the KPI needs is blank on many rows
+	KindEmptyPeriods     Kind = "empty_periods"     // warning: months (or weeks) with no rows at all
+)
+
+// Severity says whether a warning makes the KPI's value wrong.
+type Severity string
+
+// Severities.
+const (
+	SeverityWarning Severity = "warning"
+	SeverityError   Severity = "error"
+)
+
+// Warning is one data-quality finding about one KPI.
+type Warning struct {
+	KPI      string
+	Table    string
+	Column   string
+	Kind     Kind
+	Severity Severity
+	// Rows is how many rows are affected; for empty_periods, how many periods.
+	Rows int64
+	// Example is one offending value or row, e.g. `"satisfaction rating" = 9 (call id = ID0042, date = 2021-01-03)`.
+	Example string
+	Message string
+}
+
+// String renders a warning on one line.
+func (w Warning) String() string {
+	s := fmt.Sprintf("%-7s %s: %s", w.Severity, w.KPI, w.Message)
+	if w.Example != "" {
+		s += "; e.g. " + w.Example
+	}
+	return s
+}
+
+// HasErrors reports whether any warning is an error.
+func HasErrors(ws []Warning) bool {
+	for _, w := range ws {
+		if w.Severity == SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+// ByKPI groups the warnings' one-line texts by KPI id (the TUI's
+// Deps.Warnings and EngineMsg.Warnings take this shape).
+func ByKPI(ws []Warning) map[string][]string {
+	out := map[string][]string{}
+	for _, w := range ws {
+		out[w.KPI] = append(out[w.KPI], w.String())
+	}
+	return out
+}
+
+// Thresholds for the nulls check: answers to a survey question are blank on
+// most rows in a healthy file (response rates of 10–40% are normal), other
+// columns should hardly ever be.
+const (
+	nullShareAnswers = 0.80
+	nullShareOther   = 0.20
+)
+
+// Check runs the data-quality checks for every visible KPI of the engine
+// (composites inherit their inputs' findings). Definition problems (a column
+// mapping naming a column that does not exist or has the wrong type) come
+// first and need no query; the data checks read the tables. now is the
+// clock for "timestamps in the future".
+func Check(ctx context.Context, eng *kpi.Engine, now time.Time) ([]Warning, error) {
+	c := &checker{eng: eng, db: eng.DB(), now: now, cache: map[string][]Warning{}}
+	var out []Warning
+	perKPI := map[string][]Warning{}
+	var visit func(d *kpi.Def) ([]Warning, error)
+	visit = func(d *kpi.Def) ([]Warning, error) {
+		if ws, ok := perKPI[d.ID]; ok {
+			return ws, nil
+		}
+		var ws []Warning
+		if err := eng.Problems()[d.ID]; err != nil {
+			ws = append(ws, definitionWarning(eng, d, err))
+		} else if d.Type == kpi.Composite {
+			for _, name := range d.InputNames() {
+				id, _, _ := strings.Cut(d.Inputs[name], ".")
+				dep := eng.Def(id)
+				if dep == nil {
+					continue
+				}
+				dws, err := visit(dep)
+				if err != nil {
+					return nil, err
+				}
+				for _, w := range dws {
+					w.KPI = d.ID
+					w.Message = "via " + id + ": " + w.Message
+					ws = append(ws, w)
+				}
+			}
+		} else {
+			var err error
+			if ws, err = c.kpi(ctx, d); err != nil {
+				return nil, err
+			}
+		}
+		perKPI[d.ID] = dedupe(ws)
+		return perKPI[d.ID], nil
+	}
+	for _, d := range eng.Defs() {
+		ws, err := visit(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws...)
+	}
+	return out, nil
+}
+
+// CheckDefinitions returns only the definition problems: no query runs.
+func CheckDefinitions(eng *kpi.Engine) []Warning {
+	var out []Warning
+	for _, d := range eng.Defs() {
+		if err := eng.Problems()[d.ID]; err != nil {
+			out = append(out, definitionWarning(eng, d, err))
+		}
+	}
+	return out
+}
+
+func dedupe(ws []Warning) []Warning {
+	seen := map[string]bool{}
+	var out []Warning
+	for _, w := range ws {
+		k := w.KPI + "\x00" + string(w.Kind) + "\x00" + w.Table + "\x00" + w.Column + "\x00" + w.Message
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// definitionWarning turns an engine problem into a warning that names the
+// KPI, the role the column was meant to fill, and the nearest columns.
+func definitionWarning(eng *kpi.Engine, d *kpi.Def, err error) Warning {
+	w := Warning{KPI: d.ID, Table: d.Source, Kind: KindDefinition, Severity: SeverityError}
+	msg := err.Error()
+	var de *kpi.DefError
+	if errors.As(err, &de) {
+		msg = de.Err.Error()
+	}
+	var ce *kpi.ColumnError
+	if errors.As(err, &ce) {
+		w.Column = ce.Column
+		if !strings.Contains(msg, "role ") {
+			if _, cols, ok := BoundRoles(d); ok {
+				for _, r := range sortedRoles(cols) {
+					if strings.EqualFold(cols[r], ce.Column) {
+						msg = fmt.Sprintf("role %s (%s): %s", r, roles[r].desc, msg)
+						break
+					}
+				}
+			}
+		}
+	}
+	if w.Column == "" {
+		w.Column = mistypedColumn(eng, d)
+	}
+	w.Message = fmt.Sprintf("%s (%s) cannot be computed: %s", d.ID, d.Label(), msg)
+	if d.Origin != "" {
+		w.Message += " [" + d.Origin + "]"
+	}
+	return w
+}
+
+// mistypedColumn names the first role whose column has the wrong type.
+func mistypedColumn(eng *kpi.Engine, d *kpi.Def) string {
+	_, cols, ok := BoundRoles(d)
+	if !ok {
+		return ""
+	}
+	tcols := eng.Tables()[d.Source]
+	for _, r := range sortedRoles(cols) {
+		for _, c := range tcols {
+			if !strings.EqualFold(c.Name, cols[r]) {
+				continue
+			}
+			switch roles[r].kind {
+			case roleTime:
+				if !isTime(c.Type) {
+					return c.Name
+				}
+			case roleScore, roleCount, roleAmount:
+				if !isNumeric(c.Type) {
+					return c.Name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func sortedRoles(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// colClass is what a KPI needs a column for.
+type colClass int
+
+const (
+	classOther colClass = iota
+	classScore
+	classTime
+	classDuration
+	classID
+)
+
+// dep is a column a KPI depends on.
+type dep struct {
+	column   string
+	class    colClass
+	scale    *Scale // known scale (built-in roles); nil = infer from the data
+	optional bool   // blank means "not yet" (resolved, churned, answered)
+	answers  bool   // survey answers: blank on most rows is normal
+}
+
+// deps lists the columns a KPI reads: a built-in's roles through its
+// mapping, or the columns a custom KPI's expressions name.
+func (c *checker) deps(d *kpi.Def) []dep {
+	cols := c.eng.Tables()[d.Source]
+	var out []dep
+	seen := map[string]bool{}
+	add := func(x dep) {
+		if x.column != "" && !seen[strings.ToLower(x.column)] {
+			seen[strings.ToLower(x.column)] = true
+			out = append(out, x)
+		}
+	}
+	if _, bound, ok := BoundRoles(d); ok {
+		for _, r := range sortedRoles(bound) {
+			spec := roles[r]
+			x := dep{column: columnName(cols, bound[r]), optional: spec.optional}
+			switch spec.kind {
+			case roleScore:
+				s := spec.scale
+				x.class, x.scale, x.answers = classScore, &s, true
+			case roleTime:
+				x.class = classTime
+			case roleID:
+				x.class = classID
+			}
+			add(x)
+		}
+		if d.Time != "" {
+			add(dep{column: columnName(cols, d.Time), class: classTime})
+		}
+		return out
+	}
+	exprs := []string{d.Numerator, d.Denominator, d.Where, d.N}
+	for _, n := range d.InputNames() {
+		exprs = append(exprs, d.Inputs[n])
+	}
+	for _, n := range d.ExtraNames() {
+		exprs = append(exprs, d.Extras[n])
+	}
+	for _, e := range exprs {
+		for _, name := range exprColumns(e, cols) {
+			add(customDep(cols, name))
+		}
+	}
+	if d.Time != "" {
+		add(customDep(cols, columnName(cols, d.Time)))
+	}
+	return out
+}
+
+func columnName(cols []store.Column, name string) string {
+	for _, c := range cols {
+		if c.Name == name {
+			return c.Name
+		}
+	}
+	for _, c := range cols {
+		if strings.EqualFold(c.Name, name) {
+			return c.Name
+		}
+	}
+	return ""
+}
+
+var optionalStems = []string{"resolved", "closed", "churn", "cancel", "responded", "response", "answered", "ended", "end", "completed", "solved", "left", "terminat"}
+
+func customDep(cols []store.Column, name string) dep {
+	x := dep{column: name}
+	var ty string
+	for _, c := range cols {
+		if c.Name == name {
+			ty = c.Type
+		}
+	}
+	toks := tokens(name)
+	switch {
+	case isTime(ty):
+		x.class, x.optional = classTime, hasStem(toks, optionalStems...)
+	case isNumeric(ty) && hasStem(toks, scoreStems...):
+		x.class, x.answers = classScore, true
+	case isNumeric(ty) && (hasStem(toks, durationStems...) || hasWord(toks, "time", "speed", "ttr", "tta", "frt")):
+		x.class = classDuration
+	case looksLikeID(name):
+		x.class = classID
+	}
+	return x
+}
+
+// exprColumns finds the table's columns named in an SQL expression: quoted
+// identifiers, and bare words that are column names (not function names).
+func exprColumns(expr string, cols []store.Column) []string {
+	var out []string
+	for i := 0; i < len(expr); {
+		ch := expr[i]
+		switch {
+		case ch == '\'':
+			j := i + 1
+			for j < len(expr) && !(expr[j] == '\'' && (j+1 >= len(expr) || expr[j+1] != '\'')) {
+				if expr[j] == '\'' {
+					j++
+				}
+				j++
+			}
+			i = j + 1
+		case ch == '"':
+			j := i + 1
+			var b strings.Builder
+			for j < len(expr) {
+				if expr[j] == '"' {
+					if j+1 < len(expr) && expr[j+1] == '"' {
+						b.WriteByte('"')
+						j += 2
+						continue
+					}
+					break
+				}
+				b.WriteByte(expr[j])
+				j++
+			}
+			if n := columnName(cols, b.String()); n != "" {
+				out = append(out, n)
+			}
+			i = j + 1
+		case isWordStart(ch):
+			j := i
+			for j < len(expr) && (isWordStart(expr[j]) || expr[j] >= '0' && expr[j] <= '9') {
+				j++
+			}
+			k := j
+			for k < len(expr) && expr[k] == ' ' {
+				k++
+			}
+			if k >= len(expr) || expr[k] != '(' {
+				if n := columnName(cols, expr[i:j]); n != "" {
+					out = append(out, n)
+				}
+			}
+			i = j
+		case ch >= '0' && ch <= '9':
+			for i < len(expr) && (isWordStart(expr[i]) || expr[i] >= '0' && expr[i] <= '9' || expr[i] == '.') {
+				i++
+			}
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+func isWordStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// checker runs the data checks, caching per table, filter and column: KPIs
+// that share a table share the findings' queries.
+type checker struct {
+	eng   *kpi.Engine
+	db    *store.DB
+	now   time.Time
+	cache map[string][]Warning
+}
+
+func (c *checker) kpi(ctx context.Context, d *kpi.Def) ([]Warning, error) {
+	deps := c.deps(d)
+	var out []Warning
+	run := func(key string, f func() ([]Warning, error)) error {
+		key = d.Source + "\x00" + d.Where + "\x00" + key
+		ws, ok := c.cache[key]
+		if !ok {
+			var err error
+			if ws, err = f(); err != nil {
+				return err
+			}
+			c.cache[key] = ws
+		}
+		for _, w := range ws {
+			w.KPI = d.ID
+			out = append(out, w)
+		}
+		return nil
+	}
+	for _, x := range deps {
+		x := x
+		if err := run("nulls\x00"+x.column, func() ([]Warning, error) { return c.nulls(ctx, d, x) }); err != nil {
+			return nil, err
+		}
+		switch x.class {
+		case classScore:
+			if err := run("score\x00"+x.column, func() ([]Warning, error) { return c.scoreRange(ctx, d, x) }); err != nil {
+				return nil, err
+			}
+		case classTime:
+			if err := run("future\x00"+x.column, func() ([]Warning, error) { return c.future(ctx, d, x.column) }); err != nil {
+				return nil, err
+			}
+		case classDuration:
+			if err := run("negative\x00"+x.column, func() ([]Warning, error) { return c.negativeNumber(ctx, d, x.column) }); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, p := range c.pairs(d, deps) {
+		p := p
+		if err := run("pair\x00"+p.start+"\x00"+p.end+"\x00"+fmt.Sprint(p.skipped), func() ([]Warning, error) { return c.negativePair(ctx, d, p) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := run("ids\x00"+distinctCols(d), func() ([]Warning, error) { return c.duplicates(ctx, d) }); err != nil {
+		return nil, err
+	}
+	if d.Time != "" {
+		if err := run("periods\x00"+d.Time, func() ([]Warning, error) { return c.emptyPeriods(ctx, d) }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// where is the KPI's own row filter, so each check looks at the rows the KPI reads.
+func where(d *kpi.Def, cond string) string {
+	if d.Where != "" {
+		return "(" + d.Where + ") AND (" + cond + ")"
+	}
+	return cond
+}
+
+func (c *checker) count(ctx context.Context, d *kpi.Def, cond string, args ...any) (int64, error) {
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", store.QuoteIdent(d.Source), where(d, cond)), args...)
+	if err != nil {
+		return 0, err
+	}
+	return toInt(r.Data[0][0]), nil
+}
+
+// example shows the first matching row: the column in question first, then
+// the table's identifiers and dates, then the rest, clipped.
+func (c *checker) example(ctx context.Context, d *kpi.Def, first []string, cond string, args ...any) (string, error) {
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT * FROM %s WHERE %s LIMIT 1", store.QuoteIdent(d.Source), where(d, cond)), args...)
+	if err != nil || len(r.Data) == 0 {
+		return "", err
+	}
+	type cell struct{ k, v string }
+	var head, ids, rest []cell
+	for i, col := range r.Columns {
+		v := r.Data[0][i]
+		s := "NULL"
+		if v != nil {
+			s = str(v)
+		}
+		x := cell{quoteForComment(col), clip(s, 30)}
+		switch {
+		case containsFold(first, col):
+			head = append(head, x)
+		case looksLikeID(col) || isTimeValue(v):
+			ids = append(ids, x)
+		default:
+			rest = append(rest, x)
+		}
+	}
+	var parts []string
+	for _, x := range append(append(head, ids...), rest...) {
+		parts = append(parts, x.k+" = "+x.v)
+	}
+	out := strings.Join(parts[:len(head)], ", ")
+	if more := parts[len(head):]; len(more) > 0 {
+		out += " (" + clip(strings.Join(more, ", "), 100) + ")"
+	}
+	return out, nil
+}
+
+func isTimeValue(v any) bool { _, ok := v.(time.Time); return ok }
+
+func containsFold(ss []string, s string) bool {
+	for _, x := range ss {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func rowsWord(n int64) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return kpi.FormatFloat(float64(n), 0) + " rows"
+}
+
+func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
+	if x.optional {
+		return nil, nil
+	}
+	q := store.QuoteIdent(x.column)
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s IS NULL) FROM %s%s", q, store.QuoteIdent(d.Source), whereClause(d)))
+	if err != nil {
+		return nil, err
+	}
+	all, blank := toInt(r.Data[0][0]), toInt(r.Data[0][1])
+	limit := nullShareOther
+	if x.answers {
+		limit = nullShareAnswers
+	}
+	if all == 0 || float64(blank)/float64(all) < limit {
+		return nil, nil
+	}
+	ex, err := c.example(ctx, d, []string{x.column}, q+" IS NULL")
+	if err != nil {
+		return nil, err
+	}
+	return []Warning{{Table: d.Source, Column: x.column, Kind: KindNulls, Severity: SeverityWarning, Rows: blank, Example: ex,
+		Message: fmt.Sprintf("%s of %s in %s (%s) have no %s; the KPI counts only the others",
+			rowsWord(blank), kpi.FormatFloat(float64(all), 0), d.Source, percent(float64(blank)/float64(all)), quoteForComment(x.column))}}, nil
+}
+
+func whereClause(d *kpi.Def) string {
+	if d.Where == "" {
+		return ""
+	}
+	return " WHERE " + d.Where
+}
+
+func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
+	q := store.QuoteIdent(x.column)
+	s := x.scale
+	if s == nil {
+		// A custom KPI's score: its scale is the standard one that holds 98% of its values.
+		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s WHERE %[1]s IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 40", q, store.QuoteIdent(d.Source)))
+		if err != nil {
+			return nil, err
+		}
+		cp := &ColumnProfile{Name: x.column}
+		for _, v := range r.Data {
+			cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: toInt(v[1])})
+		}
+		if len(cp.Values) == 0 || len(cp.Values) > 12 {
+			return nil, nil
+		}
+		found, ok := detectScale(tokens(x.column), cp)
+		if !ok {
+			return nil, nil
+		}
+		s = &found
+	}
+	cond := fmt.Sprintf("%[1]s IS NOT NULL AND (%[1]s < %[2]d OR %[1]s > %[3]d OR %[1]s <> round(%[1]s))", q, s.Min, s.Max)
+	n, err := c.count(ctx, d, cond)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	ex, err := c.example(ctx, d, []string{x.column}, cond)
+	if err != nil {
+		return nil, err
+	}
+	return []Warning{{Table: d.Source, Column: x.column, Kind: KindScoreRange, Severity: SeverityError, Rows: n, Example: ex,
+		Message: fmt.Sprintf("%s of %s are outside its %s scale (or not whole numbers)", rowsWord(n), quoteForComment(x.column), s)}}, nil
+}
+
+// future counts timestamps more than a day after now (a day of slack for
+// time zones).
+func (c *checker) future(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
+	q := store.QuoteIdent(col)
+	limit := c.now.UTC().Add(24 * time.Hour).Format("2006-01-02 15:04:05")
+	cond := fmt.Sprintf("CAST(%s AS TIMESTAMP) > ?::TIMESTAMP", q)
+	n, err := c.count(ctx, d, cond, limit)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	ex, err := c.example(ctx, d, []string{col}, cond, limit)
+	if err != nil {
+		return nil, err
+	}
+	return []Warning{{Table: d.Source, Column: col, Kind: KindFutureTimestamp, Severity: SeverityWarning, Rows: n, Example: ex,
+		Message: fmt.Sprintf("%s of %s are dated after %s; they fall in periods that have not happened", rowsWord(n), quoteForComment(col), c.now.Format("2006-01-02"))}}, nil
+}
+
+func (c *checker) negativeNumber(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
+	q := store.QuoteIdent(col)
+	cond := q + " < 0"
+	n, err := c.count(ctx, d, cond)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	ex, err := c.example(ctx, d, []string{col}, cond)
+	if err != nil {
+		return nil, err
+	}
+	return []Warning{{Table: d.Source, Column: col, Kind: KindNegativeDuration, Severity: SeverityError, Rows: n, Example: ex,
+		Message: fmt.Sprintf("%s have a negative %s, and the KPI averages them in", rowsWord(n), quoteForComment(col))}}, nil
+}
+
+var (
+	dateDiffRE = regexp.MustCompile(`(?i)date_diff\s*\(\s*'[^']*'\s*,\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)`)
+	distinctRE = regexp.MustCompile(`(?i)DISTINCT\s+("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*)`)
+)
+
+// pair is a start and an end column: the end must not come first.
+type pair struct {
+	start, end string
+	skipped    bool // the KPI's formula already leaves such rows out
+}
+
+var builtinPairs = [][2]string{{"created_at", "resolved_at"}, {"created_at", "first_response_at"}, {"sent_at", "responded_at"}, {"signup_date", "churn_date"}}
+
+func (c *checker) pairs(d *kpi.Def, deps []dep) []pair {
+	var out []pair
+	if b, bound, ok := BoundRoles(d); ok {
+		tmpl := b.Numerator + b.Denominator + b.Where
+		for _, v := range b.Inputs {
+			tmpl += v
+		}
+		for _, p := range builtinPairs {
+			s, e := bound[p[0]], bound[p[1]]
+			if s == "" || e == "" || strings.EqualFold(s, e) {
+				continue
+			}
+			out = append(out, pair{start: s, end: e, skipped: strings.Contains(tmpl, "{"+p[1]+"} >= {"+p[0]+"}")})
+		}
+		return out
+	}
+	// Custom KPIs: date_diff('unit', start, end) over two of the table's columns.
+	cols := c.eng.Tables()[d.Source]
+	all := d.Numerator + " " + d.Denominator + " " + d.Where
+	for _, v := range d.Inputs {
+		all += " " + v
+	}
+	for _, m := range dateDiffRE.FindAllStringSubmatch(all, -1) {
+		s, e := exprColumns(m[1], cols), exprColumns(m[2], cols)
+		if len(s) == 1 && len(e) == 1 && s[0] != e[0] {
+			out = append(out, pair{start: s[0], end: e[0]})
+		}
+	}
+	return out
+}
+
+func (c *checker) negativePair(ctx context.Context, d *kpi.Def, p pair) ([]Warning, error) {
+	s, e := store.QuoteIdent(p.start), store.QuoteIdent(p.end)
+	cond := fmt.Sprintf("CAST(%s AS TIMESTAMP) < CAST(%s AS TIMESTAMP)", e, s)
+	n, err := c.count(ctx, d, cond)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	ex, err := c.example(ctx, d, []string{p.start, p.end}, cond)
+	if err != nil {
+		return nil, err
+	}
+	w := Warning{Table: d.Source, Column: p.end, Kind: KindNegativeDuration, Severity: SeverityError, Rows: n, Example: ex,
+		Message: fmt.Sprintf("%s have %s before %s (a negative duration)", rowsWord(n), quoteForComment(p.end), quoteForComment(p.start))}
+	if p.skipped {
+		w.Severity = SeverityWarning
+		w.Message += "; the KPI leaves them out, so it counts fewer rows than the file has"
+	} else {
+		w.Message += "; the KPI counts them as they are"
+	}
+	return []Warning{w}, nil
+}
+
+// distinctCols lists the columns a KPI counts DISTINCT: for those, repeated
+// ids are the point (order lines), not an error.
+func distinctCols(d *kpi.Def) string {
+	all := strings.Join([]string{d.Numerator, d.Denominator, d.N}, " ")
+	for _, v := range d.Inputs {
+		all += " " + v
+	}
+	var out []string
+	for _, m := range distinctRE.FindAllStringSubmatch(all, -1) {
+		out = append(out, strings.ToLower(strings.Trim(m[1], `"`)))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+// duplicates looks for the table's key, an id column whose values are
+// (nearly) all different, and counts rows whose id is not unique.
+func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error) {
+	counted := map[string]bool{}
+	for _, s := range strings.Split(distinctCols(d), ",") {
+		counted[s] = true
+	}
+	var out []Warning
+	for _, col := range c.eng.Tables()[d.Source] {
+		if !looksLikeID(col.Name) || counted[strings.ToLower(col.Name)] {
+			continue
+		}
+		q := store.QuoteIdent(col.Name)
+		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), whereClause(d)))
+		if err != nil {
+			return nil, err
+		}
+		nn, nd := toInt(r.Data[0][0]), toInt(r.Data[0][1])
+		if nn == 0 || nd == nn || float64(nd) < 0.9*float64(nn) {
+			continue // unique, or a foreign key (many rows per customer)
+		}
+		r, err = c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1", q, store.QuoteIdent(d.Source), whereClause(d)))
+		if err != nil || len(r.Data) == 0 {
+			return nil, err
+		}
+		rows := nn - nd
+		ex := fmt.Sprintf("%s = %s appears %d times", quoteForComment(col.Name), str(r.Data[0][0]), toInt(r.Data[0][1]))
+		out = append(out, Warning{Table: d.Source, Column: col.Name, Kind: KindDuplicateID, Severity: SeverityError, Rows: rows, Example: ex,
+			Message: fmt.Sprintf("%s repeat an id already seen in %s (%s ids appear more than once); those rows are counted twice",
+				rowsWord(rows), quoteForComment(col.Name), kpi.FormatFloat(float64(dupIDs(ctx, c, d, q)), 0))})
+	}
+	return out, nil
+}
+
+func dupIDs(ctx context.Context, c *checker, d *kpi.Def, q string) int64 {
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1)", q, store.QuoteIdent(d.Source), whereClause(d)))
+	if err != nil {
+		return 0
+	}
+	return toInt(r.Data[0][0])
+}
+
+// emptyPeriods counts months (weeks for data spanning under two months)
+// between the first and last row with no row at all: a missing export, a
+// broken date format, a pipeline gap.
+func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, error) {
+	q := store.QuoteIdent(d.Time)
+	limit := c.now.UTC().Add(24 * time.Hour).Format("2006-01-02 15:04:05")
+	base := fmt.Sprintf("SELECT CAST(%[1]s AS TIMESTAMP) AS t FROM %[2]s WHERE %[3]s", q, store.QuoteIdent(d.Source), where(d, fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS TIMESTAMP) <= ?::TIMESTAMP", q, q)))
+	r, err := c.db.Query(ctx, "SELECT min(t), max(t) FROM ("+base+")", limit)
+	if err != nil {
+		return nil, err
+	}
+	lo, ok1 := r.Data[0][0].(time.Time)
+	hi, ok2 := r.Data[0][1].(time.Time)
+	if !ok1 || !ok2 {
+		return nil, nil
+	}
+	grain, unit := "month", "months"
+	switch span := hi.Sub(lo); {
+	case span >= 62*24*time.Hour:
+	case span >= 21*24*time.Hour:
+		grain, unit = "week", "weeks"
+	default:
+		return nil, nil
+	}
+	qry := fmt.Sprintf(`WITH src AS (%[1]s), have AS (SELECT DISTINCT date_trunc('%[2]s', t) AS p FROM src),
+		span AS (SELECT unnest(generate_series(date_trunc('%[2]s', min(t)), date_trunc('%[2]s', max(t)), INTERVAL 1 %[2]s)) AS p FROM src)
+		SELECT count(*), CAST(min(p) AS VARCHAR), CAST(max(p) AS VARCHAR) FROM span WHERE p NOT IN (SELECT p FROM have)`, base, grain)
+	r, err = c.db.Query(ctx, qry, limit)
+	if err != nil {
+		return nil, err
+	}
+	n := toInt(r.Data[0][0])
+	if n == 0 {
+		return nil, nil
+	}
+	first := str(r.Data[0][1])
+	if len(first) >= 10 {
+		first = first[:10]
+		if grain == "month" {
+			first = first[:7]
+		}
+	}
+	word := unit
+	if n == 1 {
+		word = grain
+	}
+	return []Warning{{Table: d.Source, Column: d.Time, Kind: KindEmptyPeriods, Severity: SeverityWarning, Rows: n, Example: grain + " of " + first,
+		Message: fmt.Sprintf("%d %s between %s and %s have no rows in %s; the KPI shows no value there",
+			n, word, lo.Format("2006-01-02"), hi.Format("2006-01-02"), d.Source)}}, nil
+}

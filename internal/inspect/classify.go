@@ -1,0 +1,326 @@
+package inspect
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// ColumnKind is what a column looks like it holds.
+type ColumnKind string
+
+// Column kinds, from the column's type, values and name.
+const (
+	ColTime       ColumnKind = "time"       // a DATE or TIMESTAMP column
+	ColIdentifier ColumnKind = "identifier" // an id: customer, order, ticket, call …
+	ColScore      ColumnKind = "score"      // answers on a 1–5, 1–7 or 0–10 scale
+	ColFlag       ColumnKind = "flag"       // two values meaning yes and no
+	ColStatus     ColumnKind = "status"     // a customer status with a churned value (Stayed / Churned / Joined)
+	ColDuration   ColumnKind = "duration"   // seconds, minutes, hours a thing took
+	ColAmount     ColumnKind = "amount"     // money
+	ColCount      ColumnKind = "count"      // a whole-number count (contacts, quantity)
+	ColCategory   ColumnKind = "category"   // text with a handful of values
+	ColText       ColumnKind = "text"       // free text or high-cardinality labels
+	ColNumber     ColumnKind = "number"     // any other number
+	ColOther      ColumnKind = "other"      // times of day, lists, blobs
+)
+
+// Scale is a closed range of whole-number answers.
+type Scale struct{ Min, Max int }
+
+// The standard survey scales.
+var (
+	Scale5  = Scale{1, 5}
+	Scale7  = Scale{1, 7}
+	Scale10 = Scale{0, 10}
+)
+
+func (s Scale) String() string { return fmt.Sprintf("%d–%d", s.Min, s.Max) }
+
+// tokens splits a column name into lower-case words: "speed of
+// answer(seconds)" → speed of answer seconds; "CustomerID" → customer id.
+func tokens(name string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(name)
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		if i > 0 && len(cur) > 0 {
+			prev := rs[i-1]
+			switch {
+			case unicode.IsUpper(r) && unicode.IsLower(prev): // camelCase
+				flush()
+			case unicode.IsUpper(r) && unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) && len(cur) > 1: // HTTPServer
+				flush()
+			case unicode.IsDigit(r) != unicode.IsDigit(prev):
+				flush()
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return out
+}
+
+// hasStem reports whether any token starts with one of the stems.
+func hasStem(toks []string, stems ...string) bool {
+	for _, t := range toks {
+		for _, s := range stems {
+			if strings.HasPrefix(t, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasWord reports whether any token is exactly one of the words.
+func hasWord(toks []string, words ...string) bool {
+	for _, t := range toks {
+		for _, w := range words {
+			if t == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// looksLikeID matches the engine's notion (customer_id, "call id",
+// CustomerID) plus uuid/guid keys.
+func looksLikeID(name string) bool {
+	toks := tokens(name)
+	if len(toks) == 0 {
+		return false
+	}
+	last := toks[len(toks)-1]
+	return last == "id" || last == "uuid" || last == "guid" || last == "key" && len(toks) > 1
+}
+
+var (
+	scoreStems    = []string{"rating", "rated", "score", "satisf", "csat", "nps", "ces", "recommend", "likel", "effort", "easy", "ease", "star", "feedback", "survey", "review", "grade"}
+	durationStems = []string{"duration", "second", "secs", "minute", "mins", "hour", "hrs", "wait", "hold", "handle", "handling", "aht", "asa", "talk", "latency", "delay", "elapsed"}
+	amountStems   = []string{"amount", "revenue", "sales", "sale", "price", "value", "dollar", "spend", "spent", "paid", "charge", "cost", "gmv", "usd", "eur", "gbp", "profit", "income", "fee", "margin"}
+	countStems    = []string{"contacts", "contact", "touches", "interactions", "replies", "attempts", "transfers", "quantity", "qty", "number", "count", "num", "cds", "items", "units"}
+	churnValues   = []string{"churned", "churn", "cancelled", "canceled", "terminated", "inactive", "lapsed", "attrited", "exited", "left"}
+	joinedValues  = []string{"joined", "new"}
+	yesNo         = [][2]string{{"y", "n"}, {"yes", "no"}, {"true", "false"}, {"t", "f"}, {"1", "0"}}
+)
+
+// classify sets Kind, Dimension, Scale, True and Unit for every column and
+// picks the table's time axis.
+func classify(tp *TableProfile) {
+	for _, c := range tp.Columns {
+		classifyColumn(c, tp.Rows)
+	}
+	tp.Time = pickTime(tp)
+}
+
+func classifyColumn(c *ColumnProfile, rows int64) {
+	toks := tokens(c.Name)
+	switch {
+	case isTime(c.Type):
+		c.Kind = ColTime
+		return
+	case looksLikeID(c.Name) && (isVarchar(c.Type) || isNumeric(c.Type) && c.Integral):
+		c.Kind = ColIdentifier
+		return
+	}
+	if f, ok := flagTrue(c); ok {
+		c.Kind, c.True = ColFlag, f
+		c.Dimension = !hasStem(toks, "churn")
+		return
+	}
+	if isVarchar(c.Type) {
+		if ch, joined, ok := statusValues(c); ok {
+			c.Kind, c.True, c.Joined = ColStatus, ch, joined
+			return
+		}
+		switch {
+		case c.Distinct >= 2 && c.Distinct <= 60:
+			c.Kind = ColCategory
+		case c.NonNull >= 20 && c.Distinct == c.NonNull && len(c.Max) <= 40 && len(c.Min) <= 40:
+			c.Kind = ColIdentifier // unique short labels: a key without "id" in its name
+			return
+		case c.Distinct > 60 && c.Distinct <= 500 && c.NonNull >= 20*c.Distinct:
+			c.Kind = ColCategory // many values but many rows each: airlines, states
+		default:
+			c.Kind = ColText
+		}
+		c.Dimension = c.Kind == ColCategory && !hasStem(toks, "churn")
+		return
+	}
+	if !isNumeric(c.Type) {
+		c.Kind = ColOther
+		return
+	}
+	if hasStem(toks, scoreStems...) && c.Integral && c.Distinct >= 3 {
+		if s, ok := detectScale(toks, c); ok {
+			c.Kind, c.Scale = ColScore, &s
+			return
+		}
+	}
+	switch {
+	case hasStem(toks, "tenure", "age"):
+		c.Kind = ColNumber
+	case hasStem(toks, durationStems...) || hasWord(toks, "time", "speed", "ttr", "tta", "frt"):
+		c.Kind = ColDuration
+		c.Unit = durationUnit(toks)
+	case hasStem(toks, amountStems...):
+		c.Kind = ColAmount
+	case c.Integral && hasStem(toks, countStems...):
+		c.Kind = ColCount
+	default:
+		c.Kind = ColNumber
+	}
+}
+
+// flagTrue reports whether a column holds two values meaning yes and no, and
+// which one is yes.
+func flagTrue(c *ColumnProfile) (string, bool) {
+	if isBool(c.Type) {
+		return "true", true
+	}
+	if len(c.Values) != 2 || !(isVarchar(c.Type) || isNumeric(c.Type) && c.Integral) {
+		return "", false
+	}
+	a, b := c.Values[0].Value, c.Values[1].Value
+	la, lb := strings.ToLower(strings.TrimSpace(a)), strings.ToLower(strings.TrimSpace(b))
+	for _, p := range yesNo {
+		if la == p[0] && lb == p[1] {
+			return a, true
+		}
+		if lb == p[0] && la == p[1] {
+			return b, true
+		}
+	}
+	return "", false
+}
+
+// statusValues finds a churned value (and a joined value) among a status
+// column's few values: Stayed / Churned / Joined.
+func statusValues(c *ColumnProfile) (churned, joined string, ok bool) {
+	if len(c.Values) < 2 || len(c.Values) > 8 {
+		return "", "", false
+	}
+	for _, v := range c.Values {
+		l := strings.ToLower(strings.TrimSpace(v.Value))
+		for _, w := range churnValues {
+			if l == w && churned == "" {
+				churned = v.Value
+			}
+		}
+		for _, w := range joinedValues {
+			if l == w {
+				joined = v.Value
+			}
+		}
+	}
+	return churned, joined, churned != ""
+}
+
+// detectScale picks the survey scale that holds at least 98% of a column's
+// values, preferring the one its name suggests; out-of-scale stragglers are
+// left for the data-quality check to report.
+func detectScale(toks []string, c *ColumnProfile) (Scale, bool) {
+	if c.MinNum < 0 {
+		return Scale{}, false
+	}
+	var prefer []Scale
+	switch {
+	case hasStem(toks, "recommend", "nps", "likel", "promot"):
+		prefer = []Scale{Scale10}
+	case hasStem(toks, "effort", "ces", "easy", "ease"):
+		prefer = []Scale{Scale7, Scale5}
+	case hasStem(toks, "satisf", "csat"):
+		prefer = []Scale{Scale5}
+	}
+	for _, s := range append(prefer, Scale5, Scale7, Scale10) {
+		if shareWithin(c, s) >= 0.98 {
+			return s, true
+		}
+	}
+	return Scale{}, false
+}
+
+func shareWithin(c *ColumnProfile, s Scale) float64 {
+	if len(c.Values) == 0 {
+		if c.MinNum >= float64(s.Min) && c.MaxNum <= float64(s.Max) {
+			return 1
+		}
+		return 0
+	}
+	var in, all int64
+	for _, v := range c.Values {
+		var f float64
+		if _, err := fmt.Sscan(v.Value, &f); err != nil {
+			continue
+		}
+		all += v.Rows
+		if f >= float64(s.Min) && f <= float64(s.Max) {
+			in += v.Rows
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(in) / float64(all)
+}
+
+func durationUnit(toks []string) string {
+	switch {
+	case hasStem(toks, "second", "secs") || hasWord(toks, "sec", "s"):
+		return "s"
+	case hasStem(toks, "minute", "mins") || hasWord(toks, "min", "m"):
+		return "m"
+	case hasStem(toks, "hour", "hrs") || hasWord(toks, "hr", "h"):
+		return "h"
+	case hasStem(toks, "days") || hasWord(toks, "day", "d"):
+		return "d"
+	}
+	return ""
+}
+
+// timeRank orders a table's time columns: the moment a row starts its life
+// (ordered, created, signed up, sent) is the natural axis; shipping, closing
+// and churn dates come later.
+func timeRank(name string) int {
+	toks := tokens(name)
+	switch {
+	case hasStem(toks, "order", "created", "create", "opened", "submitted", "signup", "sent", "purchase", "transaction", "invoice", "call", "start", "received", "logged"):
+		return 3
+	case hasStem(toks, "ship", "end", "resolved", "closed", "churn", "cancel", "due", "birth", "updated", "modified", "deleted", "last", "expir"):
+		return 1
+	}
+	return 2
+}
+
+func pickTime(tp *TableProfile) string {
+	var cands []*ColumnProfile
+	for _, c := range tp.Columns {
+		if c.Kind == ColTime && c.NonNull > 0 {
+			cands = append(cands, c)
+		}
+	}
+	if len(cands) == 0 {
+		return ""
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		ri, rj := timeRank(cands[i].Name), timeRank(cands[j].Name)
+		if ri != rj {
+			return ri > rj
+		}
+		return cands[i].NonNull > cands[j].NonNull
+	})
+	return cands[0].Name
+}

@@ -1,0 +1,897 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+
+	"kpiscope/internal/config"
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/source"
+	"kpiscope/internal/store"
+)
+
+// Inference is what Infer concluded about a set of tables: their profiles,
+// the KPIs they support, the built-ins they cannot feed, and the dimensions
+// to slice by. YAML renders it as a commented kpiscope.yaml; Defs turns it
+// into engine definitions through the same config parser.
+type Inference struct {
+	Tables []*TableProfile
+	KPIs   []*KPI
+	// Missing lists the built-ins that cannot be computed, each with what it lacks.
+	Missing []Missing
+	// Dropped are KPIs that were inferred but that the engine rejected, with why.
+	Dropped []Dropped
+	// Dimensions are offered for slicing; MoreDimensions are further
+	// candidates left out of the list to keep it short.
+	Dimensions     []string
+	MoreDimensions []string
+	// Customers links tables by customer id, when one table lists customers
+	// once each and others carry the same key column.
+	Customers *Customers
+}
+
+// Customers is the customers: section of a config.
+type Customers struct{ Source, Key string }
+
+// KV is one entry of an ordered map (columns, inputs, extras).
+type KV struct{ Key, Value string }
+
+// KPI is one inferred entry of the kpis: list: a built-in with its column
+// mapping, or a custom definition.
+type KPI struct {
+	Use         string // built-in id; "" for a custom KPI
+	ID          string // the custom KPI's id ("" for a built-in under its own id)
+	Name        string
+	Description string
+	Source      string
+	Columns     []KV // role → column, for built-ins
+	NoTime      bool // time: null — the KPI has one all-time value and no trend
+	Time        string
+	Type        kpi.Type
+	Numerator   string
+	Denominator string
+	Where       string
+	Inputs      []KV
+	Expr        string
+	N           string
+	Extras      []KV
+	Scale       float64
+	Unit        string
+	Decimals    int
+	Better      kpi.Polarity
+	Hidden      bool
+	Short       string
+	// Target is a target for a custom KPI, as a YAML flow map.
+	Target string
+	// TargetHint is a suggested target written as a comment for custom KPIs.
+	TargetHint string
+	// Why explains the guess, one comment line each.
+	Why []string
+	// reads are the columns whose meaning the KPI took over (kept out of the dimensions).
+	reads []string
+}
+
+// Key is the KPI's id in the engine.
+func (k *KPI) Key() string {
+	if k.ID != "" {
+		return k.ID
+	}
+	return k.Use
+}
+
+// Missing is a built-in that the data cannot feed.
+type Missing struct {
+	ID, Name string
+	Table    string   // the table that came closest, "" when none had any role
+	Needs    []string // roles with no column
+	Has      []KV     // roles that were found in Table
+	Note     string   // a reason other than missing columns
+}
+
+// Reason says what is missing, for a comment.
+func (m Missing) Reason() string {
+	if m.Note != "" {
+		return m.Note
+	}
+	var parts []string
+	for _, r := range m.Needs {
+		parts = append(parts, fmt.Sprintf("%s (%s)", r, roles[r].desc))
+	}
+	s := "needs " + strings.Join(parts, ", ")
+	if m.Table != "" {
+		var has []string
+		for _, kv := range m.Has {
+			has = append(has, fmt.Sprintf("%s → %s", kv.Key, quoteForComment(kv.Value)))
+		}
+		s += "; " + m.Table + " has only " + strings.Join(has, ", ")
+	}
+	return s
+}
+
+// Dropped is an inferred KPI the engine would not accept.
+type Dropped struct {
+	KPI *KPI
+	Err error
+}
+
+// Infer profiles the tables and works out the KPIs they support. It reads
+// the data (one aggregate query per table, a few more for low-cardinality
+// columns) and checks every inferred KPI against the engine, dropping the
+// ones it rejects.
+func Infer(ctx context.Context, db *store.DB, tables []source.Table) (*Inference, error) {
+	profiles, err := Profile(ctx, db, tables)
+	if err != nil {
+		return nil, err
+	}
+	if err := exactKeys(ctx, db, profiles); err != nil {
+		return nil, err
+	}
+	in := &Inference{Tables: profiles}
+	in.inferBuiltins()
+	in.inferCustom()
+	in.inferDimensions()
+	in.inferCustomers()
+	if err := in.validate(ctx, db); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// exactKeys recounts identifier columns exactly: whether an id is unique
+// decides keys, line-item files and the customers link.
+func exactKeys(ctx context.Context, db *store.DB, tps []*TableProfile) error {
+	for _, tp := range tps {
+		var sel []string
+		var cols []*ColumnProfile
+		if tp.Rows <= exactDistinctRows {
+			continue // Profile counted exactly
+		}
+		for _, c := range tp.Columns {
+			if c.Kind == ColIdentifier {
+				sel = append(sel, fmt.Sprintf("count(DISTINCT %s)", store.QuoteIdent(c.Name)))
+				cols = append(cols, c)
+			}
+		}
+		if len(sel) == 0 {
+			continue
+		}
+		r, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), store.QuoteIdent(tp.Name)))
+		if err != nil {
+			return err
+		}
+		for i, c := range cols {
+			c.Distinct = toInt(r.Data[0][i])
+		}
+	}
+	return nil
+}
+
+func (in *Inference) table(name string) *TableProfile {
+	for _, t := range in.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func (in *Inference) has(id string) bool {
+	for _, k := range in.KPIs {
+		if k.Key() == id {
+			return true
+		}
+	}
+	return false
+}
+
+// unique reports whether a column holds each value once.
+func unique(c *ColumnProfile) bool { return c != nil && c.NonNull > 0 && c.Distinct == c.NonNull }
+
+func (in *Inference) inferBuiltins() {
+	picked := map[string]mapping{}
+	for _, b := range kpi.Catalog() {
+		if b.Type == kpi.Composite {
+			continue
+		}
+		var best, partial *mapping
+		for _, tp := range in.Tables {
+			m := mapBuiltin(b, tp)
+			if len(m.columns) == 0 || m.noTime && onlyTimeRoles(b) {
+				continue
+			}
+			if onlyTimeRoles(b) && m.timeVia != "" {
+				continue // a KPI that is all time axis needs a column named for it
+			}
+			if len(m.missing) == 0 {
+				if best == nil || m.score > best.score {
+					best = &m
+				}
+			} else if n := m.essentialFound(); n > 0 && (partial == nil || n > partial.essentialFound() || n == partial.essentialFound() && m.score > partial.score) {
+				partial = &m
+			}
+		}
+		if best != nil {
+			picked[b.ID] = *best
+			continue
+		}
+		if b.Hidden {
+			continue
+		}
+		ms := Missing{ID: b.ID, Name: b.Label()}
+		essential, _, other := roleUse(b)
+		ms.Needs = append(essential, other...)
+		if onlyTimeRoles(b) {
+			ms.Needs = b.Roles
+		}
+		if partial != nil {
+			ms.Table, ms.Needs = partial.table.Name, partial.missing
+			for _, r := range b.Roles {
+				if c, ok := partial.columns[r]; ok {
+					ms.Has = append(ms.Has, KV{r, c})
+				}
+			}
+		}
+		in.Missing = append(in.Missing, ms)
+	}
+	// Composites need their inputs; hidden inputs are written out with their
+	// mapping so they read the user's tables, not the standard ones.
+	for _, b := range kpi.Catalog() {
+		if b.Type != kpi.Composite {
+			continue
+		}
+		var lacking []string
+		for _, dep := range b.Deps() {
+			if _, ok := picked[dep]; !ok && (len(lacking) == 0 || lacking[len(lacking)-1] != dep) {
+				lacking = append(lacking, dep)
+			}
+		}
+		if len(lacking) > 0 {
+			var parts []string
+			for _, dep := range lacking {
+				db, _ := kpi.LookupBuiltin(dep)
+				parts = append(parts, fmt.Sprintf("%s (%s)", dep, strings.Join(db.Roles, ", ")))
+			}
+			in.Missing = append(in.Missing, Missing{ID: b.ID, Name: b.Label(), Note: "needs the KPIs " + strings.Join(parts, " and ")})
+			continue
+		}
+		picked[b.ID] = mapping{b: b}
+	}
+	used := map[string]bool{}
+	for _, b := range kpi.Catalog() {
+		m, ok := picked[b.ID]
+		if !ok {
+			continue
+		}
+		if b.Hidden && !used[b.ID] {
+			continue
+		}
+		k := builtinKPI(m)
+		in.KPIs = append(in.KPIs, k)
+		if b.Type == kpi.Composite {
+			for _, dep := range b.Deps() {
+				used[dep] = true
+			}
+		}
+	}
+	// Hidden inputs come after the composites that pulled them in; catalog
+	// order puts them before, so add any that were skipped.
+	for _, b := range kpi.Catalog() {
+		if m, ok := picked[b.ID]; ok && b.Hidden && used[b.ID] && !in.has(b.ID) {
+			in.KPIs = append(in.KPIs, builtinKPI(m))
+		}
+	}
+	sortMissing(in.Missing)
+}
+
+func sortMissing(ms []Missing) {
+	pos := map[string]int{}
+	for i, b := range kpi.Catalog() {
+		pos[b.ID] = i
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return pos[ms[i].ID] < pos[ms[j].ID] })
+}
+
+func onlyTimeRoles(b kpi.Builtin) bool {
+	essential, _, other := roleUse(b)
+	return len(essential)+len(other) == 0 && len(b.Roles) > 0
+}
+
+// orderColumn finds a table's order id, if any.
+func orderColumn(tp *TableProfile) (string, bool) {
+	spec := roles["order_id"]
+	for _, c := range tp.Columns {
+		if spec.fits(c, tp) && spec.score("order_id", c) >= 50 {
+			return c.Name, true
+		}
+	}
+	return "", false
+}
+
+func builtinKPI(m mapping) *KPI {
+	b := m.b
+	k := &KPI{Use: b.ID, Name: b.Label(), Type: b.Type, Hidden: b.Hidden}
+	if b.Type == kpi.Composite {
+		k.Why = append(k.Why, fmt.Sprintf("%s: %s (from %s).", b.Label(), b.Description, strings.Join(uniq(b.Deps()), ", ")))
+		return k
+	}
+	k.Source = m.table.Name
+	if m.noTime {
+		return unboundKPI(m)
+	}
+	for _, r := range b.Roles {
+		if c, ok := m.columns[r]; ok {
+			k.Columns = append(k.Columns, KV{r, c})
+			if rs := roles[r]; rs.kind == roleScore || rs.kind == roleCount || rs.kind == roleAmount || rs.kind == roleLabel {
+				k.reads = append(k.reads, c)
+			}
+		}
+	}
+	why := fmt.Sprintf("%s: %s.", b.Label(), b.Description)
+	for _, r := range b.Roles {
+		c, ok := m.columns[r]
+		if !ok || roles[r].kind != roleScore {
+			continue
+		}
+		cp := m.table.Column(c)
+		why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), quoteForComment(c), cp.Scale, percent(cp.NullShare()), b.Description)
+	}
+	k.Why = append(k.Why, why)
+	switch {
+	case m.timeVia != "":
+		k.Why = append(k.Why, fmt.Sprintf("No column named for %s in %s: periods follow %s.", m.timeVia, m.table.Name, quoteForComment(m.columns[m.timeVia])))
+	}
+	return k
+}
+
+var byDateRE = regexp.MustCompile(`,? by [a-z ]+ date$`)
+
+// unboundKPI writes a built-in's formula out as a custom KPI: the engine
+// wants every role of a built-in to name a time column, and a table without
+// dates has none to give. Same formula, same target, no time axis.
+func unboundKPI(m mapping) *KPI {
+	b := m.b
+	d := b.Bind(m.table.Name, m.columns)
+	k := &KPI{ID: b.ID, Name: b.Label(), Short: b.Short, Source: m.table.Name, Type: d.Type, NoTime: true,
+		Description: byDateRE.ReplaceAllString(b.Description, ""),
+		Numerator:   d.Numerator, Denominator: d.Denominator, Where: d.Where, Expr: d.Expr,
+		Scale: d.Scale, Unit: d.Unit, Decimals: d.Decimals, Better: d.Better}
+	if d.N != "" {
+		k.N = d.N
+	}
+	for _, n := range d.InputNames() {
+		k.Inputs = append(k.Inputs, KV{n, d.Inputs[n]})
+	}
+	for _, n := range d.ExtraNames() {
+		k.Extras = append(k.Extras, KV{n, d.Extras[n]})
+	}
+	if t := b.Target; t != nil {
+		k.Target = fmt.Sprintf("{value: %s", kpi.FormatFloat(t.Value, decimalsOf(t.Value)))
+		if t.Warn != nil {
+			k.Target += fmt.Sprintf(", warn: %s", kpi.FormatFloat(*t.Warn, decimalsOf(*t.Warn)))
+		}
+		if t.Grain != "" {
+			k.Target += ", grain: " + string(t.Grain)
+		}
+		k.Target += "}"
+	}
+	var timeRoles []string
+	for _, r := range b.Roles {
+		if c, ok := m.columns[r]; ok {
+			if rs := roles[r]; rs.kind == roleScore || rs.kind == roleCount || rs.kind == roleAmount {
+				k.reads = append(k.reads, c)
+			}
+		} else {
+			timeRoles = append(timeRoles, r)
+		}
+	}
+	why := fmt.Sprintf("%s: %s.", b.Label(), k.Description)
+	for _, r := range b.Roles {
+		if c, ok := m.columns[r]; ok && roles[r].kind == roleScore {
+			cp := m.table.Column(c)
+			why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), quoteForComment(c), cp.Scale, percent(cp.NullShare()), k.Description)
+		}
+	}
+	k.Why = append(k.Why, why,
+		fmt.Sprintf("The built-in %s's formula, written out: it needs a date for %s and %s has no date column,", b.ID, strings.Join(timeRoles, ", "), m.table.Name),
+		"so this KPI has one all-time value and no trend.")
+	return k
+}
+
+// decimalsOf is the number of decimals a target needs.
+func decimalsOf(f float64) int {
+	for d := 0; d < 4; d++ {
+		p := math.Pow(10, float64(d))
+		if math.Abs(math.Round(f*p)/p-f) < 1e-9 {
+			return d
+		}
+	}
+	return 4
+}
+
+// inferCustom adds custom KPIs where the data clearly supports one and no
+// built-in covers it: flags and statuses become rates, durations means,
+// spare scores their scale's usual KPI, purchases without order ids
+// per-row averages.
+func (in *Inference) inferCustom() {
+	claimed := map[string]bool{} // table\x00column already read by a KPI
+	for _, k := range in.KPIs {
+		for _, c := range k.reads {
+			claimed[k.Source+"\x00"+c] = true
+		}
+	}
+	add := func(k *KPI) {
+		if in.has(k.Key()) {
+			k.ID = k.ID + "_" + k.Source
+			if in.has(k.Key()) {
+				return
+			}
+		}
+		for _, c := range k.reads {
+			claimed[k.Source+"\x00"+c] = true
+		}
+		in.KPIs = append(in.KPIs, k)
+	}
+	for _, tp := range in.Tables {
+		answered := answeredFlag(tp)
+		for _, c := range tp.Columns {
+			if claimed[tp.Name+"\x00"+c.Name] {
+				continue
+			}
+			switch c.Kind {
+			case ColFlag, ColStatus:
+				if k := flagKPI(tp, c, answered); k != nil {
+					add(k)
+				}
+			case ColDuration:
+				add(durationKPI(tp, c, answered))
+			case ColScore:
+				add(scoreKPI(tp, c, in.has("nps")))
+			}
+		}
+		in.purchaseKPIs(tp, add)
+	}
+}
+
+// answeredFlag finds a flag that says whether a call or ticket was answered:
+// durations and resolution only count answered ones.
+func answeredFlag(tp *TableProfile) *ColumnProfile {
+	for _, c := range tp.Columns {
+		if c.Kind == ColFlag && hasStem(tokens(c.Name), "answered", "handled", "connected", "picked") {
+			return c
+		}
+	}
+	return nil
+}
+
+// trueCond is the SQL condition "this flag says yes".
+func trueCond(c *ColumnProfile) string {
+	q := quoteIdent(c.Name)
+	switch {
+	case isBool(c.Type):
+		return q
+	case isNumeric(c.Type):
+		return q + " = " + c.True
+	}
+	return q + " = " + store.QuoteLiteral(c.True)
+}
+
+var nonIDChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+func idFrom(parts ...string) string {
+	s := strings.Trim(nonIDChars.ReplaceAllString(strings.ToLower(strings.Join(parts, "_")), "_"), "_")
+	if s == "" || s[0] >= '0' && s[0] <= '9' {
+		s = "k_" + s
+	}
+	return s
+}
+
+// label is a column name for people: unit words and brackets dropped,
+// first letter capitalised ("speed of answer(seconds)" → "Speed of answer").
+func label(name string) string {
+	s := regexp.MustCompile(`\s*[\(\[][^\)\]]*[\)\]]\s*`).ReplaceAllString(name, " ")
+	s = strings.TrimSpace(strings.Join(strings.Fields(strings.ReplaceAll(s, "_", " ")), " "))
+	if s == "" {
+		s = name
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+type flagRule struct {
+	stems  []string
+	id     string
+	name   string
+	better kpi.Polarity
+	target string
+}
+
+var flagRules = []flagRule{
+	{[]string{"churn", "attrition", "attrited", "exited", "cancel", "terminated", "lapsed"}, "churn_rate", "Churn rate", kpi.Lower, "{value: 2, warn: 3}"},
+	{[]string{"resolved", "solved", "fcr"}, "fcr", "First contact resolution", kpi.Higher, "{value: 70, warn: 65}"},
+	{[]string{"answered", "handled", "connected", "picked"}, "answer_rate", "Answer rate", kpi.Higher, "{value: 90, warn: 85}"},
+	{[]string{"abandon"}, "abandon_rate", "Abandonment rate", kpi.Lower, "{value: 5, warn: 8}"},
+	{[]string{"escalat"}, "escalation_rate", "Escalation rate", kpi.Lower, ""},
+	{[]string{"convert", "conversion"}, "conversion_rate", "Conversion rate", kpi.Higher, ""},
+	{[]string{"renew", "retained"}, "renewal_rate", "Renewal rate", kpi.Higher, ""},
+	{[]string{"refund", "returned", "complain"}, "", "", kpi.Lower, ""},
+}
+
+// flagKPI turns a yes/no flag or a status column into a rate, when its name
+// says what it measures.
+func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
+	toks := tokens(c.Name)
+	var rule *flagRule
+	for i := range flagRules {
+		if hasStem(toks, flagRules[i].stems...) {
+			rule = &flagRules[i]
+			break
+		}
+	}
+	if c.Kind == ColStatus {
+		rule = &flagRules[0]
+	}
+	if rule == nil {
+		return nil
+	}
+	k := &KPI{ID: rule.id, Name: rule.name, Source: tp.Name, Type: kpi.Ratio, Scale: 100, Unit: "%", Decimals: 1,
+		Better: rule.better, TargetHint: rule.target, reads: []string{c.Name}}
+	if k.ID == "" {
+		k.ID, k.Name = idFrom(c.Name, "rate"), label(c.Name)+" rate"
+	}
+	q := quoteIdent(c.Name)
+	k.Numerator = fmt.Sprintf("count(*) FILTER (WHERE %s)", trueCond(c))
+	k.Denominator = fmt.Sprintf("count(%s)", q)
+	switch {
+	case c.Kind == ColStatus:
+		k.Numerator = fmt.Sprintf("count(*) FILTER (WHERE %s = %s)", q, store.QuoteLiteral(c.True))
+		k.Description = fmt.Sprintf("customers whose %s is %s / customers", c.Name, c.True)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a customer status (%s): churn rate = %s / customers.", quoteForComment(c.Name), valueList(c), c.True))
+		if c.Joined != "" {
+			k.Denominator = fmt.Sprintf("count(*) FILTER (WHERE %s <> %s)", q, store.QuoteLiteral(c.Joined))
+			k.Description = fmt.Sprintf("customers whose %s is %s / customers who were not %s in the period", c.Name, c.True, c.Joined)
+			k.Why = append(k.Why, fmt.Sprintf("%q customers joined during the period, so they are left out of the denominator", c.Joined),
+				"(never divide by the ending count); customers who joined and left inside it still count as churned.")
+		}
+	case rule.id == "churn_rate":
+		k.Description = fmt.Sprintf("customers flagged %s = %s / customers", c.Name, c.True)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a churn flag (%s): churn rate = flagged / customers, the snapshot form.", quoteForComment(c.Name), valueList(c)))
+	case rule.id == "fcr":
+		k.Description = fmt.Sprintf("contacts resolved there and then (%s = %s) / contacts", c.Name, c.True)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a resolved flag (%s), one row per contact: FCR as the file records it.", quoteForComment(c.Name), valueList(c)))
+	default:
+		k.Description = fmt.Sprintf("rows with %s = %s / rows", c.Name, c.True)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a yes/no flag (%s).", quoteForComment(c.Name), valueList(c)))
+	}
+	if answered != nil && answered != c && rule.id != "answer_rate" && rule.id != "abandon_rate" && c.Kind != ColStatus && rule.id != "churn_rate" {
+		k.Where = trueCond(answered)
+		k.Denominator = "count(*)"
+		k.Description += ", answered only"
+		k.Why = append(k.Why, fmt.Sprintf("Only answered rows count (%s): unanswered ones were never a chance to resolve.", quoteForComment(answered.Name)))
+	}
+	if rule.id == "churn_rate" || c.Kind == ColStatus {
+		k.NoTime = true
+		k.Why = append(k.Why, "A snapshot flag has no date to attribute churn to: one all-time value, no time axis.")
+	}
+	return k
+}
+
+func valueList(c *ColumnProfile) string {
+	var vs []string
+	for _, v := range c.Values {
+		vs = append(vs, v.Value)
+	}
+	if len(vs) == 0 {
+		return "true/false"
+	}
+	return strings.Join(vs, "/")
+}
+
+var unitNames = map[string]string{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+func durationKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
+	q := quoteIdent(c.Name)
+	k := &KPI{ID: idFrom("avg", c.Name), Name: label(c.Name), Source: tp.Name, Type: kpi.Ratio,
+		Numerator: fmt.Sprintf("sum(%s)", q), Denominator: fmt.Sprintf("count(%s)", q),
+		Extras: []KV{{"median", fmt.Sprintf("quantile_cont(%s, 0.5)", q)}},
+		Unit:   c.Unit, Decimals: 1, Better: kpi.Lower, reads: []string{c.Name}}
+	if !strings.HasPrefix(strings.ToLower(k.Name), "avg") && !strings.HasPrefix(strings.ToLower(k.Name), "mean") {
+		k.Name = "Avg " + strings.ToLower(k.Name[:1]) + k.Name[1:]
+	}
+	if c.Unit == "s" {
+		k.Decimals = 0
+	}
+	unit := unitNames[c.Unit]
+	k.Description = fmt.Sprintf("mean %s", c.Name)
+	if unit != "" {
+		k.Description += " in " + unit
+	}
+	k.Why = append(k.Why, fmt.Sprintf("%s is a duration (%s … %s%s): the mean as sum / count, the median beside it.",
+		quoteForComment(c.Name), c.Min, c.Max, map[bool]string{true: " " + unit, false: ""}[unit != ""]))
+	if unit == "" {
+		k.Why = append(k.Why, "Its unit is not in its name: set unit: (s, m, h) if you know it.")
+	}
+	if answered != nil {
+		k.Where = trueCond(answered)
+		k.Description += ", answered only"
+		k.Why = append(k.Why, fmt.Sprintf("Only answered rows count (%s): unanswered ones are excluded, not averaged as 0.", quoteForComment(answered.Name)))
+	}
+	return k
+}
+
+// scoreKPI is the usual KPI of a score that no built-in took: NPS for 0–10,
+// % top-2-box for 1–5 (mean effort, lower is better, for a 1–5 effort
+// scale), % 5–7 for 1–7.
+func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
+	q := quoteIdent(c.Name)
+	s := *c.Scale
+	k := &KPI{Source: tp.Name, Name: label(c.Name), reads: []string{c.Name}}
+	switch {
+	case s == Scale10:
+		k.ID, k.Type = "nps", kpi.Formula
+		if haveNPS {
+			k.ID = idFrom("nps", c.Name)
+		}
+		k.Name = "NPS · " + label(c.Name)
+		k.Inputs = []KV{
+			{"promoters", fmt.Sprintf("count(*) FILTER (WHERE %s >= 9)", q)},
+			{"detractors", fmt.Sprintf("count(*) FILTER (WHERE %s <= 6)", q)},
+			{"n", fmt.Sprintf("count(%s)", q)},
+		}
+		k.Expr = "100.0 * (promoters - detractors) / n"
+		k.Decimals, k.Better, k.TargetHint = 0, kpi.Higher, "{value: 50, warn: 40}"
+		k.Description = fmt.Sprintf("%% promoters (9–10) − %% detractors (0–6) of %s", c.Name)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a 0–10 score: NPS, passives (7–8) stay in the denominator.", quoteForComment(c.Name)))
+	case s == Scale5 && hasStem(tokens(c.Name), "effort"):
+		k.ID, k.Type = idFrom("avg", c.Name), kpi.Ratio
+		k.Numerator, k.Denominator = fmt.Sprintf("sum(%s)", q), fmt.Sprintf("count(%s)", q)
+		k.Decimals, k.Better = 2, kpi.Lower
+		k.Description = fmt.Sprintf("mean %s on its 1–5 scale (lower = less effort)", c.Name)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a 1–5 effort score (legacy CES): the mean, lower is better.", quoteForComment(c.Name)))
+	default:
+		top := s.Max - 1
+		if s == Scale7 {
+			top = 5
+		}
+		k.ID, k.Type = idFrom(c.Name, "top_box"), kpi.Ratio
+		k.Name += fmt.Sprintf(" · %% %d–%d", top, s.Max)
+		k.Numerator, k.Denominator = fmt.Sprintf("count(*) FILTER (WHERE %s >= %d)", q, top), fmt.Sprintf("count(%s)", q)
+		k.Extras = []KV{{"mean score", fmt.Sprintf("avg(%s)", q)}}
+		k.Scale, k.Unit, k.Decimals, k.Better = 100, "%", 1, kpi.Higher
+		k.Description = fmt.Sprintf("%% of answers %d–%d on the %s scale of %s", top, s.Max, s, c.Name)
+		k.Why = append(k.Why, fmt.Sprintf("%s is a %s score: %% of answers %d–%d, the mean beside it.", quoteForComment(c.Name), s, top, s.Max))
+	}
+	return k
+}
+
+// purchaseKPIs covers purchase files without an order id (each row is one
+// purchase), where the built-ins that count distinct orders cannot run, and
+// adds a profit margin where a profit column sits beside the amount.
+func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
+	amount, customer := bestRole(tp, "amount", 10), bestRole(tp, "customer_id", 50)
+	if amount == nil {
+		return
+	}
+	_, hasOrder := orderColumn(tp)
+	a := quoteIdent(amount.Name)
+	if !hasOrder && customer != nil && !unique(customer) && tp.Time != "" {
+		cu := quoteIdent(customer.Name)
+		if !in.has("avg_purchase") {
+			add(&KPI{ID: "avg_purchase", Name: "Avg purchase value", Source: tp.Name, Type: kpi.Ratio,
+				Numerator: fmt.Sprintf("sum(%s)", a), Denominator: "count(*)", Unit: "$", Decimals: 2, Better: kpi.Higher,
+				Description: fmt.Sprintf("%s per purchase, one row per purchase", amount.Name), TargetHint: "{value: 100, warn: 90}",
+				Why: []string{fmt.Sprintf("%s has no order id: each row is one purchase of %s by %s.", tp.Name, quoteForComment(amount.Name), quoteForComment(customer.Name)),
+					"Avg purchase value = sum / rows (the built-in counts distinct order ids)."}})
+		}
+		if !in.has("repeat_rate") {
+			add(&KPI{ID: "repeat_rate", Name: "Repeat purchase rate", Source: tp.Name, Type: kpi.Ratio,
+				Numerator:   fmt.Sprintf("list_count(list_filter(map_values(histogram(%s)), x -> x >= 2))", cu),
+				Denominator: fmt.Sprintf("count(DISTINCT %s)", cu), Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher,
+				Description: "customers with 2+ purchases / customers with 1+ purchase in the period",
+				Why:         []string{"Repeat purchase rate = customers with 2+ purchase rows / customers who bought, in the period."}})
+		}
+		if !in.has("purchase_frequency") {
+			add(&KPI{ID: "purchase_frequency", Name: "Purchase frequency", Source: tp.Name, Type: kpi.Ratio,
+				Numerator: "count(*)", Denominator: fmt.Sprintf("count(DISTINCT %s)", cu), Unit: "×", Decimals: 2, Better: kpi.Higher,
+				Description: "purchases / distinct customers who bought in the period", TargetHint: "{value: 1.15, warn: 1.1}",
+				Why: []string{"Purchase frequency = purchases (rows) / distinct customers, recounted at every grain."}})
+		}
+	}
+	for _, c := range tp.Columns {
+		if c.Kind == ColAmount && c != amount && hasStem(tokens(c.Name), "profit", "margin") && !in.has("profit_margin") {
+			p := quoteIdent(c.Name)
+			n := "count(*)"
+			if oc, ok := orderColumn(tp); ok {
+				n = fmt.Sprintf("count(DISTINCT %s)", quoteIdent(oc))
+			}
+			add(&KPI{ID: "profit_margin", N: n, Name: "Profit margin", Source: tp.Name, Type: kpi.Ratio,
+				Numerator: fmt.Sprintf("sum(%s)", p), Denominator: fmt.Sprintf("sum(%s)", a), Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher,
+				Description: fmt.Sprintf("sum of %s / sum of %s", c.Name, amount.Name),
+				Why:         []string{fmt.Sprintf("%s beside %s: margin = sum / sum (a ratio of sums, never the mean of row margins).", quoteForComment(c.Name), quoteForComment(amount.Name))}})
+		}
+	}
+}
+
+func bestRole(tp *TableProfile, role string, min int) *ColumnProfile {
+	spec := roles[role]
+	var best *ColumnProfile
+	bestScore := 0
+	for _, c := range tp.Columns {
+		if !spec.fits(c, tp) {
+			continue
+		}
+		sc := spec.score(role, c)
+		if spec.kind == roleID && c.Kind == ColIdentifier {
+			sc += 5
+		}
+		if sc >= min && sc > bestScore {
+			best, bestScore = c, sc
+		}
+	}
+	return best
+}
+
+var segmentStems = []string{"segment", "region", "plan", "contract", "channel", "tier", "category", "type", "country", "state", "topic",
+	"team", "agent", "priority", "gender", "payment", "offer", "airline", "product", "source", "queue", "department", "market", "mode", "service", "internet"}
+
+func (in *Inference) inferDimensions() {
+	taken := map[string]bool{}
+	for _, k := range in.KPIs {
+		for _, c := range k.reads {
+			taken[k.Source+"\x00"+c] = true
+		}
+	}
+	type cand struct {
+		name  string
+		score int
+	}
+	var cands []cand
+	seen := map[string]bool{}
+	for _, tp := range in.Tables {
+		for _, c := range tp.Columns {
+			if !c.Dimension || taken[tp.Name+"\x00"+c.Name] || seen[c.Name] {
+				continue
+			}
+			seen[c.Name] = true
+			s := 0
+			if hasStem(tokens(c.Name), segmentStems...) {
+				s += 10
+			}
+			switch {
+			case c.Distinct >= 3 && c.Distinct <= 20:
+				s += 5
+			case c.Distinct == 2:
+				s += 2
+			default:
+				s++
+			}
+			if isVarchar(c.Type) {
+				s++
+			}
+			cands = append(cands, cand{c.Name, s})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+	for i, c := range cands {
+		if i < 10 {
+			in.Dimensions = append(in.Dimensions, c.name)
+		} else {
+			in.MoreDimensions = append(in.MoreDimensions, c.name)
+		}
+	}
+}
+
+func (in *Inference) inferCustomers() {
+	if len(in.Tables) < 2 {
+		return
+	}
+	for _, tp := range in.Tables {
+		c := bestRole(tp, "customer_id", 50)
+		if !unique(c) {
+			continue
+		}
+		for _, other := range in.Tables {
+			if other != tp && other.Column(c.Name) != nil {
+				in.Customers = &Customers{Source: tp.Name, Key: c.Name}
+				return
+			}
+		}
+	}
+}
+
+// validate runs the inferred definitions through the config parser and the
+// engine's own checks, and drops those it rejects (with the reason).
+func (in *Inference) validate(ctx context.Context, db *store.DB) error {
+	for range in.KPIs {
+		defs, opt, err := in.Defs()
+		if err != nil {
+			return err
+		}
+		eng, err := kpi.New(ctx, db, defs, opt)
+		if err != nil {
+			return err
+		}
+		probs := eng.Problems()
+		if len(probs) == 0 {
+			return nil
+		}
+		var keep []*KPI
+		for _, k := range in.KPIs {
+			if err := probs[k.Key()]; err != nil {
+				in.Dropped = append(in.Dropped, Dropped{KPI: k, Err: err})
+				continue
+			}
+			keep = append(keep, k)
+		}
+		if len(keep) == len(in.KPIs) { // a problem on a definition we did not write
+			return nil
+		}
+		in.KPIs = keep
+	}
+	return nil
+}
+
+// Defs turns the inference into engine definitions and options (dimensions,
+// customers link, label), by parsing the YAML it renders: the explorer's
+// inferred KPIs are exactly those a saved kpiscope.yaml would give.
+func (in *Inference) Defs() ([]*kpi.Def, kpi.Options, error) {
+	text := in.YAML(YAMLOptions{Header: false})
+	cfg, err := config.Parse("inferred kpiscope.yaml", []byte(text))
+	if err != nil {
+		return nil, kpi.Options{}, fmt.Errorf("inferred config does not parse (a bug in kpiscope init): %w", err)
+	}
+	defs, err := cfg.Defs(nil)
+	if err != nil {
+		return nil, kpi.Options{}, err
+	}
+	return defs, kpi.Options{Dimensions: cfg.Dimensions, Customers: cfg.Customers, CustomerKey: cfg.CustomerKey, Label: in.Label()}, nil
+}
+
+// Label names the data: the files the tables came from.
+func (in *Inference) Label() string {
+	var names []string
+	for _, t := range in.Tables {
+		if len(t.Files) == 1 {
+			names = append(names, baseName(t.Files[0]))
+		} else {
+			names = append(names, t.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+func percent(f float64) string {
+	switch {
+	case f == 0:
+		return "0%"
+	case f < 0.01:
+		return "<1%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*f)
+}
+
+func quoteForComment(s string) string {
+	if plainIdentRE.MatchString(s) {
+		return s
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+func uniq(ss []string) []string {
+	var out []string
+	for i, s := range ss {
+		if i == 0 || s != ss[i-1] {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,409 @@
+package inspect
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"kpiscope/internal/kpi"
+)
+
+// YAMLOptions shape the rendered config.
+type YAMLOptions struct {
+	// Dir is the directory the config file will live in: source paths are
+	// written relative to it. "" writes absolute paths.
+	Dir string
+	// Paths maps a table to the path the user gave for it (a file, glob or
+	// directory); tables not listed use the file(s) they were read from.
+	Paths map[string]string
+	// Header adds the commented profile of every table (types, distinct
+	// values, blanks, ranges) and the reasoning above each KPI.
+	Header bool
+	// Command is how the file was produced, for the first line.
+	Command string
+}
+
+// YAML renders the inference as a kpiscope.yaml. With Header set it is
+// commented throughout: what each table holds, why each KPI was chosen, and
+// which built-ins cannot be computed and what they are missing.
+func (in *Inference) YAML(opt YAMLOptions) string {
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	if opt.Header {
+		cmd := opt.Command
+		if cmd == "" {
+			cmd = "kpiscope init"
+		}
+		w("# kpiscope.yaml written by `%s`.\n", cmd)
+		w("# Every guess below says why it was made: check the column mappings, then run\n")
+		w("#   kpiscope check     data-quality warnings for each KPI (exit 2 on errors)\n")
+		w("#   kpiscope report    the scorecard; kpiscope opens the explorer\n")
+		w("#\n# What the files hold\n")
+		for _, t := range in.Tables {
+			in.writeProfile(&b, t, opt)
+		}
+		w("\n")
+	}
+	w("title: %s\n", yamlScalar(in.Label(), false))
+	w("sources:\n")
+	for _, t := range in.Tables {
+		w("  %s:\n", t.Name)
+		w("    path: %s\n", yamlScalar(sourcePath(t, opt), false))
+		if t.Time != "" {
+			w("    time: %s", yamlScalar(t.Time, false))
+			if opt.Header {
+				w("   # custom KPIs on %s follow this date unless they say otherwise", t.Name)
+			}
+			w("\n")
+		}
+	}
+	if len(in.Dimensions) > 0 {
+		if opt.Header {
+			w("# Columns offered for slicing (--by, --filter, the explorer's breakdowns).\n")
+		}
+		w("dimensions: %s\n", flowList(in.Dimensions))
+		if opt.Header && len(in.MoreDimensions) > 0 {
+			w("# Also sliceable, left out to keep the list short: %s\n", strings.Join(quoteAllForComment(in.MoreDimensions), ", "))
+		}
+	} else {
+		w("dimensions: []\n")
+	}
+	if c := in.Customers; c != nil {
+		if opt.Header {
+			w("# %s lists each customer once: its columns reach every table with %s.\n", c.Source, quoteForComment(c.Key))
+		}
+		w("customers: {source: %s, key: %s}\n", c.Source, yamlScalar(c.Key, true))
+	}
+	w("kpis:")
+	if len(in.KPIs) == 0 {
+		w(" []\n")
+		if opt.Header {
+			w("# No KPI could be inferred: see what each built-in needs below, or define your own\n")
+			w("# (type: ratio, formula, cohort or composite; see docs/own-data.md).\n")
+		}
+	} else {
+		w("\n")
+	}
+	for i, k := range in.KPIs {
+		if opt.Header {
+			if i > 0 {
+				w("\n")
+			}
+			for _, line := range k.Why {
+				w("  # %s\n", line)
+			}
+		}
+		writeKPI(&b, k, opt.Header)
+	}
+	if opt.Header && len(in.Dropped) > 0 {
+		w("\n# Inferred but rejected by the engine (fix the data or the definition to add them):\n")
+		for _, d := range in.Dropped {
+			w("#   %-20s %s\n", d.KPI.Key(), oneLineComment(d.Err.Error()))
+		}
+	}
+	if opt.Header && len(in.Missing) > 0 {
+		w("\n# Built-ins these files cannot feed, each with what it is missing:\n")
+		for _, m := range in.Missing {
+			reason := m.Reason()
+			if in.has(m.ID) {
+				reason += "; a custom " + m.ID + " above reads this data instead"
+			}
+			w("#   %-20s %s: %s\n", m.ID, m.Name, reason)
+		}
+	}
+	return b.String()
+}
+
+func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLOptions) {
+	files := ""
+	if len(t.Files) == 1 {
+		files = baseName(t.Files[0]) + " · "
+	} else if len(t.Files) > 1 {
+		files = fmt.Sprintf("%d files · ", len(t.Files))
+	}
+	fmt.Fprintf(b, "#\n# %s  %s%s rows · %d columns\n", t.Name, files, kpi.FormatFloat(float64(t.Rows), 0), len(t.Columns))
+	width := 6
+	for _, c := range t.Columns {
+		if n := len([]rune(quoteForComment(c.Name))); n > width {
+			width = min(n, 40)
+		}
+	}
+	fmt.Fprintf(b, "#   %-*s  %-9s  %-10s  %8s  %5s  %s\n", width, "column", "type", "kind", "distinct", "blank", "range or values")
+	for _, c := range t.Columns {
+		kind := string(c.Kind)
+		switch {
+		case c.Kind == ColScore && c.Scale != nil:
+			kind = "score " + c.Scale.String()
+		case c.Kind == ColDuration && c.Unit != "":
+			kind = "duration " + c.Unit
+		}
+		if c.Dimension {
+			kind += "*"
+		}
+		rng := ""
+		switch {
+		case len(c.Values) > 0 && len(c.Values) <= 6:
+			var vs []string
+			for _, v := range c.Values {
+				vs = append(vs, fmt.Sprintf("%s %s", clip(v.Value, 20), percent(float64(v.Rows)/float64(max(t.Rows, 1)))))
+			}
+			rng = strings.Join(vs, ", ")
+		case c.Min != "" || c.Max != "":
+			rng = clip(c.Min, 24) + " … " + clip(c.Max, 24)
+		}
+		if c.Name == t.Time {
+			rng += "  ← time axis"
+		}
+		ty := c.Type
+		if len(ty) > 9 {
+			ty = ty[:9]
+		}
+		fmt.Fprintf(b, "#   %-*s  %-9s  %-10s  %8s  %5s  %s\n", width, clip(quoteForComment(c.Name), 40), ty, kind,
+			kpi.FormatFloat(float64(c.Distinct), 0), percent(c.NullShare()), oneLineComment(rng))
+	}
+	fmt.Fprintf(b, "#   (* offered as a dimension)\n")
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func oneLineComment(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func quoteAllForComment(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = quoteForComment(s)
+	}
+	return out
+}
+
+func writeKPI(b *strings.Builder, k *KPI, comments bool) {
+	first := true
+	field := func(key, val string) {
+		if first {
+			fmt.Fprintf(b, "  - %s: %s\n", key, val)
+			first = false
+			return
+		}
+		fmt.Fprintf(b, "    %s: %s\n", key, val)
+	}
+	if k.Use != "" {
+		field("use", k.Use)
+		if k.ID != "" {
+			field("id", k.ID)
+		}
+	} else {
+		field("id", k.ID)
+		field("name", yamlScalar(k.Name, false))
+		if k.Short != "" {
+			field("short", yamlScalar(k.Short, false))
+		}
+		if k.Description != "" {
+			field("description", yamlScalar(k.Description, false))
+		}
+	}
+	if k.Source != "" {
+		field("source", k.Source)
+	}
+	if len(k.Columns) > 0 {
+		var parts []string
+		for _, kv := range k.Columns {
+			parts = append(parts, kv.Key+": "+yamlScalar(kv.Value, true))
+		}
+		field("columns", "{"+strings.Join(parts, ", ")+"}")
+	}
+	switch {
+	case k.NoTime:
+		field("time", "null")
+	case k.Time != "":
+		field("time", yamlScalar(k.Time, false))
+	}
+	if k.Use != "" {
+		if k.Hidden && comments {
+			fmt.Fprintf(b, "    # an input of a composite KPI above, not shown on its own\n")
+		}
+		return
+	}
+	field("type", string(k.Type))
+	if k.Numerator != "" {
+		field("numerator", yamlScalar(k.Numerator, false))
+		field("denominator", yamlScalar(k.Denominator, false))
+	}
+	if len(k.Inputs) > 0 {
+		fmt.Fprintf(b, "    inputs:\n")
+		for _, kv := range k.Inputs {
+			fmt.Fprintf(b, "      %s: %s\n", kv.Key, yamlScalar(kv.Value, false))
+		}
+		field("expr", yamlScalar(k.Expr, false))
+	}
+	if k.Where != "" {
+		field("where", yamlScalar(k.Where, false))
+	}
+	if len(k.Extras) > 0 {
+		fmt.Fprintf(b, "    extras:\n")
+		for _, kv := range k.Extras {
+			fmt.Fprintf(b, "      %s: %s\n", yamlScalar(kv.Key, false), yamlScalar(kv.Value, false))
+		}
+	}
+	if k.Scale != 0 {
+		field("scale", kpi.FormatFloat(k.Scale, 0))
+	}
+	if k.Unit != "" {
+		field("unit", yamlScalar(k.Unit, false))
+	}
+	field("decimals", fmt.Sprint(k.Decimals))
+	field("better", string(k.Better))
+	if k.N != "" {
+		field("n", yamlScalar(k.N, false))
+	}
+	if k.Hidden {
+		field("hidden", "true")
+	}
+	if k.Target != "" {
+		field("target", k.Target)
+	}
+	if comments && k.Target == "" && k.TargetHint != "" {
+		fmt.Fprintf(b, "    # target: %s   # a common goal; uncomment and adjust\n", k.TargetHint)
+	}
+}
+
+func sourcePath(t *TableProfile, opt YAMLOptions) string {
+	p := opt.Paths[t.Name]
+	if p == "" {
+		switch len(t.Files) {
+		case 0:
+			p = t.Name + ".csv"
+		case 1:
+			p = t.Files[0]
+		default:
+			dir := filepath.Dir(t.Files[0])
+			same := true
+			for _, f := range t.Files {
+				same = same && filepath.Dir(f) == dir
+			}
+			if same {
+				p = dir
+			} else {
+				p = t.Files[0]
+			}
+		}
+	}
+	if opt.Dir == "" {
+		return p
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	dir, err := filepath.Abs(opt.Dir)
+	if err != nil {
+		return abs
+	}
+	rel, err := filepath.Rel(dir, abs)
+	if err != nil {
+		return abs
+	}
+	return filepath.ToSlash(rel)
+}
+
+func flowList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = yamlScalar(s, true)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+var (
+	yamlSpecialRE = regexp.MustCompile(`(?i)^(y|n|yes|no|true|false|on|off|null|~|\.nan|\.inf|-\.inf|\+\.inf)$`)
+	yamlNumberRE  = regexp.MustCompile(`^[-+.]?[0-9]`)
+	simpleRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// yamlScalar renders a string so that YAML reads it back unchanged: plain
+// when that is safe (flow marks whether it sits inside [ ] or { }), else
+// quoted, else (text holding both quote characters) a literal block.
+func yamlScalar(s string, flow bool) string {
+	if flow {
+		if simpleRE.MatchString(s) && !yamlSpecialRE.MatchString(s) {
+			return s
+		}
+		return doubleQuoted(s)
+	}
+	if plainSafe(s) {
+		return s
+	}
+	switch {
+	case strings.ContainsAny(s, "\n\r\t\\") || !isPrintable(s):
+		return doubleQuoted(s)
+	case !strings.Contains(s, "'"):
+		return "'" + s + "'"
+	case !strings.Contains(s, `"`):
+		return `"` + s + `"`
+	}
+	return doubleQuoted(s)
+}
+
+func isPrintable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0xfeff || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			return false
+		}
+	}
+	return true
+}
+
+func plainSafe(s string) bool {
+	if s == "" || s != strings.TrimSpace(s) || !isPrintable(s) || yamlSpecialRE.MatchString(s) || yamlNumberRE.MatchString(s) {
+		return false
+	}
+	if strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`") {
+		return false
+	}
+	if strings.Contains(s, ": ") || strings.Contains(s, " #") || strings.HasSuffix(s, ":") || strings.ContainsAny(s, "\t\n\r\\") {
+		return false
+	}
+	// go-yaml treats some indicators inside plain scalars strictly; keep
+	// brackets, braces and quotes out of plain text to stay on safe ground.
+	return !strings.ContainsAny(s, "{}[]\"',")
+}
+
+func doubleQuoted(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if r < 0x20 || r == 0x7f || r == 0xfeff || r == 0x85 || r == 0x2028 || r == 0x2029 {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
