@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"kpiscope/internal/config"
+	"kpiscope/internal/inspect"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/source"
 	"kpiscope/internal/store"
@@ -37,8 +38,9 @@ type Workspace struct {
 	Tables   []source.Table
 	Config   *config.Config // nil when KPIs were inferred
 	Sample   bool           // the built-in sample data
-	Inferred bool           // KPIs inferred from standard column names, no config
+	Inferred bool           // KPIs inferred from column names, no config
 	Label    string
+	Banner   string // a notice for the explorer's header (inferred KPIs)
 }
 
 // Close releases the database.
@@ -103,13 +105,24 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = cfg.Dimensions, cfg.Customers, cfg.CustomerKey
 		w.Label = cfg.Label
 	} else {
-		defs = kpi.StandardDefs(names)
-		w.Inferred = true
 		var files []string
 		for _, s := range specs {
 			files = append(files, filepath.Base(s.Path))
 		}
 		w.Label = strings.Join(files, ", ")
+		w.Inferred = true
+		defs = kpi.StandardDefs(names)
+		if len(defs) == 0 {
+			// Not the standard model: infer KPIs from the columns as init would.
+			in, err := inspect.Infer(ctx, db, tables)
+			if err == nil {
+				if d, o, err := in.Defs(); err == nil && len(d) > 0 {
+					defs = d
+					eopt.Dimensions, eopt.Customers, eopt.CustomerKey = o.Dimensions, o.Customers, o.CustomerKey
+				}
+			}
+		}
+		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `kpiscope init %s`", strings.Join(opt.Sources, " "))
 	}
 	if len(defs) == 0 {
 		db.Close()
