@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"kpiscope/internal/inspect"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/report"
 	"kpiscope/internal/sample"
@@ -145,7 +147,12 @@ type reportOpts struct {
 	format string
 	failOn string
 	kpis   []string
+	checks string
 }
+
+// checkBudget is the data size up to which report runs the data-quality
+// checks by default; beyond it they take seconds (`kpiscope check` runs them).
+const checkBudget = 2_000_000
 
 func newReport() *cobra.Command {
 	var df dataFlags
@@ -170,6 +177,7 @@ comparison period and sample size n. Exit status is 0 whatever the statuses unle
 	c.Flags().StringVarP(&ro.format, "format", "f", "table", "table, csv, json or markdown")
 	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is red (or amber: red and amber)")
 	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only these KPI ids (comma-separated)")
+	c.Flags().StringVar(&ro.checks, "checks", "auto", "data-quality warnings under the table: auto (up to 2M rows), on or off")
 	return c
 }
 
@@ -183,6 +191,11 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	case "", "red", "amber":
 	default:
 		return fmt.Errorf("--fail-on %q: use red or amber", ro.failOn)
+	}
+	switch ro.checks {
+	case "", "auto", "on", "off":
+	default:
+		return fmt.Errorf("--checks %q: use auto, on or off", ro.checks)
 	}
 	ctx := cmd.Context()
 	ws, err := df.open(ctx, args)
@@ -227,20 +240,45 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 			return r.Err
 		}
 	}
+	var notes []string
+	switch {
+	case ro.checks == "off":
+	case ro.checks == "on" || ws.Engine.Rows() <= checkBudget:
+		found, err := inspect.Check(ctx, ws.Engine, time.Now())
+		if err != nil {
+			return err
+		}
+		for _, f := range found {
+			if ids == nil || slices.Contains(ids, f.KPI) {
+				notes = append(notes, f.String())
+			}
+		}
+	default:
+		notes = append(notes, fmt.Sprintf("data-quality checks skipped on %s rows (--checks on, or `kpiscope check`)", kpi.FormatFloat(float64(ws.Engine.Rows()), 0)))
+	}
 	w := cmd.OutOrStdout()
 	label := ws.Engine.Describe()
 	switch ro.format {
 	case "csv":
 		err = report.CSV(w, sc)
 	case "json":
-		err = report.JSON(w, sc, ws.Label)
+		err = report.JSON(w, sc, ws.Label, notes)
 	case "markdown", "md":
 		err = report.Markdown(w, sc, ws.Label)
+		if err == nil && len(notes) > 0 {
+			fmt.Fprintln(w)
+			for _, n := range notes {
+				fmt.Fprintf(w, "- ⚠ %s\n", n)
+			}
+		}
 	default:
 		if isTerminal(w) {
 			err = printer.Print(w, sc, label)
 		} else {
 			err = report.Plain(w, sc, label)
+		}
+		for _, n := range notes {
+			fmt.Fprintln(w, "⚠ "+n)
 		}
 	}
 	if err != nil {

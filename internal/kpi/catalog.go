@@ -31,23 +31,23 @@ const (
 // catalog is the built-in KPI list, in scorecard order.
 var catalog = []Builtin{
 	{Table: "tickets", Roles: []string{"csat", "resolved_at"}, Def: Def{
-		ID: "csat", Name: "CSAT", Description: "% of rated tickets scored 4–5 of 5 (top-2-box), by resolved date",
-		Type: Ratio, Numerator: "count(*) FILTER (WHERE {csat} >= 4)", Denominator: "count({csat})",
-		Extras: map[string]string{"mean score": "avg({csat})"},
+		ID: "csat", Name: "CSAT", Description: "% of rated tickets scored 4–5 of 5 (top-2-box; answers off the scale are left out), by resolved date",
+		Type: Ratio, Numerator: "count(*) FILTER (WHERE {csat} BETWEEN 4 AND 5)", Denominator: "count(*) FILTER (WHERE {csat} BETWEEN 1 AND 5)",
+		Extras: map[string]string{"mean score": "avg({csat}) FILTER (WHERE {csat} BETWEEN 1 AND 5)"},
 		Scale:  100, Unit: "%", Decimals: 1, Better: Higher, Time: "{resolved_at}",
 		Target: &Target{Value: 80, Warn: ptr(75)}}},
 	{Table: "surveys", Roles: []string{"nps", "responded_at"}, Def: Def{
 		ID: "nps", Name: "NPS", Description: "% promoters (9–10) − % detractors (0–6) of 0–10 answers, by response date",
 		Type: Formula, Inputs: map[string]string{
-			"promoters":  "count(*) FILTER (WHERE {nps} >= 9)",
-			"detractors": "count(*) FILTER (WHERE {nps} <= 6)",
-			"n":          "count({nps})"},
+			"promoters":  "count(*) FILTER (WHERE {nps} BETWEEN 9 AND 10)",
+			"detractors": "count(*) FILTER (WHERE {nps} BETWEEN 0 AND 6)",
+			"n":          "count(*) FILTER (WHERE {nps} BETWEEN 0 AND 10)"},
 		Expr: "100.0 * (promoters - detractors) / n", Decimals: 0, Better: Higher, Time: "{responded_at}",
 		Target: &Target{Value: 50, Warn: ptr(40)}}},
 	{Table: "tickets", Roles: []string{"ces", "resolved_at"}, Def: Def{
 		ID: "ces", Name: "CES · % easy", Short: "CES", Description: "% of answers 5–7 on the 1–7 \"made it easy\" scale (CES 2.0), by resolved date",
-		Type: Ratio, Numerator: "count(*) FILTER (WHERE {ces} >= 5)", Denominator: "count({ces})",
-		Extras: map[string]string{"mean score": "avg({ces})"},
+		Type: Ratio, Numerator: "count(*) FILTER (WHERE {ces} BETWEEN 5 AND 7)", Denominator: "count(*) FILTER (WHERE {ces} BETWEEN 1 AND 7)",
+		Extras: map[string]string{"mean score": "avg({ces}) FILTER (WHERE {ces} BETWEEN 1 AND 7)"},
 		Scale:  100, Unit: "%", Decimals: 1, Better: Higher, Time: "{resolved_at}",
 		Target: &Target{Value: 75, Warn: ptr(70)}}},
 	{Table: "customers", Roles: []string{"signup_date", "churn_date"}, Def: Def{

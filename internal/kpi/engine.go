@@ -147,6 +147,9 @@ func (e *Engine) Tables() map[string][]store.Column { return e.tables }
 // DB exposes the store for inspection tools that share the engine's data.
 func (e *Engine) DB() *store.DB { return e.db }
 
+// Rows is the total number of rows over every table.
+func (e *Engine) Rows() int64 { return e.rows }
+
 // Label describes the data.
 func (e *Engine) Label() string { return e.opt.Label }
 

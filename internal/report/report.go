@@ -272,18 +272,19 @@ func num(v *float64) string {
 }
 
 // JSON writes {"period":…, "rows":[…]}.
-func JSON(w io.Writer, sc *kpi.Scorecard, label string) error {
+func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error {
 	out := struct {
-		Title   string   `json:"title"`
-		Period  string   `json:"period"`
-		Grain   string   `json:"grain"`
-		Compare string   `json:"compare"`
-		Filters []string `json:"filters"`
-		Segment string   `json:"segment,omitempty"`
-		Partial bool     `json:"partial"`
-		AsOf    string   `json:"as_of,omitempty"`
-		Rows    []Line   `json:"rows"`
-	}{Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
+		Title    string   `json:"title"`
+		Period   string   `json:"period"`
+		Grain    string   `json:"grain"`
+		Compare  string   `json:"compare"`
+		Filters  []string `json:"filters"`
+		Segment  string   `json:"segment,omitempty"`
+		Partial  bool     `json:"partial"`
+		AsOf     string   `json:"as_of,omitempty"`
+		Rows     []Line   `json:"rows"`
+		Warnings []string `json:"warnings"`
+	}{Warnings: append([]string{}, warnings...), Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
 		Segment: sc.Slice.Segment, Partial: sc.Partial, Rows: Lines(sc), Filters: []string{}}
 	if !sc.AsOf.IsZero() {
 		out.AsOf = sc.AsOf.Format("2006-01-02T15:04:05Z")
