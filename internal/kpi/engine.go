@@ -508,7 +508,7 @@ func (e *Engine) inferDimensions(ctx context.Context) error {
 		}
 		var sel []string
 		for _, c := range cand {
-			sel = append(sel, fmt.Sprintf("approx_count_distinct(%s)", store.QuoteIdent(c.Name)))
+			sel = append(sel, fmt.Sprintf("count(DISTINCT %s)", store.QuoteIdent(c.Name)))
 		}
 		q := fmt.Sprintf("SELECT %s FROM (SELECT * FROM %s LIMIT 200000)", strings.Join(sel, ", "), store.QuoteIdent(t))
 		rows, err := e.db.Query(ctx, q)
