@@ -76,6 +76,9 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 		return nil, err
 	}
 	for _, n := range names {
+		if strings.HasPrefix(n, "__") { // kpiscope's own bookkeeping (--db)
+			continue
+		}
 		cols, err := db.Columns(ctx, n)
 		if err != nil {
 			return nil, err

@@ -629,6 +629,19 @@ func csvError(files []string, err error) error {
 	return &Error{Path: path, Msg: "cannot parse CSV: " + short, Fix: "check the delimiter, quoting and header (set delimiter: in kpiscope.yaml if it is unusual)"}
 }
 
+// Files lists, per table a spec makes, the files it reads (without reading them).
+func Files(sp Spec) (map[string][]string, error) {
+	groups, err := Resolve(sp)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, g := range groups {
+		out[g.name] = g.files
+	}
+	return out, nil
+}
+
 // AllowedPaths lists every file read, for locking the engine to them.
 func AllowedPaths(tables []Table) []string {
 	var out []string

@@ -238,15 +238,17 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 		if err == nil && len(rows.Data) > 0 {
 			// Reuse every table this spec produced last time.
 			var reused []source.Table
-			ok := true
+			files, ferr := source.Files(sp)
+			ok := ferr == nil
 			for _, r := range rows.Data {
 				n := fmt.Sprint(r[0])
 				cols, err := db.Columns(ctx, n)
-				if err != nil || len(cols) == 0 {
+				if err != nil || len(cols) == 0 || !ok {
 					ok = false
 					break
 				}
-				reused = append(reused, source.Table{Name: n, Columns: cols})
+				// Files matter beyond messages: serve locks the engine to them.
+				reused = append(reused, source.Table{Name: n, Columns: cols, Files: files[n]})
 			}
 			if ok {
 				out = append(out, reused...)
