@@ -32,6 +32,12 @@ type Deps struct {
 	// Reload re-reads the data for `r`; nil when reloading is not possible.
 	Reload func(ctx context.Context) (*kpi.Engine, error)
 	Log    *log.Logger
+	// NoPrefetch turns off computing the likely next slices while the user
+	// reads the screen (e.g. on a busy shared server).
+	NoPrefetch bool
+	// Context bounds every query; queries stop when it ends (the program's or
+	// the SSH session's context). nil = context.Background().
+	Context context.Context
 }
 
 // EngineMsg replaces the engine, e.g. after the watcher reloaded changed
@@ -42,4 +48,10 @@ type EngineMsg struct {
 	Warnings  map[string][]string
 	Refreshed time.Time
 	Err       error
+}
+
+// WarningsMsg replaces the data-quality notes per KPI id, e.g. when the
+// checks that run in the background after start finish.
+type WarningsMsg struct {
+	Warnings map[string][]string
 }

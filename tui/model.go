@@ -2,67 +2,285 @@ package tui
 
 import (
 	"context"
-	"strings"
+	"time"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
+	"kpiscope/tui/keys"
+	"kpiscope/tui/pane"
+	"kpiscope/tui/style"
 )
 
-// Model is the root model of the explorer. (Placeholder: shows the scorecard
-// as text; the full explorer replaces it.)
+// focusArea is where j/k and enter act.
+type focusArea int
+
+const (
+	focusList      focusArea = iota // the KPI list
+	focusBreakdown                  // the breakdown table of the detail pane
+)
+
+// overlayKind is the box drawn over the screen, if any.
+type overlayKind int
+
+const (
+	overlayNone overlayKind = iota
+	overlayHelp
+	overlayPalette
+	overlayFind
+	overlaySegment
+	overlayWarnings
+	overlayMessage // a note that needs more room than the footer (export paths)
+)
+
+// drill is one step into a segment, remembered so the user can step out
+// to exactly where they were.
+type drill struct {
+	filters []kpi.Filter
+	segment string
+	cursor  int
+	sort    pane.Sort
+}
+
+// message is the content of overlayMessage.
+type message struct {
+	title string
+	lines []string
+}
+
+// status is the transient message on the right of the footer.
+type status struct {
+	text string
+	warn bool
+}
+
+// Model is the root model of the explorer: it owns the slice, routes
+// messages and lays out the panes, which render themselves.
 type Model struct {
-	deps   Deps
-	sc     *kpi.Scorecard
-	err    error
-	width  int
-	height int
+	deps Deps
+	keys keys.Map
+	st   style.Styles
+	dark bool
+	// plain is true on terminals without colour (NO_COLOR, dumb terminals).
+	plain bool
+	help  help.Model
+	spin  spinner.Model
+	// spinning is true while a spinner tick is on its way.
+	spinning      bool
+	width, height int
+	ctx           context.Context
+
+	eng      *kpi.Engine
+	gen      int // bumped when the engine is replaced; part of every cache key
+	defs     []*kpi.Def
+	dims     []kpi.Dimension
+	warnings map[string][]string
+
+	slice   kpi.Slice // filters, grain, period (zero = latest complete), comparison
+	segment string    // breakdown dimension; "" = none
+	trail   []drill
+
+	sel    int // selected KPI
+	focus  focusArea
+	cursor int // breakdown row, in sorted order
+	sort   pane.Sort
+
+	score  query // all KPIs, no segment
+	detail query // the selected KPI by segment
+	pre    prefetcher
+	cache  *cache
+	// computeOpts are extra engine options (benchmarks bypass the engine's
+	// shared cache to measure the queries).
+	computeOpts []kpi.Option
+
+	overlay   overlayKind
+	chooser   pane.Chooser
+	message   message
+	status    status
+	reloading bool
+	quitting  bool
+	refreshed time.Time
 }
 
-type resultsMsg struct {
-	sc  *kpi.Scorecard
-	err error
+// startMsg kicks off the first queries once the program runs.
+type startMsg struct{}
+
+// New builds the explorer for one terminal. It does no I/O: the first
+// queries start when the program runs.
+func New(d Deps) Model {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.QueryTimeout <= 0 {
+		d.QueryTimeout = 30 * time.Second
+	}
+	ctx := d.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	m := Model{
+		deps:     d,
+		keys:     keys.Default(),
+		dark:     true,
+		help:     help.New(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		ctx:      ctx,
+		slice:    kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
+		sort:     pane.DefaultSort(),
+		cache:    newCache(256),
+		warnings: d.Warnings,
+	}
+	m.restyle()
+	m.setEngine(d.Engine)
+	if len(m.dims) > 0 {
+		m.segment = m.dims[0].Name
+	}
+	return m
 }
 
-// New builds the explorer for one terminal.
-func New(d Deps) Model { return Model{deps: d} }
-
-// Init starts the first query.
-func (m Model) Init() tea.Cmd {
-	eng := m.deps.Engine
-	return func() tea.Msg {
-		sc, err := eng.Compute(context.Background(), kpi.Slice{}, nil)
-		return resultsMsg{sc, err}
+// setEngine swaps the engine; the numbers on screen stay until new ones come.
+func (m *Model) setEngine(e *kpi.Engine) {
+	var selID string
+	if d := m.selected(); d != nil {
+		selID = d.ID
+	}
+	m.eng = e
+	m.gen++
+	m.defs, m.dims = nil, nil
+	if e == nil {
+		return
+	}
+	m.defs, m.dims = e.Defs(), e.Dimensions()
+	m.sel = 0
+	for i, d := range m.defs {
+		if d.ID == selID {
+			m.sel = i
+		}
+	}
+	if m.segment != "" && !m.hasDim(m.segment) {
+		m.segment = ""
 	}
 }
 
-// Update routes messages.
+func (m Model) hasDim(name string) bool {
+	for _, d := range m.dims {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) restyle() {
+	m.st = style.New(m.dark, m.plain)
+	m.help.Styles.ShortKey = m.st.Key
+	m.help.Styles.ShortDesc = m.st.Desc
+	m.help.Styles.ShortSeparator = m.st.Sep
+	m.help.Styles.Ellipsis = m.st.Sep
+	m.spin.Style = m.st.AccentTxt
+}
+
+// selected is the selected KPI's definition, or nil.
+func (m Model) selected() *kpi.Def {
+	if m.sel >= 0 && m.sel < len(m.defs) {
+		return m.defs[m.sel]
+	}
+	return nil
+}
+
+// Init requests the terminal's background colour and starts the first queries.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, func() tea.Msg { return startMsg{} })
+}
+
+// Update routes messages. After anything that may change what is on
+// screen, it plans the prefetch of the likely next slices.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.update(msg)
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.MouseClickMsg, tea.MouseWheelMsg, resultMsg, EngineMsg:
+		nm, pc := next.planPrefetch()
+		return nm, tea.Batch(cmd, pc)
+	}
+	return next, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case resultsMsg:
-		m.sc, m.err = msg.sc, msg.err
+	case startMsg:
+		return m.refresh()
+	case resultMsg:
+		return m.gotResult(msg)
+	case prefetchedMsg:
+		return m.gotPrefetch(msg)
+	case EngineMsg:
+		return m.gotEngine(msg)
+	case WarningsMsg:
+		m.warnings = msg.Warnings
+		return m, nil
+	case exportedMsg:
+		return m.gotExport(msg)
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
-	case tea.KeyPressMsg:
-		if msg.String() == "q" || msg.String() == "ctrl+c" {
-			return m, tea.Quit
+		m.help.SetWidth(msg.Width)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.restyle()
+		return m, nil
+	case tea.ColorProfileMsg:
+		m.plain = msg.Profile <= colorprofile.Ascii
+		m.restyle()
+		return m, nil
+	case spinner.TickMsg:
+		if !m.loading() && !m.reloading {
+			m.spinning = false
+			return m, nil
 		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return m, cmd
+	case tea.KeyPressMsg:
+		next, cmd := m.key(msg)
+		return next.(Model), cmd
+	case tea.MouseClickMsg:
+		return m.click(msg.Mouse())
+	case tea.MouseWheelMsg:
+		return m.wheel(msg.Mouse())
 	}
 	return m, nil
 }
 
-// View renders the screen.
-func (m Model) View() tea.View {
-	var b strings.Builder
-	if m.err != nil {
-		b.WriteString("error: " + m.err.Error())
-	} else if m.sc != nil {
-		_ = report.Plain(&b, m.sc, m.deps.Label)
-	} else {
-		b.WriteString("loading…")
+// startSpinner starts the spinner's ticks unless they are already running.
+func (m *Model) startSpinner() tea.Cmd {
+	if m.spinning || (!m.loading() && !m.reloading) {
+		return nil
 	}
-	v := tea.NewView(b.String())
-	v.AltScreen = true
-	return v
+	m.spinning = true
+	return m.spin.Tick
+}
+
+// gotEngine swaps in a reloaded engine, or keeps the old one on error.
+func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
+	m.reloading = false
+	if msg.Err != nil {
+		m.status = status{text: "reload failed, still showing the previous data: " + oneLine(msg.Err), warn: true}
+		return m, nil
+	}
+	if msg.Engine == nil {
+		return m, nil
+	}
+	m.setEngine(msg.Engine)
+	if msg.Warnings != nil {
+		m.warnings = msg.Warnings
+	}
+	m.refreshed = msg.Refreshed
+	if m.refreshed.IsZero() {
+		m.refreshed = m.deps.Now()
+	}
+	m.status = status{text: "refreshed " + m.refreshed.Format("15:04")}
+	return m.refresh()
 }

@@ -132,7 +132,16 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
   kpiscope report data/telco.csv --config kpiscope.yaml --format json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runReport(cmd, args, &df, &sf, reportOpts{format: "table"})
+			if !isTerminal(cmd.OutOrStdout()) || !isTerminal(os.Stdin) {
+				// Piped: the scorecard, as `kpiscope report` prints it.
+				return runReport(cmd, args, &df, &sf, reportOpts{format: "table", checks: "auto"})
+			}
+			ws, err := df.open(cmd.Context(), args)
+			if err != nil {
+				return err
+			}
+			defer ws.Close()
+			return runExplorer(cmd, ws)
 		},
 	}
 	df.register(root)

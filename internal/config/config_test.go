@@ -76,7 +76,7 @@ kpis:
 		if d.Source != "calls" || d.Time != "date" {
 			t.Errorf("source %q time %q", d.Source, d.Time)
 		}
-		if !strings.Contains(d.Numerator, `"satisfaction rating" >= 4`) || d.Denominator != `count("satisfaction rating")` {
+		if !strings.Contains(d.Numerator, `"satisfaction rating" BETWEEN 4 AND 5`) || !strings.Contains(d.Denominator, `"satisfaction rating" BETWEEN 1 AND 5`) {
 			t.Errorf("numerator %q denominator %q", d.Numerator, d.Denominator)
 		}
 	})

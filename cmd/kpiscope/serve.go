@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/log/v2"
+	"github.com/spf13/cobra"
+
+	"kpiscope/internal/server"
+	"kpiscope/internal/workspace"
+	"kpiscope/tui"
+)
+
+func init() { extraCommands = append(extraCommands, newServe) }
+
+// shutdownGrace is how long sessions get to restore their terminals after
+// SIGINT/SIGTERM before their connections are closed.
+const shutdownGrace = 10 * time.Second
+
+type serveOpts struct {
+	listen         string
+	hostKey        string
+	authorizedKeys string
+	allowAnyKey    bool
+	maxSessions    int
+	idle           time.Duration
+	queryTimeout   time.Duration
+	rateLimit      int
+	logFile        string
+	logLevel       string
+	// ready is told the listening address; for tests.
+	ready func(net.Addr)
+}
+
+func newServe() *cobra.Command {
+	var df dataFlags
+	o := serveOpts{
+		listen:       "127.0.0.1:23234",
+		maxSessions:  server.DefaultMaxSessions,
+		idle:         server.DefaultIdleTimeout,
+		queryTimeout: 30 * time.Second,
+		rateLimit:    server.DefaultRateLimit,
+		logLevel:     "info",
+	}
+	c := &cobra.Command{
+		Use:   "serve --host-key FILE --authorized-keys FILE [SOURCE ...]",
+		Short: "Serve the explorer over SSH to a team, read-only",
+		Long: `Loads the data once and serves the explorer over SSH: every session gets its own
+explorer (its own slice, panes and colours, fitted to its terminal) over one shared engine.
+
+Users log in with a public key listed in --authorized-keys (OpenSSH format, re-read when it
+changes); passwords are never offered. They get the explorer and nothing else: no shell, no
+commands, no file transfer, no port forwarding. After loading, the engine is locked to the
+loaded files: no query or input can read or write any other file, and exports go to the
+user's clipboard, never to the server's disk.
+
+The host key is created on first start (ed25519, mode 0600) and reused after.`,
+		Example: `  kpiscope serve --host-key /var/lib/kpiscope/host_ed25519 \
+      --authorized-keys /etc/kpiscope/authorized_keys --listen 0.0.0.0:23234 \
+      --config kpiscope.yaml
+  ssh -p 23234 kpis.example.com             # from an analyst's machine
+
+  kpiscope serve --host-key /tmp/kpi_host --allow-any-key   # sample data, local demo`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd.Context(), cmd.ErrOrStderr(), args, &df, o)
+		},
+	}
+	df.register(c)
+	f := c.Flags()
+	f.StringVar(&o.listen, "listen", o.listen, "address to listen on (HOST:PORT)")
+	f.StringVar(&o.hostKey, "host-key", "", "the server's private key; created (ed25519, mode 0600) if missing")
+	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "public keys allowed in, one per line (OpenSSH authorized_keys format)")
+	f.BoolVar(&o.allowAnyKey, "allow-any-key", false, "let any public key in (loopback addresses only; for demos)")
+	f.IntVar(&o.maxSessions, "max-sessions", o.maxSessions, "concurrent sessions")
+	f.DurationVar(&o.idle, "idle-timeout", o.idle, "close a session after this long without input (0: never)")
+	f.DurationVar(&o.queryTimeout, "query-timeout", o.queryTimeout, "stop any one query after this long")
+	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "new connections per address per minute (0: no limit)")
+	f.StringVar(&o.logFile, "log-file", "", "append the log here instead of stderr")
+	f.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
+	return c
+}
+
+func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlags, o serveOpts) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.hostKey == "" {
+		return errors.New("--host-key is required: the server's private key file, created on first start (e.g. --host-key ~/.config/kpiscope/host_ed25519)")
+	}
+	if o.maxSessions < 1 {
+		return fmt.Errorf("--max-sessions %d: give at least 1", o.maxSessions)
+	}
+	if o.queryTimeout <= 0 {
+		return fmt.Errorf("--query-timeout %s: give a positive duration such as 30s", o.queryTimeout)
+	}
+	logger, closeLog, err := serveLogger(stderr, o.logFile, o.logLevel)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	cfg := server.Config{
+		HostKeyPath:        o.hostKey,
+		AuthorizedKeysPath: o.authorizedKeys,
+		AllowAnyKey:        o.allowAnyKey,
+		MaxSessions:        o.maxSessions,
+		IdleTimeout:        o.idle,
+		RateLimit:          o.rateLimit,
+		Log:                logger,
+	}
+	if o.idle == 0 {
+		cfg.IdleTimeout = -1 // the flag's 0 means never; Config's 0 means the default
+	}
+	if o.rateLimit == 0 {
+		cfg.RateLimit = -1
+	}
+	// Refuse an exposed address before binding it or loading anything.
+	if addr, err := net.ResolveTCPAddr("tcp", o.listen); err != nil {
+		return fmt.Errorf("--listen %s: %w", o.listen, err)
+	} else if err := server.CheckExposure(addr, cfg); err != nil {
+		return err
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", o.listen, err)
+	}
+	defer ln.Close()
+
+	began := time.Now()
+	ws, err := df.open(ctx, args)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil // interrupted while loading
+		}
+		return err
+	}
+	defer ws.Close()
+	for _, d := range ws.Engine.Defs() {
+		if err := ws.Engine.Problems()[d.ID]; err != nil {
+			logger.Warn("KPI cannot be computed; sessions will show the error", "kpi", d.ID, "err", err)
+		}
+	}
+	if err := server.Lock(ctx, ws); err != nil {
+		return err
+	}
+	logger.Info("data loaded and locked", "data", ws.Engine.Describe(), "took", time.Since(began).Round(time.Millisecond))
+
+	newModel := func(s server.Session) tea.Model { return tui.New(sessionDeps(ws, s, o.queryTimeout, logger)) }
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln, newModel) }()
+	if o.ready != nil {
+		o.ready(ln.Addr())
+	}
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second Ctrl-C now kills the process outright
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; err == nil {
+		err = serr
+	}
+	logger.Info("stopped")
+	return err
+}
+
+// sessionDeps is what one SSH session's explorer gets: the shared engine,
+// exports to the client's clipboard, the query timeout, and the session's
+// context so its queries stop when it ends.
+func sessionDeps(ws *workspace.Workspace, s server.Session, queryTimeout time.Duration, logger *log.Logger) tui.Deps {
+	d := tui.Deps{
+		Engine:       ws.Engine,
+		Label:        ws.Label,
+		Remote:       true,
+		QueryTimeout: queryTimeout,
+		Now:          time.Now,
+		Log:          logger.With("session", s.ID, "user", s.User),
+		Context:      s.Context,
+	}
+	if ws.Inferred {
+		d.Banner = "KPIs inferred from column names with default targets"
+	}
+	return d
+}
+
+// serveLogger writes to stderr or appends to a file (mode 0600: the log
+// names users and addresses).
+func serveLogger(stderr io.Writer, path, level string) (*log.Logger, func(), error) {
+	lvl, err := log.ParseLevel(strings.ToLower(level))
+	if err != nil {
+		return nil, nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	w, closeFn := stderr, func() {}
+	if path != "" {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--log-file: %w", err)
+		}
+		w, closeFn = f, func() { f.Close() }
+	}
+	return log.NewWithOptions(w, log.Options{ReportTimestamp: true, Level: lvl, Prefix: "kpiscope"}), closeFn, nil
+}

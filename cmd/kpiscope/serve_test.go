@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
+
+	"kpiscope/internal/server"
+	"kpiscope/internal/workspace"
+)
+
+// serveBuf collects output written from several goroutines and says when
+// something arrived.
+type serveBuf struct {
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{}
+}
+
+func newServeBuf() *serveBuf { return &serveBuf{changed: make(chan struct{})} }
+
+func (s *serveBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return s.b.Write(p)
+}
+
+func (s *serveBuf) wait(t *testing.T, what string, cond func(string) bool) {
+	t.Helper()
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		text, next := ansi.Strip(s.b.String()), s.changed
+		s.mu.Unlock()
+		if cond(text) {
+			return
+		}
+		select {
+		case <-next:
+		case <-deadline.C:
+			t.Fatalf("%s not seen; got:\n%s", what, text)
+		}
+	}
+}
+
+func serveOptsFor(t *testing.T) serveOpts {
+	dir := t.TempDir()
+	return serveOpts{
+		listen:       "127.0.0.1:0",
+		hostKey:      filepath.Join(dir, "host_ed25519"),
+		maxSessions:  4,
+		idle:         time.Minute,
+		queryTimeout: 10 * time.Second,
+		rateLimit:    100,
+		logLevel:     "info",
+	}
+}
+
+func TestServeRefusesBadSetups(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(*serveOpts)
+		want string
+	}{
+		{"exposed without keys", func(o *serveOpts) { o.listen, o.allowAnyKey = "0.0.0.0:0", true }, "refusing to listen"},
+		{"all interfaces without keys", func(o *serveOpts) { o.listen, o.allowAnyKey = ":0", true }, "refusing to listen"},
+		{"no keys on loopback", func(o *serveOpts) {}, "--authorized-keys"},
+		{"no host key", func(o *serveOpts) { o.hostKey, o.allowAnyKey = "", true }, "--host-key"},
+		{"bad log level", func(o *serveOpts) { o.allowAnyKey, o.logLevel = true, "loud" }, "--log-level"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := serveOptsFor(t)
+			tc.edit(&o)
+			var df dataFlags
+			err := runServe(context.Background(), &bytes.Buffer{}, nil, &df, o)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tc.want)
+			}
+			if o.hostKey != "" {
+				if _, err := os.Stat(o.hostKey); err == nil {
+					t.Errorf("a host key was written for a refused setup")
+				}
+			}
+		})
+	}
+}
+
+// `kpiscope serve` end to end: an allowed key gets the explorer on the
+// sample data; SIGINT's context cancellation tells the session and stops.
+func TestServeEndToEnd(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := serveOptsFor(t)
+	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
+	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addrs := make(chan net.Addr, 1)
+	o.ready = func(a net.Addr) { addrs <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := newServeBuf()
+	done := make(chan error, 1)
+	t.Chdir(t.TempDir()) // no kpiscope.yaml around: the sample data
+	go func() {
+		var df dataFlags
+		done <- runServe(ctx, logs, nil, &df, o)
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
+		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
+		t.Fatal(err)
+	}
+	screen := newServeBuf()
+	sess.Stdout = screen
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "CSAT") })
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve after shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	screen.wait(t, "the shutdown notice", func(s string) bool { return strings.Contains(s, "shutting down") })
+	logs.wait(t, "the log lines", func(s string) bool {
+		return strings.Contains(s, "listening") && strings.Contains(s, "data loaded and locked") &&
+			strings.Contains(s, "connection") && strings.Contains(s, "user=alice") && strings.Contains(s, "stopped")
+	})
+}
+
+func TestSessionDeps(t *testing.T) {
+	ws := &workspace.Workspace{Label: "data"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logger, closeLog, err := serveLogger(&bytes.Buffer{}, "", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeLog()
+	d := sessionDeps(ws, server.Session{ID: 7, User: "bob", Context: ctx}, 5*time.Second, logger)
+	if !d.Remote {
+		t.Error("Remote = false: exports would go to the server's disk")
+	}
+	if d.QueryTimeout != 5*time.Second || d.Context != ctx || d.Label != "data" || d.Reload != nil {
+		t.Errorf("deps = %+v", d)
+	}
+}

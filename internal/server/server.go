@@ -1,0 +1,292 @@
+// Package server serves the explorer over SSH with wish: public-key
+// authentication against an authorized_keys file, one Bubble Tea program per
+// session over one shared, locked, read-only engine, and the limits that keep
+// one user from hurting the others. It offers nothing else: no shell, no exec,
+// no subsystems, no forwarding.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/log/v2"
+	"charm.land/ssh"
+	"charm.land/wish/v2"
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultMaxSessions      = 32
+	DefaultIdleTimeout      = 30 * time.Minute
+	DefaultRateLimit        = 30 // new connections per address per minute
+	DefaultHandshakeTimeout = 30 * time.Second
+)
+
+// Config says who may connect and how much they may use.
+type Config struct {
+	// HostKeyPath is the server's private key; an ed25519 key is created there
+	// with mode 0600 on first start and reused after.
+	HostKeyPath string
+	// AuthorizedKeysPath lists the public keys let in, in OpenSSH
+	// authorized_keys format; it is re-read when it changes.
+	AuthorizedKeysPath string
+	// AllowAnyKey lets in any public key instead; only on loopback addresses,
+	// for demos. Passwords and keyboard-interactive are never offered.
+	AllowAnyKey bool
+	// MaxSessions caps concurrent sessions (0 = DefaultMaxSessions).
+	MaxSessions int
+	// IdleTimeout closes a session whose user typed nothing for this long
+	// (0 = DefaultIdleTimeout, negative = never).
+	IdleTimeout time.Duration
+	// RateLimit caps new connections per remote address per minute
+	// (0 = DefaultRateLimit, negative = no limit).
+	RateLimit int
+	// HandshakeTimeout bounds the time from connect to a logged-in user
+	// (0 = DefaultHandshakeTimeout).
+	HandshakeTimeout time.Duration
+	// Log receives one line per connection and the server's events; nil discards.
+	Log *log.Logger
+}
+
+// Session describes one SSH session to the function that builds its model.
+type Session struct {
+	ID          uint64
+	User        string // the name given to ssh; the key, not the name, was checked
+	Fingerprint string // SHA256:… of the key that logged in
+	KeyComment  string // the key's comment in authorized_keys ("alice@laptop")
+	RemoteAddr  string
+	Term        string // the client's TERM
+	Width       int
+	Height      int
+	Environ     []string        // the variables the client sent, plus TERM
+	Context     context.Context // cancelled when the session ends
+}
+
+// NewModel builds the program's model for one session.
+type NewModel func(Session) tea.Model
+
+// Server is an SSH server that gives every session its own explorer.
+type Server struct {
+	cfg     Config
+	log     *log.Logger
+	signer  gossh.Signer
+	auth    *authorizedKeys // nil with AllowAnyKey
+	limiter *rateLimiter
+	ssh     *ssh.Server
+
+	newModel NewModel
+	nextID   atomic.Uint64
+	wg       sync.WaitGroup // running sessions
+
+	mu       sync.Mutex
+	closing  bool
+	listener net.Listener
+	sessions map[*session]struct{}
+	conns    map[string]*connInfo // by remote address
+	noConns  chan struct{}        // closed when the last connection goes, once closing
+}
+
+// New checks the configuration and loads the keys; it does not listen yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.MaxSessions == 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.RateLimit == 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxSessions < 0 {
+		return nil, fmt.Errorf("max sessions %d: give a positive number", cfg.MaxSessions)
+	}
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Log,
+		limiter:  newRateLimiter(cfg.RateLimit, time.Now),
+		sessions: map[*session]struct{}{},
+		conns:    map[string]*connInfo{},
+	}
+	if s.log == nil {
+		s.log = log.New(io.Discard)
+	}
+	switch {
+	case cfg.AllowAnyKey && cfg.AuthorizedKeysPath != "":
+		return nil, errors.New("give --authorized-keys or --allow-any-key, not both")
+	case !cfg.AllowAnyKey && cfg.AuthorizedKeysPath == "":
+		return nil, errors.New("no --authorized-keys: nobody could log in; give --authorized-keys FILE (one public key per line, as in ~/.ssh/authorized_keys), or --allow-any-key for a demo on 127.0.0.1")
+	case cfg.AuthorizedKeysPath != "":
+		a, err := loadAuthorizedKeys(cfg.AuthorizedKeysPath, s.log)
+		if err != nil {
+			return nil, err
+		}
+		s.auth = a
+	}
+	signer, created, err := loadHostKey(cfg.HostKeyPath)
+	if err != nil {
+		return nil, err
+	}
+	s.signer = signer
+	if created {
+		s.log.Info("host key created", "path", cfg.HostKeyPath, "fingerprint", gossh.FingerprintSHA256(signer.PublicKey()))
+	}
+	s.ssh, err = wish.NewServer(
+		func(srv *ssh.Server) error { srv.AddHostKey(signer); return nil },
+		wish.WithPublicKeyAuth(s.checkKey),
+		wish.WithMiddleware(s.handle),
+		func(srv *ssh.Server) error {
+			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			if cfg.IdleTimeout > 0 {
+				// A backstop for connections with no session at all; sessions
+				// are closed politely by their own idle timer first.
+				srv.IdleTimeout = cfg.IdleTimeout + time.Minute
+			}
+			srv.ConnCallback = s.acceptConn
+			srv.ConnectionFailedCallback = s.connFailed
+			srv.ConnectionCloseCallback = s.connClosed
+			srv.ServerConfigCallback = s.sshConfig
+			// Only a shell: exec ("ssh host cmd") and subsystems (sftp) are
+			// refused at the protocol level, before any handler runs.
+			srv.SessionRequestCallback = s.allowRequest
+			// Only session channels exist and no global request is served:
+			// forwarding either way is refused, and the attempt noted.
+			srv.ChannelHandlers = map[string]ssh.ChannelHandler{
+				"session": ssh.DefaultSessionHandler,
+				"default": refuseChannel,
+			}
+			srv.RequestHandlers = map[string]ssh.RequestHandler{"default": refuseRequest}
+			srv.SubsystemHandlers = map[string]ssh.SubsystemHandler{}
+			return nil
+		},
+	)
+	if err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	return s, nil
+}
+
+// HostKey is the server's public key, for known_hosts and tests.
+func (s *Server) HostKey() gossh.PublicKey { return s.signer.PublicKey() }
+
+// Sessions is the number of sessions running now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// CheckExposure refuses a listening address that would let strangers in:
+// without an authorized-keys file only a loopback address is allowed, and
+// only with AllowAnyKey.
+func CheckExposure(addr net.Addr, cfg Config) error {
+	if cfg.AuthorizedKeysPath != "" {
+		return nil
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	loopback := ok && tcp.IP.IsLoopback()
+	if !loopback {
+		return fmt.Errorf("refusing to listen on %s without --authorized-keys: anyone who can reach that address could log in; give --authorized-keys FILE, or use --listen 127.0.0.1:PORT for a demo", addr)
+	}
+	if !cfg.AllowAnyKey {
+		return errors.New("no --authorized-keys: nobody could log in; give --authorized-keys FILE, or --allow-any-key for a demo on this loopback address")
+	}
+	return nil
+}
+
+// Serve accepts connections on ln until Shutdown, giving each session the
+// model newModel builds. It returns nil after Shutdown.
+func (s *Server) Serve(ln net.Listener, newModel NewModel) error {
+	if newModel == nil {
+		return errors.New("server: no model")
+	}
+	if err := CheckExposure(ln.Addr(), s.cfg); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.closing || s.listener != nil {
+		s.mu.Unlock()
+		return errors.New("server: Serve called twice or after Shutdown")
+	}
+	s.listener, s.newModel = ln, newModel
+	s.mu.Unlock()
+	keys := "any"
+	if s.auth != nil {
+		keys = fmt.Sprint(s.auth.Len())
+	}
+	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(s.signer.PublicKey()),
+		"authorized_keys", keys, "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout)
+	err := s.ssh.Serve(ln)
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections, tells every session the server is
+// going away and quits its program (so the user's terminal is restored), then
+// waits for the sessions to end until ctx is done, and finally closes every
+// connection. It never touches the data.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	ln := s.listener
+	open := make([]*session, 0, len(s.sessions))
+	for st := range s.sessions {
+		open = append(open, st)
+	}
+	s.mu.Unlock()
+	if ln != nil {
+		_ = ln.Close()
+	}
+	s.log.Info("shutting down", "sessions", len(open))
+	for _, st := range open {
+		st.stop(endShutdown)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("shutdown: %d sessions still open, closing their connections: %w", s.Sessions(), ctx.Err())
+	}
+	// Clients close their connection when their session ends; give them a
+	// moment so they see "closed" from their side, then close the rest
+	// (connections that never opened a session, or stuck ones).
+	if err == nil {
+		s.mu.Lock()
+		if len(s.conns) > 0 && s.noConns == nil {
+			s.noConns = make(chan struct{})
+		}
+		wait := s.noConns
+		s.mu.Unlock()
+		if wait != nil {
+			t := time.NewTimer(time.Second)
+			select {
+			case <-wait:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+	}
+	_ = s.ssh.Close()
+	return err
+}

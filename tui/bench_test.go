@@ -1,0 +1,262 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+	"kpiscope/sampledata"
+)
+
+// BenchmarkKeyToFrame measures what a user waits for: from a slicing key to
+// the rendered frame that shows the new numbers. Each iteration runs Update
+// with the key, runs the commands it returns as the program would (the two
+// queries concurrently), feeds their messages back and renders View.
+//
+// "cold" bypasses both caches (the explorer's and the engine's) and the
+// prefetch, so every iteration queries the data; "cached" steps back to a
+// slice seen before; "prefetched" presses a key for a new slice after the
+// explorer has prefetched the likely next slices (the user paused to read).
+// The 10M case runs when KPISCOPE_BENCH_10M names a directory written by
+// `kpiscope sample --out DIR --tickets 10000000`.
+func BenchmarkKeyToFrame(b *testing.B) {
+	b.Run("sample", func(b *testing.B) { benchKeys(b, sample(b).Engine) })
+	b.Run("10M", func(b *testing.B) {
+		dir := os.Getenv("KPISCOPE_BENCH_10M")
+		if dir == "" {
+			b.Skip("set KPISCOPE_BENCH_10M to a directory made by `kpiscope sample --out DIR --tickets 10000000`")
+		}
+		benchKeys(b, open10M(b, dir).Engine)
+	})
+}
+
+// open10M opens the big dataset with the sample's kpiscope.yaml (same KPIs,
+// targets and dimensions).
+func open10M(b *testing.B, dir string) *workspace.Workspace {
+	b.Helper()
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := strings.ReplaceAll(string(sampledata.Config), "{path: ", "{path: "+abs+"/")
+	path := filepath.Join(b.TempDir(), "kpiscope.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, Now: fixedNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// benchStep is one measured key press; undo (not timed) returns the model
+// to a state where the key changes the slice again.
+type benchStep struct {
+	name  string
+	setup func(Model) Model // not timed
+	key   string
+	undo  func(Model) Model // not timed
+}
+
+func benchKeys(b *testing.B, eng *kpi.Engine) {
+	steps := []benchStep{
+		{name: "kpi_j", key: "j"},
+		{name: "segment_enter", setup: func(m Model) Model {
+			m, _ = press(m, "s")
+			if m.segment == "channel" {
+				return typeText(m, "team")
+			}
+			return typeText(m, "channel")
+		}, key: "enter"},
+		{name: "drill_enter", setup: func(m Model) Model {
+			m.focus = focusBreakdown
+			return m
+		}, key: "enter", undo: func(m Model) Model { m, _ = press(m, "backspace"); return m }},
+		{name: "grain_g", key: "g"},
+		{name: "compare_c", key: "c"},
+		{name: "period_[", key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
+	}
+	for _, mode := range []string{"cold", "cached", "prefetched"} {
+		for _, st := range steps {
+			if mode == "prefetched" && (st.name == "segment_enter" || st.name == "drill_enter") {
+				continue // not among the prefetched slices
+			}
+			b.Run(mode+"/"+st.name, func(b *testing.B) {
+				d := Deps{Engine: eng, Now: fixedNow, ExportDir: b.TempDir(), QueryTimeout: time.Minute, NoPrefetch: mode != "prefetched"}
+				m := New(d)
+				next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+				m = next.(Model)
+				if mode == "cold" {
+					m.computeOpts = []kpi.Option{kpi.Uncached()}
+				}
+				m, _ = drive(m, func() tea.Msg { return startMsg{} })
+				if mode == "cached" {
+					// Warm both caches with every slice the step visits.
+					for range 12 {
+						m = timedStep(b, m, st, false).m
+					}
+				}
+				var lat, score, detail, idle []time.Duration
+				b.ResetTimer()
+				for range b.N {
+					switch mode {
+					case "cold":
+						m.cache = newCache(256)
+					case "prefetched":
+						b.StopTimer()
+						began := time.Now()
+						m, _ = drive(m, nil)
+						m = settlePrefetch(m)
+						idle = append(idle, time.Since(began))
+						b.StartTimer()
+					}
+					r := timedStep(b, m, st, true)
+					m = r.m
+					lat = append(lat, r.took)
+					score = append(score, r.score)
+					detail = append(detail, r.detail)
+				}
+				b.StopTimer()
+				reportPercentiles(b, "", lat)
+				if mode == "cold" {
+					reportPercentiles(b, "score-", score)
+					reportPercentiles(b, "detail-", detail)
+				}
+				if mode == "prefetched" {
+					reportPercentiles(b, "prefetch-", idle)
+				}
+			})
+		}
+	}
+}
+
+// settlePrefetch runs the prefetch queue to its end, as happens while the
+// user reads the screen.
+func settlePrefetch(m Model) Model {
+	for m.pre.running != "" || len(m.pre.queue) > 0 {
+		if m.pre.running == "" {
+			var cmd tea.Cmd
+			m, cmd = m.nextPrefetch()
+			m, _ = drive(m, cmd)
+			continue
+		}
+		// The job in flight was started by the last Update; run the queue
+		// from a fresh start so every job's answer lands in the cache.
+		m.pre.running = ""
+		m.pre.queue = m.prefetchJobs()
+	}
+	return m
+}
+
+type stepResult struct {
+	m                   Model
+	took, score, detail time.Duration
+}
+
+func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
+	if timed {
+		b.StopTimer()
+	}
+	if st.setup != nil {
+		m = st.setup(m)
+	}
+	scoreSeq, detailSeq := m.score.seq, m.detail.seq
+	if timed {
+		b.StartTimer()
+	}
+	began := time.Now()
+	next, cmd := m.Update(keyMsg(st.key))
+	if m = next.(Model); m.loading() {
+		m = runConcurrently(m, cmd)
+	}
+	frame := m.View().Content
+	took := time.Since(began)
+	if timed {
+		b.StopTimer()
+	}
+	if m.loading() || frame == "" {
+		b.Fatalf("%s: the frame after the key is not settled", st.name)
+	}
+	r := stepResult{took: took}
+	if m.score.seq != scoreSeq {
+		r.score = m.score.took
+	}
+	if m.detail.seq != detailSeq {
+		r.detail = m.detail.took
+	}
+	if st.undo != nil {
+		m = st.undo(m)
+		m = runConcurrently(m, nil)
+	}
+	r.m = m
+	if timed {
+		b.StartTimer()
+	}
+	return r
+}
+
+// runConcurrently runs commands as the program does, each in its own
+// goroutine, feeding the explorer's messages back in arrival order, and
+// returns as soon as no query is loading: what comes later (a prefetch)
+// carries on unobserved. Spinner ticks and terminal messages are dropped.
+func runConcurrently(m Model, cmd tea.Cmd) Model {
+	msgs := make(chan tea.Msg, 256) // late senders never block
+	pending := 0
+	launch := func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		pending++
+		go func() { msgs <- c() }()
+	}
+	launch(cmd)
+	for pending > 0 {
+		msg := <-msgs
+		pending--
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				launch(c)
+			}
+		case startMsg, resultMsg, exportedMsg, EngineMsg:
+			next, c := m.Update(msg)
+			m = next.(Model)
+			if !m.loading() {
+				return m
+			}
+			launch(c)
+		}
+	}
+	return m
+}
+
+// reportPercentiles adds p50 and p95 in milliseconds; zero samples (the query did not
+// run for this key) are left out.
+func reportPercentiles(b *testing.B, prefix string, ds []time.Duration) {
+	var xs []time.Duration
+	for _, d := range ds {
+		if d > 0 {
+			xs = append(xs, d)
+		}
+	}
+	if len(xs) == 0 {
+		return
+	}
+	sort.Slice(xs, func(i, j int) bool { return xs[i] < xs[j] })
+	pct := func(p float64) float64 {
+		i := int(float64(len(xs)-1)*p + 0.5)
+		return float64(xs[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), prefix+"p50-ms")
+	b.ReportMetric(pct(0.95), prefix+"p95-ms")
+}

@@ -1,0 +1,162 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"kpiscope/internal/workspace"
+)
+
+// testNow is the fixed clock of every test.
+var testNow = time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return testNow }
+
+var (
+	sampleOnce sync.Once
+	sampleWS   *workspace.Workspace
+	sampleErr  error
+)
+
+// sample opens the embedded sample data once per test binary.
+func sample(tb testing.TB) *workspace.Workspace {
+	tb.Helper()
+	sampleOnce.Do(func() {
+		sampleWS, sampleErr = workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
+	})
+	if sampleErr != nil {
+		tb.Fatalf("open sample: %v", sampleErr)
+	}
+	return sampleWS
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sampleWS != nil {
+		sampleWS.Close()
+	}
+	os.Exit(code)
+}
+
+// testDeps are the dependencies of a test program on the sample data.
+func testDeps(tb testing.TB) Deps {
+	ws := sample(tb)
+	// Prefetching is tested on its own; here it would add side effects.
+	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: tb.TempDir(), NoPrefetch: true}
+}
+
+// sideEffect is a message a command produced that goes to the terminal, not
+// back into the model (clipboard writes, quit, colour queries).
+type sideEffect struct {
+	kind string // type name of the message: setClipboardMsg, QuitMsg …
+	text string
+}
+
+// drive runs cmd and everything it leads to synchronously, feeding the
+// explorer's own messages back into the model, as the program would. Spinner
+// ticks are not fed back (they would tick forever); terminal messages are
+// returned as side effects.
+func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
+	queue := []tea.Cmd{cmd}
+	var side []sideEffect
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil, spinner.TickMsg:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case startMsg, resultMsg, exportedMsg, EngineMsg, prefetchedMsg:
+			next, c2 := m.Update(msg)
+			m = next.(Model)
+			queue = append(queue, c2)
+		default:
+			side = append(side, sideEffect{kind: reflect.TypeOf(msg).Name(), text: fmt.Sprint(msg)})
+		}
+	}
+	return m, side
+}
+
+// started is a settled explorer of the given size on the sample data.
+func started(tb testing.TB, d Deps, w, h int) Model {
+	tb.Helper()
+	m := New(d)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m = next.(Model)
+	m, _ = drive(m, func() tea.Msg { return startMsg{} })
+	if m.score.sc == nil {
+		tb.Fatalf("no scorecard after start: %v", m.score.err)
+	}
+	return m
+}
+
+// press sends keys (as tea.KeyPressMsg) and settles after each.
+func press(m Model, keys ...string) (Model, []sideEffect) {
+	var side []sideEffect
+	for _, k := range keys {
+		next, cmd := m.Update(keyMsg(k))
+		var s []sideEffect
+		m, s = drive(next.(Model), cmd)
+		side = append(side, s...)
+	}
+	return m, side
+}
+
+// keyMsg builds the key press a terminal would send for a key name.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+p":
+		return tea.KeyPressMsg{Code: 'p', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// typeText sends each rune as a key press.
+func typeText(m Model, s string) Model {
+	for _, r := range s {
+		m, _ = press(m, string(r))
+	}
+	return m
+}
+
+// screen is the view as plain text.
+func screen(m Model) string { return ansi.Strip(m.View().Content) }
+
+func mustContain(tb testing.TB, s string, want ...string) {
+	tb.Helper()
+	for _, w := range want {
+		if !strings.Contains(s, w) {
+			tb.Fatalf("screen lacks %q:\n%s", w, s)
+		}
+	}
+}

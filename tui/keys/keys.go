@@ -1,0 +1,125 @@
+// Package keys holds the explorer's key bindings. One Map feeds both the
+// dispatch in Update (key.Matches) and the help footer, so what the footer
+// says is what the keys do.
+package keys
+
+import "charm.land/bubbles/v2/key"
+
+// Map is every binding of the explorer.
+type Map struct {
+	// Navigate
+	Next     key.Binding // next KPI
+	Prev     key.Binding // previous KPI
+	Down     key.Binding // j/↓: next KPI or next breakdown row
+	Up       key.Binding // k/↑: previous KPI or previous breakdown row
+	Jump     key.Binding // 1–9: KPI by position
+	Top      key.Binding
+	Bottom   key.Binding
+	Focus    key.Binding // enter: into the breakdown, or drill into a segment
+	Left     key.Binding // h/←: back to the KPI list
+	Right    key.Binding // l/→: into the breakdown
+	Find     key.Binding
+	Palette  key.Binding
+	Back     key.Binding // esc: close, step out, unfocus
+	StepOut  key.Binding // backspace: remove the last drill filter
+	ClearAll key.Binding
+
+	// Slice
+	Segment   key.Binding
+	Grain     key.Binding
+	GrainBack key.Binding
+	Earlier   key.Binding
+	Later     key.Binding
+	Latest    key.Binding
+	Sort      key.Binding
+	SortDir   key.Binding
+
+	// Compare
+	Compare key.Binding
+
+	// Export
+	Export        key.Binding
+	Copy          key.Binding
+	CopyScorecard key.Binding
+
+	// Other
+	Reload   key.Binding
+	Warnings key.Binding
+	Help     key.Binding
+	Quit     key.Binding
+}
+
+// Default returns the standard bindings: vim keys and arrows.
+func Default() Map {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return Map{
+		Next:     b([]string{"tab"}, "tab", "next KPI"),
+		Prev:     b([]string{"shift+tab"}, "⇧tab", "previous KPI"),
+		Down:     b([]string{"j", "down"}, "j/↓", "down"),
+		Up:       b([]string{"k", "up"}, "k/↑", "up"),
+		Jump:     b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1–9", "KPI by number"),
+		Top:      b([]string{"home"}, "home", "first"),
+		Bottom:   b([]string{"end"}, "end", "last"),
+		Focus:    b([]string{"enter"}, "enter", "breakdown / drill in"),
+		Left:     b([]string{"h", "left"}, "h/←", "KPI list"),
+		Right:    b([]string{"l", "right"}, "l/→", "breakdown"),
+		Find:     b([]string{"/"}, "/", "find KPI"),
+		Palette:  b([]string{":", "ctrl+p"}, ":", "commands"),
+		Back:     b([]string{"esc"}, "esc", "back"),
+		StepOut:  b([]string{"backspace"}, "⌫", "step out"),
+		ClearAll: b([]string{"x"}, "x", "clear filters"),
+
+		Segment:   b([]string{"s"}, "s", "segment by"),
+		Grain:     b([]string{"g"}, "g", "grain"),
+		GrainBack: b([]string{"G"}, "G", "grain back"),
+		Earlier:   b([]string{"["}, "[", "earlier period"),
+		Later:     b([]string{"]"}, "]", "later period"),
+		Latest:    b([]string{"t"}, "t", "latest period"),
+		Sort:      b([]string{"o"}, "o", "sort column"),
+		SortDir:   b([]string{"O"}, "O", "reverse sort"),
+
+		Compare: b([]string{"c"}, "c", "compare"),
+
+		Export:        b([]string{"e"}, "e", "export"),
+		Copy:          b([]string{"y"}, "y", "copy breakdown"),
+		CopyScorecard: b([]string{"Y"}, "Y", "copy scorecard"),
+
+		Reload:   b([]string{"r"}, "r", "reload data"),
+		Warnings: b([]string{"w"}, "w", "data warnings"),
+		Help:     b([]string{"?"}, "?", "help"),
+		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+	}
+}
+
+// Group is a titled set of bindings for the full help.
+type Group struct {
+	Title    string
+	Bindings []key.Binding
+}
+
+// Groups returns the full help, grouped.
+func (m Map) Groups() []Group {
+	return []Group{
+		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.Right, m.Left, m.Find, m.Palette}},
+		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
+		{"Compare", []key.Binding{m.Compare}},
+		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard}},
+		{"Other", []key.Binding{m.Reload, m.Warnings, m.Help, m.Quit}},
+	}
+}
+
+// ShortHelp is the default footer (help.KeyMap).
+func (m Map) ShortHelp() []key.Binding {
+	return []key.Binding{m.Next, m.Segment, m.Focus, m.Grain, m.Earlier, m.Compare, m.Find, m.Palette, m.Help, m.Quit}
+}
+
+// FullHelp is the full help in columns (help.KeyMap).
+func (m Map) FullHelp() [][]key.Binding {
+	var out [][]key.Binding
+	for _, g := range m.Groups() {
+		out = append(out, g.Bindings)
+	}
+	return out
+}

@@ -1,0 +1,565 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/tui/pane"
+)
+
+func TestStartShowsScorecardAndBreakdown(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	if m.loading() {
+		t.Fatal("still loading after the queries returned")
+	}
+	if m.segment != "channel" {
+		t.Fatalf("default segment = %q, want the first dimension (channel)", m.segment)
+	}
+	s := screen(m)
+	mustContain(t, s, "KPIs · 16", "CSAT", "NPS", "Retention cost", "By channel", "chat", "Total", "Monthly trend", "target", "Oct 2026 (month)")
+}
+
+func TestNextAndPreviousKPI(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	for _, tc := range []struct {
+		key  string
+		want string
+	}{
+		{"tab", "nps"}, {"j", "ces"}, {"down", "retention"}, {"k", "ces"}, {"up", "nps"},
+		{"shift+tab", "csat"}, {"shift+tab", "retention_cost"}, {"3", "ces"}, {"1", "csat"},
+	} {
+		m, _ = press(m, tc.key)
+		if got := m.selected().ID; got != tc.want {
+			t.Fatalf("after %s: selected %s, want %s", tc.key, got, tc.want)
+		}
+	}
+	// The detail pane follows the selection, with its own breakdown query.
+	m, _ = press(m, "3")
+	if r := m.breakdownResult(); r == nil || r.Def.ID != "ces" {
+		t.Fatalf("breakdown is not for ces: %+v", r)
+	}
+	mustContain(t, screen(m), "CES · % easy ·", "By channel")
+}
+
+func TestFindJumpsToKPIByName(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "/")
+	if m.overlay != overlayFind {
+		t.Fatal("/ did not open the finder")
+	}
+	mustContain(t, screen(m), "Find KPI")
+	m = typeText(m, "churn")
+	m, _ = press(m, "enter")
+	if m.overlay != overlayNone || m.selected().ID != "churn" {
+		t.Fatalf("finder picked %s (overlay %d), want churn", m.selected().ID, m.overlay)
+	}
+}
+
+func TestSegmentPickerChangesBreakdown(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "s")
+	if m.overlay != overlaySegment {
+		t.Fatal("s did not open the segment picker")
+	}
+	m = typeText(m, "team")
+	m, _ = press(m, "enter")
+	if m.segment != "team" {
+		t.Fatalf("segment = %q, want team", m.segment)
+	}
+	r := m.breakdownResult()
+	if r == nil || len(r.Segments) == 0 {
+		t.Fatal("no breakdown by team")
+	}
+	mustContain(t, screen(m), "By team", r.Segments[0].Segment)
+	// (none) removes the breakdown and its query.
+	m, _ = press(m, "s")
+	m = typeText(m, "(none)")
+	m, _ = press(m, "enter")
+	if m.segment != "" || m.detail.loading {
+		t.Fatalf("segment = %q loading=%v after choosing none", m.segment, m.detail.loading)
+	}
+	mustContain(t, screen(m), "No breakdown. Press s")
+}
+
+func TestDrillInAndStepOut(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "enter")
+	if m.focus != focusBreakdown {
+		t.Fatal("enter on the list did not focus the breakdown")
+	}
+	m, _ = press(m, "j")
+	rows := pane.SortRows(m.breakdownResult().Segments, m.sort)
+	want := rows[1].Segment
+	m, _ = press(m, "enter")
+	if len(m.slice.Filters) != 1 || m.slice.Filters[0].Dim != "channel" || m.slice.Filters[0].Values[0] != want {
+		t.Fatalf("filters after drill = %v, want channel = %s", m.slice.Filters, want)
+	}
+	if m.segment != "team" {
+		t.Fatalf("after drilling into channel the breakdown is by %q, want the next dimension (team)", m.segment)
+	}
+	if m.score.sc.Slice.Filters[0].Values[0] != want {
+		t.Fatal("the scorecard was not recomputed for the filter")
+	}
+	mustContain(t, screen(m), "channel = "+want, "By team")
+	// Drill again, then step out twice: backspace and esc.
+	m, _ = press(m, "enter")
+	if len(m.slice.Filters) != 2 {
+		t.Fatalf("second drill: filters %v", m.slice.Filters)
+	}
+	m, _ = press(m, "backspace")
+	if len(m.slice.Filters) != 1 || m.segment != "team" {
+		t.Fatalf("backspace: filters %v segment %s", m.slice.Filters, m.segment)
+	}
+	m, _ = press(m, "esc")
+	if len(m.slice.Filters) != 0 || m.segment != "channel" || m.cursor != 1 {
+		t.Fatalf("esc: filters %v segment %s cursor %d; want none, channel, 1", m.slice.Filters, m.segment, m.cursor)
+	}
+	m, _ = press(m, "esc")
+	if m.focus != focusList {
+		t.Fatal("esc without filters did not return to the list")
+	}
+	// x clears every filter at once.
+	m, _ = press(m, "enter", "enter", "enter", "x")
+	if len(m.slice.Filters) != 0 || len(m.trail) != 0 || m.segment != "channel" {
+		t.Fatalf("x: filters %v trail %d segment %s", m.slice.Filters, len(m.trail), m.segment)
+	}
+}
+
+func TestGrainCycles(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "g")
+	if m.slice.Grain != kpi.Quarter || m.score.sc.Slice.Grain != kpi.Quarter {
+		t.Fatalf("g: grain %s (shown %s), want quarter", m.slice.Grain, m.score.sc.Slice.Grain)
+	}
+	mustContain(t, screen(m), "(quarter)", "Quarterly trend")
+	m, _ = press(m, "G", "G")
+	if m.slice.Grain != kpi.Week {
+		t.Fatalf("G G: grain %s, want week", m.slice.Grain)
+	}
+	// A chosen period maps onto the new grain.
+	m, _ = press(m, "g", "[", "g")
+	if m.slice.Grain != kpi.Quarter || m.slice.Period.Month() != time.July {
+		t.Fatalf("grain %s period %s, want the quarter holding Sep 2026", m.slice.Grain, m.slice.Period)
+	}
+}
+
+func TestPeriodWindowMoves(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	latest := m.score.sc.Slice.Period
+	m, _ = press(m, "[")
+	if got := m.score.sc.Slice.Period; !got.Equal(latest.AddDate(0, -1, 0)) {
+		t.Fatalf("[: period %s, want %s", got, latest.AddDate(0, -1, 0))
+	}
+	mustContain(t, screen(m), "Sep 2026 (month)", "vs Aug 2026")
+	m, _ = press(m, "]")
+	if got := m.score.sc.Slice.Period; !got.Equal(latest) {
+		t.Fatalf("]: period %s, want %s", got, latest)
+	}
+	m, _ = press(m, "]")
+	if !strings.Contains(m.status.text, "latest period") {
+		t.Fatalf("] past the data: status %q", m.status.text)
+	}
+	m, _ = press(m, "t")
+	if !m.slice.Period.IsZero() || !m.score.sc.Slice.Period.Equal(latest) {
+		t.Fatalf("t: period %s, want the latest complete %s", m.score.sc.Slice.Period, latest)
+	}
+}
+
+func TestCompareCycles(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	for _, want := range []struct {
+		c      kpi.Compare
+		header string
+	}{{kpi.VsYear, "vs Oct 2025 (last year)"}, {kpi.VsTarget, "vs target"}, {kpi.VsPrevious, "vs Sep 2026"}} {
+		m, _ = press(m, "c")
+		if m.score.sc.Slice.Compare != want.c {
+			t.Fatalf("compare %s, want %s", m.score.sc.Slice.Compare, want.c)
+		}
+		mustContain(t, screen(m), want.header)
+	}
+}
+
+func TestSortBreakdown(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	if m.sort != pane.DefaultSort() {
+		t.Fatalf("initial sort %+v", m.sort)
+	}
+	m, _ = press(m, "o")
+	if m.sort.Col != pane.SortShare {
+		t.Fatalf("o: sort by %s, want share", m.sort.Col.Name())
+	}
+	m, _ = press(m, "o", "o", "o")
+	if m.sort.Col != pane.SortValue || !m.sort.Desc {
+		t.Fatalf("sort %+v, want value descending", m.sort)
+	}
+	rows := pane.SortRows(m.breakdownResult().Segments, m.sort)
+	for i := 1; i < len(rows); i++ {
+		if *rows[i].Value > *rows[i-1].Value {
+			t.Fatalf("rows not by value descending: %v then %v", *rows[i-1].Value, *rows[i].Value)
+		}
+	}
+	m, _ = press(m, "O")
+	if m.sort.Desc {
+		t.Fatal("O did not reverse the sort")
+	}
+	mustContain(t, screen(m), "Value▴")
+}
+
+func TestGoingBackIsServedFromCache(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "c", "c", "c") // year, target, back to previous
+	next, cmd := m.Update(keyMsg("c"))
+	m = next.(Model)
+	if !m.score.current() || !m.detail.current() || m.loading() {
+		t.Fatal("a slice seen before was not served from the cache")
+	}
+	if cmd != nil {
+		if msg := cmd(); msg != nil {
+			if b, ok := msg.(tea.BatchMsg); !ok || len(b) > 0 {
+				t.Fatalf("a cached slice still ran a command: %T", msg)
+			}
+		}
+	}
+	// The latest period by date hits the entry of the "latest" request too.
+	m, _ = press(m, "[")
+	next, _ = m.Update(keyMsg("]"))
+	if m = next.(Model); m.loading() {
+		t.Fatal("stepping back to the latest period by date ran a query")
+	}
+}
+
+// TestStaleResultIgnored: a result that arrives after a newer request was
+// made is dropped, and the superseded query was cancelled.
+func TestStaleResultIgnored(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	// A slice no other test asks for, so the engine's shared cache cannot
+	// answer the first query before it is cancelled.
+	m.slice.Trend = 5
+	next, first := m.Update(keyMsg("c")) // → vs last year
+	m = next.(Model)
+	next, _ = m.Update(keyMsg("c")) // → vs target, before the first answers
+	m = next.(Model)
+	if !m.score.loading {
+		t.Fatal("no query in flight")
+	}
+	var late []resultMsg
+	for _, c := range first().(tea.BatchMsg) {
+		if c == nil {
+			continue
+		}
+		if r, ok := c().(resultMsg); ok {
+			late = append(late, r)
+		}
+	}
+	if len(late) == 0 {
+		t.Fatal("the first key ran no query")
+	}
+	for _, r := range late {
+		if !errors.Is(r.err, context.Canceled) {
+			t.Errorf("superseded %v query was not cancelled: err=%v", r.kind, r.err)
+		}
+		before := m.score
+		next, _ = m.Update(r)
+		m = next.(Model)
+		if m.score.seq != before.seq || m.score.sc != before.sc || m.score.err != nil {
+			t.Fatal("a stale result changed the screen")
+		}
+	}
+	// A late success is ignored too, even with numbers.
+	stale := resultMsg{kind: scoreQuery, seq: m.score.seq - 1, gen: m.gen, key: m.score.want, sc: &kpi.Scorecard{}}
+	next, _ = m.Update(stale)
+	if next.(Model).score.sc == stale.sc {
+		t.Fatal("a result with an old sequence number was shown")
+	}
+}
+
+func TestErrorsShowInsideThePane(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	// One KPI fails: its row says so and its detail pane has the message.
+	sc := *m.score.sc
+	sc.Results = append([]kpi.Result(nil), sc.Results...)
+	sc.Results[0].Err = errors.New(`kpiscope.yaml:14: column "revenue" not found in orders; did you mean "amount"?`)
+	m.score.seq++
+	m.score.loading = true
+	next, _ := m.Update(resultMsg{kind: scoreQuery, seq: m.score.seq, gen: m.gen, key: m.score.want, sc: &sc})
+	m = next.(Model)
+	m.detail.sc = nil // the breakdown query would carry the same error
+	s := screen(m)
+	mustContain(t, s, "error", "CSAT could not be computed", "kpiscope.yaml:14:", `"revenue"`, "did you mean")
+	// The whole scorecard fails (unknown filter dimension): the list says why
+	// and the app keeps running.
+	m.slice.Filters = []kpi.Filter{{Dim: "no_such_column", Values: []string{"x"}}}
+	m, _ = drive(m.refresh())
+	if m.score.err == nil {
+		t.Fatal("expected an engine error")
+	}
+	mustContain(t, screen(m), "the scorecard could not be computed", "no_such_column", "remove the last")
+	m, _ = press(m, "backspace")
+	if m.score.err != nil || len(m.slice.Filters) != 0 {
+		t.Fatalf("stepping out did not recover: %v", m.score.err)
+	}
+}
+
+func TestFilterThatDoesNotApplyShowsNA(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "enter", "enter", "2") // channel = chat; NPS lives in surveys: no channel
+	mustContain(t, screen(m), "n/a", "NPS cannot be sliced this way")
+	m, _ = press(m, "esc", "esc")
+	mustContain(t, screen(m), "NPS can't be broken down by channel")
+}
+
+func TestExportWritesFiles(t *testing.T) {
+	d := testDeps(t)
+	m := started(t, d, 120, 40)
+	m, _ = press(m, "e")
+	csv := filepath.Join(d.ExportDir, "kpiscope-20261125-093000-csat-by-channel.csv")
+	md := filepath.Join(d.ExportDir, "kpiscope-20261125-093000-scorecard.md")
+	for _, p := range []string{csv, md} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("export did not write %s: %v", p, err)
+		}
+	}
+	b, _ := os.ReadFile(csv)
+	if !strings.HasPrefix(string(b), "kpi,name,segment,") || !strings.Contains(string(b), "csat,CSAT,chat,") {
+		t.Fatalf("breakdown CSV:\n%s", b)
+	}
+	b, _ = os.ReadFile(md)
+	if !strings.Contains(string(b), "| ● on target | CSAT |") {
+		t.Fatalf("scorecard Markdown:\n%s", b)
+	}
+	if m.overlay != overlayMessage {
+		t.Fatal("the paths are not shown")
+	}
+	mustContain(t, screen(m), "Exported", "csat-by-channel.csv", "scorecard.md")
+	m, _ = press(m, "x")
+	if m.overlay != overlayNone {
+		t.Fatal("any key should close the export note")
+	}
+}
+
+func TestRemoteExportCopiesInsteadOfWriting(t *testing.T) {
+	d := testDeps(t)
+	d.Remote = true
+	m := started(t, d, 120, 40)
+	_, side := press(m, "e")
+	if entries, _ := os.ReadDir(d.ExportDir); len(entries) > 0 {
+		t.Fatalf("a remote session wrote files: %v", entries)
+	}
+	if len(side) != 1 || side[0].kind != "setClipboardMsg" || !strings.Contains(side[0].text, "| CSAT |") || !strings.Contains(side[0].text, "csat,CSAT,chat") {
+		t.Fatalf("side effects %+v, want the scorecard and breakdown on the clipboard", side)
+	}
+}
+
+func TestCopyToClipboard(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, side := press(m, "y")
+	if len(side) != 1 || side[0].kind != "setClipboardMsg" || !strings.HasPrefix(side[0].text, "kpi,name,segment") {
+		t.Fatalf("y: %+v", side)
+	}
+	mustContain(t, screen(m), "copied breakdown by channel")
+	_, side = press(m, "Y")
+	if len(side) != 1 || !strings.Contains(side[0].text, "| Status | KPI |") {
+		t.Fatalf("Y: %+v", side)
+	}
+}
+
+func TestReload(t *testing.T) {
+	d := testDeps(t)
+	calls := 0
+	d.Reload = func(ctx context.Context) (*kpi.Engine, error) {
+		calls++
+		if calls == 2 {
+			return nil, errors.New("tickets.parquet: no such file")
+		}
+		return sample(t).Engine, nil
+	}
+	m := started(t, d, 120, 40)
+	old := m.score.sc
+	next, cmd := m.Update(keyMsg("r"))
+	m = next.(Model)
+	if !m.reloading || cmd == nil {
+		t.Fatal("r did not start a reload")
+	}
+	m, _ = drive(m, cmd)
+	if calls != 1 || m.gen != 2 || m.score.sc == old || m.loading() {
+		t.Fatalf("reload: calls %d gen %d, numbers recomputed: %v", calls, m.gen, m.score.sc != old)
+	}
+	mustContain(t, screen(m), "refreshed 09:30")
+	m, _ = press(m, "r")
+	if m.gen != 2 || !m.status.warn || !strings.Contains(m.status.text, "no such file") {
+		t.Fatalf("failed reload: gen %d status %+v", m.gen, m.status)
+	}
+	mustContain(t, screen(m), "reload failed", "CSAT")
+
+	d.Reload = nil
+	m = started(t, d, 120, 40)
+	m, _ = press(m, "r")
+	mustContain(t, screen(m), "reloading is not available")
+}
+
+// TestEngineMsgKeepsNumbersUntilNewOnes: the watcher swaps the engine; the
+// old numbers stay (dimmed) until the new ones arrive.
+func TestEngineMsgKeepsNumbersUntilNewOnes(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	old := m.score.sc
+	csat := m.defs[0].FormatValue(old.Find("csat").Total.Value)
+	next, cmd := m.Update(EngineMsg{Engine: sample(t).Engine, Refreshed: testNow.Add(time.Hour), Warnings: map[string][]string{"nps": {"3 answers out of range"}}})
+	m = next.(Model)
+	if m.score.sc != old || !m.score.loading || cmd == nil {
+		t.Fatal("the old numbers should stay while the new ones load")
+	}
+	mustContain(t, screen(m), csat)
+	m, _ = drive(m, cmd)
+	if m.score.sc == old || m.loading() {
+		t.Fatal("new numbers did not arrive")
+	}
+	mustContain(t, screen(m), "refreshed 10:30")
+	if !strings.Contains(screen(m), "! NPS") {
+		t.Fatalf("the new warnings are not marked:\n%s", screen(m))
+	}
+	next, _ = m.Update(EngineMsg{Err: errors.New("parse error in orders.csv")})
+	m = next.(Model)
+	if m.eng == nil || !m.status.warn {
+		t.Fatal("an engine error should keep the engine and warn")
+	}
+}
+
+func TestWarningsAndBanner(t *testing.T) {
+	d := testDeps(t)
+	d.Banner = "KPIs inferred from column names"
+	d.Warnings = map[string][]string{"csat": {"214 ratings outside 1–5 were ignored"}}
+	m := started(t, d, 120, 40)
+	s := screen(m)
+	mustContain(t, s, "! KPIs inferred from column names", "! CSAT", "1 data warning · w to read")
+	m, _ = press(m, "w")
+	mustContain(t, screen(m), "Data warnings", "214 ratings outside 1–5 were ignored")
+	m, _ = press(m, "esc")
+	if m.overlay != overlayNone {
+		t.Fatal("esc did not close the warnings")
+	}
+}
+
+func TestCommandPaletteRunsActions(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, ":")
+	if m.overlay != overlayPalette {
+		t.Fatal(": did not open the palette")
+	}
+	mustContain(t, screen(m), "Commands", "Cycle comparison", "Next KPI")
+	m = typeText(m, "grain week")
+	m, _ = press(m, "enter")
+	if m.slice.Grain != kpi.Week || m.overlay != overlayNone {
+		t.Fatalf("palette: grain %s overlay %d", m.slice.Grain, m.overlay)
+	}
+	m, _ = press(m, "ctrl+p")
+	m = typeText(m, "go to churn")
+	m, _ = press(m, "enter")
+	if m.selected().ID != "churn" {
+		t.Fatalf("palette go to: %s", m.selected().ID)
+	}
+	m, _ = press(m, ":", "esc")
+	if m.overlay != overlayNone {
+		t.Fatal("esc did not close the palette")
+	}
+}
+
+func TestHelpOverlay(t *testing.T) {
+	m := started(t, testDeps(t), 80, 24)
+	m, _ = press(m, "?")
+	mustContain(t, screen(m), "Navigate", "Slice", "Compare", "Export", "Other", "◐ near target")
+	m, _ = press(m, "?")
+	if m.overlay != overlayNone {
+		t.Fatal("? did not close the help")
+	}
+}
+
+func TestQuit(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := started(t, testDeps(t), 80, 24)
+		_, side := press(m, k)
+		if len(side) != 1 || side[0].kind != "QuitMsg" {
+			t.Fatalf("%s: side effects %+v, want quit", k, side)
+		}
+	}
+	// ctrl+c quits from an overlay too; q types into it.
+	m := started(t, testDeps(t), 80, 24)
+	m, _ = press(m, "/")
+	if _, side := press(m, "q"); len(side) != 0 {
+		t.Fatal("q in the finder should type, not quit")
+	}
+	if _, side := press(m, "ctrl+c"); len(side) != 1 {
+		t.Fatal("ctrl+c in the finder did not quit")
+	}
+}
+
+func TestMouseSelects(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	l := m.layout()
+	// Third KPI row: header line + border + 2 rows.
+	next, cmd := m.Update(tea.MouseClickMsg{X: 5, Y: l.bodyY + 1 + pane.ListHeaderRows + 2, Button: tea.MouseLeft})
+	m, _ = drive(next.(Model), cmd)
+	if m.selected().ID != "ces" {
+		t.Fatalf("click selected %s, want ces", m.selected().ID)
+	}
+	next, cmd = m.Update(tea.MouseWheelMsg{X: 5, Y: 10, Button: tea.MouseWheelDown})
+	m, _ = drive(next.(Model), cmd)
+	if m.selected().ID != "retention" {
+		t.Fatalf("wheel selected %s, want retention", m.selected().ID)
+	}
+}
+
+func TestTinyTerminal(t *testing.T) {
+	m := started(t, testDeps(t), 50, 10)
+	mustContain(t, screen(m), "needs at least 60×14")
+}
+
+// TestPrefetchMakesLikelyKeysInstant: while the user reads the screen the
+// explorer computes the next KPI, the previous period, the next comparison
+// and the next grain, so those keys answer from the cache.
+func TestPrefetchMakesLikelyKeysInstant(t *testing.T) {
+	d := testDeps(t)
+	d.NoPrefetch = false
+	for _, k := range []string{"j", "[", "c", "g", "k"} {
+		m := New(d)
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		m, _ = drive(next.(Model), func() tea.Msg { return startMsg{} })
+		if m.pre.running != "" || len(m.pre.queue) != 0 {
+			t.Fatal("prefetch did not finish")
+		}
+		next, _ = m.Update(keyMsg(k))
+		if m = next.(Model); m.loading() {
+			t.Errorf("%s: a query ran although the slice was prefetched", k)
+		}
+	}
+	// A key that asks for something else cancels the prefetch in flight.
+	m := New(d)
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = next.(Model)
+	next, cmd := m.Update(startMsg{})
+	m = next.(Model)
+	for _, c := range cmd().(tea.BatchMsg) {
+		if c == nil {
+			continue
+		}
+		if r, ok := c().(resultMsg); ok {
+			next, cmd = m.Update(r)
+			m = next.(Model)
+		}
+	}
+	if m.pre.running == "" || cmd == nil {
+		t.Fatal("no prefetch started once the screen settled")
+	}
+	seq := m.pre.seq
+	next, _ = m.Update(keyMsg("G")) // a grain nobody prefetches
+	if m = next.(Model); m.pre.seq == seq || m.pre.running != "" {
+		t.Fatal("a new request did not stop the prefetch")
+	}
+}

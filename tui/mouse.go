@@ -1,0 +1,82 @@
+package tui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/tui/pane"
+)
+
+// click selects a KPI in the list, or a row of the breakdown (clicking the
+// selected row drills into it; clicking a column title sorts by it).
+func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
+	if m.overlay != overlayNone || ms.Button != tea.MouseLeft || m.width < minWidth || m.height < minHeight {
+		return m, nil
+	}
+	l := m.layout()
+	y := ms.Y - l.bodyY - 1 // inside the frames' top border
+	if y < 0 || y >= l.bodyH-2 {
+		return m, nil
+	}
+	if ms.X < l.listW {
+		row := y - pane.ListHeaderRows
+		if row < 0 {
+			return m, nil
+		}
+		i := pane.ListOffset(m.sel, len(m.defs), l.bodyH-2) + row
+		if i >= len(m.defs) {
+			return m, nil
+		}
+		m.focus = focusList
+		return m.selectKPI(i)
+	}
+	det := m.detailData()
+	if det.Breakdown.Result == nil {
+		return m, nil
+	}
+	w, h := l.detailW-2, l.bodyH-2
+	_, top := pane.RenderDetail(m.st, det, w, h)
+	if top < 0 || y < top {
+		return m, nil
+	}
+	x := ms.X - l.listW - 1
+	if y == top {
+		if c, ok := pane.BreakdownColumnAt(det.Breakdown, w, x); ok {
+			if c == m.sort.Col {
+				s := m.sort
+				s.Desc = !s.Desc
+				return m.resort(s)
+			}
+			return m.resort(pane.On(c))
+		}
+		return m, nil
+	}
+	i := pane.BreakdownOffset(det.Breakdown, h-top) + y - top - 1
+	if i < 0 || i >= len(det.Breakdown.Result.Segments) {
+		return m, nil
+	}
+	if m.focus == focusBreakdown && i == m.cursor {
+		return m.drillIn()
+	}
+	m.focus, m.cursor = focusBreakdown, i
+	return m, nil
+}
+
+// wheel moves the selection of the pane under the pointer.
+func (m Model) wheel(ms tea.Mouse) (Model, tea.Cmd) {
+	if m.overlay != overlayNone {
+		return m, nil
+	}
+	d := 0
+	switch ms.Button {
+	case tea.MouseWheelDown:
+		d = 1
+	case tea.MouseWheelUp:
+		d = -1
+	default:
+		return m, nil
+	}
+	if ms.X >= m.layout().listW && m.focus == focusBreakdown {
+		return m.moveCursor(d)
+	}
+	return m.selectKPI(m.sel + d)
+}

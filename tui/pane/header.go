@@ -1,0 +1,49 @@
+package pane
+
+import (
+	"strings"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/tui/style"
+)
+
+// HeaderInfo is what the top line says.
+type HeaderInfo struct {
+	Label     string // the data
+	Period    string // "Oct 2026 (month)"
+	Compare   string // "vs Sep 2026"
+	Filters   []kpi.Filter
+	Refreshed string // "refreshed 14:05"
+}
+
+// RenderHeader draws the header line: the data on the left; period,
+// comparison and filters on the right, which win when space is short.
+func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
+	sep := st.MutedText.Render(" · ")
+	var right []string
+	right = append(right, st.Bold.Render(h.Period))
+	if h.Compare != "" {
+		right = append(right, st.Header.Render(h.Compare))
+	}
+	if len(h.Filters) > 0 {
+		var fs []string
+		for _, f := range h.Filters {
+			fs = append(fs, f.String())
+		}
+		right = append(right, st.AccentTxt.Render(strings.Join(fs, " › ")))
+	}
+	r := strings.Join(right, sep)
+	if h.Refreshed != "" && Width(r)+Width(h.Refreshed)+3 < w-20 {
+		r += sep + st.MutedText.Render(h.Refreshed)
+	}
+	r += " "
+	left := " " + st.AppName.Render("kpiscope") + " "
+	room := w - Width(r) - Width(left) - 1
+	if room >= 4 && h.Label != "" {
+		left += st.MutedText.Render(Fit(h.Label, min(room, Width(h.Label))))
+	}
+	if Width(left)+Width(r) > w {
+		return Fit(left+r, w)
+	}
+	return left + strings.Repeat(" ", w-Width(left)-Width(r)) + r
+}

@@ -1,0 +1,164 @@
+package pane
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/tui/style"
+)
+
+// Tile is one KPI in the list.
+type Tile struct {
+	Def    *kpi.Def
+	Result *kpi.Result // nil until the first scorecard arrives
+	Warned bool        // data-quality warnings exist for this KPI
+}
+
+// ListGap is the gap between list columns.
+const ListGap = 1
+
+// ListHeaderRows is the number of lines above the first tile (the column titles).
+const ListHeaderRows = 1
+
+// List renders the KPI list as h lines of w cells: a header row, then one
+// row per KPI scrolled so that the selected one is visible.
+func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []string {
+	if len(tiles) == 0 {
+		return []string{st.MutedText.Render("no KPIs defined")}
+	}
+	cols := []Column{
+		{Title: " ", Fixed: 1, Prio: -1},
+		{Title: " ", Fixed: 1, Prio: -1, Tight: true},
+		{Title: "KPI", Flex: true, Min: 9},
+		{Title: "Value", Right: true, Prio: -1, Min: 7},
+		{Title: "Target", Right: true, Prio: 5, Min: 7},
+		{Title: "Δ", Right: true, Prio: 9, Min: 6},
+		{Title: "Trend", Fixed: 10, Prio: 6},
+		{Title: "n", Right: true, Prio: 4, Min: 5},
+	}
+	rows := make([][]Cell, len(tiles))
+	short := make([]string, len(tiles))
+	longest := 0
+	for i, t := range tiles {
+		rows[i] = tileCells(st, t)
+		short[i] = t.Def.ShortLabel()
+		longest = max(longest, Width(short[i]))
+	}
+	cols[2].Min = min(max(9, longest), 14)
+	widths := Widths(cols, rows, w, ListGap)
+	// One naming scheme for the whole list: short names when any full one
+	// does not fit.
+	useShort := false
+	for _, t := range tiles {
+		useShort = useShort || Width(t.Def.Label()) > widths[2]
+	}
+	for i := range tiles {
+		if useShort {
+			rows[i][2].Text = short[i]
+		}
+	}
+	out := []string{Header(cols, widths, ListGap, st.TableHead)}
+	bodyH := max(0, h-ListHeaderRows)
+	off := Scroll(sel, len(tiles), bodyH)
+	for i := off; i < len(tiles) && i < off+bodyH; i++ {
+		if i == sel {
+			rs := st.SelectedDim
+			if focused {
+				rs = st.Selected
+			}
+			out = append(out, Row(cols, rows[i], widths, ListGap, &rs, dim, w))
+			continue
+		}
+		out = append(out, Row(cols, rows[i], widths, ListGap, nil, dim, w))
+	}
+	// With room to spare: how many KPIs stand where, and the symbols.
+	if len(tiles) <= bodyH-4 {
+		out = append(out, "", summary(st, tiles))
+		if len(tiles) <= bodyH-6 {
+			out = append(out, "", st.MutedText.Render("? low n · ! warnings · ◦ no target · · no value"))
+		}
+	}
+	return out
+}
+
+func shortWord(s kpi.Status) string {
+	switch s {
+	case kpi.Red:
+		return "off"
+	case kpi.Amber:
+		return "near"
+	case kpi.Green:
+		return "on target"
+	}
+	return s.Word()
+}
+
+// summary counts the KPIs by status, worst first.
+func summary(st style.Styles, tiles []Tile) string {
+	count := map[kpi.Status]int{}
+	for _, t := range tiles {
+		if t.Result != nil && t.Result.Err == nil {
+			count[t.Result.Total.Status]++
+		}
+	}
+	var parts []string
+	for _, s := range []kpi.Status{kpi.Red, kpi.Amber, kpi.Green, kpi.NoTarget, kpi.NoValue} {
+		if n := count[s]; n > 0 {
+			parts = append(parts, st.Status(s).Render(fmt.Sprintf("%s %d %s", s.Symbol(), n, shortWord(s))))
+		}
+	}
+	return strings.Join(parts, st.MutedText.Render(" · "))
+}
+
+// ListOffset is the first tile shown, for mouse hit-testing.
+func ListOffset(sel, n, h int) int { return Scroll(sel, n, max(0, h-ListHeaderRows)) }
+
+func tileCells(st style.Styles, t Tile) []Cell {
+	d := t.Def
+	name := Cell{Text: d.Label()}
+	if t.Result == nil {
+		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, name, {Text: "…", Style: st.MutedText}}
+	}
+	r := t.Result
+	row := r.Total
+	flag := Cell{Text: " "}
+	switch {
+	case r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) || t.Warned:
+		flag = Cell{Text: "!", Style: st.WarnText}
+	case row.LowN:
+		flag = Cell{Text: "?", Style: st.WarnText}
+	}
+	sym := Cell{Text: row.Status.Symbol(), Style: st.Status(row.Status)}
+	if errors.Is(r.Err, kpi.ErrNotSliceable) {
+		// The filter does not apply to this KPI's table: not an error in the data.
+		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, {Text: name.Text, Style: st.MutedText}, {Text: "n/a", Style: st.MutedText}}
+	}
+	if r.Err != nil {
+		return []Cell{{Text: "·", Style: st.MutedText}, {Text: "!", Style: st.ErrText}, name, {Text: "error", Style: st.ErrText}}
+	}
+	val := Cell{Text: d.FormatValue(row.Value)}
+	tgt := Cell{Text: d.FormatTarget(row.Goal), Style: st.MutedText}
+	delta := DeltaCell(st, d, row.Delta, false)
+	spark := Cell{Text: Sparkline(r.Trend, 10), Style: st.AccentTxt}
+	n := Cell{}
+	if row.HasN {
+		n = Cell{Text: kpi.FormatFloat(float64(row.N), 0), Style: st.MutedText}
+		if row.LowN {
+			n.Style = st.WarnText
+		}
+	}
+	return []Cell{sym, flag, name, val, tgt, delta, spark, n}
+}
+
+// DeltaCell renders a change with an arrow coloured by whether it is good
+// for the KPI; pts adds the "pts" unit to percentage changes.
+func DeltaCell(st style.Styles, d *kpi.Def, delta *float64, pts bool) Cell {
+	if delta == nil {
+		return Cell{Text: "—", Style: st.MutedText}
+	}
+	arrow, mag := d.DeltaParts(*delta, pts)
+	changed := arrow != "="
+	return Cell{Text: arrow + " " + mag, Style: st.Delta(changed && d.Improved(*delta), changed)}
+}

@@ -1,0 +1,209 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
+)
+
+// queryKind says which of the two queries a result answers.
+type queryKind int
+
+const (
+	scoreQuery  queryKind = iota // every KPI, totals and trends, no segment
+	detailQuery                  // the selected KPI broken down by the segment
+)
+
+// resultMsg is the answer to one query.
+type resultMsg struct {
+	kind queryKind
+	seq  uint64
+	gen  int    // engine generation the query ran on
+	key  string // cache key of the request
+	ids  []string
+	sc   *kpi.Scorecard
+	err  error
+	took time.Duration
+}
+
+// query is the state of one kind of query: what is shown and what is on its way.
+type query struct {
+	sc      *kpi.Scorecard // shown; stays while the next one loads
+	key     string         // cache key of sc
+	err     error          // the last request failed
+	want    string         // cache key of the slice the screen asks for
+	loading bool
+	seq     uint64
+	cancel  context.CancelFunc
+	took    time.Duration
+}
+
+// stop cancels the query in flight, if any.
+func (q *query) stop() {
+	if q.cancel != nil {
+		q.cancel()
+		q.cancel = nil
+	}
+}
+
+// current reports whether what is shown answers what is asked.
+func (q query) current() bool { return q.want != "" && q.key == q.want }
+
+// cache keeps scorecards per engine generation, slice and KPI ids so that
+// going back to a slice is instant. It is owned by one program's Update.
+type cache struct {
+	m     map[string]*kpi.Scorecard
+	order []string
+	max   int
+}
+
+func newCache(n int) *cache { return &cache{m: map[string]*kpi.Scorecard{}, max: n} }
+
+func (c *cache) get(k string) (*kpi.Scorecard, bool) {
+	sc, ok := c.m[k]
+	return sc, ok
+}
+
+func (c *cache) put(k string, sc *kpi.Scorecard) {
+	if _, ok := c.m[k]; !ok {
+		c.order = append(c.order, k)
+	}
+	c.m[k] = sc
+	for len(c.order) > c.max {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+}
+
+func cacheKey(gen int, s kpi.Slice, ids []string) string {
+	return fmt.Sprintf("%d|%s|%s", gen, s.Key(), strings.Join(ids, ","))
+}
+
+// compute runs one query. The closure holds copies of its inputs and never
+// reads the model.
+func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
+	return func() tea.Msg {
+		began := time.Now()
+		sc, err := eng.Compute(ctx, s, ids, opts...)
+		return resultMsg{kind: kind, seq: seq, gen: gen, key: key, ids: ids, sc: sc, err: err, took: time.Since(began)}
+	}
+}
+
+func (m Model) scoreSlice() kpi.Slice {
+	s := m.slice
+	s.Segment = ""
+	return s
+}
+
+func (m Model) detailSlice() kpi.Slice {
+	s := m.slice
+	s.Segment = m.segment
+	return s
+}
+
+// refresh asks for the numbers of the current slice: from the cache when it
+// has them, else by queries that supersede the ones in flight.
+func (m Model) refresh() (Model, tea.Cmd) {
+	var c1, c2 tea.Cmd
+	m, c1 = m.runScore()
+	m, c2 = m.runDetail()
+	spin := m.startSpinner()
+	return m, tea.Batch(c1, c2, spin)
+}
+
+func (m Model) runScore() (Model, tea.Cmd) {
+	if m.eng == nil {
+		return m, nil
+	}
+	s := m.scoreSlice()
+	key := cacheKey(m.gen, s, nil)
+	var cmd tea.Cmd
+	m.score, cmd = (&m).request(m.score, scoreQuery, s, nil, key)
+	return m, cmd
+}
+
+// runDetail asks for the selected KPI alone: broken down by the segment,
+// and with its extra statistics (median, p90) that the scorecard leaves out.
+func (m Model) runDetail() (Model, tea.Cmd) {
+	d := m.selected()
+	if m.eng == nil || d == nil {
+		m.detail.stop()
+		m.detail.want, m.detail.loading, m.detail.err = "", false, nil
+		return m, nil
+	}
+	s := m.detailSlice()
+	ids := []string{d.ID}
+	key := cacheKey(m.gen, s, ids)
+	var cmd tea.Cmd
+	m.detail, cmd = (&m).request(m.detail, detailQuery, s, ids, key)
+	return m, cmd
+}
+
+// request serves key from the cache or starts a query for it, cancelling
+// the one it supersedes.
+func (m *Model) request(q query, kind queryKind, s kpi.Slice, ids []string, key string) (query, tea.Cmd) {
+	if key == q.want && (q.loading || q.current()) {
+		return q, nil
+	}
+	q.stop()
+	q.want = key
+	if sc, ok := m.cache.get(key); ok {
+		q.sc, q.key, q.err, q.loading, q.took = sc, key, nil, false, 0
+		return q, nil
+	}
+	m.yieldPrefetch(key)
+	q.seq++
+	ctx, cancel := context.WithTimeout(m.ctx, m.deps.QueryTimeout)
+	q.cancel, q.loading, q.err = cancel, true, nil
+	opts := append([]kpi.Option(nil), m.computeOpts...)
+	if kind == scoreQuery {
+		// The list shows no medians or p90s, and quantiles are the costliest
+		// aggregates: the detail query fetches them for the one KPI shown.
+		opts = append(opts, kpi.WithoutExtras())
+	}
+	return q, compute(ctx, m.eng, s, ids, opts, kind, q.seq, m.gen, key)
+}
+
+// gotResult takes in a query's answer; a late answer to a superseded query
+// is dropped.
+func (m Model) gotResult(msg resultMsg) (Model, tea.Cmd) {
+	q := &m.score
+	if msg.kind == detailQuery {
+		q = &m.detail
+	}
+	if msg.seq != q.seq || msg.gen != m.gen || msg.key != q.want {
+		return m, nil
+	}
+	q.loading = false
+	q.stop()
+	q.took = msg.took
+	if msg.err != nil {
+		q.err = msg.err
+		if errors.Is(msg.err, context.DeadlineExceeded) {
+			q.err = fmt.Errorf("the query took longer than %s and was stopped; try a coarser grain or fewer filters", m.deps.QueryTimeout)
+		}
+		q.key = ""
+		if m.deps.Log != nil {
+			m.deps.Log.Warn("query failed", "kind", msg.kind, "err", msg.err)
+		}
+		return m, nil
+	}
+	q.err = nil
+	q.sc, q.key = msg.sc, msg.key
+	m.cache.put(msg.key, msg.sc)
+	// Also keep it under the resolved slice (latest period filled in), so
+	// stepping back to this period by date is instant too.
+	m.cache.put(cacheKey(msg.gen, msg.sc.Slice, msg.ids), msg.sc)
+	if m.deps.Log != nil {
+		m.deps.Log.Debug("query", "kind", msg.kind, "took", msg.took, "slice", msg.key)
+	}
+	return m, nil
+}
+
+func (m Model) loading() bool { return m.score.loading || m.detail.loading }

@@ -1,0 +1,356 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/tui/pane"
+)
+
+// Smallest screen the explorer draws on.
+const (
+	minWidth  = 60
+	minHeight = 14
+)
+
+// layout is where everything goes on a screen; View and the mouse handler
+// share it.
+type layout struct {
+	w, h    int
+	bodyY   int // first line of the panes
+	bodyH   int
+	listW   int
+	detailW int
+}
+
+func (m Model) layout() layout {
+	l := layout{w: m.width, h: m.height, bodyY: 1}
+	if m.deps.Banner != "" {
+		l.bodyY = 2
+	}
+	l.bodyH = m.height - l.bodyY - 1
+	l.listW = listWidth(m.width)
+	l.detailW = m.width - l.listW
+	return l
+}
+
+// listWidth gives the KPI list enough room for name, value and change on
+// small screens, and target, trend and n as the screen grows.
+func listWidth(w int) int {
+	if w < 100 {
+		return max(30, min(w*44/100, 40))
+	}
+	return max(44, min(w*53/100, 72))
+}
+
+// View renders the screen.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "kpiscope"
+	return v
+}
+
+func (m Model) render() string {
+	if m.width == 0 || m.height == 0 {
+		return ""
+	}
+	if m.width < minWidth || m.height < minHeight {
+		return fmt.Sprintf("kpiscope needs at least %d×%d; this terminal is %d×%d.\nq quits.", minWidth, minHeight, m.width, m.height)
+	}
+	l := m.layout()
+	lines := []string{m.headerView(l.w)}
+	if m.deps.Banner != "" {
+		lines = append(lines, m.st.Banner.Render(pane.Fit(" ! "+m.deps.Banner, l.w)))
+	}
+	list := strings.Split(m.listView(l), "\n")
+	detail := strings.Split(m.detailView(l), "\n")
+	for i := range list {
+		lines = append(lines, list[i]+detail[i])
+	}
+	lines = append(lines, m.footerView(l.w))
+	base := strings.Join(lines, "\n")
+	box := m.overlayView(l)
+	if box == "" {
+		return base
+	}
+	bw, bh := lipgloss.Width(box), lipgloss.Height(box)
+	c := lipgloss.NewCanvas(l.w, l.h)
+	c.Compose(lipgloss.NewCompositor(
+		lipgloss.NewLayer(base),
+		lipgloss.NewLayer(box).X(max(0, (l.w-bw)/2)).Y(max(0, (l.h-bh)/3)).Z(1),
+	))
+	return c.Render()
+}
+
+func (m Model) headerView(w int) string {
+	h := pane.HeaderInfo{Label: m.label(), Filters: m.slice.Filters, Compare: m.slice.Compare.Label()}
+	if m.eng != nil && m.deps.Label == "" {
+		h.Label = m.eng.Describe()
+	}
+	h.Period = "loading…"
+	if sc := m.score.sc; sc != nil {
+		s := sc.Slice
+		if s.Grain == kpi.All || s.Period.IsZero() {
+			h.Period = "all time"
+			h.Compare = "" // no periods to compare
+			if s.Compare == kpi.VsTarget {
+				h.Compare = s.Compare.Label()
+			}
+		} else {
+			h.Period = fmt.Sprintf("%s (%s)", s.Grain.Label(s.Period), s.Grain)
+			if sc.Partial {
+				h.Period = fmt.Sprintf("%s (%s, to %s)", s.Grain.Label(s.Period), s.Grain, sc.AsOf.Format("2 Jan"))
+			}
+		}
+		if s.Compare != kpi.VsTarget && !sc.ComparePeriod.IsZero() {
+			h.Compare = "vs " + pane.PeriodName(s.Grain, sc.ComparePeriod)
+			if s.Compare == kpi.VsYear {
+				h.Compare += " (last year)"
+			}
+		}
+	}
+	if !m.refreshed.IsZero() {
+		h.Refreshed = "refreshed " + m.refreshed.Format("15:04")
+	}
+	return pane.RenderHeader(m.st, h, w)
+}
+
+func (m Model) tiles() []pane.Tile {
+	tiles := make([]pane.Tile, len(m.defs))
+	for i, d := range m.defs {
+		tiles[i] = pane.Tile{Def: d, Warned: len(m.warnings[d.ID]) > 0}
+		if m.score.sc != nil {
+			tiles[i].Result = m.score.sc.Find(d.ID)
+		}
+	}
+	return tiles
+}
+
+func (m Model) listView(l layout) string {
+	title := fmt.Sprintf("KPIs · %d", len(m.defs))
+	if m.score.loading {
+		title += " " + m.spin.View()
+	}
+	iw, ih := l.listW-2, l.bodyH-2
+	var body []string
+	switch {
+	case m.eng == nil:
+		body = []string{m.st.ErrText.Render("no data loaded")}
+	case m.score.err != nil && !m.score.loading:
+		body = append(body, m.st.ErrText.Bold(true).Render("! the scorecard could not be computed"), "")
+		for _, s := range pane.Wrap(oneLine(m.score.err), iw) {
+			body = append(body, m.st.ErrText.Render(s))
+		}
+		body = append(body, "")
+		hint := "Press r to retry"
+		if len(m.slice.Filters) > 0 {
+			hint = "Press ⌫ to remove the last filter, or r to retry"
+		}
+		for _, s := range pane.Wrap(hint+".", iw) {
+			body = append(body, m.st.MutedText.Render(s))
+		}
+	default:
+		stale := m.score.loading && m.score.sc != nil
+		body = pane.List(m.st, m.tiles(), m.sel, iw, ih, m.focus == focusList, stale)
+	}
+	return pane.Frame(m.st, title, body, l.listW, l.bodyH, m.focus == focusList)
+}
+
+// detailData gathers what the detail pane shows: the freshest numbers for
+// the selected KPI and the state of its breakdown.
+func (m Model) detailData() pane.Detail {
+	d := m.selected()
+	det := pane.Detail{Def: d, Grain: m.slice.Grain, CanReload: m.deps.Reload != nil}
+	if d == nil {
+		return det
+	}
+	det.Warnings = m.warnings[d.ID]
+	if m.detail.current() && m.detail.sc != nil {
+		if r := m.detail.sc.Find(d.ID); r != nil {
+			det.Result, det.Grain = r, m.detail.sc.Slice.Grain
+		}
+	}
+	if det.Result == nil && m.score.sc != nil {
+		if r := m.score.sc.Find(d.ID); r != nil {
+			det.Result, det.Grain = r, m.score.sc.Slice.Grain
+			det.Faint = !m.score.current()
+		}
+	}
+	switch {
+	case m.segment == "":
+		det.BreakdownMsg = "No breakdown. Press s to segment by a dimension."
+	case m.detail.err != nil && !m.detail.loading:
+		det.BreakdownMsg = "The breakdown by " + m.segment + " could not be computed: " + oneLine(m.detail.err)
+		det.BreakdownErr = true
+	case m.breakdownResult() != nil:
+		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: m.segment, Cursor: m.cursor, Sort: m.sort,
+			Focused: m.focus == focusBreakdown, Faint: !m.detail.current()}
+	case m.detail.loading:
+		det.BreakdownMsg = m.spin.View() + " breaking " + d.Label() + " down by " + m.segment + "…"
+	default:
+		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
+			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press s to choose another dimension.", d.Label(), m.segment, segmentReason(r.SegmentErr, m.segment))
+		}
+	}
+	return det
+}
+
+// currentDetail is the selected KPI's result from the current breakdown query.
+func (m Model) currentDetail() *kpi.Result {
+	if d := m.selected(); d != nil && m.detail.current() && m.detail.sc != nil {
+		return m.detail.sc.Find(d.ID)
+	}
+	return nil
+}
+
+// segmentReason keeps the part of a breakdown error a person needs.
+func segmentReason(err error, dim string) string {
+	return pane.Reason(err.Error(), "cannot break down by "+dim+": ")
+}
+
+func (m Model) detailView(l layout) string {
+	det := m.detailData()
+	title := "—"
+	if det.Def != nil {
+		title = det.Def.Label()
+		if det.Def.Description != "" {
+			title += " · " + det.Def.Description
+		}
+	}
+	if m.detail.loading || (m.score.loading && det.Faint) {
+		title = m.spin.View() + " " + title
+	}
+	body, _ := pane.RenderDetail(m.st, det, l.detailW-2, l.bodyH-2)
+	return pane.Frame(m.st, title, body, l.detailW, l.bodyH, m.focus == focusBreakdown)
+}
+
+// hintItem is a footer entry; when the line is short of room the lowest
+// priorities go first.
+type hintItem struct {
+	b    key.Binding
+	prio int
+}
+
+// footerKeys are the keys that matter now, in display order.
+func (m Model) footerKeys() []hintItem {
+	k := m.keys
+	// Display-only bindings: the help footer skips bindings without keys.
+	hint := func(keys, desc string, prio int) hintItem {
+		return hintItem{key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc)), prio}
+	}
+	bind := func(b key.Binding, desc string, prio int) hintItem {
+		return hint(b.Help().Key, desc, prio)
+	}
+	switch m.overlay {
+	case overlayHelp, overlayWarnings:
+		return []hintItem{hint("esc", "close", 9)}
+	case overlayMessage:
+		return []hintItem{hint("any key", "close", 9)}
+	case overlayPalette, overlayFind, overlaySegment:
+		return []hintItem{hint("↑/↓", "move", 9), hint("enter", "choose", 9), hint("esc", "cancel", 9), hint("type", "to filter", 8)}
+	}
+	var out []hintItem
+	filtered := len(m.trail) > 0 || len(m.slice.Filters) > 0
+	if m.focus == focusBreakdown {
+		out = append(out, hint("j/k", "row", 9), hint("enter", "drill in", 10), bind(k.Sort, "sort", 6))
+		if filtered {
+			out = append(out, hint("esc", "step out", 10))
+		} else {
+			out = append(out, hint("esc", "KPI list", 8))
+		}
+		out = append(out, bind(k.Segment, "segment", 8))
+	} else {
+		out = append(out, hint("tab/j/k", "KPI", 9), hint("enter", "breakdown", 6))
+		if filtered {
+			out = append(out, hint("⌫", "step out", 10), bind(k.ClearAll, "clear", 5))
+		}
+		out = append(out, bind(k.Segment, "segment", 8))
+	}
+	out = append(out, bind(k.Grain, "grain", 7), hint("[ ]", "period", 6), bind(k.Compare, "compare", 7),
+		bind(k.Find, "find", 4), bind(k.Palette, "commands", 5), bind(k.Export, "export", 3),
+		bind(k.Help, "help", 9), bind(k.Quit, "quit", 9))
+	return out
+}
+
+// fitHints keeps the highest-priority hints that fit in w cells, in order.
+func fitHints(items []hintItem, w int) []key.Binding {
+	const sep = 3 // " · "
+	keep := make([]bool, len(items))
+	used := 0
+	for prio := 10; prio >= 0; prio-- {
+		full := false
+		for i, it := range items {
+			if it.prio != prio {
+				continue
+			}
+			h := it.b.Help()
+			iw := pane.Width(h.Key) + 1 + pane.Width(h.Desc) + sep
+			if used+iw > w+sep {
+				full = true
+				continue
+			}
+			keep[i] = true
+			used += iw
+		}
+		if full {
+			break
+		}
+	}
+	var out []key.Binding
+	for i, it := range items {
+		if keep[i] {
+			out = append(out, it.b)
+		}
+	}
+	return out
+}
+
+func (m Model) footerView(w int) string {
+	st := ""
+	if m.status.text != "" {
+		s := m.st.AccentTxt
+		if m.status.warn {
+			s = m.st.WarnText
+		}
+		st = s.Render(pane.Fit(m.status.text, min(pane.Width(m.status.text), w*3/5))) + " "
+	}
+	room := w - pane.Width(st) - 2
+	h := m.help
+	h.ShortSeparator = " · "
+	h.SetWidth(room)
+	left := " "
+	if room > 10 {
+		left += h.ShortHelpView(fitHints(m.footerKeys(), room))
+	}
+	return left + strings.Repeat(" ", max(1, w-pane.Width(left)-pane.Width(st))) + st
+}
+
+func (m Model) overlayView(l layout) string {
+	switch m.overlay {
+	case overlayHelp:
+		w, h := pane.HelpSize(l.w, l.h)
+		return pane.Help(m.st, m.keys, w, h)
+	case overlayWarnings:
+		lines := m.warningLines()
+		w := min(l.w-4, 90)
+		return pane.Popup(m.st, "Data warnings", lines, w, min(l.h-4, len(lines)+4))
+	case overlayMessage:
+		w := 20
+		for _, s := range m.message.lines {
+			w = max(w, pane.Width(s)+2)
+		}
+		w = min(w, l.w-2)
+		return pane.Popup(m.st, m.message.title, m.message.lines, w, min(l.h-2, len(m.message.lines)+2))
+	case overlayPalette, overlayFind, overlaySegment:
+		w, h := m.chooser.Size(l.w, l.h)
+		return m.chooser.View(m.st, w, h)
+	}
+	return ""
+}

@@ -1,0 +1,71 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+// TestGolden compares whole screens, colour stripped, with the files in
+// testdata/TestGolden. Review changes like code; regenerate with
+// `go test ./tui/... -update`.
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"start_120x40", 120, 40, nil},
+		{"start_80x24", 80, 24, nil},
+		{"drilled_120x40", 120, 40, []string{"enter", "enter", "o", "o", "o", "o"}},
+		{"drilled_80x24", 80, 24, []string{"enter", "enter"}},
+		{"quarter_vs_target_120x40", 120, 40, []string{"g", "c", "c", "j"}},
+		{"help_80x24", 80, 24, []string{"?"}},
+		{"palette_120x40", 120, 40, []string{":", "s", "e", "g"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := testDeps(t)
+			d.Warnings = map[string][]string{"nps": {"12 surveys answered before they were sent"}}
+			m := started(t, d, tc.w, tc.h)
+			m, _ = press(m, tc.keys...)
+			golden.RequireEqual(t, []byte(screen(m)))
+		})
+	}
+}
+
+// TestScreensFitEverySize: at any size from the minimum up, every line is
+// exactly as wide as the terminal and there are exactly as many lines, in
+// every state (nothing overflows or wraps).
+func TestScreensFitEverySize(t *testing.T) {
+	d := testDeps(t)
+	d.Banner = "KPIs inferred from column names; run kpiscope init to write a kpiscope.yaml you can edit"
+	d.Warnings = map[string][]string{"csat": {"214 ratings outside 1–5 were ignored"}}
+	base := started(t, d, 120, 40)
+	states := map[string][]string{
+		"start":   nil,
+		"drilled": {"enter", "enter", "enter"},
+		"help":    {"?"},
+		"palette": {":"},
+		"segment": {"s"},
+		"week":    {"g", "g", "g", "g", "c", "["},
+		"nps":     {"2"},
+	}
+	for name, keys := range states {
+		m, _ := press(base, keys...)
+		for _, size := range [][2]int{{60, 14}, {72, 20}, {80, 24}, {100, 30}, {120, 40}, {160, 50}, {220, 60}} {
+			next, _ := m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			lines := strings.Split(screen(next.(Model)), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%s at %dx%d: %d lines", name, size[0], size[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%s at %dx%d: line %d is %d wide: %q", name, size[0], size[1], i, w, l)
+				}
+			}
+		}
+	}
+}
