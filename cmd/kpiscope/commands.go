@@ -24,6 +24,9 @@ import (
 // extraCommands are subcommands registered by their own files (init, check, serve).
 var extraCommands []func() *cobra.Command
 
+// rootHooks let other files add flags to the root command (explore.go: --watch).
+var rootHooks []func(*cobra.Command)
+
 // failOnError is returned when --fail-on matched: exit 1, not 2.
 type failOnError struct{ status kpi.Status }
 
@@ -145,6 +148,9 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 		},
 	}
 	df.register(root)
+	for _, h := range rootHooks {
+		h(root)
+	}
 	root.AddCommand(newReport(), newSample())
 	for _, f := range extraCommands {
 		root.AddCommand(f())
