@@ -91,6 +91,16 @@ func complete(g Grain, start, dataEnd time.Time) bool {
 
 var debugSQL = os.Getenv("KPISCOPE_DEBUG_SQL") != ""
 
+// narrow is the plan without a trend: the current and comparison periods only.
+func (p plan) narrow() plan {
+	p.trendStart = p.cur
+	p.from = p.cur
+	if !p.cmp.IsZero() && p.cmp.Before(p.from) {
+		p.from = p.cmp
+	}
+	return p
+}
+
 type pkey struct {
 	seg    string
 	total  bool
@@ -287,8 +297,35 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	full, err = e.runPoints(ctx, defs, q, args, seg != "", pl)
-	if err != nil {
+	timed := defs[0].Time != "" && pl.grain != All
+	if seg != "" && timed && pl.trendStart.Before(pl.cur) {
+		// The trend needs totals for every period, the breakdown only the
+		// current and comparison periods: two queries read far less than one
+		// that breaks every period down (a join per row for customer dimensions).
+		q, args, err = e.groupSQL(defs, s, "", pl, false)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if full, err = e.runPoints(ctx, defs, q, args, false, pl); err != nil {
+			return nil, nil, nil, err
+		}
+		narrow := pl.narrow()
+		q, args, err = e.groupSQL(defs, s, seg, narrow, false)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		segs, err := e.runPoints(ctx, defs, q, args, true, narrow)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for id, ps := range segs {
+			for k, p := range ps {
+				if !k.total {
+					full[id][k] = p
+				}
+			}
+		}
+	} else if full, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
 		return nil, nil, nil, err
 	}
 	if pl.partial && !pl.cmp.IsZero() && defs[0].Time != "" {
@@ -369,7 +406,8 @@ func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial boo
 	}
 	// The time window: cohorts keep every row that exists before a period's end
 	// (the join below); event KPIs keep rows inside the window.
-	var timeArgs []any
+	var timeArgs, splitArgs []any
+	split := false
 	if timed && !cohort {
 		from, to := pl.from, pl.to
 		if partial {
@@ -378,9 +416,11 @@ func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial boo
 		tcol := fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(d0.Time))
 		if !partial && pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && pl.grain.Add(pl.cmp, 1).Before(pl.cur) {
 			// No trend wanted: read the current and comparison periods only,
-			// not the year between them.
-			conds = append(conds, fmt.Sprintf("((%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP) OR (%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP))", tcol))
-			timeArgs = append(timeArgs, sqlTime(pl.cmp), sqlTime(pl.grain.Add(pl.cmp, 1)), sqlTime(pl.cur), sqlTime(to))
+			// not the year between them (two ranges, each pushed into the scan).
+			split = true
+			conds = append(conds, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
+			timeArgs = append(timeArgs, sqlTime(pl.cmp), sqlTime(pl.grain.Add(pl.cmp, 1)))
+			splitArgs = []any{sqlTime(pl.cur), sqlTime(to)}
 		} else {
 			conds = append(conds, fmt.Sprintf("%s >= ?::TIMESTAMP AND %s < ?::TIMESTAMP", tcol, tcol))
 			timeArgs = append(timeArgs, sqlTime(from), sqlTime(to))
@@ -420,22 +460,29 @@ func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial boo
 			allArgs = append(allArgs, sqlTime(from), sqlTime(to))
 		}
 	}
-	fmt.Fprintf(&b, "src AS (SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(table))
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(table))
 	if useJoin {
 		key := store.QuoteIdent(e.opt.CustomerKey)
 		var cs []string
 		for _, c := range sortedKeys(joinCols) {
 			cs = append(cs, fmt.Sprintf("any_value(%s) AS %s", c, c))
 		}
-		fmt.Fprintf(&b, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
+		fmt.Fprintf(&sb, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
 			key, strings.Join(cs, ", "), store.QuoteIdent(e.opt.Customers), key)
 	}
 	if len(conds) > 0 {
-		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}
-	b.WriteString(")")
+	b.WriteString("src AS (" + sb.String())
 	allArgs = append(allArgs, args...)
 	allArgs = append(allArgs, timeArgs...)
+	if split { // the same select over the second range
+		b.WriteString(" UNION ALL " + sb.String())
+		allArgs = append(allArgs, args...)
+		allArgs = append(allArgs, splitArgs...)
+	}
+	b.WriteString(")")
 
 	// Components for every KPI of the group, aggregated at each grouping set.
 	var sel []string
