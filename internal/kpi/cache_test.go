@@ -64,3 +64,32 @@ func TestCacheConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Moving the period window reuses the periods already computed; the numbers
+// are the same as computing everything afresh.
+func TestPeriodCacheAgrees(t *testing.T) {
+	eng := standardEngine(t, openFixture(t, fixture))
+	sep := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	for _, p := range []time.Time{oct, sep, oct} {
+		for _, c := range []kpi.Compare{kpi.VsPrevious, kpi.VsYear, kpi.VsTarget} {
+			s := kpi.Slice{Grain: kpi.Month, Period: p, Compare: c}
+			cached, err := eng.Compute(context.Background(), s, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := eng.Compute(context.Background(), s, nil, kpi.Uncached())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range cached.Results {
+				same(t, r.Def.ID+" "+p.Format("2006-01")+" "+string(c), r.Total, fresh.Results[i].Total)
+				for j := range r.Trend {
+					a, b := r.Trend[j], fresh.Results[i].Trend[j]
+					if !a.Period.Equal(b.Period) || (a.Value == nil) != (b.Value == nil) || a.Value != nil && !approx(*a.Value, *b.Value) {
+						t.Errorf("%s trend %d: %v vs %v", r.Def.ID, j, f(a.Value), f(b.Value))
+					}
+				}
+			}
+		}
+	}
+}

@@ -302,11 +302,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		// The trend needs totals for every period, the breakdown only the
 		// current and comparison periods: two queries read far less than one
 		// that breaks every period down (a join per row for customer dimensions).
-		q, args, err = e.groupSQL(defs, s, "", pl, false)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if full, err = e.runPoints(ctx, defs, q, args, false, pl); err != nil {
+		if full, err = e.runTotals(ctx, defs, s, pl, o.uncached); err != nil {
 			return nil, nil, nil, err
 		}
 		narrow := pl.narrow()
@@ -324,6 +320,10 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 					full[id][k] = p
 				}
 			}
+		}
+	} else if seg == "" && timed {
+		if full, err = e.runTotals(ctx, defs, s, pl, o.uncached); err != nil {
+			return nil, nil, nil, err
 		}
 	} else if full, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
 		return nil, nil, nil, err
