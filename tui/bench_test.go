@@ -86,7 +86,7 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		{name: "compare_c", key: "c"},
 		{name: "period_[", key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
 	}
-	for _, mode := range []string{"cold", "cached", "prefetched"} {
+	for _, mode := range []string{"cold", "periods", "cached", "prefetched"} {
 		for _, st := range steps {
 			if mode == "prefetched" && (st.name == "segment_enter" || st.name == "drill_enter") {
 				continue // not among the prefetched slices
@@ -96,7 +96,10 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 				m := New(d)
 				next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 				m = next.(Model)
-				if mode == "cold" {
+				switch mode {
+				case "cold": // every query reads the data
+					m.computeOpts = []kpi.Option{kpi.FromScratch()}
+				case "periods": // a new slice; the engine reuses periods it computed before
 					m.computeOpts = []kpi.Option{kpi.Uncached()}
 				}
 				m, _ = drive(m, func() tea.Msg { return startMsg{} })
@@ -110,7 +113,7 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 				b.ResetTimer()
 				for range b.N {
 					switch mode {
-					case "cold":
+					case "cold", "periods":
 						m.cache = newCache(256)
 					case "prefetched":
 						b.StopTimer()

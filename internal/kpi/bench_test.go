@@ -31,7 +31,7 @@ func benchWorkspace(b *testing.B, big bool) *workspace.Workspace {
 func benchCompute(b *testing.B, big bool, s kpi.Slice, ids []string, opts ...kpi.Option) {
 	ws := benchWorkspace(b, big)
 	ctx := context.Background()
-	opts = append(opts, kpi.Uncached())
+	opts = append(opts, kpi.FromScratch())
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := ws.Engine.Compute(ctx, s, ids, opts...); err != nil {

@@ -77,7 +77,7 @@ func TestPeriodCacheAgrees(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fresh, err := eng.Compute(context.Background(), s, nil, kpi.Uncached())
+			fresh, err := eng.Compute(context.Background(), s, nil, kpi.FromScratch())
 			if err != nil {
 				t.Fatal(err)
 			}

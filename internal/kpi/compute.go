@@ -118,11 +118,15 @@ type computed struct {
 // Option adjusts a computation.
 type Option func(*options)
 
-type options struct{ noExtras, uncached bool }
+type options struct{ noExtras, uncached, noPeriods bool }
 
-// Uncached computes afresh instead of answering from the engine's cache (for
-// benchmarks that measure the queries).
+// Uncached computes the scorecard instead of answering from the engine's
+// result cache; periods computed before are still reused (a new slice over
+// periods seen before, as when moving the window).
 func Uncached() Option { return func(o *options) { o.uncached = true } }
+
+// FromScratch also recomputes every period: every query reads the data.
+func FromScratch() Option { return func(o *options) { o.uncached, o.noPeriods = true, true } }
 
 // WithoutExtras skips the extra statistics (median, p90 beside a mean): the
 // scorecard does not show them and quantiles are the costliest aggregates.
@@ -302,7 +306,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		// The trend needs totals for every period, the breakdown only the
 		// current and comparison periods: two queries read far less than one
 		// that breaks every period down (a join per row for customer dimensions).
-		if full, err = e.runTotals(ctx, defs, s, pl, o.uncached); err != nil {
+		if full, err = e.runTotals(ctx, defs, s, pl, o.noPeriods); err != nil {
 			return nil, nil, nil, err
 		}
 		narrow := pl.narrow()
@@ -322,7 +326,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			}
 		}
 	} else if seg == "" && timed {
-		if full, err = e.runTotals(ctx, defs, s, pl, o.uncached); err != nil {
+		if full, err = e.runTotals(ctx, defs, s, pl, o.noPeriods); err != nil {
 			return nil, nil, nil, err
 		}
 	} else if full, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {

@@ -25,11 +25,11 @@ func TestQueryShapesAgree(t *testing.T) {
 				base := kpi.Slice{Segment: seg, Compare: cmp, Grain: g}
 				wide, narrow := base, base
 				wide.Trend, narrow.Trend = 14, 1
-				a, err := eng.Compute(context.Background(), wide, nil, kpi.Uncached())
+				a, err := eng.Compute(context.Background(), wide, nil, kpi.FromScratch())
 				if err != nil {
 					t.Fatal(err)
 				}
-				b, err := eng.Compute(context.Background(), narrow, nil, kpi.Uncached())
+				b, err := eng.Compute(context.Background(), narrow, nil, kpi.FromScratch())
 				if err != nil {
 					t.Fatal(err)
 				}
