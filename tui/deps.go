@@ -38,6 +38,9 @@ type Deps struct {
 	// Context bounds every query; queries stop when it ends (the program's or
 	// the SSH session's context). nil = context.Background().
 	Context context.Context
+	// Refreshed is when the data was loaded, shown as "refreshed HH:MM" from
+	// the start when the data is watched (zero: shown after the first reload).
+	Refreshed time.Time
 }
 
 // EngineMsg replaces the engine, e.g. after the watcher reloaded changed

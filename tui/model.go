@@ -103,6 +103,9 @@ type Model struct {
 	reloading bool
 	quitting  bool
 	refreshed time.Time
+	// reloadFailed is when the last reload failed, until one succeeds: the
+	// header says the numbers are older than the files.
+	reloadFailed time.Time
 }
 
 // startMsg kicks off the first queries once the program runs.
@@ -122,16 +125,17 @@ func New(d Deps) Model {
 		ctx = context.Background()
 	}
 	m := Model{
-		deps:     d,
-		keys:     keys.Default(),
-		dark:     true,
-		help:     help.New(),
-		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		ctx:      ctx,
-		slice:    kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
-		sort:     pane.DefaultSort(),
-		cache:    newCache(256),
-		warnings: d.Warnings,
+		deps:      d,
+		keys:      keys.Default(),
+		dark:      true,
+		help:      help.New(),
+		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		ctx:       ctx,
+		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
+		sort:      pane.DefaultSort(),
+		cache:     newCache(256),
+		warnings:  d.Warnings,
+		refreshed: d.Refreshed,
 	}
 	m.restyle()
 	m.setEngine(d.Engine)
@@ -268,12 +272,17 @@ func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 	m.reloading = false
 	if msg.Err != nil {
 		m.status = status{text: "reload failed, still showing the previous data: " + oneLine(msg.Err), warn: true}
+		m.reloadFailed = msg.Refreshed
+		if m.reloadFailed.IsZero() {
+			m.reloadFailed = m.deps.Now()
+		}
 		return m, nil
 	}
 	if msg.Engine == nil {
 		return m, nil
 	}
 	m.setEngine(msg.Engine)
+	m.reloadFailed = time.Time{}
 	if msg.Warnings != nil {
 		m.warnings = msg.Warnings
 	}

@@ -119,6 +119,9 @@ func (m Model) headerView(w int) string {
 	if !m.refreshed.IsZero() {
 		h.Refreshed = "refreshed " + m.refreshed.Format("15:04")
 	}
+	if !m.reloadFailed.IsZero() {
+		h.Refreshed = strings.TrimPrefix(h.Refreshed+", ▲ reload failed "+m.reloadFailed.Format("15:04"), ", ")
+	}
 	return pane.RenderHeader(m.st, h, w)
 }
 

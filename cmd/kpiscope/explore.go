@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -11,52 +15,213 @@ import (
 
 	"kpiscope/internal/inspect"
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
 )
 
+func init() {
+	rootHooks = append(rootHooks, func(c *cobra.Command) {
+		c.Flags().Bool("watch", false, "reload in the background when the source files or the config change")
+	})
+}
+
+// retireGrace is how long a replaced workspace stays open after its
+// successor was handed to the program: queries the program started on the
+// old engine just before the swap finish on it (Close waits for running
+// queries; this covers the ones about to start).
+const retireGrace = 5 * time.Second
+
 // runExplorer runs the interactive explorer on an opened workspace until the
-// user quits. The caller owns ws and closes it afterwards; workspaces opened
-// by `r` (reload) are closed here.
+// user quits. The caller closes ws afterwards; workspaces opened by `r` or
+// --watch are closed here, and so is ws once it has been replaced (closing a
+// workspace twice is harmless).
 func runExplorer(cmd *cobra.Command, ws *workspace.Workspace) error {
 	ctx := cmd.Context()
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	opt := reopenOptions(cmd)
-	var p *tea.Program
-	r := &reloader{opt: opt, first: ws, cur: ws}
-	r.opened = func(w *workspace.Workspace) { go checkData(ctx, p, w) }
-	defer r.close()
-	deps := tui.Deps{
-		Engine:  ws.Engine,
-		Banner:  ws.Banner,
-		Reload:  r.reload,
-		Context: ctx,
+	watching, _ := cmd.Flags().GetBool("watch") // false when the hook did not run
+	ex := newExplorer(ctx, ws, reopenOptions(cmd), retireGrace)
+	defer ex.close()
+	var paths []string
+	if watching {
+		paths = ex.watchPaths(cmd.Flags().Args())
 	}
-	if deps.Banner == "" && ws.Inferred {
-		deps.Banner = "KPIs inferred from column names with default targets; run `kpiscope init` to write a kpiscope.yaml you can edit"
+	p := tea.NewProgram(tui.New(ex.deps), tea.WithContext(ctx))
+	if err := ex.start(p, paths, 0); err != nil {
+		return err
 	}
-	p = tea.NewProgram(tui.New(deps), tea.WithContext(ctx))
-	go checkData(ctx, p, ws)
 	if _, err := p.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("explorer: %w", err)
 	}
 	return nil
 }
 
+// sender is what the explorer's background work talks to: a *tea.Program,
+// or a test's program.
+type sender interface{ Send(tea.Msg) }
+
+// explorer is the wiring around one explorer program: the data-quality
+// checks after start, reloads (`r` and --watch) and closing the workspaces
+// they replace.
+type explorer struct {
+	ctx  context.Context
+	deps tui.Deps
+	rel  *reloader
+	stop context.CancelFunc // ends the watcher
+	done chan struct{}      // closed when the watcher's goroutines ended
+}
+
+// newExplorer prepares the explorer's dependencies for ws; nothing runs
+// until start.
+func newExplorer(ctx context.Context, ws *workspace.Workspace, opt workspace.Options, grace time.Duration) *explorer {
+	r := newReloader(opt, ws, grace)
+	ex := &explorer{ctx: ctx, rel: r}
+	ex.deps = tui.Deps{
+		Engine:  ws.Engine,
+		Banner:  ws.Banner,
+		Reload:  r.reload,
+		Context: ctx,
+	}
+	if ex.deps.Banner == "" && ws.Inferred {
+		ex.deps.Banner = "KPIs inferred from column names with default targets; run `kpiscope init` to write a kpiscope.yaml you can edit"
+	}
+	return ex
+}
+
+// watchPaths lists the files --watch follows and marks the header with the
+// time the data was read; with nothing to watch (the built-in sample) the
+// banner says so instead.
+func (ex *explorer) watchPaths(sources []string) []string {
+	paths := watch.Paths(ex.rel.current(), sources)
+	if len(paths) == 0 {
+		note := "--watch: nothing to watch, the built-in sample data never changes; give files or a kpiscope.yaml"
+		if ex.deps.Banner != "" {
+			note = ex.deps.Banner + " · " + note
+		}
+		ex.deps.Banner = note
+		return nil
+	}
+	ex.deps.Refreshed = time.Now()
+	return paths
+}
+
+// start runs the data-quality checks in the background and, when paths is
+// not empty, watches them (debounce 0 = the watcher's default), handing
+// every reload to p. The model p runs must have been built from ex.deps.
+func (ex *explorer) start(p sender, paths []string, debounce time.Duration) error {
+	ex.rel.opened = func(w *workspace.Workspace) { go ex.checkData(p, w) }
+	if len(paths) == 0 {
+		go ex.checkData(p, ex.rel.current())
+		return nil
+	}
+	w, err := watch.New(paths, debounce, func(ctx context.Context) error { return ex.rel.reloadWatched(ctx, p) })
+	if err != nil {
+		return fmt.Errorf("--watch: %w", err)
+	}
+	go ex.checkData(p, ex.rel.current())
+	ctx, stop := context.WithCancel(ex.ctx)
+	ex.stop, ex.done = stop, make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_ = w.Run(ctx) // returns only when ctx ends
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-w.Events():
+				if ev.Err != nil {
+					p.Send(tui.EngineMsg{Err: reloadError(ev), Refreshed: ev.At})
+				}
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(ex.done) }()
+	return nil
+}
+
+// close stops watching and closes every workspace opened here.
+func (ex *explorer) close() {
+	if ex.stop != nil {
+		ex.stop()
+		<-ex.done
+	}
+	ex.rel.close()
+}
+
+// reloadError is why a reload failed, fit for the explorer's footer: the
+// watcher's "still showing the previous data" is left to the explorer, and
+// the changed files are named as the user would (relative to the current
+// directory, or by base name) rather than by absolute path.
+func reloadError(ev watch.Event) error {
+	if len(ev.Changed) == 0 {
+		return ev.Err // a watching problem, not a reload
+	}
+	inner := errors.Unwrap(ev.Err)
+	if inner == nil {
+		inner = ev.Err
+	}
+	msg := inner.Error()
+	cwd, _ := os.Getwd()
+	var names []string
+	for _, f := range ev.Changed {
+		short := filepath.Base(f)
+		if rel, err := filepath.Rel(cwd, f); err == nil && cwd != "" && !strings.HasPrefix(rel, "..") {
+			short = rel
+		}
+		msg = strings.ReplaceAll(msg, f, short)
+		if !strings.Contains(msg, short) {
+			names = append(names, short)
+		}
+	}
+	if len(names) > 0 {
+		msg = strings.Join(names, ", ") + " changed: " + msg
+	}
+	return &shortError{msg: msg, err: inner}
+}
+
+// shortError rewords an error and keeps it for errors.Is and errors.As.
+type shortError struct {
+	msg string
+	err error
+}
+
+func (e *shortError) Error() string { return e.msg }
+func (e *shortError) Unwrap() error { return e.err }
+
 // checkData runs the data-quality checks in the background (as report does,
 // up to checkBudget rows) and hands the findings to the explorer, which
-// marks the KPIs they concern.
-func checkData(ctx context.Context, p *tea.Program, ws *workspace.Workspace) {
+// marks the KPIs they concern, unless ws was replaced meanwhile.
+func (ex *explorer) checkData(p sender, ws *workspace.Workspace) {
 	if ws.Engine.Rows() > checkBudget {
 		return
 	}
-	found, err := inspect.Check(ctx, ws.Engine, time.Now())
-	if err != nil || len(found) == 0 {
+	found, err := inspect.Check(ex.ctx, ws.Engine, time.Now())
+	if err != nil || len(found) == 0 || ex.rel.current() != ws {
 		return
 	}
 	p.Send(tui.WarningsMsg{Warnings: inspect.ByKPI(found)})
+}
+
+// warningsFor runs the data-quality checks on a reloaded workspace before it
+// is shown, so its warnings arrive with its numbers. Beyond checkBudget rows
+// (or when the checks fail) it gives no warnings: never the previous data's.
+func warningsFor(ctx context.Context, ws *workspace.Workspace) map[string][]string {
+	out := map[string][]string{}
+	if ws.Engine.Rows() > checkBudget {
+		return out
+	}
+	found, err := inspect.Check(ctx, ws.Engine, time.Now())
+	if err != nil || len(found) == 0 {
+		return out
+	}
+	return inspect.ByKPI(found)
 }
 
 // reopenOptions rebuilds the options the workspace was opened with from the
@@ -72,38 +237,123 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 	return opt
 }
 
-// reloader re-opens the workspace for `r`, keeping the newest one and
-// closing the one it replaces (Close waits for its queries to finish).
+// reloader re-opens the workspace for `r` and for the watcher, one reload at
+// a time, keeping the newest one. A workspace it replaces is closed once the
+// program has its successor and a grace period has passed (Close also waits
+// for the queries running on it).
 type reloader struct {
 	opt    workspace.Options
-	opened func(*workspace.Workspace) // called with each reloaded workspace
-	mu     sync.Mutex
-	first  *workspace.Workspace // the caller's; never closed here
-	cur    *workspace.Workspace
+	grace  time.Duration
+	opened func(*workspace.Workspace) // called with each workspace `r` opened
+
+	loading sync.Mutex // one reload at a time
+	mu      sync.Mutex
+	cur     *workspace.Workspace
+	first   *workspace.Workspace // the caller's; it closes it again, harmlessly
+	closing chan struct{}        // closed by close: retire at once
+	closed  bool
+	retired sync.WaitGroup
 }
 
+func newReloader(opt workspace.Options, ws *workspace.Workspace, grace time.Duration) *reloader {
+	return &reloader{opt: opt, grace: grace, cur: ws, first: ws, closing: make(chan struct{})}
+}
+
+func (r *reloader) current() *workspace.Workspace {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cur
+}
+
+// swap opens the data again and makes it current; it returns the workspace
+// it replaced, for retire.
+func (r *reloader) swap(ctx context.Context, prepare func(*workspace.Workspace)) (ws, old *workspace.Workspace, err error) {
+	ws, err = workspace.Open(ctx, r.opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if prepare != nil {
+		prepare(ws)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		ws.Close()
+		return nil, nil, errors.New("the explorer is closing")
+	}
+	old, r.cur = r.cur, ws
+	return ws, old, nil
+}
+
+// reload serves `r`: the engine goes back to the program in an EngineMsg
+// right after this returns.
 func (r *reloader) reload(ctx context.Context) (*kpi.Engine, error) {
-	ws, err := workspace.Open(ctx, r.opt)
+	r.loading.Lock()
+	defer r.loading.Unlock()
+	ws, old, err := r.swap(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	old := r.cur
-	r.cur = ws
-	r.mu.Unlock()
-	if old != r.first {
-		go old.Close()
-	}
+	r.retire(old)
 	if r.opened != nil {
 		r.opened(ws)
 	}
 	return ws.Engine, nil
 }
 
+// reloadWatched serves the watcher: it opens the changed data, checks it
+// (when small), hands it to p and only then retires the old workspace. An
+// error leaves everything as it was; the watcher reports it.
+func (r *reloader) reloadWatched(ctx context.Context, p sender) error {
+	r.loading.Lock()
+	defer r.loading.Unlock()
+	var warnings map[string][]string
+	ws, old, err := r.swap(ctx, func(ws *workspace.Workspace) { warnings = warningsFor(ctx, ws) })
+	if err != nil {
+		return err
+	}
+	p.Send(tui.EngineMsg{Engine: ws.Engine, Warnings: warnings, Refreshed: time.Now()})
+	r.retire(old)
+	return nil
+}
+
+// retire closes old after the grace period, or at once when the explorer
+// closes.
+func (r *reloader) retire(old *workspace.Workspace) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		old.Close()
+		return
+	}
+	r.retired.Add(1)
+	r.mu.Unlock()
+	go func() {
+		defer r.retired.Done()
+		t := time.NewTimer(r.grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.closing:
+		}
+		old.Close()
+	}()
+}
+
+// close closes the current workspace (unless it is the caller's) and every
+// replaced one, waiting for them.
 func (r *reloader) close() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cur != r.first {
-		r.cur.Close()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	close(r.closing)
+	cur := r.cur
+	r.mu.Unlock()
+	r.retired.Wait()
+	if cur != r.first {
+		cur.Close()
 	}
 }

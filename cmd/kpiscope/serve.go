@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kpiscope/internal/server"
+	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
 )
@@ -38,6 +39,10 @@ type serveOpts struct {
 	rateLimit      int
 	logFile        string
 	logLevel       string
+	watch          bool
+	// debounce is how long file writes must pause before a reload (0: the
+	// watcher's default); for tests.
+	debounce time.Duration
 	// ready is told the listening address; for tests.
 	ready func(net.Addr)
 }
@@ -88,6 +93,7 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "new connections per address per minute (0: no limit)")
 	f.StringVar(&o.logFile, "log-file", "", "append the log here instead of stderr")
 	f.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")
+	f.BoolVar(&o.watch, "watch", false, "reload in the background when the source files or the config change; sessions keep their slice and get the new numbers")
 	return c
 }
 
@@ -148,18 +154,48 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		}
 		return err
 	}
-	defer ws.Close()
 	for _, d := range ws.Engine.Defs() {
 		if err := ws.Engine.Problems()[d.ID]; err != nil {
 			logger.Warn("KPI cannot be computed; sessions will show the error", "kpi", d.ID, "err", err)
 		}
 	}
 	if err := server.Lock(ctx, ws); err != nil {
+		ws.Close()
 		return err
 	}
 	logger.Info("data loaded and locked", "data", ws.Engine.Describe(), "took", time.Since(began).Round(time.Millisecond))
 
-	newModel := func(s server.Session) tea.Model { return tui.New(sessionDeps(ws, s, o.queryTimeout, logger)) }
+	// A reload reads the files into memory: a --db file stays held by the
+	// first workspace until it is replaced.
+	reopen := workspace.Options{ConfigPath: df.config, Sources: args}
+	live := server.NewLive(srv, ws, time.Now(), server.LiveOptions{
+		Open: func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, reopen) },
+		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
+			return tui.EngineMsg{Engine: ws.Engine, Refreshed: at}
+		},
+		Failed: func(ev watch.Event) tea.Msg { return tui.EngineMsg{Err: reloadError(ev), Refreshed: ev.At} },
+	})
+	defer live.Close() // closes every workspace, after the Shutdown below
+	watching := false
+	if o.watch {
+		if paths := watch.Paths(ws, args); len(paths) == 0 {
+			logger.Warn("--watch: nothing to watch; the built-in sample data never changes")
+		} else if err := live.Watch(ctx, paths, o.debounce, watchLogger(logger)); err != nil {
+			return fmt.Errorf("--watch: %w", err)
+		} else {
+			watching = true
+			logger.Info("watching for changes", "files", len(paths))
+		}
+	}
+
+	newModel := func(s server.Session) tea.Model {
+		ws, loaded := live.Current()
+		d := sessionDeps(ws, s, o.queryTimeout, logger)
+		if watching {
+			d.Refreshed = loaded
+		}
+		return tui.New(d)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln, newModel) }()
 	if o.ready != nil {
@@ -198,6 +234,17 @@ func sessionDeps(ws *workspace.Workspace, s server.Session, queryTimeout time.Du
 		d.Banner = "KPIs inferred from column names with default targets"
 	}
 	return d
+}
+
+// watchLogger logs every reload's outcome.
+func watchLogger(logger *log.Logger) func(watch.Event) {
+	return func(ev watch.Event) {
+		if ev.Err != nil {
+			logger.Warn("reload failed; sessions keep the previous data", "err", ev.Err)
+			return
+		}
+		logger.Info("data reloaded; running sessions recompute on it", "changed", strings.Join(ev.Changed, ","))
+	}
 }
 
 // serveLogger writes to stderr or appends to a file (mode 0600: the log

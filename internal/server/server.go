@@ -85,6 +85,10 @@ type Server struct {
 	newModel NewModel
 	nextID   atomic.Uint64
 	wg       sync.WaitGroup // running sessions
+	// building is held (shared) while a session's model is built and its
+	// program registered, and exclusively by Broadcast's update: a session
+	// is set up wholly before a data swap (and gets the message) or after it.
+	building sync.RWMutex
 
 	mu       sync.Mutex
 	closing  bool
@@ -184,6 +188,48 @@ func (s *Server) Sessions() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sessions)
+}
+
+// Broadcast calls update, which replaces what new sessions' models are built
+// from (the engine after a reload) and returns the message telling running
+// sessions about it, then hands that message to every running session's
+// program. No session is being set up while update runs, so none misses the
+// message with a model built from the old data. The returned channel is
+// closed once every program has taken the message or ended: from then on no
+// session starts new work on the old data. A nil message is sent to nobody.
+func (s *Server) Broadcast(update func() tea.Msg) <-chan struct{} {
+	done := make(chan struct{})
+	s.building.Lock()
+	msg := update()
+	if msg == nil {
+		s.building.Unlock()
+		close(done)
+		return done
+	}
+	s.mu.Lock()
+	progs := make([]*tea.Program, 0, len(s.sessions))
+	for st := range s.sessions {
+		st.mu.Lock()
+		if st.program != nil {
+			progs = append(progs, st.program)
+		}
+		st.mu.Unlock()
+	}
+	s.mu.Unlock()
+	s.building.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range progs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Send(msg) // returns when the event loop takes it or the program ends
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	return done
 }
 
 // CheckExposure refuses a listening address that would let strangers in:

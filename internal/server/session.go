@@ -163,29 +163,9 @@ func (s *Server) run(sess ssh.Session, st *session, pty ssh.Pty, winCh <-chan ss
 		logger.Debug("session ended", "end", reason, "duration", time.Since(began).Round(time.Millisecond), "sent", sent)
 	}()
 
-	model := s.newModel(info)
-	p := tea.NewProgram(model,
-		tea.WithInput(in),
-		tea.WithOutput(out),
-		tea.WithEnvironment(info.Environ),
-		tea.WithColorProfile(colorprofile.Env(info.Environ)),
-		tea.WithWindowSize(info.Width, info.Height),
-		tea.WithContext(ctx),
-		tea.WithoutSignalHandler(),
-		// Half Bubble Tea's default: over a network, held keys coalesce
-		// into fewer frames, and 20 idle sessions cost 2% of a core, not 3.4%.
-		tea.WithFPS(30),
-		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-			if _, ok := msg.(tea.SuspendMsg); ok {
-				return tea.ResumeMsg{} // ctrl+z cannot suspend a server
-			}
-			return msg
-		}),
-	)
-	st.mu.Lock()
-	st.program = p
-	stopped := st.reason != ""
-	st.mu.Unlock()
+	// Built and registered under building, so that Broadcast reaches this
+	// program if the model was built from data it replaces.
+	p, stopped := s.setUp(st, info, in, out)
 	if stopped {
 		go p.Quit()
 	}
@@ -240,6 +220,38 @@ func (s *Server) run(sess ssh.Session, st *session, pty ssh.Pty, winCh <-chan ss
 		reason = endQuit
 	}
 	return reason, sent // sent is filled in by the deferred function
+}
+
+// setUp builds a session's model and program and registers the program,
+// holding building so that a data swap happens wholly before or after. A
+// panic in the model's constructor is left to run's recover.
+func (s *Server) setUp(st *session, info Session, in *activityReader, out *countingWriter) (p *tea.Program, stopped bool) {
+	s.building.RLock()
+	defer s.building.RUnlock()
+	model := s.newModel(info)
+	p = tea.NewProgram(model,
+		tea.WithInput(in),
+		tea.WithOutput(out),
+		tea.WithEnvironment(info.Environ),
+		tea.WithColorProfile(colorprofile.Env(info.Environ)),
+		tea.WithWindowSize(info.Width, info.Height),
+		tea.WithContext(info.Context), // the session's: cancelled when it ends
+		tea.WithoutSignalHandler(),
+		// Half Bubble Tea's default: over a network, held keys coalesce
+		// into fewer frames, and 20 idle sessions cost 2% of a core, not 3.4%.
+		tea.WithFPS(30),
+		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+			if _, ok := msg.(tea.SuspendMsg); ok {
+				return tea.ResumeMsg{} // ctrl+z cannot suspend a server
+			}
+			return msg
+		}),
+	)
+	st.mu.Lock()
+	st.program = p
+	stopped = st.reason != ""
+	st.mu.Unlock()
+	return p, stopped
 }
 
 // renderEnv are the client variables a program may see: those that describe

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	gossh "golang.org/x/crypto/ssh"
+
+	"kpiscope/internal/workspace"
+	"kpiscope/tui"
+)
+
+// watchWait bounds every wait of these tests; reached only on failure.
+const watchWait = 10 * time.Second
+
+// shownScreen is the text of the explorer's last frame, without styling.
+type shownScreen struct {
+	mu      sync.Mutex
+	text    string
+	changed chan struct{} // closed and replaced on every new frame
+}
+
+func (s *shownScreen) set(text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if text == s.text {
+		return
+	}
+	s.text = text
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+func (s *shownScreen) next() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.text, s.changed
+}
+
+// waitFor waits, frame by frame, until cond holds for the screen.
+func (s *shownScreen) waitFor(t *testing.T, what string, cond func(string) bool) string {
+	t.Helper()
+	deadline := time.NewTimer(watchWait)
+	defer deadline.Stop()
+	for {
+		text, next := s.next()
+		if cond(text) {
+			return text
+		}
+		select {
+		case <-next:
+		case <-deadline.C:
+			t.Fatalf("%s: not on screen within %s; screen:\n%s", what, watchWait, text)
+		}
+	}
+}
+
+// framed wraps the explorer's model and records every frame it draws, so
+// the test reads what a person would see while a real program runs it.
+type framed struct {
+	tea.Model
+	screen *shownScreen
+}
+
+func (f framed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := f.Model.Update(msg)
+	return framed{m, f.screen}, cmd
+}
+
+func (f framed) View() tea.View {
+	v := f.Model.View()
+	f.screen.set(ansi.Strip(v.Content))
+	return v
+}
+
+// csatValue is the value on the CSAT row of the KPI list ("75.0%").
+var csatValue = regexp.MustCompile(`CSAT +([0-9.]+%)`)
+
+func csatShown(screen string) string {
+	if m := csatValue.FindStringSubmatch(screen); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// startWatchedExplorer runs the explorer as `kpiscope --watch SOURCE` does
+// (the same explorer wiring, a real program at 120×40) and returns its screen.
+func startWatchedExplorer(t *testing.T, source string) *shownScreen {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := workspace.Options{Sources: []string{source}}
+	ws, err := workspace.Open(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := newExplorer(ctx, ws, opt, 50*time.Millisecond)
+	paths := ex.watchPaths([]string{source})
+	if len(paths) == 0 {
+		t.Fatal("nothing to watch for a CSV source")
+	}
+	screen := &shownScreen{}
+	p := tea.NewProgram(framed{tui.New(ex.deps), screen},
+		tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(120, 40),
+		tea.WithContext(ctx), tea.WithoutSignalHandler())
+	if err := ex.start(p, paths, 50*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	ran := make(chan error, 1)
+	go func() { _, err := p.Run(); ran <- err }()
+	t.Cleanup(func() {
+		p.Quit()
+		select {
+		case <-ran:
+		case <-time.After(watchWait):
+			t.Error("the explorer did not quit")
+		}
+		cancel()
+		ex.close()
+		ws.Close()
+	})
+	return screen
+}
+
+// `kpiscope --watch tickets.csv`: a change on disk shows up as new numbers
+// while the explorer keeps running, with the time of the refresh; a file
+// that turns unreadable (truncated to nothing, or a ragged row) leaves the
+// previous numbers on screen with a warning, and a repair reloads again.
+func TestWatchExplorerReloadsChangedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 2}})) // 75%
+	screen := startWatchedExplorer(t, path)
+
+	before := screen.waitFor(t, "CSAT 75%", func(s string) bool { return csatShown(s) == "75.0%" })
+	if !strings.Contains(before, "refreshed ") {
+		t.Errorf("the header does not say when the watched data was read:\n%s", before)
+	}
+
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 5, 5, 5, 5, 5, 5, 2}})) // 90%
+	screen.waitFor(t, "CSAT 90% after the file changed", func(s string) bool { return csatShown(s) == "90.0%" })
+
+	// Each broken write follows a good one, so each warning is its own.
+	shown := "90.0%"
+	for _, step := range []struct{ name, bad, repair, want string }{
+		{"ragged row", "ticket_id,channel,csat,resolved_at\n1,chat,5,2026-01-01\n2,chat\n3,chat,5,2026-01-03,extra\n",
+			csatTickets(map[string][]int{"chat": {5, 2}}), "50.0%"},
+		{"empty file", "", csatTickets(map[string][]int{"chat": {5, 5, 5, 5, 2}}), "80.0%"},
+	} {
+		writeFile(t, path, step.bad)
+		text := screen.waitFor(t, step.name+": a reload warning", func(s string) bool {
+			return strings.Contains(s, "reload failed, still showing the previous data: tickets.csv")
+		})
+		if v := csatShown(text); v != shown {
+			t.Errorf("%s: CSAT shows %q, want the previous %s:\n%s", step.name, v, shown, text)
+		}
+		if !strings.Contains(text, "▲ reload failed") {
+			t.Errorf("%s: the header does not say the numbers are stale:\n%s", step.name, text)
+		}
+		writeFile(t, path, step.repair)
+		text = screen.waitFor(t, step.name+": CSAT "+step.want+" after the repair", func(s string) bool { return csatShown(s) == step.want })
+		if strings.Contains(text, "reload failed") {
+			t.Errorf("%s: the warning stayed after a good reload:\n%s", step.name, text)
+		}
+		shown = step.want
+	}
+}
+
+// The built-in sample never changes: --watch says so in the banner and
+// watches nothing.
+func TestWatchSampleHasNothingToWatch(t *testing.T) {
+	ws := &workspace.Workspace{Sample: true}
+	ex := newExplorer(context.Background(), ws, workspace.Options{}, time.Second)
+	if paths := ex.watchPaths(nil); len(paths) != 0 {
+		t.Fatalf("paths = %v, want none for the sample", paths)
+	}
+	if !strings.Contains(ex.deps.Banner, "nothing to watch") {
+		t.Errorf("banner = %q, want a note that there is nothing to watch", ex.deps.Banner)
+	}
+	if !ex.deps.Refreshed.IsZero() {
+		t.Error("the sample shows a refresh time")
+	}
+}
+
+// The root command has --watch, registered from explore.go.
+func TestRootHasWatchFlag(t *testing.T) {
+	if f := newRoot().Flags().Lookup("watch"); f == nil || f.Value.Type() != "bool" {
+		t.Fatalf("--watch = %v, want a bool flag on the root command", f)
+	}
+}
+
+// `kpiscope serve --watch tickets.csv`: a change is reloaded and logged, and
+// a broken write reaches the open session as a warning naming the file.
+func TestServeWatchReloads(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 2}}))
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := serveOptsFor(t)
+	o.watch, o.debounce = true, 50*time.Millisecond
+	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
+	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addrs := make(chan net.Addr, 1)
+	o.ready = func(a net.Addr) { addrs <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := newServeBuf()
+	done := make(chan error, 1)
+	go func() {
+		var df dataFlags
+		done <- runServe(ctx, logs, []string{path}, &df, o)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(watchWait):
+		t.Fatal("serve did not start")
+	}
+	logs.wait(t, "the watch starting", func(s string) bool { return strings.Contains(s, "watching for changes") })
+	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
+		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: watchWait,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
+		t.Fatal(err)
+	}
+	screen := newServeBuf()
+	sess.Stdout = screen
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "75.0%") && strings.Contains(s, "refreshed ") })
+
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 5, 5, 5, 5, 5, 5, 2}}))
+	logs.wait(t, "the reload in the log", func(s string) bool { return strings.Contains(s, "data reloaded") })
+	writeFile(t, path, "")
+	screen.wait(t, "the warning in the session", func(s string) bool {
+		return strings.Contains(s, "reload failed, still showing the previous data: tickets.csv")
+	})
+	logs.wait(t, "the failure in the log", func(s string) bool { return strings.Contains(s, "reload failed; sessions keep the previous data") })
+}

@@ -1,0 +1,163 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	gossh "golang.org/x/crypto/ssh"
+
+	"kpiscope/internal/server"
+	"kpiscope/internal/watch"
+	"kpiscope/internal/workspace"
+	"kpiscope/tui"
+)
+
+// ratedTickets is a tickets file in the standard model: n tickets resolved
+// in January 2026, of which good are scored 5 and the rest 2.
+func ratedTickets(n, good int) string {
+	var b strings.Builder
+	b.WriteString("ticket_id,csat,resolved_at\n")
+	for i := 0; i < n; i++ {
+		score := 2
+		if i < good {
+			score = 5
+		}
+		fmt.Fprintf(&b, "T%03d,%d,2026-01-%02d 10:00:00\n", i, score, 1+i%28)
+	}
+	return b.String()
+}
+
+// startLive serves a watched CSV as `kpiscope serve --watch` does: sessions
+// are built from Live's current workspace and told about reloads.
+func startLive(t *testing.T, path string) (*testServer, *workspace.Workspace, gossh.Signer) {
+	t.Helper()
+	ctx := context.Background()
+	opt := workspace.Options{Sources: []string{path}, NoConfig: true}
+	first, err := workspace.Open(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := server.Lock(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	var ref atomic.Pointer[server.Live]
+	// Registered before the server's own cleanup, so it runs after Shutdown.
+	t.Cleanup(func() {
+		if l := ref.Load(); l != nil {
+			if err := l.Close(); err != nil {
+				t.Errorf("close live data: %v", err)
+			}
+		}
+	})
+	key := newKey(t)
+	ts := startServer(t, server.Config{}, func(s server.Session) tea.Model {
+		ws, loaded := ref.Load().Current()
+		return tui.New(tui.Deps{Engine: ws.Engine, Label: ws.Label, Remote: true, QueryTimeout: waitLong,
+			Context: s.Context, Refreshed: loaded, Now: time.Now})
+	}, key)
+	live := server.NewLive(ts.Server, first, time.Now(), server.LiveOptions{
+		Open: func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, opt) },
+		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
+			return tui.EngineMsg{Engine: ws.Engine, Refreshed: at}
+		},
+		Failed: func(ev watch.Event) tea.Msg { return tui.EngineMsg{Err: ev.Err, Refreshed: ev.At} },
+		Grace:  50 * time.Millisecond,
+	})
+	ref.Store(live)
+	if err := live.Watch(ctx, []string{path}, 50*time.Millisecond, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ts, first, key
+}
+
+// Two sessions are open while the watched file changes: both show the new
+// numbers without reconnecting, each keeps its own slice, and a session
+// opened afterwards starts on the new data. A file then truncated to nothing
+// leaves every session on the previous numbers, with a warning.
+func TestLiveReloadReachesOpenSessions(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	if err := os.WriteFile(path, []byte(ratedTickets(40, 30)), 0o644); err != nil { // 75%
+		t.Fatal(err)
+	}
+	ts, first, key := startLive(t, path)
+	csat := func(want string) func(string) bool {
+		return func(s string) bool { return strings.Contains(kpiLine(s, "CSAT"), want) }
+	}
+	monthly := ts.open(t, "alice", key, termOpts{})
+	quarterly := ts.open(t, "bob", key, termOpts{})
+	monthly.waitFor("CSAT 75.0%", waitLong, csat("75.0%"))
+	quarterly.waitFor("CSAT 75.0%", waitLong, csat("75.0%"))
+	quarterly.press("g")
+	quarterly.waitForText(waitLong, "(quarter")
+
+	if err := os.WriteFile(path, []byte(ratedTickets(40, 36)), 0o644); err != nil { // 90%
+		t.Fatal(err)
+	}
+	monthly.waitFor("CSAT 90.0% after the change", waitLong, func(s string) bool {
+		return csat("90.0%")(s) && strings.Contains(s, "(month") && strings.Contains(s, "refreshed ")
+	})
+	quarterly.waitFor("CSAT 90.0% by quarter after the change", waitLong, func(s string) bool {
+		return csat("90.0%")(s) && strings.Contains(s, "(quarter")
+	})
+	// Every session took the new data: the first workspace is closed after
+	// the grace period.
+	closed := func() bool { _, err := first.DB.Query(context.Background(), "SELECT 1"); return err != nil }
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(waitLong)
+	for !closed() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("the replaced workspace is still open after every session moved")
+		}
+	}
+	late := ts.open(t, "carol", key, termOpts{})
+	late.waitFor("CSAT 90.0% in a session opened after the reload", waitLong, csat("90.0%"))
+
+	if err := os.WriteFile(path, []byte(""), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*termClient{monthly, quarterly, late} {
+		text := c.waitForText(waitLong, "reload failed")
+		if !csat("90.0%")(text) {
+			t.Errorf("%s: the previous numbers are gone after a broken write:\n%s", c.user, text)
+		}
+	}
+	if monthly.over() || quarterly.over() || late.over() {
+		t.Error("a session ended during the reloads")
+	}
+}
+
+// Broadcast reaches every running program, and its channel closes once they
+// all took the message, so the replaced data can be closed.
+func TestBroadcastReachesEverySession(t *testing.T) {
+	key := newKey(t)
+	ts := startServer(t, server.Config{}, explorer, key)
+	a := ts.open(t, "alice", key, termOpts{})
+	b := ts.open(t, "bob", key, termOpts{})
+	a.waitForText(waitLong, "CSAT")
+	b.waitForText(waitLong, "CSAT")
+	done := ts.Broadcast(func() tea.Msg { return tui.EngineMsg{Err: errors.New("orders.csv: row 7 is short")} })
+	select {
+	case <-done:
+	case <-time.After(waitLong):
+		t.Fatal("Broadcast never finished")
+	}
+	a.waitForText(waitLong, "reload failed")
+	b.waitForText(waitLong, "reload failed")
+	select {
+	case <-ts.Broadcast(func() tea.Msg { return nil }):
+	case <-time.After(waitShort):
+		t.Fatal("a Broadcast with nothing to send did not finish at once")
+	}
+}
