@@ -25,7 +25,7 @@ const (
 	resolveSecs = "date_diff('second', {created_at}, {resolved_at})"
 	respondOK   = "{first_response_at} >= {created_at}"
 	respondSecs = "date_diff('second', {created_at}, {first_response_at})"
-	activeStart = "{signup_date} < period_start AND ({churn_date} IS NULL OR {churn_date} >= period_start)"
+	activeStart = "{signup_date} < period_start AND (CAST({churn_date} AS DATE) IS NULL OR CAST({churn_date} AS DATE) >= period_start)"
 )
 
 // catalog is the built-in KPI list, in scorecard order.
@@ -54,7 +54,7 @@ var catalog = []Builtin{
 		ID: "retention", Name: "Retention", Description: "customers active at period start still active at its end (cohort form)",
 		Type: Cohort, Inputs: map[string]string{
 			"active_start": "count(*) FILTER (WHERE " + activeStart + ")",
-			"retained":     "count(*) FILTER (WHERE {signup_date} < period_start AND ({churn_date} IS NULL OR {churn_date} >= period_end))"},
+			"retained":     "count(*) FILTER (WHERE {signup_date} < period_start AND (CAST({churn_date} AS DATE) IS NULL OR CAST({churn_date} AS DATE) >= period_end))"},
 		Expr: "100.0 * retained / active_start", N: "active_start",
 		Decimals: 1, Unit: "%", Better: Higher, Time: "{signup_date}",
 		Target: &Target{Value: 90, Warn: ptr(85), Grain: Year, Compound: true}}},
@@ -62,7 +62,7 @@ var catalog = []Builtin{
 		ID: "churn", Name: "Churn", Description: "customers active at period start who churned during it / active at start",
 		Type: Cohort, Inputs: map[string]string{
 			"active_start": "count(*) FILTER (WHERE " + activeStart + ")",
-			"churned":      "count(*) FILTER (WHERE {signup_date} < period_start AND {churn_date} >= period_start AND {churn_date} < period_end)"},
+			"churned":      "count(*) FILTER (WHERE {signup_date} < period_start AND CAST({churn_date} AS DATE) >= period_start AND CAST({churn_date} AS DATE) < period_end)"},
 		Expr: "100.0 * churned / active_start", N: "active_start",
 		Decimals: 2, Unit: "%", Better: Lower, Time: "{signup_date}",
 		Target: &Target{Value: 10, Warn: ptr(15), Grain: Year, Compound: true}}},
@@ -119,11 +119,11 @@ var catalog = []Builtin{
 	{Table: "spend", Roles: []string{"amount", "kind", "month"}, Def: Def{
 		ID: "acquisition_spend", Name: "Acquisition spend", Description: "acquisition spend in the period",
 		Type: Formula, Inputs: map[string]string{"spend": "sum({amount}) FILTER (WHERE {kind} = 'acquisition')"}, Expr: "spend",
-		Unit: "$", Decimals: 0, Better: Lower, Time: "{month}", Hidden: true}},
+		Unit: "$", Decimals: 0, Better: Lower, Time: "{month}", Hidden: true, MinGrain: Month}},
 	{Table: "spend", Roles: []string{"amount", "kind", "month"}, Def: Def{
 		ID: "retention_spend", Name: "Retention spend", Description: "retention spend in the period",
 		Type: Formula, Inputs: map[string]string{"spend": "sum({amount}) FILTER (WHERE {kind} = 'retention')"}, Expr: "spend",
-		Unit: "$", Decimals: 0, Better: Lower, Time: "{month}", Hidden: true}},
+		Unit: "$", Decimals: 0, Better: Lower, Time: "{month}", Hidden: true, MinGrain: Month}},
 	{Def: Def{
 		ID: "cac", Name: "Customer acquisition cost", Short: "CAC", Description: "acquisition spend / new customers, same period",
 		Type: Composite, Inputs: map[string]string{"spend": "acquisition_spend", "new_customers": "new_customers"},

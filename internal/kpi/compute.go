@@ -44,7 +44,7 @@ func (e *Engine) resolve(s *Slice) plan {
 		return p
 	}
 	g := s.Grain
-	p.dataEnd = Day.Trunc(e.asOf).AddDate(0, 0, 1)
+	p.dataEnd = dataEnd(e.asOf)
 	if s.Period.IsZero() {
 		cur := g.Trunc(e.asOf)
 		if !complete(g, cur, p.dataEnd) && !g.Add(cur, -1).Before(g.Trunc(e.start)) {
@@ -56,7 +56,7 @@ func (e *Engine) resolve(s *Slice) plan {
 	}
 	p.cur = s.Period
 	p.curEnd = g.Add(p.cur, 1)
-	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) {
+	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(g, p.cur, p.dataEnd) {
 		p.partial = true
 		p.elapsed = p.dataEnd.Sub(p.cur)
 		p.curEnd = p.dataEnd
@@ -85,8 +85,17 @@ func (e *Engine) resolve(s *Slice) plan {
 // data stops on 30 December is the latest complete year.
 func complete(g Grain, start, dataEnd time.Time) bool {
 	end := g.Add(start, 1)
-	slack := max(24*time.Hour, end.Sub(start)/50)
+	slack := end.Sub(start) / 50
 	return !dataEnd.Before(end.Add(-slack))
+}
+
+// dataEnd is the exclusive end of the data: a latest time at midnight is a
+// date (the whole day is in), any other is the moment the data stops.
+func dataEnd(asOf time.Time) time.Time {
+	if asOf.Equal(Day.Trunc(asOf)) {
+		return asOf.AddDate(0, 0, 1)
+	}
+	return asOf.Add(time.Microsecond)
 }
 
 var debugSQL = os.Getenv("KPISCOPE_DEBUG_SQL") != ""
@@ -149,15 +158,22 @@ func (e *Engine) Compute(ctx context.Context, s Slice, ids []string, opts ...Opt
 
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
 	began := time.Now()
-	for _, f := range s.Filters {
+	// Dimension names as the data spells them, so target overrides and
+	// labels match whatever case the user typed.
+	fs := make([]Filter, len(s.Filters))
+	for i, f := range s.Filters {
 		if err := e.CheckDimension(f.Dim); err != nil {
 			return nil, err
 		}
+		f.Dim = e.CanonicalDim(f.Dim)
+		fs[i] = f
 	}
+	s.Filters = fs
 	if s.Segment != "" {
 		if err := e.CheckDimension(s.Segment); err != nil {
 			return nil, err
 		}
+		s.Segment = e.CanonicalDim(s.Segment)
 	}
 	pl := e.resolve(&s)
 	var want []*Def
@@ -203,6 +219,14 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		res[d.ID] = &computed{}
 		if err := e.problems[d.ID]; err != nil {
 			res[d.ID].err = err
+			continue
+		}
+		if d.MinGrain != "" && (pl.grain.Finer(d.MinGrain) || pl.partial) {
+			if pl.partial {
+				res[d.ID].err = notApplicable(fmt.Sprintf("%s is recorded by %s and %s is not over yet", d.Label(), d.MinGrain, pl.grain.Label(pl.cur)))
+			} else {
+				res[d.ID].err = notApplicable(fmt.Sprintf("%s is recorded by %s: choose %s grain or coarser", d.Label(), d.MinGrain, d.MinGrain))
+			}
 			continue
 		}
 		if d.Type == Composite {
@@ -445,7 +469,7 @@ func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial boo
 		step := grainInterval(pl.grain)
 		endExpr := "p + " + step
 		if pl.grain == All {
-			from, to = Day.Trunc(e.start), Day.Trunc(e.asOf).AddDate(0, 0, 1)
+			from, to = Day.Trunc(e.start), dataEnd(e.asOf)
 			endExpr = "?::TIMESTAMP"
 		} else if partial {
 			from, to = pl.cmp, pl.cmp

@@ -60,6 +60,9 @@ type Def struct {
 	MinSample   int
 	Target      *Target
 	Hidden      bool // a helper for composites, not shown in the scorecard
+	// MinGrain is the finest grain the data is recorded at (spend by month):
+	// finer grains, and a period not yet over, give no value.
+	MinGrain Grain
 	Builtin     bool
 	// Roles maps a built-in's column roles to the columns they were bound to.
 	Roles map[string]string

@@ -32,6 +32,8 @@ type Options struct {
 	Now func() time.Time
 	// TableFiles names the files each table was read from, for messages.
 	TableFiles map[string][]string
+	// Tables limits the engine to these tables (nil: every table in the database).
+	Tables []string
 }
 
 // Dimension is a column offered for slicing.
@@ -76,8 +78,12 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 	if err != nil {
 		return nil, err
 	}
+	only := map[string]bool{}
+	for _, n := range opt.Tables {
+		only[n] = true
+	}
 	for _, n := range names {
-		if strings.HasPrefix(n, "__") { // kpiscope's own bookkeeping (--db)
+		if strings.HasPrefix(n, "__") || len(only) > 0 && !only[n] { // bookkeeping, or left in a --db file by other runs
 			continue
 		}
 		cols, err := db.Columns(ctx, n)
@@ -208,6 +214,9 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 			err.Msg = fmt.Sprintf("role %s (%s): %s", role, RoleHelp(role), err.Msg)
 			err.Msg += fmt.Sprintf("; map it with columns: {%s: YOUR_COLUMN}", role)
 			return prefixed(d, err)
+		}
+		if e.allNull(ctx, d.Source, c.Name) {
+			continue // no values yet (no churns so far): fits any role
 		}
 		switch RoleKind(role) {
 		case "number":
@@ -407,21 +416,40 @@ func sortedKeys[V any](m map[string]V) []string {
 // scanTime finds the data's time range and total rows.
 func (e *Engine) scanTime(ctx context.Context) error {
 	seen := map[string]bool{}
+	type tc struct{ table, col string }
+	var cols []tc
 	for _, d := range e.defs {
 		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
 			continue
 		}
-		key := d.Source + "\x00" + d.Time
+		cols = append(cols, tc{d.Source, d.Time})
+		if d.Type == Cohort { // churn dates after the last signup are data too
+			for role, col := range d.Roles {
+				if RoleKind(role) == "time" {
+					if c, ok := findColumn(e.tables[d.Source], col); ok && isTimeType(c.Type) {
+						cols = append(cols, tc{d.Source, c.Name})
+					}
+				}
+			}
+		}
+	}
+	for _, x := range cols {
+		key := x.table + "\x00" + x.col
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
+		d := &Def{ID: x.table + "." + x.col, Source: x.table, Time: x.col}
 		q := fmt.Sprintf("SELECT min(CAST(%[1]s AS TIMESTAMP)), max(CAST(%[1]s AS TIMESTAMP)) FROM %[2]s WHERE CAST(%[1]s AS TIMESTAMP) <= ?::TIMESTAMP",
 			store.QuoteIdent(d.Time), store.QuoteIdent(d.Source))
 		// Timestamps in the future are data errors; they must not move "now".
 		rows, err := e.db.Query(ctx, q, sqlTime(e.opt.Now().UTC().AddDate(0, 0, 1)))
 		if err != nil {
-			e.problems[d.ID] = prefixed(d, err)
+			for _, k := range e.defs {
+				if k.Source == x.table && k.Time == x.col && e.problems[k.ID] == nil {
+					e.problems[k.ID] = prefixed(k, err)
+				}
+			}
 			continue
 		}
 		if lo, ok := rows.Data[0][0].(time.Time); ok && (e.start.IsZero() || lo.Before(e.start)) {
@@ -545,6 +573,13 @@ func looksLikeID(name string) bool {
 	return l == "id" || strings.HasSuffix(l, "_id") || strings.HasSuffix(l, " id") || strings.HasSuffix(l, "id") && len(l) > 2 && name[len(name)-2] == 'I'
 }
 
+// allNull reports whether a column has no values at all (CSV readers type
+// such a column as text).
+func (e *Engine) allNull(ctx context.Context, table, col string) bool {
+	rows, err := e.db.Query(ctx, fmt.Sprintf("SELECT count(%s) FROM %s", store.QuoteIdent(col), store.QuoteIdent(table)))
+	return err == nil && len(rows.Data) == 1 && toInt(rows.Data[0][0]) == 0
+}
+
 // textInNumber explains a text column where numbers are needed, with the
 // first value that is not a number and its row.
 func (e *Engine) textInNumber(ctx context.Context, table, col, what string) error {
@@ -620,6 +655,27 @@ func mentions(expr, col string) bool {
 	}
 }
 
+// CanonicalDim returns a dimension's name as the data spells it (dimensions
+// are matched without regard to case).
+func (e *Engine) CanonicalDim(dim string) string {
+	for _, d := range e.dims {
+		if d.Name == dim {
+			return dim
+		}
+	}
+	for _, d := range e.dims {
+		if strings.EqualFold(d.Name, dim) {
+			return d.Name
+		}
+	}
+	for _, t := range e.tableNames() {
+		if c, ok := findColumn(e.tables[t], dim); ok {
+			return c.Name
+		}
+	}
+	return dim
+}
+
 // CheckDimension reports an unknown dimension with the known ones.
 func (e *Engine) CheckDimension(dim string) error {
 	for _, d := range e.dims {
@@ -680,6 +736,13 @@ func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
 
 // ErrNotSliceable says a KPI's table cannot be filtered or broken down by a dimension.
 var ErrNotSliceable = errors.New("not sliceable")
+
+// notApplicable is a KPI that has no value for this slice by design (not an
+// error in the data); it matches ErrNotSliceable.
+type notApplicable string
+
+func (e notApplicable) Error() string        { return string(e) }
+func (e notApplicable) Is(target error) bool { return target == ErrNotSliceable }
 
 type sliceError struct{ table, dim string }
 

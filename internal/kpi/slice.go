@@ -32,6 +32,9 @@ func ParseGrain(s string) (Grain, error) {
 	return "", fmt.Errorf("unknown grain %q: use day, week, month, quarter or year", s)
 }
 
+// Finer reports whether g is a finer grain than o.
+func (g Grain) Finer(o Grain) bool { return g.PerYear() > o.PerYear() && g != All }
+
 // Next is the following grain in the cycle.
 func (g Grain) Next() Grain {
 	for i, x := range Grains {

@@ -45,3 +45,27 @@ func TestDateLayoutsBecomeDates(t *testing.T) {
 		}
 	}
 }
+
+// "NA" is a value (North America), not a blank; " " and N/A are blanks.
+func TestNAIsAValue(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.csv")
+	if err := os.WriteFile(p, []byte("region,amount\nNA,1\nEMEA, \nN/A,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := source.Load(context.Background(), db, []source.Spec{{Path: p}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(context.Background(), "SELECT count(region), count(amount), sum(amount) FROM r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rows.Data[0]; r[0] != int64(2) || r[1] != int64(2) {
+		t.Errorf("counts %v, want 2 regions (NA kept, N/A blank) and 2 amounts", r)
+	}
+}

@@ -61,7 +61,8 @@ var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func validTableName(s string) bool { return nameRE.MatchString(s) }
 
 // NullStrings are the blank sentinels read as NULL from CSV files.
-var NullStrings = []string{"", " ", "N/A", "n/a", "NA", "NULL", "null", "#N/A"}
+// ("NA" is not among them: it is North America, Namibia or a real code.)
+var NullStrings = []string{"", " ", "N/A", "n/a", "#N/A"}
 
 // Error is a problem loading one source: it names the file and the fix.
 type Error struct {

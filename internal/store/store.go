@@ -31,6 +31,13 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %q: %w", path, err)
 	}
 	db := sql.OpenDB(c)
+	// Periods are cut in UTC whatever the host's zone, so the same data gives
+	// the same numbers on every machine and for every SSH user.
+	if _, err := db.Exec("SET GLOBAL TimeZone = 'UTC'"); err != nil {
+		db.Close()
+		c.Close()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
 	return &DB{sql: db, conn: c, path: path}, nil
 }
 

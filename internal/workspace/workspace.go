@@ -80,6 +80,15 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		}
 		return openSample(ctx, opt)
 	}
+	// Check the sources exist before creating anything (a --db file included).
+	for _, sp := range specs {
+		if _, err := source.Files(sp); err != nil {
+			if sp.Origin != "" {
+				return nil, fmt.Errorf("%s: %w", sp.Origin, err)
+			}
+			return nil, err
+		}
+	}
 	db, err := store.Open(opt.DBPath)
 	if err != nil {
 		return nil, err
@@ -136,6 +145,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	eopt.TableFiles = map[string][]string{}
 	for _, t := range tables {
 		eopt.TableFiles[t.Name] = t.Files
+		eopt.Tables = append(eopt.Tables, t.Name)
 	}
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
