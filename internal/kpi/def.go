@@ -63,7 +63,7 @@ type Def struct {
 	// MinGrain is the finest grain the data is recorded at (spend by month):
 	// finer grains, and a period not yet over, give no value.
 	MinGrain Grain
-	Builtin     bool
+	Builtin  bool
 	// Roles maps a built-in's column roles to the columns they were bound to.
 	Roles map[string]string
 	// Origin says where the definition came from, for error messages ("kpiscope.yaml:14").
