@@ -123,7 +123,11 @@ func (m Model) gotExport(msg exportedMsg) (Model, tea.Cmd) {
 		return m.warn("export failed: %s", oneLine(msg.err)), nil
 	}
 	m.overlay = overlayMessage
-	m.message = message{title: "Exported", lines: append(append([]string{}, msg.paths...), "", m.st.MutedText.Render("any key to close"))}
+	var lines []string
+	for _, p := range msg.paths {
+		lines = append(lines, report.Clean(p))
+	}
+	m.message = message{title: "Exported", lines: append(lines, "", m.st.MutedText.Render("any key to close"))}
 	return m.say("exported %d files", len(msg.paths)), nil
 }
 

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/tui/pane"
 )
 
@@ -174,9 +175,9 @@ func (m Model) warningLines() []string {
 				name = d.Label()
 			}
 		}
-		out = append(out, m.st.Bold.Render(name))
+		out = append(out, m.st.Bold.Render(report.Clean(name)))
 		for _, w := range m.warnings[id] {
-			out = append(out, m.st.WarnText.Render("! ")+w)
+			out = append(out, m.st.WarnText.Render("! ")+report.Clean(w))
 		}
 		out = append(out, "")
 	}

@@ -9,6 +9,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/tui/pane"
 )
 
@@ -148,7 +149,7 @@ func (m Model) listView(l layout) string {
 		body = []string{m.st.ErrText.Render("no data loaded")}
 	case m.score.err != nil && !m.score.loading:
 		body = append(body, m.st.ErrText.Bold(true).Render("! the scorecard could not be computed"), "")
-		for _, s := range pane.Wrap(oneLine(m.score.err), iw) {
+		for _, s := range pane.Wrap(report.Clean(oneLine(m.score.err)), iw) {
 			body = append(body, m.st.ErrText.Render(s))
 		}
 		body = append(body, "")
@@ -186,20 +187,23 @@ func (m Model) detailData() pane.Detail {
 			det.Faint = !m.score.current()
 		}
 	}
+	// BreakdownMsg may start with the spinner's styling, so the names and
+	// errors in it are cleaned here rather than by the pane.
+	label, seg := report.Clean(d.Label()), report.Clean(m.segment)
 	switch {
 	case m.segment == "":
 		det.BreakdownMsg = "No breakdown. Press s to segment by a dimension."
 	case m.detail.err != nil && !m.detail.loading:
-		det.BreakdownMsg = "The breakdown by " + m.segment + " could not be computed: " + oneLine(m.detail.err)
+		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + report.Clean(oneLine(m.detail.err))
 		det.BreakdownErr = true
 	case m.breakdownResult() != nil:
 		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: m.segment, Cursor: m.cursor, Sort: m.sort,
 			Focused: m.focus == focusBreakdown, Faint: !m.detail.current()}
 	case m.detail.loading:
-		det.BreakdownMsg = m.spin.View() + " breaking " + d.Label() + " down by " + m.segment + "…"
+		det.BreakdownMsg = m.spin.View() + " breaking " + label + " down by " + seg + "…"
 	default:
 		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
-			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press s to choose another dimension.", d.Label(), m.segment, segmentReason(r.SegmentErr, m.segment))
+			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press s to choose another dimension.", label, seg, report.Clean(segmentReason(r.SegmentErr, m.segment)))
 		}
 	}
 	return det
@@ -226,6 +230,7 @@ func (m Model) detailView(l layout) string {
 		if det.Def.Description != "" {
 			title += " · " + det.Def.Description
 		}
+		title = report.Clean(title)
 	}
 	if m.detail.loading || (m.score.loading && det.Faint) {
 		title = m.spin.View() + " " + title
@@ -317,12 +322,12 @@ func fitHints(items []hintItem, w int) []key.Binding {
 
 func (m Model) footerView(w int) string {
 	st := ""
-	if m.status.text != "" {
+	if text := report.Clean(m.status.text); text != "" {
 		s := m.st.AccentTxt
 		if m.status.warn {
 			s = m.st.WarnText
 		}
-		st = s.Render(pane.Fit(m.status.text, min(pane.Width(m.status.text), w*3/5))) + " "
+		st = s.Render(pane.Fit(text, min(pane.Width(text), w*3/5))) + " "
 	}
 	room := w - pane.Width(st) - 2
 	h := m.help

@@ -4,6 +4,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,9 @@ type Line struct {
 	Components map[string]float64  `json:"components"`
 	Extras     map[string]*float64 `json:"extras,omitempty"`
 	Error      string              `json:"error,omitempty"`
+	// SegmentsTruncated is set on a Total row: how many smaller segments
+	// the breakdown left out (0 when none were).
+	SegmentsTruncated *int `json:"segments_truncated,omitempty"`
 
 	def   *kpi.Def
 	total bool
@@ -66,7 +70,8 @@ func (l Line) DeltaText() (text string, good bool, ok bool) {
 	return arrow + " " + mag, arrow != "=" && l.def.Improved(*l.Delta), arrow != "="
 }
 
-// Cells returns a line's cells in Header order.
+// Cells returns a line's cells in Header order, cleaned of control
+// characters for display.
 func (l Line) Cells(withSegment bool) []string {
 	n := "—"
 	if l.N != nil {
@@ -81,7 +86,11 @@ func (l Line) Cells(withSegment bool) []string {
 	if withSegment {
 		cells = append(cells, l.Segment)
 	}
-	return append(cells, l.valueText(), l.targetText(), d, n)
+	cells = append(cells, l.valueText(), l.targetText(), d, n)
+	for i, c := range cells {
+		cells[i] = Clean(c)
+	}
+	return cells
 }
 
 // Def is the KPI definition of the line.
@@ -94,7 +103,7 @@ func (l Line) IsTotal() bool { return l.total }
 func Header(sc *kpi.Scorecard) []string {
 	h := []string{"", "KPI"}
 	if sc.Slice.Segment != "" {
-		h = append(h, sc.Slice.Segment)
+		h = append(h, Clean(sc.Slice.Segment))
 	}
 	return append(h, "Value", "Target", compareLabel(sc), "n")
 }
@@ -113,6 +122,8 @@ func Lines(sc *kpi.Scorecard) []Line {
 			}
 			if row.Total {
 				l.Segment = "Total"
+				n := r.SegmentsTruncated
+				l.SegmentsTruncated = &n
 			}
 			if row.Goal != nil {
 				v := row.Goal.Value
@@ -152,7 +163,8 @@ func PeriodLabel(sc *kpi.Scorecard) string {
 	return sc.Slice.Grain.Format(sc.Slice.Period)
 }
 
-// Title is a one-line description of the scorecard.
+// Title is a one-line description of the scorecard, cleaned of control
+// characters (the label and filter values come from the data).
 func Title(sc *kpi.Scorecard, label string) string {
 	var b strings.Builder
 	b.WriteString(label)
@@ -168,7 +180,7 @@ func Title(sc *kpi.Scorecard, label string) string {
 	for _, f := range sc.Slice.Filters {
 		b.WriteString(" · " + f.String())
 	}
-	return b.String()
+	return Clean(b.String())
 }
 
 func compareLabel(sc *kpi.Scorecard) string {
@@ -222,21 +234,22 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 	fmt.Fprintln(w, "● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain")
 	for _, l := range lines {
 		if l.Error != "" {
-			fmt.Fprintf(w, "! %s: %s\n", l.Name, l.Error)
+			fmt.Fprintf(w, "! %s: %s\n", Clean(l.Name), Clean(l.Error))
 		}
 	}
 	for _, r := range sc.Results {
 		if r.SegmentErr != nil {
-			fmt.Fprintf(w, "! %s: %v\n", r.Def.Label(), r.SegmentErr)
+			fmt.Fprintf(w, "! %s: %s\n", Clean(r.Def.Label()), Clean(r.SegmentErr.Error()))
 		}
 		if r.SegmentsTruncated > 0 {
-			fmt.Fprintf(w, "! %s: %d smaller segments not shown\n", r.Def.Label(), r.SegmentsTruncated)
+			fmt.Fprintf(w, "! %s: %d smaller segments not shown\n", Clean(r.Def.Label()), r.SegmentsTruncated)
 		}
 	}
 	return nil
 }
 
-// CSV writes one row per line with components as extra columns.
+// CSV writes one row per line. Values are written as they are in the data
+// (quoted where needed); segments_truncated is filled on Total rows only.
 func CSV(w io.Writer, sc *kpi.Scorecard) error {
 	lines := Lines(sc)
 	cw := csv.NewWriter(w)
@@ -246,7 +259,7 @@ func CSV(w io.Writer, sc *kpi.Scorecard) error {
 			compNames[l.KPI+"."+k] = true
 		}
 	}
-	head := []string{"kpi", "name", "segment", "period", "value", "unit", "target", "status", "delta", "compare_to", "n", "low_n", "error"}
+	head := []string{"kpi", "name", "segment", "period", "value", "unit", "target", "status", "delta", "compare_to", "n", "low_n", "error", "segments_truncated"}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -255,7 +268,11 @@ func CSV(w io.Writer, sc *kpi.Scorecard) error {
 		if l.N != nil {
 			n = strconv.FormatInt(*l.N, 10)
 		}
-		rec := []string{l.KPI, l.Name, l.Segment, l.Period, num(l.Value), l.Unit, num(l.Target), string(l.Status), num(l.Delta), l.CompareTo, n, strconv.FormatBool(l.LowN), l.Error}
+		trunc := ""
+		if l.SegmentsTruncated != nil {
+			trunc = strconv.Itoa(*l.SegmentsTruncated)
+		}
+		rec := []string{l.KPI, l.Name, l.Segment, l.Period, num(l.Value), l.Unit, num(l.Target), string(l.Status), num(l.Delta), l.CompareTo, n, strconv.FormatBool(l.LowN), l.Error, trunc}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -271,7 +288,8 @@ func num(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }
 
-// JSON writes {"period":…, "rows":[…]}.
+// JSON writes {"period":…, "rows":[…]}. Values are as in the data, with
+// every control character escaped. A Total row has segments_truncated.
 func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error {
 	out := struct {
 		Title    string   `json:"title"`
@@ -292,9 +310,35 @@ func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error
 	for _, f := range sc.Slice.Filters {
 		out.Filters = append(out.Filters, f.String())
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeJSONControls(buf.Bytes()))
+	return err
+}
+
+// escapeJSONControls writes DEL and the C1 controls, which encoding/json
+// leaves raw, as \u escapes: the values stay as in the data and the output
+// is safe to print on a terminal. Outside strings JSON text is ASCII, so
+// every such character is inside a string.
+func escapeJSONControls(b []byte) []byte {
+	if bytes.IndexByte(b, 0x7f) < 0 && bytes.IndexByte(b, 0xc2) < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+16)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		} else {
+			out = append(out, b[i:i+size]...)
+		}
+		i += size
+	}
+	return out
 }
 
 // Markdown writes a GitHub-flavoured table.
@@ -329,7 +373,7 @@ func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
 	var errs []string
 	for _, l := range lines {
 		if l.Error != "" {
-			errs = append(errs, fmt.Sprintf("- %s: %s", l.Name, l.Error))
+			errs = append(errs, fmt.Sprintf("- %s: %s", Clean(l.Name), Clean(l.Error)))
 		}
 	}
 	sort.Strings(errs)

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
 
+	"kpiscope/internal/report"
 	"kpiscope/tui/style"
 )
 
@@ -37,8 +38,13 @@ var (
 )
 
 // NewChooser builds a chooser with the cursor on the item with ID current
-// (if any).
+// (if any). Labels, hints and search text are cleaned of control characters
+// (dimension names and filter values come from the data); IDs are kept.
 func NewChooser(st style.Styles, title, placeholder string, items []Item, current string) Chooser {
+	items = append([]Item(nil), items...)
+	for i, it := range items {
+		items[i].Label, items[i].Hint, items[i].Search = report.Clean(it.Label), report.Clean(it.Hint), report.Clean(it.Search)
+	}
 	in := textinput.New()
 	in.Prompt = "› "
 	in.Placeholder = placeholder

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/tui/style"
 )
 
@@ -56,7 +57,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	if p := progress(st, d.Def, row, w); p != "" {
 		top = append(top, fade(p))
 	}
-	if x := extras(d.Def, row); x != "" {
+	if x := report.Clean(extras(d.Def, row)); x != "" {
 		top = append(top, fade(st.MutedText.Render(x)))
 	}
 	if n := len(d.Warnings); n > 0 {
@@ -123,7 +124,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 // the pane when there is room.
 func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 	var out []string
-	for _, l := range Wrap(d.Description, w) {
+	for _, l := range Wrap(report.Clean(d.Description), w) {
 		out = append(out, st.MutedText.Render(l))
 	}
 	var facts []string
@@ -141,6 +142,9 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 	facts = append(facts, fmt.Sprintf("status uncertain below n %d", d.MinN()))
 	if d.Origin != "" {
 		facts = append(facts, "defined at "+d.Origin)
+	}
+	for i, f := range facts {
+		facts[i] = report.Clean(f)
 	}
 	for _, l := range Flow(facts, " · ", w, 3) {
 		out = append(out, st.MutedText.Render(l))
@@ -163,25 +167,25 @@ func grainAdj(g kpi.Grain) string {
 }
 
 func headline(st style.Styles, d *kpi.Def, row kpi.Row) []string {
-	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(d.FormatValue(row.Value))
+	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(report.Clean(d.FormatValue(row.Value)))
 	status := st.Status(row.Status).Render(row.Status.Symbol() + " " + row.Status.Word())
 	if row.LowN {
 		status += st.WarnText.Render(" ? low n")
 	}
 	chunks := []string{val + "  " + status}
 	if row.Goal != nil {
-		chunks = append(chunks, st.MutedText.Render("target ")+d.FormatTarget(row.Goal))
+		chunks = append(chunks, st.MutedText.Render("target ")+report.Clean(d.FormatTarget(row.Goal)))
 	}
 	if row.Delta != nil {
 		arrow, _ := d.DeltaParts(*row.Delta, true)
 		changed := arrow != "="
-		txt := arrow + " " + d.FormatDelta(*row.Delta)
+		txt := arrow + " " + report.Clean(d.FormatDelta(*row.Delta))
 		if !changed {
 			txt = "= no change"
 		}
-		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(txt)+st.MutedText.Render(" vs "+row.CompareTo))
+		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(txt)+st.MutedText.Render(report.Clean(" vs "+row.CompareTo)))
 	} else if row.CompareTo != "" && row.CompareTo != "target" {
-		chunks = append(chunks, st.MutedText.Render("no value in "+row.CompareTo))
+		chunks = append(chunks, st.MutedText.Render(report.Clean("no value in "+row.CompareTo)))
 	}
 	if row.HasN {
 		chunks = append(chunks, st.MutedText.Render("n "+kpi.FormatFloat(float64(row.N), 0)))
@@ -252,6 +256,8 @@ func breakdownMsg(st style.Styles, d Detail, w int) []string {
 		s = st.ErrText
 	}
 	var out []string
+	// The message may hold the spinner's styling: the caller cleans the
+	// names and errors it puts in.
 	for _, l := range Wrap(d.BreakdownMsg, w) {
 		out = append(out, s.Render(l))
 	}
@@ -259,8 +265,8 @@ func breakdownMsg(st style.Styles, d Detail, w int) []string {
 }
 
 func errorLines(st style.Styles, d Detail, err error, w int) []string {
-	out := []string{st.ErrText.Bold(true).Render("! " + d.Def.Label() + " could not be computed"), ""}
-	for _, l := range Wrap(err.Error(), w) {
+	out := []string{st.ErrText.Bold(true).Render(report.Clean("! " + d.Def.Label() + " could not be computed")), ""}
+	for _, l := range Wrap(report.Clean(err.Error()), w) {
 		out = append(out, st.ErrText.Render(l))
 	}
 	out = append(out, "")
@@ -287,7 +293,7 @@ func Reason(msg, prefix string) string {
 // notSliceable explains that a filter does not reach this KPI's table.
 func notSliceable(st style.Styles, d Detail, err error, w int) []string {
 	var out []string
-	for _, l := range Wrap(d.Def.Label()+" cannot be sliced this way: "+Reason(err.Error(), "")+".", w) {
+	for _, l := range Wrap(report.Clean(d.Def.Label()+" cannot be sliced this way: "+Reason(err.Error(), "")+"."), w) {
 		out = append(out, st.MutedText.Render(l))
 	}
 	out = append(out, "")

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/tui/style"
 )
 
@@ -28,7 +29,7 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	if len(h.Filters) > 0 {
 		var fs []string
 		for _, f := range h.Filters {
-			fs = append(fs, f.String())
+			fs = append(fs, report.Clean(f.String()))
 		}
 		right = append(right, st.AccentTxt.Render(strings.Join(fs, " › ")))
 	}
@@ -39,8 +40,8 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	r += " "
 	left := " " + st.AppName.Render("kpiscope") + " "
 	room := w - Width(r) - Width(left) - 1
-	if room >= 4 && h.Label != "" {
-		left += st.MutedText.Render(Fit(h.Label, min(room, Width(h.Label))))
+	if label := report.Clean(h.Label); room >= 4 && label != "" {
+		left += st.MutedText.Render(Fit(label, min(room, Width(label))))
 	}
 	if Width(left)+Width(r) > w {
 		return Fit(left+r, w)

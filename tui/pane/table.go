@@ -4,11 +4,13 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+
+	"kpiscope/internal/report"
 )
 
 // Cell is one styled table cell.
 type Cell struct {
-	Text  string
+	Text  string // plain text, from the data or not: tables clean it for display
 	Style lipgloss.Style
 }
 
@@ -49,7 +51,7 @@ func Widths(cols []Column, rows [][]Cell, w, gap int) []int {
 		}
 		for _, r := range rows {
 			if i < len(r) {
-				nat[i] = max(nat[i], Width(r[i].Text))
+				nat[i] = max(nat[i], Width(report.Clean(r[i].Text)))
 			}
 		}
 		if !c.Flex {
@@ -133,7 +135,7 @@ func Row(cols []Column, cells []Cell, widths []int, gap int, rowStyle *lipgloss.
 		if i < len(cells) {
 			cell = cells[i]
 		}
-		txt := cell.Text
+		txt := report.Clean(cell.Text)
 		if Width(txt) > widths[i] {
 			txt = Fit(txt, widths[i])
 		}
