@@ -215,16 +215,13 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 			err.Msg += fmt.Sprintf("; map it with columns: {%s: YOUR_COLUMN}", role)
 			return prefixed(d, err)
 		}
-		if e.allNull(ctx, d.Source, c.Name) {
-			continue // no values yet (no churns so far): fits any role
-		}
 		switch RoleKind(role) {
 		case "number":
-			if strings.EqualFold(c.Type, "VARCHAR") {
+			if strings.EqualFold(c.Type, "VARCHAR") && !e.allNull(ctx, d.Source, c.Name) {
 				return prefixed(d, e.textInNumber(ctx, d.Source, c.Name, fmt.Sprintf("role %s (%s)", role, RoleHelp(role))))
 			}
-		case "time":
-			if !isTimeType(c.Type) {
+		case "time": // a column with no values yet (no churns so far) fits
+			if !isTimeType(c.Type) && !e.allNull(ctx, d.Source, c.Name) {
 				return prefixed(d, fmt.Errorf("role %s (%s): column %q in %s is %s, not a date or timestamp; check the date format in the file", role, RoleHelp(role), c.Name, d.Source, c.Type))
 			}
 		}
