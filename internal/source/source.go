@@ -422,17 +422,13 @@ func precheckCSV(path, delim string) error {
 	if sniffWhitespaceText(text) {
 		return nil
 	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma = detectDelim(lines[0], delim)
-	r.FieldsPerRecord = 0
-	r.LazyQuotes = true
 	complete := text
 	if n == len(head) && n == 64*1024 { // drop the partial last line
 		if i := strings.LastIndexByte(complete, '\n'); i > 0 {
 			complete = complete[:i]
 		}
 	}
-	r = csv.NewReader(strings.NewReader(complete))
+	r := csv.NewReader(strings.NewReader(complete))
 	r.Comma = detectDelim(lines[0], delim)
 	r.LazyQuotes = true
 	for {

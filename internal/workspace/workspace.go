@@ -243,7 +243,6 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 		if err != nil {
 			return nil, err
 		}
-		name := sp.Name
 		rows, err := db.Query(ctx, "SELECT name FROM __kpiscope_sources WHERE fingerprint = ?", fp)
 		if err == nil && len(rows.Data) > 0 {
 			// Reuse every table this spec produced last time.
@@ -265,7 +264,6 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 				continue
 			}
 		}
-		_ = name
 		ts, err := source.Load(ctx, db, []source.Spec{sp})
 		if err != nil {
 			return nil, err
