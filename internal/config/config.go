@@ -194,7 +194,7 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 	for _, n := range names {
 		s := raw.Sources[n]
 		line := lineOf("$.sources." + n)
-		if !validName(n) {
+		if !kpi.ValidName(n) {
 			return nil, &Error{Path: path, Line: line, Msg: fmt.Sprintf("source name %q: use letters, digits and _ (it becomes a table name)", n)}
 		}
 		if s.Path == "" {
@@ -236,19 +236,6 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		return nil, err
 	}
 	return cfg, nil
-}
-
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9' {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 type tokenError interface {

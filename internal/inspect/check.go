@@ -484,7 +484,7 @@ func (c *checker) count(ctx context.Context, d *kpi.Def, cond string, args ...an
 	if err != nil {
 		return 0, err
 	}
-	return toInt(r.Data[0][0]), nil
+	return store.Int(r.Data[0][0]), nil
 }
 
 // example shows the first matching row: the column in question first, then
@@ -550,7 +550,7 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 	if err != nil {
 		return nil, err
 	}
-	all, blank := toInt(r.Data[0][0]), toInt(r.Data[0][1])
+	all, blank := store.Int(r.Data[0][0]), store.Int(r.Data[0][1])
 	limit := nullShareOther
 	if x.answers {
 		limit = nullShareAnswers
@@ -585,7 +585,7 @@ func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning,
 		}
 		cp := &ColumnProfile{Name: x.column}
 		for _, v := range r.Data {
-			cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: toInt(v[1])})
+			cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: store.Int(v[1])})
 		}
 		if len(cp.Values) == 0 || len(cp.Values) > 12 {
 			return nil, nil
@@ -740,7 +740,7 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 		if err != nil {
 			return nil, err
 		}
-		nn, nd := toInt(r.Data[0][0]), toInt(r.Data[0][1])
+		nn, nd := store.Int(r.Data[0][0]), store.Int(r.Data[0][1])
 		if nn == 0 || nd == nn || float64(nd) < 0.9*float64(nn) {
 			continue // unique, or a foreign key (many rows per customer)
 		}
@@ -749,7 +749,7 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 			return nil, err
 		}
 		rows := nn - nd
-		ex := fmt.Sprintf("%s = %s appears %d times", quoteForComment(col.Name), str(r.Data[0][0]), toInt(r.Data[0][1]))
+		ex := fmt.Sprintf("%s = %s appears %d times", quoteForComment(col.Name), str(r.Data[0][0]), store.Int(r.Data[0][1]))
 		out = append(out, Warning{Table: d.Source, Column: col.Name, Kind: KindDuplicateID, Severity: SeverityError, Rows: rows, Example: ex,
 			Message: fmt.Sprintf("%s repeat an id already seen in %s (%s ids appear more than once); those rows are counted twice",
 				rowsWord(rows), quoteForComment(col.Name), kpi.FormatFloat(float64(dupIDs(ctx, c, d, q)), 0))})
@@ -762,7 +762,7 @@ func dupIDs(ctx context.Context, c *checker, d *kpi.Def, q string) int64 {
 	if err != nil {
 		return 0
 	}
-	return toInt(r.Data[0][0])
+	return store.Int(r.Data[0][0])
 }
 
 // emptyPeriods counts months (weeks for data spanning under two months)
@@ -796,7 +796,7 @@ func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, erro
 	if err != nil {
 		return nil, err
 	}
-	n := toInt(r.Data[0][0])
+	n := store.Int(r.Data[0][0])
 	if n == 0 {
 		return nil, nil
 	}

@@ -164,7 +164,7 @@ func exactKeys(ctx context.Context, db *store.DB, tps []*TableProfile) error {
 			return err
 		}
 		for i, c := range cols {
-			c.Distinct = toInt(r.Data[0][i])
+			c.Distinct = store.Int(r.Data[0][i])
 		}
 	}
 	return nil

@@ -127,7 +127,7 @@ func profileTable(ctx context.Context, db *store.DB, name string, cols []store.C
 		return nil, err
 	}
 	distinct := "count(DISTINCT %[1]s)"
-	if toInt(n.Data[0][0]) > exactDistinctRows {
+	if store.Int(n.Data[0][0]) > exactDistinctRows {
 		distinct = "approx_count_distinct(%[1]s)"
 	}
 	sel := []string{"count(*)"}
@@ -151,24 +151,24 @@ func profileTable(ctx context.Context, db *store.DB, name string, cols []store.C
 		return nil, err
 	}
 	r := rows.Data[0]
-	tp.Rows = toInt(r[0])
+	tp.Rows = store.Int(r[0])
 	for i, c := range cols {
 		b := 1 + i*per
 		cp := &ColumnProfile{Name: c.Name, Type: c.Type}
-		cp.NonNull = toInt(r[b])
+		cp.NonNull = store.Int(r[b])
 		cp.Nulls = tp.Rows - cp.NonNull
-		cp.Distinct = toInt(r[b+1])
+		cp.Distinct = store.Int(r[b+1])
 		if cp.Distinct > cp.NonNull {
 			cp.Distinct = cp.NonNull
 		}
 		cp.Min, cp.Max = str(r[b+2]), str(r[b+3])
-		if f, ok := toFloat(r[b+4]); ok {
+		if f, ok := store.Float(r[b+4]); ok {
 			cp.MinNum = f
 		}
-		if f, ok := toFloat(r[b+5]); ok {
+		if f, ok := store.Float(r[b+5]); ok {
 			cp.MaxNum = f
 		}
-		cp.Integral = isNumeric(c.Type) && cp.NonNull > 0 && toInt(r[b+6]) == 0
+		cp.Integral = isNumeric(c.Type) && cp.NonNull > 0 && store.Int(r[b+6]) == 0
 		cp.Example = str(r[b+7])
 		tp.Columns = append(tp.Columns, cp)
 	}
@@ -185,7 +185,7 @@ func profileTable(ctx context.Context, db *store.DB, name string, cols []store.C
 		}
 		if len(vr.Data) <= 12 {
 			for _, v := range vr.Data {
-				cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: toInt(v[1])})
+				cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: store.Int(v[1])})
 			}
 			cp.Distinct = int64(len(vr.Data))
 		}
@@ -210,40 +210,6 @@ func str(v any) string {
 		return x.Format("2006-01-02 15:04:05")
 	}
 	return fmt.Sprint(v)
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case float64:
-		return int64(x)
-	}
-	return 0
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	}
-	return 0, false
 }
 
 func isNumeric(t string) bool {

@@ -599,7 +599,7 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 				k.period = period.Unix()
 			}
 		}
-		if withSeg && ig >= 0 && toInt(r[ig]) == 0 {
+		if withSeg && ig >= 0 && store.Int(r[ig]) == 0 {
 			k.total = false
 			if v, ok := r[is].(string); ok {
 				k.seg = v
@@ -610,21 +610,21 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 		for i, d := range defs {
 			p := &Point{Period: period, Components: map[string]float64{}}
 			for name := range d.Components() {
-				if f, ok := toFloat(r[idx[fmt.Sprintf("k%d_%s", i, name)]]); ok {
+				if f, ok := store.Float(r[idx[fmt.Sprintf("k%d_%s", i, name)]]); ok {
 					p.Components[name] = f
 				}
 			}
 			if len(d.Extras) > 0 {
 				p.Extras = map[string]*float64{}
 				for _, name := range d.ExtraNames() {
-					if f, ok := toFloat(r[idx[fmt.Sprintf("k%d_x_%s", i, name)]]); ok {
+					if f, ok := store.Float(r[idx[fmt.Sprintf("k%d_x_%s", i, name)]]); ok {
 						p.Extras[name] = &f
 					} else {
 						p.Extras[name] = nil
 					}
 				}
 			}
-			if f, ok := toFloat(r[idx[fmt.Sprintf("k%d__value", i)]]); ok {
+			if f, ok := store.Float(r[idx[fmt.Sprintf("k%d__value", i)]]); ok {
 				p.Value = &f
 			}
 			if nc := d.nComponent(); nc != "" {
@@ -738,8 +738,8 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 			return nil, fmt.Errorf("expr %q: %w", d.Expr, err)
 		}
 		for _, r := range rows.Data {
-			k := keys[toInt(r[0])]
-			if f, ok := toFloat(r[1]); ok {
+			k := keys[store.Int(r[0])]
+			if f, ok := store.Float(r[1]); ok {
 				out[k].Value = &f
 			}
 		}

@@ -143,7 +143,7 @@ func (d *Def) Validate() error {
 	if d.ID == "" {
 		return fmt.Errorf("a KPI has no id")
 	}
-	if !validName(d.ID) {
+	if !ValidName(d.ID) {
 		return fmt.Errorf("KPI id %q: use letters, digits and _ only", d.ID)
 	}
 	switch d.Type {
@@ -156,7 +156,7 @@ func (d *Def) Validate() error {
 			return fmt.Errorf("KPI %s: a %s needs inputs and expr", d.ID, d.Type)
 		}
 		for k := range d.Inputs {
-			if !validName(k) {
+			if !ValidName(k) {
 				return fmt.Errorf("KPI %s: input name %q: use letters, digits and _ only", d.ID, k)
 			}
 		}
@@ -186,7 +186,9 @@ func (d *Def) Validate() error {
 	return nil
 }
 
-func validName(s string) bool {
+// ValidName reports whether s works as a KPI id, input or source name:
+// letters, digits and _, not starting with a digit.
+func ValidName(s string) bool {
 	if s == "" {
 		return false
 	}

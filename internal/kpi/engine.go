@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -461,37 +460,9 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		e.rows += toInt(rows.Data[0][0])
+		e.rows += store.Int(rows.Data[0][0])
 	}
 	return nil
-}
-
-func toInt(v any) int64 {
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case float64:
-		return int64(x)
-	}
-	return 0
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	}
-	return 0, false
 }
 
 func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.999999") }
@@ -545,7 +516,7 @@ func (e *Engine) inferDimensions(ctx context.Context) error {
 			return err
 		}
 		for i, c := range cand {
-			n := int(toInt(rows.Data[0][i]))
+			n := int(store.Int(rows.Data[0][i]))
 			if e.opt.Dimensions != nil || n >= 2 && n <= 60 {
 				add(c.Name, t, n)
 			}
@@ -574,7 +545,7 @@ func looksLikeID(name string) bool {
 // such a column as text).
 func (e *Engine) allNull(ctx context.Context, table, col string) bool {
 	rows, err := e.db.Query(ctx, fmt.Sprintf("SELECT count(%s) FROM %s", store.QuoteIdent(col), store.QuoteIdent(table)))
-	return err == nil && len(rows.Data) == 1 && toInt(rows.Data[0][0]) == 0
+	return err == nil && len(rows.Data) == 1 && store.Int(rows.Data[0][0]) == 0
 }
 
 // textInNumber explains a text column where numbers are needed, with the
@@ -584,7 +555,7 @@ func (e *Engine) textInNumber(ctx context.Context, table, col, what string) erro
 		store.QuoteIdent(col), store.QuoteIdent(table))
 	msg := fmt.Sprintf("%s: column %q in %s holds text where numbers are needed", what, col, table)
 	if rows, err := e.db.Query(ctx, q); err == nil && len(rows.Data) > 0 {
-		row := toInt(rows.Data[0][0])
+		row := store.Int(rows.Data[0][0])
 		where := fmt.Sprintf("data row %d", row)
 		if files := e.opt.TableFiles[table]; len(files) == 1 && strings.HasSuffix(strings.ToLower(files[0]), ".csv") {
 			where = fmt.Sprintf("%s:%d", files[0], row+1) // +1 for the header line

@@ -367,12 +367,12 @@ func fixDates(ctx context.Context, db *store.DB, table string) error {
 			// A cheap look at the first values, then the whole column.
 			probe := fmt.Sprintf("SELECT count(*), count(try_strptime(v, %[1]s)) FROM (SELECT %[2]s AS v FROM %[3]s WHERE %[2]s IS NOT NULL LIMIT 200)", store.QuoteLiteral(f), qc, qt)
 			r, err := db.Query(ctx, probe)
-			if err != nil || len(r.Data) == 0 || toI(r.Data[0][0]) == 0 || toI(r.Data[0][0]) != toI(r.Data[0][1]) {
+			if err != nil || len(r.Data) == 0 || store.Int(r.Data[0][0]) == 0 || store.Int(r.Data[0][0]) != store.Int(r.Data[0][1]) {
 				continue
 			}
 			full := fmt.Sprintf("SELECT count(*) FILTER (WHERE %[2]s IS NOT NULL AND try_strptime(%[2]s, %[1]s) IS NULL) FROM %[3]s", store.QuoteLiteral(f), qc, qt)
 			r, err = db.Query(ctx, full)
-			if err != nil || toI(r.Data[0][0]) != 0 {
+			if err != nil || store.Int(r.Data[0][0]) != 0 {
 				continue
 			}
 			ty := "DATE"
@@ -577,7 +577,7 @@ func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error 
 		if ty == "BIGINT" {
 			// YYYYMMDD integers are dates.
 			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE TRY_STRPTIME(%[1]s, '%%Y%%m%%d') IS NULL), count(*) FILTER (WHERE length(%[1]s) = 8) FROM __ws", qc))
-			if err == nil && r.Data[0][0] == int64(0) && toI(r.Data[0][1]) > 0 && regexp.MustCompile(`(?i)date|day`).MatchString(c) {
+			if err == nil && r.Data[0][0] == int64(0) && store.Int(r.Data[0][1]) > 0 && regexp.MustCompile(`(?i)date|day`).MatchString(c) {
 				expr = fmt.Sprintf("CAST(strptime(%s, '%%Y%%m%%d') AS DATE)", qc)
 			}
 			if regexp.MustCompile(`(?i)(^|_)id$`).MatchString(c) {
@@ -596,16 +596,9 @@ func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error 
 	t.Columns = cs
 	r, err := db.Query(ctx, "SELECT count(*) FROM "+name)
 	if err == nil {
-		t.Rows = toI(r.Data[0][0])
+		t.Rows = store.Int(r.Data[0][0])
 	}
 	return nil
-}
-
-func toI(v any) int64 {
-	if n, ok := v.(int64); ok {
-		return n
-	}
-	return 0
 }
 
 var lineRE = regexp.MustCompile(`Line: (\d+)`) // DuckDB's "CSV Error on Line: N", not the "LINE 1:" of its SQL excerpt

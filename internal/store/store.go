@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 
@@ -219,4 +220,45 @@ func (d *DB) Tables(ctx context.Context) ([]string, error) {
 		out = append(out, fmt.Sprint(r[0]))
 	}
 	return out, nil
+}
+
+// Int reads a scanned integer of any width (0 for anything else).
+func Int(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case int16:
+		return int64(x)
+	case int8:
+		return int64(x)
+	case uint64:
+		return int64(x)
+	case uint32:
+		return int64(x)
+	case uint16:
+		return int64(x)
+	case uint8:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+// Float reads a scanned number; NaN, infinities and non-numbers are not values.
+func Float(v any) (float64, bool) {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case float32:
+		f = float64(x)
+	case int64, int32, int16, int8, uint64, uint32, uint16, uint8:
+		f = float64(Int(x))
+	default:
+		return 0, false
+	}
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
