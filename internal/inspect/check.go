@@ -463,7 +463,9 @@ func (c *checker) kpi(ctx context.Context, d *kpi.Def) ([]Warning, error) {
 	if err := run("ids\x00"+distinctCols(d), func() ([]Warning, error) { return c.duplicates(ctx, d) }); err != nil {
 		return nil, err
 	}
-	if d.Time != "" {
+	// A cohort KPI counts everyone active in a period, so a month without
+	// signups still has a value: no empty-period warning for it.
+	if d.Time != "" && d.Type != kpi.Cohort {
 		if err := run("periods\x00"+d.Time, func() ([]Warning, error) { return c.emptyPeriods(ctx, d) }); err != nil {
 			return nil, err
 		}
