@@ -183,6 +183,10 @@ func ParsePeriod(s string) (time.Time, Grain, error) {
 		// ISO week 1 contains 4 January.
 		jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, time.UTC)
 		start := Week.Trunc(jan4).AddDate(0, 0, 7*(w-1))
+		if yy, ww := start.ISOWeek(); yy != y || ww != w { // no week 53 this year
+			_, weeks := time.Date(y, 12, 28, 0, 0, 0, 0, time.UTC).ISOWeek()
+			return time.Time{}, "", fmt.Errorf("unknown period %q: %d has %d ISO weeks", s, y, weeks)
+		}
 		return start, Week, nil
 	case len(s) == 7:
 		t, err := time.Parse("2006-01", s)
