@@ -243,20 +243,18 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 // for the queries running on it).
 type reloader struct {
 	opt    workspace.Options
-	grace  time.Duration
 	opened func(*workspace.Workspace) // called with each workspace `r` opened
 
 	loading sync.Mutex // one reload at a time
 	mu      sync.Mutex
 	cur     *workspace.Workspace
 	first   *workspace.Workspace // the caller's; it closes it again, harmlessly
-	closing chan struct{}        // closed by close: retire at once
 	closed  bool
-	retired sync.WaitGroup
+	retired *workspace.Retirer
 }
 
 func newReloader(opt workspace.Options, ws *workspace.Workspace, grace time.Duration) *reloader {
-	return &reloader{opt: opt, grace: grace, cur: ws, first: ws, closing: make(chan struct{})}
+	return &reloader{opt: opt, cur: ws, first: ws, retired: workspace.NewRetirer(grace)}
 }
 
 func (r *reloader) current() *workspace.Workspace {
@@ -294,7 +292,7 @@ func (r *reloader) reload(ctx context.Context) (*kpi.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.retire(old)
+	r.retired.Retire(old, nil)
 	if r.opened != nil {
 		r.opened(ws)
 	}
@@ -313,31 +311,8 @@ func (r *reloader) reloadWatched(ctx context.Context, p sender) error {
 		return err
 	}
 	p.Send(tui.EngineMsg{Engine: ws.Engine, Warnings: warnings, Refreshed: time.Now()})
-	r.retire(old)
+	r.retired.Retire(old, nil)
 	return nil
-}
-
-// retire closes old after the grace period, or at once when the explorer
-// closes.
-func (r *reloader) retire(old *workspace.Workspace) {
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
-		old.Close()
-		return
-	}
-	r.retired.Add(1)
-	r.mu.Unlock()
-	go func() {
-		defer r.retired.Done()
-		t := time.NewTimer(r.grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.closing:
-		}
-		old.Close()
-	}()
 }
 
 // close closes the current workspace (unless it is the caller's) and every
@@ -349,10 +324,9 @@ func (r *reloader) close() {
 		return
 	}
 	r.closed = true
-	close(r.closing)
 	cur := r.cur
 	r.mu.Unlock()
-	r.retired.Wait()
+	r.retired.Close()
 	if cur != r.first {
 		cur.Close()
 	}

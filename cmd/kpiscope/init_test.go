@@ -93,30 +93,6 @@ func TestCheckCommandExitCodes(t *testing.T) {
 	}
 }
 
-// sharedDataset finds a real dataset in ../shared/datasets beside the
-// module root, or skips.
-func sharedDataset(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "datasets", name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not available: the real datasets live in ../shared/datasets beside the module", name)
-	}
-	return p
-}
 
 // On each real dataset, init --print gives a config that report accepts,
 // with the KPIs an analyst would expect.
@@ -135,7 +111,7 @@ func TestInitOnRealDatasets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			data := sharedDataset(t, c.file)
+			data := datasets(t, c.file)
 			dir := t.TempDir()
 			cfg := filepath.Join(dir, "x.yaml")
 			code, text, errs := kpiscopeCLI(t, "init", data, "--print", "--out", cfg)

@@ -48,8 +48,7 @@ type Live struct {
 	cur     *workspace.Workspace
 	at      time.Time
 	closed  bool
-	closing chan struct{} // closed by Close: retire at once
-	retired sync.WaitGroup
+	retired *workspace.Retirer
 
 	stopWatch context.CancelFunc // set by Watch
 	watching  sync.WaitGroup
@@ -61,7 +60,7 @@ func NewLive(srv *Server, ws *workspace.Workspace, loaded time.Time, opt LiveOpt
 	if opt.Grace <= 0 {
 		opt.Grace = DefaultRetireGrace
 	}
-	return &Live{srv: srv, opt: opt, cur: ws, at: loaded, closing: make(chan struct{})}
+	return &Live{srv: srv, opt: opt, cur: ws, at: loaded, retired: workspace.NewRetirer(opt.Grace)}
 }
 
 // Current is the workspace to build a new session's model from, and when it
@@ -109,36 +108,8 @@ func (l *Live) Reload(ctx context.Context) error {
 		ws.Close()
 		return errClosed
 	}
-	l.retire(old, done)
+	l.retired.Retire(old, done)
 	return nil
-}
-
-// retire closes old once done is closed and the grace period has passed, or
-// at once when Live closes.
-func (l *Live) retire(old *workspace.Workspace, done <-chan struct{}) {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		old.Close()
-		return
-	}
-	l.retired.Add(1)
-	l.mu.Unlock()
-	go func() {
-		defer l.retired.Done()
-		defer old.Close()
-		select {
-		case <-done:
-		case <-l.closing:
-			return
-		}
-		t := time.NewTimer(l.opt.Grace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-l.closing:
-		}
-	}()
 }
 
 // Watch reloads in the background whenever one of paths (as listed by
@@ -201,8 +172,7 @@ func (l *Live) Close() error {
 		stop()
 		l.watching.Wait() // a reload in flight sees closed and drops its data
 	}
-	close(l.closing)
-	l.retired.Wait()
+	l.retired.Close()
 	l.mu.Lock()
 	cur := l.cur
 	l.mu.Unlock()
