@@ -428,26 +428,29 @@ func precheckCSV(path, delim string) error {
 			complete = complete[:i]
 		}
 	}
-	r := csv.NewReader(strings.NewReader(complete))
-	r.Comma = detectDelim(lines[0], delim)
+	return firstBadRow(path, strings.NewReader(complete), detectDelim(lines[0], delim))
+}
+
+// firstBadRow reads CSV with Go's parser and names the first row that has a
+// different number of fields than the header or broken quoting.
+func firstBadRow(path string, in io.Reader, comma rune) error {
+	r := csv.NewReader(in)
+	r.Comma = comma
 	r.LazyQuotes = true
+	r.ReuseRecord = true
 	for {
 		_, err := r.Read()
-		if err == io.EOF {
-			break
-		}
 		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "this row has a different number of fields than the header", Fix: "fix or remove the row, or quote values that contain the delimiter"}
-			}
+		switch {
+		case err == nil:
+			continue
+		case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount):
+			return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "this row has a different number of fields than the header", Fix: "fix or remove the row, or quote values that contain the delimiter"}
+		case errors.As(err, &pe):
 			return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "malformed CSV: " + pe.Err.Error(), Fix: "check the quoting on that line"}
 		}
-		if err != nil {
-			break
-		}
+		return nil // end of input, or a read error DuckDB will report
 	}
-	return nil
 }
 
 // scanRows reads a whole CSV file with Go's parser to name the first row
@@ -465,26 +468,7 @@ func scanRows(path, delim string) error {
 	}
 	head, _ := br.Peek(64 * 1024)
 	header, _, _ := strings.Cut(string(head), "\n")
-	r := csv.NewReader(br)
-	r.Comma = detectDelim(header, delim)
-	r.LazyQuotes = true
-	r.ReuseRecord = true
-	for {
-		_, err := r.Read()
-		if err == io.EOF {
-			return nil
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "this row has a different number of fields than the header", Fix: "fix or remove the row, or quote values that contain the delimiter"}
-			}
-			return &Error{Path: fmt.Sprintf("%s:%d", path, pe.Line), Msg: "malformed CSV: " + pe.Err.Error(), Fix: "check the quoting on that line"}
-		}
-		if err != nil {
-			return nil
-		}
-	}
+	return firstBadRow(path, br, detectDelim(header, delim))
 }
 
 func detectDelim(header, delim string) rune {
