@@ -91,7 +91,11 @@ func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
 		}
 		s.Grain = g
 	}
-	c, err := kpi.ParseCompare(f.compare)
+	compare := f.compare
+	if compare == "" { // the root command has no slicing flags
+		compare = string(kpi.VsPrevious)
+	}
+	c, err := kpi.ParseCompare(compare)
 	if err != nil {
 		return s, err
 	}

@@ -93,7 +93,6 @@ func TestCheckCommandExitCodes(t *testing.T) {
 	}
 }
 
-
 // On each real dataset, init --print gives a config that report accepts,
 // with the KPIs an analyst would expect.
 func TestInitOnRealDatasets(t *testing.T) {

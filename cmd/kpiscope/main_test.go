@@ -818,3 +818,14 @@ func TestReportSlices(t *testing.T) {
 		}
 	})
 }
+
+// `kpiscope` with no arguments, piped, prints the scorecard (the README's run command).
+func TestRootPipedPrintsScorecard(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := runWith(context.Background(), nil, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "CSAT") || !strings.Contains(out.String(), "Retention") {
+		t.Errorf("no scorecard:\n%s", out.String())
+	}
+}
