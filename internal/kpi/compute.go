@@ -127,33 +127,56 @@ type computed struct {
 // Option adjusts a computation.
 type Option func(*options)
 
-type options struct{ noExtras, uncached, noPeriods bool }
+type options struct{ noExtras, uncached, raw bool }
 
 // Uncached computes the scorecard instead of answering from the engine's
-// result cache; periods computed before are still reused (a new slice over
-// periods seen before, as when moving the window).
+// result cache (rollups are still used).
 func Uncached() Option { return func(o *options) { o.uncached = true } }
 
-// FromScratch also recomputes every period: every query reads the data.
-func FromScratch() Option { return func(o *options) { o.uncached, o.noPeriods = true, true } }
+// FromScratch computes from the raw rows: no result cache, no rollups. The
+// reference the rollups are tested against, and the cost a first look at the
+// data would have without them.
+func FromScratch() Option { return func(o *options) { o.uncached, o.raw = true, true } }
 
 // WithoutExtras skips the extra statistics (median, p90 beside a mean): the
-// scorecard does not show them and quantiles are the costliest aggregates.
+// scorecard does not show them.
 func WithoutExtras() Option { return func(o *options) { o.noExtras = true } }
 
 // Compute returns the scorecard for a slice; ids nil means every visible KPI.
-// It stops when ctx is cancelled.
+// It stops when ctx is cancelled. Results are cached in the engine (one cache
+// for every caller and SSH session); Cached looks one up without computing.
 func (e *Engine) Compute(ctx context.Context, s Slice, ids []string, opts ...Option) (*Scorecard, error) {
+	o := optionsOf(opts)
+	if o.uncached {
+		return e.compute(ctx, s, ids, o)
+	}
+	sc, err := e.cache.do(ctx, cacheKey(s, ids, o), func(ctx context.Context) (*Scorecard, error) {
+		return e.compute(ctx, s, ids, o)
+	})
+	if err == nil {
+		// Also under the resolved slice (latest period filled in), so asking
+		// for that period by date later is answered at once.
+		e.cache.put(cacheKey(sc.Slice, ids, o), sc.clone())
+	}
+	return sc, err
+}
+
+// Cached returns the scorecard for a slice if the engine has it, without
+// computing anything: the explorer draws it in the same frame as the key.
+func (e *Engine) Cached(s Slice, ids []string, opts ...Option) (*Scorecard, bool) {
+	o := optionsOf(opts)
+	if o.uncached {
+		return nil, false
+	}
+	return e.cache.peek(cacheKey(s, ids, o))
+}
+
+func optionsOf(opts []Option) options {
 	var o options
 	for _, f := range opts {
 		f(&o)
 	}
-	if o.uncached {
-		return e.compute(ctx, s, ids, o)
-	}
-	return e.cache.do(ctx, cacheKey(s, ids, o), func(ctx context.Context) (*Scorecard, error) {
-		return e.compute(ctx, s, ids, o)
-	})
+	return o
 }
 
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
@@ -330,7 +353,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		// The trend needs totals for every period, the breakdown only the
 		// current and comparison periods: two queries read far less than one
 		// that breaks every period down (a join per row for customer dimensions).
-		if full, err = e.runTotals(ctx, defs, s, pl, o.noPeriods); err != nil {
+		if full, err = e.runTotals(ctx, defs, s, pl); err != nil {
 			return nil, nil, nil, err
 		}
 		narrow := pl.narrow()
@@ -350,7 +373,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			}
 		}
 	} else if seg == "" && timed {
-		if full, err = e.runTotals(ctx, defs, s, pl, o.noPeriods); err != nil {
+		if full, err = e.runTotals(ctx, defs, s, pl); err != nil {
 			return nil, nil, nil, err
 		}
 	} else if full, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {

@@ -56,7 +56,6 @@ type Engine struct {
 	rows     int64
 	problems map[string]error
 	cache    *cache
-	periods  periodCache
 }
 
 // New checks every definition against the tables in db and prepares the
