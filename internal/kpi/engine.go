@@ -56,6 +56,7 @@ type Engine struct {
 	rows     int64
 	problems map[string]error
 	cache    *cache
+	roll     rollupState
 }
 
 // New checks every definition against the tables in db and prepares the
