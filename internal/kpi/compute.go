@@ -122,6 +122,7 @@ type computed struct {
 	full, part points
 	err        error
 	segErr     error
+	approx     bool // the value or extras come from a quantile sketch
 }
 
 // Option adjusts a computation.
@@ -272,14 +273,14 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			full, part, segErr, err := e.runGroup(ctx, g.defs, s, pl, o)
+			full, part, approx, segErr, err := e.runGroup(ctx, g.defs, s, pl, o)
 			mu.Lock()
 			defer mu.Unlock()
 			for _, d := range g.defs {
 				c := res[d.ID]
 				c.err, c.segErr = err, segErr
 				if err == nil {
-					c.full, c.part = full[d.ID], part[d.ID]
+					c.full, c.part, c.approx = full[d.ID], part[d.ID], approx[d.ID]
 				}
 			}
 		}()
@@ -326,7 +327,7 @@ func grainInterval(g Grain) string {
 // runGroup computes every KPI of one group (same table, time column, row
 // filter and kind) in one query, plus one for the same elapsed part of the
 // comparison period when the current period is partial.
-func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o options) (full, part map[string]points, segErr, err error) {
+func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o options) (full, part map[string]points, approx map[string]bool, segErr, err error) {
 	if o.noExtras {
 		stripped := make([]*Def, len(defs))
 		for i, d := range defs {
@@ -336,6 +337,69 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		}
 		defs = stripped
 	}
+	if o.raw || defs[0].Type == Cohort {
+		full, part, segErr, err = e.runRaw(ctx, defs, s, pl)
+		return full, part, nil, segErr, err
+	}
+	// What a rollup can answer comes from it; the rest reads the raw rows.
+	var rolled, rest []*Def
+	for _, d := range defs {
+		if _, _, ok := rollable(d); ok {
+			rolled = append(rolled, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	if len(rolled) > 0 {
+		f, p, ap, ok, err := e.runRollup(ctx, rolled, s, s.Segment, pl)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if ok {
+			approx = map[string]bool{}
+			for _, d := range rolled {
+				approx[d.ID] = ap && usesQuantile(d)
+			}
+			if len(rest) == 0 {
+				return f, p, approx, nil, nil
+			}
+			full, part, segErr, err = e.runRaw(ctx, rest, s, pl)
+			if err != nil {
+				return nil, nil, nil, nil, err
+			}
+			for id, ps := range f {
+				full[id] = ps
+			}
+			if p != nil {
+				if part == nil {
+					part = map[string]points{}
+				}
+				for id, ps := range p {
+					part[id] = ps
+				}
+			}
+			return full, part, approx, segErr, nil
+		}
+	}
+	full, part, segErr, err = e.runRaw(ctx, defs, s, pl)
+	return full, part, nil, segErr, err
+}
+
+// usesQuantile reports whether a rollable KPI's value or extras need a sketch.
+func usesQuantile(d *Def) bool {
+	c, x, _ := rollable(d)
+	for _, t := range append(mapValues(c), mapValues(x)...) {
+		for _, a := range t.atoms {
+			if a.kind == atomQuantile {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// runRaw computes a group from the raw rows.
+func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan) (full, part map[string]points, segErr, err error) {
 	seg := s.Segment
 	q, args, err := e.groupSQL(defs, s, seg, pl, false)
 	if errors.Is(err, ErrNotSliceable) && seg != "" {
@@ -782,7 +846,7 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 
 // assemble turns computed points into the rows a scorecard shows.
 func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
-	r := Result{Def: d, Err: c.err}
+	r := Result{Def: d, Err: c.err, Approx: c.approx}
 	timed := d.HasTime() && pl.grain != All
 	if d.Type == Composite {
 		timed = pl.grain != All && c.full != nil && hasPeriods(c.full)

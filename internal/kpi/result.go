@@ -43,6 +43,9 @@ type Result struct {
 	// SegmentsTruncated is the number of segment values left out (only the
 	// largest are kept).
 	SegmentsTruncated int
+	// Approx says the value or the extras are quantiles answered from a
+	// rollup's sketch: within ±SketchError of the exact value.
+	Approx bool
 }
 
 // Scorecard is every requested KPI for one slice.

@@ -2,8 +2,60 @@ package kpi
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
 	"sync"
+	"time"
+
+	"kpiscope/internal/store"
 )
+
+// Rollups: every KPI is a ratio of additive components, so the components
+// counted per day × segment re-aggregate exactly to any grain, period and
+// segment. The engine keeps, per group of KPIs (same table, time column and
+// row filter), one table of atoms (see atoms.go) at three levels: per day
+// (totals), per day × one offered dimension, and per day × two dimensions
+// (a drill-down: a filter on one, a breakdown by the other). Quantiles are
+// kept as log-bucket sketches (relative error ≤ SketchError) at the first two
+// levels. A slice reads a few thousand rollup rows instead of the raw rows.
+//
+// What still reads the raw rows (exact, run in the background like any query):
+// KPIs with distinct counts or other aggregates that do not merge (purchase
+// frequency, repeat rate, avg purchase value's distinct orders), cohort KPIs
+// (retention, churn: one row per period crossed with the customers), filters
+// on more than two dimensions or on a column that is not an offered
+// dimension, quantiles at the two-dimension level, and the comparison period
+// of a partial period when the data does not end at midnight.
+
+// SketchError is the relative error bound of quantiles answered from
+// rollups: the value lies within ±1% of the exact quantile for non-negative
+// data (durations, amounts).
+const SketchError = 0.01
+
+var (
+	sketchGamma = (1 + SketchError) / (1 - SketchError)
+	sketchLnG   = math.Log(sketchGamma)
+)
+
+// sketchBucket is the SQL bucket of a value x (a DOUBLE expression): 0 for 0,
+// positive buckets for positive values in increasing order, negative ones
+// for negative values, mirrored.
+func sketchBucket(x string) string {
+	lg := fmt.Sprintf("%.17g", sketchLnG)
+	return fmt.Sprintf("CASE WHEN (%[1]s) > 0 THEN 10000 + CAST(ceil(greatest(ln(%[1]s) / %[2]s, -5000)) AS INTEGER) "+
+		"WHEN (%[1]s) < 0 THEN -(10000 + CAST(ceil(greatest(ln(-(%[1]s)) / %[2]s, -5000)) AS INTEGER)) ELSE 0 END", x, lg)
+}
+
+// sketchValue is the SQL value a bucket stands for: the point whose relative
+// distance to both ends of the bucket is SketchError.
+func sketchValue(b string) string {
+	g := fmt.Sprintf("%.17g", sketchGamma)
+	return fmt.Sprintf("(CASE WHEN (%[1]s) > 0 THEN 2 * pow(%[2]s, (%[1]s) - 10000) / (%[2]s + 1) "+
+		"WHEN (%[1]s) < 0 THEN -2 * pow(%[2]s, -(%[1]s) - 10000) / (%[2]s + 1) ELSE 0 END)", b, g)
+}
 
 // RollupProgress says how far the engine's rollups are built.
 type RollupProgress struct {
@@ -19,21 +71,262 @@ type RollupProgress struct {
 type rollupState struct {
 	mu       sync.Mutex
 	progress RollupProgress
+	started  bool
+	groups   map[string]*rollGroup
+	recent   time.Time // start of the "recent" part, built first
 }
 
-// BuildRollups builds the engine's rollups of additive components in the
-// background order that serves the explorer first. Queries run meanwhile read
-// whatever is built and the raw rows for the rest. Cancel ctx to stop it.
-// progress, when non-nil, is called after every step.
+// part is one (level, time range) piece of a group's rollup.
+type part struct {
+	level  int
+	recent bool
+}
+
+type partState struct {
+	building bool
+	done     bool
+	wait     chan struct{} // closed when the part is built or abandoned
+}
+
+// rollGroup is the rollup of one group of KPIs.
+type rollGroup struct {
+	key      string
+	source   string
+	time     string
+	where    string
+	table    string // atoms
+	sketches string // quantile sketches ("" when no KPI needs one)
+	dims     []string
+	dimExpr  []string // SQL per dim over the group's source (t. or c. column)
+	join     bool     // some dim comes from the customers table
+	atoms    []atom   // additive atoms, one column each (a0, a1 …)
+	atomIdx  map[string]int
+	sk       []atom // distinct (arg, filter) of quantile atoms, one sketch each
+	skIdx    map[string]int
+	parts    map[part]*partState
+}
+
+func sketchKey(a atom) string { return a.arg + "\x00" + a.filter }
+
+// rollable reports whether a definition can be answered from a rollup, with
+// the templates of its components and extras.
+func rollable(d *Def) (comps, extras map[string]template, ok bool) {
+	if d.Type != Ratio && d.Type != Formula {
+		return nil, nil, false
+	}
+	comps, extras = map[string]template{}, map[string]template{}
+	for name, expr := range d.Components() {
+		t, ok := parseTemplate(expr)
+		if !ok {
+			return nil, nil, false
+		}
+		comps[name] = t
+	}
+	for name, expr := range d.Extras {
+		t, ok := parseTemplate(expr)
+		if !ok {
+			return nil, nil, false
+		}
+		extras[name] = t
+	}
+	return comps, extras, true
+}
+
+func groupKey(d *Def) string {
+	return strings.Join([]string{d.Source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort)}, "\x00")
+}
+
+// planRollups works out the rollup groups from the engine's definitions.
+func (e *Engine) planRollups() map[string]*rollGroup {
+	groups := map[string]*rollGroup{}
+	var order []string
+	for _, d := range e.defs {
+		if e.problems[d.ID] != nil {
+			continue
+		}
+		comps, extras, ok := rollable(d)
+		if !ok {
+			continue
+		}
+		k := groupKey(d)
+		g := groups[k]
+		if g == nil {
+			g = &rollGroup{key: k, source: d.Source, time: d.Time, where: d.Where, atomIdx: map[string]int{}, skIdx: map[string]int{}, parts: map[part]*partState{}}
+			for _, dim := range e.dims {
+				expr, join, err := e.dimExpr(d.Source, dim.Name)
+				if err != nil {
+					continue
+				}
+				g.dims = append(g.dims, dim.Name)
+				g.dimExpr = append(g.dimExpr, expr)
+				g.join = g.join || join
+			}
+			if len(g.dims) > 62 {
+				g.dims, g.dimExpr = g.dims[:62], g.dimExpr[:62]
+			}
+			groups[k] = g
+			order = append(order, k)
+		}
+		for _, t := range append(mapValues(comps), mapValues(extras)...) {
+			for _, a := range t.atoms {
+				if a.kind == atomQuantile {
+					sk := atom{kind: atomQuantile, arg: a.arg, filter: a.filter}
+					if _, ok := g.skIdx[sketchKey(sk)]; !ok {
+						g.skIdx[sketchKey(sk)] = len(g.sk)
+						g.sk = append(g.sk, sk)
+					}
+					continue
+				}
+				g.addAtom(a)
+				if a.kind == atomSum { // sums of squares, for intervals
+					g.addAtom(atom{kind: atomSumSq, arg: a.arg, filter: a.filter})
+				}
+			}
+		}
+	}
+	for i, k := range order {
+		g := groups[k]
+		g.table = fmt.Sprintf("__kpiscope_rollup_%d", i)
+		if len(g.sk) > 0 {
+			g.sketches = fmt.Sprintf("__kpiscope_sketch_%d", i)
+		}
+		for _, p := range g.allParts() {
+			g.parts[p] = &partState{wait: make(chan struct{})}
+		}
+	}
+	return groups
+}
+
+func mapValues(m map[string]template) []template {
+	out := make([]template, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func (g *rollGroup) addAtom(a atom) {
+	if _, ok := g.atomIdx[a.key()]; !ok {
+		g.atomIdx[a.key()] = len(g.atoms)
+		g.atoms = append(g.atoms, a)
+	}
+}
+
+// allParts lists the parts in build order for one group.
+func (g *rollGroup) allParts() []part {
+	var out []part
+	for lvl := 0; lvl <= 2; lvl++ {
+		if lvl > len(g.dims) {
+			break
+		}
+		if g.time != "" {
+			out = append(out, part{lvl, true})
+		}
+		out = append(out, part{lvl, false})
+	}
+	return out
+}
+
+// BuildRollups builds the engine's rollups, latest months first, totals
+// before breakdowns, so the first screen and the likely next keys are served
+// first. Queries run meanwhile wait for the totals being built and read the
+// raw rows for what is not built yet. Cancel ctx to stop it; progress, when
+// non-nil, is called after every step. Calling it again does nothing.
 func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)) error {
 	e.roll.mu.Lock()
-	e.roll.progress = RollupProgress{Ready: true}
+	if e.roll.started {
+		e.roll.mu.Unlock()
+		return nil
+	}
+	e.roll.started = true
+	groups := e.planRollups()
+	e.roll.groups = groups
+	e.roll.recent = time.Time{}
+	if !e.asOf.IsZero() {
+		e.roll.recent = Month.Add(Month.Trunc(e.asOf), -13)
+	}
+	type step struct {
+		g *rollGroup
+		p part
+	}
+	var steps []step
+	keys := sortedKeys(groups)
+	for lvl := 0; lvl <= 2; lvl++ {
+		for _, recent := range []bool{true, false} {
+			for _, k := range keys {
+				g := groups[k]
+				if _, ok := g.parts[part{lvl, recent}]; ok {
+					steps = append(steps, step{g, part{lvl, recent}})
+				}
+			}
+		}
+	}
+	for _, st := range steps {
+		if st.p.level == 0 {
+			st.g.parts[st.p].building = true // queries for totals wait for these
+		}
+	}
+	e.roll.progress = RollupProgress{Total: len(steps), Ready: len(steps) == 0}
 	p := e.roll.progress
 	e.roll.mu.Unlock()
 	if progress != nil {
 		progress(p)
 	}
+	abandon := func(err error) error {
+		e.roll.mu.Lock()
+		for _, g := range groups {
+			for _, ps := range g.parts {
+				if !ps.done {
+					ps.building = false
+					select {
+					case <-ps.wait:
+					default:
+						close(ps.wait)
+					}
+				}
+			}
+		}
+		if ctx.Err() == nil {
+			e.roll.progress.Err = err
+		}
+		p := e.roll.progress
+		e.roll.mu.Unlock()
+		if progress != nil {
+			progress(p)
+		}
+		return err
+	}
+	created := map[string]bool{}
+	for i, st := range steps {
+		e.roll.mu.Lock()
+		e.roll.progress.Table, e.roll.progress.Stage = st.g.source, levelName(st.p.level)
+		e.roll.mu.Unlock()
+		if err := e.buildPart(ctx, st.g, st.p, created); err != nil {
+			return abandon(fmt.Errorf("building rollups of %s: %w", st.g.source, err))
+		}
+		e.roll.mu.Lock()
+		ps := st.g.parts[st.p]
+		ps.done, ps.building = true, false
+		close(ps.wait)
+		e.roll.progress.Done = i + 1
+		e.roll.progress.Ready = i+1 == len(steps)
+		p := e.roll.progress
+		e.roll.mu.Unlock()
+		if progress != nil {
+			progress(p)
+		}
+	}
 	return nil
+}
+
+func levelName(l int) string {
+	switch l {
+	case 0:
+		return "totals"
+	case 1:
+		return "by one dimension"
+	}
+	return "by two dimensions"
 }
 
 // RollupStatus reports the rollup build's progress.
@@ -41,4 +334,544 @@ func (e *Engine) RollupStatus() RollupProgress {
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
 	return e.roll.progress
+}
+
+// srcSQL is the group's rows with day and dimension columns, inside a range.
+func (e *Engine) rollSrc(g *rollGroup, cond string) string {
+	var sel []string
+	day := "CAST(NULL AS TIMESTAMP)"
+	if g.time != "" {
+		day = fmt.Sprintf("CAST(date_trunc('day', CAST(t.%s AS TIMESTAMP)) AS TIMESTAMP)", store.QuoteIdent(g.time))
+	}
+	sel = append(sel, day+" AS __day")
+	for i, x := range g.dimExpr {
+		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", x, i))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "SELECT t.*, %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(g.source))
+	if g.join {
+		var cs []string
+		for _, x := range g.dimExpr {
+			if c, ok := strings.CutPrefix(x, "c."); ok {
+				cs = append(cs, fmt.Sprintf("any_value(%s) AS %s", c, c))
+			}
+		}
+		key := store.QuoteIdent(e.opt.CustomerKey)
+		fmt.Fprintf(&b, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
+			key, strings.Join(cs, ", "), store.QuoteIdent(e.opt.Customers), key)
+	}
+	var conds []string
+	if g.where != "" {
+		conds = append(conds, "("+g.where+")")
+	}
+	if cond != "" {
+		conds = append(conds, cond)
+	}
+	if len(conds) > 0 {
+		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	return b.String()
+}
+
+// groupingSets lists the sets of dimension indexes at a level.
+func (g *rollGroup) groupingSets(level int) [][]int {
+	switch level {
+	case 0:
+		return [][]int{nil}
+	case 1:
+		var out [][]int
+		for i := range g.dims {
+			out = append(out, []int{i})
+		}
+		return out
+	}
+	var out [][]int
+	for i := range g.dims {
+		for j := i + 1; j < len(g.dims); j++ {
+			out = append(out, []int{i, j})
+		}
+	}
+	return out
+}
+
+// levelCols is the select list for the set key and values at a level.
+func (g *rollGroup) levelCols(level int) string {
+	var mask []string
+	for i := range g.dims {
+		mask = append(mask, fmt.Sprintf("(1 - GROUPING(__d%d)) * %d", i, int64(1)<<i))
+	}
+	gid := "CAST(0 AS BIGINT)"
+	if len(mask) > 0 && level > 0 { // GROUPING needs a column some set groups by
+		gid = "CAST(" + strings.Join(mask, " + ") + " AS BIGINT)"
+	}
+	pick := func(idx []int) string {
+		var b strings.Builder
+		b.WriteString("CASE")
+		for _, i := range idx {
+			fmt.Fprintf(&b, " WHEN GROUPING(__d%d) = 0 THEN __d%d", i, i)
+		}
+		b.WriteString(" END")
+		return b.String()
+	}
+	var fwd, rev []int
+	for i := range g.dims {
+		fwd = append(fwd, i)
+		rev = append([]int{i}, rev...)
+	}
+	v1, v2 := "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
+	if level >= 1 {
+		v1 = pick(fwd)
+	}
+	if level == 2 {
+		v2 = pick(rev)
+	}
+	return fmt.Sprintf("%s AS __gid, %s AS __v1, %s AS __v2", gid, v1, v2)
+}
+
+func (g *rollGroup) groupBy(level int, extra string) string {
+	var sets []string
+	for _, set := range g.groupingSets(level) {
+		cols := []string{"__day"}
+		if extra != "" {
+			cols = append(cols, extra)
+		}
+		for _, i := range set {
+			cols = append(cols, fmt.Sprintf("__d%d", i))
+		}
+		sets = append(sets, "("+strings.Join(cols, ", ")+")")
+	}
+	return " GROUP BY GROUPING SETS (" + strings.Join(sets, ", ") + ")"
+}
+
+// buildPart adds one part to a group's rollup tables.
+func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created map[string]bool) error {
+	cond := ""
+	var args []any
+	if g.time != "" && !e.roll.recent.IsZero() {
+		tcol := fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(g.time))
+		if p.recent {
+			cond = tcol + " >= ?::TIMESTAMP"
+		} else {
+			cond = fmt.Sprintf("(%s < ?::TIMESTAMP OR %s IS NULL)", tcol, tcol)
+		}
+		args = append(args, sqlTime(e.roll.recent))
+	} else if p.recent {
+		return nil
+	}
+	src := e.rollSrc(g, cond)
+	var sel []string
+	for i, a := range g.atoms {
+		sel = append(sel, fmt.Sprintf("%s AS a%d", a.buildSQL(), i))
+	}
+	if len(sel) > 0 {
+		q := fmt.Sprintf("SELECT __day, %s, %s FROM (%s)%s", g.levelCols(p.level), strings.Join(sel, ", "), src, g.groupBy(p.level, ""))
+		if err := e.insertInto(ctx, g.table, q, args, created); err != nil {
+			return err
+		}
+	}
+	if g.sketches == "" || p.level > 1 {
+		return nil
+	}
+	var parts []string
+	var skArgs []any
+	for i, sk := range g.sk {
+		f := ""
+		if sk.filter != "" {
+			f = " AND (" + sk.filter + ")"
+		}
+		x := "CAST((" + sk.arg + ") AS DOUBLE)"
+		var ds []string
+		for j := range g.dims {
+			ds = append(ds, fmt.Sprintf("__d%d", j))
+		}
+		dcols := ""
+		if len(ds) > 0 {
+			dcols = strings.Join(ds, ", ") + ", "
+		}
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
+		skArgs = append(skArgs, args...)
+	}
+	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s", g.levelCols(p.level), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
+	return e.insertInto(ctx, g.sketches, q, skArgs, created)
+}
+
+func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, created map[string]bool) error {
+	stmt := "INSERT INTO " + store.QuoteIdent(table) + " " + q
+	if !created[table] {
+		stmt = "CREATE OR REPLACE TABLE " + store.QuoteIdent(table) + " AS " + q
+	}
+	began := time.Now()
+	err := e.db.Exec(ctx, stmt, args...)
+	if debugSQL {
+		fmt.Fprintf(os.Stderr, "-- rollup %s %v\n%s\n", table, time.Since(began), stmt)
+	}
+	if err == nil {
+		created[table] = true
+	}
+	return err
+}
+
+// rollupFor returns the group's rollup if it can answer a query over the
+// given dimensions, time ranges and with or without quantiles: the parts it
+// needs are built (totals being built are waited for).
+func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [][2]time.Time, all, quantiles bool) (*rollGroup, []int, bool) {
+	e.roll.mu.Lock()
+	g := e.roll.groups[groupKey(d0)]
+	recent := e.roll.recent
+	e.roll.mu.Unlock()
+	if g == nil {
+		return nil, nil, false
+	}
+	var idx []int
+	for _, dim := range dims {
+		found := -1
+		for i, n := range g.dims {
+			if n == dim {
+				found = i
+			}
+		}
+		if found < 0 {
+			return nil, nil, false
+		}
+		dup := false
+		for _, x := range idx {
+			dup = dup || x == found
+		}
+		if !dup {
+			idx = append(idx, found)
+		}
+	}
+	sort.Ints(idx)
+	level := len(idx)
+	if level > 2 || quantiles && level > 1 {
+		return nil, nil, false
+	}
+	needRecent, needRest := all, all
+	if g.time == "" || recent.IsZero() {
+		needRecent, needRest = false, true
+	} else {
+		for _, r := range ranges {
+			needRecent = needRecent || r[1].After(recent)
+			needRest = needRest || r[0].Before(recent)
+		}
+	}
+	for _, want := range []struct {
+		need   bool
+		recent bool
+	}{{needRecent, true}, {needRest, false}} {
+		if !want.need {
+			continue
+		}
+		e.roll.mu.Lock()
+		ps := g.parts[part{level, want.recent}]
+		e.roll.mu.Unlock()
+		if ps == nil {
+			return nil, nil, false
+		}
+		e.roll.mu.Lock()
+		done, building := ps.done, ps.building
+		e.roll.mu.Unlock()
+		if done {
+			continue
+		}
+		if !building || level > 0 {
+			return nil, nil, false
+		}
+		select {
+		case <-ps.wait:
+		case <-ctx.Done():
+			return nil, nil, false
+		}
+		e.roll.mu.Lock()
+		done = ps.done
+		e.roll.mu.Unlock()
+		if !done {
+			return nil, nil, false
+		}
+	}
+	return g, idx, true
+}
+
+// rollupSQL compiles a group query against a rollup: the same columns as
+// groupSQL (k<i>_<component>, k<i>_x_<extra>, k<i>__value, __p, __seg, __g),
+// so runPoints reads either. It reports whether any value comes from a
+// quantile sketch.
+func (e *Engine) rollupSQL(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time) (string, []any, bool, error) {
+	col := func(dim string) string {
+		for i, n := range g.dims {
+			if strings.EqualFold(n, dim) {
+				if len(idx) > 0 && idx[0] == i {
+					return "__v1"
+				}
+				return "__v2"
+			}
+		}
+		return "NULL"
+	}
+	var mask int64
+	for _, i := range idx {
+		mask |= int64(1) << i
+	}
+	var conds []string
+	var cargs []any
+	conds = append(conds, "__gid = ?")
+	cargs = append(cargs, mask)
+	if len(ranges) > 0 {
+		var ors []string
+		for _, r := range ranges {
+			ors = append(ors, "(__day >= ?::TIMESTAMP AND __day < ?::TIMESTAMP)")
+			cargs = append(cargs, sqlTime(r[0]), sqlTime(r[1]))
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	for _, f := range s.Filters {
+		c := col(f.Dim)
+		var ors, ph []string
+		for _, v := range f.Values {
+			if v == BlankLabel {
+				ors = append(ors, c+" IS NULL")
+				continue
+			}
+			ph = append(ph, "?")
+			cargs = append(cargs, v)
+		}
+		if len(ph) > 0 {
+			ors = append(ors, fmt.Sprintf("%s IN (%s)", c, strings.Join(ph, ", ")))
+		}
+		if len(ors) == 0 {
+			ors = append(ors, "false")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	where := " WHERE " + strings.Join(conds, " AND ")
+	timed := len(ranges) > 0
+	pSel, segSel := "", ""
+	var keys []string
+	if timed {
+		pSel = fmt.Sprintf("date_trunc('%s', __day) AS __p, ", pl.grain.SQLUnit())
+		keys = append(keys, "__p")
+	}
+	if seg != "" {
+		segSel = col(seg) + " AS __seg, "
+	}
+	grouping := func(extra string) (sel, by string) {
+		ex := ""
+		if extra != "" {
+			ex = ", " + extra
+		}
+		switch {
+		case seg != "" && timed:
+			return "__p, __seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__p, __seg" + ex + "), (__p" + ex + "))"
+		case seg != "":
+			return "__seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__seg" + ex + "), (" + strings.TrimPrefix(ex, ", ") + "))"
+		case timed:
+			return "__p, ", " GROUP BY __p" + ex
+		case extra != "":
+			return "", " GROUP BY " + extra
+		}
+		return "", ""
+	}
+	if seg != "" {
+		keys = append(keys, "__seg", "__g")
+	}
+	// Templates of every component and extra, and the quantiles they need.
+	type qref struct {
+		sk int
+		q  float64
+	}
+	var qs []qref
+	qIdx := map[qref]int{}
+	ref := func(a atom) string {
+		if a.kind == atomQuantile {
+			r := qref{g.skIdx[sketchKey(a)], a.q}
+			if _, ok := qIdx[r]; !ok {
+				qIdx[r] = len(qs)
+				qs = append(qs, r)
+			}
+			return fmt.Sprintf("qv.q%d", qIdx[r])
+		}
+		i, ok := g.atomIdx[a.key()]
+		if !ok {
+			return "NULL"
+		}
+		return fmt.Sprintf("agg.s%d", i)
+	}
+	var sel []string
+	for i, d := range defs {
+		comps, extras, ok := rollable(d)
+		if !ok {
+			return "", nil, false, fmt.Errorf("KPI %s cannot be answered from a rollup", d.ID)
+		}
+		for _, name := range sortedKeys(comps) {
+			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", comps[name].render(ref), store.QuoteIdent(fmt.Sprintf("k%d_%s", i, name))))
+		}
+		for _, name := range d.ExtraNames() {
+			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", extras[name].render(ref), store.QuoteIdent(fmt.Sprintf("k%d_x_%s", i, name))))
+		}
+	}
+	var merges []string
+	for i, a := range g.atoms {
+		merges = append(merges, fmt.Sprintf("%s AS s%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
+	}
+	if len(merges) == 0 {
+		merges = append(merges, "count(*) AS s_rows")
+	}
+	var b strings.Builder
+	var args []any
+	gsel, gby := grouping("")
+	var atomCols []string
+	for i := range g.atoms {
+		atomCols = append(atomCols, fmt.Sprintf("a%d", i))
+	}
+	if len(atomCols) == 0 {
+		atomCols = append(atomCols, "1 AS a_")
+	}
+	fmt.Fprintf(&b, "WITH src AS (SELECT %s%s%s FROM %s%s), ", pSel, segSel, strings.Join(atomCols, ", "), store.QuoteIdent(g.table), where)
+	args = append(args, cargs...)
+	fmt.Fprintf(&b, "agg AS (SELECT %s%s FROM src%s)", gsel, strings.Join(merges, ", "), gby)
+	join := ""
+	if len(qs) > 0 {
+		if g.sketches == "" {
+			return "", nil, false, fmt.Errorf("no sketch")
+		}
+		qsel, qby := grouping("__s, __b")
+		fmt.Fprintf(&b, ", qs AS (SELECT %s%s__s, __b, __n FROM %s%s)", pSel, segSel, store.QuoteIdent(g.sketches), where)
+		args = append(args, cargs...)
+		fmt.Fprintf(&b, ", qa AS (SELECT %s__s, __b, sum(__n) AS __n FROM qs%s)", qsel, qby)
+		part := strings.Join(append(append([]string(nil), keys...), "__s"), ", ")
+		fmt.Fprintf(&b, ", qc AS (SELECT *, sum(__n) OVER (PARTITION BY %[1]s ORDER BY __b ROWS UNBOUNDED PRECEDING) AS __cum, sum(__n) OVER (PARTITION BY %[1]s) AS __tot FROM qa)", part)
+		var qcols []string
+		for m, r := range qs {
+			pos := fmt.Sprintf("(%s * (__tot - 1))", formatFloat(r.q))
+			lo := fmt.Sprintf("min(__b) FILTER (WHERE __s = %d AND __cum > floor%s)", r.sk, pos)
+			hi := fmt.Sprintf("min(__b) FILTER (WHERE __s = %d AND __cum > least(floor%s + 1, __tot - 1))", r.sk, pos)
+			f := fmt.Sprintf("any_value(%s - floor%s) FILTER (WHERE __s = %d)", pos, pos, r.sk)
+			qcols = append(qcols, fmt.Sprintf("%s * (1 - %s) + %s * %s AS q%d", sketchValue(lo), f, sketchValue(hi), f, m))
+		}
+		qkeys, qgroup := "", ""
+		if len(keys) > 0 {
+			qkeys = strings.Join(keys, ", ") + ", "
+			qgroup = " GROUP BY " + strings.Join(keys, ", ")
+		}
+		fmt.Fprintf(&b, ", qv AS (SELECT %s%s FROM qc%s)", qkeys, strings.Join(qcols, ", "), qgroup)
+		if len(keys) == 0 {
+			join = " CROSS JOIN qv"
+		} else {
+			var on []string
+			for _, k := range keys {
+				on = append(on, fmt.Sprintf("agg.%[1]s IS NOT DISTINCT FROM qv.%[1]s", k))
+			}
+			join = " LEFT JOIN qv ON " + strings.Join(on, " AND ")
+		}
+	}
+	var outKeys []string
+	for _, k := range keys {
+		outKeys = append(outKeys, "agg."+k)
+	}
+	ks := ""
+	if len(outKeys) > 0 {
+		ks = strings.Join(outKeys, ", ") + ", "
+	}
+	fmt.Fprintf(&b, " SELECT %s%s FROM agg%s", ks, strings.Join(sel, ", "), join)
+	return "SELECT *, " + strings.Join(valueCols(defs, pl.grain), ", ") + " FROM (" + b.String() + ")", args, len(qs) > 0, nil
+}
+
+// valueCols computes each KPI's value from its component columns, at the
+// row's own grain.
+func valueCols(defs []*Def, g Grain) []string {
+	var vals []string
+	for i, d := range defs {
+		i := i
+		col := func(name string) string { return store.QuoteIdent(fmt.Sprintf("k%d_%s", i, name)) }
+		vals = append(vals, fmt.Sprintf("CAST(%s AS DOUBLE) AS %s", d.valueExpr(func(n string) string { return specialName(n, g, nil, col) }), store.QuoteIdent(fmt.Sprintf("k%d__value", i))))
+	}
+	return vals
+}
+
+// runRollup answers a group from its rollup; ok is false when the rollup
+// cannot (the caller then reads the raw rows).
+func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string, pl plan) (full, part map[string]points, approx, ok bool, err error) {
+	d0 := defs[0]
+	var dims []string
+	for _, f := range s.Filters {
+		if _, _, err := e.dimExpr(d0.Source, f.Dim); err != nil {
+			return nil, nil, false, false, nil
+		}
+		dims = append(dims, f.Dim)
+	}
+	if seg != "" {
+		if _, _, err := e.dimExpr(d0.Source, seg); err != nil {
+			return nil, nil, false, false, nil
+		}
+		dims = append(dims, seg)
+	}
+	quantiles := false
+	for _, d := range defs {
+		c, x, ok := rollable(d)
+		if !ok {
+			return nil, nil, false, false, nil
+		}
+		for _, t := range append(mapValues(c), mapValues(x)...) {
+			for _, a := range t.atoms {
+				quantiles = quantiles || a.kind == atomQuantile
+			}
+		}
+	}
+	timed := d0.Time != "" && pl.grain != All
+	var ranges [][2]time.Time
+	if timed {
+		if pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && pl.grain.Add(pl.cmp, 1).Before(pl.cur) {
+			ranges = [][2]time.Time{{pl.cmp, pl.grain.Add(pl.cmp, 1)}, {pl.cur, pl.to}}
+		} else {
+			ranges = [][2]time.Time{{pl.from, pl.to}}
+		}
+	}
+	var partRange [2]time.Time
+	needPart := pl.partial && !pl.cmp.IsZero() && d0.Time != ""
+	partExact := needPart && pl.elapsed%(24*time.Hour) == 0
+	if partExact {
+		partRange = [2]time.Time{pl.cmp, pl.cmp.Add(pl.elapsed)}
+	}
+	all := append([][2]time.Time(nil), ranges...)
+	if partExact {
+		all = append(all, partRange)
+	}
+	g, idx, ok := e.rollupFor(ctx, d0, dims, all, !timed, quantiles)
+	if !ok {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, false, false, err
+		}
+		return nil, nil, false, false, nil
+	}
+	q, args, approx, err := e.rollupSQL(g, idx, defs, s, seg, pl, ranges)
+	if err != nil {
+		return nil, nil, false, false, nil
+	}
+	full, err = e.runPoints(ctx, defs, q, args, seg != "", pl)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, false, false, ctx.Err()
+		}
+		if debugSQL {
+			fmt.Fprintf(os.Stderr, "-- rollup query failed, reading raw rows: %v\n", err)
+		}
+		return nil, nil, false, false, nil
+	}
+	if needPart {
+		if partExact {
+			q, args, _, err = e.rollupSQL(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
+		} else {
+			q, args, err = e.groupSQL(defs, s, seg, pl, true)
+		}
+		if err != nil {
+			return nil, nil, false, false, nil
+		}
+		if part, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, false, false, ctx.Err()
+			}
+			return nil, nil, false, false, nil
+		}
+	}
+	return full, part, approx, true, nil
 }
