@@ -107,7 +107,6 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m Model) quit() (Model, tea.Cmd) {
 	m.score.stop()
 	m.detail.stop()
-	m.pre.stop()
 	m.quitting = true
 	return m, tea.Quit
 }

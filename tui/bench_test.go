@@ -21,10 +21,11 @@ import (
 // with the key, runs the commands it returns as the program would (the two
 // queries concurrently), feeds their messages back and renders View.
 //
-// "cold" bypasses both caches (the explorer's and the engine's) and the
-// prefetch, so every iteration queries the data; "cached" steps back to a
-// slice seen before; "prefetched" presses a key for a new slice after the
-// explorer has prefetched the likely next slices (the user paused to read).
+// "cold" computes every iteration from the raw rows (kpi.FromScratch: no
+// result cache, no rollups); "engine" lets the engine compute as it does for
+// a slice nobody asked for yet, from its rollups where built, with only the
+// result cache bypassed (kpi.Uncached); "cached" steps back to a slice seen
+// before, which the explorer shows from the engine's cache in the same frame.
 // The 10M case runs when KPISCOPE_BENCH_10M names a directory written by
 // `kpiscope sample --out DIR --tickets 10000000`.
 func BenchmarkKeyToFrame(b *testing.B) {
@@ -86,43 +87,29 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		{name: "compare_c", key: "c"},
 		{name: "period_[", key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
 	}
-	for _, mode := range []string{"cold", "periods", "cached", "prefetched"} {
+	for _, mode := range []string{"cold", "engine", "cached"} {
 		for _, st := range steps {
-			if mode == "prefetched" && (st.name == "segment_enter" || st.name == "drill_enter") {
-				continue // not among the prefetched slices
-			}
 			b.Run(mode+"/"+st.name, func(b *testing.B) {
-				d := Deps{Engine: eng, Now: fixedNow, ExportDir: b.TempDir(), QueryTimeout: time.Minute, NoPrefetch: mode != "prefetched"}
+				d := Deps{Engine: eng, Now: fixedNow, ExportDir: b.TempDir()}
 				m := New(d)
 				next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 				m = next.(Model)
 				switch mode {
-				case "cold": // every query reads the data
+				case "cold":
 					m.computeOpts = []kpi.Option{kpi.FromScratch()}
-				case "periods": // a new slice; the engine reuses periods it computed before
+				case "engine":
 					m.computeOpts = []kpi.Option{kpi.Uncached()}
 				}
 				m, _ = drive(m, func() tea.Msg { return startMsg{} })
 				if mode == "cached" {
-					// Warm both caches with every slice the step visits.
+					// Warm the engine's cache with every slice the step visits.
 					for range 12 {
 						m = timedStep(b, m, st, false).m
 					}
 				}
-				var lat, score, detail, idle []time.Duration
+				var lat, score, detail []time.Duration
 				b.ResetTimer()
 				for range b.N {
-					switch mode {
-					case "cold", "periods":
-						m.cache = newCache(256)
-					case "prefetched":
-						b.StopTimer()
-						began := time.Now()
-						m, _ = drive(m, nil)
-						m = settlePrefetch(m)
-						idle = append(idle, time.Since(began))
-						b.StartTimer()
-					}
 					r := timedStep(b, m, st, true)
 					m = r.m
 					lat = append(lat, r.took)
@@ -131,34 +118,13 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 				}
 				b.StopTimer()
 				reportPercentiles(b, "", lat)
-				if mode == "cold" {
+				if mode != "cached" {
 					reportPercentiles(b, "score-", score)
 					reportPercentiles(b, "detail-", detail)
-				}
-				if mode == "prefetched" {
-					reportPercentiles(b, "prefetch-", idle)
 				}
 			})
 		}
 	}
-}
-
-// settlePrefetch runs the prefetch queue to its end, as happens while the
-// user reads the screen.
-func settlePrefetch(m Model) Model {
-	for m.pre.running != "" || len(m.pre.queue) > 0 {
-		if m.pre.running == "" {
-			var cmd tea.Cmd
-			m, cmd = m.nextPrefetch()
-			m, _ = drive(m, cmd)
-			continue
-		}
-		// The job in flight was started by the last Update; run the queue
-		// from a fresh start so every job's answer lands in the cache.
-		m.pre.running = ""
-		m.pre.queue = m.prefetchJobs()
-	}
-	return m
 }
 
 type stepResult struct {
@@ -210,8 +176,8 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 
 // runConcurrently runs commands as the program does, each in its own
 // goroutine, feeding the explorer's messages back in arrival order, and
-// returns as soon as no query is loading: what comes later (a prefetch)
-// carries on unobserved. Spinner ticks and terminal messages are dropped.
+// returns as soon as no query is loading. Spinner ticks and terminal
+// messages are dropped.
 func runConcurrently(m Model, cmd tea.Cmd) Model {
 	msgs := make(chan tea.Msg, 256) // late senders never block
 	pending := 0

@@ -32,9 +32,6 @@ type Deps struct {
 	// Reload re-reads the data for `r`; nil when reloading is not possible.
 	Reload func(ctx context.Context) (*kpi.Engine, error)
 	Log    *log.Logger
-	// NoPrefetch turns off computing the likely next slices while the user
-	// reads the screen (e.g. on a busy shared server).
-	NoPrefetch bool
 	// Context bounds every query; queries stop when it ends (the program's or
 	// the SSH session's context). nil = context.Background().
 	Context context.Context

@@ -18,7 +18,6 @@ import (
 // a segment, drill in, change grain and comparison, export, quit.
 func TestFlow(t *testing.T) {
 	d := testDeps(t)
-	d.NoPrefetch = false // as shipped
 	tm := teatest.NewTestModel(t, New(d), teatest.WithInitialTermSize(120, 40))
 	out := tm.Output()
 	waitFor := func(what ...string) {

@@ -40,6 +40,18 @@ func sample(tb testing.TB) *workspace.Workspace {
 	return sampleWS
 }
 
+// freshSample opens the sample data anew: an engine with an empty cache, as
+// a reload makes.
+func freshSample(tb testing.TB) *workspace.Workspace {
+	tb.Helper()
+	ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
+	if err != nil {
+		tb.Fatalf("open sample: %v", err)
+	}
+	tb.Cleanup(func() { ws.Close() })
+	return ws
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if sampleWS != nil {
@@ -51,8 +63,7 @@ func TestMain(m *testing.M) {
 // testDeps are the dependencies of a test program on the sample data.
 func testDeps(tb testing.TB) Deps {
 	ws := sample(tb)
-	// Prefetching is tested on its own; here it would add side effects.
-	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: tb.TempDir(), NoPrefetch: true}
+	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: tb.TempDir()}
 }
 
 // sideEffect is a message a command produced that goes to the terminal, not
@@ -79,7 +90,7 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 		case nil, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, prefetchedMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)

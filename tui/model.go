@@ -74,7 +74,7 @@ type Model struct {
 	ctx           context.Context
 
 	eng      *kpi.Engine
-	gen      int // bumped when the engine is replaced; part of every cache key
+	gen      int // bumped when the engine is replaced; results from an older one are dropped
 	defs     []*kpi.Def
 	dims     []kpi.Dimension
 	warnings map[string][]string
@@ -90,10 +90,8 @@ type Model struct {
 
 	score  query // all KPIs, no segment
 	detail query // the selected KPI by segment
-	pre    prefetcher
-	cache  *cache
 	// computeOpts are extra engine options (benchmarks bypass the engine's
-	// shared cache to measure the queries).
+	// cache or its rollups to measure the queries).
 	computeOpts []kpi.Option
 
 	overlay   overlayKind
@@ -133,7 +131,6 @@ func New(d Deps) Model {
 		ctx:       ctx,
 		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
 		sort:      pane.DefaultSort(),
-		cache:     newCache(256),
 		warnings:  d.Warnings,
 		refreshed: d.Refreshed,
 	}
@@ -200,26 +197,13 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(tea.RequestBackgroundColor, func() tea.Msg { return startMsg{} })
 }
 
-// Update routes messages. After anything that may change what is on
-// screen, it plans the prefetch of the likely next slices.
+// Update routes messages.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	next, cmd := m.update(msg)
-	switch msg.(type) {
-	case tea.KeyPressMsg, tea.MouseClickMsg, tea.MouseWheelMsg, resultMsg, EngineMsg:
-		nm, pc := next.planPrefetch()
-		return nm, tea.Batch(cmd, pc)
-	}
-	return next, cmd
-}
-
-func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case startMsg:
 		return m.refresh()
 	case resultMsg:
 		return m.gotResult(msg)
-	case prefetchedMsg:
-		return m.gotPrefetch(msg)
 	case EngineMsg:
 		return m.gotEngine(msg)
 	case WarningsMsg:
@@ -248,8 +232,7 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
-		next, cmd := m.key(msg)
-		return next.(Model), cmd
+		return m.key(msg)
 	case tea.MouseClickMsg:
 		return m.click(msg.Mouse())
 	case tea.MouseWheelMsg:

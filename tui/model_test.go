@@ -219,20 +219,51 @@ func TestGoingBackIsServedFromCache(t *testing.T) {
 	next, cmd := m.Update(keyMsg("c"))
 	m = next.(Model)
 	if !m.score.current() || !m.detail.current() || m.loading() {
-		t.Fatal("a slice seen before was not served from the cache")
+		t.Fatal("a slice seen before was not served from the engine's cache")
 	}
-	if cmd != nil {
-		if msg := cmd(); msg != nil {
-			if b, ok := msg.(tea.BatchMsg); !ok || len(b) > 0 {
-				t.Fatalf("a cached slice still ran a command: %T", msg)
-			}
-		}
-	}
+	noQuery(t, cmd)
 	// The latest period by date hits the entry of the "latest" request too.
 	m, _ = press(m, "[")
 	next, _ = m.Update(keyMsg("]"))
 	if m = next.(Model); m.loading() {
 		t.Fatal("stepping back to the latest period by date ran a query")
+	}
+}
+
+// TestCachedSliceShowsInTheSameFrame: the engine's cache is shared by every
+// program on it (every SSH session): a slice one explorer computed shows in
+// another at the key press, without a query or a spinner.
+func TestCachedSliceShowsInTheSameFrame(t *testing.T) {
+	d := testDeps(t)
+	first := started(t, d, 120, 40)
+	first, _ = press(first, "g", "c") // quarter, vs last year
+	want := screen(first)
+
+	other := started(t, d, 120, 40)
+	next, cmd := other.Update(keyMsg("g"))
+	other = next.(Model)
+	next, cmd2 := other.Update(keyMsg("c"))
+	other = next.(Model)
+	if other.loading() || !other.score.current() || !other.detail.current() {
+		t.Fatal("a slice the engine has cached was not shown at once")
+	}
+	noQuery(t, cmd)
+	noQuery(t, cmd2)
+	if got := screen(other); got != want {
+		t.Fatalf("the cached frame differs from the computed one:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// noQuery fails when cmd would run anything (a query, a spinner tick).
+func noQuery(t *testing.T, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	if msg := cmd(); msg != nil {
+		if b, ok := msg.(tea.BatchMsg); !ok || len(b) > 0 {
+			t.Fatalf("a cached slice still ran a command: %T", msg)
+		}
 	}
 }
 
@@ -411,7 +442,7 @@ func TestEngineMsgKeepsNumbersUntilNewOnes(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	old := m.score.sc
 	csat := m.defs[0].FormatValue(old.Find("csat").Total.Value)
-	next, cmd := m.Update(EngineMsg{Engine: sample(t).Engine, Refreshed: testNow.Add(time.Hour), Warnings: map[string][]string{"nps": {"3 answers out of range"}}})
+	next, cmd := m.Update(EngineMsg{Engine: freshSample(t).Engine, Refreshed: testNow.Add(time.Hour), Warnings: map[string][]string{"nps": {"3 answers out of range"}}})
 	m = next.(Model)
 	if m.score.sc != old || !m.score.loading || cmd == nil {
 		t.Fatal("the old numbers should stay while the new ones load")
@@ -519,47 +550,4 @@ func TestMouseSelects(t *testing.T) {
 func TestTinyTerminal(t *testing.T) {
 	m := started(t, testDeps(t), 50, 10)
 	mustContain(t, screen(m), "needs at least 60×14")
-}
-
-// TestPrefetchMakesLikelyKeysInstant: while the user reads the screen the
-// explorer computes the next KPI, the previous period, the next comparison
-// and the next grain, so those keys answer from the cache.
-func TestPrefetchMakesLikelyKeysInstant(t *testing.T) {
-	d := testDeps(t)
-	d.NoPrefetch = false
-	for _, k := range []string{"j", "[", "c", "g", "k"} {
-		m := New(d)
-		next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-		m, _ = drive(next.(Model), func() tea.Msg { return startMsg{} })
-		if m.pre.running != "" || len(m.pre.queue) != 0 {
-			t.Fatal("prefetch did not finish")
-		}
-		next, _ = m.Update(keyMsg(k))
-		if m = next.(Model); m.loading() {
-			t.Errorf("%s: a query ran although the slice was prefetched", k)
-		}
-	}
-	// A key that asks for something else cancels the prefetch in flight.
-	m := New(d)
-	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	m = next.(Model)
-	next, cmd := m.Update(startMsg{})
-	m = next.(Model)
-	for _, c := range cmd().(tea.BatchMsg) {
-		if c == nil {
-			continue
-		}
-		if r, ok := c().(resultMsg); ok {
-			next, cmd = m.Update(r)
-			m = next.(Model)
-		}
-	}
-	if m.pre.running == "" || cmd == nil {
-		t.Fatal("no prefetch started once the screen settled")
-	}
-	seq := m.pre.seq
-	next, _ = m.Update(keyMsg("G")) // a grain nobody prefetches
-	if m = next.(Model); m.pre.seq == seq || m.pre.running != "" {
-		t.Fatal("a new request did not stop the prefetch")
-	}
 }

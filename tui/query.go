@@ -25,8 +25,7 @@ type resultMsg struct {
 	kind queryKind
 	seq  uint64
 	gen  int    // engine generation the query ran on
-	key  string // cache key of the request
-	ids  []string
+	key  string // requestKey of the request
 	sc   *kpi.Scorecard
 	err  error
 	took time.Duration
@@ -35,9 +34,9 @@ type resultMsg struct {
 // query is the state of one kind of query: what is shown and what is on its way.
 type query struct {
 	sc      *kpi.Scorecard // shown; stays while the next one loads
-	key     string         // cache key of sc
+	key     string         // requestKey of sc
 	err     error          // the last request failed
-	want    string         // cache key of the slice the screen asks for
+	want    string         // requestKey of the slice the screen asks for
 	loading bool
 	seq     uint64
 	cancel  context.CancelFunc
@@ -55,33 +54,10 @@ func (q *query) stop() {
 // current reports whether what is shown answers what is asked.
 func (q query) current() bool { return q.want != "" && q.key == q.want }
 
-// cache keeps scorecards per engine generation, slice and KPI ids so that
-// going back to a slice is instant. It is owned by one program's Update.
-type cache struct {
-	m     map[string]*kpi.Scorecard
-	order []string
-	max   int
-}
-
-func newCache(n int) *cache { return &cache{m: map[string]*kpi.Scorecard{}, max: n} }
-
-func (c *cache) get(k string) (*kpi.Scorecard, bool) {
-	sc, ok := c.m[k]
-	return sc, ok
-}
-
-func (c *cache) put(k string, sc *kpi.Scorecard) {
-	if _, ok := c.m[k]; !ok {
-		c.order = append(c.order, k)
-	}
-	c.m[k] = sc
-	for len(c.order) > c.max {
-		delete(c.m, c.order[0])
-		c.order = c.order[1:]
-	}
-}
-
-func cacheKey(gen int, s kpi.Slice, ids []string) string {
+// requestKey names what one request asks for: the engine generation, the
+// slice and the KPI ids. It tells which answer belongs to which request; the
+// results themselves are cached by the engine.
+func requestKey(gen int, s kpi.Slice, ids []string) string {
 	return fmt.Sprintf("%d|%s|%s", gen, s.Key(), strings.Join(ids, ","))
 }
 
@@ -91,7 +67,7 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 	return func() tea.Msg {
 		began := time.Now()
 		sc, err := eng.Compute(ctx, s, ids, opts...)
-		return resultMsg{kind: kind, seq: seq, gen: gen, key: key, ids: ids, sc: sc, err: err, took: time.Since(began)}
+		return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began)}
 	}
 }
 
@@ -107,8 +83,8 @@ func (m Model) detailSlice() kpi.Slice {
 	return s
 }
 
-// refresh asks for the numbers of the current slice: from the cache when it
-// has them, else by queries that supersede the ones in flight.
+// refresh asks for the numbers of the current slice: from the engine's cache
+// when it has them, else by queries that supersede the ones in flight.
 func (m Model) refresh() (Model, tea.Cmd) {
 	var c1, c2 tea.Cmd
 	m, c1 = m.runScore()
@@ -121,10 +97,8 @@ func (m Model) runScore() (Model, tea.Cmd) {
 	if m.eng == nil {
 		return m, nil
 	}
-	s := m.scoreSlice()
-	key := cacheKey(m.gen, s, nil)
 	var cmd tea.Cmd
-	m.score, cmd = (&m).request(m.score, scoreQuery, s, nil, key)
+	m.score, cmd = m.request(m.score, scoreQuery, m.scoreSlice(), nil)
 	return m, cmd
 }
 
@@ -137,37 +111,41 @@ func (m Model) runDetail() (Model, tea.Cmd) {
 		m.detail.want, m.detail.loading, m.detail.err = "", false, nil
 		return m, nil
 	}
-	s := m.detailSlice()
-	ids := []string{d.ID}
-	key := cacheKey(m.gen, s, ids)
 	var cmd tea.Cmd
-	m.detail, cmd = (&m).request(m.detail, detailQuery, s, ids, key)
+	m.detail, cmd = m.request(m.detail, detailQuery, m.detailSlice(), []string{d.ID})
 	return m, cmd
 }
 
-// request serves key from the cache or starts a query for it, cancelling
-// the one it supersedes.
-func (m *Model) request(q query, kind queryKind, s kpi.Slice, ids []string, key string) (query, tea.Cmd) {
+// request shows the slice at once when the engine has it cached, else
+// starts a query for it; either way the query it supersedes is cancelled.
+func (m Model) request(q query, kind queryKind, s kpi.Slice, ids []string) (query, tea.Cmd) {
+	key := requestKey(m.gen, s, ids)
 	if key == q.want && (q.loading || q.current()) {
 		return q, nil
 	}
 	q.stop()
 	q.want = key
-	if sc, ok := m.cache.get(key); ok {
+	q.seq++ // whatever is still on its way answers an older request
+	opts := m.queryOpts(kind)
+	if sc, ok := m.eng.Cached(s, ids, opts...); ok {
 		q.sc, q.key, q.err, q.loading, q.took = sc, key, nil, false, 0
 		return q, nil
 	}
-	m.yieldPrefetch(key)
-	q.seq++
 	ctx, cancel := context.WithTimeout(m.ctx, m.deps.QueryTimeout)
 	q.cancel, q.loading, q.err = cancel, true, nil
+	return q, compute(ctx, m.eng, s, ids, opts, kind, q.seq, m.gen, key)
+}
+
+// queryOpts are the engine options of a query; Cached must be asked with
+// the same ones to find what Compute stored.
+func (m Model) queryOpts(kind queryKind) []kpi.Option {
 	opts := append([]kpi.Option(nil), m.computeOpts...)
 	if kind == scoreQuery {
 		// The list shows no medians or p90s, and quantiles are the costliest
 		// aggregates: the detail query fetches them for the one KPI shown.
 		opts = append(opts, kpi.WithoutExtras())
 	}
-	return q, compute(ctx, m.eng, s, ids, opts, kind, q.seq, m.gen, key)
+	return opts
 }
 
 // gotResult takes in a query's answer; a late answer to a superseded query
@@ -196,10 +174,6 @@ func (m Model) gotResult(msg resultMsg) (Model, tea.Cmd) {
 	}
 	q.err = nil
 	q.sc, q.key = msg.sc, msg.key
-	m.cache.put(msg.key, msg.sc)
-	// Also keep it under the resolved slice (latest period filled in), so
-	// stepping back to this period by date is instant too.
-	m.cache.put(cacheKey(msg.gen, msg.sc.Slice, msg.ids), msg.sc)
 	if m.deps.Log != nil {
 		m.deps.Log.Debug("query", "kind", msg.kind, "took", msg.took, "slice", msg.key)
 	}

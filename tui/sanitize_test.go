@@ -47,7 +47,7 @@ func evilDeps(t *testing.T) Deps {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir(), NoPrefetch: true,
+	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir(),
 		Warnings: map[string][]string{"csat": {"ignored the rating \x1b]2;WARNED\x07 in row 3"}}}
 }
 
