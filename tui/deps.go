@@ -22,7 +22,9 @@ type Deps struct {
 	// with details on demand.
 	Warnings map[string][]string
 	Now      func() time.Time // injected so tests are deterministic
-	// QueryTimeout bounds each query (0 = 30s).
+	// QueryTimeout bounds each query once the first screen of an engine is
+	// shown (0 = no bound). The first screen, at start and after a reload,
+	// is never bounded: it takes as long as the data needs.
 	QueryTimeout time.Duration
 	// Remote is true in an SSH session: exports go to the client's clipboard
 	// (OSC 52), never to the server's disk.

@@ -115,9 +115,6 @@ func New(d Deps) Model {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.QueryTimeout <= 0 {
-		d.QueryTimeout = 30 * time.Second
-	}
 	ctx := d.Context
 	if ctx == nil {
 		ctx = context.Background()

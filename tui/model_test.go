@@ -551,3 +551,35 @@ func TestTinyTerminal(t *testing.T) {
 	m := started(t, testDeps(t), 50, 10)
 	mustContain(t, screen(m), "needs at least 60×14")
 }
+
+// TestFirstScreenHasNoTimeout: the first screen of an engine, at start and
+// after a reload, takes as long as the data needs; later queries are bounded
+// by QueryTimeout (0: not at all), and running out names the flag.
+func TestFirstScreenHasNoTimeout(t *testing.T) {
+	d := testDeps(t)
+	d.QueryTimeout = time.Nanosecond // any bounded query runs out at once
+	m := New(d)
+	m.computeOpts = []kpi.Option{kpi.Uncached()} // every request queries
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m, _ = drive(next.(Model), func() tea.Msg { return startMsg{} })
+	if m.score.sc == nil || m.score.err != nil || m.detail.err != nil {
+		t.Fatalf("the first screen was bounded: %v / %v", m.score.err, m.detail.err)
+	}
+	m, _ = press(m, "g")
+	if m.score.err == nil {
+		t.Fatal("a query after the first screen was not bounded")
+	}
+	mustContain(t, screen(m), "took longer than 1ns (--query-timeout)")
+
+	next, cmd := m.Update(EngineMsg{Engine: d.Engine, Refreshed: testNow})
+	m, _ = drive(next.(Model), cmd)
+	if m.score.err != nil || m.detail.err != nil || !m.score.current() {
+		t.Fatalf("the first screen after a reload was bounded: %v / %v", m.score.err, m.detail.err)
+	}
+
+	m.deps.QueryTimeout = 0
+	m, _ = press(m, "g")
+	if m.score.err != nil || m.detail.err != nil || !m.score.current() {
+		t.Fatalf("QueryTimeout 0 bounded a query: %v / %v", m.score.err, m.detail.err)
+	}
+}

@@ -41,6 +41,10 @@ type query struct {
 	seq     uint64
 	cancel  context.CancelFunc
 	took    time.Duration
+	// shownGen is the engine generation this query last showed numbers
+	// from: until it equals the model's, the query is (part of) the first
+	// screen on that engine and runs without a timeout.
+	shownGen int
 }
 
 // stop cancels the query in flight, if any.
@@ -128,10 +132,10 @@ func (m Model) request(q query, kind queryKind, s kpi.Slice, ids []string) (quer
 	q.seq++ // whatever is still on its way answers an older request
 	opts := m.queryOpts(kind)
 	if sc, ok := m.eng.Cached(s, ids, opts...); ok {
-		q.sc, q.key, q.err, q.loading, q.took = sc, key, nil, false, 0
+		q.sc, q.key, q.err, q.loading, q.took, q.shownGen = sc, key, nil, false, 0, m.gen
 		return q, nil
 	}
-	ctx, cancel := context.WithTimeout(m.ctx, m.deps.QueryTimeout)
+	ctx, cancel := m.queryContext(q)
 	q.cancel, q.loading, q.err = cancel, true, nil
 	return q, compute(ctx, m.eng, s, ids, opts, kind, q.seq, m.gen, key)
 }
@@ -146,6 +150,16 @@ func (m Model) queryOpts(kind queryKind) []kpi.Option {
 		opts = append(opts, kpi.WithoutExtras())
 	}
 	return opts
+}
+
+// queryContext bounds a query by Deps.QueryTimeout, except on the first
+// screen of an engine (at start and after a reload): that one takes as long
+// as the data needs, since there is nothing to show instead.
+func (m Model) queryContext(q query) (context.Context, context.CancelFunc) {
+	if m.deps.QueryTimeout <= 0 || q.shownGen != m.gen {
+		return context.WithCancel(m.ctx)
+	}
+	return context.WithTimeout(m.ctx, m.deps.QueryTimeout)
 }
 
 // gotResult takes in a query's answer; a late answer to a superseded query
@@ -164,7 +178,7 @@ func (m Model) gotResult(msg resultMsg) (Model, tea.Cmd) {
 	if msg.err != nil {
 		q.err = msg.err
 		if errors.Is(msg.err, context.DeadlineExceeded) {
-			q.err = fmt.Errorf("the query took longer than %s and was stopped; try a coarser grain or fewer filters", m.deps.QueryTimeout)
+			q.err = fmt.Errorf("the query took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", m.deps.QueryTimeout)
 		}
 		q.key = ""
 		if m.deps.Log != nil {
@@ -173,7 +187,7 @@ func (m Model) gotResult(msg resultMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	q.err = nil
-	q.sc, q.key = msg.sc, msg.key
+	q.sc, q.key, q.shownGen = msg.sc, msg.key, msg.gen
 	if m.deps.Log != nil {
 		m.deps.Log.Debug("query", "kind", msg.kind, "took", msg.took, "slice", msg.key)
 	}

@@ -23,6 +23,7 @@ import (
 func init() {
 	rootHooks = append(rootHooks, func(c *cobra.Command) {
 		c.Flags().Bool("watch", false, "reload in the background when the source files or the config change")
+		c.Flags().Duration("query-timeout", 0, "stop a query after this long (0: never); the first screen is never stopped")
 	})
 }
 
@@ -41,8 +42,13 @@ func runExplorer(cmd *cobra.Command, ws *workspace.Workspace) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	watching, _ := cmd.Flags().GetBool("watch") // false when the hook did not run
+	watching, _ := cmd.Flags().GetBool("watch")            // false when the hook did not run
+	timeout, _ := cmd.Flags().GetDuration("query-timeout") // 0 when the hook did not run
+	if timeout < 0 {
+		return fmt.Errorf("--query-timeout %s: give a duration such as 30s, or 0 for no limit", timeout)
+	}
 	ex := newExplorer(ctx, ws, reopenOptions(cmd), retireGrace)
+	ex.deps.QueryTimeout = timeout
 	defer ex.close()
 	var paths []string
 	if watching {

@@ -89,7 +89,7 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 	f.BoolVar(&o.allowAnyKey, "allow-any-key", false, "let any public key in (loopback addresses only; for demos)")
 	f.IntVar(&o.maxSessions, "max-sessions", o.maxSessions, "concurrent sessions")
 	f.DurationVar(&o.idle, "idle-timeout", o.idle, "close a session after this long without input (0: never)")
-	f.DurationVar(&o.queryTimeout, "query-timeout", o.queryTimeout, "stop any one query after this long")
+	f.DurationVar(&o.queryTimeout, "query-timeout", o.queryTimeout, "stop any one query after this long; a session's first screen is never stopped")
 	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "new connections per address per minute (0: no limit)")
 	f.StringVar(&o.logFile, "log-file", "", "append the log here instead of stderr")
 	f.StringVar(&o.logLevel, "log-level", o.logLevel, "debug, info, warn or error")

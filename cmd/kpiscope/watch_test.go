@@ -212,6 +212,23 @@ func TestRootHasWatchFlag(t *testing.T) {
 	}
 }
 
+// The explorer's --query-timeout bounds queries after the first screen; by
+// default nothing is bounded, and a negative duration is refused.
+func TestRootQueryTimeoutFlag(t *testing.T) {
+	root := newRoot()
+	f := root.Flags().Lookup("query-timeout")
+	if f == nil || f.Value.Type() != "duration" || f.DefValue != "0s" {
+		t.Fatalf("--query-timeout = %v, want a duration flag defaulting to 0s", f)
+	}
+	if err := root.Flags().Set("query-timeout", "-1s"); err != nil {
+		t.Fatal(err)
+	}
+	err := runExplorer(root, &workspace.Workspace{Sample: true})
+	if err == nil || !strings.Contains(err.Error(), "--query-timeout -1s") {
+		t.Fatalf("a negative --query-timeout gave %v", err)
+	}
+}
+
 // `kpiscope serve --watch tickets.csv`: a change is reloaded and logged, and
 // a broken write reaches the open session as a warning naming the file.
 func TestServeWatchReloads(t *testing.T) {
