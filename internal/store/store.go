@@ -11,6 +11,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -25,6 +26,20 @@ type DB struct {
 	locked bool
 }
 
+// memoryLimit is DuckDB's memory_limit in bytes for the databases Open opens;
+// 0 leaves DuckDB's default (80% of RAM).
+var memoryLimit atomic.Int64
+
+// SetMemoryLimit caps the memory of every database opened after it, in bytes;
+// 0 (or less) leaves DuckDB's default, 80% of RAM. DuckDB's threads setting
+// keeps its default, one per core. The limit is one setting for the process,
+// taken from the command line before anything is opened, so that it reaches
+// every Open (data, reloads, init's probes) without each caller passing it on.
+func SetMemoryLimit(bytes int64) { memoryLimit.Store(max(bytes, 0)) }
+
+// MemoryLimit returns the cap SetMemoryLimit set, 0 for DuckDB's default.
+func MemoryLimit() int64 { return memoryLimit.Load() }
+
 // Open opens a DuckDB database. An empty path means an in-memory database.
 func Open(path string) (*DB, error) {
 	c, err := duckdb.NewConnector(path, nil)
@@ -34,10 +49,16 @@ func Open(path string) (*DB, error) {
 	db := sql.OpenDB(c)
 	// Periods are cut in UTC whatever the host's zone, so the same data gives
 	// the same numbers on every machine and for every SSH user.
-	if _, err := db.Exec("SET GLOBAL TimeZone = 'UTC'"); err != nil {
-		db.Close()
-		c.Close()
-		return nil, fmt.Errorf("open database %q: %w", path, err)
+	settings := []string{"SET GLOBAL TimeZone = 'UTC'"}
+	if n := memoryLimit.Load(); n > 0 {
+		settings = append(settings, fmt.Sprintf("SET GLOBAL memory_limit = '%dB'", n))
+	}
+	for _, s := range settings {
+		if _, err := db.Exec(s); err != nil {
+			db.Close()
+			c.Close()
+			return nil, fmt.Errorf("open database %q: %w", path, cleanErr(err))
+		}
 	}
 	return &DB{sql: db, conn: c, path: path}, nil
 }
