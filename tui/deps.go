@@ -34,6 +34,10 @@ type Deps struct {
 	// Reload re-reads the data for `r`; nil when reloading is not possible.
 	Reload func(ctx context.Context) (*kpi.Engine, error)
 	Log    *log.Logger
+	// RollupStatus reports the progress of an engine's rollup build, which
+	// whoever opened the engine started (kpi.Engine.BuildRollups); the
+	// header shows it until the rollups are ready. nil: no build runs.
+	RollupStatus func(*kpi.Engine) kpi.RollupProgress
 	// Context bounds every query; queries stop when it ends (the program's or
 	// the SSH session's context). nil = context.Background().
 	Context context.Context

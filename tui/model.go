@@ -93,6 +93,8 @@ type Model struct {
 	// computeOpts are extra engine options (benchmarks bypass the engine's
 	// cache or its rollups to measure the queries).
 	computeOpts []kpi.Option
+	// rollups is the engine's rollup build as last polled (Deps.RollupStatus).
+	rollups kpi.RollupProgress
 
 	overlay   overlayKind
 	chooser   pane.Chooser
@@ -198,9 +200,14 @@ func (m Model) Init() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case startMsg:
-		return m.refresh()
+		return m.onEngine()
 	case resultMsg:
 		return m.gotResult(msg)
+	case rollupTickMsg:
+		if msg.gen != m.gen {
+			return m, nil // polls an engine that was replaced
+		}
+		return m.pollRollups()
 	case EngineMsg:
 		return m.gotEngine(msg)
 	case WarningsMsg:
@@ -271,5 +278,13 @@ func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 		m.refreshed = m.deps.Now()
 	}
 	m.status = status{text: "refreshed " + m.refreshed.Format("15:04")}
-	return m.refresh()
+	return m.onEngine()
+}
+
+// onEngine starts the work a new engine needs: its first screen's queries
+// and watching its rollup build.
+func (m Model) onEngine() (Model, tea.Cmd) {
+	m, cmd := m.refresh()
+	m, poll := m.pollRollups()
+	return m, tea.Batch(cmd, poll)
 }

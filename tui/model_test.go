@@ -583,3 +583,45 @@ func TestFirstScreenHasNoTimeout(t *testing.T) {
 		t.Fatalf("QueryTimeout 0 bounded a query: %v / %v", m.score.err, m.detail.err)
 	}
 }
+
+// TestIndexingShownUntilReady: while the engine builds its rollups the
+// header says how far it got, polling until the build is ready; a failed
+// build is a warning, once, and the numbers stay.
+func TestIndexingShownUntilReady(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	var p kpi.RollupProgress // the build has not reported yet
+	m.deps.RollupStatus = func(*kpi.Engine) kpi.RollupProgress { return p }
+	poll := func() tea.Cmd {
+		t.Helper()
+		next, cmd := m.Update(rollupTickMsg{gen: m.gen})
+		m = next.(Model)
+		return cmd
+	}
+	if cmd := poll(); cmd == nil || strings.Contains(screen(m), "indexing") {
+		t.Fatal("before the build reports: no note, but keep polling")
+	}
+	p = kpi.RollupProgress{Table: "tickets", Stage: "by one dimension", Done: 2, Total: 6}
+	if cmd := poll(); cmd == nil {
+		t.Fatal("polling stopped while the build runs")
+	}
+	mustContain(t, screen(m), "Oct 2026 (month) · vs Sep 2026 · indexing tickets 2/6")
+	if next, cmd := m.Update(rollupTickMsg{gen: m.gen - 1}); cmd != nil || next.(Model).rollups != m.rollups {
+		t.Fatal("a tick for a replaced engine was not dropped")
+	}
+	p = kpi.RollupProgress{Done: 6, Total: 6, Ready: true}
+	if cmd := poll(); cmd != nil {
+		t.Fatal("still polling once the rollups are ready")
+	}
+	if s := screen(m); strings.Contains(s, "indexing") || !strings.Contains(s, "CSAT") {
+		t.Fatalf("after the build:\n%s", s)
+	}
+
+	p = kpi.RollupProgress{Table: "tickets", Done: 1, Total: 6, Err: errors.New("out of memory")}
+	if cmd := poll(); cmd != nil {
+		t.Fatal("still polling after the build failed")
+	}
+	mustContain(t, screen(m), "indexing failed", "out of memory", "CSAT")
+	if strings.Contains(screen(m), "indexing tickets") {
+		t.Fatal("a failed build still shows progress")
+	}
+}

@@ -69,8 +69,8 @@ func runExplorer(cmd *cobra.Command, ws *workspace.Workspace) error {
 type sender interface{ Send(tea.Msg) }
 
 // explorer is the wiring around one explorer program: the data-quality
-// checks after start, reloads (`r` and --watch) and closing the workspaces
-// they replace.
+// checks and the rollup build after start, reloads (`r` and --watch) and
+// closing the workspaces they replace.
 type explorer struct {
 	ctx  context.Context
 	deps tui.Deps
@@ -82,13 +82,14 @@ type explorer struct {
 // newExplorer prepares the explorer's dependencies for ws; nothing runs
 // until start.
 func newExplorer(ctx context.Context, ws *workspace.Workspace, opt workspace.Options, grace time.Duration) *explorer {
-	r := newReloader(opt, ws, grace)
+	r := newReloader(ctx, opt, ws, grace)
 	ex := &explorer{ctx: ctx, rel: r}
 	ex.deps = tui.Deps{
-		Engine:  ws.Engine,
-		Banner:  ws.Banner,
-		Reload:  r.reload,
-		Context: ctx,
+		Engine:       ws.Engine,
+		Banner:       ws.Banner,
+		Reload:       r.reload,
+		Context:      ctx,
+		RollupStatus: (*kpi.Engine).RollupStatus,
 	}
 	if ex.deps.Banner == "" && ws.Inferred {
 		ex.deps.Banner = "KPIs inferred from column names with default targets; run `kpiscope init` to write a kpiscope.yaml you can edit"
@@ -113,10 +114,12 @@ func (ex *explorer) watchPaths(sources []string) []string {
 	return paths
 }
 
-// start runs the data-quality checks in the background and, when paths is
-// not empty, watches them (debounce 0 = the watcher's default), handing
-// every reload to p. The model p runs must have been built from ex.deps.
+// start builds the engine's rollups and runs the data-quality checks in the
+// background and, when paths is not empty, watches them (debounce 0 = the
+// watcher's default), handing every reload to p. The model p runs must have
+// been built from ex.deps.
 func (ex *explorer) start(p sender, paths []string, debounce time.Duration) error {
+	ex.rel.rollups.Start(ex.rel.current())
 	ex.rel.opened = func(w *workspace.Workspace) { go ex.checkData(p, w) }
 	if len(paths) == 0 {
 		go ex.checkData(p, ex.rel.current())
@@ -152,7 +155,8 @@ func (ex *explorer) start(p sender, paths []string, debounce time.Duration) erro
 	return nil
 }
 
-// close stops watching and closes every workspace opened here.
+// close stops watching and the rollup builds and closes every workspace
+// opened here.
 func (ex *explorer) close() {
 	if ex.stop != nil {
 		ex.stop()
@@ -244,12 +248,14 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 }
 
 // reloader re-opens the workspace for `r` and for the watcher, one reload at
-// a time, keeping the newest one. A workspace it replaces is closed once the
-// program has its successor and a grace period has passed (Close also waits
-// for the queries running on it).
+// a time, keeping the newest one and building its rollups. A workspace it
+// replaces stops building and is closed once the program has its successor
+// and a grace period has passed (Close also waits for the queries running on
+// it).
 type reloader struct {
-	opt    workspace.Options
-	opened func(*workspace.Workspace) // called with each workspace `r` opened
+	opt     workspace.Options
+	opened  func(*workspace.Workspace) // called with each workspace `r` opened
+	rollups *workspace.Rollups
 
 	loading sync.Mutex // one reload at a time
 	mu      sync.Mutex
@@ -259,8 +265,8 @@ type reloader struct {
 	retired *workspace.Retirer
 }
 
-func newReloader(opt workspace.Options, ws *workspace.Workspace, grace time.Duration) *reloader {
-	return &reloader{opt: opt, cur: ws, first: ws, retired: workspace.NewRetirer(grace)}
+func newReloader(ctx context.Context, opt workspace.Options, ws *workspace.Workspace, grace time.Duration) *reloader {
+	return &reloader{opt: opt, cur: ws, first: ws, retired: workspace.NewRetirer(grace), rollups: workspace.NewRollups(ctx)}
 }
 
 func (r *reloader) current() *workspace.Workspace {
@@ -286,6 +292,8 @@ func (r *reloader) swap(ctx context.Context, prepare func(*workspace.Workspace))
 		return nil, nil, errors.New("the explorer is closing")
 	}
 	old, r.cur = r.cur, ws
+	r.rollups.Start(ws)
+	r.rollups.Stop(old)
 	return ws, old, nil
 }
 
@@ -332,6 +340,7 @@ func (r *reloader) close() {
 	r.closed = true
 	cur := r.cur
 	r.mu.Unlock()
+	r.rollups.Close()
 	r.retired.Close()
 	if cur != r.first {
 		cur.Close()

@@ -16,6 +16,7 @@ import (
 	"charm.land/log/v2"
 	"github.com/spf13/cobra"
 
+	"kpiscope/internal/kpi"
 	"kpiscope/internal/server"
 	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
@@ -229,6 +230,7 @@ func sessionDeps(ws *workspace.Workspace, s server.Session, queryTimeout time.Du
 		Now:          time.Now,
 		Log:          logger.With("session", s.ID, "user", s.User),
 		Context:      s.Context,
+		RollupStatus: (*kpi.Engine).RollupStatus,
 	}
 	if ws.Inferred {
 		d.Banner = "KPIs inferred from column names with default targets"

@@ -37,8 +37,9 @@ type LiveOptions struct {
 // built from Current; Reload (or Watch, when files change) loads and locks a
 // new workspace, makes it current and sends every running session the
 // Reloaded message, so each keeps its own slice and recomputes on the new
-// engine. The replaced workspace is closed once every session has taken the
-// message (or ended) and a grace period has passed.
+// engine. Each workspace's rollups are built in the background while it is
+// current. The replaced workspace stops building and is closed once every
+// session has taken the message (or ended) and a grace period has passed.
 type Live struct {
 	srv *Server
 	opt LiveOptions
@@ -49,18 +50,22 @@ type Live struct {
 	at      time.Time
 	closed  bool
 	retired *workspace.Retirer
+	rollups *workspace.Rollups
 
 	stopWatch context.CancelFunc // set by Watch
 	watching  sync.WaitGroup
 }
 
-// NewLive serves ws, loaded at loaded and already locked, to srv's sessions.
-// Live owns ws from now on: Close closes it.
+// NewLive serves ws, loaded at loaded and already locked, to srv's sessions,
+// and starts building its rollups. Live owns ws from now on: Close closes it.
 func NewLive(srv *Server, ws *workspace.Workspace, loaded time.Time, opt LiveOptions) *Live {
 	if opt.Grace <= 0 {
 		opt.Grace = DefaultRetireGrace
 	}
-	return &Live{srv: srv, opt: opt, cur: ws, at: loaded, retired: workspace.NewRetirer(opt.Grace)}
+	l := &Live{srv: srv, opt: opt, cur: ws, at: loaded, retired: workspace.NewRetirer(opt.Grace),
+		rollups: workspace.NewRollups(context.Background())}
+	l.rollups.Start(ws)
+	return l
 }
 
 // Current is the workspace to build a new session's model from, and when it
@@ -108,6 +113,8 @@ func (l *Live) Reload(ctx context.Context) error {
 		ws.Close()
 		return errClosed
 	}
+	l.rollups.Start(ws)
+	l.rollups.Stop(old)
 	l.retired.Retire(old, done)
 	return nil
 }
@@ -172,6 +179,7 @@ func (l *Live) Close() error {
 		stop()
 		l.watching.Wait() // a reload in flight sees closed and drops its data
 	}
+	l.rollups.Close()
 	l.retired.Close()
 	l.mu.Lock()
 	cur := l.cur

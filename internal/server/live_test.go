@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 
+	"kpiscope/internal/kpi"
 	"kpiscope/internal/server"
 	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
@@ -37,7 +38,7 @@ func ratedTickets(n, good int) string {
 
 // startLive serves a watched CSV as `kpiscope serve --watch` does: sessions
 // are built from Live's current workspace and told about reloads.
-func startLive(t *testing.T, path string) (*testServer, *workspace.Workspace, gossh.Signer) {
+func startLive(t *testing.T, path string) (*testServer, *server.Live, *workspace.Workspace, gossh.Signer) {
 	t.Helper()
 	ctx := context.Background()
 	opt := workspace.Options{Sources: []string{path}, NoConfig: true}
@@ -75,20 +76,40 @@ func startLive(t *testing.T, path string) (*testServer, *workspace.Workspace, go
 	if err := live.Watch(ctx, []string{path}, 50*time.Millisecond, nil); err != nil {
 		t.Fatal(err)
 	}
-	return ts, first, key
+	return ts, live, first, key
+}
+
+// waitRollups waits until eng's rollups are built, failing on an error.
+func waitRollups(t *testing.T, eng *kpi.Engine) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(waitLong)
+	for p := eng.RollupStatus(); !p.Ready; p = eng.RollupStatus() {
+		if p.Err != nil {
+			t.Fatalf("rollup build failed: %v", p.Err)
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("rollups not built within %s: %+v", waitLong, p)
+		}
+	}
 }
 
 // Two sessions are open while the watched file changes: both show the new
 // numbers without reconnecting, each keeps its own slice, and a session
 // opened afterwards starts on the new data. A file then truncated to nothing
-// leaves every session on the previous numbers, with a warning.
+// leaves every session on the previous numbers, with a warning. The rollups
+// of the locked data, and of each reload, are built in the background.
 func TestLiveReloadReachesOpenSessions(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tickets.csv")
 	if err := os.WriteFile(path, []byte(ratedTickets(40, 30)), 0o644); err != nil { // 75%
 		t.Fatal(err)
 	}
-	ts, first, key := startLive(t, path)
+	ts, live, first, key := startLive(t, path)
+	waitRollups(t, first.Engine)
 	csat := func(want string) func(string) bool {
 		return func(s string) bool { return strings.Contains(kpiLine(s, "CSAT"), want) }
 	}
@@ -121,6 +142,8 @@ func TestLiveReloadReachesOpenSessions(t *testing.T) {
 			t.Fatal("the replaced workspace is still open after every session moved")
 		}
 	}
+	reloaded, _ := live.Current()
+	waitRollups(t, reloaded.Engine)
 	late := ts.open(t, "carol", key, termOpts{})
 	late.waitFor("CSAT 90.0% in a session opened after the reload", waitLong, csat("90.0%"))
 

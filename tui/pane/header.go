@@ -15,6 +15,7 @@ type HeaderInfo struct {
 	Compare   string // "vs Sep 2026"
 	Filters   []kpi.Filter
 	Refreshed string // "refreshed 14:05"
+	Indexing  string // "indexing tickets 2/6" while rollups are built
 }
 
 // RenderHeader draws the header line: the data on the left; period,
@@ -34,8 +35,10 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 		right = append(right, st.AccentTxt.Render(strings.Join(fs, " › ")))
 	}
 	r := strings.Join(right, sep)
-	if h.Refreshed != "" && Width(r)+Width(h.Refreshed)+3 < w-20 {
-		r += sep + st.MutedText.Render(h.Refreshed)
+	for _, note := range []string{h.Refreshed, report.Clean(h.Indexing)} {
+		if note != "" && Width(r)+Width(note)+3 < w-20 {
+			r += sep + st.MutedText.Render(note)
+		}
 	}
 	r += " "
 	left := " " + st.AppName.Render("kpiscope") + " "

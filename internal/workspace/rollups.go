@@ -1,0 +1,78 @@
+package workspace
+
+import (
+	"context"
+	"sync"
+)
+
+// Rollups runs the rollup builds (kpi.Engine.BuildRollups) of the
+// workspaces a long-running program serves (the explorer, serve), each in
+// the background: a build stops when its workspace is replaced (Stop) or the
+// program ends (Close). One-shot commands (report, check) build none: they
+// answer once, and a build would only delay them.
+type Rollups struct {
+	ctx     context.Context
+	mu      sync.Mutex
+	closed  bool
+	running map[*Workspace]*build
+	wg      sync.WaitGroup
+}
+
+// build is one running build.
+type build struct{ cancel context.CancelFunc }
+
+// NewRollups makes a Rollups whose builds also stop when ctx ends.
+func NewRollups(ctx context.Context) *Rollups {
+	return &Rollups{ctx: ctx, running: map[*Workspace]*build{}}
+}
+
+// Start builds ws's rollups in the background. The engine reports the
+// progress and any failure itself (RollupStatus); queries meanwhile read the
+// raw rows for what is not built yet. Starting a workspace twice, or after
+// Close, does nothing.
+func (r *Rollups) Start(ws *Workspace) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.running[ws] != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	b := &build{cancel: cancel}
+	r.running[ws] = b
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		_ = ws.Engine.BuildRollups(ctx, nil) // kept in the engine's RollupStatus
+		r.mu.Lock()
+		if r.running[ws] == b {
+			delete(r.running, ws)
+		}
+		r.mu.Unlock()
+		cancel()
+	}()
+}
+
+// Stop stops ws's build, if one runs, without waiting for it: the build's
+// queries are interrupted, and closing ws waits for them.
+func (r *Rollups) Stop(ws *Workspace) {
+	r.mu.Lock()
+	b := r.running[ws]
+	delete(r.running, ws)
+	r.mu.Unlock()
+	if b != nil {
+		b.cancel()
+	}
+}
+
+// Close stops every build and waits for them to return, so that their
+// workspaces can be closed.
+func (r *Rollups) Close() {
+	r.mu.Lock()
+	r.closed = true
+	for ws, b := range r.running {
+		b.cancel()
+		delete(r.running, ws)
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+}
