@@ -182,6 +182,7 @@ func optionsOf(opts []Option) options {
 
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
 	began := time.Now()
+	e.loadRollups(ctx)
 	// Dimension names as the data spells them, so target overrides and
 	// labels match whatever case the user typed.
 	fs := make([]Filter, len(s.Filters))
@@ -354,6 +355,24 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		f, p, ap, ok, err := e.runRollup(ctx, rolled, s, s.Segment, pl)
 		if err != nil {
 			return nil, nil, nil, nil, err
+		}
+		if !ok {
+			// Quantiles are sketched at fewer levels than sums: the KPIs
+			// without them may still come from the rollup.
+			var plain []*Def
+			for _, d := range rolled {
+				if usesQuantile(d) {
+					rest = append(rest, d)
+				} else {
+					plain = append(plain, d)
+				}
+			}
+			if len(plain) > 0 && len(plain) < len(rolled) {
+				rolled = plain
+				if f, p, ap, ok, err = e.runRollup(ctx, rolled, s, s.Segment, pl); err != nil {
+					return nil, nil, nil, nil, err
+				}
+			}
 		}
 		if ok {
 			approx = map[string]bool{}

@@ -2,6 +2,8 @@ package kpi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"os"
@@ -73,13 +75,33 @@ type rollupState struct {
 	progress RollupProgress
 	started  bool
 	groups   map[string]*rollGroup
-	recent   time.Time // start of the "recent" part, built first
+	recent   time.Time         // start of the "recent" part, built first
+	created  map[string]bool   // rollup tables that exist
+	persist  map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
+	load     sync.Once
+}
+
+// loadRollups takes over the rollups kept in a --db file, once per engine,
+// before the first query or build.
+func (e *Engine) loadRollups(ctx context.Context) {
+	e.roll.load.Do(func() {
+		if err := e.loadPersisted(ctx); err != nil {
+			e.roll.mu.Lock()
+			e.roll.persist = nil
+			e.roll.groups = nil // planned afresh, in memory terms, by the build
+			e.roll.mu.Unlock()
+			if debugSQL {
+				fmt.Fprintf(os.Stderr, "-- kept rollups not usable: %v\n", err)
+			}
+		}
+	})
 }
 
 // part is one (level, time range) piece of a group's rollup.
 type part struct {
 	level  int
 	recent bool
+	sketch bool // the quantile sketches of a level above totals (totals build both at once)
 }
 
 type partState struct {
@@ -184,11 +206,12 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 			}
 		}
 	}
-	for i, k := range order {
+	for _, k := range order {
 		g := groups[k]
-		g.table = fmt.Sprintf("__kpiscope_rollup_%d", i)
+		sig := e.signature(g)
+		g.table = "__kpiscope_rollup_" + sig
 		if len(g.sk) > 0 {
-			g.sketches = fmt.Sprintf("__kpiscope_sketch_%d", i)
+			g.sketches = "__kpiscope_sketch_" + sig
 		}
 		for _, p := range g.allParts() {
 			g.parts[p] = &partState{wait: make(chan struct{})}
@@ -215,15 +238,19 @@ func (g *rollGroup) addAtom(a atom) {
 // allParts lists the parts in build order for one group.
 func (g *rollGroup) allParts() []part {
 	var out []part
-	for lvl := 0; lvl <= 2; lvl++ {
-		if lvl > len(g.dims) {
-			break
+	add := func(lvl int, sketch bool) {
+		if lvl > len(g.dims) || sketch && g.sketches == "" {
+			return
 		}
 		if g.time != "" {
-			out = append(out, part{lvl, true})
+			out = append(out, part{lvl, true, sketch})
 		}
-		out = append(out, part{lvl, false})
+		out = append(out, part{lvl, false, sketch})
 	}
+	add(0, false)
+	add(1, false)
+	add(1, true)
+	add(2, false)
 	return out
 }
 
@@ -233,37 +260,33 @@ func (g *rollGroup) allParts() []part {
 // raw rows for what is not built yet. Cancel ctx to stop it; progress, when
 // non-nil, is called after every step. Calling it again does nothing.
 func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)) error {
+	e.loadRollups(ctx)
 	e.roll.mu.Lock()
 	if e.roll.started {
 		e.roll.mu.Unlock()
 		return nil
 	}
 	e.roll.started = true
-	groups := e.planRollups()
-	e.roll.groups = groups
-	e.roll.recent = time.Time{}
-	if !e.asOf.IsZero() {
-		e.roll.recent = Month.Add(Month.Trunc(e.asOf), -13)
-	}
+	e.prepareLocked()
+	groups := e.roll.groups
 	type step struct {
 		g *rollGroup
 		p part
 	}
 	var steps []step
 	keys := sortedKeys(groups)
-	for lvl := 0; lvl <= 2; lvl++ {
+	for _, ls := range []struct {
+		lvl    int
+		sketch bool
+	}{{0, false}, {1, false}, {1, true}, {2, false}} {
 		for _, recent := range []bool{true, false} {
 			for _, k := range keys {
 				g := groups[k]
-				if _, ok := g.parts[part{lvl, recent}]; ok {
-					steps = append(steps, step{g, part{lvl, recent}})
+				p := part{ls.lvl, recent, ls.sketch}
+				if _, ok := g.parts[p]; ok {
+					steps = append(steps, step{g, p})
 				}
 			}
-		}
-	}
-	for _, st := range steps {
-		if st.p.level == 0 {
-			st.g.parts[st.p].building = true // queries for totals wait for these
 		}
 	}
 	e.roll.progress = RollupProgress{Total: len(steps), Ready: len(steps) == 0}
@@ -296,13 +319,30 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}
 		return err
 	}
-	created := map[string]bool{}
+	created := e.roll.created
 	for i, st := range steps {
 		e.roll.mu.Lock()
-		e.roll.progress.Table, e.roll.progress.Stage = st.g.source, levelName(st.p.level)
+		done := st.g.parts[st.p].done
+		e.roll.mu.Unlock()
+		if done { // kept in the --db file from an earlier run
+			e.roll.mu.Lock()
+			e.roll.progress.Done = i + 1
+			e.roll.progress.Ready = i+1 == len(steps)
+			p := e.roll.progress
+			e.roll.mu.Unlock()
+			if progress != nil {
+				progress(p)
+			}
+			continue
+		}
+		e.roll.mu.Lock()
+		e.roll.progress.Table, e.roll.progress.Stage = st.g.source, levelName(st.p)
 		e.roll.mu.Unlock()
 		if err := e.buildPart(ctx, st.g, st.p, created); err != nil {
 			return abandon(fmt.Errorf("building rollups of %s: %w", st.g.source, err))
+		}
+		if err := e.persistPart(ctx, st.g, st.p); err != nil {
+			return abandon(fmt.Errorf("recording rollups of %s: %w", st.g.source, err))
 		}
 		e.roll.mu.Lock()
 		ps := st.g.parts[st.p]
@@ -319,11 +359,38 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	return nil
 }
 
-func levelName(l int) string {
-	switch l {
-	case 0:
+// PrepareRollups plans the rollups and marks the totals as being built, so
+// that queries from now on wait for them (one pass over the recent rows)
+// rather than reading the same rows themselves at the same time. Call it
+// just before starting BuildRollups in the background; a program that
+// prepares must build (cancelling the build releases the waiting queries).
+func (e *Engine) PrepareRollups() {
+	e.loadRollups(context.Background())
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	e.prepareLocked()
+}
+
+func (e *Engine) prepareLocked() {
+	if e.roll.groups == nil {
+		e.planLocked()
+	}
+	for _, g := range e.roll.groups {
+		for p, ps := range g.parts {
+			if p.level == 0 && !ps.done {
+				ps.building = true // queries for totals wait for these
+			}
+		}
+	}
+}
+
+func levelName(p part) string {
+	switch {
+	case p.level == 0:
 		return "totals"
-	case 1:
+	case p.sketch:
+		return "quantiles by one dimension"
+	case p.level == 1:
 		return "by one dimension"
 	}
 	return "by two dimensions"
@@ -459,19 +526,28 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 		return nil
 	}
 	src := e.rollSrc(g, cond)
+	if p.sketch {
+		return e.buildSketch(ctx, g, p, src, args, created)
+	}
 	var sel []string
 	for i, a := range g.atoms {
 		sel = append(sel, fmt.Sprintf("%s AS a%d", a.buildSQL(), i))
 	}
 	if len(sel) > 0 {
-		q := fmt.Sprintf("SELECT __day, %s, %s FROM (%s)%s", g.levelCols(p.level), strings.Join(sel, ", "), src, g.groupBy(p.level, ""))
+		// Sorted by set and day, so a query's filter on both skips most row groups.
+		q := fmt.Sprintf("SELECT __day, %s, %s, %s FROM (%s)%s ORDER BY __gid, __day", p.codeSQL(), g.levelCols(p.level), strings.Join(sel, ", "), src, g.groupBy(p.level, ""))
 		if err := e.insertInto(ctx, g.table, q, args, created); err != nil {
 			return err
 		}
 	}
-	if g.sketches == "" || p.level > 1 {
+	if g.sketches == "" || p.level > 0 {
 		return nil
 	}
+	return e.buildSketch(ctx, g, p, src, args, created)
+}
+
+// buildSketch adds a part's quantile sketches: counts per log bucket.
+func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src string, args []any, created map[string]bool) error {
 	var parts []string
 	var skArgs []any
 	for i, sk := range g.sk {
@@ -491,7 +567,7 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
 		skArgs = append(skArgs, args...)
 	}
-	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s", g.levelCols(p.level), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
+	q := fmt.Sprintf("SELECT __day, %s, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", p.codeSQL(), g.levelCols(p.level), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
 	return e.insertInto(ctx, g.sketches, q, skArgs, created)
 }
 
@@ -555,15 +631,21 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 			needRest = needRest || r[0].Before(recent)
 		}
 	}
-	for _, want := range []struct {
+	type need struct {
 		need   bool
 		recent bool
-	}{{needRecent, true}, {needRest, false}} {
+		sketch bool
+	}
+	needs := []need{{needRecent, true, false}, {needRest, false, false}}
+	if quantiles && level == 1 {
+		needs = append(needs, need{needRecent, true, true}, need{needRest, false, true})
+	}
+	for _, want := range needs {
 		if !want.need {
 			continue
 		}
 		e.roll.mu.Lock()
-		ps := g.parts[part{level, want.recent}]
+		ps := g.parts[part{level, want.recent, want.sketch}]
 		e.roll.mu.Unlock()
 		if ps == nil {
 			return nil, nil, false
@@ -843,12 +925,18 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		}
 		return nil, nil, false, false, nil
 	}
-	q, args, approx, err := e.rollupSQL(g, idx, defs, s, seg, pl, ranges)
+	// With a trend and a breakdown, totals for every period and segments for
+	// the current and comparison periods only: quantiles cost per row read.
+	narrow := seg != "" && timed && pl.trendStart.Before(pl.cur)
+	first := seg
+	if narrow {
+		first = ""
+	}
+	q, args, approx, err := e.rollupSQL(g, idx, defs, s, first, pl, ranges)
 	if err != nil {
 		return nil, nil, false, false, nil
 	}
-	full, err = e.runPoints(ctx, defs, q, args, seg != "", pl)
-	if err != nil {
+	fail := func(err error) (map[string]points, map[string]points, bool, bool, error) {
 		if ctx.Err() != nil {
 			return nil, nil, false, false, ctx.Err()
 		}
@@ -856,6 +944,31 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 			fmt.Fprintf(os.Stderr, "-- rollup query failed, reading raw rows: %v\n", err)
 		}
 		return nil, nil, false, false, nil
+	}
+	if full, err = e.runPoints(ctx, defs, q, args, first != "", pl); err != nil {
+		return fail(err)
+	}
+	if narrow {
+		np := pl.narrow()
+		nr := [][2]time.Time{{np.cur, np.to}}
+		if !np.cmp.IsZero() {
+			nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
+		}
+		q, args, _, err := e.rollupSQL(g, idx, defs, s, seg, np, nr)
+		if err != nil {
+			return nil, nil, false, false, nil
+		}
+		segs, err := e.runPoints(ctx, defs, q, args, true, np)
+		if err != nil {
+			return fail(err)
+		}
+		for id, ps := range segs {
+			for k, p := range ps {
+				if !k.total {
+					full[id][k] = p
+				}
+			}
+		}
 	}
 	if needPart {
 		if partExact {
@@ -874,4 +987,156 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		}
 	}
 	return full, part, approx, true, nil
+}
+
+// rollupVersion changes when the layout of rollup tables does, so tables kept
+// in a --db file by an older kpiscope are rebuilt.
+const rollupVersion = "1"
+
+// code numbers a part in its rows (__part) and in the --db bookkeeping.
+func (p part) code() int {
+	c := p.level * 4
+	if p.recent {
+		c += 2
+	}
+	if p.sketch {
+		c++
+	}
+	return c
+}
+
+func (p part) codeSQL() string { return fmt.Sprintf("CAST(%d AS TINYINT) AS __part", p.code()) }
+
+// signature names a group's rollup after everything its rows depend on: the
+// atoms, dimensions, time split, and the files of its tables (in a --db
+// file), so a kept rollup is reused only while all of them are unchanged.
+func (e *Engine) signature(g *rollGroup) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%g\x00", rollupVersion, g.key, sqlTime(e.roll.recent), e.opt.Customers, e.opt.CustomerKey, strings.Join(g.dims, ","), SketchError)
+	for _, x := range g.dimExpr {
+		fmt.Fprintf(h, "%s\x00", x)
+	}
+	for _, a := range g.atoms {
+		fmt.Fprintf(h, "a:%s\x00", a.key())
+	}
+	for _, a := range g.sk {
+		fmt.Fprintf(h, "s:%s\x00", a.key())
+	}
+	fmt.Fprintf(h, "f:%s\x00", e.roll.persist[g.source])
+	if g.join {
+		fmt.Fprintf(h, "c:%s\x00", e.roll.persist[e.opt.Customers])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// planLocked plans the rollups and, in a --db file, takes over the parts an
+// earlier run built for the same data.
+func (e *Engine) planLocked() {
+	e.roll.recent = time.Time{}
+	if !e.asOf.IsZero() {
+		e.roll.recent = Month.Add(Month.Trunc(e.asOf), -13)
+	}
+	e.roll.created = map[string]bool{}
+	e.roll.groups = e.planRollups()
+}
+
+const rollupBook = "__kpiscope_rollups"
+
+// loadPersisted finds the fingerprints of the loaded files in a --db file
+// and marks the rollup parts kept there as built. Rows of a part whose build
+// was interrupted are deleted; rollups of these sources for other data or
+// definitions are dropped.
+func (e *Engine) loadPersisted(ctx context.Context) error {
+	rows, err := e.db.Query(ctx, "SELECT name, fingerprint FROM __kpiscope_sources")
+	if err != nil {
+		return nil // not a --db file
+	}
+	persist := map[string]string{}
+	for _, r := range rows.Data {
+		persist[fmt.Sprint(r[0])] = fmt.Sprint(r[1])
+	}
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	e.roll.persist = persist
+	e.planLocked()
+	if err := e.db.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+rollupBook+" (tbl VARCHAR, source VARCHAR, part INTEGER)"); err != nil {
+		return err
+	}
+	book, err := e.db.Query(ctx, "SELECT tbl, source, part FROM "+rollupBook)
+	if err != nil {
+		return err
+	}
+	current := map[string]*rollGroup{}
+	for _, g := range e.roll.groups {
+		current[g.table] = g
+		if g.sketches != "" {
+			current[g.sketches] = g
+		}
+	}
+	doneCodes := map[string]map[int]bool{}
+	for _, r := range book.Data {
+		tbl, src, code := fmt.Sprint(r[0]), fmt.Sprint(r[1]), int(store.Int(r[2]))
+		if current[tbl] == nil {
+			if _, ours := e.tables[src]; ours { // the files or definitions changed
+				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(tbl)); err != nil {
+					return err
+				}
+				if err := e.db.Exec(ctx, "DELETE FROM "+rollupBook+" WHERE tbl = ?", tbl); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if doneCodes[tbl] == nil {
+			doneCodes[tbl] = map[int]bool{}
+		}
+		doneCodes[tbl][code] = true
+	}
+	existing := map[string]bool{}
+	if names, err := e.db.Tables(ctx); err == nil {
+		for _, n := range names {
+			existing[n] = true
+		}
+	}
+	for _, g := range e.roll.groups {
+		tables := []string{g.table}
+		if g.sketches != "" {
+			tables = append(tables, g.sketches)
+		}
+		ok := true
+		for _, t := range tables {
+			ok = ok && existing[t]
+		}
+		if !ok {
+			continue
+		}
+		var keep []string
+		for p, ps := range g.parts {
+			if doneCodes[g.table][p.code()] {
+				ps.done = true
+				close(ps.wait)
+				keep = append(keep, fmt.Sprint(p.code()))
+			}
+		}
+		// Rows of a part not recorded as done come from an interrupted build.
+		cond := "true"
+		if len(keep) > 0 {
+			cond = "__part NOT IN (" + strings.Join(keep, ", ") + ")"
+		}
+		for _, t := range tables {
+			if err := e.db.Exec(ctx, "DELETE FROM "+store.QuoteIdent(t)+" WHERE "+cond); err != nil {
+				return err
+			}
+			e.roll.created[t] = true
+		}
+	}
+	return nil
+}
+
+// persistPart records a built part in a --db file.
+func (e *Engine) persistPart(ctx context.Context, g *rollGroup, p part) error {
+	if e.roll.persist == nil {
+		return nil
+	}
+	return e.db.Exec(ctx, "INSERT INTO "+rollupBook+" VALUES (?, ?, ?)", g.table, g.source, p.code())
 }
