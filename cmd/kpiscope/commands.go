@@ -248,7 +248,11 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 		}
 		ids = append(ids, id)
 	}
-	sc, err := ws.Engine.Compute(ctx, s, ids)
+	var opts []kpi.Option
+	if !report.ShowsExtras(ro.format) {
+		opts = append(opts, kpi.WithoutExtras())
+	}
+	sc, err := ws.Engine.Compute(ctx, s, ids, opts...)
 	if err != nil {
 		return err
 	}

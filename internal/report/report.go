@@ -45,6 +45,12 @@ type Line struct {
 	total bool
 }
 
+// ShowsExtras reports whether a --format prints the KPIs' extra statistics
+// (median and p90 beside a mean resolution time, mean score beside CSAT):
+// only json does. The others print the same without them, so they are
+// computed with kpi.WithoutExtras: quantile_cont is the costliest aggregate.
+func ShowsExtras(format string) bool { return format == "json" }
+
 // Text forms for tables.
 func (l Line) valueText() string {
 	if l.Error != "" {
