@@ -605,6 +605,8 @@ func TestIndexingShownUntilReady(t *testing.T) {
 		t.Fatal("polling stopped while the build runs")
 	}
 	mustContain(t, screen(m), "Oct 2026 (month) · vs Sep 2026 · indexing tickets 2/6")
+	narrow, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	mustContain(t, screen(narrow.(Model)), "kpiscope sample: support", "Sep 2026 · indexing 2/6")
 	if next, cmd := m.Update(rollupTickMsg{gen: m.gen - 1}); cmd != nil || next.(Model).rollups != m.rollups {
 		t.Fatal("a tick for a replaced engine was not dropped")
 	}

@@ -44,14 +44,15 @@ func (m Model) pollRollups() (Model, tea.Cmd) {
 }
 
 // indexingNote is the header's note while rollups are built, e.g.
-// "indexing tickets 2/6"; "" when there is nothing to say.
-func (m Model) indexingNote() string {
+// "indexing tickets 2/6" ("indexing 2/6" on narrow screens, where the data's
+// label needs the room); "" when there is nothing to say.
+func (m Model) indexingNote(w int) string {
 	p := m.rollups
 	if m.deps.RollupStatus == nil || p.Ready || p.Err != nil || p.Total <= 0 {
 		return ""
 	}
 	note := "indexing"
-	if p.Table != "" {
+	if p.Table != "" && w >= 100 {
 		note += " " + p.Table
 	}
 	return fmt.Sprintf("%s %d/%d", note, p.Done, p.Total)

@@ -42,7 +42,7 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	}
 	r += " "
 	left := " " + st.AppName.Render("kpiscope") + " "
-	room := w - Width(r) - Width(left) - 1
+	room := w - Width(r) - Width(left) - 2 // two spaces before the period
 	if label := report.Clean(h.Label); room >= 4 && label != "" {
 		left += st.MutedText.Render(Fit(label, min(room, Width(label))))
 	}
