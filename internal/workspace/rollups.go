@@ -26,16 +26,19 @@ func NewRollups(ctx context.Context) *Rollups {
 	return &Rollups{ctx: ctx, running: map[*Workspace]*build{}}
 }
 
-// Start builds ws's rollups in the background. The engine reports the
-// progress and any failure itself (RollupStatus); queries meanwhile read the
-// raw rows for what is not built yet. Starting a workspace twice, or after
-// Close, does nothing.
+// Start builds ws's rollups in the background. Before it returns, queries
+// on ws are set to wait for the totals being built rather than read the same
+// rows at the same time (kpi.Engine.PrepareRollups); they read the raw rows
+// for the rest until it is built. The engine reports the progress and any
+// failure itself (RollupStatus). Starting a workspace twice, or after Close,
+// does nothing.
 func (r *Rollups) Start(ws *Workspace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || r.running[ws] != nil {
 		return
 	}
+	ws.Engine.PrepareRollups() // a prepared engine must build: the queries wait
 	ctx, cancel := context.WithCancel(r.ctx)
 	b := &build{cancel: cancel}
 	r.running[ws] = b
