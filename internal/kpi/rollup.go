@@ -121,6 +121,7 @@ type rollGroup struct {
 	dims     []string
 	dimExpr  []string // SQL per dim over the group's source (t. or c. column)
 	join     bool     // some dim comes from the customers table
+	card     []int    // estimated distinct values per dim, blank included
 	atoms    []atom   // additive atoms, one column each (a0, a1 …)
 	atomIdx  map[string]int
 	sk       []atom // distinct (arg, filter) of quantile atoms, one sketch each
@@ -181,10 +182,11 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 				}
 				g.dims = append(g.dims, dim.Name)
 				g.dimExpr = append(g.dimExpr, expr)
+				g.card = append(g.card, dim.Values+1)
 				g.join = g.join || join
 			}
 			if len(g.dims) > 62 {
-				g.dims, g.dimExpr = g.dims[:62], g.dimExpr[:62]
+				g.dims, g.dimExpr, g.card = g.dims[:62], g.dimExpr[:62], g.card[:62]
 			}
 			groups[k] = g
 			order = append(order, k)
@@ -278,7 +280,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	for _, ls := range []struct {
 		lvl    int
 		sketch bool
-	}{{0, false}, {1, false}, {1, true}, {2, false}} {
+	}{{0, false}, {1, false}, {2, false}, {1, true}} {
 		for _, recent := range []bool{true, false} {
 			for _, k := range keys {
 				g := groups[k]
@@ -343,6 +345,18 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}
 		if err := e.persistPart(ctx, st.g, st.p); err != nil {
 			return abandon(fmt.Errorf("recording rollups of %s: %w", st.g.source, err))
+		}
+		if st.p.level == 1 && !st.p.sketch { // built from the same cubes as level 1
+			p2 := part{2, st.p.recent, false}
+			if ps := st.g.parts[p2]; ps != nil {
+				if err := e.persistPart(ctx, st.g, p2); err != nil {
+					return abandon(fmt.Errorf("recording rollups of %s: %w", st.g.source, err))
+				}
+				e.roll.mu.Lock()
+				ps.done, ps.building = true, false
+				close(ps.wait)
+				e.roll.mu.Unlock()
+			}
 		}
 		e.roll.mu.Lock()
 		ps := st.g.parts[st.p]
@@ -532,6 +546,15 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 	var sel []string
 	for i, a := range g.atoms {
 		sel = append(sel, fmt.Sprintf("%s AS a%d", a.buildSQL(), i))
+	}
+	if p.level == 2 {
+		return nil // built with level 1
+	}
+	if p.level == 1 {
+		if len(sel) == 0 {
+			return nil
+		}
+		return e.buildCubes(ctx, g, p, src, sel, args, created)
 	}
 	if len(sel) > 0 {
 		// Sorted by set and day, so a query's filter on both skips most row groups.
@@ -1139,4 +1162,204 @@ func (e *Engine) persistPart(ctx context.Context, g *rollGroup, p part) error {
 		return nil
 	}
 	return e.db.Exec(ctx, "INSERT INTO "+rollupBook+" VALUES (?, ?, ?)", g.table, g.source, p.code())
+}
+
+// cubeLimit bounds the combinations of dimension values a cube may hold per
+// day (estimated from the dimensions' distinct values).
+const cubeLimit = 5000
+
+// cubes chooses the grouping sets read from the raw rows for levels 1 and 2,
+// and for each set of those levels the cube it is derived from. Every
+// grouping set costs about one hash aggregation of all rows, so instead of
+// one per dimension and per pair, a few wider cubes are read: all the
+// dimensions that come through the customer key together (their combinations
+// are bounded by the customers), each own column with them, and the own
+// columns together; whatever no cube covers within cubeLimit is read as is.
+func (g *rollGroup) cubes() (raw [][]int, from map[int][][]int) {
+	var own, joined []int
+	for i, x := range g.dimExpr {
+		if strings.HasPrefix(x, "c.") {
+			joined = append(joined, i)
+		} else {
+			own = append(own, i)
+		}
+	}
+	size := func(set []int) int {
+		n := 1
+		for _, i := range set {
+			n *= g.card[i]
+			if n > cubeLimit*1000 {
+				return n
+			}
+		}
+		return n
+	}
+	var cand [][]int
+	if len(joined) > 1 && size(joined) <= cubeLimit {
+		cand = append(cand, joined)
+		for _, o := range own {
+			set := append([]int{o}, joined...)
+			sort.Ints(set)
+			if size(set) <= cubeLimit {
+				cand = append(cand, set)
+			}
+		}
+	}
+	if len(own) > 1 && size(own) <= cubeLimit {
+		cand = append(cand, own)
+	}
+	contains := func(c, s []int) bool {
+		for _, x := range s {
+			found := false
+			for _, y := range c {
+				found = found || x == y
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	}
+	from = map[int][][]int{}
+	used := map[int]bool{}
+	var direct [][]int
+	for _, set := range append(g.groupingSets(1), g.groupingSets(2)...) {
+		best := -1
+		for ci, c := range cand {
+			if contains(c, set) && (best < 0 || size(c) < size(cand[best])) {
+				best = ci
+			}
+		}
+		if best < 0 {
+			direct = append(direct, set)
+			continue
+		}
+		used[best] = true
+		from[best] = append(from[best], set)
+	}
+	remap := map[int]int{}
+	for ci, c := range cand {
+		if used[ci] {
+			remap[ci] = len(raw)
+			raw = append(raw, c)
+		}
+	}
+	out := map[int][][]int{}
+	for ci, sets := range from {
+		out[remap[ci]] = sets
+	}
+	for _, set := range direct {
+		out[len(raw)] = [][]int{set}
+		raw = append(raw, set)
+	}
+	return raw, out
+}
+
+func maskOf(set []int) int64 {
+	var m int64
+	for _, i := range set {
+		m |= int64(1) << i
+	}
+	return m
+}
+
+// setCols is the select list giving a row's set mask, its values and its part
+// for the given grouping sets (of one or two dimensions).
+func setCols(sets [][]int, p1, p2 part) string {
+	in := map[int]bool{}
+	for _, s := range sets {
+		for _, i := range s {
+			in[i] = true
+		}
+	}
+	var dims []int
+	for i := range in {
+		dims = append(dims, i)
+	}
+	sort.Ints(dims)
+	var mask, grouped []string
+	for _, i := range dims {
+		mask = append(mask, fmt.Sprintf("(1 - GROUPING(__d%d)) * %d", i, int64(1)<<i))
+		grouped = append(grouped, fmt.Sprintf("(1 - GROUPING(__d%d))", i))
+	}
+	pick := func(idx []int) string {
+		var b strings.Builder
+		b.WriteString("CASE")
+		for _, i := range idx {
+			fmt.Fprintf(&b, " WHEN GROUPING(__d%d) = 0 THEN __d%d", i, i)
+		}
+		b.WriteString(" END")
+		return b.String()
+	}
+	rev := make([]int, len(dims))
+	for i, d := range dims {
+		rev[len(dims)-1-i] = d
+	}
+	n := "(" + strings.Join(grouped, " + ") + ")"
+	return fmt.Sprintf("CAST(CASE WHEN %[1]s = 1 THEN %[2]d ELSE %[3]d END AS TINYINT) AS __part, CAST(%[4]s AS BIGINT) AS __gid, %[5]s AS __v1, CASE WHEN %[1]s = 2 THEN %[6]s END AS __v2",
+		n, p1.code(), p2.code(), strings.Join(mask, " + "), pick(dims), pick(rev))
+}
+
+// buildCubes builds levels 1 and 2 of a part: the cubes from the raw rows
+// into a temporary table, then every one- and two-dimension set from its cube.
+func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src string, sel []string, args []any, created map[string]bool) error {
+	raw, from := g.cubes()
+	if len(raw) == 0 {
+		return nil
+	}
+	var sets []string
+	for _, set := range raw {
+		cols := []string{"__day"}
+		for _, i := range set {
+			cols = append(cols, fmt.Sprintf("__d%d", i))
+		}
+		sets = append(sets, "("+strings.Join(cols, ", ")+")")
+	}
+	in := map[int]bool{}
+	for _, set := range raw {
+		for _, i := range set {
+			in[i] = true
+		}
+	}
+	var mask []string
+	var dcols []string
+	for i := range g.dims {
+		if in[i] {
+			mask = append(mask, fmt.Sprintf("(1 - GROUPING(__d%d)) * %d", i, int64(1)<<i))
+		}
+		dcols = append(dcols, fmt.Sprintf("__d%d", i))
+	}
+	cube := fmt.Sprintf("__kpiscope_cube_%p", g)
+	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
+		store.QuoteIdent(cube), strings.Join(mask, " + "), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, strings.Join(sets, ", "))
+	began := time.Now()
+	err := e.db.Exec(ctx, q, args...)
+	if debugSQL {
+		fmt.Fprintf(os.Stderr, "-- cube %s %v\n%s\n", g.source, time.Since(began), q)
+	}
+	if err != nil {
+		return err
+	}
+	defer e.db.Exec(context.Background(), "DROP TABLE IF EXISTS "+store.QuoteIdent(cube))
+	var merges []string
+	for i, a := range g.atoms {
+		merges = append(merges, fmt.Sprintf("%s AS a%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
+	}
+	var parts []string
+	for ci := 0; ci < len(raw); ci++ {
+		derived := from[ci]
+		var gs []string
+		for _, set := range derived {
+			cols := []string{"__day"}
+			for _, i := range set {
+				cols = append(cols, fmt.Sprintf("__d%d", i))
+			}
+			gs = append(gs, "("+strings.Join(cols, ", ")+")")
+		}
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s FROM %s WHERE __cube = %d GROUP BY GROUPING SETS (%s)",
+			setCols(derived, part{1, p.recent, false}, part{2, p.recent, false}), strings.Join(merges, ", "), store.QuoteIdent(cube), maskOf(raw[ci]), strings.Join(gs, ", ")))
+	}
+	// Sorted by set and day, so a query's filter on both skips most row groups.
+	dq := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY __gid, __day"
+	return e.insertInto(ctx, g.table, dq, nil, created)
 }
