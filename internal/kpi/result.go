@@ -43,9 +43,11 @@ type Result struct {
 	// SegmentsTruncated is the number of segment values left out (only the
 	// largest are kept).
 	SegmentsTruncated int
-	// Approx says the value or the extras are quantiles answered from a
-	// rollup's sketch: within ±SketchError of the exact value.
+	// Approx says the value is a quantile answered from a rollup's sketch:
+	// within ±SketchError of the exact value (deltas too, per period).
 	Approx bool
+	// ApproxExtras says the same of the extras (median, p90 beside a mean).
+	ApproxExtras bool
 }
 
 // Scorecard is every requested KPI for one slice.

@@ -1363,3 +1363,23 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src strin
 	dq := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY __gid, __day"
 	return e.insertInto(ctx, g.table, dq, nil, created)
 }
+
+// sketched reports whether a KPI's value and its extras need a quantile
+// sketch when answered from a rollup.
+func sketched(d *Def) (value, extras bool) {
+	c, x, ok := rollable(d)
+	if !ok {
+		return false, false
+	}
+	has := func(ts []template) bool {
+		for _, t := range ts {
+			for _, a := range t.atoms {
+				if a.kind == atomQuantile {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return has(mapValues(c)), has(mapValues(x))
+}

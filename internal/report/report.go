@@ -36,7 +36,11 @@ type Line struct {
 	Share      *float64            `json:"share,omitempty"`
 	Components map[string]float64  `json:"components"`
 	Extras     map[string]*float64 `json:"extras,omitempty"`
-	Error      string              `json:"error,omitempty"`
+	// Approx marks a value (ApproxExtras: extras) answered from a rollup's
+	// quantile sketch, within ±1% of the exact quantile.
+	Approx       bool   `json:"approx,omitempty"`
+	ApproxExtras bool   `json:"approx_extras,omitempty"`
+	Error        string `json:"error,omitempty"`
 	// SegmentsTruncated is set on a Total row: how many smaller segments
 	// the breakdown left out (0 when none were).
 	SegmentsTruncated *int `json:"segments_truncated,omitempty"`
@@ -55,6 +59,9 @@ func ShowsExtras(format string) bool { return format == "json" }
 func (l Line) valueText() string {
 	if l.Error != "" {
 		return "error"
+	}
+	if l.Approx && l.Value != nil {
+		return "≈" + l.def.FormatValue(l.Value)
 	}
 	return l.def.FormatValue(l.Value)
 }
@@ -122,7 +129,8 @@ func Lines(sc *kpi.Scorecard) []Line {
 		mk := func(row kpi.Row) Line {
 			l := Line{KPI: r.Def.ID, Name: r.Def.Label(), Segment: row.Segment, Period: period, Value: row.Value,
 				Unit: r.Def.Unit, Status: row.Status, Delta: row.Delta, CompareTo: row.CompareTo, LowN: row.LowN,
-				Share: row.Share, Components: row.Components, Extras: row.Extras, def: r.Def, total: row.Total}
+				Share: row.Share, Components: row.Components, Extras: row.Extras, def: r.Def, total: row.Total,
+				Approx: r.Approx, ApproxExtras: r.ApproxExtras && len(row.Extras) > 0}
 			if !r.Def.HasTime() && r.Def.Type != kpi.Composite {
 				l.Period = "all"
 			}

@@ -179,9 +179,9 @@ func RenderBreakdown(st style.Styles, b Breakdown, w, h int) []string {
 	rows := make([][]Cell, 0, len(segs)+1)
 	pts := w >= 52
 	for _, s := range segs {
-		rows = append(rows, segmentCells(st, d, s, pts))
+		rows = append(rows, segmentCells(st, d, s, pts, r.Approx))
 	}
-	total := segmentCells(st, d, r.Total, pts)
+	total := segmentCells(st, d, r.Total, pts, r.Approx)
 	total[1].Text = "Total"
 	for i := range total {
 		total[i].Style = total[i].Style.Bold(true)
@@ -208,7 +208,7 @@ func RenderBreakdown(st style.Styles, b Breakdown, w, h int) []string {
 	return out
 }
 
-func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts bool) []Cell {
+func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Cell {
 	n := Cell{}
 	if r.HasN {
 		n = Cell{Text: kpi.FormatFloat(float64(r.N), 0), Style: st.MutedText}
@@ -223,7 +223,7 @@ func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts bool) []Cell {
 	return []Cell{
 		{Text: r.Status.Symbol(), Style: st.Status(r.Status)},
 		{Text: r.Segment},
-		{Text: d.FormatValue(r.Value)},
+		{Text: ValueText(d, r.Value, approx)},
 		{Text: d.FormatTarget(r.Goal), Style: st.MutedText},
 		DeltaCell(st, d, r.Delta, pts),
 		n,
@@ -236,10 +236,10 @@ func BreakdownColumnAt(b Breakdown, w, x int) (SortCol, bool) {
 	var st style.Styles
 	cols := breakdownCols(b)
 	pts := w >= 52
-	rows := [][]Cell{segmentCells(st, b.Def, b.Result.Total, pts)}
+	rows := [][]Cell{segmentCells(st, b.Def, b.Result.Total, pts, b.Result.Approx)}
 	rows[0][1].Text = "Total"
 	for _, s := range b.Result.Segments {
-		rows = append(rows, segmentCells(st, b.Def, s, pts))
+		rows = append(rows, segmentCells(st, b.Def, s, pts, b.Result.Approx))
 	}
 	widths := Widths(cols, rows, w, BreakdownGap)
 	for i := range cols {

@@ -51,13 +51,13 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	}
 	row := d.Result.Total
 	var top []string
-	for _, l := range Flow(headline(st, d.Def, row), "   ", w, 3) {
+	for _, l := range Flow(headline(st, d.Def, row, d.Result.Approx), "   ", w, 3) {
 		top = append(top, fade(l))
 	}
 	if p := progress(st, d.Def, row, w); p != "" {
 		top = append(top, fade(p))
 	}
-	if x := report.Clean(extras(d.Def, row)); x != "" {
+	if x := report.Clean(extras(d.Def, row, d.Result.ApproxExtras)); x != "" {
 		top = append(top, fade(st.MutedText.Render(x)))
 	}
 	if n := len(d.Warnings); n > 0 {
@@ -166,8 +166,8 @@ func grainAdj(g kpi.Grain) string {
 	return "Monthly"
 }
 
-func headline(st style.Styles, d *kpi.Def, row kpi.Row) []string {
-	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(report.Clean(d.FormatValue(row.Value)))
+func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
+	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(report.Clean(ValueText(d, row.Value, approx)))
 	status := st.Status(row.Status).Render(row.Status.Symbol() + " " + row.Status.Word())
 	if row.LowN {
 		status += st.WarnText.Render(" ? low n")
@@ -230,7 +230,7 @@ func progress(st style.Styles, d *kpi.Def, row kpi.Row, w int) string {
 	return b.String() + st.MutedText.Render(label)
 }
 
-func extras(d *kpi.Def, row kpi.Row) string {
+func extras(d *kpi.Def, row kpi.Row, approx bool) string {
 	if len(row.Extras) == 0 {
 		return ""
 	}
@@ -246,6 +246,10 @@ func extras(d *kpi.Def, row kpi.Row) string {
 			txt = d.FormatNumber(*v, d.Decimals)
 		}
 		parts = append(parts, name+" "+txt)
+	}
+	if approx && len(parts) > 0 {
+		// Quantiles from a rollup's sketch: within ±1% of the exact value.
+		return "≈ " + strings.Join(parts, " · ")
 	}
 	return strings.Join(parts, " · ")
 }

@@ -139,7 +139,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	if r.Err != nil {
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: "!", Style: st.ErrText}, name, {Text: "error", Style: st.ErrText}}
 	}
-	val := Cell{Text: d.FormatValue(row.Value)}
+	val := Cell{Text: ValueText(d, row.Value, r.Approx)}
 	tgt := Cell{Text: d.FormatTarget(row.Goal), Style: st.MutedText}
 	delta := DeltaCell(st, d, row.Delta, false)
 	spark := Cell{Text: Sparkline(r.Trend, 10), Style: st.AccentTxt}
@@ -162,4 +162,13 @@ func DeltaCell(st style.Styles, d *kpi.Def, delta *float64, pts bool) Cell {
 	arrow, mag := d.DeltaParts(*delta, pts)
 	changed := arrow != "="
 	return Cell{Text: arrow + " " + mag, Style: st.Delta(changed && d.Improved(*delta), changed)}
+}
+
+// ValueText formats a value, marked ≈ when it is a quantile answered from a
+// rollup's sketch (within ±kpi.SketchError of the exact value).
+func ValueText(d *kpi.Def, v *float64, approx bool) string {
+	if approx && v != nil {
+		return "≈" + d.FormatValue(v)
+	}
+	return d.FormatValue(v)
 }

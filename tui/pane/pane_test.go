@@ -87,3 +87,23 @@ func TestFitAndFlow(t *testing.T) {
 		t.Fatalf("Flow %q", got)
 	}
 }
+
+// A quantile answered from a rollup's sketch is marked ≈; an exact one, or no
+// value, is not.
+func TestValueTextMarksSketchedQuantiles(t *testing.T) {
+	d := &kpi.Def{ID: "m", Unit: "h", Decimals: 1}
+	if got := ValueText(d, f(9.12), true); got != "≈9.1h" {
+		t.Errorf("approx: %q", got)
+	}
+	if got := ValueText(d, f(9.12), false); got != "9.1h" {
+		t.Errorf("exact: %q", got)
+	}
+	if got := ValueText(d, nil, true); strings.HasPrefix(got, "≈") {
+		t.Errorf("no value is not approximate: %q", got)
+	}
+	row := kpi.Row{Point: kpi.Point{Extras: map[string]*float64{"median": f(4), "p90": f(30)}}}
+	dx := &kpi.Def{ID: "r", Unit: "h", Decimals: 1, Extras: map[string]string{"median": "", "p90": ""}}
+	if got := extras(dx, row, true); got != "≈ median 4.0h · p90 30.0h" {
+		t.Errorf("extras: %q", got)
+	}
+}
