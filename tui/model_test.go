@@ -607,6 +607,9 @@ func TestIndexingShownUntilReady(t *testing.T) {
 	mustContain(t, screen(m), "Oct 2026 (month) · vs Sep 2026 · indexing tickets 2/6")
 	narrow, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	mustContain(t, screen(narrow.(Model)), "kpiscope sample: support", "Sep 2026 · indexing 2/6")
+	p.Step = 0.41 // DuckDB's estimate for the statement under way
+	poll()
+	mustContain(t, screen(m), "indexing tickets 2/6 41%")
 	if next, cmd := m.Update(rollupTickMsg{gen: m.gen - 1}); cmd != nil || next.(Model).rollups != m.rollups {
 		t.Fatal("a tick for a replaced engine was not dropped")
 	}

@@ -44,7 +44,7 @@ func (m Model) pollRollups() (Model, tea.Cmd) {
 }
 
 // indexingNote is the header's note while rollups are built, e.g.
-// "indexing tickets 2/6" ("indexing 2/6" on narrow screens, where the data's
+// "indexing tickets 2/6 41%" ("indexing 2/6 41%" on narrow screens, where the data's
 // label needs the room); "" when there is nothing to say.
 func (m Model) indexingNote(w int) string {
 	p := m.rollups
@@ -55,5 +55,9 @@ func (m Model) indexingNote(w int) string {
 	if p.Table != "" && w >= 100 {
 		note += " " + p.Table
 	}
-	return fmt.Sprintf("%s %d/%d", note, p.Done, p.Total)
+	note = fmt.Sprintf("%s %d/%d", note, p.Done, p.Total)
+	if p.Step > 0 && p.Step < 1 { // how far the step under way is
+		note += fmt.Sprintf(" %d%%", int(p.Step*100))
+	}
+	return note
 }

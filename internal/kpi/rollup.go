@@ -61,12 +61,13 @@ func sketchValue(b string) string {
 
 // RollupProgress says how far the engine's rollups are built.
 type RollupProgress struct {
-	Table string // the source being read
-	Stage string // what is being built ("totals", "by one dimension", "by two dimensions")
-	Done  int    // build steps finished
-	Total int    // build steps in all
-	Ready bool   // every rollup is built: slices no longer read raw rows
-	Err   error  // the build failed; queries keep reading raw rows
+	Table string  // the source being read
+	Stage string  // what is being built ("totals", "by one dimension", "by two dimensions")
+	Done  int     // build steps finished
+	Total int     // build steps in all
+	Step  float64 // how far the step under way is, 0–1 (DuckDB's estimate)
+	Ready bool    // every rollup is built: slices no longer read raw rows
+	Err   error   // the build failed; queries keep reading raw rows
 }
 
 // rollupState is the engine's mutable rollup bookkeeping.
@@ -79,6 +80,22 @@ type rollupState struct {
 	created  map[string]bool   // rollup tables that exist
 	persist  map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
 	load     sync.Once
+	notify   func(RollupProgress) // the running build's progress callback
+}
+
+// stepProgress records how far the statement under way is.
+func (e *Engine) stepProgress(done float64) {
+	e.roll.mu.Lock()
+	if done <= e.roll.progress.Step {
+		e.roll.mu.Unlock()
+		return
+	}
+	e.roll.progress.Step = done
+	p, notify := e.roll.progress, e.roll.notify
+	e.roll.mu.Unlock()
+	if notify != nil {
+		notify(p)
+	}
 }
 
 // loadRollups takes over the rollups kept in a --db file, once per engine,
@@ -338,7 +355,8 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 			continue
 		}
 		e.roll.mu.Lock()
-		e.roll.progress.Table, e.roll.progress.Stage = st.g.source, levelName(st.p)
+		e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = st.g.source, levelName(st.p), 0
+		e.roll.notify = progress
 		e.roll.mu.Unlock()
 		if err := e.buildPart(ctx, st.g, st.p, created); err != nil {
 			return abandon(fmt.Errorf("building rollups of %s: %w", st.g.source, err))
@@ -600,7 +618,7 @@ func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, cr
 		stmt = "CREATE OR REPLACE TABLE " + store.QuoteIdent(table) + " AS " + q
 	}
 	began := time.Now()
-	err := e.db.Exec(ctx, stmt, args...)
+	err := e.db.ExecProgress(ctx, e.stepProgress, stmt, args...)
 	if debugSQL {
 		fmt.Fprintf(os.Stderr, "-- rollup %s %v\n%s\n", table, time.Since(began), stmt)
 	}
@@ -1333,7 +1351,7 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src strin
 	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
 		store.QuoteIdent(cube), strings.Join(mask, " + "), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, strings.Join(sets, ", "))
 	began := time.Now()
-	err := e.db.Exec(ctx, q, args...)
+	err := e.db.ExecProgress(ctx, e.stepProgress, q, args...)
 	if debugSQL {
 		fmt.Fprintf(os.Stderr, "-- cube %s %v\n%s\n", g.source, time.Since(began), q)
 	}

@@ -12,8 +12,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unsafe"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
 // DB is a DuckDB database shared by every query of a process. It is safe for
@@ -61,6 +64,70 @@ func Open(path string) (*DB, error) {
 		}
 	}
 	return &DB{sql: db, conn: c, path: path}, nil
+}
+
+// ExecProgress runs a statement like Exec and, while it runs, reports
+// DuckDB's estimate of how much of it is done (0–1) about every 250 ms, for
+// long statements such as building rollups over millions of rows.
+func (d *DB) ExecProgress(ctx context.Context, progress func(done float64), query string, args ...any) error {
+	conn, err := d.sql.Conn(ctx)
+	if err != nil {
+		return cleanErr(err)
+	}
+	defer conn.Close()
+	var raw mapping.Connection
+	_ = conn.Raw(func(dc any) error {
+		if c, ok := dc.(*duckdb.Conn); ok && c != nil {
+			// duckdb-go keeps the C connection as the first field of Conn and
+			// offers no accessor; duckdb_query_progress is meant to be polled
+			// from another thread while a query runs. Pinned by go.mod and
+			// checked by TestExecProgress.
+			raw = *(*mapping.Connection)(unsafe.Pointer(c))
+		}
+		return nil
+	})
+	if raw.Ptr != nil && progress != nil {
+		// Progress is tracked only with the progress bar on; it must never be
+		// printed (it would land on the explorer's screen). A locked engine
+		// refuses settings: then there is no progress.
+		_, err := conn.ExecContext(ctx, "SET enable_progress_bar_print = false")
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "SET progress_bar_time = 0")
+		}
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "SET enable_progress_bar = true")
+		}
+		if err != nil {
+			raw = mapping.Connection{}
+		}
+	}
+	stop := make(chan struct{})
+	polled := make(chan struct{})
+	if raw.Ptr != nil && progress != nil {
+		go func() {
+			defer close(polled)
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					p := mapping.QueryProgress(raw)
+					pct, _, _ := mapping.QueryProgressTypeMembers(&p)
+					if pct >= 0 {
+						progress(min(pct/100, 1))
+					}
+				}
+			}
+		}()
+	} else {
+		close(polled)
+	}
+	_, err = conn.ExecContext(ctx, query, args...)
+	close(stop)
+	<-polled // no poll of a connection handed back to the pool
+	return cleanErr(err)
 }
 
 // Close releases the database.
