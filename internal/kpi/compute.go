@@ -13,7 +13,8 @@ import (
 	"kpiscope/internal/store"
 )
 
-// plan is a slice resolved against the data's time range.
+// plan is the windows of a resolved slice: its periods against the data's
+// time range (the query itself is a queryPlan, see plan.go).
 type plan struct {
 	grain      Grain
 	cur        time.Time // current period start (zero for all time)
@@ -26,58 +27,35 @@ type plan struct {
 	dataEnd    time.Time
 }
 
-// resolve fills in the period and works out the windows to query.
-func (e *Engine) resolve(s *Slice) plan {
-	if s.Grain == "" {
-		s.Grain = Month
+// resolve fills in the slice's defaults and period and works out the
+// windows to query (see resolveWindows).
+func (e *Engine) resolve(s *Slice) plan { return resolveWindows(s, e.start, e.asOf) }
+
+// Resolve returns a slice as the engine computes it: grain, comparison and
+// trend defaults filled in, the period set (the latest complete one when none
+// is given, truncated to the grain otherwise; none for all time) and
+// dimension names spelled as the data spells them. Compute, the result cache
+// and Cached use it, so a slice and its resolved form are the same request;
+// callers that show or step through periods can use it instead of resolving
+// them themselves. Unknown dimensions are left as given (Compute reports them).
+func (e *Engine) Resolve(s Slice) Slice {
+	s, _ = e.resolveSlice(s)
+	return s
+}
+
+// resolveSlice is Resolve with the windows to query.
+func (e *Engine) resolveSlice(s Slice) (Slice, plan) {
+	fs := make([]Filter, len(s.Filters))
+	for i, f := range s.Filters {
+		f.Dim = e.CanonicalDim(f.Dim)
+		fs[i] = f
 	}
-	if s.Compare == "" {
-		s.Compare = VsPrevious
+	s.Filters = fs
+	if s.Segment != "" {
+		s.Segment = e.CanonicalDim(s.Segment)
 	}
-	if s.Trend <= 0 {
-		s.Trend = 12
-	}
-	p := plan{grain: s.Grain}
-	if e.asOf.IsZero() || s.Grain == All {
-		p.grain = All
-		s.Period = time.Time{}
-		return p
-	}
-	g := s.Grain
-	p.dataEnd = dataEnd(e.asOf)
-	if s.Period.IsZero() {
-		cur := g.Trunc(e.asOf)
-		if !complete(g, cur, p.dataEnd) && !g.Add(cur, -1).Before(g.Trunc(e.start)) {
-			cur = g.Add(cur, -1) // latest complete period
-		}
-		s.Period = cur
-	} else {
-		s.Period = g.Trunc(s.Period)
-	}
-	p.cur = s.Period
-	p.curEnd = g.Add(p.cur, 1)
-	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(g, p.cur, p.dataEnd) {
-		p.partial = true
-		p.elapsed = p.dataEnd.Sub(p.cur)
-		p.curEnd = p.dataEnd
-	}
-	switch s.Compare {
-	case VsPrevious:
-		p.cmp = g.Add(p.cur, -1)
-	case VsYear:
-		if g == Day {
-			p.cmp = p.cur.AddDate(0, 0, -364)
-		} else {
-			p.cmp = g.Add(p.cur, -g.YearAgo())
-		}
-	}
-	p.trendStart = g.Add(p.cur, -(s.Trend - 1))
-	p.from = p.trendStart
-	if !p.cmp.IsZero() && p.cmp.Before(p.from) {
-		p.from = p.cmp
-	}
-	p.to = g.Add(p.cur, 1)
-	return p
+	pl := e.resolve(&s)
+	return s, pl
 }
 
 // complete reports whether the data reaches (nearly) the end of a period:
@@ -151,15 +129,11 @@ func (e *Engine) Compute(ctx context.Context, s Slice, ids []string, opts ...Opt
 	if o.uncached {
 		return e.compute(ctx, s, ids, o)
 	}
-	sc, err := e.cache.do(ctx, cacheKey(s, ids, o), func(ctx context.Context) (*Scorecard, error) {
+	// One key per resolved slice: asking for the latest period and for that
+	// period by date is the same request.
+	return e.cache.do(ctx, cacheKey(e.Resolve(s), ids, o), func(ctx context.Context) (*Scorecard, error) {
 		return e.compute(ctx, s, ids, o)
 	})
-	if err == nil {
-		// Also under the resolved slice (latest period filled in), so asking
-		// for that period by date later is answered at once.
-		e.cache.put(cacheKey(sc.Slice, ids, o), sc.clone())
-	}
-	return sc, err
 }
 
 // Cached returns the scorecard for a slice if the engine has it, without
@@ -169,7 +143,7 @@ func (e *Engine) Cached(s Slice, ids []string, opts ...Option) (*Scorecard, bool
 	if o.uncached {
 		return nil, false
 	}
-	return e.cache.peek(cacheKey(s, ids, o))
+	return e.cache.peek(cacheKey(e.Resolve(s), ids, o))
 }
 
 func optionsOf(opts []Option) options {
@@ -185,22 +159,17 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	e.loadRollups(ctx)
 	// Dimension names as the data spells them, so target overrides and
 	// labels match whatever case the user typed.
-	fs := make([]Filter, len(s.Filters))
-	for i, f := range s.Filters {
+	for _, f := range s.Filters {
 		if err := e.CheckDimension(f.Dim); err != nil {
 			return nil, err
 		}
-		f.Dim = e.CanonicalDim(f.Dim)
-		fs[i] = f
 	}
-	s.Filters = fs
 	if s.Segment != "" {
 		if err := e.CheckDimension(s.Segment); err != nil {
 			return nil, err
 		}
-		s.Segment = e.CanonicalDim(s.Segment)
 	}
-	pl := e.resolve(&s)
+	s, pl := e.resolveSlice(s)
 	var want []*Def
 	if ids == nil {
 		want = e.Defs()
@@ -234,41 +203,17 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		visit(d)
 	}
 	res := map[string]*computed{}
-	type group struct {
-		key  string
-		defs []*Def
-	}
-	groups := map[string]*group{}
-	var gkeys []string
 	for _, d := range order {
 		res[d.ID] = &computed{}
-		if err := e.problems[d.ID]; err != nil {
-			res[d.ID].err = err
-			continue
-		}
-		if d.MinGrain != "" && (pl.grain.Finer(d.MinGrain) || pl.partial) {
-			if pl.partial {
-				res[d.ID].err = notApplicable(fmt.Sprintf("%s is recorded by %s and %s is not over yet", d.Label(), d.MinGrain, pl.grain.Label(pl.cur)))
-			} else {
-				res[d.ID].err = notApplicable(fmt.Sprintf("%s is recorded by %s: choose %s grain or coarser", d.Label(), d.MinGrain, d.MinGrain))
-			}
-			continue
-		}
-		if d.Type == Composite {
-			continue
-		}
-		k := strings.Join([]string{d.Source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort)}, "\x00")
-		if groups[k] == nil {
-			groups[k] = &group{key: k}
-			gkeys = append(gkeys, k)
-		}
-		groups[k].defs = append(groups[k].defs, d)
+	}
+	groups, errs := groupDefs(order, e.problems, pl)
+	for id, err := range errs {
+		res[id].err = err
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	sem := make(chan struct{}, 4)
-	for _, k := range gkeys {
-		g := groups[k]
+	for _, g := range groups {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -309,20 +254,6 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	sc.Elapsed = time.Since(began)
 	return sc, nil
-}
-
-func grainInterval(g Grain) string {
-	switch g {
-	case Day:
-		return "INTERVAL '1 day'"
-	case Week:
-		return "INTERVAL '7 days'"
-	case Quarter:
-		return "INTERVAL '3 months'"
-	case Year:
-		return "INTERVAL '1 year'"
-	}
-	return "INTERVAL '1 month'"
 }
 
 // runGroup computes every KPI of one group (same table, time column, row
@@ -417,247 +348,46 @@ func usesQuantile(d *Def) bool {
 	return false
 }
 
-// runRaw computes a group from the raw rows.
+// runRaw computes a group from the raw rows: the compiled queries (see
+// compileRaw), rendered for DuckDB and run.
 func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan) (full, part map[string]points, segErr, err error) {
-	seg := s.Segment
-	q, args, err := e.groupSQL(defs, s, seg, pl, false)
-	if errors.Is(err, ErrNotSliceable) && seg != "" {
-		if _, ferr := e.filterProblem(defs[0].Source, s.Filters); ferr == nil {
-			segErr = fmt.Errorf("cannot break down by %s: %w", seg, err)
-			seg = ""
-			q, args, err = e.groupSQL(defs, s, "", pl, false)
-		}
-	}
+	qs, segErr, err := compileRaw(e.snapshot(), defs, s, pl)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	timed := defs[0].Time != "" && pl.grain != All
-	if seg != "" && timed && pl.trendStart.Before(pl.cur) {
-		// The trend needs totals for every period, the breakdown only the
-		// current and comparison periods: two queries read far less than one
-		// that breaks every period down (a join per row for customer dimensions).
-		if full, err = e.runTotals(ctx, defs, s, pl); err != nil {
-			return nil, nil, nil, err
-		}
-		narrow := pl.narrow()
-		q, args, err = e.groupSQL(defs, s, seg, narrow, false)
+	for _, q := range qs {
+		sql, args := renderDuckDB(q.plan)
+		ps, err := e.runPoints(ctx, defs, sql, args, q.withSeg, q.win)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		segs, err := e.runPoints(ctx, defs, q, args, true, narrow)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		for id, ps := range segs {
-			for k, p := range ps {
-				if !k.total {
-					full[id][k] = p
+		switch q.role {
+		case rawFull:
+			full = ps
+		case rawSegments: // beside the totals of the rawFull before it
+			for id, pts := range ps {
+				for k, p := range pts {
+					if !k.total {
+						full[id][k] = p
+					}
 				}
 			}
-		}
-	} else if seg == "" && timed {
-		if full, err = e.runTotals(ctx, defs, s, pl); err != nil {
-			return nil, nil, nil, err
-		}
-	} else if full, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
-		return nil, nil, nil, err
-	}
-	if pl.partial && !pl.cmp.IsZero() && defs[0].Time != "" {
-		q, args, err := e.groupSQL(defs, s, seg, pl, true)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		part, err = e.runPoints(ctx, defs, q, args, seg != "", pl)
-		if err != nil {
-			return nil, nil, nil, err
+		case rawPart:
+			part = ps
 		}
 	}
 	return full, part, segErr, nil
 }
 
-func (e *Engine) filterProblem(table string, fs []Filter) (string, error) {
-	for _, f := range fs {
-		if _, _, err := e.dimExpr(table, f.Dim); err != nil {
-			return f.Dim, err
-		}
-	}
-	return "", nil
-}
-
-// groupSQL builds the query for a group. Identifiers go through
-// store.QuoteIdent; filter values and times are bound parameters.
+// groupSQL is the DuckDB query for a group: compiled, then rendered.
+// Identifiers are quoted; filter values and times are bound arguments.
 func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial bool) (string, []any, error) {
-	d0 := defs[0]
-	table := d0.Source
-	var args []any
-	var conds []string
-	joinCols := map[string]bool{}
-	useJoin := false
-	for _, f := range s.Filters {
-		expr, join, err := e.dimExpr(table, f.Dim)
-		if err != nil {
-			return "", nil, fmt.Errorf("not available with a filter on %s: %w", f.Dim, err)
-		}
-		if join {
-			useJoin = true
-			joinCols[strings.TrimPrefix(expr, "c.")] = true
-		}
-		var ors []string
-		var ph []string
-		for _, v := range f.Values {
-			if v == BlankLabel {
-				ors = append(ors, expr+" IS NULL")
-				continue
-			}
-			ph = append(ph, "?")
-			args = append(args, v)
-		}
-		if len(ph) > 0 {
-			ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
-		}
-		if len(ors) == 0 {
-			ors = append(ors, "false")
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	q, err := compileGroup(e.snapshot(), defs, s, seg, pl, partial)
+	if err != nil {
+		return "", nil, err
 	}
-	segSel := ""
-	if seg != "" {
-		expr, join, err := e.dimExpr(table, seg)
-		if err != nil {
-			return "", nil, err
-		}
-		if join {
-			useJoin = true
-			joinCols[strings.TrimPrefix(expr, "c.")] = true
-		}
-		segSel = fmt.Sprintf(", CAST(%s AS VARCHAR) AS __seg", expr)
-	}
-	timed := d0.Time != "" && pl.grain != All
-	cohort := d0.Type == Cohort
-	timeSel := ""
-	if d0.Time != "" {
-		timeSel = fmt.Sprintf(", CAST(t.%s AS TIMESTAMP) AS __t", store.QuoteIdent(d0.Time))
-	}
-	// The time window: cohorts keep every row that exists before a period's end
-	// (the join below); event KPIs keep rows inside the window.
-	var timeArgs, splitArgs []any
-	split := false
-	if timed && !cohort {
-		from, to := pl.from, pl.to
-		if partial {
-			from, to = pl.cmp, pl.grain.Add(pl.cmp, 1)
-		}
-		tcol := fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(d0.Time))
-		if !partial && pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && pl.grain.Add(pl.cmp, 1).Before(pl.cur) {
-			// No trend wanted: read the current and comparison periods only,
-			// not the year between them (two ranges, each pushed into the scan).
-			split = true
-			conds = append(conds, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
-			timeArgs = append(timeArgs, sqlTime(pl.cmp), sqlTime(pl.grain.Add(pl.cmp, 1)))
-			splitArgs = []any{sqlTime(pl.cur), sqlTime(to)}
-		} else {
-			conds = append(conds, fmt.Sprintf("%s >= ?::TIMESTAMP AND %s < ?::TIMESTAMP", tcol, tcol))
-			timeArgs = append(timeArgs, sqlTime(from), sqlTime(to))
-		}
-		if partial {
-			conds = append(conds, fmt.Sprintf("%s < date_trunc('%s', %s) + to_microseconds(?::BIGINT)", tcol, pl.grain.SQLUnit(), tcol))
-			timeArgs = append(timeArgs, pl.elapsed.Microseconds())
-		}
-	}
-	if d0.Where != "" {
-		conds = append(conds, "("+d0.Where+")")
-	}
-	var b strings.Builder
-	var allArgs []any
-	b.WriteString("WITH ")
-	if cohort {
-		var from, to time.Time
-		step := grainInterval(pl.grain)
-		endExpr := "p + " + step
-		if pl.grain == All {
-			from, to = Day.Trunc(e.start), dataEnd(e.asOf)
-			endExpr = "?::TIMESTAMP"
-		} else if partial {
-			from, to = pl.cmp, pl.cmp
-			endExpr = "p + to_microseconds(?::BIGINT)"
-		} else {
-			from, to = pl.from, pl.cur
-		}
-		if pl.grain == All {
-			fmt.Fprintf(&b, "periods AS (SELECT ?::TIMESTAMP AS period_start, %s AS period_end), ", endExpr)
-			allArgs = append(allArgs, sqlTime(from), sqlTime(to))
-		} else {
-			fmt.Fprintf(&b, "periods AS (SELECT p AS period_start, %s AS period_end FROM generate_series(?::TIMESTAMP, ?::TIMESTAMP, %s) g(p)), ", endExpr, step)
-			if partial {
-				allArgs = append(allArgs, pl.elapsed.Microseconds())
-			}
-			allArgs = append(allArgs, sqlTime(from), sqlTime(to))
-		}
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(table))
-	if useJoin {
-		key := store.QuoteIdent(e.opt.CustomerKey)
-		var cs []string
-		for _, c := range sortedKeys(joinCols) {
-			cs = append(cs, fmt.Sprintf("any_value(%s) AS %s", c, c))
-		}
-		fmt.Fprintf(&sb, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
-			key, strings.Join(cs, ", "), store.QuoteIdent(e.opt.Customers), key)
-	}
-	if len(conds) > 0 {
-		sb.WriteString(" WHERE " + strings.Join(conds, " AND "))
-	}
-	b.WriteString("src AS (" + sb.String())
-	allArgs = append(allArgs, args...)
-	allArgs = append(allArgs, timeArgs...)
-	if split { // the same select over the second range
-		b.WriteString(" UNION ALL " + sb.String())
-		allArgs = append(allArgs, args...)
-		allArgs = append(allArgs, splitArgs...)
-	}
-	b.WriteString(")")
-
-	// Components for every KPI of the group, aggregated at each grouping set.
-	var sel []string
-	for i, d := range defs {
-		comps := d.Components()
-		for _, name := range sortedKeys(comps) {
-			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", comps[name], store.QuoteIdent(fmt.Sprintf("k%d_%s", i, name))))
-		}
-		for _, name := range d.ExtraNames() {
-			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", d.Extras[name], store.QuoteIdent(fmt.Sprintf("k%d_x_%s", i, name))))
-		}
-	}
-	var keys []string
-	from := "src"
-	periodSel := ""
-	if cohort {
-		from = "src JOIN periods ON (src.__t IS NULL OR src.__t < periods.period_end)"
-		periodSel = "period_start AS __p, "
-		keys = append(keys, "__p")
-	} else if timed {
-		periodSel = fmt.Sprintf("date_trunc('%s', __t) AS __p, ", pl.grain.SQLUnit())
-		keys = append(keys, "__p")
-	}
-	groupBy := ""
-	segCols := ""
-	if seg != "" {
-		segCols = "__seg, GROUPING(__seg) AS __g, "
-		withSeg := strings.Join(append(append([]string(nil), keys...), "__seg"), ", ")
-		groupBy = fmt.Sprintf(" GROUP BY GROUPING SETS ((%s), (%s))", withSeg, strings.Join(keys, ", "))
-	} else if len(keys) > 0 {
-		groupBy = " GROUP BY " + strings.Join(keys, ", ")
-	}
-	fmt.Fprintf(&b, " SELECT %s%s%s FROM %s%s", periodSel, segCols, strings.Join(sel, ", "), from, groupBy)
-	// Values are computed from the components of each row, at its own grain.
-	var vals []string
-	for i, d := range defs {
-		i := i
-		col := func(name string) string { return store.QuoteIdent(fmt.Sprintf("k%d_%s", i, name)) }
-		vals = append(vals, fmt.Sprintf("CAST(%s AS DOUBLE) AS %s", d.valueExpr(func(n string) string { return specialName(n, pl.grain, nil, col) }), store.QuoteIdent(fmt.Sprintf("k%d__value", i))))
-	}
-	return "SELECT *, " + strings.Join(vals, ", ") + " FROM (" + b.String() + ")", allArgs, nil
+	sql, args := renderDuckDB(q)
+	return sql, args, nil
 }
 
 // specialName maps a name in an expression: periods_per_year becomes the
@@ -788,12 +518,10 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 		if len(keys) == 0 {
 			return out, nil
 		}
-		var rowsSQL []string
-		var args []any
+		cp := &compositePlan{Names: names, Rows: make([][]*float64, len(keys))}
 		for ri, k := range keys {
-			ph := []string{"?::INTEGER"}
-			args = append(args, ri)
 			p := &Point{Period: base[k].Period, Components: map[string]float64{}}
+			row := make([]*float64, len(deps))
 			for i, dp := range deps {
 				var v *float64
 				if src := pick(dp.c); src != nil {
@@ -815,13 +543,10 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 						}
 					}
 				}
-				ph = append(ph, "?::DOUBLE")
 				if v != nil {
-					args = append(args, *v)
 					p.Components[names[i]] = *v
-				} else {
-					args = append(args, nil)
 				}
+				row[i] = v
 			}
 			if nDep != nil {
 				if src := pick(nDep); src != nil && src[k] != nil {
@@ -829,16 +554,10 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 				}
 			}
 			out[k] = p
-			rowsSQL = append(rowsSQL, "("+strings.Join(ph, ", ")+")")
+			cp.Rows[ri] = row
 		}
-		cols := map[string]string{}
-		colNames := []string{"__i"}
-		for _, n := range names {
-			cols[n] = store.QuoteIdent(n)
-			colNames = append(colNames, store.QuoteIdent(n))
-		}
-		expr := d.valueExpr(func(n string) string { return specialName(n, pl.grain, cols) })
-		q := fmt.Sprintf("SELECT __i, CAST(%s AS DOUBLE) FROM (VALUES %s) v(%s)", expr, strings.Join(rowsSQL, ", "), strings.Join(colNames, ", "))
+		cp.Value = valuePlan(d, pl.grain, "", func(n string) string { return n })
+		q, args := renderDuckDBComposite(cp)
 		rows, err := e.db.Query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("expr %q: %w", d.Expr, err)

@@ -1,0 +1,455 @@
+package kpi
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"kpiscope/internal/store"
+)
+
+// The engine compiles, then executes. The compiler in this file is pure: KPI
+// definitions, a resolved slice and a schema snapshot go in, an engine-neutral
+// queryPlan comes out. A renderer (render_duckdb.go) turns a plan into SQL
+// text and bound arguments in one engine's dialect; the executor (runRaw,
+// runPoints) runs it. Nothing here may use an engine's syntax: no SQL text is
+// written in this file except what users wrote themselves, carried verbatim.
+
+// schemaSnapshot is what the compiler knows of the data: the tables and their
+// columns, the customers table whose columns every table carrying the
+// customer key can reach, and the time range of the data (cohort periods run
+// from its start to its end).
+type schemaSnapshot struct {
+	tables      map[string][]store.Column
+	customers   string // "" = no customers table
+	customerKey string
+	start, asOf time.Time
+}
+
+// snapshot describes the engine's data for the compiler. The engine is
+// read-only after New, so the snapshot shares its maps.
+func (e *Engine) snapshot() *schemaSnapshot {
+	return &schemaSnapshot{tables: e.tables, customers: e.opt.Customers, customerKey: e.opt.CustomerKey, start: e.start, asOf: e.asOf}
+}
+
+// colRef is a column a dimension reads: the source table's own, or the
+// customers table's reached through the customer key.
+type colRef struct {
+	Customer bool   // a column of the customers table (needs the join)
+	Name     string // as the table spells it
+}
+
+// dimColumn resolves a dimension for a table: its own column, or the
+// customers table's through the customer key (Engine.dimExpr's rule).
+func (sch *schemaSnapshot) dimColumn(table, dim string) (colRef, error) {
+	if c, ok := findColumn(sch.tables[table], dim); ok {
+		return colRef{Name: c.Name}, nil
+	}
+	if sch.customers != "" && table != sch.customers {
+		if _, ok := findColumn(sch.tables[table], sch.customerKey); ok {
+			if c, ok := findColumn(sch.tables[sch.customers], dim); ok {
+				return colRef{Customer: true, Name: c.Name}, nil
+			}
+		}
+	}
+	return colRef{}, &sliceError{table: table, dim: dim}
+}
+
+// filterProblem names the first filter dimension a table cannot reach.
+func (sch *schemaSnapshot) filterProblem(table string, fs []Filter) (string, error) {
+	for _, f := range fs {
+		if _, err := sch.dimColumn(table, f.Dim); err != nil {
+			return f.Dim, err
+		}
+	}
+	return "", nil
+}
+
+// queryPlan is one aggregate query over one table, independent of the SQL
+// engine that will run it: which rows to read, how to group them, what to
+// aggregate and what to compute from the aggregates.
+//
+// Expressions written by users or by the catalog (aggregates, the row filter
+// Where, value formulas) are carried verbatim as SQL text. Today that text is
+// DuckDB SQL (FILTER clauses, date_diff, quantile_cont, list functions);
+// translating it for another engine is a later step, not the plan's.
+type queryPlan struct {
+	Source string
+	// Join is the customers table's columns that filters or the segment read,
+	// joined one row per customer key; nil when none is needed.
+	Join    *customerJoin
+	Filters []planFilter // all must hold
+	// Time is the source's time column ("" = none). Ranges keep rows whose
+	// time lies in any of them; none keeps every row (no time axis, all time,
+	// or a cohort, whose periods decide instead). Two ranges are the current
+	// and comparison periods without the time between them.
+	Time   string
+	Ranges []timeRange
+	// Elapsed > 0 keeps only rows less than Elapsed after the start of their
+	// Grain period: the same elapsed part of a comparison period as of a
+	// current period that is not over.
+	Elapsed time.Duration
+	Where   string // the KPIs' row filter, verbatim; "" = none
+
+	// Grouping. Rows get a period by PeriodBy at Grain; with a Segment the
+	// query returns two grouping sets: (period, segment) and (period) for the
+	// totals, told apart by a grouping flag.
+	PeriodBy periodBy
+	Grain    Grain
+	Cohort   *cohortSeries // PeriodBy == periodCohort
+	Segment  *colRef
+
+	Aggs   []planAgg   // aggregates, by output column name
+	Values []planValue // one per KPI, computed from the aggregates of each row
+}
+
+// periodBy says how a row is given its period.
+type periodBy int
+
+const (
+	periodNone   periodBy = iota // one group over all rows
+	periodTrunc                  // the start of the Grain period its time falls in
+	periodCohort                 // every period of the cohort series it existed before the end of
+)
+
+// customerJoin brings customers' columns to the source rows.
+type customerJoin struct {
+	Table   string   // the customers table
+	Key     string   // the customer key, in both tables
+	Columns []string // customers' columns needed, sorted
+}
+
+// planFilter keeps rows whose column, as text, is one of Values (bound as
+// arguments, never spliced into the SQL), or is empty when Blank. No values
+// and not Blank keeps nothing.
+type planFilter struct {
+	Col    colRef
+	Values []string
+	Blank  bool
+}
+
+// timeRange is [From, To).
+type timeRange struct{ From, To time.Time }
+
+// cohortSeries is the periods a cohort KPI is evaluated over: every row that
+// exists before a period's end (or has no time) counts in that period, and
+// the aggregates may read period_start and period_end.
+type cohortSeries struct {
+	First, Last time.Time // period starts, every Step, both included
+	Step        Grain     // All: a single period [First, End)
+	End         time.Time // Step == All only
+	// Elapsed > 0: each period ends Elapsed after its start instead of at the
+	// next period (the same elapsed part, for a partial comparison).
+	Elapsed time.Duration
+}
+
+// planAgg is one aggregate output column: a component or an extra statistic.
+type planAgg struct {
+	Name string // output column, k<i>_<component> or k<i>_x_<extra>
+	Expr string // aggregate expression, verbatim
+}
+
+// planValue is a KPI's value computed from aggregates of the same row.
+type planValue struct {
+	Name string // output column, k<i>__value
+	// Ratio: Scale × num / den, with no value when den is 0. Otherwise Expr, a
+	// formula over input names (verbatim, names substituted by the renderer)
+	// in which periods_per_year is the grain's constant.
+	Ratio          bool
+	Scale          float64
+	Expr           string
+	Inputs         map[string]string // input name (num, den for a ratio) → aggregate column
+	PeriodsPerYear float64
+}
+
+// compositePlan evaluates a composite KPI's formula over other KPIs' values,
+// one row per segment and period.
+type compositePlan struct {
+	Value planValue    // Inputs map each input name to itself
+	Names []string     // input names, in column order
+	Rows  [][]*float64 // per row, the inputs in Names order; nil = no value
+}
+
+// periodsPerYear is the constant periods_per_year stands for at a grain (a
+// year for all time).
+func periodsPerYear(g Grain) float64 {
+	if g == All || g == "" {
+		g = Year
+	}
+	return g.PerYear()
+}
+
+// valuePlan is a definition's value formula with input names mapped to
+// columns by col.
+func valuePlan(d *Def, g Grain, name string, col func(string) string) planValue {
+	v := planValue{Name: name, PeriodsPerYear: periodsPerYear(g), Inputs: map[string]string{}}
+	if d.Type == Ratio {
+		v.Ratio, v.Scale = true, d.Scale
+		if v.Scale == 0 {
+			v.Scale = 1
+		}
+		v.Inputs["num"], v.Inputs["den"] = col("num"), col("den")
+		return v
+	}
+	v.Expr = d.Expr
+	for _, n := range d.InputNames() {
+		v.Inputs[n] = col(n)
+	}
+	return v
+}
+
+// compileGroup plans the query for a group of KPIs that share a table, time
+// column, row filter and kind, for a resolved slice s and its windows pl.
+// seg is the segment to break down by ("" = none, whatever s says). partial
+// plans the same elapsed part of the comparison period.
+func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan, partial bool) (*queryPlan, error) {
+	d0 := defs[0]
+	q := &queryPlan{Source: d0.Source, Time: d0.Time, Where: d0.Where}
+	joinCols := map[string]bool{}
+	for _, f := range s.Filters {
+		c, err := sch.dimColumn(q.Source, f.Dim)
+		if err != nil {
+			return nil, fmt.Errorf("not available with a filter on %s: %w", f.Dim, err)
+		}
+		if c.Customer {
+			joinCols[c.Name] = true
+		}
+		pf := planFilter{Col: c}
+		for _, v := range f.Values {
+			if v == BlankLabel {
+				pf.Blank = true
+			} else {
+				pf.Values = append(pf.Values, v)
+			}
+		}
+		q.Filters = append(q.Filters, pf)
+	}
+	if seg != "" {
+		c, err := sch.dimColumn(q.Source, seg)
+		if err != nil {
+			return nil, err
+		}
+		if c.Customer {
+			joinCols[c.Name] = true
+		}
+		q.Segment = &c
+	}
+	if len(joinCols) > 0 {
+		q.Join = &customerJoin{Table: sch.customers, Key: sch.customerKey, Columns: sortedKeys(joinCols)}
+	}
+
+	timed := d0.Time != "" && pl.grain != All
+	g := pl.grain
+	switch {
+	case d0.Type == Cohort:
+		// Cohorts keep every row that exists before a period's end: the
+		// periods decide, not a time window.
+		q.PeriodBy, q.Grain = periodCohort, g
+		c := &cohortSeries{Step: g}
+		switch {
+		case g == All:
+			c.First, c.End = Day.Trunc(sch.start), dataEnd(sch.asOf)
+		case partial:
+			c.First, c.Last, c.Elapsed = pl.cmp, pl.cmp, pl.elapsed
+		default:
+			c.First, c.Last = pl.from, pl.cur
+		}
+		q.Cohort = c
+	case timed:
+		q.PeriodBy, q.Grain = periodTrunc, g
+		switch {
+		case partial:
+			q.Ranges = []timeRange{{pl.cmp, g.Add(pl.cmp, 1)}}
+			q.Elapsed = pl.elapsed
+		case pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && g.Add(pl.cmp, 1).Before(pl.cur):
+			// No trend wanted: read the current and comparison periods only,
+			// not the year between them.
+			q.Ranges = []timeRange{{pl.cmp, g.Add(pl.cmp, 1)}, {pl.cur, pl.to}}
+		default:
+			q.Ranges = []timeRange{{pl.from, pl.to}}
+		}
+	}
+
+	for i, d := range defs {
+		comps := d.Components()
+		for _, name := range sortedKeys(comps) {
+			q.Aggs = append(q.Aggs, planAgg{Name: fmt.Sprintf("k%d_%s", i, name), Expr: comps[name]})
+		}
+		for _, name := range d.ExtraNames() {
+			q.Aggs = append(q.Aggs, planAgg{Name: fmt.Sprintf("k%d_x_%s", i, name), Expr: d.Extras[name]})
+		}
+	}
+	for i, d := range defs {
+		col := func(name string) string { return fmt.Sprintf("k%d_%s", i, name) }
+		q.Values = append(q.Values, valuePlan(d, g, fmt.Sprintf("k%d__value", i), col))
+	}
+	return q, nil
+}
+
+// rawRole says what a query's rows answer.
+type rawRole int
+
+const (
+	rawFull     rawRole = iota // totals, and segments when it has them
+	rawSegments                // segment rows only (the totals come from a rawFull)
+	rawPart                    // the same elapsed part of the comparison period
+)
+
+// rawQuery is one query that answers a group from the raw rows.
+type rawQuery struct {
+	role    rawRole
+	plan    *queryPlan
+	withSeg bool // rows carry a segment and a grouping flag
+	win     plan // the windows its periods are read with
+}
+
+// compileRaw plans the queries that answer a group from the raw rows. segErr
+// says why the breakdown was dropped (the table cannot reach the segment);
+// the totals are still planned.
+func compileRaw(sch *schemaSnapshot, defs []*Def, s Slice, pl plan) (qs []rawQuery, segErr, err error) {
+	seg := s.Segment
+	q, err := compileGroup(sch, defs, s, seg, pl, false)
+	if errors.Is(err, ErrNotSliceable) && seg != "" {
+		if _, ferr := sch.filterProblem(defs[0].Source, s.Filters); ferr == nil {
+			segErr = fmt.Errorf("cannot break down by %s: %w", seg, err)
+			seg = ""
+			q, err = compileGroup(sch, defs, s, "", pl, false)
+		}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	timed := defs[0].Time != "" && pl.grain != All
+	if seg != "" && timed && pl.trendStart.Before(pl.cur) {
+		// The trend needs totals for every period, the breakdown only the
+		// current and comparison periods: two queries read far less than one
+		// that breaks every period down (a join per row for customer dimensions).
+		totals, err := compileGroup(sch, defs, s, "", pl, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		narrow := pl.narrow()
+		segs, err := compileGroup(sch, defs, s, seg, narrow, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		qs = append(qs, rawQuery{rawFull, totals, false, pl}, rawQuery{rawSegments, segs, true, narrow})
+	} else {
+		qs = append(qs, rawQuery{rawFull, q, seg != "", pl})
+	}
+	if pl.partial && !pl.cmp.IsZero() && defs[0].Time != "" {
+		part, err := compileGroup(sch, defs, s, seg, pl, true)
+		if err != nil {
+			return nil, nil, err
+		}
+		qs = append(qs, rawQuery{rawPart, part, seg != "", pl})
+	}
+	return qs, segErr, nil
+}
+
+// defGroup is KPIs answered by one query: same table, time column, row
+// filter and kind.
+type defGroup struct {
+	key  string
+	defs []*Def
+}
+
+// groupDefs sorts the definitions a slice needs (dependencies first) into
+// query groups. Composites need no query; a KPI recorded at a coarser grain
+// than the slice's (or whose period is not over) has no value by design.
+func groupDefs(order []*Def, problems map[string]error, pl plan) (groups []*defGroup, errs map[string]error) {
+	errs = map[string]error{}
+	byKey := map[string]*defGroup{}
+	for _, d := range order {
+		if err := problems[d.ID]; err != nil {
+			errs[d.ID] = err
+			continue
+		}
+		if d.MinGrain != "" && (pl.grain.Finer(d.MinGrain) || pl.partial) {
+			if pl.partial {
+				errs[d.ID] = notApplicable(fmt.Sprintf("%s is recorded by %s and %s is not over yet", d.Label(), d.MinGrain, pl.grain.Label(pl.cur)))
+			} else {
+				errs[d.ID] = notApplicable(fmt.Sprintf("%s is recorded by %s: choose %s grain or coarser", d.Label(), d.MinGrain, d.MinGrain))
+			}
+			continue
+		}
+		if d.Type == Composite {
+			continue
+		}
+		k := strings.Join([]string{d.Source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort)}, "\x00")
+		if byKey[k] == nil {
+			byKey[k] = &defGroup{key: k}
+			groups = append(groups, byKey[k])
+		}
+		byKey[k].defs = append(byKey[k].defs, d)
+	}
+	return groups, errs
+}
+
+// resolveWindows fills in a slice's defaults and period (the latest complete
+// one when none is given) against the data's time range, and works out the
+// windows to query.
+func resolveWindows(s *Slice, start, asOf time.Time) plan {
+	if s.Grain == "" {
+		s.Grain = Month
+	}
+	if s.Compare == "" {
+		s.Compare = VsPrevious
+	}
+	if s.Trend <= 0 {
+		s.Trend = 12
+	}
+	p := plan{grain: s.Grain}
+	if asOf.IsZero() || s.Grain == All {
+		p.grain = All
+		s.Period = time.Time{}
+		return p
+	}
+	g := s.Grain
+	p.dataEnd = dataEnd(asOf)
+	if s.Period.IsZero() {
+		cur := g.Trunc(asOf)
+		if !complete(g, cur, p.dataEnd) && !g.Add(cur, -1).Before(g.Trunc(start)) {
+			cur = g.Add(cur, -1) // latest complete period
+		}
+		s.Period = cur
+	} else {
+		s.Period = g.Trunc(s.Period)
+	}
+	p.cur = s.Period
+	p.curEnd = g.Add(p.cur, 1)
+	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(g, p.cur, p.dataEnd) {
+		p.partial = true
+		p.elapsed = p.dataEnd.Sub(p.cur)
+		p.curEnd = p.dataEnd
+	}
+	switch s.Compare {
+	case VsPrevious:
+		p.cmp = g.Add(p.cur, -1)
+	case VsYear:
+		if g == Day {
+			p.cmp = p.cur.AddDate(0, 0, -364)
+		} else {
+			p.cmp = g.Add(p.cur, -g.YearAgo())
+		}
+	}
+	p.trendStart = g.Add(p.cur, -(s.Trend - 1))
+	p.from = p.trendStart
+	if !p.cmp.IsZero() && p.cmp.Before(p.from) {
+		p.from = p.cmp
+	}
+	p.to = g.Add(p.cur, 1)
+	return p
+}
+
+// sortedInputs lists a value's input names in order.
+func (v planValue) sortedInputs() []string {
+	names := make([]string, 0, len(v.Inputs))
+	for n := range v.Inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
