@@ -574,6 +574,9 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 		}
 		return e.buildCubes(ctx, g, p, src, sel, args, created)
 	}
+	if len(sel) > 0 && p.level == 0 && len(g.sk) == 1 {
+		return e.buildTotals(ctx, g, p, src, sel, args, created)
+	}
 	if len(sel) > 0 {
 		// Sorted by set and day, so a query's filter on both skips most row groups.
 		q := fmt.Sprintf("SELECT __day, %s, %s, %s FROM (%s)%s ORDER BY __gid, __day", p.codeSQL(), g.levelCols(p.level), strings.Join(sel, ", "), src, g.groupBy(p.level, ""))
@@ -1347,8 +1350,10 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src strin
 		}
 		dcols = append(dcols, fmt.Sprintf("__d%d", i))
 	}
+	// A plain table (temporary ones belong to one pooled connection); the
+	// engine ignores "__" tables and the build drops it when done.
 	cube := fmt.Sprintf("__kpiscope_cube_%p", g)
-	q := fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s AS SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
+	q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
 		store.QuoteIdent(cube), strings.Join(mask, " + "), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, strings.Join(sets, ", "))
 	began := time.Now()
 	err := e.db.ExecProgress(ctx, e.stepProgress, q, args...)
@@ -1400,4 +1405,37 @@ func sketched(d *Def) (value, extras bool) {
 		return false
 	}
 	return has(mapValues(c)), has(mapValues(x))
+}
+
+// buildTotals builds the totals of a part and their sketch in one read of the
+// rows (the first screen waits for it): grouping sets per day and per day ×
+// bucket, split into the two tables.
+func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src string, sel []string, args []any, created map[string]bool) error {
+	sk := g.sk[0]
+	x := "CAST((" + sk.arg + ") AS DOUBLE)"
+	in := "(" + x + ") IS NOT NULL"
+	if sk.filter != "" {
+		in = "(" + sk.filter + ") AND " + in
+	}
+	tmp := fmt.Sprintf("__kpiscope_totals_%p", g)
+	q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT __day, GROUPING(__b) AS __gb, __b, %s, count(*) FILTER (WHERE __b IS NOT NULL) AS __n FROM (SELECT *, CASE WHEN %s THEN %s END AS __b FROM (%s)) GROUP BY GROUPING SETS ((__day), (__day, __b))",
+		store.QuoteIdent(tmp), strings.Join(sel, ", "), in, sketchBucket(x), src)
+	began := time.Now()
+	err := e.db.ExecProgress(ctx, e.stepProgress, q, args...)
+	if debugSQL {
+		fmt.Fprintf(os.Stderr, "-- totals %s %v\n%s\n", g.source, time.Since(began), q)
+	}
+	if err != nil {
+		return err
+	}
+	defer e.db.Exec(context.Background(), "DROP TABLE IF EXISTS "+store.QuoteIdent(tmp))
+	var atoms []string
+	for i := range g.atoms {
+		atoms = append(atoms, fmt.Sprintf("a%d", i))
+	}
+	t := store.QuoteIdent(tmp)
+	if err := e.insertInto(ctx, g.table, fmt.Sprintf("SELECT __day, %s, %s, %s FROM %s WHERE __gb = 1 ORDER BY __day", p.codeSQL(), g.levelCols(0), strings.Join(atoms, ", "), t), nil, created); err != nil {
+		return err
+	}
+	return e.insertInto(ctx, g.sketches, fmt.Sprintf("SELECT __day, %s, %s, 0 AS __s, __b, __n FROM %s WHERE __gb = 0 AND __b IS NOT NULL ORDER BY __day", p.codeSQL(), g.levelCols(0), t), nil, created)
 }
