@@ -100,7 +100,7 @@ type computed struct {
 	full, part points
 	err        error
 	segErr     error
-	approx     bool // the value or extras come from a quantile sketch
+	approx     bool // the value or extras come from a quantile sketch (see Result.Approx)
 }
 
 // Option adjusts a computation.
@@ -584,7 +584,10 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 
 // assemble turns computed points into the rows a scorecard shows.
 func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
-	r := Result{Def: d, Err: c.err, Approx: c.approx}
+	r := Result{Def: d, Err: c.err}
+	if c.approx {
+		r.Approx, r.ApproxExtras = sketched(d)
+	}
 	timed := d.HasTime() && pl.grain != All
 	if d.Type == Composite {
 		timed = pl.grain != All && c.full != nil && hasPeriods(c.full)
