@@ -300,6 +300,11 @@ func (m Model) period() (time.Time, bool) {
 	if !m.slice.Period.IsZero() {
 		return m.slice.Period, true
 	}
+	if m.eng != nil { // the engine's own resolution: no need to wait for the numbers
+		if p := m.eng.Resolve(m.slice).Period; !p.IsZero() {
+			return p, true
+		}
+	}
 	if sc := m.score.sc; sc != nil && sc.Slice.Grain == m.slice.Grain && !sc.Slice.Period.IsZero() {
 		return sc.Slice.Period, true
 	}

@@ -630,3 +630,17 @@ func TestIndexingShownUntilReady(t *testing.T) {
 		t.Fatal("a failed build still shows progress")
 	}
 }
+
+// `[` right after `g`, before the new grain's numbers arrive, steps back from
+// the period the engine resolves for that grain instead of asking to wait.
+func TestPeriodKeyWhileGrainLoads(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	next, _ := m.Update(keyMsg("g")) // month → quarter; its query not run
+	m = next.(Model)
+	latest := m.eng.Resolve(m.slice).Period
+	next, _ = m.Update(keyMsg("["))
+	m = next.(Model)
+	if want := kpi.Quarter.Add(latest, -1); !m.slice.Period.Equal(want) {
+		t.Fatalf("period after g then [: %v, want %v (the quarter before %v)", m.slice.Period, want, latest)
+	}
+}
