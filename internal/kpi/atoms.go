@@ -97,6 +97,24 @@ func (t template) render(ref func(atom) string) string {
 
 var aggNames = map[string]bool{"count": true, "sum": true, "avg": true, "mean": true, "min": true, "max": true, "median": true, "quantile_cont": true, "count_star": true}
 
+// otherAggregates are DuckDB's other aggregate (and window) functions
+// (duckdb_functions(), DuckDB 1.5): an expression calling one does not merge
+// from a rollup and reads the raw rows.
+var otherAggregates = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`any_value approx_count_distinct approx_quantile approx_top_k arbitrary
+		arg_max arg_max_null arg_max_nulls_last arg_min arg_min_null arg_min_nulls_last argmax argmin array_agg
+		bit_and bit_or bit_xor bitstring_agg bool_and bool_or corr count_if countif covar_pop covar_samp
+		cume_dist dense_rank entropy favg fill first first_value fsum group_concat histogram histogram_exact
+		kahan_sum kurtosis kurtosis_pop lag last last_value lead list listagg mad max_by min_by mode nth_value
+		ntile percent_rank product quantile quantile_disc rank rank_dense regr_avgx regr_avgy regr_count
+		regr_intercept regr_r2 regr_slope regr_sxx regr_sxy regr_syy reservoir_quantile row_number sem
+		skewness stddev stddev_pop stddev_samp string_agg sum_no_overflow sumkahan var_pop var_samp variance`) {
+		otherAggregates[n] = true
+	}
+}
+
 // parseTemplate splits an aggregate expression into atoms. ok is false when
 // it holds an aggregate that does not merge (DISTINCT, lists, discrete
 // quantiles, window functions …); such a KPI reads the raw rows. Whatever
@@ -133,6 +151,9 @@ func parseTemplate(expr string) (t template, ok bool) {
 		name := strings.ToLower(word)
 		if name == "over" || name == "within" || name == "select" {
 			return t, false // window functions, ordered sets and subqueries do not merge
+		}
+		if k < len(expr) && expr[k] == '(' && otherAggregates[name] && !(i > 0 && expr[i-1] == '.') {
+			return t, false
 		}
 		if k >= len(expr) || expr[k] != '(' || !aggNames[name] || i > 0 && expr[i-1] == '.' {
 			b.WriteString(word)

@@ -109,15 +109,19 @@ func TestParseTemplate(t *testing.T) {
 	}
 }
 
-// TestParseTemplateLimits documents what parseTemplate leaves to the
-// database binder: a call it does not know (list, first …) is copied as
-// text, so an expression that also holds a known aggregate is accepted;
-// the rollup query then fails to bind (the column is not in the rollup) and
-// the KPI reads the raw rows.
+// TestParseTemplateLimits: an expression that calls any other DuckDB
+// aggregate beside the ones that merge (list, first, string_agg …) is not
+// answered from rollups, even when it also holds a count; a scalar function
+// around merging aggregates still is.
 func TestParseTemplateLimits(t *testing.T) {
-	tpl, ok := parseTemplate("count(*) + list_count(list(x))")
-	if !ok || tpl.render(showAtom) != "<count *> + list_count(list(x))" {
-		t.Errorf("got %q ok %v", tpl.render(showAtom), ok)
+	for _, expr := range []string{"count(*) + list_count(list(x))", "sum(x) / first(y)", "count(*) FILTER (WHERE x > 1) + bool_or(y)::INT"} {
+		if tpl, ok := parseTemplate(expr); ok {
+			t.Errorf("%s: accepted as %q", expr, tpl.render(showAtom))
+		}
+	}
+	tpl, ok := parseTemplate("round(sum(x) / greatest(count(*), 1), 2)")
+	if !ok || tpl.render(showAtom) != "round(<sum x> / greatest(<count *>, 1), 2)" {
+		t.Errorf("scalar functions around atoms: %q ok %v", tpl.render(showAtom), ok)
 	}
 }
 

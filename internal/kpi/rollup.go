@@ -807,9 +807,15 @@ func (e *Engine) rollupSQL(g *rollGroup, idx []int, defs []*Def, s Slice, seg st
 	}
 	var qs []qref
 	qIdx := map[qref]int{}
+	missing := false
 	ref := func(a atom) string {
 		if a.kind == atomQuantile {
-			r := qref{g.skIdx[sketchKey(a)], a.q}
+			sk, ok := g.skIdx[sketchKey(a)]
+			if !ok {
+				missing = true
+				return "NULL"
+			}
+			r := qref{sk, a.q}
 			if _, ok := qIdx[r]; !ok {
 				qIdx[r] = len(qs)
 				qs = append(qs, r)
@@ -818,6 +824,7 @@ func (e *Engine) rollupSQL(g *rollGroup, idx []int, defs []*Def, s Slice, seg st
 		}
 		i, ok := g.atomIdx[a.key()]
 		if !ok {
+			missing = true // never a silent NULL: the caller reads raw rows
 			return "NULL"
 		}
 		return fmt.Sprintf("agg.s%d", i)
@@ -834,6 +841,9 @@ func (e *Engine) rollupSQL(g *rollGroup, idx []int, defs []*Def, s Slice, seg st
 		for _, name := range d.ExtraNames() {
 			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", extras[name].render(ref), store.QuoteIdent(fmt.Sprintf("k%d_x_%s", i, name))))
 		}
+	}
+	if missing {
+		return "", nil, false, fmt.Errorf("an aggregate is not in the rollup of %s", g.source)
 	}
 	var merges []string
 	for i, a := range g.atoms {
