@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 )
 
 // A long statement reports DuckDB's progress while it runs, rising from
@@ -12,6 +13,8 @@ func TestExecProgress(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a statement of a few seconds")
 	}
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 5 * time.Millisecond
 	db, err := Open("")
 	if err != nil {
 		t.Fatal(err)

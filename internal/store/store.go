@@ -66,6 +66,9 @@ func Open(path string) (*DB, error) {
 	return &DB{sql: db, conn: c, path: path}, nil
 }
 
+// progressEvery is how often ExecProgress polls DuckDB (tests poll faster).
+var progressEvery = 250 * time.Millisecond
+
 // ExecProgress runs a statement like Exec and, while it runs, reports
 // DuckDB's estimate of how much of it is done (0–1) about every 250 ms, for
 // long statements such as building rollups over millions of rows.
@@ -106,7 +109,7 @@ func (d *DB) ExecProgress(ctx context.Context, progress func(done float64), quer
 	if raw.Ptr != nil && progress != nil {
 		go func() {
 			defer close(polled)
-			t := time.NewTicker(250 * time.Millisecond)
+			t := time.NewTicker(progressEvery)
 			defer t.Stop()
 			for {
 				select {
