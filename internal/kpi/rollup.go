@@ -1086,9 +1086,13 @@ func (e *Engine) signature(g *rollGroup) string {
 // planLocked plans the rollups and, in a --db file, takes over the parts an
 // earlier run built for the same data.
 func (e *Engine) planLocked() {
+	// The recent part is what the first screen shows: the default slice's
+	// 12 months (its comparison period, the month before, is among them).
 	e.roll.recent = time.Time{}
 	if !e.asOf.IsZero() {
-		e.roll.recent = Month.Add(Month.Trunc(e.asOf), -13)
+		if p := e.Resolve(Slice{}).Period; !p.IsZero() {
+			e.roll.recent = Month.Add(p, -11)
+		}
 	}
 	e.roll.created = map[string]bool{}
 	e.roll.groups = e.planRollups()
@@ -1418,8 +1422,7 @@ func sketched(d *Def) (value, extras bool) {
 }
 
 // buildTotals builds the totals of a part and their sketch in one read of the
-// rows (the first screen waits for it): grouping sets per day and per day ×
-// bucket, split into the two tables.
+// rows (the first screen waits for it), then splits them into the two tables.
 func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src string, sel []string, args []any, created map[string]bool) error {
 	sk := g.sk[0]
 	x := "CAST((" + sk.arg + ") AS DOUBLE)"
@@ -1428,7 +1431,10 @@ func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src stri
 		in = "(" + sk.filter + ") AND " + in
 	}
 	tmp := fmt.Sprintf("__kpiscope_totals_%p", g)
-	q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT __day, GROUPING(__b) AS __gb, __b, %s, count(*) FILTER (WHERE __b IS NOT NULL) AS __n FROM (SELECT *, CASE WHEN %s THEN %s END AS __b FROM (%s)) GROUP BY GROUPING SETS ((__day), (__day, __b))",
+	// histogram() keeps each day's bucket counts as a map beside the sums:
+	// nearly free, where a second grouping set per bucket costs a second hash
+	// aggregation of every row.
+	q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT __day, %s, histogram(__b) FILTER (WHERE __b IS NOT NULL) AS __h FROM (SELECT *, CASE WHEN %s THEN %s END AS __b FROM (%s)) GROUP BY __day",
 		store.QuoteIdent(tmp), strings.Join(sel, ", "), in, sketchBucket(x), src)
 	began := time.Now()
 	err := e.db.ExecProgress(ctx, e.stepProgress, q, args...)
@@ -1444,8 +1450,8 @@ func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src stri
 		atoms = append(atoms, fmt.Sprintf("a%d", i))
 	}
 	t := store.QuoteIdent(tmp)
-	if err := e.insertInto(ctx, g.table, fmt.Sprintf("SELECT __day, %s, %s, %s FROM %s WHERE __gb = 1 ORDER BY __day", p.codeSQL(), g.levelCols(0), strings.Join(atoms, ", "), t), nil, created); err != nil {
+	if err := e.insertInto(ctx, g.table, fmt.Sprintf("SELECT __day, %s, %s, %s FROM %s ORDER BY __day", p.codeSQL(), g.levelCols(0), strings.Join(atoms, ", "), t), nil, created); err != nil {
 		return err
 	}
-	return e.insertInto(ctx, g.sketches, fmt.Sprintf("SELECT __day, %s, %s, 0 AS __s, __b, __n FROM %s WHERE __gb = 0 AND __b IS NOT NULL ORDER BY __day", p.codeSQL(), g.levelCols(0), t), nil, created)
+	return e.insertInto(ctx, g.sketches, fmt.Sprintf("SELECT __day, %s, %s, 0 AS __s, CAST(__b AS INTEGER) AS __b, CAST(__n AS BIGINT) AS __n FROM (SELECT __day, unnest(map_keys(__h)) AS __b, unnest(map_values(__h)) AS __n FROM %s) ORDER BY __day", p.codeSQL(), g.levelCols(0), t), nil, created)
 }

@@ -1,0 +1,188 @@
+package kpi_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
+	"kpiscope/internal/workspace"
+	"kpiscope/sampledata"
+)
+
+// The benchmarks below run on a directory written by
+// `kpiscope sample --out DIR --tickets N`, named by KPISCOPE_BENCH_DATA, with
+// the sample's kpiscope.yaml (same KPIs, targets and dimensions).
+// KPISCOPE_BENCH_DB names a --db file for the "second start" figures.
+
+func openBenchData(b *testing.B, db string) *workspace.Workspace {
+	b.Helper()
+	dir := os.Getenv("KPISCOPE_BENCH_DATA")
+	if dir == "" {
+		b.Skip("set KPISCOPE_BENCH_DATA to a directory made by `kpiscope sample --out DIR --tickets N`")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := strings.ReplaceAll(string(sampledata.Config), "{path: ", "{path: "+abs+"/")
+	path := filepath.Join(b.TempDir(), "kpiscope.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, DBPath: db})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ws
+}
+
+// firstScreen computes what the explorer shows first: every KPI without
+// extras, and the first KPI (CSAT) with its extras, at once.
+func firstScreen(b *testing.B, eng *kpi.Engine, opts ...kpi.Option) {
+	b.Helper()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_, errs[0] = eng.Compute(ctx, kpi.Slice{}, nil, append(opts, kpi.WithoutExtras())...)
+	}()
+	go func() {
+		defer wg.Done()
+		_, errs[1] = eng.Compute(ctx, kpi.Slice{}, []string{"csat"}, opts...)
+	}()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFirstScreen times the explorer's first screen from opening the
+// data: "raw" reads the raw rows (no rollups); "rollups" prepares and builds
+// the rollups in the background as the explorer does, the first screen
+// waiting for the totals of the latest months, and then reports how long the
+// whole build took and how many rollup rows it made; "second_start" opens a
+// --db file (KPISCOPE_BENCH_DB) whose rollups an earlier run kept, building
+// them first if it has none.
+func BenchmarkFirstScreen(b *testing.B) {
+	b.Run("raw", func(b *testing.B) {
+		for range b.N {
+			began := time.Now()
+			ws := openBenchData(b, "")
+			firstScreen(b, ws.Engine, kpi.FromScratch())
+			b.ReportMetric(time.Since(began).Seconds(), "first-screen-s")
+			ws.Close()
+		}
+	})
+	b.Run("rollups", func(b *testing.B) {
+		for range b.N {
+			began := time.Now()
+			ws := openBenchData(b, "")
+			ws.Engine.PrepareRollups()
+			done := make(chan error, 1)
+			go func() { done <- ws.Engine.BuildRollups(context.Background(), nil) }()
+			firstScreen(b, ws.Engine, kpi.Uncached())
+			b.ReportMetric(time.Since(began).Seconds(), "first-screen-s")
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(time.Since(began).Seconds(), "built-s")
+			reportRollupSize(b, ws.DB)
+			ws.Close()
+		}
+	})
+	b.Run("second_start", func(b *testing.B) {
+		db := os.Getenv("KPISCOPE_BENCH_DB")
+		if db == "" {
+			b.Skip("set KPISCOPE_BENCH_DB to a --db file")
+		}
+		ws := openBenchData(b, db)
+		if err := ws.Engine.BuildRollups(context.Background(), nil); err != nil { // no-op when kept
+			b.Fatal(err)
+		}
+		ws.Close()
+		b.ResetTimer()
+		for range b.N {
+			began := time.Now()
+			ws := openBenchData(b, db)
+			ws.Engine.PrepareRollups()
+			done := make(chan error, 1)
+			go func() { done <- ws.Engine.BuildRollups(context.Background(), nil) }()
+			firstScreen(b, ws.Engine, kpi.Uncached())
+			b.ReportMetric(time.Since(began).Seconds(), "first-screen-s")
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			ws.Close()
+		}
+	})
+}
+
+func reportRollupSize(b *testing.B, db *store.DB) {
+	rows, err := db.Query(context.Background(), "SELECT CAST(sum(estimated_size) FILTER (WHERE starts_with(table_name, '__kpiscope_rollup_')) AS BIGINT), CAST(sum(estimated_size) FILTER (WHERE starts_with(table_name, '__kpiscope_sketch_')) AS BIGINT) FROM duckdb_tables()")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(store.Int(rows.Data[0][0])), "rollup-rows")
+	b.ReportMetric(float64(store.Int(rows.Data[0][1])), "sketch-rows")
+}
+
+// floorSQL is what raw DuckDB needs for the heaviest part of the scorecard,
+// written by hand: the tickets KPIs (CSAT, CES, resolution time and its
+// median, FCR by resolved date; first response by created date) for the
+// 13 months of the trend and comparison, from the Parquet file.
+const floorSQL = `
+SELECT date_trunc('month', resolved_at) AS m,
+  count(*) FILTER (WHERE csat BETWEEN 4 AND 5), count(*) FILTER (WHERE csat BETWEEN 1 AND 5),
+  count(*) FILTER (WHERE ces BETWEEN 5 AND 7), count(*) FILTER (WHERE ces BETWEEN 1 AND 7),
+  sum(date_diff('second', created_at, resolved_at)) FILTER (WHERE resolved_at >= created_at),
+  count(*) FILTER (WHERE resolved_at >= created_at),
+  quantile_cont(date_diff('second', created_at, resolved_at) / 3600.0, 0.5) FILTER (WHERE resolved_at >= created_at),
+  count(*) FILTER (WHERE contacts = 1 AND resolved_at IS NOT NULL), count(resolved_at)
+FROM read_parquet(?) WHERE resolved_at >= ?::TIMESTAMP AND resolved_at < ?::TIMESTAMP GROUP BY 1;
+SELECT date_trunc('month', created_at) AS m,
+  sum(date_diff('second', created_at, first_response_at)) FILTER (WHERE first_response_at >= created_at),
+  count(*) FILTER (WHERE first_response_at >= created_at)
+FROM read_parquet(?) WHERE created_at >= ?::TIMESTAMP AND created_at < ?::TIMESTAMP GROUP BY 1`
+
+// BenchmarkReportFloor sets `kpiscope report`'s work (every KPI from the raw
+// rows, no extras, as the table format computes it) beside the hand-written
+// floor above in the same run, on 2 cores the two ticket queries one after
+// the other as DuckDB would run a script.
+func BenchmarkReportFloor(b *testing.B) {
+	ws := openBenchData(b, "")
+	defer ws.Close()
+	ctx := context.Background()
+	sc, err := ws.Engine.Compute(ctx, kpi.Slice{}, []string{"csat"}, kpi.FromScratch())
+	if err != nil {
+		b.Fatal(err)
+	}
+	to := kpi.Month.Add(sc.Slice.Period, 1)
+	from := kpi.Month.Add(sc.Slice.Period, -12)
+	file := filepath.Join(os.Getenv("KPISCOPE_BENCH_DATA"), "tickets.parquet")
+	b.Run("report", func(b *testing.B) {
+		for range b.N {
+			if _, err := ws.Engine.Compute(ctx, kpi.Slice{}, nil, kpi.FromScratch(), kpi.WithoutExtras()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("duckdb", func(b *testing.B) {
+		for range b.N {
+			for _, q := range strings.Split(floorSQL, ";") {
+				if _, err := ws.DB.Query(ctx, q, file, from.Format(time.DateTime), to.Format(time.DateTime)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
