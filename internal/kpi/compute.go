@@ -270,7 +270,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		defs = stripped
 	}
 	if o.raw || defs[0].Type == Cohort {
-		full, part, segErr, err = e.runRaw(ctx, defs, s, pl)
+		full, part, segErr, err = e.runRaw(ctx, defs, s, pl, o.raw)
 		return full, part, nil, segErr, err
 	}
 	// What a rollup can answer comes from it; the rest reads the raw rows.
@@ -313,7 +313,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			if len(rest) == 0 {
 				return f, p, approx, nil, nil
 			}
-			full, part, segErr, err = e.runRaw(ctx, rest, s, pl)
+			full, part, segErr, err = e.runRaw(ctx, rest, s, pl, o.raw)
 			if err != nil {
 				return nil, nil, nil, nil, err
 			}
@@ -331,7 +331,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			return full, part, approx, segErr, nil
 		}
 	}
-	full, part, segErr, err = e.runRaw(ctx, defs, s, pl)
+	full, part, segErr, err = e.runRaw(ctx, defs, s, pl, o.raw)
 	return full, part, nil, segErr, err
 }
 
@@ -350,14 +350,20 @@ func usesQuantile(d *Def) bool {
 
 // runRaw computes a group from the raw rows: the compiled queries (see
 // compileRaw), rendered for DuckDB and run.
-func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan) (full, part map[string]points, segErr, err error) {
+func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fresh bool) (full, part map[string]points, segErr, err error) {
 	qs, segErr, err := compileRaw(e.snapshot(), defs, s, pl)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	for _, q := range qs {
-		sql, args := renderDuckDB(q.plan)
-		ps, err := e.runPoints(ctx, defs, sql, args, q.withSeg, q.win)
+		ps, ok, err := map[string]points(nil), false, error(nil)
+		if !fresh {
+			ps, ok, err = e.runPeriods(ctx, defs, s, q)
+		}
+		if !ok && err == nil {
+			sql, args := renderDuckDB(q.plan)
+			ps, err = e.runPoints(ctx, defs, sql, args, q.withSeg, q.win)
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -57,6 +57,8 @@ type Engine struct {
 	problems map[string]error
 	cache    *cache
 	roll     rollupState
+	// periodRolls keeps per-period totals of the KPIs that read raw rows.
+	periodRolls periodRollups
 }
 
 // New checks every definition against the tables in db and prepares the
