@@ -11,6 +11,7 @@ import (
 
 // Period rollups: KPIs that do not merge from days (distinct counts, the
 // repeat-purchase histogram) are exact only when computed over a whole
+// period, and cohort KPIs (retention, churn) cross every customer with each
 // period. The engine computes them from the raw rows per period when first
 // asked and keeps each period's totals for its life (its data never
 // changes), per KPI group, filters and grain: moving the window, cycling the
@@ -65,18 +66,30 @@ func periodRollupKey(defs []*Def, s Slice, g Grain) string {
 // ok is false when the query is not one period rollups can answer.
 func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuery) (map[string]points, bool, error) {
 	p := q.plan
-	if q.role != rawFull || q.withSeg || p.PeriodBy != periodTrunc || p.Elapsed != 0 || len(p.Ranges) == 0 || p.Cohort != nil {
+	if q.role != rawFull || q.withSeg || p.Elapsed != 0 {
+		return nil, false, nil
+	}
+	cohort := p.PeriodBy == periodCohort && p.Cohort != nil && p.Cohort.Step != All && p.Cohort.Elapsed == 0
+	if !cohort && (p.PeriodBy != periodTrunc || len(p.Ranges) == 0 || p.Cohort != nil) {
 		return nil, false, nil
 	}
 	g := p.Grain
+	if cohort {
+		g = p.Cohort.Step
+	}
 	key := periodRollupKey(defs, s, g)
 	out := map[string]points{}
 	for _, d := range defs {
 		out[d.ID] = points{}
 	}
 	var periods []time.Time
+	if cohort { // each period's cohort is evaluated on its own
+		for t := p.Cohort.First; !t.After(p.Cohort.Last); t = g.Add(t, 1) {
+			periods = append(periods, t)
+		}
+	}
 	for _, r := range p.Ranges {
-		for t := r.From; t.Before(r.To); t = g.Add(t, 1) {
+		for t := r.From; t.Before(r.To) && !cohort; t = g.Add(t, 1) {
 			periods = append(periods, t)
 		}
 	}
@@ -105,12 +118,36 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 		runs = append(runs, timeRange{missing[i], g.Add(missing[j], 1)})
 		i = j + 1
 	}
-	qp := *p
-	qp.Ranges = runs
-	sql, args := renderDuckDB(&qp)
-	got, err := e.runPoints(ctx, defs, sql, args, false, q.win)
-	if err != nil {
-		return nil, true, err
+	got := map[string]points{}
+	for _, d := range defs {
+		got[d.ID] = points{}
+	}
+	run := func(qp *queryPlan) error {
+		sql, args := renderDuckDB(qp)
+		ps, err := e.runPoints(ctx, defs, sql, args, false, q.win)
+		for id, pts := range ps {
+			for k, pt := range pts {
+				got[id][k] = pt
+			}
+		}
+		return err
+	}
+	if cohort { // one period series per run
+		for _, r := range runs {
+			qp := *p
+			c := *p.Cohort
+			c.First, c.Last = r.From, g.Add(r.To, -1)
+			qp.Cohort = &c
+			if err := run(&qp); err != nil {
+				return nil, true, err
+			}
+		}
+	} else {
+		qp := *p
+		qp.Ranges = runs
+		if err := run(&qp); err != nil {
+			return nil, true, err
+		}
 	}
 	for _, t := range missing {
 		k := pkey{total: true, period: t.Unix()}
