@@ -76,8 +76,9 @@ type rollupState struct {
 	progress RollupProgress
 	started  bool
 	groups   map[string]*rollGroup
-	recent   time.Time         // start of the "recent" part, built first
-	created  map[string]bool   // rollup tables that exist
+	recent   time.Time       // start of the "recent" part, built first
+	created  map[string]bool // rollup tables that exist (guarded by cmu while building)
+	cmu      sync.Mutex
 	persist  map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
 	load     sync.Once
 	notify   func(RollupProgress) // the running build's progress callback
@@ -339,36 +340,41 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		return err
 	}
 	created := e.roll.created
-	for i, st := range steps {
+	done := 0
+	finish := func() {
 		e.roll.mu.Lock()
-		done := st.g.parts[st.p].done
+		done++
+		e.roll.progress.Done = done
+		e.roll.progress.Ready = done == len(steps)
+		p := e.roll.progress
 		e.roll.mu.Unlock()
-		if done { // kept in the --db file from an earlier run
-			e.roll.mu.Lock()
-			e.roll.progress.Done = i + 1
-			e.roll.progress.Ready = i+1 == len(steps)
-			p := e.roll.progress
-			e.roll.mu.Unlock()
-			if progress != nil {
-				progress(p)
-			}
-			continue
+		if progress != nil {
+			progress(p)
 		}
+	}
+	runStep := func(st step) error {
 		e.roll.mu.Lock()
-		e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = st.g.source, levelName(st.p), 0
-		e.roll.notify = progress
+		kept := st.g.parts[st.p].done
+		if !kept {
+			e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = st.g.source, levelName(st.p), 0
+			e.roll.notify = progress
+		}
 		e.roll.mu.Unlock()
+		if kept { // kept in the --db file from an earlier run
+			finish()
+			return nil
+		}
 		if err := e.buildPart(ctx, st.g, st.p, created); err != nil {
-			return abandon(fmt.Errorf("building rollups of %s: %w", st.g.source, err))
+			return fmt.Errorf("building rollups of %s: %w", st.g.source, err)
 		}
 		if err := e.persistPart(ctx, st.g, st.p); err != nil {
-			return abandon(fmt.Errorf("recording rollups of %s: %w", st.g.source, err))
+			return fmt.Errorf("recording rollups of %s: %w", st.g.source, err)
 		}
 		if st.p.level == 1 && !st.p.sketch { // built from the same cubes as level 1
 			p2 := part{2, st.p.recent, false}
 			if ps := st.g.parts[p2]; ps != nil {
 				if err := e.persistPart(ctx, st.g, p2); err != nil {
-					return abandon(fmt.Errorf("recording rollups of %s: %w", st.g.source, err))
+					return fmt.Errorf("recording rollups of %s: %w", st.g.source, err)
 				}
 				e.roll.mu.Lock()
 				ps.done, ps.building = true, false
@@ -380,12 +386,35 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		ps := st.g.parts[st.p]
 		ps.done, ps.building = true, false
 		close(ps.wait)
-		e.roll.progress.Done = i + 1
-		e.roll.progress.Ready = i+1 == len(steps)
-		p := e.roll.progress
 		e.roll.mu.Unlock()
-		if progress != nil {
-			progress(p)
+		finish()
+		return nil
+	}
+	// The first screen waits for the totals of the latest months of every
+	// group: those are built side by side, as its queries would run; the rest
+	// one step at a time.
+	first := 0
+	for first < len(steps) && steps[first].p.level == 0 && steps[first].p.recent {
+		first++
+	}
+	errs := make([]error, first)
+	var wg sync.WaitGroup
+	for i := range first {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = runStep(steps[i])
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return abandon(err)
+		}
+	}
+	for _, st := range steps[first:] {
+		if err := runStep(st); err != nil {
+			return abandon(err)
 		}
 	}
 	return nil
@@ -436,7 +465,8 @@ func (e *Engine) RollupStatus() RollupProgress {
 }
 
 // srcSQL is the group's rows with day and dimension columns, inside a range.
-func (e *Engine) rollSrc(g *rollGroup, cond string) string {
+// Totals (dims false) need no dimension and so no join to the customers.
+func (e *Engine) rollSrc(g *rollGroup, cond string, dims bool) string {
 	var sel []string
 	day := "CAST(NULL AS TIMESTAMP)"
 	if g.time != "" {
@@ -444,11 +474,13 @@ func (e *Engine) rollSrc(g *rollGroup, cond string) string {
 	}
 	sel = append(sel, day+" AS __day")
 	for i, x := range g.dimExpr {
-		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", x, i))
+		if dims {
+			sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", x, i))
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "SELECT t.*, %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(g.source))
-	if g.join {
+	if g.join && dims {
 		var cs []string
 		for _, x := range g.dimExpr {
 			if c, ok := strings.CutPrefix(x, "c."); ok {
@@ -557,7 +589,7 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 	} else if p.recent {
 		return nil
 	}
-	src := e.rollSrc(g, cond)
+	src := e.rollSrc(g, cond, p.level > 0)
 	if p.sketch {
 		return e.buildSketch(ctx, g, p, src, args, created)
 	}
@@ -605,7 +637,7 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 			ds = append(ds, fmt.Sprintf("__d%d", j))
 		}
 		dcols := ""
-		if len(ds) > 0 {
+		if len(ds) > 0 && p.level > 0 {
 			dcols = strings.Join(ds, ", ") + ", "
 		}
 		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
@@ -617,7 +649,10 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 
 func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, created map[string]bool) error {
 	stmt := "INSERT INTO " + store.QuoteIdent(table) + " " + q
-	if !created[table] {
+	e.roll.cmu.Lock()
+	exists := created[table]
+	e.roll.cmu.Unlock()
+	if !exists {
 		stmt = "CREATE OR REPLACE TABLE " + store.QuoteIdent(table) + " AS " + q
 	}
 	began := time.Now()
@@ -626,7 +661,9 @@ func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, cr
 		fmt.Fprintf(os.Stderr, "-- rollup %s %v\n%s\n", table, time.Since(began), stmt)
 	}
 	if err == nil {
+		e.roll.cmu.Lock()
 		created[table] = true
+		e.roll.cmu.Unlock()
 	}
 	return err
 }
