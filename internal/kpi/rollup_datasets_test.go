@@ -1,0 +1,105 @@
+package kpi_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+)
+
+// The real public files in ../shared/datasets, opened as a newcomer would
+// (no kpiscope.yaml: KPIs and dimensions inferred), answer every slice the
+// same from rollups as from raw rows: odd names, blanks and text
+// dimensions included. Skipped when ../shared is absent.
+func TestRollupsAgreeOnRealFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the shared datasets")
+	}
+	dir := filepath.Join("..", "..", "..", "shared", "datasets")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("real datasets not available (%v)", err)
+	}
+	used := 0
+	defer func() {
+		if !t.Failed() && used < 4 {
+			t.Errorf("rollups answered KPIs of %d files, want at least 4 of 6", used)
+		}
+	}()
+	for _, file := range []string{"telco_customer_churn.csv", "maven_telecom_customer_churn.csv", "call_center.csv",
+		"airline_nps_responses.csv", "superstore_orders.csv", "cdnow_master.txt"} {
+		t.Run(file, func(t *testing.T) {
+			p := filepath.Join(dir, file)
+			if _, err := os.Stat(p); err != nil {
+				t.Skip(err)
+			}
+			ctx := context.Background()
+			ws, err := workspace.Open(ctx, workspace.Options{Sources: []string{p}})
+			if err != nil {
+				t.Skipf("not opened without a config: %v", err)
+			}
+			defer ws.Close()
+			eng := ws.Engine
+			if err := eng.BuildRollups(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string // inferred KPIs, not the built-ins' ids
+			for _, d := range eng.Defs() {
+				ids = append(ids, d.ID)
+			}
+			slices := []kpi.Slice{{}, {Grain: kpi.All}, {Grain: kpi.Week, Compare: kpi.VsYear}, {Grain: kpi.Quarter}}
+			if len(eng.Dimensions()) > 0 {
+				slices = append(slices, rtSlices(t, rand.New(rand.NewSource(7)), eng, 12)...)
+			}
+			for _, d := range eng.Dimensions() {
+				slices = append(slices, kpi.Slice{Segment: d.Name})
+			}
+			fails := 0
+			for _, s := range slices {
+				s := s
+				c := rtCompute(t, eng, ids, s, func(id string) bool { return rtSketchable(eng, id, s) })
+				fails += c.fails
+			}
+			t.Logf("%d KPIs, %d dimensions, %d slices, %d differences", len(ids), len(eng.Dimensions()), len(slices), fails)
+			// The rollups were really used: spoil their first atom and the
+			// totals of the KPIs they answer move away from the raw rows'.
+			rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollup_')")
+			if err != nil {
+				t.Fatal(err)
+			}
+			spoiled := 0
+			for _, r := range rows.Data {
+				if ws.DB.Exec(ctx, fmt.Sprintf("UPDATE %q SET a0 = a0 * 2 + 7", r[0])) == nil {
+					spoiled++
+				}
+			}
+			if spoiled == 0 { // superstore's KPIs are all distinct counts
+				t.Logf("no rollup: every KPI reads raw rows")
+				return
+			}
+			used++
+			fresh, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.All}, ids, kpi.Uncached())
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.All}, ids, kpi.FromScratch())
+			if err != nil {
+				t.Fatal(err)
+			}
+			moved := 0
+			for i, r := range fresh.Results {
+				a, b := r.Total.Value, raw.Results[i].Total.Value
+				if (a == nil) != (b == nil) || a != nil && !rtSame(*a, *b) {
+					moved++
+				}
+			}
+			if moved == 0 {
+				t.Error("spoiling the rollups changed no KPI: they were not used")
+			}
+		})
+	}
+}
