@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -452,4 +453,232 @@ func (v planValue) sortedInputs() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// rollupQueryPlan answers a slice from a group's rollup (rollup.go): its
+// table of atoms per day and dimension set, merged to any grain and segment,
+// and its quantile sketch, bucket counts merged the same way. Like queryPlan
+// it names no engine's syntax; the renderer writes the query. The output
+// columns are a raw plan's (period, segment and grouping flag, the
+// aggregates, the values), so the executor reads either.
+type rollupQueryPlan struct {
+	Table string // the atoms: one row per day, dimension set and values
+	// Sketches is the sketch table, read when Quantiles are wanted ("" = none).
+	Sketches string
+	// Set is the dimension set the rows are read at (bit i: the rollup's
+	// dimension i); a row keeps its set's values in two value columns.
+	Set     int64
+	Filters []rollFilter // all must hold
+	Segment *rollValue   // the breakdown's value column; nil = no breakdown
+	// Ranges keep the days that lie in any of them, each row given the start
+	// of its Grain period; none reads every day as one period (all time, no
+	// time axis).
+	Ranges []timeRange
+	Grain  Grain
+
+	Atoms     []rollAtom     // stored atoms, merged at each grouping
+	Quantiles []rollQuantile // quantiles read from the sketches
+	Sketch    sketchLayout   // how the sketches number their buckets
+	Aggs      []rollAgg      // components and extras over the merged atoms and quantiles
+	Values    []planValue    // one per KPI, computed from the aggregates of each row
+}
+
+// rollValue is the value column of a rollup row that holds a dimension.
+type rollValue int
+
+const (
+	rollNoValue rollValue = iota // the dimension is not in the set: no value
+	rollValue1                   // the set's first (lowest) dimension
+	rollValue2                   // the set's second dimension
+)
+
+// rollFilter keeps rollup rows whose value is one of Values (bound as
+// arguments), or is empty when Blank. No values and not Blank keeps nothing.
+type rollFilter struct {
+	Value  rollValue
+	Values []string
+	Blank  bool
+}
+
+// mergeOp is how stored atoms merge into a coarser row.
+type mergeOp int
+
+const (
+	mergeSum   mergeOp = iota // add up; no rows has no value (sums, sums of squares)
+	mergeCount                // add up; no rows counts 0, as a count does
+	mergeMin                  // the least
+	mergeMax                  // the greatest
+)
+
+func mergeOf(k atomKind) mergeOp {
+	switch k {
+	case atomCount:
+		return mergeCount
+	case atomMin:
+		return mergeMin
+	case atomMax:
+		return mergeMax
+	}
+	return mergeSum
+}
+
+// rollAtom is a stored atom column (the rollup's atom Column) and its merge.
+type rollAtom struct {
+	Column int
+	Merge  mergeOp
+}
+
+// rollQuantile is the quantile Q of sketch Sketch, interpolated between the
+// values of the buckets that hold its neighbouring ranks.
+type rollQuantile struct {
+	Sketch int
+	Q      float64
+}
+
+// sketchLayout is how a quantile sketch numbers its buckets: a value x > 0
+// falls in bucket Offset + ⌈log_Gamma x⌉ (that logarithm no lower than
+// MinLog), a value x < 0 in the negative of −x's bucket, 0 in bucket 0. A
+// bucket stands for the value at the same relative distance from both of its
+// ends.
+type sketchLayout struct {
+	Gamma  float64
+	Offset int
+	MinLog int
+}
+
+// rollAgg is a component or extra computed from a row's merged atoms and
+// quantiles: the KPI's expression with its aggregate calls replaced by Refs.
+// Text is the expression around them, verbatim: Text[0] Refs[0] Text[1] …
+// Refs[n-1] Text[n].
+type rollAgg struct {
+	Name string // output column, k<i>_<component> or k<i>_x_<extra>
+	Text []string
+	Refs []rollRef
+}
+
+// rollRef is a merged atom (Plan.Atoms[Index]) or a quantile
+// (Plan.Quantiles[Index]).
+type rollRef struct {
+	Quantile bool
+	Index    int
+}
+
+// templateParts cuts a template at its aggregate calls: the text around
+// them and the atoms, in order.
+func templateParts(t template) (text []string, atoms []atom) {
+	s := t.text
+	for {
+		i := strings.IndexByte(s, 0)
+		if i < 0 {
+			return append(text, s), atoms
+		}
+		j := strings.IndexByte(s[i+1:], 0)
+		n, _ := strconv.Atoi(s[i+1 : i+1+j])
+		text = append(text, s[:i])
+		atoms = append(atoms, t.atoms[n])
+		s = s[i+1+j+1:]
+	}
+}
+
+// compileRollup plans a group query against a group's rollup g read at the
+// dimension set idx (sorted indexes into g.dims), for the slice's filters,
+// the segment seg ("" = none), the time ranges (none: every day, one
+// period) and the grain's periods. It fails when a KPI does not roll up or
+// an atom or sketch it needs is not in the rollup (the caller then reads
+// the raw rows).
+func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, grain Grain, ranges [][2]time.Time) (*rollupQueryPlan, error) {
+	value := func(dim string) rollValue {
+		for i, n := range g.dims {
+			if strings.EqualFold(n, dim) {
+				if len(idx) > 0 && idx[0] == i {
+					return rollValue1
+				}
+				return rollValue2
+			}
+		}
+		return rollNoValue
+	}
+	q := &rollupQueryPlan{Table: g.table, Grain: grain, Sketch: rollupSketch}
+	for _, i := range idx {
+		q.Set |= int64(1) << i
+	}
+	for _, r := range ranges {
+		q.Ranges = append(q.Ranges, timeRange{r[0], r[1]})
+	}
+	for _, f := range s.Filters {
+		rf := rollFilter{Value: value(f.Dim)}
+		for _, v := range f.Values {
+			if v == BlankLabel {
+				rf.Blank = true
+			} else {
+				rf.Values = append(rf.Values, v)
+			}
+		}
+		q.Filters = append(q.Filters, rf)
+	}
+	if seg != "" {
+		v := value(seg)
+		q.Segment = &v
+	}
+	for i, a := range g.atoms {
+		q.Atoms = append(q.Atoms, rollAtom{Column: i, Merge: mergeOf(a.kind)})
+	}
+
+	qIdx := map[rollQuantile]int{}
+	missing := false
+	ref := func(a atom) rollRef {
+		if a.kind == atomQuantile {
+			sk, ok := g.skIdx[sketchKey(a)]
+			if !ok {
+				missing = true
+				return rollRef{}
+			}
+			r := rollQuantile{sk, a.q}
+			if _, ok := qIdx[r]; !ok {
+				qIdx[r] = len(q.Quantiles)
+				q.Quantiles = append(q.Quantiles, r)
+			}
+			return rollRef{Quantile: true, Index: qIdx[r]}
+		}
+		i, ok := g.atomIdx[a.key()]
+		if !ok {
+			missing = true // never a silent gap: the caller reads raw rows
+			return rollRef{}
+		}
+		return rollRef{Index: i}
+	}
+	agg := func(name string, t template) {
+		text, atoms := templateParts(t)
+		ra := rollAgg{Name: name, Text: text}
+		for _, a := range atoms {
+			ra.Refs = append(ra.Refs, ref(a))
+		}
+		q.Aggs = append(q.Aggs, ra)
+	}
+	for i, d := range defs {
+		comps, extras, ok := rollable(d)
+		if !ok {
+			return nil, fmt.Errorf("KPI %s cannot be answered from a rollup", d.ID)
+		}
+		for _, name := range sortedKeys(comps) {
+			agg(fmt.Sprintf("k%d_%s", i, name), comps[name])
+		}
+		for _, name := range d.ExtraNames() {
+			agg(fmt.Sprintf("k%d_x_%s", i, name), extras[name])
+		}
+	}
+	if missing {
+		return nil, fmt.Errorf("an aggregate is not in the rollup of %s", g.source)
+	}
+	if len(q.Quantiles) > 0 {
+		if g.sketches == "" {
+			return nil, fmt.Errorf("no sketch")
+		}
+		q.Sketches = g.sketches
+	}
+	for i, d := range defs {
+		col := func(name string) string { return fmt.Sprintf("k%d_%s", i, name) }
+		q.Values = append(q.Values, valuePlan(d, grain, fmt.Sprintf("k%d__value", i), col))
+	}
+	return q, nil
 }

@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"kpiscope/internal/store"
@@ -203,4 +204,207 @@ func renderDuckDBComposite(c *compositePlan) (string, []any) {
 		cols = append(cols, store.QuoteIdent(n))
 	}
 	return fmt.Sprintf("SELECT __i, CAST(%s AS DOUBLE) FROM (VALUES %s) v(%s)", duckValue(c.Value), strings.Join(rows, ", "), strings.Join(cols, ", ")), args
+}
+
+// The rollups' side of the renderer: sketch buckets (the build uses them
+// too), and the queries that answer a slice from a rollup. A rollup row is
+// __day, __gid (its dimension set), __v1 and __v2 (the set's values), then
+// the atoms a0, a1 …; a sketch row is __day, __gid, __v1, __v2, __s (the
+// sketch), __b (the bucket) and __n (its count).
+
+// duckSketchBucket is the bucket of a value x (a DOUBLE expression).
+func duckSketchBucket(x string, l sketchLayout) string {
+	lg := fmt.Sprintf("%.17g", math.Log(l.Gamma))
+	return fmt.Sprintf("CASE WHEN (%[1]s) > 0 THEN %[3]d + CAST(ceil(greatest(ln(%[1]s) / %[2]s, %[4]d)) AS INTEGER) "+
+		"WHEN (%[1]s) < 0 THEN -(%[3]d + CAST(ceil(greatest(ln(-(%[1]s)) / %[2]s, %[4]d)) AS INTEGER)) ELSE 0 END", x, lg, l.Offset, l.MinLog)
+}
+
+// duckSketchValue is the value a bucket b stands for.
+func duckSketchValue(b string, l sketchLayout) string {
+	g := fmt.Sprintf("%.17g", l.Gamma)
+	return fmt.Sprintf("(CASE WHEN (%[1]s) > 0 THEN 2 * pow(%[2]s, (%[1]s) - %[3]d) / (%[2]s + 1) "+
+		"WHEN (%[1]s) < 0 THEN -2 * pow(%[2]s, -(%[1]s) - %[3]d) / (%[2]s + 1) ELSE 0 END)", b, g, l.Offset)
+}
+
+// sketchBucket is the bucket of a value x (a DOUBLE expression) in the
+// rollups' sketches: 0 for 0, positive buckets for positive values in
+// increasing order, negative ones for negative values, mirrored.
+func sketchBucket(x string) string { return duckSketchBucket(x, rollupSketch) }
+
+// sketchValue is the value a bucket of the rollups' sketches stands for: the
+// point whose relative distance to both ends of the bucket is SketchError.
+func sketchValue(b string) string { return duckSketchValue(b, rollupSketch) }
+
+func duckRollValue(v rollValue) string {
+	switch v {
+	case rollValue1:
+		return "__v1"
+	case rollValue2:
+		return "__v2"
+	}
+	return "NULL"
+}
+
+func duckMerge(op mergeOp, col string) string {
+	switch op {
+	case mergeCount:
+		return "coalesce(sum(" + col + "), 0)"
+	case mergeMin:
+		return "min(" + col + ")"
+	case mergeMax:
+		return "max(" + col + ")"
+	}
+	return "sum(" + col + ")"
+}
+
+// renderDuckDBRollup renders a rollup query plan as DuckDB SQL and its
+// arguments: the rows of the set within the ranges and filters (src), their
+// atoms merged per period and segment with a GROUPING SETS for the totals
+// (agg); with quantiles, the sketch rows merged the same way (qs, qa), their
+// running counts (qc) and each quantile interpolated between the values of
+// the buckets holding its neighbouring ranks (qv), joined to agg; then the
+// components, extras and values.
+func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
+	var conds []string
+	var cargs []any
+	conds = append(conds, "__gid = ?")
+	cargs = append(cargs, q.Set)
+	if len(q.Ranges) > 0 {
+		var ors []string
+		for _, r := range q.Ranges {
+			ors = append(ors, "(__day >= ?::TIMESTAMP AND __day < ?::TIMESTAMP)")
+			cargs = append(cargs, sqlTime(r.From), sqlTime(r.To))
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	for _, f := range q.Filters {
+		c := duckRollValue(f.Value)
+		var ors, ph []string
+		if f.Blank {
+			ors = append(ors, c+" IS NULL")
+		}
+		for _, v := range f.Values {
+			ph = append(ph, "?")
+			cargs = append(cargs, v)
+		}
+		if len(ph) > 0 {
+			ors = append(ors, fmt.Sprintf("%s IN (%s)", c, strings.Join(ph, ", ")))
+		}
+		if len(ors) == 0 {
+			ors = append(ors, "false")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	where := " WHERE " + strings.Join(conds, " AND ")
+	timed, seg := len(q.Ranges) > 0, q.Segment != nil
+	pSel, segSel := "", ""
+	var keys []string
+	if timed {
+		pSel = fmt.Sprintf("date_trunc('%s', __day) AS __p, ", q.Grain.SQLUnit())
+		keys = append(keys, "__p")
+	}
+	if seg {
+		segSel = duckRollValue(*q.Segment) + " AS __seg, "
+	}
+	grouping := func(extra string) (sel, by string) {
+		ex := ""
+		if extra != "" {
+			ex = ", " + extra
+		}
+		switch {
+		case seg && timed:
+			return "__p, __seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__p, __seg" + ex + "), (__p" + ex + "))"
+		case seg:
+			return "__seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__seg" + ex + "), (" + strings.TrimPrefix(ex, ", ") + "))"
+		case timed:
+			return "__p, ", " GROUP BY __p" + ex
+		case extra != "":
+			return "", " GROUP BY " + extra
+		}
+		return "", ""
+	}
+	if seg {
+		keys = append(keys, "__seg", "__g")
+	}
+
+	ref := func(r rollRef) string {
+		if r.Quantile {
+			return fmt.Sprintf("qv.q%d", r.Index)
+		}
+		return fmt.Sprintf("agg.s%d", q.Atoms[r.Index].Column)
+	}
+	sel := make([]string, len(q.Aggs))
+	for i, a := range q.Aggs {
+		var e strings.Builder
+		for j, t := range a.Text {
+			if j > 0 {
+				e.WriteString(ref(a.Refs[j-1]))
+			}
+			e.WriteString(t)
+		}
+		sel[i] = fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", e.String(), store.QuoteIdent(a.Name))
+	}
+	var merges, atomCols []string
+	for _, a := range q.Atoms {
+		merges = append(merges, fmt.Sprintf("%s AS s%d", duckMerge(a.Merge, fmt.Sprintf("a%d", a.Column)), a.Column))
+		atomCols = append(atomCols, fmt.Sprintf("a%d", a.Column))
+	}
+	if len(q.Atoms) == 0 {
+		merges = append(merges, "count(*) AS s_rows")
+		atomCols = append(atomCols, "1 AS a_")
+	}
+
+	var b strings.Builder
+	var args []any
+	gsel, gby := grouping("")
+	fmt.Fprintf(&b, "WITH src AS (SELECT %s%s%s FROM %s%s), ", pSel, segSel, strings.Join(atomCols, ", "), store.QuoteIdent(q.Table), where)
+	args = append(args, cargs...)
+	fmt.Fprintf(&b, "agg AS (SELECT %s%s FROM src%s)", gsel, strings.Join(merges, ", "), gby)
+	join := ""
+	if len(q.Quantiles) > 0 {
+		qsel, qby := grouping("__s, __b")
+		fmt.Fprintf(&b, ", qs AS (SELECT %s%s__s, __b, __n FROM %s%s)", pSel, segSel, store.QuoteIdent(q.Sketches), where)
+		args = append(args, cargs...)
+		fmt.Fprintf(&b, ", qa AS (SELECT %s__s, __b, sum(__n) AS __n FROM qs%s)", qsel, qby)
+		part := strings.Join(append(append([]string(nil), keys...), "__s"), ", ")
+		fmt.Fprintf(&b, ", qc AS (SELECT *, sum(__n) OVER (PARTITION BY %[1]s ORDER BY __b ROWS UNBOUNDED PRECEDING) AS __cum, sum(__n) OVER (PARTITION BY %[1]s) AS __tot FROM qa)", part)
+		var qcols []string
+		for m, r := range q.Quantiles {
+			pos := fmt.Sprintf("(%s * (__tot - 1))", formatFloat(r.Q))
+			lo := fmt.Sprintf("min(__b) FILTER (WHERE __s = %d AND __cum > floor%s)", r.Sketch, pos)
+			hi := fmt.Sprintf("min(__b) FILTER (WHERE __s = %d AND __cum > least(floor%s + 1, __tot - 1))", r.Sketch, pos)
+			f := fmt.Sprintf("any_value(%s - floor%s) FILTER (WHERE __s = %d)", pos, pos, r.Sketch)
+			qcols = append(qcols, fmt.Sprintf("%s * (1 - %s) + %s * %s AS q%d", duckSketchValue(lo, q.Sketch), f, duckSketchValue(hi, q.Sketch), f, m))
+		}
+		qkeys, qgroup := "", ""
+		if len(keys) > 0 {
+			qkeys = strings.Join(keys, ", ") + ", "
+			qgroup = " GROUP BY " + strings.Join(keys, ", ")
+		}
+		fmt.Fprintf(&b, ", qv AS (SELECT %s%s FROM qc%s)", qkeys, strings.Join(qcols, ", "), qgroup)
+		if len(keys) == 0 {
+			join = " CROSS JOIN qv"
+		} else {
+			var on []string
+			for _, k := range keys {
+				on = append(on, fmt.Sprintf("agg.%[1]s IS NOT DISTINCT FROM qv.%[1]s", k))
+			}
+			join = " LEFT JOIN qv ON " + strings.Join(on, " AND ")
+		}
+	}
+	var outKeys []string
+	for _, k := range keys {
+		outKeys = append(outKeys, "agg."+k)
+	}
+	ks := ""
+	if len(outKeys) > 0 {
+		ks = strings.Join(outKeys, ", ") + ", "
+	}
+	fmt.Fprintf(&b, " SELECT %s%s FROM agg%s", ks, strings.Join(sel, ", "), join)
+
+	vals := make([]string, len(q.Values))
+	for i, v := range q.Values {
+		vals[i] = fmt.Sprintf("CAST(%s AS DOUBLE) AS %s", duckValue(v), store.QuoteIdent(v.Name))
+	}
+	return "SELECT *, " + strings.Join(vals, ", ") + " FROM (" + b.String() + ")", args
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strings"
@@ -32,32 +31,27 @@ import (
 // dimension, quantiles at the two-dimension level, and the comparison period
 // of a partial period when the data does not end at midnight.
 
+// Where the SQL is written: a slice's query against a rollup is compiled to an
+// engine-neutral rollupQueryPlan (compileRollup in plan.go) and rendered by
+// the engine's renderer (renderDuckDBRollup in render_duckdb.go), which also
+// owns the sketches' bucket arithmetic (sketchBucket, sketchValue). Building
+// the tables is still DuckDB-specific and written in this file for now
+// (rollSrc, levelCols, groupBy, setCols, buildPart, buildCubes, buildTotals,
+// buildSketch, insertInto, loadPersisted: GROUPING SETS, histogram, unnest of
+// map_keys, CREATE OR REPLACE TABLE, date_trunc, any_value, ::TIMESTAMP), as
+// are the atoms' aggregates (atom.buildSQL, atom.mergeSQL in atoms.go); they
+// move behind a renderer when a second engine builds rollups.
+
 // SketchError is the relative error bound of quantiles answered from
 // rollups: the value lies within ±1% of the exact quantile for non-negative
 // data (durations, amounts).
 const SketchError = 0.01
 
-var (
-	sketchGamma = (1 + SketchError) / (1 - SketchError)
-	sketchLnG   = math.Log(sketchGamma)
-)
+var sketchGamma = (1 + SketchError) / (1 - SketchError)
 
-// sketchBucket is the SQL bucket of a value x (a DOUBLE expression): 0 for 0,
-// positive buckets for positive values in increasing order, negative ones
-// for negative values, mirrored.
-func sketchBucket(x string) string {
-	lg := fmt.Sprintf("%.17g", sketchLnG)
-	return fmt.Sprintf("CASE WHEN (%[1]s) > 0 THEN 10000 + CAST(ceil(greatest(ln(%[1]s) / %[2]s, -5000)) AS INTEGER) "+
-		"WHEN (%[1]s) < 0 THEN -(10000 + CAST(ceil(greatest(ln(-(%[1]s)) / %[2]s, -5000)) AS INTEGER)) ELSE 0 END", x, lg)
-}
-
-// sketchValue is the SQL value a bucket stands for: the point whose relative
-// distance to both ends of the bucket is SketchError.
-func sketchValue(b string) string {
-	g := fmt.Sprintf("%.17g", sketchGamma)
-	return fmt.Sprintf("(CASE WHEN (%[1]s) > 0 THEN 2 * pow(%[2]s, (%[1]s) - 10000) / (%[2]s + 1) "+
-		"WHEN (%[1]s) < 0 THEN -2 * pow(%[2]s, -(%[1]s) - 10000) / (%[2]s + 1) ELSE 0 END)", b, g)
-}
+// rollupSketch is how the rollups' sketches number their buckets (the
+// renderer writes the bucket of a value and the value of a bucket from it).
+var rollupSketch = sketchLayout{Gamma: sketchGamma, Offset: 10000, MinLog: -5000}
 
 // RollupProgress says how far the engine's rollups are built.
 type RollupProgress struct {
@@ -668,6 +662,31 @@ func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, cr
 	return err
 }
 
+// dimIndexes is the set of the rollup's dimensions that dims name, as sorted
+// indexes into g.dims; ok is false when one is not offered.
+func (g *rollGroup) dimIndexes(dims []string) (idx []int, ok bool) {
+	for _, dim := range dims {
+		found := -1
+		for i, n := range g.dims {
+			if n == dim {
+				found = i
+			}
+		}
+		if found < 0 {
+			return nil, false
+		}
+		dup := false
+		for _, x := range idx {
+			dup = dup || x == found
+		}
+		if !dup {
+			idx = append(idx, found)
+		}
+	}
+	sort.Ints(idx)
+	return idx, true
+}
+
 // rollupFor returns the group's rollup if it can answer a query over the
 // given dimensions, time ranges and with or without quantiles: the parts it
 // needs are built (totals being built are waited for).
@@ -679,26 +698,10 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 	if g == nil {
 		return nil, nil, false
 	}
-	var idx []int
-	for _, dim := range dims {
-		found := -1
-		for i, n := range g.dims {
-			if n == dim {
-				found = i
-			}
-		}
-		if found < 0 {
-			return nil, nil, false
-		}
-		dup := false
-		for _, x := range idx {
-			dup = dup || x == found
-		}
-		if !dup {
-			idx = append(idx, found)
-		}
+	idx, ok := g.dimIndexes(dims)
+	if !ok {
+		return nil, nil, false
 	}
-	sort.Ints(idx)
 	level := len(idx)
 	if level > 2 || quantiles && level > 1 {
 		return nil, nil, false
@@ -755,210 +758,17 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 	return g, idx, true
 }
 
-// rollupSQL compiles a group query against a rollup: the same columns as
-// groupSQL (k<i>_<component>, k<i>_x_<extra>, k<i>__value, __p, __seg, __g),
-// so runPoints reads either. It reports whether any value comes from a
-// quantile sketch.
-func (e *Engine) rollupSQL(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time) (string, []any, bool, error) {
-	col := func(dim string) string {
-		for i, n := range g.dims {
-			if strings.EqualFold(n, dim) {
-				if len(idx) > 0 && idx[0] == i {
-					return "__v1"
-				}
-				return "__v2"
-			}
-		}
-		return "NULL"
+// rollupQuery compiles a group query against a rollup (compileRollup) and
+// renders it for DuckDB: the same columns as groupSQL (k<i>_<component>,
+// k<i>_x_<extra>, k<i>__value, __p, __seg, __g), so runPoints reads either.
+// It reports whether any value comes from a quantile sketch.
+func rollupQuery(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time) (string, []any, bool, error) {
+	q, err := compileRollup(g, idx, defs, s, seg, pl.grain, ranges)
+	if err != nil {
+		return "", nil, false, err
 	}
-	var mask int64
-	for _, i := range idx {
-		mask |= int64(1) << i
-	}
-	var conds []string
-	var cargs []any
-	conds = append(conds, "__gid = ?")
-	cargs = append(cargs, mask)
-	if len(ranges) > 0 {
-		var ors []string
-		for _, r := range ranges {
-			ors = append(ors, "(__day >= ?::TIMESTAMP AND __day < ?::TIMESTAMP)")
-			cargs = append(cargs, sqlTime(r[0]), sqlTime(r[1]))
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
-	}
-	for _, f := range s.Filters {
-		c := col(f.Dim)
-		var ors, ph []string
-		for _, v := range f.Values {
-			if v == BlankLabel {
-				ors = append(ors, c+" IS NULL")
-				continue
-			}
-			ph = append(ph, "?")
-			cargs = append(cargs, v)
-		}
-		if len(ph) > 0 {
-			ors = append(ors, fmt.Sprintf("%s IN (%s)", c, strings.Join(ph, ", ")))
-		}
-		if len(ors) == 0 {
-			ors = append(ors, "false")
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
-	}
-	where := " WHERE " + strings.Join(conds, " AND ")
-	timed := len(ranges) > 0
-	pSel, segSel := "", ""
-	var keys []string
-	if timed {
-		pSel = fmt.Sprintf("date_trunc('%s', __day) AS __p, ", pl.grain.SQLUnit())
-		keys = append(keys, "__p")
-	}
-	if seg != "" {
-		segSel = col(seg) + " AS __seg, "
-	}
-	grouping := func(extra string) (sel, by string) {
-		ex := ""
-		if extra != "" {
-			ex = ", " + extra
-		}
-		switch {
-		case seg != "" && timed:
-			return "__p, __seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__p, __seg" + ex + "), (__p" + ex + "))"
-		case seg != "":
-			return "__seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__seg" + ex + "), (" + strings.TrimPrefix(ex, ", ") + "))"
-		case timed:
-			return "__p, ", " GROUP BY __p" + ex
-		case extra != "":
-			return "", " GROUP BY " + extra
-		}
-		return "", ""
-	}
-	if seg != "" {
-		keys = append(keys, "__seg", "__g")
-	}
-	// Templates of every component and extra, and the quantiles they need.
-	type qref struct {
-		sk int
-		q  float64
-	}
-	var qs []qref
-	qIdx := map[qref]int{}
-	missing := false
-	ref := func(a atom) string {
-		if a.kind == atomQuantile {
-			sk, ok := g.skIdx[sketchKey(a)]
-			if !ok {
-				missing = true
-				return "NULL"
-			}
-			r := qref{sk, a.q}
-			if _, ok := qIdx[r]; !ok {
-				qIdx[r] = len(qs)
-				qs = append(qs, r)
-			}
-			return fmt.Sprintf("qv.q%d", qIdx[r])
-		}
-		i, ok := g.atomIdx[a.key()]
-		if !ok {
-			missing = true // never a silent NULL: the caller reads raw rows
-			return "NULL"
-		}
-		return fmt.Sprintf("agg.s%d", i)
-	}
-	var sel []string
-	for i, d := range defs {
-		comps, extras, ok := rollable(d)
-		if !ok {
-			return "", nil, false, fmt.Errorf("KPI %s cannot be answered from a rollup", d.ID)
-		}
-		for _, name := range sortedKeys(comps) {
-			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", comps[name].render(ref), store.QuoteIdent(fmt.Sprintf("k%d_%s", i, name))))
-		}
-		for _, name := range d.ExtraNames() {
-			sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", extras[name].render(ref), store.QuoteIdent(fmt.Sprintf("k%d_x_%s", i, name))))
-		}
-	}
-	if missing {
-		return "", nil, false, fmt.Errorf("an aggregate is not in the rollup of %s", g.source)
-	}
-	var merges []string
-	for i, a := range g.atoms {
-		merges = append(merges, fmt.Sprintf("%s AS s%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
-	}
-	if len(merges) == 0 {
-		merges = append(merges, "count(*) AS s_rows")
-	}
-	var b strings.Builder
-	var args []any
-	gsel, gby := grouping("")
-	var atomCols []string
-	for i := range g.atoms {
-		atomCols = append(atomCols, fmt.Sprintf("a%d", i))
-	}
-	if len(atomCols) == 0 {
-		atomCols = append(atomCols, "1 AS a_")
-	}
-	fmt.Fprintf(&b, "WITH src AS (SELECT %s%s%s FROM %s%s), ", pSel, segSel, strings.Join(atomCols, ", "), store.QuoteIdent(g.table), where)
-	args = append(args, cargs...)
-	fmt.Fprintf(&b, "agg AS (SELECT %s%s FROM src%s)", gsel, strings.Join(merges, ", "), gby)
-	join := ""
-	if len(qs) > 0 {
-		if g.sketches == "" {
-			return "", nil, false, fmt.Errorf("no sketch")
-		}
-		qsel, qby := grouping("__s, __b")
-		fmt.Fprintf(&b, ", qs AS (SELECT %s%s__s, __b, __n FROM %s%s)", pSel, segSel, store.QuoteIdent(g.sketches), where)
-		args = append(args, cargs...)
-		fmt.Fprintf(&b, ", qa AS (SELECT %s__s, __b, sum(__n) AS __n FROM qs%s)", qsel, qby)
-		part := strings.Join(append(append([]string(nil), keys...), "__s"), ", ")
-		fmt.Fprintf(&b, ", qc AS (SELECT *, sum(__n) OVER (PARTITION BY %[1]s ORDER BY __b ROWS UNBOUNDED PRECEDING) AS __cum, sum(__n) OVER (PARTITION BY %[1]s) AS __tot FROM qa)", part)
-		var qcols []string
-		for m, r := range qs {
-			pos := fmt.Sprintf("(%s * (__tot - 1))", formatFloat(r.q))
-			lo := fmt.Sprintf("min(__b) FILTER (WHERE __s = %d AND __cum > floor%s)", r.sk, pos)
-			hi := fmt.Sprintf("min(__b) FILTER (WHERE __s = %d AND __cum > least(floor%s + 1, __tot - 1))", r.sk, pos)
-			f := fmt.Sprintf("any_value(%s - floor%s) FILTER (WHERE __s = %d)", pos, pos, r.sk)
-			qcols = append(qcols, fmt.Sprintf("%s * (1 - %s) + %s * %s AS q%d", sketchValue(lo), f, sketchValue(hi), f, m))
-		}
-		qkeys, qgroup := "", ""
-		if len(keys) > 0 {
-			qkeys = strings.Join(keys, ", ") + ", "
-			qgroup = " GROUP BY " + strings.Join(keys, ", ")
-		}
-		fmt.Fprintf(&b, ", qv AS (SELECT %s%s FROM qc%s)", qkeys, strings.Join(qcols, ", "), qgroup)
-		if len(keys) == 0 {
-			join = " CROSS JOIN qv"
-		} else {
-			var on []string
-			for _, k := range keys {
-				on = append(on, fmt.Sprintf("agg.%[1]s IS NOT DISTINCT FROM qv.%[1]s", k))
-			}
-			join = " LEFT JOIN qv ON " + strings.Join(on, " AND ")
-		}
-	}
-	var outKeys []string
-	for _, k := range keys {
-		outKeys = append(outKeys, "agg."+k)
-	}
-	ks := ""
-	if len(outKeys) > 0 {
-		ks = strings.Join(outKeys, ", ") + ", "
-	}
-	fmt.Fprintf(&b, " SELECT %s%s FROM agg%s", ks, strings.Join(sel, ", "), join)
-	return "SELECT *, " + strings.Join(valueCols(defs, pl.grain), ", ") + " FROM (" + b.String() + ")", args, len(qs) > 0, nil
-}
-
-// valueCols computes each KPI's value from its component columns, at the
-// row's own grain.
-func valueCols(defs []*Def, g Grain) []string {
-	var vals []string
-	for i, d := range defs {
-		i := i
-		col := func(name string) string { return store.QuoteIdent(fmt.Sprintf("k%d_%s", i, name)) }
-		vals = append(vals, fmt.Sprintf("CAST(%s AS DOUBLE) AS %s", d.valueExpr(func(n string) string { return specialName(n, g, nil, col) }), store.QuoteIdent(fmt.Sprintf("k%d__value", i))))
-	}
-	return vals
+	sql, args := renderDuckDBRollup(q)
+	return sql, args, len(q.Quantiles) > 0, nil
 }
 
 // runRollup answers a group from its rollup; ok is false when the rollup
@@ -1023,7 +833,7 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 	if narrow {
 		first = ""
 	}
-	q, args, approx, err := e.rollupSQL(g, idx, defs, s, first, pl, ranges)
+	q, args, approx, err := rollupQuery(g, idx, defs, s, first, pl, ranges)
 	if err != nil {
 		return nil, nil, false, false, nil
 	}
@@ -1045,7 +855,7 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		if !np.cmp.IsZero() {
 			nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
 		}
-		q, args, _, err := e.rollupSQL(g, idx, defs, s, seg, np, nr)
+		q, args, _, err := rollupQuery(g, idx, defs, s, seg, np, nr)
 		if err != nil {
 			return nil, nil, false, false, nil
 		}
@@ -1063,7 +873,7 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 	}
 	if needPart {
 		if partExact {
-			q, args, _, err = e.rollupSQL(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
+			q, args, _, err = rollupQuery(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
 		} else {
 			q, args, err = e.groupSQL(defs, s, seg, pl, true)
 		}
