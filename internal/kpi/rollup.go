@@ -820,6 +820,15 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		all = append(all, partRange)
 	}
 	g, idx, ok := e.rollupFor(ctx, d0, dims, all, !timed, quantiles)
+	if !ok && seg != "" && timed && pl.trendStart.Before(pl.cur) && ctx.Err() == nil {
+		// The breakdown's level is not built yet: the totals and trend still
+		// come from the rollup (waiting for the totals being built), and only
+		// the segments of the current and comparison periods read raw rows;
+		// reading the trend's raw rows too would repeat the totals' build.
+		if g0, idx0, ok0 := e.rollupFor(ctx, d0, dims[:len(dims)-1], all, false, quantiles); ok0 {
+			return e.runRollupTotals(ctx, g0, idx0, defs, s, seg, pl, ranges)
+		}
+	}
 	if !ok {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, false, false, err
@@ -881,6 +890,53 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 			return nil, nil, false, false, nil
 		}
 		if part, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, false, false, ctx.Err()
+			}
+			return nil, nil, false, false, nil
+		}
+	}
+	return full, part, approx, true, nil
+}
+
+// runRollupTotals answers a breakdown with a trend whose level is not built:
+// totals for every period from the rollup, segments of the current and
+// comparison periods (and a partial comparison) from the raw rows.
+func (e *Engine) runRollupTotals(ctx context.Context, g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time) (full, part map[string]points, approx, ok bool, err error) {
+	q, args, approx, err := rollupQuery(g, idx, defs, s, "", pl, ranges)
+	if err != nil {
+		return nil, nil, false, false, nil
+	}
+	if full, err = e.runPoints(ctx, defs, q, args, false, pl); err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, false, false, ctx.Err()
+		}
+		return nil, nil, false, false, nil
+	}
+	np := pl.narrow()
+	q, args, err = e.groupSQL(defs, s, seg, np, false)
+	if err != nil {
+		return nil, nil, false, false, nil
+	}
+	segs, err := e.runPoints(ctx, defs, q, args, true, np)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, false, false, ctx.Err()
+		}
+		return nil, nil, false, false, nil
+	}
+	for id, ps := range segs {
+		for k, p := range ps {
+			if !k.total {
+				full[id][k] = p
+			}
+		}
+	}
+	if pl.partial && !pl.cmp.IsZero() && defs[0].Time != "" {
+		if q, args, err = e.groupSQL(defs, s, seg, pl, true); err != nil {
+			return nil, nil, false, false, nil
+		}
+		if part, err = e.runPoints(ctx, defs, q, args, true, pl); err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, false, false, ctx.Err()
 			}

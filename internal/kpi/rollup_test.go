@@ -356,11 +356,22 @@ func rtSketchable(eng *kpi.Engine, id string, s kpi.Slice) bool {
 	for _, f := range s.Filters {
 		set[f.Dim] = true
 	}
+	filters := len(set)
 	if s.Segment != "" {
 		set[s.Segment] = true
 	}
-	if len(set) > 1 {
+	// A breakdown with a trend whose two dimensions no sketch holds still
+	// takes its totals and trend from the one-dimension sketch (the
+	// segments read raw rows): the headline value is approximate.
+	trend := s.Trend != 1 && s.Grain != kpi.All && eng.Def(id).Time != ""
+	if len(set) > 1 && !(s.Segment != "" && trend && filters <= 1) {
 		return false
+	}
+	if len(set) > 1 { // the filters' dimension alone
+		set = map[string]bool{}
+		for _, f := range s.Filters {
+			set[f.Dim] = true
+		}
 	}
 	tables := eng.Tables()
 	has := func(table, col string) bool {
