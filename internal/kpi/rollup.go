@@ -1057,6 +1057,11 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 	if names, err := e.db.Tables(ctx); err == nil {
 		for _, n := range names {
 			existing[n] = true
+			if strings.HasPrefix(n, workPrefix) { // left by an interrupted build
+				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	for _, g := range e.roll.groups {
@@ -1267,20 +1272,13 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src strin
 		}
 		dcols = append(dcols, fmt.Sprintf("__d%d", i))
 	}
-	// A plain table (temporary ones belong to one pooled connection); the
-	// engine ignores "__" tables and the build drops it when done.
-	cube := fmt.Sprintf("__kpiscope_cube_%p", g)
-	q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
-		store.QuoteIdent(cube), strings.Join(mask, " + "), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, strings.Join(sets, ", "))
-	began := time.Now()
-	err := e.db.ExecProgress(ctx, e.stepProgress, q, args...)
-	if debugSQL {
-		fmt.Fprintf(os.Stderr, "-- cube %s %v\n%s\n", g.source, time.Since(began), q)
-	}
+	cube := fmt.Sprintf("%scube_%p", workPrefix, g)
+	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
+		strings.Join(mask, " + "), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, strings.Join(sets, ", ")), args)
 	if err != nil {
 		return err
 	}
-	defer e.db.Exec(context.Background(), "DROP TABLE IF EXISTS "+store.QuoteIdent(cube))
+	defer drop()
 	var merges []string
 	for i, a := range g.atoms {
 		merges = append(merges, fmt.Sprintf("%s AS a%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
@@ -1333,21 +1331,16 @@ func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src stri
 	if sk.filter != "" {
 		in = "(" + sk.filter + ") AND " + in
 	}
-	tmp := fmt.Sprintf("__kpiscope_totals_%p", g)
+	tmp := fmt.Sprintf("%stotals_%p", workPrefix, g)
 	// histogram() keeps each day's bucket counts as a map beside the sums:
 	// nearly free, where a second grouping set per bucket costs a second hash
 	// aggregation of every row.
-	q := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT __day, %s, histogram(__b) FILTER (WHERE __b IS NOT NULL) AS __h FROM (SELECT *, CASE WHEN %s THEN %s END AS __b FROM (%s)) GROUP BY __day",
-		store.QuoteIdent(tmp), strings.Join(sel, ", "), in, sketchBucket(x), src)
-	began := time.Now()
-	err := e.db.ExecProgress(ctx, e.stepProgress, q, args...)
-	if debugSQL {
-		fmt.Fprintf(os.Stderr, "-- totals %s %v\n%s\n", g.source, time.Since(began), q)
-	}
+	drop, err := e.workTable(ctx, tmp, fmt.Sprintf("SELECT __day, %s, histogram(__b) FILTER (WHERE __b IS NOT NULL) AS __h FROM (SELECT *, CASE WHEN %s THEN %s END AS __b FROM (%s)) GROUP BY __day",
+		strings.Join(sel, ", "), in, sketchBucket(x), src), args)
 	if err != nil {
 		return err
 	}
-	defer e.db.Exec(context.Background(), "DROP TABLE IF EXISTS "+store.QuoteIdent(tmp))
+	defer drop()
 	var atoms []string
 	for i := range g.atoms {
 		atoms = append(atoms, fmt.Sprintf("a%d", i))
@@ -1357,4 +1350,24 @@ func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src stri
 		return err
 	}
 	return e.insertInto(ctx, g.sketches, fmt.Sprintf("SELECT __day, %s, %s, 0 AS __s, CAST(__b AS INTEGER) AS __b, CAST(__n AS BIGINT) AS __n FROM (SELECT __day, unnest(map_keys(__h)) AS __b, unnest(map_values(__h)) AS __n FROM %s) ORDER BY __day", p.codeSQL(), g.levelCols(0), t), nil, created)
+}
+
+// workPrefix names the build's work tables: plain tables (a temporary one
+// belongs to one pooled connection), which the engine ignores ("__") and the
+// build drops when done; a --db file left with some by an interrupted build
+// loses them at the next start.
+const workPrefix = "__kpiscope_work_"
+
+// workTable creates a work table from a query over the raw rows, reporting
+// the statement's progress; drop removes it.
+func (e *Engine) workTable(ctx context.Context, name, q string, args []any) (drop func(), err error) {
+	began := time.Now()
+	err = e.db.ExecProgress(ctx, e.stepProgress, "CREATE OR REPLACE TABLE "+store.QuoteIdent(name)+" AS "+q, args...)
+	if debugSQL {
+		fmt.Fprintf(os.Stderr, "-- work %s %v\n%s\n", name, time.Since(began), q)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = e.db.Exec(context.Background(), "DROP TABLE IF EXISTS "+store.QuoteIdent(name)) }, nil
 }

@@ -1,0 +1,127 @@
+package kpi_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+	"kpiscope/sampledata"
+)
+
+// Rollups kept in a --db file: a second start on unchanged files answers
+// from them without building (spoiling the kept rows shows through), a work
+// table left by an interrupted build is dropped, and a changed file makes
+// its rollups rebuild while the others are kept.
+func TestRollupsKeptInDBFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var sources []string
+	for _, name := range []string{"customers", "orders", "tickets", "surveys", "spend"} {
+		b, err := sampledata.FS.ReadFile(name + ".parquet")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name+".parquet")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, p)
+	}
+	db := filepath.Join(t.TempDir(), "k.db")
+	open := func() *workspace.Workspace {
+		t.Helper()
+		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	total := func(eng *kpi.Engine, id string, opt kpi.Option) float64 {
+		t.Helper()
+		sc, err := eng.Compute(ctx, kpi.Slice{Segment: "channel"}, []string{id}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sc.Results[0]
+		if r.Err != nil || r.Total.Value == nil {
+			t.Fatalf("%s: %v", id, r.Err)
+		}
+		return *r.Total.Value
+	}
+
+	// First start: build, then spoil the kept CSAT atoms of every level.
+	ws := open()
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	exact := total(ws.Engine, "csat", kpi.FromScratch())
+	if got := total(ws.Engine, "csat", kpi.Uncached()); !rtSame(got, exact) {
+		t.Fatalf("built rollups: csat %v, raw %v", got, exact)
+	}
+	rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollup_')")
+	if err != nil || len(rows.Data) == 0 {
+		t.Fatalf("no rollup tables in the --db file: %v", err)
+	}
+	for _, r := range rows.Data {
+		// the first atom of every rollup moved (for tickets: CSAT answers)
+		_ = ws.DB.Exec(ctx, fmt.Sprintf("UPDATE %q SET a0 = a0 + 1000", r[0]))
+	}
+	if err := ws.DB.Exec(ctx, "CREATE TABLE __kpiscope_work_cube_left AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+
+	// Second start, files unchanged: the kept (spoiled) rollups answer at
+	// once, every step is kept, and the left-over work table is gone.
+	ws = open()
+	n := func() int64 {
+		sc, err := ws.Engine.Compute(ctx, kpi.Slice{}, []string{"csat"}, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.Results[0].Total.N
+	}
+	nRaw := func() int64 {
+		sc, err := ws.Engine.Compute(ctx, kpi.Slice{}, []string{"csat"}, kpi.FromScratch())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc.Results[0].Total.N
+	}
+	if n() == nRaw() {
+		t.Fatal("second start: csat's n equals the raw rows' although the kept rollup was spoiled: the kept rollups were not used")
+	}
+	began := time.Now()
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p := ws.Engine.RollupStatus(); !p.Ready {
+		t.Fatalf("status after taking over kept rollups: %+v", p)
+	}
+	t.Logf("second start took over the rollups in %v", time.Since(began))
+	left, err := ws.DB.Query(ctx, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_work_')")
+	if err != nil || left.Data[0][0] != int64(0) {
+		t.Fatalf("work tables left: %v %v", left, err)
+	}
+	ws.Close()
+
+	// The tickets file changes: its rollups are rebuilt and agree again.
+	tickets := filepath.Join(dir, "tickets.parquet")
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(tickets, later, later); err != nil {
+		t.Fatal(err)
+	}
+	ws = open()
+	defer ws.Close()
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := n(), nRaw(); got != want {
+		t.Fatalf("after the file changed: csat n %d from rollups, %d from raw rows", got, want)
+	}
+}
