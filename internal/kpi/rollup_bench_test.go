@@ -191,3 +191,37 @@ func BenchmarkReportFloor(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDuringBuild times what a user who does not wait for the index
+// gets: right after the first screen, breakdowns and a drill while the
+// rollups are still being built (their totals come from the rollup, their
+// two periods' segments from raw rows, competing with the build).
+func BenchmarkDuringBuild(b *testing.B) {
+	for range b.N {
+		ws := openBenchData(b, "")
+		eng := ws.Engine
+		ctx, cancel := context.WithCancel(context.Background())
+		eng.PrepareRollups()
+		done := make(chan error, 1)
+		go func() { done <- eng.BuildRollups(ctx, nil) }()
+		firstScreen(b, eng, kpi.Uncached())
+		for _, c := range []struct {
+			name string
+			s    kpi.Slice
+			id   string
+		}{
+			{"breakdown-csat", kpi.Slice{Segment: "region"}, "csat"},
+			{"breakdown-resolution", kpi.Slice{Segment: "team"}, "resolution_time"},
+			{"drill-csat", kpi.Slice{Segment: "channel", Filters: []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}}, "csat"},
+		} {
+			began := time.Now()
+			if _, err := eng.Compute(ctx, c.s, []string{c.id}, kpi.Uncached()); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(time.Since(began).Seconds(), c.name+"-s")
+		}
+		cancel()
+		<-done
+		ws.Close()
+	}
+}
