@@ -337,15 +337,8 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 
 // usesQuantile reports whether a rollable KPI's value or extras need a sketch.
 func usesQuantile(d *Def) bool {
-	c, x, _ := rollable(d)
-	for _, t := range append(mapValues(c), mapValues(x)...) {
-		for _, a := range t.atoms {
-			if a.kind == atomQuantile {
-				return true
-			}
-		}
-	}
-	return false
+	value, extras := sketched(d)
+	return value || extras
 }
 
 // runRaw computes a group from the raw rows: the compiled queries (see
@@ -371,13 +364,7 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 		case rawFull:
 			full = ps
 		case rawSegments: // beside the totals of the rawFull before it
-			for id, pts := range ps {
-				for k, p := range pts {
-					if !k.total {
-						full[id][k] = p
-					}
-				}
-			}
+			mergeSegments(full, ps)
 		case rawPart:
 			part = ps
 		}

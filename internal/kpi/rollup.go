@@ -36,7 +36,7 @@ import (
 // the engine's renderer (renderDuckDBRollup in render_duckdb.go), which also
 // owns the sketches' bucket arithmetic (sketchBucket, sketchValue). Building
 // the tables is still DuckDB-specific and written in this file for now
-// (rollSrc, levelCols, groupBy, setCols, buildPart, buildCubes, buildTotals,
+// (rollSrc, setCols, groupingSetsSQL, buildPart, buildCubes, buildTotals,
 // buildSketch, insertInto, loadPersisted: GROUPING SETS, histogram, unnest of
 // map_keys, CREATE OR REPLACE TABLE, date_trunc, any_value, ::TIMESTAMP), as
 // are the atoms' aggregates (atom.buildSQL, atom.mergeSQL in atoms.go); they
@@ -56,7 +56,7 @@ var rollupSketch = sketchLayout{Gamma: sketchGamma, Offset: 10000, MinLog: -5000
 // RollupProgress says how far the engine's rollups are built.
 type RollupProgress struct {
 	Table string  // the source being read
-	Stage string  // what is being built ("totals", "by one dimension", "by two dimensions")
+	Stage string  // what is being built ("totals", "by one and two dimensions", "quantiles by one dimension")
 	Done  int     // build steps finished
 	Total int     // build steps in all
 	Step  float64 // how far the step under way is, 0–1 (DuckDB's estimate)
@@ -109,12 +109,16 @@ func (e *Engine) loadRollups(ctx context.Context) {
 	})
 }
 
-// part is one (level, time range) piece of a group's rollup.
+// part is one (level, time range) piece of a group's rollup. Level 1 holds
+// the one- and the two-dimension sets: both come from the same cubes.
 type part struct {
 	level  int
 	recent bool
 	sketch bool // the quantile sketches of a level above totals (totals build both at once)
 }
+
+// partLevel is the part holding a query's number of dimensions.
+func partLevel(dims int) int { return min(dims, 1) }
 
 type partState struct {
 	building bool
@@ -264,7 +268,6 @@ func (g *rollGroup) allParts() []part {
 	add(0, false)
 	add(1, false)
 	add(1, true)
-	add(2, false)
 	return out
 }
 
@@ -292,7 +295,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	for _, ls := range []struct {
 		lvl    int
 		sketch bool
-	}{{0, false}, {1, false}, {2, false}, {1, true}} {
+	}{{0, false}, {1, false}, {1, true}} {
 		for _, recent := range []bool{true, false} {
 			for _, k := range keys {
 				g := groups[k]
@@ -364,18 +367,6 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		if err := e.persistPart(ctx, st.g, st.p); err != nil {
 			return fmt.Errorf("recording rollups of %s: %w", st.g.source, err)
 		}
-		if st.p.level == 1 && !st.p.sketch { // built from the same cubes as level 1
-			p2 := part{2, st.p.recent, false}
-			if ps := st.g.parts[p2]; ps != nil {
-				if err := e.persistPart(ctx, st.g, p2); err != nil {
-					return fmt.Errorf("recording rollups of %s: %w", st.g.source, err)
-				}
-				e.roll.mu.Lock()
-				ps.done, ps.building = true, false
-				close(ps.wait)
-				e.roll.mu.Unlock()
-			}
-		}
 		e.roll.mu.Lock()
 		ps := st.g.parts[st.p]
 		ps.done, ps.building = true, false
@@ -445,10 +436,8 @@ func levelName(p part) string {
 		return "totals"
 	case p.sketch:
 		return "quantiles by one dimension"
-	case p.level == 1:
-		return "by one dimension"
 	}
-	return "by two dimensions"
+	return "by one and two dimensions"
 }
 
 // RollupStatus reports the rollup build's progress.
@@ -468,9 +457,10 @@ func (e *Engine) rollSrc(g *rollGroup, cond string, dims bool) string {
 	}
 	sel = append(sel, day+" AS __day")
 	for i, x := range g.dimExpr {
-		if dims {
-			sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", x, i))
+		if !dims {
+			break
 		}
+		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", x, i))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "SELECT t.*, %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(g.source))
@@ -519,43 +509,14 @@ func (g *rollGroup) groupingSets(level int) [][]int {
 	return out
 }
 
-// levelCols is the select list for the set key and values at a level.
-func (g *rollGroup) levelCols(level int) string {
-	var mask []string
-	for i := range g.dims {
-		mask = append(mask, fmt.Sprintf("(1 - GROUPING(__d%d)) * %d", i, int64(1)<<i))
-	}
-	gid := "CAST(0 AS BIGINT)"
-	if len(mask) > 0 && level > 0 { // GROUPING needs a column some set groups by
-		gid = "CAST(" + strings.Join(mask, " + ") + " AS BIGINT)"
-	}
-	pick := func(idx []int) string {
-		var b strings.Builder
-		b.WriteString("CASE")
-		for _, i := range idx {
-			fmt.Fprintf(&b, " WHEN GROUPING(__d%d) = 0 THEN __d%d", i, i)
-		}
-		b.WriteString(" END")
-		return b.String()
-	}
-	var fwd, rev []int
-	for i := range g.dims {
-		fwd = append(fwd, i)
-		rev = append([]int{i}, rev...)
-	}
-	v1, v2 := "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
-	if level >= 1 {
-		v1 = pick(fwd)
-	}
-	if level == 2 {
-		v2 = pick(rev)
-	}
-	return fmt.Sprintf("%s AS __gid, %s AS __v1, %s AS __v2", gid, v1, v2)
+func (g *rollGroup) groupBy(level int, extra string) string {
+	return groupingSetsSQL(g.groupingSets(level), extra)
 }
 
-func (g *rollGroup) groupBy(level int, extra string) string {
-	var sets []string
-	for _, set := range g.groupingSets(level) {
+// groupingSetsSQL groups by day (and extra) with each set of dimensions.
+func groupingSetsSQL(sets [][]int, extra string) string {
+	var out []string
+	for _, set := range sets {
 		cols := []string{"__day"}
 		if extra != "" {
 			cols = append(cols, extra)
@@ -563,9 +524,9 @@ func (g *rollGroup) groupBy(level int, extra string) string {
 		for _, i := range set {
 			cols = append(cols, fmt.Sprintf("__d%d", i))
 		}
-		sets = append(sets, "("+strings.Join(cols, ", ")+")")
+		out = append(out, "("+strings.Join(cols, ", ")+")")
 	}
-	return " GROUP BY GROUPING SETS (" + strings.Join(sets, ", ") + ")"
+	return " GROUP BY GROUPING SETS (" + strings.Join(out, ", ") + ")"
 }
 
 // buildPart adds one part to a group's rollup tables.
@@ -591,9 +552,6 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 	for i, a := range g.atoms {
 		sel = append(sel, fmt.Sprintf("%s AS a%d", a.buildSQL(), i))
 	}
-	if p.level == 2 {
-		return nil // built with level 1
-	}
 	if p.level == 1 {
 		if len(sel) == 0 {
 			return nil
@@ -605,7 +563,7 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 	}
 	if len(sel) > 0 {
 		// Sorted by set and day, so a query's filter on both skips most row groups.
-		q := fmt.Sprintf("SELECT __day, %s, %s, %s FROM (%s)%s ORDER BY __gid, __day", p.codeSQL(), g.levelCols(p.level), strings.Join(sel, ", "), src, g.groupBy(p.level, ""))
+		q := fmt.Sprintf("SELECT __day, %s, %s FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), strings.Join(sel, ", "), src, g.groupBy(p.level, ""))
 		if err := e.insertInto(ctx, g.table, q, args, created); err != nil {
 			return err
 		}
@@ -637,7 +595,7 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
 		skArgs = append(skArgs, args...)
 	}
-	q := fmt.Sprintf("SELECT __day, %s, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", p.codeSQL(), g.levelCols(p.level), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
+	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
 	return e.insertInto(ctx, g.sketches, q, skArgs, created)
 }
 
@@ -729,7 +687,7 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 			continue
 		}
 		e.roll.mu.Lock()
-		ps := g.parts[part{level, want.recent, want.sketch}]
+		ps := g.parts[part{partLevel(level), want.recent, want.sketch}]
 		e.roll.mu.Unlock()
 		if ps == nil {
 			return nil, nil, false
@@ -790,15 +748,10 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 	}
 	quantiles := false
 	for _, d := range defs {
-		c, x, ok := rollable(d)
-		if !ok {
+		if _, _, ok := rollable(d); !ok {
 			return nil, nil, false, false, nil
 		}
-		for _, t := range append(mapValues(c), mapValues(x)...) {
-			for _, a := range t.atoms {
-				quantiles = quantiles || a.kind == atomQuantile
-			}
-		}
+		quantiles = quantiles || usesQuantile(d)
 	}
 	timed := d0.Time != "" && pl.grain != All
 	var ranges [][2]time.Time
@@ -819,15 +772,18 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 	if partExact {
 		all = append(all, partRange)
 	}
+	// With a trend and a breakdown, totals for every period and segments for
+	// the current and comparison periods only: quantiles cost per row read.
+	narrow := seg != "" && timed && pl.trendStart.Before(pl.cur)
 	g, idx, ok := e.rollupFor(ctx, d0, dims, all, !timed, quantiles)
-	if !ok && seg != "" && timed && pl.trendStart.Before(pl.cur) && ctx.Err() == nil {
+	rawSegs := false
+	if !ok && narrow && ctx.Err() == nil {
 		// The breakdown's level is not built yet: the totals and trend still
 		// come from the rollup (waiting for the totals being built), and only
 		// the segments of the current and comparison periods read raw rows;
 		// reading the trend's raw rows too would repeat the totals' build.
-		if g0, idx0, ok0 := e.rollupFor(ctx, d0, dims[:len(dims)-1], all, false, quantiles); ok0 {
-			return e.runRollupTotals(ctx, g0, idx0, defs, s, seg, pl, ranges)
-		}
+		g, idx, ok = e.rollupFor(ctx, d0, dims[:len(dims)-1], all, false, quantiles)
+		rawSegs = true
 	}
 	if !ok {
 		if err := ctx.Err(); err != nil {
@@ -835,9 +791,6 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		}
 		return nil, nil, false, false, nil
 	}
-	// With a trend and a breakdown, totals for every period and segments for
-	// the current and comparison periods only: quantiles cost per row read.
-	narrow := seg != "" && timed && pl.trendStart.Before(pl.cur)
 	first := seg
 	if narrow {
 		first = ""
@@ -864,7 +817,11 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		if !np.cmp.IsZero() {
 			nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
 		}
-		q, args, _, err := rollupQuery(g, idx, defs, s, seg, np, nr)
+		if rawSegs {
+			q, args, err = e.groupSQL(defs, s, seg, np, false)
+		} else {
+			q, args, _, err = rollupQuery(g, idx, defs, s, seg, np, nr)
+		}
 		if err != nil {
 			return nil, nil, false, false, nil
 		}
@@ -872,16 +829,10 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		if err != nil {
 			return fail(err)
 		}
-		for id, ps := range segs {
-			for k, p := range ps {
-				if !k.total {
-					full[id][k] = p
-				}
-			}
-		}
+		mergeSegments(full, segs)
 	}
 	if needPart {
-		if partExact {
+		if partExact && !rawSegs {
 			q, args, _, err = rollupQuery(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
 		} else {
 			q, args, err = e.groupSQL(defs, s, seg, pl, true)
@@ -890,41 +841,14 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 			return nil, nil, false, false, nil
 		}
 		if part, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, false, false, ctx.Err()
-			}
-			return nil, nil, false, false, nil
+			return fail(err)
 		}
 	}
 	return full, part, approx, true, nil
 }
 
-// runRollupTotals answers a breakdown with a trend whose level is not built:
-// totals for every period from the rollup, segments of the current and
-// comparison periods (and a partial comparison) from the raw rows.
-func (e *Engine) runRollupTotals(ctx context.Context, g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time) (full, part map[string]points, approx, ok bool, err error) {
-	q, args, approx, err := rollupQuery(g, idx, defs, s, "", pl, ranges)
-	if err != nil {
-		return nil, nil, false, false, nil
-	}
-	if full, err = e.runPoints(ctx, defs, q, args, false, pl); err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, false, false, ctx.Err()
-		}
-		return nil, nil, false, false, nil
-	}
-	np := pl.narrow()
-	q, args, err = e.groupSQL(defs, s, seg, np, false)
-	if err != nil {
-		return nil, nil, false, false, nil
-	}
-	segs, err := e.runPoints(ctx, defs, q, args, true, np)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, false, false, ctx.Err()
-		}
-		return nil, nil, false, false, nil
-	}
+// mergeSegments adds the segment rows of segs (not their totals) to full.
+func mergeSegments(full, segs map[string]points) {
 	for id, ps := range segs {
 		for k, p := range ps {
 			if !k.total {
@@ -932,23 +856,11 @@ func (e *Engine) runRollupTotals(ctx context.Context, g *rollGroup, idx []int, d
 			}
 		}
 	}
-	if pl.partial && !pl.cmp.IsZero() && defs[0].Time != "" {
-		if q, args, err = e.groupSQL(defs, s, seg, pl, true); err != nil {
-			return nil, nil, false, false, nil
-		}
-		if part, err = e.runPoints(ctx, defs, q, args, true, pl); err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, false, false, ctx.Err()
-			}
-			return nil, nil, false, false, nil
-		}
-	}
-	return full, part, approx, true, nil
 }
 
 // rollupVersion changes when the layout of rollup tables does, so tables kept
 // in a --db file by an older kpiscope are rebuilt.
-const rollupVersion = "1"
+const rollupVersion = "2"
 
 // code numbers a part in its rows (__part) and in the --db bookkeeping.
 func (p part) code() int {
@@ -961,8 +873,6 @@ func (p part) code() int {
 	}
 	return c
 }
-
-func (p part) codeSQL() string { return fmt.Sprintf("CAST(%d AS TINYINT) AS __part", p.code()) }
 
 // signature names a group's rollup after everything its rows depend on: the
 // atoms, dimensions, time split, and the files of its tables (in a --db
@@ -1206,12 +1116,11 @@ func maskOf(set []int) int64 {
 	return m
 }
 
-// setCols is the select list giving a row's set mask, its values and its part
-// for the given grouping sets (of one or two dimensions).
-func setCols(sets [][]int, p1, p2 part) string {
+// setDims lists, sorted, the dimensions some of the sets group by.
+func setDims(sets [][]int) []int {
 	in := map[int]bool{}
-	for _, s := range sets {
-		for _, i := range s {
+	for _, set := range sets {
+		for _, i := range set {
 			in[i] = true
 		}
 	}
@@ -1220,9 +1129,32 @@ func setCols(sets [][]int, p1, p2 part) string {
 		dims = append(dims, i)
 	}
 	sort.Ints(dims)
-	var mask, grouped []string
+	return dims
+}
+
+// groupedMask is the SQL bit mask of the dimensions a row is grouped by
+// (bit i: __d<i>); GROUPING needs columns some set groups by.
+func groupedMask(dims []int) string {
+	if len(dims) == 0 {
+		return "CAST(0 AS BIGINT)"
+	}
+	var mask []string
 	for _, i := range dims {
 		mask = append(mask, fmt.Sprintf("(1 - GROUPING(__d%d)) * %d", i, int64(1)<<i))
+	}
+	return "CAST(" + strings.Join(mask, " + ") + " AS BIGINT)"
+}
+
+// setCols is the select list giving a row's part, its set mask (__gid) and
+// its values (__v1, and __v2 for a pair) for rows grouped by the given sets
+// of none, one or two dimensions.
+func setCols(sets [][]int, p part) string {
+	dims := setDims(sets)
+	if len(dims) == 0 {
+		return fmt.Sprintf("CAST(%d AS TINYINT) AS __part, CAST(0 AS BIGINT) AS __gid, CAST(NULL AS VARCHAR) AS __v1, CAST(NULL AS VARCHAR) AS __v2", p.code())
+	}
+	var grouped []string
+	for _, i := range dims {
 		grouped = append(grouped, fmt.Sprintf("(1 - GROUPING(__d%d))", i))
 	}
 	pick := func(idx []int) string {
@@ -1239,8 +1171,8 @@ func setCols(sets [][]int, p1, p2 part) string {
 		rev[len(dims)-1-i] = d
 	}
 	n := "(" + strings.Join(grouped, " + ") + ")"
-	return fmt.Sprintf("CAST(CASE WHEN %[1]s = 1 THEN %[2]d ELSE %[3]d END AS TINYINT) AS __part, CAST(%[4]s AS BIGINT) AS __gid, %[5]s AS __v1, CASE WHEN %[1]s = 2 THEN %[6]s END AS __v2",
-		n, p1.code(), p2.code(), strings.Join(mask, " + "), pick(dims), pick(rev))
+	return fmt.Sprintf("CAST(%d AS TINYINT) AS __part, %s AS __gid, %s AS __v1, CASE WHEN %s = 2 THEN %s END AS __v2",
+		p.code(), groupedMask(dims), pick(dims), n, pick(rev))
 }
 
 // buildCubes builds levels 1 and 2 of a part: the cubes from the raw rows
@@ -1250,31 +1182,13 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src strin
 	if len(raw) == 0 {
 		return nil
 	}
-	var sets []string
-	for _, set := range raw {
-		cols := []string{"__day"}
-		for _, i := range set {
-			cols = append(cols, fmt.Sprintf("__d%d", i))
-		}
-		sets = append(sets, "("+strings.Join(cols, ", ")+")")
-	}
-	in := map[int]bool{}
-	for _, set := range raw {
-		for _, i := range set {
-			in[i] = true
-		}
-	}
-	var mask []string
 	var dcols []string
 	for i := range g.dims {
-		if in[i] {
-			mask = append(mask, fmt.Sprintf("(1 - GROUPING(__d%d)) * %d", i, int64(1)<<i))
-		}
 		dcols = append(dcols, fmt.Sprintf("__d%d", i))
 	}
 	cube := fmt.Sprintf("%scube_%p", workPrefix, g)
-	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __day, CAST(%s AS BIGINT) AS __cube, %s, %s FROM (%s) GROUP BY GROUPING SETS (%s)",
-		strings.Join(mask, " + "), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, strings.Join(sets, ", ")), args)
+	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __day, %s AS __cube, %s, %s FROM (%s)%s",
+		groupedMask(setDims(raw)), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, groupingSetsSQL(raw, "")), args)
 	if err != nil {
 		return err
 	}
@@ -1285,17 +1199,8 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src strin
 	}
 	var parts []string
 	for ci := 0; ci < len(raw); ci++ {
-		derived := from[ci]
-		var gs []string
-		for _, set := range derived {
-			cols := []string{"__day"}
-			for _, i := range set {
-				cols = append(cols, fmt.Sprintf("__d%d", i))
-			}
-			gs = append(gs, "("+strings.Join(cols, ", ")+")")
-		}
-		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s FROM %s WHERE __cube = %d GROUP BY GROUPING SETS (%s)",
-			setCols(derived, part{1, p.recent, false}, part{2, p.recent, false}), strings.Join(merges, ", "), store.QuoteIdent(cube), maskOf(raw[ci]), strings.Join(gs, ", ")))
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s FROM %s WHERE __cube = %d%s",
+			setCols(from[ci], p), strings.Join(merges, ", "), store.QuoteIdent(cube), maskOf(raw[ci]), groupingSetsSQL(from[ci], "")))
 	}
 	// Sorted by set and day, so a query's filter on both skips most row groups.
 	dq := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY __gid, __day"
@@ -1346,10 +1251,10 @@ func (e *Engine) buildTotals(ctx context.Context, g *rollGroup, p part, src stri
 		atoms = append(atoms, fmt.Sprintf("a%d", i))
 	}
 	t := store.QuoteIdent(tmp)
-	if err := e.insertInto(ctx, g.table, fmt.Sprintf("SELECT __day, %s, %s, %s FROM %s ORDER BY __day", p.codeSQL(), g.levelCols(0), strings.Join(atoms, ", "), t), nil, created); err != nil {
+	if err := e.insertInto(ctx, g.table, fmt.Sprintf("SELECT __day, %s, %s FROM %s ORDER BY __day", setCols(nil, p), strings.Join(atoms, ", "), t), nil, created); err != nil {
 		return err
 	}
-	return e.insertInto(ctx, g.sketches, fmt.Sprintf("SELECT __day, %s, %s, 0 AS __s, CAST(__b AS INTEGER) AS __b, CAST(__n AS BIGINT) AS __n FROM (SELECT __day, unnest(map_keys(__h)) AS __b, unnest(map_values(__h)) AS __n FROM %s) ORDER BY __day", p.codeSQL(), g.levelCols(0), t), nil, created)
+	return e.insertInto(ctx, g.sketches, fmt.Sprintf("SELECT __day, %s, 0 AS __s, CAST(__b AS INTEGER) AS __b, CAST(__n AS BIGINT) AS __n FROM (SELECT __day, unnest(map_keys(__h)) AS __b, unnest(map_values(__h)) AS __n FROM %s) ORDER BY __day", setCols(nil, p), t), nil, created)
 }
 
 // workPrefix names the build's work tables: plain tables (a temporary one
