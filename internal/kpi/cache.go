@@ -111,23 +111,6 @@ func (c *cache) peek(key string) (*Scorecard, bool) {
 	return el.Value.(*entry).sc.clone(), true
 }
 
-// put stores a scorecard under an extra key (the resolved slice's).
-func (c *cache) put(key string, sc *Scorecard) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.order.MoveToFront(el)
-		el.Value.(*entry).sc = sc
-		return
-	}
-	c.items[key] = c.order.PushFront(&entry{key: key, sc: sc})
-	for c.order.Len() > c.max {
-		old := c.order.Back()
-		c.order.Remove(old)
-		delete(c.items, old.Value.(*entry).key)
-	}
-}
-
 func isCancel(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
