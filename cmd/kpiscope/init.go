@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"kpiscope/internal/cmdline"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,7 +79,7 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 		Dir:     filepath.Dir(out),
 		Paths:   givenPaths(specs, tables),
 		Header:  true,
-		Command: strings.TrimSpace("kpiscope init " + strings.Join(args, " ")),
+		Command: cmdline.Command("kpiscope init", args...),
 	})
 	// What init writes must load: a failure here is a bug, not bad input.
 	if _, err := config.Parse(out, []byte(text)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"kpiscope/internal/cmdline"
 	"os"
 	"path/filepath"
 	"sort"
@@ -131,7 +132,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 				}
 			}
 		}
-		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `kpiscope init %s`", strings.Join(opt.Sources, " "))
+		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `%s`", cmdline.Command("kpiscope init", opt.Sources...))
 	}
 	if len(defs) == 0 {
 		db.Close()
@@ -139,7 +140,12 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		for _, t := range tables {
 			tn = append(tn, t.Name)
 		}
-		return nil, fmt.Errorf("no KPI can be computed from %s: none of its tables (%s) match the standard data model; write a kpiscope.yaml (run `kpiscope init %s`)", strings.Join(opt.Sources, " "), strings.Join(tn, ", "), strings.Join(opt.Sources, " "))
+		what := fmt.Sprintf("none of its tables (%s) match", cmdline.List(tn, 8))
+		if len(tn) == 1 {
+			what = fmt.Sprintf("its table (%s) does not match", tn[0])
+		}
+		return nil, fmt.Errorf("no KPI can be computed from %s: %s the standard data model; write a kpiscope.yaml (run `%s`)",
+			cmdline.List(opt.Sources, 5), what, cmdline.Command("kpiscope init", opt.Sources...))
 	}
 	eopt.Label = w.Label
 	eopt.TableFiles = map[string][]string{}

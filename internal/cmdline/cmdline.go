@@ -1,0 +1,68 @@
+// Package cmdline writes the commands kpiscope suggests to its users
+// ("run `kpiscope init FILE`") so that they can be pasted into a shell as they
+// are: every argument is shell-quoted, and no file name can smuggle a second
+// command (`;rm -rf ~;.csv`) or a line break into a message, a log line or a
+// generated kpiscope.yaml's comments.
+package cmdline
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"al.essio.dev/pkg/shellescape"
+)
+
+// Quote returns s as one shell word: unchanged when it holds only characters
+// no POSIX shell treats specially, in single quotes otherwise
+// (al.essio.dev/pkg/shellescape), and in bash's $'…' form with escapes when it
+// holds control characters, so the result is always on one line.
+func Quote(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return shellescape.Quote(s)
+	}
+	var b strings.Builder
+	b.WriteString("$'")
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case unicode.IsControl(r):
+			if r < 0x100 {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// Command joins a command's words, quoting each argument with Quote. The
+// words in name are written as they are ("kpiscope init").
+func Command(name string, args ...string) string {
+	parts := []string{name}
+	for _, a := range args {
+		parts = append(parts, Quote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+// List shortens a list of names for a message: the first max, then
+// "… and N more", so a folder of 3,000 tables makes a readable line.
+func List(names []string, max int) string {
+	if max <= 0 || len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s … and %d more", strings.Join(names[:max], ", "), len(names)-max)
+}
