@@ -219,15 +219,11 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			full, part, approx, segErr, err := e.runGroup(ctx, g.defs, s, pl, o)
+			out := e.runIsolated(ctx, g.defs, s, pl, o)
 			mu.Lock()
 			defer mu.Unlock()
-			for _, d := range g.defs {
-				c := res[d.ID]
-				c.err, c.segErr = err, segErr
-				if err == nil {
-					c.full, c.part, c.approx = full[d.ID], part[d.ID], approx[d.ID]
-				}
+			for id, c := range out {
+				*res[id] = *c
 			}
 		}()
 	}
@@ -254,6 +250,33 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	sc.Elapsed = time.Since(began)
 	return sc, nil
+}
+
+// runIsolated computes a group and keeps its errors per KPI: when the
+// group's shared query fails (a cast that fails on some row of one KPI's
+// expression, a division error), each KPI is computed alone so only the one
+// at fault reports an error and the others keep their numbers. The cost,
+// one query per KPI, is paid only by a group that failed; a cancelled or
+// timed-out context is not retried.
+func (e *Engine) runIsolated(ctx context.Context, defs []*Def, s Slice, pl plan, o options) map[string]*computed {
+	out := map[string]*computed{}
+	full, part, approx, segErr, err := e.runGroup(ctx, defs, s, pl, o)
+	if err != nil && len(defs) > 1 && ctx.Err() == nil {
+		for _, d := range defs {
+			for id, c := range e.runIsolated(ctx, []*Def{d}, s, pl, o) {
+				out[id] = c
+			}
+		}
+		return out
+	}
+	for _, d := range defs {
+		c := &computed{err: err, segErr: segErr}
+		if err == nil {
+			c.full, c.part, c.approx = full[d.ID], part[d.ID], approx[d.ID]
+		}
+		out[d.ID] = c
+	}
+	return out
 }
 
 // runGroup computes every KPI of one group (same table, time column, row
