@@ -263,7 +263,9 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 }
 
 // CSV writes one row per line. Values are written as they are in the data
-// (quoted where needed); segments_truncated is filled on Total rows only.
+// (quoted where needed), except that a cell a spreadsheet would run as a
+// formula gets a leading ' (see SafeCell); segments_truncated is filled on
+// Total rows only.
 func CSV(w io.Writer, sc *kpi.Scorecard) error {
 	lines := Lines(sc)
 	cw := csv.NewWriter(w)
@@ -287,6 +289,9 @@ func CSV(w io.Writer, sc *kpi.Scorecard) error {
 			trunc = strconv.Itoa(*l.SegmentsTruncated)
 		}
 		rec := []string{l.KPI, l.Name, l.Segment, l.Period, num(l.Value), l.Unit, num(l.Target), string(l.Status), num(l.Delta), l.CompareTo, n, strconv.FormatBool(l.LowN), l.Error, trunc}
+		for i := range rec {
+			rec[i] = SafeCell(rec[i])
+		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
