@@ -46,6 +46,9 @@ type Table struct {
 	Columns []store.Column
 	Rows    int64
 	View    bool // a view over Parquet files (no copy)
+	// Pinned lists the snapshot copies a pinned view reads instead of Files
+	// (see Snapshot); nil when the view reads Files.
+	Pinned []string
 }
 
 // ParseArg reads a command-line source: PATH or NAME=PATH.
@@ -293,8 +296,7 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 	switch g.fmt {
 	case Parquet:
 		t.View = true
-		q = fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true)", name, store.QuoteList(g.files))
-		if err := db.Exec(ctx, q); err != nil {
+		if err := parquetView(ctx, db, g.name, g.files); err != nil { // pin.go: shared with Snapshot.Pin
 			return t, &Error{Path: g.files[0], Msg: "not a readable Parquet file: " + err.Error(), Fix: "check that the file is complete"}
 		}
 	case CSV:
@@ -616,10 +618,15 @@ func Files(sp Spec) (map[string][]string, error) {
 	return out, nil
 }
 
-// AllowedPaths lists every file read, for locking the engine to them.
+// AllowedPaths lists every file read, for locking the engine to them: a
+// pinned table's copies, not the user's files (nothing reads those again).
 func AllowedPaths(tables []Table) []string {
 	var out []string
 	for _, t := range tables {
+		if len(t.Pinned) > 0 {
+			out = append(out, t.Pinned...)
+			continue
+		}
 		out = append(out, t.Files...)
 	}
 	return out

@@ -1,0 +1,169 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"kpiscope/internal/store"
+)
+
+// Snapshot is a private folder (mode 0700) of copies of Parquet files. A
+// Parquet table is a view that reads its files on every query, so a file
+// damaged, truncated, deleted or made unreadable under a running program
+// would break every query not already answered. A watched program pins its
+// views to copies instead: they are never written after they are made, and
+// live until the workspace that reads them is closed. CSV tables need no
+// copy: they are read once into the database.
+//
+// Copies are made with io.Copy between files, which Linux turns into
+// copy_file_range: a reflink (no data copied) on filesystems that share
+// blocks (btrfs, XFS), an in-kernel copy elsewhere. The folder is in the
+// temporary directory ($TMPDIR), so a tmpfs /tmp holds the copies in memory.
+type Snapshot struct {
+	dir string
+}
+
+// NewSnapshot makes an empty snapshot folder.
+func NewSnapshot() (*Snapshot, error) {
+	dir, err := os.MkdirTemp("", "kpiscope-pin-") // 0700: the copies are the user's data
+	if err != nil {
+		return nil, fmt.Errorf("make a snapshot folder for --watch: %w", err)
+	}
+	return &Snapshot{dir: dir}, nil
+}
+
+// Dir is the snapshot's folder.
+func (s *Snapshot) Dir() string { return s.dir }
+
+// Remove deletes the snapshot's folder and its copies. The database reading
+// them must be closed (or its views unpinned) first.
+func (s *Snapshot) Remove() error { return os.RemoveAll(s.dir) }
+
+// IsParquet reports whether t's files are Parquet, i.e. whether t is a view
+// over them (a table reused from a --db file does not record its format).
+func IsParquet(t Table) bool {
+	if t.Format != "" {
+		return t.Format == Parquet
+	}
+	f, err := formatOf(t.Files)
+	return err == nil && f == Parquet && len(t.Files) > 0
+}
+
+// Pin copies the Parquet files t's view reads into the snapshot and points
+// the view at the copies, which t.Pinned then lists. Columns and row count are
+// read again from the copies; a file that changed while it was copied, or
+// whose columns are no longer those t was loaded with, is an error (the
+// caller discards the workspace; the watcher reloads again on the change).
+// CSV tables and tables already pinned are left alone.
+func (s *Snapshot) Pin(ctx context.Context, db *store.DB, t *Table) error {
+	if !IsParquet(*t) || len(t.Pinned) > 0 {
+		return nil
+	}
+	copies := make([]string, len(t.Files))
+	for i, f := range t.Files {
+		copies[i] = filepath.Join(s.dir, fmt.Sprintf("%s.%d%s", t.Name, i, strings.ToLower(filepath.Ext(f))))
+		if err := copyStable(f, copies[i]); err != nil {
+			removeAll(copies[:i+1])
+			return err
+		}
+	}
+	fail := func(err error) error {
+		_ = parquetView(context.Background(), db, t.Name, t.Files) // best effort: the copies go
+		removeAll(copies)
+		return err
+	}
+	if err := parquetView(ctx, db, t.Name, copies); err != nil {
+		return fail(&Error{Path: t.Files[0], Msg: "not a readable Parquet file: " + err.Error(), Fix: "check that the file is complete"})
+	}
+	cols, err := db.Columns(ctx, t.Name)
+	if err != nil {
+		return fail(err)
+	}
+	if len(t.Columns) > 0 && !sameColumns(cols, t.Columns) {
+		return fail(&Error{Path: t.Files[0], Msg: "changed while it was being loaded", Fix: "it is read again once it stops changing"})
+	}
+	rows, err := db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(t.Name))
+	if err != nil {
+		return fail(&Error{Path: t.Files[0], Msg: err.Error()})
+	}
+	t.Columns, t.Rows, t.Pinned = cols, store.Int(rows.Data[0][0]), copies
+	return nil
+}
+
+// Unpin points t's view at t's own files again, e.g. before a --db file that
+// outlives the snapshot is closed, or when a table is reused from one.
+func Unpin(ctx context.Context, db *store.DB, t *Table) error {
+	if !IsParquet(*t) {
+		return nil
+	}
+	if err := parquetView(ctx, db, t.Name, t.Files); err != nil {
+		return &Error{Path: t.Files[0], Msg: "not a readable Parquet file: " + err.Error(), Fix: "check that the file is complete"}
+	}
+	t.Pinned = nil
+	return nil
+}
+
+// parquetView (re)creates the view of a Parquet table over files; loading
+// and pinning share it, so a pinned view reads its copies exactly as the
+// original view read the files.
+func parquetView(ctx context.Context, db *store.DB, name string, files []string) error {
+	return db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true)",
+		store.QuoteIdent(name), store.QuoteList(files)))
+}
+
+// copyStable copies src to dst (created read-only), and fails if src's size
+// or modification time changed during the copy: the copy may then mix two
+// versions. A file renamed over src meanwhile does not matter: the open file
+// is the old one, unchanged.
+func copyStable(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return &Error{Path: src, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
+	}
+	defer in.Close()
+	before, err := in.Stat()
+	if err != nil {
+		return &Error{Path: src, Msg: "cannot read: " + err.Error()}
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o400)
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", src, err)
+	}
+	_, err = io.Copy(out, in) // copy_file_range between regular files
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("snapshot %s: %w", src, err)
+	}
+	after, err := in.Stat()
+	if err != nil {
+		return &Error{Path: src, Msg: "cannot read: " + err.Error()}
+	}
+	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return &Error{Path: src, Msg: "changed while it was copied", Fix: "it is read again once it stops changing"}
+	}
+	return nil
+}
+
+func removeAll(files []string) {
+	for _, f := range files {
+		_ = os.Remove(f)
+	}
+}
+
+func sameColumns(a, b []store.Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
