@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,9 +15,18 @@ import (
 
 // connInfo is what one connection's log line reports.
 type connInfo struct {
-	addr    string
-	start   time.Time
+	addr  string
+	host  string
+	start time.Time
+	conn  net.Conn // to close it: displaced, too many keys, too many logged in
+	// Under Server.mu: counted as a login in progress, or as logged in (for
+	// countedKey).
+	pending    bool
+	counted    bool
+	countedKey string
+
 	mu      sync.Mutex
+	dropped string // why the server closed it, for the log
 	user    string
 	key     string // fingerprint of the accepted key
 	comment string
@@ -94,29 +104,34 @@ func connInfoOf(ctx ssh.Context) *connInfo {
 	return &connInfo{}
 }
 
-// acceptConn runs before the handshake: the rate limit and the connection cap.
+// acceptConn runs before the handshake: the rate limit and the bound on
+// logins in progress. Sessions are counted apart, when they start.
 func (s *Server) acceptConn(ctx ssh.Context, conn net.Conn) net.Conn {
 	addr := conn.RemoteAddr()
 	host := hostOf(addr)
 	s.mu.Lock()
-	reason := ""
+	var reason string
+	var victim *connInfo
 	switch {
 	case s.closing:
-		reason = "shutting down"
+		reason = reasonShutdown
 	case !s.limiter.allow(host):
-		reason = "rate limit"
-	case len(s.conns) >= 2*s.cfg.MaxSessions:
-		// Unauthenticated handshakes cost memory and CPU too: bound them
-		// with room for every session plus as many logins in progress.
-		reason = "too many connections"
+		reason = reasonRate
 	default:
-		ci := &connInfo{addr: addr.String(), start: time.Now()}
+		reason, victim = s.admit(host)
+	}
+	if reason == "" {
+		ci := &connInfo{addr: addr.String(), host: host, start: time.Now(), conn: conn}
 		s.conns[ci.addr] = ci
+		s.enterPending(ci)
 		ctx.SetValue(connInfoKey, ci)
 	}
 	s.mu.Unlock()
+	if victim != nil {
+		_ = victim.conn.Close()
+	}
 	if reason != "" {
-		s.log.Warn("connection refused", "addr", addr.String(), "reason", reason)
+		s.refused.note(host, addr.String(), reason)
 		return nil
 	}
 	return conn
@@ -130,12 +145,31 @@ func (s *Server) sshConfig(ctx ssh.Context) *gossh.ServerConfig {
 		MaxAuthTries: 6,
 		AuthLogCallback: func(cm gossh.ConnMetadata, method string, err error) {
 			ci.mu.Lock()
-			defer ci.mu.Unlock()
 			ci.user = cm.User()
 			if method != "none" && (len(ci.methods) == 0 || ci.methods[len(ci.methods)-1] != method) {
 				ci.methods = append(ci.methods, method)
 			}
+			key := ci.key
+			ci.mu.Unlock()
+			if err == nil {
+				s.loginDone(ci, key)
+			}
 		},
+	}
+}
+
+// loginDone runs once the user is logged in: the connection stops counting
+// as a login in progress and counts as logged in, or is closed when the
+// connections logged in are at their bound.
+func (s *Server) loginDone(ci *connInfo, key string) {
+	s.mu.Lock()
+	refused := s.loggedIn(ci, key)
+	s.mu.Unlock()
+	if refused != "" && ci.conn != nil {
+		ci.mu.Lock()
+		ci.dropped = refused
+		ci.mu.Unlock()
+		_ = ci.conn.Close()
 	}
 }
 
@@ -175,12 +209,25 @@ func (s *Server) checkKey(ctx ssh.Context, key ssh.PublicKey) bool {
 		comment, ok = s.auth.lookup(key)
 	}
 	ci.mu.Lock()
-	defer ci.mu.Unlock()
 	ci.user = ctx.User()
-	if ok {
+	tooMany := false
+	switch {
+	case ok && len(ci.tried) < MaxKeyAttempts:
 		ci.key, ci.comment = fp, comment
-	} else if len(ci.tried) < 8 {
+	case ok:
+		ok = false // past the limit; never reached, the connection is closed first
+	case !slices.Contains(ci.tried, fp):
+		// x/crypto/ssh answers 6 refused key queries before it counts them
+		// against MaxAuthTries, so 12 keys would be checked: count here.
 		ci.tried = append(ci.tried, fp)
+		if len(ci.tried) >= MaxKeyAttempts {
+			ci.dropped = fmt.Sprintf("%d keys refused", len(ci.tried))
+			tooMany = true
+		}
+	}
+	ci.mu.Unlock()
+	if tooMany && ci.conn != nil {
+		_ = ci.conn.Close()
 	}
 	return ok
 }
@@ -208,6 +255,7 @@ func (s *Server) connClosed(conn net.Conn) {
 	ci.waitSessions(5 * time.Second)
 	s.logConn(ci)
 	s.mu.Lock()
+	s.gone(ci)
 	delete(s.conns, key)
 	if len(s.conns) == 0 && s.noConns != nil {
 		close(s.noConns)
@@ -224,6 +272,8 @@ func (s *Server) logConn(ci *connInfo) {
 		var authErr *gossh.ServerAuthError
 		reason := "closed before logging in"
 		switch {
+		case ci.dropped != "":
+			reason = ci.dropped
 		case errors.As(ci.err, &authErr) && len(ci.tried) > 0:
 			reason = "key not authorized"
 		case errors.As(ci.err, &authErr):
@@ -242,6 +292,8 @@ func (s *Server) logConn(ci *connInfo) {
 	kv = append(kv, "addr", ci.addr, "duration", d, "sessions", ci.opened, "sent", ci.sent)
 	if ci.end != "" {
 		kv = append(kv, "end", ci.end)
+	} else if ci.dropped != "" {
+		kv = append(kv, "end", ci.dropped)
 	}
 	if len(ci.refused) > 0 {
 		kv = append(kv, "refused", ci.refused)

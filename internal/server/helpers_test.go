@@ -134,6 +134,14 @@ func startServer(t testing.TB, cfg server.Config, newModel server.NewModel, keys
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = 1000
 	}
+	// Tests open many sessions with one key from one address at once;
+	// limits_test.go tests the defaults of these.
+	if cfg.MaxSessionsPerKey == 0 {
+		cfg.MaxSessionsPerKey = -1
+	}
+	if cfg.MaxStartups == (server.Startups{}) {
+		cfg.MaxStartups = server.Startups{Start: 100, Rate: 30, Full: 200}
+	}
 	if cfg.Log == nil {
 		cfg.Log = log.NewWithOptions(ts.logs, log.Options{Level: log.DebugLevel, ReportTimestamp: true})
 	}

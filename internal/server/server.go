@@ -24,11 +24,18 @@ import (
 
 // Defaults for the zero values of Config.
 const (
-	DefaultMaxSessions      = 32
-	DefaultIdleTimeout      = 30 * time.Minute
-	DefaultRateLimit        = 30 // new connections per address per minute
-	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultMaxSessions    = 32
+	DefaultIdleTimeout    = 30 * time.Minute
+	DefaultRateLimit      = 30 // new connections per address per minute
+	DefaultLoginGraceTime = 20 * time.Second
+	// MaxKeyAttempts is how many keys one connection may offer: the last
+	// refusal closes it, as OpenSSH's MaxAuthTries does.
+	MaxKeyAttempts = 6
 )
+
+// DefaultMaxSessionsPerKey is the per-key session cap for a server of
+// maxSessions sessions: a quarter of them, at least one.
+func DefaultMaxSessionsPerKey(maxSessions int) int { return max(1, maxSessions/4) }
 
 // Config says who may connect and how much they may use.
 type Config struct {
@@ -49,9 +56,19 @@ type Config struct {
 	// RateLimit caps new connections per remote address per minute
 	// (0 = DefaultRateLimit, negative = no limit).
 	RateLimit int
-	// HandshakeTimeout bounds the time from connect to a logged-in user
-	// (0 = DefaultHandshakeTimeout).
-	HandshakeTimeout time.Duration
+	// MaxSessionsPerKey caps the sessions one key may run at once, and its
+	// logged-in connections at twice that (0 = DefaultMaxSessionsPerKey,
+	// negative = no cap per key).
+	MaxSessionsPerKey int
+	// LoginGraceTime bounds the time from connect to a logged-in user, like
+	// OpenSSH's LoginGraceTime (0 = DefaultLoginGraceTime).
+	LoginGraceTime time.Duration
+	// MaxStartups bounds the logins in progress, apart from sessions (zero =
+	// DefaultStartups).
+	MaxStartups Startups
+	// RefusalInterval is how often refused connections are summed up in the
+	// log (0 = DefaultRefusalInterval).
+	RefusalInterval time.Duration
 	// Log receives one line per connection and the server's events; nil discards.
 	Log *log.Logger
 }
@@ -96,6 +113,18 @@ type Server struct {
 	sessions map[*session]struct{}
 	conns    map[string]*connInfo // by remote address
 	noConns  chan struct{}        // closed when the last connection goes, once closing
+	// Logins in progress, apart from sessions: in all and by address.
+	pending  map[string]int
+	pendingN int
+	// Connections logged in: in all and by key fingerprint; sessions by key.
+	loggedInN int
+	keyConns  map[string]int
+	keySess   map[string]int
+
+	refused      *refusals
+	stopFlush    chan struct{}
+	flushStopped bool
+	flushing     sync.WaitGroup
 }
 
 // New checks the configuration and loads the keys; it does not listen yet.
@@ -109,22 +138,39 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = DefaultRateLimit
 	}
-	if cfg.HandshakeTimeout <= 0 {
-		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	if cfg.LoginGraceTime <= 0 {
+		cfg.LoginGraceTime = DefaultLoginGraceTime
+	}
+	if cfg.MaxStartups == (Startups{}) {
+		cfg.MaxStartups = DefaultStartups
+	}
+	if cfg.RefusalInterval <= 0 {
+		cfg.RefusalInterval = DefaultRefusalInterval
 	}
 	if cfg.MaxSessions < 0 {
 		return nil, fmt.Errorf("max sessions %d: give a positive number", cfg.MaxSessions)
 	}
+	if cfg.MaxSessionsPerKey == 0 {
+		cfg.MaxSessionsPerKey = DefaultMaxSessionsPerKey(cfg.MaxSessions)
+	}
+	if err := cfg.MaxStartups.check(); err != nil {
+		return nil, err
+	}
 	s := &Server{
-		cfg:      cfg,
-		log:      cfg.Log,
-		limiter:  newRateLimiter(cfg.RateLimit, time.Now),
-		sessions: map[*session]struct{}{},
-		conns:    map[string]*connInfo{},
+		cfg:       cfg,
+		log:       cfg.Log,
+		limiter:   newRateLimiter(cfg.RateLimit, time.Now),
+		sessions:  map[*session]struct{}{},
+		conns:     map[string]*connInfo{},
+		pending:   map[string]int{},
+		keyConns:  map[string]int{},
+		keySess:   map[string]int{},
+		stopFlush: make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = log.New(io.Discard)
 	}
+	s.refused = newRefusals(s.log, time.Now)
 	switch {
 	case cfg.AllowAnyKey && cfg.AuthorizedKeysPath != "":
 		return nil, errors.New("give --authorized-keys or --allow-any-key, not both")
@@ -150,7 +196,7 @@ func New(cfg Config) (*Server, error) {
 		wish.WithPublicKeyAuth(s.checkKey),
 		wish.WithMiddleware(s.handle),
 		func(srv *ssh.Server) error {
-			srv.HandshakeTimeout = cfg.HandshakeTimeout
+			srv.HandshakeTimeout = cfg.LoginGraceTime
 			if cfg.IdleTimeout > 0 {
 				// A backstop for connections with no session at all; sessions
 				// are closed politely by their own idle timer first.
@@ -260,18 +306,30 @@ func (s *Server) Serve(ln net.Listener, newModel NewModel) error {
 		return err
 	}
 	s.mu.Lock()
-	if s.closing || s.listener != nil {
+	if s.closing {
+		// Shut down before it got going (a signal during start): nothing to serve.
 		s.mu.Unlock()
-		return errors.New("server: Serve called twice or after Shutdown")
+		_ = ln.Close()
+		return nil
+	}
+	if s.listener != nil {
+		s.mu.Unlock()
+		return errors.New("server: Serve called twice")
 	}
 	s.listener, s.newModel = ln, newModel
+	s.flushing.Add(1)
+	go func() {
+		defer s.flushing.Done()
+		s.refused.run(s.cfg.RefusalInterval, s.stopFlush)
+	}()
 	s.mu.Unlock()
 	keys := "any"
 	if s.auth != nil {
 		keys = fmt.Sprint(s.auth.Len())
 	}
 	s.log.Info("listening", "addr", ln.Addr().String(), "host_key", gossh.FingerprintSHA256(s.signer.PublicKey()),
-		"authorized_keys", keys, "max_sessions", s.cfg.MaxSessions, "idle_timeout", s.cfg.IdleTimeout)
+		"authorized_keys", keys, "max_sessions", s.cfg.MaxSessions, "per_key", s.cfg.MaxSessionsPerKey,
+		"idle_timeout", s.cfg.IdleTimeout, "max_startups", s.cfg.MaxStartups.String(), "login_grace", s.cfg.LoginGraceTime)
 	err := s.ssh.Serve(ln)
 	s.mu.Lock()
 	closing := s.closing
@@ -334,5 +392,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	_ = s.ssh.Close()
+	s.mu.Lock()
+	if !s.flushStopped {
+		s.flushStopped = true
+		close(s.stopFlush)
+	}
+	s.mu.Unlock()
+	s.flushing.Wait()
 	return err
 }

@@ -27,6 +27,7 @@ const (
 
 // session is one running program.
 type session struct {
+	key     string // fingerprint, for the per-key cap
 	mu      sync.Mutex
 	program *tea.Program
 	reason  string // set by whoever stopped the program first
@@ -75,7 +76,11 @@ func (s *Server) handle(_ ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
-		st, msg := s.register()
+		fp := ""
+		if k := sess.PublicKey(); k != nil {
+			fp = gossh.FingerprintSHA256(k)
+		}
+		st, msg := s.register(fp)
 		if st == nil {
 			ci.sessionEnded("refused: "+msg, 0, false)
 			fmt.Fprint(sess, "kpiscope: "+msg+"\r\n")
@@ -101,8 +106,9 @@ func (s *Server) handle(_ ssh.Handler) ssh.Handler {
 	}
 }
 
-// register reserves a place for a session, or says why there is none.
-func (s *Server) register() (*session, string) {
+// register reserves a place for a session of the key with fingerprint key,
+// or says why there is none.
+func (s *Server) register(key string) (*session, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -111,8 +117,12 @@ func (s *Server) register() (*session, string) {
 	if len(s.sessions) >= s.cfg.MaxSessions {
 		return nil, fmt.Sprintf("all %d sessions are in use; try again in a few minutes", s.cfg.MaxSessions)
 	}
-	st := &session{}
+	if n := s.cfg.MaxSessionsPerKey; n > 0 && s.keySess[key] >= n {
+		return nil, fmt.Sprintf("your key already has %d sessions open, the most one key may have; close one (q) and try again", n)
+	}
+	st := &session{key: key}
 	s.sessions[st] = struct{}{}
+	s.keySess[key]++
 	s.wg.Add(1)
 	return st, ""
 }
@@ -120,6 +130,9 @@ func (s *Server) register() (*session, string) {
 func (s *Server) unregister(st *session) {
 	s.mu.Lock()
 	delete(s.sessions, st)
+	if s.keySess[st.key]--; s.keySess[st.key] <= 0 {
+		delete(s.keySess, st.key)
+	}
 	s.mu.Unlock()
 	s.wg.Done()
 }
