@@ -102,6 +102,9 @@ var memoryUnits = map[string]int64{
 }
 
 func humanBytes(n int64) string {
+	if n < 1<<30 {
+		return fmt.Sprintf("%.0fMiB", float64(n)/(1<<20))
+	}
 	return fmt.Sprintf("%.1fGiB", float64(n)/(1<<30))
 }
 

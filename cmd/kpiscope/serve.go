@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -18,6 +19,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/server"
+	"kpiscope/internal/store"
 	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
@@ -35,6 +37,10 @@ type serveOpts struct {
 	authorizedKeys string
 	allowAnyKey    bool
 	maxSessions    int
+	perKey         int    // sessions per key; 0: a quarter of maxSessions
+	maxStartups    string // start:rate:full
+	loginGrace     time.Duration
+	threads        int // DuckDB's threads
 	idle           time.Duration
 	queryTimeout   time.Duration
 	rateLimit      int
@@ -46,6 +52,8 @@ type serveOpts struct {
 	debounce time.Duration
 	// ready is told the listening address; for tests.
 	ready func(net.Addr)
+	// loaded is told the first workspace once it is loaded and locked; for tests.
+	loaded func(*workspace.Workspace)
 }
 
 func newServe() *cobra.Command {
@@ -53,6 +61,9 @@ func newServe() *cobra.Command {
 	o := serveOpts{
 		listen:       "127.0.0.1:23234",
 		maxSessions:  server.DefaultMaxSessions,
+		maxStartups:  server.DefaultStartups.String(),
+		loginGrace:   server.DefaultLoginGraceTime,
+		threads:      runtime.GOMAXPROCS(0),
 		idle:         server.DefaultIdleTimeout,
 		queryTimeout: 30 * time.Second,
 		rateLimit:    server.DefaultRateLimit,
@@ -89,6 +100,10 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 	f.StringVar(&o.authorizedKeys, "authorized-keys", "", "public keys allowed in, one per line (OpenSSH authorized_keys format)")
 	f.BoolVar(&o.allowAnyKey, "allow-any-key", false, "let any public key in (loopback addresses only; for demos)")
 	f.IntVar(&o.maxSessions, "max-sessions", o.maxSessions, "concurrent sessions")
+	f.IntVar(&o.perKey, "max-sessions-per-key", 0, "concurrent sessions of one key (default: a quarter of --max-sessions, at least 1)")
+	f.StringVar(&o.maxStartups, "max-startups", o.maxStartups, "logins in progress start:rate:full: from start on, more from an address already logging in are dropped at rate% rising to 100% at full (as OpenSSH's MaxStartups)")
+	f.DurationVar(&o.loginGrace, "login-grace-time", o.loginGrace, "close a connection that has not logged in after this long")
+	f.IntVar(&o.threads, "threads", o.threads, "threads DuckDB runs queries on, shared by all sessions (default: the CPUs this process may use)")
 	f.DurationVar(&o.idle, "idle-timeout", o.idle, "close a session after this long without input (0: never)")
 	f.DurationVar(&o.queryTimeout, "query-timeout", o.queryTimeout, "stop any one query after this long; a session's first screen is never stopped")
 	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "new connections per address per minute (0: no limit)")
@@ -107,6 +122,19 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	if o.maxSessions < 1 {
 		return fmt.Errorf("--max-sessions %d: give at least 1", o.maxSessions)
 	}
+	if o.perKey < 0 {
+		return fmt.Errorf("--max-sessions-per-key %d: give at least 1", o.perKey)
+	}
+	startups, err := server.ParseStartups(o.maxStartups)
+	if err != nil {
+		return fmt.Errorf("--max-startups: %w", err)
+	}
+	if o.loginGrace <= 0 {
+		return fmt.Errorf("--login-grace-time %s: give a positive duration such as 20s", o.loginGrace)
+	}
+	if o.threads < 1 {
+		return fmt.Errorf("--threads %d: give at least 1", o.threads)
+	}
 	if o.queryTimeout <= 0 {
 		return fmt.Errorf("--query-timeout %s: give a positive duration such as 30s", o.queryTimeout)
 	}
@@ -121,6 +149,9 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		AuthorizedKeysPath: o.authorizedKeys,
 		AllowAnyKey:        o.allowAnyKey,
 		MaxSessions:        o.maxSessions,
+		MaxSessionsPerKey:  o.perKey,
+		MaxStartups:        startups,
+		LoginGraceTime:     o.loginGrace,
 		IdleTimeout:        o.idle,
 		RateLimit:          o.rateLimit,
 		Log:                logger,
@@ -160,17 +191,40 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 			logger.Warn("KPI cannot be computed; sessions will show the error", "kpi", d.ID, "err", err)
 		}
 	}
+	// The engine's memory limit is the process-wide --memory-limit; its
+	// threads are set here, before Lock freezes every setting.
+	if err := ws.DB.SetThreads(ctx, o.threads); err != nil {
+		ws.Close()
+		return err
+	}
 	if err := server.Lock(ctx, ws); err != nil {
 		ws.Close()
 		return err
 	}
-	logger.Info("data loaded and locked", "data", ws.Engine.Describe(), "took", time.Since(began).Round(time.Millisecond))
+	if o.loaded != nil {
+		o.loaded(ws)
+	}
+	memory := "DuckDB's default"
+	if n := store.MemoryLimit(); n > 0 {
+		memory = humanBytes(n)
+	}
+	logger.Info("data loaded and locked", "data", ws.Engine.Describe(), "took", time.Since(began).Round(time.Millisecond),
+		"memory_limit", memory, "threads", o.threads)
 
 	// A reload reads the files into memory: a --db file stays held by the
 	// first workspace until it is replaced.
 	reopen := workspace.Options{ConfigPath: df.config, Sources: args}
 	live := server.NewLive(srv, ws, time.Now(), server.LiveOptions{
-		Open: func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, reopen) },
+		Open: func(ctx context.Context) (*workspace.Workspace, error) {
+			ws, err := workspace.Open(ctx, reopen)
+			if err == nil {
+				if err = ws.DB.SetThreads(ctx, o.threads); err != nil {
+					ws.Close()
+					return nil, err
+				}
+			}
+			return ws, err
+		},
 		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
 			return tui.EngineMsg{Engine: ws.Engine, Refreshed: at}
 		},

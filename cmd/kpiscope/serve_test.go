@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"kpiscope/internal/server"
+	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
 )
 
@@ -63,6 +65,9 @@ func serveOptsFor(t *testing.T) serveOpts {
 		listen:       "127.0.0.1:0",
 		hostKey:      filepath.Join(dir, "host_ed25519"),
 		maxSessions:  4,
+		maxStartups:  server.DefaultStartups.String(),
+		loginGrace:   server.DefaultLoginGraceTime,
+		threads:      2,
 		idle:         time.Minute,
 		queryTimeout: 10 * time.Second,
 		rateLimit:    100,
@@ -81,6 +86,10 @@ func TestServeRefusesBadSetups(t *testing.T) {
 		{"no keys on loopback", func(o *serveOpts) {}, "--authorized-keys"},
 		{"no host key", func(o *serveOpts) { o.hostKey, o.allowAnyKey = "", true }, "--host-key"},
 		{"bad log level", func(o *serveOpts) { o.allowAnyKey, o.logLevel = true, "loud" }, "--log-level"},
+		{"no threads", func(o *serveOpts) { o.allowAnyKey, o.threads = true, 0 }, "--threads"},
+		{"bad max startups", func(o *serveOpts) { o.allowAnyKey, o.maxStartups = true, "10:30" }, "--max-startups"},
+		{"full below start", func(o *serveOpts) { o.allowAnyKey, o.maxStartups = true, "10:30:5" }, "full must be at least start"},
+		{"no login grace", func(o *serveOpts) { o.allowAnyKey, o.loginGrace = true, 0 }, "--login-grace-time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := serveOptsFor(t)
@@ -184,5 +193,55 @@ func TestSessionDeps(t *testing.T) {
 	}
 	if d.QueryTimeout != 5*time.Second || d.Context != ctx || d.Label != "data" || d.Reload != nil {
 		t.Errorf("deps = %+v", d)
+	}
+}
+
+// The served engine runs on --threads threads and under --memory-limit,
+// set before it is locked (issue 10, item 6).
+func TestServeEngineLimits(t *testing.T) {
+	store.SetMemoryLimit(300 << 20) // what --memory-limit 300MiB does
+	t.Cleanup(func() { store.SetMemoryLimit(0) })
+	o := serveOptsFor(t)
+	o.allowAnyKey, o.threads = true, 1
+	type settings struct{ threads, memory, locked string }
+	got := make(chan settings, 1)
+	o.loaded = func(ws *workspace.Workspace) {
+		rows, err := ws.DB.Query(context.Background(),
+			"SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('lock_configuration')")
+		if err != nil {
+			t.Error(err)
+			got <- settings{}
+			return
+		}
+		r := rows.Data[0]
+		got <- settings{fmt.Sprint(r[0]), fmt.Sprint(r[1]), fmt.Sprint(r[2])}
+	}
+	o.ready = func(net.Addr) {}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	t.Chdir(t.TempDir())
+	done := make(chan error, 1)
+	logs := newServeBuf()
+	go func() {
+		var df dataFlags
+		done <- runServe(ctx, logs, nil, &df, o)
+	}()
+	var s settings
+	select {
+	case s = <-got:
+	case err := <-done:
+		t.Fatalf("serve ended early: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not load the data")
+	}
+	if s.threads != "1" || s.memory != "300.0 MiB" || s.locked != "true" {
+		t.Errorf("served engine: threads %s, memory_limit %s, locked %s; want 1, 300.0 MiB, true", s.threads, s.memory, s.locked)
+	}
+	logs.wait(t, "the limits in the log", func(s string) bool {
+		return strings.Contains(s, "data loaded and locked") && strings.Contains(s, "threads=1") && strings.Contains(s, "memory_limit=300MiB")
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
