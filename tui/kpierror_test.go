@@ -17,6 +17,22 @@ import (
 // to a number), in the same table and time column as the built-ins so the
 // engine computes them in one batch.
 func withFailingKPI(t *testing.T) Deps {
+	return openTickets(t, `  - use: csat
+  - use: fcr
+  - use: resolution_time
+  - id: bad_cast
+    name: Bad cast
+    type: ratio
+    source: tickets
+    time: resolved_at
+    numerator: sum(CAST(channel AS INTEGER))
+    denominator: count(*)
+    better: higher
+`)
+}
+
+// openTickets opens the sample's tickets with the given kpis: list.
+func openTickets(t *testing.T, kpis string) Deps {
 	t.Helper()
 	tickets, err := filepath.Abs("../sampledata/tickets.parquet")
 	if err != nil {
@@ -37,18 +53,7 @@ sources:
   tickets: {path: "` + tickets + `"}
 dimensions: [channel, team, priority]
 kpis:
-  - use: csat
-  - use: fcr
-  - use: resolution_time
-  - id: bad_cast
-    name: Bad cast
-    type: ratio
-    source: tickets
-    time: resolved_at
-    numerator: sum(CAST(channel AS INTEGER))
-    denominator: count(*)
-    better: higher
-`
+` + kpis
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +62,8 @@ kpis:
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
-	if p := ws.Engine.Problems()["bad_cast"]; p != nil {
-		t.Fatalf("bad_cast must fail at run time, not at validation: %v", p)
+	if p := ws.Engine.Problems(); len(p) > 0 {
+		t.Fatalf("the KPIs must fail at run time, not at validation: %v", p)
 	}
 	return Deps{Engine: ws.Engine, Label: "one failing KPI", Now: fixedNow, ExportDir: t.TempDir()}
 }
@@ -107,4 +112,37 @@ func TestOneFailingKPI(t *testing.T) {
 		t.Errorf("the error blames another KPI:\n%s", scr)
 	}
 	golden.RequireEqual(t, []byte(scr))
+}
+
+// TestFailingExtrasKeepTheValue: a KPI whose extra statistics fail on the
+// rows shows the same value in the list and the detail pane, which says why
+// the statistics beside it are missing.
+func TestFailingExtrasKeepTheValue(t *testing.T) {
+	m := started(t, openTickets(t, `  - use: fcr
+  - id: rated
+    name: Rated share
+    type: ratio
+    source: tickets
+    time: resolved_at
+    numerator: count(csat)
+    denominator: count(*)
+    scale: 100
+    unit: "%"
+    better: higher
+    extras: {odd: avg(CAST(channel AS INTEGER))}
+`), 120, 40)
+	m, _ = press(m, "2")
+	scr := screen(m)
+	if strings.Contains(scr, "error") || strings.Contains(scr, "could not be computed") {
+		t.Errorf("a KPI whose extras fail shows an error:\n%s", scr)
+	}
+	row := listRow(t, scr, "Rated share")
+	value := strings.Fields(row[strings.Index(row, "Rated share")+len("Rated share"):])[0]
+	if !strings.HasSuffix(value, "%") {
+		t.Fatalf("list value %q in %q", value, row)
+	}
+	mustContain(t, scr, "│"+value+"  ", "! extra statistics (odd): query failed")
+	if strings.Contains(scr, "LINE 1") {
+		t.Errorf("the message shows the engine's SQL:\n%s", scr)
+	}
 }

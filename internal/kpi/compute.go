@@ -100,7 +100,8 @@ type computed struct {
 	full, part points
 	err        error
 	segErr     error
-	approx     bool // the value or extras come from a quantile sketch (see Result.Approx)
+	extrasErr  error // the extras failed; the rest was computed without them
+	approx     bool  // the value or extras come from a quantile sketch (see Result.Approx)
 }
 
 // Option adjusts a computation.
@@ -255,19 +256,33 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 // runIsolated computes a group and keeps its errors per KPI: when the
 // group's shared query fails (a cast that fails on some row of one KPI's
 // expression, a division error), each KPI is computed alone so only the one
-// at fault reports an error and the others keep their numbers. The cost,
-// one query per KPI, is paid only by a group that failed; a cancelled or
-// timed-out context is not retried.
+// at fault reports an error and the others keep their numbers. A KPI whose
+// extra statistics alone fail keeps its value without them (the scorecard,
+// which leaves extras out, shows the same value). The cost, one query per
+// KPI, is paid only by a group that failed; a cancelled or timed-out
+// context is not retried.
 func (e *Engine) runIsolated(ctx context.Context, defs []*Def, s Slice, pl plan, o options) map[string]*computed {
 	out := map[string]*computed{}
 	full, part, approx, segErr, err := e.runGroup(ctx, defs, s, pl, o)
-	if err != nil && len(defs) > 1 && ctx.Err() == nil {
-		for _, d := range defs {
-			for id, c := range e.runIsolated(ctx, []*Def{d}, s, pl, o) {
-				out[id] = c
+	if err != nil && ctx.Err() == nil {
+		if len(defs) > 1 {
+			for _, d := range defs {
+				for id, c := range e.runIsolated(ctx, []*Def{d}, s, pl, o) {
+					out[id] = c
+				}
 			}
+			return out
 		}
-		return out
+		if !o.noExtras && len(defs[0].Extras) > 0 {
+			plain := o
+			plain.noExtras = true
+			out = e.runIsolated(ctx, defs, s, pl, plain)
+			if c := out[defs[0].ID]; c.err == nil {
+				c.extrasErr = fmt.Errorf("extra statistics (%s): %w", strings.Join(defs[0].ExtraNames(), ", "), err)
+			}
+			// Else the value fails too: its own error, as the scorecard says.
+			return out
+		}
 	}
 	for _, d := range defs {
 		c := &computed{err: err, segErr: segErr}
@@ -431,7 +446,7 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("query failed: %w", e.explainRunError(ctx, defs, err))
+		return nil, fmt.Errorf("query failed: %w", withoutSQL(e.explainRunError(ctx, defs, err)))
 	}
 	out := map[string]points{}
 	for _, d := range defs {
@@ -600,7 +615,7 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 
 // assemble turns computed points into the rows a scorecard shows.
 func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
-	r := Result{Def: d, Err: c.err}
+	r := Result{Def: d, Err: c.err, ExtrasErr: c.extrasErr}
 	if c.approx {
 		r.Approx, r.ApproxExtras = sketched(d)
 	}
@@ -721,3 +736,24 @@ func hasPeriods(p points) bool {
 	}
 	return false
 }
+
+// withoutSQL drops the excerpt of the generated SQL that DuckDB appends to
+// an error ("LINE 1: ... ^"): it shows the engine's query, not the user's
+// expression, and can run to thousands of characters. The error stays
+// wrapped for errors.Is and errors.As.
+func withoutSQL(err error) error {
+	m := err.Error()
+	i := strings.Index(m, "LINE 1:")
+	if i <= 0 {
+		return err
+	}
+	return &trimmedError{msg: strings.TrimRight(strings.TrimSpace(m[:i]), ":"), err: err}
+}
+
+type trimmedError struct {
+	msg string
+	err error
+}
+
+func (e *trimmedError) Error() string { return e.msg }
+func (e *trimmedError) Unwrap() error { return e.err }

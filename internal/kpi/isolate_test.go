@@ -124,3 +124,47 @@ func TestFailingKPIAloneMatchesScorecard(t *testing.T) {
 		}
 	}
 }
+
+// TestFailingExtrasKeepTheValue: a KPI whose extra statistics fail on the
+// rows keeps its value (as the scorecard, which leaves extras out, shows it)
+// and says why the extras are missing; a KPI beside it keeps its extras.
+func TestFailingExtrasKeepTheValue(t *testing.T) {
+	db := openFixture(t, fixture)
+	x := &kpi.Def{ID: "x", Source: "tickets", Time: "created_at", Type: kpi.Ratio, Better: kpi.Higher,
+		Numerator: "count(*) FILTER (WHERE csat >= 4)", Denominator: "count(csat)",
+		Extras: map[string]string{"bad": "avg(CAST(channel AS INTEGER))"}}
+	y := &kpi.Def{ID: "y", Source: "tickets", Time: "created_at", Type: kpi.Formula, Better: kpi.Higher,
+		Inputs: map[string]string{"s": "sum(contacts)", "n": "count(contacts)"}, Expr: "s / n",
+		Extras: map[string]string{"median": "median(contacts)"}}
+	eng, err := kpi.New(context.Background(), db, []*kpi.Def{x, y}, kpi.Options{Now: fixedNow, Dimensions: []string{"channel"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, s := range []kpi.Slice{{Grain: kpi.Month, Period: oct}, {Grain: kpi.Month, Period: oct, Segment: "channel"}} {
+		list, err := eng.Compute(ctx, s, nil, kpi.WithoutExtras())
+		if err != nil {
+			t.Fatal(err)
+		}
+		detail, err := eng.Compute(ctx, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := detail.Find("x"), list.Find("x")
+		if got.Err != nil || want.Err != nil {
+			t.Fatalf("x: error %v (scorecard %v), want its value", got.Err, want.Err)
+		}
+		if !approx(*got.Total.Value, *want.Total.Value) || len(got.Segments) != len(want.Segments) {
+			t.Errorf("x: %v with %d segments, scorecard %v with %d", *got.Total.Value, len(got.Segments), *want.Total.Value, len(want.Segments))
+		}
+		if got.ExtrasErr == nil || !strings.Contains(got.ExtrasErr.Error(), "extra statistics (bad)") || strings.Contains(got.ExtrasErr.Error(), "LINE 1") {
+			t.Errorf("x: extras error %v, want why, without the SQL", got.ExtrasErr)
+		}
+		if want.ExtrasErr != nil {
+			t.Errorf("x without extras: extras error %v", want.ExtrasErr)
+		}
+		if y := detail.Find("y"); y.Err != nil || y.ExtrasErr != nil || y.Total.Extras["median"] == nil {
+			t.Errorf("y beside it: %v / %v, extras %v", y.Err, y.ExtrasErr, y.Total.Extras)
+		}
+	}
+}

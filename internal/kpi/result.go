@@ -40,6 +40,9 @@ type Result struct {
 	// SegmentErr says why the breakdown is missing (the KPI's table cannot be
 	// sliced by the segment dimension); the total is still valid.
 	SegmentErr error
+	// ExtrasErr says why the extra statistics (median, p90 beside a mean)
+	// are missing; the value, trend and breakdown are still valid.
+	ExtrasErr error
 	// SegmentsTruncated is the number of segment values left out (only the
 	// largest are kept).
 	SegmentsTruncated int

@@ -159,3 +159,36 @@ func TestFailed(t *testing.T) {
 		t.Error("the KPIs' own errors are not wrapped")
 	}
 }
+
+// TestExtrasError: a KPI whose extra statistics failed keeps its value, and
+// the report says why the extras are missing (json: extras_error; table:
+// under it); it is not a failed KPI.
+func TestExtrasError(t *testing.T) {
+	def := &kpi.Def{ID: "talk", Name: "Talk time", Type: kpi.Formula, Unit: "min", Better: kpi.Lower}
+	sc := &kpi.Scorecard{Slice: kpi.Slice{Grain: kpi.All}, Results: []kpi.Result{{Def: def,
+		Total:     kpi.Row{Total: true, Point: kpi.Point{Value: ptr(4.5)}, Status: kpi.NoTarget},
+		ExtrasErr: errors.New("extra statistics (median): query failed: Conversion Error")}}}
+	var b bytes.Buffer
+	if err := JSON(&b, sc, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Rows []Line `json:"rows"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if r := out.Rows[0]; r.Value == nil || r.Error != "" || r.ExtrasError != sc.Results[0].ExtrasErr.Error() {
+		t.Errorf("json row: value %v, error %q, extras_error %q", r.Value, r.Error, r.ExtrasError)
+	}
+	b.Reset()
+	if err := Plain(&b, sc, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "! Talk time: extra statistics (median): query failed") || strings.Contains(b.String(), "error ") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	if err := Failed(sc); err != nil {
+		t.Errorf("missing extras are not a failed KPI: %v", err)
+	}
+}

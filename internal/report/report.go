@@ -41,6 +41,9 @@ type Line struct {
 	Approx       bool   `json:"approx,omitempty"`
 	ApproxExtras bool   `json:"approx_extras,omitempty"`
 	Error        string `json:"error,omitempty"`
+	// ExtrasError says why extras are missing from a row that has its value
+	// (the extra statistics failed on the data; the value did not).
+	ExtrasError string `json:"extras_error,omitempty"`
 	// SegmentsTruncated is set on a Total row: how many smaller segments
 	// the breakdown left out (0 when none were).
 	SegmentsTruncated *int `json:"segments_truncated,omitempty"`
@@ -153,6 +156,9 @@ func Lines(sc *kpi.Scorecard) []Line {
 			if l.Components == nil {
 				l.Components = map[string]float64{}
 			}
+			if r.ExtrasErr != nil {
+				l.ExtrasError = r.ExtrasErr.Error()
+			}
 			return l
 		}
 		if r.Err != nil {
@@ -254,6 +260,9 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 	for _, r := range sc.Results {
 		if r.SegmentErr != nil {
 			fmt.Fprintf(w, "! %s: %s\n", Clean(r.Def.Label()), Clean(r.SegmentErr.Error()))
+		}
+		if r.ExtrasErr != nil {
+			fmt.Fprintf(w, "! %s: %s\n", Clean(r.Def.Label()), Clean(r.ExtrasErr.Error()))
 		}
 		if r.SegmentsTruncated > 0 {
 			fmt.Fprintf(w, "! %s: %d smaller segments not shown\n", Clean(r.Def.Label()), r.SegmentsTruncated)

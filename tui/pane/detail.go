@@ -60,6 +60,16 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	if x := report.Clean(extras(d.Def, row, d.Result.ApproxExtras)); x != "" {
 		top = append(top, fade(st.MutedText.Render(x)))
 	}
+	if err := d.Result.ExtrasErr; err != nil {
+		// The value stands; only the statistics beside it failed.
+		lines := Wrap(report.Clean("! "+err.Error()), w)
+		if len(lines) > 2 {
+			lines = append(lines[:1], Fit(strings.Join(lines[1:], " "), w))
+		}
+		for _, l := range lines {
+			top = append(top, fade(st.ErrText.Render(l)))
+		}
+	}
 	if n := len(d.Warnings); n > 0 {
 		word := "warning"
 		if n > 1 {
