@@ -42,10 +42,29 @@ type Workspace struct {
 	Inferred bool           // KPIs inferred from column names, no config
 	Label    string
 	Banner   string // a notice for the explorer's header (inferred KPIs)
+
+	// Shrunk lists the tables that came out much smaller than in the data
+	// this workspace replaced, and Warnings (per KPI id, as the data checks
+	// give them) says so for the KPIs reading them; see Compare.
+	Shrunk   []Shrink
+	Warnings map[string][]string
+
+	snap       *source.Snapshot // the copies pinned views read; see Pin
+	persistent bool             // the database is a --db file
 }
 
-// Close releases the database.
-func (w *Workspace) Close() error { return w.DB.Close() }
+// Close releases the database and removes the snapshot of a pinned
+// workspace. Closing twice is harmless.
+func (w *Workspace) Close() error {
+	w.unpin()
+	err := w.DB.Close()
+	if w.snap != nil {
+		if rerr := w.snap.Remove(); err == nil {
+			err = rerr
+		}
+	}
+	return err
+}
 
 // Open loads the data and builds the engine.
 func Open(ctx context.Context, opt Options) (*Workspace, error) {
@@ -99,7 +118,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
-	w.DB, w.Tables = db, tables
+	w.DB, w.Tables, w.persistent = db, tables, opt.DBPath != ""
 	names := map[string][]store.Column{}
 	for _, t := range tables {
 		names[t.Name] = t.Columns
@@ -263,7 +282,16 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 					break
 				}
 				// Files matter beyond messages: serve locks the engine to them.
-				reused = append(reused, source.Table{Name: n, Columns: cols, Files: files[n]})
+				t := source.Table{Name: n, Columns: cols, Files: files[n]}
+				// A Parquet view is pointed at its files again: a pinned
+				// session that ended without closing left it on its copies.
+				if err := source.Unpin(ctx, db, &t); err != nil {
+					return nil, err
+				}
+				if r, err := db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(n)); err == nil && len(r.Data) > 0 {
+					t.Rows = store.Int(r.Data[0][0]) // compared by the next reload (Compare)
+				}
+				reused = append(reused, t)
 			}
 			if ok {
 				out = append(out, reused...)
