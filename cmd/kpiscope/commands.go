@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -181,7 +180,9 @@ func newReport() *cobra.Command {
 		Use:   "report [SOURCE ...]",
 		Short: "Print the KPI scorecard for a period",
 		Long: `Prints each KPI's value, target, status (● on target, ◐ near, ○ off), delta against the
-comparison period and sample size n. Exit status is 0 whatever the statuses unless --fail-on is given.`,
+comparison period and sample size n. A KPI that cannot be computed shows "error" and why; the
+others are still printed. Exit status: 0 whatever the statuses unless --fail-on is given; 1 when
+--fail-on matched; 2 when a KPI could not be computed (after printing the others) or the input is bad.`,
 		Example: `  kpiscope report
   kpiscope report --by segment --format json
   kpiscope report --period 2026-Q3 --filter region=EMEA --compare year
@@ -256,13 +257,6 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	if err != nil {
 		return err
 	}
-	for _, r := range sc.Results {
-		// A KPI that failed on the data (text in a numeric column found late)
-		// is bad input; one that the filter does not apply to is a footnote.
-		if r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) {
-			return r.Err
-		}
-	}
 	var notes []string
 	switch {
 	case ro.checks == "off":
@@ -305,6 +299,12 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 		}
 	}
 	if err != nil {
+		return err
+	}
+	// A KPI that failed on the data (text in a numeric column found late)
+	// is bad input, but the others are printed first; one that a filter
+	// does not apply to is a footnote (report.Failed leaves it out).
+	if err := report.Failed(sc); err != nil {
 		return err
 	}
 	switch worst := report.Worst(sc); {
