@@ -1,16 +1,17 @@
 // Package watch reloads data when its files change on disk. It watches the
 // directories that hold the sources (so editors that save by renaming a new
 // file over the old one are seen), keeps only events for the sources' files
-// and globs, waits for a burst of writes to settle, then calls a reload
-// function in the background. A reload that fails (a file half-written or
-// unreadable) is reported and the watcher keeps going: the caller keeps its
-// previous data until a reload succeeds.
+// and globs, waits for a burst of writes to settle and for the changed files
+// to stop changing, then calls a reload function in the background. A reload
+// that fails (a file half-written or unreadable) is reported and the watcher
+// keeps going: the caller keeps its previous data until a reload succeeds.
 package watch
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +27,11 @@ import (
 
 // DefaultDebounce is how long writes must pause before a reload.
 const DefaultDebounce = 300 * time.Millisecond
+
+// DefaultSettle is how long the changed files must then keep the same size
+// and modification time: an export written in pieces, with pauses longer
+// than the debounce, is read once, complete, rather than once per piece.
+const DefaultSettle = time.Second
 
 // Event is the outcome of one reload.
 type Event struct {
@@ -45,6 +51,7 @@ type Watcher struct {
 	globs    []string        // absolute glob patterns
 	dirs     map[string]bool // directory sources: any data file inside, or one level down
 	debounce time.Duration
+	settle   time.Duration
 	reload   func(ctx context.Context) error
 	events   chan Event
 
@@ -64,7 +71,7 @@ func New(paths []string, debounce time.Duration, reload func(ctx context.Context
 	if err != nil {
 		return nil, fmt.Errorf("watch files: %w", err)
 	}
-	w := &Watcher{fs: fw, files: map[string]bool{}, dirs: map[string]bool{}, debounce: debounce, reload: reload,
+	w := &Watcher{fs: fw, files: map[string]bool{}, dirs: map[string]bool{}, debounce: debounce, settle: DefaultSettle, reload: reload,
 		events: make(chan Event, 16), done: make(chan struct{})}
 	watchDirs := map[string]bool{}
 	for _, p := range paths {
@@ -113,6 +120,17 @@ func New(paths []string, debounce time.Duration, reload func(ctx context.Context
 	return w, nil
 }
 
+// SetSettle sets how long changed files must keep their size and
+// modification time before a reload (0 means DefaultSettle). A file that
+// appeared whole (renamed or linked into place, with no write after) is read
+// without waiting. Call it before Run.
+func (w *Watcher) SetSettle(d time.Duration) {
+	if d <= 0 {
+		d = DefaultSettle
+	}
+	w.settle = d
+}
+
 // Events delivers the outcome of every reload. It is buffered; when nobody
 // reads, the oldest outcomes are dropped, never the newest.
 func (w *Watcher) Events() <-chan Event { return w.events }
@@ -130,11 +148,32 @@ func (w *Watcher) Close() error {
 // Run watches until ctx is done or Close is called. Reloads run on Run's
 // goroutine with ctx, one at a time; changes made during a reload lead to
 // another one after it.
+//
+// A reload waits for the writes to pause (the debounce), then for the
+// changed files to keep their size and modification time over the settle
+// interval, checked with stat: a writer pausing between pieces, or writes
+// that raise no event, restart the wait. Files that appeared whole skip it.
 func (w *Watcher) Run(ctx context.Context) error {
 	defer w.Close()
 	pending := map[string]bool{}
+	whole := map[string]bool{}    // created with no write since: renamed into place
+	var seen map[string]fileState // the changed files when the settle wait began
 	var timer *time.Timer
 	var fire <-chan time.Time
+	arm := func(d time.Duration) {
+		if timer == nil {
+			timer = time.NewTimer(d)
+		} else {
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+			timer.Reset(d)
+		}
+		fire = timer.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -150,18 +189,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 				continue
 			}
 			pending[ev.Name] = true
-			if timer == nil {
-				timer = time.NewTimer(w.debounce)
-			} else {
-				if !timer.Stop() {
-					select {
-					case <-timer.C:
-					default:
-					}
-				}
-				timer.Reset(w.debounce)
+			switch {
+			case ev.Has(fsnotify.Create) && !ev.Has(fsnotify.Write):
+				whole[ev.Name] = true
+			case ev.Has(fsnotify.Write), ev.Has(fsnotify.Remove), ev.Has(fsnotify.Rename):
+				whole[ev.Name] = false
 			}
-			fire = timer.C
+			seen = nil
+			arm(w.debounce)
 		case err, ok := <-w.fs.Errors:
 			if !ok {
 				return nil
@@ -169,6 +204,16 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.emit(Event{Err: fmt.Errorf("watching files: %w", err), At: time.Now()})
 		case <-fire:
 			fire = nil
+			if !appearedWhole(pending, whole) {
+				now := stat(pending)
+				if seen == nil || !maps.Equal(seen, now) {
+					seen = now // still changing, or not yet checked: wait again
+					arm(w.settle)
+					continue
+				}
+			}
+			seen = nil
+			clear(whole)
 			changed := make([]string, 0, len(pending))
 			for f := range pending {
 				changed = append(changed, f)
@@ -185,6 +230,42 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.emit(Event{Changed: changed, Err: err, At: time.Now()})
 		}
 	}
+}
+
+// fileState is what stat says of a file: its size and modification time,
+// or that it is missing or unreadable.
+type fileState struct {
+	size int64
+	mod  int64 // UnixNano
+	err  string
+}
+
+func stat(files map[string]bool) map[string]fileState {
+	out := make(map[string]fileState, len(files))
+	for f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			out[f] = fileState{err: err.Error()}
+			continue
+		}
+		out[f] = fileState{size: st.Size(), mod: st.ModTime().UnixNano()}
+	}
+	return out
+}
+
+// appearedWhole reports whether every changed file was created (renamed or
+// linked into place) and not written since, and is not empty: nothing is
+// being written into it.
+func appearedWhole(pending, whole map[string]bool) bool {
+	for f := range pending {
+		if !whole[f] {
+			return false
+		}
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			return false
+		}
+	}
+	return len(pending) > 0
 }
 
 // follow adds a watch on a subdirectory created inside a watched directory

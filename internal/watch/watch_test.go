@@ -77,6 +77,7 @@ func start(t *testing.T, paths []string, r *reloader) *watch.Watcher {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.SetSettle(100 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
@@ -227,5 +228,76 @@ func TestRenameAndGlob(t *testing.T) {
 	write(t, added, tickets(10, 7))
 	if ev := nextEvent(t, w); len(ev.Changed) != 1 || ev.Changed[0] != added {
 		t.Errorf("new file: changed = %v, want %s", ev.Changed, added)
+	}
+}
+
+// An export rewritten in place in pieces, with pauses longer than the
+// debounce but shorter than the settle interval, is reloaded once, complete:
+// never with the numbers of its first pieces.
+func TestPiecesAreOneReload(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	write(t, path, tickets(40, 10)) // 25%
+	r := &reloader{sources: []string{path}, engines: make(chan *kpi.Engine, 8)}
+	w, err := watch.New([]string{path}, 20*time.Millisecond, r.reload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetSettle(3 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+
+	full := tickets(40, 36) // 90%
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pieces := []string{full[:len(full)/3], full[len(full)/3 : 2*len(full)/3], full[2*len(full)/3:]}
+	for i, p := range pieces {
+		if i > 0 {
+			time.Sleep(200 * time.Millisecond) // 10× the debounce: each piece alone used to reload
+		}
+		if _, err := f.WriteString(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ev := nextEvent(t, w)
+	if ev.Err != nil {
+		t.Fatalf("the first reload failed: %v (a partial file was read)", ev.Err)
+	}
+	if n := r.calls.Load(); n != 1 {
+		t.Errorf("reloads = %d, want 1", n)
+	}
+	if v := csat(t, <-r.engines); v != 90 {
+		t.Errorf("CSAT after the first reload = %v, want the complete file's 90", v)
+	}
+}
+
+// A file renamed into place is complete: it is reloaded without waiting for
+// the settle interval.
+func TestRenamedFileSkipsSettle(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	write(t, path, tickets(10, 5))
+	w, err := watch.New([]string{path}, 20*time.Millisecond, func(context.Context) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.SetSettle(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+
+	tmp := filepath.Join(dir, ".tickets.csv.tmp")
+	write(t, tmp, tickets(10, 6))
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, w); ev.Err != nil || len(ev.Changed) != 1 || ev.Changed[0] != path {
+		t.Errorf("rename: event %+v, want a reload of %s", ev, path)
 	}
 }
