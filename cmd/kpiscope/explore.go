@@ -75,8 +75,11 @@ type explorer struct {
 	ctx  context.Context
 	deps tui.Deps
 	rel  *reloader
-	stop context.CancelFunc // ends the watcher
-	done chan struct{}      // closed when the watcher's goroutines ended
+	// settle is how long changed files must stop changing before a reload;
+	// 0 is the watcher's default (tests shorten it).
+	settle time.Duration
+	stop   context.CancelFunc // ends the watcher
+	done   chan struct{}      // closed when the watcher's goroutines ended
 }
 
 // newExplorer prepares the explorer's dependencies for ws; nothing runs
@@ -116,9 +119,17 @@ func (ex *explorer) watchPaths(sources []string) []string {
 
 // start builds the engine's rollups and runs the data-quality checks in the
 // background and, when paths is not empty, watches them (debounce 0 = the
-// watcher's default), handing every reload to p. The model p runs must have
-// been built from ex.deps.
+// watcher's default), handing every reload to p. Watched data is pinned
+// first, and so is every reload: the numbers shown never depend on a file
+// that can break under them (workspace.Pin). The model p runs must have been
+// built from ex.deps.
 func (ex *explorer) start(p sender, paths []string, debounce time.Duration) error {
+	if len(paths) > 0 {
+		if err := ex.rel.current().Pin(ex.ctx); err != nil {
+			return fmt.Errorf("--watch: %w", err)
+		}
+		ex.rel.pin = true
+	}
 	ex.rel.rollups.Start(ex.rel.current())
 	ex.rel.opened = func(w *workspace.Workspace) { go ex.checkData(p, w) }
 	if len(paths) == 0 {
@@ -129,6 +140,7 @@ func (ex *explorer) start(p sender, paths []string, debounce time.Duration) erro
 	if err != nil {
 		return fmt.Errorf("--watch: %w", err)
 	}
+	w.SetSettle(ex.settle)
 	go ex.checkData(p, ex.rel.current())
 	ctx, stop := context.WithCancel(ex.ctx)
 	ex.stop, ex.done = stop, make(chan struct{})
@@ -255,6 +267,7 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 type reloader struct {
 	opt     workspace.Options
 	opened  func(*workspace.Workspace) // called with each workspace `r` opened
+	pin     bool                       // pin every workspace opened (--watch)
 	rollups *workspace.Rollups
 
 	loading sync.Mutex // one reload at a time
@@ -282,6 +295,13 @@ func (r *reloader) swap(ctx context.Context, prepare func(*workspace.Workspace))
 	if err != nil {
 		return nil, nil, err
 	}
+	if r.pin {
+		if err := ws.Pin(ctx); err != nil {
+			ws.Close()
+			return nil, nil, err
+		}
+	}
+	ws.Compare(r.current())
 	if prepare != nil {
 		prepare(ws)
 	}
@@ -320,7 +340,12 @@ func (r *reloader) reloadWatched(ctx context.Context, p sender) error {
 	r.loading.Lock()
 	defer r.loading.Unlock()
 	var warnings map[string][]string
-	ws, old, err := r.swap(ctx, func(ws *workspace.Workspace) { warnings = warningsFor(ctx, ws) })
+	ws, old, err := r.swap(ctx, func(ws *workspace.Workspace) {
+		warnings = warningsFor(ctx, ws)
+		for id, w := range ws.Warnings { // a table that shrank sharply
+			warnings[id] = append(warnings[id], w...)
+		}
+	})
 	if err != nil {
 		return err
 	}

@@ -118,6 +118,7 @@ func startWatchedExplorer(t *testing.T, source string) *shownScreen {
 		t.Fatal(err)
 	}
 	ex := newExplorer(ctx, ws, opt, 50*time.Millisecond)
+	ex.settle = 50 * time.Millisecond
 	paths := ex.watchPaths([]string{source})
 	if len(paths) == 0 {
 		t.Fatal("nothing to watch for a CSV source")

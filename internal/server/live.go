@@ -31,6 +31,9 @@ type LiveOptions struct {
 	Failed func(ev watch.Event) tea.Msg
 	// Grace defaults to DefaultRetireGrace.
 	Grace time.Duration
+	// Settle is how long changed files must stop changing before a reload
+	// (watch.Watcher.SetSettle); 0 is the watcher's default.
+	Settle time.Duration
 }
 
 // Live is the data a server's sessions read, kept fresh. New sessions are
@@ -49,6 +52,7 @@ type Live struct {
 	cur     *workspace.Workspace
 	at      time.Time
 	closed  bool
+	pin     bool // set by Watch: every workspace is pinned before it is locked
 	retired *workspace.Retirer
 	rollups *workspace.Rollups
 
@@ -91,6 +95,16 @@ func (l *Live) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	l.mu.Lock()
+	pin, prev := l.pin, l.cur
+	l.mu.Unlock()
+	if pin {
+		if err := ws.Pin(ctx); err != nil {
+			ws.Close()
+			return err
+		}
+	}
+	ws.Compare(prev) // a table that shrank sharply: ws.Warnings
 	if err := Lock(ctx, ws); err != nil {
 		ws.Close()
 		return fmt.Errorf("lock the reloaded data: %w", err)
@@ -124,10 +138,32 @@ func (l *Live) Reload(ctx context.Context) error {
 // watcher's default. A failed reload leaves the data as it was and sends
 // running sessions the Failed message. logf, if not nil, is told every
 // reload's outcome.
+//
+// Watched data is pinned (workspace.Pin): sessions read private copies of
+// the Parquet files, so a file broken under them fails the reload and
+// nothing else. The current workspace, locked before it was handed over,
+// cannot be pinned in place: when it reads Parquet files, Watch first loads
+// the data again, pinned, and swaps it in.
 func (l *Live) Watch(ctx context.Context, paths []string, debounce time.Duration, logf func(watch.Event)) error {
 	w, err := watch.New(paths, debounce, l.Reload)
 	if err != nil {
 		return err
+	}
+	w.SetSettle(l.opt.Settle)
+	l.mu.Lock()
+	if l.closed || l.stopWatch != nil {
+		l.mu.Unlock()
+		w.Close()
+		return errors.New("server: Watch called twice or after Close")
+	}
+	l.pin = true
+	cur := l.cur
+	l.mu.Unlock()
+	if !cur.Pinned() {
+		if err := l.Reload(ctx); err != nil {
+			w.Close()
+			return fmt.Errorf("pin the data before watching it: %w", err)
+		}
 	}
 	ctx, stop := context.WithCancel(ctx)
 	l.mu.Lock()

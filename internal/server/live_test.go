@@ -16,6 +16,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/server"
+	"kpiscope/internal/store"
 	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
@@ -67,10 +68,11 @@ func startLive(t *testing.T, path string) (*testServer, *server.Live, *workspace
 	live := server.NewLive(ts.Server, first, time.Now(), server.LiveOptions{
 		Open: func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, opt) },
 		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
-			return tui.EngineMsg{Engine: ws.Engine, Refreshed: at}
+			return tui.EngineMsg{Engine: ws.Engine, Warnings: ws.Warnings, Refreshed: at}
 		},
 		Failed: func(ev watch.Event) tea.Msg { return tui.EngineMsg{Err: ev.Err, Refreshed: ev.At} },
 		Grace:  50 * time.Millisecond,
+		Settle: 50 * time.Millisecond,
 	})
 	ref.Store(live)
 	if err := live.Watch(ctx, []string{path}, 50*time.Millisecond, nil); err != nil {
@@ -183,4 +185,92 @@ func TestBroadcastReachesEverySession(t *testing.T) {
 	case <-time.After(waitShort):
 		t.Fatal("a Broadcast with nothing to send did not finish at once")
 	}
+}
+
+// toParquet rewrites a tickets CSV as tickets.parquet beside it.
+func toParquet(t *testing.T, csv string) string {
+	t.Helper()
+	pq := filepath.Join(filepath.Dir(csv), "tickets.parquet")
+	db, err := store.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tmp := pq + ".tmp"
+	if err := db.Exec(context.Background(), fmt.Sprintf("COPY (SELECT * FROM read_csv(%s)) TO %s (FORMAT parquet)",
+		store.QuoteLiteral(csv), store.QuoteLiteral(tmp))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, pq); err != nil {
+		t.Fatal(err)
+	}
+	return pq
+}
+
+// `kpiscope serve --watch tickets.parquet`: garbage written over the file
+// reaches every session as a warning, and a view no session computed before
+// (the quarter) still answers from the data loaded before. The sessions
+// read a private copy: the engine, locked as serve locks it, cannot even
+// open the user's file.
+func TestLiveParquetFaultKeepsSessions(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "tickets.csv")
+	if err := os.WriteFile(csv, []byte(ratedTickets(40, 30)), 0o644); err != nil { // 75%
+		t.Fatal(err)
+	}
+	path := toParquet(t, csv)
+	os.Remove(csv)
+	ts, live, first, key := startLive(t, path)
+	ws, _ := live.Current()
+	if ws == first || !ws.Pinned() {
+		t.Fatal("Watch kept the unpinned Parquet workspace it was given")
+	}
+	if _, err := ws.DB.Query(context.Background(), "SELECT count(*) FROM read_parquet("+store.QuoteLiteral(path)+")"); err == nil {
+		t.Error("the locked engine can read the user's file")
+	}
+	c := ts.open(t, "alice", key, termOpts{})
+	c.waitFor("CSAT 75.0%", waitLong, func(s string) bool { return strings.Contains(kpiLine(s, "CSAT"), "75.0%") })
+
+	if err := os.WriteFile(path, []byte(strings.Repeat("garbage\x00", 100)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.waitForText(waitLong, "reload failed")
+	c.press("g")
+	text := c.waitForText(waitLong, "(quarter")
+	text = c.waitFor("CSAT by quarter", waitLong, func(s string) bool {
+		return strings.Contains(s, "(quarter") && strings.Contains(kpiLine(s, "CSAT"), "75.0%")
+	})
+	if strings.Contains(text, "magic bytes") || strings.Contains(kpiLine(text, "CSAT"), "error") {
+		t.Errorf("a new view broke after the file did:\n%s", text)
+	}
+	cur, _ := live.Current()
+	r, err := cur.DB.Query(context.Background(), "SELECT count(*) FROM tickets")
+	if err != nil || fmt.Sprint(r.Data[0][0]) != "40" {
+		t.Errorf("raw rows after the fault: %v, %v; want 40", r, err)
+	}
+}
+
+// A reload that finds the tickets cut to a quarter swaps the data in and
+// warns every session, on the KPIs reading the table.
+func TestLiveShrinkWarns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	if err := os.WriteFile(path, []byte(ratedTickets(40, 30)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts, live, first, key := startLive(t, path)
+	c := ts.open(t, "alice", key, termOpts{})
+	c.waitFor("CSAT 75.0%", waitLong, func(s string) bool { return strings.Contains(kpiLine(s, "CSAT"), "75.0%") })
+	if err := os.WriteFile(path, []byte(ratedTickets(10, 5)), 0o644); err != nil { // 50%
+		t.Fatal(err)
+	}
+	c.waitFor("CSAT 50.0% with a data warning", waitLong, func(s string) bool {
+		return strings.Contains(kpiLine(s, "CSAT"), "50.0%") && strings.Contains(s, "1 data warning")
+	})
+	cur, _ := live.Current()
+	if cur == first || cur.ShrinkText() != "tickets: 40 → 10 rows" {
+		t.Errorf("shrink = %q, want tickets: 40 → 10 rows", cur.ShrinkText())
+	}
+	c.press("w")
+	c.waitForText(waitLong, "tickets: 40 → 10 rows")
 }
