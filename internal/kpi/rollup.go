@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -312,10 +313,14 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	if progress != nil {
 		progress(p)
 	}
-	abandon := func(err error) error {
-		e.roll.mu.Lock()
-		for _, g := range groups {
-			for _, ps := range g.parts {
+	// release lets the queries waiting on parts not built (of one group, or
+	// of all when g is nil) read the raw rows instead.
+	release := func(g *rollGroup) {
+		for _, gg := range groups {
+			if g != nil && gg != g {
+				continue
+			}
+			for _, ps := range gg.parts {
 				if !ps.done {
 					ps.building = false
 					select {
@@ -326,6 +331,10 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 				}
 			}
 		}
+	}
+	abandon := func(err error) error {
+		e.roll.mu.Lock()
+		release(nil)
 		if ctx.Err() == nil {
 			e.roll.progress.Err = err
 		}
@@ -336,6 +345,10 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}
 		return err
 	}
+	// A group whose build fails on the data (a custom KPI's expression that
+	// fails on some row) is given up alone: its KPIs read the raw rows, where
+	// the failing one shows its own error, and the other groups are built.
+	failed := map[*rollGroup]error{}
 	created := e.roll.created
 	done := 0
 	finish := func() {
@@ -392,17 +405,55 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
+	fail := func(st step, err error) error {
+		if ctx.Err() != nil {
+			return abandon(ctx.Err())
+		}
+		e.roll.mu.Lock()
+		release(st.g)
+		e.roll.mu.Unlock()
+		failed[st.g] = err
+		return nil
+	}
+	for i, err := range errs {
 		if err != nil {
-			return abandon(err)
+			if err := fail(steps[i], err); err != nil {
+				return err
+			}
+			finish()
 		}
 	}
 	for _, st := range steps[first:] {
+		if failed[st.g] != nil {
+			finish()
+			continue
+		}
 		if err := runStep(st); err != nil {
-			return abandon(err)
+			if err := fail(st, err); err != nil {
+				return err
+			}
+			finish()
 		}
 	}
-	return nil
+	if len(failed) == 0 {
+		return nil
+	}
+	var errs2 []error
+	for _, k := range keys {
+		if err := failed[groups[k]]; err != nil {
+			errs2 = append(errs2, err)
+		}
+	}
+	err := errors.Join(errs2...)
+	e.roll.mu.Lock()
+	e.roll.progress.Err = err
+	e.roll.progress.Ready = false
+	p = e.roll.progress
+	e.roll.mu.Unlock()
+	if progress != nil {
+		progress(p)
+	}
+	return err
 }
 
 // PrepareRollups plans the rollups and marks the totals as being built, so
