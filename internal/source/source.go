@@ -305,7 +305,10 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 				return t, err
 			}
 		}
-		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings), "union_by_name = true"}
+		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings)}
+		if len(g.files) > 1 {
+			opts = append(opts, "union_by_name = true") // one file: no schemas to unify, and its sniffing costs a second at 10,000 columns
+		}
 		if sp.Delimiter != "" {
 			opts = append(opts, "delim = "+store.QuoteLiteral(sp.Delimiter))
 		} else if d := sniffWhitespace(g.files[0]); d {
@@ -344,51 +347,6 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 		t.Rows = n
 	}
 	return t, nil
-}
-
-// dateFormats are the date layouts DuckDB's CSV sniffer leaves as text.
-var dateFormats = []string{
-	"%m-%d-%Y", "%d-%m-%Y", "%d.%m.%Y", "%m.%d.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y",
-	"%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%y", "%d/%m/%y",
-}
-
-// fixDates turns text columns whose every value is a date in one common
-// layout into DATE (or TIMESTAMP when the layout has a time).
-func fixDates(ctx context.Context, db *store.DB, table string) error {
-	cols, err := db.Columns(ctx, table)
-	if err != nil {
-		return err
-	}
-	qt := store.QuoteIdent(table)
-	for _, c := range cols {
-		if !strings.EqualFold(c.Type, "VARCHAR") {
-			continue
-		}
-		qc := store.QuoteIdent(c.Name)
-		for _, f := range dateFormats {
-			// A cheap look at the first values, then the whole column.
-			probe := fmt.Sprintf("SELECT count(*), count(try_strptime(v, %[1]s)) FROM (SELECT %[2]s AS v FROM %[3]s WHERE %[2]s IS NOT NULL LIMIT 200)", store.QuoteLiteral(f), qc, qt)
-			r, err := db.Query(ctx, probe)
-			if err != nil || len(r.Data) == 0 || store.Int(r.Data[0][0]) == 0 || store.Int(r.Data[0][0]) != store.Int(r.Data[0][1]) {
-				continue
-			}
-			full := fmt.Sprintf("SELECT count(*) FILTER (WHERE %[2]s IS NOT NULL AND try_strptime(%[2]s, %[1]s) IS NULL) FROM %[3]s", store.QuoteLiteral(f), qc, qt)
-			r, err = db.Query(ctx, full)
-			if err != nil || store.Int(r.Data[0][0]) != 0 {
-				continue
-			}
-			ty := "DATE"
-			if strings.Contains(f, "%H") || strings.Contains(f, "%I") {
-				ty = "TIMESTAMP"
-			}
-			alter := fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING CAST(strptime(%s, %s) AS %s)", qt, qc, ty, qc, store.QuoteLiteral(f), ty)
-			if err := db.Exec(ctx, alter); err != nil {
-				return err
-			}
-			break
-		}
-	}
-	return nil
 }
 
 // precheckCSV catches what DuckDB would report obscurely: an empty file, a

@@ -1,0 +1,129 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"kpiscope/internal/store"
+)
+
+// dateFormats are the date layouts DuckDB's CSV sniffer leaves as text.
+var dateFormats = []string{
+	"%m-%d-%Y", "%d-%m-%Y", "%d.%m.%Y", "%m.%d.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y", "%d %B %Y",
+	"%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %I:%M %p", "%m/%d/%y", "%d/%m/%y",
+}
+
+// probeRows is how many rows of a table the date layouts are first tried on;
+// a layout that fits them is then checked on every row.
+const probeRows = 1000
+
+// dateChunk is how many text columns one probe or check statement reads:
+// statements stay small however wide the table (a 10,000-column export).
+const dateChunk = 500
+
+// fixDates turns text columns whose every value is a date in one common
+// layout into DATE (or TIMESTAMP when the layout has a time). The work is a
+// few statements per 500 text columns, not one per column and layout, and
+// the table is rewritten once (one ALTER per column costs a catalog change
+// each, and SELECT * REPLACE grows quadratically with its list).
+func fixDates(ctx context.Context, db *store.DB, table string) error {
+	cols, err := db.Columns(ctx, table)
+	if err != nil {
+		return err
+	}
+	var text []string
+	for _, c := range cols {
+		if strings.EqualFold(c.Type, "VARCHAR") {
+			text = append(text, c.Name)
+		}
+	}
+	// Layouts that fit every value of the first rows, per column, in order.
+	fits := map[string][]string{}
+	for i := 0; i < len(text); i += dateChunk {
+		chunk := text[i:min(i+dateChunk, len(text))]
+		sel := []string{"count(*)"}
+		for _, f := range dateFormats {
+			sel = append(sel, fmt.Sprintf("count(try_strptime(v, %s))", store.QuoteLiteral(f)))
+		}
+		q := fmt.Sprintf("SELECT name, %s FROM %s GROUP BY name", strings.Join(sel, ", "), unpivotText(table, chunk, fmt.Sprintf(" LIMIT %d", probeRows)))
+		r, err := db.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, row := range r.Data {
+			n := store.Int(row[1])
+			for j, f := range dateFormats {
+				if n > 0 && store.Int(row[2+j]) == n {
+					name, _ := row[0].(string)
+					fits[name] = append(fits[name], f)
+				}
+			}
+		}
+	}
+	// Check each candidate's first fitting layout on every row; a column
+	// whose later rows break it tries its next layout.
+	chosen := map[string]string{}
+	for len(fits) > 0 {
+		byFormat := map[string][]string{}
+		for _, c := range text { // table order: statements are deterministic
+			if fs := fits[c]; len(fs) > 0 {
+				byFormat[fs[0]] = append(byFormat[fs[0]], c)
+			}
+		}
+		for _, f := range dateFormats {
+			cands := byFormat[f]
+			for i := 0; i < len(cands); i += dateChunk {
+				chunk := cands[i:min(i+dateChunk, len(cands))]
+				q := fmt.Sprintf("SELECT name, count(*) FILTER (WHERE try_strptime(v, %s) IS NULL) FROM %s GROUP BY name", store.QuoteLiteral(f), unpivotText(table, chunk, ""))
+				r, err := db.Query(ctx, q)
+				if err != nil {
+					return err
+				}
+				for _, row := range r.Data {
+					name, _ := row[0].(string)
+					if store.Int(row[1]) == 0 {
+						chosen[name] = f
+						delete(fits, name)
+					} else if fs := fits[name]; len(fs) > 0 {
+						fits[name] = fs[1:]
+					}
+				}
+			}
+		}
+		for c, fs := range fits {
+			if len(fs) == 0 {
+				delete(fits, c)
+			}
+		}
+	}
+	if len(chosen) == 0 {
+		return nil
+	}
+	sel := make([]string, len(cols))
+	for i, c := range cols {
+		qc := store.QuoteIdent(c.Name)
+		sel[i] = qc
+		f, ok := chosen[c.Name]
+		if !ok {
+			continue
+		}
+		ty := "DATE"
+		if strings.Contains(f, "%H") || strings.Contains(f, "%I") {
+			ty = "TIMESTAMP"
+		}
+		sel[i] = fmt.Sprintf("CAST(strptime(%s, %s) AS %s) AS %s", qc, store.QuoteLiteral(f), ty, qc)
+	}
+	qt := store.QuoteIdent(table)
+	return db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s", qt, strings.Join(sel, ", "), qt))
+}
+
+// unpivotText is a subquery with one row (name, v) per non-null value of the
+// given text columns.
+func unpivotText(table string, cols []string, limit string) string {
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = store.QuoteIdent(c)
+	}
+	return fmt.Sprintf("(UNPIVOT (SELECT %s FROM %s%s) ON COLUMNS(*) INTO NAME name VALUE v)", strings.Join(q, ", "), store.QuoteIdent(table), limit)
+}
