@@ -125,7 +125,7 @@ func (ex *explorer) watchPaths(sources []string) []string {
 // built from ex.deps.
 func (ex *explorer) start(p sender, paths []string, debounce time.Duration) error {
 	if len(paths) > 0 {
-		if err := ex.rel.current().Pin(ex.ctx); err != nil {
+		if err := ex.rel.current().Pin(ex.ctx, nil); err != nil {
 			return fmt.Errorf("--watch: %w", err)
 		}
 		ex.rel.pin = true
@@ -296,7 +296,7 @@ func (r *reloader) swap(ctx context.Context, prepare func(*workspace.Workspace))
 		return nil, nil, err
 	}
 	if r.pin {
-		if err := ws.Pin(ctx); err != nil {
+		if err := ws.Pin(ctx, r.current()); err != nil {
 			ws.Close()
 			return nil, nil, err
 		}

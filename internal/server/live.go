@@ -99,7 +99,7 @@ func (l *Live) Reload(ctx context.Context) error {
 	pin, prev := l.pin, l.cur
 	l.mu.Unlock()
 	if pin {
-		if err := ws.Pin(ctx); err != nil {
+		if err := ws.Pin(ctx, prev); err != nil {
 			ws.Close()
 			return err
 		}

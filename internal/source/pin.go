@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"kpiscope/internal/store"
 )
@@ -23,8 +24,18 @@ import (
 // copy_file_range: a reflink (no data copied) on filesystems that share
 // blocks (btrfs, XFS), an in-kernel copy elsewhere. The folder is in the
 // temporary directory ($TMPDIR), so a tmpfs /tmp holds the copies in memory.
+// A reload pins from the snapshot it replaces: files unchanged since are
+// hard-linked to the copies already made rather than copied again.
 type Snapshot struct {
-	dir string
+	dir  string
+	mu   sync.Mutex
+	made map[string]origin // copy path → the file it was copied from
+}
+
+// origin is a copied file as it was when the copy began.
+type origin struct {
+	path string
+	info os.FileInfo
 }
 
 // NewSnapshot makes an empty snapshot folder.
@@ -33,7 +44,7 @@ func NewSnapshot() (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("make a snapshot folder for --watch: %w", err)
 	}
-	return &Snapshot{dir: dir}, nil
+	return &Snapshot{dir: dir, made: map[string]origin{}}, nil
 }
 
 // Dir is the snapshot's folder.
@@ -54,22 +65,31 @@ func IsParquet(t Table) bool {
 }
 
 // Pin copies the Parquet files t's view reads into the snapshot and points
-// the view at the copies, which t.Pinned then lists. Columns and row count are
-// read again from the copies; a file that changed while it was copied, or
-// whose columns are no longer those t was loaded with, is an error (the
-// caller discards the workspace; the watcher reloads again on the change).
-// CSV tables and tables already pinned are left alone.
-func (s *Snapshot) Pin(ctx context.Context, db *store.DB, t *Table) error {
+// the view at the copies, which t.Pinned then lists. A file that from (the
+// previous snapshot, may be nil) copied and that has not changed since (same
+// file, size and modification time) is linked to that copy instead. Columns
+// and row count are read again from the copies; a file that changed while it
+// was copied, or whose columns are no longer those t was loaded with, is an
+// error (the caller discards the workspace; the watcher reloads again on the
+// change). CSV tables and tables already pinned are left alone.
+func (s *Snapshot) Pin(ctx context.Context, db *store.DB, t *Table, from *Snapshot) error {
 	if !IsParquet(*t) || len(t.Pinned) > 0 {
 		return nil
 	}
 	copies := make([]string, len(t.Files))
 	for i, f := range t.Files {
 		copies[i] = filepath.Join(s.dir, fmt.Sprintf("%s.%d%s", t.Name, i, strings.ToLower(filepath.Ext(f))))
-		if err := copyStable(f, copies[i]); err != nil {
+		o, err := from.link(f, copies[i])
+		if err != nil {
+			o, err = copyStable(f, copies[i])
+		}
+		if err != nil {
 			removeAll(copies[:i+1])
 			return err
 		}
+		s.mu.Lock()
+		s.made[copies[i]] = o
+		s.mu.Unlock()
 	}
 	fail := func(err error) error {
 		_ = parquetView(context.Background(), db, t.Name, t.Files) // best effort: the copies go
@@ -115,39 +135,60 @@ func parquetView(ctx context.Context, db *store.DB, name string, files []string)
 		store.QuoteIdent(name), store.QuoteList(files)))
 }
 
+// link hard-links dst to s's copy of src when src is the same file, with the
+// same size and modification time, as when that copy was made. Copies are
+// never written, so two snapshots can share one; each removes only its name.
+func (s *Snapshot) link(src, dst string) (origin, error) {
+	if s == nil {
+		return origin{}, os.ErrNotExist
+	}
+	now, err := os.Stat(src)
+	if err != nil {
+		return origin{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c, o := range s.made {
+		if o.path == src && os.SameFile(o.info, now) && o.info.Size() == now.Size() && o.info.ModTime().Equal(now.ModTime()) {
+			return o, os.Link(c, dst)
+		}
+	}
+	return origin{}, os.ErrNotExist
+}
+
 // copyStable copies src to dst (created read-only), and fails if src's size
 // or modification time changed during the copy: the copy may then mix two
 // versions. A file renamed over src meanwhile does not matter: the open file
 // is the old one, unchanged.
-func copyStable(src, dst string) error {
+func copyStable(src, dst string) (origin, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return &Error{Path: src, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
+		return origin{}, &Error{Path: src, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
 	}
 	defer in.Close()
 	before, err := in.Stat()
 	if err != nil {
-		return &Error{Path: src, Msg: "cannot read: " + err.Error()}
+		return origin{}, &Error{Path: src, Msg: "cannot read: " + err.Error()}
 	}
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o400)
 	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", src, err)
+		return origin{}, fmt.Errorf("snapshot %s: %w", src, err)
 	}
 	_, err = io.Copy(out, in) // copy_file_range between regular files
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("snapshot %s: %w", src, err)
+		return origin{}, fmt.Errorf("snapshot %s: %w", src, err)
 	}
 	after, err := in.Stat()
 	if err != nil {
-		return &Error{Path: src, Msg: "cannot read: " + err.Error()}
+		return origin{}, &Error{Path: src, Msg: "cannot read: " + err.Error()}
 	}
 	if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-		return &Error{Path: src, Msg: "changed while it was copied", Fix: "it is read again once it stops changing"}
+		return origin{}, &Error{Path: src, Msg: "changed while it was copied", Fix: "it is read again once it stops changing"}
 	}
-	return nil
+	return origin{path: src, info: before}, nil
 }
 
 func removeAll(files []string) {

@@ -17,8 +17,10 @@ import (
 // afterwards cannot break a query: the reload fails and the pinned data stays
 // in use. CSV tables are already in the database and are left alone. Pin
 // must run before the engine is locked (the lock allows only the copies) and
-// before queries start; pinning twice does nothing.
-func (w *Workspace) Pin(ctx context.Context) error {
+// before queries start; pinning twice does nothing. prev (may be nil) is the
+// workspace w replaces: files unchanged since it was pinned share its copies
+// (hard links) instead of being copied again.
+func (w *Workspace) Pin(ctx context.Context, prev *Workspace) error {
 	if w.Pinned() {
 		return nil
 	}
@@ -29,8 +31,12 @@ func (w *Workspace) Pin(ctx context.Context) error {
 		}
 		w.snap = s
 	}
+	var from *source.Snapshot
+	if prev != nil {
+		from = prev.snap
+	}
 	for i := range w.Tables {
-		if err := w.snap.Pin(ctx, w.DB, &w.Tables[i]); err != nil {
+		if err := w.snap.Pin(ctx, w.DB, &w.Tables[i], from); err != nil {
 			return err
 		}
 	}

@@ -68,7 +68,7 @@ func TestPinnedReadsNeverTouchTheFile(t *testing.T) {
 	if ws.Pinned() {
 		t.Fatal("a Parquet workspace reports pinned before Pin")
 	}
-	if err := ws.Pin(ctx); err != nil {
+	if err := ws.Pin(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !ws.Pinned() || len(ws.Tables[0].Pinned) != 1 {
@@ -130,7 +130,7 @@ func TestPinnedDBFile(t *testing.T) {
 		return ws
 	}
 	ws := open()
-	if err := ws.Pin(ctx); err != nil {
+	if err := ws.Pin(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := ws.Close(); err != nil {
@@ -140,7 +140,7 @@ func TestPinnedDBFile(t *testing.T) {
 	if n, err := count(t, ws.DB, "SELECT count(*) FROM tickets"); err != nil || n != 30 {
 		t.Fatalf("reopened --db file after a pinned session: %d rows, %v", n, err)
 	}
-	if err := ws.Pin(ctx); err != nil {
+	if err := ws.Pin(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A crash: the database is closed as is, the copies are gone.
@@ -186,5 +186,55 @@ func TestCompareWarnsOfShrink(t *testing.T) {
 		if got := Count(n); got != want {
 			t.Errorf("Count(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// A reload pins from the workspace it replaces: a file unchanged since
+// shares its copy (no second copy of a big file when only the config
+// changed), and the copy outlives the old workspace; a changed file is
+// copied anew.
+func TestPinSharesUnchangedCopies(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := parquetTickets(t, dir, 30)
+	opt := Options{Sources: []string{path}, NoConfig: true}
+	pinned := func(prev *Workspace) *Workspace {
+		t.Helper()
+		ws, err := Open(ctx, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ws.Pin(ctx, prev); err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	same := func(a, b *Workspace) bool {
+		t.Helper()
+		sa, err1 := os.Stat(a.Tables[0].Pinned[0])
+		sb, err2 := os.Stat(b.Tables[0].Pinned[0])
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		return os.SameFile(sa, sb)
+	}
+	first := pinned(nil)
+	second := pinned(first)
+	defer second.Close()
+	if !same(first, second) {
+		t.Error("an unchanged file was copied again")
+	}
+	first.Close()
+	if n, err := count(t, second.DB, "SELECT count(*) FROM tickets"); err != nil || n != 30 {
+		t.Fatalf("after the first workspace closed: %d rows, %v", n, err)
+	}
+	parquetTickets(t, dir, 12) // a new export over the file
+	third := pinned(second)
+	defer third.Close()
+	if same(second, third) {
+		t.Error("a changed file shares the old copy")
+	}
+	if n, err := count(t, third.DB, "SELECT count(*) FROM tickets"); err != nil || n != 12 {
+		t.Errorf("after the change: %d rows, %v; want 12", n, err)
 	}
 }
