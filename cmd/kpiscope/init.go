@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"kpiscope/internal/cmdline"
 	"os"
@@ -86,6 +87,7 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 		return fmt.Errorf("internal error: the inferred config does not parse: %w", err)
 	}
 	if print {
+		widthNotes(cmd.ErrOrStderr(), in)
 		_, err := fmt.Fprint(cmd.OutOrStdout(), text)
 		return err
 	}
@@ -163,6 +165,7 @@ func initSummary(cmd *cobra.Command, out string, in *inspect.Inference) {
 	if len(in.Dimensions) > 0 {
 		fmt.Fprintf(w, "  dimensions: %s\n", strings.Join(in.Dimensions, ", "))
 	}
+	widthNotes(w, in)
 	if len(in.Missing) > 0 {
 		fmt.Fprintf(w, "  %d built-ins cannot be computed from these files; the end of the file says what each is missing\n", len(in.Missing))
 	}
@@ -171,6 +174,15 @@ func initSummary(cmd *cobra.Command, out string, in *inspect.Inference) {
 		cfg = " --config " + out
 	}
 	fmt.Fprintf(w, "next: kpiscope check%s   (data-quality warnings)\n      kpiscope report%s  (the scorecard)\n", cfg, cfg)
+}
+
+// widthNotes says which tables were too wide to profile every column.
+func widthNotes(w io.Writer, in *inspect.Inference) {
+	for _, t := range in.Tables {
+		if note := t.ProfiledNote(); note != "" {
+			fmt.Fprintf(w, "  note: %s %s\n", t.Name, note)
+		}
+	}
 }
 
 // inferredEngine loads sources without a config and builds an engine on the

@@ -12,9 +12,11 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
+	"kpiscope/internal/kpi"
 	"kpiscope/internal/source"
 	"kpiscope/internal/store"
 )
@@ -27,6 +29,22 @@ type TableProfile struct {
 	Columns []*ColumnProfile
 	// Time is the column chosen as the table's time axis, "" when it has none.
 	Time string
+	// AllColumns is how many columns the table has; more than len(Columns)
+	// when it was wider than MaxProfiled.
+	AllColumns int
+}
+
+// Unprofiled is how many of the table's columns were left out of its profile.
+func (t *TableProfile) Unprofiled() int { return max(t.AllColumns-len(t.Columns), 0) }
+
+// ProfiledNote says, for a table wider than MaxProfiled, which columns were
+// profiled and what became of the others; "" when every column was.
+func (t *TableProfile) ProfiledNote() string {
+	if t.Unprofiled() == 0 {
+		return ""
+	}
+	return fmt.Sprintf("profiled %s of %s columns (those named like a date, id, score, amount, flag or segment first, then from the left); the other %s are not inferred: name them in kpis: or dimensions: to use them",
+		kpi.FormatFloat(float64(len(t.Columns)), 0), kpi.FormatFloat(float64(t.AllColumns), 0), kpi.FormatFloat(float64(t.Unprofiled()), 0))
 }
 
 // Column returns a column by name (exact, then case-insensitive), or nil.
@@ -96,6 +114,22 @@ type ValueCount struct {
 // counted exactly; beyond it they are estimated (identifiers are recounted).
 const exactDistinctRows = 5_000_000
 
+// MaxProfiled caps the columns profiled per table: a 10,000-column export
+// is profiled on the columns a KPI or dimension could use, and its profile
+// says how many were left out.
+const MaxProfiled = 2000
+
+// narrowColumns is the width up to which a table is profiled in one
+// aggregate statement, one set of aggregates per column. DuckDB's planning
+// of such a statement grows faster than linearly with its expressions, so
+// wider tables are unpivoted instead: one row per (column, value), grouped by
+// column name, a chunk of columns of one type at a time.
+const narrowColumns = 64
+
+// chunkCells bounds the (column, value) pairs one unpivoted statement reads,
+// and so the distinct-value hash tables it holds at once.
+const chunkCells = 20_000_000
+
 // Profile profiles the named tables in db.
 func Profile(ctx context.Context, db *store.DB, tables []source.Table) ([]*TableProfile, error) {
 	var out []*TableProfile
@@ -117,82 +151,245 @@ func Profile(ctx context.Context, db *store.DB, tables []source.Table) ([]*Table
 	return out, nil
 }
 
+// statCount is the number of values statExprs yields per column.
+const statCount = 8
+
+// statExprs are the aggregates profiled for one column (or the unpivoted
+// value column v): non-null count, distinct count, min and max as text and
+// as numbers, non-whole values, an example.
+func statExprs(q, typ string, approx bool) string {
+	distinct := "count(DISTINCT %[1]s)"
+	if approx {
+		distinct = "approx_count_distinct(%[1]s)"
+	}
+	minMax := "CAST(min(%[1]s) AS VARCHAR), CAST(max(%[1]s) AS VARCHAR)"
+	numeric := "NULL, NULL, NULL"
+	switch {
+	case isNumeric(typ):
+		numeric = "CAST(min(%[1]s) AS DOUBLE), CAST(max(%[1]s) AS DOUBLE), count(*) FILTER (WHERE %[1]s <> round(%[1]s))"
+	case isBool(typ):
+		minMax = "NULL, NULL"
+	case !isTime(typ) && !isVarchar(typ):
+		minMax = "NULL, NULL" // lists, structs: no order worth showing
+	}
+	return fmt.Sprintf("count(%[1]s), "+distinct+", "+minMax+", "+numeric+", CAST(any_value(%[1]s) AS VARCHAR)", q)
+}
+
+// fill sets a column's profile from its statExprs values.
+func fill(cp *ColumnProfile, r []any, rows int64) {
+	cp.NonNull = store.Int(r[0])
+	cp.Nulls = rows - cp.NonNull
+	cp.Distinct = store.Int(r[1])
+	if cp.Distinct > cp.NonNull {
+		cp.Distinct = cp.NonNull
+	}
+	cp.Min, cp.Max = str(r[2]), str(r[3])
+	if f, ok := store.Float(r[4]); ok {
+		cp.MinNum = f
+	}
+	if f, ok := store.Float(r[5]); ok {
+		cp.MaxNum = f
+	}
+	cp.Integral = isNumeric(cp.Type) && cp.NonNull > 0 && store.Int(r[6]) == 0
+	cp.Example = str(r[7])
+}
+
 func profileTable(ctx context.Context, db *store.DB, name string, cols []store.Column) (*TableProfile, error) {
-	tp := &TableProfile{Name: name}
+	tp := &TableProfile{Name: name, AllColumns: len(cols)}
 	if len(cols) == 0 {
 		return tp, nil
 	}
+	cols = pickColumns(cols, MaxProfiled)
 	n, err := db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(name))
 	if err != nil {
 		return nil, err
 	}
-	distinct := "count(DISTINCT %[1]s)"
-	if store.Int(n.Data[0][0]) > exactDistinctRows {
-		distinct = "approx_count_distinct(%[1]s)"
-	}
-	sel := []string{"count(*)"}
-	const per = 8
+	tp.Rows = store.Int(n.Data[0][0])
+	approx := tp.Rows > exactDistinctRows
 	for _, c := range cols {
-		q := store.QuoteIdent(c.Name)
-		minMax := fmt.Sprintf("CAST(min(%[1]s) AS VARCHAR), CAST(max(%[1]s) AS VARCHAR)", q)
-		numeric := "NULL, NULL, NULL"
-		switch {
-		case isNumeric(c.Type):
-			numeric = fmt.Sprintf("CAST(min(%[1]s) AS DOUBLE), CAST(max(%[1]s) AS DOUBLE), count(*) FILTER (WHERE %[1]s <> round(%[1]s))", q)
-		case isBool(c.Type):
-			minMax = "NULL, NULL"
-		case !isTime(c.Type) && !isVarchar(c.Type):
-			minMax = "NULL, NULL" // lists, structs: no order worth showing
-		}
-		sel = append(sel, fmt.Sprintf("count(%[1]s), "+distinct+", %[2]s, %[3]s, CAST(any_value(%[1]s) AS VARCHAR)", q, minMax, numeric))
+		tp.Columns = append(tp.Columns, &ColumnProfile{Name: c.Name, Type: c.Type})
 	}
-	rows, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), store.QuoteIdent(name)))
-	if err != nil {
-		return nil, err
-	}
-	r := rows.Data[0]
-	tp.Rows = store.Int(r[0])
-	for i, c := range cols {
-		b := 1 + i*per
-		cp := &ColumnProfile{Name: c.Name, Type: c.Type}
-		cp.NonNull = store.Int(r[b])
-		cp.Nulls = tp.Rows - cp.NonNull
-		cp.Distinct = store.Int(r[b+1])
-		if cp.Distinct > cp.NonNull {
-			cp.Distinct = cp.NonNull
+	if len(cols) <= narrowColumns {
+		var sel []string
+		for _, c := range cols {
+			sel = append(sel, statExprs(store.QuoteIdent(c.Name), c.Type, approx))
 		}
-		cp.Min, cp.Max = str(r[b+2]), str(r[b+3])
-		if f, ok := store.Float(r[b+4]); ok {
-			cp.MinNum = f
-		}
-		if f, ok := store.Float(r[b+5]); ok {
-			cp.MaxNum = f
-		}
-		cp.Integral = isNumeric(c.Type) && cp.NonNull > 0 && store.Int(r[b+6]) == 0
-		cp.Example = str(r[b+7])
-		tp.Columns = append(tp.Columns, cp)
-	}
-	// Exact value counts for low-cardinality columns: flags, statuses,
-	// dimensions and score scales are read from them.
-	for _, cp := range tp.Columns {
-		if cp.NonNull == 0 || cp.Distinct > 14 || !(isVarchar(cp.Type) || isBool(cp.Type) || isNumeric(cp.Type) && cp.Integral) {
-			continue
-		}
-		q := store.QuoteIdent(cp.Name)
-		vr, err := db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s WHERE %[1]s IS NOT NULL GROUP BY %[1]s ORDER BY 2 DESC, 1 LIMIT 13", q, store.QuoteIdent(name)))
+		rows, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), store.QuoteIdent(name)))
 		if err != nil {
 			return nil, err
 		}
-		if len(vr.Data) <= 12 {
-			for _, v := range vr.Data {
-				cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: store.Int(v[1])})
-			}
-			cp.Distinct = int64(len(vr.Data))
+		for i, cp := range tp.Columns {
+			fill(cp, rows.Data[0][i*statCount:], tp.Rows)
 		}
+	} else if err := profileWide(ctx, db, tp, approx); err != nil {
+		return nil, err
+	}
+	if err := valueCounts(ctx, db, tp); err != nil {
+		return nil, err
 	}
 	classify(tp)
 	return tp, nil
 }
+
+// chunks splits columns into runs of one type, each small enough for one
+// unpivoted statement over rows rows.
+func chunks(cols []*ColumnProfile, rows int64, sameType bool) [][]*ColumnProfile {
+	per := 1000
+	if rows > 0 {
+		per = int(min(max(chunkCells/rows, 16), 1000))
+	}
+	var out [][]*ColumnProfile
+	open := map[string]int{} // type → index of its chunk being filled
+	for _, c := range cols {
+		key := ""
+		if sameType {
+			key = c.Type
+		}
+		i, ok := open[key]
+		if !ok || len(out[i]) >= per {
+			out = append(out, nil)
+			i = len(out) - 1
+			open[key] = i
+		}
+		out[i] = append(out[i], c)
+	}
+	return out
+}
+
+// unpivot is a subquery with one row (name, v) per non-null value of the
+// given column expressions.
+func unpivot(table string, exprs, names []string) string {
+	sel := make([]string, len(exprs))
+	for i := range exprs {
+		sel[i] = exprs[i] + " AS " + store.QuoteIdent(names[i])
+	}
+	return fmt.Sprintf("(UNPIVOT (SELECT %s FROM %s) ON COLUMNS(*) INTO NAME name VALUE v)", strings.Join(sel, ", "), store.QuoteIdent(table))
+}
+
+// profileWide profiles a wide table a chunk of same-typed columns at a time,
+// unpivoted: planning cost stays linear in the number of columns.
+func profileWide(ctx context.Context, db *store.DB, tp *TableProfile, approx bool) error {
+	for _, ch := range chunks(tp.Columns, tp.Rows, true) {
+		byName := make(map[string]*ColumnProfile, len(ch))
+		var exprs, names []string
+		for _, c := range ch {
+			byName[c.Name] = c
+			exprs, names = append(exprs, store.QuoteIdent(c.Name)), append(names, c.Name)
+		}
+		q := fmt.Sprintf("SELECT name, %s FROM %s GROUP BY name", statExprs("v", ch[0].Type, approx), unpivot(tp.Name, exprs, names))
+		rows, err := db.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows.Data {
+			if cp := byName[str(r[0])]; cp != nil {
+				fill(cp, r[1:], tp.Rows)
+			}
+		}
+		for _, cp := range ch {
+			cp.Nulls = tp.Rows - cp.NonNull // all-blank columns have no row above
+		}
+	}
+	return nil
+}
+
+// maxValues is the number of most frequent values kept per column; a
+// column with more distinct values keeps none.
+const maxValues = 12
+
+// valueCounts reads exact value counts for low-cardinality columns: flags,
+// statuses, dimensions and score scales are read from them. Every such
+// column of a chunk is counted in one unpivoted statement.
+func valueCounts(ctx context.Context, db *store.DB, tp *TableProfile) error {
+	var cands []*ColumnProfile
+	for _, cp := range tp.Columns {
+		if cp.NonNull == 0 || cp.Distinct > 14 || !(isVarchar(cp.Type) || isBool(cp.Type) || isNumeric(cp.Type) && cp.Integral) {
+			continue
+		}
+		cands = append(cands, cp)
+	}
+	for _, ch := range chunks(cands, tp.Rows, false) {
+		byName := make(map[string]*ColumnProfile, len(ch))
+		var exprs, names []string
+		for _, c := range ch {
+			byName[c.Name] = c
+			exprs, names = append(exprs, "CAST("+store.QuoteIdent(c.Name)+" AS VARCHAR)"), append(names, c.Name)
+		}
+		rows, err := db.Query(ctx, fmt.Sprintf("SELECT name, v, count(*) FROM %s GROUP BY name, v", unpivot(tp.Name, exprs, names)))
+		if err != nil {
+			return err
+		}
+		counts := map[*ColumnProfile][]ValueCount{}
+		for _, r := range rows.Data {
+			if cp := byName[str(r[0])]; cp != nil {
+				counts[cp] = append(counts[cp], ValueCount{Value: str(r[1]), Rows: store.Int(r[2])})
+			}
+		}
+		for cp, vs := range counts {
+			if len(vs) > maxValues {
+				continue
+			}
+			sort.Slice(vs, func(i, j int) bool {
+				if vs[i].Rows != vs[j].Rows {
+					return vs[i].Rows > vs[j].Rows
+				}
+				return vs[i].Value < vs[j].Value
+			})
+			cp.Values, cp.Distinct = vs, int64(len(vs))
+		}
+	}
+	return nil
+}
+
+// pickColumns keeps at most limit columns, in table order: first those
+// whose names a KPI, a time axis or a dimension could use, then date and
+// time columns, then the others from the left.
+func pickColumns(cols []store.Column, limit int) []store.Column {
+	if len(cols) <= limit {
+		return cols
+	}
+	keep := make([]bool, len(cols))
+	n := 0
+	for pass := 0; pass < 3; pass++ {
+		for i, c := range cols {
+			if n == limit {
+				break
+			}
+			take := pass == 2 ||
+				pass == 0 && (looksLikeID(c.Name) || hasStem(tokens(c.Name), vocabulary...)) ||
+				pass == 1 && isTime(c.Type)
+			if !keep[i] && take {
+				keep[i] = true
+				n++
+			}
+		}
+	}
+	out := make([]store.Column, 0, limit)
+	for i, c := range cols {
+		if keep[i] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// vocabulary holds every stem that makes a column a candidate for a role,
+// a custom KPI or a dimension.
+var vocabulary = func() []string {
+	v := append([]string{}, segmentStems...)
+	for _, r := range roles {
+		v = append(v, r.strong...)
+		v = append(v, r.weak...)
+	}
+	for _, r := range flagRules {
+		v = append(v, r.stems...)
+	}
+	v = append(v, scoreStems...)
+	v = append(v, durationStems...)
+	v = append(v, amountStems...)
+	v = append(v, countStems...)
+	return append(v, "status", "flag", "time", "speed")
+}()
 
 func str(v any) string {
 	switch x := v.(type) {
@@ -214,6 +411,9 @@ func str(v any) string {
 
 func isNumeric(t string) bool {
 	t = strings.ToUpper(t)
+	if strings.HasSuffix(t, "]") {
+		return false // a list (BIGINT[]) is no number
+	}
 	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC", "INT"} {
 		if strings.HasPrefix(t, p) {
 			return true
@@ -224,6 +424,9 @@ func isNumeric(t string) bool {
 
 func isTime(t string) bool {
 	t = strings.ToUpper(t)
+	if strings.HasSuffix(t, "]") {
+		return false
+	}
 	return strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP")
 }
 

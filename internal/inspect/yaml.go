@@ -122,7 +122,10 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 	} else if len(t.Files) > 1 {
 		files = fmt.Sprintf("%d files · ", len(t.Files))
 	}
-	fmt.Fprintf(b, "#\n# %s  %s%s rows · %d columns\n", t.Name, files, kpi.FormatFloat(float64(t.Rows), 0), len(t.Columns))
+	fmt.Fprintf(b, "#\n# %s  %s%s rows · %s columns\n", t.Name, files, kpi.FormatFloat(float64(t.Rows), 0), kpi.FormatFloat(float64(max(t.AllColumns, len(t.Columns))), 0))
+	if note := t.ProfiledNote(); note != "" {
+		fmt.Fprintf(b, "#   %s\n", note)
+	}
 	width := 6
 	for _, c := range t.Columns {
 		if n := len([]rune(quoteForComment(c.Name))); n > width {
