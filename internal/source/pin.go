@@ -2,12 +2,15 @@ package source
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"kpiscope/internal/store"
 )
@@ -38,13 +41,35 @@ type origin struct {
 	info os.FileInfo
 }
 
-// NewSnapshot makes an empty snapshot folder.
+// NewSnapshot makes an empty snapshot folder, named after the process, and
+// removes the folders of kpiscope processes that ended without removing
+// theirs (killed, or their terminal closed).
 func NewSnapshot() (*Snapshot, error) {
-	dir, err := os.MkdirTemp("", "kpiscope-pin-") // 0700: the copies are the user's data
+	removeStale()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("kpiscope-pin-%d-", os.Getpid())) // 0700: the copies are the user's data
 	if err != nil {
 		return nil, fmt.Errorf("make a snapshot folder for --watch: %w", err)
 	}
 	return &Snapshot{dir: dir, made: map[string]origin{}}, nil
+}
+
+// removeStale removes the snapshot folders whose process is gone. A process
+// that may be alive (or is another user's) keeps its folder.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "kpiscope-pin-*-*"))
+	for _, d := range dirs {
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), "kpiscope-pin-"), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if p, err := os.FindProcess(pid); err == nil {
+			if err := p.Signal(syscall.Signal(0)); !errors.Is(err, os.ErrProcessDone) {
+				continue // alive, or not ours to ask about
+			}
+		}
+		_ = os.RemoveAll(d)
+	}
 }
 
 // Dir is the snapshot's folder.
