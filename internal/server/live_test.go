@@ -273,4 +273,11 @@ func TestLiveShrinkWarns(t *testing.T) {
 	}
 	c.press("w")
 	c.waitForText(waitLong, "tickets: 40 → 10 rows")
+	c.press("\x1b") // close the warnings
+	if err := os.WriteFile(path, []byte(ratedTickets(12, 9)), 0o644); err != nil { // 75%, grown again
+		t.Fatal(err)
+	}
+	c.waitFor("CSAT 75.0% and the warning gone", waitLong, func(s string) bool {
+		return strings.Contains(kpiLine(s, "CSAT"), "75.0%") && !strings.Contains(s, "data warning")
+	})
 }

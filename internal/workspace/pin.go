@@ -87,13 +87,16 @@ func (s Shrink) String() string {
 // Compare records in w what changed sharply since prev, the data w replaces:
 // every table with less than half its previous rows (a file cut short or
 // still being written, or an export of a shorter period) goes to Shrunk, and
-// a warning for each KPI that reads it to Warnings. Tables whose previous
-// count is unknown (0) are not compared.
+// a warning for each KPI that reads it to Warnings, which is empty (not nil)
+// when nothing shrank, so that handing it on clears the warnings of an
+// earlier reload. Tables whose previous count is unknown (0) are not
+// compared.
 func (w *Workspace) Compare(prev *Workspace) {
 	w.Shrunk, w.Warnings = nil, nil
 	if prev == nil {
 		return
 	}
+	w.Warnings = map[string][]string{}
 	before := map[string]int64{}
 	for _, t := range prev.Tables {
 		before[t.Name] = t.Rows
@@ -110,7 +113,6 @@ func (w *Workspace) Compare(prev *Workspace) {
 	for _, d := range w.Engine.Defs() {
 		defs[d.ID] = d
 	}
-	w.Warnings = map[string][]string{}
 	for _, d := range w.Engine.Defs() {
 		tables := map[string]bool{d.Source: true}
 		if d.Type == kpi.Composite { // reads the tables of the KPIs it combines

@@ -179,7 +179,7 @@ func TestCompareWarnsOfShrink(t *testing.T) {
 		t.Errorf("CSAT's warnings = %q, want the shrink", w)
 	}
 	prevWS.Compare(next) // growing is no news
-	if len(prevWS.Shrunk) != 0 || prevWS.Warnings != nil {
+	if len(prevWS.Shrunk) != 0 || prevWS.Warnings == nil || len(prevWS.Warnings) != 0 {
 		t.Errorf("a table that grew: %v %v", prevWS.Shrunk, prevWS.Warnings)
 	}
 	for n, want := range map[int64]string{950: "950", 40_000: "40k", 1_200_000: "1.2M", 1_234: "1.2k", 250_000: "250k", 3_000_000_000: "3B"} {
