@@ -80,6 +80,7 @@ type Shrink struct {
 	Before, After int64
 }
 
+// String says it as the warning does: "tickets: 1.2M → 40k rows".
 func (s Shrink) String() string {
 	return fmt.Sprintf("%s: %s → %s rows", s.Table, Count(s.Before), Count(s.After))
 }
