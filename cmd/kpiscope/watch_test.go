@@ -236,6 +236,47 @@ func TestServeWatchReloads(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tickets.csv")
 	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 2}}))
+	screen, logs := serveWatched(t, path)
+	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "75.0%") && strings.Contains(s, "refreshed ") })
+
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 5, 5, 5, 5, 5, 5, 2}}))
+	logs.wait(t, "the reload in the log", func(s string) bool { return strings.Contains(s, "data reloaded") })
+	writeFile(t, path, "")
+	screen.wait(t, "the warning in the session", func(s string) bool {
+		return strings.Contains(s, "reload failed, still showing the previous data: tickets.csv")
+	})
+	logs.wait(t, "the failure in the log", func(s string) bool { return strings.Contains(s, "reload failed; sessions keep the previous data") })
+}
+
+// `kpiscope serve --watch tickets.parquet` starts with its data pinned under
+// serve's lock; garbage written over the file reaches the session as a
+// warning, and a view the session had not computed (chat tickets by
+// priority) still answers. Once built, the rollups answer such views without
+// the file; TestLiveParquetFaultKeepsSessions (internal/server) also reads
+// the raw rows after the fault, which only the pinned copy can answer.
+func TestServeWatchParquetFault(t *testing.T) {
+	path := writeTickets(t, t.TempDir(), "parquet")
+	screen, logs := serveWatched(t, path)
+	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "CSAT") && strings.Contains(s, "refreshed ") })
+	writeFile(t, path, strings.Repeat("garbage", 500))
+	logs.wait(t, "the failure in the log", func(s string) bool { return strings.Contains(s, "reload failed; sessions keep the previous data") })
+	screen.wait(t, "the warning in the session", func(s string) bool { return strings.Contains(s, "reload failed") })
+	mark := len(screen.String())
+	screen.press(t, "l\r") // drill into the breakdown's first row: a filter and a second dimension
+	var after string
+	screen.wait(t, "the drilled-in breakdown or an error", func(s string) bool {
+		after = s[min(mark, len(s)):]
+		return strings.Contains(after, "By priority") || strings.Contains(after, "could not be computed")
+	})
+	if strings.Contains(after, "could not be computed") {
+		t.Errorf("a new view broke with the file:\n%s", after)
+	}
+}
+
+// serveWatched runs `kpiscope serve --watch path` on a free port and opens
+// one SSH session at 120×40; it returns the session's output and the log.
+func serveWatched(t *testing.T, path string) (*serveSession, *serveBuf) {
+	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := gossh.NewSignerFromKey(priv)
 	if err != nil {
@@ -283,7 +324,7 @@ func TestServeWatchReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Close()
+	t.Cleanup(func() { client.Close() })
 	sess, err := client.NewSession()
 	if err != nil {
 		t.Fatal(err)
@@ -291,18 +332,34 @@ func TestServeWatchReloads(t *testing.T) {
 	if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
 		t.Fatal(err)
 	}
-	screen := newServeBuf()
-	sess.Stdout = screen
+	in, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := &serveSession{serveBuf: newServeBuf(), in: in}
+	sess.Stdout = screen.serveBuf
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "75.0%") && strings.Contains(s, "refreshed ") })
+	return screen, logs
+}
 
-	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 5, 5, 5, 5, 5, 5, 2}}))
-	logs.wait(t, "the reload in the log", func(s string) bool { return strings.Contains(s, "data reloaded") })
-	writeFile(t, path, "")
-	screen.wait(t, "the warning in the session", func(s string) bool {
-		return strings.Contains(s, "reload failed, still showing the previous data: tickets.csv")
-	})
-	logs.wait(t, "the failure in the log", func(s string) bool { return strings.Contains(s, "reload failed; sessions keep the previous data") })
+// serveSession is an SSH session's output, and its keyboard.
+type serveSession struct {
+	*serveBuf
+	in io.Writer
+}
+
+// String is everything the session printed, without styling.
+func (s *serveSession) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ansi.Strip(s.b.String())
+}
+
+func (s *serveSession) press(t *testing.T, keys string) {
+	t.Helper()
+	if _, err := s.in.Write([]byte(keys)); err != nil {
+		t.Fatalf("type %q: %v", keys, err)
+	}
 }
