@@ -23,8 +23,11 @@ import (
 
 // TableProfile describes one loaded table.
 type TableProfile struct {
-	Name    string
-	Files   []string // absolute paths the table was read from (empty for tables not loaded from files)
+	Name  string
+	Files []string // absolute paths the table was read from (empty for tables not loaded from files)
+	// Path is the glob a config reads Files back with, when their folder
+	// holds other files too ("" otherwise).
+	Path    string
 	Rows    int64
 	Columns []*ColumnProfile
 	// Time is the column chosen as the table's time axis, "" when it has none.
@@ -145,7 +148,7 @@ func Profile(ctx context.Context, db *store.DB, tables []source.Table) ([]*Table
 		if err != nil {
 			return nil, fmt.Errorf("inspect %s: %w", t.Name, err)
 		}
-		tp.Files = t.Files
+		tp.Files, tp.Path = t.Files, t.Path
 		out = append(out, tp)
 	}
 	return out, nil

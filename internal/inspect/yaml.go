@@ -286,6 +286,9 @@ func writeKPI(b *strings.Builder, k *KPI, comments bool) {
 func sourcePath(t *TableProfile, opt YAMLOptions) string {
 	p := opt.Paths[t.Name]
 	if p == "" {
+		p = t.Path
+	}
+	if p == "" {
 		switch len(t.Files) {
 		case 0:
 			p = t.Name + ".csv"

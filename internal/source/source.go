@@ -49,6 +49,9 @@ type Table struct {
 	// Pinned lists the snapshot copies a pinned view reads instead of Files
 	// (see Snapshot); nil when the view reads Files.
 	Pinned []string
+	// Path reads the same files back from a config when their own paths
+	// would not: the glob of partition files merged from a folder.
+	Path string
 }
 
 // ParseArg reads a command-line source: PATH or NAME=PATH.
@@ -87,6 +90,9 @@ type group struct {
 	name  string
 	files []string
 	fmt   Format
+	// path reads these files back from a config (a glob of partition
+	// files), "" when their own paths do.
+	path string
 }
 
 // Resolve expands a spec into the tables it will create, without reading data.
@@ -146,21 +152,47 @@ func Resolve(sp Spec) ([]group, error) {
 		return []group{{name: name, files: abs([]string{p}), fmt: f}}, nil
 	}
 	// A directory: one table per file (by stem), and one per subdirectory of
-	// data files (a partitioned dataset). A named directory is one table.
+	// data files (a partitioned dataset); partition files of one schema are
+	// one table (see parts). A named directory is one table.
 	entries, err := os.ReadDir(p)
 	if err != nil {
 		return nil, &Error{Path: p, Msg: "cannot read directory: " + err.Error()}
 	}
 	var out []group
-	var all []string
+	var all, csvs []string
+	onlyCSV := true // nothing but top-level CSV files
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue // .ipynb_checkpoints, macOS ._name files: never data
 		}
 		full := filepath.Join(p, e.Name())
 		if e.IsDir() {
-			sub, _ := filepath.Glob(filepath.Join(full, "*"))
-			sub = dataFiles(sub)
+			if sub := dataFiles(globDir(full)); len(sub) > 0 {
+				onlyCSV = false
+			}
+			continue
+		}
+		if len(dataFiles([]string{full})) == 1 {
+			all = append(all, full)
+			if f, _ := formatOf([]string{full}); f == CSV {
+				csvs = append(csvs, full)
+			} else {
+				onlyCSV = false
+			}
+		}
+	}
+	var merged map[string]*group
+	if sp.Name == "" {
+		merged = parts(p, csvs, onlyCSV)
+	}
+	emitted := map[*group]bool{}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		full := filepath.Join(p, e.Name())
+		if e.IsDir() {
+			sub := dataFiles(globDir(full))
 			if len(sub) > 0 {
 				f, err := formatOf(sub)
 				if err != nil {
@@ -171,10 +203,16 @@ func Resolve(sp Spec) ([]group, error) {
 			}
 			continue
 		}
+		if g, ok := merged[full]; ok {
+			if !emitted[g] { // at its first file
+				emitted[g] = true
+				out = append(out, *g)
+			}
+			continue
+		}
 		if len(dataFiles([]string{full})) == 1 {
 			f, _ := formatOf([]string{full})
 			out = append(out, group{name: sanitize(strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))), files: abs([]string{full}), fmt: f})
-			all = append(all, full)
 		}
 	}
 	if len(out) == 0 {
@@ -188,6 +226,126 @@ func Resolve(sp Spec) ([]group, error) {
 		return []group{{name: sp.Name, files: abs(all), fmt: f}}, nil
 	}
 	return out, nil
+}
+
+func globDir(dir string) []string {
+	sub, _ := filepath.Glob(filepath.Join(escapeGlob(dir), "*"))
+	return sub
+}
+
+// escapeGlob quotes a path's glob characters, so a folder named [2024] is a folder.
+func escapeGlob(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune("*?[\\", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// minParts is how many CSV files with one header make a folder one table
+// whatever their names.
+const minParts = 10
+
+var digitsRE = regexp.MustCompile(`[0-9]+`)
+
+// parts finds the CSV files of a folder that are pieces of one table, by
+// their header rows (first lines only) and names:
+//   - files with the same header whose names differ only in their digits
+//     (sales_2024-01.csv, sales_2024-02.csv …) are one table named for what
+//     the names share (sales), or after the folder when they share nothing
+//     (0001.csv, 0002.csv …); a config reads them back through a glob
+//     (sales_*-*.csv);
+//   - when the folder holds nothing but CSV files, at least minParts of
+//     them, all with one header, they are one table named after the folder.
+//
+// Files with different headers stay one table each. The result maps each
+// merged file (as given) to its group.
+func parts(dir string, files []string, onlyCSV bool) map[string]*group {
+	if len(files) < 2 {
+		return nil
+	}
+	heads := make([]string, len(files))
+	for i, f := range files {
+		heads[i] = headerLine(f)
+	}
+	folder := folderName(dir)
+	out := map[string]*group{}
+	one := heads[0] != ""
+	for _, h := range heads {
+		one = one && h == heads[0]
+	}
+	if one && onlyCSV && len(files) >= minParts {
+		g := &group{name: folder, files: abs(files), fmt: CSV, path: dir}
+		for _, f := range files {
+			out[f] = g
+		}
+		return out
+	}
+	byKey := map[string][]string{}
+	var keys []string
+	for i, f := range files {
+		base := filepath.Base(f)
+		if heads[i] == "" || !digitsRE.MatchString(base) {
+			continue
+		}
+		k := heads[i] + "\x00" + digitsRE.ReplaceAllString(base, "*")
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], f)
+	}
+	for _, k := range keys {
+		fs := byKey[k]
+		if len(fs) < 2 {
+			continue
+		}
+		_, pattern, _ := strings.Cut(k, "\x00")
+		name := strings.Trim(strings.ReplaceAll(strings.TrimSuffix(pattern, filepath.Ext(pattern)), "*", ""), " _-.()")
+		if name == "" {
+			name = folder
+		} else {
+			name = sanitize(name)
+		}
+		g := &group{name: name, files: abs(fs), fmt: CSV, path: filepath.Join(escapeGlob(dir), pattern)}
+		for _, f := range fs {
+			out[f] = g
+		}
+	}
+	return out
+}
+
+func folderName(dir string) string {
+	if a, err := filepath.Abs(dir); err == nil {
+		dir = a
+	}
+	return sanitize(filepath.Base(dir))
+}
+
+// headerLine is a CSV file's first line (BOM and line ending dropped), read
+// alone; "" when it cannot be read or is over 1 MiB.
+func headerLine(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64*1024)
+	var line []byte
+	for len(line) < 1<<20 {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if err != bufio.ErrBufferFull {
+			break
+		}
+	}
+	s := strings.TrimRight(strings.TrimPrefix(string(line), "\ufeff"), "\r\n")
+	if len(line) >= 1<<20 {
+		return ""
+	}
+	return s
 }
 
 func abs(files []string) []string {
@@ -283,7 +441,7 @@ func prefixOrigin(sp Spec, err error) error {
 }
 
 func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, error) {
-	t := Table{Name: g.name, Format: g.fmt, Files: g.files}
+	t := Table{Name: g.name, Format: g.fmt, Files: g.files, Path: g.path}
 	for _, f := range g.files {
 		fh, err := os.Open(f) // read-only check that the file can be read
 		if err != nil {
@@ -307,7 +465,11 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 		}
 		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings)}
 		if len(g.files) > 1 {
-			opts = append(opts, "union_by_name = true") // one file: no schemas to unify, and its sniffing costs a second at 10,000 columns
+			// Every file is sniffed, even when all share a header: read with
+			// the first files' types, a later file's 12.5 would be rounded
+			// into a BIGINT column. One file is sniffed once (a second saved
+			// at 10,000 columns).
+			opts = append(opts, "union_by_name = true")
 		}
 		if sp.Delimiter != "" {
 			opts = append(opts, "delim = "+store.QuoteLiteral(sp.Delimiter))
