@@ -18,6 +18,9 @@ var dateFormats = []string{
 // a layout that fits them is then checked on every row.
 const probeRows = 1000
 
+// maxDateLen is longer than any value of the layouts above.
+const maxDateLen = 40
+
 // dateChunk is how many text columns one probe or check statement reads:
 // statements stay small however wide the table (a 10,000-column export).
 const dateChunk = 500
@@ -46,7 +49,9 @@ func fixDates(ctx context.Context, db *store.DB, table string) error {
 		for _, f := range dateFormats {
 			sel = append(sel, fmt.Sprintf("count(try_strptime(v, %s))", store.QuoteLiteral(f)))
 		}
-		q := fmt.Sprintf("SELECT name, %s FROM %s GROUP BY name", strings.Join(sel, ", "), unpivotText(table, chunk, fmt.Sprintf(" LIMIT %d", probeRows)))
+		// Values longer than any date are not parsed (a 50 MB note would be,
+		// fifteen times).
+		q := fmt.Sprintf("SELECT name, %s FROM (SELECT name, CASE WHEN strlen(v) <= %d THEN v END AS v FROM %s) GROUP BY name", strings.Join(sel, ", "), maxDateLen, unpivotText(table, chunk, fmt.Sprintf(" LIMIT %d", probeRows)))
 		r, err := db.Query(ctx, q)
 		if err != nil {
 			return err
@@ -75,7 +80,7 @@ func fixDates(ctx context.Context, db *store.DB, table string) error {
 			cands := byFormat[f]
 			for i := 0; i < len(cands); i += dateChunk {
 				chunk := cands[i:min(i+dateChunk, len(cands))]
-				q := fmt.Sprintf("SELECT name, count(*) FILTER (WHERE try_strptime(v, %s) IS NULL) FROM %s GROUP BY name", store.QuoteLiteral(f), unpivotText(table, chunk, ""))
+				q := fmt.Sprintf("SELECT name, count(*) FILTER (WHERE strlen(v) > %d OR try_strptime(v, %s) IS NULL) FROM %s GROUP BY name", maxDateLen, store.QuoteLiteral(f), unpivotText(table, chunk, ""))
 				r, err := db.Query(ctx, q)
 				if err != nil {
 					return err

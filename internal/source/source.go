@@ -5,12 +5,12 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -132,10 +132,10 @@ func Resolve(sp Spec) ([]group, error) {
 	}
 	st, err := os.Stat(p)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &Error{Path: p, Msg: "no such file or directory", Fix: "check the path (sources are CSV or Parquet files, globs or directories)"}
-		}
-		return nil, &Error{Path: p, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
+		return nil, pathError(p, err)
+	}
+	if !st.IsDir() && !st.Mode().IsRegular() {
+		return nil, notRegular(p, st.Mode())
 	}
 	if !st.IsDir() {
 		name := sp.Name
@@ -366,7 +366,7 @@ func dataFiles(files []string) []string {
 	for _, f := range files {
 		switch strings.ToLower(filepath.Ext(f)) {
 		case ".csv", ".tsv", ".txt", ".parquet", ".pq":
-			if st, err := os.Stat(f); err == nil && !st.IsDir() {
+			if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() { // not a pipe: reading it would block
 				out = append(out, f)
 			}
 		}
@@ -445,7 +445,7 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 	for _, f := range g.files {
 		fh, err := os.Open(f) // read-only check that the file can be read
 		if err != nil {
-			return t, &Error{Path: f, Msg: "cannot read: " + err.Error(), Fix: "check the file's permissions"}
+			return t, pathError(f, err)
 		}
 		fh.Close()
 	}
@@ -477,11 +477,30 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 			return t, loadWhitespace(ctx, db, g, &t)
 		}
 		q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
-		if err := db.Exec(ctx, q); err != nil {
+		err := db.Exec(ctx, q)
+		if lineTooLong(err) {
+			// A long field (a 50 MB note): read it when it is one, say which
+			// line it is when the file has no line breaks worth the name.
+			limit, lerr := longLines(g.files)
+			if lerr != nil {
+				return t, lerr
+			}
+			opts = append(opts, fmt.Sprintf("max_line_size = %d", limit+1024))
+			q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
+			err = db.Exec(ctx, q)
+		}
+		if err != nil {
 			// Types are guessed from a sample of rows; when a later row does not
 			// fit (text far down a numeric column), detect over the whole file.
 			q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s, sample_size = -1)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
 			if err2 := db.Exec(ctx, q); err2 != nil {
+				if strings.Contains(err2.Error(), "Invalid unicode") {
+					for _, f := range g.files {
+						if uerr := firstInvalidUTF8(f); uerr != nil {
+							return t, uerr
+						}
+					}
+				}
 				for _, f := range g.files {
 					if rerr := scanRows(f, sp.Delimiter); rerr != nil {
 						return t, rerr
@@ -516,7 +535,7 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 func precheckCSV(path, delim string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return &Error{Path: path, Msg: "cannot read: " + err.Error()}
+		return pathError(path, err)
 	}
 	defer f.Close()
 	st, _ := f.Stat()
@@ -526,6 +545,20 @@ func precheckCSV(path, delim string) error {
 	head := make([]byte, 64*1024)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
+	for n == len(head) && bytes.Count(head, []byte{'\n'}) < 2 && len(head) < 16<<20 {
+		// A header longer than 64 KiB (thousands of columns): read on to the
+		// first data row.
+		more := make([]byte, len(head))
+		m, _ := io.ReadFull(f, more)
+		head = append(head, more[:m]...)
+		n = len(head)
+		if m < len(more) {
+			break
+		}
+	}
+	if e := magicError(path, head); e != nil {
+		return e
+	}
 	text := strings.TrimPrefix(string(head), "\ufeff")
 	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
 	nonEmpty := 0
@@ -545,10 +578,13 @@ func precheckCSV(path, delim string) error {
 		return nil
 	}
 	complete := text
-	if n == len(head) && n == 64*1024 { // drop the partial last line
+	if n == len(head) && n >= 64*1024 { // drop the partial last line
 		if i := strings.LastIndexByte(complete, '\n'); i > 0 {
 			complete = complete[:i]
 		}
+	}
+	if e := utf8Error(path, []byte(complete), 1, int64(len(head)-len(text))); e != nil {
+		return e
 	}
 	return firstBadRow(path, strings.NewReader(complete), detectDelim(lines[0], delim))
 }

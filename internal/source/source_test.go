@@ -454,7 +454,8 @@ func TestLoadErrors(t *testing.T) {
 		{name: "empty file", files: map[string]string{"t.csv": ""}, path: "t.csv", msg: "empty"},
 		{name: "header-only file", files: map[string]string{"t.csv": "a,b,c\n"}, path: "t.csv", msg: "no data rows"},
 		{name: "header and blank lines", files: map[string]string{"t.csv": "a,b,c\r\n\r\n\r\n"}, path: "t.csv", msg: "no data rows"},
-		{name: "binary file", files: map[string]string{"t.csv": "PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00!\x00\n\x01\x02\x00\x00\n"}, path: "t.csv", msg: "binary"},
+		{name: "binary file", files: map[string]string{"t.csv": "\x00\x01\x02\x00\x00\n\x01\x02\x00\x00\n"}, path: "t.csv", msg: "looks like a binary file"},
+		{name: "xlsx named .csv", files: map[string]string{"t.csv": "PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00!\x00\n\x01\x02\x00\x00\n"}, path: "t.csv", msg: "is a ZIP archive (an Excel workbook?)"},
 		{name: "binary file named .parquet", files: map[string]string{"t.parquet": "this is not parquet\n"}, path: "t.parquet", msg: "Parquet"},
 		{name: "missing file", path: "t.csv", msg: "no such file"},
 		{name: "mixed CSV and Parquet glob", files: map[string]string{"m/a.csv": "a\n1\n"}, setup: func(t *testing.T, dir string) {
