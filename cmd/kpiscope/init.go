@@ -50,9 +50,16 @@ overwrites an existing file without --force. Paths in the file are relative to i
 }
 
 func runInit(cmd *cobra.Command, args []string, out string, print, force bool) error {
-	if !print && !force {
-		if _, err := os.Stat(out); err == nil {
+	if !print {
+		if st, err := os.Stat(out); err == nil && st.IsDir() {
+			return fmt.Errorf("%s is a directory; give the config file's name (--out %s)", out, filepath.Join(out, config.FileName))
+		} else if err == nil && !force {
 			return fmt.Errorf("%s already exists; pass --force to overwrite it, or --print to see what init would write", out)
+		}
+		if dir := filepath.Dir(out); dir != "" {
+			if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cannot write %s: the directory %s does not exist; create it or choose another --out", out, dir)
+			}
 		}
 	}
 	ctx := cmd.Context()
