@@ -21,6 +21,10 @@ const probeRows = 1000
 // maxDateLen is longer than any value of the layouts above.
 const maxDateLen = 40
 
+// sparseProbes caps the columns blank on the first probeRows rows that are
+// sampled on their own first values.
+const sparseProbes = 200
+
 // dateChunk is how many text columns one probe or check statement reads:
 // statements stay small however wide the table (a 10,000-column export).
 const dateChunk = 500
@@ -42,28 +46,52 @@ func fixDates(ctx context.Context, db *store.DB, table string) error {
 		}
 	}
 	// Layouts that fit every value of the first rows, per column, in order.
+	// Values longer than any date are not parsed (a 50 MB note would be,
+	// fifteen times).
+	sel := []string{"count(*)"}
+	for _, f := range dateFormats {
+		sel = append(sel, fmt.Sprintf("count(try_strptime(v, %s))", store.QuoteLiteral(f)))
+	}
+	counts := strings.Join(sel, ", ")
 	fits := map[string][]string{}
+	fitting := func(name string, row []any) {
+		n := store.Int(row[0])
+		for j, f := range dateFormats {
+			if n > 0 && store.Int(row[1+j]) == n {
+				fits[name] = append(fits[name], f)
+			}
+		}
+	}
+	sampled := map[string]bool{}
 	for i := 0; i < len(text); i += dateChunk {
 		chunk := text[i:min(i+dateChunk, len(text))]
-		sel := []string{"count(*)"}
-		for _, f := range dateFormats {
-			sel = append(sel, fmt.Sprintf("count(try_strptime(v, %s))", store.QuoteLiteral(f)))
-		}
-		// Values longer than any date are not parsed (a 50 MB note would be,
-		// fifteen times).
-		q := fmt.Sprintf("SELECT name, %s FROM (SELECT name, CASE WHEN strlen(v) <= %d THEN v END AS v FROM %s) GROUP BY name", strings.Join(sel, ", "), maxDateLen, unpivotText(table, chunk, fmt.Sprintf(" LIMIT %d", probeRows)))
+		q := fmt.Sprintf("SELECT name, %s FROM (SELECT name, CASE WHEN strlen(v) <= %d THEN v END AS v FROM %s) GROUP BY name", counts, maxDateLen, unpivotText(table, chunk, fmt.Sprintf(" LIMIT %d", probeRows)))
 		r, err := db.Query(ctx, q)
 		if err != nil {
 			return err
 		}
 		for _, row := range r.Data {
-			n := store.Int(row[1])
-			for j, f := range dateFormats {
-				if n > 0 && store.Int(row[2+j]) == n {
-					name, _ := row[0].(string)
-					fits[name] = append(fits[name], f)
-				}
-			}
+			name, _ := row[0].(string)
+			sampled[name] = true
+			fitting(name, row[1:])
+		}
+	}
+	// Columns blank on all the first rows (churn dates of customers still
+	// active) are sampled on their first values, a column at a time, as
+	// many as sparseProbes.
+	probes := 0
+	for _, c := range text {
+		if sampled[c] || probes == sparseProbes {
+			continue
+		}
+		probes++
+		qc := store.QuoteIdent(c)
+		r, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM (SELECT CASE WHEN strlen(%s) <= %d THEN %s END AS v FROM %s WHERE %s IS NOT NULL LIMIT 200)", counts, qc, maxDateLen, qc, store.QuoteIdent(table), qc))
+		if err != nil {
+			return err
+		}
+		if len(r.Data) > 0 {
+			fitting(c, r.Data[0])
 		}
 	}
 	// Check each candidate's first fitting layout on every row; a column
@@ -105,10 +133,10 @@ func fixDates(ctx context.Context, db *store.DB, table string) error {
 	if len(chosen) == 0 {
 		return nil
 	}
-	sel := make([]string, len(cols))
+	list := make([]string, len(cols))
 	for i, c := range cols {
 		qc := store.QuoteIdent(c.Name)
-		sel[i] = qc
+		list[i] = qc
 		f, ok := chosen[c.Name]
 		if !ok {
 			continue
@@ -117,10 +145,10 @@ func fixDates(ctx context.Context, db *store.DB, table string) error {
 		if strings.Contains(f, "%H") || strings.Contains(f, "%I") {
 			ty = "TIMESTAMP"
 		}
-		sel[i] = fmt.Sprintf("CAST(strptime(%s, %s) AS %s) AS %s", qc, store.QuoteLiteral(f), ty, qc)
+		list[i] = fmt.Sprintf("CAST(strptime(%s, %s) AS %s) AS %s", qc, store.QuoteLiteral(f), ty, qc)
 	}
 	qt := store.QuoteIdent(table)
-	return db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s", qt, strings.Join(sel, ", "), qt))
+	return db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM %s", qt, strings.Join(list, ", "), qt))
 }
 
 // unpivotText is a subquery with one row (name, v) per non-null value of the

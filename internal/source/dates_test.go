@@ -136,3 +136,21 @@ func loadText(t *testing.T, text string) (*store.DB, []source.Table) {
 	}
 	return db, tables
 }
+
+// A date column blank on the first rows (the churn date of customers still
+// active) is still recognised from its first values.
+func TestSparseDateColumn(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,churned_at\n")
+	for i := 0; i < 1500; i++ {
+		d := ""
+		if i >= 1200 {
+			d = fmt.Sprintf("03/%02d/2026 10:00", 1+i%28)
+		}
+		fmt.Fprintf(&b, "%d,%s\n", i, d)
+	}
+	_, tables := loadText(t, b.String())
+	if ty := tables[0].Columns[1].Type; ty != "TIMESTAMP" {
+		t.Errorf("churned_at: %s, want TIMESTAMP", ty)
+	}
+}
