@@ -165,7 +165,7 @@ func initSummary(cmd *cobra.Command, out string, in *inspect.Inference) {
 			ids = append(ids, k.Key())
 		}
 	}
-	fmt.Fprintf(w, "wrote %s: %d KPIs on %s\n", out, len(ids), inspect.ShortList(names, 5))
+	fmt.Fprintf(w, "wrote %s: %d KPIs on %s\n", out, len(ids), cmdline.List(names, 5))
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "  KPIs:       %s\n", strings.Join(ids, ", "))
 	}

@@ -55,4 +55,7 @@ func TestList(t *testing.T) {
 	if got := List([]string{"a", "b", "c", "d"}, 2); got != "a, b … and 2 more" {
 		t.Error(got)
 	}
+	if got := List(make([]string, 3001), 1); got != " … and 3,000 more" {
+		t.Error(got)
+	}
 }

@@ -3,6 +3,7 @@ package inspect
 import (
 	"context"
 	"fmt"
+	"kpiscope/internal/cmdline"
 	"math"
 	"regexp"
 	"sort"
@@ -859,16 +860,7 @@ func (in *Inference) Label() string {
 			names = append(names, t.Name)
 		}
 	}
-	return ShortList(names, 5)
-}
-
-// ShortList joins items, the first n of them and how many more: a folder
-// of 3,000 tables is named in one line.
-func ShortList(items []string, n int) string {
-	if len(items) <= n {
-		return strings.Join(items, ", ")
-	}
-	return fmt.Sprintf("%s … and %s more", strings.Join(items[:n], ", "), kpi.FormatFloat(float64(len(items)-n), 0))
+	return cmdline.List(names, 5)
 }
 
 func baseName(p string) string {
