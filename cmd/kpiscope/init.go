@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"kpiscope/internal/cmdline"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
 	"kpiscope/internal/inspect"
 	"kpiscope/internal/source"

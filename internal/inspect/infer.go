@@ -3,12 +3,12 @@ package inspect
 import (
 	"context"
 	"fmt"
-	"kpiscope/internal/cmdline"
 	"math"
 	"regexp"
 	"sort"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/source"
