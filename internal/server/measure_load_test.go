@@ -271,6 +271,7 @@ func TestMeasureServeLoad(t *testing.T) {
 		close(profiled)
 	}
 	cpu0, wall0 = cpuOf(t, pid), time.Now()
+	self0 := cpuOf(t, os.Getpid())
 	for i := range active {
 		c := clients[i*sessions/active]
 		wg.Add(1)
@@ -292,6 +293,8 @@ func TestMeasureServeLoad(t *testing.T) {
 	}
 	wg.Wait()
 	busyCPU := 100 * (cpuOf(t, pid) - cpu0).Seconds() / time.Since(wall0).Seconds()
+	clientCPU := 100 * (cpuOf(t, os.Getpid()) - self0).Seconds() / time.Since(wall0).Seconds()
+	load, _ := os.ReadFile("/proc/loadavg")
 	<-profiled
 	if pprofAddr != "" {
 		for _, prof := range []string{"goroutine", "heap"} {
@@ -308,6 +311,7 @@ func TestMeasureServeLoad(t *testing.T) {
 	t.Logf("%d slicing at once, %d presses (%d without an answer within 5 s): key to first byte p50 %s, p95 %s, max %s; to the settled screen p50 %s, p95 %s, max %s; server CPU %.0f%% of one core",
 		active, len(firsts), missed, ms(percentile(firsts, 0.5)), ms(percentile(firsts, 0.95)), ms(percentile(firsts, 1)),
 		ms(percentile(settles, 0.5)), ms(percentile(settles, 0.95)), ms(percentile(settles, 1)), busyCPU)
+	t.Logf("the clients (this process) took %.0f%% of one core; load average after: %s", clientCPU, strings.TrimSpace(string(load)))
 	var per []string
 	for _, key := range []string{"g", "[", "c", "j", "G", "]", "k", "l", "h"} {
 		per = append(per, fmt.Sprintf("%s p50 %s p95 %s", key, ms(percentile(byKey[key], 0.5)), ms(percentile(byKey[key], 0.95))))
