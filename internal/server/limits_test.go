@@ -108,7 +108,7 @@ func TestNewAddressDisplacesIdleLogin(t *testing.T) {
 	if !closedByServer(idle[0]) {
 		t.Error("the oldest idle connection was not closed to make room")
 	}
-	ts.waitLog(t, waitLong, "connection refused", "addr=127.0.0.2:", "dropped: 4 logins in progress")
+	t.Log(ts.waitLog(t, waitLong, "connection refused", "addr=127.0.0.2:", "dropped: 4 logins in progress"))
 	if got := ts.LoginsInProgress(); got != 3 {
 		t.Errorf("logins in progress = %d, want 3 (the other idle ones)", got)
 	}
@@ -202,6 +202,29 @@ func TestConnectionsPerKey(t *testing.T) {
 	}
 	ts.waitLog(t, waitLong, "connection", "user=a", "refused: this key has 2 connections")
 	ts.open(t, "b", b, termOpts{}).waitForText(waitLong, "CSAT")
+}
+
+// All keys together may hold at most twice MaxSessions connections logged
+// in.
+func TestConnectionsLoggedIn(t *testing.T) {
+	a, b := newKey(t), newKey(t)
+	ts := startServer(t, server.Config{MaxSessions: 1, MaxSessionsPerKey: 1}, (&sliceFactory{}).New, a, b)
+	for i, k := range []gossh.Signer{a, b} {
+		c, err := ts.dial(fmt.Sprint("u", i), gossh.PublicKeys(k))
+		if err != nil {
+			t.Fatalf("connection %d: %v", i+1, err)
+		}
+		defer c.Close()
+	}
+	c, err := ts.dial("third", gossh.PublicKeys(b))
+	if err == nil {
+		_, err = c.NewSession()
+		c.Close()
+	}
+	if err == nil {
+		t.Error("a third connection was let in with max sessions 1 (2 connections)")
+	}
+	t.Log(ts.waitLog(t, waitLong, "connection", "user=third", "refused: 2 connections logged in"))
 }
 
 // At most MaxKeyAttempts keys are checked per connection, whatever mix of
