@@ -103,7 +103,7 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 	f.IntVar(&o.perKey, "max-sessions-per-key", 0, "concurrent sessions of one key (default: a quarter of --max-sessions, at least 1)")
 	f.StringVar(&o.maxStartups, "max-startups", o.maxStartups, "logins in progress start:rate:full: from start on, more from an address already logging in are dropped at rate% rising to 100% at full (as OpenSSH's MaxStartups)")
 	f.DurationVar(&o.loginGrace, "login-grace-time", o.loginGrace, "close a connection that has not logged in after this long")
-	f.IntVar(&o.threads, "threads", o.threads, "threads DuckDB runs queries on, shared by all sessions (default: the CPUs this process may use)")
+	f.IntVar(&o.threads, "threads", o.threads, "threads DuckDB runs queries on, shared by all sessions; defaults to the CPUs this process may use")
 	f.DurationVar(&o.idle, "idle-timeout", o.idle, "close a session after this long without input (0: never)")
 	f.DurationVar(&o.queryTimeout, "query-timeout", o.queryTimeout, "stop any one query after this long; a session's first screen is never stopped")
 	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "new connections per address per minute (0: no limit)")
