@@ -35,7 +35,7 @@ func (m Model) pollRollups() (Model, tea.Cmd) {
 		return m, nil
 	case p.Err != nil:
 		if !errors.Is(p.Err, context.Canceled) {
-			m = m.warn("indexing failed, those slices are computed from the raw rows: %s", oneLine(p.Err))
+			m = m.warn("indexing failed: %s (those slices read the raw rows)", oneLine(p.Err))
 		}
 		return m, nil
 	}
