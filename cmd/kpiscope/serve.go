@@ -197,6 +197,15 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		ws.Close()
 		return err
 	}
+	// Watched data is pinned before the lock (sessions then read private
+	// copies of the Parquet files, never a file being rewritten), so that
+	// Live.Watch need not load it a second time.
+	if o.watch {
+		if err := ws.Pin(ctx, nil); err != nil {
+			ws.Close()
+			return err
+		}
+	}
 	if err := server.Lock(ctx, ws); err != nil {
 		ws.Close()
 		return err
@@ -226,7 +235,10 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 			return ws, err
 		},
 		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
-			return tui.EngineMsg{Engine: ws.Engine, Refreshed: at}
+			if s := ws.ShrinkText(); s != "" {
+				logger.Warn("a table shrank sharply at the reload; check that the file is complete", "tables", s)
+			}
+			return tui.EngineMsg{Engine: ws.Engine, Warnings: ws.Warnings, Refreshed: at}
 		},
 		Failed: func(ev watch.Event) tea.Msg { return tui.EngineMsg{Err: reloadError(ev), Refreshed: ev.At} },
 	})
@@ -285,6 +297,7 @@ func sessionDeps(ws *workspace.Workspace, s server.Session, queryTimeout time.Du
 		Log:          logger.With("session", s.ID, "user", s.User),
 		Context:      s.Context,
 		RollupStatus: (*kpi.Engine).RollupStatus,
+		Warnings:     ws.Warnings, // a sharp shrink at the last reload
 	}
 	if ws.Inferred {
 		d.Banner = "KPIs inferred from column names with default targets"

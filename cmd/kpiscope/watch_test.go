@@ -273,6 +273,23 @@ func TestServeWatchParquetFault(t *testing.T) {
 	}
 }
 
+// A reload that cuts a table below half its rows is logged once and shown in
+// the open session as a data warning naming the table and both counts.
+func TestServeWatchShrinkWarns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 5, 5, 5, 5, 5, 5, 5, 5, 2}}))
+	screen, logs := serveWatched(t, path)
+	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "90.0%") })
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {5, 2}}))
+	logs.wait(t, "the shrink in the log", func(s string) bool {
+		return strings.Contains(s, "shrank sharply") && strings.Contains(s, "tickets: 10 → 2 rows")
+	})
+	screen.wait(t, "the warning in the session", func(s string) bool {
+		return strings.Contains(s, "50.0%") && strings.Contains(s, "1 data warning")
+	})
+}
+
 // serveWatched runs `kpiscope serve --watch path` on a free port and opens
 // one SSH session at 120×40; it returns the session's output and the log.
 func serveWatched(t *testing.T, path string) (*serveSession, *serveBuf) {
