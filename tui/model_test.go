@@ -270,10 +270,11 @@ func noQuery(t *testing.T, cmd tea.Cmd) {
 // TestStaleResultIgnored: a result that arrives after a newer request was
 // made is dropped, and the superseded query was cancelled.
 func TestStaleResultIgnored(t *testing.T) {
-	m := started(t, testDeps(t), 120, 40)
-	// A slice no other test asks for, so the engine's shared cache cannot
-	// answer the first query before it is cancelled.
-	m.slice.Trend = 5
+	// An engine of its own: its cache holds only what this test computed, so
+	// the queries below run (and can be cancelled) whatever ran before.
+	d := testDeps(t)
+	d.Engine = freshSample(t).Engine
+	m := started(t, d, 120, 40)
 	next, first := m.Update(keyMsg("c")) // → vs last year
 	m = next.(Model)
 	next, _ = m.Update(keyMsg("c")) // → vs target, before the first answers
