@@ -105,8 +105,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) quit() (Model, tea.Cmd) {
-	m.score.stop()
-	m.detail.stop()
+	m.q = m.q.stop()
 	m.quitting = true
 	return m, tea.Quit
 }
@@ -181,7 +180,7 @@ func (m Model) moveCursor(d int) (Model, tea.Cmd) {
 // possibly from the previous slice while the next one loads; nil if none.
 func (m Model) breakdownResult() *kpi.Result {
 	d := m.selected()
-	sc := m.detail.sc
+	sc := m.q.detail.sc
 	if d == nil || sc == nil || m.segment == "" || sc.Slice.Segment != m.segment {
 		return nil
 	}
@@ -218,7 +217,7 @@ func (m Model) nextDim(after string) string {
 // result down by the next dimension.
 func (m Model) drillIn() (Model, tea.Cmd) {
 	r := m.breakdownResult()
-	if r == nil || len(r.Segments) == 0 || m.detail.loading {
+	if r == nil || len(r.Segments) == 0 || m.q.detail.loading {
 		return m.say("nothing to drill into yet"), nil
 	}
 	rows := pane.SortRows(r.Segments, m.sort)
@@ -300,12 +299,12 @@ func (m Model) period() (time.Time, bool) {
 	if !m.slice.Period.IsZero() {
 		return m.slice.Period, true
 	}
-	if m.eng != nil { // the engine's own resolution: no need to wait for the numbers
-		if p := m.eng.Resolve(m.slice).Period; !p.IsZero() {
+	if m.q.eng != nil { // the engine's own resolution: no need to wait for the numbers
+		if p := m.q.eng.Resolve(m.slice).Period; !p.IsZero() {
 			return p, true
 		}
 	}
-	if sc := m.score.sc; sc != nil && sc.Slice.Grain == m.slice.Grain && !sc.Slice.Period.IsZero() {
+	if sc := m.q.score.sc; sc != nil && sc.Slice.Grain == m.slice.Grain && !sc.Slice.Period.IsZero() {
 		return sc.Slice.Period, true
 	}
 	return time.Time{}, false
@@ -314,15 +313,15 @@ func (m Model) period() (time.Time, bool) {
 func (m Model) shiftPeriod(n int) (Model, tea.Cmd) {
 	g := m.slice.Grain
 	p, ok := m.period()
-	if !ok || m.eng == nil {
+	if !ok || m.q.eng == nil {
 		return m.say("wait for the numbers first"), nil
 	}
 	np := g.Add(p, n)
 	switch {
-	case np.Before(g.Trunc(m.eng.Start())):
+	case np.Before(g.Trunc(m.q.eng.Start())):
 		return m.say("no earlier data"), nil
-	case np.After(g.Trunc(m.eng.AsOf())):
-		return m.say("this is the latest period (data up to %s)", m.eng.AsOf().Format("2 Jan 2006")), nil
+	case np.After(g.Trunc(m.q.eng.AsOf())):
+		return m.say("this is the latest period (data up to %s)", m.q.eng.AsOf().Format("2 Jan 2006")), nil
 	}
 	m.slice.Period = np
 	return m.refresh()

@@ -117,9 +117,9 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 				m = next.(Model)
 				switch mode {
 				case "cold":
-					m.computeOpts = []kpi.Option{kpi.FromScratch()}
+					m.q.opts = []kpi.Option{kpi.FromScratch()}
 				case "engine":
-					m.computeOpts = []kpi.Option{kpi.Uncached()}
+					m.q.opts = []kpi.Option{kpi.Uncached()}
 				}
 				m, _ = drive(m, func() tea.Msg { return startMsg{} })
 				if mode == "cached" {
@@ -160,13 +160,13 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 	if st.setup != nil {
 		m = st.setup(m)
 	}
-	scoreSeq, detailSeq := m.score.seq, m.detail.seq
+	scoreSeq, detailSeq := m.q.score.seq, m.q.detail.seq
 	if timed {
 		b.StartTimer()
 	}
 	began := time.Now()
 	next, cmd := m.Update(keyMsg(st.key))
-	if m = next.(Model); m.loading() {
+	if m = next.(Model); m.q.loading() {
 		m = runConcurrently(m, cmd)
 	}
 	frame := m.View().Content
@@ -174,15 +174,15 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 	if timed {
 		b.StopTimer()
 	}
-	if m.loading() || frame == "" {
+	if m.q.loading() || frame == "" {
 		b.Fatalf("%s: the frame after the key is not settled", st.name)
 	}
 	r := stepResult{took: took}
-	if m.score.seq != scoreSeq {
-		r.score = m.score.took
+	if m.q.score.seq != scoreSeq {
+		r.score = m.q.score.took
 	}
-	if m.detail.seq != detailSeq {
-		r.detail = m.detail.took
+	if m.q.detail.seq != detailSeq {
+		r.detail = m.q.detail.took
 	}
 	if st.undo != nil {
 		m = st.undo(m)
@@ -221,7 +221,7 @@ func runConcurrently(m Model, cmd tea.Cmd) Model {
 		case startMsg, resultMsg, exportedMsg, EngineMsg:
 			next, c := m.Update(msg)
 			m = next.(Model)
-			if !m.loading() {
+			if !m.q.loading() {
 				return m
 			}
 			launch(c)

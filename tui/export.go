@@ -28,14 +28,14 @@ type onScreen struct {
 }
 
 func (m Model) onScreen() (onScreen, bool) {
-	sc := m.score.sc
+	sc := m.q.score.sc
 	d := m.selected()
 	if sc == nil || d == nil {
 		return onScreen{}, false
 	}
 	o := onScreen{scorecard: sc, kpiID: d.ID}
 	if r := m.breakdownResult(); r != nil {
-		o.breakdown, o.segment = m.detail.sc, m.segment
+		o.breakdown, o.segment = m.q.detail.sc, m.segment
 		return o, true
 	}
 	one := *sc
@@ -51,8 +51,8 @@ func (m Model) label() string {
 	if m.deps.Label != "" {
 		return m.deps.Label
 	}
-	if m.eng != nil {
-		return m.eng.Label()
+	if m.q.eng != nil {
+		return m.q.eng.Label()
 	}
 	return "kpiscope"
 }

@@ -108,8 +108,8 @@ func started(tb testing.TB, d Deps, w, h int) Model {
 	next, _ := m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	m = next.(Model)
 	m, _ = drive(m, func() tea.Msg { return startMsg{} })
-	if m.score.sc == nil {
-		tb.Fatalf("no scorecard after start: %v", m.score.err)
+	if m.q.score.sc == nil {
+		tb.Fatalf("no scorecard after start: %v", m.q.score.err)
 	}
 	return m
 }

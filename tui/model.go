@@ -73,8 +73,7 @@ type Model struct {
 	width, height int
 	ctx           context.Context
 
-	eng      *kpi.Engine
-	gen      int // bumped when the engine is replaced; results from an older one are dropped
+	q        queries // the engine and the queries on it
 	defs     []*kpi.Def
 	dims     []kpi.Dimension
 	warnings map[string][]string
@@ -88,11 +87,6 @@ type Model struct {
 	cursor int // breakdown row, in sorted order
 	sort   pane.Sort
 
-	score  query // all KPIs, no segment
-	detail query // the selected KPI by segment
-	// computeOpts are extra engine options (benchmarks bypass the engine's
-	// cache or its rollups to measure the queries).
-	computeOpts []kpi.Option
 	// rollups is the engine's rollup build as last polled (Deps.RollupStatus).
 	rollups kpi.RollupProgress
 
@@ -128,6 +122,7 @@ func New(d Deps) Model {
 		help:      help.New(),
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		ctx:       ctx,
+		q:         newQueries(ctx, d),
 		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
 		sort:      pane.DefaultSort(),
 		warnings:  d.Warnings,
@@ -147,8 +142,7 @@ func (m *Model) setEngine(e *kpi.Engine) {
 	if d := m.selected(); d != nil {
 		selID = d.ID
 	}
-	m.eng = e
-	m.gen++
+	m.q = m.q.setEngine(e)
 	m.defs, m.dims = nil, nil
 	if e == nil {
 		return
@@ -202,9 +196,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case startMsg:
 		return m.onEngine()
 	case resultMsg:
-		return m.gotResult(msg)
+		var cmd tea.Cmd
+		m.q, cmd = m.q.Update(msg)
+		return m, cmd
 	case rollupTickMsg:
-		if msg.gen != m.gen {
+		if msg.gen != m.q.gen {
 			return m, nil // polls an engine that was replaced
 		}
 		return m.pollRollups()
@@ -228,7 +224,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.restyle()
 		return m, nil
 	case spinner.TickMsg:
-		if !m.loading() && !m.reloading {
+		if !m.q.loading() && !m.reloading {
 			m.spinning = false
 			return m, nil
 		}
@@ -247,7 +243,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // startSpinner starts the spinner's ticks unless they are already running.
 func (m *Model) startSpinner() tea.Cmd {
-	if m.spinning || (!m.loading() && !m.reloading) {
+	if m.spinning || (!m.q.loading() && !m.reloading) {
 		return nil
 	}
 	m.spinning = true

@@ -17,7 +17,7 @@ import (
 
 func TestStartShowsScorecardAndBreakdown(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
-	if m.loading() {
+	if m.q.loading() {
 		t.Fatal("still loading after the queries returned")
 	}
 	if m.segment != "channel" {
@@ -83,8 +83,8 @@ func TestSegmentPickerChangesBreakdown(t *testing.T) {
 	m, _ = press(m, "s")
 	m = typeText(m, "(none)")
 	m, _ = press(m, "enter")
-	if m.segment != "" || m.detail.loading {
-		t.Fatalf("segment = %q loading=%v after choosing none", m.segment, m.detail.loading)
+	if m.segment != "" || m.q.detail.loading {
+		t.Fatalf("segment = %q loading=%v after choosing none", m.segment, m.q.detail.loading)
 	}
 	mustContain(t, screen(m), "No breakdown. Press s")
 }
@@ -105,7 +105,7 @@ func TestDrillInAndStepOut(t *testing.T) {
 	if m.segment != "team" {
 		t.Fatalf("after drilling into channel the breakdown is by %q, want the next dimension (team)", m.segment)
 	}
-	if m.score.sc.Slice.Filters[0].Values[0] != want {
+	if m.q.score.sc.Slice.Filters[0].Values[0] != want {
 		t.Fatal("the scorecard was not recomputed for the filter")
 	}
 	mustContain(t, screen(m), "channel = "+want, "By team")
@@ -136,8 +136,8 @@ func TestDrillInAndStepOut(t *testing.T) {
 func TestGrainCycles(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, "g")
-	if m.slice.Grain != kpi.Quarter || m.score.sc.Slice.Grain != kpi.Quarter {
-		t.Fatalf("g: grain %s (shown %s), want quarter", m.slice.Grain, m.score.sc.Slice.Grain)
+	if m.slice.Grain != kpi.Quarter || m.q.score.sc.Slice.Grain != kpi.Quarter {
+		t.Fatalf("g: grain %s (shown %s), want quarter", m.slice.Grain, m.q.score.sc.Slice.Grain)
 	}
 	mustContain(t, screen(m), "(quarter)", "Quarterly trend")
 	m, _ = press(m, "G", "G")
@@ -153,14 +153,14 @@ func TestGrainCycles(t *testing.T) {
 
 func TestPeriodWindowMoves(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
-	latest := m.score.sc.Slice.Period
+	latest := m.q.score.sc.Slice.Period
 	m, _ = press(m, "[")
-	if got := m.score.sc.Slice.Period; !got.Equal(latest.AddDate(0, -1, 0)) {
+	if got := m.q.score.sc.Slice.Period; !got.Equal(latest.AddDate(0, -1, 0)) {
 		t.Fatalf("[: period %s, want %s", got, latest.AddDate(0, -1, 0))
 	}
 	mustContain(t, screen(m), "Sep 2026 (month)", "vs Aug 2026")
 	m, _ = press(m, "]")
-	if got := m.score.sc.Slice.Period; !got.Equal(latest) {
+	if got := m.q.score.sc.Slice.Period; !got.Equal(latest) {
 		t.Fatalf("]: period %s, want %s", got, latest)
 	}
 	m, _ = press(m, "]")
@@ -168,8 +168,8 @@ func TestPeriodWindowMoves(t *testing.T) {
 		t.Fatalf("] past the data: status %q", m.status.text)
 	}
 	m, _ = press(m, "t")
-	if !m.slice.Period.IsZero() || !m.score.sc.Slice.Period.Equal(latest) {
-		t.Fatalf("t: period %s, want the latest complete %s", m.score.sc.Slice.Period, latest)
+	if !m.slice.Period.IsZero() || !m.q.score.sc.Slice.Period.Equal(latest) {
+		t.Fatalf("t: period %s, want the latest complete %s", m.q.score.sc.Slice.Period, latest)
 	}
 }
 
@@ -180,8 +180,8 @@ func TestCompareCycles(t *testing.T) {
 		header string
 	}{{kpi.VsYear, "vs Oct 2025 (last year)"}, {kpi.VsTarget, "vs target"}, {kpi.VsPrevious, "vs Sep 2026"}} {
 		m, _ = press(m, "c")
-		if m.score.sc.Slice.Compare != want.c {
-			t.Fatalf("compare %s, want %s", m.score.sc.Slice.Compare, want.c)
+		if m.q.score.sc.Slice.Compare != want.c {
+			t.Fatalf("compare %s, want %s", m.q.score.sc.Slice.Compare, want.c)
 		}
 		mustContain(t, screen(m), want.header)
 	}
@@ -218,14 +218,14 @@ func TestGoingBackIsServedFromCache(t *testing.T) {
 	m, _ = press(m, "c", "c", "c") // year, target, back to previous
 	next, cmd := m.Update(keyMsg("c"))
 	m = next.(Model)
-	if !m.score.current() || !m.detail.current() || m.loading() {
+	if !m.q.score.current() || !m.q.detail.current() || m.q.loading() {
 		t.Fatal("a slice seen before was not served from the engine's cache")
 	}
 	noQuery(t, cmd)
 	// The latest period by date hits the entry of the "latest" request too.
 	m, _ = press(m, "[")
 	next, _ = m.Update(keyMsg("]"))
-	if m = next.(Model); m.loading() {
+	if m = next.(Model); m.q.loading() {
 		t.Fatal("stepping back to the latest period by date ran a query")
 	}
 }
@@ -244,7 +244,7 @@ func TestCachedSliceShowsInTheSameFrame(t *testing.T) {
 	other = next.(Model)
 	next, cmd2 := other.Update(keyMsg("c"))
 	other = next.(Model)
-	if other.loading() || !other.score.current() || !other.detail.current() {
+	if other.q.loading() || !other.q.score.current() || !other.q.detail.current() {
 		t.Fatal("a slice the engine has cached was not shown at once")
 	}
 	noQuery(t, cmd)
@@ -279,7 +279,7 @@ func TestStaleResultIgnored(t *testing.T) {
 	m = next.(Model)
 	next, _ = m.Update(keyMsg("c")) // → vs target, before the first answers
 	m = next.(Model)
-	if !m.score.loading {
+	if !m.q.score.loading {
 		t.Fatal("no query in flight")
 	}
 	var late []resultMsg
@@ -298,17 +298,17 @@ func TestStaleResultIgnored(t *testing.T) {
 		if !errors.Is(r.err, context.Canceled) {
 			t.Errorf("superseded %v query was not cancelled: err=%v", r.kind, r.err)
 		}
-		before := m.score
+		before := m.q.score
 		next, _ = m.Update(r)
 		m = next.(Model)
-		if m.score.seq != before.seq || m.score.sc != before.sc || m.score.err != nil {
+		if m.q.score.seq != before.seq || m.q.score.sc != before.sc || m.q.score.err != nil {
 			t.Fatal("a stale result changed the screen")
 		}
 	}
 	// A late success is ignored too, even with numbers.
-	stale := resultMsg{kind: scoreQuery, seq: m.score.seq - 1, gen: m.gen, key: m.score.want, sc: &kpi.Scorecard{}}
+	stale := resultMsg{kind: scoreQuery, seq: m.q.score.seq - 1, gen: m.q.gen, key: m.q.score.want, sc: &kpi.Scorecard{}}
 	next, _ = m.Update(stale)
-	if next.(Model).score.sc == stale.sc {
+	if next.(Model).q.score.sc == stale.sc {
 		t.Fatal("a result with an old sequence number was shown")
 	}
 }
@@ -316,27 +316,27 @@ func TestStaleResultIgnored(t *testing.T) {
 func TestErrorsShowInsideThePane(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	// One KPI fails: its row says so and its detail pane has the message.
-	sc := *m.score.sc
+	sc := *m.q.score.sc
 	sc.Results = append([]kpi.Result(nil), sc.Results...)
 	sc.Results[0].Err = errors.New(`kpiscope.yaml:14: column "revenue" not found in orders; did you mean "amount"?`)
-	m.score.seq++
-	m.score.loading = true
-	next, _ := m.Update(resultMsg{kind: scoreQuery, seq: m.score.seq, gen: m.gen, key: m.score.want, sc: &sc})
+	m.q.score.seq++
+	m.q.score.loading = true
+	next, _ := m.Update(resultMsg{kind: scoreQuery, seq: m.q.score.seq, gen: m.q.gen, key: m.q.score.want, sc: &sc})
 	m = next.(Model)
-	m.detail.sc = nil // the breakdown query would carry the same error
+	m.q.detail.sc = nil // the breakdown query would carry the same error
 	s := screen(m)
 	mustContain(t, s, "error", "CSAT could not be computed", "kpiscope.yaml:14:", `"revenue"`, "did you mean")
 	// The whole scorecard fails (unknown filter dimension): the list says why
 	// and the app keeps running.
 	m.slice.Filters = []kpi.Filter{{Dim: "no_such_column", Values: []string{"x"}}}
 	m, _ = drive(m.refresh())
-	if m.score.err == nil {
+	if m.q.score.err == nil {
 		t.Fatal("expected an engine error")
 	}
 	mustContain(t, screen(m), "the scorecard could not be computed", "no_such_column", "remove the last")
 	m, _ = press(m, "backspace")
-	if m.score.err != nil || len(m.slice.Filters) != 0 {
-		t.Fatalf("stepping out did not recover: %v", m.score.err)
+	if m.q.score.err != nil || len(m.slice.Filters) != 0 {
+		t.Fatalf("stepping out did not recover: %v", m.q.score.err)
 	}
 }
 
@@ -414,20 +414,20 @@ func TestReload(t *testing.T) {
 		return sample(t).Engine, nil
 	}
 	m := started(t, d, 120, 40)
-	old := m.score.sc
+	old := m.q.score.sc
 	next, cmd := m.Update(keyMsg("r"))
 	m = next.(Model)
 	if !m.reloading || cmd == nil {
 		t.Fatal("r did not start a reload")
 	}
 	m, _ = drive(m, cmd)
-	if calls != 1 || m.gen != 2 || m.score.sc == old || m.loading() {
-		t.Fatalf("reload: calls %d gen %d, numbers recomputed: %v", calls, m.gen, m.score.sc != old)
+	if calls != 1 || m.q.gen != 2 || m.q.score.sc == old || m.q.loading() {
+		t.Fatalf("reload: calls %d gen %d, numbers recomputed: %v", calls, m.q.gen, m.q.score.sc != old)
 	}
 	mustContain(t, screen(m), "refreshed 09:30")
 	m, _ = press(m, "r")
-	if m.gen != 2 || !m.status.warn || !strings.Contains(m.status.text, "no such file") {
-		t.Fatalf("failed reload: gen %d status %+v", m.gen, m.status)
+	if m.q.gen != 2 || !m.status.warn || !strings.Contains(m.status.text, "no such file") {
+		t.Fatalf("failed reload: gen %d status %+v", m.q.gen, m.status)
 	}
 	mustContain(t, screen(m), "reload failed", "CSAT")
 
@@ -441,16 +441,16 @@ func TestReload(t *testing.T) {
 // old numbers stay (dimmed) until the new ones arrive.
 func TestEngineMsgKeepsNumbersUntilNewOnes(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
-	old := m.score.sc
+	old := m.q.score.sc
 	csat := m.defs[0].FormatValue(old.Find("csat").Total.Value)
 	next, cmd := m.Update(EngineMsg{Engine: freshSample(t).Engine, Refreshed: testNow.Add(time.Hour), Warnings: map[string][]string{"nps": {"3 answers out of range"}}})
 	m = next.(Model)
-	if m.score.sc != old || !m.score.loading || cmd == nil {
+	if m.q.score.sc != old || !m.q.score.loading || cmd == nil {
 		t.Fatal("the old numbers should stay while the new ones load")
 	}
 	mustContain(t, screen(m), csat)
 	m, _ = drive(m, cmd)
-	if m.score.sc == old || m.loading() {
+	if m.q.score.sc == old || m.q.loading() {
 		t.Fatal("new numbers did not arrive")
 	}
 	mustContain(t, screen(m), "refreshed 10:30")
@@ -459,7 +459,7 @@ func TestEngineMsgKeepsNumbersUntilNewOnes(t *testing.T) {
 	}
 	next, _ = m.Update(EngineMsg{Err: errors.New("parse error in orders.csv")})
 	m = next.(Model)
-	if m.eng == nil || !m.status.warn {
+	if m.q.eng == nil || !m.status.warn {
 		t.Fatal("an engine error should keep the engine and warn")
 	}
 }
@@ -560,28 +560,28 @@ func TestFirstScreenHasNoTimeout(t *testing.T) {
 	d := testDeps(t)
 	d.QueryTimeout = time.Nanosecond // any bounded query runs out at once
 	m := New(d)
-	m.computeOpts = []kpi.Option{kpi.Uncached()} // every request queries
+	m.q.opts = []kpi.Option{kpi.Uncached()} // every request queries
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m, _ = drive(next.(Model), func() tea.Msg { return startMsg{} })
-	if m.score.sc == nil || m.score.err != nil || m.detail.err != nil {
-		t.Fatalf("the first screen was bounded: %v / %v", m.score.err, m.detail.err)
+	if m.q.score.sc == nil || m.q.score.err != nil || m.q.detail.err != nil {
+		t.Fatalf("the first screen was bounded: %v / %v", m.q.score.err, m.q.detail.err)
 	}
 	m, _ = press(m, "g")
-	if m.score.err == nil {
+	if m.q.score.err == nil {
 		t.Fatal("a query after the first screen was not bounded")
 	}
 	mustContain(t, screen(m), "took longer than 1ns (--query-timeout)")
 
 	next, cmd := m.Update(EngineMsg{Engine: d.Engine, Refreshed: testNow})
 	m, _ = drive(next.(Model), cmd)
-	if m.score.err != nil || m.detail.err != nil || !m.score.current() {
-		t.Fatalf("the first screen after a reload was bounded: %v / %v", m.score.err, m.detail.err)
+	if m.q.score.err != nil || m.q.detail.err != nil || !m.q.score.current() {
+		t.Fatalf("the first screen after a reload was bounded: %v / %v", m.q.score.err, m.q.detail.err)
 	}
 
-	m.deps.QueryTimeout = 0
+	m.q.timeout = 0
 	m, _ = press(m, "g")
-	if m.score.err != nil || m.detail.err != nil || !m.score.current() {
-		t.Fatalf("QueryTimeout 0 bounded a query: %v / %v", m.score.err, m.detail.err)
+	if m.q.score.err != nil || m.q.detail.err != nil || !m.q.score.current() {
+		t.Fatalf("QueryTimeout 0 bounded a query: %v / %v", m.q.score.err, m.q.detail.err)
 	}
 }
 
@@ -594,7 +594,7 @@ func TestIndexingShownUntilReady(t *testing.T) {
 	m.deps.RollupStatus = func(*kpi.Engine) kpi.RollupProgress { return p }
 	poll := func() tea.Cmd {
 		t.Helper()
-		next, cmd := m.Update(rollupTickMsg{gen: m.gen})
+		next, cmd := m.Update(rollupTickMsg{gen: m.q.gen})
 		m = next.(Model)
 		return cmd
 	}
@@ -611,7 +611,7 @@ func TestIndexingShownUntilReady(t *testing.T) {
 	p.Step = 0.41 // DuckDB's estimate for the statement under way
 	poll()
 	mustContain(t, screen(m), "indexing tickets 2/6 41%")
-	if next, cmd := m.Update(rollupTickMsg{gen: m.gen - 1}); cmd != nil || next.(Model).rollups != m.rollups {
+	if next, cmd := m.Update(rollupTickMsg{gen: m.q.gen - 1}); cmd != nil || next.(Model).rollups != m.rollups {
 		t.Fatal("a tick for a replaced engine was not dropped")
 	}
 	p = kpi.RollupProgress{Done: 6, Total: 6, Ready: true}
@@ -638,7 +638,7 @@ func TestPeriodKeyWhileGrainLoads(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	next, _ := m.Update(keyMsg("g")) // month → quarter; its query not run
 	m = next.(Model)
-	latest := m.eng.Resolve(m.slice).Period
+	latest := m.q.eng.Resolve(m.slice).Period
 	next, _ = m.Update(keyMsg("["))
 	m = next.(Model)
 	if want := kpi.Quarter.Add(latest, -1); !m.slice.Period.Equal(want) {

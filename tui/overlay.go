@@ -170,8 +170,8 @@ func (m Model) warningLines() []string {
 	var out []string
 	for _, id := range ids {
 		name := id
-		if m.eng != nil {
-			if d := m.eng.Def(id); d != nil {
+		if m.q.eng != nil {
+			if d := m.q.eng.Def(id); d != nil {
 				name = d.Label()
 			}
 		}

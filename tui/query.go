@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/log/v2"
 
 	"kpiscope/internal/kpi"
 )
@@ -65,6 +66,94 @@ func requestKey(gen int, s kpi.Slice, ids []string) string {
 	return fmt.Sprintf("%d|%s|%s", gen, s.Key(), strings.Join(ids, ","))
 }
 
+// queries owns the engine and the explorer's two queries on it: what each
+// shows, what is on its way, and the cancel func of each one in flight. The
+// root model asks for slices (ask, askDetail) and routes resultMsg to Update;
+// nothing else touches a query.
+type queries struct {
+	ctx     context.Context
+	timeout time.Duration // Deps.QueryTimeout
+	log     *log.Logger
+	// opts are extra engine options (benchmarks bypass the engine's cache or
+	// its rollups to measure the queries).
+	opts []kpi.Option
+
+	eng *kpi.Engine
+	gen int // bumped when the engine is replaced; results from an older one are dropped
+
+	score  query // all KPIs, no segment
+	detail query // the selected KPI by segment
+}
+
+func newQueries(ctx context.Context, d Deps) queries {
+	return queries{ctx: ctx, timeout: d.QueryTimeout, log: d.Log}
+}
+
+// setEngine swaps the engine. The numbers shown stay until the next ones
+// come; the queries in flight on the old engine are cancelled.
+func (qs queries) setEngine(e *kpi.Engine) queries {
+	qs.score.stop()
+	qs.detail.stop()
+	qs.score.loading, qs.detail.loading = false, false
+	qs.eng = e
+	qs.gen++
+	return qs
+}
+
+// stop cancels both queries (the program ends).
+func (qs queries) stop() queries {
+	qs.score.stop()
+	qs.detail.stop()
+	return qs
+}
+
+func (qs queries) loading() bool { return qs.score.loading || qs.detail.loading }
+
+// ask requests the scorecard of s (its segment ignored).
+func (qs queries) ask(s kpi.Slice) (queries, tea.Cmd) {
+	if qs.eng == nil {
+		return qs, nil
+	}
+	s.Segment = ""
+	var cmd tea.Cmd
+	qs.score, cmd = qs.request(qs.score, scoreQuery, s, nil)
+	return qs, cmd
+}
+
+// askDetail requests the KPI id alone, broken down by s.Segment and with
+// its extra statistics (median, p90) that the scorecard leaves out; id ""
+// drops the detail query.
+func (qs queries) askDetail(s kpi.Slice, id string) (queries, tea.Cmd) {
+	if qs.eng == nil || id == "" {
+		qs.detail.stop()
+		qs.detail.want, qs.detail.loading, qs.detail.err = "", false, nil
+		return qs, nil
+	}
+	var cmd tea.Cmd
+	qs.detail, cmd = qs.request(qs.detail, detailQuery, s, []string{id})
+	return qs, cmd
+}
+
+// request shows the slice at once when the engine has it cached, else
+// starts a query for it; either way the query it supersedes is cancelled.
+func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (query, tea.Cmd) {
+	key := requestKey(qs.gen, s, ids)
+	if key == q.want && (q.loading || q.current()) {
+		return q, nil
+	}
+	q.stop()
+	q.want = key
+	q.seq++ // whatever is still on its way answers an older request
+	opts := qs.queryOpts(kind)
+	if sc, ok := qs.eng.Cached(s, ids, opts...); ok {
+		q.sc, q.key, q.err, q.loading, q.took, q.shownGen = sc, key, nil, false, 0, qs.gen
+		return q, nil
+	}
+	ctx, cancel := qs.queryContext(q)
+	q.cancel, q.loading, q.err = cancel, true, nil
+	return q, compute(ctx, qs.eng, s, ids, opts, kind, q.seq, qs.gen, key)
+}
+
 // compute runs one query. The closure holds copies of its inputs and never
 // reads the model.
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
@@ -75,75 +164,10 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 	}
 }
 
-func (m Model) scoreSlice() kpi.Slice {
-	s := m.slice
-	s.Segment = ""
-	return s
-}
-
-func (m Model) detailSlice() kpi.Slice {
-	s := m.slice
-	s.Segment = m.segment
-	return s
-}
-
-// refresh asks for the numbers of the current slice: from the engine's cache
-// when it has them, else by queries that supersede the ones in flight.
-func (m Model) refresh() (Model, tea.Cmd) {
-	var c1, c2 tea.Cmd
-	m, c1 = m.runScore()
-	m, c2 = m.runDetail()
-	spin := m.startSpinner()
-	return m, tea.Batch(c1, c2, spin)
-}
-
-func (m Model) runScore() (Model, tea.Cmd) {
-	if m.eng == nil {
-		return m, nil
-	}
-	var cmd tea.Cmd
-	m.score, cmd = m.request(m.score, scoreQuery, m.scoreSlice(), nil)
-	return m, cmd
-}
-
-// runDetail asks for the selected KPI alone: broken down by the segment,
-// and with its extra statistics (median, p90) that the scorecard leaves out.
-func (m Model) runDetail() (Model, tea.Cmd) {
-	d := m.selected()
-	if m.eng == nil || d == nil {
-		m.detail.stop()
-		m.detail.want, m.detail.loading, m.detail.err = "", false, nil
-		return m, nil
-	}
-	var cmd tea.Cmd
-	m.detail, cmd = m.request(m.detail, detailQuery, m.detailSlice(), []string{d.ID})
-	return m, cmd
-}
-
-// request shows the slice at once when the engine has it cached, else
-// starts a query for it; either way the query it supersedes is cancelled.
-func (m Model) request(q query, kind queryKind, s kpi.Slice, ids []string) (query, tea.Cmd) {
-	key := requestKey(m.gen, s, ids)
-	if key == q.want && (q.loading || q.current()) {
-		return q, nil
-	}
-	q.stop()
-	q.want = key
-	q.seq++ // whatever is still on its way answers an older request
-	opts := m.queryOpts(kind)
-	if sc, ok := m.eng.Cached(s, ids, opts...); ok {
-		q.sc, q.key, q.err, q.loading, q.took, q.shownGen = sc, key, nil, false, 0, m.gen
-		return q, nil
-	}
-	ctx, cancel := m.queryContext(q)
-	q.cancel, q.loading, q.err = cancel, true, nil
-	return q, compute(ctx, m.eng, s, ids, opts, kind, q.seq, m.gen, key)
-}
-
 // queryOpts are the engine options of a query; Cached must be asked with
 // the same ones to find what Compute stored.
-func (m Model) queryOpts(kind queryKind) []kpi.Option {
-	opts := append([]kpi.Option(nil), m.computeOpts...)
+func (qs queries) queryOpts(kind queryKind) []kpi.Option {
+	opts := append([]kpi.Option(nil), qs.opts...)
 	if kind == scoreQuery {
 		// The list shows no medians or p90s, and quantiles are the costliest
 		// aggregates: the detail query fetches them for the one KPI shown.
@@ -155,43 +179,68 @@ func (m Model) queryOpts(kind queryKind) []kpi.Option {
 // queryContext bounds a query by Deps.QueryTimeout, except on the first
 // screen of an engine (at start and after a reload): that one takes as long
 // as the data needs, since there is nothing to show instead.
-func (m Model) queryContext(q query) (context.Context, context.CancelFunc) {
-	if m.deps.QueryTimeout <= 0 || q.shownGen != m.gen {
-		return context.WithCancel(m.ctx)
+func (qs queries) queryContext(q query) (context.Context, context.CancelFunc) {
+	if qs.timeout <= 0 || q.shownGen != qs.gen {
+		return context.WithCancel(qs.ctx)
 	}
-	return context.WithTimeout(m.ctx, m.deps.QueryTimeout)
+	return context.WithTimeout(qs.ctx, qs.timeout)
 }
 
-// gotResult takes in a query's answer; a late answer to a superseded query
+// Update takes in a query's answer; a late answer to a superseded query
 // is dropped.
-func (m Model) gotResult(msg resultMsg) (Model, tea.Cmd) {
-	q := &m.score
-	if msg.kind == detailQuery {
-		q = &m.detail
+func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
+	res, ok := msg.(resultMsg)
+	if !ok {
+		return qs, nil
 	}
-	if msg.seq != q.seq || msg.gen != m.gen || msg.key != q.want {
-		return m, nil
+	q := &qs.score
+	if res.kind == detailQuery {
+		q = &qs.detail
+	}
+	if res.seq != q.seq || res.gen != qs.gen || res.key != q.want {
+		return qs, nil
 	}
 	q.loading = false
 	q.stop()
-	q.took = msg.took
-	if msg.err != nil {
-		q.err = msg.err
-		if errors.Is(msg.err, context.DeadlineExceeded) {
-			q.err = fmt.Errorf("the query took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", m.deps.QueryTimeout)
+	q.took = res.took
+	if res.err != nil {
+		q.err = res.err
+		if errors.Is(res.err, context.DeadlineExceeded) {
+			q.err = fmt.Errorf("the query took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", qs.timeout)
 		}
 		q.key = ""
-		if m.deps.Log != nil {
-			m.deps.Log.Warn("query failed", "kind", msg.kind, "err", msg.err)
+		if qs.log != nil {
+			qs.log.Warn("query failed", "kind", res.kind, "err", res.err)
 		}
-		return m, nil
+		return qs, nil
 	}
 	q.err = nil
-	q.sc, q.key, q.shownGen = msg.sc, msg.key, msg.gen
-	if m.deps.Log != nil {
-		m.deps.Log.Debug("query", "kind", msg.kind, "took", msg.took, "slice", msg.key)
+	q.sc, q.key, q.shownGen = res.sc, res.key, res.gen
+	if qs.log != nil {
+		qs.log.Debug("query", "kind", res.kind, "took", res.took, "slice", res.key)
 	}
-	return m, nil
+	return qs, nil
 }
 
-func (m Model) loading() bool { return m.score.loading || m.detail.loading }
+// refresh asks for the numbers of the current slice: from the engine's cache
+// when it has them, else by queries that supersede the ones in flight.
+func (m Model) refresh() (Model, tea.Cmd) {
+	var c1, c2 tea.Cmd
+	m.q, c1 = m.q.ask(m.slice)
+	m, c2 = m.runDetail()
+	spin := m.startSpinner()
+	return m, tea.Batch(c1, c2, spin)
+}
+
+// runDetail asks for the selected KPI by the segment.
+func (m Model) runDetail() (Model, tea.Cmd) {
+	id := ""
+	if d := m.selected(); d != nil {
+		id = d.ID
+	}
+	s := m.slice
+	s.Segment = m.segment
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, id)
+	return m, cmd
+}

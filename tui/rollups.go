@@ -25,10 +25,10 @@ type rollupTickMsg struct{ gen int }
 // polling ends. A failure is shown once, as a warning: queries keep working
 // from the raw rows.
 func (m Model) pollRollups() (Model, tea.Cmd) {
-	if m.deps.RollupStatus == nil || m.eng == nil {
+	if m.deps.RollupStatus == nil || m.q.eng == nil {
 		return m, nil
 	}
-	p := m.deps.RollupStatus(m.eng)
+	p := m.deps.RollupStatus(m.q.eng)
 	m.rollups = p
 	switch {
 	case p.Ready:
@@ -39,7 +39,7 @@ func (m Model) pollRollups() (Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	gen := m.gen
+	gen := m.q.gen
 	return m, tea.Tick(rollupPoll, func(time.Time) tea.Msg { return rollupTickMsg{gen: gen} })
 }
 

@@ -92,11 +92,11 @@ func (m Model) render() string {
 
 func (m Model) headerView(w int) string {
 	h := pane.HeaderInfo{Label: m.label(), Filters: m.slice.Filters, Compare: m.slice.Compare.Label()}
-	if m.eng != nil && m.deps.Label == "" {
-		h.Label = m.eng.Describe()
+	if m.q.eng != nil && m.deps.Label == "" {
+		h.Label = m.q.eng.Describe()
 	}
 	h.Period = "loading…"
-	if sc := m.score.sc; sc != nil {
+	if sc := m.q.score.sc; sc != nil {
 		s := sc.Slice
 		if s.Grain == kpi.All || s.Period.IsZero() {
 			h.Period = "all time"
@@ -131,8 +131,8 @@ func (m Model) tiles() []pane.Tile {
 	tiles := make([]pane.Tile, len(m.defs))
 	for i, d := range m.defs {
 		tiles[i] = pane.Tile{Def: d, Warned: len(m.warnings[d.ID]) > 0}
-		if m.score.sc != nil {
-			tiles[i].Result = m.score.sc.Find(d.ID)
+		if m.q.score.sc != nil {
+			tiles[i].Result = m.q.score.sc.Find(d.ID)
 		}
 	}
 	return tiles
@@ -140,17 +140,17 @@ func (m Model) tiles() []pane.Tile {
 
 func (m Model) listView(l layout) string {
 	title := fmt.Sprintf("KPIs · %d", len(m.defs))
-	if m.score.loading {
+	if m.q.score.loading {
 		title += " " + m.spin.View()
 	}
 	iw, ih := l.listW-2, l.bodyH-2
 	var body []string
 	switch {
-	case m.eng == nil:
+	case m.q.eng == nil:
 		body = []string{m.st.ErrText.Render("no data loaded")}
-	case m.score.err != nil && !m.score.loading:
+	case m.q.score.err != nil && !m.q.score.loading:
 		body = append(body, m.st.ErrText.Bold(true).Render("! the scorecard could not be computed"), "")
-		for _, s := range pane.Wrap(report.Clean(oneLine(m.score.err)), iw) {
+		for _, s := range pane.Wrap(report.Clean(oneLine(m.q.score.err)), iw) {
 			body = append(body, m.st.ErrText.Render(s))
 		}
 		body = append(body, "")
@@ -162,7 +162,7 @@ func (m Model) listView(l layout) string {
 			body = append(body, m.st.MutedText.Render(s))
 		}
 	default:
-		stale := m.score.loading && m.score.sc != nil
+		stale := m.q.score.loading && m.q.score.sc != nil
 		body = pane.List(m.st, m.tiles(), m.sel, iw, ih, m.focus == focusList, stale)
 	}
 	return pane.Frame(m.st, title, body, l.listW, l.bodyH, m.focus == focusList)
@@ -177,15 +177,15 @@ func (m Model) detailData() pane.Detail {
 		return det
 	}
 	det.Warnings = m.warnings[d.ID]
-	if m.detail.current() && m.detail.sc != nil {
-		if r := m.detail.sc.Find(d.ID); r != nil {
-			det.Result, det.Grain = r, m.detail.sc.Slice.Grain
+	if m.q.detail.current() && m.q.detail.sc != nil {
+		if r := m.q.detail.sc.Find(d.ID); r != nil {
+			det.Result, det.Grain = r, m.q.detail.sc.Slice.Grain
 		}
 	}
-	if det.Result == nil && m.score.sc != nil {
-		if r := m.score.sc.Find(d.ID); r != nil {
-			det.Result, det.Grain = r, m.score.sc.Slice.Grain
-			det.Faint = !m.score.current()
+	if det.Result == nil && m.q.score.sc != nil {
+		if r := m.q.score.sc.Find(d.ID); r != nil {
+			det.Result, det.Grain = r, m.q.score.sc.Slice.Grain
+			det.Faint = !m.q.score.current()
 		}
 	}
 	// BreakdownMsg may start with the spinner's styling, so the names and
@@ -194,13 +194,13 @@ func (m Model) detailData() pane.Detail {
 	switch {
 	case m.segment == "":
 		det.BreakdownMsg = "No breakdown. Press s to segment by a dimension."
-	case m.detail.err != nil && !m.detail.loading:
-		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + report.Clean(oneLine(m.detail.err))
+	case m.q.detail.err != nil && !m.q.detail.loading:
+		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + report.Clean(oneLine(m.q.detail.err))
 		det.BreakdownErr = true
 	case m.breakdownResult() != nil:
 		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: m.segment, Cursor: m.cursor, Sort: m.sort,
-			Focused: m.focus == focusBreakdown, Faint: !m.detail.current()}
-	case m.detail.loading:
+			Focused: m.focus == focusBreakdown, Faint: !m.q.detail.current()}
+	case m.q.detail.loading:
 		det.BreakdownMsg = m.spin.View() + " breaking " + label + " down by " + seg + "…"
 	default:
 		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
@@ -212,8 +212,8 @@ func (m Model) detailData() pane.Detail {
 
 // currentDetail is the selected KPI's result from the current breakdown query.
 func (m Model) currentDetail() *kpi.Result {
-	if d := m.selected(); d != nil && m.detail.current() && m.detail.sc != nil {
-		return m.detail.sc.Find(d.ID)
+	if d := m.selected(); d != nil && m.q.detail.current() && m.q.detail.sc != nil {
+		return m.q.detail.sc.Find(d.ID)
 	}
 	return nil
 }
@@ -233,7 +233,7 @@ func (m Model) detailView(l layout) string {
 		}
 		title = report.Clean(title)
 	}
-	if m.detail.loading || (m.score.loading && det.Faint) {
+	if m.q.detail.loading || (m.q.score.loading && det.Faint) {
 		title = m.spin.View() + " " + title
 	}
 	body, _ := pane.RenderDetail(m.st, det, l.detailW-2, l.bodyH-2)
