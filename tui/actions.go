@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/tui/pane"
 )
 
 // action is something the user can do, by key or from the command palette.
@@ -28,19 +27,19 @@ func (m Model) actions() []action {
 		{"prev", "Previous KPI", k.Prev, Model.prevKPI},
 		{"find", "Find a KPI by name", k.Find, Model.openFind},
 		{"palette", "Command palette", k.Palette, Model.openPalette},
-		{"breakdown", "Go to the breakdown table", k.Right, Model.focusBreakdown},
-		{"list", "Go to the KPI list", k.Left, Model.focusList},
+		{"breakdown", "Go to the breakdown table", k.Right, toBreakdown(focusMsg(true))},
+		{"list", "Go to the KPI list", k.Left, toBreakdown(focusMsg(false))},
 		{"segment", "Segment by a dimension…", k.Segment, Model.openSegment},
-		{"stepout", "Step out of the last drill", k.StepOut, Model.stepOut},
-		{"clear", "Clear all filters", k.ClearAll, Model.clearFilters},
+		{"stepout", "Step out of the last drill", k.StepOut, toBreakdown(stepOutMsg{})},
+		{"clear", "Clear all filters", k.ClearAll, toBreakdown(clearMsg{})},
 		{"grain", "Next grain (day → year)", k.Grain, Model.nextGrain},
 		{"grainback", "Previous grain", k.GrainBack, Model.prevGrain},
 		{"earlier", "Earlier period", k.Earlier, Model.earlier},
 		{"later", "Later period", k.Later, Model.later},
 		{"latest", "Latest complete period", k.Latest, Model.latest},
 		{"compare", "Cycle comparison: target / previous / last year", k.Compare, Model.cycleCompare},
-		{"sort", "Sort the breakdown by the next column", k.Sort, Model.nextSort},
-		{"sortdir", "Reverse the breakdown's sort", k.SortDir, Model.flipSort},
+		{"sort", "Sort the breakdown by the next column", k.Sort, toBreakdown(nextSortMsg{})},
+		{"sortdir", "Reverse the breakdown's sort", k.SortDir, toBreakdown(flipSortMsg{})},
 		{"export", "Export breakdown (CSV) and scorecard (Markdown)", k.Export, Model.export},
 		{"copy", "Copy the breakdown as CSV", k.Copy, Model.copyBreakdown},
 		{"copyscorecard", "Copy the scorecard as Markdown", k.CopyScorecard, Model.copyScorecard},
@@ -51,8 +50,8 @@ func (m Model) actions() []action {
 	}
 }
 
-// key handles a key press: overlays first, then keys whose meaning depends
-// on the focused pane, then the action table.
+// key handles a key press: overlays first, then the breakdown's keys while
+// it has the focus, then the action table.
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m.quit()
@@ -63,38 +62,20 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.status = status{} // a message lasts until the next key
 	k := m.keys
 	switch {
+	case m.bd.focused && key.Matches(msg, k.Down, k.Up, k.Top, k.Bottom, k.Focus), key.Matches(msg, k.Back):
+		return m.toBreakdown(msg)
 	case key.Matches(msg, k.Down):
-		if m.focus == focusBreakdown {
-			return m.moveCursor(1)
-		}
 		return m.nextKPI()
 	case key.Matches(msg, k.Up):
-		if m.focus == focusBreakdown {
-			return m.moveCursor(-1)
-		}
 		return m.prevKPI()
 	case key.Matches(msg, k.Top):
-		if m.focus == focusBreakdown {
-			return m.moveCursor(-1 << 20)
-		}
 		return m.selectKPI(0)
 	case key.Matches(msg, k.Bottom):
-		if m.focus == focusBreakdown {
-			return m.moveCursor(1 << 20)
-		}
 		return m.selectKPI(len(m.defs) - 1)
 	case key.Matches(msg, k.Jump):
 		return m.selectKPI(int(msg.Code - '1'))
 	case key.Matches(msg, k.Focus):
-		if m.focus == focusBreakdown {
-			return m.drillIn()
-		}
-		return m.focusBreakdown()
-	case key.Matches(msg, k.Back):
-		if len(m.trail) > 0 || len(m.slice.Filters) > 0 {
-			return m.stepOut()
-		}
-		return m.focusList()
+		return m.toBreakdown(focusMsg(true))
 	}
 	for _, a := range m.actions() {
 		if key.Matches(msg, a.bind) {
@@ -102,6 +83,32 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// toBreakdown is an action that sends msg to the breakdown.
+func toBreakdown(msg tea.Msg) func(Model) (Model, tea.Cmd) {
+	return func(m Model) (Model, tea.Cmd) { return m.toBreakdown(msg) }
+}
+
+// toBreakdown routes msg to the breakdown, telling it first what is on
+// screen, and asks for the numbers its change needs: the whole screen's
+// when the filters changed, the breakdown's when its dimension did.
+func (m Model) toBreakdown(msg tea.Msg) (Model, tea.Cmd) {
+	before := m.bd
+	var cmd tea.Cmd
+	m.bd, cmd = m.bd.on(m.breakdownResult(), m.q.detail.loading).Update(msg)
+	_, chosen := msg.(segmentMsg)
+	switch {
+	case m.bd.rev != before.rev:
+		var c tea.Cmd
+		m, c = m.refresh()
+		return m, tea.Batch(cmd, c)
+	case chosen || m.bd.dim != before.dim:
+		var c tea.Cmd
+		m, c = m.withDetail()
+		return m, tea.Batch(cmd, c)
+	}
+	return m, cmd
 }
 
 func (m Model) quit() (Model, tea.Cmd) {
@@ -136,7 +143,8 @@ func (m Model) selectKPI(i int) (Model, tea.Cmd) {
 	if i == m.sel {
 		return m, nil
 	}
-	m.sel, m.cursor = i, 0
+	m.sel = i
+	m.bd = m.bd.home()
 	return m.withDetail()
 }
 
@@ -154,34 +162,12 @@ func (m Model) prevKPI() (Model, tea.Cmd) {
 	return m.selectKPI((m.sel - 1 + len(m.defs)) % len(m.defs))
 }
 
-func (m Model) focusBreakdown() (Model, tea.Cmd) {
-	if m.segment == "" {
-		return m.say("no breakdown: press s to segment by a dimension"), nil
-	}
-	m.focus = focusBreakdown
-	return m, nil
-}
-
-func (m Model) focusList() (Model, tea.Cmd) {
-	m.focus = focusList
-	return m, nil
-}
-
-func (m Model) moveCursor(d int) (Model, tea.Cmd) {
-	r := m.breakdownResult()
-	if r == nil || len(r.Segments) == 0 {
-		return m, nil
-	}
-	m.cursor = max(0, min(m.cursor+d, len(r.Segments)-1))
-	return m, nil
-}
-
 // breakdownResult is the breakdown shown for the selected KPI and segment,
 // possibly from the previous slice while the next one loads; nil if none.
 func (m Model) breakdownResult() *kpi.Result {
 	d := m.selected()
 	sc := m.q.detail.sc
-	if d == nil || sc == nil || m.segment == "" || sc.Slice.Segment != m.segment {
+	if d == nil || sc == nil || m.bd.dim == "" || sc.Slice.Segment != m.bd.dim {
 		return nil
 	}
 	r := sc.Find(d.ID)
@@ -189,88 +175,6 @@ func (m Model) breakdownResult() *kpi.Result {
 		return nil
 	}
 	return r
-}
-
-// nextDim is the first dimension after the current one that no filter
-// pins down, so a drill lands on a breakdown that still splits the data.
-func (m Model) nextDim(after string) string {
-	filtered := map[string]bool{}
-	for _, f := range m.slice.Filters {
-		filtered[f.Dim] = true
-	}
-	start := 0
-	for i, d := range m.dims {
-		if d.Name == after {
-			start = i + 1
-		}
-	}
-	for i := range m.dims {
-		d := m.dims[(start+i)%len(m.dims)]
-		if !filtered[d.Name] && d.Name != after {
-			return d.Name
-		}
-	}
-	return ""
-}
-
-// drillIn adds a filter for the segment under the cursor and breaks the
-// result down by the next dimension.
-func (m Model) drillIn() (Model, tea.Cmd) {
-	r := m.breakdownResult()
-	if r == nil || len(r.Segments) == 0 || m.q.detail.loading {
-		return m.say("nothing to drill into yet"), nil
-	}
-	rows := pane.SortRows(r.Segments, m.sort)
-	row := rows[max(0, min(m.cursor, len(rows)-1))]
-	m.trail = append(m.trail, drill{filters: append([]kpi.Filter(nil), m.slice.Filters...), segment: m.segment, cursor: m.cursor, sort: m.sort})
-	f := kpi.Filter{Dim: m.segment, Values: []string{row.Segment}}
-	m.slice = m.slice.WithFilter(f)
-	m.segment = m.nextDim(m.segment)
-	m.cursor, m.sort, m.focus = 0, pane.DefaultSort(), focusBreakdown
-	if m.segment == "" {
-		m = m.say("%s", f)
-	} else {
-		m = m.say("%s · now by %s", f, m.segment)
-	}
-	return m.refresh()
-}
-
-func (m Model) stepOut() (Model, tea.Cmd) {
-	if n := len(m.trail); n > 0 {
-		t := m.trail[n-1]
-		m.trail = m.trail[:n-1]
-		m.slice.Filters = t.filters
-		m.segment, m.cursor, m.sort = t.segment, t.cursor, t.sort
-	} else if len(m.slice.Filters) > 0 {
-		m.slice = m.slice.WithoutLastFilter()
-	} else {
-		return m.say("no filter to remove"), nil
-	}
-	return m.refresh()
-}
-
-func (m Model) clearFilters() (Model, tea.Cmd) {
-	if len(m.slice.Filters) == 0 {
-		return m.say("no filters"), nil
-	}
-	if len(m.trail) > 0 {
-		t := m.trail[0]
-		m.segment, m.cursor, m.sort = t.segment, t.cursor, t.sort
-	}
-	m.trail = nil
-	m.slice.Filters = nil
-	return m.refresh()
-}
-
-func (m Model) setSegment(dim string) (Model, tea.Cmd) {
-	m.segment, m.cursor, m.sort = dim, 0, pane.DefaultSort()
-	if dim == "" {
-		m.focus = focusList
-		m = m.say("no breakdown")
-	} else {
-		m = m.say("breakdown by %s", dim)
-	}
-	return m.withDetail()
 }
 
 func (m Model) setGrain(g kpi.Grain) (Model, tea.Cmd) {
@@ -300,7 +204,7 @@ func (m Model) period() (time.Time, bool) {
 		return m.slice.Period, true
 	}
 	if m.q.eng != nil { // the engine's own resolution: no need to wait for the numbers
-		if p := m.q.eng.Resolve(m.slice).Period; !p.IsZero() {
+		if p := m.q.eng.Resolve(m.asked()).Period; !p.IsZero() {
 			return p, true
 		}
 	}
@@ -344,36 +248,6 @@ func (m Model) setCompare(c kpi.Compare) (Model, tea.Cmd) {
 }
 
 func (m Model) cycleCompare() (Model, tea.Cmd) { return m.setCompare(m.slice.Compare.Next()) }
-
-// resort changes the breakdown's order, keeping the cursor on its segment.
-func (m Model) resort(s pane.Sort) (Model, tea.Cmd) {
-	var seg string
-	r := m.breakdownResult()
-	if r != nil && len(r.Segments) > 0 {
-		rows := pane.SortRows(r.Segments, m.sort)
-		seg = rows[max(0, min(m.cursor, len(rows)-1))].Segment
-	}
-	m.sort = s
-	if r != nil {
-		for i, row := range pane.SortRows(r.Segments, s) {
-			if row.Segment == seg {
-				m.cursor = i
-			}
-		}
-	}
-	dir := "▴"
-	if s.Desc {
-		dir = "▾"
-	}
-	return m.say("sorted by %s %s", s.Col.Name(), dir), nil
-}
-
-func (m Model) nextSort() (Model, tea.Cmd) { return m.resort(pane.On(m.sort.Col.Next())) }
-func (m Model) flipSort() (Model, tea.Cmd) {
-	s := m.sort
-	s.Desc = !s.Desc
-	return m.resort(s)
-}
 
 func (m Model) reload() (Model, tea.Cmd) {
 	if m.deps.Reload == nil {

@@ -82,13 +82,13 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		{name: "kpi_j", key: "j"},
 		{name: "segment_enter", setup: func(m Model) Model {
 			m, _ = press(m, "s")
-			if m.segment == "channel" {
+			if m.bd.dim == "channel" {
 				return typeText(m, "team")
 			}
 			return typeText(m, "channel")
 		}, key: "enter"},
 		{name: "drill_enter", setup: func(m Model) Model {
-			m.focus = focusBreakdown
+			m.bd.focused = true
 			return m
 		}, key: "enter", undo: func(m Model) Model { m, _ = press(m, "backspace"); return m }},
 		{name: "grain_g", key: "g"},

@@ -35,7 +35,7 @@ func (m Model) onScreen() (onScreen, bool) {
 	}
 	o := onScreen{scorecard: sc, kpiID: d.ID}
 	if r := m.breakdownResult(); r != nil {
-		o.breakdown, o.segment = m.q.detail.sc, m.segment
+		o.breakdown, o.segment = m.q.detail.sc, m.bd.dim
 		return o, true
 	}
 	one := *sc

@@ -15,14 +15,6 @@ import (
 	"kpiscope/tui/style"
 )
 
-// focusArea is where j/k and enter act.
-type focusArea int
-
-const (
-	focusList      focusArea = iota // the KPI list
-	focusBreakdown                  // the breakdown table of the detail pane
-)
-
 // overlayKind is the box drawn over the screen, if any.
 type overlayKind int
 
@@ -35,15 +27,6 @@ const (
 	overlayWarnings
 	overlayMessage // a note that needs more room than the footer (export paths)
 )
-
-// drill is one step into a segment, remembered so the user can step out
-// to exactly where they were.
-type drill struct {
-	filters []kpi.Filter
-	segment string
-	cursor  int
-	sort    pane.Sort
-}
 
 // message is the content of overlayMessage.
 type message struct {
@@ -78,14 +61,12 @@ type Model struct {
 	dims     []kpi.Dimension
 	warnings map[string][]string
 
-	slice   kpi.Slice // filters, grain, period (zero = latest complete), comparison
-	segment string    // breakdown dimension; "" = none
-	trail   []drill
+	// slice is the grain, period (zero = latest complete) and comparison;
+	// its filters and segment are the breakdown's (see asked).
+	slice kpi.Slice
+	bd    breakdown // the breakdown table: dimension, cursor, sort, focus, drill path
 
-	sel    int // selected KPI
-	focus  focusArea
-	cursor int // breakdown row, in sorted order
-	sort   pane.Sort
+	sel int // selected KPI
 
 	// rollups is the engine's rollup build as last polled (Deps.RollupStatus).
 	rollups kpi.RollupProgress
@@ -124,14 +105,14 @@ func New(d Deps) Model {
 		ctx:       ctx,
 		q:         newQueries(ctx, d),
 		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
-		sort:      pane.DefaultSort(),
+		bd:        newBreakdown(keys.Default()),
 		warnings:  d.Warnings,
 		refreshed: d.Refreshed,
 	}
 	m.restyle()
 	m.setEngine(d.Engine)
 	if len(m.dims) > 0 {
-		m.segment = m.dims[0].Name
+		m.bd.dim = m.dims[0].Name
 	}
 	return m
 }
@@ -154,18 +135,15 @@ func (m *Model) setEngine(e *kpi.Engine) {
 			m.sel = i
 		}
 	}
-	if m.segment != "" && !m.hasDim(m.segment) {
-		m.segment = ""
-	}
+	m.bd = m.bd.setDims(m.dims)
 }
 
-func (m Model) hasDim(name string) bool {
-	for _, d := range m.dims {
-		if d.Name == name {
-			return true
-		}
-	}
-	return false
+// asked is the slice the screen asks for: grain, period and comparison, the
+// breakdown's filters; no segment.
+func (m Model) asked() kpi.Slice {
+	s := m.slice
+	s.Filters = m.bd.filters
+	return s
 }
 
 func (m *Model) restyle() {
@@ -206,6 +184,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.pollRollups()
 	case EngineMsg:
 		return m.gotEngine(msg)
+	case statusMsg:
+		m.status = status(msg)
+		return m, nil
 	case WarningsMsg:
 		m.warnings = msg.Warnings
 		return m, nil

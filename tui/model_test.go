@@ -20,8 +20,8 @@ func TestStartShowsScorecardAndBreakdown(t *testing.T) {
 	if m.q.loading() {
 		t.Fatal("still loading after the queries returned")
 	}
-	if m.segment != "channel" {
-		t.Fatalf("default segment = %q, want the first dimension (channel)", m.segment)
+	if m.bd.dim != "channel" {
+		t.Fatalf("default segment = %q, want the first dimension (channel)", m.bd.dim)
 	}
 	s := screen(m)
 	mustContain(t, s, "KPIs · 16", "CSAT", "NPS", "Retention cost", "By channel", "chat", "Total", "Monthly trend", "target", "Oct 2026 (month)")
@@ -71,8 +71,8 @@ func TestSegmentPickerChangesBreakdown(t *testing.T) {
 	}
 	m = typeText(m, "team")
 	m, _ = press(m, "enter")
-	if m.segment != "team" {
-		t.Fatalf("segment = %q, want team", m.segment)
+	if m.bd.dim != "team" {
+		t.Fatalf("segment = %q, want team", m.bd.dim)
 	}
 	r := m.breakdownResult()
 	if r == nil || len(r.Segments) == 0 {
@@ -83,8 +83,8 @@ func TestSegmentPickerChangesBreakdown(t *testing.T) {
 	m, _ = press(m, "s")
 	m = typeText(m, "(none)")
 	m, _ = press(m, "enter")
-	if m.segment != "" || m.q.detail.loading {
-		t.Fatalf("segment = %q loading=%v after choosing none", m.segment, m.q.detail.loading)
+	if m.bd.dim != "" || m.q.detail.loading {
+		t.Fatalf("segment = %q loading=%v after choosing none", m.bd.dim, m.q.detail.loading)
 	}
 	mustContain(t, screen(m), "No breakdown. Press s")
 }
@@ -92,18 +92,18 @@ func TestSegmentPickerChangesBreakdown(t *testing.T) {
 func TestDrillInAndStepOut(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, "enter")
-	if m.focus != focusBreakdown {
+	if !m.bd.focused {
 		t.Fatal("enter on the list did not focus the breakdown")
 	}
 	m, _ = press(m, "j")
-	rows := pane.SortRows(m.breakdownResult().Segments, m.sort)
+	rows := pane.SortRows(m.breakdownResult().Segments, m.bd.sort)
 	want := rows[1].Segment
 	m, _ = press(m, "enter")
-	if len(m.slice.Filters) != 1 || m.slice.Filters[0].Dim != "channel" || m.slice.Filters[0].Values[0] != want {
-		t.Fatalf("filters after drill = %v, want channel = %s", m.slice.Filters, want)
+	if len(m.bd.filters) != 1 || m.bd.filters[0].Dim != "channel" || m.bd.filters[0].Values[0] != want {
+		t.Fatalf("filters after drill = %v, want channel = %s", m.bd.filters, want)
 	}
-	if m.segment != "team" {
-		t.Fatalf("after drilling into channel the breakdown is by %q, want the next dimension (team)", m.segment)
+	if m.bd.dim != "team" {
+		t.Fatalf("after drilling into channel the breakdown is by %q, want the next dimension (team)", m.bd.dim)
 	}
 	if m.q.score.sc.Slice.Filters[0].Values[0] != want {
 		t.Fatal("the scorecard was not recomputed for the filter")
@@ -111,25 +111,25 @@ func TestDrillInAndStepOut(t *testing.T) {
 	mustContain(t, screen(m), "channel = "+want, "By team")
 	// Drill again, then step out twice: backspace and esc.
 	m, _ = press(m, "enter")
-	if len(m.slice.Filters) != 2 {
-		t.Fatalf("second drill: filters %v", m.slice.Filters)
+	if len(m.bd.filters) != 2 {
+		t.Fatalf("second drill: filters %v", m.bd.filters)
 	}
 	m, _ = press(m, "backspace")
-	if len(m.slice.Filters) != 1 || m.segment != "team" {
-		t.Fatalf("backspace: filters %v segment %s", m.slice.Filters, m.segment)
+	if len(m.bd.filters) != 1 || m.bd.dim != "team" {
+		t.Fatalf("backspace: filters %v segment %s", m.bd.filters, m.bd.dim)
 	}
 	m, _ = press(m, "esc")
-	if len(m.slice.Filters) != 0 || m.segment != "channel" || m.cursor != 1 {
-		t.Fatalf("esc: filters %v segment %s cursor %d; want none, channel, 1", m.slice.Filters, m.segment, m.cursor)
+	if len(m.bd.filters) != 0 || m.bd.dim != "channel" || m.bd.cursor != 1 {
+		t.Fatalf("esc: filters %v segment %s cursor %d; want none, channel, 1", m.bd.filters, m.bd.dim, m.bd.cursor)
 	}
 	m, _ = press(m, "esc")
-	if m.focus != focusList {
+	if m.bd.focused {
 		t.Fatal("esc without filters did not return to the list")
 	}
 	// x clears every filter at once.
 	m, _ = press(m, "enter", "enter", "enter", "x")
-	if len(m.slice.Filters) != 0 || len(m.trail) != 0 || m.segment != "channel" {
-		t.Fatalf("x: filters %v trail %d segment %s", m.slice.Filters, len(m.trail), m.segment)
+	if len(m.bd.filters) != 0 || len(m.bd.trail) != 0 || m.bd.dim != "channel" {
+		t.Fatalf("x: filters %v trail %d segment %s", m.bd.filters, len(m.bd.trail), m.bd.dim)
 	}
 }
 
@@ -189,25 +189,25 @@ func TestCompareCycles(t *testing.T) {
 
 func TestSortBreakdown(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
-	if m.sort != pane.DefaultSort() {
-		t.Fatalf("initial sort %+v", m.sort)
+	if m.bd.sort != pane.DefaultSort() {
+		t.Fatalf("initial sort %+v", m.bd.sort)
 	}
 	m, _ = press(m, "o")
-	if m.sort.Col != pane.SortShare {
-		t.Fatalf("o: sort by %s, want share", m.sort.Col.Name())
+	if m.bd.sort.Col != pane.SortShare {
+		t.Fatalf("o: sort by %s, want share", m.bd.sort.Col.Name())
 	}
 	m, _ = press(m, "o", "o", "o")
-	if m.sort.Col != pane.SortValue || !m.sort.Desc {
-		t.Fatalf("sort %+v, want value descending", m.sort)
+	if m.bd.sort.Col != pane.SortValue || !m.bd.sort.Desc {
+		t.Fatalf("sort %+v, want value descending", m.bd.sort)
 	}
-	rows := pane.SortRows(m.breakdownResult().Segments, m.sort)
+	rows := pane.SortRows(m.breakdownResult().Segments, m.bd.sort)
 	for i := 1; i < len(rows); i++ {
 		if *rows[i].Value > *rows[i-1].Value {
 			t.Fatalf("rows not by value descending: %v then %v", *rows[i-1].Value, *rows[i].Value)
 		}
 	}
 	m, _ = press(m, "O")
-	if m.sort.Desc {
+	if m.bd.sort.Desc {
 		t.Fatal("O did not reverse the sort")
 	}
 	mustContain(t, screen(m), "Value▴")
@@ -328,14 +328,14 @@ func TestErrorsShowInsideThePane(t *testing.T) {
 	mustContain(t, s, "error", "CSAT could not be computed", "kpiscope.yaml:14:", `"revenue"`, "did you mean")
 	// The whole scorecard fails (unknown filter dimension): the list says why
 	// and the app keeps running.
-	m.slice.Filters = []kpi.Filter{{Dim: "no_such_column", Values: []string{"x"}}}
+	m.bd.filters = []kpi.Filter{{Dim: "no_such_column", Values: []string{"x"}}}
 	m, _ = drive(m.refresh())
 	if m.q.score.err == nil {
 		t.Fatal("expected an engine error")
 	}
 	mustContain(t, screen(m), "the scorecard could not be computed", "no_such_column", "remove the last")
 	m, _ = press(m, "backspace")
-	if m.q.score.err != nil || len(m.slice.Filters) != 0 {
+	if m.q.score.err != nil || len(m.bd.filters) != 0 {
 		t.Fatalf("stepping out did not recover: %v", m.q.score.err)
 	}
 }

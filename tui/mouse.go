@@ -26,7 +26,7 @@ func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
 		if i >= len(m.defs) {
 			return m, nil
 		}
-		m.focus = focusList
+		m.bd.focused = false
 		return m.selectKPI(i)
 	}
 	det := m.detailData()
@@ -41,12 +41,7 @@ func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
 	x := ms.X - l.listW - 1
 	if y == top {
 		if c, ok := pane.BreakdownColumnAt(det.Breakdown, w, x); ok {
-			if c == m.sort.Col {
-				s := m.sort
-				s.Desc = !s.Desc
-				return m.resort(s)
-			}
-			return m.resort(pane.On(c))
+			return m.toBreakdown(sortByMsg(c))
 		}
 		return m, nil
 	}
@@ -54,11 +49,7 @@ func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
 	if i < 0 || i >= len(det.Breakdown.Result.Segments) {
 		return m, nil
 	}
-	if m.focus == focusBreakdown && i == m.cursor {
-		return m.drillIn()
-	}
-	m.focus, m.cursor = focusBreakdown, i
-	return m, nil
+	return m.toBreakdown(rowClickMsg(i))
 }
 
 // wheel moves the selection of the pane under the pointer.
@@ -75,8 +66,8 @@ func (m Model) wheel(ms tea.Mouse) (Model, tea.Cmd) {
 	default:
 		return m, nil
 	}
-	if ms.X >= m.layout().listW && m.focus == focusBreakdown {
-		return m.moveCursor(d)
+	if ms.X >= m.layout().listW && m.bd.focused {
+		return m.toBreakdown(moveMsg(d))
 	}
 	return m.selectKPI(m.sel + d)
 }

@@ -45,7 +45,7 @@ func (m Model) openFind() (Model, tea.Cmd) {
 
 func (m Model) openSegment() (Model, tea.Cmd) {
 	filtered := map[string]string{}
-	for _, f := range m.slice.Filters {
+	for _, f := range m.bd.filters {
 		filtered[f.Dim] = strings.Join(f.Values, ", ")
 	}
 	var items []pane.Item
@@ -57,7 +57,7 @@ func (m Model) openSegment() (Model, tea.Cmd) {
 		items = append(items, pane.Item{Label: d.Name, Hint: hint, ID: d.Name})
 	}
 	items = append(items, pane.Item{Label: "(none)", Hint: "no breakdown", ID: ""})
-	m.chooser = pane.NewChooser(m.st, "Segment by", "type a dimension", items, m.segment)
+	m.chooser = pane.NewChooser(m.st, "Segment by", "type a dimension", items, m.bd.dim)
 	m.overlay = overlaySegment
 	return m, nil
 }
@@ -119,7 +119,7 @@ func (m Model) choose(kind overlayKind, id string) (Model, tea.Cmd) {
 	case overlayFind:
 		return m.selectByID(id)
 	case overlaySegment:
-		return m.setSegment(id)
+		return m.toBreakdown(segmentMsg(id))
 	}
 	what, arg, _ := strings.Cut(id, ":")
 	switch what {
@@ -130,7 +130,7 @@ func (m Model) choose(kind overlayKind, id string) (Model, tea.Cmd) {
 			}
 		}
 	case "seg":
-		return m.setSegment(arg)
+		return m.toBreakdown(segmentMsg(arg))
 	case "grain":
 		return m.setGrain(kpi.Grain(arg))
 	case "cmp":
@@ -144,7 +144,7 @@ func (m Model) choose(kind overlayKind, id string) (Model, tea.Cmd) {
 func (m Model) selectByID(id string) (Model, tea.Cmd) {
 	for i, d := range m.defs {
 		if d.ID == id {
-			m.focus = focusList
+			m.bd.focused = false
 			return m.selectKPI(i)
 		}
 	}

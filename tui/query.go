@@ -226,7 +226,7 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 // when it has them, else by queries that supersede the ones in flight.
 func (m Model) refresh() (Model, tea.Cmd) {
 	var c1, c2 tea.Cmd
-	m.q, c1 = m.q.ask(m.slice)
+	m.q, c1 = m.q.ask(m.asked())
 	m, c2 = m.runDetail()
 	spin := m.startSpinner()
 	return m, tea.Batch(c1, c2, spin)
@@ -238,8 +238,8 @@ func (m Model) runDetail() (Model, tea.Cmd) {
 	if d := m.selected(); d != nil {
 		id = d.ID
 	}
-	s := m.slice
-	s.Segment = m.segment
+	s := m.asked()
+	s.Segment = m.bd.dim
 	var cmd tea.Cmd
 	m.q, cmd = m.q.askDetail(s, id)
 	return m, cmd

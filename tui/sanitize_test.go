@@ -79,16 +79,16 @@ func safeScreen(t *testing.T, what string, m Model, want ...string) string {
 
 func TestDataControlCharactersAreNotSent(t *testing.T) {
 	m := started(t, evilDeps(t), 140, 40)
-	if m.segment != "channel" {
-		t.Fatalf("segment %q, want channel", m.segment)
+	if m.bd.dim != "channel" {
+		t.Fatalf("segment %q, want channel", m.bd.dim)
 	}
 	safeScreen(t, "start", m, "\uFFFD]2;PWNED\uFFFDchat", "\uFFFD[31mweb", "\uFFFD2Jphone", "email")
 
 	// Drill into the largest segment: the filter uses the value as in the
 	// data (the breakdown has numbers) and shows it cleaned in the header.
 	m, _ = press(m, "enter", "enter")
-	if len(m.slice.Filters) != 1 || m.slice.Filters[0].Values[0] != evilTitle {
-		t.Fatalf("filters %v, want channel = the raw value", m.slice.Filters)
+	if len(m.bd.filters) != 1 || m.bd.filters[0].Values[0] != evilTitle {
+		t.Fatalf("filters %v, want channel = the raw value", m.bd.filters)
 	}
 	if r := m.currentDetail(); r == nil || r.Total.N != 6 {
 		t.Fatalf("drilled breakdown: %+v, want the 6 tickets of the value", r)
@@ -108,8 +108,8 @@ func TestDataControlCharactersAreNotSent(t *testing.T) {
 	sel, _ := press(started(t, evilDeps(t), 140, 40), "enter", "j")
 	safeScreen(t, "breakdown row selected", sel, "\uFFFD[31mweb")
 	sel, _ = press(sel, "enter")
-	if len(sel.slice.Filters) != 1 || sel.slice.Filters[0].Values[0] != evilSGR {
-		t.Fatalf("filters %v, want channel = the raw value", sel.slice.Filters)
+	if len(sel.bd.filters) != 1 || sel.bd.filters[0].Values[0] != evilSGR {
+		t.Fatalf("filters %v, want channel = the raw value", sel.bd.filters)
 	}
 	safeScreen(t, "drilled second", sel, "channel = \uFFFD[31mweb")
 }

@@ -91,7 +91,7 @@ func (m Model) render() string {
 }
 
 func (m Model) headerView(w int) string {
-	h := pane.HeaderInfo{Label: m.label(), Filters: m.slice.Filters, Compare: m.slice.Compare.Label()}
+	h := pane.HeaderInfo{Label: m.label(), Filters: m.bd.filters, Compare: m.slice.Compare.Label()}
 	if m.q.eng != nil && m.deps.Label == "" {
 		h.Label = m.q.eng.Describe()
 	}
@@ -155,7 +155,7 @@ func (m Model) listView(l layout) string {
 		}
 		body = append(body, "")
 		hint := "Press r to retry"
-		if len(m.slice.Filters) > 0 {
+		if len(m.bd.filters) > 0 {
 			hint = "Press ⌫ to remove the last filter, or r to retry"
 		}
 		for _, s := range pane.Wrap(hint+".", iw) {
@@ -163,9 +163,9 @@ func (m Model) listView(l layout) string {
 		}
 	default:
 		stale := m.q.score.loading && m.q.score.sc != nil
-		body = pane.List(m.st, m.tiles(), m.sel, iw, ih, m.focus == focusList, stale)
+		body = pane.List(m.st, m.tiles(), m.sel, iw, ih, !m.bd.focused, stale)
 	}
-	return pane.Frame(m.st, title, body, l.listW, l.bodyH, m.focus == focusList)
+	return pane.Frame(m.st, title, body, l.listW, l.bodyH, !m.bd.focused)
 }
 
 // detailData gathers what the detail pane shows: the freshest numbers for
@@ -190,21 +190,21 @@ func (m Model) detailData() pane.Detail {
 	}
 	// BreakdownMsg may start with the spinner's styling, so the names and
 	// errors in it are cleaned here rather than by the pane.
-	label, seg := report.Clean(d.Label()), report.Clean(m.segment)
+	label, seg := report.Clean(d.Label()), report.Clean(m.bd.dim)
 	switch {
-	case m.segment == "":
+	case m.bd.dim == "":
 		det.BreakdownMsg = "No breakdown. Press s to segment by a dimension."
 	case m.q.detail.err != nil && !m.q.detail.loading:
 		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + report.Clean(oneLine(m.q.detail.err))
 		det.BreakdownErr = true
 	case m.breakdownResult() != nil:
-		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: m.segment, Cursor: m.cursor, Sort: m.sort,
-			Focused: m.focus == focusBreakdown, Faint: !m.q.detail.current()}
+		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: m.bd.dim, Cursor: m.bd.cursor, Sort: m.bd.sort,
+			Focused: m.bd.focused, Faint: !m.q.detail.current()}
 	case m.q.detail.loading:
 		det.BreakdownMsg = m.spin.View() + " breaking " + label + " down by " + seg + "…"
 	default:
 		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
-			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press s to choose another dimension.", label, seg, report.Clean(segmentReason(r.SegmentErr, m.segment)))
+			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press s to choose another dimension.", label, seg, report.Clean(segmentReason(r.SegmentErr, m.bd.dim)))
 		}
 	}
 	return det
@@ -237,7 +237,7 @@ func (m Model) detailView(l layout) string {
 		title = m.spin.View() + " " + title
 	}
 	body, _ := pane.RenderDetail(m.st, det, l.detailW-2, l.bodyH-2)
-	return pane.Frame(m.st, title, body, l.detailW, l.bodyH, m.focus == focusBreakdown)
+	return pane.Frame(m.st, title, body, l.detailW, l.bodyH, m.bd.focused)
 }
 
 // hintItem is a footer entry; when the line is short of room the lowest
@@ -266,8 +266,8 @@ func (m Model) footerKeys() []hintItem {
 		return []hintItem{hint("↑/↓", "move", 9), hint("enter", "choose", 9), hint("esc", "cancel", 9), hint("type", "to filter", 8)}
 	}
 	var out []hintItem
-	filtered := len(m.trail) > 0 || len(m.slice.Filters) > 0
-	if m.focus == focusBreakdown {
+	filtered := m.bd.filtered()
+	if m.bd.focused {
 		out = append(out, hint("j/k", "row", 9), hint("enter", "drill in", 10), bind(k.Sort, "sort", 6))
 		if filtered {
 			out = append(out, hint("esc", "step out", 10))

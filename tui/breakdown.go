@@ -1,0 +1,278 @@
+package tui
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/tui/keys"
+	"kpiscope/tui/pane"
+)
+
+// drill is one step into a segment, remembered so the user can step out
+// to exactly where they were.
+type drill struct {
+	filters []kpi.Filter
+	segment string
+	cursor  int
+	sort    pane.Sort
+}
+
+// breakdown is the state of the detail pane's breakdown table: the
+// dimension it splits by, the row under the cursor, the order, whether it
+// has the keys, and the drill path (the slice's filters and the steps that
+// led to them). The pane draws it; this model changes it.
+//
+// The root model tells it what is on screen (on) before each Update and
+// reads back dim and filters: a change of filters means new numbers for the
+// whole screen, a change of dim a new breakdown query.
+type breakdown struct {
+	keys keys.Map
+	dims []kpi.Dimension // of the engine, in its order
+
+	dim     string // "" = no breakdown
+	cursor  int    // row, in sorted order
+	sort    pane.Sort
+	focused bool
+	filters []kpi.Filter
+	trail   []drill
+	// rev counts changes of filters.
+	rev int
+
+	res  *kpi.Result // the breakdown on screen; nil when there is none
+	busy bool        // the breakdown's query is running
+}
+
+// Messages the root model (actions, palette, mouse) sends the breakdown.
+type (
+	moveMsg     int          // move the cursor by n rows
+	drillMsg    struct{}     // filter by the row under the cursor, split by the next dimension
+	stepOutMsg  struct{}     // undo the last drill, or drop the last filter
+	clearMsg    struct{}     // drop every filter, back to the first drill's table
+	focusMsg    bool         // take (true) or give back (false) the keys
+	segmentMsg  string       // split by this dimension ("" = none)
+	sortByMsg   pane.SortCol // sort by a column; again on the same one reverses it
+	nextSortMsg struct{}     // sort by the next column
+	flipSortMsg struct{}     // reverse the order
+	rowClickMsg int          // a click on row i (sorted order)
+)
+
+func newBreakdown(k keys.Map) breakdown {
+	return breakdown{keys: k, sort: pane.DefaultSort()}
+}
+
+// setDims takes the dimensions of a new engine; a breakdown by a dimension
+// the data no longer has is dropped.
+func (b breakdown) setDims(dims []kpi.Dimension) breakdown {
+	b.dims = dims
+	if b.dim != "" && !b.hasDim(b.dim) {
+		b.dim = ""
+	}
+	return b
+}
+
+func (b breakdown) hasDim(name string) bool {
+	for _, d := range b.dims {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// on tells the breakdown what is on screen.
+func (b breakdown) on(res *kpi.Result, busy bool) breakdown {
+	b.res, b.busy = res, busy
+	return b
+}
+
+// home puts the cursor on the first row (another KPI was selected).
+func (b breakdown) home() breakdown {
+	b.cursor = 0
+	return b
+}
+
+// filtered reports whether the user drilled in or filtered.
+func (b breakdown) filtered() bool { return len(b.trail) > 0 || len(b.filters) > 0 }
+
+// Update handles the breakdown's keys, which the root forwards while the
+// table has the focus (and esc always), and the messages above.
+func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		k := b.keys
+		switch {
+		case key.Matches(msg, k.Down):
+			return b.move(1), nil
+		case key.Matches(msg, k.Up):
+			return b.move(-1), nil
+		case key.Matches(msg, k.Top):
+			return b.move(-1 << 20), nil
+		case key.Matches(msg, k.Bottom):
+			return b.move(1 << 20), nil
+		case key.Matches(msg, k.Focus):
+			return b.drill()
+		case key.Matches(msg, k.Back):
+			if b.filtered() {
+				return b.stepOut()
+			}
+			b.focused = false
+			return b, nil
+		}
+	case moveMsg:
+		return b.move(int(msg)), nil
+	case drillMsg:
+		return b.drill()
+	case stepOutMsg:
+		return b.stepOut()
+	case clearMsg:
+		return b.clear()
+	case focusMsg:
+		if msg && b.dim == "" {
+			return b, note("no breakdown: press s to segment by a dimension")
+		}
+		b.focused = bool(msg)
+		return b, nil
+	case segmentMsg:
+		b.dim, b.cursor, b.sort = string(msg), 0, pane.DefaultSort()
+		if b.dim == "" {
+			b.focused = false
+			return b, note("no breakdown")
+		}
+		return b, note("breakdown by %s", b.dim)
+	case sortByMsg:
+		if pane.SortCol(msg) == b.sort.Col {
+			return b.resort(pane.Sort{Col: b.sort.Col, Desc: !b.sort.Desc})
+		}
+		return b.resort(pane.On(pane.SortCol(msg)))
+	case nextSortMsg:
+		return b.resort(pane.On(b.sort.Col.Next()))
+	case flipSortMsg:
+		return b.resort(pane.Sort{Col: b.sort.Col, Desc: !b.sort.Desc})
+	case rowClickMsg:
+		if b.res == nil || int(msg) < 0 || int(msg) >= len(b.res.Segments) {
+			return b, nil
+		}
+		if b.focused && int(msg) == b.cursor {
+			return b.drill()
+		}
+		b.focused, b.cursor = true, int(msg)
+		return b, nil
+	}
+	return b, nil
+}
+
+func (b breakdown) move(d int) breakdown {
+	if b.res == nil || len(b.res.Segments) == 0 {
+		return b
+	}
+	b.cursor = max(0, min(b.cursor+d, len(b.res.Segments)-1))
+	return b
+}
+
+// row is the segment under the cursor.
+func (b breakdown) row() (kpi.Row, bool) {
+	if b.res == nil || len(b.res.Segments) == 0 {
+		return kpi.Row{}, false
+	}
+	rows := pane.SortRows(b.res.Segments, b.sort)
+	return rows[max(0, min(b.cursor, len(rows)-1))], true
+}
+
+// nextDim is the first dimension after the current one that no filter
+// pins down, so a drill lands on a breakdown that still splits the data.
+func (b breakdown) nextDim(after string) string {
+	filtered := map[string]bool{}
+	for _, f := range b.filters {
+		filtered[f.Dim] = true
+	}
+	start := 0
+	for i, d := range b.dims {
+		if d.Name == after {
+			start = i + 1
+		}
+	}
+	for i := range b.dims {
+		d := b.dims[(start+i)%len(b.dims)]
+		if !filtered[d.Name] && d.Name != after {
+			return d.Name
+		}
+	}
+	return ""
+}
+
+// drill adds a filter for the segment under the cursor and breaks the
+// result down by the next dimension.
+func (b breakdown) drill() (breakdown, tea.Cmd) {
+	row, ok := b.row()
+	if !ok || b.busy {
+		return b, note("nothing to drill into yet")
+	}
+	b.trail = append(b.trail, drill{filters: append([]kpi.Filter(nil), b.filters...), segment: b.dim, cursor: b.cursor, sort: b.sort})
+	f := kpi.Filter{Dim: b.dim, Values: []string{row.Segment}}
+	b.filters = kpi.Slice{Filters: b.filters}.WithFilter(f).Filters
+	b.rev++
+	b.dim = b.nextDim(b.dim)
+	b.cursor, b.sort, b.focused = 0, pane.DefaultSort(), true
+	if b.dim == "" {
+		return b, note("%s", f)
+	}
+	return b, note("%s · now by %s", f, b.dim)
+}
+
+func (b breakdown) stepOut() (breakdown, tea.Cmd) {
+	if n := len(b.trail); n > 0 {
+		t := b.trail[n-1]
+		b.trail = b.trail[:n-1]
+		b.filters = t.filters
+		b.dim, b.cursor, b.sort = t.segment, t.cursor, t.sort
+	} else if len(b.filters) > 0 {
+		b.filters = kpi.Slice{Filters: b.filters}.WithoutLastFilter().Filters
+	} else {
+		return b, note("no filter to remove")
+	}
+	b.rev++
+	return b, nil
+}
+
+func (b breakdown) clear() (breakdown, tea.Cmd) {
+	if len(b.filters) == 0 {
+		return b, note("no filters")
+	}
+	if len(b.trail) > 0 {
+		t := b.trail[0]
+		b.dim, b.cursor, b.sort = t.segment, t.cursor, t.sort
+	}
+	b.trail = nil
+	b.filters = nil
+	b.rev++
+	return b, nil
+}
+
+// resort changes the order, keeping the cursor on its segment.
+func (b breakdown) resort(s pane.Sort) (breakdown, tea.Cmd) {
+	if row, ok := b.row(); ok {
+		for i, r := range pane.SortRows(b.res.Segments, s) {
+			if r.Segment == row.Segment {
+				b.cursor = i
+			}
+		}
+	}
+	b.sort = s
+	dir := "▴"
+	if s.Desc {
+		dir = "▾"
+	}
+	return b, note("sorted by %s %s", s.Col.Name(), dir)
+}
+
+// statusMsg sets the footer's note; it lasts until the next key.
+type statusMsg status
+
+// note is a command that sets the footer's note.
+func note(format string, args ...any) tea.Cmd {
+	text := fmt.Sprintf(format, args...)
+	return func() tea.Msg { return statusMsg{text: text} }
+}
