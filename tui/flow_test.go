@@ -72,7 +72,7 @@ func TestFlow(t *testing.T) {
 	}
 
 	m := tm.FinalModel(t).(Model)
-	if len(m.slice.Filters) != 1 || m.slice.Filters[0].Dim != "team" || m.slice.Grain != kpi.Quarter || m.slice.Compare != kpi.VsYear {
+	if len(m.bd.filters) != 1 || m.bd.filters[0].Dim != "team" || m.slice.Grain != kpi.Quarter || m.slice.Compare != kpi.VsYear {
 		t.Fatalf("final slice %+v", m.slice)
 	}
 	if m.selected().ID != "ces" {

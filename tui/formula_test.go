@@ -79,8 +79,8 @@ func wantSafeCSV(t *testing.T, what, text string) {
 func TestExportsNeutraliseFormulas(t *testing.T) {
 	d := formulaDeps(t)
 	m := started(t, d, 140, 40)
-	if m.segment != "channel" {
-		t.Fatalf("segment %q, want channel", m.segment)
+	if m.bd.dim != "channel" {
+		t.Fatalf("segment %q, want channel", m.bd.dim)
 	}
 	if r := m.breakdownResult(); r == nil || len(r.Segments) != len(formulaChannels) {
 		t.Fatalf("breakdown %+v, want %d channels", r, len(formulaChannels))
