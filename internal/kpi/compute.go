@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -75,8 +74,6 @@ func dataEnd(asOf time.Time) time.Time {
 	}
 	return asOf.Add(time.Microsecond)
 }
-
-var debugSQL = os.Getenv("KPISCOPE_DEBUG_SQL") != ""
 
 // narrow is the plan without a trend: the current and comparison periods only.
 func (p plan) narrow() plan {
@@ -439,9 +436,7 @@ func specialName(name string, g Grain, cols map[string]string, col ...func(strin
 func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []any, withSeg bool, pl plan) (map[string]points, error) {
 	began := time.Now()
 	rows, err := e.db.Query(ctx, q, args...)
-	if debugSQL {
-		fmt.Fprintf(os.Stderr, "-- %s %v\n%s\n", defs[0].Source, time.Since(began), q)
-	}
+	e.debug("query", "table", defs[0].Source, "elapsed", time.Since(began), "sql", q)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err

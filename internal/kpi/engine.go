@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"sort"
 	"strings"
@@ -33,6 +34,12 @@ type Options struct {
 	TableFiles map[string][]string
 	// Tables limits the engine to these tables (nil: every table in the database).
 	Tables []string
+	// Log receives, at slog.LevelDebug, each query the engine runs with its
+	// time, and why a rollup was not used; nil logs nothing. The engine never
+	// writes to stderr itself: under the explorer that is the screen. The
+	// command line passes a logger when KPISCOPE_DEBUG_SQL is set, writing to
+	// its --log-file, or to stderr only for commands that draw no screen.
+	Log *slog.Logger
 }
 
 // Dimension is a column offered for slicing.
@@ -117,6 +124,13 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 		return nil, err
 	}
 	return e, nil
+}
+
+// debug logs at debug level to the Log option, if any.
+func (e *Engine) debug(msg string, args ...any) {
+	if e.opt.Log != nil {
+		e.opt.Log.Debug(msg, args...)
+	}
 }
 
 func originPrefix(d *Def) string {

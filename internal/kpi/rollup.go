@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -103,9 +102,7 @@ func (e *Engine) loadRollups(ctx context.Context) {
 			e.roll.persist = nil
 			e.roll.groups = nil // planned afresh, in memory terms, by the build
 			e.roll.mu.Unlock()
-			if debugSQL {
-				fmt.Fprintf(os.Stderr, "-- kept rollups not usable: %v\n", err)
-			}
+			e.debug("kept rollups not usable", "err", err)
 		}
 	})
 }
@@ -660,9 +657,7 @@ func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, cr
 	}
 	began := time.Now()
 	err := e.db.ExecProgress(ctx, e.stepProgress, stmt, args...)
-	if debugSQL {
-		fmt.Fprintf(os.Stderr, "-- rollup %s %v\n%s\n", table, time.Since(began), stmt)
-	}
+	e.debug("rollup", "table", table, "elapsed", time.Since(began), "sql", stmt)
 	if err == nil {
 		e.roll.cmu.Lock()
 		created[table] = true
@@ -854,9 +849,7 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		if ctx.Err() != nil {
 			return nil, nil, false, false, ctx.Err()
 		}
-		if debugSQL {
-			fmt.Fprintf(os.Stderr, "-- rollup query failed, reading raw rows: %v\n", err)
-		}
+		e.debug("rollup query failed, reading raw rows", "err", err)
 		return nil, nil, false, false, nil
 	}
 	if full, err = e.runPoints(ctx, defs, q, args, first != "", pl); err != nil {
@@ -1319,9 +1312,7 @@ const workPrefix = "__kpiscope_work_"
 func (e *Engine) workTable(ctx context.Context, name, q string, args []any) (drop func(), err error) {
 	began := time.Now()
 	err = e.db.ExecProgress(ctx, e.stepProgress, "CREATE OR REPLACE TABLE "+store.QuoteIdent(name)+" AS "+q, args...)
-	if debugSQL {
-		fmt.Fprintf(os.Stderr, "-- work %s %v\n%s\n", name, time.Since(began), q)
-	}
+	e.debug("work table", "table", name, "elapsed", time.Since(began), "sql", q)
 	if err != nil {
 		return nil, err
 	}
