@@ -53,7 +53,7 @@ func (m Model) actions() []action {
 // key handles a key press: overlays first, then the breakdown's keys while
 // it has the focus, then the action table.
 func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if msg.String() == "ctrl+c" {
+	if key.Matches(msg, m.keys.Interrupt) {
 		return m.quit()
 	}
 	if m.overlay != overlayNone {

@@ -131,7 +131,7 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 		return b.clear()
 	case focusMsg:
 		if msg && b.dim == "" {
-			return b, note("no breakdown: press s to segment by a dimension")
+			return b, note("no breakdown: press %s to segment by a dimension", b.keys.Segment.Help().Key)
 		}
 		b.focused = bool(msg)
 		return b, nil

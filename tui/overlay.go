@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
@@ -38,7 +39,7 @@ func (m Model) openFind() (Model, tea.Cmd) {
 	if d := m.selected(); d != nil {
 		cur = d.ID
 	}
-	m.chooser = pane.NewChooser(m.st, "Find KPI", "type part of a name", items, cur)
+	m.chooser = pane.NewChooser(m.st, m.keys, "Find KPI", "type part of a name", items, cur)
 	m.overlay = overlayFind
 	return m, nil
 }
@@ -57,7 +58,7 @@ func (m Model) openSegment() (Model, tea.Cmd) {
 		items = append(items, pane.Item{Label: d.Name, Hint: hint, ID: d.Name})
 	}
 	items = append(items, pane.Item{Label: "(none)", Hint: "no breakdown", ID: ""})
-	m.chooser = pane.NewChooser(m.st, "Segment by", "type a dimension", items, m.bd.dim)
+	m.chooser = pane.NewChooser(m.st, m.keys, "Segment by", "type a dimension", items, m.bd.dim)
 	m.overlay = overlaySegment
 	return m, nil
 }
@@ -82,7 +83,7 @@ func (m Model) openPalette() (Model, tea.Cmd) {
 	for _, d := range m.defs {
 		items = append(items, pane.Item{Label: "Go to " + d.Label(), Hint: "/", ID: "kpi:" + d.ID, Search: d.ID})
 	}
-	m.chooser = pane.NewChooser(m.st, "Commands", "type to filter, enter to run", items, "")
+	m.chooser = pane.NewChooser(m.st, m.keys, "Commands", "type to filter, enter to run", items, "")
 	m.overlay = overlayPalette
 	return m, nil
 }
@@ -94,8 +95,7 @@ func (m Model) overlayKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.overlay = overlayNone
 		return m, nil
 	case overlayHelp, overlayWarnings:
-		switch msg.String() {
-		case "esc", "q", "?", "enter", "w", "space":
+		if key.Matches(msg, m.keys.Close) {
 			m.overlay = overlayNone
 		}
 		return m, nil
@@ -181,6 +181,6 @@ func (m Model) warningLines() []string {
 		}
 		out = append(out, "")
 	}
-	out = append(out, m.st.MutedText.Render("esc to close"))
+	out = append(out, m.st.MutedText.Render(m.keys.Close.Help().Key+" to close"))
 	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/report"
+	"kpiscope/tui/keys"
 	"kpiscope/tui/pane"
 )
 
@@ -154,9 +155,9 @@ func (m Model) listView(l layout) string {
 			body = append(body, m.st.ErrText.Render(s))
 		}
 		body = append(body, "")
-		hint := "Press r to retry"
+		hint := "Press " + m.keys.Reload.Help().Key + " to retry"
 		if len(m.bd.filters) > 0 {
-			hint = "Press ⌫ to remove the last filter, or r to retry"
+			hint = "Press " + m.keys.StepOut.Help().Key + " to remove the last filter, or " + m.keys.Reload.Help().Key + " to retry"
 		}
 		for _, s := range pane.Wrap(hint+".", iw) {
 			body = append(body, m.st.MutedText.Render(s))
@@ -172,7 +173,7 @@ func (m Model) listView(l layout) string {
 // the selected KPI and the state of its breakdown.
 func (m Model) detailData() pane.Detail {
 	d := m.selected()
-	det := pane.Detail{Def: d, Grain: m.slice.Grain, CanReload: m.deps.Reload != nil}
+	det := pane.Detail{Def: d, Grain: m.slice.Grain, CanReload: m.deps.Reload != nil, Keys: m.keys}
 	if d == nil {
 		return det
 	}
@@ -193,7 +194,7 @@ func (m Model) detailData() pane.Detail {
 	label, seg := report.Clean(d.Label()), report.Clean(m.bd.dim)
 	switch {
 	case m.bd.dim == "":
-		det.BreakdownMsg = "No breakdown. Press s to segment by a dimension."
+		det.BreakdownMsg = "No breakdown. Press " + m.keys.Segment.Help().Key + " to segment by a dimension."
 	case m.q.detail.err != nil && !m.q.detail.loading:
 		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + report.Clean(oneLine(m.q.detail.err))
 		det.BreakdownErr = true
@@ -204,7 +205,7 @@ func (m Model) detailData() pane.Detail {
 		det.BreakdownMsg = m.spin.View() + " breaking " + label + " down by " + seg + "…"
 	default:
 		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
-			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press s to choose another dimension.", label, seg, report.Clean(segmentReason(r.SegmentErr, m.bd.dim)))
+			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press %s to choose another dimension.", label, seg, report.Clean(segmentReason(r.SegmentErr, m.bd.dim)), m.keys.Segment.Help().Key)
 		}
 	}
 	return det
@@ -247,7 +248,8 @@ type hintItem struct {
 	prio int
 }
 
-// footerKeys are the keys that matter now, in display order.
+// footerKeys are the keys that matter now, in display order, named from
+// the keymap with the meaning they have in this state.
 func (m Model) footerKeys() []hintItem {
 	k := m.keys
 	// Display-only bindings: the help footer skips bindings without keys.
@@ -257,32 +259,34 @@ func (m Model) footerKeys() []hintItem {
 	bind := func(b key.Binding, desc string, prio int) hintItem {
 		return hint(b.Help().Key, desc, prio)
 	}
+	upDown := keys.First(k.Down) + "/" + keys.First(k.Up) // j/k
 	switch m.overlay {
 	case overlayHelp, overlayWarnings:
-		return []hintItem{hint("esc", "close", 9)}
+		return []hintItem{bind(k.Close, "close", 9)}
 	case overlayMessage:
 		return []hintItem{hint("any key", "close", 9)}
 	case overlayPalette, overlayFind, overlaySegment:
-		return []hintItem{hint("↑/↓", "move", 9), hint("enter", "choose", 9), hint("esc", "cancel", 9), hint("type", "to filter", 8)}
+		return []hintItem{hint(k.ChooserUp.Help().Key+"/"+k.ChooserDown.Help().Key, "move", 9), bind(k.ChooserChoose, "choose", 9),
+			bind(k.ChooserCancel, "cancel", 9), hint("type", "to filter", 8)}
 	}
 	var out []hintItem
 	filtered := m.bd.filtered()
 	if m.bd.focused {
-		out = append(out, hint("j/k", "row", 9), hint("enter", "drill in", 10), bind(k.Sort, "sort", 6))
+		out = append(out, hint(upDown, "row", 9), bind(k.Focus, "drill in", 10), bind(k.Sort, "sort", 6))
 		if filtered {
-			out = append(out, hint("esc", "step out", 10))
+			out = append(out, bind(k.Back, "step out", 10))
 		} else {
-			out = append(out, hint("esc", "KPI list", 8))
+			out = append(out, bind(k.Back, "KPI list", 8))
 		}
 		out = append(out, bind(k.Segment, "segment", 8))
 	} else {
-		out = append(out, hint("tab/j/k", "KPI", 9), hint("enter", "breakdown", 6))
+		out = append(out, hint(k.Next.Help().Key+"/"+upDown, "KPI", 9), bind(k.Focus, "breakdown", 6))
 		if filtered {
-			out = append(out, hint("⌫", "step out", 10), bind(k.ClearAll, "clear", 5))
+			out = append(out, bind(k.StepOut, "step out", 10), bind(k.ClearAll, "clear", 5))
 		}
 		out = append(out, bind(k.Segment, "segment", 8))
 	}
-	out = append(out, bind(k.Grain, "grain", 7), hint("[ ]", "period", 6), bind(k.Compare, "compare", 7),
+	out = append(out, bind(k.Grain, "grain", 7), hint(k.Earlier.Help().Key+" "+k.Later.Help().Key, "period", 6), bind(k.Compare, "compare", 7),
 		bind(k.Find, "find", 4), bind(k.Palette, "commands", 5), bind(k.Export, "export", 3),
 		bind(k.Help, "help", 9), bind(k.Quit, "quit", 9))
 	return out

@@ -47,6 +47,17 @@ type Map struct {
 	Warnings key.Binding
 	Help     key.Binding
 	Quit     key.Binding
+	// Interrupt quits from anywhere, an open chooser included (where q types).
+	Interrupt key.Binding
+
+	// Overlays: Close shuts the help and the warnings; the Chooser keys
+	// move in and pick from the palette, the KPI finder and the segment
+	// picker, where every other key types.
+	Close         key.Binding
+	ChooserUp     key.Binding
+	ChooserDown   key.Binding
+	ChooserChoose key.Binding
+	ChooserCancel key.Binding
 }
 
 // Default returns the standard bindings: vim keys and arrows.
@@ -90,7 +101,24 @@ func Default() Map {
 		Warnings: b([]string{"w"}, "w", "data warnings"),
 		Help:     b([]string{"?"}, "?", "help"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
+
+		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+
+		Close:         b([]string{"esc", "q", "?", "enter", "w", "space"}, "esc", "close"),
+		ChooserUp:     b([]string{"up", "ctrl+k", "ctrl+p"}, "↑", "move up"),
+		ChooserDown:   b([]string{"down", "ctrl+j", "ctrl+n", "tab"}, "↓", "move down"),
+		ChooserChoose: b([]string{"enter"}, "enter", "choose"),
+		ChooserCancel: b([]string{"esc"}, "esc", "cancel"),
 	}
+}
+
+// First is the first key of a binding, as the footer and messages name it
+// ("j" of j/↓); "" when it has none.
+func First(b key.Binding) string {
+	if k := b.Keys(); len(k) > 0 {
+		return k[0]
+	}
+	return ""
 }
 
 // Group is a titled set of bindings for the full help.

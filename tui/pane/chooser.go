@@ -9,6 +9,7 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"kpiscope/internal/report"
+	"kpiscope/tui/keys"
 	"kpiscope/tui/style"
 )
 
@@ -28,19 +29,13 @@ type Chooser struct {
 	input   textinput.Model
 	matches []fuzzy.Match // best first; Index into Items
 	cursor  int
+	keys    keys.Map // the Chooser… bindings
 }
-
-var (
-	chooserUp   = key.NewBinding(key.WithKeys("up", "ctrl+k", "ctrl+p"))
-	chooserDown = key.NewBinding(key.WithKeys("down", "ctrl+j", "ctrl+n", "tab"))
-	chooserOK   = key.NewBinding(key.WithKeys("enter"))
-	chooserEsc  = key.NewBinding(key.WithKeys("esc"))
-)
 
 // NewChooser builds a chooser with the cursor on the item with ID current
 // (if any). Labels, hints and search text are cleaned of control characters
 // (dimension names and filter values come from the data); IDs are kept.
-func NewChooser(st style.Styles, title, placeholder string, items []Item, current string) Chooser {
+func NewChooser(st style.Styles, km keys.Map, title, placeholder string, items []Item, current string) Chooser {
 	items = append([]Item(nil), items...)
 	for i, it := range items {
 		items[i].Label, items[i].Hint, items[i].Search = report.Clean(it.Label), report.Clean(it.Hint), report.Clean(it.Search)
@@ -53,7 +48,7 @@ func NewChooser(st style.Styles, title, placeholder string, items []Item, curren
 	s.Focused.Prompt = st.AccentTxt
 	in.SetStyles(s)
 	in.Focus()
-	c := Chooser{Title: title, Items: items, input: in}
+	c := Chooser{Title: title, Items: items, input: in, keys: km}
 	c.filter()
 	for i, m := range c.matches {
 		if items[m.Index].ID == current {
@@ -90,20 +85,20 @@ func (c *Chooser) filter() {
 // one, and done when the chooser should close (chosen or cancelled).
 func (c Chooser) Update(msg tea.KeyPressMsg) (Chooser, *Item, bool) {
 	switch {
-	case key.Matches(msg, chooserEsc):
+	case key.Matches(msg, c.keys.ChooserCancel):
 		return c, nil, true
-	case key.Matches(msg, chooserOK):
+	case key.Matches(msg, c.keys.ChooserChoose):
 		if c.cursor < len(c.matches) {
 			it := c.Items[c.matches[c.cursor].Index]
 			return c, &it, true
 		}
 		return c, nil, true
-	case key.Matches(msg, chooserUp):
+	case key.Matches(msg, c.keys.ChooserUp):
 		if c.cursor > 0 {
 			c.cursor--
 		}
 		return c, nil, false
-	case key.Matches(msg, chooserDown):
+	case key.Matches(msg, c.keys.ChooserDown):
 		if c.cursor < len(c.matches)-1 {
 			c.cursor++
 		}

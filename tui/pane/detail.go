@@ -8,6 +8,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/report"
+	"kpiscope/tui/keys"
 	"kpiscope/tui/style"
 )
 
@@ -26,6 +27,7 @@ type Detail struct {
 
 	Warnings  []string // data-quality notes for this KPI
 	CanReload bool
+	Keys      keys.Map // named in the hints
 }
 
 // RenderDetail draws the detail pane body in w × h cells. tableTop is the
@@ -75,7 +77,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		if n > 1 {
 			word += "s"
 		}
-		top = append(top, st.WarnText.Render(fmt.Sprintf("! %d data %s · w to read", n, word)))
+		top = append(top, st.WarnText.Render(fmt.Sprintf("! %d data %s · %s to read", n, word, d.Keys.Warnings.Help().Key)))
 	}
 
 	// The breakdown gets its rows first; the chart takes the space left,
@@ -286,7 +288,7 @@ func errorLines(st style.Styles, d Detail, err error, w int) []string {
 	out = append(out, "")
 	hint := "Fix the definition or the data, then restart kpiscope."
 	if d.CanReload {
-		hint = "Fix the definition or the data, then press r to reload."
+		hint = "Fix the definition or the data, then press " + d.Keys.Reload.Help().Key + " to reload."
 	}
 	for _, l := range Wrap(hint, w) {
 		out = append(out, st.MutedText.Render(l))
@@ -311,7 +313,8 @@ func notSliceable(st style.Styles, d Detail, err error, w int) []string {
 		out = append(out, st.MutedText.Render(l))
 	}
 	out = append(out, "")
-	for _, l := range Wrap("Press ⌫ to step out of the last filter, or x to clear filters.", w) {
+	hint := "Press " + d.Keys.StepOut.Help().Key + " to step out of the last filter, or " + d.Keys.ClearAll.Help().Key + " to clear filters."
+	for _, l := range Wrap(hint, w) {
 		out = append(out, st.MutedText.Render(l))
 	}
 	return out

@@ -10,7 +10,7 @@ import (
 )
 
 // Legend explains the symbols.
-func Legend(st style.Styles) []string {
+func Legend(st style.Styles, km keys.Map) []string {
 	sym := func(s, word string, c lipgloss.Style) string { return c.Render(s) + " " + word }
 	return []string{
 		strings.Join([]string{
@@ -18,7 +18,7 @@ func Legend(st style.Styles) []string {
 			sym("○", "off target", st.ErrText), sym("·", "no value", st.MutedText), sym("◦", "no target", st.MutedText),
 		}, "  "),
 		st.WarnText.Render("?") + " fewer answers than the KPI's minimum: status uncertain",
-		st.WarnText.Render("!") + " data warnings or an error (w, or the detail pane)",
+		st.WarnText.Render("!") + " data warnings or an error ("+km.Warnings.Help().Key+", or the detail pane)",
 		st.GoodText.Render("▲▼") + " change good for the KPI   " + st.ErrText.Render("▲▼") + " change bad for it",
 	}
 }
@@ -63,8 +63,8 @@ func Help(st style.Styles, km keys.Map, w, h int) string {
 		}
 	}
 	body = append(body, "")
-	body = append(body, Legend(st)...)
-	body = append(body, "", st.MutedText.Render("esc or ? to close"))
+	body = append(body, Legend(st, km)...)
+	body = append(body, "", st.MutedText.Render(km.Close.Help().Key+" or "+km.Help.Help().Key+" to close"))
 	return Frame(st, "Help", body, w, min(h, len(body)+2), true)
 }
 
