@@ -701,7 +701,12 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 				r.Segments = append(r.Segments, mkRow(k))
 			}
 		}
-		// Segments that had rows in the comparison period but none now still show.
+		// A segment with rows in the comparison period but none in this one
+		// is left out: it has no value, no n and no share of this period's
+		// total, so a row for it would be an empty line, and one that appeared
+		// only when comparing with the previous period would make the
+		// breakdown's rows depend on the comparison. Its rows still count in
+		// the comparison total, so the total's delta includes its change.
 		sort.SliceStable(r.Segments, func(i, j int) bool {
 			a, b := r.Segments[i], r.Segments[j]
 			if a.N != b.N {
