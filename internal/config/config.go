@@ -337,7 +337,7 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 			return nil, fail("%s (built-ins: %s)", msg, strings.Join(kpi.BuiltinIDs(), ", "))
 		}
 		for role := range k.Columns {
-			if !contains(b.Roles, role) && !roleUsed(b, role) {
+			if !b.HasRole(role) {
 				return nil, fail("KPI %s: columns: %q is not a column role of %s (roles: %s)", k.Use, role, k.Use, strings.Join(b.Roles, ", "))
 			}
 		}
@@ -354,7 +354,7 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 				d.Time = k.Time.V
 			}
 			// The time role is no longer needed unless an expression reads it.
-			if role := strings.Trim(b.Time, "{}"); role != "" && !roleUsedIn(b, role) {
+			if role := b.TimeRole(); role != "" && !b.Reads(role) {
 				delete(d.Roles, role)
 			}
 		}
@@ -420,33 +420,6 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 		return nil, fail("%v", err)
 	}
 	return d, nil
-}
-
-func roleUsed(b kpi.Builtin, role string) bool {
-	needle := "{" + role + "}"
-	all := b.Numerator + b.Denominator + b.Time + b.N + b.Where
-	for _, v := range b.Inputs {
-		all += v
-	}
-	for _, v := range b.Extras {
-		all += v
-	}
-	return strings.Contains(all, needle)
-}
-
-// roleUsedIn reports whether a built-in's expressions (not its time axis) read a role.
-func roleUsedIn(b kpi.Builtin, role string) bool {
-	b.Time = ""
-	return roleUsed(b, role)
-}
-
-func contains(s []string, x string) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Config) target(k KPI, d *kpi.Def) (*kpi.Target, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
 
@@ -179,10 +180,10 @@ func definitionWarning(eng *kpi.Engine, d *kpi.Def, err error) Warning {
 	if errors.As(err, &ce) {
 		w.Column = ce.Column
 		if !strings.Contains(msg, "role ") {
-			if _, cols, ok := BoundRoles(d); ok {
+			if _, cols, ok := boundRoles(d); ok {
 				for _, r := range sortedRoles(cols) {
 					if strings.EqualFold(cols[r], ce.Column) {
-						msg = fmt.Sprintf("role %s (%s): %s", r, roles[r].desc, msg)
+						msg = fmt.Sprintf("role %s (%s): %s", r, role(r).Help, msg)
 						break
 					}
 				}
@@ -201,7 +202,7 @@ func definitionWarning(eng *kpi.Engine, d *kpi.Def, err error) Warning {
 
 // mistypedColumn names the first role whose column has the wrong type.
 func mistypedColumn(eng *kpi.Engine, d *kpi.Def) string {
-	_, cols, ok := BoundRoles(d)
+	_, cols, ok := boundRoles(d)
 	if !ok {
 		return ""
 	}
@@ -211,13 +212,13 @@ func mistypedColumn(eng *kpi.Engine, d *kpi.Def) string {
 			if !strings.EqualFold(c.Name, cols[r]) {
 				continue
 			}
-			switch roles[r].kind {
-			case roleTime:
-				if !isTime(c.Type) {
+			switch k := role(r).Kind; {
+			case k == schema.KindTime:
+				if !schema.IsTime(c.Type) {
 					return c.Name
 				}
-			case roleScore, roleCount, roleAmount:
-				if !isNumeric(c.Type) {
+			case k.Numeric():
+				if !schema.IsNumeric(c.Type) {
 					return c.Name
 				}
 			}
@@ -250,9 +251,9 @@ const (
 type dep struct {
 	column   string
 	class    colClass
-	scale    *Scale // known scale (built-in roles); nil = infer from the data
-	optional bool   // blank means "not yet" (resolved, churned, answered)
-	answers  bool   // survey answers: blank on most rows is normal
+	scale    *schema.Scale // known scale (built-in roles); nil = infer from the data
+	optional bool          // blank means "not yet" (resolved, churned, answered)
+	answers  bool          // survey answers: blank on most rows is normal
 }
 
 // deps lists the columns a KPI reads: a built-in's roles through its
@@ -267,17 +268,17 @@ func (c *checker) deps(d *kpi.Def) []dep {
 			out = append(out, x)
 		}
 	}
-	if _, bound, ok := BoundRoles(d); ok {
+	if _, bound, ok := boundRoles(d); ok {
 		for _, r := range sortedRoles(bound) {
-			spec := roles[r]
-			x := dep{column: columnName(cols, bound[r]), optional: spec.optional}
-			switch spec.kind {
-			case roleScore:
-				s := spec.scale
+			spec := role(r)
+			x := dep{column: columnName(cols, bound[r]), optional: spec.Optional}
+			switch spec.Kind {
+			case schema.KindScore:
+				s := spec.Scale
 				x.class, x.scale, x.answers = classScore, &s, true
-			case roleTime:
+			case schema.KindTime:
 				x.class = classTime
-			case roleID:
+			case schema.KindID:
 				x.class = classID
 			}
 			add(x)
@@ -305,18 +306,10 @@ func (c *checker) deps(d *kpi.Def) []dep {
 	return out
 }
 
+// columnName is the table's spelling of a column, "" when it has none.
 func columnName(cols []store.Column, name string) string {
-	for _, c := range cols {
-		if c.Name == name {
-			return c.Name
-		}
-	}
-	for _, c := range cols {
-		if strings.EqualFold(c.Name, name) {
-			return c.Name
-		}
-	}
-	return ""
+	c, _ := schema.Column(cols, name)
+	return c.Name
 }
 
 var optionalStems = []string{"resolved", "closed", "churn", "cancel", "responded", "response", "answered", "ended", "end", "completed", "solved", "left", "terminat"}
@@ -329,15 +322,15 @@ func customDep(cols []store.Column, name string) dep {
 			ty = c.Type
 		}
 	}
-	toks := tokens(name)
+	toks := schema.Tokens(name)
 	switch {
-	case isTime(ty):
-		x.class, x.optional = classTime, hasStem(toks, optionalStems...)
-	case isNumeric(ty) && hasStem(toks, scoreStems...):
+	case schema.IsTime(ty):
+		x.class, x.optional = classTime, schema.HasStem(toks, optionalStems...)
+	case schema.IsNumeric(ty) && schema.HasStem(toks, scoreStems...):
 		x.class, x.answers = classScore, true
-	case isNumeric(ty) && (hasStem(toks, durationStems...) || hasWord(toks, "time", "speed", "ttr", "tta", "frt")):
+	case schema.IsNumeric(ty) && (schema.HasStem(toks, durationStems...) || schema.HasWord(toks, "time", "speed", "ttr", "tta", "frt")):
 		x.class = classDuration
-	case looksLikeID(name):
+	case schema.LooksLikeID(name):
 		x.class = classID
 	}
 	return x
@@ -473,16 +466,23 @@ func (c *checker) kpi(ctx context.Context, d *kpi.Def) ([]Warning, error) {
 	return out, nil
 }
 
-// where is the KPI's own row filter, so each check looks at the rows the KPI reads.
-func where(d *kpi.Def, cond string) string {
+// where is the WHERE clause for the rows the KPI reads (its own row filter)
+// that also meet conds; "" when there is nothing to filter.
+func where(d *kpi.Def, conds ...string) string {
 	if d.Where != "" {
-		return "(" + d.Where + ") AND (" + cond + ")"
+		conds = append([]string{d.Where}, conds...)
 	}
-	return cond
+	switch len(conds) {
+	case 0:
+		return ""
+	case 1:
+		return " WHERE " + conds[0]
+	}
+	return " WHERE (" + strings.Join(conds, ") AND (") + ")"
 }
 
 func (c *checker) count(ctx context.Context, d *kpi.Def, cond string, args ...any) (int64, error) {
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", store.QuoteIdent(d.Source), where(d, cond)), args...)
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s%s", store.QuoteIdent(d.Source), where(d, cond)), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -492,7 +492,7 @@ func (c *checker) count(ctx context.Context, d *kpi.Def, cond string, args ...an
 // example shows the first matching row: the column in question first, then
 // the table's identifiers and dates, then the rest, clipped.
 func (c *checker) example(ctx context.Context, d *kpi.Def, first []string, cond string, args ...any) (string, error) {
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT * FROM %s WHERE %s LIMIT 1", store.QuoteIdent(d.Source), where(d, cond)), args...)
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT * FROM %s%s LIMIT 1", store.QuoteIdent(d.Source), where(d, cond)), args...)
 	if err != nil || len(r.Data) == 0 {
 		return "", err
 	}
@@ -508,7 +508,7 @@ func (c *checker) example(ctx context.Context, d *kpi.Def, first []string, cond 
 		switch {
 		case containsFold(first, col):
 			head = append(head, x)
-		case looksLikeID(col) || isTimeValue(v):
+		case schema.LooksLikeID(col) || isTimeValue(v):
 			ids = append(ids, x)
 		default:
 			rest = append(rest, x)
@@ -548,7 +548,7 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 		return nil, nil
 	}
 	q := store.QuoteIdent(x.column)
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s IS NULL) FROM %s%s", q, store.QuoteIdent(d.Source), whereClause(d)))
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s IS NULL) FROM %s%s", q, store.QuoteIdent(d.Source), where(d)))
 	if err != nil {
 		return nil, err
 	}
@@ -569,13 +569,6 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 			rowsWord(blank), kpi.FormatFloat(float64(all), 0), d.Source, percent(float64(blank)/float64(all)), quoteForComment(x.column))}}, nil
 }
 
-func whereClause(d *kpi.Def) string {
-	if d.Where == "" {
-		return ""
-	}
-	return " WHERE " + d.Where
-}
-
 func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
 	q := store.QuoteIdent(x.column)
 	s := x.scale
@@ -592,7 +585,7 @@ func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning,
 		if len(cp.Values) == 0 || len(cp.Values) > 12 {
 			return nil, nil
 		}
-		found, ok := detectScale(tokens(x.column), cp)
+		found, ok := detectScale(schema.Tokens(x.column), cp)
 		if !ok {
 			return nil, nil
 		}
@@ -659,7 +652,7 @@ var builtinPairs = [][2]string{{"created_at", "resolved_at"}, {"created_at", "fi
 
 func (c *checker) pairs(d *kpi.Def, deps []dep) []pair {
 	var out []pair
-	if b, bound, ok := BoundRoles(d); ok {
+	if b, bound, ok := boundRoles(d); ok {
 		tmpl := b.Numerator + b.Denominator + b.Where
 		for _, v := range b.Inputs {
 			tmpl += v
@@ -734,11 +727,11 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 	}
 	var out []Warning
 	for _, col := range c.eng.Tables()[d.Source] {
-		if !looksLikeID(col.Name) || counted[strings.ToLower(col.Name)] {
+		if !schema.LooksLikeID(col.Name) || counted[strings.ToLower(col.Name)] {
 			continue
 		}
 		q := store.QuoteIdent(col.Name)
-		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), whereClause(d)))
+		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), where(d)))
 		if err != nil {
 			return nil, err
 		}
@@ -746,7 +739,7 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 		if nn == 0 || nd == nn || float64(nd) < 0.9*float64(nn) {
 			continue // unique, or a foreign key (many rows per customer)
 		}
-		r, err = c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1", q, store.QuoteIdent(d.Source), whereClause(d)))
+		r, err = c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1", q, store.QuoteIdent(d.Source), where(d)))
 		if err != nil || len(r.Data) == 0 {
 			return nil, err
 		}
@@ -760,7 +753,7 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 }
 
 func dupIDs(ctx context.Context, c *checker, d *kpi.Def, q string) int64 {
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1)", q, store.QuoteIdent(d.Source), whereClause(d)))
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1)", q, store.QuoteIdent(d.Source), where(d)))
 	if err != nil {
 		return 0
 	}
@@ -773,7 +766,7 @@ func dupIDs(ctx context.Context, c *checker, d *kpi.Def, q string) int64 {
 func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, error) {
 	q := store.QuoteIdent(d.Time)
 	limit := c.now.UTC().Add(24 * time.Hour).Format("2006-01-02 15:04:05")
-	base := fmt.Sprintf("SELECT CAST(%[1]s AS TIMESTAMP) AS t FROM %[2]s WHERE %[3]s", q, store.QuoteIdent(d.Source), where(d, fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS TIMESTAMP) <= ?::TIMESTAMP", q, q)))
+	base := fmt.Sprintf("SELECT CAST(%[1]s AS TIMESTAMP) AS t FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), where(d, fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS TIMESTAMP) <= ?::TIMESTAMP", q, q)))
 	r, err := c.db.Query(ctx, "SELECT min(t), max(t) FROM ("+base+")", limit)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
+
+	"kpiscope/internal/schema"
 )
 
 // ColumnKind is what a column looks like it holds.
@@ -26,87 +27,6 @@ const (
 	ColOther      ColumnKind = "other"      // times of day, lists, blobs
 )
 
-// Scale is a closed range of whole-number answers.
-type Scale struct{ Min, Max int }
-
-// The standard survey scales.
-var (
-	Scale5  = Scale{1, 5}
-	Scale7  = Scale{1, 7}
-	Scale10 = Scale{0, 10}
-)
-
-func (s Scale) String() string { return fmt.Sprintf("%d–%d", s.Min, s.Max) }
-
-// tokens splits a column name into lower-case words: "speed of
-// answer(seconds)" → speed of answer seconds; "CustomerID" → customer id.
-func tokens(name string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	rs := []rune(name)
-	for i, r := range rs {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			flush()
-			continue
-		}
-		if i > 0 && len(cur) > 0 {
-			prev := rs[i-1]
-			switch {
-			case unicode.IsUpper(r) && unicode.IsLower(prev): // camelCase
-				flush()
-			case unicode.IsUpper(r) && unicode.IsUpper(prev) && i+1 < len(rs) && unicode.IsLower(rs[i+1]) && len(cur) > 1: // HTTPServer
-				flush()
-			case unicode.IsDigit(r) != unicode.IsDigit(prev):
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
-}
-
-// hasStem reports whether any token starts with one of the stems.
-func hasStem(toks []string, stems ...string) bool {
-	for _, t := range toks {
-		for _, s := range stems {
-			if strings.HasPrefix(t, s) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// hasWord reports whether any token is exactly one of the words.
-func hasWord(toks []string, words ...string) bool {
-	for _, t := range toks {
-		for _, w := range words {
-			if t == w {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// looksLikeID matches the engine's notion (customer_id, "call id",
-// CustomerID) plus uuid/guid keys.
-func looksLikeID(name string) bool {
-	toks := tokens(name)
-	if len(toks) == 0 {
-		return false
-	}
-	last := toks[len(toks)-1]
-	return last == "id" || last == "uuid" || last == "guid" || last == "key" && len(toks) > 1
-}
-
 var (
 	scoreStems    = []string{"rating", "rated", "score", "satisf", "csat", "nps", "ces", "recommend", "likel", "effort", "easy", "ease", "star", "feedback", "survey", "review", "grade"}
 	durationStems = []string{"duration", "second", "secs", "minute", "mins", "hour", "hrs", "wait", "hold", "handle", "handling", "aht", "asa", "talk", "latency", "delay", "elapsed"}
@@ -127,21 +47,21 @@ func classify(tp *TableProfile) {
 }
 
 func classifyColumn(c *ColumnProfile, rows int64) {
-	toks := tokens(c.Name)
+	toks := schema.Tokens(c.Name)
 	switch {
-	case isTime(c.Type):
+	case schema.IsTime(c.Type):
 		c.Kind = ColTime
 		return
-	case looksLikeID(c.Name) && (isVarchar(c.Type) || isNumeric(c.Type) && c.Integral):
+	case schema.LooksLikeID(c.Name) && (schema.IsText(c.Type) || schema.IsNumeric(c.Type) && c.Integral):
 		c.Kind = ColIdentifier
 		return
 	}
 	if f, ok := flagTrue(c); ok {
 		c.Kind, c.True = ColFlag, f
-		c.Dimension = !hasStem(toks, "churn")
+		c.Dimension = !schema.HasStem(toks, "churn")
 		return
 	}
-	if isVarchar(c.Type) {
+	if schema.IsText(c.Type) {
 		if ch, joined, ok := statusValues(c); ok {
 			c.Kind, c.True, c.Joined = ColStatus, ch, joined
 			return
@@ -157,28 +77,28 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 		default:
 			c.Kind = ColText
 		}
-		c.Dimension = c.Kind == ColCategory && !hasStem(toks, "churn")
+		c.Dimension = c.Kind == ColCategory && !schema.HasStem(toks, "churn")
 		return
 	}
-	if !isNumeric(c.Type) {
+	if !schema.IsNumeric(c.Type) {
 		c.Kind = ColOther
 		return
 	}
-	if hasStem(toks, scoreStems...) && c.Integral && c.Distinct >= 3 {
+	if schema.HasStem(toks, scoreStems...) && c.Integral && c.Distinct >= 3 {
 		if s, ok := detectScale(toks, c); ok {
 			c.Kind, c.Scale = ColScore, &s
 			return
 		}
 	}
 	switch {
-	case hasStem(toks, "tenure", "age"):
+	case schema.HasStem(toks, "tenure", "age"):
 		c.Kind = ColNumber
-	case hasStem(toks, durationStems...) || hasWord(toks, "time", "speed", "ttr", "tta", "frt"):
+	case schema.HasStem(toks, durationStems...) || schema.HasWord(toks, "time", "speed", "ttr", "tta", "frt"):
 		c.Kind = ColDuration
 		c.Unit = durationUnit(toks)
-	case hasStem(toks, amountStems...):
+	case schema.HasStem(toks, amountStems...):
 		c.Kind = ColAmount
-	case c.Integral && hasStem(toks, countStems...):
+	case c.Integral && schema.HasStem(toks, countStems...):
 		c.Kind = ColCount
 	default:
 		c.Kind = ColNumber
@@ -188,10 +108,10 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 // flagTrue reports whether a column holds two values meaning yes and no, and
 // which one is yes.
 func flagTrue(c *ColumnProfile) (string, bool) {
-	if isBool(c.Type) {
+	if schema.IsBool(c.Type) {
 		return "true", true
 	}
-	if len(c.Values) != 2 || !(isVarchar(c.Type) || isNumeric(c.Type) && c.Integral) {
+	if len(c.Values) != 2 || !(schema.IsText(c.Type) || schema.IsNumeric(c.Type) && c.Integral) {
 		return "", false
 	}
 	a, b := c.Values[0].Value, c.Values[1].Value
@@ -232,28 +152,28 @@ func statusValues(c *ColumnProfile) (churned, joined string, ok bool) {
 // detectScale picks the survey scale that holds at least 98% of a column's
 // values, preferring the one its name suggests; out-of-scale stragglers are
 // left for the data-quality check to report.
-func detectScale(toks []string, c *ColumnProfile) (Scale, bool) {
+func detectScale(toks []string, c *ColumnProfile) (schema.Scale, bool) {
 	if c.MinNum < 0 {
-		return Scale{}, false
+		return schema.Scale{}, false
 	}
-	var prefer []Scale
+	var prefer []schema.Scale
 	switch {
-	case hasStem(toks, "recommend", "nps", "likel", "promot"):
-		prefer = []Scale{Scale10}
-	case hasStem(toks, "effort", "ces", "easy", "ease"):
-		prefer = []Scale{Scale7, Scale5}
-	case hasStem(toks, "satisf", "csat"):
-		prefer = []Scale{Scale5}
+	case schema.HasStem(toks, "recommend", "nps", "likel", "promot"):
+		prefer = []schema.Scale{schema.Scale10}
+	case schema.HasStem(toks, "effort", "ces", "easy", "ease"):
+		prefer = []schema.Scale{schema.Scale7, schema.Scale5}
+	case schema.HasStem(toks, "satisf", "csat"):
+		prefer = []schema.Scale{schema.Scale5}
 	}
-	for _, s := range append(prefer, Scale5, Scale7, Scale10) {
+	for _, s := range append(prefer, schema.Scale5, schema.Scale7, schema.Scale10) {
 		if shareWithin(c, s) >= 0.98 {
 			return s, true
 		}
 	}
-	return Scale{}, false
+	return schema.Scale{}, false
 }
 
-func shareWithin(c *ColumnProfile, s Scale) float64 {
+func shareWithin(c *ColumnProfile, s schema.Scale) float64 {
 	if len(c.Values) == 0 {
 		if c.MinNum >= float64(s.Min) && c.MaxNum <= float64(s.Max) {
 			return 1
@@ -279,13 +199,13 @@ func shareWithin(c *ColumnProfile, s Scale) float64 {
 
 func durationUnit(toks []string) string {
 	switch {
-	case hasStem(toks, "second", "secs") || hasWord(toks, "sec", "s"):
+	case schema.HasStem(toks, "second", "secs") || schema.HasWord(toks, "sec", "s"):
 		return "s"
-	case hasStem(toks, "minute", "mins") || hasWord(toks, "min", "m"):
+	case schema.HasStem(toks, "minute", "mins") || schema.HasWord(toks, "min", "m"):
 		return "m"
-	case hasStem(toks, "hour", "hrs") || hasWord(toks, "hr", "h"):
+	case schema.HasStem(toks, "hour", "hrs") || schema.HasWord(toks, "hr", "h"):
 		return "h"
-	case hasStem(toks, "days") || hasWord(toks, "day", "d"):
+	case schema.HasStem(toks, "days") || schema.HasWord(toks, "day", "d"):
 		return "d"
 	}
 	return ""
@@ -295,11 +215,11 @@ func durationUnit(toks []string) string {
 // (ordered, created, signed up, sent) is the natural axis; shipping, closing
 // and churn dates come later.
 func timeRank(name string) int {
-	toks := tokens(name)
+	toks := schema.Tokens(name)
 	switch {
-	case hasStem(toks, "order", "created", "create", "opened", "submitted", "signup", "sent", "purchase", "transaction", "invoice", "call", "start", "received", "logged"):
+	case schema.HasStem(toks, "order", "created", "create", "opened", "submitted", "signup", "sent", "purchase", "transaction", "invoice", "call", "start", "received", "logged"):
 		return 3
-	case hasStem(toks, "ship", "end", "resolved", "closed", "churn", "cancel", "due", "birth", "updated", "modified", "deleted", "last", "expir"):
+	case schema.HasStem(toks, "ship", "end", "resolved", "closed", "churn", "cancel", "due", "birth", "updated", "modified", "deleted", "last", "expir"):
 		return 1
 	}
 	return 2

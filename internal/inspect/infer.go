@@ -11,6 +11,7 @@ import (
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 	"kpiscope/internal/source"
 	"kpiscope/internal/store"
 )
@@ -100,7 +101,7 @@ func (m Missing) Reason() string {
 	}
 	var parts []string
 	for _, r := range m.Needs {
-		parts = append(parts, fmt.Sprintf("%s (%s)", r, roles[r].desc))
+		parts = append(parts, fmt.Sprintf("%s (%s)", r, role(r).Help))
 	}
 	s := "needs " + strings.Join(parts, ", ")
 	if m.Table != "" {
@@ -223,7 +224,7 @@ func (in *Inference) inferBuiltins() {
 			continue
 		}
 		ms := Missing{ID: b.ID, Name: b.Label()}
-		essential, _, other := roleUse(b)
+		essential, _, other := b.RoleUse()
 		ms.Needs = append(essential, other...)
 		if onlyTimeRoles(b) {
 			ms.Needs = b.Roles
@@ -297,15 +298,15 @@ func sortMissing(ms []Missing) {
 }
 
 func onlyTimeRoles(b kpi.Builtin) bool {
-	essential, _, other := roleUse(b)
+	essential, _, other := b.RoleUse()
 	return len(essential)+len(other) == 0 && len(b.Roles) > 0
 }
 
 // orderColumn finds a table's order id, if any.
 func orderColumn(tp *TableProfile) (string, bool) {
-	spec := roles["order_id"]
+	spec := role("order_id")
 	for _, c := range tp.Columns {
-		if spec.fits(c, tp) && spec.score("order_id", c) >= 50 {
+		if fits(spec, c) && nameScore(spec, c) >= 50 {
 			return c.Name, true
 		}
 	}
@@ -326,7 +327,7 @@ func builtinKPI(m mapping) *KPI {
 	for _, r := range b.Roles {
 		if c, ok := m.columns[r]; ok {
 			k.Columns = append(k.Columns, KV{r, c})
-			if rs := roles[r]; rs.kind == roleScore || rs.kind == roleCount || rs.kind == roleAmount || rs.kind == roleLabel {
+			if rk := role(r).Kind; rk.Numeric() || rk == schema.KindLabel {
 				k.reads = append(k.reads, c)
 			}
 		}
@@ -334,7 +335,7 @@ func builtinKPI(m mapping) *KPI {
 	why := fmt.Sprintf("%s: %s.", b.Label(), b.Description)
 	for _, r := range b.Roles {
 		c, ok := m.columns[r]
-		if !ok || roles[r].kind != roleScore {
+		if !ok || role(r).Kind != schema.KindScore {
 			continue
 		}
 		cp := m.table.Column(c)
@@ -382,7 +383,7 @@ func unboundKPI(m mapping) *KPI {
 	var timeRoles []string
 	for _, r := range b.Roles {
 		if c, ok := m.columns[r]; ok {
-			if rs := roles[r]; rs.kind == roleScore || rs.kind == roleCount || rs.kind == roleAmount {
+			if role(r).Kind.Numeric() {
 				k.reads = append(k.reads, c)
 			}
 		} else {
@@ -391,7 +392,7 @@ func unboundKPI(m mapping) *KPI {
 	}
 	why := fmt.Sprintf("%s: %s.", b.Label(), k.Description)
 	for _, r := range b.Roles {
-		if c, ok := m.columns[r]; ok && roles[r].kind == roleScore {
+		if c, ok := m.columns[r]; ok && role(r).Kind == schema.KindScore {
 			cp := m.table.Column(c)
 			why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), quoteForComment(c), cp.Scale, percent(cp.NullShare()), k.Description)
 		}
@@ -461,7 +462,7 @@ func (in *Inference) inferCustom() {
 // durations and resolution only count answered ones.
 func answeredFlag(tp *TableProfile) *ColumnProfile {
 	for _, c := range tp.Columns {
-		if c.Kind == ColFlag && hasStem(tokens(c.Name), "answered", "handled", "connected", "picked") {
+		if c.Kind == ColFlag && schema.HasStem(schema.Tokens(c.Name), "answered", "handled", "connected", "picked") {
 			return c
 		}
 	}
@@ -472,9 +473,9 @@ func answeredFlag(tp *TableProfile) *ColumnProfile {
 func trueCond(c *ColumnProfile) string {
 	q := quoteIdent(c.Name)
 	switch {
-	case isBool(c.Type):
+	case schema.IsBool(c.Type):
 		return q
-	case isNumeric(c.Type):
+	case schema.IsNumeric(c.Type):
 		return q + " = " + c.True
 	}
 	return q + " = " + store.QuoteLiteral(c.True)
@@ -523,10 +524,10 @@ var flagRules = []flagRule{
 // flagKPI turns a yes/no flag or a status column into a rate, when its name
 // says what it measures.
 func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
-	toks := tokens(c.Name)
+	toks := schema.Tokens(c.Name)
 	var rule *flagRule
 	for i := range flagRules {
-		if hasStem(toks, flagRules[i].stems...) {
+		if schema.HasStem(toks, flagRules[i].stems...) {
 			rule = &flagRules[i]
 			break
 		}
@@ -630,7 +631,7 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 	s := *c.Scale
 	k := &KPI{Source: tp.Name, Name: label(c.Name), reads: []string{c.Name}}
 	switch {
-	case s == Scale10:
+	case s == schema.Scale10:
 		k.ID, k.Type = "nps", kpi.Formula
 		if haveNPS {
 			k.ID = idFrom("nps", c.Name)
@@ -645,7 +646,7 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 		k.Decimals, k.Better, k.TargetHint = 0, kpi.Higher, "{value: 50, warn: 40}"
 		k.Description = fmt.Sprintf("%% promoters (9–10) − %% detractors (0–6) of %s", c.Name)
 		k.Why = append(k.Why, fmt.Sprintf("%s is a 0–10 score: NPS, passives (7–8) stay in the denominator.", quoteForComment(c.Name)))
-	case s == Scale5 && hasStem(tokens(c.Name), "effort"):
+	case s == schema.Scale5 && schema.HasStem(schema.Tokens(c.Name), "effort"):
 		k.ID, k.Type = idFrom("avg", c.Name), kpi.Ratio
 		k.Numerator, k.Denominator = fmt.Sprintf("sum(%s)", q), fmt.Sprintf("count(%s)", q)
 		k.Decimals, k.Better = 2, kpi.Lower
@@ -653,7 +654,7 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 		k.Why = append(k.Why, fmt.Sprintf("%s is a 1–5 effort score (legacy CES): the mean, lower is better.", quoteForComment(c.Name)))
 	default:
 		top := s.Max - 1
-		if s == Scale7 {
+		if s == schema.Scale7 {
 			top = 5
 		}
 		k.ID, k.Type = idFrom(c.Name, "top_box"), kpi.Ratio
@@ -701,7 +702,7 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 		}
 	}
 	for _, c := range tp.Columns {
-		if c.Kind == ColAmount && c != amount && hasStem(tokens(c.Name), "profit", "margin") && !in.has("profit_margin") {
+		if c.Kind == ColAmount && c != amount && schema.HasStem(schema.Tokens(c.Name), "profit", "margin") && !in.has("profit_margin") {
 			p := quoteIdent(c.Name)
 			n := "count(*)"
 			if oc, ok := orderColumn(tp); ok {
@@ -715,16 +716,16 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 	}
 }
 
-func bestRole(tp *TableProfile, role string, min int) *ColumnProfile {
-	spec := roles[role]
+func bestRole(tp *TableProfile, name string, min int) *ColumnProfile {
+	spec := role(name)
 	var best *ColumnProfile
 	bestScore := 0
 	for _, c := range tp.Columns {
-		if !spec.fits(c, tp) {
+		if !fits(spec, c) {
 			continue
 		}
-		sc := spec.score(role, c)
-		if spec.kind == roleID && c.Kind == ColIdentifier {
+		sc := nameScore(spec, c)
+		if spec.Kind == schema.KindID && c.Kind == ColIdentifier {
 			sc += 5
 		}
 		if sc >= min && sc > bestScore {
@@ -757,7 +758,7 @@ func (in *Inference) inferDimensions() {
 			}
 			seen[c.Name] = true
 			s := 0
-			if hasStem(tokens(c.Name), segmentStems...) {
+			if schema.HasStem(schema.Tokens(c.Name), segmentStems...) {
 				s += 10
 			}
 			switch {
@@ -768,7 +769,7 @@ func (in *Inference) inferDimensions() {
 			default:
 				s++
 			}
-			if isVarchar(c.Type) {
+			if schema.IsText(c.Type) {
 				s++
 			}
 			cands = append(cands, cand{c.Name, s})

@@ -9,6 +9,7 @@ import (
 
 	"kpiscope/internal/config"
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 	"kpiscope/internal/source"
 	"kpiscope/internal/store"
 )
@@ -111,7 +112,7 @@ func TestColumnKinds(t *testing.T) {
 			t.Errorf("%s: kind %v, want %s", name, c, k)
 		}
 	}
-	if c := tp.Column("satisfaction rating"); c.Scale == nil || *c.Scale != Scale5 || c.Nulls != 2 {
+	if c := tp.Column("satisfaction rating"); c.Scale == nil || *c.Scale != schema.Scale5 || c.Nulls != 2 {
 		t.Errorf("satisfaction rating: scale %v, nulls %d; want 1–5 and 2", c.Scale, c.Nulls)
 	}
 	if c := tp.Column("speed of answer(seconds)"); c.Unit != "s" {
@@ -122,20 +123,6 @@ func TestColumnKinds(t *testing.T) {
 	}
 	if tp.Time != "date" {
 		t.Errorf("time axis %q, want date", tp.Time)
-	}
-}
-
-func TestTokens(t *testing.T) {
-	for in, want := range map[string]string{
-		"speed of answer(seconds)": "speed of answer seconds",
-		"CustomerID":               "customer id",
-		"customerID":               "customer id",
-		"Tenure_in_Months":         "tenure in months",
-		"HTTPServerLog2":           "http server log 2",
-	} {
-		if got := strings.Join(tokens(in), " "); got != want {
-			t.Errorf("tokens(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -343,17 +330,17 @@ func TestYAMLRoundTrip(t *testing.T) {
 	}
 }
 
-// BoundRoles recovers the mapping from a bound built-in, also under another id.
+// boundRoles gives the built-in and its role mapping from the definition
+// itself, also under another id; a custom definition has none.
 func TestBoundRoles(t *testing.T) {
 	b, _ := kpi.LookupBuiltin("resolution_time")
 	d := b.Bind("calls", map[string]string{"created_at": "opened at", "resolved_at": `closed "at"`})
 	d.ID = "resolution_calls"
-	d.Roles = nil // older definitions carry no role map: the templates recover it
-	got, cols, ok := BoundRoles(d)
+	got, cols, ok := boundRoles(d)
 	if !ok || got.ID != "resolution_time" || cols["created_at"] != "opened at" || cols["resolved_at"] != `closed "at"` {
-		t.Errorf("BoundRoles = %s %v %v", got.ID, cols, ok)
+		t.Errorf("boundRoles = %s %v %v", got.ID, cols, ok)
 	}
-	if _, _, ok := BoundRoles(&kpi.Def{ID: "x", Type: kpi.Ratio, Numerator: "count(*)", Denominator: "count(*)"}); ok {
+	if _, _, ok := boundRoles(&kpi.Def{ID: "x", Type: kpi.Ratio, Numerator: "count(*)", Denominator: "count(*)"}); ok {
 		t.Error("a custom definition has no roles")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 	"kpiscope/internal/source"
 	"kpiscope/internal/store"
 )
@@ -52,17 +53,8 @@ func (t *TableProfile) ProfiledNote() string {
 
 // Column returns a column by name (exact, then case-insensitive), or nil.
 func (t *TableProfile) Column(name string) *ColumnProfile {
-	for _, c := range t.Columns {
-		if c.Name == name {
-			return c
-		}
-	}
-	for _, c := range t.Columns {
-		if strings.EqualFold(c.Name, name) {
-			return c
-		}
-	}
-	return nil
+	c, _ := schema.Find(t.Columns, name, func(c *ColumnProfile) string { return c.Name })
+	return c
 }
 
 // ColumnProfile is what one column holds and what it looks like.
@@ -88,7 +80,7 @@ type ColumnProfile struct {
 	// (independently of Kind: a flag can be a dimension too).
 	Dimension bool
 	// Scale is set for scores.
-	Scale *Scale
+	Scale *schema.Scale
 	// True is the value meaning yes for flags ("Y", "Yes", "true", "1"), and
 	// the churned value for status columns ("Churned").
 	True string
@@ -168,11 +160,11 @@ func statExprs(q, typ string, approx bool) string {
 	minMax := "CAST(min(%[1]s) AS VARCHAR), CAST(max(%[1]s) AS VARCHAR)"
 	numeric := "NULL, NULL, NULL"
 	switch {
-	case isNumeric(typ):
+	case schema.IsNumeric(typ):
 		numeric = "CAST(min(%[1]s) AS DOUBLE), CAST(max(%[1]s) AS DOUBLE), count(*) FILTER (WHERE %[1]s <> round(%[1]s))"
-	case isBool(typ):
+	case schema.IsBool(typ):
 		minMax = "NULL, NULL"
-	case !isTime(typ) && !isVarchar(typ):
+	case !schema.IsTime(typ) && !schema.IsText(typ):
 		minMax = "NULL, NULL" // lists, structs: no order worth showing
 	}
 	return fmt.Sprintf("count(%[1]s), "+distinct+", "+minMax+", "+numeric+", CAST(any_value(%[1]s) AS VARCHAR)", q)
@@ -193,7 +185,7 @@ func fill(cp *ColumnProfile, r []any, rows int64) {
 	if f, ok := store.Float(r[5]); ok {
 		cp.MaxNum = f
 	}
-	cp.Integral = isNumeric(cp.Type) && cp.NonNull > 0 && store.Int(r[6]) == 0
+	cp.Integral = schema.IsNumeric(cp.Type) && cp.NonNull > 0 && store.Int(r[6]) == 0
 	cp.Example = str(r[7])
 }
 
@@ -306,7 +298,7 @@ const maxValues = 12
 func valueCounts(ctx context.Context, db *store.DB, tp *TableProfile) error {
 	var cands []*ColumnProfile
 	for _, cp := range tp.Columns {
-		if cp.NonNull == 0 || cp.Distinct > 14 || !(isVarchar(cp.Type) || isBool(cp.Type) || isNumeric(cp.Type) && cp.Integral) {
+		if cp.NonNull == 0 || cp.Distinct > 14 || !(schema.IsText(cp.Type) || schema.IsBool(cp.Type) || schema.IsNumeric(cp.Type) && cp.Integral) {
 			continue
 		}
 		cands = append(cands, cp)
@@ -359,8 +351,8 @@ func pickColumns(cols []store.Column, limit int) []store.Column {
 				break
 			}
 			take := pass == 2 ||
-				pass == 0 && (looksLikeID(c.Name) || hasStem(tokens(c.Name), vocabulary...)) ||
-				pass == 1 && isTime(c.Type)
+				pass == 0 && (schema.LooksLikeID(c.Name) || schema.HasStem(schema.Tokens(c.Name), vocabulary...)) ||
+				pass == 1 && schema.IsTime(c.Type)
 			if !keep[i] && take {
 				keep[i] = true
 				n++
@@ -380,9 +372,9 @@ func pickColumns(cols []store.Column, limit int) []store.Column {
 // a custom KPI or a dimension.
 var vocabulary = func() []string {
 	v := append([]string{}, segmentStems...)
-	for _, r := range roles {
-		v = append(v, r.strong...)
-		v = append(v, r.weak...)
+	for _, r := range schema.Roles() {
+		v = append(v, r.Strong...)
+		v = append(v, r.Weak...)
 	}
 	for _, r := range flagRules {
 		v = append(v, r.stems...)
@@ -411,31 +403,3 @@ func str(v any) string {
 	}
 	return fmt.Sprint(v)
 }
-
-func isNumeric(t string) bool {
-	t = strings.ToUpper(t)
-	if strings.HasSuffix(t, "]") {
-		return false // a list (BIGINT[]) is no number
-	}
-	for _, p := range []string{"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT", "DOUBLE", "FLOAT", "REAL", "DECIMAL", "NUMERIC", "INT"} {
-		if strings.HasPrefix(t, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func isTime(t string) bool {
-	t = strings.ToUpper(t)
-	if strings.HasSuffix(t, "]") {
-		return false
-	}
-	return strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP")
-}
-
-func isVarchar(t string) bool {
-	t = strings.ToUpper(t)
-	return t == "VARCHAR" || strings.HasPrefix(t, "VARCHAR(") || t == "TEXT" || t == "STRING"
-}
-
-func isBool(t string) bool { return strings.EqualFold(t, "BOOLEAN") || strings.EqualFold(t, "BOOL") }

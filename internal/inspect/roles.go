@@ -2,115 +2,53 @@ package inspect
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
 
-// roleKind is the type of column a built-in's role needs.
-type roleKind int
-
-const (
-	roleTime roleKind = iota
-	roleScore
-	roleCount
-	roleID
-	roleAmount
-	roleLabel
-)
-
-// roleSpec describes a column role of the standard data model: what type of
-// column fills it and which names suggest it.
-type roleSpec struct {
-	kind   roleKind
-	scale  Scale
-	strong []string // token stems that make a column a good match
-	weak   []string // stems that make it a possible match
-	desc   string   // for "needs …" comments
-	// optional roles are legitimately null on many rows (not resolved yet,
-	// not answered, still a customer): their null share is not a problem.
-	optional bool
-}
-
-var roles = map[string]roleSpec{
-	"csat":              {kind: roleScore, scale: Scale5, strong: []string{"csat", "satisf"}, weak: []string{"rating", "score", "star"}, desc: "a 1–5 satisfaction score"},
-	"ces":               {kind: roleScore, scale: Scale7, strong: []string{"ces", "effort", "easy", "ease"}, weak: []string{"rating", "score"}, desc: "a 1–7 customer-effort score"},
-	"nps":               {kind: roleScore, scale: Scale10, strong: []string{"nps", "recommend", "likel", "promot"}, weak: []string{"rating", "score"}, desc: "a 0–10 likelihood-to-recommend score"},
-	"created_at":        {kind: roleTime, strong: []string{"created", "create", "opened", "open", "submitted", "reported", "received", "logged", "start"}, weak: []string{"date", "time"}, desc: "the date/time a ticket was created"},
-	"resolved_at":       {kind: roleTime, strong: []string{"resolved", "resolution", "closed", "solved", "completed", "done"}, desc: "the date/time a ticket was resolved", optional: true},
-	"first_response_at": {kind: roleTime, strong: []string{"first", "response", "responded", "reply", "replied"}, desc: "the date/time of the first response", optional: true},
-	"contacts":          {kind: roleCount, strong: []string{"contact", "touch", "interaction", "replies", "attempt"}, desc: "the number of contacts it took to resolve", optional: true},
-	"sent_at":           {kind: roleTime, strong: []string{"sent", "invited", "invitation", "delivered"}, weak: []string{"date"}, desc: "the date a survey was sent"},
-	"responded_at":      {kind: roleTime, strong: []string{"responded", "response", "answered", "completed", "submitted"}, desc: "the date a survey was answered", optional: true},
-	"signup_date":       {kind: roleTime, strong: []string{"signup", "sign", "joined", "join", "registered", "registration", "start", "since", "acquired", "created", "activation", "activated"}, desc: "the date a customer signed up"},
-	"churn_date":        {kind: roleTime, strong: []string{"churn", "cancel", "ended", "end", "terminated", "terminat", "left", "closed", "lost"}, desc: "the date a customer churned, blank while active", optional: true},
-	"order_id":          {kind: roleID, strong: []string{"order", "invoice", "transaction", "receipt", "purchase", "basket"}, desc: "an order id"},
-	"customer_id":       {kind: roleID, strong: []string{"customer", "cust", "client", "user", "account", "member", "buyer", "subscriber"}, desc: "a customer id"},
-	"amount":            {kind: roleAmount, strong: []string{"amount", "revenue", "sales", "sale", "dollar", "paid", "gmv"}, weak: []string{"total", "price", "value", "charge", "spend", "spent", "cost"}, desc: "the order amount"},
-	"order_date":        {kind: roleTime, strong: []string{"order", "purchase", "transaction", "invoice", "bought"}, weak: []string{"date"}, desc: "the order date"},
-	"kind":              {kind: roleLabel, strong: []string{"kind", "type"}, weak: []string{"category"}, desc: "acquisition or retention"},
-	"month":             {kind: roleTime, strong: []string{"month", "period"}, weak: []string{"date"}, desc: "the month spent"},
-}
-
-// roleUse says where a built-in reads each role: essential roles appear in
-// its formula, time roles only choose its time axis, other roles in neither
-// (the engine still wants every role to name an existing column).
-func roleUse(b kpi.Builtin) (essential, timeOnly, other []string) {
-	exprs := b.Numerator + "\x00" + b.Denominator + "\x00" + b.Where + "\x00" + b.N
-	for _, v := range b.Inputs {
-		exprs += "\x00" + v
-	}
-	for _, v := range b.Extras {
-		exprs += "\x00" + v
-	}
-	for _, r := range b.Roles {
-		switch {
-		case strings.Contains(exprs, "{"+r+"}"):
-			essential = append(essential, r)
-		case b.Time == "{"+r+"}":
-			timeOnly = append(timeOnly, r)
-		default:
-			other = append(other, r)
-		}
-	}
-	return essential, timeOnly, other
-}
-
 // fits reports whether a column can fill a role, by type.
-func (s roleSpec) fits(c *ColumnProfile, tp *TableProfile) bool {
-	switch s.kind {
-	case roleTime:
+func fits(r schema.Role, c *ColumnProfile) bool {
+	switch r.Kind {
+	case schema.KindTime:
 		return c.Kind == ColTime
-	case roleScore:
-		return c.Kind == ColScore && c.Scale != nil && *c.Scale == s.scale
-	case roleCount:
-		return isNumeric(c.Type) && c.Integral && (c.Kind == ColCount || c.Kind == ColNumber)
-	case roleID:
-		return c.Kind == ColIdentifier || isVarchar(c.Type) && c.Kind != ColCategory && c.Kind != ColFlag
-	case roleAmount:
-		return isNumeric(c.Type) && (c.Kind == ColAmount || c.Kind == ColNumber)
-	case roleLabel:
+	case schema.KindScore:
+		return c.Kind == ColScore && c.Scale != nil && *c.Scale == r.Scale
+	case schema.KindCount:
+		return schema.IsNumeric(c.Type) && c.Integral && (c.Kind == ColCount || c.Kind == ColNumber)
+	case schema.KindID:
+		return c.Kind == ColIdentifier || schema.IsText(c.Type) && c.Kind != ColCategory && c.Kind != ColFlag
+	case schema.KindAmount:
+		return schema.IsNumeric(c.Type) && (c.Kind == ColAmount || c.Kind == ColNumber)
+	case schema.KindLabel:
 		return c.Kind == ColCategory || c.Kind == ColStatus
 	}
 	return false
 }
 
-// score rates how well a column's name suggests a role: 100 for the standard
-// name, 50 for a strong stem, 10 for a weak one, 0 otherwise.
-func (s roleSpec) score(role string, c *ColumnProfile) int {
-	toks := tokens(c.Name)
-	if strings.Join(toks, "_") == role || strings.EqualFold(c.Name, role) {
+// nameScore rates how well a column's name suggests a role: 100 for the
+// standard name, 50 for a strong stem, 10 for a weak one, 0 otherwise.
+func nameScore(r schema.Role, c *ColumnProfile) int {
+	toks := schema.Tokens(c.Name)
+	if strings.Join(toks, "_") == r.Name || strings.EqualFold(c.Name, r.Name) {
 		return 100
 	}
-	if hasStem(toks, s.strong...) {
+	if schema.HasStem(toks, r.Strong...) {
 		return 50
 	}
-	if len(s.weak) > 0 && hasStem(toks, s.weak...) {
+	if len(r.Weak) > 0 && schema.HasStem(toks, r.Weak...) {
 		return 10
 	}
 	return 0
+}
+
+// role is a role of the one table; the catalog's roles are all in it (kpi's
+// tests say so).
+func role(name string) schema.Role {
+	r, _ := schema.LookupRole(name)
+	return r
 }
 
 // mapping is one built-in bound to one table.
@@ -126,7 +64,7 @@ type mapping struct {
 
 // essentialFound counts the essential roles that found a column.
 func (m mapping) essentialFound() int {
-	essential, _, _ := roleUse(m.b)
+	essential, _, _ := m.b.RoleUse()
 	n := 0
 	for _, r := range essential {
 		if _, ok := m.columns[r]; ok {
@@ -141,22 +79,22 @@ func (m mapping) essentialFound() int {
 // noTime is set (the built-in's formula can still run, without a time axis).
 func mapBuiltin(b kpi.Builtin, tp *TableProfile) mapping {
 	m := mapping{b: b, table: tp, columns: map[string]string{}}
-	essential, timeOnly, other := roleUse(b)
+	essential, timeOnly, other := b.RoleUse()
 	used := map[string]bool{}
 	pick := func(r string, needName bool) (string, int) {
-		spec := roles[r]
+		spec := role(r)
 		best, bestScore := "", 0
 		for _, c := range tp.Columns {
-			if used[c.Name] || !spec.fits(c, tp) {
+			if used[c.Name] || !fits(spec, c) {
 				continue
 			}
-			sc := spec.score(r, c)
+			sc := nameScore(spec, c)
 			switch {
-			case spec.kind == roleScore && sc == 0:
+			case spec.Kind == schema.KindScore && sc == 0:
 				sc = 5 // the scale itself is evidence
 			case sc == 0 && needName:
 				continue // other roles need a name that says so
-			case spec.kind == roleID && c.Kind == ColIdentifier:
+			case spec.Kind == schema.KindID && c.Kind == ColIdentifier:
 				sc += 5 // "Customer ID" over "Customer Name"
 			}
 			if sc > bestScore {
@@ -190,108 +128,15 @@ func mapBuiltin(b kpi.Builtin, tp *TableProfile) mapping {
 	return m
 }
 
-// roleTemplate turns a built-in's expression with {role} placeholders into a
-// pattern that recovers the bound column names.
-type roleTemplate struct {
-	re    *regexp.Regexp
-	roles []string
-}
-
-var placeholderRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
-
-func compileTemplate(tmpl string) roleTemplate {
-	var b strings.Builder
-	var rs []string
-	b.WriteString("^")
-	last := 0
-	for _, m := range placeholderRE.FindAllStringSubmatchIndex(tmpl, -1) {
-		b.WriteString(regexp.QuoteMeta(tmpl[last:m[0]]))
-		b.WriteString(`"((?:[^"]|"")*)"`)
-		rs = append(rs, tmpl[m[2]:m[3]])
-		last = m[1]
-	}
-	b.WriteString(regexp.QuoteMeta(tmpl[last:]))
-	b.WriteString("$")
-	return roleTemplate{re: regexp.MustCompile(b.String()), roles: rs}
-}
-
-func (t roleTemplate) match(s string, into map[string]string) bool {
-	m := t.re.FindStringSubmatch(s)
-	if m == nil {
-		return false
-	}
-	for i, r := range t.roles {
-		col := strings.ReplaceAll(m[i+1], `""`, `"`)
-		if prev, ok := into[r]; ok && prev != col {
-			return false
-		}
-		into[r] = col
-	}
-	return true
-}
-
-// BoundRoles recovers which built-in a definition was bound from and the
-// column each role was mapped to, by matching its expressions against the
-// catalog's templates (the id may have been renamed with id:). ok is false
-// for custom definitions and composites.
-func BoundRoles(d *kpi.Def) (b kpi.Builtin, columns map[string]string, ok bool) {
+// boundRoles gives the built-in a definition was bound from (under its own
+// id or another, renamed with id:) and the column each of its roles was
+// mapped to; ok is false for custom definitions and composites.
+func boundRoles(d *kpi.Def) (b kpi.Builtin, columns map[string]string, ok bool) {
 	if d == nil || !d.Builtin || d.Type == kpi.Composite {
 		return kpi.Builtin{}, nil, false
 	}
-	cands := kpi.Catalog()
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].ID == d.ID && cands[j].ID != d.ID })
-	for _, c := range cands {
-		if c.Type != d.Type {
-			continue
-		}
-		cols := map[string]string{}
-		if !matchDef(c, d, cols) {
-			continue
-		}
-		if tr := strings.Trim(c.Time, "{}"); tr != "" && d.Time != "" {
-			if _, seen := cols[tr]; !seen {
-				cols[tr] = d.Time
-			}
-		}
-		if len(d.Roles) > 0 {
-			cols = map[string]string{}
-			for r, col := range d.Roles {
-				cols[r] = col
-			}
-		}
-		return c, cols, true
-	}
-	return kpi.Builtin{}, nil, false
-}
-
-func matchDef(b kpi.Builtin, d *kpi.Def, cols map[string]string) bool {
-	pairs := [][2]string{{b.Numerator, d.Numerator}, {b.Denominator, d.Denominator}, {b.Where, d.Where}}
-	if len(b.Inputs) != len(d.Inputs) || len(b.Extras) != len(d.Extras) {
-		return false
-	}
-	for k, v := range b.Inputs {
-		dv, ok := d.Inputs[k]
-		if !ok {
-			return false
-		}
-		pairs = append(pairs, [2]string{v, dv})
-	}
-	for k, v := range b.Extras {
-		dv, ok := d.Extras[k]
-		if !ok {
-			return false
-		}
-		pairs = append(pairs, [2]string{v, dv})
-	}
-	if _, isInput := b.Inputs[b.N]; !isInput {
-		pairs = append(pairs, [2]string{b.N, d.N})
-	}
-	for _, p := range pairs {
-		if !compileTemplate(p[0]).match(p[1], cols) {
-			return false
-		}
-	}
-	return true
+	b, ok = kpi.LookupBuiltin(d.BuiltinID)
+	return b, d.Roles, ok
 }
 
 // quoteIdent quotes a column for an expression a person will read: plain

@@ -3,9 +3,11 @@ package kpi
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
+	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
 
@@ -173,7 +175,7 @@ var roleRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 // column names (missing roles keep the standard name).
 func (b Builtin) Bind(table string, columns map[string]string) *Def {
 	d := b.Def // copy
-	d.Builtin = true
+	d.Builtin, d.BuiltinID = true, b.ID
 	if b.Type != Composite {
 		d.Source = b.Table
 		if table != "" {
@@ -219,6 +221,60 @@ func (b Builtin) Bind(table string, columns map[string]string) *Def {
 		d.Target = &t
 	}
 	return &d
+}
+
+// Reads reports whether the built-in's formula (not its time axis) reads a role.
+func (b Builtin) Reads(role string) bool {
+	needle := "{" + role + "}"
+	for _, e := range b.expressions() {
+		if strings.Contains(e, needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// TimeRole is the role that gives the built-in its time axis ("" for none).
+func (b Builtin) TimeRole() string {
+	if m := roleRE.FindStringSubmatch(b.Time); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// HasRole reports whether a columns: mapping may name the role: one of its
+// roles, or one its formula or time axis reads.
+func (b Builtin) HasRole(role string) bool {
+	return slices.Contains(b.Roles, role) || b.Reads(role) || b.TimeRole() == role
+}
+
+// RoleUse says where the built-in reads each of its roles: essential roles
+// appear in its formula, time roles only choose its time axis, other roles
+// in neither (the engine still wants every role to name an existing column).
+func (b Builtin) RoleUse() (essential, timeOnly, other []string) {
+	for _, r := range b.Roles {
+		switch {
+		case b.Reads(r):
+			essential = append(essential, r)
+		case b.TimeRole() == r:
+			timeOnly = append(timeOnly, r)
+		default:
+			other = append(other, r)
+		}
+	}
+	return essential, timeOnly, other
+}
+
+// expressions are the built-in's templates other than its time axis.
+func (b Builtin) expressions() []string {
+	out := []string{b.Numerator, b.Denominator, b.Where, b.N}
+	for _, v := range b.Inputs {
+		out = append(out, v)
+	}
+	for _, v := range b.Extras {
+		out = append(out, v)
+	}
+	return out
 }
 
 // Deps lists the ids a composite built-in needs.
@@ -268,7 +324,7 @@ func StandardDefs(tables map[string][]store.Column) []*Def {
 
 func hasRoles(cols []store.Column, roles []string) bool {
 	for _, r := range roles {
-		if _, ok := findColumn(cols, r); !ok {
+		if _, ok := schema.Column(cols, r); !ok {
 			return false
 		}
 	}
@@ -287,52 +343,20 @@ func reorder(defs []*Def) []*Def {
 
 // RoleKind says what a built-in's column role must hold: "number", "time" or "text".
 func RoleKind(role string) string {
-	switch role {
-	case "csat", "ces", "nps", "contacts", "amount":
+	r, _ := schema.LookupRole(role)
+	switch {
+	case r.Kind.Numeric():
 		return "number"
-	case "created_at", "first_response_at", "resolved_at", "sent_at", "responded_at", "order_date", "signup_date", "churn_date", "month":
+	case r.Kind == schema.KindTime:
 		return "time"
 	}
 	return "text"
 }
 
-// RoleHelp describes a role for messages ("csat: the 1–5 satisfaction rating").
+// RoleHelp describes a role for messages ("csat: a 1–5 satisfaction score").
 func RoleHelp(role string) string {
-	switch role {
-	case "csat":
-		return "the 1–5 satisfaction rating"
-	case "ces":
-		return "the 1–7 effort (\"made it easy\") answer"
-	case "nps":
-		return "the 0–10 recommend score"
-	case "contacts":
-		return "contacts needed to resolve (1 = first contact)"
-	case "amount":
-		return "the order amount"
-	case "created_at":
-		return "when the ticket was opened"
-	case "first_response_at":
-		return "when the first reply was sent"
-	case "resolved_at":
-		return "when the ticket was resolved"
-	case "sent_at":
-		return "when the survey was sent"
-	case "responded_at":
-		return "when the survey was answered"
-	case "order_date":
-		return "when the order was placed"
-	case "signup_date":
-		return "when the customer signed up"
-	case "churn_date":
-		return "when the customer left (empty while active)"
-	case "month":
-		return "the month of the spend"
-	case "kind":
-		return "acquisition or retention"
-	case "order_id":
-		return "the order identifier"
-	case "customer_id":
-		return "the customer identifier"
+	if r, ok := schema.LookupRole(role); ok {
+		return r.Help
 	}
 	return role
 }

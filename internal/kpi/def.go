@@ -64,7 +64,12 @@ type Def struct {
 	// finer grains, and a period not yet over, give no value.
 	MinGrain Grain
 	Builtin  bool
-	// Roles maps a built-in's column roles to the columns they were bound to.
+	// BuiltinID is the catalog id the definition was bound from (its own ID
+	// may differ, renamed with id:); "" for custom definitions.
+	BuiltinID string
+	// Roles maps a built-in's column roles to the columns they were bound to
+	// (the time role left out when time: replaces the built-in's time axis
+	// and the formula does not read it).
 	Roles map[string]string
 	// Origin says where the definition came from, for error messages ("kpiscope.yaml:14").
 	Origin string

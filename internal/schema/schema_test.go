@@ -55,7 +55,9 @@ func TestTokens(t *testing.T) {
 	for name, want := range map[string]string{
 		"speed of answer(seconds)": "speed of answer seconds",
 		"CustomerID":               "customer id",
-		"HTTPServer2":              "http server 2",
+		"customerID":               "customer id",
+		"Tenure_in_Months":         "tenure in months",
+		"HTTPServerLog2":           "http server log 2",
 		"first_response_at":        "first response at",
 	} {
 		got := ""
