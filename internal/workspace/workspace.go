@@ -1,6 +1,8 @@
 // Package workspace turns what a user gave (a config file, sources, a --db
-// file, or nothing) into a loaded database and a KPI engine. The CLI, the
-// explorer and the SSH server all open data through it.
+// file, or nothing) into a loaded database and a KPI engine. The CLI
+// (report, check, and init through Infer), the explorer and the SSH server
+// all load files through it, so the same files give the same tables and the
+// same KPIs in every command.
 package workspace
 
 import (
@@ -100,29 +102,11 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		}
 		return openSample(ctx, opt)
 	}
-	// Check the sources exist before creating anything (a --db file included).
-	for _, sp := range specs {
-		if _, err := source.Files(sp); err != nil {
-			if sp.Origin != "" {
-				return nil, fmt.Errorf("%s: %w", sp.Origin, err)
-			}
-			return nil, err
-		}
-	}
-	db, err := store.Open(opt.DBPath)
+	db, tables, err := load(ctx, specs, opt.DBPath)
 	if err != nil {
-		return nil, err
-	}
-	tables, err := loadCached(ctx, db, specs, opt.DBPath != "")
-	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	w.DB, w.Tables, w.persistent = db, tables, opt.DBPath != ""
-	names := map[string][]store.Column{}
-	for _, t := range tables {
-		names[t.Name] = t.Columns
-	}
 	var defs []*kpi.Def
 	eopt := kpi.Options{Now: opt.Now}
 	if cfg != nil {
@@ -140,17 +124,13 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		}
 		w.Label = strings.Join(files, ", ")
 		w.Inferred = true
-		defs = kpi.StandardDefs(names)
-		if len(defs) == 0 {
-			// Not the standard model: infer KPIs from the columns as init would.
-			in, err := inspect.Infer(ctx, db, tables)
-			if err == nil {
-				if d, o, err := in.Defs(); err == nil && len(d) > 0 {
-					defs = d
-					eopt.Dimensions, eopt.Customers, eopt.CustomerKey = o.Dimensions, o.Customers, o.CustomerKey
-				}
-			}
+		c, err := choose(ctx, db, tables, false)
+		if err != nil {
+			db.Close()
+			return nil, err
 		}
+		defs = c.defs
+		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = c.opt.Dimensions, c.opt.Customers, c.opt.CustomerKey
 		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `%s`", cmdline.Command("kpiscope init", opt.Sources...))
 	}
 	if len(defs) == 0 {
@@ -167,11 +147,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 			cmdline.List(opt.Sources, 5), what, cmdline.Command("kpiscope init", opt.Sources...))
 	}
 	eopt.Label = w.Label
-	eopt.TableFiles = map[string][]string{}
-	for _, t := range tables {
-		eopt.TableFiles[t.Name] = t.Files
-		eopt.Tables = append(eopt.Tables, t.Name)
-	}
+	withTables(&eopt, tables)
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
 		db.Close()
@@ -253,9 +229,203 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 	return &Workspace{DB: db, Engine: eng, Tables: tables, Config: cfg, Sample: true, Label: cfg.Label}, nil
 }
 
+// load is how every command reads files: it checks that each source
+// exists before creating anything (a --db file included), opens the
+// database (dbPath "" = in memory) and loads the sources, reusing the tables
+// a --db file kept when their files have not changed.
+func load(ctx context.Context, specs []source.Spec, dbPath string) (*store.DB, []source.Table, error) {
+	files := make([]map[string][]string, len(specs))
+	for i, sp := range specs {
+		f, err := source.Files(sp)
+		if err != nil {
+			if sp.Origin != "" {
+				return nil, nil, fmt.Errorf("%s: %w", sp.Origin, err)
+			}
+			return nil, nil, err
+		}
+		files[i] = f
+	}
+	db, err := store.Open(dbPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	tables, err := loadCached(ctx, db, specs, files, dbPath != "")
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, tables, nil
+}
+
+// choice is the KPIs chosen for files given without a config.
+type choice struct {
+	defs     []*kpi.Def
+	opt      kpi.Options        // dimensions and customers link; nil dimensions: the engine's own
+	in       *inspect.Inference // nil on the standard model unless profiled
+	standard bool               // the files follow the standard data model
+}
+
+// choose picks the KPIs for files given without a config, for every command
+// alike (the explorer, report, check, serve, and init, which writes them):
+// the built-ins bound to the standard tables when the files follow the
+// standard data model, read without profiling the data (instant on millions
+// of rows); otherwise the KPIs inferred from the columns. profile runs the
+// inference on the standard model too (init writes its profile comments).
+func choose(ctx context.Context, db *store.DB, tables []source.Table, profile bool) (choice, error) {
+	names := map[string][]store.Column{}
+	for _, t := range tables {
+		names[t.Name] = t.Columns
+	}
+	if std := kpi.StandardDefs(names); len(std) > 0 {
+		c := choice{defs: std, standard: true}
+		if profile {
+			in, err := inspect.Infer(ctx, db, tables)
+			if err != nil {
+				return choice{}, fmt.Errorf("infer KPIs: %w", err)
+			}
+			c.in = in
+		}
+		return c, nil
+	}
+	in, err := inspect.Infer(ctx, db, tables)
+	if err != nil {
+		return choice{}, fmt.Errorf("infer KPIs: %w", err)
+	}
+	defs, o, err := in.Defs()
+	if err != nil {
+		return choice{}, err
+	}
+	return choice{defs: defs, opt: kpi.Options{Dimensions: o.Dimensions, Customers: o.Customers, CustomerKey: o.CustomerKey}, in: in}, nil
+}
+
+// withTables confines an engine to the loaded tables and names their files
+// for its messages.
+func withTables(opt *kpi.Options, tables []source.Table) {
+	opt.TableFiles = map[string][]string{}
+	opt.Tables = nil
+	for _, t := range tables {
+		opt.TableFiles[t.Name] = t.Files
+		opt.Tables = append(opt.Tables, t.Name)
+	}
+}
+
+// Infer loads opt.Sources as Open does without a config (no --db) and
+// returns what `kpiscope init` writes for them, with the tables read: the
+// profile of every table and the KPIs, mappings and dimensions that Open
+// chooses for the same files, so that a saved config gives what the files
+// gave. On the standard data model those are the standard built-ins and the
+// dimensions the engine finds; the other inferred KPIs are left out, as Open
+// leaves them out.
+func Infer(ctx context.Context, opt Options) (*inspect.Inference, []source.Table, error) {
+	specs := make([]source.Spec, len(opt.Sources))
+	for i, a := range opt.Sources {
+		specs[i] = source.ParseArg(a)
+	}
+	db, tables, err := load(ctx, specs, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	c, err := choose(ctx, db, tables, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.standard {
+		eopt := kpi.Options{Now: opt.Now}
+		withTables(&eopt, tables)
+		eng, err := kpi.New(ctx, db, c.defs, eopt)
+		if err != nil {
+			return nil, nil, err
+		}
+		var dims []string
+		for _, d := range eng.Dimensions() {
+			dims = append(dims, d.Name)
+		}
+		alignStandard(c.in, c.defs, dims)
+	}
+	return c.in, tables, nil
+}
+
+// alignStandard makes an inference over standard tables say what Open
+// computes on them: the standard built-ins with their standard mappings (the
+// inferred entry where it binds the same columns, for its comments), the
+// engine's dimensions and its default customers link.
+func alignStandard(in *inspect.Inference, std []*kpi.Def, dims []string) {
+	inferred := map[string]*inspect.KPI{}
+	for _, k := range in.KPIs {
+		if k.Use != "" && k.ID == "" {
+			inferred[k.Use] = k
+		}
+	}
+	chosen := map[string]bool{}
+	kpis := make([]*inspect.KPI, 0, len(std))
+	for _, d := range std {
+		chosen[d.ID] = true
+		if k := inferred[d.ID]; k != nil && sameBinding(k, d) {
+			kpis = append(kpis, k)
+			continue
+		}
+		kpis = append(kpis, standardKPI(d))
+	}
+	var missing []inspect.Missing
+	for _, m := range in.Missing {
+		if !chosen[m.ID] {
+			missing = append(missing, m)
+		}
+	}
+	in.KPIs, in.Missing, in.Dropped = kpis, missing, nil
+	in.Dimensions, in.MoreDimensions = dims, nil
+	// Without a config the engine links the table named customers by
+	// customer_id; a different inferred link would not be Open's.
+	if c := in.Customers; c != nil && (c.Source != "customers" || c.Key != "customer_id") {
+		in.Customers = nil
+	}
+}
+
+// sameBinding reports whether an inferred built-in reads what d reads.
+func sameBinding(k *inspect.KPI, d *kpi.Def) bool {
+	if k.Type == kpi.Composite || d.Type == kpi.Composite {
+		return k.Type == d.Type
+	}
+	if k.NoTime || k.Time != "" || k.Source != d.Source || len(k.Columns) != len(d.Roles) {
+		return false
+	}
+	for _, kv := range k.Columns {
+		if c, ok := d.Roles[kv.Key]; !ok || c != kv.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// standardKPI writes a standard built-in as an entry of the kpis: list.
+func standardKPI(d *kpi.Def) *inspect.KPI {
+	k := &inspect.KPI{Use: d.ID, Name: d.Label(), Type: d.Type, Hidden: d.Hidden,
+		Why: []string{fmt.Sprintf("%s: %s.", d.Label(), d.Description)}}
+	if d.Type == kpi.Composite {
+		return k
+	}
+	k.Source = d.Source
+	roles := make([]string, 0, len(d.Roles))
+	if b, ok := kpi.LookupBuiltin(d.ID); ok {
+		roles = append(roles, b.Roles...) // the catalog's order
+	} else {
+		for r := range d.Roles {
+			roles = append(roles, r)
+		}
+		sort.Strings(roles)
+	}
+	for _, r := range roles {
+		k.Columns = append(k.Columns, inspect.KV{Key: r, Value: d.Roles[r]})
+	}
+	return k
+}
+
 // loadCached loads sources, reusing tables kept in a --db file when the
-// files they came from have not changed (same size and modification time).
-func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persistent bool) ([]source.Table, error) {
+// files they came from have not changed (the same files, each of the same
+// size and modification time, and readable). files are each spec's tables
+// and their files (source.Files), as Open found them.
+func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, files []map[string][]string, persistent bool) ([]source.Table, error) {
 	if !persistent {
 		return source.Load(ctx, db, specs)
 	}
@@ -263,35 +433,15 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 		return nil, err
 	}
 	var out []source.Table
-	for _, sp := range specs {
-		fp, err := fingerprint(sp)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := db.Query(ctx, "SELECT name FROM __kpiscope_sources WHERE fingerprint = ?", fp)
-		if err == nil && len(rows.Data) > 0 {
-			// Reuse every table this spec produced last time.
-			var reused []source.Table
-			files, ferr := source.Files(sp)
-			ok := ferr == nil
-			for _, r := range rows.Data {
-				n := fmt.Sprint(r[0])
-				cols, err := db.Columns(ctx, n)
-				if err != nil || len(cols) == 0 || !ok {
-					ok = false
-					break
-				}
-				// Files matter beyond messages: serve locks the engine to them.
-				t := source.Table{Name: n, Columns: cols, Files: files[n]}
-				// A Parquet view is pointed at its files again: a pinned
-				// session that ended without closing left it on its copies.
-				if err := source.Unpin(ctx, db, &t); err != nil {
-					return nil, err
-				}
-				if r, err := db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(n)); err == nil && len(r.Data) > 0 {
-					t.Rows = store.Int(r.Data[0][0]) // compared by the next reload (Compare)
-				}
-				reused = append(reused, t)
+	for i, sp := range specs {
+		// A file that cannot be fingerprinted (gone or unreadable since the
+		// sources were listed) is read again: the load says what is wrong
+		// with it, as it would without --db, and nothing stale is reused.
+		fp, fperr := fingerprint(sp, files[i])
+		if fperr == nil {
+			reused, ok, err := reuse(ctx, db, fp, files[i])
+			if err != nil {
+				return nil, err
 			}
 			if ok {
 				out = append(out, reused...)
@@ -301,6 +451,17 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 		ts, err := source.Load(ctx, db, []source.Spec{sp})
 		if err != nil {
 			return nil, err
+		}
+		// A table's old fingerprint must not match again: its file could
+		// come back to that size and time with other rows.
+		for _, t := range ts {
+			if err := db.Exec(ctx, "DELETE FROM __kpiscope_sources WHERE name = ?", t.Name); err != nil {
+				return nil, err
+			}
+		}
+		if fperr != nil {
+			out = append(out, ts...)
+			continue
 		}
 		if err := db.Exec(ctx, "DELETE FROM __kpiscope_sources WHERE fingerprint = ?", fp); err != nil {
 			return nil, err
@@ -315,19 +476,82 @@ func loadCached(ctx context.Context, db *store.DB, specs []source.Spec, persiste
 	return out, nil
 }
 
-func fingerprint(sp source.Spec) (string, error) {
-	abs, _ := filepath.Abs(sp.Path)
+// reuse returns the tables a --db file kept for a source with this
+// fingerprint; ok is false when there are none, or one of them is gone or
+// unreadable (then the source is loaded again).
+func reuse(ctx context.Context, db *store.DB, fp string, files map[string][]string) ([]source.Table, bool, error) {
+	rows, err := db.Query(ctx, "SELECT name FROM __kpiscope_sources WHERE fingerprint = ?", fp)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(rows.Data) == 0 {
+		return nil, false, nil
+	}
+	var out []source.Table
+	for _, r := range rows.Data {
+		n := fmt.Sprint(r[0])
+		cols, err := db.Columns(ctx, n)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(cols) == 0 {
+			return nil, false, nil // dropped from the file since
+		}
+		// Files matter beyond messages: serve locks the engine to them.
+		t := source.Table{Name: n, Columns: cols, Files: files[n]}
+		// A Parquet view is pointed at its files again: a pinned
+		// session that ended without closing left it on its copies.
+		if err := source.Unpin(ctx, db, &t); err != nil {
+			return nil, false, err
+		}
+		c, err := db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(n))
+		if err != nil || len(c.Data) == 0 {
+			return nil, false, nil // a view its files no longer feed: read them again
+		}
+		t.Rows = store.Int(c.Data[0][0]) // compared by the next reload (Compare)
+		out = append(out, t)
+	}
+	return out, true, nil
+}
+
+// fingerprint identifies a source's state: its name, path and options, and
+// for each table it makes, each file's path, size and modification time.
+// A file that is gone or cannot be opened is an error: its state is unknown.
+func fingerprint(sp source.Spec, files map[string][]string) (string, error) {
+	abs, err := filepath.Abs(sp.Path)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|%s|%s", sp.Name, abs, sp.Delimiter)
-	files, _ := filepath.Glob(sp.Path)
-	if st, err := os.Stat(sp.Path); err == nil && st.IsDir() {
-		files, _ = filepath.Glob(filepath.Join(sp.Path, "*"))
+	tables := make([]string, 0, len(files))
+	for t := range files {
+		tables = append(tables, t)
 	}
-	sort.Strings(files)
-	for _, f := range files {
-		if st, err := os.Stat(f); err == nil {
-			fmt.Fprintf(&b, "|%s:%d:%d", f, st.Size(), st.ModTime().UnixNano())
+	sort.Strings(tables)
+	n := 0
+	for _, t := range tables {
+		fs := append([]string(nil), files[t]...)
+		sort.Strings(fs)
+		for _, f := range fs {
+			st, err := os.Stat(f)
+			if err != nil {
+				return "", err
+			}
+			if !st.Mode().IsRegular() { // a FIFO would block the open below
+				return "", fmt.Errorf("%s: not a regular file", f)
+			}
+			r, err := os.Open(f)
+			if err != nil {
+				return "", err
+			}
+			r.Close()
+			fmt.Fprintf(&b, "|%s=%s:%d:%d", t, f, st.Size(), st.ModTime().UnixNano())
+			n++
 		}
+	}
+	if n == 0 {
+		return "", fmt.Errorf("%s: no data files", sp.Path)
 	}
 	return b.String(), nil
 }
