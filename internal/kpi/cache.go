@@ -18,6 +18,10 @@ type cache struct {
 	items    map[string]*list.Element
 	order    *list.List // front = most recent
 	inflight map[string]*call
+	// joined, if set, is called when a caller starts waiting for the same
+	// request's computation in progress: the sync point tests use to check
+	// that identical requests run once.
+	joined func()
 }
 
 type entry struct {
@@ -62,6 +66,9 @@ func (c *cache) do(ctx context.Context, key string, compute func(context.Context
 		}
 		if cl, ok := c.inflight[key]; ok {
 			c.mu.Unlock()
+			if c.joined != nil {
+				c.joined()
+			}
 			select {
 			case <-cl.done:
 			case <-ctx.Done():
