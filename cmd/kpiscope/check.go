@@ -52,29 +52,16 @@ Without --config and without a kpiscope.yaml, the KPIs checked are those ` + "`k
 func runCheck(cmd *cobra.Command, args []string, df *dataFlags) error {
 	ctx := cmd.Context()
 	w := cmd.OutOrStdout()
-	var eng *kpi.Engine
-	if df.config == "" && len(args) > 0 {
-		db, in, err := inferredEngine(ctx, args)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		defs, opt, err := in.Defs()
-		if err != nil {
-			return err
-		}
-		opt.Now = time.Now
-		if eng, err = kpi.New(ctx, db, defs, opt); err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "No config given: checking the KPIs `kpiscope init` would write for %s.\n", in.Label())
-	} else {
-		ws, err := df.open(ctx, args)
-		if err != nil {
-			return err
-		}
-		defer ws.Close()
-		eng = ws.Engine
+	// The same loader and KPIs as report and the explorer: on files without
+	// a config, those `kpiscope init` writes for them.
+	ws, err := df.open(ctx, args)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	eng := ws.Engine
+	if ws.Inferred {
+		fmt.Fprintf(w, "No config given: checking the KPIs `kpiscope init` would write for %s.\n", ws.Label)
 	}
 	warns, err := inspect.Check(ctx, eng, time.Now())
 	if err != nil {

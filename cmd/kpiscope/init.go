@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,7 @@ import (
 	"kpiscope/internal/config"
 	"kpiscope/internal/inspect"
 	"kpiscope/internal/source"
-	"kpiscope/internal/store"
+	"kpiscope/internal/workspace"
 )
 
 func init() { extraCommands = append(extraCommands, newInit) }
@@ -66,22 +65,15 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 	if len(args) == 0 {
 		args = []string{"."}
 	}
-	db, err := store.Open("")
+	// The loader and the choice of KPIs every command makes: what init
+	// writes is what report, check and the explorer use on the same files.
+	in, tables, err := workspace.Infer(ctx, workspace.Options{Sources: args, NoConfig: true})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
 	specs := make([]source.Spec, len(args))
 	for i, a := range args {
 		specs[i] = source.ParseArg(a)
-	}
-	tables, err := source.Load(ctx, db, specs)
-	if err != nil {
-		return err
-	}
-	in, err := inspect.Infer(ctx, db, tables)
-	if err != nil {
-		return err
 	}
 	text := in.YAML(inspect.YAMLOptions{
 		Dir:     filepath.Dir(out),
@@ -190,28 +182,4 @@ func widthNotes(w io.Writer, in *inspect.Inference) {
 			fmt.Fprintf(w, "  note: %s %s\n", t.Name, note)
 		}
 	}
-}
-
-// inferredEngine loads sources without a config and builds an engine on the
-// KPIs init would write, for commands run on bare files.
-func inferredEngine(ctx context.Context, sources []string) (*store.DB, *inspect.Inference, error) {
-	db, err := store.Open("")
-	if err != nil {
-		return nil, nil, err
-	}
-	specs := make([]source.Spec, len(sources))
-	for i, a := range sources {
-		specs[i] = source.ParseArg(a)
-	}
-	tables, err := source.Load(ctx, db, specs)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	in, err := inspect.Infer(ctx, db, tables)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	return db, in, nil
 }

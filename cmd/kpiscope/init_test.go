@@ -8,8 +8,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
+
+	"kpiscope/internal/config"
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
 )
 
 // kpiscopeCLI runs the command line and returns its exit code and output.
@@ -147,6 +154,171 @@ func TestInitOnRealDatasets(t *testing.T) {
 				if v := got[id]; v == nil || math.Abs(*v-want) > 1e-6*math.Max(1, math.Abs(want)) {
 					t.Errorf("%s = %v, want %v", id, v, want)
 				}
+			}
+		})
+	}
+}
+
+// loaderFixtures are files each command must read the same way: the
+// standard model with a column the built-ins do not read (a flag init's
+// inference would turn into a KPI of its own), a non-standard export whose
+// KPIs are inferred, and both together.
+func loaderFixtures(t *testing.T) map[string][]string {
+	t.Helper()
+	dir := t.TempDir()
+	var tk strings.Builder
+	tk.WriteString("ticket_id,customer_id,channel,priority,created_at,first_response_at,resolved_at,contacts,csat,ces,escalated\n")
+	for i := 0; i < 60; i++ {
+		day := 1 + i%28
+		fmt.Fprintf(&tk, "T%03d,C%02d,%s,%s,2026-0%d-%02d 09:00:00,2026-0%d-%02d 10:30:00,2026-0%d-%02d 17:00:00,%d,%d,%d,%s\n",
+			i, i%17, []string{"chat", "email", "phone"}[i%3], []string{"low", "high"}[i%2],
+			1+i%6, day, 1+i%6, day, 1+i%6, day, 1+i%3, 1+i%5, 1+i%7, []string{"N", "N", "Y"}[i%3])
+	}
+	var calls strings.Builder
+	calls.WriteString(initCalls)
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&calls, "D%02d,%s,2021-0%d-%02d,%s,%d\n", i, []string{"Ann", "Bob", "Cid"}[i%3], 1+i%6, 1+i%28, []string{"Y", "N"}[i%2], 1+i%5)
+	}
+	tickets, callsCSV := filepath.Join(dir, "tickets.csv"), filepath.Join(dir, "calls.csv")
+	for p, s := range map[string]string{tickets: tk.String(), callsCSV: calls.String()} {
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return map[string][]string{
+		"standard":         {tickets},
+		"inferred":         {callsCSV},
+		"standard+another": {tickets, callsCSV},
+	}
+}
+
+// defSig is what a KPI reads: its id, table, column mapping (built-ins) or
+// SQL (custom KPIs), time axis and whether it is shown.
+func defSig(d *kpi.Def) string {
+	var roles []string
+	for r, c := range d.Roles {
+		roles = append(roles, r+"→"+c)
+	}
+	sort.Strings(roles)
+	var inputs []string
+	for n, e := range d.Inputs {
+		inputs = append(inputs, n+"="+e)
+	}
+	sort.Strings(inputs)
+	return fmt.Sprintf("%s source=%s roles=[%s] time=%s hidden=%v type=%s num=%s den=%s where=%s expr=%s inputs=[%s]",
+		d.ID, d.Source, strings.Join(roles, " "), d.Time, d.Hidden, d.Type, d.Numerator, d.Denominator, d.Where, d.Expr, strings.Join(inputs, " "))
+}
+
+func sigs(defs []*kpi.Def) (all []string, shown []string) {
+	for _, d := range defs {
+		all = append(all, defSig(d))
+		if !d.Hidden {
+			shown = append(shown, d.ID)
+		}
+	}
+	return all, shown
+}
+
+func dimNames(e *kpi.Engine) []string {
+	var out []string
+	for _, d := range e.Dimensions() {
+		out = append(out, d.Name)
+	}
+	return out
+}
+
+var checkLineRE = regexp.MustCompile(`(?m)^(?:ok|warn|error)\s+(\S+) \(`)
+
+// The explorer, report, check and init read the same files the same way:
+// the same KPI ids, in the same order, with the same column mappings (and
+// the config init writes gives the explorer's KPIs and dimensions back).
+// They used to load files three ways: on the standard model, check and init
+// added the KPIs the inference found besides the built-ins that report used.
+func TestEveryCommandChoosesTheSameKPIs(t *testing.T) {
+	ctx := context.Background()
+	for name, files := range loaderFixtures(t) {
+		t.Run(name, func(t *testing.T) {
+			// The explorer's workspace (serve opens the same).
+			ws, err := workspace.Open(ctx, workspace.Options{Sources: files, NoConfig: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.Close()
+			want, shown := sigs(ws.Engine.Defs())
+			var ids []string
+			for _, d := range ws.Engine.Defs() {
+				ids = append(ids, d.ID)
+			}
+			if len(shown) == 0 {
+				t.Fatal("no KPI on the fixture")
+			}
+
+			// report
+			code, out, errs := kpiscopeCLI(t, append([]string{"report", "--format", "json", "--period", "all", "--checks", "off"}, files...)...)
+			if code != 0 {
+				t.Fatalf("report: exit %d: %s", code, errs)
+			}
+			var rep struct {
+				Rows []struct {
+					KPI string `json:"kpi"`
+				} `json:"rows"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			var reported []string
+			for _, r := range rep.Rows {
+				if len(reported) == 0 || reported[len(reported)-1] != r.KPI {
+					reported = append(reported, r.KPI)
+				}
+			}
+			if !slices.Equal(reported, shown) {
+				t.Errorf("report's KPIs differ from the explorer's:\nreport:   %v\nexplorer: %v", reported, shown)
+			}
+
+			// check
+			code, out, errs = kpiscopeCLI(t, append([]string{"check"}, files...)...)
+			if code != 0 && code != 2 {
+				t.Fatalf("check: exit %d: %s", code, errs)
+			}
+			var checked []string
+			for _, m := range checkLineRE.FindAllStringSubmatch(out, -1) {
+				checked = append(checked, m[1])
+			}
+			if !slices.Equal(checked, ids) {
+				t.Errorf("check's KPIs differ from the explorer's:\ncheck:    %v\nexplorer: %v\n%s", checked, ids, out)
+			}
+
+			// init, and the config it writes
+			cfgPath := filepath.Join(t.TempDir(), "kpiscope.yaml")
+			code, text, errs := kpiscopeCLI(t, append([]string{"init", "--print", "--out", cfgPath}, files...)...)
+			if code != 0 {
+				t.Fatalf("init: exit %d: %s", code, errs)
+			}
+			if err := os.WriteFile(cfgPath, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := config.Load(cfgPath)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, text)
+			}
+			defs, err := cfg.Defs(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := sigs(defs); !slices.Equal(got, want) {
+				t.Errorf("init writes other KPIs than the explorer computes:\ninit:\n  %s\nexplorer:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+			saved, err := workspace.Open(ctx, workspace.Options{ConfigPath: cfgPath})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer saved.Close()
+			if got, _ := sigs(saved.Engine.Defs()); !slices.Equal(got, want) {
+				t.Errorf("the saved config computes other KPIs:\n  %s\nexplorer:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+			if got, want := dimNames(saved.Engine), dimNames(ws.Engine); !slices.Equal(got, want) {
+				t.Errorf("the saved config offers dimensions %v, the files %v", got, want)
 			}
 		})
 	}
