@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/live"
 	"kpiscope/internal/workspace"
 )
 
@@ -44,20 +45,23 @@ func TestExplorerBuildsRollups(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ex := newExplorer(ctx, ws, opt, time.Millisecond)
+	ex := newExplorer(ctx, ws, opt, live.Options{Grace: time.Millisecond})
 	if ex.deps.RollupStatus == nil {
 		t.Fatal("the explorer does not show the rollup build's progress")
 	}
-	if err := ex.start(discard{}, nil, 0); err != nil {
+	if err := ex.start(discard{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitRollups(t, ws.Engine)
 	if p := ex.deps.RollupStatus(ws.Engine); !p.Ready {
 		t.Fatalf("the program is told %+v, want ready", p)
 	}
-	eng, err := ex.deps.Reload(ctx)
-	if err != nil {
+	if _, err := ex.deps.Reload(ctx); err != nil {
 		t.Fatal(err)
+	}
+	eng := ex.live.Current().Workspace.Engine
+	if eng == ws.Engine {
+		t.Fatal("`r` kept the data it replaced")
 	}
 	waitRollups(t, eng)
 	ex.close()

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/live"
 	"kpiscope/internal/server"
 	"kpiscope/internal/store"
 	"kpiscope/internal/watch"
@@ -192,22 +193,49 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		}
 	}
 	// The engine's memory limit is the process-wide --memory-limit; its
-	// threads are set here, before Lock freezes every setting.
+	// threads are set here, before the lock freezes every setting.
 	if err := ws.DB.SetThreads(ctx, o.threads); err != nil {
 		ws.Close()
 		return err
 	}
-	// Watched data is pinned before the lock (sessions then read private
-	// copies of the Parquet files, never a file being rewritten), so that
-	// Live.Watch need not load it a second time.
+	// A reload reads the files into memory: a --db file stays held by the
+	// first workspace until it is replaced.
+	reopen := workspace.Options{ConfigPath: df.config, Sources: args}
+	data := live.New(ctx, ws, live.Options{
+		Open: func(ctx context.Context) (*workspace.Workspace, error) {
+			ws, err := workspace.Open(ctx, reopen)
+			if err == nil {
+				if err = ws.DB.SetThreads(ctx, o.threads); err != nil {
+					ws.Close()
+					return nil, err
+				}
+			}
+			return ws, err
+		},
+		Lock:      server.Lock,
+		Debounce:  o.debounce,
+		CheckRows: checkBudget,
+		Events:    watchLogger(logger),
+	})
+	defer data.Close() // closes every workspace, after the Shutdown below
+	data.Subscribe(server.Subscriber(srv, changeMsg))
+	data.Subscribe(live.Notify(func(c live.Change) {
+		if s := c.Workspace.ShrinkText(); c.Kind == live.Reloaded && s != "" {
+			logger.Warn("a table shrank sharply at the reload; check that the file is complete", "tables", s)
+		}
+	}))
+	var paths []string
 	if o.watch {
-		if err := ws.Pin(ctx, nil); err != nil {
-			ws.Close()
-			return err
+		if paths = watch.Paths(ws, args); len(paths) == 0 {
+			logger.Warn("--watch: nothing to watch; the built-in sample data never changes")
 		}
 	}
-	if err := server.Lock(ctx, ws); err != nil {
-		ws.Close()
+	// Watched data is pinned before the lock: sessions then read private
+	// copies of the Parquet files, never a file being rewritten.
+	if err := data.Start(paths); err != nil {
+		if len(paths) > 0 {
+			return fmt.Errorf("--watch: %w", err)
+		}
 		return err
 	}
 	if o.loaded != nil {
@@ -219,47 +247,16 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	}
 	logger.Info("data loaded and locked", "data", ws.Engine.Describe(), "took", time.Since(began).Round(time.Millisecond),
 		"memory_limit", memory, "threads", o.threads)
-
-	// A reload reads the files into memory: a --db file stays held by the
-	// first workspace until it is replaced.
-	reopen := workspace.Options{ConfigPath: df.config, Sources: args}
-	live := server.NewLive(srv, ws, time.Now(), server.LiveOptions{
-		Open: func(ctx context.Context) (*workspace.Workspace, error) {
-			ws, err := workspace.Open(ctx, reopen)
-			if err == nil {
-				if err = ws.DB.SetThreads(ctx, o.threads); err != nil {
-					ws.Close()
-					return nil, err
-				}
-			}
-			return ws, err
-		},
-		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
-			if s := ws.ShrinkText(); s != "" {
-				logger.Warn("a table shrank sharply at the reload; check that the file is complete", "tables", s)
-			}
-			return tui.EngineMsg{Engine: ws.Engine, Warnings: ws.Warnings, Refreshed: at}
-		},
-		Failed: func(ev watch.Event) tea.Msg { return tui.EngineMsg{Err: reloadError(ev), Refreshed: ev.At} },
-	})
-	defer live.Close() // closes every workspace, after the Shutdown below
-	watching := false
-	if o.watch {
-		if paths := watch.Paths(ws, args); len(paths) == 0 {
-			logger.Warn("--watch: nothing to watch; the built-in sample data never changes")
-		} else if err := live.Watch(ctx, paths, o.debounce, watchLogger(logger)); err != nil {
-			return fmt.Errorf("--watch: %w", err)
-		} else {
-			watching = true
-			logger.Info("watching for changes", "files", len(paths))
-		}
+	watching := len(paths) > 0
+	if watching {
+		logger.Info("watching for changes", "files", len(paths))
 	}
 
 	newModel := func(s server.Session) tea.Model {
-		ws, loaded := live.Current()
-		d := sessionDeps(ws, s, o.queryTimeout, logger)
+		cur := data.Current()
+		d := sessionDeps(cur, s, o.queryTimeout, logger)
 		if watching {
-			d.Refreshed = loaded
+			d.Refreshed = cur.Loaded
 		}
 		return tui.New(d)
 	}
@@ -284,10 +281,11 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	return err
 }
 
-// sessionDeps is what one SSH session's explorer gets: the shared engine,
-// exports to the client's clipboard, the query timeout, and the session's
-// context so its queries stop when it ends.
-func sessionDeps(ws *workspace.Workspace, s server.Session, queryTimeout time.Duration, logger *log.Logger) tui.Deps {
+// sessionDeps is what one SSH session's explorer gets: the shared engine
+// with its data warnings, exports to the client's clipboard, the query
+// timeout, and the session's context so its queries stop when it ends.
+func sessionDeps(cur live.State, s server.Session, queryTimeout time.Duration, logger *log.Logger) tui.Deps {
+	ws := cur.Workspace
 	d := tui.Deps{
 		Engine:       ws.Engine,
 		Label:        ws.Label,
@@ -297,7 +295,7 @@ func sessionDeps(ws *workspace.Workspace, s server.Session, queryTimeout time.Du
 		Log:          logger.With("session", s.ID, "user", s.User),
 		Context:      s.Context,
 		RollupStatus: (*kpi.Engine).RollupStatus,
-		Warnings:     ws.Warnings, // a sharp shrink at the last reload
+		Warnings:     cur.Warnings, // the checks' findings, a sharp shrink at the last reload
 	}
 	if ws.Inferred {
 		d.Banner = "KPIs inferred from column names with default targets"

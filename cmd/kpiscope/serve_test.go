@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
+	"kpiscope/internal/live"
 	"kpiscope/internal/server"
 	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
@@ -178,6 +179,18 @@ func TestServeEndToEnd(t *testing.T) {
 	})
 }
 
+// An SSH session shows the data-quality warnings the local explorer shows:
+// a score outside its scale, which only the checks notice, marks CSAT and
+// is listed by `w`.
+func TestServeShowsDataWarnings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tickets.csv")
+	writeFile(t, path, csatTickets(map[string][]int{"chat": {9, 5, 5, 2}}))
+	screen, _ := serveData(t, path, false)
+	screen.wait(t, "the warning marker", func(s string) bool { return strings.Contains(s, "1 data warning") })
+	screen.press(t, "w")
+	screen.wait(t, "the warning", func(s string) bool { return strings.Contains(s, "outside its") })
+}
+
 func TestSessionDeps(t *testing.T) {
 	ws := &workspace.Workspace{Label: "data"}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -187,12 +200,16 @@ func TestSessionDeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeLog()
-	d := sessionDeps(ws, server.Session{ID: 7, User: "bob", Context: ctx}, 5*time.Second, logger)
+	warnings := map[string][]string{"csat": {"3 rows of csat are outside its 1–5 scale"}}
+	d := sessionDeps(live.State{Workspace: ws, Warnings: warnings}, server.Session{ID: 7, User: "bob", Context: ctx}, 5*time.Second, logger)
 	if !d.Remote {
 		t.Error("Remote = false: exports would go to the server's disk")
 	}
 	if d.QueryTimeout != 5*time.Second || d.Context != ctx || d.Label != "data" || d.Reload != nil {
 		t.Errorf("deps = %+v", d)
+	}
+	if len(d.Warnings["csat"]) != 1 {
+		t.Errorf("the session does not get the data warnings: %v", d.Warnings)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/live"
 	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
@@ -175,10 +176,9 @@ func TestWatchFaultsKeepEveryView(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer ws.Close()
-				ex := newExplorer(ctx, ws, opt, 50*time.Millisecond)
-				ex.settle = 20 * time.Millisecond
+				ex := newExplorer(ctx, ws, opt, live.Options{Grace: 50 * time.Millisecond, Debounce: 20 * time.Millisecond, Settle: 20 * time.Millisecond})
 				s := make(sent, 64)
-				if err := ex.start(s, ex.watchPaths([]string{path}), 20*time.Millisecond); err != nil {
+				if err := ex.start(s, ex.watchPaths([]string{path})); err != nil {
 					t.Fatal(err)
 				}
 				defer ex.close()
@@ -188,7 +188,7 @@ func TestWatchFaultsKeepEveryView(t *testing.T) {
 				if msg.Err == nil || msg.Engine != nil {
 					t.Fatalf("after %s: EngineMsg = %+v, want a reload failure", f.name, msg)
 				}
-				got, err := views(ctx, ex.rel.current().Engine)
+				got, err := views(ctx, ex.live.Current().Workspace.Engine)
 				if err != nil {
 					t.Fatalf("after %s (reported: %v), a new view fails: %v", f.name, msg.Err, err)
 				}
@@ -213,10 +213,9 @@ func TestWatchShrinkWarns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ex := newExplorer(ctx, ws, opt, 50*time.Millisecond)
-	ex.settle = 20 * time.Millisecond
+	ex := newExplorer(ctx, ws, opt, live.Options{Grace: 50 * time.Millisecond, Debounce: 20 * time.Millisecond, Settle: 20 * time.Millisecond})
 	s := make(sent, 64)
-	if err := ex.start(s, ex.watchPaths([]string{path}), 20*time.Millisecond); err != nil {
+	if err := ex.start(s, ex.watchPaths([]string{path})); err != nil {
 		t.Fatal(err)
 	}
 	defer ex.close()

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
+	"kpiscope/internal/live"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
 )
@@ -117,8 +118,7 @@ func startWatchedExplorer(t *testing.T, source string) *shownScreen {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex := newExplorer(ctx, ws, opt, 50*time.Millisecond)
-	ex.settle = 50 * time.Millisecond
+	ex := newExplorer(ctx, ws, opt, live.Options{Grace: 50 * time.Millisecond, Debounce: 50 * time.Millisecond, Settle: 50 * time.Millisecond})
 	paths := ex.watchPaths([]string{source})
 	if len(paths) == 0 {
 		t.Fatal("nothing to watch for a CSV source")
@@ -127,7 +127,7 @@ func startWatchedExplorer(t *testing.T, source string) *shownScreen {
 	p := tea.NewProgram(framed{tui.New(ex.deps), screen},
 		tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(120, 40),
 		tea.WithContext(ctx), tea.WithoutSignalHandler())
-	if err := ex.start(p, paths, 50*time.Millisecond); err != nil {
+	if err := ex.start(p, paths); err != nil {
 		t.Fatal(err)
 	}
 	ran := make(chan error, 1)
@@ -194,7 +194,7 @@ func TestWatchExplorerReloadsChangedFile(t *testing.T) {
 // watches nothing.
 func TestWatchSampleHasNothingToWatch(t *testing.T) {
 	ws := &workspace.Workspace{Sample: true}
-	ex := newExplorer(context.Background(), ws, workspace.Options{}, time.Second)
+	ex := newExplorer(context.Background(), ws, workspace.Options{}, live.Options{})
 	if paths := ex.watchPaths(nil); len(paths) != 0 {
 		t.Fatalf("paths = %v, want none for the sample", paths)
 	}
@@ -294,13 +294,21 @@ func TestServeWatchShrinkWarns(t *testing.T) {
 // one SSH session at 120×40; it returns the session's output and the log.
 func serveWatched(t *testing.T, path string) (*serveSession, *serveBuf) {
 	t.Helper()
+	return serveData(t, path, true)
+}
+
+// serveData runs `kpiscope serve path` (with --watch when watched) on a free
+// port and opens one SSH session at 120×40; it returns the session's output
+// and the log.
+func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBuf) {
+	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := gossh.NewSignerFromKey(priv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := serveOptsFor(t)
-	o.watch, o.debounce = true, 50*time.Millisecond
+	o.watch, o.debounce = watched, 50*time.Millisecond
 	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
 	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
 		t.Fatal(err)
@@ -333,7 +341,9 @@ func serveWatched(t *testing.T, path string) (*serveSession, *serveBuf) {
 	case <-time.After(watchWait):
 		t.Fatal("serve did not start")
 	}
-	logs.wait(t, "the watch starting", func(s string) bool { return strings.Contains(s, "watching for changes") })
+	if watched {
+		logs.wait(t, "the watch starting", func(s string) bool { return strings.Contains(s, "watching for changes") })
+	}
 	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
 		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: watchWait,

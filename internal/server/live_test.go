@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,9 +14,9 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/live"
 	"kpiscope/internal/server"
 	"kpiscope/internal/store"
-	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
 )
@@ -37,9 +36,22 @@ func ratedTickets(n, good int) string {
 	return b.String()
 }
 
-// startLive serves a watched CSV as `kpiscope serve --watch` does: sessions
-// are built from Live's current workspace and told about reloads.
-func startLive(t *testing.T, path string) (*testServer, *server.Live, *workspace.Workspace, gossh.Signer) {
+// changeMsg tells a session about a change of the live data, as
+// `kpiscope serve` does.
+func changeMsg(c live.Change) tea.Msg {
+	switch c.Kind {
+	case live.Failed:
+		return tui.EngineMsg{Err: c.Event.Err, Refreshed: c.Event.At}
+	case live.Checked:
+		return tui.WarningsMsg{Warnings: c.Warnings}
+	}
+	return tui.EngineMsg{Engine: c.Workspace.Engine, Warnings: c.Warnings, Refreshed: c.Loaded}
+}
+
+// startLive serves a CSV as `kpiscope serve` does: the data is locked,
+// checked and (when watched) watched by a live.Live, sessions are built from
+// its current data and subscribe to its changes.
+func startLive(t *testing.T, path string, watched bool) (*testServer, *live.Live, *workspace.Workspace, gossh.Signer) {
 	t.Helper()
 	ctx := context.Background()
 	opt := workspace.Options{Sources: []string{path}, NoConfig: true}
@@ -47,38 +59,34 @@ func startLive(t *testing.T, path string) (*testServer, *server.Live, *workspace
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := server.Lock(ctx, first); err != nil {
-		t.Fatal(err)
-	}
-	var ref atomic.Pointer[server.Live]
+	data := live.New(ctx, first, live.Options{
+		Open:     func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, opt) },
+		Lock:     server.Lock,
+		Grace:    50 * time.Millisecond,
+		Debounce: 50 * time.Millisecond,
+		Settle:   50 * time.Millisecond,
+	})
 	// Registered before the server's own cleanup, so it runs after Shutdown.
 	t.Cleanup(func() {
-		if l := ref.Load(); l != nil {
-			if err := l.Close(); err != nil {
-				t.Errorf("close live data: %v", err)
-			}
+		if err := data.Close(); err != nil {
+			t.Errorf("close live data: %v", err)
 		}
 	})
 	key := newKey(t)
 	ts := startServer(t, server.Config{}, func(s server.Session) tea.Model {
-		ws, loaded := ref.Load().Current()
-		return tui.New(tui.Deps{Engine: ws.Engine, Label: ws.Label, Remote: true, QueryTimeout: waitLong,
-			Context: s.Context, Refreshed: loaded, Now: time.Now})
+		cur := data.Current()
+		return tui.New(tui.Deps{Engine: cur.Workspace.Engine, Label: cur.Workspace.Label, Remote: true, QueryTimeout: waitLong,
+			Context: s.Context, Refreshed: cur.Loaded, Warnings: cur.Warnings, Now: time.Now})
 	}, key)
-	live := server.NewLive(ts.Server, first, time.Now(), server.LiveOptions{
-		Open: func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, opt) },
-		Reloaded: func(ws *workspace.Workspace, at time.Time) tea.Msg {
-			return tui.EngineMsg{Engine: ws.Engine, Warnings: ws.Warnings, Refreshed: at}
-		},
-		Failed: func(ev watch.Event) tea.Msg { return tui.EngineMsg{Err: ev.Err, Refreshed: ev.At} },
-		Grace:  50 * time.Millisecond,
-		Settle: 50 * time.Millisecond,
-	})
-	ref.Store(live)
-	if err := live.Watch(ctx, []string{path}, 50*time.Millisecond, nil); err != nil {
+	data.Subscribe(server.Subscriber(ts.Server, changeMsg))
+	var paths []string
+	if watched {
+		paths = []string{path}
+	}
+	if err := data.Start(paths); err != nil {
 		t.Fatal(err)
 	}
-	return ts, live, first, key
+	return ts, data, first, key
 }
 
 // waitRollups waits until eng's rollups are built, failing on an error.
@@ -110,7 +118,7 @@ func TestLiveReloadReachesOpenSessions(t *testing.T) {
 	if err := os.WriteFile(path, []byte(ratedTickets(40, 30)), 0o644); err != nil { // 75%
 		t.Fatal(err)
 	}
-	ts, live, first, key := startLive(t, path)
+	ts, data, first, key := startLive(t, path, true)
 	waitRollups(t, first.Engine)
 	csat := func(want string) func(string) bool {
 		return func(s string) bool { return strings.Contains(kpiLine(s, "CSAT"), want) }
@@ -144,8 +152,7 @@ func TestLiveReloadReachesOpenSessions(t *testing.T) {
 			t.Fatal("the replaced workspace is still open after every session moved")
 		}
 	}
-	reloaded, _ := live.Current()
-	waitRollups(t, reloaded.Engine)
+	waitRollups(t, data.Current().Workspace.Engine)
 	late := ts.open(t, "carol", key, termOpts{})
 	late.waitFor("CSAT 90.0% in a session opened after the reload", waitLong, csat("90.0%"))
 
@@ -220,10 +227,10 @@ func TestLiveParquetFaultKeepsSessions(t *testing.T) {
 	}
 	path := toParquet(t, csv)
 	os.Remove(csv)
-	ts, live, first, key := startLive(t, path)
-	ws, _ := live.Current()
-	if ws == first || !ws.Pinned() {
-		t.Fatal("Watch kept the unpinned Parquet workspace it was given")
+	ts, data, _, key := startLive(t, path, true)
+	ws := data.Current().Workspace
+	if !ws.Pinned() {
+		t.Fatal("the watched Parquet data is not pinned")
 	}
 	if _, err := ws.DB.Query(context.Background(), "SELECT count(*) FROM read_parquet("+store.QuoteLiteral(path)+")"); err == nil {
 		t.Error("the locked engine can read the user's file")
@@ -243,8 +250,7 @@ func TestLiveParquetFaultKeepsSessions(t *testing.T) {
 	if strings.Contains(text, "magic bytes") || strings.Contains(kpiLine(text, "CSAT"), "error") {
 		t.Errorf("a new view broke after the file did:\n%s", text)
 	}
-	cur, _ := live.Current()
-	r, err := cur.DB.Query(context.Background(), "SELECT count(*) FROM tickets")
+	r, err := data.Current().Workspace.DB.Query(context.Background(), "SELECT count(*) FROM tickets")
 	if err != nil || fmt.Sprint(r.Data[0][0]) != "40" {
 		t.Errorf("raw rows after the fault: %v, %v; want 40", r, err)
 	}
@@ -258,7 +264,7 @@ func TestLiveShrinkWarns(t *testing.T) {
 	if err := os.WriteFile(path, []byte(ratedTickets(40, 30)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ts, live, first, key := startLive(t, path)
+	ts, data, first, key := startLive(t, path, true)
 	c := ts.open(t, "alice", key, termOpts{})
 	c.waitFor("CSAT 75.0%", waitLong, func(s string) bool { return strings.Contains(kpiLine(s, "CSAT"), "75.0%") })
 	if err := os.WriteFile(path, []byte(ratedTickets(10, 5)), 0o644); err != nil { // 50%
@@ -267,7 +273,7 @@ func TestLiveShrinkWarns(t *testing.T) {
 	c.waitFor("CSAT 50.0% with a data warning", waitLong, func(s string) bool {
 		return strings.Contains(kpiLine(s, "CSAT"), "50.0%") && strings.Contains(s, "1 data warning")
 	})
-	cur, _ := live.Current()
+	cur := data.Current().Workspace
 	if cur == first || cur.ShrinkText() != "tickets: 40 → 10 rows" {
 		t.Errorf("shrink = %q, want tickets: 40 → 10 rows", cur.ShrinkText())
 	}
@@ -281,4 +287,41 @@ func TestLiveShrinkWarns(t *testing.T) {
 	c.waitFor("CSAT 75.0% and the warning gone", waitLong, func(s string) bool {
 		return strings.Contains(kpiLine(s, "CSAT"), "75.0%") && !strings.Contains(s, "data warning")
 	})
+}
+
+// Sessions show the data-quality warnings the local explorer shows: the
+// checks of the served data run in the background, and their findings (a
+// score outside its scale, which only the checks notice) reach a session
+// already open and every session opened after; a reload is checked before
+// the sessions get it, and takes its warnings with it.
+func TestLiveSessionsShowDataWarnings(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tickets.csv")
+	outOfScale := strings.Replace(ratedTickets(40, 30), "T000,5,", "T000,7,", 1)
+	if err := os.WriteFile(path, []byte(outOfScale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ts, data, _, key := startLive(t, path, false)
+	early := ts.open(t, "alice", key, termOpts{})
+	early.waitForText(waitLong, "1 data warning")
+	early.press("w")
+	early.waitForText(waitLong, "outside its")
+	late := ts.open(t, "bob", key, termOpts{})
+	late.waitForText(waitLong, "1 data warning")
+	late.press("w")
+	late.waitForText(waitLong, "outside its")
+
+	// Repaired: the reload clears the warning in every session.
+	if err := os.WriteFile(path, []byte(ratedTickets(40, 36)), 0o644); err != nil { // 90%
+		t.Fatal(err)
+	}
+	if _, err := data.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	late.press("\x1b")
+	late.waitFor("CSAT without a warning after the repair", waitLong, func(s string) bool {
+		return strings.Contains(kpiLine(s, "CSAT"), "90.0%") && !strings.Contains(s, "data warning")
+	})
+	late.press("w")
+	late.waitForText(waitLong, "no data warnings")
 }

@@ -1,15 +1,16 @@
-package workspace
+package live
 
 import (
 	"sync"
 	"time"
+
+	"kpiscope/internal/workspace"
 )
 
-// Retirer closes workspaces that a reload replaced, once nothing uses them:
+// retirer closes workspaces that a reload replaced, once nothing uses them:
 // after done (when given) and a grace period for queries still running on
-// them, or at once when the Retirer closes. The explorer's reloads and the
-// server's share it.
-type Retirer struct {
+// them, or at once when the retirer closes.
+type retirer struct {
 	grace   time.Duration
 	mu      sync.Mutex
 	closed  bool
@@ -17,14 +18,14 @@ type Retirer struct {
 	wg      sync.WaitGroup
 }
 
-// NewRetirer makes a Retirer that waits grace before closing.
-func NewRetirer(grace time.Duration) *Retirer {
-	return &Retirer{grace: grace, closing: make(chan struct{})}
+// newRetirer makes a retirer that waits grace before closing.
+func newRetirer(grace time.Duration) *retirer {
+	return &retirer{grace: grace, closing: make(chan struct{})}
 }
 
-// Retire closes old in the background once done is closed (nil: at once)
+// retire closes old in the background once done is closed (nil: at once)
 // and the grace period has passed.
-func (r *Retirer) Retire(old *Workspace, done <-chan struct{}) {
+func (r *retirer) retire(old *workspace.Workspace, done <-chan struct{}) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -52,8 +53,8 @@ func (r *Retirer) Retire(old *Workspace, done <-chan struct{}) {
 	}()
 }
 
-// Close closes every workspace still waiting, at once, and waits for them.
-func (r *Retirer) Close() {
+// close closes every workspace still waiting, at once, and waits for them.
+func (r *retirer) close() {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()

@@ -1,14 +1,16 @@
-package workspace
+package live
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"kpiscope/internal/workspace"
 )
 
-func openTestSample(t *testing.T) *Workspace {
+func openTestSample(t *testing.T) *workspace.Workspace {
 	t.Helper()
-	ws, err := Open(context.Background(), Options{NoConfig: true})
+	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -16,13 +18,13 @@ func openTestSample(t *testing.T) *Workspace {
 	return ws
 }
 
-// A started build runs to the end in the background; after Close nothing
+// A started build runs to the end in the background; after close nothing
 // starts, and every build has returned (so the workspaces can be closed).
 func TestRollupsBuildInTheBackground(t *testing.T) {
 	ws := openTestSample(t)
-	r := NewRollups(context.Background())
-	r.Start(ws)
-	r.Start(ws) // a second start is a no-op
+	r := newRollups(context.Background())
+	r.start(ws)
+	r.start(ws) // a second start is a no-op
 	deadline := time.Now().Add(2 * time.Minute)
 	for p := ws.Engine.RollupStatus(); !p.Ready; p = ws.Engine.RollupStatus() {
 		if p.Err != nil {
@@ -33,25 +35,25 @@ func TestRollupsBuildInTheBackground(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r.Stop(ws) // after the end: harmless
-	r.Close()
-	r.Close()
+	r.stop(ws) // after the end: harmless
+	r.close()
+	r.close()
 
 	late := openTestSample(t)
-	r.Start(late)
+	r.start(late)
 	if p := late.Engine.RollupStatus(); p.Total != 0 || p.Ready {
-		t.Fatalf("a build started after Close: %+v", p)
+		t.Fatalf("a build started after close: %+v", p)
 	}
 }
 
-// Stop and Close interrupt a build: Close returns once it has.
+// stop and close interrupt a build: close returns once it has.
 func TestRollupsStopOnClose(t *testing.T) {
 	ws := openTestSample(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	r := NewRollups(ctx)
+	r := newRollups(ctx)
 	cancel() // the program ended before the build began
-	r.Start(ws)
-	r.Close()
+	r.start(ws)
+	r.close()
 	if p := ws.Engine.RollupStatus(); p.Ready || p.Err != nil {
 		t.Fatalf("a build under an ended context: %+v", p)
 	}

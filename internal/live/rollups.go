@@ -1,38 +1,40 @@
-package workspace
+package live
 
 import (
 	"context"
 	"sync"
+
+	"kpiscope/internal/workspace"
 )
 
-// Rollups runs the rollup builds (kpi.Engine.BuildRollups) of the
-// workspaces a long-running program serves (the explorer, serve), each in
-// the background: a build stops when its workspace is replaced (Stop) or the
-// program ends (Close). One-shot commands (report, check) build none: they
-// answer once, and a build would only delay them.
-type Rollups struct {
+// rollups runs the rollup builds (kpi.Engine.BuildRollups) of the
+// workspaces a Live serves, each in the background: a build stops when its
+// workspace is replaced (stop) or the Live closes (close). One-shot commands
+// (report, check) build none: they answer once, and a build would only delay
+// them.
+type rollups struct {
 	ctx     context.Context
 	mu      sync.Mutex
 	closed  bool
-	running map[*Workspace]*build
+	running map[*workspace.Workspace]*build
 	wg      sync.WaitGroup
 }
 
 // build is one running build.
 type build struct{ cancel context.CancelFunc }
 
-// NewRollups makes a Rollups whose builds also stop when ctx ends.
-func NewRollups(ctx context.Context) *Rollups {
-	return &Rollups{ctx: ctx, running: map[*Workspace]*build{}}
+// newRollups makes a rollups whose builds also stop when ctx ends.
+func newRollups(ctx context.Context) *rollups {
+	return &rollups{ctx: ctx, running: map[*workspace.Workspace]*build{}}
 }
 
-// Start builds ws's rollups in the background. Before it returns, queries
+// start builds ws's rollups in the background. Before it returns, queries
 // on ws are set to wait for the totals being built rather than read the same
 // rows at the same time (kpi.Engine.PrepareRollups); they read the raw rows
 // for the rest until it is built. The engine reports the progress and any
-// failure itself (RollupStatus). Starting a workspace twice, or after Close,
+// failure itself (RollupStatus). Starting a workspace twice, or after close,
 // does nothing.
-func (r *Rollups) Start(ws *Workspace) {
+func (r *rollups) start(ws *workspace.Workspace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed || r.running[ws] != nil {
@@ -55,9 +57,9 @@ func (r *Rollups) Start(ws *Workspace) {
 	}()
 }
 
-// Stop stops ws's build, if one runs, without waiting for it: the build's
+// stop stops ws's build, if one runs, without waiting for it: the build's
 // queries are interrupted, and closing ws waits for them.
-func (r *Rollups) Stop(ws *Workspace) {
+func (r *rollups) stop(ws *workspace.Workspace) {
 	r.mu.Lock()
 	b := r.running[ws]
 	delete(r.running, ws)
@@ -67,9 +69,9 @@ func (r *Rollups) Stop(ws *Workspace) {
 	}
 }
 
-// Close stops every build and waits for them to return, so that their
+// close stops every build and waits for them to return, so that their
 // workspaces can be closed.
-func (r *Rollups) Close() {
+func (r *rollups) close() {
 	r.mu.Lock()
 	r.closed = true
 	for ws, b := range r.running {
