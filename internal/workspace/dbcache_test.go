@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -267,11 +269,12 @@ func TestFingerprint(t *testing.T) {
 }
 
 // A file that cannot be read is not a cache hit: the open fails as it would
-// without --db. (As root every file can be read: the test then runs the
-// fingerprint alone on a file it cannot open, which only non-root can make.)
+// without --db. Root reads a chmod 000 file, so as root the test runs again
+// in a copy of the test binary as the unprivileged user nobody.
 func TestDBUnreadableFileIsNotACacheHit(t *testing.T) {
 	if os.Geteuid() == 0 {
-		t.Skip("root reads a chmod 000 file: the unreadable case needs an unprivileged user")
+		asNobody(t, "TestDBUnreadableFileIsNotACacheHit")
+		return
 	}
 	dir := t.TempDir()
 	path, db := filepath.Join(dir, "tickets.csv"), filepath.Join(dir, "k.duckdb")
@@ -289,5 +292,42 @@ func TestDBUnreadableFileIsNotACacheHit(t *testing.T) {
 	if err == nil {
 		ws.Close()
 		t.Fatal("an unreadable file opened from the --db cache")
+	}
+	if _, ferr := fingerprint(source.Spec{Path: path}, map[string][]string{"tickets": {path}}); ferr == nil {
+		t.Error("fingerprint of an unreadable file: no error")
+	}
+}
+
+// asNobody runs one test of this package in a copy of the test binary as
+// the user nobody, and fails unless it passed there.
+func asNobody(t *testing.T, test string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "kpiscope-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "workspace.test")
+	b, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const nobody = 65534
+	cmd := exec.Command(bin, "-test.run", "^"+test+"$", "-test.count=1", "-test.v")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TMPDIR="+dir, "HOME="+dir, "GOCOVERDIR=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	out, err := cmd.CombinedOutput()
+	if err != nil && strings.Contains(err.Error(), "operation not permitted") {
+		t.Skipf("cannot run as nobody here: %v", err)
+	}
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("%s as nobody: %v\n%s", test, err, out)
 	}
 }
