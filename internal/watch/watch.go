@@ -54,6 +54,11 @@ type Watcher struct {
 	settle   time.Duration
 	reload   func(ctx context.Context) error
 	events   chan Event
+	// after starts the debounce and settle waits (time.After); saw is told
+	// of every file event as Run takes it, matched or not (nil: nobody).
+	// Tests replace both to step through a burst without sleeping.
+	after func(time.Duration) <-chan time.Time
+	saw   func(path string)
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -72,7 +77,7 @@ func New(paths []string, debounce time.Duration, reload func(ctx context.Context
 		return nil, fmt.Errorf("watch files: %w", err)
 	}
 	w := &Watcher{fs: fw, files: map[string]bool{}, dirs: map[string]bool{}, debounce: debounce, settle: DefaultSettle, reload: reload,
-		events: make(chan Event, 16), done: make(chan struct{})}
+		events: make(chan Event, 16), done: make(chan struct{}), after: time.After}
 	watchDirs := map[string]bool{}
 	for _, p := range paths {
 		if p == "" {
@@ -158,22 +163,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 	pending := map[string]bool{}
 	whole := map[string]bool{}    // created with no write since: renamed into place
 	var seen map[string]fileState // the changed files when the settle wait began
-	var timer *time.Timer
-	var fire <-chan time.Time
-	arm := func(d time.Duration) {
-		if timer == nil {
-			timer = time.NewTimer(d)
-		} else {
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-			timer.Reset(d)
-		}
-		fire = timer.C
-	}
+	var fire <-chan time.Time     // the latest wait; an earlier one is forgotten
+	arm := func(d time.Duration) { fire = w.after(d) }
 	for {
 		select {
 		case <-ctx.Done():
@@ -183,6 +174,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		case ev, ok := <-w.fs.Events:
 			if !ok {
 				return nil
+			}
+			if w.saw != nil {
+				w.saw(ev.Name) // every earlier event has been handled
 			}
 			w.follow(ev)
 			if !w.matches(ev.Name) || ev.Op == 0 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -169,6 +170,82 @@ func TestBrokenFileKeepsWatching(t *testing.T) {
 	}
 }
 
+// steps drives a watcher's debounce and settle waits by hand and tells when
+// the watcher has handled the file events up to a marker: a test then
+// steps through a burst in order, with no sleeps and no "nothing happened
+// within so long".
+type steps struct {
+	t     *testing.T
+	dir   string
+	mu    sync.Mutex
+	waits []chan time.Time // every wait the watcher started, oldest first
+	armed chan struct{}    // one token per wait started
+	saw   chan string
+	marks int
+}
+
+func newSteps(t *testing.T, w *watch.Watcher, dir string) *steps {
+	st := &steps{t: t, dir: dir, armed: make(chan struct{}, 4096), saw: make(chan string, 4096)}
+	watch.SetTestHooks(w, func(time.Duration) <-chan time.Time {
+		c := make(chan time.Time, 1)
+		st.mu.Lock()
+		st.waits = append(st.waits, c)
+		st.mu.Unlock()
+		st.armed <- struct{}{}
+		return c
+	}, func(p string) { st.saw <- p })
+	return st
+}
+
+// sync writes a marker file beside the sources (no source matches it) and
+// returns once the watcher has taken its event: inotify keeps a directory's
+// events in order, so every event before it has been handled.
+func (st *steps) sync() {
+	st.t.Helper()
+	st.marks++
+	mark := filepath.Join(st.dir, fmt.Sprintf("sync-%d.mark", st.marks))
+	write(st.t, mark, "")
+	for {
+		select {
+		case p := <-st.saw:
+			if p == mark {
+				return
+			}
+		case <-time.After(waitLimit):
+			st.t.Fatalf("the watcher never saw %s", mark)
+		}
+	}
+}
+
+// started returns how many waits the watcher has started.
+func (st *steps) started() int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.waits)
+}
+
+// fire ends the latest wait, as if its time had passed.
+func (st *steps) fire() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.waits) == 0 {
+		st.t.Fatal("no wait to end")
+	}
+	st.waits[len(st.waits)-1] <- time.Now()
+}
+
+// nextWait returns once the watcher starts a wait after the n it had started.
+func (st *steps) nextWait(n int) {
+	st.t.Helper()
+	for st.started() <= n {
+		select {
+		case <-st.armed:
+		case <-time.After(waitLimit):
+			st.t.Fatal("the watcher started no wait")
+		}
+	}
+}
+
 // A burst of writes is one reload, and files beside the source are ignored.
 func TestBurstIsOneReloadAndOtherFilesIgnored(t *testing.T) {
 	dir := t.TempDir()
@@ -180,25 +257,45 @@ func TestBurstIsOneReloadAndOtherFilesIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st := newSteps(t, w, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go w.Run(ctx)
 
+	st.sync() // watching
 	write(t, other, "a,b\n1,2\n")
+	st.sync()
+	if n := st.started(); n != 0 {
+		t.Fatalf("a file beside the source started %d waits for a reload", n)
+	}
 	for i := 0; i < 20; i++ {
 		write(t, path, tickets(10, i%10))
 	}
+	st.sync() // the whole burst has been handled
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("%d reloads during the burst, before the debounce ended", n)
+	}
+	n := st.started()
+	st.fire()      // the debounce ends
+	st.nextWait(n) // the settle check: the file must keep its size and time
+	n = st.started()
+	st.fire()
 	ev := nextEvent(t, w)
 	if len(ev.Changed) != 1 || ev.Changed[0] != path {
 		t.Errorf("changed = %v, want only %s", ev.Changed, path)
 	}
-	select {
-	case ev := <-w.Events():
-		t.Errorf("a second reload for one burst: %+v", ev)
-	case <-time.After(3 * 200 * time.Millisecond):
-	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("reloads = %d, want 1", n)
+	}
+	// Nothing is left to reload: no wait started since the settle check.
+	st.sync()
+	if m := st.started(); m != n {
+		t.Errorf("%d waits started after the reload: a second reload is pending", m-n)
+	}
+	select {
+	case ev := <-w.Events():
+		t.Errorf("a second event for one burst: %+v", ev)
+	default:
 	}
 }
 
@@ -231,9 +328,9 @@ func TestRenameAndGlob(t *testing.T) {
 	}
 }
 
-// An export rewritten in place in pieces, with pauses longer than the
-// debounce but shorter than the settle interval, is reloaded once, complete:
-// never with the numbers of its first pieces.
+// An export rewritten in place in pieces, each written after the debounce
+// has ended and before the settle check, is reloaded once, complete: never
+// with the numbers of its first pieces.
 func TestPiecesAreOneReload(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tickets.csv")
@@ -243,10 +340,11 @@ func TestPiecesAreOneReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.SetSettle(3 * time.Second)
+	st := newSteps(t, w, dir)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go w.Run(ctx)
+	st.sync()
 
 	full := tickets(40, 36) // 90%
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0o644)
@@ -255,16 +353,23 @@ func TestPiecesAreOneReload(t *testing.T) {
 	}
 	pieces := []string{full[:len(full)/3], full[len(full)/3 : 2*len(full)/3], full[2*len(full)/3:]}
 	for i, p := range pieces {
-		if i > 0 {
-			time.Sleep(200 * time.Millisecond) // 10× the debounce: each piece alone used to reload
-		}
 		if _, err := f.WriteString(p); err != nil {
 			t.Fatal(err)
 		}
+		if i == len(pieces)-1 {
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st.sync()
+		n := st.started()
+		st.fire()      // the writes paused for the debounce: each piece alone used to reload
+		st.nextWait(n) // the settle check started; the next piece comes before it ends
+		if n := r.calls.Load(); n != 0 {
+			t.Fatalf("reloaded after piece %d of %d", i+1, len(pieces))
+		}
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	st.fire() // the file kept its size and time over the settle interval
 	ev := nextEvent(t, w)
 	if ev.Err != nil {
 		t.Fatalf("the first reload failed: %v (a partial file was read)", ev.Err)
