@@ -96,7 +96,8 @@ func toBreakdown(msg tea.Msg) func(Model) (Model, tea.Cmd) {
 func (m Model) toBreakdown(msg tea.Msg) (Model, tea.Cmd) {
 	before := m.bd
 	var cmd tea.Cmd
-	m.bd, cmd = m.bd.on(m.breakdownResult(), m.q.detail.loading).Update(msg)
+	shown, raw := m.breakdownResults()
+	m.bd, cmd = m.bd.on(shown, raw, m.q.detail.loading).Update(msg)
 	_, chosen := msg.(segmentMsg)
 	switch {
 	case m.bd.rev != before.rev:
@@ -165,16 +166,23 @@ func (m Model) prevKPI() (Model, tea.Cmd) {
 // breakdownResult is the breakdown shown for the selected KPI and segment,
 // possibly from the previous slice while the next one loads; nil if none.
 func (m Model) breakdownResult() *kpi.Result {
+	r, _ := m.breakdownResults()
+	return r
+}
+
+// breakdownResults is breakdownResult, cleaned as shown and as the engine
+// gave it.
+func (m Model) breakdownResults() (shown, raw *kpi.Result) {
 	d := m.selected()
 	sc := m.q.detail.sc
 	if d == nil || sc == nil || m.bd.dim == "" || sc.Slice.Segment != m.bd.dim {
-		return nil
+		return nil, nil
 	}
-	r := sc.Find(d.ID)
-	if r == nil || r.Err != nil || r.SegmentErr != nil {
-		return nil
+	raw = sc.Find(d.ID)
+	if raw == nil || raw.Err != nil || raw.SegmentErr != nil {
+		return nil, nil
 	}
-	return r
+	return m.q.detail.shown.Find(d.ID), raw
 }
 
 func (m Model) setGrain(g kpi.Grain) (Model, tea.Cmd) {

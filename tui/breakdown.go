@@ -15,6 +15,7 @@ import (
 // to exactly where they were.
 type drill struct {
 	filters []kpi.Filter
+	shown   []kpi.Filter
 	segment string
 	cursor  int
 	sort    pane.Sort
@@ -29,19 +30,22 @@ type drill struct {
 // reads back dim and filters: a change of filters means new numbers for the
 // whole screen, a change of dim a new breakdown query.
 type breakdown struct {
-	keys keys.Map
-	dims []kpi.Dimension // of the engine, in its order
+	keys  keys.Map
+	dims  []kpi.Dimension   // of the engine, in its order
+	names map[string]string // dimension → its name as shown
 
 	dim     string // "" = no breakdown
 	cursor  int    // row, in sorted order
 	sort    pane.Sort
 	focused bool
-	filters []kpi.Filter
+	filters []kpi.Filter // as in the data: what the engine is asked
+	shown   []kpi.Filter // the same, cleaned: what the screen says
 	trail   []drill
 	// rev counts changes of filters.
 	rev int
 
-	res  *kpi.Result // the breakdown on screen; nil when there is none
+	res  *kpi.Result // the breakdown on screen (cleaned); nil when there is none
+	raw  *kpi.Result // the same as the engine gave it: a drill filters by its values
 	busy bool        // the breakdown's query is running
 }
 
@@ -65,8 +69,8 @@ func newBreakdown(k keys.Map) breakdown {
 
 // setDims takes the dimensions of a new engine; a breakdown by a dimension
 // the data no longer has is dropped.
-func (b breakdown) setDims(dims []kpi.Dimension) breakdown {
-	b.dims = dims
+func (b breakdown) setDims(dims []kpi.Dimension, names map[string]string) breakdown {
+	b.dims, b.names = dims, names
 	if b.dim != "" && !b.hasDim(b.dim) {
 		b.dim = ""
 	}
@@ -82,10 +86,19 @@ func (b breakdown) hasDim(name string) bool {
 	return false
 }
 
-// on tells the breakdown what is on screen.
-func (b breakdown) on(res *kpi.Result, busy bool) breakdown {
-	b.res, b.busy = res, busy
+// on tells the breakdown what is on screen: the result cleaned and as the
+// engine gave it, row for row.
+func (b breakdown) on(res, raw *kpi.Result, busy bool) breakdown {
+	b.res, b.raw, b.busy = res, raw, busy
 	return b
+}
+
+// name is a dimension's name as shown.
+func (b breakdown) name(dim string) string {
+	if n, ok := b.names[dim]; ok {
+		return n
+	}
+	return clean(dim)
 }
 
 // home puts the cursor on the first row (another KPI was selected).
@@ -141,7 +154,7 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 			b.focused = false
 			return b, note("no breakdown")
 		}
-		return b, note("breakdown by %s", b.dim)
+		return b, note("breakdown by %s", b.name(b.dim))
 	case sortByMsg:
 		if pane.SortCol(msg) == b.sort.Col {
 			return b.resort(pane.Sort{Col: b.sort.Col, Desc: !b.sort.Desc})
@@ -172,13 +185,13 @@ func (b breakdown) move(d int) breakdown {
 	return b
 }
 
-// row is the segment under the cursor.
-func (b breakdown) row() (kpi.Row, bool) {
+// row is the index in the result of the segment under the cursor.
+func (b breakdown) row() (int, bool) {
 	if b.res == nil || len(b.res.Segments) == 0 {
-		return kpi.Row{}, false
+		return 0, false
 	}
-	rows := pane.SortRows(b.res.Segments, b.sort)
-	return rows[max(0, min(b.cursor, len(rows)-1))], true
+	order := pane.SortOrder(b.res.Segments, b.sort)
+	return order[max(0, min(b.cursor, len(order)-1))], true
 }
 
 // nextDim is the first dimension after the current one that no filter
@@ -206,30 +219,38 @@ func (b breakdown) nextDim(after string) string {
 // drill adds a filter for the segment under the cursor and breaks the
 // result down by the next dimension.
 func (b breakdown) drill() (breakdown, tea.Cmd) {
-	row, ok := b.row()
-	if !ok || b.busy {
+	i, ok := b.row()
+	if !ok || b.busy || b.raw == nil || len(b.raw.Segments) != len(b.res.Segments) {
 		return b, note("nothing to drill into yet")
 	}
-	b.trail = append(b.trail, drill{filters: append([]kpi.Filter(nil), b.filters...), segment: b.dim, cursor: b.cursor, sort: b.sort})
-	f := kpi.Filter{Dim: b.dim, Values: []string{row.Segment}}
-	b.filters = kpi.Slice{Filters: b.filters}.WithFilter(f).Filters
+	b.trail = append(b.trail, drill{filters: b.filters, shown: b.shown, segment: b.dim, cursor: b.cursor, sort: b.sort})
+	f := kpi.Filter{Dim: b.dim, Values: []string{b.raw.Segments[i].Segment}}
+	shown := kpi.Filter{Dim: b.name(b.dim), Values: []string{b.res.Segments[i].Segment}}
+	// One filter per dimension (as kpi.Slice.WithFilter), in both lists alike.
+	var fs, ss []kpi.Filter
+	for j, x := range b.filters {
+		if x.Dim != f.Dim {
+			fs, ss = append(fs, x), append(ss, b.shown[j])
+		}
+	}
+	b.filters, b.shown = append(fs, f), append(ss, shown)
 	b.rev++
 	b.dim = b.nextDim(b.dim)
 	b.cursor, b.sort, b.focused = 0, pane.DefaultSort(), true
 	if b.dim == "" {
-		return b, note("%s", f)
+		return b, note("%s", shown)
 	}
-	return b, note("%s · now by %s", f, b.dim)
+	return b, note("%s · now by %s", shown, b.name(b.dim))
 }
 
 func (b breakdown) stepOut() (breakdown, tea.Cmd) {
 	if n := len(b.trail); n > 0 {
 		t := b.trail[n-1]
 		b.trail = b.trail[:n-1]
-		b.filters = t.filters
+		b.filters, b.shown = t.filters, t.shown
 		b.dim, b.cursor, b.sort = t.segment, t.cursor, t.sort
-	} else if len(b.filters) > 0 {
-		b.filters = kpi.Slice{Filters: b.filters}.WithoutLastFilter().Filters
+	} else if n := len(b.filters); n > 0 {
+		b.filters, b.shown = b.filters[:n-1:n-1], b.shown[:n-1:n-1]
 	} else {
 		return b, note("no filter to remove")
 	}
@@ -246,7 +267,7 @@ func (b breakdown) clear() (breakdown, tea.Cmd) {
 		b.dim, b.cursor, b.sort = t.segment, t.cursor, t.sort
 	}
 	b.trail = nil
-	b.filters = nil
+	b.filters, b.shown = nil, nil
 	b.rev++
 	return b, nil
 }
@@ -254,8 +275,8 @@ func (b breakdown) clear() (breakdown, tea.Cmd) {
 // resort changes the order, keeping the cursor on its segment.
 func (b breakdown) resort(s pane.Sort) (breakdown, tea.Cmd) {
 	if row, ok := b.row(); ok {
-		for i, r := range pane.SortRows(b.res.Segments, s) {
-			if r.Segment == row.Segment {
+		for i, j := range pane.SortOrder(b.res.Segments, s) {
+			if j == row {
 				b.cursor = i
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"charm.land/log/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/tui/keys"
 )
 
 // Deps is what a program needs from outside; one per program, so one per SSH session.
@@ -34,6 +35,9 @@ type Deps struct {
 	// Reload re-reads the data for `r`; nil when reloading is not possible.
 	Reload func(ctx context.Context) (*kpi.Engine, error)
 	Log    *log.Logger
+	// Keys are the key bindings (zero: keys.Default()). One Map feeds the
+	// dispatch in Update, the footer, the help and the hints that name a key.
+	Keys keys.Map
 	// RollupStatus reports the progress of an engine's rollup build, which
 	// whoever opened the engine started (kpi.Engine.BuildRollups); the
 	// header shows it until the rollups are ready. nil: no build runs.

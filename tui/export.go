@@ -52,7 +52,7 @@ func (m Model) label() string {
 		return m.deps.Label
 	}
 	if m.q.eng != nil {
-		return m.q.eng.Label()
+		return m.engLabel
 	}
 	return "kpiscope"
 }
@@ -120,12 +120,12 @@ func writeFiles(files []exportFile) tea.Cmd {
 
 func (m Model) gotExport(msg exportedMsg) (Model, tea.Cmd) {
 	if msg.err != nil {
-		return m.warn("export failed: %s", oneLine(msg.err)), nil
+		return m.warn("export failed: %s", cleanLine(msg.err)), nil
 	}
 	m.overlay = overlayMessage
 	var lines []string
 	for _, p := range msg.paths {
-		lines = append(lines, report.Clean(p))
+		lines = append(lines, clean(p))
 	}
 	m.message = message{title: "Exported", lines: append(lines, "", m.st.MutedText.Render("any key to close"))}
 	return m.say("exported %d files", len(msg.paths)), nil
@@ -136,9 +136,9 @@ func (m Model) copyBreakdown() (Model, tea.Cmd) {
 	if !ok {
 		return m.say("nothing to copy yet"), nil
 	}
-	what := o.kpiID + " total"
+	what := clean(o.kpiID) + " total"
 	if o.segment != "" {
-		what = "breakdown by " + o.segment
+		what = "breakdown by " + m.bd.name(o.segment)
 	}
 	return m.say("copied %s (CSV)", what), tea.SetClipboard(o.csv())
 }

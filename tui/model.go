@@ -56,10 +56,13 @@ type Model struct {
 	width, height int
 	ctx           context.Context
 
-	q        queries // the engine and the queries on it
-	defs     []*kpi.Def
+	q        queries    // the engine and the queries on it
+	defs     []*kpi.Def // the engine's, cleaned (cleanDefs)
 	dims     []kpi.Dimension
-	warnings map[string][]string
+	names    map[string]string // dimension → its name as shown
+	engLabel string            // the engine's label and one-line summary, cleaned
+	engDesc  string
+	warnings map[string][]string // cleaned
 
 	// slice is the grain, period (zero = latest complete) and comparison;
 	// its filters and segment are the breakdown's (see asked).
@@ -89,6 +92,7 @@ type startMsg struct{}
 // New builds the explorer for one terminal. It does no I/O: the first
 // queries start when the program runs.
 func New(d Deps) Model {
+	d.Label, d.Banner = clean(d.Label), clean(d.Banner)
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -96,17 +100,20 @@ func New(d Deps) Model {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if len(d.Keys.Quit.Keys()) == 0 {
+		d.Keys = keys.Default()
+	}
 	m := Model{
 		deps:      d,
-		keys:      keys.Default(),
+		keys:      d.Keys,
 		dark:      true,
 		help:      help.New(),
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		ctx:       ctx,
 		q:         newQueries(ctx, d),
 		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
-		bd:        newBreakdown(keys.Default()),
-		warnings:  d.Warnings,
+		bd:        newBreakdown(d.Keys),
+		warnings:  cleanWarnings(d.Warnings),
 		refreshed: d.Refreshed,
 	}
 	m.restyle()
@@ -124,18 +131,19 @@ func (m *Model) setEngine(e *kpi.Engine) {
 		selID = d.ID
 	}
 	m.q = m.q.setEngine(e)
-	m.defs, m.dims = nil, nil
+	m.defs, m.dims, m.names, m.engLabel, m.engDesc = nil, nil, nil, "", ""
 	if e == nil {
 		return
 	}
-	m.defs, m.dims = e.Defs(), e.Dimensions()
+	m.defs, m.dims = cleanDefs(e.Defs()), e.Dimensions()
+	m.names, m.engLabel, m.engDesc = dimNames(m.dims), clean(e.Label()), clean(e.Describe())
 	m.sel = 0
 	for i, d := range m.defs {
 		if d.ID == selID {
 			m.sel = i
 		}
 	}
-	m.bd = m.bd.setDims(m.dims)
+	m.bd = m.bd.setDims(m.dims, m.names)
 }
 
 // asked is the slice the screen asks for: grain, period and comparison, the
@@ -188,7 +196,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.status = status(msg)
 		return m, nil
 	case WarningsMsg:
-		m.warnings = msg.Warnings
+		m.warnings = cleanWarnings(msg.Warnings)
 		return m, nil
 	case exportedMsg:
 		return m.gotExport(msg)
@@ -235,7 +243,7 @@ func (m *Model) startSpinner() tea.Cmd {
 func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 	m.reloading = false
 	if msg.Err != nil {
-		m.status = status{text: "reload failed, still showing the previous data: " + oneLine(msg.Err), warn: true}
+		m.status = status{text: "reload failed, still showing the previous data: " + cleanLine(msg.Err), warn: true}
 		m.reloadFailed = msg.Refreshed
 		if m.reloadFailed.IsZero() {
 			m.reloadFailed = m.deps.Now()
@@ -248,7 +256,7 @@ func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 	m.setEngine(msg.Engine)
 	m.reloadFailed = time.Time{}
 	if msg.Warnings != nil {
-		m.warnings = msg.Warnings
+		m.warnings = cleanWarnings(msg.Warnings)
 	}
 	m.refreshed = msg.Refreshed
 	if m.refreshed.IsZero() {

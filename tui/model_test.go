@@ -323,7 +323,7 @@ func TestErrorsShowInsideThePane(t *testing.T) {
 	m.q.score.loading = true
 	next, _ := m.Update(resultMsg{kind: scoreQuery, seq: m.q.score.seq, gen: m.q.gen, key: m.q.score.want, sc: &sc})
 	m = next.(Model)
-	m.q.detail.sc = nil // the breakdown query would carry the same error
+	m.q.detail.sc, m.q.detail.shown = nil, nil // the breakdown query would carry the same error
 	s := screen(m)
 	mustContain(t, s, "error", "CSAT could not be computed", "kpiscope.yaml:14:", `"revenue"`, "did you mean")
 	// The whole scorecard fails (unknown filter dimension): the list says why

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
 	"kpiscope/tui/pane"
 )
 
@@ -46,8 +45,8 @@ func (m Model) openFind() (Model, tea.Cmd) {
 
 func (m Model) openSegment() (Model, tea.Cmd) {
 	filtered := map[string]string{}
-	for _, f := range m.bd.filters {
-		filtered[f.Dim] = strings.Join(f.Values, ", ")
+	for i, f := range m.bd.filters {
+		filtered[f.Dim] = strings.Join(m.bd.shown[i].Values, ", ")
 	}
 	var items []pane.Item
 	for _, d := range m.dims {
@@ -55,7 +54,7 @@ func (m Model) openSegment() (Model, tea.Cmd) {
 		if v, ok := filtered[d.Name]; ok {
 			hint = "filtered: " + v
 		}
-		items = append(items, pane.Item{Label: d.Name, Hint: hint, ID: d.Name})
+		items = append(items, pane.Item{Label: m.bd.name(d.Name), Hint: hint, ID: d.Name})
 	}
 	items = append(items, pane.Item{Label: "(none)", Hint: "no breakdown", ID: ""})
 	m.chooser = pane.NewChooser(m.st, m.keys, "Segment by", "type a dimension", items, m.bd.dim)
@@ -71,17 +70,18 @@ func (m Model) openPalette() (Model, tea.Cmd) {
 		}
 		items = append(items, pane.Item{Label: a.name, Hint: a.bind.Help().Key, ID: "act:" + a.id})
 	}
+	k := m.keys
 	for _, d := range m.dims {
-		items = append(items, pane.Item{Label: "Segment by " + d.Name, Hint: "s", ID: "seg:" + d.Name})
+		items = append(items, pane.Item{Label: "Segment by " + m.bd.name(d.Name), Hint: k.Segment.Help().Key, ID: "seg:" + d.Name})
 	}
 	for _, g := range kpi.Grains {
-		items = append(items, pane.Item{Label: "Grain: " + string(g), Hint: "g", ID: "grain:" + string(g)})
+		items = append(items, pane.Item{Label: "Grain: " + string(g), Hint: k.Grain.Help().Key, ID: "grain:" + string(g)})
 	}
 	for _, c := range []kpi.Compare{kpi.VsTarget, kpi.VsPrevious, kpi.VsYear} {
-		items = append(items, pane.Item{Label: "Compare " + c.Label(), Hint: "c", ID: "cmp:" + string(c)})
+		items = append(items, pane.Item{Label: "Compare " + c.Label(), Hint: k.Compare.Help().Key, ID: "cmp:" + string(c)})
 	}
 	for _, d := range m.defs {
-		items = append(items, pane.Item{Label: "Go to " + d.Label(), Hint: "/", ID: "kpi:" + d.ID, Search: d.ID})
+		items = append(items, pane.Item{Label: "Go to " + d.Label(), Hint: k.Find.Help().Key, ID: "kpi:" + d.ID, Search: d.ID})
 	}
 	m.chooser = pane.NewChooser(m.st, m.keys, "Commands", "type to filter, enter to run", items, "")
 	m.overlay = overlayPalette
@@ -169,15 +169,15 @@ func (m Model) warningLines() []string {
 	})
 	var out []string
 	for _, id := range ids {
-		name := id
+		name := clean(id)
 		if m.q.eng != nil {
-			if d := m.q.eng.Def(id); d != nil {
-				name = d.Label()
+			if d := m.q.eng.Def(id); d != nil { // hidden KPIs too, which m.defs leaves out
+				name = cleanDef(d).Label()
 			}
 		}
-		out = append(out, m.st.Bold.Render(report.Clean(name)))
+		out = append(out, m.st.Bold.Render(name))
 		for _, w := range m.warnings[id] {
-			out = append(out, m.st.WarnText.Render("! ")+report.Clean(w))
+			out = append(out, m.st.WarnText.Render("! ")+w)
 		}
 		out = append(out, "")
 	}

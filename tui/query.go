@@ -34,9 +34,10 @@ type resultMsg struct {
 
 // query is the state of one kind of query: what is shown and what is on its way.
 type query struct {
-	sc      *kpi.Scorecard // shown; stays while the next one loads
+	sc      *kpi.Scorecard // as the engine gave it (exports); stays while the next one loads
+	shown   *kpi.Scorecard // sc with its text cleaned (cleanScorecard): what the screen draws
 	key     string         // requestKey of sc
-	err     error          // the last request failed
+	err     error          // the last request failed; its message cleaned, on one line
 	want    string         // requestKey of the slice the screen asks for
 	loading bool
 	seq     uint64
@@ -146,7 +147,7 @@ func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (q
 	q.seq++ // whatever is still on its way answers an older request
 	opts := qs.queryOpts(kind)
 	if sc, ok := qs.eng.Cached(s, ids, opts...); ok {
-		q.sc, q.key, q.err, q.loading, q.took, q.shownGen = sc, key, nil, false, 0, qs.gen
+		q.sc, q.shown, q.key, q.err, q.loading, q.took, q.shownGen = sc, cleanScorecard(sc), key, nil, false, 0, qs.gen
 		return q, nil
 	}
 	ctx, cancel := qs.queryContext(q)
@@ -204,7 +205,7 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 	q.stop()
 	q.took = res.took
 	if res.err != nil {
-		q.err = res.err
+		q.err = cleanLineErr(res.err)
 		if errors.Is(res.err, context.DeadlineExceeded) {
 			q.err = fmt.Errorf("the query took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", qs.timeout)
 		}
@@ -215,7 +216,7 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 		return qs, nil
 	}
 	q.err = nil
-	q.sc, q.key, q.shownGen = res.sc, res.key, res.gen
+	q.sc, q.shown, q.key, q.shownGen = res.sc, cleanScorecard(res.sc), res.key, res.gen
 	if qs.log != nil {
 		qs.log.Debug("query", "kind", res.kind, "took", res.took, "slice", res.key)
 	}

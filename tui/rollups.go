@@ -29,13 +29,14 @@ func (m Model) pollRollups() (Model, tea.Cmd) {
 		return m, nil
 	}
 	p := m.deps.RollupStatus(m.q.eng)
+	p.Table, p.Err = clean(p.Table), cleanLineErr(p.Err)
 	m.rollups = p
 	switch {
 	case p.Ready:
 		return m, nil
 	case p.Err != nil:
 		if !errors.Is(p.Err, context.Canceled) {
-			m = m.warn("indexing failed: %s (those slices read the raw rows)", oneLine(p.Err))
+			m = m.warn("indexing failed: %s (those slices read the raw rows)", p.Err)
 		}
 		return m, nil
 	}

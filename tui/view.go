@@ -9,7 +9,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
 	"kpiscope/tui/keys"
 	"kpiscope/tui/pane"
 )
@@ -92,9 +91,9 @@ func (m Model) render() string {
 }
 
 func (m Model) headerView(w int) string {
-	h := pane.HeaderInfo{Label: m.label(), Filters: m.bd.filters, Compare: m.slice.Compare.Label()}
+	h := pane.HeaderInfo{Label: m.label(), Filters: m.bd.shown, Compare: m.slice.Compare.Label()}
 	if m.q.eng != nil && m.deps.Label == "" {
-		h.Label = m.q.eng.Describe()
+		h.Label = m.engDesc
 	}
 	h.Period = "loading…"
 	if sc := m.q.score.sc; sc != nil {
@@ -132,8 +131,8 @@ func (m Model) tiles() []pane.Tile {
 	tiles := make([]pane.Tile, len(m.defs))
 	for i, d := range m.defs {
 		tiles[i] = pane.Tile{Def: d, Warned: len(m.warnings[d.ID]) > 0}
-		if m.q.score.sc != nil {
-			tiles[i].Result = m.q.score.sc.Find(d.ID)
+		if m.q.score.shown != nil {
+			tiles[i].Result = m.q.score.shown.Find(d.ID)
 		}
 	}
 	return tiles
@@ -151,7 +150,7 @@ func (m Model) listView(l layout) string {
 		body = []string{m.st.ErrText.Render("no data loaded")}
 	case m.q.score.err != nil && !m.q.score.loading:
 		body = append(body, m.st.ErrText.Bold(true).Render("! the scorecard could not be computed"), "")
-		for _, s := range pane.Wrap(report.Clean(oneLine(m.q.score.err)), iw) {
+		for _, s := range pane.Wrap(m.q.score.err.Error(), iw) {
 			body = append(body, m.st.ErrText.Render(s))
 		}
 		body = append(body, "")
@@ -178,34 +177,32 @@ func (m Model) detailData() pane.Detail {
 		return det
 	}
 	det.Warnings = m.warnings[d.ID]
-	if m.q.detail.current() && m.q.detail.sc != nil {
-		if r := m.q.detail.sc.Find(d.ID); r != nil {
-			det.Result, det.Grain = r, m.q.detail.sc.Slice.Grain
+	if m.q.detail.current() && m.q.detail.shown != nil {
+		if r := m.q.detail.shown.Find(d.ID); r != nil {
+			det.Result, det.Grain = r, m.q.detail.shown.Slice.Grain
 		}
 	}
-	if det.Result == nil && m.q.score.sc != nil {
-		if r := m.q.score.sc.Find(d.ID); r != nil {
-			det.Result, det.Grain = r, m.q.score.sc.Slice.Grain
+	if det.Result == nil && m.q.score.shown != nil {
+		if r := m.q.score.shown.Find(d.ID); r != nil {
+			det.Result, det.Grain = r, m.q.score.shown.Slice.Grain
 			det.Faint = !m.q.score.current()
 		}
 	}
-	// BreakdownMsg may start with the spinner's styling, so the names and
-	// errors in it are cleaned here rather than by the pane.
-	label, seg := report.Clean(d.Label()), report.Clean(m.bd.dim)
+	label, seg := d.Label(), m.bd.name(m.bd.dim)
 	switch {
 	case m.bd.dim == "":
 		det.BreakdownMsg = "No breakdown. Press " + m.keys.Segment.Help().Key + " to segment by a dimension."
 	case m.q.detail.err != nil && !m.q.detail.loading:
-		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + report.Clean(oneLine(m.q.detail.err))
+		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + m.q.detail.err.Error()
 		det.BreakdownErr = true
 	case m.breakdownResult() != nil:
-		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: m.bd.dim, Cursor: m.bd.cursor, Sort: m.bd.sort,
+		det.Breakdown = pane.Breakdown{Def: d, Result: m.breakdownResult(), Dim: seg, Cursor: m.bd.cursor, Sort: m.bd.sort,
 			Focused: m.bd.focused, Faint: !m.q.detail.current()}
 	case m.q.detail.loading:
 		det.BreakdownMsg = m.spin.View() + " breaking " + label + " down by " + seg + "…"
 	default:
 		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
-			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press %s to choose another dimension.", label, seg, report.Clean(segmentReason(r.SegmentErr, m.bd.dim)), m.keys.Segment.Help().Key)
+			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press %s to choose another dimension.", label, seg, segmentReason(r.SegmentErr, seg), m.keys.Segment.Help().Key)
 		}
 	}
 	return det
@@ -213,8 +210,8 @@ func (m Model) detailData() pane.Detail {
 
 // currentDetail is the selected KPI's result from the current breakdown query.
 func (m Model) currentDetail() *kpi.Result {
-	if d := m.selected(); d != nil && m.q.detail.current() && m.q.detail.sc != nil {
-		return m.q.detail.sc.Find(d.ID)
+	if d := m.selected(); d != nil && m.q.detail.current() && m.q.detail.shown != nil {
+		return m.q.detail.shown.Find(d.ID)
 	}
 	return nil
 }
@@ -232,7 +229,6 @@ func (m Model) detailView(l layout) string {
 		if det.Def.Description != "" {
 			title += " · " + det.Def.Description
 		}
-		title = report.Clean(title)
 	}
 	if m.q.detail.loading || (m.q.score.loading && det.Faint) {
 		title = m.spin.View() + " " + title
@@ -327,7 +323,7 @@ func fitHints(items []hintItem, w int) []key.Binding {
 
 func (m Model) footerView(w int) string {
 	st := ""
-	if text := report.Clean(m.status.text); text != "" {
+	if text := m.status.text; text != "" {
 		s := m.st.AccentTxt
 		if m.status.warn {
 			s = m.st.WarnText

@@ -80,17 +80,30 @@ func (s Sort) key(r kpi.Row) (float64, bool) {
 // SortRows returns the segments in the given order; rows without a value in
 // the sort column go last, ties keep the engine's order.
 func SortRows(rows []kpi.Row, s Sort) []kpi.Row {
-	out := append([]kpi.Row(nil), rows...)
+	out := make([]kpi.Row, len(rows))
+	for i, j := range SortOrder(rows, s) {
+		out[i] = rows[j]
+	}
+	return out
+}
+
+// SortOrder is SortRows as indices into rows.
+func SortOrder(rows []kpi.Row, s Sort) []int {
+	out := make([]int, len(rows))
+	for i := range out {
+		out[i] = i
+	}
 	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rows[out[i]], rows[out[j]]
 		if s.Col == SortSegment {
-			a, b := strings.ToLower(out[i].Segment), strings.ToLower(out[j].Segment)
+			a, b := strings.ToLower(ri.Segment), strings.ToLower(rj.Segment)
 			if s.Desc {
 				return a > b
 			}
 			return a < b
 		}
-		a, aok := s.key(out[i])
-		b, bok := s.key(out[j])
+		a, aok := s.key(ri)
+		b, bok := s.key(rj)
 		if aok != bok {
 			return aok
 		}

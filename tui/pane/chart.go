@@ -9,7 +9,6 @@ import (
 	"github.com/guptarohit/asciigraph"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
 	"kpiscope/tui/style"
 )
 
@@ -80,14 +79,14 @@ func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kp
 		pad := math.Max(math.Abs(hi)*0.05, 1)
 		lo, hi = lo-pad, hi+pad
 	}
-	format := func(v float64) string { return report.Clean(d.FormatNumber(v, d.Decimals)) }
+	format := func(v float64) string { return d.FormatNumber(v, d.Decimals) }
 	labelW := max(Width(format(lo)), Width(format(hi)), Width(format((lo+hi)/2))) + 1
 	const offset = 2
 	// The target line is labelled with its value: the row it falls on is
 	// only the nearest one.
 	targetLabel := ""
 	if goal != nil {
-		targetLabel = " " + report.Clean(d.FormatTarget(goal))
+		targetLabel = " " + d.FormatTarget(goal)
 		if w >= 50 {
 			targetLabel = " target" + targetLabel
 		}

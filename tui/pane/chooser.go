@@ -8,7 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/sahilm/fuzzy"
 
-	"kpiscope/internal/report"
 	"kpiscope/tui/keys"
 	"kpiscope/tui/style"
 )
@@ -33,13 +32,10 @@ type Chooser struct {
 }
 
 // NewChooser builds a chooser with the cursor on the item with ID current
-// (if any). Labels, hints and search text are cleaned of control characters
-// (dimension names and filter values come from the data); IDs are kept.
+// (if any). Labels and hints are drawn as given: clean (see the package
+// comment); IDs are what the caller acts on.
 func NewChooser(st style.Styles, km keys.Map, title, placeholder string, items []Item, current string) Chooser {
 	items = append([]Item(nil), items...)
-	for i, it := range items {
-		items[i].Label, items[i].Hint, items[i].Search = report.Clean(it.Label), report.Clean(it.Hint), report.Clean(it.Search)
-	}
 	in := textinput.New()
 	in.Prompt = "› "
 	in.Placeholder = placeholder

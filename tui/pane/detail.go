@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
 	"kpiscope/tui/keys"
 	"kpiscope/tui/style"
 )
@@ -59,12 +58,12 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	if p := progress(st, d.Def, row, w); p != "" {
 		top = append(top, fade(p))
 	}
-	if x := report.Clean(extras(d.Def, row, d.Result.ApproxExtras)); x != "" {
+	if x := extras(d.Def, row, d.Result.ApproxExtras); x != "" {
 		top = append(top, fade(st.MutedText.Render(x)))
 	}
 	if err := d.Result.ExtrasErr; err != nil {
 		// The value stands; only the statistics beside it failed.
-		lines := Wrap(report.Clean("! "+err.Error()), w)
+		lines := Wrap("! "+err.Error(), w)
 		if len(lines) > 2 {
 			lines = append(lines[:1], Fit(strings.Join(lines[1:], " "), w))
 		}
@@ -136,7 +135,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 // the pane when there is room.
 func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 	var out []string
-	for _, l := range Wrap(report.Clean(d.Description), w) {
+	for _, l := range Wrap(d.Description, w) {
 		out = append(out, st.MutedText.Render(l))
 	}
 	var facts []string
@@ -154,9 +153,6 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 	facts = append(facts, fmt.Sprintf("status uncertain below n %d", d.MinN()))
 	if d.Origin != "" {
 		facts = append(facts, "defined at "+d.Origin)
-	}
-	for i, f := range facts {
-		facts[i] = report.Clean(f)
 	}
 	for _, l := range Flow(facts, " · ", w, 3) {
 		out = append(out, st.MutedText.Render(l))
@@ -179,25 +175,25 @@ func grainAdj(g kpi.Grain) string {
 }
 
 func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
-	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(report.Clean(ValueText(d, row.Value, approx)))
+	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(ValueText(d, row.Value, approx))
 	status := st.Status(row.Status).Render(row.Status.Symbol() + " " + row.Status.Word())
 	if row.LowN {
 		status += st.WarnText.Render(" ? low n")
 	}
 	chunks := []string{val + "  " + status}
 	if row.Goal != nil {
-		chunks = append(chunks, st.MutedText.Render("target ")+report.Clean(d.FormatTarget(row.Goal)))
+		chunks = append(chunks, st.MutedText.Render("target ")+d.FormatTarget(row.Goal))
 	}
 	if row.Delta != nil {
 		arrow, _ := d.DeltaParts(*row.Delta, true)
 		changed := arrow != "="
-		txt := arrow + " " + report.Clean(d.FormatDelta(*row.Delta))
+		txt := arrow + " " + d.FormatDelta(*row.Delta)
 		if !changed {
 			txt = "= no change"
 		}
-		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(txt)+st.MutedText.Render(report.Clean(" vs "+row.CompareTo)))
+		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(txt)+st.MutedText.Render(" vs "+row.CompareTo))
 	} else if row.CompareTo != "" && row.CompareTo != "target" {
-		chunks = append(chunks, st.MutedText.Render(report.Clean("no value in "+row.CompareTo)))
+		chunks = append(chunks, st.MutedText.Render("no value in "+row.CompareTo))
 	}
 	if row.HasN {
 		chunks = append(chunks, st.MutedText.Render("n "+kpi.FormatFloat(float64(row.N), 0)))
@@ -281,8 +277,8 @@ func breakdownMsg(st style.Styles, d Detail, w int) []string {
 }
 
 func errorLines(st style.Styles, d Detail, err error, w int) []string {
-	out := []string{st.ErrText.Bold(true).Render(report.Clean("! " + d.Def.Label() + " could not be computed")), ""}
-	for _, l := range Wrap(report.Clean(err.Error()), w) {
+	out := []string{st.ErrText.Bold(true).Render("! " + d.Def.Label() + " could not be computed"), ""}
+	for _, l := range Wrap(err.Error(), w) {
 		out = append(out, st.ErrText.Render(l))
 	}
 	out = append(out, "")
@@ -309,7 +305,7 @@ func Reason(msg, prefix string) string {
 // notSliceable explains that a filter does not reach this KPI's table.
 func notSliceable(st style.Styles, d Detail, err error, w int) []string {
 	var out []string
-	for _, l := range Wrap(report.Clean(d.Def.Label()+" cannot be sliced this way: "+Reason(err.Error(), "")+"."), w) {
+	for _, l := range Wrap(d.Def.Label()+" cannot be sliced this way: "+Reason(err.Error(), "")+".", w) {
 		out = append(out, st.MutedText.Render(l))
 	}
 	out = append(out, "")

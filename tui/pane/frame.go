@@ -1,6 +1,8 @@
 // Package pane holds the explorer's panes. Each pane renders itself from the
 // data it is given into an exact width × height, so the root model only does
-// layout; none of them does I/O.
+// layout; none of them does I/O. Text from the data or the configuration
+// reaches a pane already clean of control characters (package tui cleans it
+// where it enters, see tui/clean.go): panes draw it as given.
 package pane
 
 import (

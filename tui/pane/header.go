@@ -4,18 +4,17 @@ import (
 	"strings"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
 	"kpiscope/tui/style"
 )
 
 // HeaderInfo is what the top line says.
 type HeaderInfo struct {
-	Label     string // the data
-	Period    string // "Oct 2026 (month)"
-	Compare   string // "vs Sep 2026"
-	Filters   []kpi.Filter
-	Refreshed string // "refreshed 14:05"
-	Indexing  string // "indexing tickets 2/6" while rollups are built
+	Label     string       // the data
+	Period    string       // "Oct 2026 (month)"
+	Compare   string       // "vs Sep 2026"
+	Filters   []kpi.Filter // as shown (cleaned)
+	Refreshed string       // "refreshed 14:05"
+	Indexing  string       // "indexing tickets 2/6" while rollups are built
 }
 
 // RenderHeader draws the header line: the data on the left; period,
@@ -30,12 +29,12 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	if len(h.Filters) > 0 {
 		var fs []string
 		for _, f := range h.Filters {
-			fs = append(fs, report.Clean(f.String()))
+			fs = append(fs, f.String())
 		}
 		right = append(right, st.AccentTxt.Render(strings.Join(fs, " › ")))
 	}
 	r := strings.Join(right, sep)
-	for _, note := range []string{h.Refreshed, report.Clean(h.Indexing)} {
+	for _, note := range []string{h.Refreshed, h.Indexing} {
 		if note != "" && Width(r)+Width(note)+3 < w-20 {
 			r += sep + st.MutedText.Render(note)
 		}
@@ -43,7 +42,7 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	r += " "
 	left := " " + st.AppName.Render("kpiscope") + " "
 	room := w - Width(r) - Width(left) - 2 // two spaces before the period
-	if label := report.Clean(h.Label); room >= 4 && label != "" {
+	if label := h.Label; room >= 4 && label != "" {
 		left += st.MutedText.Render(Fit(label, min(room, Width(label))))
 	}
 	if Width(left)+Width(r) > w {

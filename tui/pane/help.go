@@ -18,7 +18,7 @@ func Legend(st style.Styles, km keys.Map) []string {
 			sym("○", "off target", st.ErrText), sym("·", "no value", st.MutedText), sym("◦", "no target", st.MutedText),
 		}, "  "),
 		st.WarnText.Render("?") + " fewer answers than the KPI's minimum: status uncertain",
-		st.WarnText.Render("!") + " data warnings or an error ("+km.Warnings.Help().Key+", or the detail pane)",
+		st.WarnText.Render("!") + " data warnings or an error (" + km.Warnings.Help().Key + ", or the detail pane)",
 		st.GoodText.Render("▲▼") + " change good for the KPI   " + st.ErrText.Render("▲▼") + " change bad for it",
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/report"
 	"kpiscope/tui/style"
 )
 
@@ -44,7 +43,7 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 	longest := 0
 	for i, t := range tiles {
 		rows[i] = tileCells(st, t)
-		short[i] = report.Clean(t.Def.ShortLabel())
+		short[i] = t.Def.ShortLabel()
 		longest = max(longest, Width(short[i]))
 	}
 	cols[2].Min = min(max(9, longest), 14)
@@ -53,7 +52,7 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 	// does not fit.
 	useShort := false
 	for _, t := range tiles {
-		useShort = useShort || Width(report.Clean(t.Def.Label())) > widths[2]
+		useShort = useShort || Width(t.Def.Label()) > widths[2]
 	}
 	for i := range tiles {
 		if useShort {

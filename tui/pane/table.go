@@ -4,13 +4,11 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-
-	"kpiscope/internal/report"
 )
 
 // Cell is one styled table cell.
 type Cell struct {
-	Text  string // plain text, from the data or not: tables clean it for display
+	Text  string // plain text, already clean (see the package comment)
 	Style lipgloss.Style
 }
 
@@ -51,7 +49,7 @@ func Widths(cols []Column, rows [][]Cell, w, gap int) []int {
 		}
 		for _, r := range rows {
 			if i < len(r) {
-				nat[i] = max(nat[i], Width(report.Clean(r[i].Text)))
+				nat[i] = max(nat[i], Width(r[i].Text))
 			}
 		}
 		if !c.Flex {
@@ -135,7 +133,7 @@ func Row(cols []Column, cells []Cell, widths []int, gap int, rowStyle *lipgloss.
 		if i < len(cells) {
 			cell = cells[i]
 		}
-		txt := report.Clean(cell.Text)
+		txt := cell.Text
 		if Width(txt) > widths[i] {
 			txt = Fit(txt, widths[i])
 		}
