@@ -341,26 +341,6 @@ func reorder(defs []*Def) []*Def {
 	return defs
 }
 
-// RoleKind says what a built-in's column role must hold: "number", "time" or "text".
-func RoleKind(role string) string {
-	r, _ := schema.LookupRole(role)
-	switch {
-	case r.Kind.Numeric():
-		return "number"
-	case r.Kind == schema.KindTime:
-		return "time"
-	}
-	return "text"
-}
-
-// RoleHelp describes a role for messages ("csat: a 1–5 satisfaction score").
-func RoleHelp(role string) string {
-	if r, ok := schema.LookupRole(role); ok {
-		return r.Help
-	}
-	return role
-}
-
 // FormatValue renders a value with its unit and decimals; nil is "—".
 func (d *Def) FormatValue(v *float64) string {
 	if v == nil {

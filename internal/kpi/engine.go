@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
 
@@ -223,30 +224,31 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 	}
 	for _, role := range sortedKeys(d.Roles) {
 		name := d.Roles[role]
-		c, ok := findColumn(cols, name)
+		r, _ := schema.LookupRole(role)
+		c, ok := schema.Column(cols, name)
 		if !ok {
 			err := missingColumn(name, d.Source, cols, "column")
-			err.Msg = fmt.Sprintf("role %s (%s): %s", role, RoleHelp(role), err.Msg)
+			err.Msg = fmt.Sprintf("role %s (%s): %s", role, r.Help, err.Msg)
 			err.Msg += fmt.Sprintf("; map it with columns: {%s: YOUR_COLUMN}", role)
 			return prefixed(d, err)
 		}
-		switch RoleKind(role) {
-		case "number":
+		switch {
+		case r.Kind.Numeric():
 			if strings.EqualFold(c.Type, "VARCHAR") && !e.allNull(ctx, d.Source, c.Name) {
-				return prefixed(d, e.textInNumber(ctx, d.Source, c.Name, fmt.Sprintf("role %s (%s)", role, RoleHelp(role))))
+				return prefixed(d, e.textInNumber(ctx, d.Source, c.Name, fmt.Sprintf("role %s (%s)", role, r.Help)))
 			}
-		case "time": // a column with no values yet (no churns so far) fits
-			if !isTimeType(c.Type) && !e.allNull(ctx, d.Source, c.Name) {
-				return prefixed(d, fmt.Errorf("role %s (%s): column %q in %s is %s, not a date or timestamp; check the date format in the file", role, RoleHelp(role), c.Name, d.Source, c.Type))
+		case r.Kind == schema.KindTime: // a column with no values yet (no churns so far) fits
+			if !schema.IsTime(c.Type) && !e.allNull(ctx, d.Source, c.Name) {
+				return prefixed(d, fmt.Errorf("role %s (%s): column %q in %s is %s, not a date or timestamp; check the date format in the file", role, r.Help, c.Name, d.Source, c.Type))
 			}
 		}
 	}
 	if d.Time != "" {
-		c, ok := findColumn(cols, d.Time)
+		c, ok := schema.Column(cols, d.Time)
 		if !ok {
 			return prefixed(d, missingColumn(d.Time, d.Source, cols, "time column"))
 		}
-		if !isTimeType(c.Type) {
+		if !schema.IsTime(c.Type) {
 			return prefixed(d, fmt.Errorf("time column %q in %s is %s, not a date or timestamp; check its format in the file or set time to a date column", d.Time, d.Source, c.Type))
 		}
 	}
@@ -397,25 +399,6 @@ func quoteAll(s []string) string {
 	return strings.Join(q, " or ")
 }
 
-func findColumn(cols []store.Column, name string) (store.Column, bool) {
-	for _, c := range cols {
-		if c.Name == name {
-			return c, true
-		}
-	}
-	for _, c := range cols {
-		if strings.EqualFold(c.Name, name) {
-			return c, true
-		}
-	}
-	return store.Column{}, false
-}
-
-func isTimeType(t string) bool {
-	t = strings.ToUpper(t)
-	return strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP")
-}
-
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -437,8 +420,8 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		cols = append(cols, tc{d.Source, d.Time})
 		if d.Type == Cohort { // churn dates after the last signup are data too
 			for role, col := range d.Roles {
-				if RoleKind(role) == "time" {
-					if c, ok := findColumn(e.tables[d.Source], col); ok && isTimeType(c.Type) {
+				if r, _ := schema.LookupRole(role); r.Kind == schema.KindTime {
+					if c, ok := schema.Column(e.tables[d.Source], col); ok && schema.IsTime(c.Type) {
 						cols = append(cols, tc{d.Source, c.Name})
 					}
 				}
@@ -526,7 +509,7 @@ func (e *Engine) inferDimensions(ctx context.Context) error {
 				continue
 			}
 			ty := strings.ToUpper(c.Type)
-			if (ty == "VARCHAR" || ty == "BOOLEAN") && !looksLikeID(c.Name) {
+			if (ty == "VARCHAR" || ty == "BOOLEAN") && !schema.LooksLikeID(c.Name) {
 				cand = append(cand, c)
 			}
 		}
@@ -561,11 +544,6 @@ func (e *Engine) inferDimensions(ctx context.Context) error {
 		e.dims = append(e.dims, *byName[n])
 	}
 	return nil
-}
-
-func looksLikeID(name string) bool {
-	l := strings.ToLower(name)
-	return l == "id" || strings.HasSuffix(l, "_id") || strings.HasSuffix(l, " id") || strings.HasSuffix(l, "id") && len(l) > 2 && name[len(name)-2] == 'I'
 }
 
 // allNull reports whether a column has no values at all (CSV readers type
@@ -664,7 +642,7 @@ func (e *Engine) CanonicalDim(dim string) string {
 		}
 	}
 	for _, t := range e.tableNames() {
-		if c, ok := findColumn(e.tables[t], dim); ok {
+		if c, ok := schema.Column(e.tables[t], dim); ok {
 			return c.Name
 		}
 	}
@@ -684,7 +662,7 @@ func (e *Engine) CheckDimension(dim string) error {
 	}
 	// Any column of any table is accepted, even if not offered by default.
 	for _, cols := range e.tables {
-		if _, ok := findColumn(cols, dim); ok {
+		if _, ok := schema.Column(cols, dim); ok {
 			return nil
 		}
 	}
@@ -711,7 +689,7 @@ func (e *Engine) CheckPeriod(s Slice) error {
 func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
 	var parts []string
 	for _, t := range e.tableNames() {
-		if c, ok := findColumn(e.tables[t], dim); ok {
+		if c, ok := schema.Column(e.tables[t], dim); ok {
 			parts = append(parts, fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) AS v FROM %s", store.QuoteIdent(c.Name), store.QuoteIdent(t)))
 		}
 	}
@@ -750,12 +728,12 @@ func (e *sliceError) Is(target error) bool { return target == ErrNotSliceable }
 // dimExpr resolves a dimension for a table: its own column, or the customers
 // table's through the customer key. join reports whether the join is needed.
 func (e *Engine) dimExpr(table, dim string) (expr string, join bool, err error) {
-	if c, ok := findColumn(e.tables[table], dim); ok {
+	if c, ok := schema.Column(e.tables[table], dim); ok {
 		return "t." + store.QuoteIdent(c.Name), false, nil
 	}
 	if e.opt.Customers != "" && table != e.opt.Customers {
-		if _, ok := findColumn(e.tables[table], e.opt.CustomerKey); ok {
-			if c, ok := findColumn(e.tables[e.opt.Customers], dim); ok {
+		if _, ok := schema.Column(e.tables[table], e.opt.CustomerKey); ok {
+			if c, ok := schema.Column(e.tables[e.opt.Customers], dim); ok {
 				return "c." + store.QuoteIdent(c.Name), true, nil
 			}
 		}

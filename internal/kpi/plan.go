@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
 
@@ -45,12 +46,12 @@ type colRef struct {
 // dimColumn resolves a dimension for a table: its own column, or the
 // customers table's through the customer key (Engine.dimExpr's rule).
 func (sch *schemaSnapshot) dimColumn(table, dim string) (colRef, error) {
-	if c, ok := findColumn(sch.tables[table], dim); ok {
+	if c, ok := schema.Column(sch.tables[table], dim); ok {
 		return colRef{Name: c.Name}, nil
 	}
 	if sch.customers != "" && table != sch.customers {
-		if _, ok := findColumn(sch.tables[table], sch.customerKey); ok {
-			if c, ok := findColumn(sch.tables[sch.customers], dim); ok {
+		if _, ok := schema.Column(sch.tables[table], sch.customerKey); ok {
+			if c, ok := schema.Column(sch.tables[sch.customers], dim); ok {
 				return colRef{Customer: true, Name: c.Name}, nil
 			}
 		}
