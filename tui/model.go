@@ -71,8 +71,7 @@ type Model struct {
 
 	sel int // selected KPI
 
-	// rollups is the engine's rollup build as last polled (Deps.RollupStatus).
-	rollups kpi.RollupProgress
+	roll rollupWatch // the engine's rollup build (Deps.RollupStatus)
 
 	overlay   overlayKind
 	chooser   pane.Chooser
@@ -111,6 +110,7 @@ func New(d Deps) Model {
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		ctx:       ctx,
 		q:         newQueries(ctx, d),
+		roll:      rollupWatch{status: d.RollupStatus},
 		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
 		bd:        newBreakdown(d.Keys),
 		warnings:  cleanWarnings(d.Warnings),
@@ -186,10 +186,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.q, cmd = m.q.Update(msg)
 		return m, cmd
 	case rollupTickMsg:
-		if msg.gen != m.q.gen {
-			return m, nil // polls an engine that was replaced
-		}
-		return m.pollRollups()
+		var cmd tea.Cmd
+		m.roll, cmd = m.roll.Update(msg)
+		return m.rollupFailed(), cmd
 	case EngineMsg:
 		return m.gotEngine(msg)
 	case statusMsg:
@@ -270,6 +269,15 @@ func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 // and watching its rollup build.
 func (m Model) onEngine() (Model, tea.Cmd) {
 	m, cmd := m.refresh()
-	m, poll := m.pollRollups()
-	return m, tea.Batch(cmd, poll)
+	var poll tea.Cmd
+	m.roll, poll = m.roll.watch(m.q.eng, m.q.gen)
+	return m.rollupFailed(), tea.Batch(cmd, poll)
+}
+
+// rollupFailed shows a failure of the rollup build the last poll found.
+func (m Model) rollupFailed() Model {
+	if err := m.roll.failed; err != nil {
+		return m.warn("indexing failed: %s (those slices read the raw rows)", err)
+	}
+	return m
 }

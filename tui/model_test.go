@@ -591,7 +591,7 @@ func TestFirstScreenHasNoTimeout(t *testing.T) {
 func TestIndexingShownUntilReady(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	var p kpi.RollupProgress // the build has not reported yet
-	m.deps.RollupStatus = func(*kpi.Engine) kpi.RollupProgress { return p }
+	m.roll.status = func(*kpi.Engine) kpi.RollupProgress { return p }
 	poll := func() tea.Cmd {
 		t.Helper()
 		next, cmd := m.Update(rollupTickMsg{gen: m.q.gen})
@@ -611,7 +611,7 @@ func TestIndexingShownUntilReady(t *testing.T) {
 	p.Step = 0.41 // DuckDB's estimate for the statement under way
 	poll()
 	mustContain(t, screen(m), "indexing tickets 2/6 41%")
-	if next, cmd := m.Update(rollupTickMsg{gen: m.q.gen - 1}); cmd != nil || next.(Model).rollups != m.rollups {
+	if next, cmd := m.Update(rollupTickMsg{gen: m.q.gen - 1}); cmd != nil || next.(Model).roll.p != m.roll.p {
 		t.Fatal("a tick for a replaced engine was not dropped")
 	}
 	p = kpi.RollupProgress{Done: 6, Total: 6, Ready: true}

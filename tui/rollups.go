@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
 )
 
 // While the engine builds its rollups in the background (started by whoever
@@ -20,36 +22,64 @@ const rollupPoll = 250 * time.Millisecond
 // generation gen again.
 type rollupTickMsg struct{ gen int }
 
-// pollRollups reads the current engine's rollup progress and, while the
-// build runs, asks to read it again shortly; once it is ready or failed the
-// polling ends. A failure is shown once, as a warning: queries keep working
-// from the raw rows.
-func (m Model) pollRollups() (Model, tea.Cmd) {
-	if m.deps.RollupStatus == nil || m.q.eng == nil {
-		return m, nil
+// rollupWatch follows the rollup build of the current engine: it polls
+// Deps.RollupStatus while the build runs and says how far it got.
+type rollupWatch struct {
+	status func(*kpi.Engine) kpi.RollupProgress // nil: no build runs
+	eng    *kpi.Engine
+	gen    int
+	p      kpi.RollupProgress // as last polled, its text cleaned
+	// failed is the build's failure when the last Update or watch found it
+	// (the root shows it once, as a warning: queries keep working from the
+	// raw rows); nil otherwise.
+	failed error
+}
+
+// watch starts following the build of eng, of engine generation gen.
+func (r rollupWatch) watch(eng *kpi.Engine, gen int) (rollupWatch, tea.Cmd) {
+	r.eng, r.gen = eng, gen
+	return r.poll()
+}
+
+// Update reads the progress again on its tick; a tick for a replaced
+// engine is dropped.
+func (r rollupWatch) Update(msg tea.Msg) (rollupWatch, tea.Cmd) {
+	r.failed = nil
+	if t, ok := msg.(rollupTickMsg); !ok || t.gen != r.gen {
+		return r, nil
 	}
-	p := m.deps.RollupStatus(m.q.eng)
+	return r.poll()
+}
+
+// poll reads the progress and, while the build runs, asks to read it again
+// shortly; once it is ready or failed the polling ends.
+func (r rollupWatch) poll() (rollupWatch, tea.Cmd) {
+	r.failed = nil
+	if r.status == nil || r.eng == nil {
+		return r, nil
+	}
+	p := r.status(r.eng)
 	p.Table, p.Err = clean(p.Table), cleanLineErr(p.Err)
-	m.rollups = p
+	r.p = p
 	switch {
 	case p.Ready:
-		return m, nil
+		return r, nil
 	case p.Err != nil:
 		if !errors.Is(p.Err, context.Canceled) {
-			m = m.warn("indexing failed: %s (those slices read the raw rows)", p.Err)
+			r.failed = p.Err
 		}
-		return m, nil
+		return r, nil
 	}
-	gen := m.q.gen
-	return m, tea.Tick(rollupPoll, func(time.Time) tea.Msg { return rollupTickMsg{gen: gen} })
+	gen := r.gen
+	return r, tea.Tick(rollupPoll, func(time.Time) tea.Msg { return rollupTickMsg{gen: gen} })
 }
 
 // indexingNote is the header's note while rollups are built, e.g.
 // "indexing tickets 2/6 41%" ("indexing 2/6 41%" on narrow screens, where the data's
 // label needs the room); "" when there is nothing to say.
-func (m Model) indexingNote(w int) string {
-	p := m.rollups
-	if m.deps.RollupStatus == nil || p.Ready || p.Err != nil || p.Total <= 0 {
+func (r rollupWatch) note(w int) string {
+	p := r.p
+	if r.status == nil || p.Ready || p.Err != nil || p.Total <= 0 {
 		return ""
 	}
 	note := "indexing"
