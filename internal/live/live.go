@@ -214,7 +214,8 @@ func (l *Live) watch(w *watch.Watcher) {
 // CheckRows rows) and only then makes it current and tells every
 // subscriber, so the warnings arrive with the numbers. The replaced
 // workspace stops building its rollups and checking, and is closed once
-// every subscriber took the change and the grace period passed. On error
+// every subscriber took the change, its build returned and the grace period
+// passed. On error
 // the current data stays. Reloads run one at a time; ctx and Close stop one.
 func (l *Live) Reload(ctx context.Context) (State, error) {
 	if l.opt.Open == nil {
@@ -272,13 +273,13 @@ func (l *Live) Reload(ctx context.Context) (State, error) {
 		return Change{State: st, Kind: Reloaded}, true
 	})
 	if old == nil {
-		l.rollups.stop(ws)
+		<-l.rollups.stop(ws)
 		ws.Close()
 		return State{}, errClosed
 	}
 	checks.stop()
-	l.rollups.stop(old)
-	l.retired.retire(old, done)
+	// Closed once every subscriber moved on and its rollup build returned.
+	l.retired.retire(old, all(done, l.rollups.stop(old)))
 	return st, nil
 }
 

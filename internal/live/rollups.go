@@ -21,7 +21,10 @@ type rollups struct {
 }
 
 // build is one running build.
-type build struct{ cancel context.CancelFunc }
+type build struct {
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the build returned
+}
 
 // newRollups makes a rollups whose builds also stop when ctx ends.
 func newRollups(ctx context.Context) *rollups {
@@ -42,11 +45,12 @@ func (r *rollups) start(ws *workspace.Workspace) {
 	}
 	ws.Engine.PrepareRollups() // a prepared engine must build: the queries wait
 	ctx, cancel := context.WithCancel(r.ctx)
-	b := &build{cancel: cancel}
+	b := &build{cancel: cancel, done: make(chan struct{})}
 	r.running[ws] = b
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
+		defer close(b.done)
 		_ = ws.Engine.BuildRollups(ctx, nil) // kept in the engine's RollupStatus
 		r.mu.Lock()
 		if r.running[ws] == b {
@@ -58,15 +62,18 @@ func (r *rollups) start(ws *workspace.Workspace) {
 }
 
 // stop stops ws's build, if one runs, without waiting for it: the build's
-// queries are interrupted, and closing ws waits for them.
-func (r *rollups) stop(ws *workspace.Workspace) {
+// queries are interrupted. The channel closes once the build has returned
+// (at once when none ran), for whoever closes ws.
+func (r *rollups) stop(ws *workspace.Workspace) <-chan struct{} {
 	r.mu.Lock()
 	b := r.running[ws]
 	delete(r.running, ws)
 	r.mu.Unlock()
-	if b != nil {
-		b.cancel()
+	if b == nil {
+		return closed
 	}
+	b.cancel()
+	return b.done
 }
 
 // close stops every build and waits for them to return, so that their

@@ -58,3 +58,25 @@ func TestRollupsStopOnClose(t *testing.T) {
 		t.Fatalf("a build under an ended context: %+v", p)
 	}
 }
+
+// stop interrupts a running build, and its channel says when the build has
+// returned, so that a replaced workspace is closed after it.
+func TestRollupsStopSaysWhenTheBuildReturned(t *testing.T) {
+	ws := openTestSample(t)
+	r := newRollups(context.Background())
+	defer r.close()
+	r.start(ws)
+	select {
+	case <-r.stop(ws):
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the stopped build never returned")
+	}
+	if p := ws.Engine.RollupStatus(); p.Ready {
+		t.Skip("the build finished before stop reached it")
+	}
+	select {
+	case <-r.stop(ws): // nothing runs: closed at once
+	default:
+		t.Fatal("stop without a build did not say so at once")
+	}
+}

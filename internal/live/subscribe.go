@@ -76,15 +76,20 @@ func (l *Live) publish(apply func() (Change, bool)) <-chan struct{} {
 		dones = append(dones, s.s.Publish(applied))
 	}
 	applied() // made current even if no subscriber asked
+	return all(dones...)
+}
+
+// all closes once every one of dones has.
+func all(dones ...<-chan struct{}) <-chan struct{} {
 	if len(dones) == 1 {
 		return dones[0]
 	}
-	all := make(chan struct{})
+	out := make(chan struct{})
 	go func() {
 		for _, d := range dones {
 			<-d
 		}
-		close(all)
+		close(out)
 	}()
-	return all
+	return out
 }
