@@ -331,3 +331,33 @@ func asNobody(t *testing.T, test string) {
 		t.Fatalf("%s as nobody: %v\n%s", test, err, out)
 	}
 }
+
+// A folder source follows the files in its subfolders: one rewritten in
+// place (the subfolder's own time does not change) is read again.
+func TestDBSubfolderFileChangedReloads(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.duckdb")
+	data := filepath.Join(dir, "data")
+	sub := filepath.Join(data, "tickets")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(sub, "a.csv"), filepath.Join(sub, "b.csv")
+	ticketsCSV(t, a, 0, 30)
+	ticketsCSV(t, b, 30, 20)
+	ws, err := openDB(t, db, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+	mark(t, db, "tickets")
+	if !reused(t, db, 50, data) {
+		t.Fatal("unchanged folder not reused")
+	}
+	st, _ := os.Stat(sub)
+	ticketsCSV(t, b, 30, 25)
+	os.Chtimes(sub, st.ModTime(), st.ModTime())
+	if reused(t, db, 55, data) {
+		t.Fatal("a file rewritten in a subfolder was not read again")
+	}
+}
