@@ -326,9 +326,9 @@ func customDep(cols []store.Column, name string) dep {
 	switch {
 	case schema.IsTime(ty):
 		x.class, x.optional = classTime, schema.HasStem(toks, optionalStems...)
-	case schema.IsNumeric(ty) && schema.HasStem(toks, scoreStems...):
+	case schema.IsNumeric(ty) && schema.IsScoreName(toks):
 		x.class, x.answers = classScore, true
-	case schema.IsNumeric(ty) && (schema.HasStem(toks, durationStems...) || schema.HasWord(toks, "time", "speed", "ttr", "tta", "frt")):
+	case schema.IsNumeric(ty) && schema.IsDurationName(toks):
 		x.class = classDuration
 	case schema.LooksLikeID(name):
 		x.class = classID
@@ -502,9 +502,9 @@ func (c *checker) example(ctx context.Context, d *kpi.Def, first []string, cond 
 		v := r.Data[0][i]
 		s := "NULL"
 		if v != nil {
-			s = str(v)
+			s = schema.ValueText(v)
 		}
-		x := cell{quoteForComment(col), clip(s, 30)}
+		x := cell{schema.QuoteName(col), schema.Clip(s, 30)}
 		switch {
 		case containsFold(first, col):
 			head = append(head, x)
@@ -520,7 +520,7 @@ func (c *checker) example(ctx context.Context, d *kpi.Def, first []string, cond 
 	}
 	out := strings.Join(parts[:len(head)], ", ")
 	if more := parts[len(head):]; len(more) > 0 {
-		out += " (" + clip(strings.Join(more, ", "), 100) + ")"
+		out += " (" + schema.Clip(strings.Join(more, ", "), 100) + ")"
 	}
 	return out, nil
 }
@@ -566,7 +566,7 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 	}
 	return []Warning{{Table: d.Source, Column: x.column, Kind: KindNulls, Severity: SeverityWarning, Rows: blank, Example: ex,
 		Message: fmt.Sprintf("%s of %s in %s (%s) have no %s; the KPI counts only the others",
-			rowsWord(blank), kpi.FormatFloat(float64(all), 0), d.Source, percent(float64(blank)/float64(all)), quoteForComment(x.column))}}, nil
+			rowsWord(blank), kpi.FormatFloat(float64(all), 0), d.Source, schema.Percent(float64(blank)/float64(all)), schema.QuoteName(x.column))}}, nil
 }
 
 func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
@@ -578,14 +578,14 @@ func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning,
 		if err != nil {
 			return nil, err
 		}
-		cp := &ColumnProfile{Name: x.column}
+		var values []schema.ValueCount
 		for _, v := range r.Data {
-			cp.Values = append(cp.Values, ValueCount{Value: str(v[0]), Rows: store.Int(v[1])})
+			values = append(values, schema.ValueCount{Value: schema.ValueText(v[0]), Rows: store.Int(v[1])})
 		}
-		if len(cp.Values) == 0 || len(cp.Values) > 12 {
+		if len(values) == 0 || len(values) > 12 {
 			return nil, nil
 		}
-		found, ok := detectScale(schema.Tokens(x.column), cp)
+		found, ok := schema.DetectScale(schema.Tokens(x.column), values, 0, 0)
 		if !ok {
 			return nil, nil
 		}
@@ -601,7 +601,7 @@ func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning,
 		return nil, err
 	}
 	return []Warning{{Table: d.Source, Column: x.column, Kind: KindScoreRange, Severity: SeverityError, Rows: n, Example: ex,
-		Message: fmt.Sprintf("%s of %s are outside its %s scale (or not whole numbers)", rowsWord(n), quoteForComment(x.column), s)}}, nil
+		Message: fmt.Sprintf("%s of %s are outside its %s scale (or not whole numbers)", rowsWord(n), schema.QuoteName(x.column), s)}}, nil
 }
 
 // future counts timestamps more than a day after now (a day of slack for
@@ -619,7 +619,7 @@ func (c *checker) future(ctx context.Context, d *kpi.Def, col string) ([]Warning
 		return nil, err
 	}
 	return []Warning{{Table: d.Source, Column: col, Kind: KindFutureTimestamp, Severity: SeverityWarning, Rows: n, Example: ex,
-		Message: fmt.Sprintf("%s of %s are dated after %s; they fall in periods that have not happened", rowsWord(n), quoteForComment(col), c.now.Format("2006-01-02"))}}, nil
+		Message: fmt.Sprintf("%s of %s are dated after %s; they fall in periods that have not happened", rowsWord(n), schema.QuoteName(col), c.now.Format("2006-01-02"))}}, nil
 }
 
 func (c *checker) negativeNumber(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
@@ -634,7 +634,7 @@ func (c *checker) negativeNumber(ctx context.Context, d *kpi.Def, col string) ([
 		return nil, err
 	}
 	return []Warning{{Table: d.Source, Column: col, Kind: KindNegativeDuration, Severity: SeverityError, Rows: n, Example: ex,
-		Message: fmt.Sprintf("%s have a negative %s, and the KPI averages them in", rowsWord(n), quoteForComment(col))}}, nil
+		Message: fmt.Sprintf("%s have a negative %s, and the KPI averages them in", rowsWord(n), schema.QuoteName(col))}}, nil
 }
 
 var (
@@ -693,7 +693,7 @@ func (c *checker) negativePair(ctx context.Context, d *kpi.Def, p pair) ([]Warni
 		return nil, err
 	}
 	w := Warning{Table: d.Source, Column: p.end, Kind: KindNegativeDuration, Severity: SeverityError, Rows: n, Example: ex,
-		Message: fmt.Sprintf("%s have %s before %s (a negative duration)", rowsWord(n), quoteForComment(p.end), quoteForComment(p.start))}
+		Message: fmt.Sprintf("%s have %s before %s (a negative duration)", rowsWord(n), schema.QuoteName(p.end), schema.QuoteName(p.start))}
 	if p.skipped {
 		w.Severity = SeverityWarning
 		w.Message += "; the KPI leaves them out, so it counts fewer rows than the file has"
@@ -744,10 +744,10 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 			return nil, err
 		}
 		rows := nn - nd
-		ex := fmt.Sprintf("%s = %s appears %d times", quoteForComment(col.Name), str(r.Data[0][0]), store.Int(r.Data[0][1]))
+		ex := fmt.Sprintf("%s = %s appears %d times", schema.QuoteName(col.Name), schema.ValueText(r.Data[0][0]), store.Int(r.Data[0][1]))
 		out = append(out, Warning{Table: d.Source, Column: col.Name, Kind: KindDuplicateID, Severity: SeverityError, Rows: rows, Example: ex,
 			Message: fmt.Sprintf("%s repeat an id already seen in %s (%s ids appear more than once); those rows are counted twice",
-				rowsWord(rows), quoteForComment(col.Name), kpi.FormatFloat(float64(dupIDs(ctx, c, d, q)), 0))})
+				rowsWord(rows), schema.QuoteName(col.Name), kpi.FormatFloat(float64(dupIDs(ctx, c, d, q)), 0))})
 	}
 	return out, nil
 }
@@ -795,7 +795,7 @@ func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, erro
 	if n == 0 {
 		return nil, nil
 	}
-	first := str(r.Data[0][1])
+	first := schema.ValueText(r.Data[0][1])
 	if len(first) >= 10 {
 		first = first[:10]
 		if grain == "month" {

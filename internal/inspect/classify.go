@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -28,13 +27,11 @@ const (
 )
 
 var (
-	scoreStems    = []string{"rating", "rated", "score", "satisf", "csat", "nps", "ces", "recommend", "likel", "effort", "easy", "ease", "star", "feedback", "survey", "review", "grade"}
-	durationStems = []string{"duration", "second", "secs", "minute", "mins", "hour", "hrs", "wait", "hold", "handle", "handling", "aht", "asa", "talk", "latency", "delay", "elapsed"}
-	amountStems   = []string{"amount", "revenue", "sales", "sale", "price", "value", "dollar", "spend", "spent", "paid", "charge", "cost", "gmv", "usd", "eur", "gbp", "profit", "income", "fee", "margin"}
-	countStems    = []string{"contacts", "contact", "touches", "interactions", "replies", "attempts", "transfers", "quantity", "qty", "number", "count", "num", "cds", "items", "units"}
-	churnValues   = []string{"churned", "churn", "cancelled", "canceled", "terminated", "inactive", "lapsed", "attrited", "exited", "left"}
-	joinedValues  = []string{"joined", "new"}
-	yesNo         = [][2]string{{"y", "n"}, {"yes", "no"}, {"true", "false"}, {"t", "f"}, {"1", "0"}}
+	amountStems  = []string{"amount", "revenue", "sales", "sale", "price", "value", "dollar", "spend", "spent", "paid", "charge", "cost", "gmv", "usd", "eur", "gbp", "profit", "income", "fee", "margin"}
+	countStems   = []string{"contacts", "contact", "touches", "interactions", "replies", "attempts", "transfers", "quantity", "qty", "number", "count", "num", "cds", "items", "units"}
+	churnValues  = []string{"churned", "churn", "cancelled", "canceled", "terminated", "inactive", "lapsed", "attrited", "exited", "left"}
+	joinedValues = []string{"joined", "new"}
+	yesNo        = [][2]string{{"y", "n"}, {"yes", "no"}, {"true", "false"}, {"t", "f"}, {"1", "0"}}
 )
 
 // classify sets Kind, Dimension, Scale, True and Unit for every column and
@@ -84,8 +81,8 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 		c.Kind = ColOther
 		return
 	}
-	if schema.HasStem(toks, scoreStems...) && c.Integral && c.Distinct >= 3 {
-		if s, ok := detectScale(toks, c); ok {
+	if schema.IsScoreName(toks) && c.Integral && c.Distinct >= 3 {
+		if s, ok := schema.DetectScale(toks, c.Values, c.MinNum, c.MaxNum); ok {
 			c.Kind, c.Scale = ColScore, &s
 			return
 		}
@@ -93,7 +90,7 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 	switch {
 	case schema.HasStem(toks, "tenure", "age"):
 		c.Kind = ColNumber
-	case schema.HasStem(toks, durationStems...) || schema.HasWord(toks, "time", "speed", "ttr", "tta", "frt"):
+	case schema.IsDurationName(toks):
 		c.Kind = ColDuration
 		c.Unit = durationUnit(toks)
 	case schema.HasStem(toks, amountStems...):
@@ -147,54 +144,6 @@ func statusValues(c *ColumnProfile) (churned, joined string, ok bool) {
 		}
 	}
 	return churned, joined, churned != ""
-}
-
-// detectScale picks the survey scale that holds at least 98% of a column's
-// values, preferring the one its name suggests; out-of-scale stragglers are
-// left for the data-quality check to report.
-func detectScale(toks []string, c *ColumnProfile) (schema.Scale, bool) {
-	if c.MinNum < 0 {
-		return schema.Scale{}, false
-	}
-	var prefer []schema.Scale
-	switch {
-	case schema.HasStem(toks, "recommend", "nps", "likel", "promot"):
-		prefer = []schema.Scale{schema.Scale10}
-	case schema.HasStem(toks, "effort", "ces", "easy", "ease"):
-		prefer = []schema.Scale{schema.Scale7, schema.Scale5}
-	case schema.HasStem(toks, "satisf", "csat"):
-		prefer = []schema.Scale{schema.Scale5}
-	}
-	for _, s := range append(prefer, schema.Scale5, schema.Scale7, schema.Scale10) {
-		if shareWithin(c, s) >= 0.98 {
-			return s, true
-		}
-	}
-	return schema.Scale{}, false
-}
-
-func shareWithin(c *ColumnProfile, s schema.Scale) float64 {
-	if len(c.Values) == 0 {
-		if c.MinNum >= float64(s.Min) && c.MaxNum <= float64(s.Max) {
-			return 1
-		}
-		return 0
-	}
-	var in, all int64
-	for _, v := range c.Values {
-		var f float64
-		if _, err := fmt.Sscan(v.Value, &f); err != nil {
-			continue
-		}
-		all += v.Rows
-		if f >= float64(s.Min) && f <= float64(s.Max) {
-			in += v.Rows
-		}
-	}
-	if all == 0 {
-		return 0
-	}
-	return float64(in) / float64(all)
 }
 
 func durationUnit(toks []string) string {

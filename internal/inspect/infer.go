@@ -107,7 +107,7 @@ func (m Missing) Reason() string {
 	if m.Table != "" {
 		var has []string
 		for _, kv := range m.Has {
-			has = append(has, fmt.Sprintf("%s → %s", kv.Key, quoteForComment(kv.Value)))
+			has = append(has, fmt.Sprintf("%s → %s", kv.Key, schema.QuoteName(kv.Value)))
 		}
 		s += "; " + m.Table + " has only " + strings.Join(has, ", ")
 	}
@@ -339,12 +339,12 @@ func builtinKPI(m mapping) *KPI {
 			continue
 		}
 		cp := m.table.Column(c)
-		why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), quoteForComment(c), cp.Scale, percent(cp.NullShare()), b.Description)
+		why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), schema.QuoteName(c), cp.Scale, schema.Percent(cp.NullShare()), b.Description)
 	}
 	k.Why = append(k.Why, why)
 	switch {
 	case m.timeVia != "":
-		k.Why = append(k.Why, fmt.Sprintf("No column named for %s in %s: periods follow %s.", m.timeVia, m.table.Name, quoteForComment(m.columns[m.timeVia])))
+		k.Why = append(k.Why, fmt.Sprintf("No column named for %s in %s: periods follow %s.", m.timeVia, m.table.Name, schema.QuoteName(m.columns[m.timeVia])))
 	}
 	return k
 }
@@ -394,7 +394,7 @@ func unboundKPI(m mapping) *KPI {
 	for _, r := range b.Roles {
 		if c, ok := m.columns[r]; ok && role(r).Kind == schema.KindScore {
 			cp := m.table.Column(c)
-			why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), quoteForComment(c), cp.Scale, percent(cp.NullShare()), k.Description)
+			why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), schema.QuoteName(c), cp.Scale, schema.Percent(cp.NullShare()), k.Description)
 		}
 	}
 	k.Why = append(k.Why, why,
@@ -550,7 +550,7 @@ func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
 	case c.Kind == ColStatus:
 		k.Numerator = fmt.Sprintf("count(*) FILTER (WHERE %s = %s)", q, store.QuoteLiteral(c.True))
 		k.Description = fmt.Sprintf("customers whose %s is %s / customers", c.Name, c.True)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a customer status (%s): churn rate = %s / customers.", quoteForComment(c.Name), valueList(c), c.True))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a customer status (%s): churn rate = %s / customers.", schema.QuoteName(c.Name), valueList(c), c.True))
 		if c.Joined != "" {
 			k.Denominator = fmt.Sprintf("count(*) FILTER (WHERE %s <> %s)", q, store.QuoteLiteral(c.Joined))
 			k.Description = fmt.Sprintf("customers whose %s is %s / customers who were not %s in the period", c.Name, c.True, c.Joined)
@@ -559,19 +559,19 @@ func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
 		}
 	case rule.id == "churn_rate":
 		k.Description = fmt.Sprintf("customers flagged %s = %s / customers", c.Name, c.True)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a churn flag (%s): churn rate = flagged / customers, the snapshot form.", quoteForComment(c.Name), valueList(c)))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a churn flag (%s): churn rate = flagged / customers, the snapshot form.", schema.QuoteName(c.Name), valueList(c)))
 	case rule.id == "fcr":
 		k.Description = fmt.Sprintf("contacts resolved there and then (%s = %s) / contacts", c.Name, c.True)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a resolved flag (%s), one row per contact: FCR as the file records it.", quoteForComment(c.Name), valueList(c)))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a resolved flag (%s), one row per contact: FCR as the file records it.", schema.QuoteName(c.Name), valueList(c)))
 	default:
 		k.Description = fmt.Sprintf("rows with %s = %s / rows", c.Name, c.True)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a yes/no flag (%s).", quoteForComment(c.Name), valueList(c)))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a yes/no flag (%s).", schema.QuoteName(c.Name), valueList(c)))
 	}
 	if answered != nil && answered != c && rule.id != "answer_rate" && rule.id != "abandon_rate" && c.Kind != ColStatus && rule.id != "churn_rate" {
 		k.Where = trueCond(answered)
 		k.Denominator = "count(*)"
 		k.Description += ", answered only"
-		k.Why = append(k.Why, fmt.Sprintf("Only answered rows count (%s): unanswered ones were never a chance to resolve.", quoteForComment(answered.Name)))
+		k.Why = append(k.Why, fmt.Sprintf("Only answered rows count (%s): unanswered ones were never a chance to resolve.", schema.QuoteName(answered.Name)))
 	}
 	if rule.id == "churn_rate" || c.Kind == ColStatus {
 		k.NoTime = true
@@ -611,14 +611,14 @@ func durationKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *K
 		k.Description += " in " + unit
 	}
 	k.Why = append(k.Why, fmt.Sprintf("%s is a duration (%s … %s%s): the mean as sum / count, the median beside it.",
-		quoteForComment(c.Name), c.Min, c.Max, map[bool]string{true: " " + unit, false: ""}[unit != ""]))
+		schema.QuoteName(c.Name), c.Min, c.Max, map[bool]string{true: " " + unit, false: ""}[unit != ""]))
 	if unit == "" {
 		k.Why = append(k.Why, "Its unit is not in its name: set unit: (s, m, h) if you know it.")
 	}
 	if answered != nil {
 		k.Where = trueCond(answered)
 		k.Description += ", answered only"
-		k.Why = append(k.Why, fmt.Sprintf("Only answered rows count (%s): unanswered ones are excluded, not averaged as 0.", quoteForComment(answered.Name)))
+		k.Why = append(k.Why, fmt.Sprintf("Only answered rows count (%s): unanswered ones are excluded, not averaged as 0.", schema.QuoteName(answered.Name)))
 	}
 	return k
 }
@@ -645,13 +645,13 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 		k.Expr = "100.0 * (promoters - detractors) / n"
 		k.Decimals, k.Better, k.TargetHint = 0, kpi.Higher, "{value: 50, warn: 40}"
 		k.Description = fmt.Sprintf("%% promoters (9–10) − %% detractors (0–6) of %s", c.Name)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a 0–10 score: NPS, passives (7–8) stay in the denominator.", quoteForComment(c.Name)))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a 0–10 score: NPS, passives (7–8) stay in the denominator.", schema.QuoteName(c.Name)))
 	case s == schema.Scale5 && schema.HasStem(schema.Tokens(c.Name), "effort"):
 		k.ID, k.Type = idFrom("avg", c.Name), kpi.Ratio
 		k.Numerator, k.Denominator = fmt.Sprintf("sum(%s)", q), fmt.Sprintf("count(%s)", q)
 		k.Decimals, k.Better = 2, kpi.Lower
 		k.Description = fmt.Sprintf("mean %s on its 1–5 scale (lower = less effort)", c.Name)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a 1–5 effort score (legacy CES): the mean, lower is better.", quoteForComment(c.Name)))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a 1–5 effort score (legacy CES): the mean, lower is better.", schema.QuoteName(c.Name)))
 	default:
 		top := s.Max - 1
 		if s == schema.Scale7 {
@@ -663,7 +663,7 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 		k.Extras = []KV{{"mean score", fmt.Sprintf("avg(%s)", q)}}
 		k.Scale, k.Unit, k.Decimals, k.Better = 100, "%", 1, kpi.Higher
 		k.Description = fmt.Sprintf("%% of answers %d–%d on the %s scale of %s", top, s.Max, s, c.Name)
-		k.Why = append(k.Why, fmt.Sprintf("%s is a %s score: %% of answers %d–%d, the mean beside it.", quoteForComment(c.Name), s, top, s.Max))
+		k.Why = append(k.Why, fmt.Sprintf("%s is a %s score: %% of answers %d–%d, the mean beside it.", schema.QuoteName(c.Name), s, top, s.Max))
 	}
 	return k
 }
@@ -684,7 +684,7 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 			add(&KPI{ID: "avg_purchase", Name: "Avg purchase value", Source: tp.Name, Type: kpi.Ratio,
 				Numerator: fmt.Sprintf("sum(%s)", a), Denominator: "count(*)", Unit: "$", Decimals: 2, Better: kpi.Higher,
 				Description: fmt.Sprintf("%s per purchase, one row per purchase", amount.Name), TargetHint: "{value: 100, warn: 90}",
-				Why: []string{fmt.Sprintf("%s has no order id: each row is one purchase of %s by %s.", tp.Name, quoteForComment(amount.Name), quoteForComment(customer.Name)),
+				Why: []string{fmt.Sprintf("%s has no order id: each row is one purchase of %s by %s.", tp.Name, schema.QuoteName(amount.Name), schema.QuoteName(customer.Name)),
 					"Avg purchase value = sum / rows (the built-in counts distinct order ids)."}})
 		}
 		if !in.has("repeat_rate") {
@@ -711,7 +711,7 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 			add(&KPI{ID: "profit_margin", N: n, Name: "Profit margin", Source: tp.Name, Type: kpi.Ratio,
 				Numerator: fmt.Sprintf("sum(%s)", p), Denominator: fmt.Sprintf("sum(%s)", a), Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher,
 				Description: fmt.Sprintf("sum of %s / sum of %s", c.Name, amount.Name),
-				Why:         []string{fmt.Sprintf("%s beside %s: margin = sum / sum (a ratio of sums, never the mean of row margins).", quoteForComment(c.Name), quoteForComment(amount.Name))}})
+				Why:         []string{fmt.Sprintf("%s beside %s: margin = sum / sum (a ratio of sums, never the mean of row margins).", schema.QuoteName(c.Name), schema.QuoteName(amount.Name))}})
 		}
 	}
 }
@@ -869,23 +869,6 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
-}
-
-func percent(f float64) string {
-	switch {
-	case f == 0:
-		return "0%"
-	case f < 0.01:
-		return "<1%"
-	}
-	return fmt.Sprintf("%.0f%%", 100*f)
-}
-
-func quoteForComment(s string) string {
-	if plainIdentRE.MatchString(s) {
-		return s
-	}
-	return fmt.Sprintf("%q", s)
 }
 
 func uniq(ss []string) []string {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/schema"
@@ -71,7 +70,7 @@ type ColumnProfile struct {
 	Integral bool
 	// Values are the most frequent values (up to 12) for low-cardinality
 	// columns, most frequent first.
-	Values []ValueCount
+	Values []schema.ValueCount
 	// Example is one non-null value.
 	Example string
 
@@ -97,12 +96,6 @@ func (c *ColumnProfile) NullShare() float64 {
 		return float64(c.Nulls) / float64(n)
 	}
 	return 0
-}
-
-// ValueCount is a value and how many rows hold it.
-type ValueCount struct {
-	Value string
-	Rows  int64
 }
 
 // exactDistinctRows is the table size up to which distinct values are
@@ -178,7 +171,7 @@ func fill(cp *ColumnProfile, r []any, rows int64) {
 	if cp.Distinct > cp.NonNull {
 		cp.Distinct = cp.NonNull
 	}
-	cp.Min, cp.Max = str(r[2]), str(r[3])
+	cp.Min, cp.Max = schema.ValueText(r[2]), schema.ValueText(r[3])
 	if f, ok := store.Float(r[4]); ok {
 		cp.MinNum = f
 	}
@@ -186,7 +179,7 @@ func fill(cp *ColumnProfile, r []any, rows int64) {
 		cp.MaxNum = f
 	}
 	cp.Integral = schema.IsNumeric(cp.Type) && cp.NonNull > 0 && store.Int(r[6]) == 0
-	cp.Example = str(r[7])
+	cp.Example = schema.ValueText(r[7])
 }
 
 func profileTable(ctx context.Context, db *store.DB, name string, cols []store.Column) (*TableProfile, error) {
@@ -277,7 +270,7 @@ func profileWide(ctx context.Context, db *store.DB, tp *TableProfile, approx boo
 			return err
 		}
 		for _, r := range rows.Data {
-			if cp := byName[str(r[0])]; cp != nil {
+			if cp := byName[schema.ValueText(r[0])]; cp != nil {
 				fill(cp, r[1:], tp.Rows)
 			}
 		}
@@ -314,10 +307,10 @@ func valueCounts(ctx context.Context, db *store.DB, tp *TableProfile) error {
 		if err != nil {
 			return err
 		}
-		counts := map[*ColumnProfile][]ValueCount{}
+		counts := map[*ColumnProfile][]schema.ValueCount{}
 		for _, r := range rows.Data {
-			if cp := byName[str(r[0])]; cp != nil {
-				counts[cp] = append(counts[cp], ValueCount{Value: str(r[1]), Rows: store.Int(r[2])})
+			if cp := byName[schema.ValueText(r[0])]; cp != nil {
+				counts[cp] = append(counts[cp], schema.ValueCount{Value: schema.ValueText(r[1]), Rows: store.Int(r[2])})
 			}
 		}
 		for cp, vs := range counts {
@@ -372,34 +365,11 @@ func pickColumns(cols []store.Column, limit int) []store.Column {
 // a custom KPI or a dimension.
 var vocabulary = func() []string {
 	v := append([]string{}, segmentStems...)
-	for _, r := range schema.Roles() {
-		v = append(v, r.Strong...)
-		v = append(v, r.Weak...)
-	}
+	v = append(v, schema.Stems()...)
 	for _, r := range flagRules {
 		v = append(v, r.stems...)
 	}
-	v = append(v, scoreStems...)
-	v = append(v, durationStems...)
 	v = append(v, amountStems...)
 	v = append(v, countStems...)
 	return append(v, "status", "flag", "time", "speed")
 }()
-
-func str(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case time.Time:
-		if x.Year() == 1 && x.Month() == 1 && x.Day() == 1 { // a TIME of day
-			return x.Format("15:04:05")
-		}
-		if x.Hour() == 0 && x.Minute() == 0 && x.Second() == 0 && x.Nanosecond() == 0 {
-			return x.Format("2006-01-02")
-		}
-		return x.Format("2006-01-02 15:04:05")
-	}
-	return fmt.Sprint(v)
-}

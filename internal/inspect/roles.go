@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"regexp"
 	"strings"
 
 	"kpiscope/internal/kpi"
@@ -142,13 +141,11 @@ func boundRoles(d *kpi.Def) (b kpi.Builtin, columns map[string]string, ok bool) 
 // quoteIdent quotes a column for an expression a person will read: plain
 // lower-case names stay bare, anything else is quoted.
 func quoteIdent(name string) string {
-	if plainIdentRE.MatchString(name) && !sqlKeywords[strings.ToLower(name)] {
+	if schema.IsPlainName(name) && !sqlKeywords[strings.ToLower(name)] {
 		return name
 	}
 	return store.QuoteIdent(name)
 }
-
-var plainIdentRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // sqlKeywords are words that must be quoted as column names (DuckDB's
 // reserved words plus a few that read ambiguously).

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 )
 
 // YAMLOptions shape the rendered config.
@@ -71,7 +72,7 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 	}
 	if c := in.Customers; c != nil {
 		if opt.Header {
-			w("# %s lists each customer once: its columns reach every table with %s.\n", c.Source, quoteForComment(c.Key))
+			w("# %s lists each customer once: its columns reach every table with %s.\n", c.Source, schema.QuoteName(c.Key))
 		}
 		w("customers: {source: %s, key: %s}\n", c.Source, yamlScalar(c.Key, true))
 	}
@@ -128,7 +129,7 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 	}
 	width := 6
 	for _, c := range t.Columns {
-		if n := len([]rune(quoteForComment(c.Name))); n > width {
+		if n := len([]rune(schema.QuoteName(c.Name))); n > width {
 			width = min(n, 40)
 		}
 	}
@@ -149,11 +150,11 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 		case len(c.Values) > 0 && len(c.Values) <= 6:
 			var vs []string
 			for _, v := range c.Values {
-				vs = append(vs, fmt.Sprintf("%s %s", clip(v.Value, 20), percent(float64(v.Rows)/float64(max(t.Rows, 1)))))
+				vs = append(vs, fmt.Sprintf("%s %s", schema.Clip(v.Value, 20), schema.Percent(float64(v.Rows)/float64(max(t.Rows, 1)))))
 			}
 			rng = strings.Join(vs, ", ")
 		case c.Min != "" || c.Max != "":
-			rng = clip(c.Min, 24) + " … " + clip(c.Max, 24)
+			rng = schema.Clip(c.Min, 24) + " … " + schema.Clip(c.Max, 24)
 		}
 		if c.Name == t.Time {
 			rng += "  ← time axis"
@@ -162,18 +163,10 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 		if len(ty) > 9 {
 			ty = ty[:9]
 		}
-		fmt.Fprintf(b, "#   %-*s  %-9s  %-10s  %8s  %5s  %s\n", width, clip(quoteForComment(c.Name), 40), ty, kind,
-			kpi.FormatFloat(float64(c.Distinct), 0), percent(c.NullShare()), oneLineComment(rng))
+		fmt.Fprintf(b, "#   %-*s  %-9s  %-10s  %8s  %5s  %s\n", width, schema.Clip(schema.QuoteName(c.Name), 40), ty, kind,
+			kpi.FormatFloat(float64(c.Distinct), 0), schema.Percent(c.NullShare()), oneLineComment(rng))
 	}
 	fmt.Fprintf(b, "#   (* offered as a dimension)\n")
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func oneLineComment(s string) string {
@@ -188,7 +181,7 @@ func oneLineComment(s string) string {
 func quoteAllForComment(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = quoteForComment(s)
+		out[i] = schema.QuoteName(s)
 	}
 	return out
 }

@@ -74,3 +74,27 @@ func LooksLikeID(name string) bool {
 	last := toks[len(toks)-1]
 	return last == "id" || last == "uuid" || last == "guid" || last == "key" && len(toks) > 1
 }
+
+var (
+	scoreStems    = []string{"rating", "rated", "score", "satisf", "csat", "nps", "ces", "recommend", "likel", "effort", "easy", "ease", "star", "feedback", "survey", "review", "grade"}
+	durationStems = []string{"duration", "second", "secs", "minute", "mins", "hour", "hrs", "wait", "hold", "handle", "handling", "aht", "asa", "talk", "latency", "delay", "elapsed"}
+)
+
+// IsScoreName reports whether a column's name words say it holds survey answers.
+func IsScoreName(toks []string) bool { return HasStem(toks, scoreStems...) }
+
+// IsDurationName reports whether a column's name words say it holds how long
+// something took.
+func IsDurationName(toks []string) bool {
+	return HasStem(toks, durationStems...) || HasWord(toks, "time", "speed", "ttr", "tta", "frt")
+}
+
+// Stems lists the name stems that make a column a candidate for a role, a
+// score or a duration.
+func Stems() []string {
+	out := append(append([]string(nil), scoreStems...), durationStems...)
+	for _, r := range roles {
+		out = append(append(out, r.Strong...), r.Weak...)
+	}
+	return out
+}

@@ -1,7 +1,5 @@
 package schema
 
-import "fmt"
-
 // Kind is the type of column a role needs.
 type Kind int
 
@@ -17,18 +15,6 @@ const (
 
 // Numeric reports whether the kind needs a number column.
 func (k Kind) Numeric() bool { return k == KindScore || k == KindCount || k == KindAmount }
-
-// Scale is a closed range of whole-number answers.
-type Scale struct{ Min, Max int }
-
-// The standard survey scales.
-var (
-	Scale5  = Scale{1, 5}
-	Scale7  = Scale{1, 7}
-	Scale10 = Scale{0, 10}
-)
-
-func (s Scale) String() string { return fmt.Sprintf("%d–%d", s.Min, s.Max) }
 
 // Role is a column role of the standard data model: a column a built-in KPI
 // reads through its {role} placeholder, mapped onto a user's column with

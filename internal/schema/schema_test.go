@@ -94,3 +94,44 @@ func TestRoles(t *testing.T) {
 		t.Error("an unknown role was found")
 	}
 }
+
+func TestDetectScale(t *testing.T) {
+	answers := func(vs ...string) []ValueCount {
+		var out []ValueCount
+		for _, v := range vs {
+			out = append(out, ValueCount{Value: v, Rows: 10})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		values []ValueCount
+		lo, hi float64
+		want   Scale
+		ok     bool
+	}{
+		{"satisfaction rating", answers("1", "2", "3", "4", "5"), 1, 5, Scale5, true},
+		{"likelihood to recommend", answers("1", "2", "3", "4", "5"), 1, 5, Scale10, true}, // the name prefers 0–10
+		{"effort", answers("1", "4", "7"), 1, 7, Scale7, true},
+		{"score", nil, 0, 9, Scale10, true}, // range only
+		{"score", answers("-1", "3"), -1, 3, Scale{}, false},
+		{"score", answers("12", "40"), 12, 40, Scale{}, false},
+	} {
+		got, ok := DetectScale(Tokens(tc.name), tc.values, tc.lo, tc.hi)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s %v: %v %v, want %v %v", tc.name, tc.values, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	if QuoteName("csat") != "csat" || QuoteName("satisfaction rating") != `"satisfaction rating"` || QuoteName("2x") != `"2x"` {
+		t.Error("QuoteName: plain names stay bare, others are quoted")
+	}
+	if Percent(0) != "0%" || Percent(0.004) != "<1%" || Percent(0.196) != "20%" {
+		t.Errorf("Percent: %s %s %s", Percent(0), Percent(0.004), Percent(0.196))
+	}
+	if Clip("abcdef", 4) != "abc…" || Clip("abc", 4) != "abc" {
+		t.Errorf("Clip: %q %q", Clip("abcdef", 4), Clip("abc", 4))
+	}
+}
