@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -28,15 +30,44 @@ func datasets(t *testing.T, file string) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("no go.mod above the test's directory")
+			skipDataset(t, "no go.mod above the test's directory")
 		}
 		dir = parent
 	}
 	p := filepath.Join(dir, "..", "shared", "datasets", file)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real dataset not available (%v); it lives in ../shared/datasets next to the module", err)
+		skipDataset(t, fmt.Sprintf("real dataset not available (%v); it lives in ../shared/datasets next to the module", err))
 	}
 	return p
+}
+
+// datasetSkips counts the tests skipped for want of the real datasets, so
+// that a run without them says so in one line instead of passing as if they
+// had run (t.Skip alone is shown only by go test -v).
+var datasetSkips struct {
+	sync.Mutex
+	n   int
+	why string
+}
+
+func skipDataset(t *testing.T, why string) {
+	t.Helper()
+	datasetSkips.Lock()
+	datasetSkips.n++
+	datasetSkips.why = why
+	datasetSkips.Unlock()
+	t.Skip(why)
+}
+
+// TestMain prints the line about skipped real-dataset tests. go test shows
+// it when run in this directory, with -v, or when the package fails; for a
+// passing package in a ./... run it prints only "ok".
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := datasetSkips.n; n > 0 {
+		fmt.Printf("kpiscope: %d real-dataset test(s) skipped: %s\n", n, datasetSkips.why)
+	}
+	os.Exit(code)
 }
 
 // table is a CSV file read with encoding/csv.

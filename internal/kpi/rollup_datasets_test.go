@@ -6,11 +6,41 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
 )
+
+// skippedDatasets is why the last real-dataset test was skipped and how
+// many were, for the one line TestMain prints: t.Skip alone is shown only by
+// go test -v, so a run without the datasets would look like one with them.
+var skippedDatasets struct {
+	sync.Mutex
+	n   int
+	why string
+}
+
+func skipDatasets(t *testing.T, why string) {
+	t.Helper()
+	skippedDatasets.Lock()
+	skippedDatasets.n++
+	skippedDatasets.why = why
+	skippedDatasets.Unlock()
+	t.Skip(why)
+}
+
+// TestMain prints the line about skipped real-dataset tests. go test shows
+// it when run in this directory, with -v, or when the package fails; for a
+// passing package in a ./... run it prints only "ok".
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := skippedDatasets.n; n > 0 {
+		fmt.Printf("kpi: %d real-dataset test(s) skipped: %s\n", n, skippedDatasets.why)
+	}
+	os.Exit(code)
+}
 
 // The real public files in ../shared/datasets, opened as a newcomer would
 // (no kpiscope.yaml: KPIs and dimensions inferred), answer every slice the
@@ -18,11 +48,11 @@ import (
 // dimensions included. Skipped when ../shared is absent.
 func TestRollupsAgreeOnRealFiles(t *testing.T) {
 	if testing.Short() {
-		t.Skip("reads the shared datasets")
+		skipDatasets(t, "reads the shared datasets, and -short is set")
 	}
 	dir := filepath.Join("..", "..", "..", "shared", "datasets")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("real datasets not available (%v)", err)
+		skipDatasets(t, fmt.Sprintf("real datasets not available (%v); they live in ../shared/datasets next to the module", err))
 	}
 	used := 0
 	defer func() {
@@ -35,7 +65,7 @@ func TestRollupsAgreeOnRealFiles(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			p := filepath.Join(dir, file)
 			if _, err := os.Stat(p); err != nil {
-				t.Skip(err)
+				skipDatasets(t, err.Error())
 			}
 			ctx := context.Background()
 			ws, err := workspace.Open(ctx, workspace.Options{Sources: []string{p}})
