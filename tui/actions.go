@@ -3,7 +3,6 @@ package tui
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -32,12 +31,12 @@ func (m Model) actions() []action {
 		{"segment", "Segment by a dimension…", k.Segment, Model.openSegment},
 		{"stepout", "Step out of the last drill", k.StepOut, toBreakdown(stepOutMsg{})},
 		{"clear", "Clear all filters", k.ClearAll, toBreakdown(clearMsg{})},
-		{"grain", "Next grain (day → year)", k.Grain, Model.nextGrain},
-		{"grainback", "Previous grain", k.GrainBack, Model.prevGrain},
-		{"earlier", "Earlier period", k.Earlier, Model.earlier},
-		{"later", "Later period", k.Later, Model.later},
-		{"latest", "Latest complete period", k.Latest, Model.latest},
-		{"compare", "Cycle comparison: target / previous / last year", k.Compare, Model.cycleCompare},
+		{"grain", "Next grain (day → year)", k.Grain, toTimeframe(nextGrainMsg{})},
+		{"grainback", "Previous grain", k.GrainBack, toTimeframe(prevGrainMsg{})},
+		{"earlier", "Earlier period", k.Earlier, toTimeframe(shiftMsg(-1))},
+		{"later", "Later period", k.Later, toTimeframe(shiftMsg(1))},
+		{"latest", "Latest complete period", k.Latest, toTimeframe(latestMsg{})},
+		{"compare", "Cycle comparison: target / previous / last year", k.Compare, toTimeframe(nextCompareMsg{})},
 		{"sort", "Sort the breakdown by the next column", k.Sort, toBreakdown(nextSortMsg{})},
 		{"sortdir", "Reverse the breakdown's sort", k.SortDir, toBreakdown(flipSortMsg{})},
 		{"export", "Export breakdown (CSV) and scorecard (Markdown)", k.Export, Model.export},
@@ -98,6 +97,9 @@ func (m Model) toBreakdown(msg tea.Msg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	shown, raw := m.breakdownResults()
 	m.bd, cmd = m.bd.on(shown, raw, m.q.detail.loading).Update(msg)
+	if m.bd.note != "" {
+		m = m.say("%s", m.bd.note)
+	}
 	_, chosen := msg.(segmentMsg)
 	switch {
 	case m.bd.rev != before.rev:
@@ -185,77 +187,27 @@ func (m Model) breakdownResults() (shown, raw *kpi.Result) {
 	return m.q.detail.shown.Find(d.ID), raw
 }
 
-func (m Model) setGrain(g kpi.Grain) (Model, tea.Cmd) {
-	if g == m.slice.Grain {
-		return m, nil
-	}
-	if !m.slice.Period.IsZero() {
-		m.slice.Period = g.Trunc(m.slice.Period)
-	}
-	m.slice.Grain = g
-	return m.say("grain: %s", g).refresh()
+// toTimeframe is an action that sends msg to the timeframe.
+func toTimeframe(msg tea.Msg) func(Model) (Model, tea.Cmd) {
+	return func(m Model) (Model, tea.Cmd) { return m.toTimeframe(msg) }
 }
 
-func (m Model) nextGrain() (Model, tea.Cmd) { return m.setGrain(m.slice.Grain.Next()) }
-
-func (m Model) prevGrain() (Model, tea.Cmd) {
-	g := m.slice.Grain
-	for range len(kpi.Grains) - 1 {
-		g = g.Next()
+// toTimeframe routes msg to the timeframe, telling it first the engine and
+// what is on screen, and asks for new numbers when it changed.
+func (m Model) toTimeframe(msg tea.Msg) (Model, tea.Cmd) {
+	before := m.tf.rev
+	var cmd tea.Cmd
+	m.tf, cmd = m.tf.on(m.q.eng, m.asked(), m.q.score.sc).Update(msg)
+	if m.tf.note != "" {
+		m = m.say("%s", m.tf.note)
 	}
-	return m.setGrain(g)
+	if m.tf.rev == before {
+		return m, cmd
+	}
+	var c tea.Cmd
+	m, c = m.refresh()
+	return m, tea.Batch(cmd, c)
 }
-
-// period is the start of the period on screen.
-func (m Model) period() (time.Time, bool) {
-	if !m.slice.Period.IsZero() {
-		return m.slice.Period, true
-	}
-	if m.q.eng != nil { // the engine's own resolution: no need to wait for the numbers
-		if p := m.q.eng.Resolve(m.asked()).Period; !p.IsZero() {
-			return p, true
-		}
-	}
-	if sc := m.q.score.sc; sc != nil && sc.Slice.Grain == m.slice.Grain && !sc.Slice.Period.IsZero() {
-		return sc.Slice.Period, true
-	}
-	return time.Time{}, false
-}
-
-func (m Model) shiftPeriod(n int) (Model, tea.Cmd) {
-	g := m.slice.Grain
-	p, ok := m.period()
-	if !ok || m.q.eng == nil {
-		return m.say("wait for the numbers first"), nil
-	}
-	np := g.Add(p, n)
-	switch {
-	case np.Before(g.Trunc(m.q.eng.Start())):
-		return m.say("no earlier data"), nil
-	case np.After(g.Trunc(m.q.eng.AsOf())):
-		return m.say("this is the latest period (data up to %s)", m.q.eng.AsOf().Format("2 Jan 2006")), nil
-	}
-	m.slice.Period = np
-	return m.refresh()
-}
-
-func (m Model) earlier() (Model, tea.Cmd) { return m.shiftPeriod(-1) }
-func (m Model) later() (Model, tea.Cmd)   { return m.shiftPeriod(1) }
-
-func (m Model) latest() (Model, tea.Cmd) {
-	if m.slice.Period.IsZero() {
-		return m.say("already at the latest complete period"), nil
-	}
-	m.slice.Period = time.Time{}
-	return m.refresh()
-}
-
-func (m Model) setCompare(c kpi.Compare) (Model, tea.Cmd) {
-	m.slice.Compare = c
-	return m.say("comparing %s", c.Label()).refresh()
-}
-
-func (m Model) cycleCompare() (Model, tea.Cmd) { return m.setCompare(m.slice.Compare.Next()) }
 
 func (m Model) reload() (Model, tea.Cmd) {
 	if m.deps.Reload == nil {

@@ -27,8 +27,9 @@ type drill struct {
 // led to them). The pane draws it; this model changes it.
 //
 // The root model tells it what is on screen (on) before each Update and
-// reads back dim and filters: a change of filters means new numbers for the
-// whole screen, a change of dim a new breakdown query.
+// reads back dim, filters and note: a change of filters means new numbers
+// for the whole screen, a change of dim a new breakdown query, a note goes
+// to the footer (in the same frame, as the change it describes).
 type breakdown struct {
 	keys  keys.Map
 	dims  []kpi.Dimension   // of the engine, in its order
@@ -43,6 +44,9 @@ type breakdown struct {
 	trail   []drill
 	// rev counts changes of filters.
 	rev int
+
+	// note is what the last Update has to say in the footer ("" = nothing).
+	note string
 
 	res  *kpi.Result // the breakdown on screen (cleaned); nil when there is none
 	raw  *kpi.Result // the same as the engine gave it: a drill filters by its values
@@ -113,6 +117,7 @@ func (b breakdown) filtered() bool { return len(b.trail) > 0 || len(b.filters) >
 // Update handles the breakdown's keys, which the root forwards while the
 // table has the focus (and esc always), and the messages above.
 func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
+	b.note = ""
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		k := b.keys
@@ -144,7 +149,7 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 		return b.clear()
 	case focusMsg:
 		if msg && b.dim == "" {
-			return b, note("no breakdown: press %s to segment by a dimension", b.keys.Segment.Help().Key)
+			return b.say("no breakdown: press %s to segment by a dimension", b.keys.Segment.Help().Key)
 		}
 		b.focused = bool(msg)
 		return b, nil
@@ -152,9 +157,9 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 		b.dim, b.cursor, b.sort = string(msg), 0, pane.DefaultSort()
 		if b.dim == "" {
 			b.focused = false
-			return b, note("no breakdown")
+			return b.say("no breakdown")
 		}
-		return b, note("breakdown by %s", b.name(b.dim))
+		return b.say("breakdown by %s", b.name(b.dim))
 	case sortByMsg:
 		if pane.SortCol(msg) == b.sort.Col {
 			return b.resort(pane.Sort{Col: b.sort.Col, Desc: !b.sort.Desc})
@@ -221,7 +226,7 @@ func (b breakdown) nextDim(after string) string {
 func (b breakdown) drill() (breakdown, tea.Cmd) {
 	i, ok := b.row()
 	if !ok || b.busy || b.raw == nil || len(b.raw.Segments) != len(b.res.Segments) {
-		return b, note("nothing to drill into yet")
+		return b.say("nothing to drill into yet")
 	}
 	b.trail = append(b.trail, drill{filters: b.filters, shown: b.shown, segment: b.dim, cursor: b.cursor, sort: b.sort})
 	f := kpi.Filter{Dim: b.dim, Values: []string{b.raw.Segments[i].Segment}}
@@ -238,9 +243,9 @@ func (b breakdown) drill() (breakdown, tea.Cmd) {
 	b.dim = b.nextDim(b.dim)
 	b.cursor, b.sort, b.focused = 0, pane.DefaultSort(), true
 	if b.dim == "" {
-		return b, note("%s", shown)
+		return b.say("%s", shown)
 	}
-	return b, note("%s · now by %s", shown, b.name(b.dim))
+	return b.say("%s · now by %s", shown, b.name(b.dim))
 }
 
 func (b breakdown) stepOut() (breakdown, tea.Cmd) {
@@ -252,7 +257,7 @@ func (b breakdown) stepOut() (breakdown, tea.Cmd) {
 	} else if n := len(b.filters); n > 0 {
 		b.filters, b.shown = b.filters[:n-1:n-1], b.shown[:n-1:n-1]
 	} else {
-		return b, note("no filter to remove")
+		return b.say("no filter to remove")
 	}
 	b.rev++
 	return b, nil
@@ -260,7 +265,7 @@ func (b breakdown) stepOut() (breakdown, tea.Cmd) {
 
 func (b breakdown) clear() (breakdown, tea.Cmd) {
 	if len(b.filters) == 0 {
-		return b, note("no filters")
+		return b.say("no filters")
 	}
 	if len(b.trail) > 0 {
 		t := b.trail[0]
@@ -286,14 +291,11 @@ func (b breakdown) resort(s pane.Sort) (breakdown, tea.Cmd) {
 	if s.Desc {
 		dir = "▾"
 	}
-	return b, note("sorted by %s %s", s.Col.Name(), dir)
+	return b.say("sorted by %s %s", s.Col.Name(), dir)
 }
 
-// statusMsg sets the footer's note; it lasts until the next key.
-type statusMsg status
-
-// note is a command that sets the footer's note.
-func note(format string, args ...any) tea.Cmd {
-	text := fmt.Sprintf(format, args...)
-	return func() tea.Msg { return statusMsg{text: text} }
+// say sets the note for the footer.
+func (b breakdown) say(format string, args ...any) (breakdown, tea.Cmd) {
+	b.note = fmt.Sprintf(format, args...)
+	return b, nil
 }

@@ -72,8 +72,8 @@ func TestFlow(t *testing.T) {
 	}
 
 	m := tm.FinalModel(t).(Model)
-	if len(m.bd.filters) != 1 || m.bd.filters[0].Dim != "team" || m.slice.Grain != kpi.Quarter || m.slice.Compare != kpi.VsYear {
-		t.Fatalf("final slice %+v", m.slice)
+	if len(m.bd.filters) != 1 || m.bd.filters[0].Dim != "team" || m.tf.slice.Grain != kpi.Quarter || m.tf.slice.Compare != kpi.VsYear {
+		t.Fatalf("final slice %+v", m.tf.slice)
 	}
 	if m.selected().ID != "ces" {
 		t.Fatalf("final KPI %s", m.selected().ID)

@@ -64,10 +64,8 @@ type Model struct {
 	engDesc  string
 	warnings map[string][]string // cleaned
 
-	// slice is the grain, period (zero = latest complete) and comparison;
-	// its filters and segment are the breakdown's (see asked).
-	slice kpi.Slice
-	bd    breakdown // the breakdown table: dimension, cursor, sort, focus, drill path
+	tf timeframe // grain, period, comparison
+	bd breakdown // the breakdown table: dimension, cursor, sort, focus, drill path
 
 	sel int // selected KPI
 
@@ -111,7 +109,7 @@ func New(d Deps) Model {
 		ctx:       ctx,
 		q:         newQueries(ctx, d),
 		roll:      rollupWatch{status: d.RollupStatus},
-		slice:     kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12},
+		tf:        newTimeframe(),
 		bd:        newBreakdown(d.Keys),
 		warnings:  cleanWarnings(d.Warnings),
 		refreshed: d.Refreshed,
@@ -146,10 +144,10 @@ func (m *Model) setEngine(e *kpi.Engine) {
 	m.bd = m.bd.setDims(m.dims, m.names)
 }
 
-// asked is the slice the screen asks for: grain, period and comparison, the
-// breakdown's filters; no segment.
+// asked is the slice the screen asks for: the timeframe's grain, period and
+// comparison, the breakdown's filters; no segment.
 func (m Model) asked() kpi.Slice {
-	s := m.slice
+	s := m.tf.slice
 	s.Filters = m.bd.filters
 	return s
 }
@@ -191,9 +189,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.rollupFailed(), cmd
 	case EngineMsg:
 		return m.gotEngine(msg)
-	case statusMsg:
-		m.status = status(msg)
-		return m, nil
 	case WarningsMsg:
 		m.warnings = cleanWarnings(msg.Warnings)
 		return m, nil

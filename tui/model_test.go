@@ -136,18 +136,18 @@ func TestDrillInAndStepOut(t *testing.T) {
 func TestGrainCycles(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, "g")
-	if m.slice.Grain != kpi.Quarter || m.q.score.sc.Slice.Grain != kpi.Quarter {
-		t.Fatalf("g: grain %s (shown %s), want quarter", m.slice.Grain, m.q.score.sc.Slice.Grain)
+	if m.tf.slice.Grain != kpi.Quarter || m.q.score.sc.Slice.Grain != kpi.Quarter {
+		t.Fatalf("g: grain %s (shown %s), want quarter", m.tf.slice.Grain, m.q.score.sc.Slice.Grain)
 	}
 	mustContain(t, screen(m), "(quarter)", "Quarterly trend")
 	m, _ = press(m, "G", "G")
-	if m.slice.Grain != kpi.Week {
-		t.Fatalf("G G: grain %s, want week", m.slice.Grain)
+	if m.tf.slice.Grain != kpi.Week {
+		t.Fatalf("G G: grain %s, want week", m.tf.slice.Grain)
 	}
 	// A chosen period maps onto the new grain.
 	m, _ = press(m, "g", "[", "g")
-	if m.slice.Grain != kpi.Quarter || m.slice.Period.Month() != time.July {
-		t.Fatalf("grain %s period %s, want the quarter holding Sep 2026", m.slice.Grain, m.slice.Period)
+	if m.tf.slice.Grain != kpi.Quarter || m.tf.slice.Period.Month() != time.July {
+		t.Fatalf("grain %s period %s, want the quarter holding Sep 2026", m.tf.slice.Grain, m.tf.slice.Period)
 	}
 }
 
@@ -168,7 +168,7 @@ func TestPeriodWindowMoves(t *testing.T) {
 		t.Fatalf("] past the data: status %q", m.status.text)
 	}
 	m, _ = press(m, "t")
-	if !m.slice.Period.IsZero() || !m.q.score.sc.Slice.Period.Equal(latest) {
+	if !m.tf.slice.Period.IsZero() || !m.q.score.sc.Slice.Period.Equal(latest) {
 		t.Fatalf("t: period %s, want the latest complete %s", m.q.score.sc.Slice.Period, latest)
 	}
 }
@@ -260,10 +260,14 @@ func noQuery(t *testing.T, cmd tea.Cmd) {
 	if cmd == nil {
 		return
 	}
-	if msg := cmd(); msg != nil {
-		if b, ok := msg.(tea.BatchMsg); !ok || len(b) > 0 {
-			t.Fatalf("a cached slice still ran a command: %T", msg)
+	switch msg := cmd().(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			noQuery(t, c)
 		}
+	default:
+		t.Fatalf("a cached slice still ran a command: %T", msg)
 	}
 }
 
@@ -283,14 +287,21 @@ func TestStaleResultIgnored(t *testing.T) {
 		t.Fatal("no query in flight")
 	}
 	var late []resultMsg
-	for _, c := range first().(tea.BatchMsg) {
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
 		if c == nil {
-			continue
+			return
 		}
-		if r, ok := c().(resultMsg); ok {
-			late = append(late, r)
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				run(c)
+			}
+		case resultMsg:
+			late = append(late, msg)
 		}
 	}
+	run(first)
 	if len(late) == 0 {
 		t.Fatal("the first key ran no query")
 	}
@@ -488,8 +499,8 @@ func TestCommandPaletteRunsActions(t *testing.T) {
 	mustContain(t, screen(m), "Commands", "Cycle comparison", "Next KPI")
 	m = typeText(m, "grain week")
 	m, _ = press(m, "enter")
-	if m.slice.Grain != kpi.Week || m.overlay != overlayNone {
-		t.Fatalf("palette: grain %s overlay %d", m.slice.Grain, m.overlay)
+	if m.tf.slice.Grain != kpi.Week || m.overlay != overlayNone {
+		t.Fatalf("palette: grain %s overlay %d", m.tf.slice.Grain, m.overlay)
 	}
 	m, _ = press(m, "ctrl+p")
 	m = typeText(m, "go to churn")
@@ -638,10 +649,10 @@ func TestPeriodKeyWhileGrainLoads(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	next, _ := m.Update(keyMsg("g")) // month → quarter; its query not run
 	m = next.(Model)
-	latest := m.q.eng.Resolve(m.slice).Period
+	latest := m.q.eng.Resolve(m.tf.slice).Period
 	next, _ = m.Update(keyMsg("["))
 	m = next.(Model)
-	if want := kpi.Quarter.Add(latest, -1); !m.slice.Period.Equal(want) {
-		t.Fatalf("period after g then [: %v, want %v (the quarter before %v)", m.slice.Period, want, latest)
+	if want := kpi.Quarter.Add(latest, -1); !m.tf.slice.Period.Equal(want) {
+		t.Fatalf("period after g then [: %v, want %v (the quarter before %v)", m.tf.slice.Period, want, latest)
 	}
 }

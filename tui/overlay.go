@@ -132,9 +132,9 @@ func (m Model) choose(kind overlayKind, id string) (Model, tea.Cmd) {
 	case "seg":
 		return m.toBreakdown(segmentMsg(arg))
 	case "grain":
-		return m.setGrain(kpi.Grain(arg))
+		return m.toTimeframe(grainMsg(arg))
 	case "cmp":
-		return m.setCompare(kpi.Compare(arg))
+		return m.toTimeframe(compareMsg(arg))
 	case "kpi":
 		return m.selectByID(arg)
 	}

@@ -91,7 +91,7 @@ func (m Model) render() string {
 }
 
 func (m Model) headerView(w int) string {
-	h := pane.HeaderInfo{Label: m.label(), Filters: m.bd.shown, Compare: m.slice.Compare.Label()}
+	h := pane.HeaderInfo{Label: m.label(), Filters: m.bd.shown, Compare: m.tf.slice.Compare.Label()}
 	if m.q.eng != nil && m.deps.Label == "" {
 		h.Label = m.engDesc
 	}
@@ -172,7 +172,7 @@ func (m Model) listView(l layout) string {
 // the selected KPI and the state of its breakdown.
 func (m Model) detailData() pane.Detail {
 	d := m.selected()
-	det := pane.Detail{Def: d, Grain: m.slice.Grain, CanReload: m.deps.Reload != nil, Keys: m.keys}
+	det := pane.Detail{Def: d, Grain: m.tf.slice.Grain, CanReload: m.deps.Reload != nil, Keys: m.keys}
 	if d == nil {
 		return det
 	}

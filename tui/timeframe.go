@@ -1,0 +1,136 @@
+package tui
+
+import (
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
+)
+
+// timeframe is when the screen looks: the grain, the period (zero = the
+// latest complete one), the comparison and the trend's length, changed
+// only by its Update. The root model tells it the engine and the last
+// scorecard (on) before each Update, asks for new numbers when rev moves
+// and puts its note in the footer.
+type timeframe struct {
+	slice kpi.Slice // Grain, Period, Compare, Trend; no filters, no segment
+	rev   int       // counts changes of slice
+	note  string    // what the last Update has to say in the footer
+
+	eng   *kpi.Engine
+	asked kpi.Slice      // the whole slice the screen asks for (filters too)
+	shown *kpi.Scorecard // the scorecard on screen, for its resolved period
+}
+
+// Messages the root model (actions, palette) sends the timeframe.
+type (
+	grainMsg       kpi.Grain   // switch to this grain
+	nextGrainMsg   struct{}    // the next grain (day → year)
+	prevGrainMsg   struct{}    // the previous grain
+	shiftMsg       int         // n periods later (negative: earlier)
+	latestMsg      struct{}    // back to the latest complete period
+	compareMsg     kpi.Compare // compare with this
+	nextCompareMsg struct{}    // the next comparison
+)
+
+func newTimeframe() timeframe {
+	return timeframe{slice: kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious, Trend: 12}}
+}
+
+// on tells the timeframe the engine, the whole slice asked for and the
+// scorecard on screen.
+func (t timeframe) on(eng *kpi.Engine, asked kpi.Slice, shown *kpi.Scorecard) timeframe {
+	t.eng, t.asked, t.shown = eng, asked, shown
+	return t
+}
+
+// Update handles the messages above.
+func (t timeframe) Update(msg tea.Msg) (timeframe, tea.Cmd) {
+	t.note = ""
+	switch msg := msg.(type) {
+	case grainMsg:
+		return t.setGrain(kpi.Grain(msg))
+	case nextGrainMsg:
+		return t.setGrain(t.slice.Grain.Next())
+	case prevGrainMsg:
+		g := t.slice.Grain
+		for range len(kpi.Grains) - 1 {
+			g = g.Next()
+		}
+		return t.setGrain(g)
+	case shiftMsg:
+		return t.shift(int(msg))
+	case latestMsg:
+		if t.slice.Period.IsZero() {
+			return t.say("already at the latest complete period")
+		}
+		t.slice.Period = time.Time{}
+		t.rev++
+		return t, nil
+	case compareMsg:
+		return t.setCompare(kpi.Compare(msg))
+	case nextCompareMsg:
+		return t.setCompare(t.slice.Compare.Next())
+	}
+	return t, nil
+}
+
+func (t timeframe) setGrain(g kpi.Grain) (timeframe, tea.Cmd) {
+	if g == t.slice.Grain {
+		return t, nil
+	}
+	if !t.slice.Period.IsZero() {
+		t.slice.Period = g.Trunc(t.slice.Period)
+	}
+	t.slice.Grain = g
+	t.rev++
+	return t.say("grain: %s", g)
+}
+
+// say sets the note for the footer.
+func (t timeframe) say(format string, args ...any) (timeframe, tea.Cmd) {
+	t.note = fmt.Sprintf(format, args...)
+	return t, nil
+}
+
+func (t timeframe) setCompare(c kpi.Compare) (timeframe, tea.Cmd) {
+	t.slice.Compare = c
+	t.rev++
+	return t.say("comparing %s", c.Label())
+}
+
+// period is the start of the period on screen.
+func (t timeframe) period() (time.Time, bool) {
+	if !t.slice.Period.IsZero() {
+		return t.slice.Period, true
+	}
+	if t.eng != nil { // the engine's own resolution: no need to wait for the numbers
+		if p := t.eng.Resolve(t.asked).Period; !p.IsZero() {
+			return p, true
+		}
+	}
+	if sc := t.shown; sc != nil && sc.Slice.Grain == t.slice.Grain && !sc.Slice.Period.IsZero() {
+		return sc.Slice.Period, true
+	}
+	return time.Time{}, false
+}
+
+func (t timeframe) shift(n int) (timeframe, tea.Cmd) {
+	g := t.slice.Grain
+	p, ok := t.period()
+	if !ok || t.eng == nil {
+		return t.say("wait for the numbers first")
+	}
+	np := g.Add(p, n)
+	switch {
+	case np.Before(g.Trunc(t.eng.Start())):
+		return t.say("no earlier data")
+	case np.After(g.Trunc(t.eng.AsOf())):
+		return t.say("this is the latest period (data up to %s)", t.eng.AsOf().Format("2 Jan 2006"))
+	}
+	t.slice.Period = np
+	t.rev++
+	return t, nil
+}
