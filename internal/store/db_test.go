@@ -362,3 +362,24 @@ func isNaNOrInf(v any) bool {
 	f, ok := v.(float64)
 	return ok && (math.IsNaN(f) || math.IsInf(f, 0))
 }
+
+// A locked engine refuses the progress settings; ExecProgress still runs the
+// statement (serve builds its rollups on a locked engine), without progress.
+func TestExecProgressLocked(t *testing.T) {
+	ctx := context.Background()
+	db := openMem(t)
+	if err := db.Lock(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	if err := db.ExecProgress(ctx, func(float64) { calls++ }, "CREATE TABLE r AS SELECT i % 7 AS k, count(*) AS n FROM range(1000) t(i) GROUP BY 1"); err != nil {
+		t.Fatalf("ExecProgress on a locked engine: %v", err)
+	}
+	r, err := db.Query(ctx, "SELECT CAST(sum(n) AS BIGINT) FROM r")
+	if err != nil || Int(r.Data[0][0]) != 1000 {
+		t.Fatalf("statement result: %v %v", r, err)
+	}
+	if err := db.ExecProgress(ctx, nil, "SELECT nosuch"); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Errorf("a failing statement: %v, want a one-line error", err)
+	}
+}
