@@ -55,8 +55,15 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if key.Matches(msg, m.keys.Interrupt) {
 		return m.quit()
 	}
-	if m.overlay != overlayNone {
-		return m.overlayKey(msg)
+	if m.ov.kind != overlayNone {
+		var cmd tea.Cmd
+		m.ov, cmd = m.ov.Update(msg)
+		if p := m.ov.picked; p != nil {
+			var c tea.Cmd
+			m, c = m.choose(p.kind, p.id)
+			return m, tea.Batch(cmd, c)
+		}
+		return m, cmd
 	}
 	m.status = status{} // a message lasts until the next key
 	k := m.keys

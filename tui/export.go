@@ -122,12 +122,11 @@ func (m Model) gotExport(msg exportedMsg) (Model, tea.Cmd) {
 	if msg.err != nil {
 		return m.warn("export failed: %s", cleanLine(msg.err)), nil
 	}
-	m.overlay = overlayMessage
 	var lines []string
 	for _, p := range msg.paths {
 		lines = append(lines, clean(p))
 	}
-	m.message = message{title: "Exported", lines: append(lines, "", m.st.MutedText.Render("any key to close"))}
+	m.ov = m.ov.show("Exported", append(lines, "", m.st.MutedText.Render("any key to close")))
 	return m.say("exported %d files", len(msg.paths)), nil
 }
 

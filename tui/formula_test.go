@@ -87,7 +87,7 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 	}
 
 	e, _ := press(m, "e")
-	if len(e.message.lines) == 0 {
+	if len(e.ov.message.lines) == 0 {
 		t.Fatal("export wrote nothing")
 	}
 	b, err := os.ReadFile(filepath.Join(d.ExportDir, "kpiscope-20261125-093000-csat-by-channel.csv"))

@@ -11,28 +11,8 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/tui/keys"
-	"kpiscope/tui/pane"
 	"kpiscope/tui/style"
 )
-
-// overlayKind is the box drawn over the screen, if any.
-type overlayKind int
-
-const (
-	overlayNone overlayKind = iota
-	overlayHelp
-	overlayPalette
-	overlayFind
-	overlaySegment
-	overlayWarnings
-	overlayMessage // a note that needs more room than the footer (export paths)
-)
-
-// message is the content of overlayMessage.
-type message struct {
-	title string
-	lines []string
-}
 
 // status is the transient message on the right of the footer.
 type status struct {
@@ -71,9 +51,7 @@ type Model struct {
 
 	roll rollupWatch // the engine's rollup build (Deps.RollupStatus)
 
-	overlay   overlayKind
-	chooser   pane.Chooser
-	message   message
+	ov        overlay // the box over the screen, if any
 	status    status
 	reloading bool
 	quitting  bool
@@ -111,6 +89,7 @@ func New(d Deps) Model {
 		roll:      rollupWatch{status: d.RollupStatus},
 		tf:        newTimeframe(),
 		bd:        newBreakdown(d.Keys),
+		ov:        overlay{keys: d.Keys},
 		warnings:  cleanWarnings(d.Warnings),
 		refreshed: d.Refreshed,
 	}

@@ -52,21 +52,21 @@ func TestNextAndPreviousKPI(t *testing.T) {
 func TestFindJumpsToKPIByName(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, "/")
-	if m.overlay != overlayFind {
+	if m.ov.kind != overlayFind {
 		t.Fatal("/ did not open the finder")
 	}
 	mustContain(t, screen(m), "Find KPI")
 	m = typeText(m, "churn")
 	m, _ = press(m, "enter")
-	if m.overlay != overlayNone || m.selected().ID != "churn" {
-		t.Fatalf("finder picked %s (overlay %d), want churn", m.selected().ID, m.overlay)
+	if m.ov.kind != overlayNone || m.selected().ID != "churn" {
+		t.Fatalf("finder picked %s (overlay %d), want churn", m.selected().ID, m.ov.kind)
 	}
 }
 
 func TestSegmentPickerChangesBreakdown(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, "s")
-	if m.overlay != overlaySegment {
+	if m.ov.kind != overlaySegment {
 		t.Fatal("s did not open the segment picker")
 	}
 	m = typeText(m, "team")
@@ -378,12 +378,12 @@ func TestExportWritesFiles(t *testing.T) {
 	if !strings.Contains(string(b), "| ● on target | CSAT |") {
 		t.Fatalf("scorecard Markdown:\n%s", b)
 	}
-	if m.overlay != overlayMessage {
+	if m.ov.kind != overlayMessage {
 		t.Fatal("the paths are not shown")
 	}
 	mustContain(t, screen(m), "Exported", "csat-by-channel.csv", "scorecard.md")
 	m, _ = press(m, "x")
-	if m.overlay != overlayNone {
+	if m.ov.kind != overlayNone {
 		t.Fatal("any key should close the export note")
 	}
 }
@@ -485,7 +485,7 @@ func TestWarningsAndBanner(t *testing.T) {
 	m, _ = press(m, "w")
 	mustContain(t, screen(m), "Data warnings", "214 ratings outside 1–5 were ignored")
 	m, _ = press(m, "esc")
-	if m.overlay != overlayNone {
+	if m.ov.kind != overlayNone {
 		t.Fatal("esc did not close the warnings")
 	}
 }
@@ -493,14 +493,14 @@ func TestWarningsAndBanner(t *testing.T) {
 func TestCommandPaletteRunsActions(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, ":")
-	if m.overlay != overlayPalette {
+	if m.ov.kind != overlayPalette {
 		t.Fatal(": did not open the palette")
 	}
 	mustContain(t, screen(m), "Commands", "Cycle comparison", "Next KPI")
 	m = typeText(m, "grain week")
 	m, _ = press(m, "enter")
-	if m.tf.slice.Grain != kpi.Week || m.overlay != overlayNone {
-		t.Fatalf("palette: grain %s overlay %d", m.tf.slice.Grain, m.overlay)
+	if m.tf.slice.Grain != kpi.Week || m.ov.kind != overlayNone {
+		t.Fatalf("palette: grain %s overlay %d", m.tf.slice.Grain, m.ov.kind)
 	}
 	m, _ = press(m, "ctrl+p")
 	m = typeText(m, "go to churn")
@@ -509,7 +509,7 @@ func TestCommandPaletteRunsActions(t *testing.T) {
 		t.Fatalf("palette go to: %s", m.selected().ID)
 	}
 	m, _ = press(m, ":", "esc")
-	if m.overlay != overlayNone {
+	if m.ov.kind != overlayNone {
 		t.Fatal("esc did not close the palette")
 	}
 }
@@ -519,7 +519,7 @@ func TestHelpOverlay(t *testing.T) {
 	m, _ = press(m, "?")
 	mustContain(t, screen(m), "Navigate", "Slice", "Compare", "Export", "Other", "◐ near target")
 	m, _ = press(m, "?")
-	if m.overlay != overlayNone {
+	if m.ov.kind != overlayNone {
 		t.Fatal("? did not close the help")
 	}
 }

@@ -9,7 +9,7 @@ import (
 // click selects a KPI in the list, or a row of the breakdown (clicking the
 // selected row drills into it; clicking a column title sorts by it).
 func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
-	if m.overlay != overlayNone || ms.Button != tea.MouseLeft || m.width < minWidth || m.height < minHeight {
+	if m.ov.kind != overlayNone || ms.Button != tea.MouseLeft || m.width < minWidth || m.height < minHeight {
 		return m, nil
 	}
 	l := m.layout()
@@ -54,7 +54,7 @@ func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
 
 // wheel moves the selection of the pane under the pointer.
 func (m Model) wheel(ms tea.Mouse) (Model, tea.Cmd) {
-	if m.overlay != overlayNone {
+	if m.ov.kind != overlayNone {
 		return m, nil
 	}
 	d := 0

@@ -9,11 +9,118 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/tui/keys"
 	"kpiscope/tui/pane"
+	"kpiscope/tui/style"
 )
 
+// overlayKind is the box drawn over the screen, if any.
+type overlayKind int
+
+const (
+	overlayNone overlayKind = iota
+	overlayHelp
+	overlayPalette
+	overlayFind
+	overlaySegment
+	overlayWarnings
+	overlayMessage // a note that needs more room than the footer (export paths)
+)
+
+// message is the content of overlayMessage.
+type message struct {
+	title string
+	lines []string
+}
+
+// overlay is the box over the screen, if any: which one, and the chooser
+// or message in it. While one is open its Update takes every key but the
+// interrupt; the root reads picked after it to act on a chooser's pick.
+type overlay struct {
+	keys    keys.Map
+	kind    overlayKind
+	chooser pane.Chooser
+	message message
+	// picked is what a chooser closed on in the last Update; nil if none.
+	picked *pick
+}
+
+// pick is a chooser's choice: which chooser, which item.
+type pick struct {
+	kind overlayKind
+	id   string
+}
+
+// open shows the box of the given kind; choosers come with their chooser.
+func (o overlay) open(kind overlayKind, c pane.Chooser) overlay {
+	o.kind, o.chooser = kind, c
+	return o
+}
+
+// show opens a message box.
+func (o overlay) show(title string, lines []string) overlay {
+	o.kind, o.message = overlayMessage, message{title: title, lines: lines}
+	return o
+}
+
+// Update handles a key while the box is open.
+func (o overlay) Update(msg tea.Msg) (overlay, tea.Cmd) {
+	o.picked = nil
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return o, nil
+	}
+	switch o.kind {
+	case overlayNone:
+		return o, nil
+	case overlayMessage:
+		o.kind = overlayNone
+		return o, nil
+	case overlayHelp, overlayWarnings:
+		if key.Matches(k, o.keys.Close) {
+			o.kind = overlayNone
+		}
+		return o, nil
+	}
+	c, item, done := o.chooser.Update(k)
+	o.chooser = c
+	if !done {
+		return o, nil
+	}
+	if item != nil {
+		o.picked = &pick{kind: o.kind, id: item.ID}
+	}
+	o.kind = overlayNone
+	return o, nil
+}
+
+// View draws the box for a w × h screen; warnings are the lines of the
+// data warnings box.
+func (o overlay) View(st style.Styles, w, h int, warnings func() []string) string {
+	switch o.kind {
+	case overlayHelp:
+		bw, bh := pane.HelpSize(w, h)
+		return pane.Help(st, o.keys, bw, bh)
+	case overlayWarnings:
+		lines := warnings()
+		bw := min(w-4, 90)
+		return pane.Popup(st, "Data warnings", lines, bw, min(h-4, len(lines)+4))
+	case overlayMessage:
+		bw := 20
+		for _, s := range o.message.lines {
+			bw = max(bw, pane.Width(s)+2)
+		}
+		bw = min(bw, w-2)
+		return pane.Popup(st, o.message.title, o.message.lines, bw, min(h-2, len(o.message.lines)+2))
+	case overlayPalette, overlayFind, overlaySegment:
+		bw, bh := o.chooser.Size(w, h)
+		return o.chooser.View(st, bw, bh)
+	}
+	return ""
+}
+
 func (m Model) openHelp() (Model, tea.Cmd) {
-	m.overlay = overlayHelp
+	m.ov = m.ov.open(overlayHelp, pane.Chooser{})
 	return m, nil
 }
 
@@ -21,7 +128,7 @@ func (m Model) openWarnings() (Model, tea.Cmd) {
 	if len(m.warnings) == 0 {
 		return m.say("no data warnings"), nil
 	}
-	m.overlay = overlayWarnings
+	m.ov = m.ov.open(overlayWarnings, pane.Chooser{})
 	return m, nil
 }
 
@@ -38,8 +145,7 @@ func (m Model) openFind() (Model, tea.Cmd) {
 	if d := m.selected(); d != nil {
 		cur = d.ID
 	}
-	m.chooser = pane.NewChooser(m.st, m.keys, "Find KPI", "type part of a name", items, cur)
-	m.overlay = overlayFind
+	m.ov = m.ov.open(overlayFind, pane.NewChooser(m.st, m.keys, "Find KPI", "type part of a name", items, cur))
 	return m, nil
 }
 
@@ -57,8 +163,7 @@ func (m Model) openSegment() (Model, tea.Cmd) {
 		items = append(items, pane.Item{Label: m.bd.name(d.Name), Hint: hint, ID: d.Name})
 	}
 	items = append(items, pane.Item{Label: "(none)", Hint: "no breakdown", ID: ""})
-	m.chooser = pane.NewChooser(m.st, m.keys, "Segment by", "type a dimension", items, m.bd.dim)
-	m.overlay = overlaySegment
+	m.ov = m.ov.open(overlaySegment, pane.NewChooser(m.st, m.keys, "Segment by", "type a dimension", items, m.bd.dim))
 	return m, nil
 }
 
@@ -83,34 +188,8 @@ func (m Model) openPalette() (Model, tea.Cmd) {
 	for _, d := range m.defs {
 		items = append(items, pane.Item{Label: "Go to " + d.Label(), Hint: k.Find.Help().Key, ID: "kpi:" + d.ID, Search: d.ID})
 	}
-	m.chooser = pane.NewChooser(m.st, m.keys, "Commands", "type to filter, enter to run", items, "")
-	m.overlay = overlayPalette
+	m.ov = m.ov.open(overlayPalette, pane.NewChooser(m.st, m.keys, "Commands", "type to filter, enter to run", items, ""))
 	return m, nil
-}
-
-// overlayKey routes a key to the open overlay.
-func (m Model) overlayKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch m.overlay {
-	case overlayMessage:
-		m.overlay = overlayNone
-		return m, nil
-	case overlayHelp, overlayWarnings:
-		if key.Matches(msg, m.keys.Close) {
-			m.overlay = overlayNone
-		}
-		return m, nil
-	}
-	c, item, done := m.chooser.Update(msg)
-	m.chooser = c
-	if !done {
-		return m, nil
-	}
-	kind := m.overlay
-	m.overlay = overlayNone
-	if item == nil {
-		return m, nil
-	}
-	return m.choose(kind, item.ID)
 }
 
 // choose acts on a chooser's pick.

@@ -77,7 +77,7 @@ func (m Model) render() string {
 	}
 	lines = append(lines, m.footerView(l.w))
 	base := strings.Join(lines, "\n")
-	box := m.overlayView(l)
+	box := m.ov.View(m.st, l.w, l.h, m.warningLines)
 	if box == "" {
 		return base
 	}
@@ -256,7 +256,7 @@ func (m Model) footerKeys() []hintItem {
 		return hint(b.Help().Key, desc, prio)
 	}
 	upDown := keys.First(k.Down) + "/" + keys.First(k.Up) // j/k
-	switch m.overlay {
+	switch m.ov.kind {
 	case overlayHelp, overlayWarnings:
 		return []hintItem{bind(k.Close, "close", 9)}
 	case overlayMessage:
@@ -339,27 +339,4 @@ func (m Model) footerView(w int) string {
 		left += h.ShortHelpView(fitHints(m.footerKeys(), room))
 	}
 	return left + strings.Repeat(" ", max(1, w-pane.Width(left)-pane.Width(st))) + st
-}
-
-func (m Model) overlayView(l layout) string {
-	switch m.overlay {
-	case overlayHelp:
-		w, h := pane.HelpSize(l.w, l.h)
-		return pane.Help(m.st, m.keys, w, h)
-	case overlayWarnings:
-		lines := m.warningLines()
-		w := min(l.w-4, 90)
-		return pane.Popup(m.st, "Data warnings", lines, w, min(l.h-4, len(lines)+4))
-	case overlayMessage:
-		w := 20
-		for _, s := range m.message.lines {
-			w = max(w, pane.Width(s)+2)
-		}
-		w = min(w, l.w-2)
-		return pane.Popup(m.st, m.message.title, m.message.lines, w, min(l.h-2, len(m.message.lines)+2))
-	case overlayPalette, overlayFind, overlaySegment:
-		w, h := m.chooser.Size(l.w, l.h)
-		return m.chooser.View(m.st, w, h)
-	}
-	return ""
 }
