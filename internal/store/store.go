@@ -154,7 +154,14 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) error {
 // Query runs a query with bound arguments and returns all rows as generic values.
 // Every query a user triggers goes through here so that cancellation is honoured.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	return queryOn(ctx, d.sql, query, args...)
+}
+
+// queryOn runs a query on the pool or on one connection (see Conn).
+func queryOn(ctx context.Context, on interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) (*Rows, error) {
+	rows, err := on.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, cleanErr(err)
 	}
