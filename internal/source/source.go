@@ -700,16 +700,24 @@ func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error 
 	split := fmt.Sprintf("SELECT %s FROM (SELECT string_split_regex(trim(line), '\\s+') AS parts FROM (SELECT line FROM %s WHERE trim(line) <> ''%s))", strings.Join(sel, ", "), raw, skip)
 	// Let DuckDB type the columns as it would a CSV: write through a CSV in memory is
 	// not possible read-only, so cast each column to the narrowest type that holds.
-	if err := db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE __ws AS %s", split)); err != nil {
+	// __ws is a TEMP table, so it exists on one connection only: every
+	// statement that reads it runs on the same pinned connection, and it is
+	// dropped before the connection goes back to the pool.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE __ws AS %s", split)); err != nil {
 		return csvError(g.files, err)
 	}
-	defer db.Exec(context.Background(), "DROP TABLE IF EXISTS __ws")
+	defer conn.Exec(context.Background(), "DROP TABLE IF EXISTS __ws")
 	var casts []string
 	for _, c := range cols {
 		qc := store.QuoteIdent(c)
 		ty := "VARCHAR"
 		for _, cand := range []string{"BIGINT", "DOUBLE"} {
-			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NOT NULL AND (TRY_CAST(%[1]s AS %[2]s) IS NULL OR TRY_CAST(%[1]s AS %[2]s) <> TRY_CAST(%[1]s AS DOUBLE))) FROM __ws", qc, cand)) // '11.77' casts to BIGINT 12: only exact values fit
+			r, err := conn.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE %[1]s IS NOT NULL AND (TRY_CAST(%[1]s AS %[2]s) IS NULL OR TRY_CAST(%[1]s AS %[2]s) <> TRY_CAST(%[1]s AS DOUBLE))) FROM __ws", qc, cand)) // '11.77' casts to BIGINT 12: only exact values fit
 			if err == nil && r.Data[0][0] == int64(0) {
 				ty = cand
 				break
@@ -718,7 +726,7 @@ func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error 
 		expr := fmt.Sprintf("CAST(%s AS %s)", qc, ty)
 		if ty == "BIGINT" {
 			// YYYYMMDD integers are dates.
-			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE TRY_STRPTIME(%[1]s, '%%Y%%m%%d') IS NULL), count(*) FILTER (WHERE length(%[1]s) = 8) FROM __ws", qc))
+			r, err := conn.Query(ctx, fmt.Sprintf("SELECT count(*) FILTER (WHERE TRY_STRPTIME(%[1]s, '%%Y%%m%%d') IS NULL), count(*) FILTER (WHERE length(%[1]s) = 8) FROM __ws", qc))
 			if err == nil && r.Data[0][0] == int64(0) && store.Int(r.Data[0][1]) > 0 && regexp.MustCompile(`(?i)date|day`).MatchString(c) {
 				expr = fmt.Sprintf("CAST(strptime(%s, '%%Y%%m%%d') AS DATE)", qc)
 			}
@@ -728,7 +736,7 @@ func loadWhitespace(ctx context.Context, db *store.DB, g group, t *Table) error 
 		}
 		casts = append(casts, expr+" AS "+qc)
 	}
-	if err := db.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM __ws", name, strings.Join(casts, ", "))); err != nil {
+	if err := conn.Exec(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT %s FROM __ws", name, strings.Join(casts, ", "))); err != nil {
 		return csvError(g.files, err)
 	}
 	cs, err := db.Columns(ctx, g.name)
