@@ -20,8 +20,14 @@ type status struct {
 	warn bool
 }
 
-// Model is the root model of the explorer: it owns the slice, routes
-// messages and lays out the panes, which render themselves.
+// Model is the root model of the explorer. Its parts own their state and
+// have their own Update: queries (the engine, the two queries, their
+// results), timeframe (grain, period, comparison), breakdown (dimension,
+// cursor, sort, focus, drill path and filters), overlay (help, choosers,
+// messages) and rollupWatch. The root routes messages to them, asks for new
+// numbers when the timeframe or the breakdown changed, keeps the selection,
+// the footer's status and reloads, and lays out the panes, which render
+// themselves.
 type Model struct {
 	deps Deps
 	keys keys.Map
