@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"kpiscope/internal/inspect"
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/quality"
 )
 
 func init() { extraCommands = append(extraCommands, newCheck) }
@@ -63,14 +63,14 @@ func runCheck(cmd *cobra.Command, args []string, df *dataFlags) error {
 	if ws.Inferred {
 		fmt.Fprintf(w, "No config given: checking the KPIs `kpiscope init` would write for %s.\n", ws.Label)
 	}
-	warns, err := inspect.Check(ctx, eng, time.Now())
+	warns, err := quality.Check(ctx, eng, time.Now())
 	if err != nil {
 		return err
 	}
 	printWarnings(cmd, eng, warns)
 	nerr := 0
 	for _, x := range warns {
-		if x.Severity == inspect.SeverityError {
+		if x.Severity == quality.SeverityError {
 			nerr++
 		}
 	}
@@ -80,13 +80,13 @@ func runCheck(cmd *cobra.Command, args []string, df *dataFlags) error {
 	return nil
 }
 
-func printWarnings(cmd *cobra.Command, eng *kpi.Engine, warns []inspect.Warning) {
+func printWarnings(cmd *cobra.Command, eng *kpi.Engine, warns []quality.Warning) {
 	w := cmd.OutOrStdout()
-	by := map[string][]inspect.Warning{}
+	by := map[string][]quality.Warning{}
 	nerr, nwarn := 0, 0
 	for _, x := range warns {
 		by[x.KPI] = append(by[x.KPI], x)
-		if x.Severity == inspect.SeverityError {
+		if x.Severity == quality.SeverityError {
 			nerr++
 		} else {
 			nwarn++
@@ -100,7 +100,7 @@ func printWarnings(cmd *cobra.Command, eng *kpi.Engine, warns []inspect.Warning)
 		if len(ws) > 0 {
 			mark = string(ws[0].Severity)
 			for _, x := range ws {
-				if x.Severity == inspect.SeverityError {
+				if x.Severity == quality.SeverityError {
 					mark = "error"
 				}
 			}

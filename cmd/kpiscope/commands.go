@@ -12,8 +12,8 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
-	"kpiscope/internal/inspect"
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/quality"
 	"kpiscope/internal/report"
 	"kpiscope/internal/sample"
 	"kpiscope/internal/workspace"
@@ -261,7 +261,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	switch {
 	case ro.checks == "off":
 	case ro.checks == "on" || ws.Engine.Rows() <= checkBudget:
-		found, err := inspect.Check(ctx, ws.Engine, time.Now())
+		found, err := quality.Check(ctx, ws.Engine, time.Now())
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
-	"kpiscope/internal/inspect"
+	"kpiscope/internal/infer"
 	"kpiscope/internal/source"
 	"kpiscope/internal/workspace"
 )
@@ -75,7 +75,7 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 	for i, a := range args {
 		specs[i] = source.ParseArg(a)
 	}
-	text := in.YAML(inspect.YAMLOptions{
+	text := in.YAML(infer.YAMLOptions{
 		Dir:     filepath.Dir(out),
 		Paths:   givenPaths(specs, tables),
 		Header:  true,
@@ -145,7 +145,7 @@ func givenPaths(specs []source.Spec, tables []source.Table) map[string]string {
 	return out
 }
 
-func initSummary(cmd *cobra.Command, out string, in *inspect.Inference) {
+func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 	w := cmd.OutOrStdout()
 	var names []string
 	for _, t := range in.Tables {
@@ -176,7 +176,7 @@ func initSummary(cmd *cobra.Command, out string, in *inspect.Inference) {
 }
 
 // widthNotes says which tables were too wide to profile every column.
-func widthNotes(w io.Writer, in *inspect.Inference) {
+func widthNotes(w io.Writer, in *infer.Inference) {
 	for _, t := range in.Tables {
 		if note := t.ProfiledNote(); note != "" {
 			fmt.Fprintf(w, "  note: %s %s\n", t.Name, note)

@@ -3,7 +3,7 @@ package live
 import (
 	"context"
 
-	"kpiscope/internal/inspect"
+	"kpiscope/internal/quality"
 	"kpiscope/internal/workspace"
 )
 
@@ -33,11 +33,11 @@ func (l *Live) check(ctx context.Context, ws *workspace.Workspace) map[string][]
 	if l.opt.CheckRows < 0 || ws.Engine.Rows() > l.opt.CheckRows {
 		return out
 	}
-	found, err := inspect.Check(ctx, ws.Engine, l.opt.Now())
+	found, err := quality.Check(ctx, ws.Engine, l.opt.Now())
 	if err != nil || len(found) == 0 {
 		return out
 	}
-	return inspect.ByKPI(found)
+	return quality.ByKPI(found)
 }
 
 // checkInBackground runs the checks of ws, the data just started, without

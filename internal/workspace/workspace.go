@@ -17,7 +17,7 @@ import (
 
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
-	"kpiscope/internal/inspect"
+	"kpiscope/internal/infer"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/source"
 	"kpiscope/internal/store"
@@ -260,9 +260,9 @@ func load(ctx context.Context, specs []source.Spec, dbPath string) (*store.DB, [
 // choice is the KPIs chosen for files given without a config.
 type choice struct {
 	defs     []*kpi.Def
-	opt      kpi.Options        // dimensions and customers link; nil dimensions: the engine's own
-	in       *inspect.Inference // nil on the standard model unless profiled
-	standard bool               // the files follow the standard data model
+	opt      kpi.Options      // dimensions and customers link; nil dimensions: the engine's own
+	in       *infer.Inference // nil on the standard model unless profiled
+	standard bool             // the files follow the standard data model
 }
 
 // choose picks the KPIs for files given without a config, for every command
@@ -279,7 +279,7 @@ func choose(ctx context.Context, db *store.DB, tables []source.Table, profile bo
 	if std := kpi.StandardDefs(names); len(std) > 0 {
 		c := choice{defs: std, standard: true}
 		if profile {
-			in, err := inspect.Infer(ctx, db, tables)
+			in, err := infer.Infer(ctx, db, tables)
 			if err != nil {
 				return choice{}, fmt.Errorf("infer KPIs: %w", err)
 			}
@@ -287,7 +287,7 @@ func choose(ctx context.Context, db *store.DB, tables []source.Table, profile bo
 		}
 		return c, nil
 	}
-	in, err := inspect.Infer(ctx, db, tables)
+	in, err := infer.Infer(ctx, db, tables)
 	if err != nil {
 		return choice{}, fmt.Errorf("infer KPIs: %w", err)
 	}
@@ -316,7 +316,7 @@ func withTables(opt *kpi.Options, tables []source.Table) {
 // gave. On the standard data model those are the standard built-ins and the
 // dimensions the engine finds; the other inferred KPIs are left out, as Open
 // leaves them out.
-func Infer(ctx context.Context, opt Options) (*inspect.Inference, []source.Table, error) {
+func Infer(ctx context.Context, opt Options) (*infer.Inference, []source.Table, error) {
 	specs := make([]source.Spec, len(opt.Sources))
 	for i, a := range opt.Sources {
 		specs[i] = source.ParseArg(a)
@@ -350,15 +350,15 @@ func Infer(ctx context.Context, opt Options) (*inspect.Inference, []source.Table
 // computes on them: the standard built-ins with their standard mappings (the
 // inferred entry where it binds the same columns, for its comments), the
 // engine's dimensions and its default customers link.
-func alignStandard(in *inspect.Inference, std []*kpi.Def, dims []string) {
-	inferred := map[string]*inspect.KPI{}
+func alignStandard(in *infer.Inference, std []*kpi.Def, dims []string) {
+	inferred := map[string]*infer.KPI{}
 	for _, k := range in.KPIs {
 		if k.Use != "" && k.ID == "" {
 			inferred[k.Use] = k
 		}
 	}
 	chosen := map[string]bool{}
-	kpis := make([]*inspect.KPI, 0, len(std))
+	kpis := make([]*infer.KPI, 0, len(std))
 	for _, d := range std {
 		chosen[d.ID] = true
 		if k := inferred[d.ID]; k != nil && sameBinding(k, d) {
@@ -367,7 +367,7 @@ func alignStandard(in *inspect.Inference, std []*kpi.Def, dims []string) {
 		}
 		kpis = append(kpis, standardKPI(d))
 	}
-	var missing []inspect.Missing
+	var missing []infer.Missing
 	for _, m := range in.Missing {
 		if !chosen[m.ID] {
 			missing = append(missing, m)
@@ -383,7 +383,7 @@ func alignStandard(in *inspect.Inference, std []*kpi.Def, dims []string) {
 }
 
 // sameBinding reports whether an inferred built-in reads what d reads.
-func sameBinding(k *inspect.KPI, d *kpi.Def) bool {
+func sameBinding(k *infer.KPI, d *kpi.Def) bool {
 	if k.Type == kpi.Composite || d.Type == kpi.Composite {
 		return k.Type == d.Type
 	}
@@ -399,8 +399,8 @@ func sameBinding(k *inspect.KPI, d *kpi.Def) bool {
 }
 
 // standardKPI writes a standard built-in as an entry of the kpis: list.
-func standardKPI(d *kpi.Def) *inspect.KPI {
-	k := &inspect.KPI{Use: d.ID, Name: d.Label(), Type: d.Type, Hidden: d.Hidden,
+func standardKPI(d *kpi.Def) *infer.KPI {
+	k := &infer.KPI{Use: d.ID, Name: d.Label(), Type: d.Type, Hidden: d.Hidden,
 		Why: []string{fmt.Sprintf("%s: %s.", d.Label(), d.Description)}}
 	if d.Type == kpi.Composite {
 		return k
@@ -416,7 +416,7 @@ func standardKPI(d *kpi.Def) *inspect.KPI {
 		sort.Strings(roles)
 	}
 	for _, r := range roles {
-		k.Columns = append(k.Columns, inspect.KV{Key: r, Value: d.Roles[r]})
+		k.Columns = append(k.Columns, infer.KV{Key: r, Value: d.Roles[r]})
 	}
 	return k
 }

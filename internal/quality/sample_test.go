@@ -1,11 +1,11 @@
-package inspect_test
+package quality_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"kpiscope/internal/inspect"
+	"kpiscope/internal/quality"
 	"kpiscope/internal/workspace"
 )
 
@@ -16,7 +16,7 @@ func TestCheckSampleIsClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	warns, err := inspect.Check(context.Background(), ws.Engine, time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+	warns, err := quality.Check(context.Background(), ws.Engine, time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}

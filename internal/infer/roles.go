@@ -1,4 +1,4 @@
-package inspect
+package infer
 
 import (
 	"strings"
@@ -125,17 +125,6 @@ func mapBuiltin(b kpi.Builtin, tp *TableProfile) mapping {
 		}
 	}
 	return m
-}
-
-// boundRoles gives the built-in a definition was bound from (under its own
-// id or another, renamed with id:) and the column each of its roles was
-// mapped to; ok is false for custom definitions and composites.
-func boundRoles(d *kpi.Def) (b kpi.Builtin, columns map[string]string, ok bool) {
-	if d == nil || !d.Builtin || d.Type == kpi.Composite {
-		return kpi.Builtin{}, nil, false
-	}
-	b, ok = kpi.LookupBuiltin(d.BuiltinID)
-	return b, d.Roles, ok
 }
 
 // quoteIdent quotes a column for an expression a person will read: plain

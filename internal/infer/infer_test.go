@@ -1,4 +1,4 @@
-package inspect
+package infer
 
 import (
 	"context"
@@ -327,20 +327,5 @@ func TestYAMLRoundTrip(t *testing.T) {
 		if a.ID != b.ID || a.Numerator != b.Numerator || a.Denominator != b.Denominator || a.Where != b.Where || a.Time != b.Time {
 			t.Errorf("definition %d differs:\n%+v\n%+v", i, a, b)
 		}
-	}
-}
-
-// boundRoles gives the built-in and its role mapping from the definition
-// itself, also under another id; a custom definition has none.
-func TestBoundRoles(t *testing.T) {
-	b, _ := kpi.LookupBuiltin("resolution_time")
-	d := b.Bind("calls", map[string]string{"created_at": "opened at", "resolved_at": `closed "at"`})
-	d.ID = "resolution_calls"
-	got, cols, ok := boundRoles(d)
-	if !ok || got.ID != "resolution_time" || cols["created_at"] != "opened at" || cols["resolved_at"] != `closed "at"` {
-		t.Errorf("boundRoles = %s %v %v", got.ID, cols, ok)
-	}
-	if _, _, ok := boundRoles(&kpi.Def{ID: "x", Type: kpi.Ratio, Numerator: "count(*)", Denominator: "count(*)"}); ok {
-		t.Error("a custom definition has no roles")
 	}
 }

@@ -1,8 +1,9 @@
-package inspect
+package quality
 
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,9 +22,12 @@ var checkNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 func checkData(t *testing.T, csv, kpis string) ([]Warning, *kpi.Engine) {
 	t.Helper()
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "t.csv"), csv)
 	cfg := filepath.Join(dir, "kpiscope.yaml")
-	write(t, cfg, "sources:\n  t: {path: t.csv}\nkpis:\n"+kpis)
+	for path, text := range map[string]string{filepath.Join(dir, "t.csv"): csv, cfg: "sources:\n  t: {path: t.csv}\nkpis:\n" + kpis} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	eng := openConfig(t, cfg)
 	ws2, err := Check(context.Background(), eng, checkNow)
 	if err != nil {
@@ -33,7 +37,7 @@ func checkData(t *testing.T, csv, kpis string) ([]Warning, *kpi.Engine) {
 }
 
 // openConfig loads a config's sources and builds its engine, as
-// workspace.Open does (which the package cannot import: it imports inspect).
+// workspace.Open does.
 func openConfig(t *testing.T, path string) *kpi.Engine {
 	t.Helper()
 	ctx := context.Background()
@@ -259,5 +263,20 @@ func TestExprColumns(t *testing.T) {
 	got := exprColumns(`count(*) FILTER (WHERE resolved = 'resolved' AND "answered (Y/N)" = 'Y') + sum(sales) + count(x)`, sc)
 	if strings.Join(got, "|") != "resolved|answered (Y/N)|Sales" {
 		t.Errorf("exprColumns = %q", got)
+	}
+}
+
+// boundRoles gives the built-in and its role mapping from the definition
+// itself, also under another id; a custom definition has none.
+func TestBoundRoles(t *testing.T) {
+	b, _ := kpi.LookupBuiltin("resolution_time")
+	d := b.Bind("calls", map[string]string{"created_at": "opened at", "resolved_at": `closed "at"`})
+	d.ID = "resolution_calls"
+	got, cols, ok := boundRoles(d)
+	if !ok || got.ID != "resolution_time" || cols["created_at"] != "opened at" || cols["resolved_at"] != `closed "at"` {
+		t.Errorf("boundRoles = %s %v %v", got.ID, cols, ok)
+	}
+	if _, _, ok := boundRoles(&kpi.Def{ID: "x", Type: kpi.Ratio, Numerator: "count(*)", Denominator: "count(*)"}); ok {
+		t.Error("a custom definition has no roles")
 	}
 }

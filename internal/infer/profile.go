@@ -1,13 +1,14 @@
-// Package inspect looks at loaded tables the way an analyst would on first
+// Package infer looks at loaded tables the way an analyst would on first
 // contact: it profiles columns (types, cardinalities, null shares, ranges),
 // infers which columns are time axes, dimensions, identifiers, scores, flags
-// and durations, proposes the KPIs the data supports (built-ins through a
-// column mapping, custom definitions where no built-in fits), and checks the
-// data behind each KPI for problems that make its numbers untrustworthy.
+// and durations, and proposes the KPIs the data supports (built-ins through a
+// column mapping, custom definitions where no built-in fits), written out as
+// a commented kpiscope.yaml.
 //
 // It builds on the kpi engine: inferred KPIs are ordinary kpi.Defs, produced
 // through the same config parser a hand-written kpiscope.yaml goes through.
-package inspect
+// The checks of the data behind each KPI are package quality's.
+package infer
 
 import (
 	"context"

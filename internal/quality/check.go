@@ -1,10 +1,17 @@
-package inspect
+// Package quality checks the data behind each KPI for problems that make its
+// numbers untrustworthy: a column mapped to the wrong type, answers off their
+// scale, negative durations, repeated ids, timestamps in the future, blanks,
+// periods with no rows. kpiscope check, report and the explorer show its
+// findings.
+package quality
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -181,9 +188,10 @@ func definitionWarning(eng *kpi.Engine, d *kpi.Def, err error) Warning {
 		w.Column = ce.Column
 		if !strings.Contains(msg, "role ") {
 			if _, cols, ok := boundRoles(d); ok {
-				for _, r := range sortedRoles(cols) {
+				for _, r := range slices.Sorted(maps.Keys(cols)) {
 					if strings.EqualFold(cols[r], ce.Column) {
-						msg = fmt.Sprintf("role %s (%s): %s", r, role(r).Help, msg)
+						role, _ := schema.LookupRole(r)
+						msg = fmt.Sprintf("role %s (%s): %s", r, role.Help, msg)
 						break
 					}
 				}
@@ -207,12 +215,13 @@ func mistypedColumn(eng *kpi.Engine, d *kpi.Def) string {
 		return ""
 	}
 	tcols := eng.Tables()[d.Source]
-	for _, r := range sortedRoles(cols) {
+	for _, r := range slices.Sorted(maps.Keys(cols)) {
 		for _, c := range tcols {
 			if !strings.EqualFold(c.Name, cols[r]) {
 				continue
 			}
-			switch k := role(r).Kind; {
+			role, _ := schema.LookupRole(r)
+			switch k := role.Kind; {
 			case k == schema.KindTime:
 				if !schema.IsTime(c.Type) {
 					return c.Name
@@ -227,13 +236,15 @@ func mistypedColumn(eng *kpi.Engine, d *kpi.Def) string {
 	return ""
 }
 
-func sortedRoles(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// boundRoles gives the built-in a definition was bound from (under its own
+// id or another, renamed with id:) and the column each of its roles was
+// mapped to; ok is false for custom definitions and composites.
+func boundRoles(d *kpi.Def) (b kpi.Builtin, columns map[string]string, ok bool) {
+	if d == nil || !d.Builtin || d.Type == kpi.Composite {
+		return kpi.Builtin{}, nil, false
 	}
-	sort.Strings(out)
-	return out
+	b, ok = kpi.LookupBuiltin(d.BuiltinID)
+	return b, d.Roles, ok
 }
 
 // colClass is what a KPI needs a column for.
@@ -269,8 +280,8 @@ func (c *checker) deps(d *kpi.Def) []dep {
 		}
 	}
 	if _, bound, ok := boundRoles(d); ok {
-		for _, r := range sortedRoles(bound) {
-			spec := role(r)
+		for _, r := range slices.Sorted(maps.Keys(bound)) {
+			spec, _ := schema.LookupRole(r)
 			x := dep{column: columnName(cols, bound[r]), optional: spec.Optional}
 			switch spec.Kind {
 			case schema.KindScore:
