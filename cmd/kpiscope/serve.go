@@ -258,7 +258,13 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		if watching {
 			d.Refreshed = cur.Loaded
 		}
-		return tui.New(d)
+		m := tui.New(d)
+		if cur.Failed != nil {
+			// A reload failed before this session began: it shows the
+			// warning the sessions open then got.
+			return withFirst{m, changeMsg(live.Change{State: cur, Kind: live.Failed, Event: *cur.Failed})}
+		}
+		return m
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln, newModel) }()
@@ -330,4 +336,15 @@ func serveLogger(stderr io.Writer, path, level string) (*log.Logger, func(), err
 		w, closeFn = f, func() { f.Close() }
 	}
 	return log.NewWithOptions(w, log.Options{ReportTimestamp: true, Level: lvl, Prefix: "kpiscope"}), closeFn, nil
+}
+
+// withFirst is a session's model that is sent msg as it starts, after its
+// own first messages; its first Update hands back the model itself.
+type withFirst struct {
+	tea.Model
+	msg tea.Msg
+}
+
+func (w withFirst) Init() tea.Cmd {
+	return tea.Sequence(w.Model.Init(), func() tea.Msg { return w.msg })
 }

@@ -290,6 +290,22 @@ func TestServeWatchShrinkWarns(t *testing.T) {
 	})
 }
 
+// A session that starts after a reload failed says so as the sessions open
+// then do: its numbers are older than the files.
+func TestServeWatchFailureShownToLaterSessions(t *testing.T) {
+	path := writeTickets(t, t.TempDir(), "parquet")
+	open, logs := serveSessions(t, path, true)
+	first := open(t)
+	first.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "CSAT") && strings.Contains(s, "refreshed ") })
+	writeFile(t, path, strings.Repeat("garbage", 500))
+	logs.wait(t, "the failure in the log", func(s string) bool { return strings.Contains(s, "reload failed; sessions keep the previous data") })
+	first.wait(t, "the warning in the open session", func(s string) bool { return strings.Contains(s, "reload failed") })
+	later := open(t)
+	later.wait(t, "the warning in a session opened after the failure", func(s string) bool {
+		return strings.Contains(s, "CSAT") && strings.Contains(s, "reload failed")
+	})
+}
+
 // serveWatched runs `kpiscope serve --watch path` on a free port and opens
 // one SSH session at 120×40; it returns the session's output and the log.
 func serveWatched(t *testing.T, path string) (*serveSession, *serveBuf) {
@@ -302,6 +318,14 @@ func serveWatched(t *testing.T, path string) (*serveSession, *serveBuf) {
 // and the log.
 func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBuf) {
 	t.Helper()
+	open, logs := serveSessions(t, path, watched)
+	return open(t), logs
+}
+
+// serveSessions runs `kpiscope serve path` as serveData does; open starts
+// one more SSH session at 120×40.
+func serveSessions(t *testing.T, path string, watched bool) (open func(t *testing.T) *serveSession, logs *serveBuf) {
+	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := gossh.NewSignerFromKey(priv)
 	if err != nil {
@@ -309,6 +333,7 @@ func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBu
 	}
 	o := serveOptsFor(t)
 	o.watch, o.debounce = watched, 50*time.Millisecond
+	o.perKey = o.maxSessions // open may log in several times with the one key
 	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
 	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
 		t.Fatal(err)
@@ -316,7 +341,7 @@ func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBu
 	addrs := make(chan net.Addr, 1)
 	o.ready = func(a net.Addr) { addrs <- a }
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := newServeBuf()
+	logs = newServeBuf()
 	done := make(chan error, 1)
 	go func() {
 		var df dataFlags
@@ -344,6 +369,15 @@ func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBu
 	if watched {
 		logs.wait(t, "the watch starting", func(s string) bool { return strings.Contains(s, "watching for changes") })
 	}
+	return func(t *testing.T) *serveSession {
+		t.Helper()
+		return openSession(t, addr, signer)
+	}, logs
+}
+
+// openSession logs in to a serve at addr and starts the explorer at 120×40.
+func openSession(t *testing.T, addr net.Addr, signer gossh.Signer) *serveSession {
+	t.Helper()
 	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
 		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: watchWait,
@@ -368,7 +402,7 @@ func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBu
 	if err := sess.Shell(); err != nil {
 		t.Fatal(err)
 	}
-	return screen, logs
+	return screen
 }
 
 // serveSession is an SSH session's output, and its keyboard.

@@ -63,6 +63,10 @@ type State struct {
 	// map is never nil, so that handing it on clears the previous warnings.
 	// Read-only: subscribers share it.
 	Warnings map[string][]string
+	// Failed is the latest reload the watcher started that failed since
+	// this data was loaded (nil when none did): a view built now must say
+	// that the numbers are older than the files.
+	Failed *watch.Event
 }
 
 // Kind says what a Change changed.
@@ -201,6 +205,8 @@ func (l *Live) watch(w *watch.Watcher) {
 					l.publish(func() (Change, bool) {
 						l.mu.Lock()
 						defer l.mu.Unlock()
+						failed := ev
+						l.cur.Failed = &failed
 						return Change{State: l.cur, Kind: Failed, Event: ev}, !l.closed
 					})
 				}

@@ -118,7 +118,11 @@ func (s *Server) register(key string) (*session, string) {
 		return nil, fmt.Sprintf("all %d sessions are in use; try again in a few minutes", s.cfg.MaxSessions)
 	}
 	if n := s.cfg.MaxSessionsPerKey; n > 0 && s.keySess[key] >= n {
-		return nil, fmt.Sprintf("your key already has %d sessions open, the most one key may have; close one (q) and try again", n)
+		open := fmt.Sprintf("%d sessions", n)
+		if n == 1 {
+			open = "a session"
+		}
+		return nil, fmt.Sprintf("your key already has %s open, the most one key may have; close one (q) and try again", open)
 	}
 	st := &session{key: key}
 	s.sessions[st] = struct{}{}
