@@ -225,6 +225,7 @@ func Resolve(sp Spec) ([]group, error) {
 		}
 		return []group{{name: sp.Name, files: abs(all), fmt: f}}, nil
 	}
+	uniqueNames(out)
 	return out, nil
 }
 
@@ -458,6 +459,9 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 			return t, &Error{Path: g.files[0], Msg: "not a readable Parquet file: " + err.Error(), Fix: "check that the file is complete"}
 		}
 	case CSV:
+		if err := checkSchemas(g, sp); err != nil {
+			return t, err
+		}
 		for _, f := range g.files {
 			if err := precheckCSV(f, sp.Delimiter); err != nil {
 				return t, err
