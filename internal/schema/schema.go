@@ -1,4 +1,4 @@
-// Package schema is the column vocabulary shared by kpi, inspect and config:
+// Package schema is the column vocabulary shared by kpi, infer, quality and config:
 // the roles of the standard customer data model (what each holds, which
 // names suggest it), how column names and DuckDB types are read, and how a
 // column is found by name. It knows nothing of KPIs or queries.
