@@ -10,8 +10,6 @@ import (
 	"kpiscope/internal/quality"
 )
 
-func init() { extraCommands = append(extraCommands, newCheck) }
-
 // checkFailed is returned when a check found errors: exit status 2.
 type checkFailed struct{ errors int }
 

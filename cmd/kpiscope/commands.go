@@ -20,12 +20,6 @@ import (
 	"kpiscope/tui/printer"
 )
 
-// extraCommands are subcommands registered by their own files (init, check, serve).
-var extraCommands []func() *cobra.Command
-
-// rootHooks let other files add flags to the root command (explore.go: --watch).
-var rootHooks []func(*cobra.Command)
-
 // failOnError is returned when --fail-on matched: exit 1, not 2.
 type failOnError struct{ status kpi.Status }
 
@@ -150,14 +144,11 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 			return runExplorer(cmd, ws)
 		},
 	}
+	// Every flag and subcommand of the tree, here in one place.
 	df.register(root)
-	for _, h := range rootHooks {
-		h(root)
-	}
-	root.AddCommand(newReport(), newSample())
-	for _, f := range extraCommands {
-		root.AddCommand(f())
-	}
+	addExploreFlags(root)    // explore.go: --watch, --query-timeout
+	addMemoryLimitFlag(root) // memory.go: --memory-limit
+	root.AddCommand(newReport(), newSample(), newCheck(), newInit(), newServe())
 	return root
 }
 

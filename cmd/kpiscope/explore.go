@@ -18,11 +18,10 @@ import (
 	"kpiscope/tui"
 )
 
-func init() {
-	rootHooks = append(rootHooks, func(c *cobra.Command) {
-		c.Flags().Bool("watch", false, "reload in the background when the source files or the config change")
-		c.Flags().Duration("query-timeout", 0, "stop a query after this long (0: never); the first screen is never stopped")
-	})
+// addExploreFlags adds the explorer's flags to the root command.
+func addExploreFlags(c *cobra.Command) {
+	c.Flags().Bool("watch", false, "reload in the background when the source files or the config change")
+	c.Flags().Duration("query-timeout", 0, "stop a query after this long (0: never); the first screen is never stopped")
 }
 
 // runExplorer runs the interactive explorer on an opened workspace until the

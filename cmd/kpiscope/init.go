@@ -18,8 +18,6 @@ import (
 	"kpiscope/internal/workspace"
 )
 
-func init() { extraCommands = append(extraCommands, newInit) }
-
 func newInit() *cobra.Command {
 	var print, force bool
 	var out string

@@ -27,24 +27,24 @@ const defaultMemoryShare = 0.5
 // likely a slip (2MB for 2GB) than a choice.
 const minMemoryLimit = 64 << 20
 
-func init() {
-	rootHooks = append(rootHooks, func(c *cobra.Command) {
-		var limit string
-		c.PersistentFlags().StringVar(&limit, "memory-limit", "",
-			"memory DuckDB may use: a size (2GB, 500MB) or a share of the machine's memory (40%); default 50%")
-		next := c.PersistentPreRunE
-		c.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
-			n, err := memoryLimit(limit, machineMemory(os.ReadFile))
-			if err != nil {
-				return err
-			}
-			store.SetMemoryLimit(n)
-			if next != nil {
-				return next(cmd, args)
-			}
-			return nil
+// addMemoryLimitFlag adds --memory-limit to the root command; its value is
+// applied before any command runs.
+func addMemoryLimitFlag(c *cobra.Command) {
+	var limit string
+	c.PersistentFlags().StringVar(&limit, "memory-limit", "",
+		"memory DuckDB may use: a size (2GB, 500MB) or a share of the machine's memory (40%); default 50%")
+	next := c.PersistentPreRunE
+	c.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		n, err := memoryLimit(limit, machineMemory(os.ReadFile))
+		if err != nil {
+			return err
 		}
-	})
+		store.SetMemoryLimit(n)
+		if next != nil {
+			return next(cmd, args)
+		}
+		return nil
+	}
 }
 
 // memoryLimit turns --memory-limit into bytes for DuckDB, given the machine's

@@ -26,8 +26,6 @@ import (
 	"kpiscope/tui"
 )
 
-func init() { extraCommands = append(extraCommands, newServe) }
-
 // shutdownGrace is how long sessions get to restore their terminals after
 // SIGINT/SIGTERM before their connections are closed.
 const shutdownGrace = 10 * time.Second
