@@ -155,7 +155,7 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 			ids = append(ids, k.Key())
 		}
 	}
-	fmt.Fprintf(w, "wrote %s: %d KPIs on %s\n", out, len(ids), cmdline.List(names, 5))
+	fmt.Fprintf(w, "wrote %s: %s on %s\n", out, plural(len(ids), "KPI"), cmdline.List(names, 5))
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "  KPIs:       %s\n", strings.Join(ids, ", "))
 	}
@@ -166,11 +166,12 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 	if len(in.Missing) > 0 {
 		fmt.Fprintf(w, "  %d built-ins cannot be computed from these files; the end of the file says what each is missing\n", len(in.Missing))
 	}
-	cfg := ""
+	var cfg []string
 	if out != config.FileName {
-		cfg = " --config " + out
+		cfg = []string{"--config", out}
 	}
-	fmt.Fprintf(w, "next: kpiscope check%s   (data-quality warnings)\n      kpiscope report%s  (the scorecard)\n", cfg, cfg)
+	fmt.Fprintf(w, "next: %s   (data-quality warnings)\n      %s  (the scorecard)\n",
+		cmdline.Command("kpiscope check", cfg...), cmdline.Command("kpiscope report", cfg...))
 }
 
 // widthNotes says which tables were too wide to profile every column.

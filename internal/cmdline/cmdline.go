@@ -49,10 +49,24 @@ func Quote(s string) string {
 }
 
 // Command joins a command's words, quoting each argument with Quote. The
-// words in name are written as they are ("kpiscope init").
+// words in name are written as they are ("kpiscope init"). args are flags
+// with their values ("--config", FILE) followed by file arguments; a file
+// argument that starts with "-" would be read as a flag, so the files then
+// come after "--".
 func Command(name string, args ...string) string {
 	parts := []string{name}
-	for _, a := range args {
+	dashes := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "--") && len(a) > 2 && !dashes && i+1 < len(args) {
+			parts = append(parts, a, Quote(args[i+1])) // a flag and its value
+			i++
+			continue
+		}
+		if strings.HasPrefix(a, "-") && !dashes {
+			parts = append(parts, "--")
+			dashes = true
+		}
 		parts = append(parts, Quote(a))
 	}
 	return strings.Join(parts, " ")

@@ -21,8 +21,18 @@ func TestQuote(t *testing.T) {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
-	if got := Command("kpiscope init", "x;y.csv", "ok.csv"); got != "kpiscope init 'x;y.csv' ok.csv" {
-		t.Errorf("Command = %s", got)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"x;y.csv", "ok.csv"}, "kpiscope init 'x;y.csv' ok.csv"},
+		{[]string{"ok.csv", "-rf.csv"}, "kpiscope init ok.csv -- -rf.csv"},
+		{[]string{"--config", "o'ut $(x)/k;y.yaml"}, `kpiscope init --config 'o'"'"'ut $(x)/k;y.yaml'`},
+		{[]string{"--config", "-c.yaml", "-x.csv"}, "kpiscope init --config -c.yaml -- -x.csv"},
+	} {
+		if got := Command("kpiscope init", c.args...); got != c.want {
+			t.Errorf("Command(%q) = %s, want %s", c.args, got, c.want)
+		}
 	}
 }
 
