@@ -170,6 +170,12 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 	if out != config.FileName {
 		cfg = []string{"--config", out}
 	}
+	if len(ids) == 0 {
+		// check and report would only say the same.
+		fmt.Fprintf(w, "next: no KPI could be inferred; add yours under kpis: in %s (its comments say what each built-in is missing), then run %s\n",
+			out, cmdline.Command("kpiscope check", cfg...))
+		return
+	}
 	fmt.Fprintf(w, "next: %s   (data-quality warnings)\n      %s  (the scorecard)\n",
 		cmdline.Command("kpiscope check", cfg...), cmdline.Command("kpiscope report", cfg...))
 }

@@ -47,3 +47,23 @@ func TestNoKPIErrorCutsTableList(t *testing.T) {
 		t.Errorf("the table list is not cut: %s", err)
 	}
 }
+
+// A config that defines no KPI is named, with what to add; it does not tell
+// the user to write the config they have.
+func TestConfigWithoutKPIs(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "d.csv"), []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "kpiscope.yaml")
+	if err := os.WriteFile(cfg, []byte("sources:\n  d: {path: d.csv}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), Options{ConfigPath: cfg})
+	if err == nil {
+		t.Fatal("a config without KPIs opened")
+	}
+	if !strings.HasPrefix(err.Error(), cfg+": defines no KPI: add a kpis: section") || strings.Contains(err.Error(), "write a kpiscope.yaml") {
+		t.Errorf("error %q", err)
+	}
+}

@@ -133,6 +133,10 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = c.opt.Dimensions, c.opt.Customers, c.opt.CustomerKey
 		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `%s`", cmdline.Command("kpiscope init", opt.Sources...))
 	}
+	if len(defs) == 0 && cfg != nil {
+		db.Close()
+		return nil, &config.Error{Path: cfg.Path, Msg: "defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own); `kpiscope init --print FILE …` shows what can be inferred from the files"}
+	}
 	if len(defs) == 0 {
 		db.Close()
 		var tn []string
