@@ -2,11 +2,14 @@ package kpi_test
 
 import (
 	"context"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
 )
 
 // Sessions share results: a cached scorecard is a copy, so one session
@@ -62,6 +65,100 @@ func TestCacheConcurrent(t *testing.T) {
 		if vals[i] != 60 {
 			t.Errorf("session %d: csat %v", i, vals[i])
 		}
+	}
+}
+
+// queryCounter is a log handler that counts the engine's queries and holds
+// each one until hold is closed.
+type queryCounter struct {
+	n    *atomic.Int32
+	hold chan struct{}
+}
+
+func (h queryCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h queryCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h queryCounter) WithGroup(string) slog.Handler            { return h }
+func (h queryCounter) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "query" {
+		h.n.Add(1)
+		<-h.hold
+	}
+	return nil
+}
+
+// Sessions opening on the same screen at once cost one set of queries: the
+// latest period asked as "latest" and by its date is one request, computed
+// once while the others wait for it.
+func TestIdenticalComputesQueryOnce(t *testing.T) {
+	db := openFixture(t, fixture)
+	tables := map[string][]store.Column{}
+	names, _ := db.Tables(t.Context())
+	for _, n := range names {
+		tables[n], _ = db.Columns(t.Context(), n)
+	}
+	defs := kpi.StandardDefs(tables)
+	open := func(h queryCounter) *kpi.Engine {
+		eng, err := kpi.New(t.Context(), db, defs, kpi.Options{Now: fixedNow, Log: slog.New(h)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}
+	latest := kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious}
+	byDate := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}
+
+	// The queries of one computation, on an engine of its own.
+	free := make(chan struct{})
+	close(free)
+	var once atomic.Int32
+	if _, err := open(queryCounter{&once, free}).Compute(t.Context(), latest, nil); err != nil {
+		t.Fatal(err)
+	}
+	if once.Load() == 0 {
+		t.Fatal("no queries logged: the test counts nothing")
+	}
+
+	// Eight at once; the first computation is held until the others joined it.
+	const n = 8
+	var queries atomic.Int32
+	hold := make(chan struct{})
+	eng := open(queryCounter{&queries, hold})
+	joined := make(chan struct{}, n)
+	kpi.OnCacheJoin(eng, func() { joined <- struct{}{} })
+	vals := make([]*float64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		s := latest
+		if i%2 == 1 {
+			s = byDate
+		}
+		wg.Go(func() {
+			sc, err := eng.Compute(context.Background(), s, nil)
+			if errs[i] = err; err == nil {
+				vals[i] = sc.Find("csat").Total.Value
+			}
+		})
+	}
+	for range n - 1 {
+		select {
+		case <-joined:
+		case <-time.After(10 * time.Second):
+			close(hold)
+			wg.Wait()
+			t.Fatalf("identical requests did not wait for the one in progress: %d queries for what one computation does in %d", queries.Load(), once.Load())
+		}
+	}
+	close(hold)
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		want(t, "csat", vals[i], 60)
+	}
+	if q, o := queries.Load(), once.Load(); q != o {
+		t.Errorf("%d identical requests ran %d queries, want the %d of one", n, q, o)
 	}
 }
 

@@ -1,0 +1,5 @@
+package kpi
+
+// OnCacheJoin has f called whenever a Compute waits for an identical one in
+// progress (see cache.joined).
+func OnCacheJoin(e *Engine, f func()) { e.cache.joined = f }
