@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -65,6 +67,11 @@ func runCheck(cmd *cobra.Command, args []string, df *dataFlags) error {
 	if err != nil {
 		return err
 	}
+	run, err := runErrors(ctx, eng, warns)
+	if err != nil {
+		return err
+	}
+	warns = append(warns, run...)
 	printWarnings(cmd, eng, warns)
 	nerr := 0
 	for _, x := range warns {
@@ -121,4 +128,30 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// runErrors computes every KPI over all its rows, as report would, and
+// turns each that fails on the data (a custom expression casting text found
+// deep in a column) into a definition error: the checks read columns, not
+// the KPI's own expression. KPIs already in error are left out.
+func runErrors(ctx context.Context, eng *kpi.Engine, warns []quality.Warning) ([]quality.Warning, error) {
+	known := map[string]bool{}
+	for _, w := range warns {
+		if w.Severity == quality.SeverityError {
+			known[w.KPI] = true
+		}
+	}
+	sc, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.All}, nil, kpi.WithoutExtras())
+	if err != nil {
+		return nil, err
+	}
+	var out []quality.Warning
+	for _, r := range sc.Results {
+		if r.Err == nil || known[r.Def.ID] || eng.Problems()[r.Def.ID] != nil || errors.Is(r.Err, kpi.ErrNotSliceable) {
+			continue
+		}
+		out = append(out, quality.Warning{KPI: r.Def.ID, Table: r.Def.Source, Kind: quality.KindDefinition,
+			Severity: quality.SeverityError, Message: "fails when computed: " + oneLine(r.Err)})
+	}
+	return out, nil
 }

@@ -47,3 +47,33 @@ kpis:
 		})
 	}
 }
+
+// check computes each KPI as report would: a custom KPI that fails on the
+// rows is an error there too (it passed as "ok" when only columns were
+// checked), and the KPIs beside it stay ok.
+func TestCheckWithOneFailingKPI(t *testing.T) {
+	const cfg = `sources:
+  tickets: {path: tickets.csv, time: resolved_at}
+kpis:
+  - use: csat
+  - id: bad_cast
+    name: Bad cast
+    type: ratio
+    numerator: sum(CAST(channel AS INTEGER))
+    denominator: count(*)
+    better: higher
+`
+	sandbox(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"kpiscope.yaml": cfg,
+		"tickets.csv": csatTickets(map[string][]int{"chat": {5, 5, 4, 4, 3}, "email": {5, 1}})})
+	r := runCLI(t, "check", "--config", filepath.Join(dir, "kpiscope.yaml"))
+	if r.code != 2 {
+		t.Fatalf("exit code %d, want 2 (stdout %q)", r.code, r.stdout)
+	}
+	for _, want := range []string{"ok      csat", "error   bad_cast", "fails when computed", `"channel"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
