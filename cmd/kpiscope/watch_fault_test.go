@@ -229,3 +229,36 @@ func TestWatchShrinkWarns(t *testing.T) {
 		t.Errorf("CSAT's warnings = %q, want the shrink tickets: 40 → 10 rows", w)
 	}
 }
+
+// `kpiscope --watch DIR` with no config: a file deleted from the folder is
+// a failed reload that names the table, not a table (and its KPIs) leaving
+// the screen without a word.
+func TestWatchFolderFileDeleted(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "tickets.csv"), csatTickets(map[string][]int{"chat": {5, 5, 2}}))
+	writeFile(t, filepath.Join(dir, "notes.csv"), "id,text\n1,a\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opt := workspace.Options{Sources: []string{dir}}
+	ws, err := workspace.Open(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ex := newExplorer(ctx, ws, opt, live.Options{Grace: 50 * time.Millisecond, Debounce: 20 * time.Millisecond, Settle: 20 * time.Millisecond})
+	s := make(sent, 64)
+	if err := ex.start(s, ex.watchPaths([]string{dir})); err != nil {
+		t.Fatal(err)
+	}
+	defer ex.close()
+	if err := os.Remove(filepath.Join(dir, "notes.csv")); err != nil {
+		t.Fatal(err)
+	}
+	msg := s.engineMsg(t, "the reload after the deletion")
+	if msg.Err == nil || msg.Engine != nil || !strings.Contains(msg.Err.Error(), "table notes (notes.csv) is gone") {
+		t.Fatalf("EngineMsg = %+v, want a failed reload naming the table", msg)
+	}
+	if n := len(ex.live.Current().Workspace.Tables); n != 2 {
+		t.Errorf("%d tables in use, want the 2 loaded before", n)
+	}
+}

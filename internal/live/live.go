@@ -11,9 +11,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 )
@@ -242,6 +244,10 @@ func (l *Live) Reload(ctx context.Context) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
+	if err := vanished(prev, ws); err != nil {
+		ws.Close()
+		return State{}, err
+	}
 	if pin {
 		if err := ws.Pin(ctx, prev); err != nil {
 			ws.Close()
@@ -309,4 +315,36 @@ func (l *Live) Close() error {
 	l.rollups.close()
 	l.retired.close()
 	return l.Current().Workspace.Close()
+}
+
+// vanished refuses new data that lacks a table the current data has (a file
+// deleted from a folder source): its KPIs would leave the screen without a
+// word. The previous data stays, with the reload's warning, until the file
+// is back or the program restarts.
+func vanished(prev, ws *workspace.Workspace) error {
+	if prev == nil {
+		return nil
+	}
+	now := map[string]bool{}
+	for _, t := range ws.Tables {
+		now[t.Name] = true
+	}
+	var gone []string
+	for _, t := range prev.Tables {
+		if !now[t.Name] {
+			g := t.Name
+			if len(t.Files) == 1 {
+				g += " (" + filepath.Base(t.Files[0]) + ")"
+			}
+			gone = append(gone, g)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	what := "table " + gone[0] + " is"
+	if len(gone) > 1 {
+		what = "tables " + cmdline.List(gone, 5) + " are"
+	}
+	return fmt.Errorf("%s gone from the data: put the file back, or restart to go on without it", what)
 }
