@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // maxSchemas is how many different header rows the CSV files of one table
@@ -89,4 +90,14 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// duckMessage is a DuckDB error without the excerpt of the SQL it appends
+// ("LINE 1: CREATE OR REPLACE VIEW … ^"): the user wrote none of it.
+func duckMessage(err error) string {
+	m := err.Error()
+	if i := strings.Index(m, "LINE 1:"); i > 0 {
+		m = strings.TrimRight(strings.TrimSpace(m[:i]), ":")
+	}
+	return m
 }

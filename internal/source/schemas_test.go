@@ -88,3 +88,21 @@ func TestPartitionGroupsGetNamesOfTheirOwn(t *testing.T) {
 		t.Errorf("tables %s, want file:3 file_2:3 file_3:3", got)
 	}
 }
+
+// A broken Parquet file's message is DuckDB's reason without the SQL it
+// appends, which the user never wrote.
+func TestParquetErrorWithoutSQL(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.parquet")
+	if err := os.WriteFile(p, []byte(strings.Repeat("garbage", 400)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = Load(context.Background(), db, []Spec{{Path: p}})
+	if err == nil || !strings.Contains(err.Error(), "not a readable Parquet file") || strings.Contains(err.Error(), "LINE 1") || strings.Contains(err.Error(), "CREATE") {
+		t.Errorf("error %v", err)
+	}
+}
