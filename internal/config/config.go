@@ -142,7 +142,10 @@ func Load(path string) (*Config, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, &Error{Path: path, Msg: "config file not found; run `kpiscope init` to write one, or give sources on the command line"}
 		}
-		return nil, &Error{Path: path, Msg: "cannot read: " + err.Error()}
+		if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+			return nil, &Error{Path: path, Msg: fmt.Sprintf("is a directory; --config takes the file (%s)", filepath.Join(path, FileName))}
+		}
+		return nil, &Error{Path: path, Msg: "cannot read: " + err.Error() + "; check the file's permissions"}
 	}
 	return Parse(path, data)
 }

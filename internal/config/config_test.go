@@ -450,3 +450,12 @@ func TestLoad(t *testing.T) {
 		t.Errorf("config %+v", cfg)
 	}
 }
+
+// --config given a folder says so and names the file it takes.
+func TestLoadDirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := config.Load(dir)
+	if err == nil || !strings.Contains(err.Error(), "is a directory; --config takes the file ("+filepath.Join(dir, config.FileName)+")") {
+		t.Errorf("Load(dir) = %v", err)
+	}
+}
