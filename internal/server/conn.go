@@ -253,9 +253,13 @@ func (s *Server) connClosed(conn net.Conn) {
 		return
 	}
 	ci.waitSessions(5 * time.Second)
-	s.logConn(ci)
+	// Its place is free before its line is written: whoever reads the line
+	// finds the counts without it.
 	s.mu.Lock()
 	s.gone(ci)
+	s.mu.Unlock()
+	s.logConn(ci)
+	s.mu.Lock()
 	delete(s.conns, key)
 	if len(s.conns) == 0 && s.noConns != nil {
 		close(s.noConns)
