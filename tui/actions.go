@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -232,8 +231,4 @@ func (m Model) reload() (Model, tea.Cmd) {
 	}
 	spin := m.startSpinner()
 	return m, tea.Batch(cmd, spin)
-}
-
-func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
 }

@@ -19,7 +19,7 @@ func clean(s string) string { return report.Clean(s) }
 
 // cleanLine is an error's message on one line (runs of white space, line
 // breaks included, become one space), cleaned.
-func cleanLine(err error) string { return clean(oneLine(err)) }
+func cleanLine(err error) string { return clean(report.OneLine(err)) }
 
 // cleanError is an error whose message was cleaned; errors.Is and As still
 // see the original.

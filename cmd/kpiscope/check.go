@@ -10,6 +10,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/quality"
+	"kpiscope/internal/report"
 )
 
 // checkFailed is returned when a check found errors: exit status 2.
@@ -151,7 +152,7 @@ func runErrors(ctx context.Context, eng *kpi.Engine, warns []quality.Warning) ([
 			continue
 		}
 		out = append(out, quality.Warning{KPI: r.Def.ID, Table: r.Def.Source, Kind: quality.KindDefinition,
-			Severity: quality.SeverityError, Message: "fails when computed: " + oneLine(r.Err)})
+			Severity: quality.SeverityError, Message: "fails when computed: " + report.OneLine(r.Err)})
 	}
 	return out, nil
 }

@@ -27,12 +27,6 @@ func (e *failOnError) Error() string {
 	return fmt.Sprintf("a KPI is %s (--fail-on)", e.status.Word())
 }
 
-func oneLine(err error) string {
-	s := strings.TrimSpace(err.Error())
-	s = strings.ReplaceAll(s, "\n", " ")
-	return s
-}
-
 // dataFlags are shared by every command that opens data.
 type dataFlags struct {
 	config string

@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 
 	"charm.land/fang/v2"
+
+	"kpiscope/internal/report"
 )
 
 func main() {
@@ -42,7 +44,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 		fang.WithNotifySignal(os.Interrupt),
 		fang.WithoutManpage(),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
-			fmt.Fprintln(w, "kpiscope: "+oneLine(err))
+			fmt.Fprintln(w, "kpiscope: "+report.OneLine(err))
 		}),
 	)
 	if err == nil {

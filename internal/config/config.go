@@ -19,6 +19,7 @@ import (
 	"github.com/goccy/go-yaml/token"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
 	"kpiscope/internal/source"
 )
 
@@ -197,7 +198,7 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 	for _, n := range names {
 		s := raw.Sources[n]
 		line := lineOf("$.sources." + n)
-		if !kpi.ValidName(n) {
+		if !schema.IsPlainName(n) {
 			return nil, &Error{Path: path, Line: line, Msg: fmt.Sprintf("source name %q: use letters, digits and _ (it becomes a table name)", n)}
 		}
 		if s.Path == "" {

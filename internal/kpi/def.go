@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"kpiscope/internal/schema"
 )
 
 // Type says how a KPI's value is computed from its aggregated components.
@@ -148,7 +150,7 @@ func (d *Def) Validate() error {
 	if d.ID == "" {
 		return fmt.Errorf("a KPI has no id")
 	}
-	if !ValidName(d.ID) {
+	if !schema.IsPlainName(d.ID) {
 		return fmt.Errorf("KPI id %q: use letters, digits and _ only", d.ID)
 	}
 	switch d.Type {
@@ -161,7 +163,7 @@ func (d *Def) Validate() error {
 			return fmt.Errorf("KPI %s: a %s needs inputs and expr", d.ID, d.Type)
 		}
 		for k := range d.Inputs {
-			if !ValidName(k) {
+			if !schema.IsPlainName(k) {
 				return fmt.Errorf("KPI %s: input name %q: use letters, digits and _ only", d.ID, k)
 			}
 		}
@@ -189,21 +191,6 @@ func (d *Def) Validate() error {
 		}
 	}
 	return nil
-}
-
-// ValidName reports whether s works as a KPI id, input or source name:
-// letters, digits and _, not starting with a digit.
-func ValidName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9' {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // Components lists the aggregate components a Ratio/Formula/Cohort KPI needs, name → expression.

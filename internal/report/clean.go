@@ -56,3 +56,10 @@ func firstUnsafe(s string) int {
 func unsafeRune(r rune, size int) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r == utf8.RuneError && size == 1)
 }
+
+// OneLine is an error's text on one line, runs of white space (line breaks
+// in DuckDB's messages among them) as one space: for a footer, a log line
+// or the single line a command prints.
+func OneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
