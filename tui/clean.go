@@ -107,6 +107,9 @@ func cleanWarnings(w map[string][]string) map[string][]string {
 	}
 	out := make(map[string][]string, len(w))
 	for id, notes := range w {
+		if len(notes) == 0 { // a KPI without findings is not a warning
+			continue
+		}
 		c := make([]string, len(notes))
 		for i, n := range notes {
 			c[i] = clean(n)
