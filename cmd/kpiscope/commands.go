@@ -31,6 +31,7 @@ func (e *failOnError) Error() string {
 type dataFlags struct {
 	config string
 	db     string
+	screen bool // the explorer draws on the terminal: no debug log on stderr
 }
 
 func (f *dataFlags) register(c *cobra.Command) {
@@ -39,7 +40,7 @@ func (f *dataFlags) register(c *cobra.Command) {
 }
 
 func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
-	return workspace.Open(ctx, workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db})
+	return workspace.Open(ctx, workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen)})
 }
 
 // sliceFlags select the numbers.
@@ -130,6 +131,7 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 				// Piped: the scorecard, as `kpiscope report` prints it.
 				return runReport(cmd, args, &df, &sf, reportOpts{format: "table", checks: "auto"})
 			}
+			df.screen = true
 			ws, err := df.open(cmd.Context(), args)
 			if err != nil {
 				return err

@@ -65,7 +65,7 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 	}
 	// The loader and the choice of KPIs every command makes: what init
 	// writes is what report, check and the explorer use on the same files.
-	in, tables, err := workspace.Infer(ctx, workspace.Options{Sources: args, NoConfig: true})
+	in, tables, err := workspace.Infer(ctx, workspace.Options{Sources: args, NoConfig: true, Log: debugLog(false)})
 	if err != nil {
 		return err
 	}

@@ -198,7 +198,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	}
 	// A reload reads the files into memory: a --db file stays held by the
 	// first workspace until it is replaced.
-	reopen := workspace.Options{ConfigPath: df.config, Sources: args}
+	reopen := workspace.Options{ConfigPath: df.config, Sources: args, Log: debugLog(false)}
 	data := live.New(ctx, ws, live.Options{
 		Open: func(ctx context.Context) (*workspace.Workspace, error) {
 			ws, err := workspace.Open(ctx, reopen)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +33,8 @@ type Options struct {
 	DBPath     string   // --db: persist loaded tables here
 	NoConfig   bool     // ignore kpiscope.yaml in Dir
 	Now        func() time.Time
+	// Log is the engine's debug log (kpi.Options.Log); nil logs nothing.
+	Log *slog.Logger
 }
 
 // Workspace is loaded data with its engine.
@@ -108,7 +111,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	}
 	w.DB, w.Tables, w.persistent = db, tables, opt.DBPath != ""
 	var defs []*kpi.Def
-	eopt := kpi.Options{Now: opt.Now}
+	eopt := kpi.Options{Now: opt.Now, Log: opt.Log}
 	if cfg != nil {
 		defs, err = cfg.Defs(nil)
 		if err != nil {
@@ -225,7 +228,7 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
-	eng, err := kpi.New(ctx, db, defs, kpi.Options{Label: cfg.Label, Dimensions: cfg.Dimensions, Now: opt.Now})
+	eng, err := kpi.New(ctx, db, defs, kpi.Options{Label: cfg.Label, Dimensions: cfg.Dimensions, Now: opt.Now, Log: opt.Log})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -335,7 +338,7 @@ func Infer(ctx context.Context, opt Options) (*infer.Inference, []source.Table, 
 		return nil, nil, err
 	}
 	if c.standard {
-		eopt := kpi.Options{Now: opt.Now}
+		eopt := kpi.Options{Now: opt.Now, Log: opt.Log}
 		withTables(&eopt, tables)
 		eng, err := kpi.New(ctx, db, c.defs, eopt)
 		if err != nil {
