@@ -78,11 +78,11 @@ func List(names []string, max int) string {
 	if max <= 0 || len(names) <= max {
 		return strings.Join(names, ", ")
 	}
-	return fmt.Sprintf("%s … and %s more", strings.Join(names[:max], ", "), thousands(len(names)-max))
+	return fmt.Sprintf("%s … and %s more", strings.Join(names[:max], ", "), Thousands(len(names)-max))
 }
 
-// thousands writes n with comma separators (2,995).
-func thousands(n int) string {
+// Thousands writes n with comma separators (2,995).
+func Thousands(n int) string {
 	s := fmt.Sprint(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

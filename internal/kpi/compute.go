@@ -441,7 +441,7 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("query failed: %w", withoutSQL(e.explainRunError(ctx, defs, err)))
+		return nil, fmt.Errorf("query failed: %w", store.WithoutSQL(e.explainRunError(ctx, defs, err)))
 	}
 	out := map[string]points{}
 	for _, d := range defs {
@@ -736,24 +736,3 @@ func hasPeriods(p points) bool {
 	}
 	return false
 }
-
-// withoutSQL drops the excerpt of the generated SQL that DuckDB appends to
-// an error ("LINE 1: ... ^"): it shows the engine's query, not the user's
-// expression, and can run to thousands of characters. The error stays
-// wrapped for errors.Is and errors.As.
-func withoutSQL(err error) error {
-	m := err.Error()
-	i := strings.Index(m, "LINE 1:")
-	if i <= 0 {
-		return err
-	}
-	return &trimmedError{msg: strings.TrimRight(strings.TrimSpace(m[:i]), ":"), err: err}
-}
-
-type trimmedError struct {
-	msg string
-	err error
-}
-
-func (e *trimmedError) Error() string { return e.msg }
-func (e *trimmedError) Unwrap() error { return e.err }

@@ -205,22 +205,7 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 			groups[k] = g
 			order = append(order, k)
 		}
-		for _, t := range append(mapValues(comps), mapValues(extras)...) {
-			for _, a := range t.atoms {
-				if a.kind == atomQuantile {
-					sk := atom{kind: atomQuantile, arg: a.arg, filter: a.filter}
-					if _, ok := g.skIdx[sketchKey(sk)]; !ok {
-						g.skIdx[sketchKey(sk)] = len(g.sk)
-						g.sk = append(g.sk, sk)
-					}
-					continue
-				}
-				g.addAtom(a)
-				if a.kind == atomSum { // sums of squares, for intervals
-					g.addAtom(atom{kind: atomSumSq, arg: a.arg, filter: a.filter})
-				}
-			}
-		}
+		g.addTemplates(comps, extras)
 	}
 	for _, k := range order {
 		g := groups[k]
@@ -242,6 +227,28 @@ func mapValues(m map[string]template) []template {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+// addTemplates adds the atoms of a KPI's components and extras: additive
+// ones as columns (with their sums of squares, for intervals), quantiles as
+// one sketch per distinct argument and filter.
+func (g *rollGroup) addTemplates(comps, extras map[string]template) {
+	for _, t := range append(mapValues(comps), mapValues(extras)...) {
+		for _, a := range t.atoms {
+			if a.kind == atomQuantile {
+				sk := atom{kind: atomQuantile, arg: a.arg, filter: a.filter}
+				if _, ok := g.skIdx[sketchKey(sk)]; !ok {
+					g.skIdx[sketchKey(sk)] = len(g.sk)
+					g.sk = append(g.sk, sk)
+				}
+				continue
+			}
+			g.addAtom(a)
+			if a.kind == atomSum {
+				g.addAtom(atom{kind: atomSumSq, arg: a.arg, filter: a.filter})
+			}
+		}
+	}
 }
 
 func (g *rollGroup) addAtom(a atom) {

@@ -33,22 +33,7 @@ func testRollGroup(t *testing.T, defs []*Def, dims []string) *rollGroup {
 		if !ok {
 			t.Fatalf("%s does not roll up", d.ID)
 		}
-		for _, tp := range append(mapValues(comps), mapValues(extras)...) {
-			for _, a := range tp.atoms {
-				if a.kind == atomQuantile {
-					sk := atom{kind: atomQuantile, arg: a.arg, filter: a.filter}
-					if _, ok := g.skIdx[sketchKey(sk)]; !ok {
-						g.skIdx[sketchKey(sk)] = len(g.sk)
-						g.sk = append(g.sk, sk)
-					}
-					continue
-				}
-				g.addAtom(a)
-				if a.kind == atomSum {
-					g.addAtom(atom{kind: atomSumSq, arg: a.arg, filter: a.filter})
-				}
-			}
-		}
+		g.addTemplates(comps, extras)
 	}
 	if len(g.sk) > 0 {
 		g.sketches = "__kpiscope_sketch_test" + d0.Source

@@ -122,7 +122,7 @@ func (s *Snapshot) Pin(ctx context.Context, db *store.DB, t *Table, from *Snapsh
 		return err
 	}
 	if err := parquetView(ctx, db, t.Name, copies); err != nil {
-		return fail(&Error{Path: t.Files[0], Msg: "not a readable Parquet file: " + duckMessage(err), Fix: "check that the file is complete"})
+		return fail(&Error{Path: t.Files[0], Msg: "not a readable Parquet file: " + store.WithoutSQL(err).Error(), Fix: "check that the file is complete"})
 	}
 	cols, err := db.Columns(ctx, t.Name)
 	if err != nil {
@@ -146,7 +146,7 @@ func Unpin(ctx context.Context, db *store.DB, t *Table) error {
 		return nil
 	}
 	if err := parquetView(ctx, db, t.Name, t.Files); err != nil {
-		return &Error{Path: t.Files[0], Msg: "not a readable Parquet file: " + duckMessage(err), Fix: "check that the file is complete"}
+		return &Error{Path: t.Files[0], Msg: "not a readable Parquet file: " + store.WithoutSQL(err).Error(), Fix: "check that the file is complete"}
 	}
 	t.Pinned = nil
 	return nil

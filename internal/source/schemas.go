@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
+
+	"kpiscope/internal/cmdline"
 )
 
 // maxSchemas is how many different header rows the CSV files of one table
@@ -40,7 +41,7 @@ func checkSchemas(g group, sp Spec) error {
 	return &Error{
 		Path: where,
 		Msg: fmt.Sprintf("its %s CSV files are read as one table (%s), but they have more than %d different header rows",
-			thousands(len(g.files)), g.name, maxSchemas),
+			cmdline.Thousands(len(g.files)), g.name, maxSchemas),
 		Fix: "read one schema per table: name a glob of the files that share a header (NAME=DIR/sales_*.csv), or leave the name off a folder to get one table per file",
 	}
 }
@@ -82,22 +83,4 @@ func uniqueNames(out []group) {
 			}
 		}
 	}
-}
-
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
-// duckMessage is a DuckDB error without the excerpt of the SQL it appends
-// ("LINE 1: CREATE OR REPLACE VIEW … ^"): the user wrote none of it.
-func duckMessage(err error) string {
-	m := err.Error()
-	if i := strings.Index(m, "LINE 1:"); i > 0 {
-		m = strings.TrimRight(strings.TrimSpace(m[:i]), ":")
-	}
-	return m
 }

@@ -456,7 +456,7 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 	case Parquet:
 		t.View = true
 		if err := parquetView(ctx, db, g.name, g.files); err != nil { // pin.go: shared with Snapshot.Pin
-			return t, &Error{Path: g.files[0], Msg: "not a readable Parquet file: " + duckMessage(err), Fix: "check that the file is complete"}
+			return t, &Error{Path: g.files[0], Msg: "not a readable Parquet file: " + store.WithoutSQL(err).Error(), Fix: "check that the file is complete"}
 		}
 	case CSV:
 		if err := checkSchemas(g, sp); err != nil {
