@@ -714,9 +714,13 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 			}
 			return a.Segment < b.Segment
 		})
-		if len(r.Segments) > e.opt.MaxSegments {
-			r.SegmentsTruncated = len(r.Segments) - e.opt.MaxSegments
-			r.Segments = r.Segments[:e.opt.MaxSegments]
+		limit := e.opt.MaxSegments
+		if s.MaxSegments != 0 {
+			limit = s.MaxSegments
+		}
+		if limit > 0 && len(r.Segments) > limit {
+			r.SegmentsTruncated = len(r.Segments) - limit
+			r.Segments = r.Segments[:limit]
 		}
 		if r.Total.HasN && r.Total.N > 0 {
 			for i := range r.Segments {

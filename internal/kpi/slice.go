@@ -281,12 +281,21 @@ type Slice struct {
 	Period  time.Time // start of the current period; zero = latest complete period
 	Compare Compare
 	Trend   int // periods of trend to return, ending with the current one (default 12)
+	// MaxSegments caps this request's breakdown (largest n kept): 0 is the
+	// engine's Options.MaxSegments, AllSegments keeps every segment.
+	MaxSegments int
 }
+
+// AllSegments asks for every segment of a breakdown (Slice.MaxSegments).
+const AllSegments = -1
 
 // Key is a stable text form of a slice, for caches.
 func (s Slice) Key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s|%s|%s|%s|%d", s.Segment, s.Grain, s.Period.Format(time.RFC3339), s.Compare, s.Trend)
+	if s.MaxSegments != 0 {
+		fmt.Fprintf(&b, "|max=%d", s.MaxSegments)
+	}
 	for _, f := range s.Filters {
 		fmt.Fprintf(&b, "|%q=%q", f.Dim, f.Values)
 	}
