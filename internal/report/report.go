@@ -265,10 +265,34 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 			fmt.Fprintf(w, "! %s: %s\n", Clean(r.Def.Label()), Clean(r.ExtrasErr.Error()))
 		}
 		if r.SegmentsTruncated > 0 {
-			fmt.Fprintf(w, "! %s: %d smaller segments not shown\n", Clean(r.Def.Label()), r.SegmentsTruncated)
+			fmt.Fprintf(w, "! %s\n", leftOut(r))
 		}
 	}
 	return nil
+}
+
+// leftOut says how many smaller segments a breakdown left out and how to
+// see them.
+func leftOut(r kpi.Result) string {
+	return fmt.Sprintf("%s: %d more segments not shown: --limit all", Clean(r.Def.Label()), r.SegmentsTruncated)
+}
+
+// ParseLimit reads --limit: a number of segments per breakdown (largest n
+// kept) or "all"; "" is the engine's default cap. The result is a
+// kpi.Slice's MaxSegments.
+func ParseLimit(s string) (int, error) {
+	switch t := strings.ToLower(strings.TrimSpace(s)); t {
+	case "":
+		return 0, nil
+	case "all":
+		return kpi.AllSegments, nil
+	default:
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("--limit %q: use a number of segments per breakdown (e.g. --limit 20) or --limit all", s)
+		}
+		return n, nil
+	}
 }
 
 // CSV writes one row per line. Values are written as they are in the data
@@ -320,16 +344,19 @@ func num(v *float64) string {
 // every control character escaped. A Total row has segments_truncated.
 func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error {
 	out := struct {
-		Title    string   `json:"title"`
-		Period   string   `json:"period"`
-		Grain    string   `json:"grain"`
-		Compare  string   `json:"compare"`
-		Filters  []string `json:"filters"`
-		Segment  string   `json:"segment,omitempty"`
-		Partial  bool     `json:"partial"`
-		AsOf     string   `json:"as_of,omitempty"`
-		Rows     []Line   `json:"rows"`
-		Warnings []string `json:"warnings"`
+		Title   string   `json:"title"`
+		Period  string   `json:"period"`
+		Grain   string   `json:"grain"`
+		Compare string   `json:"compare"`
+		Filters []string `json:"filters"`
+		Segment string   `json:"segment,omitempty"`
+		Partial bool     `json:"partial"`
+		AsOf    string   `json:"as_of,omitempty"`
+		Rows    []Line   `json:"rows"`
+		// SegmentsLeftOut counts the segments the breakdowns left out
+		// (each Total row has its KPI's count); --limit all keeps them.
+		SegmentsLeftOut int      `json:"segments_left_out"`
+		Warnings        []string `json:"warnings"`
 	}{Warnings: append([]string{}, warnings...), Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
 		Segment: sc.Slice.Segment, Partial: sc.Partial, Rows: Lines(sc), Filters: []string{}}
 	if !sc.AsOf.IsZero() {
@@ -337,6 +364,9 @@ func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error
 	}
 	for _, f := range sc.Slice.Filters {
 		out.Filters = append(out.Filters, f.String())
+	}
+	for _, r := range sc.Results {
+		out.SegmentsLeftOut += r.SegmentsTruncated
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -405,6 +435,11 @@ func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
 		}
 	}
 	sort.Strings(errs)
+	for _, r := range sc.Results {
+		if r.SegmentsTruncated > 0 {
+			errs = append(errs, "- "+strings.ReplaceAll(leftOut(r), "--limit all", "`--limit all`"))
+		}
+	}
 	if len(errs) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, strings.Join(errs, "\n"))

@@ -124,7 +124,7 @@ func TestFooterNamesTruncation(t *testing.T) {
 	if err := Plain(&b, evilScorecard(), "x"); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "2 smaller segments not shown") {
+	if !strings.Contains(b.String(), "! CSAT\uFFFD[5m: 2 more segments not shown: --limit all") {
 		t.Errorf("no note of the left-out segments:\n%s", b.String())
 	}
 }
