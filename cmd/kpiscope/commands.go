@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,8 +39,8 @@ type dataFlags struct {
 }
 
 func (f *dataFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.config, "config", "", "KPI definitions (default: ./kpiscope.yaml if present)")
-	c.Flags().StringVar(&f.db, "db", "", "keep loaded tables in this DuckDB file so the next start is instant")
+	c.Flags().StringVar(&f.config, "config", "", "read KPI definitions from `FILE` (default: ./kpiscope.yaml if present)")
+	c.Flags().StringVar(&f.db, "db", "", "keep loaded tables in `FILE`, a DuckDB database, so the next start is instant")
 }
 
 func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
@@ -53,11 +57,11 @@ type sliceFlags struct {
 }
 
 func (f *sliceFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&f.by, "by", "", "break each KPI down by this dimension")
-	c.Flags().StringVar(&f.grain, "grain", "", "period size: day, week, month, quarter, year (default month, or the --period's)")
-	c.Flags().StringVar(&f.period, "period", "", "period: 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all (default: latest complete)")
-	c.Flags().StringArrayVar(&f.filters, "filter", nil, "keep rows where DIM=VALUE (repeatable; VALUE may be V1,V2)")
-	c.Flags().StringVar(&f.compare, "compare", "previous", "deltas against: target, previous or year")
+	c.Flags().StringVar(&f.by, "by", "", "break each KPI down by the dimension `DIM`")
+	c.Flags().StringVar(&f.grain, "grain", "", "period size `GRAIN`: day, week, month, quarter, year (default month, or the --period's)")
+	c.Flags().StringVar(&f.period, "period", "", "the `PERIOD` to report: 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all (default: latest complete)")
+	c.Flags().StringArrayVar(&f.filters, "filter", nil, "keep rows where `DIM=VALUE` (repeatable; VALUE may be V1,V2)")
+	c.Flags().StringVar(&f.compare, "compare", "previous", "deltas against `BASE`: target, previous or year")
 }
 
 func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
@@ -127,6 +131,9 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
   kpiscope report data/telco.csv --config kpiscope.yaml --format json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := misspeltCommand(cmd, args); err != nil {
+				return err
+			}
 			if !isTerminal(cmd.OutOrStdout()) || !isTerminal(os.Stdin) {
 				// Piped: the scorecard, as `kpiscope report` prints it.
 				return runReport(cmd, args, &df, &sf, reportOpts{format: "table", checks: "auto"})
@@ -145,7 +152,39 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 	addExploreFlags(root)    // explore.go: --watch, --query-timeout
 	addMemoryLimitFlag(root) // memory.go: --memory-limit
 	root.AddCommand(newReport(), newSample(), newCheck(), newInit(), newServe())
+	addHelp(root) // help.go: --by DIM placeholders in fang's help
 	return root
+}
+
+// misspeltCommand says `unknown command "reprot"; did you mean "report"?`
+// when the root's first argument names no file but is close to a
+// subcommand's name: within edit distance 2 or a prefix of it (cobra's
+// SuggestionsFor). An argument that exists, matches files as a glob, or
+// names a source (tickets=…) stays a source.
+func misspeltCommand(root *cobra.Command, args []string) error {
+	if len(args) == 0 || strings.ContainsAny(args[0], `=/\`) || args[0] == "" {
+		return nil
+	}
+	a := args[0]
+	if _, err := os.Stat(a); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if m, _ := filepath.Glob(a); len(m) > 0 {
+		return nil
+	}
+	root.SuggestionsMinimumDistance = 2
+	names := root.SuggestionsFor(a)
+	if len(names) == 0 {
+		return nil
+	}
+	for i, n := range names {
+		names[i] = strconv.Quote(n)
+	}
+	alts := names[0]
+	if len(names) > 1 {
+		alts = strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	}
+	return fmt.Errorf("unknown command %q; did you mean %s?", a, alts)
 }
 
 type reportOpts struct {
@@ -182,11 +221,11 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 	}
 	df.register(c)
 	sf.register(c)
-	c.Flags().StringVarP(&ro.format, "format", "f", "table", "table, csv, json or markdown")
-	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is red (or amber: red and amber)")
-	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only these KPI ids (comma-separated)")
+	c.Flags().StringVarP(&ro.format, "format", "f", "table", "output `FORMAT`: table, csv, json or markdown")
+	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is at `STATUS` or worse: red, or amber (red and amber)")
+	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only the KPIs with these `IDS` (comma-separated)")
 	c.Flags().StringVar(&ro.limit, "limit", "", "show the `N` largest segments of each breakdown, or all (default 50)")
-	c.Flags().StringVar(&ro.checks, "checks", "auto", "data-quality warnings under the table: auto (up to 2M rows), on or off")
+	c.Flags().StringVar(&ro.checks, "checks", "auto", "print data-quality warnings under the table `WHEN`: auto (up to 2M rows), on or off")
 	return c
 }
 
@@ -350,11 +389,11 @@ for the same options. Use --tickets to make a large tickets table for benchmarks
 			return nil
 		},
 	}
-	c.Flags().StringVar(&out, "out", "", "directory to write to (created if missing)")
-	c.Flags().IntVar(&opt.Customers, "customers", opt.Customers, "number of customers")
-	c.Flags().IntVar(&opt.Months, "months", opt.Months, "months of history")
-	c.Flags().Int64Var(&opt.Seed, "seed", opt.Seed, "random seed")
-	c.Flags().IntVar(&opt.TicketRows, "tickets", 0, "exact number of ticket rows (0: natural volume)")
-	c.Flags().StringVar(&end, "end", "", "first month after the data, YYYY-MM (default 2026-11)")
+	c.Flags().StringVar(&out, "out", "", "write to the directory `DIR` (created if missing)")
+	c.Flags().IntVar(&opt.Customers, "customers", opt.Customers, "make `N` customers")
+	c.Flags().IntVar(&opt.Months, "months", opt.Months, "make `N` months of history")
+	c.Flags().Int64Var(&opt.Seed, "seed", opt.Seed, "seed the random numbers with `N`")
+	c.Flags().IntVar(&opt.TicketRows, "tickets", 0, "make exactly `N` ticket rows (0: natural volume)")
+	c.Flags().StringVar(&end, "end", "", "first month after the data, `YYYY-MM` (default 2026-11)")
 	return c
 }

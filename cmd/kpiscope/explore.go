@@ -21,7 +21,7 @@ import (
 // addExploreFlags adds the explorer's flags to the root command.
 func addExploreFlags(c *cobra.Command) {
 	c.Flags().Bool("watch", false, "reload in the background when the source files or the config change")
-	c.Flags().Duration("query-timeout", 0, "stop a query after this long (0: never); the first screen is never stopped")
+	c.Flags().Duration("query-timeout", 0, "stop a query after `DURATION` (such as 30s; 0: never); the first screen is never stopped")
 }
 
 // runExplorer runs the interactive explorer on an opened workspace until the

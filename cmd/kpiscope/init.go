@@ -42,7 +42,7 @@ overwrites an existing file without --force. Paths in the file are relative to i
 	}
 	c.Flags().BoolVar(&print, "print", false, "write the config to standard output instead of a file")
 	c.Flags().BoolVar(&force, "force", false, "overwrite an existing config file")
-	c.Flags().StringVarP(&out, "out", "o", config.FileName, "the config file to write (source paths are relative to its directory)")
+	c.Flags().StringVarP(&out, "out", "o", config.FileName, "write the config to `FILE` (source paths are relative to its directory)")
 	return c
 }
 

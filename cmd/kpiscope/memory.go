@@ -32,7 +32,7 @@ const minMemoryLimit = 64 << 20
 func addMemoryLimitFlag(c *cobra.Command) {
 	var limit string
 	c.PersistentFlags().StringVar(&limit, "memory-limit", "",
-		"memory DuckDB may use: a size (2GB, 500MB) or a share of the machine's memory (40%); default 50%")
+		"let DuckDB use `LIMIT` of memory: a size (2GB, 500MB) or a share of the machine's memory (40%); default 50%")
 	next := c.PersistentPreRunE
 	c.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		n, err := memoryLimit(limit, machineMemory(os.ReadFile))
