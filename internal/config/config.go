@@ -346,9 +346,14 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 			}
 		}
 		if k.Type != "" || k.Numerator != "" || k.Denominator != "" || k.Inputs != nil || k.Expr != "" {
-			return nil, fail("KPI %s: a built-in (use:) takes name, source, columns, target, time, min_sample; its formula is fixed. Give it an id: and type: to define your own", k.Use)
+			return nil, fail("KPI %s: a built-in (use:) takes name, source, columns, where, target, time, min_sample; its formula is fixed. Give it an id: and type: to define your own", k.Use)
 		}
 		d = b.Bind(k.Source, k.Columns)
+		if k.Where != "" {
+			// Counted like a custom KPI's where: every component only over
+			// the rows that match (the engine binds it against the table).
+			d.Where = andWhere(d.Where, k.Where)
+		}
 		if k.ID != "" {
 			d.ID = k.ID
 		}
@@ -469,6 +474,14 @@ func (c *Config) target(k KPI, d *kpi.Def) (*kpi.Target, error) {
 		t.Overrides = append(t.Overrides, ov)
 	}
 	return t, nil
+}
+
+// andWhere joins two row filters; either may be "".
+func andWhere(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return "(" + a + ") AND (" + b + ")"
 }
 
 // Find looks for kpiscope.yaml in dir.

@@ -172,6 +172,9 @@ func (d *Def) Validate() error {
 	default:
 		return fmt.Errorf("KPI %s: unknown type %q (use ratio, formula, cohort or composite)", d.ID, d.Type)
 	}
+	if d.Type == Composite && d.Where != "" {
+		return fmt.Errorf("KPI %s: where: does not apply to a composite (it reads other KPIs, not rows); put where: on the KPIs it combines", d.ID)
+	}
 	if d.Type != Composite && d.Source == "" {
 		return fmt.Errorf("KPI %s: source is missing", d.ID)
 	}
