@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/quality"
 	"kpiscope/internal/report"
@@ -99,7 +100,7 @@ func printWarnings(cmd *cobra.Command, eng *kpi.Engine, warns []quality.Warning)
 		}
 	}
 	defs := eng.Defs()
-	fmt.Fprintf(w, "%s · %d KPIs checked · %s, %s\n\n", eng.Describe(), len(defs), plural(nerr, "error"), plural(nwarn, "warning"))
+	fmt.Fprintf(w, "%s · %s checked · %s, %s\n\n", eng.Describe(), cmdline.Count(len(defs), "KPI"), cmdline.Count(nerr, "error"), cmdline.Count(nwarn, "warning"))
 	for _, d := range defs {
 		ws := by[d.ID]
 		mark := "ok     "
@@ -120,15 +121,11 @@ func printWarnings(cmd *cobra.Command, eng *kpi.Engine, warns []quality.Warning)
 			if x.Example != "" {
 				fmt.Fprintf(w, "  %-7s %-17s e.g. %s\n", "", "", x.Example)
 			}
+			if x.Fix != "" {
+				fmt.Fprintf(w, "  %-7s %-17s fix: %s\n", "", "", x.Fix)
+			}
 		}
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // runErrors computes every KPI over all its rows, as report would, and

@@ -14,6 +14,7 @@ import (
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
 	"kpiscope/internal/infer"
+	"kpiscope/internal/report"
 	"kpiscope/internal/source"
 	"kpiscope/internal/workspace"
 )
@@ -83,6 +84,7 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 	if _, err := config.Parse(out, []byte(text)); err != nil {
 		return fmt.Errorf("internal error: the inferred config does not parse: %w", err)
 	}
+	leftOut(cmd.ErrOrStderr(), in)
 	if print {
 		widthNotes(cmd.ErrOrStderr(), in)
 		_, err := fmt.Fprint(cmd.OutOrStdout(), text)
@@ -155,7 +157,7 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 			ids = append(ids, k.Key())
 		}
 	}
-	fmt.Fprintf(w, "wrote %s: %s on %s\n", out, plural(len(ids), "KPI"), cmdline.List(names, 5))
+	fmt.Fprintf(w, "wrote %s: %s on %s\n", out, cmdline.Count(len(ids), "KPI"), cmdline.List(names, 5))
 	if len(ids) > 0 {
 		fmt.Fprintf(w, "  KPIs:       %s\n", strings.Join(ids, ", "))
 	}
@@ -164,7 +166,7 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 	}
 	widthNotes(w, in)
 	if len(in.Missing) > 0 {
-		fmt.Fprintf(w, "  %d built-ins cannot be computed from these files; the end of the file says what each is missing\n", len(in.Missing))
+		fmt.Fprintf(w, "  %s cannot be computed from these files; the end of the file says what each is missing\n", cmdline.Count(len(in.Missing), "built-in"))
 	}
 	var cfg []string
 	if out != config.FileName {
@@ -186,5 +188,29 @@ func widthNotes(w io.Writer, in *infer.Inference) {
 		if note := t.ProfiledNote(); note != "" {
 			fmt.Fprintf(w, "  note: %s %s\n", t.Name, note)
 		}
+	}
+}
+
+// leftOut says on stderr which KPIs were named after their tables (their
+// ids clash across tables) and which were inferred but left out, and why:
+// nothing init found is dropped without a word.
+func leftOut(w io.Writer, in *infer.Inference) {
+	if len(in.Renamed) > 0 {
+		var ids []string
+		for _, r := range in.Renamed {
+			ids = append(ids, r.Value)
+		}
+		fmt.Fprintf(w, "init: %s named after their tables (the same KPI on several tables): %s\n", cmdline.Count(len(ids), "KPI"), cmdline.List(ids, 8))
+	}
+	n := len(in.Skipped) + len(in.Dropped)
+	if n == 0 {
+		return
+	}
+	fmt.Fprintf(w, "init: %s inferred but left out (listed at the end of the file):\n", cmdline.Count(n, "KPI"))
+	for _, s := range in.Skipped {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+	for _, d := range in.Dropped {
+		fmt.Fprintf(w, "  %s on %s: the engine rejects it: %s\n", d.KPI.Key(), d.KPI.Source, report.OneLine(d.Err))
 	}
 }

@@ -1,6 +1,8 @@
 package infer
 
 import (
+	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -24,6 +26,8 @@ const (
 	ColText       ColumnKind = "text"       // free text or high-cardinality labels
 	ColNumber     ColumnKind = "number"     // any other number
 	ColOther      ColumnKind = "other"      // times of day, lists, blobs
+	ColPeriod     ColumnKind = "period"     // a year, quarter, month or week number (YEAR_ID, QTR_ID): part of a date, not an id
+	ColContact    ColumnKind = "contact"    // a person's name, phone, e-mail, street address or postal code: never a segment
 )
 
 var (
@@ -49,8 +53,14 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 	case schema.IsTime(c.Type):
 		c.Kind = ColTime
 		return
-	case schema.LooksLikeID(c.Name) && (schema.IsText(c.Type) || schema.IsNumeric(c.Type) && c.Integral):
+	case isPeriodName(toks) && (schema.IsNumeric(c.Type) && c.Integral || schema.IsText(c.Type)):
+		c.Kind = ColPeriod
+		return
+	case (schema.LooksLikeID(c.Name) || isOrderNumber(c.Name)) && (schema.IsText(c.Type) || schema.IsNumeric(c.Type) && c.Integral):
 		c.Kind = ColIdentifier
+		return
+	case isContactName(toks):
+		c.Kind = ColContact
 		return
 	}
 	if f, ok := flagTrue(c); ok {
@@ -79,6 +89,18 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 	}
 	if !schema.IsNumeric(c.Type) {
 		c.Kind = ColOther
+		return
+	}
+	if s, named := namedScale(toks); named && c.Integral {
+		// A column named for a KPI is that KPI's score: answers off its
+		// scale are the data-quality check's to report, not a reason to
+		// read it as another scale (a csat holding a 9 is not NPS).
+		if shareWithin(c.Values, c.MinNum, c.MaxNum, s) >= namedScaleShare {
+			c.Kind, c.Scale = ColScore, &s
+		} else {
+			c.Kind = ColNumber
+			c.Note = fmt.Sprintf("named for a %s score but only %s of its answers are %s: no KPI is guessed from it", strings.ToUpper(scaleKPI[s]), schema.Percent(shareWithin(c.Values, c.MinNum, c.MaxNum, s)), s)
+		}
 		return
 	}
 	if schema.IsScoreName(toks) && c.Integral && c.Distinct >= 3 {
@@ -192,4 +214,107 @@ func pickTime(tp *TableProfile) string {
 		return cands[i].NonNull > cands[j].NonNull
 	})
 	return cands[0].Name
+}
+
+// namedScaleShare is the share of answers a column named for a KPI must
+// have on that KPI's scale to be read as its score.
+const namedScaleShare = 0.8
+
+var scaleKPI = map[schema.Scale]string{schema.Scale5: "csat", schema.Scale10: "nps"}
+
+// namedScale is the scale of the KPI a column is named for: CSAT (1–5) or
+// NPS (0–10). Effort scores come in 1–5 and 1–7 alike and are left to the
+// values.
+func namedScale(toks []string) (schema.Scale, bool) {
+	switch {
+	case schema.HasWord(toks, "csat") || schema.HasStem(toks, "satisf"):
+		return schema.Scale5, true
+	case schema.HasWord(toks, "nps") || schema.HasStem(toks, "recommend", "promot"):
+		return schema.Scale10, true
+	}
+	return schema.Scale{}, false
+}
+
+// shareWithin is the share of a column's answers (its counted values, or
+// with none its range lo … hi) on the scale s.
+func shareWithin(values []schema.ValueCount, lo, hi float64, s schema.Scale) float64 {
+	if len(values) == 0 {
+		if lo >= float64(s.Min) && hi <= float64(s.Max) {
+			return 1
+		}
+		return 0
+	}
+	var in, all int64
+	for _, v := range values {
+		var f float64
+		if _, err := fmt.Sscan(v.Value, &f); err != nil {
+			continue
+		}
+		all += v.Rows
+		if f >= float64(s.Min) && f <= float64(s.Max) {
+			in += v.Rows
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return float64(in) / float64(all)
+}
+
+var periodWords = map[string]bool{"year": true, "yr": true, "qtr": true, "quarter": true, "month": true, "mon": true, "week": true, "wk": true,
+	"fiscal": true, "fy": true, "id": true, "no": true, "num": true, "number": true, "of": true}
+
+// isPeriodName reports whether a column's name says it holds a period
+// number (YEAR_ID, QTR_ID, month, fiscal_year): part of a date, never an
+// identifier.
+func isPeriodName(toks []string) bool {
+	period := false
+	for _, t := range toks {
+		if !periodWords[t] {
+			return false
+		}
+		period = period || t != "id" && t != "no" && t != "num" && t != "number" && t != "of"
+	}
+	return period
+}
+
+var orderNumberRE = regexp.MustCompile(`^(sales)?(order|invoice|transaction|receipt|basket|purchase)(id|no|nr|num|number|key|code|ref)$`)
+
+// isOrderNumber reports whether a column's name says it numbers orders
+// (ORDERNUMBER, order_no, InvoiceNo, "Order ID"): an order id, whatever
+// its type. Line numbers within an order (ORDERLINENUMBER) are not.
+func isOrderNumber(name string) bool {
+	compact := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, strings.ToLower(name))
+	return orderNumberRE.MatchString(compact)
+}
+
+var personNameParts = []string{"first", "last", "sur", "full", "contact", "customer", "client", "person", "given", "family", "middle", "user", "member"}
+
+// isContactName reports whether a column's name says it holds a person's
+// name or contact details (phone, e-mail, street address, postal code):
+// values that identify people or places one by one, never a segment.
+func isContactName(toks []string) bool {
+	if schema.HasStem(toks, "phone", "telephone", "fax", "mobile", "email", "address", "street", "postal", "postcode", "zipcode") ||
+		schema.HasWord(toks, "zip", "mail", "tel", "surname") {
+		return true
+	}
+	if schema.HasWord(toks, "name") && (len(toks) == 1 || schema.HasStem(toks, personNameParts...)) {
+		return true
+	}
+	for _, t := range toks {
+		if !strings.HasSuffix(t, "name") || t == "name" {
+			continue
+		}
+		for _, p := range personNameParts {
+			if strings.HasPrefix(t, p) {
+				return true
+			}
+		}
+	}
+	return false
 }

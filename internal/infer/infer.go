@@ -34,6 +34,24 @@ type Inference struct {
 	// Customers links tables by customer id, when one table lists customers
 	// once each and others carry the same key column.
 	Customers *Customers
+	// Skipped are KPIs that were inferred but left out, with why (an id
+	// two tables both claim, a composite whose inputs are in two tables).
+	Skipped []Skipped
+	// Renamed pairs each KPI named after its table with the id it clashed on.
+	Renamed []KV
+
+	inputs map[string]bool // built-ins a composite reads: they keep their ids
+}
+
+// Skipped is a KPI left out of the inference, with the reason.
+type Skipped struct{ ID, Table, Reason string }
+
+// String is the KPI, its table and why it was left out, on one line.
+func (s Skipped) String() string {
+	if s.Table == "" {
+		return fmt.Sprintf("%s: %s", s.ID, s.Reason)
+	}
+	return fmt.Sprintf("%s on %s: %s", s.ID, s.Table, s.Reason)
 }
 
 // Customers is the customers: section of a config.
@@ -132,11 +150,17 @@ func Infer(ctx context.Context, db *store.DB, tables []source.Table) (*Inference
 	if err := exactKeys(ctx, db, profiles); err != nil {
 		return nil, err
 	}
+	for _, tp := range profiles {
+		markCustomers(tp)
+	}
 	in := &Inference{Tables: profiles}
 	in.inferBuiltins()
 	in.inferCustom()
+	in.name()
 	in.inferDimensions()
-	in.inferCustomers()
+	if err := in.inferCustomers(ctx, db); err != nil {
+		return nil, err
+	}
 	if err := in.validate(ctx, db); err != nil {
 		return nil, err
 	}
@@ -181,6 +205,45 @@ func (in *Inference) table(name string) *TableProfile {
 	return nil
 }
 
+// markCustomers finds the column that identifies customers when the table
+// lists them (about) once each. Elsewhere a customer status is a segment,
+// not churn: an order's Cancelled is not a customer lost.
+func markCustomers(tp *TableProfile) {
+	if c := bestRole(tp, "customer_id", 50); c != nil && c.NonNull > 0 && float64(c.Distinct) >= 0.9*float64(c.NonNull) {
+		tp.Customer = c.Name
+		return
+	}
+	who := "no column identifies customers"
+	if c := bestRole(tp, "customer_id", 50); c != nil {
+		who = fmt.Sprintf("%s names %s on %s", schema.QuoteName(c.Name), cmdline.Count(c.Distinct, "customer"), cmdline.Count(c.NonNull, "row"))
+	}
+	for _, c := range tp.Columns {
+		switch {
+		case c.Kind == ColStatus:
+			tp.Notes = append(tp.Notes, fmt.Sprintf("%s has a %q value, but the rows are not customers (%s): a status, not churn.", schema.QuoteName(c.Name), c.True, who))
+			c.Kind, c.True, c.Joined, c.Dimension = ColCategory, "", "", true
+		case c.Kind == ColFlag && churnFlag(c):
+			tp.Notes = append(tp.Notes, fmt.Sprintf("%s looks like a churn flag, but the rows are not customers (%s): no churn rate.", schema.QuoteName(c.Name), who))
+			c.Dimension = true
+		}
+	}
+}
+
+func churnFlag(c *ColumnProfile) bool {
+	return schema.HasStem(schema.Tokens(c.Name), flagRules[0].stems...)
+}
+
+// tableHas reports whether a table already has a KPI with this id (before
+// clashing ids are named after their tables).
+func (in *Inference) tableHas(table, id string) bool {
+	for _, k := range in.KPIs {
+		if k.Source == table && k.Key() == id {
+			return true
+		}
+	}
+	return false
+}
+
 func (in *Inference) has(id string) bool {
 	for _, k := range in.KPIs {
 		if k.Key() == id {
@@ -194,12 +257,16 @@ func (in *Inference) has(id string) bool {
 func unique(c *ColumnProfile) bool { return c != nil && c.NonNull > 0 && c.Distinct == c.NonNull }
 
 func (in *Inference) inferBuiltins() {
-	picked := map[string]mapping{}
+	// Every table that feeds a built-in gets it, as it would alone: a folder
+	// of exports proposes what each file would (clashing ids are named after
+	// their tables later, in name).
+	picked := map[string][]mapping{}
 	for _, b := range kpi.Catalog() {
 		if b.Type == kpi.Composite {
 			continue
 		}
-		var best, partial *mapping
+		var partial *mapping
+		notCustomers := ""
 		for _, tp := range in.Tables {
 			m := mapBuiltin(b, tp)
 			if len(m.columns) == 0 || m.noTime && onlyTimeRoles(b) {
@@ -208,19 +275,21 @@ func (in *Inference) inferBuiltins() {
 			if onlyTimeRoles(b) && m.timeVia != "" {
 				continue // a KPI that is all time axis needs a column named for it
 			}
-			if len(m.missing) == 0 {
-				if best == nil || m.score > best.score {
-					best = &m
+			if b.Table == "customers" && tp.Customer == "" {
+				// Retention and churn count customers: rows that are orders,
+				// calls or service requests are not.
+				if len(m.missing) == 0 && notCustomers == "" {
+					notCustomers = tp.Name
 				}
+				continue
+			}
+			if len(m.missing) == 0 {
+				picked[b.ID] = append(picked[b.ID], m)
 			} else if n := m.essentialFound(); n > 0 && (partial == nil || n > partial.essentialFound() || n == partial.essentialFound() && m.score > partial.score) {
 				partial = &m
 			}
 		}
-		if best != nil {
-			picked[b.ID] = *best
-			continue
-		}
-		if b.Hidden {
+		if len(picked[b.ID]) > 0 || b.Hidden {
 			continue
 		}
 		ms := Missing{ID: b.ID, Name: b.Label()}
@@ -237,21 +306,35 @@ func (in *Inference) inferBuiltins() {
 				}
 			}
 		}
+		if notCustomers != "" {
+			ms.Note = fmt.Sprintf("needs customers (an id that identifies customers, one row per customer): the rows of %s are not customers", notCustomers)
+		}
 		in.Missing = append(in.Missing, ms)
 	}
-	// Composites need their inputs; hidden inputs are written out with their
-	// mapping so they read the user's tables, not the standard ones.
+	in.noCreationNotes()
+	// Composites need their inputs, each from one table; hidden inputs are
+	// written out with their mapping so they read the user's tables, not
+	// the standard ones.
+	composite := map[string]bool{}
 	for _, b := range kpi.Catalog() {
 		if b.Type != kpi.Composite {
 			continue
 		}
-		var lacking []string
-		for _, dep := range b.Deps() {
-			if _, ok := picked[dep]; !ok && (len(lacking) == 0 || lacking[len(lacking)-1] != dep) {
+		var lacking, several []string
+		for _, dep := range uniq(b.Deps()) {
+			switch n := len(picked[dep]); {
+			case n == 0:
 				lacking = append(lacking, dep)
+			case n > 1:
+				var ts []string
+				for _, m := range picked[dep] {
+					ts = append(ts, m.table.Name)
+				}
+				several = append(several, fmt.Sprintf("%s (in %s)", dep, strings.Join(ts, " and ")))
 			}
 		}
-		if len(lacking) > 0 {
+		switch {
+		case len(lacking) > 0:
 			var parts []string
 			for _, dep := range lacking {
 				db, _ := kpi.LookupBuiltin(dep)
@@ -259,34 +342,82 @@ func (in *Inference) inferBuiltins() {
 			}
 			in.Missing = append(in.Missing, Missing{ID: b.ID, Name: b.Label(), Note: "needs the KPIs " + strings.Join(parts, " and ")})
 			continue
+		case len(several) > 0:
+			in.Skipped = append(in.Skipped, Skipped{ID: b.ID, Reason: "its inputs come from more than one table: " + strings.Join(several, ", ") + "; define it by hand over the ones you mean"})
+			continue
 		}
-		picked[b.ID] = mapping{b: b}
+		composite[b.ID] = true
 	}
 	used := map[string]bool{}
 	for _, b := range kpi.Catalog() {
-		m, ok := picked[b.ID]
-		if !ok {
+		if composite[b.ID] {
+			in.KPIs = append(in.KPIs, &KPI{Use: b.ID, Name: b.Label(), Type: b.Type,
+				Why: []string{fmt.Sprintf("%s: %s (from %s).", b.Label(), b.Description, strings.Join(uniq(b.Deps()), ", "))}})
+			for _, dep := range b.Deps() {
+				used[dep] = true
+			}
 			continue
 		}
 		if b.Hidden && !used[b.ID] {
 			continue
 		}
-		k := builtinKPI(m)
-		in.KPIs = append(in.KPIs, k)
-		if b.Type == kpi.Composite {
-			for _, dep := range b.Deps() {
-				used[dep] = true
-			}
+		for _, m := range picked[b.ID] {
+			in.KPIs = append(in.KPIs, builtinKPI(m))
 		}
 	}
 	// Hidden inputs come after the composites that pulled them in; catalog
 	// order puts them before, so add any that were skipped.
 	for _, b := range kpi.Catalog() {
-		if m, ok := picked[b.ID]; ok && b.Hidden && used[b.ID] && !in.has(b.ID) {
-			in.KPIs = append(in.KPIs, builtinKPI(m))
+		if ms := picked[b.ID]; len(ms) == 1 && b.Hidden && used[b.ID] && !in.has(b.ID) {
+			in.KPIs = append(in.KPIs, builtinKPI(ms[0]))
 		}
 	}
+	in.inputs = used
 	sortMissing(in.Missing)
+}
+
+// noCreationNotes says, for each table that records when tickets were
+// answered or resolved but not when they were opened, which KPIs that rules
+// out, and which dates were not taken for the creation time.
+func (in *Inference) noCreationNotes() {
+	for _, tp := range in.Tables {
+		var ruled []string
+		for _, id := range []string{"resolution_time", "resolution_median", "first_response"} {
+			b, _ := kpi.LookupBuiltin(id)
+			m := mapBuiltin(b, tp)
+			if _, ok := m.columns["created_at"]; ok {
+				continue
+			}
+			_, res := m.columns["resolved_at"]
+			_, resp := m.columns["first_response_at"]
+			if res || resp {
+				ruled = append(ruled, b.Label())
+			}
+		}
+		tickets := schema.HasStem(schema.Tokens(tp.Name), "ticket", "case", "incident", "request", "issue")
+		var other []string
+		for _, c := range tp.Columns {
+			tickets = tickets || timeEntity(c.Name) == "ticket"
+			if c.Kind == ColTime && !sameEntity("created_at", c.Name) {
+				other = append(other, fmt.Sprintf("%s dates %s", schema.QuoteName(c.Name), article(timeEntity(c.Name))))
+			}
+		}
+		if len(ruled) == 0 || !tickets {
+			continue
+		}
+		note := fmt.Sprintf("No creation time in %s, so no %s", tp.Name, strings.ToLower(cmdline.List(ruled, 5)))
+		if len(other) > 0 {
+			note += " (" + strings.Join(other, "; ") + ", not when a ticket was opened)"
+		}
+		tp.Notes = append(tp.Notes, note+".")
+	}
+}
+
+func article(entity string) string {
+	if entity == "order" {
+		return "an order"
+	}
+	return "a " + entity
 }
 
 func sortMissing(ms []Missing) {
@@ -371,14 +502,7 @@ func unboundKPI(m mapping) *KPI {
 		k.Extras = append(k.Extras, KV{n, d.Extras[n]})
 	}
 	if t := b.Target; t != nil {
-		k.Target = fmt.Sprintf("{value: %s", kpi.FormatFloat(t.Value, decimalsOf(t.Value)))
-		if t.Warn != nil {
-			k.Target += fmt.Sprintf(", warn: %s", kpi.FormatFloat(*t.Warn, decimalsOf(*t.Warn)))
-		}
-		if t.Grain != "" {
-			k.Target += ", grain: " + string(t.Grain)
-		}
-		k.Target += "}"
+		k.Target = targetFlow(t)
 	}
 	var timeRoles []string
 	for _, r := range b.Roles {
@@ -426,11 +550,9 @@ func (in *Inference) inferCustom() {
 		}
 	}
 	add := func(k *KPI) {
-		if in.has(k.Key()) {
-			k.ID = k.ID + "_" + k.Source
-			if in.has(k.Key()) {
-				return
-			}
+		if in.tableHas(k.Source, k.Key()) {
+			in.Skipped = append(in.Skipped, Skipped{ID: k.Key(), Table: k.Source, Reason: fmt.Sprintf("%s already has a KPI with this id (%s)", k.Source, k.Name)})
+			return
 		}
 		for _, c := range k.reads {
 			claimed[k.Source+"\x00"+c] = true
@@ -451,7 +573,7 @@ func (in *Inference) inferCustom() {
 			case ColDuration:
 				add(durationKPI(tp, c, answered))
 			case ColScore:
-				add(scoreKPI(tp, c, in.has("nps")))
+				add(scoreKPI(tp, c, in.tableHas(tp.Name, "nps")))
 			}
 		}
 		in.purchaseKPIs(tp, add)
@@ -535,8 +657,8 @@ func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
 	if c.Kind == ColStatus {
 		rule = &flagRules[0]
 	}
-	if rule == nil {
-		return nil
+	if rule == nil || rule.id == "churn_rate" && tp.Customer == "" {
+		return nil // churn counts customers; markCustomers said why not here
 	}
 	k := &KPI{ID: rule.id, Name: rule.name, Source: tp.Name, Type: kpi.Ratio, Scale: 100, Unit: "%", Decimals: 1,
 		Better: rule.better, TargetHint: rule.target, reads: []string{c.Name}}
@@ -636,7 +758,7 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 		if haveNPS {
 			k.ID = idFrom("nps", c.Name)
 		}
-		k.Name = "NPS · " + label(c.Name)
+		k.Name, k.Short = "NPS · "+label(c.Name), "NPS"
 		k.Inputs = []KV{
 			{"promoters", fmt.Sprintf("count(*) FILTER (WHERE %s >= 9)", q)},
 			{"detractors", fmt.Sprintf("count(*) FILTER (WHERE %s <= 6)", q)},
@@ -680,21 +802,21 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 	a := quoteIdent(amount.Name)
 	if !hasOrder && customer != nil && !unique(customer) && tp.Time != "" {
 		cu := quoteIdent(customer.Name)
-		if !in.has("avg_purchase") {
+		if !in.tableHas(tp.Name, "avg_purchase") {
 			add(&KPI{ID: "avg_purchase", Name: "Avg purchase value", Source: tp.Name, Type: kpi.Ratio,
 				Numerator: fmt.Sprintf("sum(%s)", a), Denominator: "count(*)", Unit: "$", Decimals: 2, Better: kpi.Higher,
 				Description: fmt.Sprintf("%s per purchase, one row per purchase", amount.Name), TargetHint: "{value: 100, warn: 90}",
 				Why: []string{fmt.Sprintf("%s has no order id: each row is one purchase of %s by %s.", tp.Name, schema.QuoteName(amount.Name), schema.QuoteName(customer.Name)),
 					"Avg purchase value = sum / rows (the built-in counts distinct order ids)."}})
 		}
-		if !in.has("repeat_rate") {
+		if !in.tableHas(tp.Name, "repeat_rate") {
 			add(&KPI{ID: "repeat_rate", Name: "Repeat purchase rate", Source: tp.Name, Type: kpi.Ratio,
 				Numerator:   fmt.Sprintf("list_count(list_filter(map_values(histogram(%s)), x -> x >= 2))", cu),
 				Denominator: fmt.Sprintf("count(DISTINCT %s)", cu), Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher,
 				Description: "customers with 2+ purchases / customers with 1+ purchase in the period",
 				Why:         []string{"Repeat purchase rate = customers with 2+ purchase rows / customers who bought, in the period."}})
 		}
-		if !in.has("purchase_frequency") {
+		if !in.tableHas(tp.Name, "purchase_frequency") {
 			add(&KPI{ID: "purchase_frequency", Name: "Purchase frequency", Source: tp.Name, Type: kpi.Ratio,
 				Numerator: "count(*)", Denominator: fmt.Sprintf("count(DISTINCT %s)", cu), Unit: "×", Decimals: 2, Better: kpi.Higher,
 				Description: "purchases / distinct customers who bought in the period", TargetHint: "{value: 1.15, warn: 1.1}",
@@ -702,7 +824,7 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 		}
 	}
 	for _, c := range tp.Columns {
-		if c.Kind == ColAmount && c != amount && schema.HasStem(schema.Tokens(c.Name), "profit", "margin") && !in.has("profit_margin") {
+		if c.Kind == ColAmount && c != amount && schema.HasStem(schema.Tokens(c.Name), "profit", "margin") && !in.tableHas(tp.Name, "profit_margin") {
 			p := quoteIdent(c.Name)
 			n := "count(*)"
 			if oc, ok := orderColumn(tp); ok {
@@ -785,22 +907,125 @@ func (in *Inference) inferDimensions() {
 	}
 }
 
-func (in *Inference) inferCustomers() {
+// inferCustomers links tables to a customer-level table by its customer id,
+// when another table carries a column of the same name whose ids are (mostly)
+// found in it: a shared column name alone does not make two files one
+// customer base.
+func (in *Inference) inferCustomers(ctx context.Context, db *store.DB) error {
 	if len(in.Tables) < 2 {
-		return
+		return nil
 	}
 	for _, tp := range in.Tables {
-		c := bestRole(tp, "customer_id", 50)
-		if !unique(c) {
+		c := tp.Column(tp.Customer)
+		if c == nil || !unique(c) {
 			continue
 		}
 		for _, other := range in.Tables {
-			if other != tp && other.Column(c.Name) != nil {
+			oc := other.Column(c.Name)
+			if other == tp || oc == nil {
+				continue
+			}
+			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(DISTINCT o.k), count(DISTINCT o.k) FILTER (WHERE o.k IN (SELECT CAST(%s AS VARCHAR) FROM %s)) FROM (SELECT CAST(%s AS VARCHAR) AS k FROM %s) o",
+				store.QuoteIdent(c.Name), store.QuoteIdent(tp.Name), store.QuoteIdent(oc.Name), store.QuoteIdent(other.Name)))
+			if err != nil {
+				return err
+			}
+			all, found := store.Int(r.Data[0][0]), store.Int(r.Data[0][1])
+			if all > 0 && float64(found) >= 0.5*float64(all) {
 				in.Customers = &Customers{Source: tp.Name, Key: c.Name}
-				return
+				return nil
 			}
 		}
 	}
+	return nil
+}
+
+// name gives custom KPIs a short label and, when they write out a
+// built-in's formula under its id, the built-in's default target; then
+// names after its table every KPI whose id another table's KPI has too, and
+// skips (saying why) any that would still clash.
+func (in *Inference) name() {
+	for _, k := range in.KPIs {
+		if k.Use != "" {
+			continue
+		}
+		if b, ok := kpi.LookupBuiltin(k.ID); ok && b.Type != kpi.Composite {
+			if k.Short == "" {
+				k.Short = b.Short
+			}
+			if k.Target == "" && b.Target != nil {
+				k.Target, k.TargetHint = targetFlow(b.Target), ""
+				k.Why = append(k.Why, fmt.Sprintf("Target: the built-in %s's default.", b.ID))
+			}
+		}
+		if k.Short == "" {
+			k.Short = shortName(k.Name)
+		}
+	}
+	count := map[string]int{}
+	for _, k := range in.KPIs {
+		count[k.Key()]++
+	}
+	for _, k := range in.KPIs {
+		key := k.Key()
+		if count[key] < 2 || k.Source == "" || k.Use != "" && k.ID == "" && in.inputs[key] {
+			continue
+		}
+		if k.Use != "" {
+			k.ID = k.Use
+		}
+		k.ID = idFrom(k.ID, k.Source)
+		k.Name += " · " + k.Source
+		k.Why = append(k.Why, fmt.Sprintf("Named after its table: more than one table has a KPI called %s.", key))
+		in.Renamed = append(in.Renamed, KV{key, k.ID})
+	}
+	seen := map[string]bool{}
+	var keep []*KPI
+	for _, k := range in.KPIs {
+		if seen[k.Key()] {
+			in.Skipped = append(in.Skipped, Skipped{ID: k.Key(), Table: k.Source, Reason: "another KPI already has this id"})
+			continue
+		}
+		seen[k.Key()] = true
+		keep = append(keep, k)
+	}
+	in.KPIs = keep
+}
+
+// targetFlow writes a target as a YAML flow map.
+func targetFlow(t *kpi.Target) string {
+	s := fmt.Sprintf("{value: %s", kpi.FormatFloat(t.Value, decimalsOf(t.Value)))
+	if t.Warn != nil {
+		s += fmt.Sprintf(", warn: %s", kpi.FormatFloat(*t.Warn, decimalsOf(*t.Warn)))
+	}
+	if t.Grain != "" {
+		s += ", grain: " + string(t.Grain)
+	}
+	return s + "}"
+}
+
+var fillerWords = map[string]bool{"of": true, "the": true, "to": true, "a": true, "an": true, "in": true, "per": true, "on": true, "for": true, "·": true}
+
+// shortLen is the longest label the narrow list shows whole.
+const shortLen = 14
+
+// shortName is a label for narrow screens: the name without filler words,
+// cut at shortLen; "" when the name fits.
+func shortName(name string) string {
+	if len([]rune(name)) <= shortLen {
+		return ""
+	}
+	var ws []string
+	for _, w := range strings.Fields(name) {
+		if !fillerWords[strings.ToLower(w)] {
+			ws = append(ws, w)
+		}
+	}
+	s := []rune(strings.Join(ws, " "))
+	if len(s) > shortLen {
+		s = append([]rune(strings.TrimSpace(string(s[:shortLen-1]))), '…')
+	}
+	return string(s)
 }
 
 // validate runs the inferred definitions through the config parser and the
@@ -847,6 +1072,20 @@ func (in *Inference) Defs() ([]*kpi.Def, kpi.Options, error) {
 	defs, err := cfg.Defs(nil)
 	if err != nil {
 		return nil, kpi.Options{}, err
+	}
+	// The YAML above was never written to a file: say where the definition
+	// came from instead of a line of "inferred kpiscope.yaml".
+	for _, d := range defs {
+		d.Origin = "inferred from " + in.Label()
+		for _, t := range in.Tables {
+			switch {
+			case t.Name != d.Source || len(t.Files) == 0:
+			case len(t.Files) == 1:
+				d.Origin = "inferred from " + baseName(t.Files[0])
+			default:
+				d.Origin = fmt.Sprintf("inferred from %s (%s)", t.Name, cmdline.Count(len(t.Files), "file"))
+			}
+		}
 	}
 	return defs, kpi.Options{Dimensions: cfg.Dimensions, Customers: cfg.Customers, CustomerKey: cfg.CustomerKey, Label: in.Label()}, nil
 }

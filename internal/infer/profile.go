@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/schema"
 	"kpiscope/internal/source"
@@ -36,6 +37,13 @@ type TableProfile struct {
 	// AllColumns is how many columns the table has; more than len(Columns)
 	// when it was wider than MaxProfiled.
 	AllColumns int
+	// Customer is the column that identifies customers when the table lists
+	// them about once each (a customer-level file); "" otherwise. Churn and
+	// retention are inferred on such tables only.
+	Customer string
+	// Notes explain what the table's columns rule out (no creation time, a
+	// status that is not churn), one comment line each.
+	Notes []string
 }
 
 // Unprofiled is how many of the table's columns were left out of its profile.
@@ -47,8 +55,8 @@ func (t *TableProfile) ProfiledNote() string {
 	if t.Unprofiled() == 0 {
 		return ""
 	}
-	return fmt.Sprintf("profiled %s of %s columns (those named like a date, id, score, amount, flag or segment first, then from the left); the other %s are not inferred: name them in kpis: or dimensions: to use them",
-		kpi.FormatFloat(float64(len(t.Columns)), 0), kpi.FormatFloat(float64(t.AllColumns), 0), kpi.FormatFloat(float64(t.Unprofiled()), 0))
+	return fmt.Sprintf("profiled %s of %s columns (those named like a date, id, score, amount, flag or segment first, then from the left); %s not inferred: name %s in kpis: or dimensions: to use %[4]s",
+		kpi.FormatFloat(float64(len(t.Columns)), 0), kpi.FormatFloat(float64(t.AllColumns), 0), cmdline.Count(t.Unprofiled(), "other column")+cmdline.Pick(t.Unprofiled(), " is", " are"), cmdline.Pick(t.Unprofiled(), "it", "them"))
 }
 
 // Column returns a column by name (exact, then case-insensitive), or nil.
@@ -89,6 +97,8 @@ type ColumnProfile struct {
 	Joined string
 	// Unit is s, m, h or d for durations when the name says so.
 	Unit string
+	// Note says why a column that looks like a KPI's was not used as one.
+	Note string
 }
 
 // NullShare is the share of rows that are null, 0..1.

@@ -84,10 +84,13 @@ func mapBuiltin(b kpi.Builtin, tp *TableProfile) mapping {
 		spec := role(r)
 		best, bestScore := "", 0
 		for _, c := range tp.Columns {
-			if used[c.Name] || !fits(spec, c) {
+			if used[c.Name] || !fits(spec, c) || !sameEntity(r, c.Name) {
 				continue
 			}
 			sc := nameScore(spec, c)
+			if spec.Kind == schema.KindTime && sc < 50 && namedForOtherTime(r, c) {
+				continue // "First Response Time" is not a creation time because it says "time"
+			}
 			switch {
 			case spec.Kind == schema.KindScore && sc == 0:
 				sc = 5 // the scale itself is evidence
@@ -118,8 +121,10 @@ func mapBuiltin(b kpi.Builtin, tp *TableProfile) mapping {
 		case best != "":
 			m.columns[r] = best
 			m.score += sc
-		case tp.Time != "" && !used[tp.Time]:
+		case tp.Time != "" && !used[tp.Time] && sameEntity(r, tp.Time):
 			m.columns[r], m.timeVia = tp.Time, r
+		case scored(b) && answerTime(tp, used) != "":
+			m.columns[r], m.timeVia = answerTime(tp, used), r
 		default:
 			m.noTime = true
 		}
@@ -148,4 +153,85 @@ func init() {
 		interval user year month day hour minute second filter over count sum avg min max`) {
 		sqlKeywords[w] = true
 	}
+}
+
+// roleEntity is what a time role dates: tickets, surveys, customers, orders.
+var roleEntity = map[string]string{
+	"created_at": "ticket", "resolved_at": "ticket", "first_response_at": "ticket",
+	"sent_at": "survey", "responded_at": "survey",
+	"signup_date": "customer", "churn_date": "customer",
+	"order_date": "order",
+}
+
+// timeEntity is the thing a date column's name says it dates, "" when the
+// name does not say (date, created, timestamp).
+func timeEntity(name string) string {
+	toks := schema.Tokens(name)
+	switch {
+	case schema.HasStem(toks, "order", "purchas", "invoice", "transaction", "bought", "ship", "deliver", "payment", "paid"):
+		return "order"
+	case schema.HasStem(toks, "signup", "sign", "join", "registered", "registration", "birth", "dob", "since", "activat", "acquired", "tenure", "churn", "cancel", "terminat"):
+		return "customer"
+	case schema.HasStem(toks, "sent", "invited", "invitation", "survey"):
+		return "survey"
+	case schema.HasStem(toks, "ticket", "first", "reply", "replied", "resolved", "resolution", "escalat", "opened", "assigned", "incident", "case"):
+		return "ticket"
+	}
+	return ""
+}
+
+// sameEntity reports whether a column may date a role: a date that belongs
+// to another entity (a purchase date for a ticket's creation, a survey's
+// send date for a ticket's first response) never does.
+func sameEntity(r, column string) bool {
+	want := roleEntity[r]
+	if want == "" {
+		return true
+	}
+	got := timeEntity(column)
+	return got == "" || got == want
+}
+
+// namedForOtherTime reports whether a column's name strongly says it is
+// another time role than r ("Time to Resolution" for resolved_at, not a
+// creation time).
+func namedForOtherTime(r string, c *ColumnProfile) bool {
+	for _, o := range schema.Roles() {
+		if o.Name != r && o.Kind == schema.KindTime && nameScore(o, c) >= 50 {
+			return true
+		}
+	}
+	return false
+}
+
+// scored reports whether a built-in reads a survey score: its time role only
+// places answers in periods.
+func scored(b kpi.Builtin) bool {
+	for _, r := range b.Roles {
+		if role(r).Kind == schema.KindScore {
+			return true
+		}
+	}
+	return false
+}
+
+// answerTime is the date that places a table's survey answers in periods
+// when the table's time axis belongs to another entity: a response date
+// first, then any date that is not an order's or a customer's.
+func answerTime(tp *TableProfile, used map[string]bool) string {
+	best := ""
+	for _, c := range tp.Columns {
+		if c.Kind != ColTime || c.NonNull == 0 || used[c.Name] {
+			continue
+		}
+		switch e := timeEntity(c.Name); {
+		case e == "order" || e == "customer":
+			continue
+		case schema.HasStem(schema.Tokens(c.Name), "respon", "answer", "rated", "submitted", "completed"):
+			return c.Name
+		case best == "":
+			best = c.Name
+		}
+	}
+	return best
 }

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/schema"
 )
@@ -103,6 +104,12 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 			w("#   %-20s %s\n", d.KPI.Key(), oneLineComment(d.Err.Error()))
 		}
 	}
+	if opt.Header && len(in.Skipped) > 0 {
+		w("\n# Inferred but left out (rename or define them by hand to add them):\n")
+		for _, sk := range in.Skipped {
+			w("#   %s\n", oneLineComment(sk.String()))
+		}
+	}
 	if opt.Header && len(in.Missing) > 0 {
 		w("\n# Built-ins these files cannot feed, each with what it is missing:\n")
 		for _, m := range in.Missing {
@@ -123,7 +130,7 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 	} else if len(t.Files) > 1 {
 		files = fmt.Sprintf("%d files · ", len(t.Files))
 	}
-	fmt.Fprintf(b, "#\n# %s  %s%s rows · %s columns\n", t.Name, files, kpi.FormatFloat(float64(t.Rows), 0), kpi.FormatFloat(float64(max(t.AllColumns, len(t.Columns))), 0))
+	fmt.Fprintf(b, "#\n# %s  %s%s · %s\n", t.Name, files, cmdline.Count(t.Rows, "row"), cmdline.Count(max(t.AllColumns, len(t.Columns)), "column"))
 	if note := t.ProfiledNote(); note != "" {
 		fmt.Fprintf(b, "#   %s\n", note)
 	}
@@ -167,6 +174,14 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 			kpi.FormatFloat(float64(c.Distinct), 0), schema.Percent(c.NullShare()), oneLineComment(rng))
 	}
 	fmt.Fprintf(b, "#   (* offered as a dimension)\n")
+	for _, c := range t.Columns {
+		if c.Note != "" {
+			fmt.Fprintf(b, "#   %s is %s\n", schema.QuoteName(c.Name), oneLineComment(c.Note))
+		}
+	}
+	for _, n := range t.Notes {
+		fmt.Fprintf(b, "#   %s\n", oneLineComment(n))
+	}
 }
 
 func oneLineComment(s string) string {
@@ -200,6 +215,7 @@ func writeKPI(b *strings.Builder, k *KPI, comments bool) {
 		field("use", k.Use)
 		if k.ID != "" {
 			field("id", k.ID)
+			field("name", yamlScalar(k.Name, false))
 		}
 	} else {
 		field("id", k.ID)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
@@ -58,6 +59,9 @@ type Warning struct {
 	// Example is one offending value or row, e.g. `"satisfaction rating" = 9 (call id = ID0042, date = 2021-01-03)`.
 	Example string
 	Message string
+	// Fix is what to write instead, when the check knows ("numerator:
+	// count(DISTINCT CustomerId) FILTER (WHERE Exited = 1), …"); "" otherwise.
+	Fix string
 }
 
 // String renders a warning on one line.
@@ -65,6 +69,9 @@ func (w Warning) String() string {
 	s := fmt.Sprintf("%-7s %s: %s", w.Severity, w.KPI, w.Message)
 	if w.Example != "" {
 		s += "; e.g. " + w.Example
+	}
+	if w.Fix != "" {
+		s += "; fix: " + w.Fix
 	}
 	return s
 }
@@ -547,12 +554,7 @@ func containsFold(ss []string, s string) bool {
 	return false
 }
 
-func rowsWord(n int64) string {
-	if n == 1 {
-		return "1 row"
-	}
-	return kpi.FormatFloat(float64(n), 0) + " rows"
-}
+func rowsWord(n int64) string { return cmdline.Count(n, "row") }
 
 func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
 	if x.optional {
@@ -645,7 +647,7 @@ func (c *checker) negativeNumber(ctx context.Context, d *kpi.Def, col string) ([
 		return nil, err
 	}
 	return []Warning{{Table: d.Source, Column: col, Kind: KindNegativeDuration, Severity: SeverityError, Rows: n, Example: ex,
-		Message: fmt.Sprintf("%s have a negative %s, and the KPI averages them in", rowsWord(n), schema.QuoteName(col))}}, nil
+		Message: fmt.Sprintf("%s %s a negative %s, and the KPI averages %s in", rowsWord(n), cmdline.Pick(n, "has", "have"), schema.QuoteName(col), cmdline.Pick(n, "it", "them"))}}, nil
 }
 
 var (
@@ -704,10 +706,10 @@ func (c *checker) negativePair(ctx context.Context, d *kpi.Def, p pair) ([]Warni
 		return nil, err
 	}
 	w := Warning{Table: d.Source, Column: p.end, Kind: KindNegativeDuration, Severity: SeverityError, Rows: n, Example: ex,
-		Message: fmt.Sprintf("%s have %s before %s (a negative duration)", rowsWord(n), schema.QuoteName(p.end), schema.QuoteName(p.start))}
+		Message: fmt.Sprintf("%s %s %s before %s (a negative duration)", rowsWord(n), cmdline.Pick(n, "has", "have"), schema.QuoteName(p.end), schema.QuoteName(p.start))}
 	if p.skipped {
 		w.Severity = SeverityWarning
-		w.Message += "; the KPI leaves them out, so it counts fewer rows than the file has"
+		w.Message += "; the KPI leaves " + cmdline.Pick(n, "it", "them") + " out, so it counts fewer rows than the file has"
 	} else {
 		w.Message += "; the KPI counts them as they are"
 	}
@@ -757,8 +759,8 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 		rows := nn - nd
 		ex := fmt.Sprintf("%s = %s appears %d times", schema.QuoteName(col.Name), schema.ValueText(r.Data[0][0]), store.Int(r.Data[0][1]))
 		out = append(out, Warning{Table: d.Source, Column: col.Name, Kind: KindDuplicateID, Severity: SeverityError, Rows: rows, Example: ex,
-			Message: fmt.Sprintf("%s repeat an id already seen in %s (%s ids appear more than once); those rows are counted twice",
-				rowsWord(rows), schema.QuoteName(col.Name), kpi.FormatFloat(float64(dupIDs(ctx, c, d, q)), 0))})
+			Message: dupMessage(rows, col.Name, dupIDs(ctx, c, d, q)),
+			Fix:     distinctFix(d, col.Name)})
 	}
 	return out, nil
 }
@@ -818,6 +820,50 @@ func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, erro
 		word = grain
 	}
 	return []Warning{{Table: d.Source, Column: d.Time, Kind: KindEmptyPeriods, Severity: SeverityWarning, Rows: n, Example: grain + " of " + first,
-		Message: fmt.Sprintf("%d %s between %s and %s have no rows in %s; the KPI shows no value there",
-			n, word, lo.Format("2006-01-02"), hi.Format("2006-01-02"), d.Source)}}, nil
+		Message: fmt.Sprintf("%d %s between %s and %s %s no rows in %s; the KPI shows no value there",
+			n, word, lo.Format("2006-01-02"), hi.Format("2006-01-02"), cmdline.Pick(n, "has", "have"), d.Source)}}, nil
+}
+
+// countRE finds count(*) and count(column) calls, and whether a FILTER
+// follows.
+var countRE = regexp.MustCompile(`(?i)\bcount\(\s*(\*|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*)\s*\)(\s*FILTER\b)?`)
+
+// distinctFix rewrites a ratio KPI's row counts as counts of distinct ids,
+// so that an id repeated by mistake (a customer-level file listing a
+// customer twice) is counted once: count(*) becomes count(DISTINCT id),
+// count(col) becomes count(DISTINCT id) FILTER (WHERE col IS NOT NULL).
+// "" when the KPI counts no rows that way.
+func distinctFix(d *kpi.Def, id string) string {
+	if d.Type != kpi.Ratio || d.Numerator == "" {
+		return ""
+	}
+	q := store.QuoteIdent(id)
+	if schema.IsPlainName(id) {
+		q = id
+	}
+	changed := false
+	rewrite := func(expr string) string {
+		return countRE.ReplaceAllStringFunc(expr, func(m string) string {
+			sub := countRE.FindStringSubmatch(m)
+			switch {
+			case sub[1] == "*":
+				changed = true
+				return "count(DISTINCT " + q + ")" + sub[2]
+			case sub[2] == "" && !strings.EqualFold(strings.Trim(sub[1], `"`), id):
+				changed = true
+				return fmt.Sprintf("count(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", q, sub[1])
+			}
+			return m
+		})
+	}
+	num, den := rewrite(d.Numerator), rewrite(d.Denominator)
+	if !changed {
+		return ""
+	}
+	return fmt.Sprintf("count each %s once: numerator: %s, denominator: %s", schema.QuoteName(id), num, den)
+}
+
+func dupMessage(rows int64, col string, ids int64) string {
+	verb, idw := cmdline.Pick(rows, "repeats", "repeat"), cmdline.Count(ids, "id")+cmdline.Pick(ids, " appears", " appear")
+	return fmt.Sprintf("%s %s an id already seen in %s (%s more than once); those rows are counted twice", rowsWord(rows), verb, schema.QuoteName(col), idw)
 }

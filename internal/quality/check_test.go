@@ -280,3 +280,38 @@ func TestBoundRoles(t *testing.T) {
 		t.Error("a custom definition has no roles")
 	}
 }
+
+// A customer listed twice in a customer-level file: check says to count
+// distinct ids and shows the expressions, which give the right rate.
+func TestCheckRepeatedCustomerShowsDistinctCount(t *testing.T) {
+	csv := "CustomerId,Geography,Exited\n"
+	for i := 0; i < 20; i++ {
+		exited := 0
+		if i%5 == 0 {
+			exited = 1
+		}
+		csv += fmt.Sprintf("%d,France,%d\n", 100+i, exited)
+	}
+	csv += "100,France,1\n" // customer 100, who exited, listed again
+	churn := "  - id: churn_rate\n    source: t\n    type: ratio\n    numerator: count(*) FILTER (WHERE Exited = 1)\n    denominator: count(Exited)\n    scale: 100\n    better: lower\n"
+	ws, _ := checkData(t, csv, churn)
+	w := only(t, ws, KindDuplicateID)
+	want := "count each CustomerId once: numerator: count(DISTINCT CustomerId) FILTER (WHERE Exited = 1), denominator: count(DISTINCT CustomerId) FILTER (WHERE Exited IS NOT NULL)"
+	if w.Column != "CustomerId" || w.Fix != want || !strings.Contains(w.String(), "fix: "+want) {
+		t.Errorf("warning = %+v\nwant fix %s", w, want)
+	}
+	if w.Message != "1 row repeats an id already seen in CustomerId (1 id appears more than once); those rows are counted twice" {
+		t.Errorf("message = %q", w.Message)
+	}
+	// The fix computes 4 of 20 customers (20%), where the rows give 5 of 21.
+	fixed := "  - id: churn_rate\n    source: t\n    type: ratio\n    numerator: count(DISTINCT CustomerId) FILTER (WHERE Exited = 1)\n    denominator: count(DISTINCT CustomerId) FILTER (WHERE Exited IS NOT NULL)\n    scale: 100\n    better: lower\n"
+	ws, eng := checkData(t, csv, fixed)
+	none(t, ws, KindDuplicateID)
+	sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.All}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := sc.Results[0].Total.Value; v == nil || *v != 20 {
+		t.Errorf("fixed churn rate = %v, want 20", v)
+	}
+}
