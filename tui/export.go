@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/report"
 )
@@ -127,7 +128,7 @@ func (m Model) gotExport(msg exportedMsg) (Model, tea.Cmd) {
 		lines = append(lines, clean(p))
 	}
 	m.ov = m.ov.show("Exported", append(lines, "", m.st.MutedText.Render("any key to close")))
-	return m.say("exported %d files", len(msg.paths)), nil
+	return m.say("exported %s", cmdline.Count(len(msg.paths), "file")), nil
 }
 
 func (m Model) copyBreakdown() (Model, tea.Cmd) {

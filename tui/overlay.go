@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/tui/keys"
 	"kpiscope/tui/pane"
@@ -156,7 +157,7 @@ func (m Model) openSegment() (Model, tea.Cmd) {
 	}
 	var items []pane.Item
 	for _, d := range m.dims {
-		hint := fmt.Sprintf("%d values", d.Values)
+		hint := cmdline.Count(d.Values, "value")
 		if v, ok := filtered[d.Name]; ok {
 			hint = "filtered: " + v
 		}

@@ -81,11 +81,31 @@ func List(names []string, max int) string {
 	return fmt.Sprintf("%s … and %s more", strings.Join(names[:max], ", "), Thousands(len(names)-max))
 }
 
+// Count writes a count and its noun as a sentence needs them: "1 table",
+// "0 tables", "2,995 rows". The plural is the noun with an s unless given
+// ("1 entry", "3 entries"). Every message that counts things uses it, so
+// that none says "1 tables".
+func Count[N ~int | ~int64](n N, noun string, plural ...string) string {
+	return Thousands(n) + " " + Pick(n, noun, append(plural, noun+"s")[0])
+}
+
+// Pick returns one when n is 1 and many otherwise, for the words that agree
+// with a count: "1 row has", "3 rows have".
+func Pick[N ~int | ~int64](n N, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // Thousands writes n with comma separators (2,995).
-func Thousands(n int) string {
-	s := fmt.Sprint(n)
+func Thousands[N ~int | ~int64](n N) string {
+	s, sign := fmt.Sprint(n), ""
+	if n < 0 {
+		s, sign = s[1:], "-"
+	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s
+	return sign + s
 }

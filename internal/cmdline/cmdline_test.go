@@ -69,3 +69,23 @@ func TestList(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{Count(1, "table"), "1 table"},
+		{Count(0, "table"), "0 tables"},
+		{Count(2, "KPI"), "2 KPIs"},
+		{Count(int64(1), "row"), "1 row"},
+		{Count(int64(2995), "row"), "2,995 rows"},
+		{Count(1, "entry", "entries"), "1 entry"},
+		{Count(3, "entry", "entries"), "3 entries"},
+		{Count(1, "row") + " " + Pick(1, "has", "have"), "1 row has"},
+		{Count(7, "row") + " " + Pick(7, "has", "have"), "7 rows have"},
+		{Thousands(-1234567), "-1,234,567"},
+		{Thousands(999), "999"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}

@@ -33,7 +33,7 @@ const (
 // catalog is the built-in KPI list, in scorecard order.
 var catalog = []Builtin{
 	{Table: "tickets", Roles: []string{"csat", "resolved_at"}, Def: Def{
-		ID: "csat", Name: "CSAT", Description: "% of rated tickets scored 4–5 of 5 (top-2-box; answers off the scale are left out), by resolved date",
+		ID: "csat", Name: "CSAT", Description: "% of ratings which scored 4–5 of 5 (top-2-box; answers off the scale are left out), by resolved date",
 		Type: Ratio, Numerator: "count(*) FILTER (WHERE {csat} BETWEEN 4 AND 5)", Denominator: "count(*) FILTER (WHERE {csat} BETWEEN 1 AND 5)",
 		Extras: map[string]string{"mean score": "avg({csat}) FILTER (WHERE {csat} BETWEEN 1 AND 5)"},
 		Scale:  100, Unit: "%", Decimals: 1, Better: Higher, Time: "{resolved_at}",

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
@@ -181,7 +182,7 @@ func (e *Engine) Label() string { return e.opt.Label }
 
 // Describe is a one-line summary: label · tables · rows.
 func (e *Engine) Describe() string {
-	return fmt.Sprintf("%s · %d tables · %s rows", e.opt.Label, len(e.tables), groupThousands(e.rows))
+	return fmt.Sprintf("%s · %s · %s", e.opt.Label, cmdline.Count(len(e.tables), "table"), cmdline.Count(e.rows, "row"))
 }
 
 func groupThousands(n int64) string {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 )
 
@@ -274,7 +275,7 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 // leftOut says how many smaller segments a breakdown left out and how to
 // see them.
 func leftOut(r kpi.Result) string {
-	return fmt.Sprintf("%s: %d more segments not shown: --limit all", Clean(r.Def.Label()), r.SegmentsTruncated)
+	return fmt.Sprintf("%s: %s not shown: --limit all", Clean(r.Def.Label()), cmdline.Count(r.SegmentsTruncated, "more segment"))
 }
 
 // ParseLimit reads --limit: a number of segments per breakdown (largest n

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+
+	"kpiscope/internal/cmdline"
 )
 
 // Startups bounds logins in progress (connections accepted but not yet
@@ -121,7 +123,7 @@ func (s *Server) admit(host string) (reason string, victim *connInfo) {
 		return reasonStartups, nil
 	}
 	s.leavePending(victim)
-	victim.dropped = fmt.Sprintf("dropped: %d logins in progress (%d from %s), a new address came", n, most, victim.host)
+	victim.dropped = fmt.Sprintf("dropped: %s in progress (%d from %s), a new address came", cmdline.Count(n, "login"), most, victim.host)
 	return "", victim
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"charm.land/log/v2"
+
+	"kpiscope/internal/cmdline"
 )
 
 // DefaultRefusalInterval is how often refused connections are summed up in
@@ -84,7 +86,7 @@ func (r *refusals) flush() {
 		return keys[i].host < keys[j].host
 	})
 	for _, k := range keys {
-		r.log.Warnf("refused %d connections from %s in the last %s: %s", counts[k], k.host, took, k.reason)
+		r.log.Warnf("refused %s from %s in the last %s: %s", cmdline.Count(counts[k], "connection"), k.host, took, k.reason)
 	}
 	if other > 0 {
 		reasons := make([]string, 0, len(others))
@@ -92,7 +94,7 @@ func (r *refusals) flush() {
 			reasons = append(reasons, why)
 		}
 		sort.Strings(reasons)
-		r.log.Warn(fmt.Sprintf("refused %d more connections from other addresses in the last %s", other, took), "reasons", reasons)
+		r.log.Warn(fmt.Sprintf("refused %s from other addresses in the last %s", cmdline.Count(other, "more connection"), took), "reasons", reasons)
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"charm.land/ssh"
 	"charm.land/wish/v2"
 	gossh "golang.org/x/crypto/ssh"
+
+	"kpiscope/internal/cmdline"
 )
 
 // Defaults for the zero values of Config.
@@ -369,7 +371,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		err = fmt.Errorf("shutdown: %d sessions still open, closing their connections: %w", s.Sessions(), ctx.Err())
+		err = fmt.Errorf("shutdown: %s still open, closing their connections: %w", cmdline.Count(s.Sessions(), "session"), ctx.Err())
 	}
 	// Clients close their connection when their session ends; give them a
 	// moment so they see "closed" from their side, then close the rest

@@ -13,6 +13,8 @@ import (
 	"charm.land/ssh"
 	"github.com/charmbracelet/colorprofile"
 	gossh "golang.org/x/crypto/ssh"
+
+	"kpiscope/internal/cmdline"
 )
 
 // How a session ended, for the user's last line and the log.
@@ -115,7 +117,7 @@ func (s *Server) register(key string) (*session, string) {
 		return nil, "the server is shutting down"
 	}
 	if len(s.sessions) >= s.cfg.MaxSessions {
-		return nil, fmt.Sprintf("all %d sessions are in use; try again in a few minutes", s.cfg.MaxSessions)
+		return nil, fmt.Sprintf("%s in use; try again in a few minutes", cmdline.Pick(s.cfg.MaxSessions, "the only session is", "all "+cmdline.Count(s.cfg.MaxSessions, "session")+" are"))
 	}
 	if n := s.cfg.MaxSessionsPerKey; n > 0 && s.keySess[key] >= n {
 		open := fmt.Sprintf("%d sessions", n)

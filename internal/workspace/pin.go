@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/source"
 )
@@ -82,7 +83,7 @@ type Shrink struct {
 
 // String says it as the warning does: "tickets: 1.2M → 40k rows".
 func (s Shrink) String() string {
-	return fmt.Sprintf("%s: %s → %s rows", s.Table, Count(s.Before), Count(s.After))
+	return fmt.Sprintf("%s: %s → %s %s", s.Table, Count(s.Before), Count(s.After), cmdline.Pick(s.After, "row", "rows"))
 }
 
 // Compare records in w what changed sharply since prev, the data w replaces:

@@ -151,7 +151,10 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 		facts = append(facts, t)
 	}
 	facts = append(facts, fmt.Sprintf("status uncertain below n %d", d.MinN()))
-	if d.Origin != "" {
+	switch {
+	case strings.HasPrefix(d.Origin, "inferred from "): // no file holds it
+		facts = append(facts, d.Origin)
+	case d.Origin != "":
 		facts = append(facts, "defined at "+d.Origin)
 	}
 	for _, l := range Flow(facts, " · ", w, 3) {
