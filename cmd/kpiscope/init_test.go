@@ -185,12 +185,38 @@ func loaderFixtures(t *testing.T) map[string][]string {
 			t.Fatal(err)
 		}
 	}
-	return map[string][]string{
+	out := map[string][]string{
 		"standard":         {tickets},
 		"inferred":         {callsCSV},
 		"standard+another": {tickets, callsCSV},
 	}
+	// The fresh exports of issue 9, each alone and all in one folder.
+	mixed := filepath.Join(dir, "mixed")
+	if err := os.Mkdir(mixed, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range freshFixtures {
+		p, err := filepath.Abs(filepath.Join("..", "..", "internal", "infer", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f] = []string{p}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(mixed, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out["mixed folder"] = []string{mixed}
+	return out
 }
+
+// freshFixtures are the exports nobody here shaped (issue 9): a support
+// ticket export, a bank's customer file, sales order lines, an NPS survey
+// and city service requests.
+var freshFixtures = []string{"support_tickets.csv", "bank_churn.csv", "sales_orders.csv", "nps_survey.csv", "service_requests.csv"}
 
 // defSig is what a KPI reads: its id, table, column mapping (built-ins) or
 // SQL (custom KPIs), time axis and whether it is shown.
@@ -274,6 +300,18 @@ func TestEveryCommandChoosesTheSameKPIs(t *testing.T) {
 			}
 			if !slices.Equal(reported, shown) {
 				t.Errorf("report's KPIs differ from the explorer's:\nreport:   %v\nexplorer: %v", reported, shown)
+			}
+			// report through a --db file, twice (the second reuses its tables)
+			db := filepath.Join(t.TempDir(), "k.db")
+			for i := 0; i < 2; i++ {
+				dws, err := workspace.Open(ctx, workspace.Options{Sources: files, NoConfig: true, DBPath: db})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := sigs(dws.Engine.Defs()); !slices.Equal(got, want) {
+					t.Errorf("--db run %d reads other KPIs:\n  %s\nexplorer:\n  %s", i+1, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+				}
+				dws.Close()
 			}
 
 			// check

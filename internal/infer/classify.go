@@ -293,15 +293,27 @@ func isOrderNumber(name string) bool {
 	return orderNumberRE.MatchString(compact)
 }
 
+var contactTail = map[string]bool{"code": true, "number": true, "no": true, "num": true, "nr": true, "line": true}
+
 var personNameParts = []string{"first", "last", "sur", "full", "contact", "customer", "client", "person", "given", "family", "middle", "user", "member"}
 
 // isContactName reports whether a column's name says it holds a person's
 // name or contact details (phone, e-mail, street address, postal code):
 // values that identify people or places one by one, never a segment.
 func isContactName(toks []string) bool {
-	if schema.HasStem(toks, "phone", "telephone", "fax", "mobile", "email", "address", "street", "postal", "postcode", "zipcode") ||
-		schema.HasWord(toks, "zip", "mail", "tel", "surname") {
-		return true
+	// The contact word ends the name, before a code, number or line
+	// number (Postal Code, ADDRESSLINE1, phone_no): Phone_Service is a
+	// service, not a number.
+	end := len(toks)
+	for end > 0 && (contactTail[toks[end-1]] || toks[end-1][0] >= '0' && toks[end-1][0] <= '9') {
+		end--
+	}
+	if end > 0 {
+		last := toks[end-1 : end]
+		if schema.HasStem(last, "phone", "telephone", "fax", "mobile", "email", "address", "street", "postal", "postcode", "zipcode") ||
+			schema.HasWord(last, "zip", "mail", "tel", "surname") {
+			return true
+		}
 	}
 	if schema.HasWord(toks, "name") && (len(toks) == 1 || schema.HasStem(toks, personNameParts...)) {
 		return true

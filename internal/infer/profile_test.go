@@ -72,7 +72,7 @@ func TestPickColumns(t *testing.T) {
 		t.Errorf("picked %v, want %s", got, want)
 	}
 	tp := &TableProfile{AllColumns: 13, Columns: make([]*ColumnProfile, 5)}
-	if note := tp.ProfiledNote(); !strings.HasPrefix(note, "profiled 5 of 13 columns") || !strings.Contains(note, "the other 8") {
+	if note := tp.ProfiledNote(); !strings.HasPrefix(note, "profiled 5 of 13 columns") || !strings.Contains(note, "8 other columns") {
 		t.Errorf("note %q", note)
 	}
 }

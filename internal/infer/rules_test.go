@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"kpiscope/internal/schema"
 )
 
 // The rules of issue 9 ("inference a careful analyst would sign"), one
@@ -225,5 +227,33 @@ func TestFolderProposesWhatEachFileDoes(t *testing.T) {
 	text := in.YAML(YAMLOptions{Header: true})
 	if !strings.Contains(text, "name: NPS · nps_survey") || !strings.Contains(text, "Named after its table: more than one table has a KPI called nps.") {
 		t.Errorf("renamed KPIs not explained:\n%s", text)
+	}
+}
+
+// Contact details and person names are recognised by the last word of the
+// name (before a code, number or line number); a service named after the
+// phone is not a phone number.
+func TestContactNames(t *testing.T) {
+	for name, want := range map[string]bool{
+		"PHONE": true, "Phone Number": true, "customer_phone": true, "Customer Email": true, "e-mail": true, "ADDRESSLINE1": true,
+		"Incident Address": true, "Postal Code": true, "Zip_Code": true, "POSTALCODE": true, "CONTACTFIRSTNAME": true, "Surname": true,
+		"Customer Name": true, "CUSTOMERNAME": true, "name": true,
+		"Phone_Service": false, "PhoneService": false, "Email Opt In": false, "Product Name": false, "agent": false, "City": false, "Airline": false,
+	} {
+		if got := isContactName(schema.Tokens(name)); got != want {
+			t.Errorf("isContactName(%q) = %v, want %v", name, got, want)
+		}
+	}
+	for name, want := range map[string]bool{"YEAR_ID": true, "QTR_ID": true, "MONTH_ID": true, "year": true, "fiscal_year": true, "month": true,
+		"customer_id": false, "Tenure_in_Months": false, "id": false} {
+		if got := isPeriodName(schema.Tokens(name)); got != want {
+			t.Errorf("isPeriodName(%q) = %v, want %v", name, got, want)
+		}
+	}
+	for name, want := range map[string]bool{"ORDERNUMBER": true, "order_no": true, "InvoiceNo": true, "Order ID": true, "OrderNr": true,
+		"ORDERLINENUMBER": false, "QUANTITYORDERED": false, "order_date": false} {
+		if got := isOrderNumber(name); got != want {
+			t.Errorf("isOrderNumber(%q) = %v, want %v", name, got, want)
+		}
 	}
 }
