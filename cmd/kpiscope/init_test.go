@@ -111,7 +111,7 @@ func TestInitOnRealDatasets(t *testing.T) {
 		{"call_center.csv", []string{"csat", "fcr", "avg_speed_of_answer_seconds"}, map[string]float64{"csat": 100.0 * 2023 / 4054, "fcr": 100.0 * 3646 / 4054}},
 		{"telco_customer_churn.csv", []string{"churn_rate"}, map[string]float64{"churn_rate": 100.0 * 1869 / 7043}},
 		{"maven_telecom_customer_churn.csv", []string{"churn_rate"}, map[string]float64{"churn_rate": 100.0 * 1869 / 6589}},
-		{"airline_nps_responses.csv", []string{"nps"}, nil},
+		{"airline_nps_responses.csv", []string{"nps"}, map[string]float64{"nps": 100.0 * (2069 - 1558) / 5723}},
 		{"superstore_orders.csv", []string{"avg_purchase", "purchase_frequency", "repeat_rate", "profit_margin"}, map[string]float64{"avg_purchase": 2297200.8603 / 5009}},
 		{"cdnow_master.txt", []string{"avg_purchase", "purchase_frequency", "repeat_rate"}, map[string]float64{"purchase_frequency": 69659.0 / 23570}},
 	}
@@ -153,6 +153,72 @@ func TestInitOnRealDatasets(t *testing.T) {
 			for id, want := range c.value {
 				if v := got[id]; v == nil || math.Abs(*v-want) > 1e-6*math.Max(1, math.Abs(want)) {
 					t.Errorf("%s = %v, want %v", id, v, want)
+				}
+			}
+		})
+	}
+}
+
+// initThenReport runs init --print on files, saves the config and returns
+// report's all-time values by KPI id: a file to a scorecard with no hand edit.
+func initThenReport(t *testing.T, files ...string) map[string]*float64 {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "x.yaml")
+	code, text, errs := kpiscopeCLI(t, append([]string{"init", "--print", "--out", cfg}, files...)...)
+	if code != 0 {
+		t.Fatalf("init: exit %d: %s", code, errs)
+	}
+	if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := kpiscopeCLI(t, "report", "--config", cfg, "--format", "json", "--period", "all")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s\n%s", code, errs, text)
+	}
+	var rep struct {
+		Rows []struct {
+			KPI   string   `json:"kpi"`
+			Value *float64 `json:"value"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*float64{}
+	for _, r := range rep.Rows {
+		got[r.KPI] = r.Value
+	}
+	return got
+}
+
+// The fresh exports of issue 9 go from file to the right scorecard with
+// init and report alone; the KPIs a careful analyst would refuse are absent.
+func TestInitOnFreshExports(t *testing.T) {
+	cases := []struct {
+		file  string
+		value map[string]float64 // worked out by hand from the fixture (internal/infer/rules_test.go)
+		not   []string
+	}{
+		{"support_tickets.csv", map[string]float64{"csat": 50}, []string{"resolution_time", "resolution_median", "first_response", "response_rate"}},
+		{"bank_churn.csv", map[string]float64{"churn_rate": 20}, []string{"retention", "churn"}},
+		{"sales_orders.csv", map[string]float64{"avg_purchase": 16550.0 / 8, "purchase_frequency": 2, "repeat_rate": 75}, []string{"churn_rate"}},
+		{"nps_survey.csv", map[string]float64{"csat": 80, "nps": 25, "response_rate": 100}, []string{"first_response", "nps_csat"}},
+		{"service_requests.csv", map[string]float64{"resolution_time": 6.4, "resolution_median": 6}, []string{"retention", "churn", "new_customers"}},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			got := initThenReport(t, filepath.Join("..", "..", "internal", "infer", "testdata", c.file))
+			if len(got) != len(c.value) {
+				t.Errorf("KPIs %v, want exactly %v", got, c.value)
+			}
+			for id, want := range c.value {
+				if v := got[id]; v == nil || math.Abs(*v-want) > 1e-9*math.Max(1, math.Abs(want)) {
+					t.Errorf("%s = %v, want %v", id, v, want)
+				}
+			}
+			for _, id := range c.not {
+				if _, ok := got[id]; ok {
+					t.Errorf("%s proposed", id)
 				}
 			}
 		})
