@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -505,6 +506,13 @@ func (e *Engine) RollupStatus() RollupProgress {
 // srcSQL is the group's rows with day and dimension columns, inside a range.
 // Totals (dims false) need no dimension and so no join to the customers.
 func (e *Engine) rollSrc(g *rollGroup, cond string, dims bool) string {
+	return e.rollSrcWith(g, cond, dims, "")
+}
+
+// rollSrcWith is rollSrc reading the customers' dimensions from prof, a
+// table of the customers' profiles (see profileTable) when prof is not "":
+// each joined dimension as its __d<i> and the profile's code as __d<len(dims)>.
+func (e *Engine) rollSrcWith(g *rollGroup, cond string, dims bool, prof string) string {
 	var sel []string
 	day := "CAST(NULL AS TIMESTAMP)"
 	if g.time != "" {
@@ -515,11 +523,21 @@ func (e *Engine) rollSrc(g *rollGroup, cond string, dims bool) string {
 		if !dims {
 			break
 		}
+		if prof != "" && strings.HasPrefix(x, "c.") {
+			sel = append(sel, fmt.Sprintf("c.__d%d", i))
+			continue
+		}
 		sel = append(sel, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", x, i))
+	}
+	if prof != "" && dims {
+		sel = append(sel, fmt.Sprintf("c.__d%d", len(g.dims)))
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "SELECT t.*, %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(g.source))
-	if g.join && dims {
+	if prof != "" && dims {
+		key := store.QuoteIdent(e.opt.CustomerKey)
+		fmt.Fprintf(&b, " LEFT JOIN %s c ON t.%s = c.__k", store.QuoteIdent(prof), key)
+	} else if g.join && dims {
 		var cs []string
 		for _, x := range g.dimExpr {
 			if c, ok := strings.CutPrefix(x, "c."); ok {
@@ -611,7 +629,7 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 		if len(sel) == 0 {
 			return nil
 		}
-		return e.buildCubes(ctx, g, p, src, sel, args, created)
+		return e.buildCubes(ctx, g, p, cond, sel, args, created)
 	}
 	if len(sel) > 0 && p.level == 0 && len(g.sk) == 1 {
 		return e.buildTotals(ctx, g, p, src, sel, args, created)
@@ -1228,34 +1246,127 @@ func setCols(sets [][]int, p part) string {
 
 // buildCubes builds levels 1 and 2 of a part: the cubes from the raw rows
 // into a temporary table, then every one- and two-dimension set from its cube.
-func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, src string, sel []string, args []any, created map[string]bool) error {
+//
+// A cube over all the dimensions that come through the customer key groups
+// by one small integer instead of those text columns: the code of the
+// customer's profile (its combination of those values, see profileTable).
+// Hashing one integer instead of four or five strings per row and grouping
+// set makes reading the cubes several times faster; the profile's values
+// are joined back to the cube's few rows before the sets are derived.
+func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond string, sel []string, args []any, created map[string]bool) error {
 	raw, from := g.cubes()
 	if len(raw) == 0 {
 		return nil
 	}
+	var joined []int
+	for i, x := range g.dimExpr {
+		if strings.HasPrefix(x, "c.") {
+			joined = append(joined, i)
+		}
+	}
+	// code is the pseudo-dimension holding the profile's code.
+	code := len(g.dims)
+	coded := make([]bool, len(raw))
+	read := raw
+	src := e.rollSrc(g, cond, true)
+	prof := ""
+	if len(joined) > 1 {
+		read = make([][]int, len(raw))
+		for ci, set := range raw {
+			in := map[int]bool{}
+			for _, i := range set {
+				in[i] = true
+			}
+			all := true
+			for _, j := range joined {
+				all = all && in[j]
+			}
+			if !all {
+				read[ci] = set
+				continue
+			}
+			coded[ci] = true
+			var t []int
+			for _, i := range set {
+				if !strings.HasPrefix(g.dimExpr[i], "c.") {
+					t = append(t, i)
+				}
+			}
+			read[ci] = append(t, code)
+		}
+		if slices.Contains(coded, true) {
+			prof = fmt.Sprintf("%sprof_%p", workPrefix, g)
+			drop, err := e.profileTable(ctx, g, prof, joined)
+			if err != nil {
+				return err
+			}
+			defer drop()
+			src = e.rollSrcWith(g, cond, true, prof)
+		}
+	}
+	dims := setDims(read)
 	var dcols []string
-	for i := range g.dims {
+	for _, i := range dims {
 		dcols = append(dcols, fmt.Sprintf("__d%d", i))
 	}
 	cube := fmt.Sprintf("%scube_%p", workPrefix, g)
 	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __day, %s AS __cube, %s, %s FROM (%s)%s",
-		groupedMask(setDims(raw)), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, groupingSetsSQL(raw, "")), args)
+		groupedMask(dims), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, groupingSetsSQL(read, "")), args)
 	if err != nil {
 		return err
 	}
 	defer drop()
-	var merges []string
+	var merges, atoms []string
 	for i, a := range g.atoms {
 		merges = append(merges, fmt.Sprintf("%s AS a%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
+		atoms = append(atoms, fmt.Sprintf("k.a%d", i))
 	}
 	var parts []string
 	for ci := 0; ci < len(raw); ci++ {
-		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s FROM %s WHERE __cube = %d%s",
-			setCols(from[ci], p), strings.Join(merges, ", "), store.QuoteIdent(cube), maskOf(raw[ci]), groupingSetsSQL(from[ci], "")))
+		rows := fmt.Sprintf("%s WHERE __cube = %d", store.QuoteIdent(cube), maskOf(read[ci]))
+		if coded[ci] {
+			// The profile's values back in place of its code; a row of no
+			// known customer (code NULL) gets NULL values, as the join does.
+			var cols []string
+			for _, i := range raw[ci] {
+				if slices.Contains(joined, i) {
+					cols = append(cols, fmt.Sprintf("v.__d%d", i))
+				} else {
+					cols = append(cols, fmt.Sprintf("k.__d%d", i))
+				}
+			}
+			var vals []string
+			for _, j := range joined {
+				vals = append(vals, fmt.Sprintf("__d%d", j))
+			}
+			rows = fmt.Sprintf("(SELECT k.__day, %s, %s FROM %s k LEFT JOIN (SELECT DISTINCT __d%d, %s FROM %s) v ON k.__d%d = v.__d%d WHERE k.__cube = %d)",
+				strings.Join(cols, ", "), strings.Join(atoms, ", "), store.QuoteIdent(cube),
+				code, strings.Join(vals, ", "), store.QuoteIdent(prof), code, code, maskOf(read[ci]))
+		}
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s FROM %s%s",
+			setCols(from[ci], p), strings.Join(merges, ", "), rows, groupingSetsSQL(from[ci], "")))
 	}
 	// Sorted by set and day, so a query's filter on both skips most row groups.
 	dq := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY __gid, __day"
 	return e.insertInto(ctx, g.table, dq, nil, created)
+}
+
+// profileTable creates the work table of the customers' profiles: per
+// customer key (__k), each joined dimension as __d<i> (text, as rollSrc
+// reads it) and the code of the combination as __d<len(dims)>, equal codes
+// for equal combinations (NULLs included).
+func (e *Engine) profileTable(ctx context.Context, g *rollGroup, name string, joined []int) (drop func(), err error) {
+	var cs, ds, order []string
+	for _, j := range joined {
+		c, _ := strings.CutPrefix(g.dimExpr[j], "c.")
+		cs = append(cs, fmt.Sprintf("any_value(%s) AS %s", c, c))
+		ds = append(ds, fmt.Sprintf("CAST(%s AS VARCHAR) AS __d%d", g.dimExpr[j], j))
+		order = append(order, fmt.Sprintf("__d%d", j))
+	}
+	key := store.QuoteIdent(e.opt.CustomerKey)
+	q := fmt.Sprintf("SELECT *, CAST(dense_rank() OVER (ORDER BY %s) AS INTEGER) AS __d%d FROM (SELECT c.__k, %s FROM (SELECT %s AS __k, %s FROM %s GROUP BY 1) c)",
+		strings.Join(order, ", "), len(g.dims), strings.Join(ds, ", "), key, strings.Join(cs, ", "), store.QuoteIdent(e.opt.Customers))
+	return e.workTable(ctx, name, q, nil)
 }
 
 // sketched reports whether a KPI's value and its extras need a quantile
