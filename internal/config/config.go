@@ -102,6 +102,9 @@ type sourceYAML struct {
 	Path      string `yaml:"path"`
 	Time      string `yaml:"time"`
 	Delimiter string `yaml:"delimiter"`
+	Encoding  string `yaml:"encoding"`
+	// Missing is nil when absent: missing: [] turns the automatic rule off.
+	Missing *[]string `yaml:"missing"`
 }
 
 type customersYAML struct {
@@ -208,7 +211,18 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
-		cfg.Sources = append(cfg.Sources, source.Spec{Name: n, Path: p, Delimiter: s.Delimiter, Origin: fmt.Sprintf("%s:%d", path, line)})
+		sp := source.Spec{Name: n, Path: p, Delimiter: s.Delimiter, Origin: fmt.Sprintf("%s:%d", path, line)}
+		if s.Encoding != "" {
+			enc, ok := source.ParseEncoding(s.Encoding)
+			if !ok {
+				return nil, &Error{Path: path, Line: lineOf("$.sources." + n + ".encoding"), Msg: fmt.Sprintf("source %s: unknown encoding %q; use one of %s, or leave encoding: out to have it detected", n, s.Encoding, strings.Join(source.EncodingNames(), ", "))}
+			}
+			sp.Encoding = enc
+		}
+		if s.Missing != nil {
+			sp.Missing, sp.MissingSet = *s.Missing, true
+		}
+		cfg.Sources = append(cfg.Sources, sp)
 		if s.Time != "" {
 			cfg.SourceTime[n] = s.Time
 		}

@@ -37,6 +37,11 @@ type TableProfile struct {
 	// AllColumns is how many columns the table has; more than len(Columns)
 	// when it was wider than MaxProfiled.
 	AllColumns int
+	// Encoding is the files' encoding when it is not UTF-8 (source.Table).
+	Encoding string
+	// MissingNote says which missing-value tokens were read as missing
+	// (source.Table.MissingNote).
+	MissingNote string
 	// Customer is the column that identifies customers when the table lists
 	// them about once each (a customer-level file); "" otherwise. Churn and
 	// retention are inferred on such tables only.
@@ -145,6 +150,7 @@ func Profile(ctx context.Context, db *store.DB, tables []source.Table) ([]*Table
 			return nil, fmt.Errorf("inspect %s: %w", t.Name, err)
 		}
 		tp.Files, tp.Path = t.Files, t.Path
+		tp.Encoding, tp.MissingNote = t.Encoding, t.MissingNote()
 		out = append(out, tp)
 	}
 	return out, nil

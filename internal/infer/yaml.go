@@ -52,6 +52,9 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 	for _, t := range in.Tables {
 		w("  %s:\n", t.Name)
 		w("    path: %s\n", yamlScalar(sourcePath(t, opt), false))
+		if t.Encoding != "" {
+			w("    encoding: %s\n", t.Encoding) // detected: said so that every reader reads it alike
+		}
 		if t.Time != "" {
 			w("    time: %s", yamlScalar(t.Time, false))
 			if opt.Header {
@@ -133,6 +136,12 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 	fmt.Fprintf(b, "#\n# %s  %s%s · %s\n", t.Name, files, cmdline.Count(t.Rows, "row"), cmdline.Count(max(t.AllColumns, len(t.Columns)), "column"))
 	if note := t.ProfiledNote(); note != "" {
 		fmt.Fprintf(b, "#   %s\n", note)
+	}
+	if t.Encoding != "" {
+		fmt.Fprintf(b, "#   read as %s (not UTF-8)\n", t.Encoding)
+	}
+	if t.MissingNote != "" {
+		fmt.Fprintf(b, "#   %s; a missing: list under the source replaces this rule\n", t.MissingNote)
 	}
 	width := 6
 	for _, c := range t.Columns {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -53,7 +54,7 @@ func notRegular(p string, mode fs.FileMode) *Error {
 func magicError(p string, head []byte) *Error {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
-		return &Error{Path: p, Msg: "is UTF-16 text, not UTF-8 (Excel's \"Unicode Text\")", Fix: "save it as CSV UTF-8 (Excel: Save As → CSV UTF-8), or iconv -f UTF-16 -t UTF-8"}
+		return &Error{Path: p, Msg: "is UTF-16 text (Excel's \"Unicode Text\"), not UTF-8 as encoding: says", Fix: "set encoding: utf-16 for this source in kpiscope.yaml, or leave encoding: out to have it detected"}
 	case bytes.HasPrefix(head, []byte("PAR1")):
 		return &Error{Path: p, Msg: "is a Parquet file with a CSV name", Fix: "rename it to .parquet"}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
@@ -83,8 +84,8 @@ func utf8Error(p string, text []byte, line int, offset int64) *Error {
 				col += n
 			}
 			return &Error{Path: fmt.Sprintf("%s:%d", p, line),
-				Msg: fmt.Sprintf("the file is not UTF-8: byte 0x%02X at byte offset %d is not valid UTF-8 (Windows-1252 or Latin-1?)", l[col], offset+int64(col)),
-				Fix: "save it as UTF-8 (Excel: Save As → CSV UTF-8), or iconv -f WINDOWS-1252 -t UTF-8"}
+				Msg: fmt.Sprintf("the file is not UTF-8 (encoding: utf-8 is set for this source): byte 0x%02X at byte offset %d is not valid UTF-8", l[col], offset+int64(col)),
+				Fix: "set encoding: windows-1252 for this source in kpiscope.yaml if it is a Windows-1252 or Latin-1 export (or leave encoding: out to have it detected), or save it as UTF-8 (Excel: Save As → CSV UTF-8)"}
 		}
 		offset += int64(len(l))
 		text = text[len(l):]
@@ -93,51 +94,15 @@ func utf8Error(p string, text []byte, line int, offset int64) *Error {
 	return nil
 }
 
-// firstInvalidUTF8 scans a whole file for its first byte that is not UTF-8.
-func firstInvalidUTF8(p string) *Error {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
+// skipUTF8BOM skips a file's UTF-8 byte-order mark: it returns the reader
+// to scan, with the line and byte offset it starts at.
+func skipUTF8BOM(f *os.File) (io.Reader, int, int64) {
 	br := bufio.NewReaderSize(f, 1<<20)
-	line, offset := 1, int64(0)
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\ufeff")) {
 		br.Discard(3)
-		offset = 3
+		return br, 1, 3
 	}
-	var carry []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		buf := append(carry, chunk...)
-		carry = nil
-		if err == bufio.ErrBufferFull {
-			// A line longer than the buffer: check it up to its last full rune.
-			cut := len(buf)
-			for i := len(buf) - 1; i >= 0 && i >= len(buf)-utf8.UTFMax; i-- {
-				if utf8.RuneStart(buf[i]) {
-					if !utf8.FullRune(buf[i:]) {
-						cut = i
-					}
-					break
-				}
-			}
-			if e := utf8Error(p, buf[:cut], line, offset); e != nil {
-				return e
-			}
-			offset += int64(cut)
-			carry = append([]byte(nil), buf[cut:]...)
-			continue
-		}
-		if e := utf8Error(p, buf, line, offset); e != nil {
-			return e
-		}
-		offset += int64(len(buf))
-		line++
-		if err != nil {
-			return nil
-		}
-	}
+	return br, 1, 0
 }
 
 // maxLineSize is the longest line kpiscope asks DuckDB to read (its own

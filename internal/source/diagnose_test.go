@@ -19,34 +19,50 @@ func TestErrorsNameTheCause(t *testing.T) {
 		setup func(t *testing.T, dir string) // makes dir/t.csv
 		path  string                         // Error.Path ends with this
 		msg   string
+		enc   string // Spec.Encoding
 	}{
 		{"symlink loop", func(t *testing.T, dir string) {
 			symlink(t, "u.csv", filepath.Join(dir, "t.csv"))
 			symlink(t, "t.csv", filepath.Join(dir, "u.csv"))
-		}, "t.csv", "is a symbolic link loop (too many levels of symbolic links)"},
+		}, "t.csv", "is a symbolic link loop (too many levels of symbolic links)", ""},
 		{"dangling symlink", func(t *testing.T, dir string) {
 			symlink(t, "gone.csv", filepath.Join(dir, "t.csv"))
-		}, "t.csv", "is a symbolic link to gone.csv, which does not exist"},
+		}, "t.csv", "is a symbolic link to gone.csv, which does not exist", ""},
 		{"named pipe", func(t *testing.T, dir string) {
 			if err := syscall.Mkfifo(filepath.Join(dir, "t.csv"), 0o644); err != nil {
 				t.Skip("no FIFOs here:", err)
 			}
-		}, "t.csv", "is a named pipe (FIFO), not a file"},
+		}, "t.csv", "is a named pipe (FIFO), not a file", ""},
 		{"path through a file", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "t.csv"), "a\n1\n")
-		}, "t.csv/x.csv", "a part of the path is a file"},
-		{"UTF-16", func(t *testing.T, dir string) {
+		}, "t.csv/x.csv", "a part of the path is a file", ""},
+		{"UTF-16 read as UTF-8", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "t.csv"), "\xff\xfei\x00d\x00\n\x001\x00\n\x00")
-		}, "t.csv", "is UTF-16 text, not UTF-8"},
+		}, "t.csv", "is UTF-16 text (Excel's \"Unicode Text\"), not UTF-8 as encoding: says", UTF8},
+		{"UTF-16 cut short", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "t.csv"), "\xff\xfei\x00d\x00\n\x001\x00\n\x002")
+		}, "t.csv:3", "cannot be read as utf-16le: the file ends half-way through a UTF-16 character: its last byte, 0x32 at byte offset 12, has no partner", ""},
+		{"UTF-16 half a surrogate pair", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "t.csv"), "\xfe\xff\x00i\x00d\x00\n\x00a\x00\n\xd8\x3d\x00b\x00\n")
+		}, "t.csv:3", "the UTF-16 unit at byte offset 12 is half a character (a high surrogate with no low one after it)", ""},
 		{"Parquet named .csv", func(t *testing.T, dir string) {
 			writeParquet(t, filepath.Join(dir, "t.csv"), "SELECT 1 AS a")
-		}, "t.csv", "is a Parquet file with a CSV name"},
+		}, "t.csv", "is a Parquet file with a CSV name", ""},
 		{"Latin-1 in the first rows", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "t.csv"), "id,city\n1,Paris\n2,M\xfcnchen\n")
-		}, "t.csv:3", "not UTF-8: byte 0xFC at byte offset 19 is not valid UTF-8"},
+		}, "t.csv:3", "not UTF-8 (encoding: utf-8 is set for this source): byte 0xFC at byte offset 19 is not valid UTF-8", UTF8},
 		{"Latin-1 far down", func(t *testing.T, dir string) {
 			writeFile(t, filepath.Join(dir, "t.csv"), latin)
-		}, "t.csv:10002", "not UTF-8: byte 0xFC at byte offset 80011 is not valid UTF-8"},
+		}, "t.csv:10002", "not UTF-8 (encoding: utf-8 is set for this source): byte 0xFC at byte offset 80011 is not valid UTF-8", UTF8},
+		{"UTF-8 then Latin-1", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "t.csv"), "id,city\n1,K\xc3\xb6ln\n2,M\xfcnchen\n")
+		}, "t.csv:3", "the file mixes encodings: it is UTF-8 up to byte offset 19, but byte 0xFC there is not valid UTF-8", ""},
+		{"UTF-8 then Latin-1 far down", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "t.csv"), "id,city\n1,K\xc3\xb6ln\n"+latin[8:])
+		}, "t.csv:10003", "the file mixes encodings: it is UTF-8 up to byte offset 80019, but byte 0xFC there is not valid UTF-8", ""},
+		{"not Windows-1252", func(t *testing.T, dir string) {
+			writeFile(t, filepath.Join(dir, "t.csv"), "id,city\n1,Paris\n2,M\xfcnchen\n3,x\x81y\n")
+		}, "t.csv:4", "cannot be read as windows-1252: byte 0x81 at byte offset 29 is not a Windows-1252 character", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,7 +72,7 @@ func TestErrorsNameTheCause(t *testing.T) {
 			if tc.name == "path through a file" {
 				p = filepath.Join(p, "x.csv")
 			}
-			_, _, err := load(t, dir, Spec{Path: p})
+			_, _, err := load(t, dir, Spec{Path: p, Encoding: tc.enc})
 			var se *Error
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v (%T), want a *source.Error", err, err)

@@ -26,7 +26,28 @@ type Spec struct {
 	Path string
 	// Options for CSV files.
 	Delimiter string
-	Origin    string // where the spec came from, for messages
+	// Encoding is the files' encoding, a canonical name (see
+	// ParseEncoding); "" detects it per file.
+	Encoding string
+	// Missing, when MissingSet, lists the values read as missing in every
+	// column (beside NullStrings) instead of the automatic rule (see
+	// MissingTokens); an empty list turns the rule off.
+	Missing    []string
+	MissingSet bool
+	Origin     string // where the spec came from, for messages
+}
+
+// Options identifies the spec's reading options, for telling whether
+// tables loaded with another spec can be reused.
+func (sp Spec) Options() string {
+	s := sp.Delimiter // alone when the other options are unset: fingerprints made before them still match
+	if sp.Encoding != "" {
+		s += "|encoding=" + sp.Encoding
+	}
+	if sp.MissingSet {
+		s += "|missing=" + strings.Join(sp.Missing, "\x00")
+	}
+	return s
 }
 
 // Format is a file format.
@@ -52,6 +73,13 @@ type Table struct {
 	// Path reads the same files back from a config when their own paths
 	// would not: the glob of partition files merged from a folder.
 	Path string
+	// Encoding is the encoding CSV files were transcoded from ("" for
+	// UTF-8, read as they are).
+	Encoding string
+	// MissingColumns lists the columns whose MissingSeen values (NA, NaN …)
+	// were read as missing by the automatic rule.
+	MissingColumns []string
+	MissingSeen    []string
 }
 
 // ParseArg reads a command-line source: PATH or NAME=PATH.
@@ -451,7 +479,6 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 		fh.Close()
 	}
 	name := store.QuoteIdent(g.name)
-	var q string
 	switch g.fmt {
 	case Parquet:
 		t.View = true
@@ -462,63 +489,11 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 		if err := checkSchemas(g, sp); err != nil {
 			return t, err
 		}
-		for _, f := range g.files {
-			if err := precheckCSV(f, sp.Delimiter); err != nil {
-				return t, err
-			}
-		}
-		opts := []string{"header = true", "nullstr = " + store.QuoteList(NullStrings)}
-		if len(g.files) > 1 {
-			// Every file is sniffed, even when all share a header: read with
-			// the first files' types, a later file's 12.5 would be rounded
-			// into a BIGINT column. One file is sniffed once (a second saved
-			// at 10,000 columns).
-			opts = append(opts, "union_by_name = true")
-		}
-		if sp.Delimiter != "" {
-			opts = append(opts, "delim = "+store.QuoteLiteral(sp.Delimiter))
-		} else if d := sniffWhitespace(g.files[0]); d {
-			return t, loadWhitespace(ctx, db, g, &t)
-		}
-		q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
-		err := db.Exec(ctx, q)
-		if lineTooLong(err) {
-			// A long field (a 50 MB note): read it when it is one, say which
-			// line it is when the file has no line breaks worth the name.
-			limit, lerr := longLines(g.files)
-			if lerr != nil {
-				return t, lerr
-			}
-			opts = append(opts, fmt.Sprintf("max_line_size = %d", limit+1024))
-			q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
-			err = db.Exec(ctx, q)
-		}
-		if err != nil {
-			// Types are guessed from a sample of rows; when a later row does not
-			// fit (text far down a numeric column), detect over the whole file.
-			q = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM read_csv(%s, %s, sample_size = -1)", name, store.QuoteList(g.files), strings.Join(opts, ", "))
-			if err2 := db.Exec(ctx, q); err2 != nil {
-				if strings.Contains(err2.Error(), "Invalid unicode") {
-					for _, f := range g.files {
-						if uerr := firstInvalidUTF8(f); uerr != nil {
-							return t, uerr
-						}
-					}
-				}
-				for _, f := range g.files {
-					if rerr := scanRows(f, sp.Delimiter); rerr != nil {
-						return t, rerr
-					}
-				}
-				return t, csvError(g.files, err2)
-			}
-		}
-	}
-	if g.fmt == CSV {
-		if err := fixDates(ctx, db, g.name); err != nil {
+		if err := loadCSV(ctx, db, g, sp, &t); err != nil {
 			return t, err
 		}
 	}
+
 	cols, err := db.Columns(ctx, g.name)
 	if err != nil {
 		return t, err

@@ -519,7 +519,7 @@ func TestParseArg(t *testing.T) {
 		"x=y=z.csv":                   {Name: "x", Path: "y=z.csv"},
 	}
 	for arg, want := range cases {
-		if got := ParseArg(arg); got != want {
+		if got := ParseArg(arg); !reflect.DeepEqual(got, want) {
 			t.Errorf("ParseArg(%q) = %+v, want %+v", arg, got, want)
 		}
 	}

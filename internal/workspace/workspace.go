@@ -530,7 +530,7 @@ func fingerprint(sp source.Spec, files map[string][]string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%s", sp.Name, abs, sp.Delimiter)
+	fmt.Fprintf(&b, "%s|%s|%s", sp.Name, abs, sp.Options())
 	tables := make([]string, 0, len(files))
 	for t := range files {
 		tables = append(tables, t)
