@@ -55,6 +55,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	}
 	if m.ov.kind != overlayNone {
+		m.ov.w, m.ov.h = m.width, m.height
 		var cmd tea.Cmd
 		m.ov, cmd = m.ov.Update(msg)
 		if p := m.ov.picked; p != nil {
@@ -67,7 +68,7 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	m.status = status{} // a message lasts until the next key
 	k := m.keys
 	switch {
-	case m.bd.focused && key.Matches(msg, k.Down, k.Up, k.Top, k.Bottom, k.Focus), key.Matches(msg, k.Back):
+	case m.bd.focused && key.Matches(msg, k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp, k.Focus), key.Matches(msg, k.Back):
 		return m.toBreakdown(msg)
 	case key.Matches(msg, k.Down):
 		return m.nextKPI()

@@ -130,6 +130,10 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 			return b.move(-1 << 20), nil
 		case key.Matches(msg, k.Bottom):
 			return b.move(1 << 20), nil
+		case key.Matches(msg, k.PageDown):
+			return b.move(pageRows), nil
+		case key.Matches(msg, k.PageUp):
+			return b.move(-pageRows), nil
 		case key.Matches(msg, k.Focus):
 			return b.drill()
 		case key.Matches(msg, k.Back):
@@ -181,6 +185,9 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 	}
 	return b, nil
 }
+
+// pageRows is how far pgdn/pgup move the breakdown's cursor.
+const pageRows = 10
 
 func (b breakdown) move(d int) breakdown {
 	if b.res == nil || len(b.res.Segments) == 0 {

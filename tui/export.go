@@ -79,7 +79,7 @@ func (m Model) export() (Model, tea.Cmd) {
 	}
 	md, csv := o.markdown(m.label()), o.csv()
 	if m.deps.Remote {
-		m = m.say("copied scorecard and breakdown to your clipboard (no files over SSH)")
+		m = m.say("sent scorecard and breakdown to your terminal's clipboard (if it allows %s; no files over SSH)", osc52)
 		return m, tea.SetClipboard(md + "\n```csv\n" + csv + "```\n")
 	}
 	base := "kpiscope-" + m.deps.Now().Format("20060102-150405")
@@ -140,7 +140,7 @@ func (m Model) copyBreakdown() (Model, tea.Cmd) {
 	if o.segment != "" {
 		what = "breakdown by " + m.bd.name(o.segment)
 	}
-	return m.say("copied %s (CSV)", what), tea.SetClipboard(o.csv())
+	return m.say("sent %s (CSV) to your terminal's clipboard (if it allows %s)", what, osc52), tea.SetClipboard(o.csv())
 }
 
 func (m Model) copyScorecard() (Model, tea.Cmd) {
@@ -148,8 +148,13 @@ func (m Model) copyScorecard() (Model, tea.Cmd) {
 	if !ok {
 		return m.say("nothing to copy yet"), nil
 	}
-	return m.say("copied scorecard (Markdown)"), tea.SetClipboard(o.markdown(m.label()))
+	return m.say("sent the scorecard (Markdown) to your terminal's clipboard (if it allows %s)", osc52), tea.SetClipboard(o.markdown(m.label()))
 }
+
+// osc52 names how the clipboard is reached. The explorer cannot tell whether
+// the terminal (or tmux, without set-clipboard on) accepted the text, so
+// messages never claim it was copied.
+const osc52 = "OSC 52"
 
 // safeName keeps a dimension name usable in a file name.
 func safeName(s string) string {

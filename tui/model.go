@@ -65,6 +65,7 @@ type Model struct {
 	// reloadFailed is when the last reload failed, until one succeeds: the
 	// header says the numbers are older than the files.
 	reloadFailed time.Time
+	reloadErr    string // why, cleaned: the warnings box (w) shows it in full
 }
 
 // startMsg kicks off the first queries once the program runs.
@@ -222,7 +223,8 @@ func (m *Model) startSpinner() tea.Cmd {
 func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 	m.reloading = false
 	if msg.Err != nil {
-		m.status = status{text: "reload failed, still showing the previous data: " + cleanLine(msg.Err), warn: true}
+		m.reloadErr = cleanLine(msg.Err)
+		m.status = status{text: "reload failed (" + m.keys.Warnings.Help().Key + " shows why), still showing the previous data: " + m.reloadErr, warn: true}
 		m.reloadFailed = msg.Refreshed
 		if m.reloadFailed.IsZero() {
 			m.reloadFailed = m.deps.Now()
@@ -233,7 +235,7 @@ func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.setEngine(msg.Engine)
-	m.reloadFailed = time.Time{}
+	m.reloadFailed, m.reloadErr = time.Time{}, ""
 	if msg.Warnings != nil {
 		m.warnings = cleanWarnings(msg.Warnings)
 	}

@@ -210,7 +210,7 @@ func TestSortBreakdown(t *testing.T) {
 	if m.bd.sort.Desc {
 		t.Fatal("O did not reverse the sort")
 	}
-	mustContain(t, screen(m), "Value▴")
+	mustContain(t, screen(m), "▴Value")
 }
 
 func TestGoingBackIsServedFromCache(t *testing.T) {
@@ -407,7 +407,7 @@ func TestCopyToClipboard(t *testing.T) {
 	if len(side) != 1 || side[0].kind != "setClipboardMsg" || !strings.HasPrefix(side[0].text, "kpi,name,segment") {
 		t.Fatalf("y: %+v", side)
 	}
-	mustContain(t, screen(m), "copied breakdown by channel")
+	mustContain(t, screen(m), "sent breakdown by channel (CSV) to your terminal's clipboard (if it allows OSC 52)")
 	_, side = press(m, "Y")
 	if len(side) != 1 || !strings.Contains(side[0].text, "| Status | KPI |") {
 		t.Fatalf("Y: %+v", side)

@@ -45,7 +45,7 @@ func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	i := pane.BreakdownOffset(det.Breakdown, h-top) + y - top - 1
+	i := pane.BreakdownOffset(det.Breakdown, w, h-top) + y - top - 1
 	if i < 0 || i >= len(det.Breakdown.Result.Segments) {
 		return m, nil
 	}

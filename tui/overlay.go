@@ -44,6 +44,10 @@ type overlay struct {
 	message message
 	// picked is what a chooser closed on in the last Update; nil if none.
 	picked *pick
+	// scroll is the help's first line shown; w, h the screen's size, which
+	// the root sets before each Update so scrolling stops at the end.
+	scroll int
+	w, h   int
 }
 
 // pick is a chooser's choice: which chooser, which item.
@@ -54,7 +58,7 @@ type pick struct {
 
 // open shows the box of the given kind; choosers come with their chooser.
 func (o overlay) open(kind overlayKind, c pane.Chooser) overlay {
-	o.kind, o.chooser = kind, c
+	o.kind, o.chooser, o.scroll = kind, c, 0
 	return o
 }
 
@@ -77,7 +81,31 @@ func (o overlay) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	case overlayMessage:
 		o.kind = overlayNone
 		return o, nil
-	case overlayHelp, overlayWarnings:
+	case overlayHelp:
+		if key.Matches(k, o.keys.Close) {
+			o.kind = overlayNone
+			return o, nil
+		}
+		bw, bh := pane.HelpSize(o.w, o.h)
+		last := pane.HelpScroll(o.keys, bw, bh)
+		page := max(1, bh-5)
+		switch {
+		case key.Matches(k, o.keys.Down):
+			o.scroll++
+		case key.Matches(k, o.keys.Up):
+			o.scroll--
+		case key.Matches(k, o.keys.PageDown):
+			o.scroll += page
+		case key.Matches(k, o.keys.PageUp):
+			o.scroll -= page
+		case key.Matches(k, o.keys.Top):
+			o.scroll = 0
+		case key.Matches(k, o.keys.Bottom):
+			o.scroll = last
+		}
+		o.scroll = max(0, min(o.scroll, last))
+		return o, nil
+	case overlayWarnings:
 		if key.Matches(k, o.keys.Close) {
 			o.kind = overlayNone
 		}
@@ -101,11 +129,11 @@ func (o overlay) View(st style.Styles, w, h int, warnings func() []string) strin
 	switch o.kind {
 	case overlayHelp:
 		bw, bh := pane.HelpSize(w, h)
-		return pane.Help(st, o.keys, bw, bh)
+		return pane.Help(st, o.keys, bw, bh, o.scroll)
 	case overlayWarnings:
 		lines := warnings()
 		bw := min(w-4, 90)
-		return pane.Popup(st, "Data warnings", lines, bw, min(h-4, len(lines)+4))
+		return pane.Popup(st, "Data warnings", lines, bw, min(h-2, pane.WrappedHeight(lines, bw-2)+2))
 	case overlayMessage:
 		bw := 20
 		for _, s := range o.message.lines {
@@ -126,7 +154,7 @@ func (m Model) openHelp() (Model, tea.Cmd) {
 }
 
 func (m Model) openWarnings() (Model, tea.Cmd) {
-	if len(m.warnings) == 0 {
+	if len(m.warnings) == 0 && m.reloadErr == "" {
 		return m.say("no data warnings"), nil
 	}
 	m.ov = m.ov.open(overlayWarnings, pane.Chooser{})
@@ -248,6 +276,11 @@ func (m Model) warningLines() []string {
 		return ids[i] < ids[j]
 	})
 	var out []string
+	if m.reloadErr != "" {
+		// Wrapped by the box: the whole reason, however long.
+		out = append(out, m.st.ErrText.Bold(true).Render("Reload failed at "+m.reloadFailed.Format("15:04")+"; still showing the previous data"),
+			m.st.ErrText.Render(m.reloadErr), "")
+	}
 	for _, id := range ids {
 		name := clean(id)
 		if m.q.eng != nil {

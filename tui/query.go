@@ -241,6 +241,7 @@ func (m Model) runDetail() (Model, tea.Cmd) {
 	}
 	s := m.asked()
 	s.Segment = m.bd.dim
+	s.MaxSegments = kpi.AllSegments // the table scrolls to every segment
 	var cmd tea.Cmd
 	m.q, cmd = m.q.askDetail(s, id)
 	return m, cmd

@@ -19,6 +19,24 @@ const (
 	minHeight = 14
 )
 
+// tooSmall says the terminal is too small in a w × h screen: the longest of
+// the messages that fits, wrapped, every line cut to w.
+func tooSmall(w, h int, quit string) string {
+	need := fmt.Sprintf("%d×%d", minWidth, minHeight)
+	for _, msg := range []string{
+		fmt.Sprintf("kpiscope needs at least %s; this terminal is %d×%d. %s quits.", need, w, h, quit),
+		fmt.Sprintf("kpiscope needs %s (this is %d×%d). %s quits.", need, w, h, quit),
+		fmt.Sprintf("needs %s; %s quits", need, quit),
+		"needs " + need,
+		need,
+	} {
+		if lines := pane.Wrap(msg, w); len(lines) <= h {
+			return strings.Join(pane.Lines(lines, w, h), "\n")
+		}
+	}
+	return strings.Join(pane.Lines([]string{need}, w, h), "\n")
+}
+
 // layout is where everything goes on a screen; View and the mouse handler
 // share it.
 type layout struct {
@@ -63,7 +81,7 @@ func (m Model) render() string {
 		return ""
 	}
 	if m.width < minWidth || m.height < minHeight {
-		return fmt.Sprintf("kpiscope needs at least %d×%d; this terminal is %d×%d.\nq quits.", minWidth, minHeight, m.width, m.height)
+		return tooSmall(m.width, m.height, m.keys.Quit.Help().Key)
 	}
 	l := m.layout()
 	lines := []string{m.headerView(l.w)}
@@ -257,7 +275,13 @@ func (m Model) footerKeys() []hintItem {
 	}
 	upDown := keys.First(k.Down) + "/" + keys.First(k.Up) // j/k
 	switch m.ov.kind {
-	case overlayHelp, overlayWarnings:
+	case overlayHelp:
+		out := []hintItem{bind(k.Close, "close", 9)}
+		if bw, bh := pane.HelpSize(m.width, m.height); pane.HelpScroll(k, bw, bh) > 0 {
+			out = append([]hintItem{hint(upDown+" "+k.PageDown.Help().Key, "scroll", 9)}, out...)
+		}
+		return out
+	case overlayWarnings:
 		return []hintItem{bind(k.Close, "close", 9)}
 	case overlayMessage:
 		return []hintItem{hint("any key", "close", 9)}
@@ -322,13 +346,32 @@ func fitHints(items []hintItem, w int) []key.Binding {
 }
 
 func (m Model) footerView(w int) string {
+	// The way out of a drill always shows: the status gives way to it.
+	must, out := 0, false
+	for _, it := range m.footerKeys() {
+		if it.prio == 10 {
+			must += pane.Width(it.b.Help().Key) + 1 + pane.Width(it.b.Help().Desc) + 3
+			out = out || it.b.Help().Desc == "step out"
+		}
+	}
+	if !out {
+		must = 0
+	}
 	st := ""
 	if text := m.status.text; text != "" {
 		s := m.st.AccentTxt
 		if m.status.warn {
 			s = m.st.WarnText
 		}
-		st = s.Render(pane.Fit(text, min(pane.Width(text), w*3/5))) + " "
+		// A long note takes the line but for the help key: it lasts until
+		// the next key, and a cut one would say less than it means.
+		room := min(pane.Width(text), max(w*3/5, w-2-pane.Width(m.keys.Help.Help().Key+" help")-3))
+		if must > 0 {
+			room = min(room, w-4-must)
+		}
+		if room > 0 {
+			st = s.Render(pane.Fit(text, room)) + " "
+		}
 	}
 	room := w - pane.Width(st) - 2
 	h := m.help

@@ -14,22 +14,36 @@ import (
 // `go test ./tui/... -update`.
 func TestGolden(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		w, h int
-		keys []string
+		name  string
+		w, h  int
+		keys  []string
+		plain bool // NO_COLOR: the Ascii profile
 	}{
-		{"start_120x40", 120, 40, nil},
-		{"start_80x24", 80, 24, nil},
-		{"drilled_120x40", 120, 40, []string{"enter", "enter", "o", "o", "o", "o"}},
-		{"drilled_80x24", 80, 24, []string{"enter", "enter"}},
-		{"quarter_vs_target_120x40", 120, 40, []string{"g", "c", "c", "j"}},
-		{"help_80x24", 80, 24, []string{"?"}},
-		{"palette_120x40", 120, 40, []string{":", "s", "e", "g"}},
+		{"start_120x40", 120, 40, nil, false},
+		{"start_80x24", 80, 24, nil, false},
+		{"start_60x20", 60, 20, nil, false},
+		{"breakdown_120x40", 120, 40, []string{"enter", "j"}, false},
+		{"breakdown_80x24", 80, 24, []string{"enter", "j"}, false},
+		{"breakdown_60x20", 60, 20, []string{"enter", "j"}, false},
+		{"drilled_120x40", 120, 40, []string{"enter", "enter", "o", "o", "o", "o"}, false},
+		{"drilled_80x24", 80, 24, []string{"enter", "enter"}, false},
+		{"drilled_60x20", 60, 20, []string{"enter", "enter"}, false},
+		{"quarter_vs_target_120x40", 120, 40, []string{"g", "c", "c", "j"}, false},
+		{"help_120x40", 120, 40, []string{"?"}, false},
+		{"help_80x24", 80, 24, []string{"?"}, false},
+		{"help_60x20", 60, 20, []string{"?"}, false},
+		{"help_60x20_end", 60, 20, []string{"?", "end"}, false},
+		{"palette_120x40", 120, 40, []string{":", "s", "e", "g"}, false},
+		{"ascii_breakdown_80x24", 80, 24, []string{"enter", "j"}, true},
+		{"ascii_help_80x24", 80, 24, []string{"?"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := testDeps(t)
 			d.Warnings = map[string][]string{"nps": {"12 surveys answered before they were sent"}}
 			m := started(t, d, tc.w, tc.h)
+			if tc.plain {
+				m = plain(m)
+			}
 			m, _ = press(m, tc.keys...)
 			golden.RequireEqual(t, []byte(screen(m)))
 		})
@@ -55,7 +69,7 @@ func TestScreensFitEverySize(t *testing.T) {
 	}
 	for name, keys := range states {
 		m, _ := press(base, keys...)
-		for _, size := range [][2]int{{60, 14}, {72, 20}, {80, 24}, {100, 30}, {120, 40}, {160, 50}, {220, 60}} {
+		for _, size := range [][2]int{{20, 5}, {40, 10}, {60, 14}, {60, 20}, {72, 20}, {80, 24}, {100, 30}, {120, 40}, {160, 50}, {220, 60}} {
 			next, _ := m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 			lines := strings.Split(screen(next.(Model)), "\n")
 			if len(lines) != size[1] {

@@ -15,6 +15,8 @@ type Map struct {
 	Jump     key.Binding // 1–9: KPI by position
 	Top      key.Binding
 	Bottom   key.Binding
+	PageDown key.Binding // a page down the breakdown or the help
+	PageUp   key.Binding
 	Focus    key.Binding // enter: into the breakdown, or drill into a segment
 	Left     key.Binding // h/←: back to the KPI list
 	Right    key.Binding // l/→: into the breakdown
@@ -73,6 +75,8 @@ func Default() Map {
 		Jump:     b([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, "1–9", "KPI by number"),
 		Top:      b([]string{"home"}, "home", "first"),
 		Bottom:   b([]string{"end"}, "end", "last"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
 		Focus:    b([]string{"enter"}, "enter", "breakdown / drill in"),
 		Left:     b([]string{"h", "left"}, "h/←", "KPI list"),
 		Right:    b([]string{"l", "right"}, "l/→", "breakdown"),
@@ -130,7 +134,7 @@ type Group struct {
 // Groups returns the full help, grouped.
 func (m Map) Groups() []Group {
 	return []Group{
-		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.Right, m.Left, m.Find, m.Palette}},
+		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.PageDown, m.PageUp, m.Right, m.Left, m.Find, m.Palette}},
 		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
 		{"Compare", []key.Binding{m.Compare}},
 		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard}},

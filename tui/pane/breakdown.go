@@ -133,25 +133,20 @@ type Breakdown struct {
 const BreakdownGap = 2
 
 func breakdownCols(b Breakdown) []Column {
-	title := func(c SortCol, t string) string {
-		if b.Sort.Col != c {
-			return t
-		}
-		if b.Sort.Desc {
-			return t + "▾"
-		}
-		return t + "▴"
+	cols := []Column{
+		{Title: " ", Fixed: 1, Prio: -1},
+		{Title: "By " + b.Dim, Flex: true, Min: 12, Mark: true, Sortable: true}, // names say where: narrow screens drop columns first
+		{Title: "Value", Right: true, Prio: -1},
+		{Title: "Target", Right: true, Prio: 5},
+		{Title: "Δ", Right: true, Prio: 9},
+		{Title: "n", Right: true, Prio: 7},
+		{Title: "Share", Right: true, Prio: 4},
 	}
-	seg := "By " + b.Dim
-	return []Column{
-		{Title: title(SortStatus, " "), Fixed: 1, Prio: -1},
-		{Title: title(SortSegment, seg), Flex: true, Min: 12}, // names say where: narrow screens drop columns first
-		{Title: title(SortValue, "Value"), Right: true, Prio: -1},
-		{Title: title(SortTarget, "Target"), Right: true, Prio: 5},
-		{Title: title(SortDelta, "Δ"), Right: true, Prio: 9},
-		{Title: title(SortN, "n"), Right: true, Prio: 7},
-		{Title: title(SortShare, "Share"), Right: true, Prio: 4},
+	cols[b.Sort.Col].Arrow = "▴"
+	if b.Sort.Desc {
+		cols[b.Sort.Col].Arrow = "▾"
 	}
+	return cols
 }
 
 // BreakdownHeight is how many lines the table wants: header, rows, total
@@ -167,58 +162,95 @@ func BreakdownHeight(r *kpi.Result) int {
 	return h
 }
 
-// BreakdownOffset is the first segment row shown in h lines.
-func BreakdownOffset(b Breakdown, h int) int {
+// bdLayout is the breakdown table fitted to w × h: its columns, cells,
+// widths, how many segment rows show, and whether a line under the total
+// tells the position, the selected row's full name or what was left out.
+type bdLayout struct {
+	cols   []Column
+	rows   [][]Cell // sorted
+	segs   []kpi.Row
+	total  []Cell
+	widths []int
+	bodyH  int
+	info   bool
+}
+
+func layoutBreakdown(st style.Styles, b Breakdown, w, h int) bdLayout {
+	r := b.Result
+	l := bdLayout{cols: breakdownCols(b), segs: SortRows(r.Segments, b.Sort)}
+	pts := w >= 52
+	l.rows = make([][]Cell, 0, len(l.segs))
+	for _, s := range l.segs {
+		l.rows = append(l.rows, segmentCells(st, b.Def, s, pts, r.Approx))
+	}
+	l.total = segmentCells(st, b.Def, r.Total, pts, r.Approx)
+	l.total[1].Text = "Total"
+	l.widths = Widths(l.cols, append(l.rows, l.total), w, BreakdownGap)
+	cut := false
+	for _, row := range l.rows {
+		cut = cut || Width(row[1].Text) > l.widths[1]
+	}
+	l.info = cut || r.SegmentsTruncated > 0 || len(l.rows) > h-2
+	l.bodyH = h - 2
+	if l.info {
+		l.bodyH--
+	}
+	l.bodyH = max(1, l.bodyH)
+	return l
+}
+
+// BreakdownOffset is the first segment row shown in a w × h table.
+func BreakdownOffset(b Breakdown, w, h int) int {
 	if b.Result == nil {
 		return 0
 	}
-	return Scroll(b.Cursor, len(b.Result.Segments), breakdownBodyH(b.Result, h))
+	l := layoutBreakdown(style.Styles{}, b, w, h)
+	return Scroll(b.Cursor, len(l.rows), l.bodyH)
 }
 
-func breakdownBodyH(r *kpi.Result, h int) int {
-	body := h - 2
-	if r.SegmentsTruncated > 0 {
-		body--
-	}
-	return max(1, body)
-}
-
-// RenderBreakdown draws the table in w × at most h lines.
+// RenderBreakdown draws the table in w × at most h lines. Every segment can
+// be reached by scrolling; when not all show, the line under the total says
+// which ("12–31 of 98"), and the selected row's name in full when the
+// column cuts it.
 func RenderBreakdown(st style.Styles, b Breakdown, w, h int) []string {
 	r := b.Result
-	d := b.Def
-	cols := breakdownCols(b)
-	segs := SortRows(r.Segments, b.Sort)
-	rows := make([][]Cell, 0, len(segs)+1)
-	pts := w >= 52
-	for _, s := range segs {
-		rows = append(rows, segmentCells(st, d, s, pts, r.Approx))
-	}
-	total := segmentCells(st, d, r.Total, pts, r.Approx)
-	total[1].Text = "Total"
-	for i := range total {
-		total[i].Style = total[i].Style.Bold(true)
-	}
-	widths := Widths(cols, append(rows, total), w, BreakdownGap)
-	out := []string{Header(cols, widths, BreakdownGap, st.TableHead)}
-	bodyH := breakdownBodyH(r, h)
-	off := Scroll(b.Cursor, len(rows), bodyH)
-	for i := off; i < len(rows) && i < off+bodyH; i++ {
-		var rs = st.SelectedDim
-		if b.Focused {
-			rs = st.Selected
-		}
+	l := layoutBreakdown(st, b, w, h)
+	out := []string{Header(l.cols, l.widths, BreakdownGap, st.TableHead)}
+	off := Scroll(b.Cursor, len(l.rows), l.bodyH)
+	for i := off; i < len(l.rows) && i < off+l.bodyH; i++ {
 		if i == b.Cursor && b.Focused {
-			out = append(out, Row(cols, rows[i], widths, BreakdownGap, &rs, b.Faint, w))
+			rs, mark := st.Selected, ""
+			if st.Plain {
+				mark = SelectMark
+			}
+			out = append(out, MarkedRow(l.cols, l.rows[i], l.widths, BreakdownGap, &rs, b.Faint, w, mark))
 			continue
 		}
-		out = append(out, Row(cols, rows[i], widths, BreakdownGap, nil, b.Faint, w))
+		out = append(out, Row(l.cols, l.rows[i], l.widths, BreakdownGap, nil, b.Faint, w))
 	}
-	out = append(out, Row(cols, total, widths, BreakdownGap, nil, b.Faint, w))
+	out = append(out, Row(l.cols, l.total, l.widths, BreakdownGap, nil, b.Faint, w))
+	if !l.info {
+		return out
+	}
+	var right []string
+	if n := len(l.rows); n > l.bodyH {
+		right = append(right, fmt.Sprintf("%d–%d of %d", off+1, min(n, off+l.bodyH), n))
+	}
 	if r.SegmentsTruncated > 0 {
-		out = append(out, st.MutedText.Render(fmt.Sprintf("+%d smaller segments not shown", r.SegmentsTruncated)))
+		right = append(right, fmt.Sprintf("+%d smaller not shown", r.SegmentsTruncated))
 	}
-	return out
+	pos := strings.Join(right, " · ")
+	left := ""
+	if c := min(b.Cursor, len(l.rows)-1); b.Focused && c >= 0 && Width(l.rows[c][1].Text) > l.widths[1] {
+		left = SelectMark + " " + l.rows[c][1].Text
+	}
+	if left == "" {
+		return append(out, st.MutedText.Render(FitRight(pos, w)))
+	}
+	if pos == "" {
+		return append(out, st.Text.Render(Fit(left, w)))
+	}
+	return append(out, st.Text.Render(Fit(left, max(0, w-Width(pos)-1)))+" "+st.MutedText.Render(pos))
 }
 
 func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Cell {
@@ -246,21 +278,13 @@ func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Ce
 
 // BreakdownColumnAt is the column under x in a table w cells wide.
 func BreakdownColumnAt(b Breakdown, w, x int) (SortCol, bool) {
-	var st style.Styles
-	cols := breakdownCols(b)
-	pts := w >= 52
-	rows := [][]Cell{segmentCells(st, b.Def, b.Result.Total, pts, b.Result.Approx)}
-	rows[0][1].Text = "Total"
-	for _, s := range b.Result.Segments {
-		rows = append(rows, segmentCells(st, b.Def, s, pts, b.Result.Approx))
-	}
-	widths := Widths(cols, rows, w, BreakdownGap)
-	for i := range cols {
-		if widths[i] == 0 {
+	l := layoutBreakdown(style.Styles{}, b, w, 1<<20)
+	for i := range l.cols {
+		if l.widths[i] == 0 {
 			continue
 		}
-		start := Offset(cols, widths, BreakdownGap, i)
-		if x >= start && x < start+widths[i] {
+		start := Offset(l.cols, l.widths, BreakdownGap, i)
+		if x >= start && x < start+l.widths[i] {
 			return SortCol(i), true
 		}
 	}

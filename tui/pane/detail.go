@@ -190,7 +190,7 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
 	if row.Delta != nil {
 		arrow, _ := d.DeltaParts(*row.Delta, true)
 		changed := arrow != "="
-		txt := arrow + " " + d.FormatDelta(*row.Delta)
+		txt := Arrow(st, arrow, d.Improved(*row.Delta)) + " " + d.FormatDelta(*row.Delta)
 		if !changed {
 			txt = "= no change"
 		}

@@ -31,7 +31,7 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 	cols := []Column{
 		{Title: " ", Fixed: 1, Prio: -1},
 		{Title: " ", Fixed: 1, Prio: -1, Tight: true},
-		{Title: "KPI", Flex: true, Min: 9},
+		{Title: "KPI", Flex: true, Min: 9, Mark: true},
 		{Title: "Value", Right: true, Prio: -1, Min: 7},
 		{Title: "Target", Right: true, Prio: 5, Min: 7},
 		{Title: "Δ", Right: true, Prio: 9, Min: 6},
@@ -68,7 +68,11 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 			if focused {
 				rs = st.Selected
 			}
-			out = append(out, Row(cols, rows[i], widths, ListGap, &rs, dim, w))
+			mark := ""
+			if st.Plain {
+				mark = SelectMark
+			}
+			out = append(out, MarkedRow(cols, rows[i], widths, ListGap, &rs, dim, w, mark))
 			continue
 		}
 		out = append(out, Row(cols, rows[i], widths, ListGap, nil, dim, w))
@@ -160,7 +164,17 @@ func DeltaCell(st style.Styles, d *kpi.Def, delta *float64, pts bool) Cell {
 	}
 	arrow, mag := d.DeltaParts(*delta, pts)
 	changed := arrow != "="
-	return Cell{Text: arrow + " " + mag, Style: st.Delta(changed && d.Improved(*delta), changed)}
+	good := changed && d.Improved(*delta)
+	return Cell{Text: Arrow(st, arrow, good) + " " + mag, Style: st.Delta(good, changed)}
+}
+
+// Arrow is a change's arrow as drawn: without colour (st.Plain) a change
+// bad for the KPI is hollow (△▽), so good and bad still differ (Legend).
+func Arrow(st style.Styles, arrow string, good bool) string {
+	if !st.Plain || good {
+		return arrow
+	}
+	return strings.NewReplacer("▲", "△", "▼", "▽").Replace(arrow)
 }
 
 // ValueText formats a value, marked ≈ when it is a quantile answered from a

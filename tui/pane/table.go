@@ -22,7 +22,21 @@ type Column struct {
 	Prio  int  // higher stays longer; Prio < 0 never drops
 	Fixed int  // fixed width (sparklines); 0 = natural width of the cells
 	Tight bool // no gap before this column (a marker right after a symbol)
+	// Mark: the gap before this column carries the selected row's marker
+	// (MarkedRow), so selection shows without colour or reverse video.
+	Mark bool
+	// Arrow (a sort arrow, or "") is drawn beside the title without
+	// widening the column, so columns never move when the sort does: left
+	// of a right-aligned title (in the gap before it when the column is
+	// full), right of a left-aligned one (over its last cell when full).
+	Arrow string
+	// Sortable: the column may carry an Arrow. A left-aligned one keeps a
+	// cell for it beside its title.
+	Sortable bool
 }
+
+// SelectMark marks the selected row where styles cannot (NO_COLOR, TERM=dumb).
+const SelectMark = "›"
 
 // gapBefore is the gap before column i given which columns are shown.
 func gapBefore(cols []Column, on func(int) bool, i, gap int) int {
@@ -43,6 +57,9 @@ func Widths(cols []Column, rows [][]Cell, w, gap int) []int {
 	nat := make([]int, len(cols))
 	for i, c := range cols {
 		nat[i] = Width(c.Title)
+		if c.Sortable && !c.Right && c.Fixed == 0 {
+			nat[i]++
+		}
 		if c.Fixed > 0 {
 			nat[i] = c.Fixed
 			continue
@@ -113,6 +130,12 @@ func Widths(cols []Column, rows [][]Cell, w, gap int) []int {
 // under every cell and gap and pads the row to w cells (selection
 // highlight); dim fades the row.
 func Row(cols []Column, cells []Cell, widths []int, gap int, rowStyle *lipgloss.Style, dim bool, w int) string {
+	return MarkedRow(cols, cells, widths, gap, rowStyle, dim, w, "")
+}
+
+// MarkedRow is Row with mark (one cell wide, or "") drawn at the start of
+// the gap before the column that has Mark.
+func MarkedRow(cols []Column, cells []Cell, widths []int, gap int, rowStyle *lipgloss.Style, dim bool, w int, mark string) string {
 	var b strings.Builder
 	shown := func(i int) bool { return widths[i] > 0 }
 	sp := lipgloss.NewStyle()
@@ -127,7 +150,11 @@ func Row(cols []Column, cells []Cell, widths []int, gap int, rowStyle *lipgloss.
 			continue
 		}
 		if g := gapBefore(cols, shown, i, gap); g > 0 {
-			b.WriteString(sp.Render(strings.Repeat(" ", g)))
+			if c.Mark && mark != "" {
+				b.WriteString(sp.Render(Fit(mark, g)))
+			} else {
+				b.WriteString(sp.Render(strings.Repeat(" ", g)))
+			}
 		}
 		var cell Cell
 		if i < len(cells) {
@@ -159,13 +186,35 @@ func Row(cols []Column, cells []Cell, widths []int, gap int, rowStyle *lipgloss.
 	return b.String()
 }
 
-// Header renders the column titles.
+// Header renders the column titles, with their sort arrows.
 func Header(cols []Column, widths []int, gap int, st lipgloss.Style) string {
-	cells := make([]Cell, len(cols))
+	var b strings.Builder
+	shown := func(i int) bool { return widths[i] > 0 }
 	for i, c := range cols {
-		cells[i] = Cell{Text: c.Title, Style: st}
+		if widths[i] == 0 {
+			continue
+		}
+		g := gapBefore(cols, shown, i, gap)
+		title, pre := c.Title, strings.Repeat(" ", g)
+		switch {
+		case c.Arrow == "":
+		case Width(title)+Width(c.Arrow) <= widths[i] && c.Right:
+			title = c.Arrow + title
+		case Width(title)+Width(c.Arrow) <= widths[i]:
+			title += c.Arrow
+		case c.Right && g > 0:
+			pre = strings.Repeat(" ", g-1) + c.Arrow
+		default:
+			title = Fit(title, widths[i]-Width(c.Arrow)) + c.Arrow
+		}
+		if c.Right {
+			title = FitRight(title, widths[i])
+		} else {
+			title = Fit(title, widths[i])
+		}
+		b.WriteString(pre + st.Render(title))
 	}
-	return Row(cols, cells, widths, gap, nil, false, 0)
+	return b.String()
 }
 
 // Total is the sum of the visible widths and gaps.
