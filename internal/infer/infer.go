@@ -209,8 +209,13 @@ func (in *Inference) table(name string) *TableProfile {
 // lists them (about) once each. Elsewhere a customer status is a segment,
 // not churn: an order's Cancelled is not a customer lost.
 func markCustomers(tp *TableProfile) {
-	if c := bestRole(tp, "customer_id", 50); c != nil && c.NonNull > 0 && float64(c.Distinct) >= 0.9*float64(c.NonNull) {
-		tp.Customer = c.Name
+	c := bestRole(tp, "customer_id", 50)
+	if c != nil && c.NonNull > 0 && float64(c.Distinct) >= 0.9*float64(c.NonNull) {
+		tp.Customer, tp.Customers = c.Name, true
+		return
+	}
+	if c == nil && schema.HasStem(schema.Tokens(tp.Name), customerWords...) {
+		tp.Customers = true // customers.csv without an id column: its name says what a row is
 		return
 	}
 	who := "no column identifies customers"
@@ -228,6 +233,9 @@ func markCustomers(tp *TableProfile) {
 		}
 	}
 }
+
+// customerWords name a table whose rows are customers.
+var customerWords = []string{"customer", "client", "subscriber", "member", "account", "user", "churn"}
 
 func churnFlag(c *ColumnProfile) bool {
 	return schema.HasStem(schema.Tokens(c.Name), flagRules[0].stems...)
@@ -275,7 +283,7 @@ func (in *Inference) inferBuiltins() {
 			if onlyTimeRoles(b) && m.timeVia != "" {
 				continue // a KPI that is all time axis needs a column named for it
 			}
-			if b.Table == "customers" && tp.Customer == "" {
+			if b.Table == "customers" && !tp.Customers {
 				// Retention and churn count customers: rows that are orders,
 				// calls or service requests are not.
 				if len(m.missing) == 0 && notCustomers == "" {
@@ -657,7 +665,7 @@ func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
 	if c.Kind == ColStatus {
 		rule = &flagRules[0]
 	}
-	if rule == nil || rule.id == "churn_rate" && tp.Customer == "" {
+	if rule == nil || rule.id == "churn_rate" && !tp.Customers {
 		return nil // churn counts customers; markCustomers said why not here
 	}
 	k := &KPI{ID: rule.id, Name: rule.name, Source: tp.Name, Type: kpi.Ratio, Scale: 100, Unit: "%", Decimals: 1,

@@ -42,9 +42,12 @@ type TableProfile struct {
 	// MissingNote says which missing-value tokens were read as missing
 	// (source.Table.MissingNote).
 	MissingNote string
-	// Customer is the column that identifies customers when the table lists
-	// them about once each (a customer-level file); "" otherwise. Churn and
-	// retention are inferred on such tables only.
+	// Customers is set when the rows are customers: a customer id is
+	// (about) unique, or, with no id column, the table is named for
+	// customers. Churn and retention are inferred on such tables only.
+	Customers bool
+	// Customer is the column that identifies customers in such a table, ""
+	// when none does.
 	Customer string
 	// Notes explain what the table's columns rule out (no creation time, a
 	// status that is not churn), one comment line each.

@@ -1,12 +1,17 @@
 package infer
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"kpiscope/internal/schema"
+	"kpiscope/internal/source"
+	"kpiscope/internal/store"
 )
 
 // The rules of issue 9 ("inference a careful analyst would sign"), one
@@ -255,5 +260,56 @@ func TestContactNames(t *testing.T) {
 		if got := isOrderNumber(name); got != want {
 			t.Errorf("isOrderNumber(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// A churn flag counts customers: on a table named for customers with no id
+// column it is a churn rate; on a file of calls it is not.
+func TestChurnFlagNeedsCustomerRows(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "customers.csv"), "plan,churned\nBasic,Yes\nBasic,No\nPro,No\nPro,No\n")
+	in := inferDir(t, dir)
+	wantKPIs(t, in, "churn_rate")
+	dir = t.TempDir()
+	write(t, filepath.Join(dir, "calls.csv"), "agent,customer_id,churned\nAnn,K1,Yes\nAnn,K1,No\nBob,K2,No\nBob,K2,No\n")
+	in = inferDir(t, dir)
+	wantKPIs(t, in)
+	if n := strings.Join(in.Tables[0].Notes, " "); !strings.Contains(n, "churned looks like a churn flag, but the rows are not customers (customer_id names 2 customers on 4 rows)") {
+		t.Errorf("notes = %q", n)
+	}
+}
+
+func inferDir(t *testing.T, dir string) *Inference {
+	t.Helper()
+	db, err := store.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tables, err := source.Load(context.Background(), db, []source.Spec{{Path: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Infer(context.Background(), db, tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// A column named csat whose answers are mostly off the 1–5 scale is no
+// KPI at all (neither CSAT nor, by its values, NPS); the profile says why.
+func TestNamedScoreOffItsScaleIsNoKPI(t *testing.T) {
+	dir := t.TempDir()
+	csv := "ticket_id,csat\n"
+	for i := 0; i < 22; i++ {
+		csv += fmt.Sprintf("T%02d,%d\n", i, i%11) // 0–10: 10 of 22 answers on 1–5
+	}
+	write(t, filepath.Join(dir, "ratings.csv"), csv)
+	in := inferDir(t, dir)
+	wantKPIs(t, in)
+	c := in.Tables[0].Column("csat")
+	if c.Kind != ColNumber || c.Note != "named for a CSAT score but only 45% of its answers are 1–5: no KPI is guessed from it" {
+		t.Errorf("csat: kind %s, note %q", c.Kind, c.Note)
 	}
 }
