@@ -204,6 +204,7 @@ func TestInitOnFreshExports(t *testing.T) {
 		{"sales_orders.csv", map[string]float64{"avg_purchase": 16550.0 / 8, "purchase_frequency": 2, "repeat_rate": 75}, []string{"churn_rate"}},
 		{"nps_survey.csv", map[string]float64{"csat": 80, "nps": 25, "response_rate": 100}, []string{"first_response", "nps_csat"}},
 		{"service_requests.csv", map[string]float64{"resolution_time": 6.4, "resolution_median": 6}, []string{"retention", "churn", "new_customers"}},
+		{"online_retail.csv", map[string]float64{"avg_purchase": 206.52 / 6, "purchase_frequency": 1.5, "repeat_rate": 50}, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -280,9 +281,9 @@ func loaderFixtures(t *testing.T) map[string][]string {
 }
 
 // freshFixtures are the exports nobody here shaped (issue 9): a support
-// ticket export, a bank's customer file, sales order lines, an NPS survey
-// and city service requests.
-var freshFixtures = []string{"support_tickets.csv", "bank_churn.csv", "sales_orders.csv", "nps_survey.csv", "service_requests.csv"}
+// ticket export, a bank's customer file, sales order lines, an NPS survey,
+// city service requests and online-retail invoice lines.
+var freshFixtures = []string{"support_tickets.csv", "bank_churn.csv", "sales_orders.csv", "nps_survey.csv", "service_requests.csv", "online_retail.csv"}
 
 // defSig is what a KPI reads: its id, table, column mapping (built-ins) or
 // SQL (custom KPIs), time axis and whether it is shown.

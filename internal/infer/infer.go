@@ -804,6 +804,7 @@ func scoreKPI(tp *TableProfile, c *ColumnProfile, haveNPS bool) *KPI {
 func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 	amount, customer := bestRole(tp, "amount", 10), bestRole(tp, "customer_id", 50)
 	if amount == nil {
+		in.lineValueKPI(tp, add)
 		return
 	}
 	_, hasOrder := orderColumn(tp)
@@ -844,6 +845,44 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 				Why:         []string{fmt.Sprintf("%s beside %s: margin = sum / sum (a ratio of sums, never the mean of row margins).", schema.QuoteName(c.Name), schema.QuoteName(amount.Name))}})
 		}
 	}
+}
+
+// lineValueKPI covers order lines that hold a unit price and a quantity but
+// no line amount (Online Retail's Quantity × UnitPrice): the average order
+// value is their product summed over distinct orders. A unit price alone is
+// never taken for an order's value.
+func (in *Inference) lineValueKPI(tp *TableProfile, add func(*KPI)) {
+	oc, hasOrder := orderColumn(tp)
+	if !hasOrder || tp.Time == "" || in.tableHas(tp.Name, "avg_purchase") {
+		return
+	}
+	var price, qty *ColumnProfile
+	for _, c := range tp.Columns {
+		switch {
+		case price == nil && schema.IsNumeric(c.Type) && isUnitPrice(schema.Tokens(c.Name)):
+			price = c
+		case qty == nil && c.Kind == ColCount && schema.HasStem(schema.Tokens(c.Name), "quantit", "qty", "units"):
+			qty = c
+		}
+	}
+	if price == nil || qty == nil {
+		return
+	}
+	p, q, o := quoteIdent(price.Name), quoteIdent(qty.Name), quoteIdent(oc)
+	add(&KPI{ID: "avg_purchase", Name: "Avg purchase value", Source: tp.Name, Type: kpi.Ratio,
+		Numerator: fmt.Sprintf("sum(%s * %s)", q, p), Denominator: fmt.Sprintf("count(DISTINCT %s)", o), Unit: "$", Decimals: 2, Better: kpi.Higher,
+		Description: fmt.Sprintf("sum of %s × %s / distinct %s", qty.Name, price.Name, oc),
+		Why: []string{fmt.Sprintf("No amount column: %s is a price per unit, so an order's value is %s × %s, summed over its lines.", schema.QuoteName(price.Name), schema.QuoteName(qty.Name), schema.QuoteName(price.Name)),
+			fmt.Sprintf("Avg purchase value = that sum / distinct %s (negative quantities, returns, reduce it).", schema.QuoteName(oc))},
+		reads: []string{price.Name, qty.Name}})
+}
+
+// isUnitPrice reports whether a column's name says it is a price per unit
+// (UnitPrice, PRICEEACH, price_per_unit): not an order's or a line's value.
+func isUnitPrice(toks []string) bool {
+	compact := strings.Join(toks, "")
+	return strings.Contains(compact, "unitprice") || strings.Contains(compact, "priceeach") || strings.Contains(compact, "priceperunit") ||
+		schema.HasStem(toks, "price") && schema.HasWord(toks, "unit", "each", "per")
 }
 
 func bestRole(tp *TableProfile, name string, min int) *ColumnProfile {

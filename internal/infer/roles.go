@@ -20,7 +20,7 @@ func fits(r schema.Role, c *ColumnProfile) bool {
 	case schema.KindID:
 		return c.Kind == ColIdentifier || schema.IsText(c.Type) && c.Kind != ColCategory && c.Kind != ColFlag
 	case schema.KindAmount:
-		return schema.IsNumeric(c.Type) && (c.Kind == ColAmount || c.Kind == ColNumber)
+		return schema.IsNumeric(c.Type) && (c.Kind == ColAmount || c.Kind == ColNumber) && !isUnitPrice(schema.Tokens(c.Name))
 	case schema.KindLabel:
 		return c.Kind == ColCategory || c.Kind == ColStatus
 	}

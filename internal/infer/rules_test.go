@@ -313,3 +313,18 @@ func TestNamedScoreOffItsScaleIsNoKPI(t *testing.T) {
 		t.Errorf("csat: kind %s, note %q", c.Kind, c.Note)
 	}
 }
+
+// Online-retail lines (InvoiceNo, Quantity, UnitPrice, no amount): the unit
+// price is never taken for an order's value; the average order value is
+// Quantity × UnitPrice summed over distinct invoices.
+func TestUnitPriceIsNotAnOrderValue(t *testing.T) {
+	in, db := inferFiles(t, "online_retail.csv")
+	wantKPIs(t, in, "purchase_frequency", "repeat_rate", "avg_purchase")
+	if k := kpiByKey(in, "avg_purchase"); k.Use != "" || k.Numerator != "sum(Quantity * UnitPrice)" || k.Denominator != "count(DISTINCT InvoiceNo)" {
+		t.Errorf("avg_purchase = %+v", k)
+	}
+	vals := allTime(t, in, db)
+	wantValue(t, vals, "avg_purchase", 206.52/6)  // 8 lines' Quantity × UnitPrice (a −27.50 return among them) over 6 invoices
+	wantValue(t, vals, "purchase_frequency", 1.5) // 6 invoices, 4 customers
+	wantValue(t, vals, "repeat_rate", 50)         // 17850 and 13047 bought twice
+}
