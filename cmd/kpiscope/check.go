@@ -18,10 +18,7 @@ import (
 type checkFailed struct{ errors int }
 
 func (e *checkFailed) Error() string {
-	if e.errors == 1 {
-		return "1 data-quality error (see above)"
-	}
-	return fmt.Sprintf("%d data-quality errors (see above)", e.errors)
+	return cmdline.Count(e.errors, "data-quality error") + " (see above)"
 }
 
 func newCheck() *cobra.Command {

@@ -224,7 +224,7 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 	c.Flags().StringVarP(&ro.format, "format", "f", "table", "output `FORMAT`: table, csv, json or markdown")
 	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is at `STATUS` or worse: red, or amber (red and amber)")
 	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only the KPIs with these `IDS` (comma-separated)")
-	c.Flags().StringVar(&ro.limit, "limit", "", "show the `N` largest segments of each breakdown, or all (default 50)")
+	c.Flags().StringVar(&ro.limit, "limit", "", "segments per breakdown, `N|all`: the N largest, or every one (default 50)")
 	c.Flags().StringVar(&ro.checks, "checks", "auto", "print data-quality warnings under the table `WHEN`: auto (up to 2M rows), on or off")
 	return c
 }

@@ -56,7 +56,7 @@ func TestHelpPlaceholdersAndCasing(t *testing.T) {
 			"Read KPI definitions from FILE (default: ./kpiscope.yaml if present)",
 			"Print the KPI scorecard for a period", "Serve the explorer over SSH to a team, read-only"},
 		"report": {"--by DIM ", "--period PERIOD ", "-f --format FORMAT ", "--grain GRAIN ", "--filter DIM=VALUE ",
-			"--compare BASE ", "--kpi IDS ", "--fail-on STATUS ", "--checks WHEN ", "--config FILE ",
+			"--compare BASE ", "--kpi IDS ", "--fail-on STATUS ", "--checks WHEN ", "--config FILE ", "--limit N|all ",
 			"Print data-quality warnings under the table WHEN"},
 		"sample": {"--out DIR ", "--customers N ", "--months N ", "--seed N ", "--tickets N ", "--end YYYY-MM "},
 		"check":  {"--config FILE ", "--db FILE "},

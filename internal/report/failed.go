@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 )
 
@@ -51,11 +52,7 @@ func (e *FailedError) Error() string {
 		}
 		parts = append(parts, msg)
 	}
-	what := "KPI"
-	if e.Of != 1 {
-		what = "KPIs"
-	}
-	return Clean(fmt.Sprintf("%d of %d %s could not be computed: %s", len(e.Failed), e.Of, what, strings.Join(parts, "; ")))
+	return Clean(fmt.Sprintf("%d of %s could not be computed: %s", len(e.Failed), cmdline.Count(e.Of, "KPI"), strings.Join(parts, "; ")))
 }
 
 // Unwrap gives the KPIs' own errors to errors.Is and errors.As.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 	"kpiscope/tui/keys"
 	"kpiscope/tui/style"
@@ -72,11 +73,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		}
 	}
 	if n := len(d.Warnings); n > 0 {
-		word := "warning"
-		if n > 1 {
-			word += "s"
-		}
-		top = append(top, st.WarnText.Render(fmt.Sprintf("! %d data %s · %s to read", n, word, d.Keys.Warnings.Help().Key)))
+		top = append(top, st.WarnText.Render(fmt.Sprintf("! %s · %s to read", cmdline.Count(n, "data warning"), d.Keys.Warnings.Help().Key)))
 	}
 
 	// The breakdown gets its rows first; the chart takes the space left,
