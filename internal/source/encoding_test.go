@@ -119,3 +119,12 @@ func TestParseEncoding(t *testing.T) {
 		t.Error("ebcdic accepted")
 	}
 }
+
+// DuckDB's "Invalid unicode" that no scan explains still gets an encoding
+// hint, not one about delimiters.
+func TestInvalidUnicodeHint(t *testing.T) {
+	err := csvError([]string{"/d/t.csv"}, fmt.Errorf("Invalid Input Error: CSV Error on Line: 7\nInvalid unicode (byte sequence mismatch) detected."))
+	if s := err.Error(); !strings.HasPrefix(s, "/d/t.csv:7: ") || !strings.Contains(s, "set encoding: for this source") || strings.Contains(s, "delimiter") {
+		t.Errorf("err = %q", s)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/store"
 )
 
@@ -186,10 +187,5 @@ func (t Table) MissingNote() string {
 	if len(t.MissingColumns) == 0 {
 		return ""
 	}
-	n := len(t.MissingColumns)
-	cols := "columns"
-	if n == 1 {
-		cols = "column"
-	}
-	return fmt.Sprintf("%s read as missing in %d %s (%s)", strings.Join(t.MissingSeen, ", "), n, cols, strings.Join(t.MissingColumns, ", "))
+	return fmt.Sprintf("%s read as missing in %s (%s)", strings.Join(t.MissingSeen, ", "), cmdline.Count(len(t.MissingColumns), "column"), cmdline.List(t.MissingColumns, 8))
 }

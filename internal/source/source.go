@@ -745,6 +745,9 @@ func csvError(files []string, err error) error {
 	if len(short) > 300 {
 		short = short[:300] + "…"
 	}
+	if strings.Contains(msg, "Invalid unicode") {
+		return &Error{Path: path, Msg: "cannot parse CSV: " + short, Fix: "the file is not in the encoding it was read in: set encoding: for this source in kpiscope.yaml (" + strings.Join(EncodingNames(), ", ") + "), or save it as UTF-8"}
+	}
 	return &Error{Path: path, Msg: "cannot parse CSV: " + short, Fix: "check the delimiter, quoting and header (set delimiter: in kpiscope.yaml if it is unusual)"}
 }
 
