@@ -136,11 +136,9 @@ func (m Model) copyBreakdown() (Model, tea.Cmd) {
 	if !ok {
 		return m.say("nothing to copy yet"), nil
 	}
-	what := clean(o.kpiID) + " total"
-	if o.segment != "" {
-		what = "breakdown by " + m.bd.name(o.segment)
-	}
-	return m.say("sent %s (CSV) to your terminal's clipboard (if it allows %s)", what, osc52), tea.SetClipboard(o.csv())
+	// Short enough for the footer of an 80-column screen beside the way out
+	// of a drill: the key says what was copied.
+	return m.say("sent CSV to your terminal's clipboard (if it allows %s)", osc52), tea.SetClipboard(o.csv())
 }
 
 func (m Model) copyScorecard() (Model, tea.Cmd) {
@@ -148,7 +146,7 @@ func (m Model) copyScorecard() (Model, tea.Cmd) {
 	if !ok {
 		return m.say("nothing to copy yet"), nil
 	}
-	return m.say("sent the scorecard (Markdown) to your terminal's clipboard (if it allows %s)", osc52), tea.SetClipboard(o.markdown(m.label()))
+	return m.say("sent Markdown to your terminal's clipboard (if it allows %s)", osc52), tea.SetClipboard(o.markdown(m.label()))
 }
 
 // osc52 names how the clipboard is reached. The explorer cannot tell whether

@@ -407,7 +407,7 @@ func TestCopyToClipboard(t *testing.T) {
 	if len(side) != 1 || side[0].kind != "setClipboardMsg" || !strings.HasPrefix(side[0].text, "kpi,name,segment") {
 		t.Fatalf("y: %+v", side)
 	}
-	mustContain(t, screen(m), "sent breakdown by channel (CSV) to your terminal's clipboard (if it allows OSC 52)")
+	mustContain(t, screen(m), "sent CSV to your terminal's clipboard (if it allows OSC 52)")
 	_, side = press(m, "Y")
 	if len(side) != 1 || !strings.Contains(side[0].text, "| Status | KPI |") {
 		t.Fatalf("Y: %+v", side)

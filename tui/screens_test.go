@@ -78,6 +78,9 @@ func breakdownLines(t *testing.T, scr string) []string {
 	if !in {
 		t.Fatalf("no breakdown on screen:\n%s", scr)
 	}
+	for len(out) > 0 && strings.TrimSpace(out[len(out)-1]) == "" { // room left under it (no trend chart above)
+		out = out[:len(out)-1]
+	}
 	return out
 }
 
@@ -90,15 +93,23 @@ func TestBreakdownScrollsToEverySegment(t *testing.T) {
 	if r := m.breakdownResult(); r == nil || len(r.Segments) != 60 || r.SegmentsTruncated != 0 {
 		t.Fatalf("breakdown: %v rows, want all 60", r)
 	}
+	where := func(lines []string) string {
+		for _, l := range lines {
+			if strings.Contains(l, " of 60") {
+				return l
+			}
+		}
+		return ""
+	}
 	lines := breakdownLines(t, screen(m))
-	if last := lines[len(lines)-1]; !strings.Contains(last, " 1–") || !strings.Contains(last, " of 60") {
-		t.Errorf("position line %q, want 1–… of 60", last)
+	if w := where(lines); !strings.Contains(w, " 1–") {
+		t.Errorf("position line %q, want 1–… of 60", w)
 	}
 
 	m, _ = press(m, "enter", "end")
 	lines = breakdownLines(t, screen(m))
-	if last := lines[len(lines)-1]; !strings.Contains(last, "–60 of 60") {
-		t.Errorf("position line %q, want …–60 of 60", last)
+	if w := where(lines); !strings.Contains(w, "–60 of 60") {
+		t.Errorf("position line %q, want …–60 of 60", w)
 	}
 	if !strings.Contains(strings.Join(lines, "\n"), "Airline 60") {
 		t.Errorf("the last segment is not on screen after end:\n%s", strings.Join(lines, "\n"))
@@ -107,8 +118,15 @@ func TestBreakdownScrollsToEverySegment(t *testing.T) {
 	// Channel 7 is the 7th row: its name in full under the table.
 	m, _ = press(m, "home", "j", "j", "j", "j", "j", "j")
 	lines = breakdownLines(t, screen(m))
-	if last := lines[len(lines)-1]; !strings.Contains(last, "› Schulist, Adams, Hilpert and") || !strings.Contains(last, "of 60") {
-		t.Errorf("full-name line %q, want the selected airline's name and the position", last)
+	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	var under []string // the lines under the total
+	for i, l := range lines {
+		if strings.Contains(l, "Total") {
+			under = lines[i+1:]
+		}
+	}
+	if foot := squash(strings.Join(under, " ")); !strings.Contains(foot, squash("› "+airline(7))) || !strings.Contains(foot, "of60") {
+		t.Errorf("lines under the table %q, want the selected airline's full name and the position", under)
 	}
 	m, _ = press(m, "pgdown")
 	if m.bd.cursor != 16 {
@@ -286,5 +304,23 @@ func TestReloadFailureReadableInFull(t *testing.T) {
 	squash := func(s string) string { return strings.Join(strings.Fields(s), "") }
 	if !strings.Contains(squash(strings.Join(box, " ")), squash(reason)) {
 		t.Errorf("the reason is not shown in full:\n%s", screen(m))
+	}
+}
+
+// TestCopySaysWhereItWent: y and Y never claim the text was copied (the
+// terminal may refuse OSC 52); the whole note fits an 80-column footer
+// beside the way out of a drill.
+func TestCopySaysWhereItWent(t *testing.T) {
+	m := started(t, testDeps(t), 80, 24)
+	m, _ = press(m, "enter", "enter")
+	for k, want := range map[string]string{
+		"y": "sent CSV to your terminal's clipboard (if it allows OSC 52)",
+		"Y": "sent Markdown to your terminal's clipboard (if it allows OSC 52)",
+	} {
+		next, side := press(m, k)
+		foot := ansi.Strip(next.footerView(80))
+		if len(side) != 1 || !strings.Contains(foot, want) || !strings.Contains(foot, "esc step out") || strings.Contains(foot, "copied") {
+			t.Errorf("%s: footer %q, side effects %d; want %q beside esc step out", k, foot, len(side), want)
+		}
 	}
 }

@@ -255,6 +255,9 @@ func (m Model) detailView(l layout) string {
 	return pane.Frame(m.st, title, body, l.detailW, l.bodyH, m.bd.focused)
 }
 
+// stepOutPrio is the footer's first priority: the way out of a drill.
+const stepOutPrio = 11
+
 // hintItem is a footer entry; when the line is short of room the lowest
 // priorities go first.
 type hintItem struct {
@@ -294,7 +297,7 @@ func (m Model) footerKeys() []hintItem {
 	if m.bd.focused {
 		out = append(out, hint(upDown, "row", 9), bind(k.Focus, "drill in", 10), bind(k.Sort, "sort", 6))
 		if filtered {
-			out = append(out, bind(k.Back, "step out", 10))
+			out = append(out, bind(k.Back, "step out", stepOutPrio))
 		} else {
 			out = append(out, bind(k.Back, "KPI list", 8))
 		}
@@ -302,7 +305,7 @@ func (m Model) footerKeys() []hintItem {
 	} else {
 		out = append(out, hint(k.Next.Help().Key+"/"+upDown, "KPI", 9), bind(k.Focus, "breakdown", 6))
 		if filtered {
-			out = append(out, bind(k.StepOut, "step out", 10), bind(k.ClearAll, "clear", 5))
+			out = append(out, bind(k.StepOut, "step out", stepOutPrio), bind(k.ClearAll, "clear", 5))
 		}
 		out = append(out, bind(k.Segment, "segment", 8))
 	}
@@ -317,7 +320,7 @@ func fitHints(items []hintItem, w int) []key.Binding {
 	const sep = 3 // " · "
 	keep := make([]bool, len(items))
 	used := 0
-	for prio := 10; prio >= 0; prio-- {
+	for prio := stepOutPrio; prio >= 0; prio-- {
 		full := false
 		for i, it := range items {
 			if it.prio != prio {
@@ -347,15 +350,11 @@ func fitHints(items []hintItem, w int) []key.Binding {
 
 func (m Model) footerView(w int) string {
 	// The way out of a drill always shows: the status gives way to it.
-	must, out := 0, false
+	must := 0
 	for _, it := range m.footerKeys() {
-		if it.prio == 10 {
-			must += pane.Width(it.b.Help().Key) + 1 + pane.Width(it.b.Help().Desc) + 3
-			out = out || it.b.Help().Desc == "step out"
+		if it.prio == stepOutPrio {
+			must = pane.Width(it.b.Help().Key) + 1 + pane.Width(it.b.Help().Desc)
 		}
-	}
-	if !out {
-		must = 0
 	}
 	st := ""
 	if text := m.status.text; text != "" {
@@ -367,7 +366,7 @@ func (m Model) footerView(w int) string {
 		// the next key, and a cut one would say less than it means.
 		room := min(pane.Width(text), max(w*3/5, w-2-pane.Width(m.keys.Help.Help().Key+" help")-3))
 		if must > 0 {
-			room = min(room, w-4-must)
+			room = min(room, w-3-must)
 		}
 		if room > 0 {
 			st = s.Render(pane.Fit(text, room)) + " "
@@ -378,7 +377,7 @@ func (m Model) footerView(w int) string {
 	h.ShortSeparator = " · "
 	h.SetWidth(room)
 	left := " "
-	if room > 10 {
+	if room > 0 {
 		left += h.ShortHelpView(fitHints(m.footerKeys(), room))
 	}
 	return left + strings.Repeat(" ", max(1, w-pane.Width(left)-pane.Width(st))) + st

@@ -172,7 +172,7 @@ type bdLayout struct {
 	total  []Cell
 	widths []int
 	bodyH  int
-	info   bool
+	info   int // lines under the total: 0, 1, or 2 when a long name needs them
 }
 
 func layoutBreakdown(st style.Styles, b Breakdown, w, h int) bdLayout {
@@ -186,17 +186,32 @@ func layoutBreakdown(st style.Styles, b Breakdown, w, h int) bdLayout {
 	l.total = segmentCells(st, b.Def, r.Total, pts, r.Approx)
 	l.total[1].Text = "Total"
 	l.widths = Widths(l.cols, append(l.rows, l.total), w, BreakdownGap)
-	cut := false
+	longest := 0 // of the names the column cuts
 	for _, row := range l.rows {
-		cut = cut || Width(row[1].Text) > l.widths[1]
+		if n := Width(row[1].Text); n > l.widths[1] {
+			longest = max(longest, n)
+		}
 	}
-	l.info = cut || r.SegmentsTruncated > 0 || len(l.rows) > h-2
-	l.bodyH = h - 2
-	if l.info {
-		l.bodyH--
+	switch n := len(l.rows); {
+	case longest > 0 && Width(SelectMark)+1+longest+1+Width(position(n, n, n, r.SegmentsTruncated)) > w:
+		l.info = 2
+	case longest > 0 || r.SegmentsTruncated > 0 || n > h-2:
+		l.info = 1
 	}
-	l.bodyH = max(1, l.bodyH)
+	l.bodyH = max(1, h-2-l.info)
 	return l
+}
+
+// position says which rows show and how many the engine left out.
+func position(first, last, n, cut int) string {
+	var parts []string
+	if last-first+1 < n {
+		parts = append(parts, fmt.Sprintf("%d–%d of %d", first, last, n))
+	}
+	if cut > 0 {
+		parts = append(parts, fmt.Sprintf("+%d smaller not shown", cut))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // BreakdownOffset is the first segment row shown in a w × h table.
@@ -229,28 +244,32 @@ func RenderBreakdown(st style.Styles, b Breakdown, w, h int) []string {
 		out = append(out, Row(l.cols, l.rows[i], l.widths, BreakdownGap, nil, b.Faint, w))
 	}
 	out = append(out, Row(l.cols, l.total, l.widths, BreakdownGap, nil, b.Faint, w))
-	if !l.info {
+	if l.info == 0 {
 		return out
 	}
-	var right []string
-	if n := len(l.rows); n > l.bodyH {
-		right = append(right, fmt.Sprintf("%d–%d of %d", off+1, min(n, off+l.bodyH), n))
-	}
-	if r.SegmentsTruncated > 0 {
-		right = append(right, fmt.Sprintf("+%d smaller not shown", r.SegmentsTruncated))
-	}
-	pos := strings.Join(right, " · ")
-	left := ""
+	pos := position(off+1, min(len(l.rows), off+l.bodyH), len(l.rows), r.SegmentsTruncated)
+	var name []string
 	if c := min(b.Cursor, len(l.rows)-1); b.Focused && c >= 0 && Width(l.rows[c][1].Text) > l.widths[1] {
-		left = SelectMark + " " + l.rows[c][1].Text
+		name = Wrap(SelectMark+" "+l.rows[c][1].Text, w)
 	}
-	if left == "" {
-		return append(out, st.MutedText.Render(FitRight(pos, w)))
+	if len(name) > l.info {
+		name = append(name[:l.info-1], strings.Join(name[l.info-1:], " "))
 	}
-	if pos == "" {
-		return append(out, st.Text.Render(Fit(left, w)))
+	// Exactly l.info lines, the position at the end of the last one (the
+	// name's tail gives way to it).
+	info := make([]string, l.info)
+	copy(info[l.info-len(name):], name)
+	for i := range info {
+		info[i] = st.Text.Render(Fit(info[i], w))
 	}
-	return append(out, st.Text.Render(Fit(left, max(0, w-Width(pos)-1)))+" "+st.MutedText.Render(pos))
+	if pos != "" {
+		last := ""
+		if len(name) > 0 && len(name) == l.info {
+			last = name[len(name)-1]
+		}
+		info[l.info-1] = st.Text.Render(Fit(last, max(0, w-Width(pos)-1))) + " " + st.MutedText.Render(pos)
+	}
+	return append(out, info...)
 }
 
 func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Cell {
