@@ -128,3 +128,15 @@ func TestInvalidUnicodeHint(t *testing.T) {
 		t.Errorf("err = %q", s)
 	}
 }
+
+// encoding: and missing: on a Parquet source are refused, not ignored.
+func TestEncodingOnParquetRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "t.parquet")
+	writeParquet(t, p, "SELECT 1 AS a")
+	for _, sp := range []Spec{{Path: p, Encoding: Windows1252}, {Path: p, MissingSet: true}} {
+		if _, _, err := load(t, dir, sp); err == nil || !strings.Contains(err.Error(), "encoding: and missing: apply to CSV files") {
+			t.Errorf("%+v: err = %v", sp, err)
+		}
+	}
+}

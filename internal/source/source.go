@@ -481,6 +481,9 @@ func loadGroup(ctx context.Context, db *store.DB, g group, sp Spec) (Table, erro
 	name := store.QuoteIdent(g.name)
 	switch g.fmt {
 	case Parquet:
+		if sp.Encoding != "" || sp.MissingSet {
+			return t, &Error{Path: g.files[0], Msg: "encoding: and missing: apply to CSV files; a Parquet file stores its text as UTF-8 and its missing values as nulls", Fix: "remove them from this source in kpiscope.yaml"}
+		}
 		t.View = true
 		if err := parquetView(ctx, db, g.name, g.files); err != nil { // pin.go: shared with Snapshot.Pin
 			return t, &Error{Path: g.files[0], Msg: "not a readable Parquet file: " + store.WithoutSQL(err).Error(), Fix: "check that the file is complete"}
