@@ -57,9 +57,9 @@ func TestFlow(t *testing.T) {
 	waitFor("team = ")
 
 	key("g")
-	waitFor("(quarter)")
+	waitFor("(quarter")
 	key("c")
-	waitFor("(last year)")
+	waitFor("(last year") // the renderer may skip the ")" it finds in place
 
 	key("e")
 	waitFor("Exported")

@@ -10,7 +10,7 @@ import (
 )
 
 // timeframe is when the screen looks: the grain, the period (zero = the
-// latest complete one), the comparison and the trend's length, changed
+// latest one with data), the comparison and the trend's length, changed
 // only by its Update. The root model tells it the engine and the last
 // scorecard (on) before each Update, asks for new numbers when rev moves
 // and puts its note in the footer.
@@ -30,7 +30,7 @@ type (
 	nextGrainMsg   struct{}    // the next grain (day → year)
 	prevGrainMsg   struct{}    // the previous grain
 	shiftMsg       int         // n periods later (negative: earlier)
-	latestMsg      struct{}    // back to the latest complete period
+	latestMsg      struct{}    // back to the latest period with data
 	compareMsg     kpi.Compare // compare with this
 	nextCompareMsg struct{}    // the next comparison
 )
@@ -46,9 +46,28 @@ func (t timeframe) on(eng *kpi.Engine, asked kpi.Slice, shown *kpi.Scorecard) ti
 	return t
 }
 
+// noDates is the footer's answer to a period key when the data has no
+// date: each KPI is one value over all the rows. Short enough for the
+// footer's status at 80 columns.
+const noDates = "these files have no date column: %s"
+
+// undated reports whether the engine's data has no date at all (its KPIs
+// are all-time values; grains, periods and period comparisons do not apply).
+func (t timeframe) undated() bool { return t.eng != nil && t.eng.AsOf().IsZero() }
+
 // Update handles the messages above.
 func (t timeframe) Update(msg tea.Msg) (timeframe, tea.Cmd) {
 	t.note = ""
+	if t.undated() {
+		switch msg.(type) {
+		case grainMsg, nextGrainMsg, prevGrainMsg:
+			return t.say(noDates, "no grains")
+		case shiftMsg, latestMsg:
+			return t.say(noDates, "no periods")
+		case compareMsg, nextCompareMsg: // all-time deltas are against the target
+			return t.say(noDates, "deltas are vs target")
+		}
+	}
 	switch msg := msg.(type) {
 	case grainMsg:
 		return t.setGrain(kpi.Grain(msg))
@@ -64,7 +83,7 @@ func (t timeframe) Update(msg tea.Msg) (timeframe, tea.Cmd) {
 		return t.shift(int(msg))
 	case latestMsg:
 		if t.slice.Period.IsZero() {
-			return t.say("already at the latest complete period")
+			return t.say("already at the latest period")
 		}
 		t.slice.Period = time.Time{}
 		t.rev++

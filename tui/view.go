@@ -115,25 +115,7 @@ func (m Model) headerView(w int) string {
 	}
 	h.Period = "loading…"
 	if sc := m.q.score.sc; sc != nil {
-		s := sc.Slice
-		if s.Grain == kpi.All || s.Period.IsZero() {
-			h.Period = "all time"
-			h.Compare = "" // no periods to compare
-			if s.Compare == kpi.VsTarget {
-				h.Compare = s.Compare.Label()
-			}
-		} else {
-			h.Period = fmt.Sprintf("%s (%s)", s.Grain.Label(s.Period), s.Grain)
-			if sc.Partial {
-				h.Period = fmt.Sprintf("%s (%s, to %s)", s.Grain.Label(s.Period), s.Grain, sc.AsOf.Format("2 Jan"))
-			}
-		}
-		if s.Compare != kpi.VsTarget && !sc.ComparePeriod.IsZero() {
-			h.Compare = "vs " + pane.PeriodName(s.Grain, sc.ComparePeriod)
-			if s.Compare == kpi.VsYear {
-				h.Compare += " (last year)"
-			}
-		}
+		h.Period, h.Compare = pane.PeriodHeader(sc)
 	}
 	if !m.refreshed.IsZero() {
 		h.Refreshed = "refreshed " + m.refreshed.Format("15:04")

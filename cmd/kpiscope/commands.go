@@ -59,29 +59,16 @@ type sliceFlags struct {
 func (f *sliceFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.by, "by", "", "break each KPI down by the dimension `DIM`")
 	c.Flags().StringVar(&f.grain, "grain", "", "period size `GRAIN`: day, week, month, quarter, year (default month, or the --period's)")
-	c.Flags().StringVar(&f.period, "period", "", "the `PERIOD` to report: 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all (default: latest complete)")
+	c.Flags().StringVar(&f.period, "period", "", "the `PERIOD` to report: 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all (default: the latest with data)")
 	c.Flags().StringArrayVar(&f.filters, "filter", nil, "keep rows where `DIM=VALUE` (repeatable; VALUE may be V1,V2)")
 	c.Flags().StringVar(&f.compare, "compare", "previous", "deltas against `BASE`: target, previous or year")
 }
 
 func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
-	s := kpi.Slice{Segment: f.by, Grain: kpi.Month}
-	if f.period != "" {
-		t, g, err := kpi.ParsePeriod(f.period)
-		if err != nil {
-			return s, err
-		}
-		s.Period, s.Grain = t, g
-	}
-	if f.grain != "" {
-		g, err := kpi.ParseGrain(f.grain)
-		if err != nil {
-			return s, err
-		}
-		if f.period != "" && g != s.Grain && s.Grain != kpi.All {
-			return s, fmt.Errorf("--period %s is a %s but --grain is %s; give one or make them agree", f.period, s.Grain, g)
-		}
-		s.Grain = g
+	s := kpi.Slice{Segment: f.by}
+	var err error
+	if s.Period, s.Grain, err = kpi.FlagsSlice(f.period, f.grain); err != nil {
+		return s, err
 	}
 	compare := f.compare
 	if compare == "" { // the root command has no slicing flags

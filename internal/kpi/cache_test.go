@@ -104,8 +104,10 @@ func TestIdenticalComputesQueryOnce(t *testing.T) {
 		}
 		return eng
 	}
-	latest := kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious}
-	byDate := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}
+	// The latest quarter (Q4, its data to 1 Nov) asked as latest and by date;
+	// its CSAT is October's.
+	latest := kpi.Slice{Grain: kpi.Quarter, Compare: kpi.VsPrevious}
+	byDate := kpi.Slice{Grain: kpi.Quarter, Period: oct, Compare: kpi.VsPrevious}
 
 	// The queries of one computation, on an engine of its own.
 	free := make(chan struct{})

@@ -31,7 +31,7 @@ type plan struct {
 func (e *Engine) resolve(s *Slice) plan { return resolveWindows(s, e.start, e.asOf) }
 
 // Resolve returns a slice as the engine computes it: grain, comparison and
-// trend defaults filled in, the period set (the latest complete one when none
+// trend defaults filled in, the period set (the latest one with data when none
 // is given, truncated to the grain otherwise; none for all time) and
 // dimension names spelled as the data spells them. Compute, the result cache
 // and Cached use it, so a slice and its resolved form are the same request;
@@ -58,8 +58,8 @@ func (e *Engine) resolveSlice(s Slice) (Slice, plan) {
 }
 
 // complete reports whether the data reaches (nearly) the end of a period:
-// data ending a day or 2% of the period short still counts, so a year whose
-// data stops on 30 December is the latest complete year.
+// data ending 2% of the period short still counts, so a year whose data
+// stops on 30 December is a whole year, not "2026 (to 30 Dec)".
 func complete(g Grain, start, dataEnd time.Time) bool {
 	end := g.Add(start, 1)
 	slack := end.Sub(start) / 50
@@ -204,7 +204,36 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	for _, d := range order {
 		res[d.ID] = &computed{}
 	}
-	groups, errs := groupDefs(order, e.problems, pl)
+	// Each KPI's period is partial, or not, by its own table's dates: tickets
+	// ending on 15 Oct beside customers ending later compare 1–15 Oct with
+	// 1–15 Sep. A composite is partial when an input is.
+	plans := map[string]plan{}
+	var planFor func(d *Def) plan
+	planFor = func(d *Def) plan {
+		if p, ok := plans[d.ID]; ok {
+			return p
+		}
+		p := pl.within(e.spanOf(d).hi)
+		if d.Type == Composite {
+			p = pl
+			plans[d.ID] = p // no cycle reaches here (check refuses them), but never loop
+			var end time.Time
+			for _, n := range d.InputNames() {
+				id, _, _ := strings.Cut(d.Inputs[n], ".")
+				if dep := e.byID[id]; dep != nil {
+					if q := planFor(dep); q.partial && (end.IsZero() || q.curEnd.Before(end)) {
+						end = q.curEnd
+					}
+				}
+			}
+			if !end.IsZero() {
+				p.partial, p.curEnd, p.elapsed = true, end, end.Sub(p.cur)
+			}
+		}
+		plans[d.ID] = p
+		return p
+	}
+	groups, errs := groupDefs(order, e.problems, planFor)
 	for id, err := range errs {
 		res[id].err = err
 	}
@@ -217,7 +246,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out := e.runIsolated(ctx, g.defs, s, pl, o)
+			out := e.runIsolated(ctx, g.defs, s, g.pl, o)
 			mu.Lock()
 			defer mu.Unlock()
 			for id, c := range out {
@@ -231,7 +260,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	for _, d := range order {
 		if d.Type == Composite && res[d.ID].err == nil {
-			if err := e.composite(ctx, d, res, pl); err != nil {
+			if err := e.composite(ctx, d, res, planFor(d), planFor); err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
 				}
@@ -244,7 +273,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		sc.PeriodEnd = pl.curEnd
 	}
 	for _, d := range want {
-		sc.Results = append(sc.Results, e.assemble(d, res[d.ID], s, pl))
+		sc.Results = append(sc.Results, e.assemble(d, res[d.ID], s, planFor(d)))
 	}
 	sc.Elapsed = time.Since(began)
 	return sc, nil
@@ -500,7 +529,7 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 }
 
 // composite evaluates a KPI over other KPIs' values at each segment and period.
-func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed, pl plan) error {
+func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed, pl plan, planFor func(*Def) plan) error {
 	names := d.InputNames()
 	type dep struct {
 		c    *computed
@@ -600,7 +629,21 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 	if err != nil {
 		return err
 	}
-	part, err := eval(func(c *computed) points { return c.part })
+	// The comparison's same elapsed part: each input's own when its period
+	// is partial, its whole period when its table covers it.
+	partOf := map[*computed]bool{}
+	for _, n := range names {
+		id, _, _ := strings.Cut(d.Inputs[n], ".")
+		if dep := e.byID[id]; dep != nil && planFor(dep).partial {
+			partOf[res[id]] = true
+		}
+	}
+	part, err := eval(func(c *computed) points {
+		if partOf[c] || !pl.partial {
+			return c.part
+		}
+		return c.full
+	})
 	if err != nil {
 		return err
 	}
@@ -645,17 +688,22 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 	}
 	cmpLabel := "target"
 	if s.Compare != VsTarget && timed {
-		cmpLabel = pl.grain.Label(pl.cmp)
+		var end time.Time // the same elapsed part: "Sep 2026 (to 15 Sep)"
 		if pl.partial {
-			cmpLabel += " (same days)"
+			end = pl.cmp.Add(pl.elapsed)
 		}
+		cmpLabel = PeriodLabel(pl.grain, pl.cmp, end)
+	}
+	if timed {
+		r.PeriodEnd = pl.curEnd
 	}
 	period := pl.cur
+	periodName := PeriodLabel(pl.grain, pl.cur, pl.curEnd)
 	if !timed {
-		period = time.Time{}
+		period, periodName = time.Time{}, PeriodLabel(All, time.Time{}, time.Time{})
 	}
 	mkRow := func(k pkey) Row {
-		row := Row{Segment: k.seg, Total: k.total, Partial: pl.partial && timed}
+		row := Row{Segment: k.seg, Total: k.total, Partial: pl.partial && timed, PeriodName: periodName}
 		if p := c.full[k]; p != nil {
 			row.Point = *p
 		} else {
@@ -686,7 +734,17 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 	}
 	r.Total = mkRow(pkey{total: true, period: curKey})
 	if timed {
-		for p := pl.trendStart; !p.After(pl.cur); p = pl.grain.Add(p, 1) {
+		// The trend starts where the KPI's data does: no empty periods
+		// before its first date (two years of data at year grain is two
+		// points, not twelve).
+		first := pl.trendStart
+		if lo := e.spanOf(d).lo; !lo.IsZero() && pl.grain.Trunc(lo).After(first) {
+			first = pl.grain.Trunc(lo)
+			if first.After(pl.cur) {
+				first = pl.cur
+			}
+		}
+		for p := first; !p.After(pl.cur); p = pl.grain.Add(p, 1) {
 			if pt := c.full[pkey{total: true, period: p.Unix()}]; pt != nil {
 				r.Trend = append(r.Trend, *pt)
 			} else {

@@ -64,8 +64,12 @@ type Engine struct {
 	start    time.Time
 	rows     int64
 	problems map[string]error
-	cache    *cache
-	roll     rollupState
+	// spans is each time column's range, by table and column ("\x00"
+	// between): a KPI's period is partial, and its trend starts, by its own
+	// table's dates, not by the latest table's.
+	spans map[string]span
+	cache *cache
+	roll  rollupState
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
 }
@@ -418,7 +422,11 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
 			continue
 		}
-		cols = append(cols, tc{d.Source, d.Time})
+		name := d.Time
+		if c, ok := schema.Column(e.tables[d.Source], d.Time); ok {
+			name = c.Name // as the table spells it: spanOf looks it up so
+		}
+		cols = append(cols, tc{d.Source, name})
 		if d.Type == Cohort { // churn dates after the last signup are data too
 			for role, col := range d.Roles {
 				if r, _ := schema.LookupRole(role); r.Kind == schema.KindTime {
@@ -453,17 +461,24 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		}
 		if err != nil {
 			for _, k := range e.defs {
-				if k.Source == x.table && k.Time == x.col && e.problems[k.ID] == nil {
+				if k.Source == x.table && strings.EqualFold(k.Time, x.col) && e.problems[k.ID] == nil {
 					e.problems[k.ID] = prefixed(k, err)
 				}
 			}
 			continue
 		}
-		if lo, ok := rows.Data[0][0].(time.Time); ok && (e.start.IsZero() || lo.Before(e.start)) {
-			e.start = lo
+		var sp span
+		sp.lo, _ = rows.Data[0][0].(time.Time)
+		sp.hi, _ = rows.Data[0][1].(time.Time)
+		if e.spans == nil {
+			e.spans = map[string]span{}
 		}
-		if hi, ok := rows.Data[0][1].(time.Time); ok && hi.After(e.asOf) {
-			e.asOf = hi
+		e.spans[key] = sp
+		if !sp.lo.IsZero() && (e.start.IsZero() || sp.lo.Before(e.start)) {
+			e.start = sp.lo
+		}
+		if sp.hi.After(e.asOf) {
+			e.asOf = sp.hi
 		}
 	}
 	for name := range e.tables {
@@ -474,6 +489,57 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		e.rows += store.Int(rows.Data[0][0])
 	}
 	return nil
+}
+
+// span is the range of a time column's values; zero when it has none.
+type span struct{ lo, hi time.Time }
+
+// merge is the range covering both.
+func (a span) merge(b span) span {
+	if !b.lo.IsZero() && (a.lo.IsZero() || b.lo.Before(a.lo)) {
+		a.lo = b.lo
+	}
+	if b.hi.After(a.hi) {
+		a.hi = b.hi
+	}
+	return a
+}
+
+// spanOf is the range of the dates a KPI's table holds (every date column
+// the engine scans in it: the KPIs' time columns and a cohort's other
+// dates), or for a composite its inputs' together; zero without time. A
+// table is judged as a whole: its latest date is where its export stops,
+// though a KPI's own column (resolutions) may stop earlier. A KPI recorded
+// by a grain (a month's spend dated on the 1st) covers its last period.
+func (e *Engine) spanOf(d *Def) span {
+	return e.spanSeen(d, map[string]bool{})
+}
+
+func (e *Engine) spanSeen(d *Def, seen map[string]bool) span {
+	var sp span
+	if d == nil || seen[d.ID] {
+		return sp
+	}
+	seen[d.ID] = true
+	if d.Type == Composite {
+		for _, n := range d.InputNames() {
+			id, _, _ := strings.Cut(d.Inputs[n], ".")
+			sp = sp.merge(e.spanSeen(e.byID[id], seen))
+		}
+		return sp
+	}
+	if d.Time == "" {
+		return sp
+	}
+	for k, x := range e.spans {
+		if t, _, _ := strings.Cut(k, "\x00"); t == d.Source {
+			sp = sp.merge(x)
+		}
+	}
+	if d.MinGrain != "" && d.MinGrain != All && !sp.hi.IsZero() {
+		sp.hi = d.MinGrain.Add(d.MinGrain.Trunc(sp.hi), 1).AddDate(0, 0, -1) // its last day, as a date
+	}
+	return sp
 }
 
 func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.999999") }

@@ -224,13 +224,13 @@ func TestComparisons(t *testing.T) {
 	if sc.Find("cac").Total.Delta != nil {
 		t.Error("a delta against no value must be empty")
 	}
-	// Trend ends at October, oldest first.
+	// Trend ends at October, oldest first, and starts where the tickets do
+	// (10 Sep): no empty months before.
 	tr := csat.Trend
-	if len(tr) != 12 || !tr[11].Period.Equal(oct) {
+	if len(tr) != 2 || !tr[1].Period.Equal(oct) {
 		t.Fatalf("trend %d points, last %v", len(tr), tr[len(tr)-1].Period)
 	}
-	want(t, "trend Sep", tr[10].Value, 50)
-	wantNone(t, "trend Aug", tr[9].Value)
+	want(t, "trend Sep", tr[0].Value, 50)
 
 	// Against target: delta is value − target.
 	sc = compute(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsTarget})
@@ -403,22 +403,23 @@ INSERT INTO tickets VALUES
 		t.Fatal(err)
 	}
 	nov := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	// Default period: data ends 9 Nov, so the latest complete month is October.
-	sc := compute(t, eng, kpi.Slice{Grain: kpi.Month})
-	if !sc.Slice.Period.Equal(oct) || sc.Partial {
-		t.Fatalf("default period %v partial %v", sc.Slice.Period, sc.Partial)
+	sc := compute(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct})
+	if sc.Partial {
+		t.Fatal("October is over")
 	}
 	want(t, "Oct", sc.Results[0].Total.Value, 50)
-	// November so far (1–9 Nov): 1 of 2 → 50%; compared with 1–9 Oct (2 of 2 → 100%), not all October (50%).
-	sc = compute(t, eng, kpi.Slice{Grain: kpi.Month, Period: nov, Compare: kpi.VsPrevious})
+	// Default period: data ends 9 Nov, so the latest month with data is
+	// November so far (1–9 Nov): 1 of 2 → 50%; compared with 1–9 Oct (2 of 2
+	// → 100%), not all October (50%).
+	sc = compute(t, eng, kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious})
 	r := sc.Results[0]
-	if !sc.Partial || !r.Total.Partial {
-		t.Fatal("November should be partial")
+	if !sc.Slice.Period.Equal(nov) || !sc.Partial || !r.Total.Partial {
+		t.Fatalf("default period %v partial %v: want November, partial", sc.Slice.Period, sc.Partial)
 	}
 	want(t, "Nov so far", r.Total.Value, 50)
 	want(t, "Oct same days", r.Total.Compare.Value, 100)
 	want(t, "delta", r.Total.Delta, -50)
-	if !strings.Contains(r.Total.CompareTo, "same days") {
+	if r.Total.CompareTo != "Oct 2026 (to 9 Oct)" {
 		t.Errorf("label %q", r.Total.CompareTo)
 	}
 }

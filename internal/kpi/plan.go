@@ -352,16 +352,19 @@ func compileRaw(sch *schemaSnapshot, defs []*Def, s Slice, pl plan) (qs []rawQue
 }
 
 // defGroup is KPIs answered by one query: same table, time column, row
-// filter and kind.
+// filter and kind, and the same windows (pl: their dates decide whether the
+// current period is partial).
 type defGroup struct {
 	key  string
 	defs []*Def
+	pl   plan
 }
 
 // groupDefs sorts the definitions a slice needs (dependencies first) into
-// query groups. Composites need no query; a KPI recorded at a coarser grain
-// than the slice's (or whose period is not over) has no value by design.
-func groupDefs(order []*Def, problems map[string]error, pl plan) (groups []*defGroup, errs map[string]error) {
+// query groups, each with its windows planFor gives. Composites need no
+// query; a KPI recorded at a coarser grain than the slice's (or whose period
+// is not over) has no value by design.
+func groupDefs(order []*Def, problems map[string]error, planFor func(*Def) plan) (groups []*defGroup, errs map[string]error) {
 	errs = map[string]error{}
 	byKey := map[string]*defGroup{}
 	for _, d := range order {
@@ -369,6 +372,7 @@ func groupDefs(order []*Def, problems map[string]error, pl plan) (groups []*defG
 			errs[d.ID] = err
 			continue
 		}
+		pl := planFor(d)
 		if d.MinGrain != "" && (pl.grain.Finer(d.MinGrain) || pl.partial) {
 			if pl.partial {
 				errs[d.ID] = notApplicable(fmt.Sprintf("%s is recorded by %s and %s is not over yet", d.Label(), d.MinGrain, pl.grain.Label(pl.cur)))
@@ -380,9 +384,9 @@ func groupDefs(order []*Def, problems map[string]error, pl plan) (groups []*defG
 		if d.Type == Composite {
 			continue
 		}
-		k := strings.Join([]string{d.Source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort)}, "\x00")
+		k := strings.Join([]string{d.Source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort), fmt.Sprint(pl.partial, pl.elapsed)}, "\x00")
 		if byKey[k] == nil {
-			byKey[k] = &defGroup{key: k}
+			byKey[k] = &defGroup{key: k, pl: pl}
 			groups = append(groups, byKey[k])
 		}
 		byKey[k].defs = append(byKey[k].defs, d)
@@ -390,9 +394,14 @@ func groupDefs(order []*Def, problems map[string]error, pl plan) (groups []*defG
 	return groups, errs
 }
 
-// resolveWindows fills in a slice's defaults and period (the latest complete
-// one when none is given) against the data's time range, and works out the
-// windows to query.
+// resolveWindows fills in a slice's defaults and period against the data's
+// time range, and works out the windows to query. The default period is the
+// latest one holding data: when the data stops before it ends it is partial,
+// compared with the same elapsed part of the comparison period, rather than
+// left out for the period before it (data ending on 29 Oct shows "Oct 2026
+// (to 29 Oct)", not September). Whether the period is partial is decided
+// here by the latest of all the data; each KPI is then judged by its own
+// dates (plan.within).
 func resolveWindows(s *Slice, start, asOf time.Time) plan {
 	if s.Grain == "" {
 		s.Grain = Month
@@ -412,21 +421,11 @@ func resolveWindows(s *Slice, start, asOf time.Time) plan {
 	g := s.Grain
 	p.dataEnd = dataEnd(asOf)
 	if s.Period.IsZero() {
-		cur := g.Trunc(asOf)
-		if !complete(g, cur, p.dataEnd) && !g.Add(cur, -1).Before(g.Trunc(start)) {
-			cur = g.Add(cur, -1) // latest complete period
-		}
-		s.Period = cur
+		s.Period = g.Trunc(p.dataEnd.Add(-time.Microsecond))
 	} else {
 		s.Period = g.Trunc(s.Period)
 	}
 	p.cur = s.Period
-	p.curEnd = g.Add(p.cur, 1)
-	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(g, p.cur, p.dataEnd) {
-		p.partial = true
-		p.elapsed = p.dataEnd.Sub(p.cur)
-		p.curEnd = p.dataEnd
-	}
 	switch s.Compare {
 	case VsPrevious:
 		p.cmp = g.Add(p.cur, -1)
@@ -443,6 +442,24 @@ func resolveWindows(s *Slice, start, asOf time.Time) plan {
 		p.from = p.cmp
 	}
 	p.to = g.Add(p.cur, 1)
+	return p.within(asOf)
+}
+
+// within is the plan for data whose latest time is asOf (one KPI's table):
+// the current period is partial when that data stops inside it, short of its
+// (nearly) complete end, and its comparison is then the same elapsed part.
+// Data that stops before the period starts leaves it whole (and empty).
+func (p plan) within(asOf time.Time) plan {
+	if p.grain == All || asOf.IsZero() {
+		return p
+	}
+	p.dataEnd = dataEnd(asOf)
+	p.curEnd, p.partial, p.elapsed = p.grain.Add(p.cur, 1), false, 0
+	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(p.grain, p.cur, p.dataEnd) {
+		p.partial = true
+		p.elapsed = p.dataEnd.Sub(p.cur)
+		p.curEnd = p.dataEnd
+	}
 	return p
 }
 

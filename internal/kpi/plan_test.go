@@ -188,7 +188,7 @@ func planText(t *testing.T, sch *schemaSnapshot, all map[string]*Def, want []*De
 	for _, d := range want {
 		visit(d)
 	}
-	groups, errs := groupDefs(order, nil, pl)
+	groups, errs := groupDefs(order, nil, func(*Def) plan { return pl })
 	for _, d := range order {
 		if errs[d.ID] != nil {
 			fmt.Fprintf(&b, "\n## %s: not applicable\n", d.ID)

@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"strings"
 	"time"
 )
 
@@ -27,7 +28,10 @@ type Row struct {
 	Delta     *float64 // value − comparison (or − target)
 	Share     *float64 // n / total n, 0..1
 	Partial   bool     // the period has not fully elapsed; compared on the same elapsed part
-	CompareTo string   // human label of what the delta is against ("Sep 2026", "target")
+	CompareTo string   // what the delta is against: PeriodLabel's "Sep 2026", "Sep 2026 (to 15 Sep)", or "target"
+	// PeriodName is the row's own period in PeriodLabel's words, cut where
+	// its KPI's data stops: "Oct 2026 (to 15 Oct)"; "all time" without periods.
+	PeriodName string
 }
 
 // Result is one KPI for a slice.
@@ -51,13 +55,18 @@ type Result struct {
 	Approx bool
 	// ApproxExtras says the same of the extras (median, p90 beside a mean).
 	ApproxExtras bool
+	// PeriodEnd is the exclusive end of the current period as this KPI's own
+	// data has it: where that data stops when the period is partial for it
+	// (Total.Partial), else the period's end; zero for all time.
+	// PeriodLabel(grain, period, PeriodEnd) names it ("Oct 2026 (to 15 Oct)").
+	PeriodEnd time.Time
 }
 
 // Scorecard is every requested KPI for one slice.
 type Scorecard struct {
 	Slice         Slice     // the slice as resolved: Period filled in
-	PeriodEnd     time.Time // exclusive end of the current period (or data end if partial)
-	Partial       bool
+	PeriodEnd     time.Time // exclusive end of the current period (or data end if partial), by the latest data of all
+	Partial       bool      // the latest data stops inside the period (each KPI's own: Result.Total.Partial)
 	AsOf          time.Time // the latest timestamp in the data
 	Results       []Result
 	ComparePeriod time.Time // start of the comparison period, zero for target
@@ -72,4 +81,41 @@ func (s *Scorecard) Find(id string) *Result {
 		}
 	}
 	return nil
+}
+
+// PeriodTitle names the scorecard's period with its grain, in PeriodLabel's
+// words, cut where the latest data stops: "Oct 2026 (month)", "Oct 2026
+// (month, to 15 Oct)", "week of 12 Oct 2026 (week)"; "all time" without
+// periods (a grain of all, or data without dates: no grain to name). The
+// explorer's header and the reports' titles use it.
+func (sc *Scorecard) PeriodTitle() string {
+	s := sc.Slice
+	if s.Grain == All || s.Grain == "" || s.Period.IsZero() {
+		return PeriodLabel(All, time.Time{}, time.Time{})
+	}
+	var end time.Time
+	if sc.Partial {
+		end = sc.PeriodEnd
+	}
+	label, whole := PeriodLabel(s.Grain, s.Period, end), s.Grain.Label(s.Period)
+	if cut, ok := strings.CutPrefix(label, whole+" ("); ok {
+		return whole + " (" + string(s.Grain) + ", " + cut
+	}
+	return label + " (" + string(s.Grain) + ")"
+}
+
+// CompareName names what the scorecard's deltas are measured against, in
+// PeriodLabel's words: "Sep 2026", "Sep 2026 (to 15 Sep)" (the same elapsed
+// part as a partial period's), or "target", which all time (no period to
+// compare with) is measured against whatever the comparison asked.
+func (sc *Scorecard) CompareName() string {
+	s := sc.Slice
+	if s.Compare == VsTarget || s.Grain == All || s.Period.IsZero() || sc.ComparePeriod.IsZero() {
+		return "target"
+	}
+	var end time.Time
+	if sc.Partial {
+		end = sc.ComparePeriod.Add(sc.PeriodEnd.Sub(s.Period))
+	}
+	return PeriodLabel(s.Grain, sc.ComparePeriod, end)
 }

@@ -17,8 +17,8 @@ func TestTimeZoneIsUTC(t *testing.T) {
 	}
 }
 
-// A day whose data stops at 09:30 is not complete: the default day is the
-// one before, and asking for it compares with the same hours of the day before.
+// A day whose data stops at 09:30 is not complete: it is the default day,
+// partial, compared with the same hours of the day before.
 func TestLastDayPartial(t *testing.T) {
 	db := openFixture(t, `
 CREATE TABLE tickets (ticket_id VARCHAR, created_at TIMESTAMP, resolved_at TIMESTAMP, csat INTEGER);
@@ -29,12 +29,17 @@ INSERT INTO tickets VALUES ('a', '2026-03-09 08:00', '2026-03-09 08:00', 5), ('b
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := compute(t, eng, kpi.Slice{Grain: kpi.Day})
-	if want := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC); !sc.Slice.Period.Equal(want) {
-		t.Errorf("default day %v, want 9 Mar", sc.Slice.Period)
+	sc := compute(t, eng, kpi.Slice{Grain: kpi.Day, Compare: kpi.VsPrevious})
+	if want := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC); !sc.Slice.Period.Equal(want) {
+		t.Errorf("default day %v, want 10 Mar", sc.Slice.Period)
 	}
-	sc = compute(t, eng, kpi.Slice{Grain: kpi.Day, Period: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), Compare: kpi.VsPrevious})
 	r := sc.Results[0]
+	if got := kpi.PeriodLabel(kpi.Day, sc.Slice.Period, r.PeriodEnd); got != "Tue 10 Mar 2026 (to 09:30)" {
+		t.Errorf("label %q", got)
+	}
+	if r.Total.CompareTo != "Mon 9 Mar 2026 (to 09:30)" {
+		t.Errorf("compared with %q", r.Total.CompareTo)
+	}
 	if !r.Total.Partial {
 		t.Fatal("10 Mar should be partial")
 	}

@@ -153,6 +153,60 @@ func (g Grain) Label(t time.Time) string {
 	return "all time"
 }
 
+// PeriodLabel names a period for people, in the one wording the explorer's
+// header and panes and the reports share: "Oct 2026", "week of 12 Oct 2026",
+// "Q4 2026", "Mon 12 Oct 2026", "2026". end is the period's exclusive end as
+// the data has it: when the data stops before the period does, the label says
+// where ("Oct 2026 (to 15 Oct)", "Mon 12 Oct 2026 (to 09:30)"); zero or the
+// period's own end is the whole period.
+func PeriodLabel(g Grain, start, end time.Time) string {
+	if g == All || g == "" || start.IsZero() {
+		return "all time"
+	}
+	label := g.Label(start)
+	if end.IsZero() || !end.Before(g.Add(start, 1)) || !end.After(start) {
+		return label
+	}
+	if g == Day {
+		return label + " (to " + end.Format("15:04") + ")"
+	}
+	return label + " (to " + end.Add(-time.Microsecond).Format("2 Jan") + ")"
+}
+
+// FlagsSlice reads the --period and --grain flags of the command line
+// ("" = not given) into a period start and grain: the period's own grain,
+// which a --grain must agree with; all time for --period all, whatever the
+// grain (all time has no periods to size); the latest period (zero start)
+// at --grain's size, or a month, without --period.
+func FlagsSlice(period, grain string) (time.Time, Grain, error) {
+	t, g := time.Time{}, Month
+	if period != "" {
+		var err error
+		if t, g, err = ParsePeriod(period); err != nil {
+			return time.Time{}, "", err
+		}
+	}
+	if grain == "" {
+		return t, g, nil
+	}
+	gg, err := ParseGrain(grain)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	switch {
+	case period == "":
+		return t, gg, nil
+	case g == All || gg == All:
+		if g != All {
+			return time.Time{}, "", fmt.Errorf("--period %s is one %s but --grain all is all time; drop one of them", period, g)
+		}
+		return time.Time{}, All, nil
+	case gg != g:
+		return time.Time{}, "", fmt.Errorf("--period %s is a %s but --grain is %s; give one or make them agree", period, g, gg)
+	}
+	return t, g, nil
+}
+
 // ParsePeriod reads a period: 2026-09 (month), 2026-Q3, 2026 (year), 2026-09-14
 // (day), 2026-W37 (week) or all. It returns the period start and its grain.
 func ParsePeriod(s string) (time.Time, Grain, error) {
@@ -278,7 +332,7 @@ type Slice struct {
 	Filters []Filter
 	Segment string    // dimension to break down by; "" = none
 	Grain   Grain     // period size; All = one period
-	Period  time.Time // start of the current period; zero = latest complete period
+	Period  time.Time // start of the current period; zero = the latest period with data
 	Compare Compare
 	Trend   int // periods of trend to return, ending with the current one (default 12)
 	// MaxSegments caps this request's breakdown (largest n kept): 0 is the

@@ -189,14 +189,7 @@ func PeriodLabel(sc *kpi.Scorecard) string {
 func Title(sc *kpi.Scorecard, label string) string {
 	var b strings.Builder
 	b.WriteString(label)
-	if sc.Slice.Grain == kpi.All || sc.Slice.Period.IsZero() {
-		b.WriteString(" · all time")
-	} else {
-		fmt.Fprintf(&b, " · %s (%s)", sc.Slice.Grain.Label(sc.Slice.Period), sc.Slice.Grain)
-		if sc.Partial {
-			fmt.Fprintf(&b, ", partial to %s", sc.AsOf.Format("2 Jan"))
-		}
-	}
+	b.WriteString(" · " + sc.PeriodTitle()) // the explorer's header's words
 	fmt.Fprintf(&b, " · %s", compareLabel(sc))
 	for _, f := range sc.Slice.Filters {
 		b.WriteString(" · " + f.String())
@@ -205,10 +198,10 @@ func Title(sc *kpi.Scorecard, label string) string {
 }
 
 func compareLabel(sc *kpi.Scorecard) string {
-	if sc.Slice.Compare == kpi.VsTarget || sc.ComparePeriod.IsZero() {
-		return "Δ vs target"
+	if c := sc.CompareName(); c != "" {
+		return "Δ vs " + c
 	}
-	return "Δ vs " + sc.Slice.Grain.Label(sc.ComparePeriod)
+	return "Δ vs target"
 }
 
 // Plain writes an aligned text table (for pipes and NO_COLOR terminals).

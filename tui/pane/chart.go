@@ -58,7 +58,16 @@ func PeriodName(g kpi.Grain, t time.Time) string {
 // Chart draws a line chart of the trend, w × h cells including its y-axis
 // labels and a period axis on the last line, with the target as a dotted
 // line labelled "target".
+//
+// The axis starts at the first period with a value: periods before the data
+// are not drawn as an empty stretch. Values are plotted relative to the
+// lowest label, so each series (the target included) lands on the row whose
+// label is nearest its value: asciigraph rounds a value and the axis minimum
+// separately, which put a target of 80 on a 95 row of a 10–95 axis.
 func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kpi.Grain, w, h int) []string {
+	for len(points) > 1 && points[0].Value == nil {
+		points = points[1:]
+	}
 	vals := make([]float64, len(points))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, p := range points {
@@ -80,6 +89,10 @@ func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kp
 		lo, hi = lo-pad, hi+pad
 	}
 	format := func(v float64) string { return d.FormatNumber(v, d.Decimals) }
+	base := lo // plotted values are v − base, labelled v
+	for i := range vals {
+		vals[i] -= base
+	}
 	labelW := max(Width(format(lo)), Width(format(hi)), Width(format((lo+hi)/2))) + 1
 	const offset = 2
 	// The target line is labelled with its value: the row it falls on is
@@ -98,14 +111,14 @@ func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kp
 	if goal != nil {
 		t := make([]float64, len(vals))
 		for i := range t {
-			t[i] = goal.Value
+			t[i] = goal.Value - base
 		}
 		series = [][]float64{t, vals} // the KPI is drawn over the target
 	}
 	opts := []asciigraph.Option{
 		asciigraph.Width(plotW), asciigraph.Offset(offset),
-		asciigraph.LowerBound(lo), asciigraph.UpperBound(hi),
-		asciigraph.YAxisValueFormatter(format),
+		asciigraph.LowerBound(0), asciigraph.UpperBound(hi - base),
+		asciigraph.YAxisValueFormatter(func(v float64) string { return format(v + base) }),
 	}
 	if goal != nil {
 		opts = append(opts, asciigraph.SeriesChars(asciigraph.CharSet{Horizontal: "┄"}, asciigraph.DefaultCharSet))

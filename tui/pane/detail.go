@@ -199,7 +199,7 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
 		chunks = append(chunks, st.MutedText.Render("n "+kpi.FormatFloat(float64(row.N), 0)))
 	}
 	if row.Partial {
-		chunks = append(chunks, st.WarnText.Render("partial period"))
+		chunks = append(chunks, st.WarnText.Render("partial: "+row.PeriodName))
 	}
 	return chunks
 }

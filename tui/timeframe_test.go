@@ -1,0 +1,91 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+	"kpiscope/tui/pane"
+)
+
+// undatedDeps is a customer snapshot with a churn flag and no date at all.
+func undatedDeps(t *testing.T) Deps {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "churn.csv")
+	csv := "customerID,Contract,Churn\na,Month-to-month,Yes\nb,Month-to-month,No\nc,Two year,No\nd,Two year,No\n"
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{Sources: []string{path}, NoConfig: true, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if !ws.Engine.AsOf().IsZero() {
+		t.Fatalf("the fixture has a date: %v", ws.Engine.AsOf())
+	}
+	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir()}
+}
+
+// TestUndatedKeysSayWhy: without a date column the period keys say why they
+// do nothing, change no grain, and the header names no grain or period.
+func TestUndatedKeysSayWhy(t *testing.T) {
+	m := started(t, undatedDeps(t), 120, 40)
+	header := strings.SplitN(screen(m), "\n", 2)[0]
+	if !strings.Contains(header, "all time · vs target") || strings.Contains(header, "(month") {
+		t.Fatalf("header %q: want all time vs target, no grain", header)
+	}
+	for _, c := range []struct{ key, says string }{
+		{"g", "no grains"}, {"G", "no grains"}, {"[", "no periods"}, {"]", "no periods"},
+		{"t", "no periods"}, {"c", "deltas are vs target"},
+	} {
+		before := m.tf
+		m, _ = press(m, c.key)
+		if want := "these files have no date column: " + c.says; m.status.text != want {
+			t.Errorf("%s: status %q, want %q", c.key, m.status.text, want)
+		}
+		if m.tf.slice.Grain != before.slice.Grain || m.tf.slice.Compare != before.slice.Compare || m.tf.rev != before.rev {
+			t.Errorf("%s: the timeframe changed (grain %s, compare %s)", c.key, m.tf.slice.Grain, m.tf.slice.Compare)
+		}
+		if !strings.Contains(screen(m), "these files have no date column") {
+			t.Errorf("%s: the footer does not say why", c.key)
+		}
+	}
+	if h := strings.SplitN(screen(m), "\n", 2)[0]; h != header {
+		t.Errorf("header changed to %q", h)
+	}
+}
+
+// TestHeaderNamesPeriodsAsPanes: the header's comparison is worded as the
+// panes' (kpi.PeriodLabel) at every grain, not 2026-W42 beside week of 12
+// Oct 2026.
+func TestHeaderNamesPeriodsAsPanes(t *testing.T) {
+	eng := sample(t).Engine
+	oct12 := time.Date(2026, 10, 12, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		g               kpi.Grain
+		period, compare string
+	}{
+		{kpi.Day, "Mon 12 Oct 2026 (day)", "vs Sun 11 Oct 2026"},
+		{kpi.Week, "week of 12 Oct 2026 (week)", "vs week of 5 Oct 2026"},
+		{kpi.Month, "Oct 2026 (month)", "vs Sep 2026"},
+		{kpi.Quarter, "Q4 2026 (quarter, to 31 Oct)", "vs Q3 2026 (to 31 Jul)"},
+	} {
+		sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: c.g, Period: oct12, Compare: kpi.VsPrevious}, []string{"csat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, cmp := pane.PeriodHeader(sc)
+		if p != c.period || cmp != c.compare {
+			t.Errorf("%s: header %q · %q, want %q · %q", c.g, p, cmp, c.period, c.compare)
+		}
+		if pn := "vs " + sc.Results[0].Total.CompareTo; pn != cmp {
+			t.Errorf("%s: the pane says %q, the header %q", c.g, pn, cmp)
+		}
+	}
+}
