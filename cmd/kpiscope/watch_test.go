@@ -173,7 +173,7 @@ func TestWatchExplorerReloadsChangedFile(t *testing.T) {
 	} {
 		writeFile(t, path, step.bad)
 		text := screen.waitFor(t, step.name+": a reload warning", func(s string) bool {
-			return strings.Contains(s, "reload failed, still showing the previous data: tickets.csv")
+			return strings.Contains(s, "reload failed (w shows why), still showing the previous data: tickets.csv")
 		})
 		if v := csatShown(text); v != shown {
 			t.Errorf("%s: CSAT shows %q, want the previous %s:\n%s", step.name, v, shown, text)
@@ -243,7 +243,7 @@ func TestServeWatchReloads(t *testing.T) {
 	logs.wait(t, "the reload in the log", func(s string) bool { return strings.Contains(s, "data reloaded") })
 	writeFile(t, path, "")
 	screen.wait(t, "the warning in the session", func(s string) bool {
-		return strings.Contains(s, "reload failed, still showing the previous data: tickets.csv")
+		return strings.Contains(s, "reload failed (w shows why), still showing the previous data: tickets.csv")
 	})
 	logs.wait(t, "the failure in the log", func(s string) bool { return strings.Contains(s, "reload failed; sessions keep the previous data") })
 }
