@@ -261,8 +261,27 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 		if r.SegmentsTruncated > 0 {
 			fmt.Fprintf(w, "! %s\n", leftOut(r))
 		}
+		if n := ownPeriod(sc, r); n != "" {
+			fmt.Fprintf(w, "! %s: %s\n", Clean(r.Def.Label()), n)
+		}
 	}
 	return nil
+}
+
+// ownPeriod says which days a KPI's numbers cover when its table stops
+// earlier in the period than the title's (each KPI's period is cut at its
+// own table's last date), or "" when they are the title's.
+func ownPeriod(sc *kpi.Scorecard, r kpi.Result) string {
+	s := sc.Slice
+	if r.Err != nil || !r.Total.Partial || s.Grain == kpi.All || s.Period.IsZero() ||
+		r.Total.PeriodName == kpi.PeriodLabel(s.Grain, s.Period, sc.PeriodEnd) {
+		return ""
+	}
+	n := "its data stops earlier: " + r.Total.PeriodName
+	if c := r.Total.CompareTo; c != "" && c != "target" {
+		n += ", compared with " + c
+	}
+	return n
 }
 
 // leftOut says how many smaller segments a breakdown left out and how to
@@ -432,6 +451,9 @@ func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
 	for _, r := range sc.Results {
 		if r.SegmentsTruncated > 0 {
 			errs = append(errs, "- "+strings.ReplaceAll(leftOut(r), "--limit all", "`--limit all`"))
+		}
+		if n := ownPeriod(sc, r); n != "" {
+			errs = append(errs, "- "+Clean(r.Def.Label())+": "+n)
 		}
 	}
 	if len(errs) > 0 {

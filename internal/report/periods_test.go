@@ -1,0 +1,73 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
+	"kpiscope/internal/workspace"
+)
+
+// TestOwnPeriodSaid: a KPI whose table stops earlier in the period than the
+// title's says which days its numbers and its comparison cover, in the
+// table and in Markdown; the others say nothing.
+func TestOwnPeriodSaid(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"tickets.csv": "ticket_id,resolved_at,csat\n1,2026-09-03,5\n2,2026-09-20,1\n3,2026-10-02,5\n4,2026-10-15,1\n",
+		"signups.csv": "customer_id,signup_date\na,2026-09-05\nb,2026-10-28\n",
+		"kpiscope.yaml": `sources:
+  tickets: {path: tickets.csv}
+  signups: {path: signups.csv}
+kpis:
+  - use: csat
+  - id: signups
+    name: Signups
+    type: formula
+    source: signups
+    time: signup_date
+    inputs: {n: "count(*)"}
+    expr: n
+    better: higher
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	sc, err := ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain, md bytes.Buffer
+	if err := report.Plain(&plain, sc, "two tables"); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Markdown(&md, sc, "two tables"); err != nil {
+		t.Fatal(err)
+	}
+	if title := strings.SplitN(plain.String(), "\n", 2)[0]; title != "two tables · Oct 2026 (month, to 28 Oct) · Δ vs Sep 2026 (to 28 Sep)" {
+		t.Errorf("title %q", title)
+	}
+	const note = "CSAT: its data stops earlier: Oct 2026 (to 15 Oct), compared with Sep 2026 (to 15 Sep)"
+	for what, out := range map[string]string{"plain": plain.String(), "markdown": md.String()} {
+		if !strings.Contains(out, note) {
+			t.Errorf("%s lacks %q:\n%s", what, note, out)
+		}
+		if strings.Contains(out, "Signups: its data") {
+			t.Errorf("%s: signups end with the title's period:\n%s", what, out)
+		}
+	}
+}
