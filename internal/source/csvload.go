@@ -66,15 +66,18 @@ func loadCSV(ctx context.Context, db *store.DB, g group, sp Spec, t *Table) erro
 		err := readCSV(ctx, db, g, sp, read, t)
 		var late *lateEncoding
 		if errors.As(err, &late) {
-			encs[late.i] = Windows1252
+			for _, i := range late.files {
+				encs[i] = Windows1252
+			}
 			continue
 		}
 		return restorePaths(err, copies)
 	}
 }
 
-// lateEncoding says that file i, read as UTF-8, is Windows-1252 after all.
-type lateEncoding struct{ i int }
+// lateEncoding lists the files (by index) read as UTF-8 that are
+// Windows-1252 after all.
+type lateEncoding struct{ files []int }
 
 func (l *lateEncoding) Error() string { return "not UTF-8" }
 
@@ -160,9 +163,10 @@ func readCSV(ctx context.Context, db *store.DB, g group, sp Spec, files []string
 
 // invalidUTF8 explains DuckDB's "Invalid unicode": the first file read as
 // UTF-8 that is not, with the line and offset of its bad byte, or a
-// lateEncoding for a file whose encoding was detected, with no UTF-8
-// characters before the bad byte.
+// lateEncoding listing every file whose encoding was detected and that has
+// no UTF-8 characters before its first bad byte.
 func invalidUTF8(g group, sp Spec, files []string) error {
+	late := &lateEncoding{}
 	for i, f := range files {
 		if f != g.files[i] {
 			continue // a UTF-8 copy
@@ -182,7 +186,10 @@ func invalidUTF8(g group, sp Spec, files []string) error {
 		case bad.multibyte:
 			return bad.mixed(f)
 		}
-		return &lateEncoding{i: i}
+		late.files = append(late.files, i)
+	}
+	if len(late.files) > 0 {
+		return late
 	}
 	return nil
 }

@@ -140,3 +140,18 @@ func TestEncodingOnParquetRefused(t *testing.T) {
 		}
 	}
 }
+
+// A glob of exports, some UTF-8 and some Windows-1252 past their first
+// 64 KiB, is one table with every name read right.
+func TestEncodingsMixedFiles(t *testing.T) {
+	dir := t.TempDir()
+	pad := strings.Repeat("0,Paris\n", 9000)
+	writeFile(t, filepath.Join(dir, "a_1.csv"), "id,city\n"+pad+"1,Köln\n")
+	writeFile(t, filepath.Join(dir, "a_2.csv"), "id,city\n"+pad+"2,M\xfcnchen\n")
+	writeFile(t, filepath.Join(dir, "a_3.csv"), "id,city\n"+pad+"3,Z\xfcrich \x96 Nord\n")
+	db, tables := mustLoad(t, dir, Spec{Path: filepath.Join(dir, "a_*.csv")})
+	got := rows(t, db, "SELECT city FROM a WHERE id > 0 ORDER BY id")
+	if want := []string{"Köln", "München", "Zürich – Nord"}; !reflect.DeepEqual(got, want) || tables[0].Encoding != "" {
+		t.Errorf("read %q (encoding %q), want %q and no single encoding", got, tables[0].Encoding, want)
+	}
+}
