@@ -89,3 +89,27 @@ func TestHeaderNamesPeriodsAsPanes(t *testing.T) {
 		}
 	}
 }
+
+// TestExplorerDefaultPeriodPartial: the explorer starts, and t returns, on
+// the latest period with data, partial when the data stops before its end
+// (the sample ends on 31 Oct: the fourth quarter to 31 Oct, compared with
+// the third to 31 Jul).
+func TestExplorerDefaultPeriodPartial(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "g")
+	const want = "Q4 2026 (quarter, to 31 Oct) · vs Q3 2026 (to 31 Jul)"
+	if h := strings.SplitN(screen(m), "\n", 2)[0]; !strings.Contains(h, want) {
+		t.Fatalf("header %q, want %q", h, want)
+	}
+	if !strings.Contains(screen(m), "partial: Q4 2026 (to 31 Oct)") {
+		t.Errorf("the detail pane does not say the period is partial:\n%s", screen(m))
+	}
+	m, _ = press(m, "[", "t")
+	if h := strings.SplitN(screen(m), "\n", 2)[0]; !strings.Contains(h, want) {
+		t.Fatalf("after [ t: header %q, want %q", h, want)
+	}
+	m, _ = press(m, "t")
+	if m.status.text != "already at the latest period" {
+		t.Errorf("t again: %q", m.status.text)
+	}
+}
