@@ -324,3 +324,27 @@ func TestCopySaysWhereItWent(t *testing.T) {
 		}
 	}
 }
+
+// TestManySegmentsFitEverySize: with 60 segments and a name too long for
+// any column selected, every screen size still has exactly its lines, none
+// wider than the terminal, and the position line shows.
+func TestManySegmentsFitEverySize(t *testing.T) {
+	m := started(t, manyAirlines(t), 120, 40)
+	m, _ = press(m, "enter", "j", "j", "j", "j", "j", "j")
+	for _, size := range [][2]int{{60, 14}, {60, 20}, {80, 24}, {100, 30}, {120, 40}, {160, 50}} {
+		next, _ := m.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		scr := screen(next.(Model))
+		lines := strings.Split(scr, "\n")
+		if len(lines) != size[1] {
+			t.Errorf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("%dx%d: line %d is %d wide: %q", size[0], size[1], i, w, l)
+			}
+		}
+		if !strings.Contains(scr, " of 60") {
+			t.Errorf("%dx%d: no position line:\n%s", size[0], size[1], scr)
+		}
+	}
+}

@@ -198,6 +198,9 @@ func layoutBreakdown(st style.Styles, b Breakdown, w, h int) bdLayout {
 	case longest > 0 || r.SegmentsTruncated > 0 || n > h-2:
 		l.info = 1
 	}
+	if h-2-l.info < 1 { // a tight pane: a row before a second line
+		l.info = max(0, min(l.info, h-3))
+	}
 	l.bodyH = max(1, h-2-l.info)
 	return l
 }
