@@ -654,6 +654,9 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 // assemble turns computed points into the rows a scorecard shows.
 func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 	r := Result{Def: d, Err: c.err, ExtrasErr: c.extrasErr}
+	if hi := e.spanOf(d).hi; !hi.IsZero() {
+		r.DataEnd = dataEnd(hi)
+	}
 	if c.approx {
 		r.Approx, r.ApproxExtras = sketched(d)
 	}

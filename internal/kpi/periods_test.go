@@ -87,6 +87,21 @@ func TestPartialPerTable(t *testing.T) {
 	}
 }
 
+// TestDataEndBeforePeriod: a KPI whose table stops before the period has no
+// value in it, and its result says where its data stops.
+func TestDataEndBeforePeriod(t *testing.T) {
+	eng := twoEndsEngine(t)
+	sc := compute(t, eng, kpi.Slice{Grain: kpi.Week}) // week of 26 Oct (to 28 Oct)
+	csat := sc.Find("csat")
+	wantNone(t, "csat in the week of 26 Oct", csat.Total.Value)
+	if want := time.Date(2026, 10, 16, 0, 0, 0, 0, time.UTC); !csat.DataEnd.Equal(want) || csat.Total.Partial {
+		t.Errorf("csat data end %v partial %v, want 16 Oct (exclusive), not partial", csat.DataEnd, csat.Total.Partial)
+	}
+	if su := sc.Find("signups"); !su.DataEnd.Equal(time.Date(2026, 10, 29, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("signups data end %v, want 29 Oct", su.DataEnd)
+	}
+}
+
 // TestDefaultPeriodLatestWithData: data ending a few days before a period's
 // end still shows that period, partial, at every grain; data reaching its
 // end shows it whole.

@@ -60,6 +60,10 @@ type Result struct {
 	// (Total.Partial), else the period's end; zero for all time.
 	// PeriodLabel(grain, period, PeriodEnd) names it ("Oct 2026 (to 15 Oct)").
 	PeriodEnd time.Time
+	// DataEnd is the exclusive end of the dates in this KPI's table (its
+	// inputs' for a composite): before the period starts, the KPI has no
+	// value in it because its data stops there. Zero without dates.
+	DataEnd time.Time
 }
 
 // Scorecard is every requested KPI for one slice.

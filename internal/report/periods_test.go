@@ -70,4 +70,16 @@ kpis:
 			t.Errorf("%s: signups end with the title's period:\n%s", what, out)
 		}
 	}
+	// The week of 26 Oct: the tickets stop before it.
+	sc, err = ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Week}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.Reset()
+	if err := report.Plain(&plain, sc, "two tables"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "! CSAT: no data in week of 26 Oct 2026: its data stops on 15 Oct 2026"; !strings.Contains(plain.String(), want) {
+		t.Errorf("week: lacks %q:\n%s", want, plain.String())
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"kpiscope/internal/cmdline"
@@ -270,9 +271,14 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 
 // ownPeriod says which days a KPI's numbers cover when its table stops
 // earlier in the period than the title's (each KPI's period is cut at its
-// own table's last date), or "" when they are the title's.
+// own table's last date), or that it has none when its table stops before
+// the period starts; "" when they are the title's.
 func ownPeriod(sc *kpi.Scorecard, r kpi.Result) string {
 	s := sc.Slice
+	if r.Err == nil && s.Grain != kpi.All && !s.Period.IsZero() && !r.DataEnd.IsZero() && !r.DataEnd.After(s.Period) {
+		return fmt.Sprintf("no data in %s: its data stops on %s", kpi.PeriodLabel(s.Grain, s.Period, time.Time{}),
+			r.DataEnd.Add(-time.Microsecond).Format("2 Jan 2006"))
+	}
 	if r.Err != nil || !r.Total.Partial || s.Grain == kpi.All || s.Period.IsZero() ||
 		r.Total.PeriodName == kpi.PeriodLabel(s.Grain, s.Period, sc.PeriodEnd) {
 		return ""
