@@ -54,6 +54,15 @@ func (m Model) click(ms tea.Mouse) (Model, tea.Cmd) {
 
 // wheel moves the selection of the pane under the pointer.
 func (m Model) wheel(ms tea.Mouse) (Model, tea.Cmd) {
+	if m.ov.kind == overlayHelp { // the wheel scrolls the help as j/k do
+		m.ov.w, m.ov.h = m.width, m.height
+		if ms.Button == tea.MouseWheelUp {
+			m.ov = m.ov.scrollHelp(-1)
+		} else if ms.Button == tea.MouseWheelDown {
+			m.ov = m.ov.scrollHelp(1)
+		}
+		return m, nil
+	}
 	if m.ov.kind != overlayNone {
 		return m, nil
 	}

@@ -86,24 +86,22 @@ func (o overlay) Update(msg tea.Msg) (overlay, tea.Cmd) {
 			o.kind = overlayNone
 			return o, nil
 		}
-		bw, bh := pane.HelpSize(o.w, o.h)
-		last := pane.HelpScroll(o.keys, bw, bh)
+		_, bh := pane.HelpSize(o.w, o.h)
 		page := max(1, bh-5)
 		switch {
 		case key.Matches(k, o.keys.Down):
-			o.scroll++
+			return o.scrollHelp(1), nil
 		case key.Matches(k, o.keys.Up):
-			o.scroll--
+			return o.scrollHelp(-1), nil
 		case key.Matches(k, o.keys.PageDown):
-			o.scroll += page
+			return o.scrollHelp(page), nil
 		case key.Matches(k, o.keys.PageUp):
-			o.scroll -= page
+			return o.scrollHelp(-page), nil
 		case key.Matches(k, o.keys.Top):
-			o.scroll = 0
+			return o.scrollHelp(-1 << 20), nil
 		case key.Matches(k, o.keys.Bottom):
-			o.scroll = last
+			return o.scrollHelp(1 << 20), nil
 		}
-		o.scroll = max(0, min(o.scroll, last))
 		return o, nil
 	case overlayWarnings:
 		if key.Matches(k, o.keys.Close) {
@@ -121,6 +119,14 @@ func (o overlay) Update(msg tea.Msg) (overlay, tea.Cmd) {
 	}
 	o.kind = overlayNone
 	return o, nil
+}
+
+// scrollHelp moves the help by d lines, within its text for the screen
+// size the root last set (w, h).
+func (o overlay) scrollHelp(d int) overlay {
+	bw, bh := pane.HelpSize(o.w, o.h)
+	o.scroll = max(0, min(o.scroll+d, pane.HelpScroll(o.keys, bw, bh)))
+	return o
 }
 
 // View draws the box for a w × h screen; warnings are the lines of the

@@ -348,3 +348,19 @@ func TestManySegmentsFitEverySize(t *testing.T) {
 		}
 	}
 }
+
+// TestWheelScrollsHelp: the mouse wheel scrolls the help as j/k do.
+func TestWheelScrollsHelp(t *testing.T) {
+	m := started(t, testDeps(t), 60, 20)
+	m, _ = press(m, "?")
+	top := screen(m)
+	next, _ := m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	m = next.(Model)
+	if m.ov.kind != overlayHelp || m.ov.scroll != 1 || screen(m) == top {
+		t.Fatalf("wheel down: help open %v, scroll %d", m.ov.kind == overlayHelp, m.ov.scroll)
+	}
+	next, _ = m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if m = next.(Model); m.ov.scroll != 0 || screen(m) != top {
+		t.Errorf("wheel up: scroll %d, want back at the top", m.ov.scroll)
+	}
+}
