@@ -205,6 +205,26 @@ func TestServeFlagsDocumented(t *testing.T) {
 	}
 }
 
+// TestReportFlagsDocumented: README.md's report flag table names every flag
+// that `kpiscope report --help` prints (it writes the values out, "--grain
+// day|week|…", where the help has a placeholder).
+func TestReportFlagsDocumented(t *testing.T) {
+	readme := repoFile(t, "README.md")
+	_, table, _ := strings.Cut(readme, "### `kpiscope report`")
+	table, _, _ = strings.Cut(table, "\n## ")
+	r := runCLI(t, "report", "--help")
+	_, flags, _ := strings.Cut(ansi.Strip(r.stdout), "FLAGS")
+	found := regexp.MustCompile(`(?m)^\s+(?:-\w )?(--[a-z][a-z-]*)`).FindAllStringSubmatch(flags, -1)
+	if len(found) < 12 {
+		t.Fatalf("read %d flags from report --help:\n%s", len(found), r.stdout)
+	}
+	for _, f := range found {
+		if f[1] != "--help" && !strings.Contains(table, "`"+f[1]+" ") && !strings.Contains(table, "`"+f[1]+"`") {
+			t.Errorf("README.md's report section does not list %s (report --help does)", f[1])
+		}
+	}
+}
+
 // TestREADMEKeylessSSH: the README says what ssh prints without a key, what
 // the server logs (internal/server TestKeylessClientRefused holds the log
 // line) and what to do.
