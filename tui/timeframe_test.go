@@ -113,3 +113,32 @@ func TestExplorerDefaultPeriodPartial(t *testing.T) {
 		t.Errorf("t again: %q", m.status.text)
 	}
 }
+
+// TestDetailSaysDataStops: a KPI whose table stops before the period says
+// where in its pane, beside its "—" (tickets end on 15 Oct, signups on 28 Oct:
+// the week of 26 Oct has no tickets).
+func TestDetailSaysDataStops(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"tickets.csv":   "ticket_id,resolved_at,csat\n1,2026-09-03,5\n2,2026-10-15,1\n",
+		"customers.csv": "customer_id,signup_date\na,2026-09-05\nb,2026-10-28\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{Sources: []string{filepath.Join(dir, "tickets.csv"), filepath.Join(dir, "customers.csv")}, NoConfig: true, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	m := started(t, Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir()}, 120, 40)
+	if d := m.selected(); d == nil || d.ID != "csat" {
+		t.Fatalf("selected %v, want csat first", d)
+	}
+	if strings.Contains(screen(m), "its data stops") {
+		t.Fatalf("October has tickets, yet:\n%s", screen(m))
+	}
+	m, _ = press(m, "G") // week of 26 Oct
+	mustContain(t, screen(m), "no data in this period: its data stops on 15 Oct 2026")
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
@@ -74,6 +75,10 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	}
 	if n := len(d.Warnings); n > 0 {
 		top = append(top, st.WarnText.Render(fmt.Sprintf("! %s · %s to read", cmdline.Count(n, "data warning"), d.Keys.Warnings.Help().Key)))
+	}
+	if t, end := d.Result.Total, d.Result.DataEnd; t.Value == nil && !end.IsZero() && !t.Period.IsZero() && !end.After(t.Period) {
+		// Its table stops before the period: say so rather than a bare "—".
+		top = append(top, st.WarnText.Render("no data in this period: its data stops on "+end.Add(-time.Microsecond).Format("2 Jan 2006")))
 	}
 
 	// The breakdown gets its rows first; the chart takes the space left,
