@@ -210,16 +210,21 @@ func (in *Inference) table(name string) *TableProfile {
 // not churn: an order's Cancelled is not a customer lost.
 func markCustomers(tp *TableProfile) {
 	c := bestRole(tp, "customer_id", 50)
-	if c != nil && c.NonNull > 0 && float64(c.Distinct) >= 0.9*float64(c.NonNull) {
+	own := ownEntity(tp, c)
+	switch {
+	case own != nil:
+	case c != nil && c.NonNull > 0 && float64(c.Distinct) >= 0.9*float64(c.NonNull):
 		tp.Customer, tp.Customers = c.Name, true
 		return
-	}
-	if c == nil && schema.HasStem(schema.Tokens(tp.Name), customerWords...) {
+	case c == nil && schema.HasStem(schema.Tokens(tp.Name), customerWords...):
 		tp.Customers = true // customers.csv without an id column: its name says what a row is
 		return
 	}
 	who := "no column identifies customers"
-	if c := bestRole(tp, "customer_id", 50); c != nil {
+	switch {
+	case own != nil:
+		who = fmt.Sprintf("each row has its own %s", schema.QuoteName(own.Name))
+	case c != nil:
 		who = fmt.Sprintf("%s names %s on %s", schema.QuoteName(c.Name), cmdline.Count(c.Distinct, "customer"), cmdline.Count(c.NonNull, "row"))
 	}
 	for _, c := range tp.Columns {
@@ -232,6 +237,28 @@ func markCustomers(tp *TableProfile) {
 			c.Dimension = true
 		}
 	}
+}
+
+var genericIDWords = map[string]bool{"id": true, "key": true, "no": true, "num": true, "number": true, "nr": true, "uuid": true, "guid": true,
+	"unique": true, "row": true, "index": true, "record": true, "code": true}
+
+// ownEntity finds an identifier that makes each row a thing of its own
+// (Ticket ID, call id, response_id, Order ID) beside the customer id: then
+// the rows are tickets, calls or answers, however unique their customers.
+// Generic keys (id, Unique Key, RowNumber) say nothing of what a row is.
+func ownEntity(tp *TableProfile, customer *ColumnProfile) *ColumnProfile {
+	customerRole := role("customer_id")
+	for _, c := range tp.Columns {
+		if c == customer || c.Kind != ColIdentifier || !unique(c) || nameScore(customerRole, c) >= 50 {
+			continue
+		}
+		for _, t := range schema.Tokens(c.Name) {
+			if !genericIDWords[t] && (t[0] < '0' || t[0] > '9') {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // customerWords name a table whose rows are customers.
@@ -641,7 +668,7 @@ type flagRule struct {
 }
 
 var flagRules = []flagRule{
-	{[]string{"churn", "attrition", "attrited", "exited", "cancel", "terminated", "lapsed"}, "churn_rate", "Churn rate", kpi.Lower, "{value: 2, warn: 3}"},
+	{[]string{"churn", "attrition", "attrited", "exited", "cancel", "terminated", "lapsed"}, "churn_rate", "Churn rate", kpi.Lower, ""},
 	{[]string{"resolved", "solved", "fcr"}, "fcr", "First contact resolution", kpi.Higher, "{value: 70, warn: 65}"},
 	{[]string{"answered", "handled", "connected", "picked"}, "answer_rate", "Answer rate", kpi.Higher, "{value: 90, warn: 85}"},
 	{[]string{"abandon"}, "abandon_rate", "Abandonment rate", kpi.Lower, "{value: 5, warn: 8}"},
@@ -705,7 +732,8 @@ func flagKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *KPI {
 	}
 	if rule.id == "churn_rate" || c.Kind == ColStatus {
 		k.NoTime = true
-		k.Why = append(k.Why, "A snapshot flag has no date to attribute churn to: one all-time value, no time axis.")
+		k.Why = append(k.Why, "A snapshot flag has no date to attribute churn to: one all-time value, no time axis.",
+			"No target is suggested: the share of a file's customers who ever left has no common goal (the built-in churn's is a rate per year).")
 	}
 	return k
 }

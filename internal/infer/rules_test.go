@@ -328,3 +328,24 @@ func TestUnitPriceIsNotAnOrderValue(t *testing.T) {
 	wantValue(t, vals, "purchase_frequency", 1.5) // 6 invoices, 4 customers
 	wantValue(t, vals, "repeat_rate", 50)         // 17850 and 13047 bought twice
 }
+
+// Tickets whose customers happen to be all different are still tickets:
+// each row has its own Ticket ID, so no retention or churn from their
+// created and closed dates. A snapshot churn rate suggests no target.
+func TestTicketsWithUniqueCustomersAreNotCustomers(t *testing.T) {
+	dir := t.TempDir()
+	csv := "Ticket ID,Customer ID,Created Date,Closed Date,Priority\n"
+	for i := 0; i < 10; i++ {
+		csv += fmt.Sprintf("T%02d,C%02d,2026-02-%02d 09:00:00,2026-02-%02d 11:00:00,%s\n", i, i, i+1, i+1, []string{"Low", "High"}[i%2])
+	}
+	write(t, filepath.Join(dir, "helpdesk.csv"), csv)
+	in := inferDir(t, dir)
+	wantKPIs(t, in, "resolution_time", "resolution_median")
+	if in.Tables[0].Customers {
+		t.Error("the tickets were taken for customers")
+	}
+	in, _ = inferFiles(t, "bank_churn.csv")
+	if k := kpiByKey(in, "churn_rate"); k.Target != "" || k.TargetHint != "" {
+		t.Errorf("churn_rate target %q, hint %q", k.Target, k.TargetHint)
+	}
+}
