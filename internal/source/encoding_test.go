@@ -155,3 +155,21 @@ func TestEncodingsMixedFiles(t *testing.T) {
 		t.Errorf("read %q (encoding %q), want %q and no single encoding", got, tables[0].Encoding, want)
 	}
 }
+
+// Tables a --db file kept are reused only for the same reading options:
+// encoding:, missing: (and missing: [] against none) and this version of
+// the reader each change Options.
+func TestSpecOptions(t *testing.T) {
+	specs := []Spec{{}, {Encoding: Windows1252}, {MissingSet: true}, {Missing: []string{"NA"}, MissingSet: true}, {Delimiter: ";"}}
+	seen := map[string]int{}
+	for i, sp := range specs {
+		o := sp.Options()
+		if j, dup := seen[o]; dup {
+			t.Errorf("specs %d and %d share options %q", j, i, o)
+		}
+		seen[o] = i
+		if !strings.Contains(o, "read="+readVersion) {
+			t.Errorf("options %q lack the reader's version", o)
+		}
+	}
+}

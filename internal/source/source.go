@@ -37,10 +37,15 @@ type Spec struct {
 	Origin     string // where the spec came from, for messages
 }
 
+// readVersion changes when the same file read with the same options loads
+// differently (2: missing-value tokens, encodings), so that tables a --db
+// file kept from an older reading are read again.
+const readVersion = "2"
+
 // Options identifies the spec's reading options, for telling whether
-// tables loaded with another spec can be reused.
+// tables loaded with another spec (or another version) can be reused.
 func (sp Spec) Options() string {
-	s := sp.Delimiter // alone when the other options are unset: fingerprints made before them still match
+	s := sp.Delimiter + "|read=" + readVersion
 	if sp.Encoding != "" {
 		s += "|encoding=" + sp.Encoding
 	}
