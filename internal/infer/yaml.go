@@ -182,7 +182,14 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 		fmt.Fprintf(b, "#   %-*s  %-9s  %-10s  %8s  %5s  %s\n", width, schema.Clip(schema.QuoteName(c.Name), 40), ty, kind,
 			kpi.FormatFloat(float64(c.Distinct), 0), schema.Percent(c.NullShare()), oneLineComment(rng))
 	}
-	fmt.Fprintf(b, "#   (* offered as a dimension)\n")
+	legend := "* offered as a dimension"
+	for _, c := range t.Columns {
+		if c.Kind == ColContact || c.Kind == ColPeriod {
+			legend += "; contact details and periods never are"
+			break
+		}
+	}
+	fmt.Fprintf(b, "#   (%s)\n", legend)
 	for _, c := range t.Columns {
 		if c.Note != "" {
 			fmt.Fprintf(b, "#   %s is %s\n", schema.QuoteName(c.Name), oneLineComment(c.Note))
