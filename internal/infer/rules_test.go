@@ -349,3 +349,29 @@ func TestTicketsWithUniqueCustomersAreNotCustomers(t *testing.T) {
 		t.Errorf("churn_rate target %q, hint %q", k.Target, k.TargetHint)
 	}
 }
+
+// A composite whose input two tables both give is left out, and says why:
+// init never picks one of them silently.
+func TestCompositeOverTwoTablesIsSkippedWithAReason(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "clients.csv"), "customer_id,signup_date,churn_date\nK1,2025-01-05,\nK2,2025-02-01,2025-09-01\nK3,2025-03-01,\n")
+	orders := "order_id,customer_id,order_date,amount\nO1,K1,2025-04-01,10\nO2,K2,2025-05-01,20\nO3,K1,2025-06-01,30\n"
+	write(t, filepath.Join(dir, "shop_orders.csv"), orders)
+	write(t, filepath.Join(dir, "web_orders.csv"), strings.ReplaceAll(orders, "O", "W"))
+	in := inferDir(t, dir)
+	var clv *Skipped
+	for i := range in.Skipped {
+		if in.Skipped[i].ID == "clv" {
+			clv = &in.Skipped[i]
+		}
+	}
+	if clv == nil || !strings.Contains(clv.Reason, "avg_purchase (in shop_orders and web_orders)") {
+		t.Fatalf("skipped = %+v, want clv with its inputs' tables", in.Skipped)
+	}
+	if kpiByKey(in, "clv") != nil || kpiByKey(in, "avg_purchase_shop_orders") == nil || kpiByKey(in, "avg_purchase_web_orders") == nil || kpiByKey(in, "churn") == nil {
+		t.Errorf("KPIs = %v", keys(in))
+	}
+	if text := in.YAML(YAMLOptions{Header: true}); !strings.Contains(text, "#   clv: its inputs come from more than one table") {
+		t.Errorf("the file does not say why clv was left out:\n%s", text)
+	}
+}
