@@ -172,7 +172,7 @@ type bdLayout struct {
 	total  []Cell
 	widths []int
 	bodyH  int
-	info   int // lines under the total: 0, 1, or 2 when a long name needs them
+	info   int // lines under the total: 0, 1, or up to 3 when a long name needs them
 }
 
 func layoutBreakdown(st style.Styles, b Breakdown, w, h int) bdLayout {
@@ -186,19 +186,27 @@ func layoutBreakdown(st style.Styles, b Breakdown, w, h int) bdLayout {
 	l.total = segmentCells(st, b.Def, r.Total, pts, r.Approx)
 	l.total[1].Text = "Total"
 	l.widths = Widths(l.cols, append(l.rows, l.total), w, BreakdownGap)
-	longest := 0 // of the names the column cuts
+	// Room under the total for the longest name the column cuts, wrapped,
+	// with the position after it (at most 3 lines), so the table does not
+	// jump as the cursor moves.
+	longest := ""
 	for _, row := range l.rows {
-		if n := Width(row[1].Text); n > l.widths[1] {
-			longest = max(longest, n)
+		if n := row[1].Text; Width(n) > l.widths[1] && Width(n) > Width(longest) {
+			longest = n
 		}
 	}
-	switch n := len(l.rows); {
-	case longest > 0 && Width(SelectMark)+1+longest+1+Width(position(n, n, n, r.SegmentsTruncated)) > w:
-		l.info = 2
-	case longest > 0 || r.SegmentsTruncated > 0 || n > h-2:
+	n := len(l.rows)
+	if longest != "" {
+		lines := Wrap(SelectMark+" "+longest, w)
+		l.info = len(lines)
+		if Width(lines[len(lines)-1])+1+Width(position(n, n, n, r.SegmentsTruncated)) > w {
+			l.info++
+		}
+		l.info = min(l.info, 3)
+	} else if r.SegmentsTruncated > 0 || n > h-2 {
 		l.info = 1
 	}
-	if h-2-l.info < 1 { // a tight pane: a row before a second line
+	if h-2-l.info < 1 { // a tight pane: a row before more lines of name
 		l.info = max(0, min(l.info, h-3))
 	}
 	l.bodyH = max(1, h-2-l.info)
@@ -258,19 +266,36 @@ func RenderBreakdown(st style.Styles, b Breakdown, w, h int) []string {
 	if len(name) > l.info {
 		name = append(name[:l.info-1], strings.Join(name[l.info-1:], " "))
 	}
-	// Exactly l.info lines, the position at the end of the last one (the
-	// name's tail gives way to it).
-	info := make([]string, l.info)
-	copy(info[l.info-len(name):], name)
-	for i := range info {
-		info[i] = st.Text.Render(Fit(info[i], w))
+	// Exactly l.info lines: the name, then the position at the end of its
+	// last line, or on a line of its own when there is one to spare, else
+	// the name's tail gives way to it. Blank lines go first, so the
+	// position stays on the table's last line.
+	type line struct{ text, pos string }
+	var lines []line
+	for _, n := range name {
+		lines = append(lines, line{text: n})
 	}
 	if pos != "" {
-		last := ""
-		if len(name) > 0 && len(name) == l.info {
-			last = name[len(name)-1]
+		switch k := len(lines); {
+		case k > 0 && Width(lines[k-1].text)+1+Width(pos) <= w:
+			lines[k-1].pos = pos
+		case k < l.info:
+			lines = append(lines, line{pos: pos})
+		case k > 0:
+			lines[k-1].pos = pos
 		}
-		info[l.info-1] = st.Text.Render(Fit(last, max(0, w-Width(pos)-1))) + " " + st.MutedText.Render(pos)
+	}
+	info := make([]string, l.info-len(lines), l.info)
+	for i := range info {
+		info[i] = strings.Repeat(" ", w)
+	}
+	for _, ln := range lines {
+		if ln.pos == "" {
+			info = append(info, st.Text.Render(Fit(ln.text, w)))
+			continue
+		}
+		room := max(0, w-Width(ln.pos)-1)
+		info = append(info, st.Text.Render(Fit(ln.text, room))+" "+st.MutedText.Render(ln.pos))
 	}
 	return append(out, info...)
 }
