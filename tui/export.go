@@ -79,7 +79,8 @@ func (m Model) export() (Model, tea.Cmd) {
 	}
 	md, csv := o.markdown(m.label()), o.csv()
 	if m.deps.Remote {
-		m = m.say("sent scorecard and breakdown to your terminal's clipboard (if it allows %s; no files over SSH)", osc52)
+		// Over SSH no file is written: both go to the client's clipboard.
+		m = m.say("sent MD+CSV to your terminal's clipboard (if it allows %s)", osc52)
 		return m, tea.SetClipboard(md + "\n```csv\n" + csv + "```\n")
 	}
 	base := "kpiscope-" + m.deps.Now().Format("20060102-150405")

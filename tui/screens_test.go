@@ -313,6 +313,12 @@ func TestReloadFailureReadableInFull(t *testing.T) {
 func TestCopySaysWhereItWent(t *testing.T) {
 	m := started(t, testDeps(t), 80, 24)
 	m, _ = press(m, "enter", "enter")
+	remote := m
+	remote.deps.Remote = true
+	next, side := press(remote, "e")
+	if foot := ansi.Strip(next.footerView(80)); len(side) != 1 || !strings.Contains(foot, "sent MD+CSV to your terminal's clipboard (if it allows OSC 52)") {
+		t.Errorf("e over SSH: footer %q, side effects %d", foot, len(side))
+	}
 	for k, want := range map[string]string{
 		"y": "sent CSV to your terminal's clipboard (if it allows OSC 52)",
 		"Y": "sent Markdown to your terminal's clipboard (if it allows OSC 52)",
