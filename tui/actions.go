@@ -34,7 +34,7 @@ func (m Model) actions() []action {
 		{"grainback", "Previous grain", k.GrainBack, toTimeframe(prevGrainMsg{})},
 		{"earlier", "Earlier period", k.Earlier, toTimeframe(shiftMsg(-1))},
 		{"later", "Later period", k.Later, toTimeframe(shiftMsg(1))},
-		{"latest", "Latest complete period", k.Latest, toTimeframe(latestMsg{})},
+		{"latest", "Latest period with data", k.Latest, toTimeframe(latestMsg{})},
 		{"compare", "Cycle comparison: target / previous / last year", k.Compare, toTimeframe(nextCompareMsg{})},
 		{"sort", "Sort the breakdown by the next column", k.Sort, toBreakdown(nextSortMsg{})},
 		{"sortdir", "Reverse the breakdown's sort", k.SortDir, toBreakdown(flipSortMsg{})},
