@@ -206,16 +206,16 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	// Each KPI's period is partial, or not, by its own table's dates: tickets
 	// ending on 15 Oct beside customers ending later compare 1–15 Oct with
-	// 1–15 Sep. A composite is partial when an input is.
+	// 1–15 Sep. A composite is partial when an input is, to the earliest
+	// input's end.
 	plans := map[string]plan{}
 	var planFor func(d *Def) plan
 	planFor = func(d *Def) plan {
 		if p, ok := plans[d.ID]; ok {
 			return p
 		}
-		p := pl.within(e.spanOf(d).hi)
+		p := pl.within(e.spanOf(d).hi) // a composite's: its inputs' dates together
 		if d.Type == Composite {
-			p = pl
 			plans[d.ID] = p // no cycle reaches here (check refuses them), but never loop
 			var end time.Time
 			for _, n := range d.InputNames() {

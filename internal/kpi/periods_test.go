@@ -87,6 +87,36 @@ func TestPartialPerTable(t *testing.T) {
 	}
 }
 
+// TestCompositeOfTwoEnds: a composite over KPIs of two tables compares each
+// input on its own same days, and is partial to the earlier end.
+func TestCompositeOfTwoEnds(t *testing.T) {
+	b, _ := kpi.LookupBuiltin("csat")
+	defs := []*kpi.Def{b.Bind("", nil),
+		{ID: "signups", Source: "customers", Time: "signup_date", Type: kpi.Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n", Better: kpi.Higher},
+		{ID: "tickets_n", Source: "tickets", Time: "created_at", Type: kpi.Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n", Better: kpi.Higher},
+		{ID: "per_signup", Type: kpi.Composite, Inputs: map[string]string{"t": "tickets_n", "s": "signups"}, Expr: "t / s", Better: kpi.Lower},
+	}
+	eng, err := kpi.New(context.Background(), openFixture(t, twoEnds), defs, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range [][]kpi.Option{nil, {kpi.FromScratch()}} {
+		sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious}, nil, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sc.Find("per_signup")
+		// October: tickets 1–15 Oct (o1, o2) 2 / signups 1–28 Oct (d, e) 2 = 1.
+		// September: tickets 1–15 Sep (s1, s2) 2 / signups 1–28 Sep (a, b) 2 = 1
+		// (all of September's tickets, 4, or signups to 15 Sep, 1, give 2).
+		want(t, "per signup Oct", r.Total.Value, 1)
+		want(t, "per signup Sep same days", r.Total.Compare.Value, 1)
+		if !r.Total.Partial || r.Total.PeriodName != "Oct 2026 (to 15 Oct)" {
+			t.Errorf("composite partial %v %q, want Oct 2026 (to 15 Oct)", r.Total.Partial, r.Total.PeriodName)
+		}
+	}
+}
+
 // TestDataEndBeforePeriod: a KPI whose table stops before the period has no
 // value in it, and its result says where its data stops.
 func TestDataEndBeforePeriod(t *testing.T) {
