@@ -10,7 +10,7 @@ import (
 // HeaderInfo is what the top line says.
 type HeaderInfo struct {
 	Label     string       // the data
-	Period    string       // "Oct 2026", "Oct 2026 (to 15 Oct)" (see PeriodHeader)
+	Period    string       // "Oct 2026 (month)", "Oct 2026 (month, to 15 Oct)" (see PeriodHeader)
 	Compare   string       // "vs Sep 2026"
 	Filters   []kpi.Filter // as shown (cleaned)
 	Refreshed string       // "refreshed 14:05"
@@ -55,9 +55,9 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 // is compared with, in kpi.PeriodLabel's words, which the panes and the
 // reports use too: "Oct 2026 (month, to 15 Oct)" and "vs Sep 2026 (to 15
 // Sep)", "week of 12 Oct 2026 (week)" and "vs week of 5 Oct 2026". All time
-// (a grain of all, or data without dates) names no grain and no period to
-// compare with. The period's end is the latest data's; a KPI whose table
-// stops earlier says so in its own pane.
+// (a grain of all, or data without dates) names no grain, and its deltas
+// are against the target. The period's end is the latest data's; a KPI
+// whose table stops earlier says so in its own pane.
 func PeriodHeader(sc *kpi.Scorecard) (period, compare string) {
 	period, compare = sc.PeriodTitle(), sc.CompareName()
 	switch {
