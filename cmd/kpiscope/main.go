@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"syscall"
 
 	"charm.land/fang/v2"
 
@@ -41,7 +42,7 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer) (code
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := fang.Execute(ctx, root,
-		fang.WithNotifySignal(os.Interrupt),
+		fang.WithNotifySignal(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP), // a kill or a closed terminal cancels like ^C: a load removes its UTF-8 copies
 		fang.WithoutManpage(),
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
 			fmt.Fprintln(w, "kpiscope: "+report.OneLine(err))

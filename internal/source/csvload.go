@@ -46,12 +46,13 @@ func loadCSV(ctx context.Context, db *store.DB, g group, sp Spec, t *Table) erro
 			if dir == "" {
 				var err error
 				// Named like a pinned snapshot: a process killed mid-load
-				// leaves it to the next start's removeStale.
+				// (SIGKILL; SIGTERM and SIGHUP cancel ctx) leaves it to the
+				// next run's removeStale (see Load).
 				if dir, err = os.MkdirTemp("", fmt.Sprintf("kpiscope-pin-%d-", os.Getpid())); err != nil {
 					return fmt.Errorf("make a folder for UTF-8 copies of %s: %w", f, err)
 				}
 			}
-			c, err := transcode(f, encs[i], dir, i)
+			c, err := transcode(ctx, f, encs[i], dir, i)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package source
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -216,7 +217,7 @@ func decoder(enc string) encoding.Encoding {
 // transcode writes path, read in enc, as UTF-8 to a new file in dir, and
 // returns its name. A byte that enc cannot decode is an error naming its
 // line and byte offset in path; so is a UTF-16 file cut in half a unit.
-func transcode(path, enc, dir string, i int) (string, error) {
+func transcode(ctx context.Context, path, enc, dir string, i int) (string, error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", pathError(path, err)
@@ -248,7 +249,7 @@ func transcode(path, enc, dir string, i int) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: make a UTF-8 copy to read: %w", path, err)
 	}
-	chk := &checked{r: br, path: path, enc: enc, offset: int64(bom), line: 1}
+	chk := &checked{ctx: ctx, r: br, path: path, enc: enc, offset: int64(bom), line: 1}
 	bw := bufio.NewWriterSize(out, 1<<20)
 	_, err = io.Copy(bw, transform.NewReader(chk, decoder(enc).NewDecoder()))
 	if err == nil {
@@ -263,6 +264,9 @@ func transcode(path, enc, dir string, i int) (string, error) {
 		if errors.As(err, &se) {
 			return "", se
 		}
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		return "", fmt.Errorf("%s: make a UTF-8 copy to read: %w", path, err)
 	}
 	return dst, nil
@@ -275,6 +279,7 @@ var windows1252Undefined = [256]bool{0x81: true, 0x8d: true, 0x8f: true, 0x90: t
 // *Error at the first byte its encoding cannot decode (x/text would make it
 // a U+FFFD silently).
 type checked struct {
+	ctx    context.Context // cancelled (^C, SIGTERM, SIGHUP): stop copying
 	r      io.Reader
 	path   string
 	enc    string
@@ -286,6 +291,9 @@ type checked struct {
 }
 
 func (c *checked) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := c.r.Read(p)
 	if c.enc == Windows1252 {
 		for i, b := range p[:n] {

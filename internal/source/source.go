@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"kpiscope/internal/store"
 )
@@ -441,10 +442,16 @@ func sanitize(s string) string {
 	return s
 }
 
+// staleOnce runs removeStale once a process: every command that loads
+// sources removes the UTF-8 copies and snapshots of processes killed before
+// they could (a glob of the temporary folder; cheap).
+var staleOnce sync.Once
+
 // Load reads every spec into db. CSV files are parsed once into tables;
 // Parquet files stay views over the files. Tables already present in db (from
 // a --db file whose sources have not changed) are kept when reuse says so.
 func Load(ctx context.Context, db *store.DB, specs []Spec) ([]Table, error) {
+	staleOnce.Do(removeStale)
 	var out []Table
 	seen := map[string]string{}
 	for _, sp := range specs {
