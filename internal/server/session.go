@@ -89,8 +89,13 @@ func (s *Server) handle(_ ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
-		defer s.unregister(st)
+		// The place is given back before the client hears the exit status,
+		// so a client that connects again at once finds it free.
+		var once sync.Once
+		release := func() { once.Do(func() { s.unregister(st) }) }
+		defer release()
 		reason, sent := s.run(sess, st, pty, winCh)
+		release()
 		defer ci.sessionEnded(reason, sent, true)
 		code := 0
 		switch reason {

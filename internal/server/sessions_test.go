@@ -395,3 +395,21 @@ func TestConnectionLogLine(t *testing.T) {
 	line := ts.waitLog(t, waitLong, "INFO", "connection", "user=alice", "key="+fp, "comment=user0@test", "addr=127.0.0.1:", "duration=", "sessions=1", "end=quit")
 	t.Log(line)
 }
+
+// A session's place is free by the time its client hears the exit status:
+// a user who quits and connects again at once is let in, even at the cap.
+func TestPlaceFreeAtExit(t *testing.T) {
+	key := newKey(t)
+	ts := startServer(t, server.Config{MaxSessions: 1}, (&sliceFactory{}).New, key)
+	for i := range 2 {
+		a := ts.open(t, fmt.Sprintf("u%d", i), key, termOpts{})
+		a.waitForText(waitLong, "CSAT")
+		a.press("q")
+		if code := a.waitEnd(waitLong); code != 0 {
+			t.Fatalf("session %d exit status %d, want 0", i, code)
+		}
+		if n := ts.Sessions(); n != 0 {
+			t.Fatalf("after session %d's exit status the server still counts %d sessions", i, n)
+		}
+	}
+}
