@@ -101,7 +101,7 @@ var catalog = []Builtin{
 		Target: &Target{Value: 25, Warn: ptr(20)}}},
 	{Table: "orders", Roles: []string{"amount", "order_id", "order_date"}, Def: Def{
 		ID: "avg_purchase", Name: "Avg purchase value", Short: "Avg purchase", Description: "revenue / distinct orders, by order date",
-		Type: Ratio, Numerator: "sum({amount})", Denominator: "count(DISTINCT {order_id})",
+		Type: Ratio, Numerator: "sum({amount})", Denominator: "count(DISTINCT {order_id}) FILTER (WHERE {amount} IS NOT NULL)",
 		Unit: "$", Decimals: 2, Better: Higher, Time: "{order_date}",
 		Target: &Target{Value: 100, Warn: ptr(90)}}},
 	{Table: "orders", Roles: []string{"order_id", "customer_id", "order_date"}, Def: Def{

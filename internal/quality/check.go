@@ -6,6 +6,7 @@
 package quality
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -471,6 +472,11 @@ func (c *checker) kpi(ctx context.Context, d *kpi.Def) ([]Warning, error) {
 			return nil, err
 		}
 	}
+	if col := leftOutCol(d, c.eng.Tables()[d.Source]); col != "" {
+		if err := run("leftout\x00"+col+"\x00"+d.Denominator, func() ([]Warning, error) { return c.leftOut(ctx, d, col) }); err != nil {
+			return nil, err
+		}
+	}
 	if err := run("ids\x00"+distinctCols(d), func() ([]Warning, error) { return c.duplicates(ctx, d) }); err != nil {
 		return nil, err
 	}
@@ -557,8 +563,8 @@ func containsFold(ss []string, s string) bool {
 func rowsWord(n int64) string { return cmdline.Count(n, "row") }
 
 func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
-	if x.optional {
-		return nil, nil
+	if x.optional || strings.EqualFold(x.column, leftOutCol(d, c.eng.Tables()[d.Source])) {
+		return nil, nil // leftOut says it, whatever the share
 	}
 	q := store.QuoteIdent(x.column)
 	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s IS NULL) FROM %s%s", q, store.QuoteIdent(d.Source), where(d)))
@@ -744,13 +750,25 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 			continue
 		}
 		q := store.QuoteIdent(col.Name)
-		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), where(d)))
+		// Whether the column is the table's key is a property of the
+		// whole table: a KPI's where (plan = 'Pro') keeps a few rows of each
+		// customer, and a customer id then looks nearly unique.
+		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s", q, store.QuoteIdent(d.Source)))
 		if err != nil {
 			return nil, err
 		}
 		nn, nd := store.Int(r.Data[0][0]), store.Int(r.Data[0][1])
 		if nn == 0 || nd == nn || float64(nd) < 0.9*float64(nn) {
 			continue // unique, or a foreign key (many rows per customer)
+		}
+		if d.Where != "" {
+			// The rows the KPI reads: repeats outside them do not count twice.
+			if r, err = c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), where(d))); err != nil {
+				return nil, err
+			}
+			if nn, nd = store.Int(r.Data[0][0]), store.Int(r.Data[0][1]); nn == nd {
+				continue
+			}
 		}
 		r, err = c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1", q, store.QuoteIdent(d.Source), where(d)))
 		if err != nil || len(r.Data) == 0 {
@@ -866,4 +884,60 @@ func distinctFix(d *kpi.Def, id string) string {
 func dupMessage(rows int64, col string, ids int64) string {
 	verb, idw := cmdline.Pick(rows, "repeats", "repeat"), cmdline.Count(ids, "id")+cmdline.Pick(ids, " appears", " appear")
 	return fmt.Sprintf("%s %s an id already seen in %s (%s more than once); those rows are counted twice", rowsWord(rows), verb, schema.QuoteName(col), idw)
+}
+
+// sumRE finds sum(column) calls.
+var sumRE = regexp.MustCompile(`(?i)\bsum\(\s*("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*)\s*\)`)
+
+// leftOutCol is the column a ratio KPI sums whose blank rows its
+// denominator leaves out too (an average purchase over the orders that have
+// an amount: sum(amount) / count(amount)); "" when it has none.
+func leftOutCol(d *kpi.Def, cols []store.Column) string {
+	if d.Type != kpi.Ratio {
+		return ""
+	}
+	den := exprColumns(d.Denominator, cols)
+	for _, m := range sumRE.FindAllStringSubmatch(d.Numerator, -1) {
+		name := strings.ReplaceAll(strings.Trim(m[1], `"`), `""`, `"`)
+		if col := columnName(cols, name); col != "" && containsFold(den, col) {
+			return col
+		}
+	}
+	return ""
+}
+
+// leftOut counts the rows (or the orders, when the denominator counts
+// distinct ids) that have no value in the summed column: an average over
+// the others is right for them, but a blank amount is easy to miss, so it
+// is said whatever the share.
+func (c *checker) leftOut(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
+	q := store.QuoteIdent(col)
+	what, all, have := "row", "count(*)", "count("+q+")"
+	if m := distinctRE.FindStringSubmatch(d.Denominator); m != nil {
+		id := columnName(c.eng.Tables()[d.Source], strings.ReplaceAll(strings.Trim(m[1], `"`), `""`, `"`))
+		if id != "" && !strings.EqualFold(id, col) {
+			qi := store.QuoteIdent(id)
+			what, all, have = "order", "count(DISTINCT "+qi+")", fmt.Sprintf("count(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", qi, q)
+			if !schema.HasStem(schema.Tokens(id), "order", "invoice", "transaction", "purchase", "sale", "receipt") {
+				what = "id"
+			}
+		}
+	}
+	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", all, have, store.QuoteIdent(d.Source), where(d)))
+	if err != nil {
+		return nil, err
+	}
+	n, kept := store.Int(r.Data[0][0]), store.Int(r.Data[0][1])
+	blank := n - kept
+	if n == 0 || blank <= 0 {
+		return nil, nil
+	}
+	ex, err := c.example(ctx, d, []string{col}, q+" IS NULL")
+	if err != nil {
+		return nil, err
+	}
+	return []Warning{{Table: d.Source, Column: col, Kind: KindNulls, Severity: SeverityWarning, Rows: blank, Example: ex,
+		Message: fmt.Sprintf("%s of %s in %s (%s) %s no %s; they are left out of %s",
+			cmdline.Count(blank, what), kpi.FormatFloat(float64(n), 0), d.Source, schema.Percent(float64(blank)/float64(n)),
+			cmdline.Pick(blank, "has", "have"), schema.QuoteName(col), cmp.Or(d.Name, d.ID))}}, nil
 }
