@@ -57,3 +57,28 @@ func TestFormulaOverNAColumn(t *testing.T) {
 		})
 	}
 }
+
+// With a missing: list that leaves one word in a score column (NULL beside
+// NA), the built-in is refused with the word and the fix: add it to
+// missing: for the source, not "fix those values in the file".
+func TestMissingListLeavesAWord(t *testing.T) {
+	dir := t.TempDir()
+	body := "id,responded,nps\n1,2026-10-01,9\n2,2026-10-02,NA\n3,2026-10-03,NULL\n4,2026-10-04,-\n5,2026-10-05,7\n"
+	if err := os.WriteFile(filepath.Join(dir, "s.csv"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, config.FileName)
+	yml := "sources:\n  s:\n    path: s.csv\n    missing: [NA, \"-\"]\nkpis:\n  - use: nps\n    source: s\n    columns: {nps: nps, responded_at: responded}\n"
+	if err := os.WriteFile(p, []byte(yml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	e := ws.Engine.Problems()["nps"]
+	if e == nil || !strings.Contains(e.Error(), `if "NULL" means no value, add it to missing: for source s in kpiscope.yaml`) {
+		t.Errorf("problem = %v, want the word NULL and missing: for source s", e)
+	}
+}

@@ -634,6 +634,19 @@ func (e *Engine) textInNumber(ctx context.Context, table, col, what string) erro
 		}
 		msg += fmt.Sprintf(", e.g. %q at %s", fmt.Sprint(rows.Data[0][1]), where)
 	}
+	// A few distinct words among numbers (NULL, n.v.) mean "no value": name them.
+	q = fmt.Sprintf("SELECT DISTINCT trim(CAST(%[1]s AS VARCHAR)) AS v FROM %[2]s WHERE %[1]s IS NOT NULL AND TRY_CAST(%[1]s AS DOUBLE) IS NULL ORDER BY v LIMIT 4", store.QuoteIdent(col), store.QuoteIdent(table))
+	if rows, err := e.db.Query(ctx, q); err == nil && len(rows.Data) > 0 && len(rows.Data) <= 3 {
+		vals := make([]string, len(rows.Data))
+		for i, r := range rows.Data {
+			vals[i] = fmt.Sprintf("%q", fmt.Sprint(r[0]))
+		}
+		verb, it := "means", "it"
+		if len(vals) > 1 {
+			verb, it = "mean", "them"
+		}
+		return fmt.Errorf("%s; if %s %s no value, add %s to missing: for source %s in kpiscope.yaml, else fix those values in the file", msg, strings.Join(vals, ", "), verb, it, table)
+	}
 	return fmt.Errorf("%s; fix those values in the file or point the KPI at a numeric column", msg)
 }
 

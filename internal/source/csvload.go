@@ -202,7 +202,7 @@ func afterRead(ctx context.Context, db *store.DB, table string, sp Spec, t *Tabl
 	if sp.MissingSet {
 		tokens = nil // the list was read as NULL everywhere
 	}
-	cols, seen, err := readMissing(ctx, db, table, tokens)
+	cols, seen, err := readMissing(ctx, db, table, tokens, t)
 	if err != nil {
 		return err
 	}

@@ -106,3 +106,24 @@ func TestMissingFarDown(t *testing.T) {
 		t.Errorf("count, sum of score, count of code = %s, want 30001 135005 30002", got[0])
 	}
 }
+
+// Excel's error values and other spellings of "no value" (any case) are
+// missing in a numeric column; a column numeric but for a value that is no
+// token (n.v.) stays text, and the note names the value, its rows and the fix.
+func TestMissingExcelTokens(t *testing.T) {
+	dir := "testdata/missing"
+	db, tables := mustLoad(t, dir, Spec{Path: filepath.Join(dir, "excel_tokens.csv")})
+	want := map[string]string{"id": "BIGINT", "nps": "BIGINT", "csat": "VARCHAR", "region": "VARCHAR"}
+	if got := types(tables[0]); !reflect.DeepEqual(got, want) {
+		t.Errorf("types %v\nwant  %v", got, want)
+	}
+	// nps answers 9, 10, 6: three of ten rows.
+	if got := rows(t, db, "SELECT count(nps), sum(nps) FROM excel_tokens"); got[0] != "3 25" {
+		t.Errorf("count, sum of nps = %s, want 3 25", got[0])
+	}
+	wantNote := "N.A., NONE, none, --, #DIV/0!, #VALUE!, #REF! read as missing in 1 column (nps); " +
+		"csat would be numbers but for 'n.v.' (2 rows): add it to missing: for source excel_tokens if it means no value"
+	if note := tables[0].MissingNote(); note != wantNote {
+		t.Errorf("note = %q\nwant   %q", note, wantNote)
+	}
+}

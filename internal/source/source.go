@@ -86,6 +86,9 @@ type Table struct {
 	// were read as missing by the automatic rule.
 	MissingColumns []string
 	MissingSeen    []string
+	// NearNumbers lists the text columns that would be numbers but for a
+	// few values that are not (see MissingNote).
+	NearNumbers []NearNumber
 }
 
 // ParseArg reads a command-line source: PATH or NAME=PATH.
