@@ -84,7 +84,11 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.toBreakdown(focusMsg(true))
 	}
 	for _, a := range m.actions() {
-		if key.Matches(msg, a.bind) {
+		// A key disabled for this data (g without dates) still runs its
+		// action, which says why it changes nothing: no key is silent.
+		b := a.bind
+		b.SetEnabled(len(b.Keys()) > 0)
+		if key.Matches(msg, b) {
 			return a.run(m)
 		}
 	}

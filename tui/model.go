@@ -119,6 +119,10 @@ func (m *Model) setEngine(e *kpi.Engine) {
 	if e == nil {
 		return
 	}
+	// Keys that move in time are off without dates: footer, help and
+	// palette leave them out or say why, as Update does.
+	m.keys = m.keys.Dated(!e.AsOf().IsZero())
+	m.ov.keys = m.keys
 	m.defs, m.dims = cleanDefs(e.Defs()), e.Dimensions()
 	m.names, m.engLabel, m.engDesc = dimNames(m.dims), clean(e.Label()), clean(e.Describe())
 	m.sel = 0

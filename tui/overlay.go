@@ -160,7 +160,7 @@ func (m Model) openHelp() (Model, tea.Cmd) {
 }
 
 func (m Model) openWarnings() (Model, tea.Cmd) {
-	if len(m.warnings) == 0 && m.reloadErr == "" {
+	if len(m.warnings) == 0 && m.reloadErr == "" && m.deps.Banner == "" {
 		return m.say("no data warnings"), nil
 	}
 	m.ov = m.ov.open(overlayWarnings, pane.Chooser{})
@@ -208,17 +208,25 @@ func (m Model) openPalette() (Model, tea.Cmd) {
 		if a.id == "palette" {
 			continue
 		}
-		items = append(items, pane.Item{Label: a.name, Hint: a.bind.Help().Key, ID: "act:" + a.id})
+		hint := a.bind.Help().Key
+		if !a.bind.Enabled() { // picking it says why (keys.Map.Dated)
+			hint = "needs dates"
+		}
+		items = append(items, pane.Item{Label: a.name, Hint: hint, ID: "act:" + a.id})
 	}
 	k := m.keys
 	for _, d := range m.dims {
 		items = append(items, pane.Item{Label: "Segment by " + m.bd.name(d.Name), Hint: k.Segment.Help().Key, ID: "seg:" + d.Name})
 	}
 	for _, g := range kpi.Grains {
-		items = append(items, pane.Item{Label: "Grain: " + string(g), Hint: k.Grain.Help().Key, ID: "grain:" + string(g)})
+		if k.Grain.Enabled() {
+			items = append(items, pane.Item{Label: "Grain: " + string(g), Hint: k.Grain.Help().Key, ID: "grain:" + string(g)})
+		}
 	}
 	for _, c := range []kpi.Compare{kpi.VsTarget, kpi.VsPrevious, kpi.VsYear} {
-		items = append(items, pane.Item{Label: "Compare " + c.Label(), Hint: k.Compare.Help().Key, ID: "cmp:" + string(c)})
+		if k.Compare.Enabled() {
+			items = append(items, pane.Item{Label: "Compare " + c.Label(), Hint: k.Compare.Help().Key, ID: "cmp:" + string(c)})
+		}
 	}
 	for _, d := range m.defs {
 		items = append(items, pane.Item{Label: "Go to " + d.Label(), Hint: k.Find.Help().Key, ID: "kpi:" + d.ID, Search: d.ID})
@@ -282,6 +290,15 @@ func (m Model) warningLines() []string {
 		return ids[i] < ids[j]
 	})
 	var out []string
+	if b := m.deps.Banner; b != "" { // whole here, however narrow the screen that cut it
+		// A `command` starts its own line, so it wraps only if wider than the box.
+		if i := strings.Index(b, "`"); i > 0 {
+			out = append(out, m.st.Banner.Render("! "+strings.TrimSpace(b[:i])), m.st.Banner.Render(b[i:]))
+		} else {
+			out = append(out, m.st.Banner.Render("! "+b))
+		}
+		out = append(out, "")
+	}
 	if m.reloadErr != "" {
 		// Wrapped by the box: the whole reason, however long.
 		out = append(out, m.st.ErrText.Bold(true).Render("Reload failed at "+m.reloadFailed.Format("15:04")+"; still showing the previous data"),

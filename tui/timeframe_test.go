@@ -142,3 +142,36 @@ func TestDetailSaysDataStops(t *testing.T) {
 	m, _ = press(m, "G") // week of 26 Oct
 	mustContain(t, screen(m), "no data in this period: its data stops on 15 Oct 2026")
 }
+
+// TestUndatedKeysOff: without a date column the keys that move in time are
+// off in the keymap (keys.Map.Dated), so the footer does not offer them, the
+// help greys them and says they need a date column, the palette offers no
+// grain or comparison, and pressing one still says why (TestUndatedKeysSayWhy).
+func TestUndatedKeysOff(t *testing.T) {
+	m := started(t, undatedDeps(t), 80, 24)
+	lines := strings.Split(screen(m), "\n")
+	footer := lines[len(lines)-1]
+	for _, gone := range []string{"g grain", "[ ] period", "c compare"} {
+		if strings.Contains(footer, gone) {
+			t.Errorf("footer %q offers %q", footer, gone)
+		}
+	}
+	mustContain(t, footer, "s segment", "? help", "q quit")
+	if m.keys.Grain.Enabled() || m.keys.Compare.Enabled() || !m.keys.Segment.Enabled() {
+		t.Errorf("keymap: grain %v, compare %v, segment %v", m.keys.Grain.Enabled(), m.keys.Compare.Enabled(), m.keys.Segment.Enabled())
+	}
+	h, _ := press(m, "?")
+	mustContain(t, strings.Join(strings.Fields(screen(h)), " "), "g G [ ] t c need a date column")
+	p, _ := press(m, ":")
+	if s := screen(p); strings.Contains(s, "Grain: week") || strings.Contains(s, "Compare vs") {
+		t.Errorf("the palette offers a grain or a comparison:\n%s", s)
+	}
+	// With dates the same keys are on and offered.
+	d := started(t, testDeps(t), 80, 24)
+	dl := strings.Split(screen(d), "\n")
+	mustContain(t, dl[len(dl)-1], "g grain", "[ ] period", "c compare")
+	h, _ = press(d, "?")
+	if strings.Contains(screen(h), "need a date column") {
+		t.Error("the help of dated data says keys need a date column")
+	}
+}

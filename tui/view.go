@@ -48,10 +48,7 @@ type layout struct {
 }
 
 func (m Model) layout() layout {
-	l := layout{w: m.width, h: m.height, bodyY: 1}
-	if m.deps.Banner != "" {
-		l.bodyY = 2
-	}
+	l := layout{w: m.width, h: m.height, bodyY: 1 + len(m.bannerLines(m.width))}
 	l.bodyH = m.height - l.bodyY - 1
 	l.listW = listWidth(m.width)
 	l.detailW = m.width - l.listW
@@ -85,8 +82,8 @@ func (m Model) render() string {
 	}
 	l := m.layout()
 	lines := []string{m.headerView(l.w)}
-	if m.deps.Banner != "" {
-		lines = append(lines, m.st.Banner.Render(pane.Fit(" ! "+m.deps.Banner, l.w)))
+	for _, b := range m.bannerLines(l.w) {
+		lines = append(lines, m.st.Banner.Render(pane.Fit(b, l.w)))
 	}
 	list := strings.Split(m.listView(l), "\n")
 	detail := strings.Split(m.detailView(l), "\n")
@@ -106,6 +103,54 @@ func (m Model) render() string {
 		lipgloss.NewLayer(box).X(max(0, (l.w-bw)/2)).Y(max(0, (l.h-bh)/3)).Z(1),
 	))
 	return c.Render()
+}
+
+// bannerMaxLines is how many lines the banner may take before it is cut.
+const bannerMaxLines = 2
+
+// bannerLines is the banner (Deps.Banner) for a w-cell screen: one line if
+// it fits, else wrapped to at most bannerMaxLines lines with a `command`
+// never split across lines (it is there to be copied), else one cut line
+// that says which key shows it whole (the warnings box, w).
+func (m Model) bannerLines(w int) []string {
+	b := m.deps.Banner
+	if b == "" {
+		return nil
+	}
+	const mark, indent = " ! ", "   "
+	if pane.Width(mark+b) <= w {
+		return []string{mark + b}
+	}
+	lines := pane.Flow(bannerChunks(b), " ", w-pane.Width(mark), bannerMaxLines+1)
+	fits := len(lines) <= bannerMaxLines
+	for i, l := range lines {
+		fits = fits && pane.Width(l) <= w-pane.Width(mark)
+		lines[i] = indent + l
+	}
+	if fits {
+		lines[0] = mark + strings.TrimPrefix(lines[0], indent)
+		return lines
+	}
+	tail := " · " + m.keys.Warnings.Help().Key + " shows it whole"
+	return []string{pane.Fit(mark+b, max(0, w-pane.Width(tail))) + tail}
+}
+
+// bannerChunks splits a banner into words, a `quoted command` being one.
+func bannerChunks(s string) []string {
+	var out []string
+	for i, part := range strings.Split(s, "`") {
+		if i%2 == 1 { // inside backticks
+			out = append(out, "`"+part+"`")
+			continue
+		}
+		words := strings.Fields(part)
+		if len(out) > 0 && len(words) > 0 && !strings.HasPrefix(part, " ") {
+			out[len(out)-1] += words[0] // "`cmd`," stays together
+			words = words[1:]
+		}
+		out = append(out, words...)
+	}
+	return out
 }
 
 func (m Model) headerView(w int) string {
@@ -255,7 +300,11 @@ func (m Model) footerKeys() []hintItem {
 	hint := func(keys, desc string, prio int) hintItem {
 		return hintItem{key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc)), prio}
 	}
+	// A binding off for this data (keys.Map.Dated) is never shown.
 	bind := func(b key.Binding, desc string, prio int) hintItem {
+		if !b.Enabled() {
+			prio = -1
+		}
 		return hint(b.Help().Key, desc, prio)
 	}
 	upDown := keys.First(k.Down) + "/" + keys.First(k.Up) // j/k
@@ -291,7 +340,11 @@ func (m Model) footerKeys() []hintItem {
 		}
 		out = append(out, bind(k.Segment, "segment", 8))
 	}
-	out = append(out, bind(k.Grain, "grain", 7), hint(k.Earlier.Help().Key+" "+k.Later.Help().Key, "period", 6), bind(k.Compare, "compare", 7),
+	period := hint(k.Earlier.Help().Key+" "+k.Later.Help().Key, "period", 6)
+	if !k.Earlier.Enabled() {
+		period.prio = -1
+	}
+	out = append(out, bind(k.Grain, "grain", 7), period, bind(k.Compare, "compare", 7),
 		bind(k.Find, "find", 4), bind(k.Palette, "commands", 5), bind(k.Export, "export", 3),
 		bind(k.Help, "help", 9), bind(k.Quit, "quit", 9))
 	return out

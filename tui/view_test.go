@@ -83,3 +83,43 @@ func TestScreensFitEverySize(t *testing.T) {
 		}
 	}
 }
+
+// TestBannerCommandReadable: the inferred-KPIs banner's command is there to
+// be copied: where one line is too short it wraps to a second line with the
+// command whole on it (80 and 100 columns); where two lines are not enough
+// (60) one line says which key shows it whole, and that box does.
+func TestBannerCommandReadable(t *testing.T) {
+	d := testDeps(t)
+	d.Banner = "KPIs inferred from column names, no kpiscope.yaml: save and edit them with `kpiscope init /work/shared/datasets/call_center.csv`"
+	base := started(t, d, 120, 40)
+	for _, c := range []struct {
+		w    int
+		want []string // the lines under the header
+	}{
+		{80, []string{
+			" ! KPIs inferred from column names, no kpiscope.yaml: save and edit them with",
+			"   `kpiscope init /work/shared/datasets/call_center.csv`",
+		}},
+		{100, []string{
+			" ! KPIs inferred from column names, no kpiscope.yaml: save and edit them with",
+			"   `kpiscope init /work/shared/datasets/call_center.csv`",
+		}},
+		{60, []string{" ! KPIs inferred from column names, no k… · w shows it whole"}},
+	} {
+		next, _ := base.Update(tea.WindowSizeMsg{Width: c.w, Height: 24})
+		m := next.(Model)
+		lines := strings.Split(screen(m), "\n")
+		for i, want := range c.want {
+			if got := strings.TrimRight(lines[1+i], " "); got != want {
+				t.Errorf("%d columns, line %d:\n got %q\nwant %q", c.w, 1+i, got, want)
+			}
+		}
+		if next := lines[1+len(c.want)]; !strings.HasPrefix(next, "╭─ KPIs") {
+			t.Errorf("%d columns: the panes start with %q", c.w, next)
+		}
+		if c.w == 60 {
+			w, _ := press(m, "w")
+			mustContain(t, strings.Join(strings.Fields(screen(w)), " "), "`kpiscope init /work/shared/datasets/call_center.csv`")
+		}
+	}
+}

@@ -125,6 +125,28 @@ func First(b key.Binding) string {
 	return ""
 }
 
+// Dated returns the map with the keys that move in time (grain, period,
+// comparison) enabled only when the data has dates: without a date each KPI
+// is one all-time value, so the footer leaves them out and the help says
+// they need a date column (Undated). Update still answers them, with why.
+func (m Map) Dated(dated bool) Map {
+	for _, b := range []*key.Binding{&m.Grain, &m.GrainBack, &m.Earlier, &m.Later, &m.Latest, &m.Compare} {
+		b.SetEnabled(dated)
+	}
+	return m
+}
+
+// Undated lists the bindings Dated(false) disabled, in help order.
+func (m Map) Undated() []key.Binding {
+	var out []key.Binding
+	for _, b := range []key.Binding{m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Compare} {
+		if !b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // Group is a titled set of bindings for the full help.
 type Group struct {
 	Title    string

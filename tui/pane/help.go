@@ -45,9 +45,26 @@ func helpBlock(st style.Styles, g keys.Group) []string {
 		kw = max(kw, Width(b.Help().Key))
 	}
 	for _, b := range g.Bindings {
-		lines = append(lines, st.Key.Render(Fit(b.Help().Key, kw))+" "+st.Desc.Render(b.Help().Desc))
+		k, d := st.Key, st.Desc
+		if !b.Enabled() { // off for this data: HelpLines says why
+			k, d = st.MutedText, st.MutedText
+		}
+		lines = append(lines, k.Render(Fit(b.Help().Key, kw))+" "+d.Render(b.Help().Desc))
 	}
 	return lines
+}
+
+// undatedNote says which keys are off because the data has no date
+// (keys.Map.Dated); "" when none is.
+func undatedNote(km keys.Map) string {
+	var ks []string
+	for _, b := range km.Undated() {
+		ks = append(ks, b.Help().Key)
+	}
+	if len(ks) == 0 {
+		return ""
+	}
+	return strings.Join(ks, " ") + " need a date column; these files have none, so each KPI is one all-time value against its target."
 }
 
 // HelpLines is the help's whole text for a box inner cells wide: the
@@ -101,6 +118,12 @@ func HelpLines(st style.Styles, km keys.Map, inner int) []string {
 			for _, l := range b {
 				body = append(body, Wrap(l, inner)...)
 			}
+		}
+	}
+	if note := undatedNote(km); note != "" {
+		body = append(body, "")
+		for _, l := range Wrap(note, inner) {
+			body = append(body, st.WarnText.Render(l))
 		}
 	}
 	body = append(body, "")
