@@ -190,16 +190,21 @@ func timeRank(name string) int {
 	switch {
 	case schema.HasStem(toks, "order", "created", "create", "opened", "submitted", "signup", "sent", "purchase", "transaction", "invoice", "call", "start", "received", "logged"):
 		return 3
-	case schema.HasStem(toks, "ship", "end", "resolved", "closed", "churn", "cancel", "due", "birth", "updated", "modified", "deleted", "last", "expir"):
+	case schema.HasStem(toks, "ship", "end", "resolved", "solved", "closed", "churn", "cancel", "due", "birth", "updated", "modified", "deleted", "last", "expir"):
 		return 1
 	}
 	return 2
 }
 
-func pickTime(tp *TableProfile) string {
+func pickTime(tp *TableProfile) string { return pickTimeBut(tp, "") }
+
+// pickTimeBut picks the time axis among the dates of any entity but skip
+// ("customer": a ticket export's signup date dates its customer, not its
+// tickets).
+func pickTimeBut(tp *TableProfile, skip string) string {
 	var cands []*ColumnProfile
 	for _, c := range tp.Columns {
-		if c.Kind == ColTime && c.NonNull > 0 {
+		if c.Kind == ColTime && c.NonNull > 0 && (skip == "" || timeEntity(c.Name) != skip) {
 			cands = append(cands, c)
 		}
 	}

@@ -227,6 +227,17 @@ func markCustomers(tp *TableProfile) {
 	case c != nil:
 		who = fmt.Sprintf("%s names %s on %s", schema.QuoteName(c.Name), cmdline.Count(c.Distinct, "customer"), cmdline.Count(c.NonNull, "row"))
 	}
+	if tp.Time != "" && timeEntity(tp.Time) == "customer" && (own != nil || c != nil || pickTimeBut(tp, "customer") != "" || schema.HasStem(schema.Tokens(tp.Name), eventWords...)) {
+		// A customer's signup date is not when a ticket, answer or order
+		// happened: the rows' own dates are their time axis, or none is.
+		was := tp.Time
+		tp.Time = pickTimeBut(tp, "customer")
+		next := "no time axis: custom KPIs on " + tp.Name + " have one all-time value until a source time: names the rows' own date"
+		if tp.Time != "" {
+			next = "the time axis is " + schema.QuoteName(tp.Time)
+		}
+		tp.Notes = append(tp.Notes, fmt.Sprintf("%s dates a customer, but the rows are not customers (%s): %s.", schema.QuoteName(was), who, next))
+	}
 	for _, c := range tp.Columns {
 		switch {
 		case c.Kind == ColStatus:
@@ -238,6 +249,11 @@ func markCustomers(tp *TableProfile) {
 		}
 	}
 }
+
+// eventWords name a table whose rows are events of their own: tickets,
+// answers, calls, orders.
+var eventWords = []string{"ticket", "case", "incident", "request", "issue", "survey", "response", "answer", "feedback", "call", "chat",
+	"order", "sale", "transaction", "purchase", "invoice"}
 
 var genericIDWords = map[string]bool{"id": true, "key": true, "no": true, "num": true, "number": true, "nr": true, "uuid": true, "guid": true,
 	"unique": true, "row": true, "index": true, "record": true, "code": true}
@@ -653,11 +669,16 @@ func idFrom(parts ...string) string {
 func label(name string) string {
 	s := regexp.MustCompile(`\s*[\(\[][^\)\]]*[\)\]]\s*`).ReplaceAllString(name, " ")
 	s = strings.TrimSpace(strings.Join(strings.Fields(strings.ReplaceAll(s, "_", " ")), " "))
+	s = strings.TrimSpace(unitSuffix.ReplaceAllString(s, ""))
 	if s == "" {
 		s = name
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// unitSuffix is a unit at the end of a column name ("First reply time in
+// minutes", "handle_time_secs"): the KPI's unit says it.
+var unitSuffix = regexp.MustCompile(`(?i)(\s+in)?\s+(seconds|secs?|minutes|mins?|hours|hrs?|days)$`)
 
 type flagRule struct {
 	stems  []string
@@ -764,7 +785,7 @@ func durationKPI(tp *TableProfile, c *ColumnProfile, answered *ColumnProfile) *K
 		k.Decimals = 0
 	}
 	unit := unitNames[c.Unit]
-	k.Description = fmt.Sprintf("mean %s", c.Name)
+	k.Description = "mean " + strings.ToLower(label(c.Name)[:1]) + label(c.Name)[1:]
 	if unit != "" {
 		k.Description += " in " + unit
 	}
@@ -837,14 +858,14 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 	}
 	_, hasOrder := orderColumn(tp)
 	a := quoteIdent(amount.Name)
-	if !hasOrder && customer != nil && !unique(customer) && tp.Time != "" {
+	if !hasOrder && customer != nil && !unique(customer) && tp.Time != "" && purchaseRows(tp, customer) {
 		cu := quoteIdent(customer.Name)
 		if !in.tableHas(tp.Name, "avg_purchase") {
 			add(&KPI{ID: "avg_purchase", Name: "Avg purchase value", Source: tp.Name, Type: kpi.Ratio,
-				Numerator: fmt.Sprintf("sum(%s)", a), Denominator: "count(*)", Unit: "$", Decimals: 2, Better: kpi.Higher,
+				Numerator: fmt.Sprintf("sum(%s)", a), Denominator: fmt.Sprintf("count(%s)", a), Unit: "$", Decimals: 2, Better: kpi.Higher,
 				Description: fmt.Sprintf("%s per purchase, one row per purchase", amount.Name), TargetHint: "{value: 100, warn: 90}",
 				Why: []string{fmt.Sprintf("%s has no order id: each row is one purchase of %s by %s.", tp.Name, schema.QuoteName(amount.Name), schema.QuoteName(customer.Name)),
-					"Avg purchase value = sum / rows (the built-in counts distinct order ids)."}})
+					fmt.Sprintf("Avg purchase value = sum / rows with %s (the built-in counts distinct order ids; rows with no amount are left out).", schema.QuoteName(amount.Name))}})
 		}
 		if !in.tableHas(tp.Name, "repeat_rate") {
 			add(&KPI{ID: "repeat_rate", Name: "Repeat purchase rate", Source: tp.Name, Type: kpi.Ratio,
@@ -873,6 +894,22 @@ func (in *Inference) purchaseKPIs(tp *TableProfile, add func(*KPI)) {
 				Why:         []string{fmt.Sprintf("%s beside %s: margin = sum / sum (a ratio of sums, never the mean of row margins).", schema.QuoteName(c.Name), schema.QuoteName(amount.Name))}})
 		}
 	}
+}
+
+// purchaseWords name a table whose rows are purchases.
+var purchaseWords = []string{"order", "sale", "transaction", "purchase", "invoice", "receipt", "payment", "basket", "cart"}
+
+// purchaseRows reports whether a table without an order id holds one
+// purchase a row: its name says so (purchases.csv, Sales), or nothing else
+// gives the rows an id of their own. A survey's response_id, a ticket's
+// Ticket ID or a call id make the rows answers, tickets or calls, whatever
+// amount sits beside them; a transaction_id is a purchase's own id.
+func purchaseRows(tp *TableProfile, customer *ColumnProfile) bool {
+	if schema.HasStem(schema.Tokens(tp.Name), purchaseWords...) {
+		return true
+	}
+	own := ownEntity(tp, customer)
+	return own == nil || schema.HasStem(schema.Tokens(own.Name), purchaseWords...)
 }
 
 // lineValueKPI covers order lines that hold a unit price and a quantity but
@@ -1090,18 +1127,42 @@ func shortName(name string) string {
 	if len([]rune(name)) <= shortLen {
 		return ""
 	}
-	var ws []string
-	for _, w := range strings.Fields(name) {
-		if !fillerWords[strings.ToLower(w)] {
-			ws = append(ws, w)
+	ws := strings.Fields(name)
+	fits := func() bool { return len([]rune(strings.Join(ws, " "))) <= shortLen }
+	// Words go, least telling first, until the rest fits: "Avg first reply
+	// time" → "First reply", "Avg full resolution time" → "Resolution".
+	for _, drop := range []map[string]bool{meanWords, fillerWords, vagueWords} {
+		if fits() {
+			break
 		}
+		var kept []string
+		for _, w := range ws {
+			if !drop[strings.ToLower(w)] {
+				kept = append(kept, w)
+			}
+		}
+		if len(kept) > 0 {
+			ws = kept
+		}
+	}
+	// Still too long: the leading words that fit, never a word cut short
+	// except a first word longer than the column ("Satisfaction…" → "Satisfactio.").
+	for len(ws) > 1 && !fits() {
+		ws = ws[:len(ws)-1]
 	}
 	s := []rune(strings.Join(ws, " "))
 	if len(s) > shortLen {
-		s = append([]rune(strings.TrimSpace(string(s[:shortLen-1]))), '…')
+		s = append(s[:shortLen-1], '.')
 	}
-	return string(s)
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
 }
+
+// meanWords and vagueWords are what a short name does without first: the
+// unit and the KPI's description say it is a mean of a time.
+var (
+	meanWords  = map[string]bool{"avg": true, "average": true, "mean": true}
+	vagueWords = map[string]bool{"time": true, "full": true, "total": true, "overall": true, "duration": true}
+)
 
 // validate runs the inferred definitions through the config parser and the
 // engine's own checks, and drops those it rejects (with the reason).
@@ -1162,7 +1223,7 @@ func (in *Inference) Defs() ([]*kpi.Def, kpi.Options, error) {
 			}
 		}
 	}
-	return defs, kpi.Options{Dimensions: cfg.Dimensions, Customers: cfg.Customers, CustomerKey: cfg.CustomerKey, Label: in.Label()}, nil
+	return defs, kpi.Options{Dimensions: cfg.Dimensions, Customers: cfg.Customers, CustomerKey: cfg.CustomerKey, Label: in.Label(), RecordTime: cfg.SourceTime}, nil
 }
 
 // Label names the data: the files the tables came from.

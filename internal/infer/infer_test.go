@@ -252,8 +252,8 @@ func TestInferOrderLines(t *testing.T) {
 func TestInferPurchasesWithoutOrderID(t *testing.T) {
 	in, db := inferFiles(t, "purchases.txt")
 	k := kpiByKey(in, "avg_purchase")
-	if k == nil || k.Use != "" || k.Denominator != "count(*)" {
-		t.Fatalf("avg_purchase = %+v, want sum / rows", k)
+	if k == nil || k.Use != "" || k.Denominator != "count(dollar_value)" {
+		t.Fatalf("avg_purchase = %+v, want sum / rows with an amount", k)
 	}
 	vals := allTime(t, in, db)
 	wantValue(t, vals, "purchase_frequency", 1.5) // 6 purchases, 4 customers

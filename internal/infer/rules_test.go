@@ -178,7 +178,7 @@ func TestShortNamesAndBuiltinTargets(t *testing.T) {
 			t.Errorf("%s: name %q, short %q", k.Key(), k.Name, k.Short)
 		}
 	}
-	if k := kpiByKey(in, "avg_speed_of_answer_seconds"); k.Short != "Avg speed ans…" {
+	if k := kpiByKey(in, "avg_speed_of_answer_seconds"); k.Short != "Speed answer" {
 		t.Errorf("speed of answer short = %q", k.Short)
 	}
 	in, _ = inferFiles(t, "purchases.txt")
