@@ -271,7 +271,16 @@ func (m Model) detailView(l layout) string {
 	title := "—"
 	if det.Def != nil {
 		title = det.Def.Label()
-		if det.Def.Description != "" {
+		// Drilled in, the title names the filters (which a narrow header
+		// cuts to keep naming the data); else the description, which the
+		// pane's foot has too.
+		if fs := m.bd.shown; len(fs) > 0 {
+			var names []string
+			for _, f := range fs {
+				names = append(names, f.String())
+			}
+			title += " · " + strings.Join(names, " › ")
+		} else if det.Def.Description != "" {
 			title += " · " + det.Def.Description
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"kpiscope/internal/kpi"
 )
 
 // TestGolden compares whole screens, colour stripped, with the files in
@@ -122,4 +124,47 @@ func TestBannerCommandReadable(t *testing.T) {
 			mustContain(t, strings.Join(strings.Fields(screen(w)), " "), "`kpiscope init /work/shared/datasets/call_center.csv`")
 		}
 	}
+}
+
+// TestHeaderNamesDataAtEveryDepth: drilled in, the header still names the
+// data (at least max(12, w/5) cells of it; before, a drill's filters pushed
+// it out: " kpiscope   Oct 2026 …"), and the detail pane's title names the
+// whole filter path, which a narrow header cuts.
+func TestHeaderNamesDataAtEveryDepth(t *testing.T) {
+	base := started(t, testDeps(t), 120, 40)
+	one, _ := press(base, "enter", "enter")                // channel = chat
+	two, _ := press(one, "enter")                          // and the next dimension's first row
+	path := strings.Join(filterNames(two.bd.shown), " › ") // "channel = chat › …"
+	if len(two.bd.shown) != 2 {
+		t.Fatalf("filters %v, want two", two.bd.shown)
+	}
+	for _, c := range []struct {
+		m      Model
+		w, h   int
+		header string // the header's start
+		title  string
+	}{
+		{one, 60, 20, " kpiscope sample: sup…  Oct 2026 (month) · vs Sep 2026 · c… ", "CSAT · channel = chat"},
+		{one, 80, 24, " kpiscope sample: support & c…  Oct 2026 (month) · vs Sep 2026 · channel = chat ", "CSAT · channel = chat"},
+		{two, 60, 20, " kpiscope sample: sup…", "CSAT · channel = chat › t…"},
+		{two, 80, 24, " kpiscope sample: support…", "CSAT · channel = chat ›"},
+		{two, 120, 40, " kpiscope sample: support & cust", "CSAT · " + path},
+	} {
+		next, _ := c.m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
+		lines := strings.Split(screen(next.(Model)), "\n")
+		if !strings.HasPrefix(lines[0], c.header) {
+			t.Errorf("%d filters at %dx%d: header %q, want it to start %q", len(c.m.bd.shown), c.w, c.h, lines[0], c.header)
+		}
+		if !strings.Contains(lines[1], c.title) {
+			t.Errorf("%d filters at %dx%d: pane titles %q lack %q", len(c.m.bd.shown), c.w, c.h, lines[1], c.title)
+		}
+	}
+}
+
+func filterNames(fs []kpi.Filter) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.String())
+	}
+	return out
 }
