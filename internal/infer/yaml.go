@@ -84,7 +84,8 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 	if len(in.KPIs) == 0 {
 		w(" []\n")
 		if opt.Header {
-			w("# No KPI could be inferred: see what each built-in needs below, or define your own\n")
+			w("# No KPI could be inferred: %s.\n", strings.ReplaceAll(in.WhyNone(), "\n", " "))
+			w("# See what each built-in needs below, or define your own\n")
 			w("# (type: ratio, formula, cohort or composite; see docs/own-data.md).\n")
 		}
 	} else {

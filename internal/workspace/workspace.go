@@ -111,6 +111,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	}
 	w.DB, w.Tables, w.persistent = db, tables, opt.DBPath != ""
 	var defs []*kpi.Def
+	var why string // what the files lack, when they give no KPI
 	eopt := kpi.Options{Now: opt.Now, Log: opt.Log}
 	if cfg != nil {
 		defs, err = cfg.Defs(nil)
@@ -132,13 +133,21 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 			db.Close()
 			return nil, err
 		}
-		defs = c.defs
+		if defs = c.defs; len(defs) == 0 && c.in != nil {
+			why = c.in.WhyNone()
+		}
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = c.opt.Dimensions, c.opt.Customers, c.opt.CustomerKey
 		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `%s`", cmdline.Command("kpiscope init", opt.Sources...))
 	}
 	if len(defs) == 0 && cfg != nil {
-		db.Close()
-		return nil, &config.Error{Path: cfg.Path, Msg: "defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own); `kpiscope init --print FILE …` shows what can be inferred from the files"}
+		defer db.Close()
+		msg := "defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own)"
+		if in, err := infer.Infer(ctx, db, tables); err == nil && len(in.KPIs) == 0 {
+			msg += "; nothing could be inferred from its files: " + in.WhyNone()
+		} else {
+			msg += "; `kpiscope init --print FILE …` shows what can be inferred from the files"
+		}
+		return nil, &config.Error{Path: cfg.Path, Msg: msg}
 	}
 	if len(defs) == 0 {
 		db.Close()
@@ -149,6 +158,10 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		what := fmt.Sprintf("none of its tables (%s) match", cmdline.List(tn, 8))
 		if len(tn) == 1 {
 			what = fmt.Sprintf("its table (%s) does not match", tn[0])
+		}
+		if why != "" {
+			return nil, fmt.Errorf("no KPI can be computed from %s: %s; write a kpiscope.yaml with KPIs of your own (`%s` writes one to start from)",
+				cmdline.List(opt.Sources, 5), why, cmdline.Command("kpiscope init", opt.Sources...))
 		}
 		return nil, fmt.Errorf("no KPI can be computed from %s: %s the standard data model; write a kpiscope.yaml (run `%s`)",
 			cmdline.List(opt.Sources, 5), what, cmdline.Command("kpiscope init", opt.Sources...))
