@@ -77,11 +77,19 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 		}
 		out = append(out, Row(cols, rows[i], widths, ListGap, nil, dim, w))
 	}
-	// With room to spare: how many KPIs stand where, and the symbols.
-	if len(tiles) <= bodyH-4 {
-		out = append(out, "", summary(st, tiles))
-		if len(tiles) <= bodyH-6 {
-			out = append(out, "", st.MutedText.Render("? low n · ! warnings · ◦ no target · · no value"))
+	// With room to spare: how many KPIs stand where, and the symbols,
+	// wrapped between their items, never cut.
+	sep := st.MutedText.Render(" · ")
+	sum := Flow(summary(st, tiles), sep, w, 3)
+	var legend []string
+	for _, s := range []string{"? low n", "! warnings", "◦ no target", "· no value"} {
+		legend = append(legend, st.MutedText.Render(s))
+	}
+	leg := Flow(legend, sep, w, 3)
+	if free := bodyH - len(tiles); free >= len(sum)+3 {
+		out = append(append(out, ""), sum...)
+		if free >= len(sum)+len(leg)+4 {
+			out = append(append(out, ""), leg...)
 		}
 	}
 	return out
@@ -99,8 +107,8 @@ func shortWord(s kpi.Status) string {
 	return s.Word()
 }
 
-// summary counts the KPIs by status, worst first.
-func summary(st style.Styles, tiles []Tile) string {
+// summary counts the KPIs by status, worst first, one item a status.
+func summary(st style.Styles, tiles []Tile) []string {
 	count := map[kpi.Status]int{}
 	for _, t := range tiles {
 		if t.Result != nil && t.Result.Err == nil {
@@ -113,7 +121,7 @@ func summary(st style.Styles, tiles []Tile) string {
 			parts = append(parts, st.Status(s).Render(fmt.Sprintf("%s %d %s", s.Symbol(), n, shortWord(s))))
 		}
 	}
-	return strings.Join(parts, st.MutedText.Render(" · "))
+	return parts
 }
 
 // ListOffset is the first tile shown, for mouse hit-testing.
