@@ -230,13 +230,20 @@ func markCustomers(tp *TableProfile) {
 	if tp.Time != "" && timeEntity(tp.Time) == "customer" && (own != nil || c != nil || pickTimeBut(tp, "customer") != "" || schema.HasStem(schema.Tokens(tp.Name), eventWords...)) {
 		// A customer's signup date is not when a ticket, answer or order
 		// happened: the rows' own dates are their time axis, or none is.
-		was := tp.Time
+		was, why := tp.Time, who
 		tp.Time = pickTimeBut(tp, "customer")
+		switch {
+		case own != nil || c != nil:
+		case tp.Time != "":
+			why = "they have dates of their own"
+		default:
+			why = "the table is named for them"
+		}
 		next := "no time axis: custom KPIs on " + tp.Name + " have one all-time value until a source time: names the rows' own date"
 		if tp.Time != "" {
 			next = "the time axis is " + schema.QuoteName(tp.Time)
 		}
-		tp.Notes = append(tp.Notes, fmt.Sprintf("%s dates a customer, but the rows are not customers (%s): %s.", schema.QuoteName(was), who, next))
+		tp.Notes = append(tp.Notes, fmt.Sprintf("%s dates a customer, but the rows are not customers (%s): %s.", schema.QuoteName(was), why, next))
 	}
 	for _, c := range tp.Columns {
 		switch {
@@ -265,7 +272,8 @@ var genericIDWords = map[string]bool{"id": true, "key": true, "no": true, "num":
 func ownEntity(tp *TableProfile, customer *ColumnProfile) *ColumnProfile {
 	customerRole := role("customer_id")
 	for _, c := range tp.Columns {
-		if c == customer || c.Kind != ColIdentifier || !unique(c) || nameScore(customerRole, c) >= 50 {
+		if c == customer || c.Kind != ColIdentifier || !unique(c) || nameScore(customerRole, c) >= 50 ||
+			!schema.LooksLikeID(c.Name) && !isOrderNumber(c.Name) { // unique labels (Subject 0, Subject 1 …) are not ids
 			continue
 		}
 		for _, t := range schema.Tokens(c.Name) {

@@ -78,3 +78,14 @@ func TestDurationNames(t *testing.T) {
 		}
 	}
 }
+
+// Unique labels (Subject 0 … Subject 19) are not an id of the rows' own:
+// the note does not say "each row has its own Subject".
+func TestUniqueLabelsAreNotOwnIDs(t *testing.T) {
+	in, _ := inferFiles(t, "helpdesk_subjects.csv")
+	tp := in.Tables[0]
+	want := `"Customer signup date" dates a customer, but the rows are not customers (they have dates of their own): the time axis is "Updated at".`
+	if tp.Time != "Updated at" || !slices.Contains(tp.Notes, want) {
+		t.Errorf("time %q, notes %q; want %q", tp.Time, tp.Notes, want)
+	}
+}
