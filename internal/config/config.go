@@ -103,6 +103,9 @@ type sourceYAML struct {
 	Time      string `yaml:"time"`
 	Delimiter string `yaml:"delimiter"`
 	Encoding  string `yaml:"encoding"`
+	// Decimal is the decimal separator: "," for 1.234,50 (detected in
+	// semicolon files when absent), "." for 1,234.50.
+	Decimal string `yaml:"decimal"`
 	// Missing is nil when absent: missing: [] turns the automatic rule off.
 	Missing *[]string `yaml:"missing"`
 }
@@ -221,6 +224,12 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		}
 		if s.Missing != nil {
 			sp.Missing, sp.MissingSet = *s.Missing, true
+		}
+		switch s.Decimal {
+		case "", ",", ".":
+			sp.Decimal = s.Decimal
+		default:
+			return nil, &Error{Path: path, Line: lineOf("$.sources." + n + ".decimal"), Msg: fmt.Sprintf(`source %s: decimal: %q is not a decimal separator; use "," (1.234,50) or "." (1,234.50), or leave decimal: out to have it detected`, n, s.Decimal)}
 		}
 		cfg.Sources = append(cfg.Sources, sp)
 		if s.Time != "" {

@@ -111,6 +111,9 @@ func readCSV(ctx context.Context, db *store.DB, g group, sp Spec, files []string
 		nulls = append(append([]string(nil), NullStrings...), sp.Missing...)
 	}
 	opts := []string{"header = true", "nullstr = " + store.QuoteList(nulls)}
+	if sp.Decimal != "" {
+		opts = append(opts, "decimal_separator = "+store.QuoteLiteral(sp.Decimal))
+	}
 	if len(files) > 1 {
 		// Every file is sniffed, even when all share a header: read with
 		// the first files' types, a later file's 12.5 would be rounded
@@ -159,7 +162,28 @@ func readCSV(ctx context.Context, db *store.DB, g group, sp Spec, files []string
 			return csvError(files, err2)
 		}
 	}
+	if sp.Decimal == "" && detectDelim(headerLine(files[0]), sp.Delimiter) == ';' {
+		// A semicolon file whose numbers have decimal commas (Excel's
+		// export where the comma is the decimal point): read it again so.
+		dec, err := decimalColumns(ctx, db, g.name, autoTokens(sp))
+		if err != nil {
+			return err
+		}
+		if len(dec) > 0 {
+			sp.Decimal = ","
+			return readCSV(ctx, db, g, sp, files, t)
+		}
+	}
 	return afterRead(ctx, db, g.name, sp, t)
+}
+
+// autoTokens are the tokens the automatic rule reads as missing: none when
+// the source lists its own (read as NULL everywhere).
+func autoTokens(sp Spec) []string {
+	if sp.MissingSet {
+		return nil
+	}
+	return MissingTokens
 }
 
 // invalidUTF8 explains DuckDB's "Invalid unicode": the first file read as
@@ -198,9 +222,12 @@ func invalidUTF8(g group, sp Spec, files []string) error {
 // afterRead reads, in a loaded table, the tokens of missing numbers and
 // dates stored as text.
 func afterRead(ctx context.Context, db *store.DB, table string, sp Spec, t *Table) error {
-	tokens := MissingTokens
-	if sp.MissingSet {
-		tokens = nil // the list was read as NULL everywhere
+	tokens := autoTokens(sp)
+	t.Decimal = sp.Decimal
+	if sp.Decimal == "," {
+		if _, err := readDecimal(ctx, db, table, tokens); err != nil {
+			return err
+		}
 	}
 	cols, seen, err := readMissing(ctx, db, table, tokens, t)
 	if err != nil {

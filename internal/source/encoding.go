@@ -30,18 +30,21 @@ const (
 	UTF16LE     = "utf-16le"
 	UTF16BE     = "utf-16be"
 	Windows1252 = "windows-1252"
+	Latin1      = "iso-8859-1" // given only: a detected file is read as Windows-1252
 )
 
 // encodingNames maps every name encoding: accepts to its canonical name.
-// Latin-1 is read as Windows-1252, its superset, as browsers do: the bytes
-// 0x80–0x9F are control characters in Latin-1 that no CSV means, and Excel
-// writes €, curly quotes and dashes there.
+// A file detected as not UTF-8 is read as Windows-1252, Latin-1's superset,
+// as browsers do: the bytes 0x80–0x9F are control characters in Latin-1
+// that no CSV means, and Excel writes €, curly quotes and dashes there. A
+// file given as Latin-1 is read as ISO-8859-1, where every byte is defined
+// (Windows-1252 has no 0x81, 0x8D, 0x8F, 0x90, 0x9D).
 var encodingNames = map[string]string{
 	"utf-8": UTF8, "utf8": UTF8,
 	"utf-16": UTF16, "utf16": UTF16,
 	"utf-16le": UTF16LE, "utf16le": UTF16LE,
 	"utf-16be": UTF16BE, "utf16be": UTF16BE,
-	"latin-1": Windows1252, "latin1": Windows1252, "iso-8859-1": Windows1252,
+	"latin-1": Latin1, "latin1": Latin1, "iso-8859-1": Latin1, "iso8859-1": Latin1,
 	"windows-1252": Windows1252, "cp1252": Windows1252,
 }
 
@@ -210,6 +213,8 @@ func decoder(enc string) encoding.Encoding {
 		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
 	case UTF16LE:
 		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case Latin1:
+		return charmap.ISO8859_1
 	}
 	return charmap.Windows1252
 }
@@ -226,6 +231,9 @@ func transcode(ctx context.Context, path, enc, dir string, i int) (string, error
 	br := bufio.NewReaderSize(in, 1<<20)
 	bom := 0
 	head, _ := br.Peek(4)
+	if h, _ := br.Peek(sniffHead); encodingMismatch(path, enc, h) != nil {
+		return "", encodingMismatch(path, enc, h)
+	}
 	switch {
 	case enc == UTF16 && bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		enc = UTF16BE
@@ -240,7 +248,7 @@ func transcode(ctx context.Context, path, enc, dir string, i int) (string, error
 	switch {
 	case enc == UTF16LE && bytes.HasPrefix(head, []byte{0xff, 0xfe}), enc == UTF16BE && bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		bom = 2
-	case enc == Windows1252 && bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+	case (enc == Windows1252 || enc == Latin1) && bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		bom = 3 // a UTF-8 BOM on a file that is not UTF-8: drop it
 	}
 	br.Discard(bom)
@@ -288,6 +296,16 @@ type checked struct {
 	odd    []byte // UTF-16: the first byte of a unit split between reads
 	high   bool   // UTF-16: the last unit was a high surrogate
 	highAt int64
+	// Windows-1252, Latin-1: the first UTF-8 multi-byte character (Ã¶ once
+	// decoded), and the first byte that is not UTF-8 (line 0: none yet).
+	multi, invalid at
+	cut            []byte // a UTF-8 character split between reads
+}
+
+// at is a place in a file.
+type at struct {
+	line   int
+	offset int64
 }
 
 func (c *checked) Read(p []byte) (int, error) {
@@ -295,16 +313,28 @@ func (c *checked) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := c.r.Read(p)
-	if c.enc == Windows1252 {
+	if c.enc == Windows1252 || c.enc == Latin1 {
+		c.scanUTF8(p[:n], err == io.EOF)
 		for i, b := range p[:n] {
 			switch {
 			case b == '\n':
 				c.line++
-			case windows1252Undefined[b]:
+			case windows1252Undefined[b] && c.enc == Windows1252:
+				if c.multi.line > 0 && c.invalid.line == 0 {
+					return 0, c.isUTF8()
+				}
 				return 0, c.fail(c.offset+int64(i), fmt.Sprintf("byte 0x%02X at byte offset %d is not a Windows-1252 character", b, c.offset+int64(i)))
 			}
 		}
 		c.offset += int64(n)
+		if err == io.EOF {
+			switch {
+			case c.multi.line > 0 && c.invalid.line == 0:
+				return 0, c.isUTF8()
+			case c.multi.line > 0:
+				return 0, c.mixed()
+			}
+		}
 		return n, err
 	}
 	// UTF-16: walk whole units, the first possibly split from the last read.
@@ -350,7 +380,113 @@ func (c *checked) Read(p []byte) (int, error) {
 
 // fail is the error for an undecodable byte at offset, on the current line.
 func (c *checked) fail(offset int64, msg string) *Error {
-	return &Error{Path: fmt.Sprintf("%s:%d", c.path, c.line),
+	e := &Error{Path: fmt.Sprintf("%s:%d", c.path, c.line),
 		Msg: fmt.Sprintf("cannot be read as %s: %s", c.enc, msg),
 		Fix: fmt.Sprintf("the file is cut short or is in another encoding: export it again, or set encoding: for this source in kpiscope.yaml (%s)", strings.Join(EncodingNames(), ", "))}
+	if c.enc == Windows1252 {
+		e.Fix = "set encoding: latin-1 for this source in kpiscope.yaml if the file is ISO-8859-1 (every byte is a character there), or export it again as CSV UTF-8"
+	}
+	return e
+}
+
+// scanUTF8 notes, in a file read as Windows-1252 or Latin-1, its first
+// UTF-8 multi-byte character and its first byte that is not UTF-8; b is the
+// bytes just read (c.offset and c.line are those of b's first byte).
+func (c *checked) scanUTF8(b []byte, eof bool) {
+	if c.multi.line > 0 && c.invalid.line > 0 {
+		return
+	}
+	buf := append(c.cut, b...)
+	start := c.offset - int64(len(c.cut))
+	c.cut = nil
+	line := c.line
+	for i := 0; i < len(buf); {
+		ch := buf[i]
+		if ch < utf8.RuneSelf {
+			if ch == '\n' {
+				line++
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(buf[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1 && !eof && !utf8.FullRune(buf[i:]):
+			c.cut = append([]byte(nil), buf[i:]...)
+			return
+		case r == utf8.RuneError && n <= 1:
+			if c.invalid.line == 0 {
+				c.invalid = at{line, start + int64(i)}
+			}
+			i++
+		default:
+			if c.multi.line == 0 {
+				c.multi = at{line, start + int64(i)}
+			}
+			i += n
+		}
+	}
+}
+
+// isUTF8 refuses a UTF-8 file given as Windows-1252 or Latin-1: read so,
+// Zürich would be ZÃ¼rich.
+func (c *checked) isUTF8() *Error {
+	return &Error{Path: fmt.Sprintf("%s:%d", c.path, c.multi.line),
+		Msg: fmt.Sprintf("encoding: %s is set, but the file is UTF-8 (the bytes at byte offset %d are a UTF-8 character, which %s would read as two or three others: Zürich as ZÃ¼rich)", c.enc, c.multi.offset, c.enc),
+		Fix: "remove encoding: for this source in kpiscope.yaml (or set encoding: utf-8)"}
+}
+
+// mixed refuses a Windows-1252 or Latin-1 file with UTF-8 lines in it (a
+// line pasted from another export): read so, Köln would be KÃ¶ln there.
+func (c *checked) mixed() *Error {
+	return &Error{Path: fmt.Sprintf("%s:%d", c.path, c.multi.line),
+		Msg: fmt.Sprintf("the file mixes encodings: line %d is UTF-8 (a UTF-8 character at byte offset %d, which %s would read as KÃ¶ln for Köln), line %d is not (byte 0x%02X at byte offset %d)", c.multi.line, c.multi.offset, c.enc, c.invalid.line, c.byteAt(c.invalid.offset), c.invalid.offset),
+		Fix: "save the whole file in one encoding (Excel: Save As → CSV UTF-8), or correct the lines pasted from another file"}
+}
+
+// byteAt is the file's byte at offset (0 when it cannot be read).
+func (c *checked) byteAt(offset int64) byte {
+	f, err := os.Open(c.path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	b := make([]byte, 1)
+	f.ReadAt(b, offset)
+	return b[0]
+}
+
+// encodingMismatch refuses an encoding: that does not fit the file's first
+// bytes: UTF-16 given for a file with neither its byte-order mark nor its
+// NUL bytes, one byte order given for the other, an 8-bit encoding given
+// for UTF-16. enc is the encoding given, head the file's first bytes.
+func encodingMismatch(path, enc string, head []byte) *Error {
+	found := ""
+	switch {
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}):
+		found = UTF16LE
+	case bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		found = UTF16BE
+	default:
+		found = utf16Order(head)
+	}
+	looks := "Windows-1252 or Latin-1"
+	if utf8.Valid(head[:lastRuneStart(head)]) {
+		looks = "UTF-8"
+	}
+	e := &Error{Path: path}
+	switch {
+	case (enc == UTF16 || enc == UTF16LE || enc == UTF16BE) && found == "":
+		e.Msg = fmt.Sprintf("encoding: %s is set, but the file is not UTF-16: it has no UTF-16 byte-order mark and no NUL bytes between its letters; it looks like %s", enc, looks)
+		e.Fix = "remove encoding: for this source in kpiscope.yaml to have it detected"
+	case (enc == UTF16LE || enc == UTF16BE) && found != enc:
+		e.Msg = fmt.Sprintf("encoding: %s is set, but the file is %s (its byte-order mark or NUL bytes say so)", enc, found)
+		e.Fix = fmt.Sprintf("set encoding: %s (or utf-16, which follows the file) for this source in kpiscope.yaml, or remove encoding:", found)
+	case (enc == Windows1252 || enc == Latin1) && found != "":
+		e.Msg = fmt.Sprintf("encoding: %s is set, but the file is %s text (Excel's \"Unicode Text\": its byte-order mark or NUL bytes say so)", enc, found)
+		e.Fix = "set encoding: utf-16 for this source in kpiscope.yaml, or remove encoding: to have it detected"
+	default:
+		return nil
+	}
+	return e
 }

@@ -67,9 +67,10 @@ func TestEncodingsRead(t *testing.T) {
 }
 
 // encoding: overrides detection: a Windows-1252 file read as UTF-8 is an
-// error naming the bad byte's line and offset; read as utf-16 it is not
-// UTF-16 (odd length); a UTF-8 file given as windows-1252 is read byte by
-// byte, as asked (and one with a byte Windows-1252 lacks is refused).
+// error naming the bad byte's line and offset; one given as utf-16 is not
+// UTF-16 (no BOM, no NUL bytes), nor a UTF-16LE file utf-16be; a UTF-8
+// file given as windows-1252 is refused as UTF-8, whether its characters
+// are ones Windows-1252 has bytes for or not.
 func TestEncodingGiven(t *testing.T) {
 	dir := "testdata/encodings"
 	_, _, err := load(t, dir, Spec{Path: filepath.Join(dir, "windows1252.csv"), Encoding: UTF8})
@@ -77,22 +78,36 @@ func TestEncodingGiven(t *testing.T) {
 	if err == nil || !strings.HasSuffix(strings.SplitN(err.Error(), ": ", 2)[0], "windows1252.csv:2") || !strings.Contains(err.Error(), "byte 0xF6 at byte offset 22") {
 		t.Errorf("err = %v, want line 2, byte 0xF6 at offset 22", err)
 	}
-	_, _, err = load(t, dir, Spec{Path: filepath.Join(dir, "windows1252.csv"), Encoding: UTF16})
-	if err == nil || !strings.Contains(err.Error(), "cannot be read as utf-16le: the file ends half-way through a UTF-16 character: its last byte, 0x0A at byte offset 76") {
-		t.Errorf("err = %v, want the odd last byte named", err)
+	for _, enc := range []string{UTF16, UTF16BE} {
+		_, _, err = load(t, dir, Spec{Path: filepath.Join(dir, "windows1252.csv"), Encoding: enc})
+		if err == nil || !strings.Contains(err.Error(), "windows1252.csv: encoding: "+enc+" is set, but the file is not UTF-16: it has no UTF-16 byte-order mark and no NUL bytes between its letters; it looks like Windows-1252 or Latin-1; remove encoding:") {
+			t.Errorf("%s: err = %v, want the file said not to be UTF-16", enc, err)
+		}
 	}
+	_, _, err = load(t, dir, Spec{Path: filepath.Join(dir, "utf16le.csv"), Encoding: UTF16BE})
+	if err == nil || !strings.Contains(err.Error(), "encoding: utf-16be is set, but the file is utf-16le (its byte-order mark or NUL bytes say so); set encoding: utf-16le") {
+		t.Errorf("err = %v, want the file's byte order named", err)
+	}
+	for _, f := range []string{"utf16le.csv", "utf16le_nobom.csv"} {
+		_, _, err = load(t, dir, Spec{Path: filepath.Join(dir, f), Encoding: Windows1252})
+		if err == nil || !strings.Contains(err.Error(), "encoding: windows-1252 is set, but the file is utf-16le text") || !strings.Contains(err.Error(), "set encoding: utf-16") {
+			t.Errorf("%s: err = %v, want UTF-16 named", f, err)
+		}
+	}
+	// "id,city\n" is 8 bytes, "1,K" 3: ö (C3 B6) at offset 11, on line 2.
 	tmp := t.TempDir()
 	writeFile(t, filepath.Join(tmp, "u.csv"), "id,city\n1,Köln\n")
-	db, tables := mustLoad(t, tmp, Spec{Path: filepath.Join(tmp, "u.csv"), Encoding: Windows1252})
-	r, err := db.Query(t.Context(), "SELECT city FROM "+tables[0].Name+" WHERE id = 1")
-	if err != nil || fmt.Sprint(r.Data[0][0]) != "KÃ¶ln" {
-		t.Errorf("UTF-8 read as Windows-1252: %v %v, want KÃ¶ln", r, err)
+	for _, enc := range []string{Windows1252, Latin1} {
+		_, _, err = load(t, tmp, Spec{Path: filepath.Join(tmp, "u.csv"), Encoding: enc})
+		if err == nil || !strings.Contains(err.Error(), "u.csv:2: encoding: "+enc+" is set, but the file is UTF-8 (the bytes at byte offset 11 are a UTF-8 character") || !strings.Contains(err.Error(), "remove encoding:") {
+			t.Errorf("%s: err = %v, want the file said to be UTF-8", enc, err)
+		}
 	}
-	// 東 is E6 9D B1 in UTF-8; 0x9D has no Windows-1252 character. The BOM,
-	// header and "1,Köln,€ 5\n" are 3+13+14 bytes, then "2," and 0xE6.
+	// 東 is E6 9D B1 in UTF-8; 0x9D has no Windows-1252 character, but the
+	// file is UTF-8 from its first line on (Köln, after the BOM dropped).
 	_, _, err = load(t, dir, Spec{Path: filepath.Join(dir, "utf8bom.csv"), Encoding: Windows1252})
-	if err == nil || !strings.Contains(err.Error(), "utf8bom.csv:3: cannot be read as windows-1252: byte 0x9D at byte offset 33") {
-		t.Errorf("err = %v, want byte 0x9D on line 3 named", err)
+	if err == nil || !strings.Contains(err.Error(), "utf8bom.csv:2: encoding: windows-1252 is set, but the file is UTF-8") {
+		t.Errorf("err = %v, want the file said to be UTF-8", err)
 	}
 }
 
@@ -110,7 +125,7 @@ func TestEncodingDetectedFarDown(t *testing.T) {
 }
 
 func TestParseEncoding(t *testing.T) {
-	for in, want := range map[string]string{"UTF-8": UTF8, "latin-1": Windows1252, "ISO-8859-1": Windows1252, "cp1252": Windows1252, " utf-16LE ": UTF16LE, "utf-16": UTF16} {
+	for in, want := range map[string]string{"UTF-8": UTF8, "latin-1": Latin1, "ISO-8859-1": Latin1, "cp1252": Windows1252, " utf-16LE ": UTF16LE, "utf-16": UTF16} {
 		if got, ok := ParseEncoding(in); !ok || got != want {
 			t.Errorf("ParseEncoding(%q) = %q, %v; want %q", in, got, ok, want)
 		}
@@ -170,6 +185,42 @@ func TestSpecOptions(t *testing.T) {
 		seen[o] = i
 		if !strings.Contains(o, "read="+readVersion) {
 			t.Errorf("options %q lack the reader's version", o)
+		}
+	}
+}
+
+// latin-1 given reads ISO-8859-1, where every byte is a character: 0x81
+// (none in Windows-1252) is U+0081 and 0xE9 is é; windows-1252 given
+// refuses 0x81 and points at latin-1.
+func TestLatin1Given(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "l.csv")
+	writeFile(t, p, "id,name\n1,Jos\xe9\n2,a\x81b\n")
+	db, tables := mustLoad(t, dir, Spec{Path: p, Encoding: Latin1})
+	got := rows(t, db, "SELECT name, unicode(substr(name, 2, 1)) FROM l ORDER BY id")
+	if want := []string{"José 111", "a\u0081b 129"}; !reflect.DeepEqual(got, want) || tables[0].Encoding != Latin1 {
+		t.Errorf("read %q (encoding %q), want %q from iso-8859-1", got, tables[0].Encoding, want)
+	}
+	// "id,name\n1,Jos\xe9\n" is 8+7 bytes, "2,a" 3: 0x81 at offset 18.
+	_, _, err := load(t, dir, Spec{Path: p, Encoding: Windows1252})
+	if err == nil || !strings.Contains(err.Error(), "l.csv:3: cannot be read as windows-1252: byte 0x81 at byte offset 18") || !strings.Contains(err.Error(), "set encoding: latin-1") {
+		t.Errorf("err = %v, want byte 0x81 named and latin-1 offered", err)
+	}
+}
+
+// A Windows-1252 file with a line in UTF-8 (pasted from another export) is
+// refused as mixed, with both lines, detected or given: read as Windows-1252
+// the pasted Köln would be KÃ¶ln, a segment of its own.
+func TestMixedEncodingsInOneFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "w.csv")
+	// "id,city\n" 8 bytes, "1,K" 3: 0xF6 at 11 (line 2); "1,K\xf6ln\n" ends
+	// at 15, "2,K" 3 more: C3 B6 at 18 (line 3).
+	writeFile(t, p, "id,city\n1,K\xf6ln\n2,K\xc3\xb6ln\n")
+	for _, enc := range []string{"", Windows1252} {
+		_, _, err := load(t, dir, Spec{Path: p, Encoding: enc})
+		if err == nil || !strings.Contains(err.Error(), "w.csv:3: the file mixes encodings: line 3 is UTF-8 (a UTF-8 character at byte offset 18") || !strings.Contains(err.Error(), "line 2 is not (byte 0xF6 at byte offset 11)") {
+			t.Errorf("encoding %q: err = %v, want lines 3 and 2 named", enc, err)
 		}
 	}
 }

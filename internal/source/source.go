@@ -30,6 +30,9 @@ type Spec struct {
 	// Encoding is the files' encoding, a canonical name (see
 	// ParseEncoding); "" detects it per file.
 	Encoding string
+	// Decimal is the decimal separator of numbers: "," reads 1.234,50 as
+	// 1234.5; "" detects it in semicolon-separated files (see decimal.go).
+	Decimal string
 	// Missing, when MissingSet, lists the values read as missing in every
 	// column (beside NullStrings) instead of the automatic rule (see
 	// MissingTokens); an empty list turns the rule off.
@@ -39,9 +42,10 @@ type Spec struct {
 }
 
 // readVersion changes when the same file read with the same options loads
-// differently (2: missing-value tokens, encodings), so that tables a --db
+// differently (2: missing-value tokens, encodings; 3: Excel's error values
+// as tokens, decimal commas), so that tables a --db
 // file kept from an older reading are read again.
-const readVersion = "2"
+const readVersion = "3"
 
 // Options identifies the spec's reading options, for telling whether
 // tables loaded with another spec (or another version) can be reused.
@@ -49,6 +53,9 @@ func (sp Spec) Options() string {
 	s := sp.Delimiter + "|read=" + readVersion
 	if sp.Encoding != "" {
 		s += "|encoding=" + sp.Encoding
+	}
+	if sp.Decimal != "" {
+		s += "|decimal=" + sp.Decimal
 	}
 	if sp.MissingSet {
 		s += "|missing=" + strings.Join(sp.Missing, "\x00")
@@ -82,6 +89,8 @@ type Table struct {
 	// Encoding is the encoding CSV files were transcoded from ("" for
 	// UTF-8, read as they are).
 	Encoding string
+	// Decimal is "," when numbers were read with a decimal comma.
+	Decimal string
 	// MissingColumns lists the columns whose MissingSeen values (NA, NaN …)
 	// were read as missing by the automatic rule.
 	MissingColumns []string
