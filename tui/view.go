@@ -279,7 +279,11 @@ func (m Model) detailView(l layout) string {
 			for _, f := range fs {
 				names = append(names, f.String())
 			}
-			title += " · " + strings.Join(names, " › ")
+			path := strings.Join(names, " › ")
+			if pane.Width(title+" · "+path) > l.detailW-5 { // the frame's corners and spaces
+				title = det.Def.ShortLabel()
+			}
+			title += " · " + path
 		} else if det.Def.Description != "" {
 			title += " · " + det.Def.Description
 		}

@@ -161,6 +161,21 @@ func TestHeaderNamesDataAtEveryDepth(t *testing.T) {
 	}
 }
 
+// TestDetailTitleKeepsFilterPath: where the KPI's full name and the filter
+// path do not both fit the detail pane's title, the short name gives way to
+// the path (before, "Avg purchase value · Ship Mode = First C…").
+func TestDetailTitleKeepsFilterPath(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "9", "enter", "enter", "enter") // First response time, two drills
+	if got := strings.Join(filterNames(m.bd.shown), " › "); got != "channel = chat › team = Technical" {
+		t.Fatalf("filters %q", got)
+	}
+	// 57-cell pane: "First response time · channel = chat › team = Technical"
+	// is 57 cells, more than the 52 its title has.
+	title := strings.Split(screen(m), "\n")[1]
+	mustContain(t, title, "╮╭─ 1st response · channel = chat › team = Technical ─")
+}
+
 func filterNames(fs []kpi.Filter) []string {
 	var out []string
 	for _, f := range fs {
