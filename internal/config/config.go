@@ -64,7 +64,8 @@ type KPI struct {
 	Columns     map[string]string `yaml:"columns"`
 	Hidden      bool              `yaml:"hidden"`
 
-	line int
+	line      int
+	whereLine int // of its where: key; 0 without one
 }
 
 type targetYAML struct {
@@ -242,6 +243,9 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 	seen := map[string]int{}
 	for i, k := range raw.KPIs {
 		k.line = lineOf(fmt.Sprintf("$.kpis[%d]", i))
+		if k.Where != "" {
+			k.whereLine = lineOf(fmt.Sprintf("$.kpis[%d].where", i))
+		}
 		if !k.Time.Set && isNull(file, fmt.Sprintf("$.kpis[%d].time", i)) {
 			k.Time = optString{Set: true, Null: true} // the decoder never calls UnmarshalYAML for null
 		}
@@ -411,6 +415,9 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 		}
 	}
 	d.Origin = origin
+	if k.whereLine > 0 {
+		d.WhereOrigin = fmt.Sprintf("%s:%d", c.Path, k.whereLine)
+	}
 	if k.Name != "" {
 		d.Name = k.Name
 	}

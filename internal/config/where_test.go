@@ -108,3 +108,23 @@ func TestWhereOnCompositeRefused(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal at k.yaml:2", err)
 	}
 }
+
+// A where: that is not SQL is reported at its own line (7, under the KPI's
+// line 6) as a where: error, for a built-in and a custom KPI alike.
+func TestWhereSyntaxErrorAtItsLine(t *testing.T) {
+	for _, tc := range []struct{ id, kpis string }{
+		{"csat", "  - use: csat\n    where: \"channel =\"\n"},
+		{"n", "  - id: n\n    where: \"channel = 'email' AND\"\n    type: ratio\n    numerator: count(*)\n    denominator: \"1\"\n    better: higher\n"},
+	} {
+		p := whereConfig(t, tc.kpis)
+		ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: p})
+		if err == nil {
+			defer ws.Close()
+			err = ws.Engine.Problems()[tc.id]
+		}
+		want := p + ":7: KPI " + tc.id + ": where: is not a valid SQL condition: "
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("err = %v\nwant it to start %q", err, want)
+		}
+	}
+}

@@ -75,6 +75,9 @@ type Def struct {
 	Roles map[string]string
 	// Origin says where the definition came from, for error messages ("kpiscope.yaml:14").
 	Origin string
+	// WhereOrigin says where its where: was written, for a syntax error in it
+	// ("kpiscope.yaml:19"); "" = Origin.
+	WhereOrigin string
 }
 
 // Target is the goal for a KPI. Green on the good side of Value, amber up to

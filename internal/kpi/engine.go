@@ -276,6 +276,14 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s%s", strings.Join(sel, ", "), from, where)
 	if _, err := e.db.Query(ctx, q); err != nil {
+		if _, werr := e.db.Query(ctx, fmt.Sprintf("SELECT 1 FROM %s%s", from, where)); where != "" && werr != nil && strings.Contains(werr.Error(), "Parser Error") {
+			// The where: alone does not parse: point at its own line.
+			o := d.WhereOrigin
+			if o == "" {
+				o = d.Origin
+			}
+			return &DefError{KPI: d.ID, Origin: o, Err: fmt.Errorf("where: is not a valid SQL condition: %w", shortDuckError(werr))}
+		}
 		err = explainBindError(err, d.Source, cols)
 		if _, ok := err.(*ColumnError); !ok {
 			err = e.explainRunError(ctx, []*Def{d}, err)
