@@ -100,14 +100,15 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 			ch = min(rem-bdNeed-2, 14)
 		}
 		first, last := d.Result.Trend[0].Period, d.Result.Trend[len(d.Result.Trend)-1].Period
-		title := fmt.Sprintf("%s trend · %s – %s", grainAdj(d.Grain), PeriodName(d.Grain, first), PeriodName(d.Grain, last))
+		title := grainAdj(d.Grain) + " trend · "
+		title += trendSpan(d.Grain, first, last, w-Width(title))
 		chart = append(chart, st.TableHead.Render(title))
 		for _, l := range Chart(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch) {
 			chart = append(chart, fade(l))
 		}
 	} else if hasTrend && rem-bdNeed >= 1 {
 		first, last := d.Result.Trend[0].Period, d.Result.Trend[len(d.Result.Trend)-1].Period
-		sp := st.AccentTxt.Render(Sparkline(d.Result.Trend, 12)) + st.MutedText.Render(fmt.Sprintf("  %s – %s", PeriodName(d.Grain, first), PeriodName(d.Grain, last)))
+		sp := st.AccentTxt.Render(Sparkline(d.Result.Trend, 12)) + st.MutedText.Render("  "+trendSpan(d.Grain, first, last, w-14))
 		top = append(top, fade(sp))
 		rem--
 	}
@@ -319,4 +320,13 @@ func notSliceable(st style.Styles, d Detail, err error, w int) []string {
 		out = append(out, st.MutedText.Render(l))
 	}
 	return out
+}
+
+// trendSpan names a trend's periods in w cells: "Nov 2025 – Oct 2026", or
+// "from Nov 2025" where that does not fit (the trend ends at the period shown).
+func trendSpan(g kpi.Grain, first, last time.Time, w int) string {
+	if s := PeriodName(g, first) + " – " + PeriodName(g, last); Width(s) <= w {
+		return s
+	}
+	return "from " + PeriodName(g, first)
 }
