@@ -1231,7 +1231,7 @@ func (in *Inference) Defs() ([]*kpi.Def, kpi.Options, error) {
 			}
 		}
 	}
-	return defs, kpi.Options{Dimensions: cfg.Dimensions, Customers: cfg.Customers, CustomerKey: cfg.CustomerKey, Label: in.Label()}, nil
+	return defs, kpi.Options{Dimensions: cfg.Dimensions, Customers: cfg.Customers, CustomerKey: cfg.CustomerKey, Label: in.Label(), RecordTime: cfg.SourceTime}, nil
 }
 
 // Label names the data: the files the tables came from.

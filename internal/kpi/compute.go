@@ -28,7 +28,18 @@ type plan struct {
 
 // resolve fills in the slice's defaults and period and works out the
 // windows to query (see resolveWindows).
-func (e *Engine) resolve(s *Slice) plan { return resolveWindows(s, e.start, e.asOf) }
+// The default period is the one holding the default end (scanEnds): the
+// latest period at least half the KPIs have data in.
+func (e *Engine) resolve(s *Slice) plan {
+	if s.Period.IsZero() && s.Grain != All && !e.defaultEnd.IsZero() {
+		g := s.Grain
+		if g == "" {
+			g = Month
+		}
+		s.Period = g.Trunc(dataEnd(e.defaultEnd).Add(-time.Microsecond))
+	}
+	return resolveWindows(s, e.start, e.asOf)
+}
 
 // Resolve returns a slice as the engine computes it: grain, comparison and
 // trend defaults filled in, the period set (the latest one with data when none
@@ -215,6 +226,9 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 			return p
 		}
 		p := pl.within(e.spanOf(d).hi) // a composite's: its inputs' dates together
+		if e.cutByRecord(d) {
+			p = p.clipped()
+		}
 		if d.Type == Composite {
 			plans[d.ID] = p // no cycle reaches here (check refuses them), but never loop
 			var end time.Time

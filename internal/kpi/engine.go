@@ -36,6 +36,12 @@ type Options struct {
 	TableFiles map[string][]string
 	// Tables limits the engine to these tables (nil: every table in the database).
 	Tables []string
+	// RecordTime names each table's record axis (the source's time:, its
+	// creation, order, sent or signup date): the table's data end where it
+	// ends, so dates in other columns past it (tickets closed after the
+	// export's cut-off) do not extend a KPI's data. A table without one is
+	// judged by each KPI's own date columns.
+	RecordTime map[string]string
 	// Log receives, at slog.LevelDebug, each query the engine runs with its
 	// time, and why a rollup was not used; nil logs nothing. The engine never
 	// writes to stderr itself: under the explorer that is the screen. The
@@ -68,8 +74,11 @@ type Engine struct {
 	// between): a KPI's period is partial, and its trend starts, by its own
 	// table's dates, not by the latest table's.
 	spans map[string]span
-	cache *cache
-	roll  rollupState
+	// defaultEnd is the latest time the default period is chosen by: the
+	// latest data end that at least half the KPIs reach (see scanTime).
+	defaultEnd time.Time
+	cache      *cache
+	roll       rollupState
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
 }
@@ -163,7 +172,7 @@ func (e *Engine) Defs() []*Def {
 // Def returns a definition by id.
 func (e *Engine) Def(id string) *Def { return e.byID[id] }
 
-// AsOf is the latest timestamp in the data's time columns.
+// AsOf is the latest end of the KPIs' data (see spanOf).
 func (e *Engine) AsOf() time.Time { return e.asOf }
 
 // Start is the earliest timestamp in the data's time columns.
@@ -430,19 +439,13 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
 			continue
 		}
-		name := d.Time
-		if c, ok := schema.Column(e.tables[d.Source], d.Time); ok {
-			name = c.Name // as the table spells it: spanOf looks it up so
+		for _, name := range e.timeCols(d) {
+			cols = append(cols, tc{d.Source, name})
 		}
-		cols = append(cols, tc{d.Source, name})
-		if d.Type == Cohort { // churn dates after the last signup are data too
-			for role, col := range d.Roles {
-				if r, _ := schema.LookupRole(role); r.Kind == schema.KindTime {
-					if c, ok := schema.Column(e.tables[d.Source], col); ok && schema.IsTime(c.Type) {
-						cols = append(cols, tc{d.Source, c.Name})
-					}
-				}
-			}
+	}
+	for _, t := range e.tableNames() {
+		if c, ok := e.recordCol(t); ok {
+			cols = append(cols, tc{t, c})
 		}
 	}
 	// Timestamps in the future are data errors; they must not move "now". A day
@@ -482,13 +485,8 @@ func (e *Engine) scanTime(ctx context.Context) error {
 			e.spans = map[string]span{}
 		}
 		e.spans[key] = sp
-		if !sp.lo.IsZero() && (e.start.IsZero() || sp.lo.Before(e.start)) {
-			e.start = sp.lo
-		}
-		if sp.hi.After(e.asOf) {
-			e.asOf = sp.hi
-		}
 	}
+	e.scanEnds()
 	for name := range e.tables {
 		rows, err := e.db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(name))
 		if err != nil {
@@ -513,14 +511,128 @@ func (a span) merge(b span) span {
 	return a
 }
 
-// spanOf is the range of the dates a KPI's table holds (every date column
-// the engine scans in it: the KPIs' time columns and a cohort's other
-// dates), or for a composite its inputs' together; zero without time. A
-// table is judged as a whole: its latest date is where its export stops,
-// though a KPI's own column (resolutions) may stop earlier. A KPI recorded
-// by a grain (a month's spend dated on the 1st) covers its last period.
+// timeCols are the date columns a KPI reads, as its table spells them: its
+// time column and, for a cohort, its other dates (churn dates after the
+// last signup are data too).
+func (e *Engine) timeCols(d *Def) []string {
+	if d.Time == "" || d.Type == Composite {
+		return nil
+	}
+	name := d.Time
+	if c, ok := schema.Column(e.tables[d.Source], d.Time); ok {
+		name = c.Name // as the table spells it: spanOf looks it up so
+	}
+	cols := []string{name}
+	if d.Type == Cohort {
+		for _, role := range sortedKeys(d.Roles) {
+			if r, _ := schema.LookupRole(role); r.Kind == schema.KindTime {
+				if c, ok := schema.Column(e.tables[d.Source], d.Roles[role]); ok && schema.IsTime(c.Type) {
+					cols = append(cols, c.Name)
+				}
+			}
+		}
+	}
+	return cols
+}
+
+// recordCol is a table's record axis (Options.RecordTime) as the table
+// spells it, when the table has it as a date column.
+func (e *Engine) recordCol(table string) (string, bool) {
+	name := e.opt.RecordTime[table]
+	if name == "" {
+		return "", false
+	}
+	c, ok := schema.Column(e.tables[table], name)
+	if !ok || !schema.IsTime(c.Type) {
+		return "", false
+	}
+	return c.Name, true
+}
+
+// scanEnds sets the data's range and the end the default period is chosen
+// by, from each KPI's span (spanOf): AsOf is the latest KPI data end and
+// Start the earliest date. The default end is the latest end that at least
+// half the dated KPIs reach, so the first screen is the latest period most
+// KPIs have data in, not one that only a table exported later (or a
+// column of dates past its table's end) reaches.
+func (e *Engine) scanEnds() {
+	for _, d := range e.defs {
+		if e.problems[d.ID] == nil && d.Type != Composite {
+			sp := e.ownSpan(d) // a month's spend dated on the 1st ends on the 1st here
+			e.start, e.asOf = minTime(e.start, sp.lo), maxTime(e.asOf, sp.hi)
+		}
+	}
+	var ends []time.Time
+	for _, d := range e.Defs() {
+		if e.problems[d.ID] != nil {
+			continue
+		}
+		if hi := e.spanOf(d).hi; !hi.IsZero() {
+			if hi.After(e.asOf) {
+				hi = e.asOf
+			}
+			ends = append(ends, hi)
+		}
+	}
+	sort.Slice(ends, func(i, j int) bool { return ends[i].After(ends[j]) })
+	if len(ends) > 0 {
+		e.defaultEnd = ends[(len(ends)-1)/2]
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// spanOf is the range of a KPI's data: its own date columns (timeCols), or
+// for a composite its inputs' together; zero without time. Its table's data
+// end where the table's record axis ends (Options.RecordTime): dates past it
+// in the KPI's own column (tickets closed after the export's cut-off) do not
+// extend the data, which then ends with the record axis's last day. A KPI
+// recorded by a grain (a month's spend dated on the 1st) covers its last
+// period.
 func (e *Engine) spanOf(d *Def) span {
 	return e.spanSeen(d, map[string]bool{})
+}
+
+// ownSpan is the range of a KPI's own date columns, cut at its table's
+// record axis's last day (see spanOf).
+func (e *Engine) ownSpan(d *Def) span {
+	var sp span
+	for _, c := range e.timeCols(d) {
+		sp = sp.merge(e.spans[d.Source+"\x00"+c])
+	}
+	if e.cutByRecord(d) {
+		rc, _ := e.recordCol(d.Source)
+		sp.hi = Day.Trunc(e.spans[d.Source+"\x00"+rc].hi) // its last day, as a date
+	}
+	return sp
+}
+
+// cutByRecord reports whether a KPI's own date columns run past its table's
+// record axis (spanOf cuts its data there).
+func (e *Engine) cutByRecord(d *Def) bool {
+	rc, ok := e.recordCol(d.Source)
+	if !ok || d.Type == Composite {
+		return false
+	}
+	rec := e.spans[d.Source+"\x00"+rc].hi
+	for _, c := range e.timeCols(d) {
+		if !rec.IsZero() && e.spans[d.Source+"\x00"+c].hi.After(rec) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) spanSeen(d *Def, seen map[string]bool) span {
@@ -539,11 +651,7 @@ func (e *Engine) spanSeen(d *Def, seen map[string]bool) span {
 	if d.Time == "" {
 		return sp
 	}
-	for k, x := range e.spans {
-		if t, _, _ := strings.Cut(k, "\x00"); t == d.Source {
-			sp = sp.merge(x)
-		}
-	}
+	sp = e.ownSpan(d)
 	if d.MinGrain != "" && d.MinGrain != All && !sp.hi.IsZero() {
 		sp.hi = d.MinGrain.Add(d.MinGrain.Trunc(sp.hi), 1).AddDate(0, 0, -1) // its last day, as a date
 	}

@@ -205,12 +205,22 @@ func TestBuiltinsHandWorked(t *testing.T) {
 func TestComparisons(t *testing.T) {
 	eng := standardEngine(t, openFixture(t, fixture))
 	sc := compute(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious})
-	// September CSAT: t7 5, t8 2 → 50%; October 60% → +10 points.
+	// CSAT is by resolved date, and the last ticket resolved is t9 on
+	// 7 Oct 05:00 (t10, created on 31 Oct, is open): its October is cut
+	// there and compared with 1–7 Sep 05:00, which no rating falls in (t7
+	// and t8 were resolved on 10 and 11 Sep). October: 60%.
 	csat := sc.Find("csat")
-	want(t, "csat Sep", csat.Total.Compare.Value, 50)
-	want(t, "csat delta", csat.Total.Delta, 10)
-	if csat.Total.CompareTo != "Sep 2026" {
+	want(t, "csat Oct", csat.Total.Value, 60)
+	wantNone(t, "csat 1-7 Sep", csat.Total.Compare.Value)
+	if csat.Total.CompareTo != "Sep 2026 (to 7 Sep)" {
 		t.Errorf("compare label %q", csat.Total.CompareTo)
+	}
+	// The first response is by created date, which runs to 31 Oct: whole
+	// months. September: t7 2h, t8 4h → 3h.
+	fr := sc.Find("first_response")
+	want(t, "first response Sep", fr.Total.Compare.Value, 3)
+	if fr.Total.CompareTo != "Sep 2026" {
+		t.Errorf("first response compare label %q", fr.Total.CompareTo)
 	}
 	// September churn: active on 1 Sep C1 C2 C3 C6 C7, C3 churned → 20%.
 	churn := sc.Find("churn")

@@ -110,12 +110,20 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 		return out, true, nil
 	}
 	var runs []timeRange
+	var last time.Time // the ranges' end: rows past the data's end are not read
+	for _, r := range p.Ranges {
+		last = maxTime(last, r.To)
+	}
 	for i := 0; i < len(missing); {
 		j := i
 		for j+1 < len(missing) && g.Add(missing[j], 1).Equal(missing[j+1]) {
 			j++
 		}
-		runs = append(runs, timeRange{missing[i], g.Add(missing[j], 1)})
+		end := g.Add(missing[j], 1)
+		if !cohort && end.After(last) {
+			end = last
+		}
+		runs = append(runs, timeRange{missing[i], end})
 		i = j + 1
 	}
 	got := map[string]points{}

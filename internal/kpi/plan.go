@@ -463,6 +463,19 @@ func (p plan) within(asOf time.Time) plan {
 	return p
 }
 
+// clipped is the plan for a KPI whose own column holds dates past its data's
+// end (tickets closed after the export's cut-off, see spanOf): those rows are
+// not read, the window stops at the end of the data's last day.
+func (p plan) clipped() plan {
+	if p.grain == All || p.dataEnd.IsZero() {
+		return p
+	}
+	if last := Day.Add(Day.Trunc(p.dataEnd.Add(-time.Microsecond)), 1); p.to.After(last) {
+		p.to = last
+	}
+	return p
+}
+
 // sortedInputs lists a value's input names in order.
 func (v planValue) sortedInputs() []string {
 	names := make([]string, 0, len(v.Inputs))

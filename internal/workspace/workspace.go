@@ -120,6 +120,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 			return nil, err
 		}
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = cfg.Dimensions, cfg.Customers, cfg.CustomerKey
+		eopt.RecordTime = cfg.SourceTime
 		w.Label = cfg.Label
 	} else {
 		var files []string
@@ -137,6 +138,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 			why = c.in.WhyNone()
 		}
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = c.opt.Dimensions, c.opt.Customers, c.opt.CustomerKey
+		eopt.RecordTime = c.opt.RecordTime
 		w.Banner = fmt.Sprintf("KPIs inferred from column names, no kpiscope.yaml: save and edit them with `%s`", cmdline.Command("kpiscope init", opt.Sources...))
 	}
 	if len(defs) == 0 && cfg != nil {
@@ -315,7 +317,7 @@ func choose(ctx context.Context, db *store.DB, tables []source.Table, profile bo
 	if err != nil {
 		return choice{}, err
 	}
-	return choice{defs: defs, opt: kpi.Options{Dimensions: o.Dimensions, Customers: o.Customers, CustomerKey: o.CustomerKey}, in: in}, nil
+	return choice{defs: defs, opt: kpi.Options{Dimensions: o.Dimensions, Customers: o.Customers, CustomerKey: o.CustomerKey, RecordTime: o.RecordTime}, in: in}, nil
 }
 
 // withTables confines an engine to the loaded tables and names their files
