@@ -111,6 +111,10 @@ func readCSV(ctx context.Context, db *store.DB, g group, sp Spec, files []string
 		nulls = append(append([]string(nil), NullStrings...), sp.Missing...)
 	}
 	opts := []string{"header = true", "nullstr = " + store.QuoteList(nulls)}
+	semicolon := sp.Decimal == "" && detectDelim(headerLine(files[0]), sp.Delimiter) == ';'
+	if semicolon && sniffDecimalComma(files[0], ';', autoTokens(sp)) {
+		sp.Decimal = "," // an Excel export where the comma is the decimal point
+	}
 	if sp.Decimal != "" {
 		opts = append(opts, "decimal_separator = "+store.QuoteLiteral(sp.Decimal))
 	}
@@ -162,9 +166,8 @@ func readCSV(ctx context.Context, db *store.DB, g group, sp Spec, files []string
 			return csvError(files, err2)
 		}
 	}
-	if sp.Decimal == "" && detectDelim(headerLine(files[0]), sp.Delimiter) == ';' {
-		// A semicolon file whose numbers have decimal commas (Excel's
-		// export where the comma is the decimal point): read it again so.
+	if semicolon && sp.Decimal == "" {
+		// Decimal commas only past the first 64 KiB: read it again so.
 		dec, err := decimalColumns(ctx, db, g.name, autoTokens(sp))
 		if err != nil {
 			return err

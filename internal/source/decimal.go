@@ -2,7 +2,12 @@ package source
 
 import (
 	"context"
+	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"regexp"
 	"strings"
 
 	"kpiscope/internal/store"
@@ -89,4 +94,64 @@ func readDecimal(ctx context.Context, db *store.DB, table string, tokens []strin
 		return nil, err
 	}
 	return dec, nil
+}
+
+var decimalCommaMatch = regexp.MustCompile(decimalCommaRE)
+
+// sniffDecimalComma reads a file's first 64 KiB for a column whose values
+// are all numbers written with a decimal comma (tokens and blanks aside),
+// one at least with the comma: then the file is read with it at once, not
+// read a second time (see readCSV). comma is the file's delimiter.
+func sniffDecimalComma(path string, comma rune, tokens []string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, sniffHead)
+	n, _ := io.ReadFull(f, head)
+	text := strings.TrimPrefix(string(head[:n]), "\ufeff")
+	if n == len(head) {
+		if i := strings.LastIndexByte(text, '\n'); i > 0 {
+			text = text[:i+1] // the last line whole
+		}
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma, r.LazyQuotes, r.FieldsPerRecord = comma, true, -1
+	tok := map[string]bool{}
+	for _, t := range tokens {
+		tok[strings.ToUpper(t)] = true
+	}
+	if _, err := r.Read(); err != nil { // the header
+		return false
+	}
+	var ok, comma1 []bool
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return false
+		}
+		for len(ok) < len(rec) {
+			ok, comma1 = append(ok, true), append(comma1, false)
+		}
+		for i, v := range rec {
+			v = strings.TrimSpace(v)
+			switch {
+			case v == "" || tok[strings.ToUpper(v)]:
+			case decimalCommaMatch.MatchString(v):
+				comma1[i] = comma1[i] || strings.Contains(v, ",")
+			default:
+				ok[i] = false
+			}
+		}
+	}
+	for i := range ok {
+		if ok[i] && comma1[i] {
+			return true
+		}
+	}
+	return false
 }

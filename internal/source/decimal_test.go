@@ -1,8 +1,10 @@
 package source
 
 import (
+	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -39,5 +41,22 @@ func TestDecimalCommaGiven(t *testing.T) {
 	_, tables = mustLoad(t, dir, Spec{Path: p})
 	if got := types(tables[0])["betrag"]; got != "VARCHAR" {
 		t.Errorf("without decimal: betrag is %s, want VARCHAR", got)
+	}
+}
+
+// A decimal comma first seen past the 64 KiB sniffed is still read: the
+// file is read again with it (10,000 rows of 2, then 1.234,5).
+func TestDecimalCommaFarDown(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("id;betrag\n")
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&b, "%d;2\n", i)
+	}
+	b.WriteString("10000;1.234,5\n")
+	writeFile(t, filepath.Join(dir, "far.csv"), b.String())
+	db, tables := mustLoad(t, dir, Spec{Path: filepath.Join(dir, "far.csv")})
+	if got := rows(t, db, "SELECT sum(betrag) FROM far"); got[0] != "21234.5" || tables[0].Decimal != "," {
+		t.Errorf("sum(betrag) = %s, Decimal %q; want 21234.5 and \",\"", got[0], tables[0].Decimal)
 	}
 }
