@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/tui/pane"
 )
 
 // action is something the user can do, by key or from the command palette.
@@ -107,7 +108,8 @@ func (m Model) toBreakdown(msg tea.Msg) (Model, tea.Cmd) {
 	before := m.bd
 	var cmd tea.Cmd
 	shown, raw := m.breakdownResults()
-	m.bd, cmd = m.bd.on(shown, raw, m.q.detail.loading).Update(msg)
+	visible := pane.BreakdownVisible(m.detailData().Breakdown, m.layout().detailW-2)
+	m.bd, cmd = m.bd.on(shown, raw, m.q.detail.loading, visible).Update(msg)
 	if m.bd.note != "" {
 		m = m.say("%s", m.bd.note)
 	}

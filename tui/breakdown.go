@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -48,6 +49,10 @@ type breakdown struct {
 	// note is what the last Update has to say in the footer ("" = nothing).
 	note string
 
+	// visible are the columns on screen (nil: unknown); the sort key skips
+	// the others.
+	visible []pane.SortCol
+
 	res  *kpi.Result // the breakdown on screen (cleaned); nil when there is none
 	raw  *kpi.Result // the same as the engine gave it: a drill filters by its values
 	busy bool        // the breakdown's query is running
@@ -92,8 +97,8 @@ func (b breakdown) hasDim(name string) bool {
 
 // on tells the breakdown what is on screen: the result cleaned and as the
 // engine gave it, row for row.
-func (b breakdown) on(res, raw *kpi.Result, busy bool) breakdown {
-	b.res, b.raw, b.busy = res, raw, busy
+func (b breakdown) on(res, raw *kpi.Result, busy bool, visible []pane.SortCol) breakdown {
+	b.res, b.raw, b.busy, b.visible = res, raw, busy, visible
 	return b
 }
 
@@ -170,7 +175,14 @@ func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
 		}
 		return b.resort(pane.On(pane.SortCol(msg)))
 	case nextSortMsg:
-		return b.resort(pane.On(b.sort.Col.Next()))
+		c := b.sort.Col.Next()
+		for range 8 { // the columns, at most once round
+			if len(b.visible) == 0 || slices.Contains(b.visible, c) {
+				break
+			}
+			c = c.Next()
+		}
+		return b.resort(pane.On(c))
 	case flipSortMsg:
 		return b.resort(pane.Sort{Col: b.sort.Col, Desc: !b.sort.Desc})
 	case rowClickMsg:

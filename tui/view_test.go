@@ -183,3 +183,25 @@ func filterNames(fs []kpi.Filter) []string {
 	}
 	return out
 }
+
+// TestSortSkipsHiddenColumns: o sorts by the next column on screen; at 80
+// columns the breakdown has no Share column, so after n comes status (it
+// said "sorted by share ▾" and ordered rows by a column nobody could see).
+func TestSortSkipsHiddenColumns(t *testing.T) {
+	for _, c := range []struct {
+		w, h int
+		want string
+	}{
+		{80, 24, "sorted by status ▴"},
+		{120, 40, "sorted by share ▾"},
+	} {
+		m := started(t, testDeps(t), c.w, c.h)
+		if strings.Contains(screen(m), "Share") != (c.w == 120) {
+			t.Fatalf("%dx%d: the Share column is not as the test assumes:\n%s", c.w, c.h, screen(m))
+		}
+		m, _ = press(m, "o")
+		if m.status.text != c.want {
+			t.Errorf("%dx%d: o says %q, want %q", c.w, c.h, m.status.text, c.want)
+		}
+	}
+}

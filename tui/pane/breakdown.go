@@ -337,3 +337,19 @@ func BreakdownColumnAt(b Breakdown, w, x int) (SortCol, bool) {
 	}
 	return 0, false
 }
+
+// BreakdownVisible lists the columns a table w cells wide shows, which the
+// sort key cycles through (a hidden column's order would look like none).
+func BreakdownVisible(b Breakdown, w int) []SortCol {
+	if b.Result == nil {
+		return nil
+	}
+	l := layoutBreakdown(style.Styles{}, b, w, 1<<20)
+	var out []SortCol
+	for i := range l.cols {
+		if l.widths[i] > 0 {
+			out = append(out, SortCol(i))
+		}
+	}
+	return out
+}
