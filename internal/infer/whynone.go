@@ -10,7 +10,7 @@ import (
 // WhyNone says, in one sentence, why the tables give no KPI: what the
 // columns ruled out (rows that are not customers, no creation time), the
 // KPIs that were inferred but left out, and what the closest built-ins
-// still need. "" when there are KPIs.
+// still need. "" when there are KPIs, or nothing came close (NothingFits).
 func (in *Inference) WhyNone() string {
 	if len(in.KPIs) > 0 {
 		return ""
@@ -45,9 +45,9 @@ func (in *Inference) WhyNone() string {
 	if len(near) > 3 {
 		near = append(near[:3], cmdline.Count(len(near)-3, "more built-in")+" short of columns too")
 	}
-	parts = append(parts, near...)
-	if len(parts) == 0 {
-		return "no column is a score, a duration, a yes/no flag, an amount with its date, or a date a built-in KPI reads"
-	}
-	return strings.Join(parts, "; ")
+	return strings.Join(append(parts, near...), "; ")
 }
+
+// NothingFits is why no KPI comes from files none of whose columns a KPI
+// reads, where WhyNone has nothing more particular to say.
+const NothingFits = "no column is a score, a duration, a yes/no flag, an amount with its date, or a date a built-in KPI reads"

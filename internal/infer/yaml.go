@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -84,7 +85,7 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 	if len(in.KPIs) == 0 {
 		w(" []\n")
 		if opt.Header {
-			w("# No KPI could be inferred: %s.\n", strings.ReplaceAll(in.WhyNone(), "\n", " "))
+			w("# No KPI could be inferred: %s.\n", cmp.Or(in.WhyNone(), NothingFits))
 			w("# See what each built-in needs below, or define your own\n")
 			w("# (type: ratio, formula, cohort or composite; see docs/own-data.md).\n")
 		}

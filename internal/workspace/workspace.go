@@ -6,6 +6,7 @@
 package workspace
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -145,7 +146,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		defer db.Close()
 		msg := "defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own)"
 		if in, err := infer.Infer(ctx, db, tables); err == nil && len(in.KPIs) == 0 {
-			msg += "; nothing could be inferred from its files: " + in.WhyNone()
+			msg += "; nothing could be inferred from its files: " + cmp.Or(in.WhyNone(), infer.NothingFits)
 		} else {
 			msg += "; `kpiscope init --print FILE …` shows what can be inferred from the files"
 		}
