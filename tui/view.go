@@ -279,9 +279,15 @@ func (m Model) detailView(l layout) string {
 			for _, f := range fs {
 				names = append(names, f.String())
 			}
+			room := l.detailW - 5 // the frame's corners and spaces
 			path := strings.Join(names, " › ")
-			if pane.Width(title+" · "+path) > l.detailW-5 { // the frame's corners and spaces
+			if pane.Width(title+" · "+path) > room {
 				title = det.Def.ShortLabel()
+			}
+			// Still too long: the latest filters, the first ones elided.
+			for len(names) > 1 && pane.Width(title+" · "+path) > room {
+				names = names[1:]
+				path = "… › " + strings.Join(names, " › ")
 			}
 			title += " · " + path
 		} else if det.Def.Description != "" {

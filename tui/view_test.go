@@ -129,7 +129,8 @@ func TestBannerCommandReadable(t *testing.T) {
 // TestHeaderNamesDataAtEveryDepth: drilled in, the header still names the
 // data (at least max(12, w/5) cells of it; before, a drill's filters pushed
 // it out: " kpiscope   Oct 2026 …"), and the detail pane's title names the
-// whole filter path, which a narrow header cuts.
+// whole filter path, which a narrow header cuts (the latest filters where
+// not all fit).
 func TestHeaderNamesDataAtEveryDepth(t *testing.T) {
 	base := started(t, testDeps(t), 120, 40)
 	one, _ := press(base, "enter", "enter")                // channel = chat
@@ -146,7 +147,7 @@ func TestHeaderNamesDataAtEveryDepth(t *testing.T) {
 	}{
 		{one, 60, 20, " kpiscope sample: sup…  Oct 2026 (month) · vs Sep 2026 · c… ", "CSAT · channel = chat"},
 		{one, 80, 24, " kpiscope sample: support & c…  Oct 2026 (month) · vs Sep 2026 · channel = chat ", "CSAT · channel = chat"},
-		{two, 60, 20, " kpiscope sample: sup…", "CSAT · channel = chat › t…"},
+		{two, 60, 20, " kpiscope sample: sup…", "CSAT · … › team = Technic…"}, // the latest filter first
 		{two, 80, 24, " kpiscope sample: support…", "CSAT · channel = chat ›"},
 		{two, 120, 40, " kpiscope sample: support & cust", "CSAT · " + path},
 	} {
