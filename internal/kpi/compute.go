@@ -28,15 +28,15 @@ type plan struct {
 
 // resolve fills in the slice's defaults and period and works out the
 // windows to query (see resolveWindows).
-// The default period is the one holding the default end (scanEnds): the
-// latest period at least half the KPIs have data in.
+// The default period is the latest at least half the KPIs have data in
+// (defaultPeriod).
 func (e *Engine) resolve(s *Slice) plan {
-	if s.Period.IsZero() && s.Grain != All && !e.defaultEnd.IsZero() {
+	if s.Period.IsZero() && s.Grain != All && len(e.kpiSpans) > 0 {
 		g := s.Grain
 		if g == "" {
 			g = Month
 		}
-		s.Period = g.Trunc(dataEnd(e.defaultEnd).Add(-time.Microsecond))
+		s.Period = e.defaultPeriod(g)
 	}
 	return resolveWindows(s, e.start, e.asOf)
 }

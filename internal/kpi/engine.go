@@ -74,11 +74,11 @@ type Engine struct {
 	// between): a KPI's period is partial, and its trend starts, by its own
 	// table's dates, not by the latest table's.
 	spans map[string]span
-	// defaultEnd is the latest time the default period is chosen by: the
-	// latest data end that at least half the KPIs reach (see scanTime).
-	defaultEnd time.Time
-	cache      *cache
-	roll       rollupState
+	// kpiSpans are the visible KPIs' data ranges, which the default period
+	// is chosen by (defaultPeriod).
+	kpiSpans []span
+	cache    *cache
+	roll     rollupState
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
 }
@@ -549,12 +549,11 @@ func (e *Engine) recordCol(table string) (string, bool) {
 	return c.Name, true
 }
 
-// scanEnds sets the data's range and the end the default period is chosen
-// by, from each KPI's span (spanOf): AsOf is the latest KPI data end and
-// Start the earliest date. The default end is the latest end that at least
-// half the dated KPIs reach, so the first screen is the latest period most
-// KPIs have data in, not one that only a table exported later (or a
-// column of dates past its table's end) reaches.
+// scanEnds sets the data's range from each KPI's span (spanOf): AsOf is the
+// latest KPI data end and Start the earliest date; and keeps the visible
+// KPIs' spans, by which defaultPeriod chooses the first screen's period: the
+// latest most KPIs have data in, not one that only a table exported later
+// (or a column of dates past its table's end) reaches.
 func (e *Engine) scanEnds() {
 	for _, d := range e.defs {
 		if e.problems[d.ID] == nil && d.Type != Composite {
@@ -562,22 +561,49 @@ func (e *Engine) scanEnds() {
 			e.start, e.asOf = minTime(e.start, sp.lo), maxTime(e.asOf, sp.hi)
 		}
 	}
-	var ends []time.Time
 	for _, d := range e.Defs() {
 		if e.problems[d.ID] != nil {
 			continue
 		}
-		if hi := e.spanOf(d).hi; !hi.IsZero() {
-			if hi.After(e.asOf) {
-				hi = e.asOf
-			}
-			ends = append(ends, hi)
+		if sp := e.spanOf(d); !sp.hi.IsZero() {
+			sp.hi = minTime(sp.hi, e.asOf)
+			e.kpiSpans = append(e.kpiSpans, sp)
 		}
 	}
-	sort.Slice(ends, func(i, j int) bool { return ends[i].After(ends[j]) })
-	if len(ends) > 0 {
-		e.defaultEnd = ends[(len(ends)-1)/2]
+}
+
+// defaultPeriod is the period shown when none is asked for: the latest
+// period of grain g that at least half the dated KPIs have data in, or
+// failing any, the latest that the most of them have data in. Only a
+// period holding some KPI's last date can be it (going back from the
+// latest, a period gains KPIs only where one's data ends).
+func (e *Engine) defaultPeriod(g Grain) time.Time {
+	covers := func(p time.Time) int {
+		n, end := 0, g.Add(p, 1)
+		for _, sp := range e.kpiSpans {
+			if dataEnd(sp.hi).After(p) && (sp.lo.IsZero() || sp.lo.Before(end)) {
+				n++
+			}
+		}
+		return n
 	}
+	var cands []time.Time
+	for _, sp := range e.kpiSpans {
+		cands = append(cands, g.Trunc(dataEnd(sp.hi).Add(-time.Microsecond)))
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].After(cands[j]) })
+	var best time.Time
+	most := 0
+	for _, p := range cands {
+		n := covers(p)
+		if 2*n >= len(e.kpiSpans) {
+			return p
+		}
+		if n > most {
+			best, most = p, n
+		}
+	}
+	return best
 }
 
 func minTime(a, b time.Time) time.Time {

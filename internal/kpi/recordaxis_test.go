@@ -172,3 +172,45 @@ func TestDefaultPeriodMostKPIsCover(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultPeriodSkipsTablesNotStarted: a period covers a KPI only when
+// its data has begun by then. Visits of April 2021 (one KPI), calls Jan–Mar
+// 2021 (three), orders of 2019 (three), chats of 1998 (two): no period
+// holds five of the nine KPIs. April 2021 holds one, March 2021 three,
+// December 2019 three (the orders; the calls had not begun, though their
+// data ends later), June 1998 two: the default is the latest period most
+// KPIs have data in, March 2021, not the visits' April.
+func TestDefaultPeriodSkipsTablesNotStarted(t *testing.T) {
+	defs := []*kpi.Def{
+		count("calls", "calls", "call_date", "count(*)"),
+		count("answered", "calls", "call_date", "count(*) FILTER (WHERE answered)"),
+		count("missed", "calls", "call_date", "count(*) FILTER (WHERE NOT answered)"),
+		count("orders_n", "orders", "order_date", "count(*)"),
+		count("revenue", "orders", "order_date", "sum(amount)"),
+		count("top_order", "orders", "order_date", "max(amount)"),
+		count("visits", "visits", "visit_date", "count(*)"),
+		count("chats_n", "chats", "chat_date", "count(*)"),
+		count("chat_days", "chats", "chat_date", "count(DISTINCT chat_date)"),
+	}
+	eng, err := kpi.New(context.Background(), openFixture(t, periodsFixture(t, "eras.sql")), defs, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for g, exp := range map[kpi.Grain]time.Time{
+		kpi.Month:   time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC),
+		kpi.Quarter: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC),
+		kpi.Year:    time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		if got := eng.Resolve(kpi.Slice{Grain: g}).Period; !got.Equal(exp) {
+			t.Errorf("default %s %v, want %v", g, got, exp)
+		}
+	}
+	sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// March 2021: c3, c4 → 2 calls, both answered; February: c2, missed.
+	want(t, "calls Mar", sc.Find("calls").Total.Value, 2)
+	want(t, "calls Feb", sc.Find("calls").Total.Compare.Value, 1)
+	want(t, "answered Mar", sc.Find("answered").Total.Value, 2)
+}
