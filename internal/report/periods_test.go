@@ -83,3 +83,53 @@ kpis:
 		t.Errorf("week: lacks %q:\n%s", want, plain.String())
 	}
 }
+
+// TestDeltaAgainstTargetSaid: under a "Δ vs Sep 2026" heading, the delta of
+// a KPI without dates is against its target and its cell says so, in the
+// table and in Markdown; the dated KPI's cell does not. NPS: promoters r1,
+// r2, detractor r3 of 4 → 25.0, target 50 → ▼ 25.0 vs target. CSAT: October
+// 2/2 = 100% against September 1/2 = 50% → ▲ 50.0 pts.
+func TestDeltaAgainstTargetSaid(t *testing.T) {
+	ctx := context.Background()
+	ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: filepath.Join("testdata", "vs_target", "kpiscope.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	sc, err := ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain, md bytes.Buffer
+	if err := report.Plain(&plain, sc, "vs target"); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Markdown(&md, sc, "vs target"); err != nil {
+		t.Fatal(err)
+	}
+	for _, out := range []string{plain.String(), md.String()} {
+		if !strings.Contains(out, "Δ vs Sep 2026") {
+			t.Fatalf("no Δ vs Sep 2026 heading:\n%s", out)
+		}
+		var nps, csat string
+		for _, line := range strings.Split(out, "\n") {
+			switch {
+			case strings.Contains(line, "NPS survey"):
+				nps = line
+			case strings.Contains(line, "CSAT"):
+				csat = line
+			}
+		}
+		if !strings.Contains(nps, "▼ 25.0 vs target") {
+			t.Errorf("NPS line %q, want ▼ 25.0 vs target", nps)
+		}
+		if !strings.Contains(csat, "▲ 50.0 pts") || strings.Contains(csat, "vs target") {
+			t.Errorf("CSAT line %q, want ▲ 50.0 pts and no vs target", csat)
+		}
+	}
+	for _, l := range report.Lines(sc) {
+		if l.KPI == "nps_survey" && l.CompareTo != "target" {
+			t.Errorf("nps compare_to %q, want target", l.CompareTo)
+		}
+	}
+}

@@ -52,6 +52,9 @@ type Line struct {
 
 	def   *kpi.Def
 	total bool
+	// vsTarget marks a delta against the target under a heading that names
+	// a period (a KPI without dates beside dated ones): its cell says so.
+	vsTarget bool
 }
 
 // ShowsExtras reports whether a --format prints the KPIs' extra statistics
@@ -85,7 +88,11 @@ func (l Line) DeltaText() (text string, good bool, ok bool) {
 		return "—", false, false
 	}
 	arrow, mag := l.def.DeltaParts(*l.Delta, true)
-	return arrow + " " + mag, arrow != "=" && l.def.Improved(*l.Delta), arrow != "="
+	text = arrow + " " + mag
+	if l.vsTarget {
+		text += " vs target"
+	}
+	return text, arrow != "=" && l.def.Improved(*l.Delta), arrow != "="
 }
 
 // Cells returns a line's cells in Header order, cleaned of control
@@ -129,13 +136,15 @@ func Header(sc *kpi.Scorecard) []string {
 // Lines flattens a scorecard: per KPI, its segments (largest first) then the total.
 func Lines(sc *kpi.Scorecard) []Line {
 	period := PeriodLabel(sc)
+	heading := sc.CompareName()
 	var out []Line
 	for _, r := range sc.Results {
 		mk := func(row kpi.Row) Line {
 			l := Line{KPI: r.Def.ID, Name: r.Def.Label(), Segment: row.Segment, Period: period, Value: row.Value,
 				Unit: r.Def.Unit, Status: row.Status, Delta: row.Delta, CompareTo: row.CompareTo, LowN: row.LowN,
 				Share: row.Share, Components: row.Components, Extras: row.Extras, def: r.Def, total: row.Total,
-				Approx: r.Approx, ApproxExtras: r.ApproxExtras && len(row.Extras) > 0}
+				Approx: r.Approx, ApproxExtras: r.ApproxExtras && len(row.Extras) > 0,
+				vsTarget: row.CompareTo == "target" && heading != "target"}
 			if !r.Def.HasTime() && r.Def.Type != kpi.Composite {
 				l.Period = "all"
 			}
