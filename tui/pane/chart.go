@@ -46,11 +46,14 @@ func Sparkline(points []kpi.Point, w int) string {
 	return b.String()
 }
 
-// PeriodName is a short label for a period start at a grain.
+// PeriodName is a short label for a period start at a grain, in the
+// header's words (kpi.PeriodLabel) without their weekday or "week of": a
+// weekly trend's axis says "12 Oct 2026" where the header says "week of 12
+// Oct 2026", never 2026-W42.
 func PeriodName(g kpi.Grain, t time.Time) string {
 	switch g {
 	case kpi.Day, kpi.Week:
-		return g.Format(t)
+		return t.Format("2 Jan 2006")
 	}
 	return g.Label(t)
 }

@@ -23,3 +23,20 @@ func TestTrendSpanFits(t *testing.T) {
 		}
 	}
 }
+
+// TestPeriodNameWordsAsHeader: the trend's periods are named in the
+// header's words, a week by its first day (not 2021-W13 beside "week of 29
+// Mar 2021"), a day without its weekday.
+func TestPeriodNameWordsAsHeader(t *testing.T) {
+	mon := time.Date(2021, 3, 29, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		g    kpi.Grain
+		want string
+	}{
+		{kpi.Week, "29 Mar 2021"}, {kpi.Day, "29 Mar 2021"}, {kpi.Month, "Mar 2021"}, {kpi.Quarter, "Q1 2021"}, {kpi.Year, "2021"},
+	} {
+		if got := PeriodName(c.g, mon); got != c.want {
+			t.Errorf("%s: %q, want %q", c.g, got, c.want)
+		}
+	}
+}
