@@ -476,10 +476,11 @@ func encodingMismatch(path, enc string, head []byte) *Error {
 	}
 	e := &Error{Path: path}
 	switch {
-	case (enc == UTF16 || enc == UTF16LE || enc == UTF16BE) && found == "":
+	case (enc == UTF16 || enc == UTF16LE || enc == UTF16BE) && found == "" && bytes.IndexByte(head, 0) < 0:
+		// (Some NUL bytes but not the pattern: UTF-16 of few ASCII letters, read as given.)
 		e.Msg = fmt.Sprintf("encoding: %s is set, but the file is not UTF-16: it has no UTF-16 byte-order mark and no NUL bytes between its letters; it looks like %s", enc, looks)
 		e.Fix = "remove encoding: for this source in kpiscope.yaml to have it detected"
-	case (enc == UTF16LE || enc == UTF16BE) && found != enc:
+	case (enc == UTF16LE || enc == UTF16BE) && found != "" && found != enc:
 		e.Msg = fmt.Sprintf("encoding: %s is set, but the file is %s (its byte-order mark or NUL bytes say so)", enc, found)
 		e.Fix = fmt.Sprintf("set encoding: %s (or utf-16, which follows the file) for this source in kpiscope.yaml, or remove encoding:", found)
 	case (enc == Windows1252 || enc == Latin1) && found != "":
