@@ -199,7 +199,13 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
 		}
 		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(txt)+st.MutedText.Render(" vs "+row.CompareTo))
 	} else if row.CompareTo != "" && row.CompareTo != "target" {
-		chunks = append(chunks, st.MutedText.Render("no value in "+row.CompareTo))
+		// Name the period that lacks a value: the row's own (the header's),
+		// or the comparison's when only that one is empty.
+		if row.Value == nil && row.PeriodName != "" {
+			chunks = append(chunks, st.MutedText.Render("no value in "+row.PeriodName))
+		} else {
+			chunks = append(chunks, st.MutedText.Render("nothing to compare with in "+row.CompareTo))
+		}
 	}
 	if row.HasN {
 		chunks = append(chunks, st.MutedText.Render("n "+kpi.FormatFloat(float64(row.N), 0)))
