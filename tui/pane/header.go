@@ -34,18 +34,18 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 		right = append(right, st.AccentTxt.Render(strings.Join(fs, " › ")))
 	}
 	r := strings.Join(right, sep)
+	left := " " + st.AppName.Render("kpiscope") + " "
+	// The data is named at every depth: a long right side (a drill's
+	// filters) is cut before the label gets fewer than keep cells.
+	if keep := min(Width(h.Label), max(12, w/5)); keep > 0 && Width(left)+keep+3+Width(r) > w {
+		r = Fit(r, max(1, w-Width(left)-keep-3))
+	}
 	for _, note := range []string{h.Refreshed, h.Indexing} {
 		if note != "" && Width(r)+Width(note)+3 < w-20 {
 			r += sep + st.MutedText.Render(note)
 		}
 	}
 	r += " "
-	left := " " + st.AppName.Render("kpiscope") + " "
-	// The data is named at every depth: a long right side (a drill's
-	// filters) is cut before the label gets fewer than keep cells.
-	if keep := min(Width(h.Label), max(12, w/5)); keep > 0 && Width(left)+keep+2+Width(r) > w {
-		r = Fit(r, max(1, w-Width(left)-keep-3)) + " "
-	}
 	room := w - Width(r) - Width(left) - 2 // two spaces before the period
 	if label := h.Label; room >= 4 && label != "" {
 		left += st.MutedText.Render(Fit(label, min(room, Width(label))))
