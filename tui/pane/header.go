@@ -35,9 +35,9 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	}
 	r := strings.Join(right, sep)
 	left := " " + st.AppName.Render("kpiscope") + " "
-	// The data is named at every depth: a long right side (a drill's
-	// filters) is cut before the label gets fewer than keep cells.
-	if keep := min(Width(h.Label), max(12, w/5)); keep > 0 && Width(left)+keep+3+Width(r) > w {
+	// The data is named at every depth: drilled in, the right side (the
+	// filters last) is cut before the label gets fewer than keep cells.
+	if keep := min(Width(h.Label), max(12, w/5)); len(h.Filters) > 0 && keep > 0 && Width(left)+keep+3+Width(r) > w {
 		r = Fit(r, max(1, w-Width(left)-keep-3))
 	}
 	for _, note := range []string{h.Refreshed, h.Indexing} {
