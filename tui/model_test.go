@@ -490,6 +490,30 @@ func TestWarningsAndBanner(t *testing.T) {
 	}
 }
 
+// TestWarningsBoxTitledForWhatItHolds: with only the inferred-KPIs banner
+// (no data warnings) the w box is "About these KPIs", not "Data warnings";
+// with a warning as well it is "Data warnings" again.
+func TestWarningsBoxTitledForWhatItHolds(t *testing.T) {
+	d := testDeps(t)
+	d.Banner = "KPIs inferred from column names"
+	d.Warnings = nil
+	m := started(t, d, 120, 40)
+	m, _ = press(m, "w")
+	s := screen(m)
+	mustContain(t, s, "About these KPIs", "! KPIs inferred from column names")
+	if strings.Contains(s, "Data warnings") {
+		t.Errorf("the box without warnings is titled \"Data warnings\":\n%s", s)
+	}
+
+	d.Warnings = map[string][]string{"csat": {"214 ratings outside 1–5 were ignored"}}
+	m, _ = press(started(t, d, 120, 40), "w")
+	s = screen(m)
+	mustContain(t, s, "Data warnings", "214 ratings outside 1–5 were ignored")
+	if strings.Contains(s, "About these KPIs") {
+		t.Errorf("the box with a warning is titled \"About these KPIs\":\n%s", s)
+	}
+}
+
 func TestCommandPaletteRunsActions(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, ":")

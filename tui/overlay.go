@@ -129,17 +129,17 @@ func (o overlay) scrollHelp(d int) overlay {
 	return o
 }
 
-// View draws the box for a w × h screen; warnings are the lines of the
-// data warnings box.
-func (o overlay) View(st style.Styles, w, h int, warnings func() []string) string {
+// View draws the box for a w × h screen; warnings gives the title and the
+// lines of the data warnings box.
+func (o overlay) View(st style.Styles, w, h int, warnings func() (string, []string)) string {
 	switch o.kind {
 	case overlayHelp:
 		bw, bh := pane.HelpSize(w, h)
 		return pane.Help(st, o.keys, bw, bh, o.scroll)
 	case overlayWarnings:
-		lines := warnings()
+		title, lines := warnings()
 		bw := min(w-4, 90)
-		return pane.Popup(st, "Data warnings", lines, bw, min(h-2, pane.WrappedHeight(lines, bw-2)+2))
+		return pane.Popup(st, title, lines, bw, min(h-2, pane.WrappedHeight(lines, bw-2)+2))
 	case overlayMessage:
 		bw := 20
 		for _, s := range o.message.lines {
@@ -273,8 +273,14 @@ func (m Model) selectByID(id string) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// warningLines lists the data warnings, the selected KPI's first.
-func (m Model) warningLines() []string {
+// warningLines titles the w box for what it holds and lists the data
+// warnings, the selected KPI's first. With neither warnings nor a failed
+// reload it holds only the banner about inferred KPIs.
+func (m Model) warningLines() (title string, out []string) {
+	title = "Data warnings"
+	if len(m.warnings) == 0 && m.reloadErr == "" {
+		title = "About these KPIs"
+	}
 	var ids []string
 	for id := range m.warnings {
 		ids = append(ids, id)
@@ -289,7 +295,6 @@ func (m Model) warningLines() []string {
 		}
 		return ids[i] < ids[j]
 	})
-	var out []string
 	if b := m.deps.Banner; b != "" { // whole here, however narrow the screen that cut it
 		// A `command` starts its own line, so it wraps only if wider than the box.
 		if i := strings.Index(b, "`"); i > 0 {
@@ -318,5 +323,5 @@ func (m Model) warningLines() []string {
 		out = append(out, "")
 	}
 	out = append(out, m.st.MutedText.Render(m.keys.Close.Help().Key+" to close"))
-	return out
+	return title, out
 }
