@@ -143,7 +143,19 @@ type Dropped struct {
 // columns) and checks every inferred KPI against the engine, dropping the
 // ones it rejects.
 func Infer(ctx context.Context, db *store.DB, tables []source.Table) (*Inference, error) {
-	profiles, err := Profile(ctx, db, tables)
+	return infer(ctx, db, tables, 0)
+}
+
+// InferSample infers as Infer does from the first rows rows of each table
+// only: cheap on millions of rows, for what only needs the gist of the
+// files (why a config gives no KPI, whether the files give any). The
+// profiles' Rows and counts are the sample's.
+func InferSample(ctx context.Context, db *store.DB, tables []source.Table, rows int64) (*Inference, error) {
+	return infer(ctx, db, tables, max(rows, 1))
+}
+
+func infer(ctx context.Context, db *store.DB, tables []source.Table, limit int64) (*Inference, error) {
+	profiles, err := profile(ctx, db, tables, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +197,7 @@ func exactKeys(ctx context.Context, db *store.DB, tps []*TableProfile) error {
 		if len(sel) == 0 {
 			continue
 		}
-		r, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), store.QuoteIdent(tp.Name)))
+		r, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), tp.relation()))
 		if err != nil {
 			return err
 		}
@@ -1046,7 +1058,7 @@ func (in *Inference) inferCustomers(ctx context.Context, db *store.DB) error {
 				continue
 			}
 			r, err := db.Query(ctx, fmt.Sprintf("SELECT count(DISTINCT o.k), count(DISTINCT o.k) FILTER (WHERE o.k IN (SELECT CAST(%s AS VARCHAR) FROM %s)) FROM (SELECT CAST(%s AS VARCHAR) AS k FROM %s) o",
-				store.QuoteIdent(c.Name), store.QuoteIdent(tp.Name), store.QuoteIdent(oc.Name), store.QuoteIdent(other.Name)))
+				store.QuoteIdent(c.Name), tp.relation(), store.QuoteIdent(oc.Name), other.relation()))
 			if err != nil {
 				return err
 			}

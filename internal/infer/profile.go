@@ -52,6 +52,11 @@ type TableProfile struct {
 	// Notes explain what the table's columns rule out (no creation time, a
 	// status that is not churn), one comment line each.
 	Notes []string
+	// Sampled is set when the profile read only the table's first Rows
+	// rows (ProfileSample).
+	Sampled bool
+
+	from string // the relation the profile's queries read: the table, or its first rows
 }
 
 // Unprofiled is how many of the table's columns were left out of its profile.
@@ -139,6 +144,29 @@ const chunkCells = 20_000_000
 
 // Profile profiles the named tables in db.
 func Profile(ctx context.Context, db *store.DB, tables []source.Table) ([]*TableProfile, error) {
+	return profile(ctx, db, tables, 0)
+}
+
+// relation is the SQL a profile of table reads: the whole table, or its
+// first limit rows when limit > 0 (a LIMIT stops a Parquet or CSV scan
+// early, where a random sample reads every row).
+func relation(table string, limit int64) string {
+	if limit <= 0 {
+		return store.QuoteIdent(table)
+	}
+	return fmt.Sprintf("(SELECT * FROM %s LIMIT %d)", store.QuoteIdent(table), limit)
+}
+
+// relation is the SQL the table's profile reads (relation).
+func (t *TableProfile) relation() string {
+	if t.from == "" {
+		return store.QuoteIdent(t.Name)
+	}
+	return t.from
+}
+
+// profile profiles the tables, each on its first limit rows when limit > 0.
+func profile(ctx context.Context, db *store.DB, tables []source.Table, limit int64) ([]*TableProfile, error) {
 	var out []*TableProfile
 	for _, t := range tables {
 		cols := t.Columns
@@ -148,7 +176,7 @@ func Profile(ctx context.Context, db *store.DB, tables []source.Table) ([]*Table
 				return nil, err
 			}
 		}
-		tp, err := profileTable(ctx, db, t.Name, cols)
+		tp, err := profileTable(ctx, db, t.Name, cols, limit)
 		if err != nil {
 			return nil, fmt.Errorf("inspect %s: %w", t.Name, err)
 		}
@@ -202,17 +230,18 @@ func fill(cp *ColumnProfile, r []any, rows int64) {
 	cp.Example = schema.ValueText(r[7])
 }
 
-func profileTable(ctx context.Context, db *store.DB, name string, cols []store.Column) (*TableProfile, error) {
-	tp := &TableProfile{Name: name, AllColumns: len(cols)}
+func profileTable(ctx context.Context, db *store.DB, name string, cols []store.Column, limit int64) (*TableProfile, error) {
+	tp := &TableProfile{Name: name, AllColumns: len(cols), from: relation(name, limit)}
 	if len(cols) == 0 {
 		return tp, nil
 	}
 	cols = pickColumns(cols, MaxProfiled)
-	n, err := db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(name))
+	n, err := db.Query(ctx, "SELECT count(*) FROM "+tp.from)
 	if err != nil {
 		return nil, err
 	}
 	tp.Rows = store.Int(n.Data[0][0])
+	tp.Sampled = limit > 0 && tp.Rows >= limit
 	approx := tp.Rows > exactDistinctRows
 	for _, c := range cols {
 		tp.Columns = append(tp.Columns, &ColumnProfile{Name: c.Name, Type: c.Type})
@@ -222,7 +251,7 @@ func profileTable(ctx context.Context, db *store.DB, name string, cols []store.C
 		for _, c := range cols {
 			sel = append(sel, statExprs(store.QuoteIdent(c.Name), c.Type, approx))
 		}
-		rows, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), store.QuoteIdent(name)))
+		rows, err := db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), tp.from))
 		if err != nil {
 			return nil, err
 		}
@@ -265,13 +294,13 @@ func chunks(cols []*ColumnProfile, rows int64, sameType bool) [][]*ColumnProfile
 }
 
 // unpivot is a subquery with one row (name, v) per non-null value of the
-// given column expressions.
-func unpivot(table string, exprs, names []string) string {
+// given column expressions over the relation from.
+func unpivot(from string, exprs, names []string) string {
 	sel := make([]string, len(exprs))
 	for i := range exprs {
 		sel[i] = exprs[i] + " AS " + store.QuoteIdent(names[i])
 	}
-	return fmt.Sprintf("(UNPIVOT (SELECT %s FROM %s) ON COLUMNS(*) INTO NAME name VALUE v)", strings.Join(sel, ", "), store.QuoteIdent(table))
+	return fmt.Sprintf("(UNPIVOT (SELECT %s FROM %s) ON COLUMNS(*) INTO NAME name VALUE v)", strings.Join(sel, ", "), from)
 }
 
 // profileWide profiles a wide table a chunk of same-typed columns at a time,
@@ -284,7 +313,7 @@ func profileWide(ctx context.Context, db *store.DB, tp *TableProfile, approx boo
 			byName[c.Name] = c
 			exprs, names = append(exprs, store.QuoteIdent(c.Name)), append(names, c.Name)
 		}
-		q := fmt.Sprintf("SELECT name, %s FROM %s GROUP BY name", statExprs("v", ch[0].Type, approx), unpivot(tp.Name, exprs, names))
+		q := fmt.Sprintf("SELECT name, %s FROM %s GROUP BY name", statExprs("v", ch[0].Type, approx), unpivot(tp.relation(), exprs, names))
 		rows, err := db.Query(ctx, q)
 		if err != nil {
 			return err
@@ -323,7 +352,7 @@ func valueCounts(ctx context.Context, db *store.DB, tp *TableProfile) error {
 			byName[c.Name] = c
 			exprs, names = append(exprs, "CAST("+store.QuoteIdent(c.Name)+" AS VARCHAR)"), append(names, c.Name)
 		}
-		rows, err := db.Query(ctx, fmt.Sprintf("SELECT name, v, count(*) FROM %s GROUP BY name, v", unpivot(tp.Name, exprs, names)))
+		rows, err := db.Query(ctx, fmt.Sprintf("SELECT name, v, count(*) FROM %s GROUP BY name, v", unpivot(tp.relation(), exprs, names)))
 		if err != nil {
 			return err
 		}

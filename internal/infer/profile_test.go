@@ -29,7 +29,7 @@ func TestWideProfileMatchesNarrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	narrow, err := profileTable(ctx, db, "t", cols)
+	narrow, err := profileTable(ctx, db, "t", cols, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

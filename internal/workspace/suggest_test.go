@@ -67,3 +67,54 @@ func TestConfigWithoutKPIs(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+// A config without KPIs is explained from the first hintRows rows of its
+// files, not all of them: here the first 3 rows have no satisfaction score,
+// so the sample gives no KPI (all 10 rows give CSAT, and then the hint would
+// be `init --print`), and the message says what it read.
+func TestConfigWithoutKPIsExplainedFromFirstRows(t *testing.T) {
+	old := hintRows
+	hintRows = 3
+	defer func() { hintRows = old }()
+	dir := t.TempDir()
+	data := "ticket_id,satisfaction\nT1,\nT2,\nT3,\nT4,5\nT5,4\nT6,3\nT7,5\nT8,1\nT9,2\nT10,4\n"
+	if err := os.WriteFile(filepath.Join(dir, "tickets_x.csv"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "kpiscope.yaml")
+	if err := os.WriteFile(cfg, []byte("sources:\n  tickets_x: {path: tickets_x.csv}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), Options{ConfigPath: cfg})
+	if err == nil {
+		t.Fatal("a config without KPIs opened")
+	}
+	want := cfg + ": defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own); nothing could be inferred from the first 3 rows of its files: "
+	if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "init --print") {
+		t.Errorf("error %q\nwant it to start %q", err, want)
+	}
+}
+
+// On the standard data model the hint is read from the column names alone
+// (the built-ins), whatever the rows hold.
+func TestConfigWithoutKPIsOnStandardModel(t *testing.T) {
+	old := hintRows
+	hintRows = 1
+	defer func() { hintRows = old }()
+	dir := t.TempDir()
+	data := "ticket_id,customer_id,created_at,resolved_at,csat_score\nT1,C1,2026-01-02 10:00:00,,\nT2,C1,2026-01-03 10:00:00,2026-01-04 10:00:00,5\n"
+	if err := os.WriteFile(filepath.Join(dir, "tickets.csv"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "kpiscope.yaml")
+	if err := os.WriteFile(cfg, []byte("sources:\n  tickets: {path: tickets.csv}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), Options{ConfigPath: cfg})
+	if err == nil {
+		t.Fatal("a config without KPIs opened")
+	}
+	if !strings.HasSuffix(err.Error(), "; `kpiscope init --print FILE …` shows what can be inferred from the files") {
+		t.Errorf("error %q", err)
+	}
+}

@@ -145,8 +145,20 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	if len(defs) == 0 && cfg != nil {
 		defer db.Close()
 		msg := "defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own)"
-		if in, err := infer.Infer(ctx, db, tables); err == nil && len(in.KPIs) == 0 {
-			msg += "; nothing could be inferred from its files: " + cmp.Or(in.WhyNone(), infer.NothingFits)
+		// Only a hint: files on the standard data model give the built-ins
+		// (read from the column names alone), and the first rows of others
+		// tell what they give as well as all their rows would, in a
+		// fraction of the time on millions.
+		if standard(tables) {
+			msg += "; `kpiscope init --print FILE …` shows what can be inferred from the files"
+		} else if in, err := infer.InferSample(ctx, db, tables, hintRows); err == nil && len(in.KPIs) == 0 {
+			from := "its files"
+			for _, tp := range in.Tables {
+				if tp.Sampled {
+					from = fmt.Sprintf("the first %s rows of its files", cmdline.Thousands(hintRows))
+				}
+			}
+			msg += "; nothing could be inferred from " + from + ": " + cmp.Or(in.WhyNone(), infer.NothingFits)
 		} else {
 			msg += "; `kpiscope init --print FILE …` shows what can be inferred from the files"
 		}
@@ -280,6 +292,10 @@ func load(ctx context.Context, specs []source.Spec, dbPath string) (*store.DB, [
 	return db, tables, nil
 }
 
+// hintRows is how many rows of each table the explanation of a config
+// without KPIs profiles (a variable for tests).
+var hintRows int64 = 100_000
+
 // choice is the KPIs chosen for files given without a config.
 type choice struct {
 	defs     []*kpi.Def
@@ -295,11 +311,7 @@ type choice struct {
 // of rows); otherwise the KPIs inferred from the columns. profile runs the
 // inference on the standard model too (init writes its profile comments).
 func choose(ctx context.Context, db *store.DB, tables []source.Table, profile bool) (choice, error) {
-	names := map[string][]store.Column{}
-	for _, t := range tables {
-		names[t.Name] = t.Columns
-	}
-	if std := kpi.StandardDefs(names); len(std) > 0 {
+	if std := kpi.StandardDefs(columnsOf(tables)); len(std) > 0 {
 		c := choice{defs: std, standard: true}
 		if profile {
 			in, err := infer.Infer(ctx, db, tables)
@@ -319,6 +331,21 @@ func choose(ctx context.Context, db *store.DB, tables []source.Table, profile bo
 		return choice{}, err
 	}
 	return choice{defs: defs, opt: kpi.Options{Dimensions: o.Dimensions, Customers: o.Customers, CustomerKey: o.CustomerKey, RecordTime: o.RecordTime}, in: in}, nil
+}
+
+// columnsOf maps each table's name to its columns.
+func columnsOf(tables []source.Table) map[string][]store.Column {
+	names := map[string][]store.Column{}
+	for _, t := range tables {
+		names[t.Name] = t.Columns
+	}
+	return names
+}
+
+// standard says whether the tables follow the standard data model: choose
+// gives them the standard built-ins without reading their rows.
+func standard(tables []source.Table) bool {
+	return len(kpi.StandardDefs(columnsOf(tables))) > 0
 }
 
 // withTables confines an engine to the loaded tables and names their files
