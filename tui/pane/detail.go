@@ -53,34 +53,6 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		return s
 	}
 	row := d.Result.Total
-	var top []string
-	for _, l := range Flow(headline(st, d.Def, row, d.Result.Approx), "   ", w, 3) {
-		top = append(top, fade(l))
-	}
-	if p := progress(st, d.Def, row, w); p != "" {
-		top = append(top, fade(p))
-	}
-	if x := extras(d.Def, row, d.Result.ApproxExtras); x != "" {
-		top = append(top, fade(st.MutedText.Render(x)))
-	}
-	if err := d.Result.ExtrasErr; err != nil {
-		// The value stands; only the statistics beside it failed.
-		lines := Wrap("! "+err.Error(), w)
-		if len(lines) > 2 {
-			lines = append(lines[:1], Fit(strings.Join(lines[1:], " "), w))
-		}
-		for _, l := range lines {
-			top = append(top, fade(st.ErrText.Render(l)))
-		}
-	}
-	if n := len(d.Warnings); n > 0 {
-		top = append(top, st.WarnText.Render(fmt.Sprintf("! %s · %s to read", cmdline.Count(n, "data warning"), d.Keys.Warnings.Help().Key)))
-	}
-	if t, end := d.Result.Total, d.Result.DataEnd; t.Value == nil && !end.IsZero() && !t.Period.IsZero() && !end.After(t.Period) {
-		// Its table stops before the period: say so rather than a bare "—".
-		top = append(top, st.WarnText.Render("no data in this period: its data stops on "+end.Add(-time.Microsecond).Format("2 Jan 2006")))
-	}
-
 	// The breakdown gets its rows first; the chart takes the space left,
 	// else a sparkline stands in for it.
 	var bd []string
@@ -91,6 +63,46 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	} else if d.Breakdown.Result != nil {
 		bdNeed = BreakdownHeight(d.Breakdown.Result)
 	}
+
+	var top, notes []string
+	for _, l := range flowWrap(headline(st, d.Def, row, d.Result.Approx, w), "   ", w, 6) {
+		top = append(top, fade(l))
+	}
+	if err := d.Result.ExtrasErr; err != nil {
+		// The value stands; only the statistics beside it failed.
+		lines := Wrap("! "+err.Error(), w)
+		if len(lines) > 2 {
+			lines = append(lines[:1], Fit(strings.Join(lines[1:], " "), w))
+		}
+		for _, l := range lines {
+			notes = append(notes, fade(st.ErrText.Render(l)))
+		}
+	}
+	if n := len(d.Warnings); n > 0 {
+		for _, l := range flowWrap([]string{"! " + cmdline.Count(n, "data warning"), d.Keys.Warnings.Help().Key + " to read"}, " · ", w, 2) {
+			notes = append(notes, st.WarnText.Render(l))
+		}
+	}
+	if t, end := d.Result.Total, d.Result.DataEnd; t.Value == nil && !end.IsZero() && !t.Period.IsZero() && !end.After(t.Period) {
+		// Its table stops before the period: say so rather than a bare "—".
+		for _, l := range flowWrap([]string{"no data in this period:", "its data stops on " + keep(end.Add(-time.Microsecond).Format("2 Jan 2006"))}, " ", w, 2) {
+			notes = append(notes, st.WarnText.Render(l))
+		}
+	}
+	// The bar and the statistics show where they leave the breakdown its
+	// header, two rows, total and position line (a wrapped headline can
+	// take their place in a short pane).
+	spare := h - 1 - min(bdNeed, 5) - len(top) - len(notes)
+	if p := progress(st, d.Def, row, w); p != "" && spare >= 1 {
+		top = append(top, fade(p))
+		spare--
+	}
+	if x := flowWrap(extras(d.Def, row, d.Result.ApproxExtras), " · ", w, 2); len(x) <= spare {
+		for _, l := range x {
+			top = append(top, fade(st.MutedText.Render(l)))
+		}
+	}
+	top = append(top, notes...)
 	rem := h - len(top) - 1
 	var chart []string
 	hasTrend := len(d.Result.Trend) > 1
@@ -107,9 +119,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 			chart = append(chart, fade(l))
 		}
 	} else if hasTrend && rem-bdNeed >= 1 {
-		first, last := d.Result.Trend[0].Period, d.Result.Trend[len(d.Result.Trend)-1].Period
-		sp := st.AccentTxt.Render(Sparkline(d.Result.Trend, 12)) + st.MutedText.Render("  "+trendSpan(d.Grain, first, last, w-14))
-		top = append(top, fade(sp))
+		top = append(top, fade(sparkLine(st, d.Grain, d.Result.Trend, w)))
 		rem--
 	}
 	out := append(top, "")
@@ -160,7 +170,7 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 	case d.Origin != "":
 		facts = append(facts, "defined at "+d.Origin)
 	}
-	for _, l := range Flow(facts, " · ", w, 3) {
+	for _, l := range flowWrap(facts, " · ", w, 4) {
 		out = append(out, st.MutedText.Render(l))
 	}
 	return out
@@ -180,11 +190,15 @@ func grainAdj(g kpi.Grain) string {
 	return "Monthly"
 }
 
-func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
+// headline lists the items beside the value, for a pane w cells wide: a
+// period's name stays whole, and "partial" names only where its period ends
+// when the whole name does not fit beside it.
+func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []string {
 	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(ValueText(d, row.Value, approx))
-	status := st.Status(row.Status).Render(row.Status.Symbol() + " " + row.Status.Word())
+	// A status word and "? low n" stay whole: the line wraps between them.
+	status := st.Status(row.Status).Render(keep(row.Status.Symbol() + " " + row.Status.Word()))
 	if row.LowN {
-		status += st.WarnText.Render(" ? low n")
+		status += " " + st.WarnText.Render(keep("? low n"))
 	}
 	chunks := []string{val + "  " + status}
 	if row.Goal != nil {
@@ -197,21 +211,25 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool) []string {
 		if !changed {
 			txt = "= no change"
 		}
-		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(txt)+st.MutedText.Render(" vs "+row.CompareTo))
+		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(keep(txt))+st.MutedText.Render(" vs"+nbsp+keepPeriod(row.CompareTo)))
 	} else if row.CompareTo != "" && row.CompareTo != "target" {
 		// Name the period that lacks a value: the row's own (the header's),
 		// or the comparison's when only that one is empty.
 		if row.Value == nil && row.PeriodName != "" {
-			chunks = append(chunks, st.MutedText.Render("no value in "+row.PeriodName))
+			chunks = append(chunks, st.MutedText.Render("no value in "+keepPeriod(row.PeriodName)))
 		} else {
-			chunks = append(chunks, st.MutedText.Render("nothing to compare with in "+row.CompareTo))
+			chunks = append(chunks, st.MutedText.Render("nothing to compare with in "+keepPeriod(row.CompareTo)))
 		}
 	}
 	if row.HasN {
 		chunks = append(chunks, st.MutedText.Render("n "+kpi.FormatFloat(float64(row.N), 0)))
 	}
 	if row.Partial {
-		chunks = append(chunks, st.WarnText.Render("partial: "+row.PeriodName))
+		txt := "partial: " + row.PeriodName
+		if i := strings.Index(row.PeriodName, " ("); i > 0 && Width(txt) > w {
+			txt = "partial" + row.PeriodName[i:] // "partial (to 31 Oct)": the header names the period
+		}
+		chunks = append(chunks, st.WarnText.Render(keepPeriod(txt)))
 	}
 	return chunks
 }
@@ -250,9 +268,10 @@ func progress(st style.Styles, d *kpi.Def, row kpi.Row, w int) string {
 	return b.String() + st.MutedText.Render(label)
 }
 
-func extras(d *kpi.Def, row kpi.Row, approx bool) string {
+// extras are the statistics beside the value, one item each.
+func extras(d *kpi.Def, row kpi.Row, approx bool) []string {
 	if len(row.Extras) == 0 {
-		return ""
+		return nil
 	}
 	var parts []string
 	for _, name := range d.ExtraNames() {
@@ -269,9 +288,9 @@ func extras(d *kpi.Def, row kpi.Row, approx bool) string {
 	}
 	if approx && len(parts) > 0 {
 		// Quantiles from a rollup's sketch: within ±1% of the exact value.
-		return "≈ " + strings.Join(parts, " · ")
+		parts[0] = "≈ " + parts[0]
 	}
-	return strings.Join(parts, " · ")
+	return parts
 }
 
 func breakdownMsg(st style.Styles, d Detail, w int) []string {
@@ -326,6 +345,76 @@ func notSliceable(st style.Styles, d Detail, err error, w int) []string {
 		out = append(out, st.MutedText.Render(l))
 	}
 	return out
+}
+
+// nbsp joins words that a line must not be broken between; flowWrap turns
+// it back into a space.
+const nbsp = "\u00a0"
+
+// keep makes s unbreakable: a status, "? low n", a date.
+func keep(s string) string { return strings.ReplaceAll(s, " ", nbsp) }
+
+// keepPeriod makes a period's name unbreakable but before its "(…)": "week
+// of 22 Mar 2021 (to 24 Mar)" may wrap before "(to 24 Mar)", nowhere else.
+func keepPeriod(s string) string {
+	parts := strings.Split(s, " (")
+	for i, p := range parts {
+		parts[i] = keep(p)
+	}
+	return strings.Join(parts, " (")
+}
+
+// flowWrap is Flow for items that may be wider than w on their own: such
+// an item wraps at its spaces (not at those keep made), so no line is cut.
+// It shows at most maxLines lines.
+func flowWrap(chunks []string, sep string, w, maxLines int) []string {
+	var lines []string
+	cur := ""
+	for _, c := range chunks {
+		if c == "" {
+			continue
+		}
+		switch {
+		case cur == "" && Width(c) <= w:
+			cur = c
+		case cur != "" && Width(cur)+Width(sep)+Width(c) <= w:
+			cur += sep + c
+		default:
+			if cur != "" {
+				lines = append(lines, cur)
+			}
+			cur = c
+			if Width(c) > w {
+				parts := Wrap(c, w)
+				lines = append(lines, parts[:len(parts)-1]...)
+				cur = parts[len(parts)-1]
+			}
+		}
+	}
+	if cur != "" {
+		lines = append(lines, cur)
+	}
+	if len(lines) > maxLines {
+		lines = lines[:maxLines]
+	}
+	for i, l := range lines {
+		lines[i] = strings.ReplaceAll(l, nbsp, " ")
+	}
+	return lines
+}
+
+// sparkLine draws up to 12 periods of the trend and names those it shows,
+// drawing fewer (down to 6) where the name would not fit beside them, and
+// none where it still would not.
+func sparkLine(st style.Styles, g kpi.Grain, trend []kpi.Point, w int) string {
+	last := trend[len(trend)-1].Period
+	for n := min(12, len(trend)); n >= min(6, len(trend)); n-- {
+		room := w - n - 2
+		if span := trendSpan(g, trend[len(trend)-n].Period, last, room); Width(span) <= room {
+			return st.AccentTxt.Render(Sparkline(trend, n)) + st.MutedText.Render("  "+span)
+		}
+	}
+	return st.AccentTxt.Render(Sparkline(trend, min(12, w)))
 }
 
 // trendSpan names a trend's periods in w cells: "Nov 2025 – Oct 2026", or

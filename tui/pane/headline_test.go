@@ -22,7 +22,7 @@ func TestHeadlineNamesPeriodWithoutValue(t *testing.T) {
 		{f(80), "nothing to compare with in Tue 27 Oct 2026", "no value in"},
 	} {
 		row := kpi.Row{Total: true, Point: kpi.Point{Value: c.value}, PeriodName: "Wed 28 Oct 2026", CompareTo: "Tue 27 Oct 2026"}
-		got := strings.Join(headline(style.Styles{}, d, row, false), " | ")
+		got := strings.ReplaceAll(strings.Join(headline(style.Styles{}, d, row, false, 80), " | "), nbsp, " ")
 		if !strings.Contains(got, c.want) || strings.Contains(got, c.miss) {
 			t.Errorf("headline %q: want %q, without %q", got, c.want, c.miss)
 		}

@@ -103,7 +103,7 @@ func TestValueTextMarksSketchedQuantiles(t *testing.T) {
 	}
 	row := kpi.Row{Point: kpi.Point{Extras: map[string]*float64{"median": f(4), "p90": f(30)}}}
 	dx := &kpi.Def{ID: "r", Unit: "h", Decimals: 1, Extras: map[string]string{"median": "", "p90": ""}}
-	if got := extras(dx, row, true); got != "≈ median 4.0h · p90 30.0h" {
+	if got := strings.Join(extras(dx, row, true), " · "); got != "≈ median 4.0h · p90 30.0h" {
 		t.Errorf("extras: %q", got)
 	}
 }
