@@ -389,6 +389,7 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 			if !k.Time.Null {
 				d.Time = k.Time.V
 			}
+			d.Description = b.DescriptionFor(d.Time)
 			// The time role is no longer needed unless an expression reads it.
 			if role := b.TimeRole(); role != "" && !b.Reads(role) {
 				delete(d.Roles, role)

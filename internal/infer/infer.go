@@ -534,14 +534,18 @@ func builtinKPI(m mapping) *KPI {
 			}
 		}
 	}
-	why := fmt.Sprintf("%s: %s.", b.Label(), b.Description)
+	desc := b.DescriptionFor(b.TimeRole())
+	if c, ok := m.columns[b.TimeRole()]; ok {
+		desc = b.DescriptionFor(c)
+	}
+	why := fmt.Sprintf("%s: %s.", b.Label(), desc)
 	for _, r := range b.Roles {
 		c, ok := m.columns[r]
 		if !ok || role(r).Kind != schema.KindScore {
 			continue
 		}
 		cp := m.table.Column(c)
-		why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), schema.QuoteName(c), cp.Scale, schema.Percent(cp.NullShare()), b.Description)
+		why = fmt.Sprintf("%s on %s, a %s score (%s blank): %s.", b.Label(), schema.QuoteName(c), cp.Scale, schema.Percent(cp.NullShare()), desc)
 	}
 	k.Why = append(k.Why, why)
 	switch {
@@ -551,8 +555,6 @@ func builtinKPI(m mapping) *KPI {
 	return k
 }
 
-var byDateRE = regexp.MustCompile(`,? by [a-z ]+ date$`)
-
 // unboundKPI writes a built-in's formula out as a custom KPI: the engine
 // wants every role of a built-in to name a time column, and a table without
 // dates has none to give. Same formula, same target, no time axis.
@@ -560,7 +562,7 @@ func unboundKPI(m mapping) *KPI {
 	b := m.b
 	d := b.Bind(m.table.Name, m.columns)
 	k := &KPI{ID: b.ID, Name: b.Label(), Short: b.Short, Source: m.table.Name, Type: d.Type, NoTime: true,
-		Description: byDateRE.ReplaceAllString(b.Description, ""),
+		Description: b.DescriptionFor(""),
 		Numerator:   d.Numerator, Denominator: d.Denominator, Where: d.Where, Expr: d.Expr,
 		Scale: d.Scale, Unit: d.Unit, Decimals: d.Decimals, Better: d.Better}
 	if d.N != "" {

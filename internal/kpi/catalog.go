@@ -216,11 +216,30 @@ func (b Builtin) Bind(table string, columns map[string]string) *Def {
 	if m := roleRE.FindStringSubmatch(d.Time); m != nil {
 		d.Time = col(m[1])
 	}
+	d.Description = b.DescriptionFor(d.Time)
 	if d.Target != nil {
 		t := *d.Target
 		d.Target = &t
 	}
 	return &d
+}
+
+// byDateRE is the ", by resolved date" a built-in's description ends with:
+// the standard column its periods follow.
+var byDateRE = regexp.MustCompile(`, by [a-z ]+ date$`)
+
+// DescriptionFor is the built-in's description for a definition dated by
+// column col: the ", by … date" it ends with names col when col is not the
+// standard column (a role mapped to another column, or a time: of its
+// own), and is left out when col is "" (no time axis).
+func (b Builtin) DescriptionFor(col string) string {
+	switch {
+	case col == b.TimeRole() || !byDateRE.MatchString(b.Description):
+		return b.Description
+	case col == "":
+		return byDateRE.ReplaceAllLiteralString(b.Description, "")
+	}
+	return byDateRE.ReplaceAllLiteralString(b.Description, ", by "+schema.QuoteName(col))
 }
 
 // Reads reports whether the built-in's formula (not its time axis) reads a role.

@@ -118,3 +118,52 @@ func TestConfigWithoutKPIsOnStandardModel(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+// Built-ins dated by another column than the standard one say so in their
+// description (what the explorer's detail pane and the report show): CSAT
+// with resolved_at mapped to call_date, CES given time: call_date, and, with
+// no config, the CSAT inferred from call data whose only date is call_date.
+func TestBuiltinDescriptionNamesMappedDate(t *testing.T) {
+	dir := t.TempDir()
+	data := "call_id,call_date,satisfaction,ces\nA1,2026-03-02,5,6\nA2,2026-03-03,2,3\nA3,2026-03-09,4,7\n"
+	if err := os.WriteFile(filepath.Join(dir, "calls.csv"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "kpiscope.yaml")
+	yaml := `sources:
+  calls: {path: calls.csv}
+kpis:
+  - use: csat
+    source: calls
+    columns: {csat: satisfaction, resolved_at: call_date}
+  - use: ces
+    source: calls
+    columns: {ces: ces}
+    time: call_date
+`
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"csat": "% of ratings which scored 4–5 of 5 (top-2-box; answers off the scale are left out), by call_date",
+		"ces":  "% of answers 5–7 on the 1–7 \"made it easy\" scale (CES 2.0), by call_date",
+	}
+	w, err := Open(context.Background(), Options{ConfigPath: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for id, d := range want {
+		if def := w.Engine.Def(id); def == nil || def.Description != d {
+			t.Errorf("config: %s description = %+v, want %q", id, def, d)
+		}
+	}
+	inf, err := Open(context.Background(), Options{Sources: []string{filepath.Join(dir, "calls.csv")}, NoConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inf.Close()
+	if def := inf.Engine.Def("csat"); def == nil || def.Description != want["csat"] {
+		t.Errorf("inferred: csat = %+v, want description %q", def, want["csat"])
+	}
+}
