@@ -113,7 +113,11 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		}
 		first, last := d.Result.Trend[0].Period, d.Result.Trend[len(d.Result.Trend)-1].Period
 		title := grainAdj(d.Grain) + " trend · "
-		title += trendSpan(d.Grain, first, last, w-Width(title))
+		if span := trendSpan(d.Grain, first, last, w-Width(title)); Width(title+span) <= w {
+			title += span
+		} else { // the grain is in the header: "Trend · from 19 Dec 2019"
+			title = "Trend · " + trendSpan(d.Grain, first, last, w-8)
+		}
 		chart = append(chart, st.TableHead.Render(title))
 		for _, l := range Chart(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch) {
 			chart = append(chart, fade(l))

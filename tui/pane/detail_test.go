@@ -104,3 +104,34 @@ func TestSparkLineNamesWhatFits(t *testing.T) {
 		}
 	}
 }
+
+// TestChartTitleNotCut: twelve days from 19 Dec 2019 charted in 28 cells:
+// "Daily trend · " leaves 14 cells, too few for "from 19 Dec 2019" (16),
+// so the title drops the grain (the header names it) rather than cut the
+// date: "Trend · from 19 Dec 2019". In 43 cells it is "Daily trend · 19
+// Dec 2019 – 30 Dec 2019" (14 + 25 = 39).
+func TestChartTitleNotCut(t *testing.T) {
+	def := &kpi.Def{ID: "csat", Name: "CSAT", Unit: "%", Decimals: 1, Better: kpi.Higher}
+	var trend []kpi.Point
+	start := time.Date(2019, 12, 19, 0, 0, 0, 0, time.UTC)
+	for i := range 12 {
+		trend = append(trend, kpi.Point{Period: start.AddDate(0, 0, i), Value: f(float64(50 + i%5))})
+	}
+	row := kpi.Row{Total: true, Point: kpi.Point{Value: f(52)}, Status: kpi.NoTarget}
+	d := Detail{Def: def, Result: &kpi.Result{Def: def, Total: row, Trend: trend}, Grain: kpi.Day, Keys: keys.Default()}
+	for w, want := range map[int]string{28: "Trend · from 19 Dec 2019", 43: "Daily trend · 19 Dec 2019 – 30 Dec 2019"} {
+		lines, _ := RenderDetail(style.Styles{}, d, w, 30)
+		found := false
+		for _, l := range lines {
+			if l = strings.TrimRight(ansi.Strip(l), " "); strings.Contains(l, "rend ·") {
+				found = true
+				if l != want {
+					t.Errorf("w %d: chart title %q, want %q", w, l, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("w %d: no chart title in\n%s", w, ansi.Strip(strings.Join(lines, "\n")))
+		}
+	}
+}
