@@ -322,7 +322,7 @@ func TestLiveSessionsShowDataWarnings(t *testing.T) {
 	// The box closed before the next key: an escape followed at once by w
 	// reads as alt+w, which leaves the box open.
 	late.waitFor("CSAT without a warning after the repair", waitLong, func(s string) bool {
-		return strings.Contains(kpiLine(s, "CSAT"), "90.0%") && !strings.Contains(s, "data warning") && !strings.Contains(s, "Data warnings")
+		return strings.Contains(kpiLine(s, "CSAT"), "90.0%") && !strings.Contains(s, "data warning") && !strings.Contains(s, "Data warnings") && !strings.Contains(s, "About these KPIs")
 	})
 	late.press("w")
 	late.waitForText(waitLong, "no data warnings")
