@@ -95,11 +95,11 @@ func classifyColumn(c *ColumnProfile, rows int64) {
 		// A column named for a KPI is that KPI's score: answers off its
 		// scale are the data-quality check's to report, not a reason to
 		// read it as another scale (a csat holding a 9 is not NPS).
-		if shareWithin(c.Values, c.MinNum, c.MaxNum, s) >= namedScaleShare {
+		if schema.ShareWithin(c.Values, c.MinNum, c.MaxNum, s) >= namedScaleShare {
 			c.Kind, c.Scale = ColScore, &s
 		} else {
 			c.Kind = ColNumber
-			c.Note = fmt.Sprintf("named for a %s score but only %s of its answers are %s: no KPI is guessed from it", strings.ToUpper(scaleKPI[s]), schema.Percent(shareWithin(c.Values, c.MinNum, c.MaxNum, s)), s)
+			c.Note = fmt.Sprintf("named for a %s score but only %s of its answers are %s: no KPI is guessed from it", strings.ToUpper(scaleKPI[s]), schema.Percent(schema.ShareWithin(c.Values, c.MinNum, c.MaxNum, s)), s)
 		}
 		return
 	}
@@ -238,32 +238,6 @@ func namedScale(toks []string) (schema.Scale, bool) {
 		return schema.Scale10, true
 	}
 	return schema.Scale{}, false
-}
-
-// shareWithin is the share of a column's answers (its counted values, or
-// with none its range lo … hi) on the scale s.
-func shareWithin(values []schema.ValueCount, lo, hi float64, s schema.Scale) float64 {
-	if len(values) == 0 {
-		if lo >= float64(s.Min) && hi <= float64(s.Max) {
-			return 1
-		}
-		return 0
-	}
-	var in, all int64
-	for _, v := range values {
-		var f float64
-		if _, err := fmt.Sscan(v.Value, &f); err != nil {
-			continue
-		}
-		all += v.Rows
-		if f >= float64(s.Min) && f <= float64(s.Max) {
-			in += v.Rows
-		}
-	}
-	if all == 0 {
-		return 0
-	}
-	return float64(in) / float64(all)
 }
 
 var periodWords = map[string]bool{"year": true, "yr": true, "qtr": true, "quarter": true, "month": true, "mon": true, "week": true, "wk": true,

@@ -38,14 +38,16 @@ func DetectScale(toks []string, values []ValueCount, lo, hi float64) (Scale, boo
 		prefer = []Scale{Scale5}
 	}
 	for _, s := range append(prefer, Scale5, Scale7, Scale10) {
-		if shareWithin(values, lo, hi, s) >= 0.98 {
+		if ShareWithin(values, lo, hi, s) >= 0.98 {
 			return s, true
 		}
 	}
 	return Scale{}, false
 }
 
-func shareWithin(values []ValueCount, lo, hi float64, s Scale) float64 {
+// ShareWithin is the share of a column's answers (its counted values, or
+// with none its range lo … hi) on the scale s.
+func ShareWithin(values []ValueCount, lo, hi float64, s Scale) float64 {
 	if len(values) == 0 {
 		if lo >= float64(s.Min) && hi <= float64(s.Max) {
 			return 1
