@@ -372,35 +372,7 @@ func keepPeriod(s string) string {
 // an item wraps at its spaces (not at those keep made), so no line is cut.
 // It shows at most maxLines lines.
 func flowWrap(chunks []string, sep string, w, maxLines int) []string {
-	var lines []string
-	cur := ""
-	for _, c := range chunks {
-		if c == "" {
-			continue
-		}
-		switch {
-		case cur == "" && Width(c) <= w:
-			cur = c
-		case cur != "" && Width(cur)+Width(sep)+Width(c) <= w:
-			cur += sep + c
-		default:
-			if cur != "" {
-				lines = append(lines, cur)
-			}
-			cur = c
-			if Width(c) > w {
-				parts := Wrap(c, w)
-				lines = append(lines, parts[:len(parts)-1]...)
-				cur = parts[len(parts)-1]
-			}
-		}
-	}
-	if cur != "" {
-		lines = append(lines, cur)
-	}
-	if len(lines) > maxLines {
-		lines = lines[:maxLines]
-	}
+	lines := flow(chunks, sep, w, maxLines, true)
 	for i, l := range lines {
 		lines[i] = strings.ReplaceAll(l, nbsp, " ")
 	}

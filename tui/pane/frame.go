@@ -89,8 +89,15 @@ func Frame(st style.Styles, title string, body []string, w, h int, focused bool)
 }
 
 // Flow lays chunks out left to right separated by sep, starting a new line
-// when the next chunk does not fit; at most maxLines lines.
+// when the next chunk does not fit; at most maxLines lines. A chunk wider
+// than w stands on a line of its own (cut where it is drawn).
 func Flow(chunks []string, sep string, w, maxLines int) []string {
+	return flow(chunks, sep, w, maxLines, false)
+}
+
+// flow is Flow; with wrapWide, a chunk wider than w wraps at its spaces
+// instead, so no line is wider than w.
+func flow(chunks []string, sep string, w, maxLines int, wrapWide bool) []string {
 	var lines []string
 	cur := ""
 	for _, c := range chunks {
@@ -98,13 +105,20 @@ func Flow(chunks []string, sep string, w, maxLines int) []string {
 			continue
 		}
 		switch {
-		case cur == "":
+		case cur == "" && (!wrapWide || Width(c) <= w):
 			cur = c
-		case Width(cur)+Width(sep)+Width(c) <= w:
+		case cur != "" && Width(cur)+Width(sep)+Width(c) <= w:
 			cur += sep + c
 		default:
-			lines = append(lines, cur)
+			if cur != "" {
+				lines = append(lines, cur)
+			}
 			cur = c
+			if wrapWide && Width(c) > w {
+				parts := Wrap(c, w)
+				lines = append(lines, parts[:len(parts)-1]...)
+				cur = parts[len(parts)-1]
+			}
 		}
 	}
 	if cur != "" {
