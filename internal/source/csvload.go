@@ -48,7 +48,7 @@ func loadCSV(ctx context.Context, db *store.DB, g group, sp Spec, t *Table) erro
 				// Named like a pinned snapshot: a process killed mid-load
 				// (SIGKILL; SIGTERM and SIGHUP cancel ctx) leaves it to the
 				// next run's removeStale (see Load).
-				if dir, err = os.MkdirTemp("", fmt.Sprintf("kpiscope-pin-%d-", os.Getpid())); err != nil {
+				if dir, err = privateDir(); err != nil {
 					return fmt.Errorf("make a folder for UTF-8 copies of %s: %w", f, err)
 				}
 			}

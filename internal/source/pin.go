@@ -46,11 +46,18 @@ type origin struct {
 // theirs (killed, or their terminal closed).
 func NewSnapshot() (*Snapshot, error) {
 	removeStale()
-	dir, err := os.MkdirTemp("", fmt.Sprintf("kpiscope-pin-%d-", os.Getpid())) // 0700: the copies are the user's data
+	dir, err := privateDir()
 	if err != nil {
 		return nil, fmt.Errorf("make a snapshot folder for --watch: %w", err)
 	}
 	return &Snapshot{dir: dir, made: map[string]origin{}}, nil
+}
+
+// privateDir makes a folder for private copies of the user's files (mode
+// 0700: the copies are the user's data), named after the process so that
+// removeStale can tell when its owner is gone.
+func privateDir() (string, error) {
+	return os.MkdirTemp("", fmt.Sprintf("kpiscope-pin-%d-", os.Getpid()))
 }
 
 // removeStale removes the snapshot folders whose process is gone. A process
