@@ -457,8 +457,15 @@ func (p plan) within(asOf time.Time) plan {
 	p.curEnd, p.partial, p.elapsed = p.grain.Add(p.cur, 1), false, 0
 	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(p.grain, p.cur, p.dataEnd) {
 		p.partial = true
-		p.elapsed = p.dataEnd.Sub(p.cur)
 		p.curEnd = p.dataEnd
+		if p.grain != Day {
+			// Above a day, the part counts whole days: data that stops
+			// during a day has that day in full (as "to 31 Oct" says), and
+			// the comparison's same days are answered from daily rollups
+			// rather than by reading the raw rows again.
+			p.curEnd = Day.Add(Day.Trunc(p.dataEnd.Add(-time.Microsecond)), 1)
+		}
+		p.elapsed = p.curEnd.Sub(p.cur)
 	}
 	return p
 }
