@@ -78,6 +78,11 @@ type Def struct {
 	// WhereOrigin says where its where: was written, for a syntax error in it
 	// ("kpiscope.yaml:19"); "" = Origin.
 	WhereOrigin string
+	// Interval is the kind of 95% interval the value has (interval: in
+	// kpiscope.yaml); "" = the catalog's or the formula's (IntervalKind).
+	Interval IntervalKind
+	// Benchmark is an outside reference value shown beside the target.
+	Benchmark *Benchmark
 }
 
 // Target is the goal for a KPI. Green on the good side of Value, amber up to

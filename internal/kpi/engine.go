@@ -48,6 +48,8 @@ type Options struct {
 	// command line passes a logger when KPISCOPE_DEBUG_SQL is set, writing to
 	// its --log-file, or to stderr only for commands that draw no screen.
 	Log *slog.Logger
+	// Annotations are kpiscope.yaml's dated notes, listed with the trend.
+	Annotations []Annotation
 }
 
 // Dimension is a column offered for slicing.

@@ -32,6 +32,15 @@ type Row struct {
 	// PeriodName is the row's own period in PeriodLabel's words, cut where
 	// its KPI's data stops: "Oct 2026 (to 15 Oct)"; "all time" without periods.
 	PeriodName string
+	// CI is the 95% interval of Value, nil where the KPI has none (NoCI
+	// says why, e.g. "a median: no interval").
+	CI   *Interval
+	NoCI string
+	// DeltaCI is the 95% interval of Delta against the comparison period
+	// (nil against a target or without an interval); Significant says
+	// whether the change is outside noise at 95% (nil when not tested).
+	DeltaCI     *Interval
+	Significant *bool
 }
 
 // Result is one KPI for a slice.
@@ -64,6 +73,13 @@ type Result struct {
 	// inputs' for a composite): before the period starts, the KPI has no
 	// value in it because its data stops there. Zero without dates.
 	DataEnd time.Time
+	// Vanished are the segments with rows in the comparison period only:
+	// not shown in the breakdown, but part of the change (Decompose).
+	Vanished []Row
+	// Pace is the outlook of a partial current period (nil otherwise).
+	Pace *Pace
+	// Forecast is the trend's next periods (nil when the history is too short).
+	Forecast *Forecast
 }
 
 // Scorecard is every requested KPI for one slice.

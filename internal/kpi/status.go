@@ -15,6 +15,8 @@ const (
 	Red      Status = "red"   // off target
 	NoValue  Status = "none"  // no value (empty denominator)
 	NoTarget Status = "untargeted"
+	// Uncertain: off or near target, but the 95% interval reaches the target.
+	Uncertain Status = "uncertain"
 )
 
 // Symbol is the shape that carries the status without colour.
