@@ -782,6 +782,24 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 		// only when comparing with the previous period would make the
 		// breakdown's rows depend on the comparison. Its rows still count in
 		// the comparison total, so the total's delta includes its change.
+		if cmp := cmpFrom(pkey{}); cmp != nil {
+			// the comparison's segments with no row now, for Decompose
+			seen := map[string]bool{}
+			for i := range r.Segments {
+				seen[r.Segments[i].Segment] = true
+			}
+			src := c.full
+			if pl.partial {
+				src = c.part
+			}
+			for k, p := range src {
+				if !k.total && k.period == pl.cmp.Unix() && !seen[k.seg] && p != nil {
+					seen[k.seg] = true
+					r.Vanished = append(r.Vanished, mkRow(pkey{seg: k.seg, period: curKey}))
+				}
+			}
+			sort.Slice(r.Vanished, func(i, j int) bool { return r.Vanished[i].Segment < r.Vanished[j].Segment })
+		}
 		sort.SliceStable(r.Segments, func(i, j int) bool {
 			a, b := r.Segments[i], r.Segments[j]
 			if a.N != b.N {
@@ -804,6 +822,8 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 			}
 		}
 	}
+	e.addIntervals(&r, d, s)
+	e.addOutlook(&r, d, s, pl)
 	return r
 }
 

@@ -70,6 +70,11 @@ func TestSegmentsOnlyInComparison(t *testing.T) {
 			want(t, "chat Sep", chat.Compare.Value, 100)
 			want(t, "chat delta", chat.Delta, -50)
 			want(t, "chat share", chat.Share, 1)
+			// fax is kept aside for the decomposition of the change
+			if len(csat.Vanished) != 1 || csat.Vanished[0].Segment != "fax" || csat.Vanished[0].Value != nil {
+				t.Fatalf("vanished %+v, want fax without a value now", csat.Vanished)
+			}
+			want(t, "fax Sep", csat.Vanished[0].Compare.Value, 0)
 		})
 	}
 }
