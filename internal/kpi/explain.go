@@ -1,0 +1,427 @@
+package kpi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Why a KPI moved: its change between the comparison period and the current
+// one split over the segments of a breakdown (symmetric shift-share, see
+// KPI_REFERENCE.md), and the segments of every dimension that explain most
+// of it (TopMovers).
+
+// ErrNoComparison is matched (besides ErrNotDecomposable) by Decompose's
+// error when the result is compared with the target, not with a period: the
+// explorer says which key compares with a period, the report which flag.
+var ErrNoComparison = errors.New("compared with the target, not a period")
+
+// notDecomposable is a reason a change cannot be split; it matches
+// ErrNotDecomposable, and ErrNoComparison when that is the reason.
+type notDecomposable struct {
+	msg       string
+	noCompare bool
+}
+
+func (e *notDecomposable) Error() string { return e.msg }
+
+func (e *notDecomposable) Is(target error) bool {
+	return target == ErrNotDecomposable || e.noCompare && target == ErrNoComparison
+}
+
+func cannotSplit(format string, args ...any) error {
+	return &notDecomposable{msg: fmt.Sprintf(format, args...)}
+}
+
+// Decomposable returns nil when a KPI's change can be split by segment, else
+// why not (matching ErrNotDecomposable): a median or quantile, distinct
+// counts, a composite of other KPIs, or a value that is not a ratio of
+// additive counts or sums. The explorer can say so before asking anything.
+func Decomposable(d *Def) error {
+	if d == nil {
+		return cannotSplit("no KPI")
+	}
+	if d.Type == Composite {
+		return cannotSplit("%s is computed from other KPIs (%s): its change cannot be split by segment", d.Label(), strings.Join(strings.Fields(d.Expr), " "))
+	}
+	for _, expr := range d.Components() {
+		if hasDistinct(expr) {
+			return cannotSplit("%s counts distinct values (orders, customers), which do not add up over segments: its change cannot be split by segment", d.Label())
+		}
+		if t, ok := parseTemplate(expr); ok {
+			for _, a := range t.atoms {
+				if a.kind == atomQuantile {
+					return cannotSplit("%s is a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment", d.Label())
+				}
+			}
+		}
+		if l := strings.ToLower(expr); strings.Contains(l, "median(") || strings.Contains(l, "quantile") {
+			return cannotSplit("%s is a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment", d.Label())
+		}
+	}
+	if _, _, ok := ratioForm(d); !ok {
+		return cannotSplit("%s is not a ratio of counts or sums: its change cannot be split by segment", d.Label())
+	}
+	return nil
+}
+
+// hasDistinct reports whether an aggregate expression counts distinct values.
+func hasDistinct(expr string) bool {
+	l := strings.ToLower(expr)
+	for i := strings.Index(l, "distinct"); i >= 0; {
+		end := i + len("distinct")
+		before := i == 0 || !isWordChar(l[i-1])
+		after := end >= len(l) || !isWordChar(l[end])
+		if before && after {
+			return true
+		}
+		j := strings.Index(l[end:], "distinct")
+		if j < 0 {
+			break
+		}
+		i = end + j
+	}
+	return false
+}
+
+// ratioForm says how the KPI's value is num / den of additive components:
+// RatioParts (proportions, means, NPS), or a ratio of one count or sum over
+// another (sum(revenue) / count(*)), linear in each. kind is "parts" or "ratio".
+func ratioForm(d *Def) (kind string, scale float64, ok bool) {
+	switch d.IntervalKind() {
+	case IntervalProportion, IntervalMean, IntervalNPS:
+		if d.Type == Ratio {
+			return "parts", 0, true
+		}
+		if _, _, _, has := d.npsInputs(); has && d.IntervalKind() == IntervalNPS {
+			return "parts", 0, true
+		}
+		if _, _, _, has := d.shareInputs(); has {
+			return "parts", 0, true
+		}
+	}
+	if d.Type != Ratio {
+		return "", 0, false
+	}
+	num, ok1 := parseTemplate(d.Numerator)
+	den, ok2 := parseTemplate(d.Denominator)
+	if !ok1 || !ok2 || len(num.atoms) != 1 || len(den.atoms) != 1 {
+		return "", 0, false
+	}
+	for _, t := range []template{num, den} {
+		if k := t.atoms[0].kind; k != atomCount && k != atomSum {
+			return "", 0, false
+		}
+		if _, ok := linearFactor(t.text); !ok {
+			return "", 0, false
+		}
+	}
+	scale = d.Scale
+	if scale == 0 {
+		scale = 1
+	}
+	return "ratio", scale, true
+}
+
+// parts returns a point's value as num / den of additive components; ok is
+// false when the components are missing (no rows).
+func parts(d *Def, comps map[string]float64) (num, den float64, ok bool) {
+	kind, scale, ok := ratioForm(d)
+	if !ok || len(comps) == 0 {
+		return 0, 0, false
+	}
+	if kind == "parts" {
+		return d.RatioParts(comps)
+	}
+	n, ok1 := comps["num"]
+	dn, ok2 := comps["den"]
+	return scale * n, dn, ok1 && ok2
+}
+
+// Decompose splits a KPI's change between the comparison period and the
+// current one over its breakdown's segments with the symmetric shift-share:
+// shares w = den_i / Den and rates r_i = num_i / den_i in each period, R̄ the
+// mean of the two totals; a segment in both periods has
+// mix = (w₁ − w₀)(r̄ − R̄) with r̄ its mean rate, and rate = w̄ (r₁ − r₀); a
+// segment with a value in one period only (it appeared or vanished) has
+// rate 0 and mix = (w₁ − w₀)(r − R̄) with its one rate. The contributions
+// (mix + rate) add up to the total's change exactly. A capped breakdown's
+// left-out segments are pooled as one Other row (total − the rows listed, in
+// both periods), kept last; the other rows are sorted by |Contribution|.
+// The Decomposition's Dim is left to the caller, which knows the slice.
+// The error matches ErrNotDecomposable when the change cannot be split (and
+// ErrNoComparison when the result is compared with the target); it is the
+// result's own when the KPI or its breakdown failed.
+func Decompose(r *Result) (*Decomposition, error) {
+	if r == nil || r.Def == nil {
+		return nil, cannotSplit("no KPI")
+	}
+	d := r.Def
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	if err := Decomposable(d); err != nil {
+		return nil, err
+	}
+	if r.SegmentErr != nil {
+		return nil, r.SegmentErr
+	}
+	t := r.Total
+	if t.Compare == nil {
+		return nil, &notDecomposable{noCompare: true,
+			msg: fmt.Sprintf("%s is compared with the target, not with a period: compare with a period to split its change", d.Label())}
+	}
+	n1, d1, ok1 := parts(d, t.Components)
+	n0, d0, ok0 := parts(d, t.Compare.Components)
+	if !ok1 || d1 == 0 {
+		return nil, cannotSplit("%s has no value in %s: no change to split", d.Label(), nameOr(t.PeriodName, "this period"))
+	}
+	if !ok0 || d0 == 0 {
+		return nil, cannotSplit("%s has no value in %s: no change to split", d.Label(), nameOr(t.CompareTo, "the comparison period"))
+	}
+	R0, R1 := n0/d0, n1/d1
+	Rbar := (R0 + R1) / 2
+	dec := &Decomposition{Delta: R1 - R0}
+	var sn0, sd0, sn1, sd1 float64
+	add := func(seg string, num0, den0, num1, den1 float64, other bool) {
+		c := Contribution{Segment: seg, Other: other}
+		w0, w1 := den0/d0, den1/d1
+		c.Share, c.CompareShare = w1, w0
+		switch {
+		case den0 != 0 && den1 != 0:
+			r0, r1 := num0/den0, num1/den1
+			c.Value, c.CompareValue = &r1, &r0
+			c.Mix = (w1 - w0) * ((r0+r1)/2 - Rbar)
+			c.Rate = (w0 + w1) / 2 * (r1 - r0)
+		case den1 != 0:
+			r1 := num1 / den1
+			c.Value, c.Appeared = &r1, true
+			c.Mix = w1 * (r1 - Rbar)
+		case den0 != 0:
+			r0 := num0 / den0
+			c.CompareValue, c.Vanished = &r0, true
+			c.Mix = -w0 * (r0 - Rbar)
+		default:
+			return // no value in either period: nothing to contribute
+		}
+		c.Contribution = c.Mix + c.Rate
+		dec.Rows = append(dec.Rows, c)
+	}
+	segment := func(row Row) {
+		num1, den1, _ := parts(d, row.Components)
+		var num0, den0 float64
+		if row.Compare != nil {
+			num0, den0, _ = parts(d, row.Compare.Components)
+		}
+		sn0, sd0, sn1, sd1 = sn0+num0, sd0+den0, sn1+num1, sd1+den1
+		add(row.Segment, num0, den0, num1, den1, false)
+	}
+	for _, row := range r.Segments {
+		segment(row)
+	}
+	for _, row := range r.Vanished {
+		segment(row)
+	}
+	sort.SliceStable(dec.Rows, func(i, j int) bool {
+		a, b := math.Abs(dec.Rows[i].Contribution), math.Abs(dec.Rows[j].Contribution)
+		if a != b {
+			return a > b
+		}
+		return dec.Rows[i].Segment < dec.Rows[j].Segment
+	})
+	// The left-out segments, pooled: whatever of the totals the rows do not
+	// hold. Without a cap the rows hold all of it (to rounding).
+	od0, od1 := d0-sd0, d1-sd1
+	tol := 1e-9 * max(math.Abs(d0), math.Abs(d1), 1)
+	if r.SegmentsTruncated > 0 || math.Abs(od0) > tol || math.Abs(od1) > tol {
+		on0, on1 := n0-sn0, n1-sn1
+		if math.Abs(od0) <= tol {
+			od0, on0 = 0, 0
+		}
+		if math.Abs(od1) <= tol {
+			od1, on1 = 0, 0
+		}
+		add("Other", on0, od0, on1, od1, true)
+	}
+	return dec, nil
+}
+
+func nameOr(s, fallback string) string {
+	if s == "" || s == "target" {
+		return fallback
+	}
+	return s
+}
+
+// TopMovers splits a KPI's change over every offered dimension its table can
+// be sliced by (those that give ErrNotSliceable are skipped, and so are a
+// dimension the slice filters to one value and one with a single segment in
+// both periods, which would hold the whole change) and returns the headline Δ and
+// the n segments, of any dimension (Contribution.Dim), with the largest
+// |Contribution|; a capped breakdown's pooled Other is not a mover. Each
+// dimension is a breakdown of every segment (same filters, period and
+// comparison as s), answered through the engine's cache. It stops when ctx
+// is cancelled. The error is Decompose's when the change cannot be split.
+func (e *Engine) TopMovers(ctx context.Context, s Slice, id string, n int) (delta float64, movers []Contribution, err error) {
+	d := e.Def(id)
+	if d == nil {
+		return 0, nil, fmt.Errorf("unknown KPI %q", id)
+	}
+	if err := Decomposable(d); err != nil {
+		return 0, nil, err
+	}
+	var dims []string
+	for _, dim := range e.Dimensions() {
+		if filteredToOne(s.Filters, dim.Name) {
+			continue
+		}
+		dims = append(dims, dim.Name)
+	}
+	type answer struct {
+		dec  *Decomposition
+		err  error
+		skip bool // the KPI's table cannot be sliced by the dimension
+	}
+	out := make([]answer, len(dims))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for i, dim := range dims {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out[i].err = ctx.Err()
+				return
+			}
+			ss := s
+			ss.Segment, ss.MaxSegments = dim, AllSegments
+			sc, err := e.Compute(ctx, ss, []string{id}, WithoutExtras())
+			if err != nil {
+				out[i].err = err
+				return
+			}
+			r := sc.Find(id)
+			if r == nil {
+				out[i].err = fmt.Errorf("unknown KPI %q", id)
+				return
+			}
+			if r.Err == nil && r.SegmentErr != nil && errors.Is(r.SegmentErr, ErrNotSliceable) {
+				out[i].skip = true
+				return
+			}
+			dec, err := Decompose(r)
+			if dec != nil {
+				dec.Dim = dim
+			}
+			out[i] = answer{dec: dec, err: err}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return 0, nil, err
+	}
+	got := false
+	for i, a := range out {
+		if a.skip {
+			continue
+		}
+		if a.err != nil {
+			return 0, nil, a.err
+		}
+		delta, got = a.dec.Delta, true
+		if segmentsIn(a.dec) < 2 {
+			continue // one value holds the whole change: it explains nothing
+		}
+		for _, c := range a.dec.Rows {
+			if !c.Other {
+				c.Dim = dims[i]
+				movers = append(movers, c)
+			}
+		}
+	}
+	if !got {
+		return 0, nil, cannotSplit("%s's table %s has no dimension to split its change by", d.Label(), nameOr(d.Source, "—"))
+	}
+	sort.SliceStable(movers, func(i, j int) bool {
+		a, b := math.Abs(movers[i].Contribution), math.Abs(movers[j].Contribution)
+		if a != b {
+			return a > b
+		}
+		if movers[i].Dim != movers[j].Dim {
+			return movers[i].Dim < movers[j].Dim
+		}
+		return movers[i].Segment < movers[j].Segment
+	})
+	if n >= 0 && len(movers) > n {
+		movers = movers[:n]
+	}
+	return delta, movers, nil
+}
+
+// segmentsIn counts a decomposition's segments, the pooled Other left out.
+func segmentsIn(d *Decomposition) int {
+	n := 0
+	for _, c := range d.Rows {
+		if !c.Other {
+			n++
+		}
+	}
+	return n
+}
+
+// filteredToOne reports whether the filters keep a single value of dim:
+// split by it, that one segment would hold the whole change.
+func filteredToOne(fs []Filter, dim string) bool {
+	for _, f := range fs {
+		if strings.EqualFold(f.Dim, dim) && len(f.Values) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// MoversLine is the top movers in one line: "CSAT −1.8 pts: email −1.1
+// (rate), web −0.6 (rate), chat +0.2 (mix)"; the word in parentheses is
+// the larger part of the segment's contribution, mix (its share of the
+// denominator changed) or rate (its own value changed).
+func MoversLine(d *Def, delta float64, movers []Contribution) string {
+	var b strings.Builder
+	b.WriteString(d.Label() + " " + d.FormatDelta(delta))
+	for i, c := range movers {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.Segment + " " + FormatContribution(d, c.Contribution) + " (" + c.Driver() + ")")
+	}
+	return b.String()
+}
+
+// Driver names the larger part of a contribution: "mix" or "rate".
+func (c Contribution) Driver() string {
+	if math.Abs(c.Mix) > math.Abs(c.Rate) {
+		return "mix"
+	}
+	return "rate"
+}
+
+// FormatContribution renders a part of a change in the KPI's unit, signed,
+// without "pts" for percentages (the headline says it once): "−1.1",
+// "+0.6h", "−$0.73"; a part that rounds to zero is "±0.0".
+func FormatContribution(d *Def, v float64) string {
+	arrow, mag := d.DeltaParts(v, false)
+	switch arrow {
+	case "=":
+		return "±" + mag
+	case "▼":
+		return "−" + mag
+	}
+	return "+" + mag
+}

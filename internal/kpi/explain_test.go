@@ -1,0 +1,350 @@
+package kpi_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"kpiscope/internal/kpi"
+)
+
+// shareDef is a top-2-box proportion in % (CSAT's form).
+func shareDef() *kpi.Def {
+	return &kpi.Def{ID: "csat", Name: "CSAT", Type: kpi.Ratio, Numerator: "count(*) FILTER (WHERE csat >= 4)",
+		Denominator: "count(csat)", Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher, Time: "resolved_at"}
+}
+
+func comps(num, den float64) map[string]float64 { return map[string]float64{"num": num, "den": den} }
+
+// row is a breakdown row with its components now and in the comparison
+// period (nil: no rows there).
+func row(seg string, now, before map[string]float64) kpi.Row {
+	r := kpi.Row{Segment: seg, Point: kpi.Point{Components: now}, Compare: &kpi.Point{Components: before}}
+	return r
+}
+
+// explainResult is the hand-worked example of TestDecomposeHandWorked:
+//
+//	          Sep (comparison)        Oct (current)
+//	chat      40 of 50 = 80%, w .5    36 of 40 = 90%, w .4
+//	email     18 of 30 = 60%, w .3    30 of 40 = 75%, w .4
+//	sms       —                       10 of 20 = 50%, w .2   (appeared)
+//	fax       10 of 20 = 50%, w .2    —                      (vanished)
+//	total     68 of 100 = 68%         76 of 100 = 76%        Δ +8 pts, R̄ 72
+func explainResult() *kpi.Result {
+	return &kpi.Result{
+		Def:   shareDef(),
+		Total: kpi.Row{Total: true, Point: kpi.Point{Components: comps(76, 100)}, Compare: &kpi.Point{Components: comps(68, 100)}, CompareTo: "Sep 2026", PeriodName: "Oct 2026"},
+		Segments: []kpi.Row{
+			row("chat", comps(36, 40), comps(40, 50)),
+			row("email", comps(30, 40), comps(18, 30)),
+			row("sms", comps(10, 20), nil),
+		},
+		Vanished: []kpi.Row{row("fax", nil, comps(10, 20))},
+	}
+}
+
+type wantContribution struct {
+	seg                     string
+	mix, rate, contribution float64
+	appeared, vanished      bool
+	other                   bool
+}
+
+func checkDecomposition(t *testing.T, dec *kpi.Decomposition, delta float64, want []wantContribution) {
+	t.Helper()
+	if math.Abs(dec.Delta-delta) > 1e-9 {
+		t.Errorf("delta %v, want %v", dec.Delta, delta)
+	}
+	sum := 0.0
+	for _, c := range dec.Rows {
+		sum += c.Contribution
+		if math.Abs(c.Mix+c.Rate-c.Contribution) > 1e-12 {
+			t.Errorf("%s: mix %v + rate %v ≠ contribution %v", c.Segment, c.Mix, c.Rate, c.Contribution)
+		}
+	}
+	if math.Abs(sum-dec.Delta) > 1e-9 {
+		t.Errorf("Σ contributions %v ≠ Δ %v", sum, dec.Delta)
+	}
+	if len(dec.Rows) != len(want) {
+		t.Fatalf("%d rows %+v, want %d", len(dec.Rows), dec.Rows, len(want))
+	}
+	for i, w := range want {
+		c := dec.Rows[i]
+		if c.Segment != w.seg || math.Abs(c.Mix-w.mix) > 1e-9 || math.Abs(c.Rate-w.rate) > 1e-9 || math.Abs(c.Contribution-w.contribution) > 1e-9 ||
+			c.Appeared != w.appeared || c.Vanished != w.vanished || c.Other != w.other {
+			t.Errorf("row %d: %s mix %v rate %v contribution %v appeared %v vanished %v other %v; want %+v",
+				i, c.Segment, c.Mix, c.Rate, c.Contribution, c.Appeared, c.Vanished, c.Other, w)
+		}
+	}
+}
+
+// TestDecomposeHandWorked: the symmetric shift-share of a +8 pts change, by
+// hand (R̄ = (68 + 76) / 2 = 72):
+//
+//	chat   mix (.4 − .5)(85 − 72) = −1.3     rate .45 × (90 − 80) = 4.5    → 3.2
+//	email  mix (.4 − .3)(67.5 − 72) = −0.45  rate .35 × (75 − 60) = 5.25   → 4.8
+//	sms    mix (.2 − 0)(50 − 72) = −4.4      rate 0 (appeared)             → −4.4
+//	fax    mix (0 − .2)(50 − 72) = +4.4      rate 0 (vanished)             → 4.4
+//
+// 3.2 + 4.8 − 4.4 + 4.4 = 8 = 76 − 68; rows by |contribution|, ties by name.
+func TestDecomposeHandWorked(t *testing.T) {
+	dec, err := kpi.Decompose(explainResult())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDecomposition(t, dec, 8, []wantContribution{
+		{seg: "email", mix: -0.45, rate: 5.25, contribution: 4.8},
+		{seg: "fax", mix: 4.4, contribution: 4.4, vanished: true},
+		{seg: "sms", mix: -4.4, contribution: -4.4, appeared: true},
+		{seg: "chat", mix: -1.3, rate: 4.5, contribution: 3.2},
+	})
+	for _, c := range dec.Rows {
+		switch c.Segment {
+		case "chat":
+			want(t, "chat now", c.Value, 90)
+			want(t, "chat before", c.CompareValue, 80)
+			if c.Share != 0.4 || c.CompareShare != 0.5 {
+				t.Errorf("chat shares %v, %v; want 0.4, 0.5", c.Share, c.CompareShare)
+			}
+		case "fax":
+			wantNone(t, "fax now", c.Value)
+			want(t, "fax before", c.CompareValue, 50)
+		case "sms":
+			want(t, "sms now", c.Value, 50)
+			wantNone(t, "sms before", c.CompareValue)
+		}
+	}
+}
+
+// TestDecomposePoolsLeftOutSegments: a breakdown capped to chat and email
+// (sms left out, SegmentsTruncated 1) pools the rest as one Other row, total
+// − the rows listed in both periods: now 76 − 66 of 100 − 80 = 10 of 20, before
+// 68 − 68 of 100 − 100 = nothing, so Other is sms's row (mix −4.4, as if it
+// appeared) and the contributions still add up to +8, Other kept last.
+func TestDecomposePoolsLeftOutSegments(t *testing.T) {
+	r := explainResult()
+	r.Segments = r.Segments[:2]
+	r.SegmentsTruncated = 1
+	dec, err := kpi.Decompose(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDecomposition(t, dec, 8, []wantContribution{
+		{seg: "email", mix: -0.45, rate: 5.25, contribution: 4.8},
+		{seg: "fax", mix: 4.4, contribution: 4.4, vanished: true},
+		{seg: "chat", mix: -1.3, rate: 4.5, contribution: 3.2},
+		{seg: "Other", mix: -4.4, contribution: -4.4, appeared: true, other: true},
+	})
+}
+
+// TestDecomposeNPS: NPS splits as 100 × (promoters − detractors) over n.
+// Before: A 6 promoters 2 detractors of 10 (+40), B 1 and 5 of 10 (−40), NPS 0.
+// Now: A 12 and 4 of 20 (+40), B 1 and 5 of 10 (−40), NPS 400/30 = 13.33.
+// R̄ = 6.667; A: mix (2/3 − 1/2)(40 − 6.667) = 5.556, rate 0; B: mix
+// (1/3 − 1/2)(−40 − 6.667) = 7.778, rate 0; Σ 13.33.
+func TestDecomposeNPS(t *testing.T) {
+	d := &kpi.Def{ID: "nps", Name: "NPS", Type: kpi.Formula, Inputs: map[string]string{
+		"promoters": "count(*) FILTER (WHERE nps >= 9)", "detractors": "count(*) FILTER (WHERE nps <= 6)", "n": "count(nps)"},
+		Expr: "100.0 * (promoters - detractors) / n", Better: kpi.Higher, Time: "responded_at"}
+	nps := func(p, dt, n float64) map[string]float64 {
+		return map[string]float64{"promoters": p, "detractors": dt, "n": n}
+	}
+	r := &kpi.Result{Def: d,
+		Total:    kpi.Row{Total: true, Point: kpi.Point{Components: nps(13, 9, 30)}, Compare: &kpi.Point{Components: nps(7, 7, 20)}},
+		Segments: []kpi.Row{row("A", nps(12, 4, 20), nps(6, 2, 10)), row("B", nps(1, 5, 10), nps(1, 5, 10))},
+	}
+	dec, err := kpi.Decompose(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := 20.0 / 3
+	checkDecomposition(t, dec, 40.0/3, []wantContribution{
+		{seg: "B", mix: (1.0/3 - 0.5) * (-40 - third), contribution: (1.0/3 - 0.5) * (-40 - third)},
+		{seg: "A", mix: (2.0/3 - 0.5) * (40 - third), contribution: (2.0/3 - 0.5) * (40 - third)},
+	})
+}
+
+// TestDecomposeRefuses: the changes that cannot be split say why, and the
+// error matches ErrNotDecomposable (ErrNoComparison against the target).
+func TestDecomposeRefuses(t *testing.T) {
+	median := &kpi.Def{ID: "resolution_median", Name: "Resolution time (median)", Type: kpi.Formula,
+		Inputs: map[string]string{"median": "median(epoch(resolved_at - created_at)) / 3600.0"}, Expr: "median", Unit: "h"}
+	distinct := &kpi.Def{ID: "avg_purchase", Name: "Avg purchase value", Type: kpi.Ratio, Numerator: "sum(amount)",
+		Denominator: "count(DISTINCT order_id)", Unit: "$", BuiltinID: "avg_purchase"}
+	composite := &kpi.Def{ID: "cac", Name: "Customer acquisition cost", Type: kpi.Composite,
+		Inputs: map[string]string{"spend": "acquisition_spend", "new_customers": "new_customers"}, Expr: "spend / new_customers"}
+	count := &kpi.Def{ID: "new", Name: "New customers", Type: kpi.Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n"}
+	vsTarget := explainResult()
+	vsTarget.Total.Compare = nil
+	noBefore := explainResult()
+	noBefore.Total.Compare = &kpi.Point{}
+	for _, tc := range []struct {
+		name      string
+		r         *kpi.Result
+		says      string
+		noCompare bool
+	}{
+		{"median", &kpi.Result{Def: median}, "is a median or quantile", false},
+		{"distinct", &kpi.Result{Def: distinct}, "counts distinct values", false},
+		{"composite", &kpi.Result{Def: composite}, "computed from other KPIs (spend / new_customers)", false},
+		{"count", &kpi.Result{Def: count}, "not a ratio of counts or sums", false},
+		{"vs target", vsTarget, "compared with the target", true},
+		{"no value before", noBefore, "no value in Sep 2026", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dec, err := kpi.Decompose(tc.r)
+			if err == nil {
+				t.Fatalf("split into %+v, want a refusal", dec)
+			}
+			if !errors.Is(err, kpi.ErrNotDecomposable) || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("error %q (ErrNotDecomposable %v), want one saying %q", err, errors.Is(err, kpi.ErrNotDecomposable), tc.says)
+			}
+			if errors.Is(err, kpi.ErrNoComparison) != tc.noCompare {
+				t.Errorf("error %q matches ErrNoComparison: %v, want %v", err, !tc.noCompare, tc.noCompare)
+			}
+		})
+	}
+	for _, id := range []string{"repeat_rate", "purchase_frequency", "avg_purchase", "resolution_median", "clv"} {
+		if err := kpi.Decomposable(builtin(t, id)); !errors.Is(err, kpi.ErrNotDecomposable) {
+			t.Errorf("built-in %s: Decomposable %v, want a refusal", id, err)
+		}
+	}
+	for _, id := range []string{"csat", "ces", "fcr", "resolution_time", "first_response", "churn", "retention"} {
+		if err := kpi.Decomposable(builtin(t, id)); err != nil {
+			t.Errorf("built-in %s: %v, want it splittable", id, err)
+		}
+	}
+}
+
+// builtin is a catalog KPI bound to the standard fixture's tables.
+func builtin(t *testing.T, id string) *kpi.Def {
+	t.Helper()
+	d := moversEngine(t).Def(id)
+	if d == nil {
+		t.Fatalf("no built-in %s", id)
+	}
+	return d
+}
+
+// moversFixture: CSAT by channel and priority, September → October.
+//
+//	Sep  chat  5 high, 5 low, 4 low, 2 low     email 5 high, 4 low, 4 low, 1 high   → 6 of 8 = 75%
+//	Oct  chat  5 low, 4 low, 4 low, 5 low      email 2 urgent, 1 urgent, 4 low, 2 urgent → 5 of 8 = 62.5%
+//
+// By channel (shares ½ in both periods, so no mix): chat rate ½ (100 − 75)
+// = +12.5, email ½ (25 − 75) = −25. By priority (R̄ 68.75): urgent appeared,
+// 0 of 3, mix ⅜ (0 − 68.75) = −25.78125; high vanished, 2 of 3, mix
+// −⅜ (66.67 − 68.75) = +0.78125; low ⅝ in both, 4 of 5 → 5 of 5, rate ⅝ × 20
+// = +12.5. Every customer is in one region: it explains nothing.
+const moversFixture = `
+CREATE TABLE customers (customer_id VARCHAR, signup_date DATE, churn_date DATE, segment VARCHAR, region VARCHAR, plan VARCHAR);
+INSERT INTO customers VALUES ('C1', '2026-01-01', NULL, 'SMB', 'EMEA', 'Basic');
+CREATE TABLE tickets (ticket_id VARCHAR, customer_id VARCHAR, channel VARCHAR, priority VARCHAR,
+  created_at TIMESTAMP, first_response_at TIMESTAMP, resolved_at TIMESTAMP, contacts INTEGER, csat INTEGER, ces INTEGER);
+INSERT INTO tickets VALUES
+ ('s1', 'C1', 'chat',  'high',   '2026-09-03', NULL, '2026-09-03', 1, 5, NULL),
+ ('s2', 'C1', 'chat',  'low',    '2026-09-03', NULL, '2026-09-03', 1, 5, NULL),
+ ('s3', 'C1', 'chat',  'low',    '2026-09-03', NULL, '2026-09-03', 1, 4, NULL),
+ ('s4', 'C1', 'chat',  'low',    '2026-09-03', NULL, '2026-09-03', 1, 2, NULL),
+ ('s5', 'C1', 'email', 'high',   '2026-09-04', NULL, '2026-09-04', 1, 5, NULL),
+ ('s6', 'C1', 'email', 'low',    '2026-09-04', NULL, '2026-09-04', 1, 4, NULL),
+ ('s7', 'C1', 'email', 'low',    '2026-09-04', NULL, '2026-09-04', 1, 4, NULL),
+ ('s8', 'C1', 'email', 'high',   '2026-09-04', NULL, '2026-09-04', 1, 1, NULL),
+ ('o1', 'C1', 'chat',  'low',    '2026-10-03', NULL, '2026-10-03', 1, 5, NULL),
+ ('o2', 'C1', 'chat',  'low',    '2026-10-03', NULL, '2026-10-03', 1, 4, NULL),
+ ('o3', 'C1', 'chat',  'low',    '2026-10-03', NULL, '2026-10-03', 1, 4, NULL),
+ ('o4', 'C1', 'chat',  'low',    '2026-10-03', NULL, '2026-10-03', 1, 5, NULL),
+ ('o5', 'C1', 'email', 'urgent', '2026-10-04', NULL, '2026-10-04', 1, 2, NULL),
+ ('o6', 'C1', 'email', 'urgent', '2026-10-04', NULL, '2026-10-04', 1, 1, NULL),
+ ('o7', 'C1', 'email', 'low',    '2026-10-04', NULL, '2026-10-04', 1, 4, NULL),
+ ('o8', 'C1', 'email', 'urgent', '2026-10-31', NULL, '2026-10-31', 1, 2, NULL);
+CREATE TABLE orders (order_id VARCHAR, customer_id VARCHAR, order_date TIMESTAMP, amount DOUBLE);
+INSERT INTO orders VALUES ('x1', 'C1', '2026-09-02', 10), ('x2', 'C1', '2026-10-02', 20);
+`
+
+func moversEngine(t *testing.T) *kpi.Engine {
+	t.Helper()
+	return standardEngine(t, openFixture(t, moversFixture))
+}
+
+// TestTopMovers: across channel, priority and region the three segments that
+// explain most of CSAT's −12.5 pts are urgent (appeared, mix −25.8), email
+// (rate −25) and chat (rate +12.5; low's +12.5 ties it and comes after,
+// channel before priority); the one-region dimension is not listed.
+func TestTopMovers(t *testing.T) {
+	eng := moversEngine(t)
+	s := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}
+	delta, movers, err := eng.TopMovers(context.Background(), s, "csat", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(delta+12.5) > 1e-9 {
+		t.Errorf("delta %v, want −12.5", delta)
+	}
+	type m struct {
+		dim, seg string
+		c        float64
+	}
+	exp := []m{{"priority", "urgent", -25.78125}, {"channel", "email", -25}, {"channel", "chat", 12.5}}
+	if len(movers) != len(exp) {
+		t.Fatalf("movers %+v, want %v", movers, exp)
+	}
+	for i, w := range exp {
+		if c := movers[i]; c.Dim != w.dim || c.Segment != w.seg || math.Abs(c.Contribution-w.c) > 1e-9 {
+			t.Errorf("mover %d: %s=%s %v, want %v", i, c.Dim, c.Segment, c.Contribution, w)
+		}
+	}
+	line := kpi.MoversLine(eng.Def("csat"), delta, movers)
+	if wantLine := "CSAT −12.5 pts: urgent −25.8 (mix), email −25.0 (rate), chat +12.5 (rate)"; line != wantLine {
+		t.Errorf("MoversLine\n got %q\nwant %q", line, wantLine)
+	}
+
+	// All of them: priority's vanished high (+0.78) is among them; a
+	// filter to one channel leaves channel out.
+	_, all, err := eng.TopMovers(context.Background(), s.WithFilter(kpi.Filter{Dim: "channel", Values: []string{"email"}}), "csat", -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 {
+		t.Errorf("filtered to email: movers %+v, want priority's urgent, high and low", all)
+	}
+	for _, c := range all {
+		if c.Dim != "priority" {
+			t.Errorf("filtered to email: mover %s=%s, want priority's only", c.Dim, c.Segment)
+		}
+	}
+
+	// Against the target there is no change to split; a median cannot be.
+	if _, _, err := eng.TopMovers(context.Background(), kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsTarget}, "csat", 3); !errors.Is(err, kpi.ErrNoComparison) {
+		t.Errorf("vs target: %v, want ErrNoComparison", err)
+	}
+	if _, _, err := eng.TopMovers(context.Background(), s, "resolution_median", 3); !errors.Is(err, kpi.ErrNotDecomposable) {
+		t.Errorf("median: %v, want ErrNotDecomposable", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := eng.TopMovers(ctx, s, "csat", 3); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v, want context.Canceled", err)
+	}
+}
+
+// TestFormatContribution: parts of a change in the KPI's unit, signed.
+func TestFormatContribution(t *testing.T) {
+	hours := &kpi.Def{Unit: "h", Decimals: 1}
+	money := &kpi.Def{Unit: "$", Decimals: 2}
+	for _, tc := range []struct {
+		d    *kpi.Def
+		v    float64
+		want string
+	}{
+		{shareDef(), -1.14, "−1.1"}, {shareDef(), 0.2, "+0.2"}, {shareDef(), -0.01, "±0.0"},
+		{hours, 0.64, "+0.6h"}, {money, -0.734, "−$0.73"},
+	} {
+		if got := kpi.FormatContribution(tc.d, tc.v); got != tc.want {
+			t.Errorf("%v in %q: %q, want %q", tc.v, tc.d.Unit, got, tc.want)
+		}
+	}
+}
