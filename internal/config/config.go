@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -36,6 +37,8 @@ type Config struct {
 	CustomerKey string
 	KPIs        []KPI // as written; Defs binds them
 	Label       string
+	// Annotations are the annotations: entries, dated notes for the trend.
+	Annotations []Annotation
 }
 
 // KPI is one kpis: entry.
@@ -63,9 +66,13 @@ type KPI struct {
 	Target      *targetYAML       `yaml:"target"`
 	Columns     map[string]string `yaml:"columns"`
 	Hidden      bool              `yaml:"hidden"`
+	Benchmark   *benchmarkYAML    `yaml:"benchmark"`
+	Interval    string            `yaml:"interval"`
 
 	line      int
 	whereLine int // of its where: key; 0 without one
+	benchLine int // of its benchmark: key
+	ivalLine  int // of its interval: key
 }
 
 type targetYAML struct {
@@ -122,6 +129,8 @@ type fileYAML struct {
 	Dimensions []string              `yaml:"dimensions"`
 	Customers  *customersYAML        `yaml:"customers"`
 	KPIs       []KPI                 `yaml:"kpis"`
+	// Annotations mark dates (an incident, a release) on the trend.
+	Annotations []annotationYAML `yaml:"annotations"`
 }
 
 // Error is a config problem at a place in the file.
@@ -192,6 +201,28 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		}
 		return 0
 	}
+	// keyLine is the line of the key whose value is at p: a block mapping's
+	// value starts on the line after its key.
+	keyLine := func(p string) int {
+		if file == nil {
+			return 0
+		}
+		yp, err := yaml.PathString(p)
+		if err != nil {
+			return 0
+		}
+		n, err := yp.FilterFile(file)
+		if err != nil || n == nil || n.GetToken() == nil {
+			return 0
+		}
+		key := p[strings.LastIndexByte(p, '.')+1:]
+		for tk := n.GetToken().Prev; tk != nil; tk = tk.Prev {
+			if tk.Value == key && tk.Next != nil && tk.Next.Type == token.MappingValueType {
+				return tk.Position.Line
+			}
+		}
+		return n.GetToken().Position.Line
+	}
 	cfg = &Config{Path: path, SourceTime: map[string]string{}, Dimensions: raw.Dimensions, Label: raw.Title}
 	if cfg.Label == "" {
 		cfg.Label = filepath.Base(path)
@@ -246,6 +277,12 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		if k.Where != "" {
 			k.whereLine = lineOf(fmt.Sprintf("$.kpis[%d].where", i))
 		}
+		if k.Benchmark != nil {
+			k.benchLine = cmp.Or(keyLine(fmt.Sprintf("$.kpis[%d].benchmark", i)), k.line)
+		}
+		if k.Interval != "" {
+			k.ivalLine = cmp.Or(lineOf(fmt.Sprintf("$.kpis[%d].interval", i)), k.line)
+		}
 		if !k.Time.Set && isNull(file, fmt.Sprintf("$.kpis[%d].time", i)) {
 			k.Time = optString{Set: true, Null: true} // the decoder never calls UnmarshalYAML for null
 		}
@@ -261,6 +298,13 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		}
 		seen[id] = k.line
 		cfg.KPIs = append(cfg.KPIs, k)
+	}
+	for i, a := range raw.Annotations {
+		an, err := cfg.annotation(a, cmp.Or(lineOf(fmt.Sprintf("$.annotations[%d]", i)), lineOf("$.annotations")))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Annotations = append(cfg.Annotations, an)
 	}
 	// Bind now so definition errors surface at load time with their line.
 	if _, err := cfg.Defs(nil); err != nil {
@@ -458,6 +502,9 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 	}
 	if err := d.Validate(); err != nil {
 		return nil, fail("%v", err)
+	}
+	if err := c.insight(k, d); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

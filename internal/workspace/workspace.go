@@ -122,6 +122,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		}
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = cfg.Dimensions, cfg.Customers, cfg.CustomerKey
 		eopt.RecordTime = cfg.SourceTime
+		eopt.Annotations = cfg.KPIAnnotations()
 		w.Label = cfg.Label
 	} else {
 		var files []string
@@ -185,6 +186,10 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	withTables(&eopt, tables)
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := checkAnnotations(cfg, eng); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -256,12 +261,34 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
-	eng, err := kpi.New(ctx, db, defs, kpi.Options{Label: cfg.Label, Dimensions: cfg.Dimensions, Now: opt.Now, Log: opt.Log})
+	eng, err := kpi.New(ctx, db, defs, kpi.Options{Label: cfg.Label, Dimensions: cfg.Dimensions, Now: opt.Now, Log: opt.Log,
+		Annotations: cfg.KPIAnnotations()})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := checkAnnotations(cfg, eng); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("built-in sample config: %w", err)
+	}
 	return &Workspace{DB: db, Engine: eng, Tables: tables, Config: cfg, Sample: true, Label: cfg.Label}, nil
+}
+
+// checkAnnotations refuses an annotation whose segment names a dimension
+// the data does not have: it would never be shown.
+func checkAnnotations(cfg *config.Config, eng *kpi.Engine) error {
+	if cfg == nil {
+		return nil
+	}
+	for _, a := range cfg.Annotations {
+		if a.Dim == "" {
+			continue
+		}
+		if err := eng.CheckDimension(a.Dim); err != nil {
+			return &config.Error{Path: cfg.Path, Line: a.Line, Msg: fmt.Sprintf("annotation %q: segment: %v; name a column of the data", a.Label, err)}
+		}
+	}
+	return nil
 }
 
 // load is how every command reads files: it checks that each source
