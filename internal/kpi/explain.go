@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Why a KPI moved: its change between the comparison period and the current
@@ -46,25 +48,32 @@ func Decomposable(d *Def) error {
 		return cannotSplit("no KPI")
 	}
 	if d.Type == Composite {
-		return cannotSplit("%s is computed from other KPIs (%s): its change cannot be split by segment", d.Label(), strings.Join(strings.Fields(d.Expr), " "))
+		var ids []string
+		for _, n := range d.InputNames() {
+			if id, _, _ := strings.Cut(d.Inputs[n], "."); !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		return cannotSplit("computed from other KPIs (%s): its change cannot be split by segment", strings.Join(ids, ", "))
 	}
 	for _, expr := range d.Components() {
 		if hasDistinct(expr) {
-			return cannotSplit("%s counts distinct values (orders, customers), which do not add up over segments: its change cannot be split by segment", d.Label())
+			return cannotSplit("counts distinct values (orders, customers), which do not add up over segments: its change cannot be split by segment")
 		}
 		if t, ok := parseTemplate(expr); ok {
 			for _, a := range t.atoms {
 				if a.kind == atomQuantile {
-					return cannotSplit("%s is a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment", d.Label())
+					return cannotSplit("a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment")
 				}
 			}
 		}
 		if l := strings.ToLower(expr); strings.Contains(l, "median(") || strings.Contains(l, "quantile") {
-			return cannotSplit("%s is a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment", d.Label())
+			return cannotSplit("a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment")
 		}
 	}
 	if _, _, ok := ratioForm(d); !ok {
-		return cannotSplit("%s is not a ratio of counts or sums: its change cannot be split by segment", d.Label())
+		return cannotSplit("not a ratio of counts or sums: its change cannot be split by segment")
 	}
 	return nil
 }
@@ -171,17 +180,20 @@ func Decompose(r *Result) (*Decomposition, error) {
 		return nil, r.SegmentErr
 	}
 	t := r.Total
+	if t.Compare == nil && t.PeriodName == PeriodLabel(All, time.Time{}, time.Time{}) {
+		return nil, cannotSplit("all time: there is no earlier period to compare with, so no change to split")
+	}
 	if t.Compare == nil {
 		return nil, &notDecomposable{noCompare: true,
-			msg: fmt.Sprintf("%s is compared with the target, not with a period: compare with a period to split its change", d.Label())}
+			msg: "compared with the target, not with a period: compare with a period to split its change"}
 	}
 	n1, d1, ok1 := parts(d, t.Components)
 	n0, d0, ok0 := parts(d, t.Compare.Components)
 	if !ok1 || d1 == 0 {
-		return nil, cannotSplit("%s has no value in %s: no change to split", d.Label(), nameOr(t.PeriodName, "this period"))
+		return nil, cannotSplit("no value in %s: no change to split", nameOr(t.PeriodName, "this period"))
 	}
 	if !ok0 || d0 == 0 {
-		return nil, cannotSplit("%s has no value in %s: no change to split", d.Label(), nameOr(t.CompareTo, "the comparison period"))
+		return nil, cannotSplit("no value in %s: no change to split", nameOr(t.CompareTo, "the comparison period"))
 	}
 	R0, R1 := n0/d0, n1/d1
 	Rbar := (R0 + R1) / 2
@@ -346,7 +358,7 @@ func (e *Engine) TopMovers(ctx context.Context, s Slice, id string, n int) (delt
 		}
 	}
 	if !got {
-		return 0, nil, cannotSplit("%s's table %s has no dimension to split its change by", d.Label(), nameOr(d.Source, "—"))
+		return 0, nil, cannotSplit("no dimension with two or more segments splits %s's rows", nameOr(d.Source, "its table"))
 	}
 	sort.SliceStable(movers, func(i, j int) bool {
 		a, b := math.Abs(movers[i].Contribution), math.Abs(movers[j].Contribution)
@@ -414,8 +426,14 @@ func (c Contribution) Driver() string {
 
 // FormatContribution renders a part of a change in the KPI's unit, signed,
 // without "pts" for percentages (the headline says it once): "−1.1",
-// "+0.6h", "−$0.73"; a part that rounds to zero is "±0.0".
+// "+0.6h", "−$0.73", at the KPI's decimals but at least one (NPS +1.4); a
+// part that rounds to zero is "±0.0".
 func FormatContribution(d *Def, v float64) string {
+	if d.Decimals < 1 { // NPS's whole points hide most parts
+		dd := *d
+		dd.Decimals = 1
+		d = &dd
+	}
 	arrow, mag := d.DeltaParts(v, false)
 	switch arrow {
 	case "=":

@@ -179,6 +179,8 @@ func TestDecomposeRefuses(t *testing.T) {
 	count := &kpi.Def{ID: "new", Name: "New customers", Type: kpi.Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n"}
 	vsTarget := explainResult()
 	vsTarget.Total.Compare = nil
+	allTime := explainResult()
+	allTime.Total.Compare, allTime.Total.PeriodName = nil, "all time"
 	noBefore := explainResult()
 	noBefore.Total.Compare = &kpi.Point{}
 	for _, tc := range []struct {
@@ -187,11 +189,12 @@ func TestDecomposeRefuses(t *testing.T) {
 		says      string
 		noCompare bool
 	}{
-		{"median", &kpi.Result{Def: median}, "is a median or quantile", false},
+		{"median", &kpi.Result{Def: median}, "a median or quantile", false},
 		{"distinct", &kpi.Result{Def: distinct}, "counts distinct values", false},
-		{"composite", &kpi.Result{Def: composite}, "computed from other KPIs (spend / new_customers)", false},
+		{"composite", &kpi.Result{Def: composite}, "computed from other KPIs (acquisition_spend, new_customers)", false},
 		{"count", &kpi.Result{Def: count}, "not a ratio of counts or sums", false},
 		{"vs target", vsTarget, "compared with the target", true},
+		{"all time", allTime, "all time: there is no earlier period", false},
 		{"no value before", noBefore, "no value in Sep 2026", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -341,7 +344,7 @@ func TestFormatContribution(t *testing.T) {
 		want string
 	}{
 		{shareDef(), -1.14, "−1.1"}, {shareDef(), 0.2, "+0.2"}, {shareDef(), -0.01, "±0.0"},
-		{hours, 0.64, "+0.6h"}, {money, -0.734, "−$0.73"},
+		{hours, 0.64, "+0.6h"}, {money, -0.734, "−$0.73"}, {&kpi.Def{Decimals: 0}, 1.36, "+1.4"},
 	} {
 		if got := kpi.FormatContribution(tc.d, tc.v); got != tc.want {
 			t.Errorf("%v in %q: %q, want %q", tc.v, tc.d.Unit, got, tc.want)
