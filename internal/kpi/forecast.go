@@ -59,7 +59,7 @@ func Predict(y []float64, m, h int, lo, hi float64) (Prediction, bool) {
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 
 // Holt forecasts h periods with Holt's linear trend (additive errors,
-// ETS(A,A,N)): level ℓ and trend b start at ℓ = y₁, b = y₂ − y₁; each
+// ETS(A,A,N)): level ℓ and trend b start at ℓ = y₂, b = y₂ − y₁; each
 // later period's one-step error e = y − (ℓ + b) updates ℓ ← ℓ + b + αe and
 // b ← b + αβe (β the trend's smoothing in the component form). α and β are
 // the pair of a 0.05 grid over (0, 1] with the least sum of squared
@@ -74,7 +74,7 @@ func Holt(y []float64, h int) (Prediction, bool) {
 		return Prediction{}, false
 	}
 	run := func(alpha, beta float64) (level, trend, sse float64) {
-		level, trend = y[0], y[1]-y[0]
+		level, trend = y[1], y[1]-y[0]
 		for t := 2; t < n; t++ {
 			e := y[t] - (level + trend)
 			sse += e * e

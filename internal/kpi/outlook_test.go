@@ -32,7 +32,14 @@ INSERT INTO tickets SELECT 'c' || i, 'A1', 'chat', 'low', TIMESTAMP '2026-10-01'
 // to csatTarget.
 func paceEngine(t *testing.T, csatTarget float64) *kpi.Engine {
 	t.Helper()
-	db := openFixture(t, paceFixture)
+	return fixtureEngine(t, paceFixture, csatTarget)
+}
+
+// fixtureEngine opens a fixture with the standard KPIs its tables have and
+// no dimensions, CSAT's target set to csatTarget.
+func fixtureEngine(t *testing.T, fixture string, csatTarget float64) *kpi.Engine {
+	t.Helper()
+	db := openFixture(t, fixture)
 	ctx := context.Background()
 	tables := map[string][]store.Column{}
 	names, _ := db.Tables(ctx)

@@ -1,0 +1,166 @@
+package kpi_test
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+)
+
+func wantSeries(t *testing.T, what string, got, exp []float64) {
+	t.Helper()
+	if len(got) != len(exp) {
+		t.Fatalf("%s: %v, want %v", what, got, exp)
+	}
+	for i := range got {
+		if math.Abs(got[i]-exp[i]) > 1e-9*math.Max(1, math.Abs(exp[i])) {
+			t.Errorf("%s[%d]: %v, want %v (all: %v)", what, i, got[i], exp[i], got)
+		}
+	}
+}
+
+// A perfectly linear series: every one-step error is 0 whatever α and β,
+// so Holt forecasts its line, 26, 28, 30, with intervals of no width.
+func TestHoltForecastsALine(t *testing.T) {
+	y := []float64{10, 12, 14, 16, 18, 20, 22, 24}
+	p, ok := kpi.Holt(y, 3)
+	if !ok {
+		t.Fatal("no forecast from 8 points")
+	}
+	wantSeries(t, "value", p.Value, []float64{26, 28, 30})
+	wantSeries(t, "low", p.Low, []float64{26, 28, 30})
+	wantSeries(t, "high", p.High, []float64{26, 28, 30})
+	if !strings.HasPrefix(p.Method, "Holt's linear trend (α ") {
+		t.Errorf("method %q", p.Method)
+	}
+}
+
+// A constant series forecasts itself.
+func TestHoltConstant(t *testing.T) {
+	p, ok := kpi.Holt([]float64{50, 50, 50, 50, 50, 50}, 3)
+	if !ok {
+		t.Fatal("no forecast from 6 points")
+	}
+	wantSeries(t, "value", p.Value, []float64{50, 50, 50})
+	wantSeries(t, "low", p.Low, []float64{50, 50, 50})
+}
+
+// Five points are too few for Holt's method (two start it, four choose α
+// and β): no forecast, from Predict either.
+func TestNoForecastFromAShortSeries(t *testing.T) {
+	if _, ok := kpi.Holt([]float64{1, 2, 3, 4, 5}, 3); ok {
+		t.Error("Holt forecast 5 points")
+	}
+	if _, ok := kpi.Predict([]float64{1, 2, 3, 4, 5}, 12, 3, 0, 100); ok {
+		t.Error("Predict forecast 5 points")
+	}
+}
+
+// y = 0, 1, 2, 3, 4, 5, 7: the level starts at 1 and the trend at 1, and
+// the one-step forecasts are exact until the last point, one above its
+// forecast of 6. Every (α, β) has the same squared error, 1, so the first
+// of the grid wins: α = β = 0.05. Then ℓ = 5 + 1 + 0.05·1 = 6.05 and
+// b = 1 + 0.05·0.05·1 = 1.0025: forecasts 7.0525, 8.055, 9.0575. σ² = 1 /
+// (5 errors − 2 parameters) = 1/3; with β′ = αβ = 0.0025,
+// σ²_h = σ²[1 + (h−1)(α² + αβ′h + β′²h(2h−1)/6)]:
+// h=1: 1/3; h=2: 1.00275625/3; h=3: 1.00578125/3.
+func TestHoltIntervalsHandWorked(t *testing.T) {
+	p, ok := kpi.Holt([]float64{0, 1, 2, 3, 4, 5, 7}, 3)
+	if !ok {
+		t.Fatal("no forecast")
+	}
+	if p.Method != "Holt's linear trend (α 0.05, β 0.05)" {
+		t.Errorf("method %q", p.Method)
+	}
+	wantSeries(t, "value", p.Value, []float64{7.0525, 8.055, 9.0575})
+	z := 1.959963984540054
+	half := []float64{z * math.Sqrt(1.0/3), z * math.Sqrt(1.00275625/3), z * math.Sqrt(1.00578125/3)}
+	wantSeries(t, "low", p.Low, []float64{7.0525 - half[0], 8.055 - half[1], 9.0575 - half[2]})
+	wantSeries(t, "high", p.High, []float64{7.0525 + half[0], 8.055 + half[1], 9.0575 + half[2]})
+}
+
+// Two full years of quarters: the seasonal naive method repeats the last
+// year (12, 22, 32); every error y_t − y_{t−4} is 2, so σ = 2 and the
+// interval is ±1.96·2 within a cycle, ±1.96·2·√2 in the next.
+func TestSeasonalNaiveWithTwoCycles(t *testing.T) {
+	y := []float64{10, 20, 30, 40, 12, 22, 32, 42}
+	p, ok := kpi.Predict(y, 4, 5, math.Inf(-1), math.Inf(1))
+	if !ok || !strings.HasPrefix(p.Method, "seasonal naive") {
+		t.Fatalf("ok %v, method %q", ok, p.Method)
+	}
+	z := 1.959963984540054
+	wantSeries(t, "value", p.Value, []float64{12, 22, 32, 42, 12})
+	wantSeries(t, "low", p.Low, []float64{12 - 2*z, 22 - 2*z, 32 - 2*z, 42 - 2*z, 12 - 2*z*math.Sqrt2})
+	// one cycle short of two: Holt instead
+	if p, _ := kpi.Predict(y[1:], 4, 3, math.Inf(-1), math.Inf(1)); !strings.HasPrefix(p.Method, "Holt") {
+		t.Errorf("7 quarters: method %q, want Holt's", p.Method)
+	}
+}
+
+// A proportion heading below 0 is clamped at 0, intervals too.
+func TestForecastClamped(t *testing.T) {
+	p, ok := kpi.Predict([]float64{25, 20, 15, 10, 5, 0}, 12, 3, 0, 100)
+	if !ok {
+		t.Fatal("no forecast")
+	}
+	wantSeries(t, "value", p.Value, []float64{0, 0, 0})
+	wantSeries(t, "high", p.High, []float64{0, 0, 0})
+}
+
+// forecastFixture: CSAT of 10 answers a month, 2 to 8 top-2-box from March
+// to September 2026 (20% … 80%, +10 points a month), and 10 answers on
+// 1–5 October, none top-2-box.
+const forecastFixture = `
+CREATE TABLE tickets (ticket_id VARCHAR, customer_id VARCHAR, channel VARCHAR, priority VARCHAR,
+  created_at TIMESTAMP, first_response_at TIMESTAMP, resolved_at TIMESTAMP, contacts INTEGER, csat INTEGER, ces INTEGER);
+INSERT INTO tickets SELECT 'a' || i, 'A1', 'chat', 'low', TIMESTAMP '2026-03-10' + INTERVAL (i // 10) MONTH, NULL,
+  TIMESTAMP '2026-03-10' + INTERVAL (i // 10) MONTH, 1, CASE WHEN i % 10 < i // 10 + 2 THEN 5 ELSE 1 END, NULL FROM range(70) t(i);
+INSERT INTO tickets SELECT 'b' || i, 'A1', 'chat', 'low', TIMESTAMP '2026-10-01' + INTERVAL (i % 5) DAY, NULL,
+  TIMESTAMP '2026-10-01' + INTERVAL (i % 5) DAY, 1, 1, NULL FROM range(10) t(i);
+`
+
+// TestTrendForecast: October (to 5 Oct) is partial, so the forecast starts
+// from September's 80% and the seven full months (the empty months before
+// March left out): October 90%, November 100%, December 110% clamped to
+// 100%.
+func TestTrendForecast(t *testing.T) {
+	eng := fixtureEngine(t, forecastFixture, 80)
+	sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}, []string{"csat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sc.Find("csat")
+	if !r.Total.Partial {
+		t.Fatal("October is not partial")
+	}
+	f := r.Forecast
+	if f == nil || len(f.Points) != 3 {
+		t.Fatalf("forecast %+v, want 3 points", f)
+	}
+	for i, exp := range []float64{90, 100, 100} {
+		pt := f.Points[i]
+		if wantP := oct.AddDate(0, i, 0); !pt.Period.Equal(wantP) {
+			t.Errorf("point %d: period %v, want %v", i, pt.Period, wantP)
+		}
+		want(t, "forecast", &pt.Value, exp)
+		want(t, "low", &pt.Low, exp)
+		want(t, "high", &pt.High, exp)
+	}
+	// Viewing August, the trend holds six full months (March–August): still
+	// enough; from July (five months), none.
+	for _, c := range []struct {
+		period time.Time
+		ok     bool
+	}{{oct.AddDate(0, -2, 0), true}, {oct.AddDate(0, -3, 0), false}} {
+		sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: c.period, Compare: kpi.VsPrevious}, []string{"csat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sc.Find("csat").Forecast != nil; got != c.ok {
+			t.Errorf("trend to %s: forecast %v, want %v", c.period.Format("Jan"), got, c.ok)
+		}
+	}
+}
