@@ -49,9 +49,28 @@ type Line struct {
 	// SegmentsTruncated is set on a Total row: how many smaller segments
 	// the breakdown left out (0 when none were).
 	SegmentsTruncated *int `json:"segments_truncated,omitempty"`
+	// CILow and CIHigh are the value's 95% interval (null where the KPI
+	// has none: NoCI says why).
+	CILow  *float64 `json:"ci_low"`
+	CIHigh *float64 `json:"ci_high"`
+	NoCI   string   `json:"no_ci,omitempty"`
+	// DeltaCILow and DeltaCIHigh are the change's 95% interval against the
+	// comparison period; Significant says whether it holds no zero (null
+	// when the change was not tested: against a target, without interval).
+	DeltaCILow  *float64 `json:"delta_ci_low"`
+	DeltaCIHigh *float64 `json:"delta_ci_high"`
+	Significant *bool    `json:"significant"`
+	// Benchmark is the KPI's outside reference (kpiscope.yaml's benchmark:).
+	Benchmark *BenchmarkJSON `json:"benchmark,omitempty"`
+	// Pace and Forecast are on a Total row: the outlook of a partial
+	// period and the trend's next periods.
+	Pace     *PaceJSON     `json:"pace,omitempty"`
+	Forecast *ForecastJSON `json:"forecast,omitempty"`
 
 	def   *kpi.Def
 	total bool
+	// cols are the optional columns the table shows (any line has them).
+	cols columns
 	// vsTarget marks a delta against the target under a heading that names
 	// a period (a KPI without dates beside dated ones): its cell says so.
 	vsTarget bool
@@ -111,7 +130,18 @@ func (l Line) Cells(withSegment bool) []string {
 	if withSegment {
 		cells = append(cells, l.Segment)
 	}
-	cells = append(cells, l.valueText(), l.targetText(), d, n)
+	cells = append(cells, l.valueText())
+	if l.cols.ci {
+		cells = append(cells, l.ciText())
+	}
+	cells = append(cells, l.targetText())
+	if l.cols.bench {
+		cells = append(cells, l.benchText())
+	}
+	if l.WithinNoise() {
+		d = NoiseMark + " " + d
+	}
+	cells = append(cells, d, n)
 	for i, c := range cells {
 		cells[i] = Clean(c)
 	}
@@ -130,13 +160,38 @@ func Header(sc *kpi.Scorecard) []string {
 	if sc.Slice.Segment != "" {
 		h = append(h, Clean(sc.Slice.Segment))
 	}
-	return append(h, "Value", "Target", compareLabel(sc), "n")
+	c := columnsOf(sc)
+	h = append(h, "Value")
+	if c.ci {
+		h = append(h, "95% CI")
+	}
+	h = append(h, "Target")
+	if c.bench {
+		h = append(h, "Benchmark")
+	}
+	return append(h, compareLabel(sc), "n")
+}
+
+// NumericCols is how many of Header's last columns hold numbers (aligned
+// right): Value, Target, the change and n, and the optional 95% CI and
+// Benchmark columns.
+func NumericCols(sc *kpi.Scorecard) int {
+	c := columnsOf(sc)
+	n := 4
+	if c.ci {
+		n++
+	}
+	if c.bench {
+		n++
+	}
+	return n
 }
 
 // Lines flattens a scorecard: per KPI, its segments (largest first) then the total.
 func Lines(sc *kpi.Scorecard) []Line {
 	period := PeriodLabel(sc)
 	heading := sc.CompareName()
+	cols := columnsOf(sc)
 	var out []Line
 	for _, r := range sc.Results {
 		mk := func(row kpi.Row) Line {
@@ -170,6 +225,8 @@ func Lines(sc *kpi.Scorecard) []Line {
 			if r.ExtrasErr != nil {
 				l.ExtrasError = r.ExtrasErr.Error()
 			}
+			l.cols = cols
+			l.addInsight(sc, r, row)
 			return l
 		}
 		if r.Err != nil {
@@ -214,8 +271,9 @@ func compareLabel(sc *kpi.Scorecard) string {
 	return "Δ vs target"
 }
 
-// Plain writes an aligned text table (for pipes and NO_COLOR terminals).
-func Plain(w io.Writer, sc *kpi.Scorecard, label string) error {
+// Plain writes an aligned text table (for pipes and NO_COLOR terminals);
+// the annotations of its periods are listed under it.
+func Plain(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.Annotation) error {
 	lines := Lines(sc)
 	seg := sc.Slice.Segment != ""
 	rows := [][]string{Header(sc)}
@@ -230,7 +288,7 @@ func Plain(w io.Writer, sc *kpi.Scorecard, label string) error {
 			widths[i] = max(widths[i], utf8.RuneCountInString(c))
 		}
 	}
-	numeric := func(i int) bool { return i >= len(rows[0])-4 }
+	numeric := func(i int) bool { return i >= len(rows[0])-NumericCols(sc) }
 	for ri, r := range rows {
 		var b strings.Builder
 		for i, c := range r {
@@ -249,13 +307,18 @@ func Plain(w io.Writer, sc *kpi.Scorecard, label string) error {
 			fmt.Fprintln(w)
 		}
 	}
-	return Footer(w, sc, lines)
+	return Footer(w, sc, lines, annotations...)
 }
 
-// Footer writes the legend and per-KPI errors below a table.
-func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
+// Footer writes the legend and per-KPI errors below a table, then each
+// benchmark's source, each partial period's pace and the annotations of the
+// current and comparison periods.
+func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line, annotations ...kpi.Annotation) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain")
+	if l := legend2(lines); l != "" {
+		fmt.Fprintln(w, l)
+	}
 	for _, l := range lines {
 		if l.Error != "" {
 			fmt.Fprintf(w, "! %s: %s\n", Clean(l.Name), Clean(l.Error))
@@ -274,6 +337,9 @@ func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line) error {
 		if n := ownPeriod(sc, r); n != "" {
 			fmt.Fprintf(w, "! %s: %s\n", Clean(r.Def.Label()), n)
 		}
+	}
+	for _, n := range insightNotes(sc, annotations) {
+		fmt.Fprintln(w, n)
 	}
 	return nil
 }
@@ -336,7 +402,8 @@ func CSV(w io.Writer, sc *kpi.Scorecard) error {
 			compNames[l.KPI+"."+k] = true
 		}
 	}
-	head := []string{"kpi", "name", "segment", "period", "value", "unit", "target", "status", "delta", "compare_to", "n", "low_n", "error", "segments_truncated"}
+	head := []string{"kpi", "name", "segment", "period", "value", "unit", "target", "status", "delta", "compare_to", "n", "low_n", "error", "segments_truncated",
+		"ci_low", "ci_high", "no_ci", "delta_ci_low", "delta_ci_high", "significant", "benchmark", "benchmark_label", "benchmark_source", "pace_projected", "pace_needed"}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -349,7 +416,18 @@ func CSV(w io.Writer, sc *kpi.Scorecard) error {
 		if l.SegmentsTruncated != nil {
 			trunc = strconv.Itoa(*l.SegmentsTruncated)
 		}
-		rec := []string{l.KPI, l.Name, l.Segment, l.Period, num(l.Value), l.Unit, num(l.Target), string(l.Status), num(l.Delta), l.CompareTo, n, strconv.FormatBool(l.LowN), l.Error, trunc}
+		rec := []string{l.KPI, l.Name, l.Segment, l.Period, num(l.Value), l.Unit, num(l.Target), string(l.Status), num(l.Delta), l.CompareTo, n, strconv.FormatBool(l.LowN), l.Error, trunc,
+			num(l.CILow), num(l.CIHigh), l.NoCI, num(l.DeltaCILow), num(l.DeltaCIHigh), boolCell(l.Significant)}
+		if b := l.Benchmark; b != nil {
+			rec = append(rec, num(&b.Value), b.Label, b.Source)
+		} else {
+			rec = append(rec, "", "", "")
+		}
+		if p := l.Pace; p != nil {
+			rec = append(rec, num(p.Projected), num(p.Needed))
+		} else {
+			rec = append(rec, "", "")
+		}
 		for i := range rec {
 			rec[i] = SafeCell(rec[i])
 		}
@@ -361,6 +439,14 @@ func CSV(w io.Writer, sc *kpi.Scorecard) error {
 	return cw.Error()
 }
 
+// boolCell is true, false or empty (not tested).
+func boolCell(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
+}
+
 func num(v *float64) string {
 	if v == nil {
 		return ""
@@ -368,9 +454,11 @@ func num(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }
 
-// JSON writes {"period":…, "rows":[…]}. Values are as in the data, with
-// every control character escaped. A Total row has segments_truncated.
-func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error {
+// JSON writes {"period":…, "rows":[…], "annotations":[…]}. Values are as in
+// the data, with every control character escaped. A Total row has
+// segments_truncated, and pace and forecast where the engine gave them;
+// annotations are those of the trend's window (AnnotationsIn).
+func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string, annotations ...kpi.Annotation) error {
 	out := struct {
 		Title   string   `json:"title"`
 		Period  string   `json:"period"`
@@ -385,7 +473,10 @@ func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string) error
 		// (each Total row has its KPI's count); --limit all keeps them.
 		SegmentsLeftOut int      `json:"segments_left_out"`
 		Warnings        []string `json:"warnings"`
-	}{Warnings: append([]string{}, warnings...), Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
+		// Annotations are kpiscope.yaml's dated notes within the trend's
+		// window: from its first period to the end of the current one.
+		Annotations []AnnotationJSON `json:"annotations"`
+	}{Annotations: annotationsJSON(AnnotationsIn(sc, annotations)), Warnings: append([]string{}, warnings...), Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
 		Segment: sc.Slice.Segment, Partial: sc.Partial, Rows: Lines(sc), Filters: []string{}}
 	if !sc.AsOf.IsZero() {
 		out.AsOf = sc.AsOf.Format("2006-01-02T15:04:05Z")
@@ -427,8 +518,9 @@ func escapeJSONControls(b []byte) []byte {
 	return out
 }
 
-// Markdown writes a GitHub-flavoured table.
-func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
+// Markdown writes a GitHub-flavoured table, with the notes Footer writes
+// under a text table as a list.
+func Markdown(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.Annotation) error {
 	lines := Lines(sc)
 	seg := sc.Slice.Segment != ""
 	fmt.Fprintf(w, "**%s**\n\n", Title(sc, label))
@@ -438,7 +530,7 @@ func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
 	align := make([]string, len(head))
 	for i := range align {
 		align[i] = "---"
-		if i >= len(head)-4 {
+		if i >= len(head)-NumericCols(sc) {
 			align[i] = "---:"
 		}
 	}
@@ -470,6 +562,12 @@ func Markdown(w io.Writer, sc *kpi.Scorecard, label string) error {
 		if n := ownPeriod(sc, r); n != "" {
 			errs = append(errs, "- "+Clean(r.Def.Label())+": "+n)
 		}
+	}
+	if l := legend2(lines); l != "" {
+		errs = append(errs, "- "+l)
+	}
+	for _, n := range insightNotes(sc, annotations) {
+		errs = append(errs, "- "+strings.ReplaceAll(n, "|", `\|`))
 	}
 	if len(errs) > 0 {
 		fmt.Fprintln(w)

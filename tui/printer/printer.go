@@ -34,12 +34,13 @@ func statusColor(s kpi.Status) lipgloss.Style {
 	return st.Foreground(muted)
 }
 
-// Print writes the scorecard as a bordered table.
-func Print(w io.Writer, sc *kpi.Scorecard, label string) error {
+// Print writes the scorecard as a bordered table, with the annotations of
+// its periods under it (report.Footer).
+func Print(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.Annotation) error {
 	lines := report.Lines(sc)
 	seg := sc.Slice.Segment != ""
 	head := report.Header(sc)
-	ncols := len(head)
+	ncols, numeric := len(head), report.NumericCols(sc)
 	t := table.New().
 		Border(lipgloss.RoundedBorder()).
 		BorderStyle(lipgloss.NewStyle().Foreground(muted)).
@@ -49,7 +50,7 @@ func Print(w io.Writer, sc *kpi.Scorecard, label string) error {
 	}
 	t.StyleFunc(func(row, col int) lipgloss.Style {
 		st := lipgloss.NewStyle().Padding(0, 1)
-		if col >= ncols-4 {
+		if col >= ncols-numeric {
 			st = st.Align(lipgloss.Right)
 		}
 		if row == table.HeaderRow {
@@ -80,7 +81,7 @@ func Print(w io.Writer, sc *kpi.Scorecard, label string) error {
 		return err
 	}
 	var sb strings.Builder
-	_ = report.Footer(&sb, sc, lines)
+	_ = report.Footer(&sb, sc, lines, annotations...)
 	_, err := lipgloss.Fprint(w, lipgloss.NewStyle().Foreground(muted).Render(strings.TrimLeft(sb.String(), "\n")))
 	if err != nil {
 		return err

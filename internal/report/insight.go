@@ -1,0 +1,291 @@
+package report
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"kpiscope/internal/kpi"
+)
+
+// Issue 12's answers in the reports: a value's 95% interval, whether its
+// change is within noise, the benchmark beside the target, the outlook of a
+// partial period (pace, forecast) and the annotations of the trend's window.
+
+// NoiseMark prefixes a change within noise (its 95% interval holds zero),
+// as the explorer does; the legend says what it means.
+const NoiseMark = "≈"
+
+// BenchmarkJSON is a KPI's benchmark in the JSON report.
+type BenchmarkJSON struct {
+	Value  float64 `json:"value"`
+	Label  string  `json:"label"`
+	Source string  `json:"source"`
+}
+
+// PaceJSON is a partial period's outlook in the JSON report (kpi.Pace).
+type PaceJSON struct {
+	Elapsed      float64  `json:"elapsed"`
+	Projected    *float64 `json:"projected"`
+	Method       string   `json:"method"`
+	ExpectedRest float64  `json:"expected_rest"`
+	Needed       *float64 `json:"needed"`
+	Reachable    bool     `json:"reachable"`
+	// Line is the pacing sentence the explorer shows.
+	Line string `json:"line"`
+}
+
+// ForecastJSON is a trend's forecast in the JSON report.
+type ForecastJSON struct {
+	Method string              `json:"method"`
+	Points []ForecastPointJSON `json:"points"`
+}
+
+// ForecastPointJSON is one forecast period with its 95% prediction interval.
+type ForecastPointJSON struct {
+	Period string  `json:"period"`
+	Value  float64 `json:"value"`
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+}
+
+// AnnotationJSON is an annotation in the JSON report; from and to are its
+// first and last days, inclusive, as kpiscope.yaml writes them.
+type AnnotationJSON struct {
+	From      string `json:"from"`
+	To        string `json:"to"`
+	Label     string `json:"label"`
+	Dimension string `json:"dimension,omitempty"`
+	Value     string `json:"value,omitempty"`
+}
+
+// columns are the optional columns of a table: shown when any line has them.
+type columns struct {
+	ci, bench bool
+}
+
+func columnsOf(sc *kpi.Scorecard) columns {
+	var c columns
+	for _, r := range sc.Results {
+		c.bench = c.bench || r.Def.Benchmark != nil
+		for _, row := range append([]kpi.Row{r.Total}, r.Segments...) {
+			c.ci = c.ci || row.CI != nil && r.Err == nil
+		}
+	}
+	return c
+}
+
+// addInsight fills a line's interval, significance, benchmark and, on the
+// total, the outlook.
+func (l *Line) addInsight(sc *kpi.Scorecard, r kpi.Result, row kpi.Row) {
+	if row.CI != nil {
+		lo, hi := row.CI.Low, row.CI.High
+		l.CILow, l.CIHigh = &lo, &hi
+	}
+	l.NoCI = row.NoCI
+	if row.DeltaCI != nil {
+		lo, hi := row.DeltaCI.Low, row.DeltaCI.High
+		l.DeltaCILow, l.DeltaCIHigh = &lo, &hi
+	}
+	if row.Significant != nil {
+		s := *row.Significant
+		l.Significant = &s
+	}
+	if b := r.Def.Benchmark; b != nil {
+		l.Benchmark = &BenchmarkJSON{Value: b.Value, Label: b.Label, Source: b.Source}
+	}
+	if !row.Total {
+		return
+	}
+	if p := r.Pace; p != nil {
+		l.Pace = &PaceJSON{Elapsed: p.Elapsed, Projected: p.Projected, Method: p.Method, ExpectedRest: p.ExpectedRest,
+			Needed: p.Needed, Reachable: p.Reachable, Line: p.Line(r.Def, row.Goal)}
+	}
+	if f := r.Forecast; f != nil && len(f.Points) > 0 {
+		fj := &ForecastJSON{Method: f.Method, Points: []ForecastPointJSON{}}
+		for _, p := range f.Points {
+			fj.Points = append(fj.Points, ForecastPointJSON{Period: sc.Slice.Grain.Format(p.Period), Value: p.Value, Low: p.Low, High: p.High})
+		}
+		l.Forecast = fj
+	}
+}
+
+// WithinNoise reports whether the line's change was tested and is within
+// noise at 95%.
+func (l Line) WithinNoise() bool {
+	return l.Delta != nil && l.Significant != nil && !*l.Significant
+}
+
+// ciText is the value's 95% interval, compactly: a percentage's ends
+// without their unit (the value beside it has it), a suffix unit once at
+// the end ("18.2–19.8h"), a prefix unit on both ends ("$117–$122"); "—"
+// without one.
+func (l Line) ciText() string {
+	if l.CILow == nil || l.CIHigh == nil || l.def == nil {
+		return "—"
+	}
+	d := l.def
+	lo, hi := d.FormatNumber(*l.CILow, d.Decimals), d.FormatNumber(*l.CIHigh, d.Decimals)
+	switch d.Unit {
+	case "%":
+		lo, hi = kpi.FormatFloat(*l.CILow, d.Decimals), kpi.FormatFloat(*l.CIHigh, d.Decimals)
+	case "$", "€", "£":
+	default:
+		lo = kpi.FormatFloat(*l.CILow, d.Decimals)
+	}
+	return lo + "–" + hi
+}
+
+// benchText is the benchmark's value in the KPI's unit; "—" without one.
+func (l Line) benchText() string {
+	if l.Benchmark == nil || l.def == nil {
+		return "—"
+	}
+	dec := l.def.Decimals
+	if v := l.Benchmark.Value; v == float64(int64(v)) {
+		dec = 0
+	}
+	return l.def.FormatNumber(l.Benchmark.Value, dec)
+}
+
+// legend2 is the legend's second line: the marks issue 12 adds, each only
+// when a line shows it; "" when none does.
+func legend2(lines []Line) string {
+	var uncertain, noise bool
+	for _, l := range lines {
+		uncertain = uncertain || l.Status == kpi.Uncertain
+		noise = noise || l.WithinNoise()
+	}
+	var parts []string
+	if uncertain {
+		parts = append(parts, kpi.Uncertain.Symbol()+" uncertain: off target, but its 95% CI reaches it")
+	}
+	if noise {
+		parts = append(parts, NoiseMark+" Δ within noise (95%)")
+	}
+	return strings.Join(parts, "  ")
+}
+
+// insightNotes are the footnotes of a table: each benchmark's label and
+// source, each partial period's pace, and the annotations of the current
+// and comparison periods.
+func insightNotes(sc *kpi.Scorecard, annotations []kpi.Annotation) []string {
+	var out []string
+	for _, r := range sc.Results {
+		if b := r.Def.Benchmark; b != nil && r.Err == nil {
+			out = append(out, Clean(r.Def.Label())+" benchmark "+r.Def.FormatNumber(b.Value, benchDecimals(r.Def, b.Value))+
+				" ("+Clean(b.Label)+"): "+Clean(b.Source))
+		}
+	}
+	for _, r := range sc.Results {
+		if r.Err != nil || r.Pace == nil {
+			continue
+		}
+		if line := r.Pace.Line(r.Def, r.Total.Goal); line != "" {
+			out = append(out, Clean(r.Def.Label())+": "+Clean(line))
+		}
+	}
+	for _, a := range periodAnnotations(sc, annotations) {
+		out = append(out, "※ "+AnnotationDays(a)+": "+Clean(a.Label)+segmentOf(a))
+	}
+	return out
+}
+
+func benchDecimals(d *kpi.Def, v float64) int {
+	if v == float64(int64(v)) {
+		return 0
+	}
+	return d.Decimals
+}
+
+func segmentOf(a kpi.Annotation) string {
+	if a.Dim == "" {
+		return ""
+	}
+	return " (" + Clean(a.Dim) + " = " + Clean(a.Value) + ")"
+}
+
+// AnnotationDays names an annotation's days: "14 Mar 2026", "2–27 Mar
+// 2026", "1 Nov – 31 Dec 2025".
+func AnnotationDays(a kpi.Annotation) string {
+	last := a.To.AddDate(0, 0, -1)
+	switch {
+	case !last.After(a.From):
+		return a.From.Format("2 Jan 2006")
+	case last.Year() != a.From.Year():
+		return a.From.Format("2 Jan 2006") + " – " + last.Format("2 Jan 2006")
+	case last.Month() != a.From.Month():
+		return a.From.Format("2 Jan") + " – " + last.Format("2 Jan 2006")
+	}
+	return a.From.Format("2") + "–" + last.Format("2 Jan 2006")
+}
+
+// periodAnnotations are the annotations of the current and the comparison
+// period that apply to the scorecard's rows (see applies).
+func periodAnnotations(sc *kpi.Scorecard, list []kpi.Annotation) []kpi.Annotation {
+	s := sc.Slice
+	if s.Grain == kpi.All || s.Grain == "" || s.Period.IsZero() {
+		return applies(sc, list, time.Time{}, time.Time{})
+	}
+	cur := applies(sc, list, s.Period, s.Grain.Add(s.Period, 1))
+	if sc.ComparePeriod.IsZero() {
+		return cur
+	}
+	prev := applies(sc, list, sc.ComparePeriod, s.Grain.Add(sc.ComparePeriod, 1))
+	seen := map[kpi.Annotation]bool{}
+	var out []kpi.Annotation
+	for _, a := range append(prev, cur...) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// AnnotationsIn returns the annotations within a scorecard's trend window,
+// from its earliest trend period to the end of the current one, that apply
+// to its rows: those for every slice, those whose segment its filters
+// select, and those for a segment of its breakdown.
+func AnnotationsIn(sc *kpi.Scorecard, list []kpi.Annotation) []kpi.Annotation {
+	s := sc.Slice
+	if s.Grain == kpi.All || s.Grain == "" || s.Period.IsZero() {
+		return applies(sc, list, time.Time{}, time.Time{})
+	}
+	from := s.Period
+	for _, r := range sc.Results {
+		if len(r.Trend) > 0 && !r.Trend[0].Period.IsZero() && r.Trend[0].Period.Before(from) {
+			from = r.Trend[0].Period
+		}
+	}
+	if !sc.ComparePeriod.IsZero() && sc.ComparePeriod.Before(from) {
+		from = sc.ComparePeriod
+	}
+	out := applies(sc, list, from, s.Grain.Add(s.Period, 1))
+	sort.SliceStable(out, func(i, j int) bool { return out[i].From.Before(out[j].From) })
+	return out
+}
+
+// applies keeps the annotations overlapping [from, to) (zero: unbounded)
+// that apply to the scorecard's filters or to a segment of its breakdown.
+func applies(sc *kpi.Scorecard, list []kpi.Annotation, from, to time.Time) []kpi.Annotation {
+	var out []kpi.Annotation
+	for _, a := range list {
+		filters := sc.Slice.Filters
+		if a.Dim != "" && a.Dim == sc.Slice.Segment {
+			filters = []kpi.Filter{{Dim: a.Dim, Values: []string{a.Value}}}
+		}
+		out = append(out, kpi.AnnotationsFor([]kpi.Annotation{a}, from, to, filters)...)
+	}
+	return out
+}
+
+// annotationsJSON turns annotations into their JSON form ([] when none).
+func annotationsJSON(list []kpi.Annotation) []AnnotationJSON {
+	out := []AnnotationJSON{}
+	for _, a := range list {
+		out = append(out, AnnotationJSON{From: a.From.Format(time.DateOnly), To: a.To.AddDate(0, 0, -1).Format(time.DateOnly),
+			Label: a.Label, Dimension: a.Dim, Value: a.Value})
+	}
+	return out
+}
