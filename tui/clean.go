@@ -82,12 +82,15 @@ func keysClean[V any](m map[string]V) bool {
 // session) with the same ID, so queries still name it.
 func cleanDef(d *kpi.Def) *kpi.Def {
 	if d == nil || (isClean(d.Label()) && isClean(d.Short) && isClean(d.Description) && isClean(d.Unit) &&
-		isClean(d.Origin) && keysClean(d.Extras)) {
+		isClean(d.Origin) && keysClean(d.Extras) && (d.Benchmark == nil || isClean(d.Benchmark.Label) && isClean(d.Benchmark.Source))) {
 		return d
 	}
 	c := *d
 	c.Name, c.Short, c.Description, c.Unit, c.Origin = clean(d.Label()), clean(d.Short), clean(d.Description), clean(d.Unit), clean(d.Origin)
 	c.Extras = cleanKeys(d.Extras)
+	if b := d.Benchmark; b != nil {
+		c.Benchmark = &kpi.Benchmark{Value: b.Value, Label: clean(b.Label), Source: clean(b.Source)}
+	}
 	return &c
 }
 

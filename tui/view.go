@@ -222,6 +222,9 @@ func (m Model) detailData() pane.Detail {
 		return det
 	}
 	det.Warnings = m.warnings[d.ID]
+	if m.q.eng != nil {
+		det.Annotations, det.Filters = cleanAnnotations(m.q.eng.Annotations()), m.bd.filters
+	}
 	if m.q.detail.current() && m.q.detail.shown != nil {
 		if r := m.q.detail.shown.Find(d.ID); r != nil {
 			det.Result, det.Grain = r, m.q.detail.shown.Slice.Grain
@@ -435,4 +438,19 @@ func (m Model) footerView(w int) string {
 		left += h.ShortHelpView(fitHints(m.footerKeys(), room))
 	}
 	return left + strings.Repeat(" ", max(1, w-pane.Width(left)-pane.Width(st))) + st
+}
+
+// cleanAnnotations are the configured annotations with their labels
+// cleaned for the screen, naming their segment ("March incident (email)");
+// the segment itself stays as in the data, to match the filters.
+func cleanAnnotations(list []kpi.Annotation) []kpi.Annotation {
+	out := make([]kpi.Annotation, len(list))
+	for i, a := range list {
+		if a.Dim != "" {
+			a.Label += " (" + a.Value + ")"
+		}
+		a.Label = clean(a.Label)
+		out[i] = a
+	}
+	return out
 }

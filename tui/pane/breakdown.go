@@ -313,11 +313,11 @@ func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Ce
 		share = Cell{Text: fmt.Sprintf("%.0f%%", 100**r.Share), Style: st.MutedText}
 	}
 	return []Cell{
-		{Text: r.Status.Symbol(), Style: st.Status(r.Status)},
+		{Text: style.Symbol(r.Status), Style: st.Status(r.Status)},
 		{Text: r.Segment},
 		{Text: ValueText(d, r.Value, approx)},
 		{Text: d.FormatTarget(r.Goal), Style: st.MutedText},
-		DeltaCell(st, d, r.Delta, pts),
+		RowDeltaCell(st, d, r, pts),
 		n,
 		share,
 	}

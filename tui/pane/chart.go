@@ -58,34 +58,109 @@ func PeriodName(g kpi.Grain, t time.Time) string {
 	return g.Label(t)
 }
 
+// ChartExtras are what a trend chart draws beside the KPI's own line.
+type ChartExtras struct {
+	// Forecast is drawn after the last period, dashed (╌ ╎) and faint,
+	// with its 95% interval dotted (·) where the chart is tall enough and
+	// the interval does not flatten the history.
+	Forecast *kpi.Forecast
+	// Benchmark is a second reference line (┈), labelled with its value.
+	Benchmark *kpi.Benchmark
+	// Annotations over the trend's periods, marked in order (MarkOf) on a
+	// line above the period axis.
+	Annotations []kpi.Annotation
+}
+
+// The plotted series' shapes: a row holding one of them is labelled.
+const (
+	targetChar = '┄'
+	benchChar  = '┈'
+	bandChar   = '·'
+)
+
 // Chart draws a line chart of the trend, w × h cells including its y-axis
 // labels and a period axis on the last line, with the target as a dotted
 // line labelled "target".
+func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kpi.Grain, w, h int) []string {
+	return ChartWith(st, d, points, goal, g, w, h, ChartExtras{})
+}
+
+// ChartWith is Chart with a forecast, a benchmark and annotation marks.
 //
 // The axis starts at the first period with a value: periods before the data
 // are not drawn as an empty stretch. Values are plotted relative to the
 // lowest label, so each series (the target included) lands on the row whose
 // label is nearest its value: asciigraph rounds a value and the axis minimum
 // separately, which put a target of 80 on a 95 row of a 10–95 axis.
-func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kpi.Grain, w, h int) []string {
+func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kpi.Grain, w, h int, x ChartExtras) []string {
 	for len(points) > 1 && points[0].Value == nil {
 		points = points[1:]
 	}
-	vals := make([]float64, len(points))
+	var fc []kpi.ForecastPoint
+	if x.Forecast != nil && len(points) > 0 {
+		last := points[len(points)-1].Period
+		for _, p := range x.Forecast.Points {
+			if p.Period.After(last) && !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+				fc = append(fc, p)
+			}
+		}
+	}
+	nh := len(points)
+	n := nh + len(fc)
+	vals := make([]float64, n)
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for i, p := range points {
+	for i := range vals {
 		vals[i] = math.NaN()
-		if p.Value != nil {
-			vals[i] = *p.Value
-			lo, hi = math.Min(lo, *p.Value), math.Max(hi, *p.Value)
+		if i < nh && points[i].Value != nil {
+			vals[i] = *points[i].Value
+			lo, hi = math.Min(lo, vals[i]), math.Max(hi, vals[i])
 		}
 	}
 	if len(points) == 0 || math.IsInf(lo, 1) {
 		return []string{st.MutedText.Render("no values in this window")}
 	}
-	series := [][]float64{vals}
 	if goal != nil {
 		lo, hi = math.Min(lo, goal.Value), math.Max(hi, goal.Value)
+	}
+	if b := x.Benchmark; b != nil {
+		lo, hi = math.Min(lo, b.Value), math.Max(hi, b.Value)
+	}
+	var fcLow, fcHigh []float64
+	caption := ""
+	if len(fc) > 0 {
+		// One line for the history and the forecast: the forecast's
+		// columns are dashed after (colourPlotLine).
+		for i, p := range fc {
+			vals[nh+i] = p.Value
+			lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
+		}
+		// The band is drawn where it hardly widens the axis: a wide one
+		// would flatten the history (the caption gives it in numbers).
+		bLo, bHi := lo, hi
+		for _, p := range fc {
+			bLo, bHi = math.Min(bLo, p.Low), math.Max(bHi, p.High)
+		}
+		if h >= 9 && bHi-bLo <= 1.25*(hi-lo) && !math.IsNaN(bLo+bHi) {
+			fcLow, fcHigh = nanSeries(n), nanSeries(n)
+			fcLow[nh-1], fcHigh[nh-1] = vals[nh-1], vals[nh-1]
+			for i, p := range fc {
+				fcLow[nh+i], fcHigh[nh+i] = p.Low, p.High
+			}
+			lo, hi = bLo, bHi
+		}
+		if h >= 8 {
+			caption = forecastCaption(d, g, x.Forecast.Method, fc[0], w)
+			h--
+		}
+	}
+	var marks []int // the period each annotation starts in
+	for _, a := range x.Annotations {
+		marks = append(marks, max(0, periodIndex(points, a.From)))
+	}
+	if len(marks) > 0 && h >= 4 {
+		h--
+	} else {
+		marks = nil
 	}
 	if hi == lo {
 		pad := math.Max(math.Abs(hi)*0.05, 1)
@@ -93,38 +168,63 @@ func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kp
 	}
 	format := func(v float64) string { return d.FormatNumber(v, d.Decimals) }
 	base := lo // plotted values are v − base, labelled v
-	for i := range vals {
-		vals[i] -= base
+	shift := func(s []float64) []float64 {
+		for i := range s {
+			s[i] -= base
+		}
+		return s
 	}
 	labelW := max(Width(format(lo)), Width(format(hi)), Width(format((lo+hi)/2))) + 1
 	const offset = 2
-	// The target line is labelled with its value: the row it falls on is
-	// only the nearest one.
-	targetLabel := ""
+	// The reference lines are labelled with their values: the row each
+	// falls on is only the nearest one.
+	lb := lineLabels{}
 	if goal != nil {
-		targetLabel = " " + d.FormatTarget(goal)
+		lb.target = " " + d.FormatTarget(goal)
 		if w >= 50 {
-			targetLabel = " target" + targetLabel
+			lb.target = " target" + lb.target
 		}
 	}
-	plotW := w - labelW - offset - Width(targetLabel) - 1
+	if b := x.Benchmark; b != nil {
+		lb.bench = " " + d.FormatNumber(b.Value, benchDecimals(d, b))
+		if w >= 50 {
+			lb.bench = " " + BenchmarkValue(d, b)
+		}
+	}
+	plotW := w - labelW - offset - max(Width(lb.target), Width(lb.bench)) - 1
 	if plotW < 8 || h < 3 {
 		return []string{Sparkline(points, w)}
 	}
-	if goal != nil {
-		t := make([]float64, len(vals))
-		for i := range t {
-			t[i] = goal.Value - base
-		}
-		series = [][]float64{t, vals} // the KPI is drawn over the target
+	var series [][]float64
+	var chars []asciigraph.CharSet
+	add := func(s []float64, c asciigraph.CharSet) {
+		series, chars = append(series, shift(s)), append(chars, c)
 	}
+	flat := func(v float64) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = v
+		}
+		return s
+	}
+	if goal != nil {
+		add(flat(goal.Value), asciigraph.CharSet{Horizontal: string(targetChar)})
+	}
+	if b := x.Benchmark; b != nil {
+		add(flat(b.Value), asciigraph.CharSet{Horizontal: string(benchChar)})
+	}
+	dot := string(bandChar)
+	if fcLow != nil {
+		band := asciigraph.CharSet{Horizontal: dot, VerticalLine: " ", ArcDownRight: dot, ArcDownLeft: dot, ArcUpRight: dot, ArcUpLeft: dot, EndCap: dot, StartCap: dot}
+		add(fcLow, band)
+		add(fcHigh, band)
+	}
+	add(vals, asciigraph.DefaultCharSet) // the KPI is drawn over the reference lines
 	opts := []asciigraph.Option{
 		asciigraph.Width(plotW), asciigraph.Offset(offset),
 		asciigraph.LowerBound(0), asciigraph.UpperBound(hi - base),
 		asciigraph.YAxisValueFormatter(func(v float64) string { return format(v + base) }),
-	}
-	if goal != nil {
-		opts = append(opts, asciigraph.SeriesChars(asciigraph.CharSet{Horizontal: "┄"}, asciigraph.DefaultCharSet))
+		asciigraph.SeriesChars(chars...),
 	}
 	var lines []string
 	for ph := h - 2; ph >= 1; ph-- {
@@ -139,23 +239,105 @@ func Chart(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, g kp
 			leftPad = len([]rune(lines[0][:i])) + 1
 		}
 	}
-	out := make([]string, 0, h)
+	// col is the plot column of period i; asciigraph draws the line from
+	// period i towards i+1 in the cell after the axis.
+	col := func(i int) int {
+		if n <= 1 {
+			return 0
+		}
+		return int(math.Round(float64(i) * float64(plotW-1) / float64(n-1)))
+	}
+	lb.forecastFrom = -1
+	if len(fc) > 0 {
+		// The line towards the first forecast period starts in the cell
+		// after the last period's.
+		lb.forecastFrom = leftPad + col(nh-1)
+	}
+	out := make([]string, 0, h+2)
 	for _, l := range lines {
-		out = append(out, colourPlotLine(st, l, leftPad, targetLabel))
+		out = append(out, colourPlotLine(st, l, leftPad, lb))
+	}
+	if marks != nil {
+		row := []rune(strings.Repeat(" ", leftPad+plotW))
+		taken := map[int]bool{}
+		var b strings.Builder
+		for i, k := range marks {
+			// Two in one period: the next free cell to the right.
+			for c := leftPad + col(k); c < len(row); c++ {
+				if !taken[c] {
+					taken[c] = true
+					row[c] = []rune(MarkOf(i))[0]
+					break
+				}
+			}
+		}
+		for _, r := range row {
+			if r == ' ' {
+				b.WriteRune(r)
+				continue
+			}
+			b.WriteString(st.Mark.Render(string(r)))
+		}
+		out = append(out, b.String())
 	}
 	// Period axis: first and last period under the plot.
-	first, last := PeriodName(g, points[0].Period), PeriodName(g, points[len(points)-1].Period)
+	first := PeriodName(g, points[0].Period)
+	last := PeriodName(g, points[nh-1].Period)
+	if len(fc) > 0 {
+		last = PeriodName(g, fc[len(fc)-1].Period)
+	}
 	axis := strings.Repeat(" ", leftPad) + first
 	if gap := leftPad + plotW - Width(axis) - Width(last); gap >= 2 {
 		axis += strings.Repeat(" ", gap) + last
 	}
 	out = append(out, st.MutedText.Render(axis))
+	if caption != "" {
+		out = append(out, caption)
+	}
 	return out
 }
 
-// colourPlotLine styles one asciigraph line: labels muted, the target line
-// in the target colour with its name, the KPI's line in the accent colour.
-func colourPlotLine(st style.Styles, l string, leftPad int, targetLabel string) string {
+func nanSeries(n int) []float64 {
+	s := make([]float64, n)
+	for i := range s {
+		s[i] = math.NaN()
+	}
+	return s
+}
+
+func benchDecimals(d *kpi.Def, b *kpi.Benchmark) int {
+	if b.Value == math.Trunc(b.Value) {
+		return 0
+	}
+	return d.Decimals
+}
+
+// forecastCaption names the forecast under the chart: "╌ forecast Nov 2026
+// 79.8% (95%: 76.1–83.5) · Holt's linear trend", as much as fits in w.
+func forecastCaption(d *kpi.Def, g kpi.Grain, method string, p kpi.ForecastPoint, w int) string {
+	head := "╌ forecast " + PeriodName(g, p.Period) + " " + d.FormatNumber(p.Value, d.Decimals)
+	ci := " (" + IntervalText(d, kpi.Interval{Low: p.Low, High: p.High}) + ")"
+	s := head
+	if Width(head+ci) <= w {
+		s += ci
+	}
+	if method != "" && Width(s+" · "+method) <= w {
+		s += " · " + method
+	}
+	return Fit(s, w)
+}
+
+// lineLabels are the labels of a chart's reference lines and the first
+// column of its forecast (-1 without one).
+type lineLabels struct {
+	target, bench string
+	forecastFrom  int
+}
+
+// colourPlotLine styles one asciigraph line: labels muted, the target and
+// benchmark lines in their colours with their names, the KPI's line in the
+// accent colour and its forecast faint.
+func colourPlotLine(st style.Styles, l string, leftPad int, lb lineLabels) string {
 	r := []rune(l)
 	if len(r) <= leftPad {
 		return st.MutedText.Render(l)
@@ -163,26 +345,44 @@ func colourPlotLine(st style.Styles, l string, leftPad int, targetLabel string) 
 	label, plot := string(r[:leftPad]), r[leftPad:]
 	var b strings.Builder
 	b.WriteString(st.MutedText.Render(label))
-	isTarget := targetLabel != "" && strings.ContainsRune(string(plot), '┄')
-	kind := func(c rune) int {
-		switch c {
+	if lb.forecastFrom >= 0 {
+		for i := max(0, lb.forecastFrom-leftPad); i < len(plot); i++ {
+			switch plot[i] {
+			case '─':
+				plot[i] = '╌'
+			case '│':
+				plot[i] = '╎'
+			}
+		}
+	}
+	kind := func(i int) int {
+		switch plot[i] {
 		case ' ':
 			return 0
-		case '┄':
+		case targetChar:
 			return 1
+		case benchChar:
+			return 2
+		case bandChar:
+			return 4
 		}
-		return 2
+		if lb.forecastFrom >= 0 && leftPad+i >= lb.forecastFrom {
+			return 4
+		}
+		return 3
 	}
-	styles := []lipgloss.Style{lipgloss.NewStyle(), st.Target, st.AccentTxt}
+	styles := []lipgloss.Style{lipgloss.NewStyle(), st.Target, st.Benchmark, st.AccentTxt, st.Forecast}
 	start := 0
 	for i := 1; i <= len(plot); i++ {
-		if i == len(plot) || kind(plot[i]) != kind(plot[start]) {
-			b.WriteString(styles[kind(plot[start])].Render(string(plot[start:i])))
+		if i == len(plot) || kind(i) != kind(start) {
+			b.WriteString(styles[kind(start)].Render(string(plot[start:i])))
 			start = i
 		}
 	}
-	if isTarget {
-		b.WriteString(st.Target.Render(targetLabel))
+	if lb.target != "" && strings.ContainsRune(string(plot), targetChar) {
+		b.WriteString(st.Target.Render(lb.target))
+	} else if lb.bench != "" && strings.ContainsRune(string(plot), benchChar) {
+		b.WriteString(st.Benchmark.Render(lb.bench))
 	}
 	return b.String()
 }

@@ -26,6 +26,11 @@ type Detail struct {
 	BreakdownMsg string
 	BreakdownErr bool // BreakdownMsg is an error
 
+	// Annotations are the configured annotations (kpi.Engine.Annotations)
+	// and Filters the slice's, which pick those the trend shows.
+	Annotations []kpi.Annotation
+	Filters     []kpi.Filter
+
 	Warnings  []string // data-quality notes for this KPI
 	CanReload bool
 	Keys      keys.Map // named in the hints
@@ -68,6 +73,9 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	for _, l := range flowWrap(headline(st, d.Def, row, d.Result.Approx, w), "   ", w, 6) {
 		top = append(top, fade(l))
 	}
+	for _, l := range flowWrap(paceChunks(st, d.Def, row, d.Result.Pace), "   ", w, 3) {
+		top = append(top, fade(l))
+	}
 	if err := d.Result.ExtrasErr; err != nil {
 		// The value stands; only the statistics beside it failed.
 		lines := Wrap("! "+err.Error(), w)
@@ -103,6 +111,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		}
 	}
 	top = append(top, notes...)
+	anns := TrendAnnotations(d.Annotations, d.Result.Trend, d.Grain, d.Filters)
 	rem := h - len(top) - 1
 	var chart []string
 	hasTrend := len(d.Result.Trend) > 1
@@ -119,9 +128,18 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 			title = "Trend · " + trendSpan(d.Grain, first, last, w-8)
 		}
 		chart = append(chart, st.TableHead.Render(title))
-		for _, l := range Chart(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch) {
+		// The annotations' key takes lines from the chart while its plot
+		// keeps three rows; the chart marks those the key lists.
+		keyN := min(len(anns), ch-5, 5)
+		if keyN <= 0 {
+			keyN = 0
+		}
+		anns = anns[:keyN]
+		for _, l := range ChartWith(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch-keyN,
+			ChartExtras{Forecast: d.Result.Forecast, Benchmark: d.Def.Benchmark, Annotations: anns}) {
 			chart = append(chart, fade(l))
 		}
+		chart = append(chart, annotationKey(st, anns, w)...)
 	} else if hasTrend && rem-bdNeed >= 1 {
 		top = append(top, fade(sparkLine(st, d.Grain, d.Result.Trend, w)))
 		rem--
@@ -200,14 +218,29 @@ func grainAdj(g kpi.Grain) string {
 func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []string {
 	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(ValueText(d, row.Value, approx))
 	// A status word and "? low n" stay whole: the line wraps between them.
-	status := st.Status(row.Status).Render(keep(row.Status.Symbol() + " " + row.Status.Word()))
+	status := st.Status(row.Status).Render(keep(style.Symbol(row.Status) + " " + style.Word(row.Status)))
 	if row.LowN {
 		status += " " + st.WarnText.Render(keep("? low n"))
 	}
 	chunks := []string{val + "  " + status}
+	switch {
+	case row.CI != nil && row.Value != nil:
+		// The interval goes with the value; the status wraps after it.
+		chunks = []string{val + " " + st.MutedText.Render(keep("("+IntervalText(d, *row.CI)+")")), status}
+	case row.NoCI != "" && row.Value != nil:
+		chunks = append(chunks, st.Quiet.Render(row.NoCI))
+	}
 	if row.Goal != nil {
 		chunks = append(chunks, st.MutedText.Render("target ")+d.FormatTarget(row.Goal))
 	}
+	if b := d.Benchmark; b != nil {
+		txt := st.MutedText.Render(keep(BenchmarkValue(d, b)))
+		if b.Source != "" {
+			txt += st.Quiet.Render(" — " + b.Source)
+		}
+		chunks = append(chunks, txt)
+	}
+	change := ""
 	if row.Delta != nil {
 		arrow, _ := d.DeltaParts(*row.Delta, true)
 		changed := arrow != "="
@@ -215,7 +248,15 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []st
 		if !changed {
 			txt = "= no change"
 		}
-		chunks = append(chunks, st.Delta(changed && d.Improved(*row.Delta), changed).Render(keep(txt))+st.MutedText.Render(" vs"+nbsp+keepPeriod(row.CompareTo)))
+		dst := st.Delta(changed && d.Improved(*row.Delta), changed)
+		if noiseMarked(d, row) {
+			txt, dst = style.NoiseMark+txt, st.Quiet
+		}
+		chunks = append(chunks, dst.Render(keep(txt))+st.MutedText.Render(" vs"+nbsp+keepPeriod(row.CompareTo)))
+		// The sentence where two lines hold it, else its short form.
+		if change = ChangeText(d, row); w < 50 {
+			change = ShortChangeText(d, row)
+		}
 	} else if row.CompareTo != "" && row.CompareTo != "target" {
 		// Name the period that lacks a value: the row's own (the header's),
 		// or the comparison's when only that one is empty.
@@ -225,8 +266,15 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []st
 			chunks = append(chunks, st.MutedText.Render("nothing to compare with in "+keepPeriod(row.CompareTo)))
 		}
 	}
-	if row.HasN {
+	named := strings.Contains(change, " at n ")
+	if row.HasN && !named {
 		chunks = append(chunks, st.MutedText.Render("n "+kpi.FormatFloat(float64(row.N), 0)))
+	}
+	if named {
+		// It names n: "within noise at n 1,929: 95% interval of the change …".
+		chunks = append(chunks, st.MutedText.Render(strings.Replace(change, " n ", " n"+nbsp, 1)))
+	} else if change != "" {
+		chunks = append(chunks, st.MutedText.Render(change))
 	}
 	if row.Partial {
 		txt := "partial: " + row.PeriodName
@@ -236,6 +284,35 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []st
 		chunks = append(chunks, st.WarnText.Render(keepPeriod(txt)))
 	}
 	return chunks
+}
+
+// paceChunks are a partial period's outlook (PaceTexts), the first led by
+// "pace".
+func paceChunks(st style.Styles, d *kpi.Def, row kpi.Row, p *kpi.Pace) []string {
+	texts := PaceTexts(d, row.Goal, p)
+	var out []string
+	for i, t := range texts {
+		s := st.Text
+		if p.Needed != nil && !p.Reachable && i == len(texts)-1 {
+			s = st.WarnText
+		}
+		lead := ""
+		if i == 0 {
+			lead = st.AccentTxt.Render("pace ")
+		}
+		out = append(out, lead+s.Render(t))
+	}
+	return out
+}
+
+// annotationKey lists the annotations the chart marks, one a line: its
+// mark, its days and its label ("1 10–14 Mar 2026 March incident").
+func annotationKey(st style.Styles, anns []kpi.Annotation, w int) []string {
+	var out []string
+	for i, a := range anns {
+		out = append(out, st.Mark.Render(MarkOf(i))+" "+st.MutedText.Render(Fit(AnnotationDates(a)+" · "+a.Label, w-2)))
+	}
+	return out
 }
 
 // progress draws a bar of the value on a scale that holds the value and the

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"kpiscope/internal/kpi"
 	"kpiscope/tui/keys"
 	"kpiscope/tui/style"
 )
@@ -22,7 +23,8 @@ func Legend(st style.Styles, km keys.Map, w int) []string {
 	}
 	out := Flow([]string{
 		sym("●", "on target", st.GoodText), sym("◐", "near target", st.WarnText),
-		sym("○", "off target", st.ErrText), sym("·", "no value", st.MutedText), sym("◦", "no target", st.MutedText),
+		sym("○", "off target", st.ErrText), sym(style.UncertainSymbol, "uncertain (the 95% interval reaches the target)", st.Status(kpi.Uncertain)),
+		sym("·", "no value", st.MutedText), sym("◦", "no target", st.MutedText),
 	}, "  ", w, 5)
 	for _, l := range []string{
 		st.WarnText.Render("?") + " fewer answers than the KPI's minimum: status uncertain",
@@ -31,7 +33,7 @@ func Legend(st style.Styles, km keys.Map, w int) []string {
 		out = append(out, Wrap(l, w)...)
 	}
 	return append(out, Flow([]string{sym(st.GoodText.Render("▲▼"), "change good for the KPI", st.Text),
-		sym(st.ErrText.Render(bad), "change bad for it", st.Text)}, "   ", w, 2)...)
+		sym(st.ErrText.Render(bad), "change bad for it", st.Text), sym(st.Quiet.Render(style.NoiseMark), "change within noise (95%)", st.Text)}, "   ", w, 3)...)
 }
 
 // HelpSize is the help box's size on a w × h screen.

@@ -38,11 +38,22 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 		{Title: "Trend", Fixed: 10, Prio: 6},
 		{Title: "n", Right: true, Prio: 4, Min: 5},
 	}
+	// A benchmark column when any KPI has one (the first to go when narrow).
+	bench := false
+	for _, t := range tiles {
+		bench = bench || t.Def.Benchmark != nil
+	}
+	if bench {
+		cols = append(cols[:5], append([]Column{{Title: "Bench", Right: true, Prio: 3, Min: 5}}, cols[5:]...)...)
+	}
 	rows := make([][]Cell, len(tiles))
 	short := make([]string, len(tiles))
 	longest := 0
 	for i, t := range tiles {
 		rows[i] = tileCells(st, t)
+		if bench && len(rows[i]) > 5 {
+			rows[i] = append(rows[i][:5], append([]Cell{benchCell(st, t.Def)}, rows[i][5:]...)...)
+		}
 		short[i] = t.Def.ShortLabel()
 		longest = max(longest, Width(short[i]))
 	}
@@ -82,7 +93,7 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 	sep := st.MutedText.Render(" · ")
 	sum := Flow(summary(st, tiles), sep, w, 3)
 	var legend []string
-	for _, s := range []string{"? low n", "! warnings", "◦ no target", "· no value"} {
+	for _, s := range listLegend(tiles) {
 		legend = append(legend, st.MutedText.Render(s))
 	}
 	leg := Flow(legend, sep, w, 3)
@@ -95,6 +106,43 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 	return out
 }
 
+// listLegend lists the list's symbols: the uncertain status and the mark
+// of a change within noise only when a KPI shows them.
+func listLegend(tiles []Tile) []string {
+	var unsure, noise bool
+	for _, t := range tiles {
+		if t.Result == nil || t.Result.Err != nil {
+			continue
+		}
+		unsure = unsure || t.Result.Total.Status == kpi.Uncertain
+		noise = noise || noiseMarked(t.Def, t.Result.Total)
+	}
+	out := []string{"? low n", "! warnings"}
+	if unsure {
+		out = append(out, style.UncertainSymbol+" uncertain")
+	}
+	if noise {
+		out = append(out, style.NoiseMark+" Δ within noise")
+	}
+	return append(out, "◦ no target", "· no value")
+}
+
+// WithinNoise reports whether a row's change was tested and is within noise
+// (its 95% interval holds zero).
+func WithinNoise(r kpi.Row) bool {
+	return r.Delta != nil && r.Significant != nil && !*r.Significant
+}
+
+// noiseMarked says whether a row's change shows NoiseMark: within noise,
+// and a change at the displayed precision ("= 0.0h" needs no mark).
+func noiseMarked(d *kpi.Def, r kpi.Row) bool {
+	if !WithinNoise(r) {
+		return false
+	}
+	arrow, _ := d.DeltaParts(*r.Delta, false)
+	return arrow != "="
+}
+
 func shortWord(s kpi.Status) string {
 	switch s {
 	case kpi.Red:
@@ -104,7 +152,7 @@ func shortWord(s kpi.Status) string {
 	case kpi.Green:
 		return "on target"
 	}
-	return s.Word()
+	return style.Word(s)
 }
 
 // summary counts the KPIs by status, worst first, one item a status.
@@ -116,12 +164,21 @@ func summary(st style.Styles, tiles []Tile) []string {
 		}
 	}
 	var parts []string
-	for _, s := range []kpi.Status{kpi.Red, kpi.Amber, kpi.Green, kpi.NoTarget, kpi.NoValue} {
+	for _, s := range []kpi.Status{kpi.Red, kpi.Amber, kpi.Uncertain, kpi.Green, kpi.NoTarget, kpi.NoValue} {
 		if n := count[s]; n > 0 {
-			parts = append(parts, st.Status(s).Render(fmt.Sprintf("%s %d %s", s.Symbol(), n, shortWord(s))))
+			parts = append(parts, st.Status(s).Render(fmt.Sprintf("%s %d %s", style.Symbol(s), n, shortWord(s))))
 		}
 	}
 	return parts
+}
+
+// benchCell is a KPI's benchmark value in the list, "—" without one.
+func benchCell(st style.Styles, d *kpi.Def) Cell {
+	b := d.Benchmark
+	if b == nil {
+		return Cell{Text: "—", Style: st.MutedText}
+	}
+	return Cell{Text: d.FormatNumber(b.Value, benchDecimals(d, b)), Style: st.Benchmark}
 }
 
 // ListOffset is the first tile shown, for mouse hit-testing.
@@ -142,7 +199,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	case row.LowN:
 		flag = Cell{Text: "?", Style: st.WarnText}
 	}
-	sym := Cell{Text: row.Status.Symbol(), Style: st.Status(row.Status)}
+	sym := Cell{Text: style.Symbol(row.Status), Style: st.Status(row.Status)}
 	if errors.Is(r.Err, kpi.ErrNotSliceable) {
 		// The filter does not apply to this KPI's table: not an error in the data.
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, {Text: name.Text, Style: st.MutedText}, {Text: "n/a", Style: st.MutedText}}
@@ -152,7 +209,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	}
 	val := Cell{Text: ValueText(d, row.Value, r.Approx)}
 	tgt := Cell{Text: d.FormatTarget(row.Goal), Style: st.MutedText}
-	delta := DeltaCell(st, d, row.Delta, false)
+	delta := RowDeltaCell(st, d, row, false)
 	spark := Cell{Text: Sparkline(r.Trend, 10), Style: st.AccentTxt}
 	n := Cell{}
 	if row.HasN {
@@ -174,6 +231,18 @@ func DeltaCell(st style.Styles, d *kpi.Def, delta *float64, pts bool) Cell {
 	changed := arrow != "="
 	good := changed && d.Improved(*delta)
 	return Cell{Text: Arrow(st, arrow, good) + " " + mag, Style: st.Delta(good, changed)}
+}
+
+// RowDeltaCell is DeltaCell for a row's change, quiet and marked
+// NoiseMark in place of the arrow's space when it is within noise.
+func RowDeltaCell(st style.Styles, d *kpi.Def, r kpi.Row, pts bool) Cell {
+	c := DeltaCell(st, d, r.Delta, pts)
+	if noiseMarked(d, r) {
+		// "≈▼1.8": as wide as "▼ 1.8", so no column gives way to the mark.
+		c.Text = style.NoiseMark + strings.Replace(c.Text, " ", "", 1)
+		c.Style = st.Quiet
+	}
+	return c
 }
 
 // Arrow is a change's arrow as drawn: without colour (st.Plain) a change

@@ -19,6 +19,9 @@ type Styles struct {
 	Plain bool // no colour at all (NO_COLOR or a dumb terminal): lean on attributes
 
 	Good, Warn, Bad, Muted, Accent color.Color
+	// Unsure is the colour of the uncertain status: the value misses its
+	// target but its 95% interval reaches it.
+	Unsure color.Color
 
 	Text      lipgloss.Style
 	Bold      lipgloss.Style
@@ -43,7 +46,20 @@ type Styles struct {
 	Sep           lipgloss.Style
 	Bar           lipgloss.Style // empty part of a progress bar
 	Target        lipgloss.Style // the target line on charts
+	Benchmark     lipgloss.Style // the benchmark line on charts
+	Forecast      lipgloss.Style // the forecast's periods on charts
+	Mark          lipgloss.Style // annotation marks on a chart's axis and their key
+	// Quiet dims a change within noise (its 95% interval holds zero); the
+	// panes add NoiseMark, so it reads without colour too.
+	Quiet lipgloss.Style
 }
+
+// NoiseMark prefixes a change within noise, in every pane and the legend.
+const NoiseMark = "≈"
+
+// UncertainSymbol is the uncertain status's shape: a dotted circle, between
+// on target (●) and off (○).
+const UncertainSymbol = "◌"
 
 // New builds the styles for a dark or light background. plain is true when
 // the terminal shows no colour, so selection uses reverse video instead, and
@@ -59,6 +75,7 @@ func New(isDark, plain bool) Styles {
 		Bad:    ld(lipgloss.Color("#b91c1c"), lipgloss.Color("#f87171")),
 		Muted:  ld(lipgloss.Color("#6b7280"), lipgloss.Color("#9ca3af")),
 		Accent: ld(lipgloss.Color("#6d28d9"), lipgloss.Color("#a78bfa")),
+		Unsure: ld(lipgloss.Color("#1d4ed8"), lipgloss.Color("#60a5fa")),
 	}
 	text := ld(lipgloss.Color("#111827"), lipgloss.Color("#e5e7eb"))
 	border := ld(lipgloss.Color("#9ca3af"), lipgloss.Color("#4b5563"))
@@ -87,6 +104,10 @@ func New(isDark, plain bool) Styles {
 	s.Sep = n().Foreground(border)
 	s.Bar = n().Foreground(border)
 	s.Target = n().Foreground(s.Warn)
+	s.Benchmark = n().Foreground(s.Unsure)
+	s.Forecast = n().Foreground(s.Accent).Faint(true)
+	s.Mark = n().Foreground(s.Unsure).Bold(true)
+	s.Quiet = n().Foreground(s.Muted).Faint(true)
 	if plain {
 		// Without colour a background highlight vanishes: reverse video stays.
 		s.Selected = n().Reverse(true).Bold(true)
@@ -108,8 +129,28 @@ func (s Styles) StatusColor(st kpi.Status) color.Color {
 		return s.Warn
 	case kpi.Red:
 		return s.Bad
+	case kpi.Uncertain:
+		return s.Unsure
 	}
 	return s.Muted
+}
+
+// Symbol is a status's shape as the explorer draws it: the engine's, and
+// UncertainSymbol for the uncertain status.
+func Symbol(st kpi.Status) string {
+	if st == kpi.Uncertain {
+		return UncertainSymbol
+	}
+	return st.Symbol()
+}
+
+// Word is a status in plain words: the engine's, and "uncertain" for the
+// uncertain status.
+func Word(st kpi.Status) string {
+	if st == kpi.Uncertain {
+		return "uncertain"
+	}
+	return st.Word()
 }
 
 // Status styles a status symbol or word.
