@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -116,24 +117,36 @@ func (l Line) WithinNoise() bool {
 	return l.Delta != nil && l.Significant != nil && !*l.Significant
 }
 
-// ciText is the value's 95% interval, compactly: a percentage's ends
-// without their unit (the value beside it has it), a suffix unit once at
-// the end ("18.2–19.8h"), a prefix unit on both ends ("$117–$122"); "—"
-// without one.
+// noiseMarked reports whether the change's cell gets NoiseMark: a change
+// within noise that shows as one (not "= 0.0h").
+func (l Line) noiseMarked() bool {
+	if !l.WithinNoise() || l.def == nil {
+		return false
+	}
+	arrow, _ := l.def.DeltaParts(*l.Delta, true)
+	return arrow != "="
+}
+
+// ciText is the value's 95% interval, compactly, so that the scorecard
+// stays within 80 columns: the ends without a suffix unit (the value beside
+// them has it: "78.3–81.9", "17.9–20.1"), a currency once at the start, in
+// whole units from 100 on ("$116–123" for $115.67–$123.25; "$3.41–3.89");
+// "—" without one.
 func (l Line) ciText() string {
 	if l.CILow == nil || l.CIHigh == nil || l.def == nil {
 		return "—"
 	}
 	d := l.def
-	lo, hi := d.FormatNumber(*l.CILow, d.Decimals), d.FormatNumber(*l.CIHigh, d.Decimals)
+	lo, hi := *l.CILow, *l.CIHigh
+	dec := d.Decimals
 	switch d.Unit {
-	case "%":
-		lo, hi = kpi.FormatFloat(*l.CILow, d.Decimals), kpi.FormatFloat(*l.CIHigh, d.Decimals)
 	case "$", "€", "£":
-	default:
-		lo = kpi.FormatFloat(*l.CILow, d.Decimals)
+		if math.Abs(lo) >= 100 && math.Abs(hi) >= 100 {
+			dec = 0
+		}
+		return d.FormatNumber(lo, dec) + "–" + kpi.FormatFloat(hi, dec)
 	}
-	return lo + "–" + hi
+	return kpi.FormatFloat(lo, dec) + "–" + kpi.FormatFloat(hi, dec)
 }
 
 // benchText is the benchmark's value in the KPI's unit; "—" without one.
@@ -154,11 +167,11 @@ func legend2(lines []Line) string {
 	var uncertain, noise bool
 	for _, l := range lines {
 		uncertain = uncertain || l.Status == kpi.Uncertain
-		noise = noise || l.WithinNoise()
+		noise = noise || l.noiseMarked()
 	}
 	var parts []string
 	if uncertain {
-		parts = append(parts, kpi.Uncertain.Symbol()+" uncertain: off target, but its 95% CI reaches it")
+		parts = append(parts, kpi.Uncertain.Symbol()+" uncertain: short of target, but its 95% CI reaches it")
 	}
 	if noise {
 		parts = append(parts, NoiseMark+" Δ within noise (95%)")

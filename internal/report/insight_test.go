@@ -89,7 +89,7 @@ func TestPlainShowsIntervalsBenchmarkAndNotes(t *testing.T) {
 ◦  Resolution time (median)  Total     9.1h          —       —          —         ▲ 0.2h  100
 
 ● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain
-◌ uncertain: off target, but its 95% CI reaches it  ≈ Δ within noise (95%)
+◌ uncertain: short of target, but its 95% CI reaches it  ≈ Δ within noise (95%)
 CSAT benchmark 78% (2025 level): kpiscope report --period 2025
 CSAT: to end ≥ 80%, the ~1,300 in the denominator still expected need 82.9%
 ※ 14 Feb 2026: Web form outage (channel = web)
@@ -145,7 +145,7 @@ func TestMarkdownShowsIntervalsAndNotes(t *testing.T) {
 		"| Status | KPI | channel | Value | 95% CI | Target | Benchmark | Δ vs Feb 2026 | n |",
 		"| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
 		"| ◌ uncertain | CSAT | web | 77.5% | 62.5–87.7 | ≥ 80% | 78% | ≈ ▲ 0.4 pts | 40 |",
-		"- ◌ uncertain: off target, but its 95% CI reaches it  ≈ Δ within noise (95%)",
+		"- ◌ uncertain: short of target, but its 95% CI reaches it  ≈ Δ within noise (95%)",
 		"- CSAT benchmark 78% (2025 level): kpiscope report --period 2025",
 		"- ※ 2–27 Mar 2026: Platform incident",
 	} {
@@ -270,5 +270,32 @@ func TestAnnotationDays(t *testing.T) {
 		if got := AnnotationDays(kpi.Annotation{From: day(c.from), To: day(c.to)}); got != c.want {
 			t.Errorf("%s..%s: %q, want %q", c.from, c.to, got, c.want)
 		}
+	}
+}
+
+// The interval cell fits the 80-column scorecard: no suffix unit (the value
+// beside it has it), a currency once, whole currency units from 100 on.
+func TestCIText(t *testing.T) {
+	for _, c := range []struct {
+		unit     string
+		decimals int
+		lo, hi   float64
+		want     string
+	}{
+		{"%", 1, 78.30586, 81.86462, "78.3–81.9"},
+		{"", 0, 34.89, 45.16, "35–45"},
+		{"h", 1, 17.94, 20.06, "17.9–20.1"},
+		{"$", 2, 115.67, 123.25, "$116–123"},
+		{"$", 2, 3.412, 3.889, "$3.41–3.89"},
+		{"$", 2, 98.5, 101.2, "$98.50–101.20"},
+	} {
+		d := &kpi.Def{Unit: c.unit, Decimals: c.decimals}
+		l := Line{CILow: ptr(c.lo), CIHigh: ptr(c.hi), def: d}
+		if got := l.ciText(); got != c.want {
+			t.Errorf("%s %v–%v: %q, want %q", c.unit, c.lo, c.hi, got, c.want)
+		}
+	}
+	if got := (Line{def: &kpi.Def{}}).ciText(); got != "—" {
+		t.Errorf("no interval: %q", got)
 	}
 }

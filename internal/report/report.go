@@ -138,7 +138,7 @@ func (l Line) Cells(withSegment bool) []string {
 	if l.cols.bench {
 		cells = append(cells, l.benchText())
 	}
-	if l.WithinNoise() {
+	if l.noiseMarked() {
 		d = NoiseMark + " " + d
 	}
 	cells = append(cells, d, n)
