@@ -22,40 +22,53 @@ func wantSeries(t *testing.T, what string, got, exp []float64) {
 	}
 }
 
-// A perfectly linear series: every one-step error is 0 whatever α and β,
-// so Holt forecasts its line, 26, 28, 30, with intervals of no width.
-func TestHoltForecastsALine(t *testing.T) {
-	y := []float64{10, 12, 14, 16, 18, 20, 22, 24}
-	p, ok := kpi.Holt(y, 3)
+// A perfectly linear series of 10 points: Holt's linear trend has no
+// one-step error whatever α and β, so its AICc beats the level alone, and
+// it forecasts the line, 30, 32, 34, with intervals of no width.
+func TestForecastOfALine(t *testing.T) {
+	y := []float64{12, 14, 16, 18, 20, 22, 24, 26, 28}
+	y = append([]float64{10}, y...)
+	p, ok := kpi.Predict(y, 12, 3, math.Inf(-1), math.Inf(1))
 	if !ok {
-		t.Fatal("no forecast from 8 points")
+		t.Fatal("no forecast from 10 points")
 	}
-	wantSeries(t, "value", p.Value, []float64{26, 28, 30})
-	wantSeries(t, "low", p.Low, []float64{26, 28, 30})
-	wantSeries(t, "high", p.High, []float64{26, 28, 30})
-	if !strings.HasPrefix(p.Method, "Holt's linear trend (α ") {
+	wantSeries(t, "value", p.Value, []float64{30, 32, 34})
+	wantSeries(t, "low", p.Low, []float64{30, 32, 34})
+	wantSeries(t, "high", p.High, []float64{30, 32, 34})
+	if p.Method != "Holt's linear trend (α 0.05, β 0.05)" {
+		t.Errorf("method %q", p.Method)
+	}
+	// eight points are too few to fit a trend: the level alone, α 1 (each
+	// forecast the last value, 2 below the next)
+	p, _ = kpi.Predict(y[:8], 12, 3, math.Inf(-1), math.Inf(1))
+	if p.Method != "simple exponential smoothing (α 1.00)" {
+		t.Errorf("8 points: method %q", p.Method)
+	}
+	wantSeries(t, "8 points", p.Value, []float64{24, 24, 24})
+}
+
+// A constant series forecasts itself, with no trend (a tie keeps the
+// level alone).
+func TestForecastOfAConstant(t *testing.T) {
+	p, ok := kpi.Predict([]float64{50, 50, 50, 50, 50, 50, 50, 50, 50, 50}, 12, 3, 0, 100)
+	if !ok {
+		t.Fatal("no forecast from 10 points")
+	}
+	wantSeries(t, "value", p.Value, []float64{50, 50, 50})
+	wantSeries(t, "low", p.Low, []float64{50, 50, 50})
+	if !strings.HasPrefix(p.Method, "simple exponential smoothing") {
 		t.Errorf("method %q", p.Method)
 	}
 }
 
-// A constant series forecasts itself.
-func TestHoltConstant(t *testing.T) {
-	p, ok := kpi.Holt([]float64{50, 50, 50, 50, 50, 50}, 3)
-	if !ok {
-		t.Fatal("no forecast from 6 points")
-	}
-	wantSeries(t, "value", p.Value, []float64{50, 50, 50})
-	wantSeries(t, "low", p.Low, []float64{50, 50, 50})
-}
-
-// Five points are too few for Holt's method (two start it, four choose α
-// and β): no forecast, from Predict either.
+// Five points are too few (one starts the level, five more choose α): no
+// forecast.
 func TestNoForecastFromAShortSeries(t *testing.T) {
-	if _, ok := kpi.Holt([]float64{1, 2, 3, 4, 5}, 3); ok {
-		t.Error("Holt forecast 5 points")
-	}
 	if _, ok := kpi.Predict([]float64{1, 2, 3, 4, 5}, 12, 3, 0, 100); ok {
 		t.Error("Predict forecast 5 points")
+	}
+	if _, ok := kpi.Predict([]float64{1, 2, 3, 4, 5, 6}, 12, 3, 0, 100); !ok {
+		t.Error("Predict made no forecast from 6 points")
 	}
 }
 
@@ -94,15 +107,15 @@ func TestSeasonalNaiveWithTwoCycles(t *testing.T) {
 	z := 1.959963984540054
 	wantSeries(t, "value", p.Value, []float64{12, 22, 32, 42, 12})
 	wantSeries(t, "low", p.Low, []float64{12 - 2*z, 22 - 2*z, 32 - 2*z, 42 - 2*z, 12 - 2*z*math.Sqrt2})
-	// one cycle short of two: Holt instead
-	if p, _ := kpi.Predict(y[1:], 4, 3, math.Inf(-1), math.Inf(1)); !strings.HasPrefix(p.Method, "Holt") {
-		t.Errorf("7 quarters: method %q, want Holt's", p.Method)
+	// one cycle short of two: exponential smoothing instead
+	if p, _ := kpi.Predict(y[1:], 4, 3, math.Inf(-1), math.Inf(1)); strings.HasPrefix(p.Method, "seasonal") {
+		t.Errorf("7 quarters: method %q", p.Method)
 	}
 }
 
 // A proportion heading below 0 is clamped at 0, intervals too.
 func TestForecastClamped(t *testing.T) {
-	p, ok := kpi.Predict([]float64{25, 20, 15, 10, 5, 0}, 12, 3, 0, 100)
+	p, ok := kpi.Predict([]float64{45, 40, 35, 30, 25, 20, 15, 10, 5, 0}, 12, 3, 0, 100)
 	if !ok {
 		t.Fatal("no forecast")
 	}
@@ -110,22 +123,22 @@ func TestForecastClamped(t *testing.T) {
 	wantSeries(t, "high", p.High, []float64{0, 0, 0})
 }
 
-// forecastFixture: CSAT of 10 answers a month, 2 to 8 top-2-box from March
-// to September 2026 (20% … 80%, +10 points a month), and 10 answers on
-// 1–5 October, none top-2-box.
+// forecastFixture: CSAT of 10 answers a month, 1 to 9 top-2-box from
+// January to September 2026 (10% … 90%, +10 points a month), and 10
+// answers on 1–5 October, none top-2-box.
 const forecastFixture = `
 CREATE TABLE tickets (ticket_id VARCHAR, customer_id VARCHAR, channel VARCHAR, priority VARCHAR,
   created_at TIMESTAMP, first_response_at TIMESTAMP, resolved_at TIMESTAMP, contacts INTEGER, csat INTEGER, ces INTEGER);
-INSERT INTO tickets SELECT 'a' || i, 'A1', 'chat', 'low', TIMESTAMP '2026-03-10' + INTERVAL (i // 10) MONTH, NULL,
-  TIMESTAMP '2026-03-10' + INTERVAL (i // 10) MONTH, 1, CASE WHEN i % 10 < i // 10 + 2 THEN 5 ELSE 1 END, NULL FROM range(70) t(i);
+INSERT INTO tickets SELECT 'a' || i, 'A1', 'chat', 'low', TIMESTAMP '2026-01-10' + INTERVAL (i // 10) MONTH, NULL,
+  TIMESTAMP '2026-01-10' + INTERVAL (i // 10) MONTH, 1, CASE WHEN i % 10 < i // 10 + 1 THEN 5 ELSE 1 END, NULL FROM range(90) t(i);
 INSERT INTO tickets SELECT 'b' || i, 'A1', 'chat', 'low', TIMESTAMP '2026-10-01' + INTERVAL (i % 5) DAY, NULL,
   TIMESTAMP '2026-10-01' + INTERVAL (i % 5) DAY, 1, 1, NULL FROM range(10) t(i);
 `
 
 // TestTrendForecast: October (to 5 Oct) is partial, so the forecast starts
-// from September's 80% and the seven full months (the empty months before
-// March left out): October 90%, November 100%, December 110% clamped to
-// 100%.
+// from September's 90% and the nine full months (the empty months before
+// January left out): Holt's line gives October 100%, November 110% and
+// December 120%, clamped to 100%.
 func TestTrendForecast(t *testing.T) {
 	eng := fixtureEngine(t, forecastFixture, 80)
 	sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}, []string{"csat"})
@@ -140,7 +153,7 @@ func TestTrendForecast(t *testing.T) {
 	if f == nil || len(f.Points) != 3 {
 		t.Fatalf("forecast %+v, want 3 points", f)
 	}
-	for i, exp := range []float64{90, 100, 100} {
+	for i, exp := range []float64{100, 100, 100} {
 		pt := f.Points[i]
 		if wantP := oct.AddDate(0, i, 0); !pt.Period.Equal(wantP) {
 			t.Errorf("point %d: period %v, want %v", i, pt.Period, wantP)
@@ -149,12 +162,12 @@ func TestTrendForecast(t *testing.T) {
 		want(t, "low", &pt.Low, exp)
 		want(t, "high", &pt.High, exp)
 	}
-	// Viewing August, the trend holds six full months (March–August): still
-	// enough; from July (five months), none.
+	// Viewing June, the trend holds six full months (January–June): still
+	// enough; viewing May (five months), none.
 	for _, c := range []struct {
 		period time.Time
 		ok     bool
-	}{{oct.AddDate(0, -2, 0), true}, {oct.AddDate(0, -3, 0), false}} {
+	}{{oct.AddDate(0, -4, 0), true}, {oct.AddDate(0, -5, 0), false}} {
 		sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: c.period, Compare: kpi.VsPrevious}, []string{"csat"})
 		if err != nil {
 			t.Fatal(err)

@@ -282,18 +282,10 @@ func forecastTrend(d *Def, trend []Point, pl plan) *Forecast {
 		return nil
 	}
 	y := make([]float64, len(run))
-	nonNeg := true
 	for i, p := range run {
 		y[i] = *p.Value
-		nonNeg = nonNeg && y[i] >= 0
 	}
-	lo, hi := d.valueRange()
-	if nonNeg && math.IsInf(lo, -1) {
-		// a KPI never below 0 in its history (durations, money) is not
-		// forecast below it
-		lo = 0
-	}
-	fc, ok := Predict(y, seasonOf(pl.grain), forecastHorizon, lo, hi)
+	fc, ok := ForecastValues(d, y, pl.grain, forecastHorizon)
 	if !ok {
 		return nil
 	}
@@ -303,6 +295,22 @@ func forecastTrend(d *Def, trend []Point, pl plan) *Forecast {
 		f.Points = append(f.Points, ForecastPoint{Period: pl.grain.Add(last, h+1), Value: fc.Value[h], Low: fc.Low[h], High: fc.High[h]})
 	}
 	return f
+}
+
+// ForecastValues forecasts the h periods after a KPI's values y (full
+// periods at grain g, oldest first) as Result.Forecast does: Predict with
+// the grain's seasonal cycle, clamped to what the KPI can take, and never
+// below 0 for a KPI whose history never went below it (durations, money).
+func ForecastValues(d *Def, y []float64, g Grain, h int) (Prediction, bool) {
+	lo, hi := d.valueRange()
+	nonNeg := true
+	for _, v := range y {
+		nonNeg = nonNeg && v >= 0
+	}
+	if nonNeg && math.IsInf(lo, -1) {
+		lo = 0
+	}
+	return Predict(y, seasonOf(g), h, lo, hi)
 }
 
 // forecastHorizon is how many periods the trend's forecast covers.
