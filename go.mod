@@ -22,6 +22,7 @@ require (
 	github.com/sahilm/fuzzy v0.1.3
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/crypto v0.59.0
+	gonum.org/v1/gonum v0.16.0
 )
 
 require (

@@ -199,6 +199,10 @@ func parseTemplate(expr string) (t template, ok bool) {
 			}
 			add(atom{kind: atomCount, arg: args, filter: filter})
 		case "sum":
+			if x, ok := sumSqArg(args); ok { // atomSumSq's own SQL
+				add(atom{kind: atomSumSq, arg: x, filter: filter})
+				break
+			}
 			add(atom{kind: atomSum, arg: args, filter: filter})
 		case "min":
 			add(atom{kind: atomMin, arg: args, filter: filter})
@@ -234,6 +238,27 @@ func parseTemplate(expr string) (t template, ok bool) {
 	}
 	t.text = b.String()
 	return t, len(t.atoms) > 0
+}
+
+// sumSqArg recognises the argument atomSumSq's buildSQL writes,
+// "CAST((x) AS DOUBLE) * CAST((x) AS DOUBLE)", returning x: a mean's sum of
+// squares (Def.Components) then merges from the rollup's column.
+func sumSqArg(args string) (string, bool) {
+	const pre, post, times = "CAST((", ") AS DOUBLE)", " * "
+	if len(args) < 2*len(pre+post)+len(times) || (len(args)-len(times))%2 != 0 {
+		return "", false
+	}
+	half := (len(args) - len(times)) / 2
+	one := args[:half]
+	if args[half:half+len(times)] != times || args[half+len(times):] != one ||
+		!strings.HasPrefix(one, pre) || !strings.HasSuffix(one, post) {
+		return "", false
+	}
+	x := one[len(pre) : len(one)-len(post)]
+	if x == "" || matchParen("("+x+")", 0) != len(x)+1 {
+		return "", false
+	}
+	return x, true
 }
 
 func skipQuoted(s string, i int) int {

@@ -219,6 +219,12 @@ func (d *Def) Components() map[string]string {
 	if d.N != "" && d.Type != Composite && !d.nIsInput() {
 		out["_n"] = d.N
 	}
+	if ss, rows, ok := d.meanParts(); ok { // a mean's interval (stats.go)
+		out[compSumSq] = ss
+		if rows != "" {
+			out[compRows] = rows
+		}
+	}
 	return out
 }
 

@@ -28,6 +28,8 @@ func (s Status) Symbol() string {
 		return "◐"
 	case Red:
 		return "○"
+	case Uncertain:
+		return "◌"
 	case NoTarget:
 		return "◦"
 	}
@@ -43,25 +45,32 @@ func (s Status) Word() string {
 		return "near target"
 	case Red:
 		return "off target"
+	case Uncertain:
+		return "uncertain"
 	case NoTarget:
 		return "no target"
 	}
 	return "no value"
 }
 
-// Rank orders statuses worst first, for --fail-on and sorting.
+// Rank orders statuses worst first, for --fail-on and sorting. Uncertain
+// (off or near target, but the 95% interval reaches it) ranks between amber
+// and green: the data cannot tell it from on target, so --fail-on red or
+// amber never fails on it.
 func (s Status) Rank() int {
 	switch s {
 	case Red:
 		return 0
 	case Amber:
 		return 1
-	case Green:
+	case Uncertain:
 		return 2
-	case NoTarget:
+	case Green:
 		return 3
+	case NoTarget:
+		return 4
 	}
-	return 4
+	return 5
 }
 
 // Goal is a resolved target for one row.
