@@ -180,6 +180,9 @@ type reportOpts struct {
 	kpis   []string
 	checks string
 	limit  string // segments per breakdown: N or all (report.ParseLimit)
+	// explain splits each KPI's change by segment (--by) or lists the top
+	// movers across every dimension (explain.go)
+	explain bool
 }
 
 // checkBudget is the data size up to which report runs the data-quality
@@ -200,7 +203,8 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 		Example: `  kpiscope report
   kpiscope report --by segment --format json
   kpiscope report --period 2026-Q3 --filter region=EMEA --compare year
-  kpiscope report --fail-on red      # exit 1 when any KPI is off target`,
+  kpiscope report --fail-on red      # exit 1 when any KPI is off target
+  kpiscope report --explain --by channel --kpi csat   # why CSAT moved, by channel`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReport(cmd, args, &df, &sf, ro)
@@ -212,6 +216,7 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is at `STATUS` or worse: red, or amber (red and amber)")
 	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only the KPIs with these `IDS` (comma-separated)")
 	c.Flags().StringVar(&ro.limit, "limit", "", "segments per breakdown, `N|all`: the N largest, or every one (default 50)")
+	c.Flags().BoolVar(&ro.explain, "explain", false, "why each KPI moved: its change split into mix and rate by the segments of --by, or without --by the top movers across every dimension (--limit N of them, default 5)")
 	c.Flags().StringVar(&ro.checks, "checks", "auto", "print data-quality warnings under the table `WHEN`: auto (up to 2M rows), on or off")
 	return c
 }
@@ -268,7 +273,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 		ids = append(ids, id)
 	}
 	var opts []kpi.Option
-	if !report.ShowsExtras(ro.format) {
+	if !report.ShowsExtras(ro.format) || ro.explain {
 		opts = append(opts, kpi.WithoutExtras())
 	}
 	sc, err := ws.Engine.Compute(ctx, s, ids, opts...)
@@ -293,13 +298,37 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	}
 	w := cmd.OutOrStdout()
 	label := ws.Engine.Describe()
-	switch ro.format {
+	if ro.explain {
+		err = writeExplain(ctx, w, ws.Engine, sc, ro, label, ws.Label, notes)
+	} else {
+		err = writeReport(w, sc, ro.format, label, ws.Label, notes)
+	}
+	if err != nil {
+		return err
+	}
+	// A KPI that failed on the data (text in a numeric column found late)
+	// is bad input, but the others are printed first; one that a filter
+	// does not apply to is a footnote (report.Failed leaves it out).
+	if err := report.Failed(sc); err != nil {
+		return err
+	}
+	switch worst := report.Worst(sc); {
+	case ro.failOn == "red" && worst == kpi.Red, ro.failOn == "amber" && (worst == kpi.Red || worst == kpi.Amber):
+		return &failOnError{status: worst}
+	}
+	return nil
+}
+
+// writeReport prints the scorecard in a --format.
+func writeReport(w io.Writer, sc *kpi.Scorecard, format, label, wsLabel string, notes []string) error {
+	var err error
+	switch format {
 	case "csv":
 		err = report.CSV(w, sc)
 	case "json":
-		err = report.JSON(w, sc, ws.Label, notes)
+		err = report.JSON(w, sc, wsLabel, notes)
 	case "markdown", "md":
-		err = report.Markdown(w, sc, ws.Label)
+		err = report.Markdown(w, sc, wsLabel)
 		if err == nil && len(notes) > 0 {
 			fmt.Fprintln(w)
 			for _, n := range notes {
@@ -316,20 +345,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 			fmt.Fprintln(w, "⚠ "+n)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	// A KPI that failed on the data (text in a numeric column found late)
-	// is bad input, but the others are printed first; one that a filter
-	// does not apply to is a footnote (report.Failed leaves it out).
-	if err := report.Failed(sc); err != nil {
-		return err
-	}
-	switch worst := report.Worst(sc); {
-	case ro.failOn == "red" && worst == kpi.Red, ro.failOn == "amber" && (worst == kpi.Red || worst == kpi.Amber):
-		return &failOnError{status: worst}
-	}
-	return nil
+	return err
 }
 
 func isTerminal(w io.Writer) bool {
