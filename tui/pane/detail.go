@@ -156,7 +156,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		tableTop = len(out)
 	}
 	out = append(out, bd...)
-	if about := aboutLines(st, d.Def, row, w); h-len(out) >= len(about)+1 {
+	if about := aboutLines(st, d.Def, row, d.Result.Pace, w); h-len(out) >= len(about)+1 {
 		out = append(out, make([]string, h-len(out)-len(about))...)
 		out = append(out, about...)
 	}
@@ -168,7 +168,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 
 // aboutLines say what the KPI counts and how it is judged, at the foot of
 // the pane when there is room.
-func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
+func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, pace *kpi.Pace, w int) []string {
 	var out []string
 	for _, l := range Wrap(d.Description, w) {
 		out = append(out, st.MutedText.Render(l))
@@ -186,6 +186,9 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, w int) []string {
 		facts = append(facts, t)
 	}
 	facts = append(facts, fmt.Sprintf("status uncertain below n %d", d.MinN()))
+	if p := pace; p != nil && p.Projected != nil && p.Method != "" {
+		facts = append(facts, "projected: "+p.Method)
+	}
 	switch {
 	case strings.HasPrefix(d.Origin, "inferred from "): // no file holds it
 		facts = append(facts, d.Origin)

@@ -68,51 +68,29 @@ func deltaRange(d *kpi.Def, ci kpi.Interval) string {
 	return strings.TrimSuffix(d.FormatDelta(ci.Low), " pts") + " … " + d.FormatDelta(ci.High)
 }
 
-// PaceTexts are a partial period's outlook, one item each: where it is
-// heading ("on pace for 79.6% (run rate)") and what the rest needs to end
-// on target ("to end ≥ 80%, the ~1,300 still expected need 82.9%", "… need
-// 104.2%: out of reach"). nil without a pace.
+// PaceTexts are a partial period's outlook, one item each: how far in it
+// is and where it is heading ("31% in: heading for 81.2%"), then what the
+// rest needs to end on target, in the engine's words (kpi.Pace.Line: "to
+// end ≥ 80%, the ~1,300 answers still expected need 82.9% top-2-box"). The
+// projection's method, a sentence of its own, is at the pane's foot. nil
+// without a pace.
 func PaceTexts(d *kpi.Def, goal *kpi.Goal, p *kpi.Pace) []string {
 	if p == nil {
 		return nil
 	}
+	line := p.Line(d, goal)
 	var out []string
-	if p.Projected != nil {
-		s := "on pace for " + d.FormatNumber(*p.Projected, d.Decimals)
-		if p.Method != "" {
-			s += " (" + p.Method + ")"
-		}
-		out = append(out, s)
+	if p.Projected != nil && p.Needed != nil && goal != nil {
+		// Line says what the rest needs; the projection goes first.
+		out = append(out, "heading for "+d.FormatNumber(*p.Projected, d.Decimals))
 	}
-	if p.Needed != nil && goal != nil {
-		s := "to end " + d.FormatTarget(goal) + ", "
-		if p.ExpectedRest > 0 {
-			s += "the ~" + kpi.FormatFloat(roundSig(p.ExpectedRest, 2), 0) + " still expected need "
-		} else {
-			s += "the rest needs "
-		}
-		s += d.FormatNumber(*p.Needed, d.Decimals)
-		if !p.Reachable {
-			s += ": out of reach"
-		}
-		out = append(out, s)
+	if line != "" {
+		out = append(out, line)
 	}
 	if len(out) > 0 && p.Elapsed > 0 && p.Elapsed < 1 {
 		out[0] = strconv.Itoa(int(math.Round(100*p.Elapsed))) + "% in: " + out[0]
 	}
 	return out
-}
-
-// roundSig rounds x to n significant digits, for volumes said with "~".
-func roundSig(x float64, n int) float64 {
-	if x == 0 {
-		return 0
-	}
-	p := math.Pow(10, float64(n)-math.Ceil(math.Log10(math.Abs(x))))
-	if p > 1 {
-		return math.Round(x)
-	}
-	return math.Round(x*p) / p
 }
 
 // BenchmarkValue is a benchmark's label and value, "industry median 72%".

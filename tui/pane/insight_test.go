@@ -74,23 +74,23 @@ func TestChangeText(t *testing.T) {
 }
 
 // TestPaceTexts: 62% of the expected volume in, heading for 79.6%; the
-// 1,317 answers still expected (said ~1,300) need 82.9% for the month to
-// end at 80%; a need above 100% is out of reach; a count has only its run
-// rate.
+// 1,317 answers still expected (said ~1,300, kpi.Pace.Line) need 82.9% for
+// the month to end at 80%; a need above 100% is out of reach; a count has
+// only its run rate.
 func TestPaceTexts(t *testing.T) {
-	d := &kpi.Def{Unit: "%", Decimals: 1, Better: kpi.Higher}
+	d := &kpi.Def{BuiltinID: "csat", Unit: "%", Decimals: 1, Better: kpi.Higher}
 	p := &kpi.Pace{Elapsed: 0.62, Projected: f(79.6), Method: "run rate", ExpectedRest: 1317, Needed: f(82.9), Reachable: true}
 	got := PaceTexts(d, &kpi.Goal{Value: 80}, p)
-	want := []string{"62% in: on pace for 79.6% (run rate)", "to end ≥ 80%, the ~1,300 still expected need 82.9%"}
+	want := []string{"62% in: heading for 79.6%", "to end ≥ 80%, the ~1,300 answers still expected need 82.9% top-2-box"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("pace %q, want %q", got, want)
 	}
 	p.Needed, p.Reachable = f(104.2), false
-	if got := PaceTexts(d, &kpi.Goal{Value: 80}, p); len(got) != 2 || got[1] != "to end ≥ 80%, the ~1,300 still expected need 104.2%: out of reach" {
+	if got := PaceTexts(d, &kpi.Goal{Value: 80}, p); len(got) != 2 || !strings.HasSuffix(got[1], "need 104.2% top-2-box: out of reach") {
 		t.Errorf("out of reach: %q", got)
 	}
 	count := &kpi.Def{Decimals: 0}
-	if got := PaceTexts(count, nil, &kpi.Pace{Elapsed: 0.5, Projected: f(5230), Method: "run rate"}); strings.Join(got, "|") != "50% in: on pace for 5,230 (run rate)" {
+	if got := PaceTexts(count, nil, &kpi.Pace{Elapsed: 0.5, Projected: f(5230), Method: "run rate"}); strings.Join(got, "|") != "50% in: on pace for ~5,230 by the period's end" {
 		t.Errorf("count: %q", got)
 	}
 	if got := PaceTexts(d, nil, nil); got != nil {
@@ -119,7 +119,7 @@ func TestAnnotationDates(t *testing.T) {
 // change marked ≈ and explained, the pacing line, the benchmark with its
 // source, an uncertain status with its own shape.
 func TestDetailShowsIntervalNoiseAndPace(t *testing.T) {
-	def := &kpi.Def{ID: "csat", Name: "CSAT", Unit: "%", Decimals: 1, Better: kpi.Higher,
+	def := &kpi.Def{ID: "csat", BuiltinID: "csat", Name: "CSAT", Unit: "%", Decimals: 1, Better: kpi.Higher,
 		Benchmark: &kpi.Benchmark{Value: 72, Label: "industry median", Source: "ACSI 2025"}}
 	row := kpi.Row{Total: true, Point: kpi.Point{Value: f(78.2), N: 1929, HasN: true},
 		Goal: &kpi.Goal{Value: 80}, Status: kpi.Uncertain, Delta: f(-1.8), CompareTo: "Sep 2026",
@@ -132,8 +132,9 @@ func TestDetailShowsIntervalNoiseAndPace(t *testing.T) {
 		"78.2% (95%: 76.3–80.0)   ◌ uncertain   target ≥ 80%",
 		"industry median 72% — ACSI 2025   ≈▽ −1.8 pts vs Sep 2026",
 		"within noise at n 1,929: 95% interval of the change −4.1 … +0.5 pts",
-		"pace 62% in: on pace for 79.6% (run rate)",
-		"to end ≥ 80%, the ~1,300 still expected need 82.9%",
+		"pace 62% in: heading for 79.6%",
+		"to end ≥ 80%, the ~1,300 answers still expected need 82.9% top-2-box",
+		"projected: run rate",
 	} {
 		if !hasLine(got, want) {
 			t.Errorf("no line with %q in\n%s", want, strings.Join(got, "\n"))
