@@ -213,7 +213,7 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 	df.register(c)
 	sf.register(c)
 	c.Flags().StringVarP(&ro.format, "format", "f", "table", "output `FORMAT`: table, csv, json or markdown")
-	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is at `STATUS` or worse: red, or amber (red and amber)")
+	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is at `STATUS` or worse: red, or amber (red and amber); an uncertain row (its 95% interval reaches the target) never fails")
 	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only the KPIs with these `IDS` (comma-separated)")
 	c.Flags().StringVar(&ro.limit, "limit", "", "segments per breakdown, `N|all`: the N largest, or every one (default 50)")
 	c.Flags().BoolVar(&ro.explain, "explain", false, "why each KPI moved: its change split into mix and rate by the segments of --by, or without --by the top movers across every dimension (--limit N of them, default 5)")
