@@ -37,6 +37,8 @@ func (m Model) actions() []action {
 		{"later", "Later period", k.Later, toTimeframe(shiftMsg(1))},
 		{"latest", "Latest period with data", k.Latest, toTimeframe(latestMsg{})},
 		{"compare", "Cycle comparison: target / previous / last year", k.Compare, toTimeframe(nextCompareMsg{})},
+		{"why", "Why it moved: each segment's part of the change (mix / rate)", k.Why, toWhy(toggleWhyMsg{})},
+		{"movers", "Top movers: the segments of every dimension that moved the KPI", k.Movers, toWhy(toggleMoversMsg{})},
 		{"sort", "Sort the breakdown by the next column", k.Sort, toBreakdown(nextSortMsg{})},
 		{"sortdir", "Reverse the breakdown's sort", k.SortDir, toBreakdown(flipSortMsg{})},
 		{"export", "Export breakdown (CSV) and scorecard (Markdown)", k.Export, Model.export},
@@ -68,7 +70,13 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	m.status = status{} // a message lasts until the next key
 	k := m.keys
+	nav := key.Matches(msg, k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp)
 	switch {
+	case m.why.mode == whyMovers && (nav || key.Matches(msg, k.Back)),
+		m.why.mode == whyBreakdown && (m.bd.focused && nav || key.Matches(msg, k.Back)):
+		return m.toWhy(msg)
+	case key.Matches(msg, k.Focus) && (m.why.mode == whyMovers || m.why.mode == whyBreakdown && m.bd.focused):
+		return m.whyEnter()
 	case m.bd.focused && key.Matches(msg, k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp, k.Focus), key.Matches(msg, k.Back):
 		return m.toBreakdown(msg)
 	case key.Matches(msg, k.Down):
@@ -127,8 +135,14 @@ func (m Model) toBreakdown(msg tea.Msg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
+// toWhy is an action that sends msg to the why views.
+func toWhy(msg tea.Msg) func(Model) (Model, tea.Cmd) {
+	return func(m Model) (Model, tea.Cmd) { return m.toWhy(msg) }
+}
+
 func (m Model) quit() (Model, tea.Cmd) {
 	m.q = m.q.stop()
+	m.why.stop()
 	m.quitting = true
 	return m, tea.Quit
 }

@@ -94,6 +94,16 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		{name: "grain_g", key: "g"},
 		{name: "compare_c", key: "c"},
 		{name: "period_[", key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
+		// The why view splits the breakdown on screen: no query of its own.
+		{name: "why_v", key: "v", undo: func(m Model) Model { m, _ = press(m, "v"); return m }},
+		// The top movers query every dimension's breakdown (TopMovers takes
+		// no engine options: after the first run the engine's cache answers,
+		// in every mode); undo forgets the list so each run asks again.
+		{name: "movers_m", key: "m", undo: func(m Model) Model {
+			m, _ = press(m, "esc")
+			m.why.mv = movers{seq: m.why.mv.seq}
+			return m
+		}},
 	}
 	modes := []string{"cold", "engine", "cached"}
 	if m := os.Getenv("KPISCOPE_BENCH_MODES"); m != "" {
@@ -166,7 +176,7 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 	}
 	began := time.Now()
 	next, cmd := m.Update(keyMsg(st.key))
-	if m = next.(Model); m.q.loading() {
+	if m = next.(Model); m.busy() {
 		m = runConcurrently(m, cmd)
 	}
 	frame := m.View().Content
@@ -174,7 +184,7 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 	if timed {
 		b.StopTimer()
 	}
-	if m.q.loading() || frame == "" {
+	if m.busy() || frame == "" {
 		b.Fatalf("%s: the frame after the key is not settled", st.name)
 	}
 	r := stepResult{took: took}
@@ -197,8 +207,8 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 
 // runConcurrently runs commands as the program does, each in its own
 // goroutine, feeding the explorer's messages back in arrival order, and
-// returns as soon as no query is loading. Spinner ticks and terminal
-// messages are dropped.
+// returns as soon as no query is loading (the top movers' included).
+// Spinner ticks and terminal messages are dropped.
 func runConcurrently(m Model, cmd tea.Cmd) Model {
 	msgs := make(chan tea.Msg, 256) // late senders never block
 	pending := 0
@@ -218,10 +228,10 @@ func runConcurrently(m Model, cmd tea.Cmd) Model {
 			for _, c := range msg {
 				launch(c)
 			}
-		case startMsg, resultMsg, exportedMsg, EngineMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg:
 			next, c := m.Update(msg)
 			m = next.(Model)
-			if !m.q.loading() {
+			if !m.busy() {
 				return m
 			}
 			launch(c)

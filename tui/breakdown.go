@@ -247,24 +247,7 @@ func (b breakdown) drill() (breakdown, tea.Cmd) {
 	if !ok || b.busy || b.raw == nil || len(b.raw.Segments) != len(b.res.Segments) {
 		return b.say("nothing to drill into yet")
 	}
-	b.trail = append(b.trail, drill{filters: b.filters, shown: b.shown, segment: b.dim, cursor: b.cursor, sort: b.sort})
-	f := kpi.Filter{Dim: b.dim, Values: []string{b.raw.Segments[i].Segment}}
-	shown := kpi.Filter{Dim: b.name(b.dim), Values: []string{b.res.Segments[i].Segment}}
-	// One filter per dimension (as kpi.Slice.WithFilter), in both lists alike.
-	var fs, ss []kpi.Filter
-	for j, x := range b.filters {
-		if x.Dim != f.Dim {
-			fs, ss = append(fs, x), append(ss, b.shown[j])
-		}
-	}
-	b.filters, b.shown = append(fs, f), append(ss, shown)
-	b.rev++
-	b.dim = b.nextDim(b.dim)
-	b.cursor, b.sort, b.focused = 0, pane.DefaultSort(), true
-	if b.dim == "" {
-		return b.say("%s", shown)
-	}
-	return b.say("%s · now by %s", shown, b.name(b.dim))
+	return b.drillTo(b.dim, b.raw.Segments[i].Segment), nil
 }
 
 func (b breakdown) stepOut() (breakdown, tea.Cmd) {

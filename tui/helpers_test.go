@@ -90,7 +90,7 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 		case nil, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)

@@ -52,6 +52,9 @@ type Model struct {
 
 	tf timeframe // grain, period, comparison
 	bd breakdown // the breakdown table: dimension, cursor, sort, focus, drill path
+	// why is the why view of the breakdown and the top movers, which take
+	// the detail pane's place while open.
+	why why
 
 	sel int // selected KPI
 
@@ -96,6 +99,7 @@ func New(d Deps) Model {
 		roll:      rollupWatch{status: d.RollupStatus},
 		tf:        newTimeframe(),
 		bd:        newBreakdown(d.Keys),
+		why:       newWhy(d.Keys),
 		ov:        overlay{keys: d.Keys},
 		warnings:  cleanWarnings(d.Warnings),
 		refreshed: d.Refreshed,
@@ -123,6 +127,7 @@ func (m *Model) setEngine(e *kpi.Engine) {
 	// palette leave them out or say why, as Update does.
 	m.keys = m.keys.Dated(!e.AsOf().IsZero())
 	m.ov.keys = m.keys
+	m.why.keys = m.keys
 	m.defs, m.dims = cleanDefs(e.Defs()), e.Dimensions()
 	m.names, m.engLabel, m.engDesc = dimNames(m.dims), clean(e.Label()), clean(e.Describe())
 	m.sel = 0
@@ -177,8 +182,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.roll, cmd = m.roll.Update(msg)
 		return m.rollupFailed(), cmd
+	case moversMsg:
+		m.why = m.why.got(msg, m.q.timeout)
+		return m, nil
 	case EngineMsg:
-		return m.gotEngine(msg)
+		m, cmd := m.gotEngine(msg)
+		m, c := m.syncMovers()
+		return m, tea.Batch(cmd, c)
 	case WarningsMsg:
 		m.warnings = cleanWarnings(msg.Warnings)
 		return m, nil
@@ -197,7 +207,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.restyle()
 		return m, nil
 	case spinner.TickMsg:
-		if !m.q.loading() && !m.reloading {
+		if !m.busy() && !m.reloading {
 			m.spinning = false
 			return m, nil
 		}
@@ -205,23 +215,43 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
-		return m.key(msg)
+		next, cmd := m.key(msg)
+		m, c := next.(Model).syncMovers()
+		return m, tea.Batch(cmd, c)
 	case tea.MouseClickMsg:
-		return m.click(msg.Mouse())
+		if ms := msg.Mouse(); m.why.mode != whyOff && m.ov.kind == overlayNone && ms.X >= m.layout().listW {
+			return m, nil // the why views' rows are not the table's
+		}
+		next, cmd := m.click(msg.Mouse())
+		m, c := next.syncMovers()
+		return m, tea.Batch(cmd, c)
 	case tea.MouseWheelMsg:
-		return m.wheel(msg.Mouse())
+		if ms := msg.Mouse(); m.why.mode != whyOff && m.ov.kind == overlayNone && ms.X >= m.layout().listW {
+			d := 1
+			if ms.Button == tea.MouseWheelUp {
+				d = -1
+			}
+			return m.toWhy(moveMsg(d))
+		}
+		next, cmd := m.wheel(msg.Mouse())
+		m, c := next.syncMovers()
+		return m, tea.Batch(cmd, c)
 	}
 	return m, nil
 }
 
 // startSpinner starts the spinner's ticks unless they are already running.
 func (m *Model) startSpinner() tea.Cmd {
-	if m.spinning || (!m.q.loading() && !m.reloading) {
+	if m.spinning || (!m.busy() && !m.reloading) {
 		return nil
 	}
 	m.spinning = true
 	return m.spin.Tick
 }
+
+// busy reports whether a query is on its way: the scorecard, the
+// breakdown or the top movers.
+func (m Model) busy() bool { return m.q.loading() || m.why.mv.loading }
 
 // gotEngine swaps in a reloaded engine, or keeps the old one on error.
 func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {

@@ -300,8 +300,13 @@ func (m Model) detailView(l layout) string {
 	if m.q.detail.loading || (m.q.score.loading && det.Faint) {
 		title = m.spin.View() + " " + title
 	}
-	body, _ := pane.RenderDetail(m.st, det, l.detailW-2, l.bodyH-2)
-	return pane.Frame(m.st, title, body, l.detailW, l.bodyH, m.bd.focused)
+	var body []string
+	if m.why.mode != whyOff { // why.go: the why view or the top movers instead
+		title, body = m.whyPane(title, l.detailW-2, l.bodyH-2)
+	} else {
+		body, _ = pane.RenderDetail(m.st, det, l.detailW-2, l.bodyH-2)
+	}
+	return pane.Frame(m.st, title, body, l.detailW, l.bodyH, m.bd.focused || m.why.mode == whyMovers)
 }
 
 // stepOutPrio is the footer's first priority: the way out of a drill.
@@ -344,6 +349,9 @@ func (m Model) footerKeys() []hintItem {
 	case overlayPalette, overlayFind, overlaySegment:
 		return []hintItem{hint(k.ChooserUp.Help().Key+"/"+k.ChooserDown.Help().Key, "move", 9), bind(k.ChooserChoose, "choose", 9),
 			bind(k.ChooserCancel, "cancel", 9), hint("type", "to filter", 8)}
+	}
+	if out := m.whyFooter(); out != nil {
+		return out
 	}
 	var out []hintItem
 	filtered := m.bd.filtered()

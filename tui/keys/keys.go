@@ -36,8 +36,10 @@ type Map struct {
 	Sort      key.Binding
 	SortDir   key.Binding
 
-	// Compare
+	// Compare, and why the KPI moved since
 	Compare key.Binding
+	Why     key.Binding // the breakdown's values ⇄ each segment's part of the change
+	Movers  key.Binding // the segments of every dimension that moved the KPI most
 
 	// Export
 	Export        key.Binding
@@ -96,6 +98,9 @@ func Default() Map {
 		SortDir:   b([]string{"O"}, "O", "reverse sort"),
 
 		Compare: b([]string{"c"}, "c", "compare"),
+
+		Why:    b([]string{"v"}, "v", "why it moved"),
+		Movers: b([]string{"m"}, "m", "top movers"),
 
 		Export:        b([]string{"e"}, "e", "export"),
 		Copy:          b([]string{"y"}, "y", "copy breakdown"),
@@ -158,7 +163,7 @@ func (m Map) Groups() []Group {
 	return []Group{
 		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.PageDown, m.PageUp, m.Right, m.Left, m.Find, m.Palette}},
 		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
-		{"Compare", []key.Binding{m.Compare}},
+		{"Compare", []key.Binding{m.Compare, m.Why, m.Movers}},
 		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard}},
 		{"Other", []key.Binding{m.Reload, m.Warnings, m.Help, m.Quit}},
 	}
