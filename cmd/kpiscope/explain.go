@@ -31,25 +31,34 @@ func writeExplain(ctx context.Context, w io.Writer, eng *kpi.Engine, sc *kpi.Sco
 		}
 		s := sc.Slice
 		s.MaxSegments = 0
+		var ids []string
+		for _, r := range sc.Results {
+			if r.Err == nil {
+				ids = append(ids, r.Def.ID)
+			}
+		}
+		ms, err := eng.TopMoversOf(ctx, s, ids, n)
+		if err != nil {
+			return err
+		}
+		byID := map[string]kpi.Movers{}
+		for _, m := range ms {
+			byID[m.ID] = m
+		}
 		for i := range sc.Results {
 			r := &sc.Results[i]
 			x := report.Headline(r)
 			x.Movers = true
-			if r.Err != nil {
-				x.Err = r.Err
-				xs = append(xs, x)
-				continue
-			}
-			delta, rows, err := eng.TopMovers(ctx, s, r.Def.ID, n)
+			m := byID[r.Def.ID]
 			switch {
-			case ctx.Err() != nil:
-				return ctx.Err()
-			case errors.Is(err, kpi.ErrNotDecomposable):
-				x.Err = report.ReportReason(err)
-			case err != nil:
-				x.Err = fmt.Errorf("its breakdowns failed: %w", err)
+			case r.Err != nil:
+				x.Err = r.Err
+			case errors.Is(m.Err, kpi.ErrNotDecomposable):
+				x.Err = report.ReportReason(m.Err)
+			case m.Err != nil:
+				x.Err = fmt.Errorf("its breakdowns failed: %w", m.Err)
 			default:
-				x.Delta, x.Rows = delta, rows
+				x.Delta, x.Rows = m.Delta, m.Rows
 			}
 			xs = append(xs, x)
 		}

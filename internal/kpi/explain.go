@@ -272,33 +272,63 @@ func nameOr(s, fallback string) string {
 // TopMovers splits a KPI's change over every offered dimension its table can
 // be sliced by (those that give ErrNotSliceable are skipped, and so are a
 // dimension the slice filters to one value and one with a single segment in
-// both periods, which would hold the whole change) and returns the headline Δ and
-// the n segments, of any dimension (Contribution.Dim), with the largest
-// |Contribution|; a capped breakdown's pooled Other is not a mover. Each
-// dimension is a breakdown of every segment (same filters, period and
-// comparison as s), answered through the engine's cache. It stops when ctx
-// is cancelled. The error is Decompose's when the change cannot be split.
+// both periods, which would hold the whole change) and returns the headline
+// Δ and the n segments, of any dimension (Contribution.Dim), with the
+// largest |Contribution| (n < 0: all); a capped breakdown's pooled Other is
+// not a mover. Each dimension is a breakdown of every segment (same filters,
+// period and comparison as s), answered through the engine's cache. It stops
+// when ctx is cancelled. The error is Decompose's when the change cannot be
+// split.
 func (e *Engine) TopMovers(ctx context.Context, s Slice, id string, n int) (delta float64, movers []Contribution, err error) {
-	d := e.Def(id)
-	if d == nil {
-		return 0, nil, fmt.Errorf("unknown KPI %q", id)
-	}
-	if err := Decomposable(d); err != nil {
+	ms, err := e.TopMoversOf(ctx, s, []string{id}, n)
+	if err != nil {
 		return 0, nil, err
+	}
+	return ms[0].Delta, ms[0].Rows, ms[0].Err
+}
+
+// Movers is one KPI's top movers (TopMoversOf): its headline Δ and the
+// segments that explain most of it, or Err, why its change cannot be split.
+type Movers struct {
+	ID    string
+	Delta float64
+	Rows  []Contribution
+	Err   error
+}
+
+// TopMoversOf is TopMovers for several KPIs at once, one breakdown query per
+// dimension for all of them (report --explain), in the order of ids. The
+// error is for the whole request (a cancelled context, an unknown KPI);
+// each KPI's own is its Movers.Err.
+func (e *Engine) TopMoversOf(ctx context.Context, s Slice, ids []string, n int) ([]Movers, error) {
+	out := make([]Movers, len(ids))
+	var want []string
+	for i, id := range ids {
+		d := e.Def(id)
+		if d == nil {
+			return nil, fmt.Errorf("unknown KPI %q", id)
+		}
+		out[i].ID = id
+		if out[i].Err = Decomposable(d); out[i].Err == nil {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return out, ctx.Err()
 	}
 	var dims []string
 	for _, dim := range e.Dimensions() {
-		if filteredToOne(s.Filters, dim.Name) {
-			continue
+		if !filteredToOne(s.Filters, dim.Name) {
+			dims = append(dims, dim.Name)
 		}
-		dims = append(dims, dim.Name)
 	}
+	// answers[dim][id]: nil where the KPI's table cannot be sliced by dim
 	type answer struct {
-		dec  *Decomposition
-		err  error
-		skip bool // the KPI's table cannot be sliced by the dimension
+		dec *Decomposition
+		err error
 	}
-	out := make([]answer, len(dims))
+	answers := make([]map[string]*answer, len(dims))
+	errs := make([]error, len(dims))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 2)
 	for i, dim := range dims {
@@ -307,73 +337,87 @@ func (e *Engine) TopMovers(ctx context.Context, s Slice, id string, n int) (delt
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if ctx.Err() != nil {
-				out[i].err = ctx.Err()
+			if errs[i] = ctx.Err(); errs[i] != nil {
 				return
 			}
 			ss := s
 			ss.Segment, ss.MaxSegments = dim, AllSegments
-			sc, err := e.Compute(ctx, ss, []string{id}, WithoutExtras())
+			sc, err := e.Compute(ctx, ss, want, WithoutExtras())
 			if err != nil {
-				out[i].err = err
+				errs[i] = err
 				return
 			}
-			r := sc.Find(id)
-			if r == nil {
-				out[i].err = fmt.Errorf("unknown KPI %q", id)
-				return
+			answers[i] = map[string]*answer{}
+			for _, id := range want {
+				r := sc.Find(id)
+				if r == nil || r.Err == nil && r.SegmentErr != nil && errors.Is(r.SegmentErr, ErrNotSliceable) {
+					continue
+				}
+				dec, err := Decompose(r)
+				if dec != nil {
+					dec.Dim = dim
+				}
+				answers[i][id] = &answer{dec: dec, err: err}
 			}
-			if r.Err == nil && r.SegmentErr != nil && errors.Is(r.SegmentErr, ErrNotSliceable) {
-				out[i].skip = true
-				return
-			}
-			dec, err := Decompose(r)
-			if dec != nil {
-				dec.Dim = dim
-			}
-			out[i] = answer{dec: dec, err: err}
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	got := false
-	for i, a := range out {
-		if a.skip {
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for k := range out {
+		m := &out[k]
+		if m.Err != nil {
 			continue
 		}
-		if a.err != nil {
-			return 0, nil, a.err
-		}
-		delta, got = a.dec.Delta, true
-		if segmentsIn(a.dec) < 2 {
-			continue // one value holds the whole change: it explains nothing
-		}
-		for _, c := range a.dec.Rows {
-			if !c.Other {
-				c.Dim = dims[i]
-				movers = append(movers, c)
+		got := false
+		for i := range dims {
+			a := answers[i][m.ID]
+			if a == nil {
+				continue
+			}
+			if a.err != nil {
+				m.Err, m.Rows = a.err, nil
+				break
+			}
+			m.Delta, got = a.dec.Delta, true
+			if segmentsIn(a.dec) < 2 {
+				continue // one value holds the whole change: it explains nothing
+			}
+			for _, c := range a.dec.Rows {
+				if !c.Other {
+					c.Dim = dims[i]
+					m.Rows = append(m.Rows, c)
+				}
 			}
 		}
-	}
-	if !got {
-		return 0, nil, cannotSplit("no dimension with two or more segments splits %s's rows", nameOr(d.Source, "its table"))
-	}
-	sort.SliceStable(movers, func(i, j int) bool {
-		a, b := math.Abs(movers[i].Contribution), math.Abs(movers[j].Contribution)
-		if a != b {
-			return a > b
+		if m.Err != nil {
+			continue
 		}
-		if movers[i].Dim != movers[j].Dim {
-			return movers[i].Dim < movers[j].Dim
+		if !got {
+			m.Err = cannotSplit("no dimension with two or more segments splits %s's rows", nameOr(e.Def(m.ID).Source, "its table"))
+			continue
 		}
-		return movers[i].Segment < movers[j].Segment
-	})
-	if n >= 0 && len(movers) > n {
-		movers = movers[:n]
+		sort.SliceStable(m.Rows, func(i, j int) bool {
+			a, b := math.Abs(m.Rows[i].Contribution), math.Abs(m.Rows[j].Contribution)
+			if a != b {
+				return a > b
+			}
+			if m.Rows[i].Dim != m.Rows[j].Dim {
+				return m.Rows[i].Dim < m.Rows[j].Dim
+			}
+			return m.Rows[i].Segment < m.Rows[j].Segment
+		})
+		if n >= 0 && len(m.Rows) > n {
+			m.Rows = m.Rows[:n]
+		}
 	}
-	return delta, movers, nil
+	return out, nil
 }
 
 // segmentsIn counts a decomposition's segments, the pooled Other left out.

@@ -300,6 +300,20 @@ func TestTopMovers(t *testing.T) {
 			t.Errorf("mover %d: %s=%s %v, want %v", i, c.Dim, c.Segment, c.Contribution, w)
 		}
 	}
+	// Several KPIs at once: the same movers, and each KPI's own refusal.
+	ms, err := eng.TopMoversOf(context.Background(), s, []string{"resolution_median", "csat"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || ms[0].ID != "resolution_median" || !errors.Is(ms[0].Err, kpi.ErrNotDecomposable) || ms[1].ID != "csat" || ms[1].Err != nil || ms[1].Delta != delta || len(ms[1].Rows) != 3 {
+		t.Errorf("TopMoversOf: %+v", ms)
+	} else {
+		for i := range movers {
+			if ms[1].Rows[i].Dim != movers[i].Dim || ms[1].Rows[i].Segment != movers[i].Segment || ms[1].Rows[i].Contribution != movers[i].Contribution {
+				t.Errorf("TopMoversOf csat %d: %+v, TopMovers %+v", i, ms[1].Rows[i], movers[i])
+			}
+		}
+	}
 	line := kpi.MoversLine(eng.Def("csat"), delta, movers)
 	if wantLine := "CSAT −12.5 pts: urgent −25.8 (mix), email −25.0 (rate), chat +12.5 (rate)"; line != wantLine {
 		t.Errorf("MoversLine\n got %q\nwant %q", line, wantLine)
