@@ -73,7 +73,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	for _, l := range flowWrap(headline(st, d.Def, row, d.Result.Approx, w), "   ", w, 6) {
 		top = append(top, fade(l))
 	}
-	for _, l := range flowWrap(paceChunks(st, d.Def, row, d.Result.Pace), "   ", w, 3) {
+	for _, l := range paceLines(st, d.Def, row, d.Result.Pace, w) {
 		top = append(top, fade(l))
 	}
 	if err := d.Result.ExtrasErr; err != nil {
@@ -236,13 +236,6 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []st
 	if row.Goal != nil {
 		chunks = append(chunks, st.MutedText.Render("target ")+d.FormatTarget(row.Goal))
 	}
-	if b := d.Benchmark; b != nil {
-		txt := st.MutedText.Render(keep(BenchmarkValue(d, b)))
-		if b.Source != "" {
-			txt += st.Quiet.Render(" — " + b.Source)
-		}
-		chunks = append(chunks, txt)
-	}
 	change := ""
 	if row.Delta != nil {
 		arrow, _ := d.DeltaParts(*row.Delta, true)
@@ -286,13 +279,38 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []st
 		}
 		chunks = append(chunks, st.WarnText.Render(keepPeriod(txt)))
 	}
+	if b := d.Benchmark; b != nil {
+		// Last: a narrow pane's headline gives it up before the change.
+		txt := st.MutedText.Render(keep(BenchmarkValue(d, b)))
+		if b.Source != "" && w >= 50 {
+			txt += st.Quiet.Render(" — " + b.Source)
+		}
+		chunks = append(chunks, txt)
+	}
 	return chunks
 }
 
-// paceChunks are a partial period's outlook (PaceTexts), the first led by
-// "pace".
-func paceChunks(st style.Styles, d *kpi.Def, row kpi.Row, p *kpi.Pace) []string {
+// paceLines are a partial period's outlook (PaceTexts) in at most four
+// lines of w cells: where the whole does not fit, what the rest needs (the
+// projection is its first item).
+func paceLines(st style.Styles, d *kpi.Def, row kpi.Row, p *kpi.Pace, w int) []string {
+	const most = 4
 	texts := PaceTexts(d, row.Goal, p)
+	lines := flowWrap(paceChunks(st, p, texts), "   ", w, most+1)
+	if len(lines) > most && len(texts) > 1 {
+		if i := strings.Index(texts[0], ": "); i > 0 && strings.HasSuffix(texts[0][:i], "in") {
+			texts[1] = texts[0][:i+2] + texts[1] // keep "31% in: "
+		}
+		lines = flowWrap(paceChunks(st, p, texts[1:]), "   ", w, most+1)
+	}
+	if len(lines) > most {
+		lines = lines[:most]
+	}
+	return lines
+}
+
+// paceChunks style PaceTexts, the first led by "pace".
+func paceChunks(st style.Styles, p *kpi.Pace, texts []string) []string {
 	var out []string
 	for i, t := range texts {
 		s := st.Text

@@ -129,9 +129,9 @@ func TestDetailShowsIntervalNoiseAndPace(t *testing.T) {
 	lines, _ := RenderDetail(style.New(true, true), d, 80, 30)
 	got := strip(lines)
 	for _, want := range []string{
-		"78.2% (95%: 76.3–80.0)   ◌ uncertain   target ≥ 80%",
-		"industry median 72% — ACSI 2025   ≈▽ −1.8 pts vs Sep 2026",
+		"78.2% (95%: 76.3–80.0)   ◌ uncertain   target ≥ 80%   ≈▽ −1.8 pts vs Sep 2026",
 		"within noise at n 1,929: 95% interval of the change −4.1 … +0.5 pts",
+		"industry median 72% — ACSI 2025",
 		"pace 62% in: heading for 79.6%",
 		"to end ≥ 80%, the ~1,300 answers still expected need 82.9% top-2-box",
 		"projected: run rate",
@@ -250,6 +250,50 @@ func TestChartDrawsForecastBenchmarkAndMarks(t *testing.T) {
 		for i, c := range r {
 			if (c == '╌' || c == '╎') && i < plotStart+int(float64(plotEnd-plotStart)*5/8)-1 {
 				t.Errorf("dashed before the forecast at %d: %q", i, l)
+			}
+		}
+	}
+}
+
+// TestDetailWithInsightFits: with an interval, a change within noise, a
+// pace, a benchmark, a forecast and three annotations, the pane stays in
+// its w × h box at every size (no line wider than w, no more than h), and
+// narrow panes say the change's verdict in its short form.
+func TestDetailWithInsightFits(t *testing.T) {
+	def := &kpi.Def{ID: "csat", BuiltinID: "csat", Name: "CSAT", Unit: "%", Decimals: 1, Better: kpi.Higher,
+		Description: "% of ratings which scored 4–5", Benchmark: &kpi.Benchmark{Value: 72, Label: "industry median", Source: "a survey of 2025"}}
+	t0 := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	var trend []kpi.Point
+	for i := range 12 {
+		trend = append(trend, kpi.Point{Period: kpi.Month.Add(t0, i), Value: f(78 + float64(i%4))})
+	}
+	fc := &kpi.Forecast{Method: "simple exponential smoothing", Points: []kpi.ForecastPoint{
+		{Period: kpi.Month.Add(t0, 12), Value: 80, Low: 76, High: 84}, {Period: kpi.Month.Add(t0, 13), Value: 80, Low: 75, High: 85}}}
+	var anns []kpi.Annotation
+	for _, m := range []int{1, 4, 6} {
+		from := kpi.Month.Add(t0, m)
+		anns = append(anns, kpi.Annotation{From: from, To: from.AddDate(0, 0, 3), Label: "something that happened and has a long label"})
+	}
+	row := kpi.Row{Total: true, Point: kpi.Point{Value: f(78.2), N: 1929, HasN: true}, Goal: &kpi.Goal{Value: 80},
+		Status: kpi.Uncertain, Delta: f(-1.8), CompareTo: "Sep 2026 (to 15 Sep)", Partial: true, PeriodName: "Oct 2026 (to 15 Oct)",
+		CI: &kpi.Interval{Low: 76.3, High: 80.0}, DeltaCI: &kpi.Interval{Low: -4.1, High: 0.5}, Significant: bp(false)}
+	pace := &kpi.Pace{Elapsed: 0.5, Projected: f(79.1), Method: "the rest at Sep's rate", ExpectedRest: 1900, Needed: f(81.8), Reachable: true}
+	d := Detail{Def: def, Result: &kpi.Result{Def: def, Total: row, Trend: trend, Pace: pace, Forecast: fc}, Grain: kpi.Month,
+		Annotations: anns, Keys: keys.Default()}
+	for _, w := range []int{28, 36, 43, 55, 70, 90} {
+		for _, h := range []int{12, 16, 20, 24, 30, 38} {
+			lines, _ := RenderDetail(style.New(true, false), d, w, h)
+			if len(lines) > h {
+				t.Errorf("%dx%d: %d lines", w, h, len(lines))
+			}
+			for _, l := range lines {
+				if Width(l) > w {
+					t.Errorf("%dx%d: line wider than the pane: %q", w, h, ansi.Strip(l))
+				}
+			}
+			got := strip(lines)
+			if w < 50 && !hasLine(got, "within noise (95%") || w >= 50 && !hasLine(got, "within noise at n 1,929") {
+				t.Errorf("%dx%d: the change's verdict:\n%s", w, h, strings.Join(got, "\n"))
 			}
 		}
 	}
