@@ -32,7 +32,7 @@ func pace(d *Def, r *Result, pl plan) *Pace {
 	}
 	ratio := false
 	var num, den float64
-	if n, dn, ok := d.RatioParts(r.Total.Components); ok {
+	if n, dn, ok := d.RatioParts(r.Total.Components); ok && d.additive() {
 		ratio, num, den = true, n, dn
 	}
 	input, runRate := d.runRateInput()
@@ -66,14 +66,14 @@ func pace(d *Def, r *Result, pl plan) *Pace {
 	full, okFull := volume(cmpFull)
 	if okPart && okFull && full > 0 && part > 0 && part < full {
 		p.Elapsed = part / full
-		p.Method = "volume paced as in " + cmpName
+		p.Method = FormatFloat(100*p.Elapsed, 0) + "% of the period's volume in, as " + cmpName + " had by this point"
 	} else {
 		length := pl.grain.Add(pl.cur, 1).Sub(pl.cur)
 		if length <= 0 || pl.elapsed <= 0 || pl.elapsed >= length {
 			return nil
 		}
 		p.Elapsed = float64(pl.elapsed) / float64(length)
-		p.Method = "volume paced by the share of the period's time elapsed"
+		p.Method = FormatFloat(100*p.Elapsed, 0) + "% of the period's time elapsed (no comparison period to pace its volume by)"
 	}
 	if !ratio {
 		so, ok := r.Total.Components[input]
@@ -82,7 +82,7 @@ func pace(d *Def, r *Result, pl plan) *Pace {
 		}
 		v := so / p.Elapsed
 		p.Projected = &v
-		p.Method = "run rate: so far ÷ " + FormatFloat(100*p.Elapsed, 0) + "% of the period's " + strings.TrimPrefix(p.Method, "volume paced ")
+		p.Method = "run rate: so far ÷ " + p.Method
 		p.Reachable = true
 		return p
 	}
@@ -103,7 +103,7 @@ func pace(d *Def, r *Result, pl plan) *Pace {
 	if restKnown {
 		v := (num + p.ExpectedRest*restRate) / (den + p.ExpectedRest)
 		p.Projected = &v
-		p.Method += "; the rest at " + cmpName + "'s rate for its rest (" + d.FormatNumber(restRate, d.Decimals) + ")"
+		p.Method += "; the rest at " + cmpName + "'s rate for its remaining days (" + d.FormatNumber(restRate, d.Decimals) + ")"
 	} else if den > 0 {
 		v := num / den
 		p.Projected = &v
@@ -138,15 +138,37 @@ func (d *Def) runRateInput() (string, bool) {
 	}
 	t, ok := parseTemplate(expr)
 	if !ok || len(t.atoms) != 1 || t.atoms[0].kind != atomCount && t.atoms[0].kind != atomSum {
-		return "", false
-	}
-	if strings.Contains(strings.ToLower(t.atoms[0].arg), "distinct") {
-		return "", false
+		return "", false // distinct counts, lists and quantiles do not parse as atoms
 	}
 	if _, ok := linearFactor(t.text); !ok {
 		return "", false
 	}
 	return in, true
+}
+
+// additive reports whether every aggregate the KPI reads adds up over the
+// days of a period (counts and sums; no distinct counts, lists or
+// quantiles): only then is the rest of a period the whole less its part.
+func (d *Def) additive() bool {
+	exprs := []string{d.Numerator, d.Denominator}
+	if d.Type != Ratio {
+		exprs = exprs[:0]
+		for _, in := range d.Inputs {
+			exprs = append(exprs, in)
+		}
+	}
+	for _, e := range exprs {
+		t, ok := parseTemplate(e)
+		if !ok || len(t.atoms) == 0 {
+			return false
+		}
+		for _, a := range t.atoms {
+			if a.kind != atomCount && a.kind != atomSum {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // valueRange is what the KPI's value can take: 0 … scale for a proportion,

@@ -13,7 +13,10 @@ import (
 //   - Sep 1–15: 500 answers, 450 top-2-box; Sep 16–30: 500 answers, 350
 //     top-2-box (70%). Oct 1–15: 500 answers, 380 top-2-box (76%).
 //   - sign-ups: 30 in Sep 1–15, 30 in Sep 16–30, 45 in Oct 1–15.
+//   - orders: one a day, 1 Sep – 15 Oct, by two customers.
 const paceFixture = `
+CREATE TABLE orders (order_id VARCHAR, customer_id VARCHAR, order_date DATE, amount DOUBLE);
+INSERT INTO orders SELECT 'o' || i, 'A' || (i % 2), DATE '2026-09-01' + CAST(i AS INTEGER), 10 + i FROM range(45) t(i);
 CREATE TABLE customers (customer_id VARCHAR, signup_date DATE, churn_date DATE, segment VARCHAR, region VARCHAR, plan VARCHAR);
 INSERT INTO customers SELECT 'A' || i, DATE '2026-09-01' + CAST(i % 15 AS INTEGER), NULL, 'SMB', 'EMEA', 'Basic' FROM range(30) t(i);
 INSERT INTO customers SELECT 'B' || i, DATE '2026-09-16' + CAST(i % 15 AS INTEGER), NULL, 'SMB', 'EMEA', 'Basic' FROM range(30) t(i);
@@ -164,7 +167,8 @@ func TestPaceOfCountKPI(t *testing.T) {
 	want(t, "projected by time", p.Projected, 93)
 }
 
-// TestNoPaceWhereNoBasis: a full period has no pace; a median has none.
+// TestNoPaceWhereNoBasis: a full period has no pace; a median and KPIs
+// over distinct counts have none.
 func TestNoPaceWhereNoBasis(t *testing.T) {
 	eng := paceEngine(t, 80)
 	sc, err := eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: oct.AddDate(0, -1, 0), Compare: kpi.VsPrevious}, []string{"csat"})
@@ -180,5 +184,17 @@ func TestNoPaceWhereNoBasis(t *testing.T) {
 	}
 	if r := sc.Find("resolution_median"); !r.Total.Partial || r.Pace != nil {
 		t.Errorf("median: partial %v, pace %+v; want partial without pace", r.Total.Partial, r.Pace)
+	}
+	// Distinct counts do not add up over days (a customer ordering in both
+	// halves of a month counts once): repeat rate and purchase value,
+	// over distinct customers and orders, have no pace.
+	for _, id := range []string{"repeat_rate", "avg_purchase", "purchase_frequency"} {
+		sc, err = eng.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}, []string{id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := sc.Find(id); r.Err != nil || !r.Total.Partial || r.Pace != nil {
+			t.Errorf("%s: err %v, partial %v, pace %+v; want partial without pace", id, r.Err, r.Total.Partial, r.Pace)
+		}
 	}
 }
