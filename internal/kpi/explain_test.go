@@ -365,3 +365,43 @@ func TestFormatContribution(t *testing.T) {
 		}
 	}
 }
+
+// TestDecomposeCappedBreakdown: the engine's own breakdown of
+// moversFixture by priority capped to its largest segment (low, 5 answers
+// in October; urgent left out) still splits the whole −12.5 pts: low's rate
+// +12.5, high (gone, kept in Result.Vanished) +0.78125 through mix, and the
+// left-out urgent pooled as Other, −25.78125 through mix; from the raw rows
+// and from the rollups alike.
+func TestDecomposeCappedBreakdown(t *testing.T) {
+	eng := moversEngine(t)
+	s := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious, Segment: "priority", MaxSegments: 1}
+	for _, step := range []struct {
+		name string
+		opt  kpi.Option
+	}{{"raw rows", kpi.FromScratch()}, {"rollups", kpi.Uncached()}} {
+		t.Run(step.name, func(t *testing.T) {
+			if step.name == "rollups" {
+				if err := eng.BuildRollups(t.Context(), nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sc, err := eng.Compute(t.Context(), s, []string{"csat"}, step.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := sc.Find("csat")
+			if r.SegmentsTruncated != 1 {
+				t.Fatalf("%d segments left out, want 1 (urgent)", r.SegmentsTruncated)
+			}
+			dec, err := kpi.Decompose(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkDecomposition(t, dec, -12.5, []wantContribution{
+				{seg: "low", rate: 12.5, contribution: 12.5},
+				{seg: "high", mix: 0.78125, contribution: 0.78125, vanished: true},
+				{seg: "Other", mix: -25.78125, contribution: -25.78125, appeared: true, other: true},
+			})
+		})
+	}
+}
