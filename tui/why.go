@@ -116,13 +116,15 @@ func (w why) Update(msg tea.Msg) (why, tea.Cmd) {
 	w.note, w.drill = "", nil
 	switch msg := msg.(type) {
 	case toggleWhyMsg:
+		// No note: the pane's title says which view this is, and the
+		// footer's room goes to the keys.
 		if w.mode == whyBreakdown {
 			w.mode = whyOff
-			return w.say("the breakdown's values")
+			return w, nil
 		}
 		w.stop()
 		w.mode, w.cursor = whyBreakdown, 0
-		return w.say("why it moved: each segment's part of the change")
+		return w, nil
 	case toggleMoversMsg:
 		if w.mode == whyMovers {
 			return w.close(), nil
