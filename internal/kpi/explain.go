@@ -72,7 +72,7 @@ func Decomposable(d *Def) error {
 			return cannotSplit("a median or quantile: segments' medians do not add up to the total's, so its change cannot be split by segment")
 		}
 	}
-	if _, _, ok := ratioForm(d); !ok {
+	if !ratioForm(d) {
 		return cannotSplit("not a ratio of counts or sums: its change cannot be split by segment")
 	}
 	return nil
@@ -98,57 +98,67 @@ func hasDistinct(expr string) bool {
 }
 
 // ratioForm says how the KPI's value is num / den of additive components:
-// RatioParts (proportions, means, NPS), or a ratio of one count or sum over
-// another (sum(revenue) / count(*)), linear in each. kind is "parts" or "ratio".
-func ratioForm(d *Def) (kind string, scale float64, ok bool) {
-	switch d.IntervalKind() {
-	case IntervalProportion, IntervalMean, IntervalNPS:
-		if d.Type == Ratio {
-			return "parts", 0, true
+// a Ratio of one count or sum over another, each maybe scaled
+// (sum(x) / 3600.0), or a Formula or Cohort of such inputs in NPS's form,
+// 100 × (promoters − detractors) / n, or a share's, K × a / b.
+func ratioForm(d *Def) bool {
+	switch d.Type {
+	case Ratio:
+		return additive(d.Numerator) && additive(d.Denominator)
+	case Formula, Cohort:
+		if p, dt, n, ok := d.npsInputs(); ok {
+			return additive(d.Inputs[p]) && additive(d.Inputs[dt]) && additive(d.Inputs[n])
 		}
-		if _, _, _, has := d.npsInputs(); has && d.IntervalKind() == IntervalNPS {
-			return "parts", 0, true
-		}
-		if _, _, _, has := d.shareInputs(); has {
-			return "parts", 0, true
-		}
-	}
-	if d.Type != Ratio {
-		return "", 0, false
-	}
-	num, ok1 := parseTemplate(d.Numerator)
-	den, ok2 := parseTemplate(d.Denominator)
-	if !ok1 || !ok2 || len(num.atoms) != 1 || len(den.atoms) != 1 {
-		return "", 0, false
-	}
-	for _, t := range []template{num, den} {
-		if k := t.atoms[0].kind; k != atomCount && k != atomSum {
-			return "", 0, false
-		}
-		if _, ok := linearFactor(t.text); !ok {
-			return "", 0, false
+		if _, a, b, ok := d.shareInputs(); ok {
+			return additive(d.Inputs[a]) && additive(d.Inputs[b])
 		}
 	}
-	scale = d.Scale
-	if scale == 0 {
-		scale = 1
-	}
-	return "ratio", scale, true
+	return false
 }
 
-// parts returns a point's value as num / den of additive components; ok is
-// false when the components are missing (no rows).
+// additive reports whether an aggregate expression adds up over segments:
+// one count or sum, maybe multiplied or divided by a number.
+func additive(expr string) bool {
+	t, ok := parseTemplate(expr)
+	if !ok || len(t.atoms) != 1 || t.atoms[0].kind != atomCount && t.atoms[0].kind != atomSum {
+		return false
+	}
+	_, ok = linearFactor(t.text)
+	return ok
+}
+
+// parts returns a point's value as num / den of additive components (by
+// Def.RatioParts where the KPI's interval kind gives them); ok is false when
+// the components are missing (no rows).
 func parts(d *Def, comps map[string]float64) (num, den float64, ok bool) {
-	kind, scale, ok := ratioForm(d)
-	if !ok || len(comps) == 0 {
+	if len(comps) == 0 {
 		return 0, 0, false
 	}
-	if kind == "parts" {
-		return d.RatioParts(comps)
+	if num, den, ok := d.RatioParts(comps); ok {
+		return num, den, true
 	}
-	n, ok1 := comps["num"]
-	dn, ok2 := comps["den"]
-	return scale * n, dn, ok1 && ok2
+	get := func(k string) float64 {
+		v, has := comps[k]
+		ok = ok && has
+		return v
+	}
+	ok = true
+	switch d.Type {
+	case Ratio:
+		scale := d.Scale
+		if scale == 0 {
+			scale = 1
+		}
+		return scale * get("num"), get("den"), ok
+	case Formula, Cohort:
+		if p, dt, n, has := d.npsInputs(); has {
+			return 100 * (get(p) - get(dt)), get(n), ok
+		}
+		if k, a, b, has := d.shareInputs(); has {
+			return k * get(a), get(b), ok
+		}
+	}
+	return 0, 0, false
 }
 
 // Decompose splits a KPI's change between the comparison period and the

@@ -193,6 +193,7 @@ func TestDecomposeRefuses(t *testing.T) {
 		{"distinct", &kpi.Result{Def: distinct}, "counts distinct values", false},
 		{"composite", &kpi.Result{Def: composite}, "computed from other KPIs (acquisition_spend, new_customers)", false},
 		{"count", &kpi.Result{Def: count}, "not a ratio of counts or sums", false},
+		{"product of sums", &kpi.Result{Def: &kpi.Def{ID: "x", Type: kpi.Ratio, Numerator: "sum(a) * sum(b)", Denominator: "count(*)"}}, "not a ratio of counts or sums", false},
 		{"vs target", vsTarget, "compared with the target", true},
 		{"all time", allTime, "all time: there is no earlier period", false},
 		{"no value before", noBefore, "no value in Sep 2026", false},
@@ -404,4 +405,24 @@ func TestDecomposeCappedBreakdown(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestDecomposeRatioOfSums: a custom ratio of two sums (revenue per hour,
+// no standard interval) splits too. Sep: A 100 $ over 10 h, B 50 over 10,
+// 7.5 $/h; Oct: A 200 over 10, B 50 over 10, 12.5 $/h. Shares stay ½, so A's
+// rate ½ × (20 − 10) = +5 is the whole change and B's is 0.
+func TestDecomposeRatioOfSums(t *testing.T) {
+	d := &kpi.Def{ID: "rev_per_hour", Name: "Revenue per hour", Type: kpi.Ratio, Numerator: "sum(amount)", Denominator: "sum(hours)", Unit: "$", Decimals: 2}
+	if k := d.IntervalKind(); k != kpi.IntervalNone {
+		t.Fatalf("interval kind %q: this test wants a ratio RatioParts does not know", k)
+	}
+	r := &kpi.Result{Def: d,
+		Total:    kpi.Row{Total: true, Point: kpi.Point{Components: comps(250, 20)}, Compare: &kpi.Point{Components: comps(150, 20)}},
+		Segments: []kpi.Row{row("A", comps(200, 10), comps(100, 10)), row("B", comps(50, 10), comps(50, 10))},
+	}
+	dec, err := kpi.Decompose(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDecomposition(t, dec, 5, []wantContribution{{seg: "A", rate: 5, contribution: 5}, {seg: "B"}})
 }
