@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
@@ -299,5 +300,93 @@ func TestForecastBacktest(t *testing.T) {
 	t.Log("\n" + b.String())
 	if forecasts == 0 {
 		t.Error("no series was long enough to forecast")
+	}
+}
+
+// TestPaceBacktest: the pacing's projection of a month cut on its 15th,
+// against the month's final value, on the sample's daily components: the
+// rest at the rate so far (what Pace does) against the rest at the previous
+// month's rate for its remaining days; and how often the expected rest
+// (from the previous month's share by its 15th, as Pace does; and from the
+// share of the month's days) is within 10% of the volume that came. Run
+// with -v to print the table.
+func TestPaceBacktest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a backtest over the sample's daily series; -short is set")
+	}
+	ws := openSample(t)
+	var b strings.Builder
+	fmt.Fprintln(&b, "| KPI | months | MAE, the rest at the rate so far | MAE, the rest at last month's rate for its remaining days | expected rest within 10% of the actual | the same, paced by time |")
+	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|")
+	better := 0
+	ids := []string{"csat", "nps", "ces", "fcr", "resolution_time", "first_response", "response_rate"}
+	for _, id := range ids {
+		sc, err := ws.Engine.Compute(context.Background(), kpi.Slice{Grain: kpi.Day, Compare: kpi.VsTarget, Trend: 2000}, []string{id}, kpi.WithoutExtras())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sc.Find(id)
+		d := r.Def
+		type parts struct{ num, den float64 }
+		// per month: the first 15 days and the whole
+		months := map[string]*[2]parts{}
+		var order []string
+		for _, p := range r.Trend {
+			n, dn, ok := d.RatioParts(p.Components)
+			if !ok {
+				continue
+			}
+			k := p.Period.Format("2006-01")
+			m := months[k]
+			if m == nil {
+				m = &[2]parts{}
+				months[k] = m
+				order = append(order, k)
+			}
+			if p.Period.Day() <= 15 {
+				m[0].num += n
+				m[0].den += dn
+			}
+			m[1].num += n
+			m[1].den += dn
+		}
+		var errCmp, errSoFar float64
+		count, restOK, timeOK := 0, 0, 0
+		for i := 1; i+1 < len(order); i++ { // whole months with a whole one before
+			prev, cur := months[order[i-1]], months[order[i]]
+			if prev[0].den <= 0 || prev[1].den <= prev[0].den || cur[0].den <= 0 || cur[1].den <= 0 {
+				continue
+			}
+			share := prev[0].den / prev[1].den
+			rest := cur[0].den * (1/share - 1)
+			restRate := (prev[1].num - prev[0].num) / (prev[1].den - prev[0].den)
+			actual := cur[1].num / cur[1].den
+			projected := (cur[0].num + rest*restRate) / (cur[0].den + rest)
+			errCmp += math.Abs(projected - actual)
+			errSoFar += math.Abs(cur[0].num/cur[0].den - actual)
+			actualRest := cur[1].den - cur[0].den
+			if math.Abs(rest-actualRest) <= 0.1*actualRest {
+				restOK++
+			}
+			start, _ := time.Parse("2006-01", order[i])
+			days := float64(start.AddDate(0, 1, 0).Sub(start) / (24 * time.Hour))
+			if byTime := cur[0].den * (days/15 - 1); math.Abs(byTime-actualRest) <= 0.1*actualRest {
+				timeOK++
+			}
+			count++
+		}
+		if count == 0 {
+			t.Fatalf("%s: no month to test", id)
+		}
+		n := float64(count)
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %d of %d | %d of %d |\n", d.Label(), count,
+			d.FormatNumber(errSoFar/n, d.Decimals+1), d.FormatNumber(errCmp/n, d.Decimals+1), restOK, count, timeOK, count)
+		if errSoFar <= errCmp {
+			better++
+		}
+	}
+	t.Log("\n" + b.String())
+	if 2*better <= len(ids) {
+		t.Errorf("the rate so far projected better for only %d of %d KPIs: revisit Pace's projection", better, len(ids))
 	}
 }

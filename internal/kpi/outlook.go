@@ -52,7 +52,7 @@ func pace(d *Def, r *Result, pl plan) *Pace {
 		v, ok := p.Components[input]
 		return v, ok
 	}
-	var cmpFull *Point
+	var cmpFull *Point // the whole comparison period
 	if !pl.cmp.IsZero() {
 		for i := range r.Trend {
 			if r.Trend[i].Period.Equal(pl.cmp) {
@@ -90,21 +90,10 @@ func pace(d *Def, r *Result, pl plan) *Pace {
 	if p.ExpectedRest <= 0 {
 		return nil
 	}
-	// The rest of the period at the comparison's own rate for its rest, when
-	// known; else at the rate so far.
-	restRate, restKnown := 0.0, false
-	if cmpFull != nil && r.Total.Compare != nil {
-		fn, fd, ok1 := d.RatioParts(cmpFull.Components)
-		pn, pd, ok2 := d.RatioParts(r.Total.Compare.Components)
-		if ok1 && ok2 && fd-pd > 0 {
-			restRate, restKnown = (fn-pn)/(fd-pd), true
-		}
-	}
-	if restKnown {
-		v := (num + p.ExpectedRest*restRate) / (den + p.ExpectedRest)
-		p.Projected = &v
-		p.Method += "; the rest at " + cmpName + "'s rate for its remaining days (" + d.FormatNumber(restRate, d.Decimals) + ")"
-	} else if den > 0 {
+	// The rest of the period at the rate so far: in the backtest
+	// (TestPaceBacktest, docs/forecast.md) the comparison's own rate for
+	// its remaining days projected worse.
+	if den > 0 {
 		v := num / den
 		p.Projected = &v
 		p.Method += "; the rest at the rate so far"
