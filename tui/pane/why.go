@@ -130,6 +130,24 @@ func whyCells(st style.Styles, w Why, c kpi.Contribution, scale float64, bw int,
 	}
 }
 
+// The why table's mix and rate columns.
+const (
+	whyMix  = 3
+	whyRate = 4
+)
+
+func withoutMixRate(cols []Column) []Column {
+	return append(append([]Column(nil), cols[:whyMix]...), cols[whyRate+1:]...)
+}
+
+func withoutMixRateCells(rows [][]Cell) [][]Cell {
+	out := make([][]Cell, len(rows))
+	for i, r := range rows {
+		out[i] = append(append([]Cell(nil), r[:whyMix]...), r[whyRate+1:]...)
+	}
+	return out
+}
+
 // WhyHeight is how many lines the view wants in a pane w cells wide.
 func WhyHeight(w Why, width int) int {
 	return len(RenderWhy(style.Styles{}, w, width, 1<<10))
@@ -222,6 +240,15 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 		sum = all[len(all)-1]
 	}
 	widths := Widths(cols, all, width, whyGap)
+	if (widths[whyMix] == 0) != (widths[whyRate] == 0) {
+		// Mix without rate (or rate without mix) would read as the whole
+		// contribution: both go, and the names take their room.
+		cols, rows, all = withoutMixRate(cols), withoutMixRateCells(rows), withoutMixRateCells(all)
+		if sum != nil {
+			sum = withoutMixRateCells([][]Cell{sum})[0]
+		}
+		widths = Widths(cols, all, width, whyGap)
+	}
 	legend := whyLegend(st, w, width)
 	// Header, rows, sum and the legend below; rows give way first, then
 	// the legend.
