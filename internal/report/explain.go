@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 )
 
@@ -30,6 +31,8 @@ type Explanation struct {
 	Delta               float64
 	Rows                []kpi.Contribution
 	Err                 error
+	// LeftOut is how many segments a capped breakdown pooled in its Other row.
+	LeftOut int
 }
 
 // Explain splits each KPI of a breakdown scorecard (Slice.Segment set) over
@@ -40,7 +43,7 @@ func Explain(sc *kpi.Scorecard) []Explanation {
 	for i := range sc.Results {
 		r := &sc.Results[i]
 		x := Headline(r)
-		x.Dim = sc.Slice.Segment
+		x.Dim, x.LeftOut = sc.Slice.Segment, r.SegmentsTruncated
 		dec, err := kpi.Decompose(r)
 		if err != nil {
 			x.Err = ReportReason(err)
@@ -86,9 +89,11 @@ func (e *reworded) Unwrap() error { return e.err }
 // contributionCells renders a row's cells after the KPI (and, for the top
 // movers, the dimension): segment, value now and before, shares, mix, rate,
 // contribution.
-func contributionCells(d *kpi.Def, c kpi.Contribution) []string {
+func contributionCells(d *kpi.Def, c kpi.Contribution, leftOut int) []string {
 	seg := c.Segment
 	switch {
+	case c.Other && leftOut > 0:
+		seg = "(" + cmdline.Count(leftOut, "other segment") + ")"
 	case c.Other:
 		seg = "(other segments)"
 	case c.Appeared:
@@ -136,7 +141,7 @@ func explainTable(sc *kpi.Scorecard, xs []Explanation, movers bool) (rows [][]st
 			if movers {
 				r = append(r, c.Dim)
 			}
-			rows = append(rows, append(r, contributionCells(x.Def, c)...))
+			rows = append(rows, append(r, contributionCells(x.Def, c, x.LeftOut)...))
 			total = append(total, false)
 		}
 		r := []string{x.Def.Label()}

@@ -221,3 +221,25 @@ mix: the segment's share changed · rate: its own value changed · contribution 
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestExplainPoolsLeftOut: a breakdown capped to chat and email (sms left
+// out) shows sms as the pooled row, named by how many it holds, and the sum
+// line is unchanged.
+func TestExplainPoolsLeftOut(t *testing.T) {
+	sc := explainScorecard()
+	sc.Results[0].Segments = sc.Results[0].Segments[:2]
+	sc.Results[0].SegmentsTruncated = 1
+	sc.Results = sc.Results[:1]
+	var b bytes.Buffer
+	if err := ExplainPlain(&b, sc, "test", Explain(sc), false); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"CSAT  (1 other segment)         —  50.0%          0.0%      10.0%  −1.0  ±0.0          −1.0",
+		"CSAT  Total                 65.0%  55.0%        100.0%     100.0%  −9.1  −0.9     −10.0 pts",
+	} {
+		if !strings.Contains(b.String(), line) {
+			t.Errorf("no line %q in\n%s", line, b.String())
+		}
+	}
+}
