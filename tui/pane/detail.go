@@ -186,9 +186,6 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, pace *kpi.Pace, w int)
 		facts = append(facts, t)
 	}
 	facts = append(facts, fmt.Sprintf("status uncertain below n %d", d.MinN()))
-	if p := pace; p != nil && p.Projected != nil && p.Method != "" {
-		facts = append(facts, "projected: "+p.Method)
-	}
 	switch {
 	case strings.HasPrefix(d.Origin, "inferred from "): // no file holds it
 		facts = append(facts, d.Origin)
@@ -197,6 +194,14 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, pace *kpi.Pace, w int)
 	}
 	for _, l := range flowWrap(facts, " · ", w, 4) {
 		out = append(out, st.MutedText.Render(l))
+	}
+	// How the pace's projection was made, where it fits whole.
+	if p := pace; p != nil && p.Projected != nil && p.Method != "" {
+		if lines := Wrap("projected: "+p.Method, w); len(lines) <= 3 {
+			for _, l := range lines {
+				out = append(out, st.MutedText.Render(l))
+			}
+		}
 	}
 	return out
 }
@@ -316,6 +321,10 @@ func paceChunks(st style.Styles, p *kpi.Pace, texts []string) []string {
 		s := st.Text
 		if p.Needed != nil && !p.Reachable && i == len(texts)-1 {
 			s = st.WarnText
+		}
+		// The value it needs stays whole: "need NPS 55", "82.9% top-2-box".
+		if j := strings.LastIndex(t, " need "); j >= 0 && Width(t[j:]) <= 24 {
+			t = t[:j] + " need " + keep(t[j+6:])
 		}
 		lead := ""
 		if i == 0 {
