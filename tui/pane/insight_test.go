@@ -219,7 +219,6 @@ func TestChartDrawsForecastBenchmarkAndMarks(t *testing.T) {
 	lines := strip(ChartWith(style.New(true, true), d, pts, &kpi.Goal{Value: 80}, kpi.Month, 70, 14,
 		ChartExtras{Forecast: fc, Benchmark: &kpi.Benchmark{Value: 75, Label: "industry median"}, Annotations: ann}))
 	all := strings.Join(lines, "\n")
-	t.Log("\n" + all)
 	if !strings.Contains(all, "╌") || !strings.Contains(all, "┈ industry median 75%") && !hasLine(lines, "industry median 75%") {
 		t.Errorf("no dashed forecast or labelled benchmark:\n%s", all)
 	}
