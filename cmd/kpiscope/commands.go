@@ -301,7 +301,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	if ro.explain {
 		err = writeExplain(ctx, w, ws.Engine, sc, ro, label, ws.Label, notes)
 	} else {
-		err = writeReport(w, sc, ro.format, label, ws.Label, notes)
+		err = writeReport(w, sc, ro.format, label, ws.Label, notes, ws.Engine.Annotations())
 	}
 	if err != nil {
 		return err
@@ -320,15 +320,15 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 }
 
 // writeReport prints the scorecard in a --format.
-func writeReport(w io.Writer, sc *kpi.Scorecard, format, label, wsLabel string, notes []string) error {
+func writeReport(w io.Writer, sc *kpi.Scorecard, format, label, wsLabel string, notes []string, ann []kpi.Annotation) error {
 	var err error
 	switch format {
 	case "csv":
 		err = report.CSV(w, sc)
 	case "json":
-		err = report.JSON(w, sc, wsLabel, notes)
+		err = report.JSON(w, sc, wsLabel, notes, ann...)
 	case "markdown", "md":
-		err = report.Markdown(w, sc, wsLabel)
+		err = report.Markdown(w, sc, wsLabel, ann...)
 		if err == nil && len(notes) > 0 {
 			fmt.Fprintln(w)
 			for _, n := range notes {
@@ -337,9 +337,9 @@ func writeReport(w io.Writer, sc *kpi.Scorecard, format, label, wsLabel string, 
 		}
 	default:
 		if isTerminal(w) {
-			err = printer.Print(w, sc, label)
+			err = printer.Print(w, sc, label, ann...)
 		} else {
-			err = report.Plain(w, sc, label)
+			err = report.Plain(w, sc, label, ann...)
 		}
 		for _, n := range notes {
 			fmt.Fprintln(w, "⚠ "+n)
