@@ -355,7 +355,8 @@ func TestWhyGolden(t *testing.T) {
 }
 
 // TestWhyFitsEverySize: the views have exactly the screen's lines, none
-// wider than it, at every size.
+// wider than it, at every size, and mix and rate show together or not at
+// all.
 func TestWhyFitsEverySize(t *testing.T) {
 	base := started(t, testDeps(t), 120, 40)
 	for _, keys := range [][]string{{"v"}, {"enter", "v"}, {"m"}} {
@@ -369,6 +370,10 @@ func TestWhyFitsEverySize(t *testing.T) {
 			for i, l := range lines {
 				if w := ansi.StringWidth(l); w > size[0] {
 					t.Errorf("%v at %dx%d: line %d is %d wide: %q", keys, size[0], size[1], i, w, l)
+				}
+				// Mix and rate show together or not at all.
+				if strings.Contains(l, "Δ part") && strings.Contains(l, " Mix") != strings.Contains(l, " Rate") {
+					t.Errorf("%v at %dx%d: one of mix and rate: %q", keys, size[0], size[1], l)
 				}
 			}
 		}
