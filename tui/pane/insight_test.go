@@ -175,7 +175,11 @@ func TestListMarksNoiseAndUncertain(t *testing.T) {
 	if !hasLine(got, "○ 1 off · ◌ 1 uncertain") || !hasLine(got, "◌ uncertain") || !hasLine(got, "≈ Δ within noise") {
 		t.Errorf("summary and legend:\n%s", strings.Join(got, "\n"))
 	}
-	// Narrow, the benchmark goes before the change.
+	// Short of room, n goes first, then the benchmark, never the change.
+	got = strip(List(style.New(true, false), tiles, 0, 52, 20, true, false))
+	if !strings.Contains(got[0], "Bench") || strings.HasSuffix(got[0], "n") || !strings.Contains(got[0], "Trend") {
+		t.Errorf("52 cells: %q: Bench and Trend, not n", got[0])
+	}
 	got = strip(List(style.New(true, true), tiles, 0, 34, 20, true, false))
 	if strings.Contains(got[0], "Bench") || !strings.Contains(got[0], "Δ") {
 		t.Errorf("34 cells: %q", got[0])

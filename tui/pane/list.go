@@ -38,13 +38,15 @@ func List(st style.Styles, tiles []Tile, sel, w, h int, focused, dim bool) []str
 		{Title: "Trend", Fixed: 10, Prio: 6},
 		{Title: "n", Right: true, Prio: 4, Min: 5},
 	}
-	// A benchmark column when any KPI has one (the first to go when narrow).
+	// A benchmark column when any KPI has one: it goes after n and before
+	// the target when the list is short of room.
 	bench := false
 	for _, t := range tiles {
 		bench = bench || t.Def.Benchmark != nil
 	}
 	if bench {
-		cols = append(cols[:5], append([]Column{{Title: "Bench", Right: true, Prio: 3, Min: 5}}, cols[5:]...)...)
+		cols[4].Prio = 6 // the target, dropped before the trend (a later column) on a tie
+		cols = append(cols[:5], append([]Column{{Title: "Bench", Right: true, Prio: 5, Min: 5}}, cols[5:]...)...)
 	}
 	rows := make([][]Cell, len(tiles))
 	short := make([]string, len(tiles))
