@@ -433,10 +433,11 @@ func repeat(n, v int) []int {
 
 // TestExitCodes: statuses never change the exit code unless --fail-on asks.
 func TestExitCodes(t *testing.T) {
-	red := csatTickets(map[string][]int{"chat": {5, 4, 2, 1, 1}})                           // 40%
-	amber := csatTickets(map[string][]int{"chat": append(repeat(77, 5), repeat(23, 1)...)}) // 77%
-	green := csatTickets(map[string][]int{"chat": {5, 5, 4, 4, 3}})                         // 80%, exactly on target
-	segRed := csatTickets(map[string][]int{"chat": repeat(20, 5), "email": {1, 1}})         // total 90.9%, email 0%
+	red := csatTickets(map[string][]int{"chat": {5, 4, 2, 1, 1}})                             // 40%
+	amber := csatTickets(map[string][]int{"chat": append(repeat(770, 5), repeat(230, 1)...)}) // 77%, 95% CI 74.3–79.5%
+	unsure := csatTickets(map[string][]int{"chat": append(repeat(77, 5), repeat(23, 1)...)})  // 77%, 95% CI 67.8–84.2% reaches 80
+	green := csatTickets(map[string][]int{"chat": {5, 5, 4, 4, 3}})                           // 80%, exactly on target
+	segRed := csatTickets(map[string][]int{"chat": repeat(20, 5), "email": {1, 1}})           // total 90.9%, email 0%
 	cases := []struct {
 		name   string
 		data   string
@@ -448,6 +449,7 @@ func TestExitCodes(t *testing.T) {
 		{"red --fail-on red", red, []string{"--fail-on", "red"}, 1, "○"},
 		{"amber --fail-on red", amber, []string{"--fail-on", "red"}, 0, "◐"},
 		{"amber --fail-on amber", amber, []string{"--fail-on", "amber"}, 1, "◐"},
+		{"uncertain --fail-on amber", unsure, []string{"--fail-on", "amber"}, 0, "◌"},
 		{"green (exactly on target) --fail-on amber", green, []string{"--fail-on", "amber"}, 0, "●"},
 		{"red segment under a green total", segRed, []string{"--by", "channel", "--fail-on", "red"}, 1, "○"},
 		{"red, json", red, []string{"--format", "json"}, 0, ""},
