@@ -207,11 +207,13 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 		}
 		return s
 	}
-	if goal != nil {
-		add(flat(goal.Value), asciigraph.CharSet{Horizontal: string(targetChar)})
-	}
+	// The target is drawn over the benchmark: on a short chart both may
+	// fall on one row, which then names the target.
 	if b := x.Benchmark; b != nil {
 		add(flat(b.Value), asciigraph.CharSet{Horizontal: string(benchChar)})
+	}
+	if goal != nil {
+		add(flat(goal.Value), asciigraph.CharSet{Horizontal: string(targetChar)})
 	}
 	dot := string(bandChar)
 	if fcLow != nil {

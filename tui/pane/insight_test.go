@@ -301,3 +301,26 @@ func TestDetailWithInsightFits(t *testing.T) {
 		}
 	}
 }
+
+// TestChartTargetOverBenchmark: a target of 81 and a benchmark of 78 on a
+// 70.7–83.8 axis of four rows both fall on the 79.4 row; the row shows and
+// names the target.
+func TestChartTargetOverBenchmark(t *testing.T) {
+	d := &kpi.Def{ID: "csat", Unit: "%", Decimals: 1, Better: kpi.Higher}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var pts []kpi.Point
+	for i, v := range []float64{83.8, 80, 70.7, 82} {
+		pts = append(pts, kpi.Point{Period: kpi.Month.Add(t0, i), Value: f(v)})
+	}
+	lines := strip(ChartWith(style.New(true, true), d, pts, &kpi.Goal{Value: 81}, kpi.Month, 43, 5,
+		ChartExtras{Benchmark: &kpi.Benchmark{Value: 78, Label: "median"}}))
+	row := ""
+	for _, l := range lines {
+		if strings.Contains(l, "79.4%") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, "┄") || !strings.HasSuffix(row, "≥ 81%") {
+		t.Errorf("the 79.4 row %q: the target's line and name\n%s", row, strings.Join(lines, "\n"))
+	}
+}
