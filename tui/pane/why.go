@@ -96,11 +96,12 @@ func segmentName(c kpi.Contribution) string {
 	return c.Segment
 }
 
-func whyCols(w Why, bw int) []Column {
-	// Names stay readable: the bar gives way first, then mix and rate.
+func whyCols(w Why, bw, width int) []Column {
+	// Names stay readable: the bar gives way first, then mix and rate; a
+	// mover's "dimension = segment" takes what the numbers leave.
 	first, least := "By "+w.Dim, 12
 	if w.Movers {
-		first, least = "Segment", 16
+		first, least = "Segment", max(16, width-24)
 	}
 	return []Column{
 		{Title: " ", Fixed: 1, Prio: -1}, // the gap after it carries the selected row's marker
@@ -206,7 +207,7 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 		scale = max(scale, math.Abs(c.Contribution))
 	}
 	build := func(bw int) (cols []Column, rows, all [][]Cell) {
-		cols = whyCols(w, bw)
+		cols = whyCols(w, bw, width)
 		for _, c := range w.Rows {
 			rows = append(rows, whyCells(st, w, c, scale, bw, pts))
 		}
