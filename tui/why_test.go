@@ -416,3 +416,22 @@ func TestWhyFlow(t *testing.T) {
 		t.Errorf("final: mode %d loading %v movers row %d", m.why.mode, m.why.mv.loading, m.why.mc)
 	}
 }
+
+// TestWhyMouse: over an open view the wheel moves its rows, and a click
+// there neither sorts nor drills the table it replaces.
+func TestWhyMouse(t *testing.T) {
+	m := started(t, whyTickets(t), 120, 40)
+	m, _ = press(m, "m")
+	x := m.layout().listW + 10
+	next, _ := m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown, X: x, Y: 12})
+	m = next.(Model)
+	if m.why.mc != 1 || m.sel != 0 {
+		t.Errorf("wheel over the movers: row %d, KPI %d; want row 1, the same KPI", m.why.mc, m.sel)
+	}
+	for y := 2; y < 20; y++ {
+		next, _ = m.Update(tea.MouseClickMsg{Button: tea.MouseLeft, X: x, Y: y})
+		if got := next.(Model); len(got.bd.filters) != 0 || got.bd.sort != m.bd.sort {
+			t.Fatalf("a click at line %d changed the table under the movers: filters %v", y, got.bd.filters)
+		}
+	}
+}
