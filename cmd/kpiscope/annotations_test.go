@@ -16,7 +16,7 @@ func TestReportListsAnnotations(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{
-		"\n※ 2–27 Mar 2026: Platform incident: backlog, slow replies, low ratings\n",
+		"\n※ 2–27 Mar 2026: Platform incident: ticket backlog\n",
 		"\n※ 2–27 Mar 2026: Incident tickets routed to Technical (team = Technical)\n",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -38,7 +38,7 @@ func TestReportListsAnnotations(t *testing.T) {
 	for _, a := range out.Annotations {
 		got = append(got, a.From+".."+a.To+" "+a.Label)
 	}
-	if want := "2026-03-02..2026-03-27 Platform incident: backlog, slow replies, low ratings"; len(got) == 0 || got[len(got)-1] != want {
+	if want := "2026-03-02..2026-03-27 Platform incident: ticket backlog"; len(got) == 0 || got[len(got)-1] != want {
 		t.Errorf("json annotations %q, want the last to be %q", got, want)
 	}
 }

@@ -73,9 +73,9 @@ func TestSampleReportShowsIncident(t *testing.T) {
 		got = append(got, a.From+".."+a.To+" "+a.Label)
 	}
 	want := []string{
-		"2025-11-01..2025-12-31 Holiday season: more orders, dearer ads",
+		"2025-11-01..2025-12-31 Holiday orders, dearer ads",
 		"2026-01-01..2026-01-31 New-year ticket peak",
-		"2026-03-02..2026-03-27 Platform incident: backlog, slow replies, low ratings",
+		"2026-03-02..2026-03-27 Platform incident: ticket backlog",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("annotations\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -89,7 +89,7 @@ func TestSampleReportShowsIncident(t *testing.T) {
 	if !strings.Contains(lines[2], "95% CI") || !strings.HasPrefix(lines[3], "○  CSAT") || strings.Contains(lines[3], NoiseMark) {
 		t.Errorf("CSAT's line:\n%s", txt.String())
 	}
-	if !strings.Contains(txt.String(), "\n※ 2–27 Mar 2026: Platform incident: backlog, slow replies, low ratings\n") {
+	if !strings.Contains(txt.String(), "\n※ 2–27 Mar 2026: Platform incident: ticket backlog\n") {
 		t.Errorf("the incident is not noted under the table:\n%s", txt.String())
 	}
 }
