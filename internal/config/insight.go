@@ -64,7 +64,7 @@ func (c *Config) insight(k KPI, d *kpi.Def) error {
 			return fail("value is missing, %s", example)
 		}
 		if strings.TrimSpace(b.Source) == "" {
-			return fail("source is missing: a figure without a source is not shown; add source: with where %s comes from (a report, its year and URL, or the query it was computed with), %s", strconv.FormatFloat(*b.Value, 'f', -1, 64), example)
+			return fail("source is missing: a figure without a source is refused; add source: with where %s comes from (a report, its year and URL, or the query it was computed with), %s", strconv.FormatFloat(*b.Value, 'f', -1, 64), example)
 		}
 		label := strings.TrimSpace(b.Label)
 		if label == "" {
