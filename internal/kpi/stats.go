@@ -28,6 +28,7 @@ const (
 	noCIComposite = "a composite of other KPIs: no interval"
 	noCICount     = "a count or sum has no sampling interval"
 	noCIFormula   = "no standard interval for this formula"
+	noCISetNone   = "no interval (interval: none)"
 	noCISmallN    = "n below 2: no interval"
 	noCIRows      = "its units span several rows: no interval"
 	noCISumSq     = "no sum of squares for this formula: no interval"
@@ -208,9 +209,15 @@ func (d *Def) noIntervalReason() string {
 		}
 	}
 	if d.Type == Formula || d.Type == Cohort {
-		if _, one := d.Inputs[strings.TrimSpace(d.Expr)]; one {
-			return noCICount
+		if in, one := d.Inputs[strings.TrimSpace(d.Expr)]; one {
+			t, ok := parseTemplate(in)
+			if ok && len(t.atoms) == 1 && isPlaceholder(t.text) && (t.atoms[0].kind == atomCount || t.atoms[0].kind == atomSum) {
+				return noCICount
+			}
 		}
+	}
+	if d.Interval == IntervalNone {
+		return noCISetNone
 	}
 	return noCIFormula
 }

@@ -133,6 +133,10 @@ func TestNoIntervalReasons(t *testing.T) {
 		{&Def{ID: "new", BuiltinID: "new_customers", Type: Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n"}, nil, noCICount},
 		{&Def{ID: "med", BuiltinID: "resolution_median", Type: Formula, Inputs: map[string]string{"median": "median(x)", "n": "count(x)"}, Expr: "median"}, nil, noCIMedian},
 		{&Def{ID: "freq", BuiltinID: "purchase_frequency", Type: Ratio, Numerator: "count(DISTINCT o)", Denominator: "count(DISTINCT c)"}, nil, noCIFormula},
+		// a mean written as one avg() input is not a count or a sum
+		{&Def{ID: "avg", Type: Formula, Inputs: map[string]string{"m": "avg(x)"}, Expr: "m"}, nil, noCIFormula},
+		{&Def{ID: "spend", Type: Formula, Inputs: map[string]string{"s": "sum(x) FILTER (WHERE k = 'a')"}, Expr: "s"}, nil, noCICount},
+		{&Def{ID: "off", Interval: IntervalNone, Type: Ratio, Numerator: "count(*) FILTER (WHERE s >= 4)", Denominator: "count(s)", Scale: 100}, nil, noCISetNone},
 		{&Def{ID: "csat", BuiltinID: "csat", Type: Ratio, Numerator: "count(*) FILTER (WHERE s >= 4)", Denominator: "count(s)", Scale: 100},
 			map[string]float64{"num": 1, "den": 1}, noCISmallN},
 		{&Def{ID: "odd", Interval: IntervalProportion, Type: Ratio, Numerator: "sum(x)", Denominator: "count(*)", Scale: 100},
