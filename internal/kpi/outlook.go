@@ -195,7 +195,10 @@ func (p *Pace) Line(d *Def, goal *Goal) string {
 	if p == nil || d == nil {
 		return ""
 	}
-	rest := "the ~" + approxCount(p.ExpectedRest) + " " + d.volumeNoun() + " still expected"
+	rest := "the ~" + approxCount(p.ExpectedRest) + " still expected"
+	if noun := d.volumeNoun(); noun != "" {
+		rest = "the ~" + approxCount(p.ExpectedRest) + " " + noun + " still expected"
+	}
 	if p.Needed != nil && goal != nil {
 		target := d.FormatTarget(goal)
 		lo, hi := d.valueRange()
@@ -231,8 +234,8 @@ func approxCount(v float64) string {
 	return FormatFloat(math.Round(v), 0)
 }
 
-// volumeNoun names what a ratio KPI's denominator counts, for the pacing
-// sentence.
+// volumeNoun names what a built-in ratio KPI's denominator counts, for the
+// pacing sentence; "" for others.
 func (d *Def) volumeNoun() string {
 	switch d.BuiltinID {
 	case "csat", "ces", "nps":
@@ -246,7 +249,7 @@ func (d *Def) volumeNoun() string {
 	case "avg_purchase":
 		return "orders"
 	}
-	return "in the denominator"
+	return "" // a custom KPI's denominator counts what only its author can name
 }
 
 // valueWords says a value the rest of the period needs: "82.9% top-2-box",

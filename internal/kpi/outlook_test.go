@@ -198,3 +198,39 @@ func TestNoPaceWhereNoBasis(t *testing.T) {
 		}
 	}
 }
+
+// TestPaceLineWords: the sentence names the volume and the value in the
+// KPI's own words, and says what a lower-is-better KPI and one without a
+// target are heading for.
+func TestPaceLineWords(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	custom := &kpi.Def{ID: "answered", Type: kpi.Ratio, Numerator: "count(*) FILTER (WHERE a = 'Y')", Denominator: "count(*)",
+		Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher}
+	for _, c := range []struct {
+		def  *kpi.Def
+		pace kpi.Pace
+		goal *kpi.Goal
+		want string
+	}{
+		{bound(t, "nps"), kpi.Pace{ExpectedRest: 1288, Needed: f(62.4), Reachable: true}, &kpi.Goal{Value: 50},
+			"to end ≥ 50, the ~1,300 answers still expected need NPS 62"},
+		{bound(t, "nps"), kpi.Pace{ExpectedRest: 40, Needed: f(160), Reachable: false}, &kpi.Goal{Value: 50},
+			"to end ≥ 50, the ~40 answers still expected would need NPS 160: out of reach"},
+		{bound(t, "resolution_time"), kpi.Pace{ExpectedRest: 296, Needed: f(22.14), Reachable: true}, &kpi.Goal{Value: 24},
+			"to end ≤ 24h, the ~300 resolved tickets still expected need 22.1h on average"},
+		{bound(t, "csat"), kpi.Pace{ExpectedRest: 420, Projected: f(81.23)}, nil,
+			"heading for 81.2% at the period's end, with the ~420 answers still expected"},
+		{custom, kpi.Pace{ExpectedRest: 57, Needed: f(91), Reachable: true}, &kpi.Goal{Value: 85},
+			"to end ≥ 85%, the ~57 still expected need 91.0%"},
+		{bound(t, "new_customers"), kpi.Pace{Projected: f(93), Reachable: true}, &kpi.Goal{Value: 100},
+			"on pace for ~93 by the period's end (target ≥ 100)"},
+	} {
+		if got := c.pace.Line(c.def, c.goal); got != c.want {
+			t.Errorf("%s: %q, want %q", c.def.ID, got, c.want)
+		}
+	}
+	var none *kpi.Pace
+	if got := none.Line(bound(t, "csat"), nil); got != "" {
+		t.Errorf("no pace: %q", got)
+	}
+}
