@@ -487,8 +487,10 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 		return nil, fmt.Errorf("query failed: %w", store.WithoutSQL(e.explainRunError(ctx, defs, err)))
 	}
 	out := map[string]points{}
-	for _, d := range defs {
+	comps := make([]map[string]string, len(defs)) // once, not per row: a mean's parses its numerator
+	for i, d := range defs {
 		out[d.ID] = points{}
+		comps[i] = d.Components()
 	}
 	ip, is, ig := rows.Index("__p"), rows.Index("__seg"), rows.Index("__g")
 	idx := map[string]int{}
@@ -514,7 +516,7 @@ func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []an
 		}
 		for i, d := range defs {
 			p := &Point{Period: period, Components: map[string]float64{}}
-			for name := range d.Components() {
+			for name := range comps[i] {
 				if f, ok := store.Float(r[idx[fmt.Sprintf("k%d_%s", i, name)]]); ok {
 					p.Components[name] = f
 				}
