@@ -76,8 +76,14 @@ var insightAnnotations = []kpi.Annotation{
 // annotations of March and February that apply to the rows.
 func TestPlainShowsIntervalsBenchmarkAndNotes(t *testing.T) {
 	var b bytes.Buffer
-	if err := Plain(&b, insightScorecard(), "test", insightAnnotations...); err != nil {
+	sc := insightScorecard()
+	if err := Plain(&b, sc, "test", insightAnnotations...); err != nil {
 		t.Fatal(err)
+	}
+	// The pace's words are the engine's (kpi.Pace.Line); the report places them.
+	pace := sc.Results[0].Pace.Line(sc.Results[0].Def, sc.Results[0].Total.Goal)
+	if !strings.Contains(pace, "82.9%") {
+		t.Fatalf("pace line %q", pace)
 	}
 	want := `test · Mar 2026 (month) · Δ vs Feb 2026
 
@@ -91,7 +97,7 @@ func TestPlainShowsIntervalsBenchmarkAndNotes(t *testing.T) {
 ● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain
 ◌ uncertain: short of target, but its 95% CI reaches it  ≈ Δ within noise (95%)
 CSAT benchmark 78% (2025 level): kpiscope report --period 2025
-CSAT: to end ≥ 80%, the ~1,300 in the denominator still expected need 82.9%
+CSAT: ` + pace + `
 ※ 14 Feb 2026: Web form outage (channel = web)
 ※ 2–27 Mar 2026: Platform incident
 `
