@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -425,4 +426,59 @@ func TestDecomposeRatioOfSums(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDecomposition(t, dec, 5, []wantContribution{{seg: "A", rate: 5, contribution: 5}, {seg: "B"}})
+}
+
+// TestDecomposeAlwaysAddsUp: over random breakdowns (segments in both
+// periods, in one only, with no answers in one, a capped rest) the
+// contributions add up to the change and each is its mix plus its rate.
+func TestDecomposeAlwaysAddsUp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 1))
+	for trial := 0; trial < 500; trial++ {
+		r := &kpi.Result{Def: shareDef()}
+		var n0, d0, n1, d1 float64
+		side := func() map[string]float64 {
+			switch rng.IntN(5) {
+			case 0:
+				return nil // no rows
+			case 1:
+				return comps(0, 0) // rows, no answers
+			}
+			den := float64(1 + rng.IntN(200))
+			return comps(float64(rng.IntN(int(den)+1)), den)
+		}
+		for i := range 1 + rng.IntN(8) {
+			now, before := side(), side()
+			n1, d1, n0, d0 = n1+now["num"], d1+now["den"], n0+before["num"], d0+before["den"]
+			seg := row(string(rune('a'+i)), now, before)
+			if now == nil && before != nil && rng.IntN(2) == 0 {
+				r.Vanished = append(r.Vanished, seg)
+			} else {
+				r.Segments = append(r.Segments, seg)
+			}
+		}
+		if rng.IntN(3) == 0 { // a capped rest
+			r.SegmentsTruncated = 1 + rng.IntN(3)
+			x, y := float64(rng.IntN(50)), float64(50+rng.IntN(50))
+			n1, d1 = n1+x, d1+y
+			n0, d0 = n0+y/2, d0+y
+		}
+		if d0 == 0 || d1 == 0 {
+			continue
+		}
+		r.Total = kpi.Row{Total: true, Point: kpi.Point{Components: comps(n1, d1)}, Compare: &kpi.Point{Components: comps(n0, d0)}}
+		dec, err := kpi.Decompose(r)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		sum := 0.0
+		for _, c := range dec.Rows {
+			sum += c.Contribution
+			if math.Abs(c.Mix+c.Rate-c.Contribution) > 1e-12 {
+				t.Fatalf("trial %d: %s mix %v + rate %v ≠ %v", trial, c.Segment, c.Mix, c.Rate, c.Contribution)
+			}
+		}
+		if want := 100*n1/d1 - 100*n0/d0; math.Abs(sum-want) > 1e-9 || math.Abs(dec.Delta-want) > 1e-9 {
+			t.Fatalf("trial %d: Σ %v, Δ %v, want %v", trial, sum, dec.Delta, want)
+		}
+	}
 }
