@@ -313,7 +313,7 @@ func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Ce
 		share = Cell{Text: fmt.Sprintf("%.0f%%", 100**r.Share), Style: st.MutedText}
 	}
 	return []Cell{
-		{Text: style.Symbol(r.Status), Style: st.Status(r.Status)},
+		{Text: r.Status.Symbol(), Style: st.Status(r.Status)},
 		{Text: r.Segment},
 		{Text: ValueText(d, r.Value, approx)},
 		{Text: d.FormatTarget(r.Goal), Style: st.MutedText},

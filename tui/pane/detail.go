@@ -226,7 +226,7 @@ func grainAdj(g kpi.Grain) string {
 func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []string {
 	val := st.Bold.Foreground(st.StatusColor(row.Status)).Render(ValueText(d, row.Value, approx))
 	// A status word and "? low n" stay whole: the line wraps between them.
-	status := st.Status(row.Status).Render(keep(style.Symbol(row.Status) + " " + style.Word(row.Status)))
+	status := st.Status(row.Status).Render(keep(row.Status.Symbol() + " " + row.Status.Word()))
 	if row.LowN {
 		status += " " + st.WarnText.Render(keep("? low n"))
 	}

@@ -23,7 +23,7 @@ func Legend(st style.Styles, km keys.Map, w int) []string {
 	}
 	out := Flow([]string{
 		sym("●", "on target", st.GoodText), sym("◐", "near target", st.WarnText),
-		sym("○", "off target", st.ErrText), sym(style.UncertainSymbol, "uncertain (the 95% interval reaches the target)", st.Status(kpi.Uncertain)),
+		sym("○", "off target", st.ErrText), sym(kpi.Uncertain.Symbol(), "uncertain (the 95% interval reaches the target)", st.Status(kpi.Uncertain)),
 		sym("·", "no value", st.MutedText), sym("◦", "no target", st.MutedText),
 	}, "  ", w, 5)
 	for _, l := range []string{

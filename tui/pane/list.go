@@ -121,7 +121,7 @@ func listLegend(tiles []Tile) []string {
 	}
 	out := []string{"? low n", "! warnings"}
 	if unsure {
-		out = append(out, style.UncertainSymbol+" uncertain")
+		out = append(out, kpi.Uncertain.Symbol()+" uncertain")
 	}
 	if noise {
 		out = append(out, style.NoiseMark+" Δ within noise")
@@ -154,7 +154,7 @@ func shortWord(s kpi.Status) string {
 	case kpi.Green:
 		return "on target"
 	}
-	return style.Word(s)
+	return s.Word()
 }
 
 // summary counts the KPIs by status, worst first, one item a status.
@@ -168,7 +168,7 @@ func summary(st style.Styles, tiles []Tile) []string {
 	var parts []string
 	for _, s := range []kpi.Status{kpi.Red, kpi.Amber, kpi.Uncertain, kpi.Green, kpi.NoTarget, kpi.NoValue} {
 		if n := count[s]; n > 0 {
-			parts = append(parts, st.Status(s).Render(fmt.Sprintf("%s %d %s", style.Symbol(s), n, shortWord(s))))
+			parts = append(parts, st.Status(s).Render(fmt.Sprintf("%s %d %s", s.Symbol(), n, shortWord(s))))
 		}
 	}
 	return parts
@@ -201,7 +201,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	case row.LowN:
 		flag = Cell{Text: "?", Style: st.WarnText}
 	}
-	sym := Cell{Text: style.Symbol(row.Status), Style: st.Status(row.Status)}
+	sym := Cell{Text: row.Status.Symbol(), Style: st.Status(row.Status)}
 	if errors.Is(r.Err, kpi.ErrNotSliceable) {
 		// The filter does not apply to this KPI's table: not an error in the data.
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, {Text: name.Text, Style: st.MutedText}, {Text: "n/a", Style: st.MutedText}}

@@ -57,10 +57,6 @@ type Styles struct {
 // NoiseMark prefixes a change within noise, in every pane and the legend.
 const NoiseMark = "≈"
 
-// UncertainSymbol is the uncertain status's shape: a dotted circle, between
-// on target (●) and off (○).
-const UncertainSymbol = "◌"
-
 // New builds the styles for a dark or light background. plain is true when
 // the terminal shows no colour, so selection uses reverse video instead, and
 // the panes add what no attribute carries on a dumb terminal: a › on the
@@ -133,24 +129,6 @@ func (s Styles) StatusColor(st kpi.Status) color.Color {
 		return s.Unsure
 	}
 	return s.Muted
-}
-
-// Symbol is a status's shape as the explorer draws it: the engine's, and
-// UncertainSymbol for the uncertain status.
-func Symbol(st kpi.Status) string {
-	if st == kpi.Uncertain {
-		return UncertainSymbol
-	}
-	return st.Symbol()
-}
-
-// Word is a status in plain words: the engine's, and "uncertain" for the
-// uncertain status.
-func Word(st kpi.Status) string {
-	if st == kpi.Uncertain {
-		return "uncertain"
-	}
-	return st.Word()
 }
 
 // Status styles a status symbol or word.
