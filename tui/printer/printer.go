@@ -60,6 +60,8 @@ func Print(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.Anno
 		switch {
 		case col == 0:
 			return st.Inherit(statusColor(l.Status))
+		case col == ncols-2 && l.WithinNoise():
+			return st.Foreground(muted) // a change within noise: quiet, and marked ≈
 		case col == ncols-2:
 			if _, good, ok := l.DeltaText(); ok {
 				if good {
