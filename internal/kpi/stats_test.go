@@ -2,6 +2,7 @@ package kpi_test
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"math"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/store"
+	"kpiscope/internal/workspace"
 )
 
 // statsFixture is worked by hand in TestIntervals.
@@ -114,6 +116,10 @@ func TestIntervals(t *testing.T) {
 			}
 			if read := strings.Contains(log.String(), "__kpiscope_rollup_"); read != (step.name == "rollups") {
 				t.Errorf("a rollup read: %v; log:\n%s", read, log.String())
+			}
+			// resolution time with its Σy² too: no tickets KPI reads the raw rows
+			if raw := strings.Contains(log.String(), `FROM \"tickets\"`); step.name == "rollups" && raw {
+				t.Errorf("the tickets KPIs read raw rows beside the rollups; log:\n%s", log.String())
 			}
 			for _, id := range ids {
 				if r := sc.Find(id); r == nil || r.Err != nil {
@@ -238,5 +244,83 @@ func TestIntervals(t *testing.T) {
 	}
 	if csat.Total.Status != kpi.Red {
 		t.Errorf("csat September status %s, want red", csat.Total.Status)
+	}
+}
+
+// TestIntervalsAgreeOnSampleRollups: on the embedded sample, every KPI's
+// interval, interval of the change, significance and status are the same
+// from the rollups as from the raw rows, for totals and segments, whole and
+// partial periods, with filters.
+func TestIntervalsAgreeOnSampleRollups(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the sample's rollups")
+	}
+	var log bytes.Buffer
+	lg := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ws, err := workspace.Open(t.Context(), workspace.Options{NoConfig: true, Log: lg,
+		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	eng := ws.Engine
+	if err := eng.BuildRollups(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	asOf := eng.AsOf()
+	slices := []kpi.Slice{
+		{Grain: kpi.Month, Segment: "channel"},
+		{Grain: kpi.Week, Period: kpi.Week.Trunc(asOf), Segment: "region"}, // partial
+		{Grain: kpi.Quarter, Compare: kpi.VsYear, Segment: "plan", Filters: []kpi.Filter{{Dim: "region", Values: []string{"EMEA", "APAC"}}}},
+		{Grain: kpi.Year, Compare: kpi.VsTarget},
+	}
+	same := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+	sameCI := func(a, b *kpi.Interval) bool {
+		return (a == nil) == (b == nil) && (a == nil || same(a.Low, b.Low) && same(a.High, b.High))
+	}
+	intervals, rollupReads := 0, 0
+	for _, s := range slices {
+		log.Reset()
+		roll, err := eng.Compute(t.Context(), s, nil, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rollupReads += strings.Count(log.String(), "__kpiscope_rollup_")
+		raw, err := eng.Compute(t.Context(), s, nil, kpi.FromScratch())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range roll.Results {
+			w := raw.Results[i]
+			if r.Approx || r.Err != nil || w.Err != nil { // a sketch's quantile may rate otherwise
+				continue
+			}
+			rows := append([]kpi.Row{r.Total}, r.Segments...)
+			wrows := append([]kpi.Row{w.Total}, w.Segments...)
+			if len(rows) != len(wrows) {
+				t.Errorf("%v %s: %d rows from rollups, %d raw", s, r.Def.ID, len(rows), len(wrows))
+				continue
+			}
+			for j := range rows {
+				a, b := rows[j], wrows[j]
+				sig := func(p *bool) string {
+					if p == nil {
+						return "untested"
+					}
+					return fmt.Sprint(*p)
+				}
+				if !sameCI(a.CI, b.CI) || !sameCI(a.DeltaCI, b.DeltaCI) || sig(a.Significant) != sig(b.Significant) ||
+					a.Status != b.Status || a.NoCI != b.NoCI {
+					t.Errorf("%v %s %q: rollups CI %v Δ %v %s %s %q; raw CI %v Δ %v %s %s %q", s, r.Def.ID, a.Segment,
+						a.CI, a.DeltaCI, sig(a.Significant), a.Status, a.NoCI, b.CI, b.DeltaCI, sig(b.Significant), b.Status, b.NoCI)
+				}
+				if a.CI != nil {
+					intervals++
+				}
+			}
+		}
+	}
+	if intervals < 50 || rollupReads == 0 {
+		t.Errorf("%d intervals compared, %d rollup reads: the test compares too little", intervals, rollupReads)
 	}
 }
