@@ -134,7 +134,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		if keyN <= 0 {
 			keyN = 0
 		}
-		anns = anns[:keyN]
+		anns = anns[len(anns)-keyN:] // the latest: nearest the period shown
 		for _, l := range ChartWith(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch-keyN,
 			ChartExtras{Forecast: d.Result.Forecast, Benchmark: d.Def.Benchmark, Annotations: anns}) {
 			chart = append(chart, fade(l))
@@ -143,6 +143,12 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	} else if hasTrend && rem-bdNeed >= 1 {
 		top = append(top, fade(sparkLine(st, d.Grain, d.Result.Trend, w)))
 		rem--
+		// Without a chart to mark, the annotations are listed under the
+		// sparkline where the breakdown keeps all its lines.
+		n := min(len(anns), max(0, h-len(top)-1-bdNeed))
+		for _, a := range anns[len(anns)-n:] { // the latest: nearest the period shown
+			top = append(top, st.MutedText.Render(Fit(AnnotationDates(a)+" · "+a.Label, w)))
+		}
 	}
 	out := append(top, "")
 	if len(chart) > 0 {

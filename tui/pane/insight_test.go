@@ -324,3 +324,37 @@ func TestChartTargetOverBenchmark(t *testing.T) {
 		t.Errorf("the 79.4 row %q: the target's line and name\n%s", row, strings.Join(lines, "\n"))
 	}
 }
+
+// TestDetailListsLatestAnnotations: of seven annotations in the trend's
+// window, the chart's key lists the latest five (marked a–e), and a pane
+// too short for a chart lists the latest under its sparkline.
+func TestDetailListsLatestAnnotations(t *testing.T) {
+	def := &kpi.Def{ID: "csat", Name: "CSAT", Unit: "%", Decimals: 1, Better: kpi.Higher}
+	t0 := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	var trend []kpi.Point
+	for i := range 12 {
+		trend = append(trend, kpi.Point{Period: kpi.Month.Add(t0, i), Value: f(78 + float64(i%4))})
+	}
+	var anns []kpi.Annotation
+	for i := range 7 {
+		from := kpi.Month.Add(t0, i+1)
+		anns = append(anns, kpi.Annotation{From: from, To: from.AddDate(0, 0, 1), Label: "A" + string(rune('1'+i))})
+	}
+	d := Detail{Def: def, Result: &kpi.Result{Def: def, Total: kpi.Row{Total: true, Point: kpi.Point{Value: f(79)}, Status: kpi.NoTarget}, Trend: trend},
+		Grain: kpi.Month, Annotations: anns, Keys: keys.Default(), BreakdownMsg: "No breakdown."}
+	lines, _ := RenderDetail(style.New(true, true), d, 55, 30)
+	all := strings.Join(strip(lines), "\n")
+	for _, want := range []string{"a 1 Feb 2026 · A3", "e 1 Jun 2026 · A7"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "A1") || strings.Contains(all, "A2") {
+		t.Errorf("the earliest are listed:\n%s", all)
+	}
+	lines, _ = RenderDetail(style.New(true, true), d, 55, 8)
+	all = strings.Join(strip(lines), "\n")
+	if !strings.Contains(all, "1 Jun 2026 · A7") || strings.Contains(all, "A1") || strings.Contains(all, "┤") {
+		t.Errorf("a short pane lists the latest under its sparkline:\n%s", all)
+	}
+}
