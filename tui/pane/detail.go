@@ -130,10 +130,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		chart = append(chart, st.TableHead.Render(title))
 		// The annotations' key takes lines from the chart while its plot
 		// keeps three rows; the chart marks those the key lists.
-		keyN := min(len(anns), ch-5, 5)
-		if keyN <= 0 {
-			keyN = 0
-		}
+		keyN := max(0, min(len(anns), ch-5, 5))
 		anns = anns[len(anns)-keyN:] // the latest: nearest the period shown
 		for _, l := range ChartWith(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch-keyN,
 			ChartExtras{Forecast: d.Result.Forecast, Benchmark: d.Def.Benchmark, Annotations: anns}) {
