@@ -39,3 +39,16 @@ func TestInsightGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestSegmentAnnotationWhenDrilled: the sample's annotation for team
+// Technical is listed only drilled into that team (chat › Technical),
+// with the whole slice's annotations beside it.
+func TestSegmentAnnotationWhenDrilled(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	if s := screen(m); strings.Contains(s, "routed to Technical") {
+		t.Errorf("the team's annotation shows undrilled:\n%s", s)
+	}
+	m, _ = press(m, "enter", "enter", "enter")
+	s := screen(m)
+	mustContain(t, s, "team = Technical", "Incident tickets routed to Technical", "Churn after the incident")
+}

@@ -449,14 +449,12 @@ func (m Model) footerView(w int) string {
 }
 
 // cleanAnnotations are the configured annotations with their labels
-// cleaned for the screen, naming their segment ("March incident (email)");
-// the segment itself stays as in the data, to match the filters.
+// cleaned for the screen; the segment stays as in the data, to match the
+// filters (a segment's annotation shows only drilled into it, where the
+// header names it).
 func cleanAnnotations(list []kpi.Annotation) []kpi.Annotation {
 	out := make([]kpi.Annotation, len(list))
 	for i, a := range list {
-		if a.Dim != "" {
-			a.Label += " (" + a.Value + ")"
-		}
 		a.Label = clean(a.Label)
 		out[i] = a
 	}
