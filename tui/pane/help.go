@@ -32,8 +32,11 @@ func Legend(st style.Styles, km keys.Map, w int) []string {
 	} {
 		out = append(out, Wrap(l, w)...)
 	}
-	return append(out, Flow([]string{sym(st.GoodText.Render("▲▼"), "change good for the KPI", st.Text),
+	out = append(out, Flow([]string{sym(st.GoodText.Render("▲▼"), "change good for the KPI", st.Text),
 		sym(st.ErrText.Render(bad), "change bad for it", st.Text), sym(st.Quiet.Render(style.NoiseMark), "change within noise (95%)", st.Text)}, "   ", w, 3)...)
+	// The trend chart's lines and marks.
+	return append(out, Flow([]string{sym(st.Target.Render("┄"), "target", st.Text), sym(st.Benchmark.Render("┈"), "benchmark", st.Text),
+		sym(st.Forecast.Render("╌"), "forecast", st.Text), sym(st.Mark.Render("a b"), "annotations, listed under the chart", st.Text)}, "   ", w, 3)...)
 }
 
 // HelpSize is the help box's size on a w × h screen.

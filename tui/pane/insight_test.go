@@ -358,3 +358,15 @@ func TestDetailListsLatestAnnotations(t *testing.T) {
 		t.Errorf("a short pane lists the latest under its sparkline:\n%s", all)
 	}
 }
+
+// TestLegendNamesInsightMarks: the help's legend explains the uncertain
+// status, the mark of a change within noise and the chart's lines and
+// annotation marks.
+func TestLegendNamesInsightMarks(t *testing.T) {
+	all := strings.Join(strip(Legend(style.New(true, true), keys.Default(), 100)), "\n")
+	for _, want := range []string{"◌ uncertain", "≈ change within noise", "┄ target", "┈ benchmark", "╌ forecast", "a b annotations"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("legend lacks %q:\n%s", want, all)
+		}
+	}
+}
