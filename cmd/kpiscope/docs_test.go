@@ -101,7 +101,7 @@ func TestREADMEKeys(t *testing.T) {
 		"home": km.Top, "end": km.Bottom, "/": km.Find, ":": km.Palette, "ctrl+p": km.Palette,
 		"s": km.Segment, "enter": km.Focus, "l": km.Right, "backspace": km.StepOut, "esc": km.Back,
 		"x": km.ClearAll, "o": km.Sort, "O": km.SortDir, "g": km.Grain, "G": km.GrainBack,
-		"[": km.Earlier, "]": km.Later, "t": km.Latest, "c": km.Compare, "e": km.Export,
+		"[": km.Earlier, "]": km.Later, "t": km.Latest, "c": km.Compare, "v": km.Why, "m": km.Movers, "e": km.Export,
 		"y": km.Copy, "Y": km.CopyScorecard, "w": km.Warnings, "r": km.Reload, "?": km.Help,
 		"q": km.Quit, "ctrl+c": km.Quit,
 	}
