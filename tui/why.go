@@ -366,6 +366,7 @@ func (m Model) whyData() pane.Why {
 	if res != nil {
 		t := res.Total
 		w.Value, w.Delta, w.Period, w.Compare = t.Value, t.Delta, t.PeriodName, t.CompareTo
+		w.Change = pane.ChangeText(d, t)
 	}
 	if m.why.mode == whyMovers {
 		w.Movers = true

@@ -111,8 +111,9 @@ func lineWith(lines []string, words ...string) string {
 
 // TestWhyViewSplitsTheChange: v shows each channel's part of CSAT's change
 // with its mix and rate, by |contribution|, the new segment marked, and a
-// sum line equal to the headline Δ; the header names both months; v again
-// gives the values back.
+// sum line equal to the headline Δ; the header names both months and says
+// the change is within noise (20 and 40 answers); v again gives the values
+// back.
 func TestWhyViewSplitsTheChange(t *testing.T) {
 	m := started(t, whyTickets(t), 120, 40)
 	m, _ = press(m, "v")
@@ -125,6 +126,7 @@ func TestWhyViewSplitsTheChange(t *testing.T) {
 		{"CSAT · why it moved, by channel"},
 		{"CSAT", "62.5%", "−7.5 pts"},
 		{"Oct 2026 vs Sep 2026"},
+		{"within noise at n 40: 95% interval of the change"},
 		{"By channel", "Δ part", "Mix", "Rate"},
 		{"email −13.4 pts +1.6 −15.0", "−", "█│"},
 		{"chat (new) +5.9 pts +5.9 ±0.0", "│█", "+"},

@@ -12,11 +12,14 @@ import (
 // KPI's change between two periods split into the segments' contributions
 // (kpi.Decomposition), each with its mix and rate parts.
 type Why struct {
-	Def     *kpi.Def
-	Value   *float64 // the headline value
-	Delta   *float64 // the headline Δ, which the contributions add up to
-	Period  string   // the current period's name ("Oct 2026 (to 24 Oct)")
-	Compare string   // the comparison period's name ("Sep 2026 (to 24 Sep)")
+	Def   *kpi.Def
+	Value *float64 // the headline value
+	Delta *float64 // the headline Δ, which the contributions add up to
+	// Change says whether the headline change is real (ChangeText): the
+	// split shows where a change came from, not that it is more than noise.
+	Change  string
+	Period  string // the current period's name ("Oct 2026 (to 24 Oct)")
+	Compare string // the comparison period's name ("Sep 2026 (to 24 Sep)")
 	// Dim is the breakdown's dimension as shown; "" for the top movers,
 	// whose rows each name their own (Contribution.Dim).
 	Dim  string
@@ -189,6 +192,9 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 			out = append(out, fade(st.MutedText.Render(l)))
 		}
 	}
+	for _, l := range Wrap(w.Change, width) {
+		out = append(out, fade(st.MutedText.Render(l)))
+	}
 	out = append(out, "")
 	if w.Msg != "" {
 		s := st.MutedText
@@ -250,15 +256,19 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 		}
 		widths = Widths(cols, all, width, whyGap)
 	}
-	legend := whyLegend(st, w, width)
-	// Header, rows, sum and the legend below; rows give way first, then
-	// the legend.
+	// Header, rows, sum and what mix and rate mean below: every row first,
+	// then as much of the legend as fits (what mix and rate are, before
+	// the note on overlapping movers and the keys).
 	room := h - len(out) - 1
 	if sum != nil {
 		room--
 	}
-	if room-len(legend)-1 < min(len(rows), 3) {
-		legend = nil
+	var legend []string
+	for n := 3; n > 0; n-- {
+		if l := whyLegend(st, w, width, n); room-len(l)-1 >= len(rows) {
+			legend = l
+			break
+		}
 	}
 	bodyH := room
 	if legend != nil {
@@ -294,7 +304,7 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 
 // whyLegend says what mix and rate are, and for the top movers why they
 // need not add up, wrapped to w.
-func whyLegend(st style.Styles, w Why, width int) []string {
+func whyLegend(st style.Styles, w Why, width, n int) []string {
 	var text []string
 	text = append(text, "mix: its share of the volume moved · rate: its own value moved")
 	if w.Movers {
@@ -304,7 +314,7 @@ func whyLegend(st style.Styles, w Why, width int) []string {
 		text = append(text, w.Keys)
 	}
 	var out []string
-	for _, t := range text {
+	for _, t := range text[:min(n, len(text))] {
 		out = append(out, Wrap(t, width)...)
 	}
 	for i, l := range out {
