@@ -96,9 +96,8 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		{name: "period_[", key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
 		// The why view splits the breakdown on screen: no query of its own.
 		{name: "why_v", key: "v", undo: func(m Model) Model { m, _ = press(m, "v"); return m }},
-		// The top movers query every dimension's breakdown (TopMovers takes
-		// no engine options: after the first run the engine's cache answers,
-		// in every mode); undo forgets the list so each run asks again.
+		// The top movers query every dimension's breakdown, with the mode's
+		// engine options; undo forgets the list so each run asks again.
 		{name: "movers_m", key: "m", undo: func(m Model) Model {
 			m, _ = press(m, "esc")
 			m.why.mv = movers{seq: m.why.mv.seq}

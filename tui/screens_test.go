@@ -196,7 +196,7 @@ func TestHelpNeverCutsAKey(t *testing.T) {
 				}
 			}
 		}
-		for _, w := range []string{"◦ no target", "status uncertain", "change bad for it", "esc or ? to close"} {
+		for _, w := range []string{"◦ no target", "status tentative", "change bad for it", "esc or ? to close"} {
 			if !strings.Contains(seen, w) {
 				t.Errorf("%dx%d: legend %q never shown", size[0], size[1], w)
 			}

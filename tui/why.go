@@ -206,20 +206,23 @@ func (w why) ask(qs queries, s kpi.Slice, d *kpi.Def) (why, tea.Cmd) {
 	}
 	w.stop()
 	w.mv.want, w.mv.seq, w.mv.loading, w.mc = k, w.mv.seq+1, true, 0
-	ctx, cancel := context.WithCancel(qs.ctx)
+	var ctx context.Context
+	var cancel context.CancelFunc
 	if qs.timeout > 0 {
 		ctx, cancel = context.WithTimeout(qs.ctx, qs.timeout)
+	} else {
+		ctx, cancel = context.WithCancel(qs.ctx)
 	}
 	w.mv.cancel = cancel
-	return w, topMovers(ctx, qs.eng, s, d.ID, w.mv.seq, k)
+	return w, topMovers(ctx, qs.eng, s, d.ID, w.mv.seq, k, append([]kpi.Option(nil), qs.opts...))
 }
 
 // topMovers runs one top movers query. The closure holds copies of its
 // inputs and never reads the model.
-func topMovers(ctx context.Context, eng *kpi.Engine, s kpi.Slice, id string, seq uint64, k string) tea.Cmd {
+func topMovers(ctx context.Context, eng *kpi.Engine, s kpi.Slice, id string, seq uint64, k string, opts []kpi.Option) tea.Cmd {
 	return func() tea.Msg {
 		began := time.Now()
-		delta, rows, err := eng.TopMovers(ctx, s, id, topMoversN)
+		delta, rows, err := eng.TopMovers(ctx, s, id, topMoversN, opts...)
 		msg := moversMsg{seq: seq, key: k, delta: delta, rows: rows, err: err, took: time.Since(began)}
 		if err == nil {
 			if d := eng.Def(id); d != nil {

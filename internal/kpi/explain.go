@@ -289,8 +289,9 @@ func nameOr(s, fallback string) string {
 // period and comparison as s), answered through the engine's cache. It stops
 // when ctx is cancelled. The error is Decompose's when the change cannot be
 // split.
-func (e *Engine) TopMovers(ctx context.Context, s Slice, id string, n int) (delta float64, movers []Contribution, err error) {
-	ms, err := e.TopMoversOf(ctx, s, []string{id}, n)
+// opts are Compute's (benchmarks bypass the engine's cache with Uncached).
+func (e *Engine) TopMovers(ctx context.Context, s Slice, id string, n int, opts ...Option) (delta float64, movers []Contribution, err error) {
+	ms, err := e.TopMoversOf(ctx, s, []string{id}, n, opts...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -310,7 +311,7 @@ type Movers struct {
 // dimension for all of them (report --explain), in the order of ids. The
 // error is for the whole request (a cancelled context, an unknown KPI);
 // each KPI's own is its Movers.Err.
-func (e *Engine) TopMoversOf(ctx context.Context, s Slice, ids []string, n int) ([]Movers, error) {
+func (e *Engine) TopMoversOf(ctx context.Context, s Slice, ids []string, n int, opts ...Option) ([]Movers, error) {
 	out := make([]Movers, len(ids))
 	var want []string
 	for i, id := range ids {
@@ -352,7 +353,7 @@ func (e *Engine) TopMoversOf(ctx context.Context, s Slice, ids []string, n int) 
 			}
 			ss := s
 			ss.Segment, ss.MaxSegments = dim, AllSegments
-			sc, err := e.Compute(ctx, ss, want, WithoutExtras())
+			sc, err := e.Compute(ctx, ss, want, append([]Option{WithoutExtras()}, opts...)...)
 			if err != nil {
 				errs[i] = err
 				return

@@ -94,7 +94,7 @@ func TestPlainShowsIntervalsBenchmarkAndNotes(t *testing.T) {
 
 ◦  Resolution time (median)  Total     9.1h          —       —          —         ▲ 0.2h  100
 
-● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain
+● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status tentative
 ◌ uncertain: short of target, but its 95% CI reaches it  ≈ Δ within noise (95%)
 CSAT benchmark 78% (2025 level): kpiscope report --period 2025
 CSAT: ` + pace + `

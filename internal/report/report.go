@@ -88,7 +88,7 @@ func (l Line) valueText() string {
 		return "error"
 	}
 	if l.Approx && l.Value != nil {
-		return "≈" + l.def.FormatValue(l.Value)
+		return "~" + l.def.FormatValue(l.Value)
 	}
 	return l.def.FormatValue(l.Value)
 }
@@ -315,7 +315,7 @@ func Plain(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.Anno
 // current and comparison periods.
 func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line, annotations ...kpi.Annotation) error {
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status uncertain")
+	fmt.Fprintln(w, "● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status tentative")
 	if l := legend2(lines); l != "" {
 		fmt.Fprintln(w, l)
 	}

@@ -188,7 +188,7 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, pace *kpi.Pace, w int)
 		}
 		facts = append(facts, t)
 	}
-	facts = append(facts, fmt.Sprintf("status uncertain below n %d", d.MinN()))
+	facts = append(facts, fmt.Sprintf("status tentative below n %d", d.MinN()))
 	switch {
 	case strings.HasPrefix(d.Origin, "inferred from "): // no file holds it
 		facts = append(facts, d.Origin)
@@ -402,7 +402,7 @@ func extras(d *kpi.Def, row kpi.Row, approx bool) []string {
 	}
 	if approx && len(parts) > 0 {
 		// Quantiles from a rollup's sketch: within ±1% of the exact value.
-		parts[0] = "≈ " + parts[0]
+		parts[0] = "~ " + parts[0]
 	}
 	return parts
 }

@@ -27,13 +27,14 @@ func Legend(st style.Styles, km keys.Map, w int) []string {
 		sym("·", "no value", st.MutedText), sym("◦", "no target", st.MutedText),
 	}, "  ", w, 5)
 	for _, l := range []string{
-		st.WarnText.Render("?") + " fewer answers than the KPI's minimum: status uncertain",
+		st.WarnText.Render("?") + " fewer answers than the KPI's minimum: status tentative",
 		st.WarnText.Render("!") + " data warnings or an error (" + km.Warnings.Help().Key + ", or the detail pane)",
 	} {
 		out = append(out, Wrap(l, w)...)
 	}
 	out = append(out, Flow([]string{sym(st.GoodText.Render("▲▼"), "change good for the KPI", st.Text),
-		sym(st.ErrText.Render(bad), "change bad for it", st.Text), sym(st.Quiet.Render(style.NoiseMark), "change within noise (95%)", st.Text)}, "   ", w, 3)...)
+		sym(st.ErrText.Render(bad), "change bad for it", st.Text), sym(st.Quiet.Render(style.NoiseMark), "change within noise (95%)", st.Text),
+		sym("~", "a median from the index's sketch (within 1%)", st.Text)}, "   ", w, 3)...)
 	// The trend chart's lines and marks.
 	return append(out, Flow([]string{sym(st.Target.Render("┄"), "target", st.Text), sym(st.Benchmark.Render("┈"), "benchmark", st.Text),
 		sym(st.Forecast.Render("╌"), "forecast", st.Text), sym(st.Mark.Render("a b"), "annotations, listed under the chart", st.Text)}, "   ", w, 3)...)

@@ -256,11 +256,11 @@ func Arrow(st style.Styles, arrow string, good bool) string {
 	return strings.NewReplacer("▲", "△", "▼", "▽").Replace(arrow)
 }
 
-// ValueText formats a value, marked ≈ when it is a quantile answered from a
+// ValueText formats a value, marked ~ when it is a quantile answered from a
 // rollup's sketch (within ±kpi.SketchError of the exact value).
 func ValueText(d *kpi.Def, v *float64, approx bool) string {
 	if approx && v != nil {
-		return "≈" + d.FormatValue(v)
+		return "~" + d.FormatValue(v)
 	}
 	return d.FormatValue(v)
 }

@@ -92,7 +92,7 @@ func TestFitAndFlow(t *testing.T) {
 // value, is not.
 func TestValueTextMarksSketchedQuantiles(t *testing.T) {
 	d := &kpi.Def{ID: "m", Unit: "h", Decimals: 1}
-	if got := ValueText(d, f(9.12), true); got != "≈9.1h" {
+	if got := ValueText(d, f(9.12), true); got != "~9.1h" {
 		t.Errorf("approx: %q", got)
 	}
 	if got := ValueText(d, f(9.12), false); got != "9.1h" {
@@ -103,7 +103,7 @@ func TestValueTextMarksSketchedQuantiles(t *testing.T) {
 	}
 	row := kpi.Row{Point: kpi.Point{Extras: map[string]*float64{"median": f(4), "p90": f(30)}}}
 	dx := &kpi.Def{ID: "r", Unit: "h", Decimals: 1, Extras: map[string]string{"median": "", "p90": ""}}
-	if got := strings.Join(extras(dx, row, true), " · "); got != "≈ median 4.0h · p90 30.0h" {
+	if got := strings.Join(extras(dx, row, true), " · "); got != "~ median 4.0h · p90 30.0h" {
 		t.Errorf("extras: %q", got)
 	}
 }
