@@ -82,7 +82,11 @@ func PaceTexts(d *kpi.Def, goal *kpi.Goal, p *kpi.Pace) []string {
 	var out []string
 	if p.Projected != nil && p.Needed != nil && goal != nil {
 		// Line says what the rest needs; the projection goes first.
-		out = append(out, "heading for "+d.FormatNumber(*p.Projected, d.Decimals))
+		h := "heading for " + d.FormatNumber(*p.Projected, d.Decimals)
+		if strings.HasSuffix(p.Method, "the rest at the rate so far") {
+			h += " at the rate so far" // the value so far: say why it is the same
+		}
+		out = append(out, h)
 	}
 	if line != "" {
 		out = append(out, line)

@@ -85,6 +85,12 @@ func TestPaceTexts(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("pace %q, want %q", got, want)
 	}
+	// a ratio projected at its rate so far ends where it stands: say so
+	rs := *p
+	rs.Method = "62% of the period's volume in, as Sep 2026 had by this point; the rest at the rate so far"
+	if got := PaceTexts(d, &kpi.Goal{Value: 80}, &rs); len(got) != 2 || got[0] != "62% in: heading for 79.6% at the rate so far" {
+		t.Errorf("rate so far: %q", got)
+	}
 	p.Needed, p.Reachable = f(104.2), false
 	if got := PaceTexts(d, &kpi.Goal{Value: 80}, p); len(got) != 2 || !strings.HasSuffix(got[1], "need 104.2% top-2-box: out of reach") {
 		t.Errorf("out of reach: %q", got)
