@@ -57,7 +57,7 @@ func Decomposable(d *Def) error {
 		sort.Strings(ids)
 		return cannotSplit("computed from other KPIs (%s): its change cannot be split by segment", strings.Join(ids, ", "))
 	}
-	for _, expr := range d.Components() {
+	for _, expr := range valueComponents(d) {
 		if hasDistinct(expr) {
 			return cannotSplit("counts distinct values (orders, customers), which do not add up over segments: its change cannot be split by segment")
 		}
@@ -76,6 +76,48 @@ func Decomposable(d *Def) error {
 		return cannotSplit("not a ratio of counts or sums: its change cannot be split by segment")
 	}
 	return nil
+}
+
+// valueComponents lists the aggregates the KPI's value is computed from: a
+// Ratio's numerator and denominator, the inputs a Formula's or Cohort's
+// expression uses (all of them when it names none). A sample-size line (n:)
+// and inputs the expression leaves out do not enter the value, so a distinct
+// count there (init's n: count(DISTINCT "Order ID") beside a margin's
+// sum/sum) does not make the change unsplittable.
+func valueComponents(d *Def) []string {
+	switch d.Type {
+	case Ratio:
+		return []string{d.Numerator, d.Denominator}
+	case Formula, Cohort:
+		var used, all []string
+		for _, k := range d.InputNames() {
+			all = append(all, d.Inputs[k])
+			if exprUses(d.Expr, k) {
+				used = append(used, d.Inputs[k])
+			}
+		}
+		if len(used) == 0 {
+			return all
+		}
+		return used
+	}
+	return nil
+}
+
+// exprUses reports whether name occurs in expr as a whole word.
+func exprUses(expr, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(expr[i:], name)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(name)
+		if (j == 0 || !isWordChar(expr[j-1])) && (end >= len(expr) || !isWordChar(expr[end])) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // hasDistinct reports whether an aggregate expression counts distinct values.

@@ -482,3 +482,32 @@ func TestDecomposeAlwaysAddsUp(t *testing.T) {
 		}
 	}
 }
+
+// TestDecomposableJudgesTheValue: a sample-size line does not enter the
+// value, so init's margin, sum(Profit) / sum(Sales) with n: count(DISTINCT
+// "Order ID"), splits like any ratio of sums (A's rate +5: ½ × (20 − 10)),
+// and so does a formula whose distinct-count input serves only as n; a
+// distinct count in the value itself is still refused.
+func TestDecomposableJudgesTheValue(t *testing.T) {
+	margin := &kpi.Def{ID: "profit_margin", Name: "Profit margin", Type: kpi.Ratio, Numerator: `sum("Profit")`, Denominator: `sum("Sales")`,
+		N: `count(DISTINCT "Order ID")`, Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher}
+	r := &kpi.Result{Def: margin,
+		Total:    kpi.Row{Total: true, Point: kpi.Point{Components: comps(30, 200)}, Compare: &kpi.Point{Components: comps(20, 200)}},
+		Segments: []kpi.Row{row("A", comps(20, 100), comps(10, 100)), row("B", comps(10, 100), comps(10, 100))},
+	}
+	dec, err := kpi.Decompose(r)
+	if err != nil {
+		t.Fatalf("margin with a distinct n: %v, want it split", err)
+	}
+	checkDecomposition(t, dec, 5, []wantContribution{{seg: "A", rate: 5, contribution: 5}, {seg: "B"}})
+
+	share := &kpi.Def{ID: "share", Name: "Share", Type: kpi.Formula, Better: kpi.Higher, Expr: "100.0 * profit / sales", N: "orders",
+		Inputs: map[string]string{"profit": `sum("Profit")`, "sales": `sum("Sales")`, "orders": `count(DISTINCT "Order ID")`}}
+	if err := kpi.Decomposable(share); err != nil {
+		t.Errorf("formula whose distinct input is only its n: %v, want it splittable", err)
+	}
+	share.Inputs["sales"] = `count(DISTINCT "Order ID")`
+	if err := kpi.Decomposable(share); !errors.Is(err, kpi.ErrNotDecomposable) || !strings.Contains(err.Error(), "counts distinct values") {
+		t.Errorf("formula over a distinct count: %v, want the distinct-count refusal", err)
+	}
+}
