@@ -19,7 +19,7 @@ type Prediction struct {
 // minPoints is the shortest history forecast: one point starts the
 // level, the rest (at least five) choose the smoothing by their one-step
 // errors. trendMinPoints is the shortest a trend is fitted to: AICc needs
-// more residuals than its five parameters and one.
+// more residuals than the damped trend's five parameters and one.
 const (
 	minPoints      = 6
 	trendMinPoints = 9
@@ -28,14 +28,16 @@ const (
 // predZ is the normal quantile of a two-sided 95% interval.
 const predZ = 1.959963984540054
 
-// dampings are the trend's damping factors tried; 1 is Holt's linear trend.
-var dampings = []float64{0.8, 0.9, 0.98, 1}
+// dampings are the damped trend's factors tried; Holt's linear trend
+// (φ = 1) is a candidate of its own, with one parameter fewer.
+var dampings = []float64{0.8, 0.9, 0.98}
 
 // Predict forecasts the h periods after y by exponential smoothing
 // (Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 3rd ed.,
 // chapter 8): simple exponential smoothing (a level, ETS(A,N,N)), or, from
-// trendMinPoints values, a level and a damped trend (ETS(A,Ad,N); φ = 1 is
-// Holt's linear trend) when its AICc is lower. With two full seasonal
+// trendMinPoints values, a level and a trend when its AICc is lower: Holt's
+// linear trend (ETS(A,A,N), four parameters) or a damped trend (ETS(A,Ad,N),
+// φ a fifth). With two full seasonal
 // cycles of m periods (m > 1), the seasonal naive method (each period as
 // the same one a cycle earlier) replaces it when its in-sample errors from
 // the second cycle on are smaller. Fewer than minPoints values give no
@@ -53,8 +55,14 @@ func Predict(y []float64, m, h int, lo, hi float64) (Prediction, bool) {
 	}
 	best := fitETS(y, nil)
 	if len(y) >= trendMinPoints {
-		if tr := fitETS(y, dampings); tr.aicc() < best.aicc() {
-			best = tr
+		// Holt's linear trend is charged its own four parameters (α, β and
+		// the starting level and slope); the damped trend a fifth, φ. Charged
+		// φ always, a trend lost to the level alone on 10–11 points however
+		// clear it was (AICc's penalty grows fast near n − k − 1 = 0).
+		for _, phis := range [][]float64{{1}, dampings} {
+			if tr := fitETS(y, phis); tr.aicc() < best.aicc() {
+				best = tr
+			}
 		}
 	}
 	p := best.predict(h)
