@@ -261,6 +261,9 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	if s.MaxSegments, err = report.ParseLimit(ro.limit); err != nil {
 		return err
 	}
+	if ro.explain && s.Segment != "" {
+		s.MaxSegments = kpi.AllSegments // every segment split; writeExplain caps the rows by contribution
+	}
 	var ids []string
 	for _, id := range ro.kpis {
 		if ws.Engine.Def(id) == nil {

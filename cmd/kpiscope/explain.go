@@ -14,8 +14,13 @@ import (
 // without --by (--limit N for another number).
 const defaultMovers = 5
 
+// defaultExplainRows caps report --explain --by without --limit, as the
+// engine caps a breakdown (kpi.Options.MaxSegments' default).
+const defaultExplainRows = 50
+
 // writeExplain prints report --explain: with --by, each KPI's change split
-// by the breakdown's segments (sc is that breakdown); without, the top
+// by the breakdown's segments (sc is that breakdown, uncapped; --limit N
+// keeps the N largest contributions and pools the rest); without, the top
 // movers across every dimension, each KPI's computed by kpi.TopMovers. A
 // KPI whose change cannot be split is listed with the reason; one that
 // failed is left to report.Failed.
@@ -23,7 +28,18 @@ func writeExplain(ctx context.Context, w io.Writer, eng *kpi.Engine, sc *kpi.Sco
 	movers := sc.Slice.Segment == ""
 	var xs []report.Explanation
 	if !movers {
+		// sc is the whole breakdown (runReport asks for every segment), so
+		// the rows kept are the largest contributions and the sum line is
+		// the uncapped split's
 		xs = report.Explain(sc)
+		n, err := report.ParseLimit(ro.limit)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			n = defaultExplainRows
+		}
+		report.Cap(xs, n)
 	} else {
 		n := defaultMovers
 		if ro.limit != "" {

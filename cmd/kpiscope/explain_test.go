@@ -137,3 +137,56 @@ func lineWith(out, s string) string {
 	}
 	return ""
 }
+
+// TestReportExplainLimitKeepsLargestContributions: --by priority --limit 1
+// keeps urgent (new, contribution −25.78), the largest |contribution|, not
+// low, the largest n, and pools low and high: mix 0 + 0.78125, rate +12.5
+// + 0, values (4 + 2) / (5 + 3) = 75% in December and 5 / 5 = 100% in
+// January. The sum line keeps the uncapped split: mix −25.78125 + 0.78125
+// = −25, rate +12.5 (capped by n it read mix 0, rate −12.5).
+func TestReportExplainLimitKeepsLargestContributions(t *testing.T) {
+	r := explainCLI(t, "--by", "priority", "--limit", "1", "--kpi", "csat", "--format", "json")
+	if r.code != 0 || r.stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	var out struct {
+		KPIs []struct {
+			Segments []struct {
+				Segment                   string
+				CompareValue              *float64 `json:"compare_value"`
+				Value                     *float64
+				Mix, Rate, Contribution   float64
+				CompareShare              float64 `json:"compare_share"`
+				Share                     float64
+				Appeared, Vanished, Other bool
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(out.KPIs) != 1 || len(out.KPIs[0].Segments) != 2 {
+		t.Fatalf("want one KPI with urgent and the pooled rest:\n%s", r.stdout)
+	}
+	urgent, other := out.KPIs[0].Segments[0], out.KPIs[0].Segments[1]
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	if urgent.Segment != "urgent" || !urgent.Appeared || !near(urgent.Contribution, -25.78125) {
+		t.Errorf("first row %+v, want urgent (new), −25.78125", urgent)
+	}
+	if !other.Other || !near(other.Mix, 0.78125) || !near(other.Rate, 12.5) || !near(other.Contribution, 13.28125) ||
+		other.CompareValue == nil || !near(*other.CompareValue, 75) || other.Value == nil || !near(*other.Value, 100) ||
+		!near(other.CompareShare, 1) || !near(other.Share, 0.625) {
+		t.Errorf("pooled row %+v, want low and high: mix 0.78125, rate 12.5, 75%% → 100%%, shares 1 → 0.625", other)
+	}
+
+	r = explainCLI(t, "--by", "priority", "--limit", "1", "--kpi", "csat")
+	for _, line := range []string{"(2 other segments)", "Total", "−25.0", "+12.5"} {
+		if l := lineWith(r.stdout, "Total"); !strings.Contains(r.stdout, line) || !strings.Contains(l, "−25.0  +12.5") {
+			t.Errorf("sum line %q: want mix −25.0, rate +12.5 (no %q?)\n%s", l, line, r.stdout)
+			break
+		}
+	}
+	if strings.Contains(r.stdout, "high (gone)") || strings.Contains(r.stdout, "CSAT  low") {
+		t.Errorf("more than one named row with --limit 1:\n%s", r.stdout)
+	}
+}

@@ -55,6 +55,60 @@ func Explain(sc *kpi.Scorecard) []Explanation {
 	return out
 }
 
+// Cap keeps, for each breakdown's explanation, the n segments with the
+// largest |contribution| (n < 0: all) and pools the rest, and any Other row
+// already there, into one Other row: its shares are the pooled segments'
+// summed, its values the pooled ratio in each period (Σ share × value /
+// Σ share, which is Σnum / Σden), its mix, rate and contribution their sums.
+// The sum line therefore keeps the uncapped split's mix and rate: give Cap
+// an uncapped breakdown's explanations (Slice.MaxSegments = AllSegments).
+// LeftOut counts the pooled segments.
+func Cap(xs []Explanation, n int) {
+	for i := range xs {
+		x := &xs[i]
+		if x.Err != nil || x.Movers || n < 0 {
+			continue
+		}
+		var kept, pooled []kpi.Contribution
+		leftOut := x.LeftOut
+		for _, c := range x.Rows {
+			switch {
+			case c.Other:
+				pooled = append(pooled, c)
+			case len(kept) < n:
+				kept = append(kept, c)
+			default:
+				pooled = append(pooled, c)
+				leftOut++
+			}
+		}
+		if len(pooled) == 0 {
+			continue
+		}
+		o := kpi.Contribution{Segment: "Other", Other: true}
+		var wr0, wr1 float64
+		for _, c := range pooled {
+			o.Mix, o.Rate, o.Contribution = o.Mix+c.Mix, o.Rate+c.Rate, o.Contribution+c.Contribution
+			o.Share, o.CompareShare = o.Share+c.Share, o.CompareShare+c.CompareShare
+			if c.Value != nil {
+				wr1 += c.Share * *c.Value
+			}
+			if c.CompareValue != nil {
+				wr0 += c.CompareShare * *c.CompareValue
+			}
+		}
+		if o.Share > 0 {
+			v := wr1 / o.Share
+			o.Value = &v
+		}
+		if o.CompareShare > 0 {
+			v := wr0 / o.CompareShare
+			o.CompareValue = &v
+		}
+		x.Rows, x.LeftOut = append(kept, o), leftOut
+	}
+}
+
 // Headline is a KPI's explanation without rows: its values now and before.
 func Headline(r *kpi.Result) Explanation {
 	x := Explanation{Def: r.Def, Value: r.Total.Value, CompareTo: r.Total.CompareTo}
