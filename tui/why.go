@@ -79,8 +79,8 @@ type (
 	toggleMoversMsg struct{} // open or close the top movers
 )
 
-// topMoversN is how many movers the list shows.
-const topMoversN = 6
+// topMoversN is how many movers the list shows: report --explain's default (cmd/kpiscope defaultMovers).
+const topMoversN = 5
 
 func newWhy(k keys.Map) why { return why{keys: k} }
 

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -496,8 +497,9 @@ func filteredToOne(fs []Filter, dim string) bool {
 }
 
 // MoversLine is the top movers in one line: "CSAT −1.8 pts: email −1.1
-// (rate), web −0.6 (rate), chat +0.2 (mix)"; the word in parentheses is
-// the larger part of the segment's contribution, mix (its share of the
+// (rate), web −0.6 (rate), chat +0.2 (mix)", a segment that does not say
+// what it is named with its dimension (moverName); the word in parentheses
+// is the larger part of the segment's contribution, mix (its share of the
 // denominator changed) or rate (its own value changed).
 func MoversLine(d *Def, delta float64, movers []Contribution) string {
 	var b strings.Builder
@@ -508,9 +510,34 @@ func MoversLine(d *Def, delta float64, movers []Contribution) string {
 		} else {
 			b.WriteString(", ")
 		}
-		b.WriteString(c.Segment + " " + FormatContribution(d, c.Contribution) + " (" + c.Driver() + ")")
+		b.WriteString(moverName(c, movers) + " " + FormatContribution(d, c.Contribution) + " (" + c.Driver() + ")")
 	}
 	return b.String()
+}
+
+// moverName is a mover's segment, as "dimension = segment" when the segment
+// alone does not say what it is: blank, a yes/no or true/false, a number,
+// or a value that is also another listed dimension's ("false +5.4 (rate),
+// false +2.5 (rate)" would name two things alike).
+func moverName(c Contribution, movers []Contribution) string {
+	if c.Dim == "" {
+		return c.Segment
+	}
+	named := c.Dim + " = " + c.Segment
+	seg := strings.TrimSpace(c.Segment)
+	switch strings.ToLower(seg) {
+	case "", strings.ToLower(BlankLabel), "true", "false", "yes", "no", "y", "n", "t", "f":
+		return named
+	}
+	if _, err := strconv.ParseFloat(strings.TrimSuffix(seg, "%"), 64); err == nil {
+		return named
+	}
+	for _, o := range movers {
+		if !strings.EqualFold(o.Dim, c.Dim) && strings.EqualFold(strings.TrimSpace(o.Segment), seg) {
+			return named
+		}
+	}
+	return c.Segment
 }
 
 // Driver names the larger part of a contribution: "mix" or "rate".

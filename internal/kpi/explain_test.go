@@ -511,3 +511,22 @@ func TestDecomposableJudgesTheValue(t *testing.T) {
 		t.Errorf("formula over a distinct count: %v, want the distinct-count refusal", err)
 	}
 }
+
+// TestMoversLineNamesAmbiguousSegments: a segment that says what it is
+// stands alone (email, Platinum); a yes/no, a blank, a number, or a value
+// two listed dimensions share is named with its dimension.
+func TestMoversLineNamesAmbiguousSegments(t *testing.T) {
+	mover := func(dim, seg string, rate float64) kpi.Contribution {
+		return kpi.Contribution{Dim: dim, Segment: seg, Rate: rate, Contribution: rate}
+	}
+	got := kpi.MoversLine(shareDef(), 4.3, []kpi.Contribution{
+		mover("has_kids", "false", 5.4), mover("vip", "false", 2.5), mover("channel", "email", 1.8),
+		mover("region", "North", -1.1), mover("direction", "North", 0.6), mover("score", "(blank)", 0.5),
+		mover("size", "3", 0.4), mover("tier", "Platinum", -0.3),
+	})
+	want := "CSAT +4.3 pts: has_kids = false +5.4 (rate), vip = false +2.5 (rate), email +1.8 (rate), region = North −1.1 (rate), " +
+		"direction = North +0.6 (rate), score = (blank) +0.5 (rate), size = 3 +0.4 (rate), Platinum −0.3 (rate)"
+	if got != want {
+		t.Errorf("MoversLine\n got %q\nwant %q", got, want)
+	}
+}
