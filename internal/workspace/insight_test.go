@@ -74,3 +74,44 @@ func TestSampleHasAnnotations(t *testing.T) {
 		t.Error("the sample has no annotations")
 	}
 }
+
+// An annotation's segment value that its column never holds is refused at
+// its line, with the nearest value and the values there are (team holds
+// Alpha and Beta; "Betta" was meant as Beta).
+func TestAnnotationSegmentValueMustOccur(t *testing.T) {
+	dir := t.TempDir()
+	csv := "id,team,score,d\n1,Alpha,5,2026-03-01\n2,Beta,3,2026-03-02\n"
+	if err := os.WriteFile(filepath.Join(dir, "t.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	yaml := `sources:
+  t: {path: t.csv, time: d}
+kpis:
+  - id: happy
+    type: ratio
+    numerator: count(*) FILTER (WHERE score >= 4)
+    denominator: count(score)
+    better: higher
+annotations:
+  - {date: 2026-03-02, label: outage, segment: {team: Betta}}
+`
+	cfgPath := filepath.Join(dir, "kpiscope.yaml")
+	if err := os.WriteFile(cfgPath, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), Options{ConfigPath: cfgPath})
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Line != 10 ||
+		!strings.Contains(err.Error(), `team never holds "Betta"; did you mean "Beta"? (its values: Alpha, Beta; they must match exactly)`) {
+		t.Errorf("err = %v, want %s:10 refusing Betta with the values", err, cfgPath)
+	}
+	// the value as the data has it is accepted
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(yaml, "Betta", "Beta", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := Open(context.Background(), Options{ConfigPath: cfgPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+}

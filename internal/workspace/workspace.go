@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -189,7 +190,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := checkAnnotations(cfg, eng); err != nil {
+	if err := checkAnnotations(ctx, cfg, eng); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -267,7 +268,7 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := checkAnnotations(cfg, eng); err != nil {
+	if err := checkAnnotations(ctx, cfg, eng); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("built-in sample config: %w", err)
 	}
@@ -275,8 +276,9 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 }
 
 // checkAnnotations refuses an annotation whose segment names a dimension
-// the data does not have: it would never be shown.
-func checkAnnotations(cfg *config.Config, eng *kpi.Engine) error {
+// the data does not have, or a value its column never holds: it would
+// never be shown.
+func checkAnnotations(ctx context.Context, cfg *config.Config, eng *kpi.Engine) error {
 	if cfg == nil {
 		return nil
 	}
@@ -286,6 +288,14 @@ func checkAnnotations(cfg *config.Config, eng *kpi.Engine) error {
 		}
 		if err := eng.CheckDimension(a.Dim); err != nil {
 			return &config.Error{Path: cfg.Path, Line: a.Line, Msg: fmt.Sprintf("annotation %q: segment: %v; name a column of the data", a.Label, err)}
+		}
+		// DimValues lists up to 1,000 values: a longer list may hold it
+		if vals, err := eng.DimValues(ctx, a.Dim); err == nil && len(vals) < 1000 && !slices.Contains(vals, a.Value) {
+			msg := fmt.Sprintf("annotation %q: segment: %s never holds %q", a.Label, a.Dim, a.Value)
+			if near := kpi.Nearest(a.Value, vals, 3); len(near) > 0 && len(a.Value) > 2 { // one letter is near every short value
+				msg += fmt.Sprintf("; did you mean %q?", near[0])
+			}
+			return &config.Error{Path: cfg.Path, Line: a.Line, Msg: msg + fmt.Sprintf(" (its values: %s; they must match exactly)", cmdline.List(vals, 10))}
 		}
 	}
 	return nil
