@@ -100,8 +100,19 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 	if x.Forecast != nil && len(points) > 0 {
 		last := points[len(points)-1].Period
 		for _, p := range x.Forecast.Points {
-			if p.Period.After(last) && !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+			if !p.Period.Before(last) && !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
 				fc = append(fc, p)
+			}
+		}
+		// The forecast starts after the last full period: one for the
+		// last period shown means that period is partial, and its forecast
+		// (where it ends) takes its place, so the caption's first point is
+		// the chart's first dashed one.
+		if len(fc) > 0 && fc[0].Period.Equal(last) {
+			if len(points) > 1 {
+				points = points[:len(points)-1]
+			} else {
+				fc = fc[1:]
 			}
 		}
 	}
@@ -207,19 +218,20 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 		}
 		return s
 	}
-	// The target is drawn over the benchmark: on a short chart both may
-	// fall on one row, which then names the target.
-	if b := x.Benchmark; b != nil {
-		add(flat(b.Value), asciigraph.CharSet{Horizontal: string(benchChar)})
-	}
-	if goal != nil {
-		add(flat(goal.Value), asciigraph.CharSet{Horizontal: string(targetChar)})
-	}
+	// The reference lines are drawn over the forecast's band (its dots hid
+	// the target), and the target over the benchmark: on a short chart
+	// both may fall on one row, which then names the target.
 	dot := string(bandChar)
 	if fcLow != nil {
 		band := asciigraph.CharSet{Horizontal: dot, VerticalLine: " ", ArcDownRight: dot, ArcDownLeft: dot, ArcUpRight: dot, ArcUpLeft: dot, EndCap: dot, StartCap: dot}
 		add(fcLow, band)
 		add(fcHigh, band)
+	}
+	if b := x.Benchmark; b != nil {
+		add(flat(b.Value), asciigraph.CharSet{Horizontal: string(benchChar)})
+	}
+	if goal != nil {
+		add(flat(goal.Value), asciigraph.CharSet{Horizontal: string(targetChar)})
 	}
 	add(vals, asciigraph.DefaultCharSet) // the KPI is drawn over the reference lines
 	opts := []asciigraph.Option{
@@ -314,19 +326,46 @@ func benchDecimals(d *kpi.Def, b *kpi.Benchmark) int {
 	return d.Decimals
 }
 
+// ShortMethod is a forecast method's short name for a narrow line: "SES",
+// "Holt", "damped trend", "seasonal naive".
+func ShortMethod(method string) string {
+	for _, m := range []struct{ long, short string }{
+		{"simple exponential smoothing", "SES"},
+		{"Holt's linear trend", "Holt"},
+		{"damped trend", "damped trend"},
+		{"seasonal naive", "seasonal naive"},
+	} {
+		if strings.HasPrefix(method, m.long) {
+			return m.short
+		}
+	}
+	if i := strings.Index(method, " ("); i > 0 {
+		return method[:i]
+	}
+	return method
+}
+
 // forecastCaption names the forecast under the chart: "╌ forecast Nov 2026
 // 79.8% (95%: 76.1–83.5) · Holt's linear trend", as much as fits in w.
 func forecastCaption(d *kpi.Def, g kpi.Grain, method string, p kpi.ForecastPoint, w int) string {
-	head := "╌ forecast " + PeriodName(g, p.Period) + " " + d.FormatNumber(p.Value, d.Decimals)
+	at := PeriodName(g, p.Period) + " " + d.FormatNumber(p.Value, d.Decimals)
 	ci := " (" + IntervalText(d, kpi.Interval{Low: p.Low, High: p.High}) + ")"
-	s := head
+	if method == "" {
+		if s := "╌ forecast " + at + ci; Width(s) <= w {
+			return s
+		}
+		return Fit("╌ forecast "+at, w)
+	}
+	// The method is always named: in full where it fits, else by its short
+	// name ahead of the numbers ("╌ forecast (SES) Nov 2026 …").
+	if s := "╌ forecast " + at + ci + " · " + method; Width(s) <= w {
+		return s
+	}
+	head := "╌ forecast (" + ShortMethod(method) + ") " + at
 	if Width(head+ci) <= w {
-		s += ci
+		return head + ci
 	}
-	if method != "" && Width(s+" · "+method) <= w {
-		s += " · " + method
-	}
-	return Fit(s, w)
+	return Fit(head, w)
 }
 
 // lineLabels are the labels of a chart's reference lines and the first

@@ -122,8 +122,22 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		}
 		first, last := d.Result.Trend[0].Period, d.Result.Trend[len(d.Result.Trend)-1].Period
 		title := grainAdj(d.Grain) + " trend · "
+		// The chart's axis runs to the forecast's end: the title says so.
+		fcEnd := ""
+		if f := d.Result.Forecast; f != nil && len(f.Points) > 0 {
+			fcEnd = " + forecast to " + PeriodName(d.Grain, f.Points[len(f.Points)-1].Period)
+		}
 		if span := trendSpan(d.Grain, first, last, w-Width(title)); Width(title+span) <= w {
 			title += span
+			switch short := "Trend · " + span + fcEnd; {
+			case fcEnd == "":
+			case Width(title+fcEnd) <= w:
+				title += fcEnd
+			case Width(title+" + forecast") <= w:
+				title += " + forecast"
+			case Width(short) <= w: // the grain is in the header
+				title = short
+			}
 		} else { // the grain is in the header: "Trend · from 19 Dec 2019"
 			title = "Trend · " + trendSpan(d.Grain, first, last, w-8)
 		}
