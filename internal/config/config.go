@@ -344,8 +344,9 @@ func yamlError(path string, err error) error {
 		if tk := te.GetToken(); tk != nil {
 			e.Line, e.Col = tk.Position.Line, tk.Position.Column
 		}
-		if k := keyOf(te.GetToken()); k != "" && strings.Contains(e.Msg, "where sequence is expected") {
-			e.Msg = k + ": a list is expected here (- item lines or [a, b])"
+		wantList, wantMap := strings.Contains(e.Msg, "where sequence is expected"), strings.Contains(e.Msg, "where mapping is expected")
+		if k := cmp.Or(keyOf(te.GetToken()), enclosingKey(te.GetToken())); k != "" && (wantList || wantMap) {
+			e.Msg = k + ": " + shapeOf(k, wantList)
 		}
 		if strings.Contains(e.Msg, "unknown field") {
 			e.Msg += " (see the config reference in README.md)"
@@ -585,6 +586,38 @@ func isNull(file *ast.File, p string) bool {
 }
 
 // keyOf names the mapping key a value token belongs to.
+// shapeOf says what a key takes, with an example for the keys whose shape
+// is easy to get wrong (benchmark: 70, annotations: as one mapping).
+func shapeOf(key string, list bool) string {
+	switch {
+	case key == "benchmark" && !list:
+		return `takes a mapping with the value, its label and its source, e.g. benchmark: {value: 78, label: industry median, source: "Survey 2025, https://example.org/report"}`
+	case key == "annotations" && list:
+		return "takes a list, one entry per note (each line starting with - ), e.g. annotations: [{date: 2026-03-14, label: March incident}, {from: 2026-03-02, to: 2026-03-27, label: Backlog, segment: {channel: email}}]"
+	case key == "segment" && !list:
+		return "takes one dimension: value pair, e.g. segment: {channel: email}"
+	case list:
+		return "a list is expected here (- item lines or [a, b])"
+	}
+	return "a mapping is expected here (key: value lines or {key: value})"
+}
+
+// enclosingKey is the key whose value is the block mapping starting at tk
+// (the decoder points at the mapping's first colon): the nearest earlier
+// key left of the mapping's first key.
+func enclosingKey(tk *token.Token) string {
+	if tk == nil || tk.Type != token.MappingValueType || tk.Prev == nil {
+		return ""
+	}
+	col := tk.Prev.Position.Column
+	for p := tk.Prev.Prev; p != nil; p = p.Prev {
+		if p.Next != nil && p.Next.Type == token.MappingValueType && p.Position.Column < col {
+			return p.Value
+		}
+	}
+	return ""
+}
+
 func keyOf(tk *token.Token) string {
 	if tk != nil && tk.Prev != nil && tk.Prev.Type == token.MappingValueType && tk.Prev.Prev != nil {
 		return tk.Prev.Prev.Value

@@ -130,6 +130,9 @@ func TestInsightErrors(t *testing.T) {
 		{"annotation with two segments", ann + "  - {date: 2026-03-02, label: x, segment: {team: A, channel: web}}\n", 4, []string{"one dimension: value pair, not 2 (channel, team)"}},
 		{"annotation segment not a dimension", srcT + "dimensions: [team]\nannotations:\n  - {date: 2026-03-02, label: x, segment: {region: APAC}}\n", 5, []string{`segment: "region" is not among the dimensions (team)`}},
 		{"annotations not a list", srcT + "annotations: {date: 2026-03-02}\n", 3, []string{"annotations"}},
+		{"benchmark a number", kp + "    benchmark: 70\n", 5, []string{"benchmark: takes a mapping with the value, its label and its source, e.g. benchmark: {value: 78,"}},
+		{"annotations a block mapping", ann + "  date: 2026-03-02\n  label: x\n", 4, []string{"annotations: takes a list, one entry per note", "e.g. annotations: [{date: 2026-03-14, label: March incident}"}},
+		{"annotation segment not a mapping", ann + "  - {date: 2026-03-02, label: x, segment: email}\n", 4, []string{"segment: takes one dimension: value pair, e.g. segment: {channel: email}"}},
 		{"unknown annotation field", ann + "  - {day: 2026-03-02, label: x}\n", 4, []string{`unknown field "day"`}},
 	}
 	for _, tc := range cases {
