@@ -87,30 +87,13 @@ func (c *Config) insight(k KPI, d *kpi.Def) error {
 			return fail("%q is not an interval kind; use %s, or leave interval: out to have it inferred from the formula", k.Interval, strings.Join(names, ", "))
 		}
 		d.Interval = kind
-		if kind != kpi.IntervalNone {
-			// The interval is computed from the value's additive parts:
-			// the formula must have them in the form the kind needs.
-			comps := map[string]float64{"num": 1, "den": 1}
-			for in := range d.Inputs {
-				comps[in] = 1
-			}
-			if _, _, ok := d.RatioParts(comps); !ok {
-				return fail("%s needs %s; this KPI is not of that form, so its value has no %s interval (use interval: none, or leave it out)", kind, intervalForm(kind), kind)
-			}
+		// The interval is computed from the value's additive parts: the
+		// formula must have the form the kind needs.
+		if err := d.CheckInterval(); err != nil {
+			return fail("%v", err)
 		}
 	}
 	return nil
-}
-
-// intervalForm says which formula an interval kind is computed from.
-func intervalForm(kind kpi.IntervalKind) string {
-	switch kind {
-	case kpi.IntervalNPS:
-		return "inputs promoters, detractors and n with expr: 100.0 * (promoters - detractors) / n"
-	case kpi.IntervalMean:
-		return "a ratio of a sum over a count of the same rows (type: ratio), or expr: K * a / b over two inputs"
-	}
-	return "a ratio of a count over a count (type: ratio, scale: 100), or expr: 100.0 * a / b over two counts"
 }
 
 // annotation checks one annotations: entry: a date or an inclusive from/to

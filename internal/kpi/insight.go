@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -138,37 +139,119 @@ func (d *Def) IntervalKind() IntervalKind {
 func (d *Def) inferInterval() IntervalKind {
 	switch d.Type {
 	case Ratio:
-		num, ok1 := parseTemplate(d.Numerator)
-		den, ok2 := parseTemplate(d.Denominator)
-		if !ok1 || !ok2 || len(num.atoms) != 1 || len(den.atoms) != 1 || den.atoms[0].kind != atomCount {
-			return IntervalNone
+		if d.Scale == 100 && d.countOfCount() {
+			return IntervalProportion
 		}
-		if !isPlaceholder(den.text) {
-			return IntervalNone
-		}
-		switch num.atoms[0].kind {
-		case atomCount:
-			if isPlaceholder(num.text) && d.Scale == 100 {
-				return IntervalProportion
-			}
-		case atomSum:
-			if _, ok := linearFactor(num.text); ok && num.atoms[0].filter == den.atoms[0].filter {
-				return IntervalMean
-			}
+		if _, _, ok := d.meanForm(); ok {
+			return IntervalMean
 		}
 	case Formula, Cohort:
 		if _, _, _, ok := d.npsInputs(); ok {
 			return IntervalNPS
 		}
-		if _, a, b, ok := d.shareInputs(); ok {
-			ta, oka := parseTemplate(d.Inputs[a])
-			tb, okb := parseTemplate(d.Inputs[b])
-			if oka && okb && len(ta.atoms) == 1 && len(tb.atoms) == 1 && ta.atoms[0].kind == atomCount && tb.atoms[0].kind == atomCount {
-				return IntervalProportion
-			}
+		if d.shareOfCounts() {
+			return IntervalProportion
 		}
 	}
 	return IntervalNone
+}
+
+// CheckInterval says whether the KPI's formula has the form its interval
+// kind (interval: in kpiscope.yaml) is computed from, and if not, which form
+// is needed: a proportion is a count over a count, a mean a sum over the
+// count of the same rows, NPS K × (promoters − detractors) / n of three
+// counts. A built-in's own kind and interval: none always fit.
+func (d *Def) CheckInterval() error {
+	kind := d.IntervalKind()
+	if kind == IntervalNone || d.BuiltinID != "" && kind == builtinInterval(d.BuiltinID) {
+		return nil
+	}
+	ok := false
+	switch kind {
+	case IntervalProportion:
+		ok = d.Type == Ratio && d.countOfCount() || (d.Type == Formula || d.Type == Cohort) && d.shareOfCounts()
+	case IntervalMean:
+		_, _, ok = d.meanForm()
+	case IntervalNPS:
+		_, _, _, ok = d.npsInputs()
+	default:
+		return fmt.Errorf("%q is not an interval kind", kind)
+	}
+	if ok {
+		return nil
+	}
+	return fmt.Errorf("%s needs %s; this KPI is not of that form, so its value has no %s interval (use interval: none, or leave interval: out)", kind, intervalForm(kind), kind)
+}
+
+// intervalForm says which formula an interval kind is computed from.
+func intervalForm(kind IntervalKind) string {
+	switch kind {
+	case IntervalNPS:
+		return "inputs promoters, detractors and n (any names), each one count(…), with expr: 100.0 * (promoters - detractors) / n"
+	case IntervalMean:
+		return "type: ratio with numerator sum(x) (maybe times or divided by a number) and denominator count(x) or count(*) with the same FILTER, so that it counts the rows summed"
+	}
+	return "a count of units over a count of units: type: ratio with numerator and denominator each one count(…), or expr: 100.0 * a / b over two inputs that are each one count(…)"
+}
+
+// builtinInterval is a built-in KPI's interval kind from the catalog.
+func builtinInterval(id string) IntervalKind {
+	d := Def{BuiltinID: id}
+	return d.IntervalKind()
+}
+
+// oneCount parses an expression that is exactly one count(…) call.
+func oneCount(expr string) (atom, bool) {
+	t, ok := parseTemplate(expr)
+	if !ok || len(t.atoms) != 1 || t.atoms[0].kind != atomCount || !isPlaceholder(t.text) {
+		return atom{}, false
+	}
+	return t.atoms[0], true
+}
+
+// countOfCount reports whether a Ratio KPI is one count over another.
+func (d *Def) countOfCount() bool {
+	if d.Type != Ratio {
+		return false
+	}
+	_, ok1 := oneCount(d.Numerator)
+	_, ok2 := oneCount(d.Denominator)
+	return ok1 && ok2
+}
+
+// shareOfCounts reports whether a Formula or Cohort KPI is K × a / b of two
+// inputs that are each one count.
+func (d *Def) shareOfCounts() bool {
+	_, a, b, ok := d.shareInputs()
+	if !ok {
+		return false
+	}
+	_, ok1 := oneCount(d.Inputs[a])
+	_, ok2 := oneCount(d.Inputs[b])
+	return ok1 && ok2
+}
+
+// meanForm reads a Ratio mean: a numerator of one sum(x), maybe times or
+// divided by a number (sum(x) / 3600.0, 60 * sum(x)), over a denominator
+// that counts the rows summed: count(x) or count(*) with the same FILTER.
+// It returns the sum's atom and the numerator's template text.
+func (d *Def) meanForm() (sum atom, text string, ok bool) {
+	if d.Type != Ratio {
+		return atom{}, "", false
+	}
+	num, ok := parseTemplate(d.Numerator)
+	if !ok || len(num.atoms) != 1 || num.atoms[0].kind != atomSum {
+		return atom{}, "", false
+	}
+	if _, ok := linearFactor(num.text); !ok {
+		return atom{}, "", false
+	}
+	a := num.atoms[0]
+	c, ok := oneCount(d.Denominator)
+	if !ok || c.filter != a.filter || c.arg != "*" && c.arg != a.arg {
+		return atom{}, "", false
+	}
+	return a, num.text, true
 }
 
 // isPlaceholder reports whether a template's text is one atom and nothing else.
@@ -177,9 +260,21 @@ func isPlaceholder(text string) bool {
 }
 
 // linearFactor reads a template text of one atom optionally divided or
-// multiplied by a number ("\x000\x00 / 3600.0"), returning the factor.
+// multiplied by a number ("\x000\x00 / 3600.0", "60 * \x000\x00"),
+// returning the factor.
 func linearFactor(text string) (float64, bool) {
 	s := strings.TrimSpace(text)
+	if lead, ok := strings.CutSuffix(s, "\x000\x00"); ok && strings.TrimSpace(lead) != "" {
+		k, op, ok := strings.Cut(strings.TrimSpace(lead), "*")
+		if !ok || strings.TrimSpace(op) != "" {
+			return 0, false
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(k), 64)
+		if err != nil || f == 0 {
+			return 0, false
+		}
+		return f, true
+	}
 	rest, ok := strings.CutPrefix(s, "\x000\x00")
 	if !ok {
 		return 0, false
@@ -202,24 +297,39 @@ func linearFactor(text string) (float64, bool) {
 	return 0, false
 }
 
-// npsInputs finds the NPS form: inputs promoters, detractors and n with the
-// expression 100 × (promoters − detractors) / n.
+// npsInputs finds the NPS form K × (p − d) / n of three inputs that are
+// each one count, whatever their names ("100.0 * (promoters - detractors)
+// / n", "100 * (p - d) / n"), returning the inputs in that order.
 func (d *Def) npsInputs() (p, dt, n string, ok bool) {
+	_, p, dt, n, ok = d.npsForm()
+	return p, dt, n, ok
+}
+
+// npsForm is npsInputs with the constant K (100 for NPS in points).
+func (d *Def) npsForm() (k float64, p, dt, n string, ok bool) {
 	if d.Type != Formula && d.Type != Cohort {
-		return "", "", "", false
-	}
-	for _, k := range []string{"promoters", "detractors", "n"} {
-		if _, has := d.Inputs[k]; !has {
-			return "", "", "", false
-		}
+		return 0, "", "", "", false
 	}
 	e := strings.Join(strings.Fields(d.Expr), "")
-	for _, form := range []string{"100.0*(promoters-detractors)/n", "100*(promoters-detractors)/n"} {
-		if e == form {
-			return "promoters", "detractors", "n", true
+	ks, rest, ok1 := strings.Cut(e, "*(")
+	diff, n, ok2 := strings.Cut(rest, ")/")
+	p, dt, ok3 := strings.Cut(diff, "-")
+	if !ok1 || !ok2 || !ok3 {
+		return 0, "", "", "", false
+	}
+	k, err := strconv.ParseFloat(ks, 64)
+	if err != nil || k <= 0 {
+		return 0, "", "", "", false
+	}
+	for _, in := range []string{p, dt, n} {
+		if _, isCount := oneCount(d.Inputs[in]); !isCount {
+			return 0, "", "", "", false
 		}
 	}
-	return "", "", "", false
+	if p == dt || p == n || dt == n {
+		return 0, "", "", "", false
+	}
+	return k, p, dt, n, true
 }
 
 // shareInputs finds the form K × a / b of a Formula or Cohort KPI ("100.0 *
@@ -242,6 +352,17 @@ func (d *Def) shareInputs() (k float64, a, b string, ok bool) {
 		return 0, "", "", false
 	}
 	return k, a, b, true
+}
+
+// FormatSigned is FormatNumber with a negative number's minus sign written
+// "−", as deltas have it ("−4.0h", "−$5.70"), for numbers shown in
+// sentences and intervals.
+func (d *Def) FormatSigned(v float64, decimals int) string {
+	s := d.FormatNumber(v, decimals)
+	if strings.HasPrefix(s, "-") {
+		return "−" + s[1:]
+	}
+	return s
 }
 
 // RatioParts returns the KPI's value as num / den of additive components
@@ -268,14 +389,14 @@ func (d *Def) RatioParts(comps map[string]float64) (num, den float64, ok bool) {
 		dn, ok2 := get(b)
 		return k * n, dn, ok1 && ok2
 	case IntervalNPS:
-		p, dt, n, has := d.npsInputs()
+		k, p, dt, n, has := d.npsForm()
 		if !has {
 			return 0, 0, false
 		}
 		pv, ok1 := get(p)
 		dv, ok2 := get(dt)
 		nv, ok3 := get(n)
-		return 100 * (pv - dv), nv, ok1 && ok2 && ok3
+		return k * (pv - dv), nv, ok1 && ok2 && ok3
 	}
 	return 0, 0, false
 }

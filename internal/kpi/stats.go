@@ -30,10 +30,27 @@ const (
 	noCIFormula   = "no standard interval for this formula"
 	noCISetNone   = "no interval (interval: none)"
 	noCISmallN    = "n below 2: no interval"
+	noCINoUnits   = "no units: no interval"
+	noCIAlike     = "every answer alike (standard error 0): no interval"
+	noCIValsAlike = "every value alike (standard error 0): no interval"
 	noCIRows      = "its units span several rows: no interval"
 	noCISumSq     = "no sum of squares for this formula: no interval"
 	noCINotShare  = "not a share of units: no interval"
 )
+
+// noCIForm says a KPI's formula lacks the form its interval kind needs
+// (Def.CheckInterval); a KPI loaded from kpiscope.yaml is refused before.
+func noCIForm(kind IntervalKind) string {
+	switch kind {
+	case IntervalProportion:
+		return "not a count over a count: no proportion interval"
+	case IntervalMean:
+		return "not a sum over the count of the same rows: no mean interval"
+	case IntervalNPS:
+		return "not K × (promoters − detractors) / n of counts: no NPS interval"
+	}
+	return noCIFormula
+}
 
 // z95 is the standard normal's 97.5th percentile.
 var z95 = distuv.UnitNormal.Quantile(0.975)
@@ -112,13 +129,13 @@ func deltaInterval(cur, cmp estimate) Interval {
 	case IntervalProportion:
 		l1, u1 := wilson(cur.p, cur.n)
 		l0, u0 := wilson(cmp.p, cmp.n)
-		return Interval{
-			d - math.Sqrt(sq(cur.p-l1)+sq(u0-cmp.p)),
-			d + math.Sqrt(sq(u1-cur.p)+sq(cmp.p-l0)),
+		return Interval{ // a share moves at most all of its units
+			math.Max(-1, d-math.Sqrt(sq(cur.p-l1)+sq(u0-cmp.p))),
+			math.Min(1, d+math.Sqrt(sq(u1-cur.p)+sq(cmp.p-l0))),
 		}
 	case IntervalNPS:
 		h := z95 * math.Hypot(cur.se(), cmp.se())
-		return Interval{d - h, d + h}
+		return Interval{math.Max(-2, d-h), math.Min(2, d+h)} // NPS moves at most 200 points
 	}
 	a, b := cur.v/cur.n, cmp.v/cmp.n
 	if a+b == 0 {
@@ -138,13 +155,21 @@ func (d *Def) estimateOf(comps map[string]float64) (s estimate, why string) {
 	if kind == IntervalNone {
 		return s, d.noIntervalReason()
 	}
+	if d.CheckInterval() != nil {
+		// never a Wilson interval of sums, nor a t-interval whose count
+		// is of other rows
+		return s, noCIForm(kind)
+	}
 	num, den, ok := d.RatioParts(comps)
 	if !ok {
 		return s, noCIFormula
 	}
 	s = estimate{kind: kind, scale: 1, n: den}
-	if den < 2 {
-		return s, noCISmallN
+	switch {
+	case kind == IntervalMean && den < 2:
+		return s, noCISmallN // t has n − 1 degrees of freedom
+	case den < 1:
+		return s, noCINoUnits // Wilson's interval holds from one unit
 	}
 	switch kind {
 	case IntervalProportion:
@@ -162,8 +187,13 @@ func (d *Def) estimateOf(comps map[string]float64) (s estimate, why string) {
 		}
 		s.p = math.Min(1, math.Max(0, s.p))
 	case IntervalNPS:
-		p, dt, _, _ := d.npsInputs()
-		s.scale, s.pos, s.neg = 100, comps[p]/den, comps[dt]/den
+		k, p, dt, _, _ := d.npsForm()
+		s.scale, s.pos, s.neg = k, comps[p]/den, comps[dt]/den
+		if s.se() < 1e-12 {
+			// all promoters, all detractors or all passives: the
+			// multinomial variance is 0, which is no interval
+			return s, noCIAlike
+		}
 	case IntervalMean:
 		if d.Type != Ratio {
 			return s, noCIFormula
@@ -181,6 +211,9 @@ func (d *Def) estimateOf(comps map[string]float64) (s estimate, why string) {
 		sum := num / s.scale // RatioParts scales the numerator
 		s.mean = sum / den
 		s.v = math.Max(0, (ss-sum*s.mean)/(den-1))
+		if s.v <= 1e-12*math.Max(1, s.mean*s.mean) {
+			return s, noCIValsAlike
+		}
 	default:
 		return s, noCIFormula
 	}
@@ -225,29 +258,39 @@ func (d *Def) noIntervalReason() string {
 // meanParts returns the hidden components a Ratio mean needs for its
 // interval: Σy² of the per-row value y (the numerator's one sum, times its
 // constant factor), written as the rollup's sum-of-squares atom so a rollup
-// answers it from the column it keeps beside every sum; and, when the
-// denominator is not a count of the same rows (orders counted distinct),
-// the count of the rows summed, to check that each unit is one row.
+// answers it from the column it keeps beside every sum; and, for a built-in
+// whose denominator is not a count of the same rows (orders counted
+// distinct), the count of the rows summed, to check that each unit is one
+// row. A custom KPI's mean is only a sum over the count of the same rows
+// (meanForm); its count of another column has no interval.
 func (d *Def) meanParts() (ss, rows string, ok bool) {
 	if d.Type != Ratio || d.IntervalKind() != IntervalMean {
 		return "", "", false
 	}
-	num, ok := parseTemplate(d.Numerator)
-	if !ok || len(num.atoms) != 1 || num.atoms[0].kind != atomSum {
-		return "", "", false
-	}
-	if _, ok := linearFactor(num.text); !ok {
-		return "", "", false
-	}
-	a := num.atoms[0]
-	rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(num.text), "\x000\x00"))
-	ss = atom{kind: atomSumSq, arg: a.arg, filter: a.filter}.buildSQL()
-	if rest != "" {
-		ss += " " + rest + " " + rest // (x·f)² = x² · f · f
-	}
-	den, ok := parseTemplate(d.Denominator)
-	if !ok || len(den.atoms) != 1 || !isPlaceholder(den.text) || den.atoms[0].kind != atomCount || den.atoms[0].filter != a.filter {
+	a, text, ok := d.meanForm()
+	if !ok {
+		if d.BuiltinID == "" || d.CheckInterval() != nil {
+			return "", "", false
+		}
+		num, ok := parseTemplate(d.Numerator)
+		if !ok || len(num.atoms) != 1 || num.atoms[0].kind != atomSum {
+			return "", "", false
+		}
+		if _, ok := linearFactor(num.text); !ok {
+			return "", "", false
+		}
+		a, text = num.atoms[0], num.text
 		rows = atom{kind: atomCount, arg: a.arg, filter: a.filter}.buildSQL()
+	}
+	ss = atom{kind: atomSumSq, arg: a.arg, filter: a.filter}.buildSQL()
+	t := strings.TrimSpace(text)
+	if rest, trailing := strings.CutPrefix(t, "\x000\x00"); trailing {
+		if rest = strings.TrimSpace(rest); rest != "" {
+			ss += " " + rest + " " + rest // (x·f)² = x² · f · f
+		}
+	} else {
+		lead := strings.TrimSpace(strings.TrimSuffix(t, "\x000\x00")) // "60 *"
+		ss = lead + " " + lead + " " + ss
 	}
 	return ss, rows, true
 }

@@ -138,9 +138,14 @@ func TestNoIntervalReasons(t *testing.T) {
 		{&Def{ID: "spend", Type: Formula, Inputs: map[string]string{"s": "sum(x) FILTER (WHERE k = 'a')"}, Expr: "s"}, nil, noCICount},
 		{&Def{ID: "off", Interval: IntervalNone, Type: Ratio, Numerator: "count(*) FILTER (WHERE s >= 4)", Denominator: "count(s)", Scale: 100}, nil, noCISetNone},
 		{&Def{ID: "csat", BuiltinID: "csat", Type: Ratio, Numerator: "count(*) FILTER (WHERE s >= 4)", Denominator: "count(s)", Scale: 100},
-			map[string]float64{"num": 1, "den": 1}, noCISmallN},
-		{&Def{ID: "odd", Interval: IntervalProportion, Type: Ratio, Numerator: "sum(x)", Denominator: "count(*)", Scale: 100},
+			map[string]float64{"num": 0, "den": 0}, noCINoUnits},
+		{&Def{ID: "wait", Type: Ratio, Numerator: "sum(x)", Denominator: "count(x)"},
+			map[string]float64{"num": 3, "den": 1, compSumSq: 9}, noCISmallN},
+		{&Def{ID: "odd", Interval: IntervalProportion, Type: Ratio, Numerator: "count(*)", Denominator: "count(x)", Scale: 100},
 			map[string]float64{"num": 30, "den": 10}, noCINotShare},
+		// a sum is not a count of units: no Wilson interval of dollars
+		{&Def{ID: "sums", Interval: IntervalProportion, Type: Ratio, Numerator: "sum(x)", Denominator: "count(*)", Scale: 100},
+			map[string]float64{"num": 3, "den": 10}, noCIForm(IntervalProportion)},
 	} {
 		if _, why := tc.d.estimateOf(tc.comps); why != tc.want {
 			t.Errorf("%s: %q, want %q", tc.d.ID, why, tc.want)
