@@ -174,6 +174,9 @@ func (d *Def) valueRange() (lo, hi float64) {
 		}
 		return 0, scale
 	case IntervalNPS:
+		if k, _, _, _, ok := d.npsForm(); ok {
+			return -k, k // K × (p − d) / n: −K … K, whatever the inputs are called
+		}
 		return -100, 100
 	case IntervalMean:
 		return 0, math.Inf(1)
@@ -187,7 +190,8 @@ func (d *Def) valueRange() (lo, hi float64) {
 }
 
 // Line is the pacing sentence the explorer and the reports show: "to end
-// ≥ 80%, the ~1,300 answers still expected need 82.9% top-2-box", "out of
+// ≥ 80%, the ~1,300 answers still expected need 82.9% top-2-box" ("need
+// at most 26.2h on average" for a lower-is-better KPI), "out of
 // reach" when that lies beyond what the KPI can take, "on target whatever
 // …" when the period is sure to end on target, or the projection without a
 // target. "" when there is nothing to say.
@@ -209,15 +213,25 @@ func (p *Pace) Line(d *Def, goal *Goal) string {
 		case d.Better == Lower && need >= hi, d.Better != Lower && need <= lo:
 			return "on target " + target + " at the period's end whatever " + rest + " give"
 		}
-		return "to end " + target + ", " + rest + " need " + d.valueWords(need)
+		bound := "" // "need 82.9% top-2-box" reads as a floor already
+		if d.Better == Lower {
+			bound = "at most " // a ceiling: "need at most 26.2h on average"
+		}
+		return "to end " + target + ", " + rest + " need " + bound + d.valueWords(need)
 	}
 	if p.Projected == nil {
 		return ""
 	}
 	if p.ExpectedRest > 0 {
-		return "heading for " + d.FormatNumber(*p.Projected, d.Decimals) + " at the period's end, with " + rest
+		return "heading for " + d.FormatSigned(*p.Projected, d.Decimals) + " at the period's end, with " + rest
 	}
-	line := "on pace for ~" + d.FormatNumber(*p.Projected, d.Decimals) + " by the period's end"
+	dec := d.Decimals
+	if in, ok := d.runRateInput(); ok {
+		if t, _ := parseTemplate(d.Inputs[in]); t.atoms[0].kind == atomCount {
+			dec = 0 // a count projects whole units: "~150", not "~150.0"
+		}
+	}
+	line := "on pace for ~" + d.FormatSigned(*p.Projected, dec) + " by the period's end"
 	if goal != nil {
 		line += " (target " + d.FormatTarget(goal) + ")"
 	}
@@ -255,7 +269,7 @@ func (d *Def) volumeNoun() string {
 // valueWords says a value the rest of the period needs: "82.9% top-2-box",
 // "NPS 62", "22.1h on average".
 func (d *Def) valueWords(v float64) string {
-	s := d.FormatNumber(v, d.Decimals)
+	s := d.FormatSigned(v, d.Decimals)
 	switch d.BuiltinID {
 	case "csat":
 		return s + " top-2-box"

@@ -206,6 +206,7 @@ func TestPaceLineWords(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	custom := &kpi.Def{ID: "answered", Type: kpi.Ratio, Numerator: "count(*) FILTER (WHERE a = 'Y')", Denominator: "count(*)",
 		Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher}
+	countDef := &kpi.Def{ID: "tix", Type: kpi.Formula, Inputs: map[string]string{"n": "count(*)"}, Expr: "n", Decimals: 1, Better: kpi.Higher}
 	for _, c := range []struct {
 		def  *kpi.Def
 		pace kpi.Pace
@@ -217,7 +218,15 @@ func TestPaceLineWords(t *testing.T) {
 		{bound(t, "nps"), kpi.Pace{ExpectedRest: 40, Needed: f(160), Reachable: false}, &kpi.Goal{Value: 50},
 			"to end ≥ 50, the ~40 answers still expected would need NPS 160: out of reach"},
 		{bound(t, "resolution_time"), kpi.Pace{ExpectedRest: 296, Needed: f(22.14), Reachable: true}, &kpi.Goal{Value: 24},
-			"to end ≤ 24h, the ~300 resolved tickets still expected need 22.1h on average"},
+			"to end ≤ 24h, the ~300 resolved tickets still expected need at most 22.1h on average"},
+		// a negative need is written with the minus sign, as deltas are
+		{bound(t, "resolution_time"), kpi.Pace{ExpectedRest: 40, Needed: f(-4), Reachable: false}, &kpi.Goal{Value: 2},
+			"to end ≤ 2h, the ~40 resolved tickets still expected would need −4.0h on average: out of reach"},
+		{custom, kpi.Pace{ExpectedRest: 57, Projected: f(-0.26)}, nil,
+			"heading for −0.3% at the period's end, with the ~57 still expected"},
+		// a count projects whole units, whatever its decimals
+		{countDef, kpi.Pace{Projected: f(150), Reachable: true}, &kpi.Goal{Value: 120},
+			"on pace for ~150 by the period's end (target ≥ 120)"},
 		{bound(t, "csat"), kpi.Pace{ExpectedRest: 420, Projected: f(81.23)}, nil,
 			"heading for 81.2% at the period's end, with the ~420 answers still expected"},
 		{custom, kpi.Pace{ExpectedRest: 57, Needed: f(91), Reachable: true}, &kpi.Goal{Value: 85},
