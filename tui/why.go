@@ -444,6 +444,10 @@ func (m Model) whyPane(title string, w, h int) (string, []string) {
 		switch {
 		case m.why.mode == whyMovers:
 			title = d.Label() + " · top movers, every dimension"
+		case data.Dim == "":
+			// No dimension to split by (drilled in as far as it goes, or
+			// none chosen): say which key chooses one.
+			title = d.Label() + " · why it moved: " + m.keys.Segment.Help().Key + " to choose a dimension"
 		default:
 			title = d.Label() + " · why it moved, by " + data.Dim
 		}

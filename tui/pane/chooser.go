@@ -131,6 +131,9 @@ func (c Chooser) View(st style.Styles, w, h int) string {
 		line := "  " + label
 		if gap >= 1 {
 			line += strings.Repeat(" ", gap) + hint
+		} else if it.Hint != "" {
+			// A long label gives way to its key, which stays whole.
+			line = "  " + Fit(label, inner-3-Width(it.Hint)) + " " + hint
 		}
 		if i == c.cursor {
 			line = st.Selected.Render(Fit("› "+it.Label, inner-Width(it.Hint)-1)) + st.Selected.Render(" "+it.Hint)

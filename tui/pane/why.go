@@ -275,6 +275,12 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 		bodyH -= len(legend) + 1
 	}
 	bodyH = max(1, bodyH)
+	// Rows that overflow: a line under the sum says which show ("1–29 of
+	// 43"), as the breakdown's does.
+	more := len(rows) > bodyH && bodyH > 1
+	if more {
+		bodyH--
+	}
 	tcols := cols
 	out = append(out, Header(tcols, widths, whyGap, st.TableHead))
 	if len(rows) == 0 {
@@ -294,6 +300,10 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 	}
 	if sum != nil {
 		out = append(out, Row(tcols, sum, widths, whyGap, nil, w.Faint, width))
+	}
+	if more {
+		pos := Fit(position(off+1, min(len(rows), off+bodyH), len(rows), 0), width)
+		out = append(out, strings.Repeat(" ", max(0, width-Width(pos)))+st.MutedText.Render(pos))
 	}
 	if legend != nil {
 		out = append(out, "")
