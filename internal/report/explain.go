@@ -155,7 +155,7 @@ func contributionCells(d *kpi.Def, c kpi.Contribution, leftOut int) []string {
 	case c.Vanished:
 		seg += " (gone)"
 	}
-	return []string{seg, d.FormatValue(c.CompareValue), d.FormatValue(c.Value), share(c.CompareShare), share(c.Share),
+	return []string{seg, Minus(d.FormatValue(c.CompareValue)), Minus(d.FormatValue(c.Value)), share(c.CompareShare), share(c.Share),
 		kpi.FormatContribution(d, c.Mix), kpi.FormatContribution(d, c.Rate), kpi.FormatContribution(d, c.Contribution)}
 }
 
@@ -168,7 +168,7 @@ func sumCells(x Explanation) []string {
 	for _, c := range x.Rows {
 		mix, rate = mix+c.Mix, rate+c.Rate
 	}
-	return []string{"Total", x.Def.FormatValue(x.CompareValue), x.Def.FormatValue(x.Value), "100.0%", "100.0%",
+	return []string{"Total", Minus(x.Def.FormatValue(x.CompareValue)), Minus(x.Def.FormatValue(x.Value)), "100.0%", "100.0%",
 		kpi.FormatContribution(x.Def, mix), kpi.FormatContribution(x.Def, rate), x.Def.FormatDelta(x.Delta)}
 }
 

@@ -243,3 +243,38 @@ func TestExplainPoolsLeftOut(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainNegativeValues: a margin below zero reads "−5.7%" in the text
+// table, as the deltas write their sign (South: −5.7% → 15.3%, Total −0.5%
+// → 4.5%); JSON keeps the number plain.
+func TestExplainNegativeValues(t *testing.T) {
+	margin := &kpi.Def{ID: "margin", Name: "Margin", Type: kpi.Ratio, Numerator: "sum(profit)", Denominator: "sum(sales)",
+		Scale: 100, Unit: "%", Decimals: 1, Better: kpi.Higher}
+	c := func(num, den float64) map[string]float64 { return map[string]float64{"num": num, "den": den} }
+	total := kpi.Row{Total: true, Point: kpi.Point{Value: ptr(4.5), Components: c(9, 200)}, Compare: &kpi.Point{Value: ptr(-0.5), Components: c(-1, 200)},
+		Delta: ptr(5), CompareTo: "Sep 2026", PeriodName: "Oct 2026"}
+	sc := explainScorecard()
+	sc.Results = []kpi.Result{{Def: margin, Total: total, Segments: []kpi.Row{
+		{Segment: "South", Point: kpi.Point{Components: c(15.3, 100)}, Compare: &kpi.Point{Components: c(-5.7, 100)}},
+		{Segment: "North", Point: kpi.Point{Components: c(-6.3, 100)}, Compare: &kpi.Point{Components: c(4.7, 100)}},
+	}}}
+	var b bytes.Buffer
+	if err := ExplainPlain(&b, sc, "test", Explain(sc), false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Margin  South       −5.7%  15.3%", "Margin  North        4.7%  −6.3%", "Margin  Total       −0.5%   4.5%"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("no %q in\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "-") {
+		t.Errorf("an ASCII minus in\n%s", b.String())
+	}
+	b.Reset()
+	if err := ExplainJSON(&b, sc, "test", Explain(sc), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"compare_value": -0.5`) {
+		t.Errorf("JSON's numbers are not plain:\n%s", b.String())
+	}
+}

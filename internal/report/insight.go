@@ -130,8 +130,8 @@ func (l Line) noiseMarked() bool {
 // ciText is the value's 95% interval, compactly, so that the scorecard
 // stays within 80 columns: the ends without a suffix unit (the value beside
 // them has it: "78.3–81.9", "17.9–20.1"), a currency once at the start, in
-// whole units from 100 on ("$116–123" for $115.67–$123.25; "$3.41–3.89");
-// "—" without one.
+// whole units from 100 on ("$116–123" for $115.67–$123.25; "$3.41–3.89"),
+// negative ends with "−" ("−38–66"); "—" without one.
 func (l Line) ciText() string {
 	if l.CILow == nil || l.CIHigh == nil || l.def == nil {
 		return "—"
@@ -144,10 +144,14 @@ func (l Line) ciText() string {
 		if math.Abs(lo) >= 100 && math.Abs(hi) >= 100 {
 			dec = 0
 		}
-		return d.FormatNumber(lo, dec) + "–" + kpi.FormatFloat(hi, dec)
+		return Minus(d.FormatNumber(lo, dec)) + "–" + Minus(kpi.FormatFloat(hi, dec))
 	}
-	return kpi.FormatFloat(lo, dec) + "–" + kpi.FormatFloat(hi, dec)
+	return Minus(kpi.FormatFloat(lo, dec)) + "–" + Minus(kpi.FormatFloat(hi, dec))
 }
+
+// Minus writes a formatted number's sign as "−", as the deltas have it
+// ("−38–66", "−5.7%"); CSV and JSON keep plain numbers.
+func Minus(s string) string { return strings.ReplaceAll(s, "-", "−") }
 
 // benchText is the benchmark's value in the KPI's unit; "—" without one.
 func (l Line) benchText() string {
@@ -158,12 +162,14 @@ func (l Line) benchText() string {
 	if v := l.Benchmark.Value; v == float64(int64(v)) {
 		dec = 0
 	}
-	return l.def.FormatNumber(l.Benchmark.Value, dec)
+	return Minus(l.def.FormatNumber(l.Benchmark.Value, dec))
 }
 
-// legend2 is the legend's second line: the marks issue 12 adds, each only
-// when a line shows it; "" when none does.
-func legend2(lines []Line) string {
+// legend2 is the legend's lines for the marks issue 12 adds, each only
+// when a line shows it; none when none does. A change without ≈ is beyond
+// noise or was not tested (a median, a count, a composite has no test): the
+// ≈ line says so, so that no mark does not read as "real".
+func legend2(lines []Line) []string {
 	var uncertain, noise bool
 	for _, l := range lines {
 		uncertain = uncertain || l.Status == kpi.Uncertain
@@ -174,9 +180,9 @@ func legend2(lines []Line) string {
 		parts = append(parts, kpi.Uncertain.Symbol()+" uncertain: short of target, but its 95% CI reaches it")
 	}
 	if noise {
-		parts = append(parts, NoiseMark+" Δ within noise (95%)")
+		parts = append(parts, NoiseMark+" Δ within noise (95%); no "+NoiseMark+": beyond noise, or not tested (medians, counts, composites)")
 	}
-	return strings.Join(parts, "  ")
+	return parts
 }
 
 // insightNotes are the footnotes of a table: each benchmark's label and
@@ -186,8 +192,12 @@ func insightNotes(sc *kpi.Scorecard, annotations []kpi.Annotation) []string {
 	var out []string
 	for _, r := range sc.Results {
 		if b := r.Def.Benchmark; b != nil && r.Err == nil {
-			out = append(out, Clean(r.Def.Label())+" benchmark "+r.Def.FormatNumber(b.Value, benchDecimals(r.Def, b.Value))+
-				" ("+Clean(b.Label)+"): "+Clean(b.Source))
+			label := "" // a benchmark without its own label is "benchmark" (config.DefaultBenchmarkLabel): not said twice
+			if l := strings.TrimSpace(b.Label); l != "" && !strings.EqualFold(l, "benchmark") {
+				label = " (" + Clean(l) + ")"
+			}
+			out = append(out, Clean(r.Def.Label())+" benchmark "+Minus(r.Def.FormatNumber(b.Value, benchDecimals(r.Def, b.Value)))+
+				label+": "+Clean(b.Source))
 		}
 	}
 	for _, r := range sc.Results {

@@ -95,7 +95,8 @@ func TestPlainShowsIntervalsBenchmarkAndNotes(t *testing.T) {
 ◦  Resolution time (median)  Total     9.1h          —       —          —         ▲ 0.2h  100
 
 ● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status tentative
-◌ uncertain: short of target, but its 95% CI reaches it  ≈ Δ within noise (95%)
+◌ uncertain: short of target, but its 95% CI reaches it
+≈ Δ within noise (95%); no ≈: beyond noise, or not tested (medians, counts, composites)
 CSAT benchmark 78% (2025 level): kpiscope report --period 2025
 CSAT: ` + pace + `
 ※ 14 Feb 2026: Web form outage (channel = web)
@@ -151,7 +152,7 @@ func TestMarkdownShowsIntervalsAndNotes(t *testing.T) {
 		"| Status | KPI | channel | Value | 95% CI | Target | Benchmark | Δ vs Feb 2026 | n |",
 		"| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
 		"| ◌ uncertain | CSAT | web | 77.5% | 62.5–87.7 | ≥ 80% | 78% | ≈ ▲ 0.4 pts | 40 |",
-		"- ◌ uncertain: short of target, but its 95% CI reaches it  ≈ Δ within noise (95%)",
+		"- ◌ uncertain: short of target, but its 95% CI reaches it\n- ≈ Δ within noise (95%); no ≈: beyond noise, or not tested (medians, counts, composites)",
 		"- CSAT benchmark 78% (2025 level): kpiscope report --period 2025",
 		"- ※ 2–27 Mar 2026: Platform incident",
 	} {
@@ -294,6 +295,9 @@ func TestCIText(t *testing.T) {
 		{"$", 2, 115.67, 123.25, "$116–123"},
 		{"$", 2, 3.412, 3.889, "$3.41–3.89"},
 		{"$", 2, 98.5, 101.2, "$98.50–101.20"},
+		{"", 0, -38.2, 66.4, "−38–66"},
+		{"", 0, -100, -100, "−100–−100"},
+		{"$", 2, -3.5, 1.25, "−$3.50–1.25"},
 	} {
 		d := &kpi.Def{Unit: c.unit, Decimals: c.decimals}
 		l := Line{CILow: ptr(c.lo), CIHigh: ptr(c.hi), def: d}
@@ -303,5 +307,20 @@ func TestCIText(t *testing.T) {
 	}
 	if got := (Line{def: &kpi.Def{}}).ciText(); got != "—" {
 		t.Errorf("no interval: %q", got)
+	}
+}
+
+// A benchmark without a label of its own (the config's default,
+// "benchmark") is not named twice: "CSAT benchmark 78%: <source>", not
+// "CSAT benchmark 78% (benchmark): <source>".
+func TestBenchmarkNoteWithoutLabel(t *testing.T) {
+	sc := insightScorecard()
+	sc.Results[0].Def.Benchmark = &kpi.Benchmark{Value: 78, Label: "benchmark", Source: "internal"}
+	var b bytes.Buffer
+	if err := Plain(&b, sc, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\nCSAT benchmark 78%: internal\n") {
+		t.Errorf("no 'CSAT benchmark 78%%: internal' in\n%s", b.String())
 	}
 }

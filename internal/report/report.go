@@ -316,7 +316,7 @@ func Plain(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.Anno
 func Footer(w io.Writer, sc *kpi.Scorecard, lines []Line, annotations ...kpi.Annotation) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "● on target  ◐ near  ○ off  · no value  ◦ no target  low: n below the minimum, status tentative")
-	if l := legend2(lines); l != "" {
+	for _, l := range legend2(lines) {
 		fmt.Fprintln(w, l)
 	}
 	for _, l := range lines {
@@ -563,7 +563,7 @@ func Markdown(w io.Writer, sc *kpi.Scorecard, label string, annotations ...kpi.A
 			errs = append(errs, "- "+Clean(r.Def.Label())+": "+n)
 		}
 	}
-	if l := legend2(lines); l != "" {
+	for _, l := range legend2(lines) {
 		errs = append(errs, "- "+l)
 	}
 	for _, n := range insightNotes(sc, annotations) {
