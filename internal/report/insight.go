@@ -170,10 +170,11 @@ func (l Line) benchText() string {
 // noise or was not tested (a median, a count, a composite has no test): the
 // ≈ line says so, so that no mark does not read as "real".
 func legend2(lines []Line) []string {
-	var uncertain, noise bool
+	var uncertain, noise, approx bool
 	for _, l := range lines {
 		uncertain = uncertain || l.Status == kpi.Uncertain
 		noise = noise || l.noiseMarked()
+		approx = approx || l.Approx && l.Value != nil
 	}
 	var parts []string
 	if uncertain {
@@ -181,6 +182,9 @@ func legend2(lines []Line) []string {
 	}
 	if noise {
 		parts = append(parts, NoiseMark+" Δ within noise (95%); no "+NoiseMark+": beyond noise, or not tested (medians, counts, composites)")
+	}
+	if approx {
+		parts = append(parts, "~ a median and its Δ from the index's sketch (within 1%)")
 	}
 	return parts
 }

@@ -107,6 +107,9 @@ func (l Line) DeltaText() (text string, good bool, ok bool) {
 		return "—", false, false
 	}
 	arrow, mag := l.def.DeltaParts(*l.Delta, true)
+	if l.Approx && l.Value != nil && arrow != "=" {
+		mag = "~" + mag // from the sketch, as the value
+	}
 	text = arrow + " " + mag
 	if l.vsTarget {
 		text += " vs target"

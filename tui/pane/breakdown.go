@@ -317,7 +317,7 @@ func segmentCells(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) []Ce
 		{Text: r.Segment},
 		{Text: ValueText(d, r.Value, approx)},
 		{Text: d.FormatTarget(r.Goal), Style: st.MutedText},
-		RowDeltaCell(st, d, r, pts),
+		RowDeltaCell(st, d, r, pts, approx),
 		n,
 		share,
 	}

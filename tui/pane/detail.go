@@ -263,6 +263,9 @@ func headline(st style.Styles, d *kpi.Def, row kpi.Row, approx bool, w int) []st
 		arrow, _ := d.DeltaParts(*row.Delta, true)
 		changed := arrow != "="
 		txt := Arrow(st, arrow, d.Improved(*row.Delta)) + " " + d.FormatDelta(*row.Delta)
+		if approx && row.Value != nil { // from the sketch, as the value
+			txt = Arrow(st, arrow, d.Improved(*row.Delta)) + " ~" + d.FormatDelta(*row.Delta)
+		}
 		if !changed {
 			txt = "= no change"
 		}

@@ -33,8 +33,8 @@ func Legend(st style.Styles, km keys.Map, w int) []string {
 		out = append(out, Wrap(l, w)...)
 	}
 	out = append(out, Flow([]string{sym(st.GoodText.Render("▲▼"), "change good for the KPI", st.Text),
-		sym(st.ErrText.Render(bad), "change bad for it", st.Text), sym(st.Quiet.Render(style.NoiseMark), "change within noise (95%)", st.Text),
-		sym("~", "a median from the index's sketch (within 1%)", st.Text)}, "   ", w, 3)...)
+		sym(st.ErrText.Render(bad), "change bad for it", st.Text), sym(st.Quiet.Render(style.NoiseMark), "Δ within noise (95%); unmarked: beyond it or untested", st.Text),
+		sym("~", "a median and its Δ from the index's sketch (within 1%)", st.Text)}, "   ", w, 3)...)
 	// The trend chart's lines and marks.
 	return append(out, Flow([]string{sym(st.Target.Render("┄"), "target", st.Text), sym(st.Benchmark.Render("┈"), "benchmark", st.Text),
 		sym(st.Forecast.Render("╌"), "forecast", st.Text), sym(st.Mark.Render("a b"), "annotations, listed under the chart", st.Text)}, "   ", w, 3)...)

@@ -366,11 +366,12 @@ func TestDetailListsLatestAnnotations(t *testing.T) {
 }
 
 // TestLegendNamesInsightMarks: the help's legend explains the uncertain
-// status, the mark of a change within noise and the chart's lines and
+// status, the mark of a change within noise (and what no mark means), the
+// sketch mark ~ of a median and its change, and the chart's lines and
 // annotation marks.
 func TestLegendNamesInsightMarks(t *testing.T) {
 	all := strings.Join(strip(Legend(style.New(true, true), keys.Default(), 100)), "\n")
-	for _, want := range []string{"◌ uncertain", "≈ change within noise", "┄ target", "┈ benchmark", "╌ forecast", "a b annotations"} {
+	for _, want := range []string{"◌ uncertain", "≈ Δ within noise (95%); unmarked: beyond it or untested", "~ a median and its Δ", "┄ target", "┈ benchmark", "╌ forecast", "a b annotations"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("legend lacks %q:\n%s", want, all)
 		}

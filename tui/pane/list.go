@@ -124,7 +124,7 @@ func listLegend(tiles []Tile) []string {
 		out = append(out, kpi.Uncertain.Symbol()+" uncertain")
 	}
 	if noise {
-		out = append(out, style.NoiseMark+" Δ within noise")
+		out = append(out, style.NoiseMark+" Δ within noise; unmarked: beyond it or untested")
 	}
 	return append(out, "◦ no target", "· no value")
 }
@@ -211,7 +211,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	}
 	val := Cell{Text: ValueText(d, row.Value, r.Approx)}
 	tgt := Cell{Text: d.FormatTarget(row.Goal), Style: st.MutedText}
-	delta := RowDeltaCell(st, d, row, false)
+	delta := RowDeltaCell(st, d, row, false, r.Approx)
 	spark := Cell{Text: Sparkline(r.Trend, 10), Style: st.AccentTxt}
 	n := Cell{}
 	if row.HasN {
@@ -236,9 +236,15 @@ func DeltaCell(st style.Styles, d *kpi.Def, delta *float64, pts bool) Cell {
 }
 
 // RowDeltaCell is DeltaCell for a row's change, quiet and marked
-// NoiseMark in place of the arrow's space when it is within noise.
-func RowDeltaCell(st style.Styles, d *kpi.Def, r kpi.Row, pts bool) Cell {
+// NoiseMark in place of the arrow's space when it is within noise; approx
+// marks it ~ as its value is (both answered from a rollup's sketch).
+func RowDeltaCell(st style.Styles, d *kpi.Def, r kpi.Row, pts, approx bool) Cell {
 	c := DeltaCell(st, d, r.Delta, pts)
+	if approx && r.Delta != nil && r.Value != nil {
+		if arrow, _ := d.DeltaParts(*r.Delta, pts); arrow != "=" {
+			c.Text = strings.Replace(c.Text, " ", " ~", 1) // "▲ ~0.2h"
+		}
+	}
 	if noiseMarked(d, r) {
 		// "≈▼1.8": as wide as "▼ 1.8", so no column gives way to the mark.
 		c.Text = style.NoiseMark + strings.Replace(c.Text, " ", "", 1)
