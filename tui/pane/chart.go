@@ -71,6 +71,10 @@ type ChartExtras struct {
 	Annotations []kpi.Annotation
 }
 
+// chartCaptionH is the least chart height with the forecast's caption
+// under it (a shorter chart's title names the method).
+const chartCaptionH = 8
+
 // The plotted series' shapes: a row holding one of them is labelled.
 const (
 	targetChar = '┄'
@@ -159,7 +163,7 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 			}
 			lo, hi = bLo, bHi
 		}
-		if h >= 8 {
+		if h >= chartCaptionH {
 			caption = forecastCaption(d, g, x.Forecast.Method, fc[0], w)
 			h--
 		}

@@ -121,30 +121,10 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 			ch = min(rem-bdNeed-2, 14)
 		}
 		first, last := d.Result.Trend[0].Period, d.Result.Trend[len(d.Result.Trend)-1].Period
-		title := grainAdj(d.Grain) + " trend · "
-		// The chart's axis runs to the forecast's end: the title says so.
-		fcEnd := ""
-		if f := d.Result.Forecast; f != nil && len(f.Points) > 0 {
-			fcEnd = " + forecast to " + PeriodName(d.Grain, f.Points[len(f.Points)-1].Period)
-		}
-		if span := trendSpan(d.Grain, first, last, w-Width(title)); Width(title+span) <= w {
-			title += span
-			switch short := "Trend · " + span + fcEnd; {
-			case fcEnd == "":
-			case Width(title+fcEnd) <= w:
-				title += fcEnd
-			case Width(title+" + forecast") <= w:
-				title += " + forecast"
-			case Width(short) <= w: // the grain is in the header
-				title = short
-			}
-		} else { // the grain is in the header: "Trend · from 19 Dec 2019"
-			title = "Trend · " + trendSpan(d.Grain, first, last, w-8)
-		}
-		chart = append(chart, st.TableHead.Render(title))
 		// The annotations' key takes lines from the chart while its plot
 		// keeps three rows; the chart marks those the key lists.
 		keyN := max(0, min(len(anns), ch-5, 5))
+		chart = append(chart, st.TableHead.Render(chartTitle(d, first, last, ch-keyN >= chartCaptionH, w)))
 		anns = anns[len(anns)-keyN:] // the latest: nearest the period shown
 		for _, l := range ChartWith(st, d.Def, d.Result.Trend, row.Goal, d.Grain, w, ch-keyN,
 			ChartExtras{Forecast: d.Result.Forecast, Benchmark: d.Def.Benchmark, Annotations: anns}) {
@@ -518,6 +498,33 @@ func sparkLine(st style.Styles, g kpi.Grain, trend []kpi.Point, w int) string {
 		}
 	}
 	return st.AccentTxt.Render(Sparkline(trend, min(12, w)))
+}
+
+// chartTitle is the trend chart's title: its grain and periods, and, as its
+// axis runs to the forecast's end, "+ forecast to Jan 2027" (or shorter).
+// Without the chart's caption (a short chart) it names the forecast's
+// method there: "Trend · Nov 2025 – Oct 2026 + SES forecast".
+func chartTitle(d Detail, first, last time.Time, caption bool, w int) string {
+	title := grainAdj(d.Grain) + " trend · "
+	span := trendSpan(d.Grain, first, last, w-Width(title))
+	if Width(title+span) > w { // the grain is in the header: "Trend · from 19 Dec 2019"
+		return "Trend · " + trendSpan(d.Grain, first, last, w-8)
+	}
+	f := d.Result.Forecast
+	if f == nil || len(f.Points) == 0 {
+		return title + span
+	}
+	to := " to " + PeriodName(d.Grain, f.Points[len(f.Points)-1].Period)
+	what := " + forecast"
+	if !caption && f.Method != "" {
+		what = " + " + ShortMethod(f.Method) + " forecast"
+	}
+	for _, t := range []string{title + span + what + to, title + span + what, "Trend · " + span + what + to, "Trend · " + span + what} {
+		if Width(t) <= w {
+			return t
+		}
+	}
+	return title + span
 }
 
 // trendSpan names a trend's periods in w cells: "Nov 2025 – Oct 2026", or

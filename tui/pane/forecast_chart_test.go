@@ -93,3 +93,33 @@ func TestChartTargetOverForecastBand(t *testing.T) {
 		t.Fatalf("no band drawn:\n%s", all)
 	}
 }
+
+// TestChartTitleNamesTheForecast: the title's periods end where the
+// history does, and the axis at the forecast's end, so the title says
+// "+ forecast" (to its end where it fits); a chart too short for the
+// forecast's caption names the method in its title (80 × 24's pane of 43).
+func TestChartTitleNamesTheForecast(t *testing.T) {
+	nov, oct := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	fc := &kpi.Forecast{Method: "simple exponential smoothing (α 0.05)"}
+	for i := 1; i <= 3; i++ {
+		fc.Points = append(fc.Points, kpi.ForecastPoint{Period: oct.AddDate(0, i, 0), Value: 80})
+	}
+	d := Detail{Def: &kpi.Def{ID: "csat"}, Grain: kpi.Month, Result: &kpi.Result{Forecast: fc}}
+	for _, c := range []struct {
+		caption bool
+		w       int
+		want    string
+	}{
+		{true, 70, "Monthly trend · Nov 2025 – Oct 2026 + forecast to Jan 2027"},
+		{true, 55, "Monthly trend · Nov 2025 – Oct 2026 + forecast"},
+		{false, 43, "Trend · Nov 2025 – Oct 2026 + SES forecast"},
+	} {
+		if got := chartTitle(d, nov, oct, c.caption, c.w); got != c.want {
+			t.Errorf("w %d caption %v: %q, want %q", c.w, c.caption, got, c.want)
+		}
+	}
+	d.Result.Forecast = nil
+	if got := chartTitle(d, nov, oct, true, 55); got != "Monthly trend · Nov 2025 – Oct 2026" {
+		t.Errorf("no forecast: %q", got)
+	}
+}
