@@ -302,8 +302,7 @@ func RenderWhy(st style.Styles, w Why, width, h int) []string {
 		out = append(out, Row(tcols, sum, widths, whyGap, nil, w.Faint, width))
 	}
 	if more {
-		pos := Fit(position(off+1, min(len(rows), off+bodyH), len(rows), 0), width)
-		out = append(out, strings.Repeat(" ", max(0, width-Width(pos)))+st.MutedText.Render(pos))
+		out = append(out, st.MutedText.Render(FitRight(position(off+1, min(len(rows), off+bodyH), len(rows), 0), width)))
 	}
 	if legend != nil {
 		out = append(out, "")
