@@ -108,20 +108,23 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 				fc = append(fc, p)
 			}
 		}
-		// The forecast starts after the last full period: one for the
-		// last period shown means that period is partial, and its forecast
-		// (where it ends) takes its place, so the caption's first point is
-		// the chart's first dashed one.
-		if len(fc) > 0 && fc[0].Period.Equal(last) {
-			if len(points) > 1 {
-				points = points[:len(points)-1]
-			} else {
-				fc = fc[1:]
-			}
+	}
+	// The forecast starts after the last full period: one for the last
+	// period shown means that period is partial. Its forecast (where it
+	// ends) is drawn in its column as a line of its own from the last full
+	// period, beside the value so far, so the caption's first point is the
+	// chart's first dashed one.
+	nh := len(points)
+	at := nh // the column of the forecast's first point
+	partial := false
+	if len(fc) > 0 && fc[0].Period.Equal(points[nh-1].Period) {
+		if nh > 1 {
+			partial, at = true, nh-1
+		} else {
+			fc = fc[1:]
 		}
 	}
-	nh := len(points)
-	n := nh + len(fc)
+	n := at + len(fc)
 	vals := make([]float64, n)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := range vals {
@@ -140,13 +143,20 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 	if b := x.Benchmark; b != nil {
 		lo, hi = math.Min(lo, b.Value), math.Max(hi, b.Value)
 	}
-	var fcLow, fcHigh []float64
+	var fcLow, fcHigh, fcLine []float64
 	caption := ""
 	if len(fc) > 0 {
-		// One line for the history and the forecast: the forecast's
-		// columns are dashed after (colourPlotLine).
+		// One line for the history and the forecast, whose columns are
+		// dashed after (colourPlotLine); after a partial period, a line
+		// of its own from the last full one.
+		line := vals
+		if partial {
+			fcLine = nanSeries(n)
+			fcLine[at-1] = vals[at-1]
+			line = fcLine
+		}
 		for i, p := range fc {
-			vals[nh+i] = p.Value
+			line[at+i] = p.Value
 			lo, hi = math.Min(lo, p.Value), math.Max(hi, p.Value)
 		}
 		// The band is drawn where it hardly widens the axis: a wide one
@@ -157,9 +167,9 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 		}
 		if h >= 9 && bHi-bLo <= 1.25*(hi-lo) && !math.IsNaN(bLo+bHi) {
 			fcLow, fcHigh = nanSeries(n), nanSeries(n)
-			fcLow[nh-1], fcHigh[nh-1] = vals[nh-1], vals[nh-1]
+			fcLow[at-1], fcHigh[at-1] = vals[at-1], vals[at-1]
 			for i, p := range fc {
-				fcLow[nh+i], fcHigh[nh+i] = p.Low, p.High
+				fcLow[at+i], fcHigh[at+i] = p.Low, p.High
 			}
 			lo, hi = bLo, bHi
 		}
@@ -237,6 +247,9 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 	if goal != nil {
 		add(flat(goal.Value), asciigraph.CharSet{Horizontal: string(targetChar)})
 	}
+	if fcLine != nil {
+		add(fcLine, asciigraph.CharSet{Horizontal: "╌", VerticalLine: "╎"})
+	}
 	add(vals, asciigraph.DefaultCharSet) // the KPI is drawn over the reference lines
 	opts := []asciigraph.Option{
 		asciigraph.Width(plotW), asciigraph.Offset(offset),
@@ -270,6 +283,9 @@ func ChartWith(st style.Styles, d *kpi.Def, points []kpi.Point, goal *kpi.Goal, 
 		// The line towards the first forecast period starts in the cell
 		// after the last period's.
 		lb.forecastFrom = leftPad + col(nh-1)
+		if partial { // the value so far stays solid; its own line is dashed
+			lb.forecastFrom = leftPad + col(nh)
+		}
 	}
 	out := make([]string, 0, h+2)
 	for _, l := range lines {

@@ -35,9 +35,9 @@ func TestForecastCaptionNamesItsMethod(t *testing.T) {
 // TestChartForecastsThePartialPeriod: a quarterly trend whose last quarter
 // (Q4 2026) is partial, at 50% so far, and a forecast from Q4 2026 (the
 // first after the last full quarter) to Q2 2027. The chart draws Q4's
-// forecast, where the quarter ends, in its place, and the caption names
-// that same first point: Q4 2026 at 81%, not Q1 2027. The 50% so far is
-// not plotted (the axis's lowest label is the history's 79%).
+// forecast, where the quarter ends, as a dashed line of its own from Q3,
+// beside the value so far (kept solid: the axis reaches down to 50%), and
+// the caption names that same first point: Q4 2026 at 81%, not Q1 2027.
 func TestChartForecastsThePartialPeriod(t *testing.T) {
 	d := &kpi.Def{ID: "csat", Unit: "%", Decimals: 0, Better: kpi.Higher}
 	q := func(i int) time.Time { return kpi.Quarter.Add(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), i) }
@@ -58,8 +58,12 @@ func TestChartForecastsThePartialPeriod(t *testing.T) {
 	if axis := lines[len(lines)-2]; !strings.HasSuffix(axis, "Q2 2027") {
 		t.Errorf("axis %q, want it to end at the forecast's Q2 2027", axis)
 	}
-	if strings.Contains(all, "50%") {
-		t.Errorf("the partial quarter's 50%% so far is plotted beside its forecast:\n%s", all)
+	if !strings.Contains(all, "50%┤") || !strings.Contains(all, "╰╴") {
+		t.Errorf("the partial quarter's 50%% so far is not plotted:\n%s", all)
+	}
+	// The forecast's own line runs dashed on from Q3's row (79%).
+	if !hasLine(lines, "79%") || !strings.Contains(lineOf(lines, "79%"), "╮╌╌") {
+		t.Errorf("no dashed forecast from Q3 on:\n%s", all)
 	}
 }
 
@@ -122,4 +126,13 @@ func TestChartTitleNamesTheForecast(t *testing.T) {
 	if got := chartTitle(d, nov, oct, true, 55); got != "Monthly trend · Nov 2025 – Oct 2026" {
 		t.Errorf("no forecast: %q", got)
 	}
+}
+
+func lineOf(lines []string, prefix string) string {
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), prefix) {
+			return l
+		}
+	}
+	return ""
 }
