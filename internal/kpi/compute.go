@@ -570,7 +570,17 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 			nDep = c
 		}
 	}
-	eval := func(pick func(*computed) points) (points, error) {
+	// A period not over is annualised at its own length (its rows' own
+	// periods_per_year): the current one, and in the comparison's pass the
+	// same elapsed part of the comparison period.
+	perYear := periodsPerYear(pl.grain)
+	partYear := func(start time.Time) float64 {
+		if !pl.partial || pl.elapsed <= 0 || pl.grain == All {
+			return perYear
+		}
+		return perYear * float64(pl.grain.Add(start, 1).Sub(start)) / float64(pl.elapsed)
+	}
+	eval := func(pick func(*computed) points, partialAt time.Time) (points, error) {
 		base := pick(deps[0].c)
 		if base == nil {
 			return nil, nil
@@ -589,8 +599,12 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 		if len(keys) == 0 {
 			return out, nil
 		}
-		cp := &compositePlan{Names: names, Rows: make([][]*float64, len(keys))}
+		cp := &compositePlan{Names: names, Rows: make([][]*float64, len(keys)), PerYear: make([]float64, len(keys))}
 		for ri, k := range keys {
+			cp.PerYear[ri] = perYear
+			if pl.partial && !partialAt.IsZero() && k.period == partialAt.Unix() {
+				cp.PerYear[ri] = partYear(partialAt)
+			}
 			p := &Point{Period: base[k].Period, Components: map[string]float64{}}
 			row := make([]*float64, len(deps))
 			for i, dp := range deps {
@@ -641,7 +655,7 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 		}
 		return out, nil
 	}
-	full, err := eval(func(c *computed) points { return c.full })
+	full, err := eval(func(c *computed) points { return c.full }, pl.cur)
 	if err != nil {
 		return err
 	}
@@ -659,7 +673,7 @@ func (e *Engine) composite(ctx context.Context, d *Def, res map[string]*computed
 			return c.part
 		}
 		return c.full
-	})
+	}, pl.cmp)
 	if err != nil {
 		return err
 	}

@@ -175,8 +175,11 @@ func TestBuiltinsHandWorked(t *testing.T) {
 		{"cac", 150, 2, ""},
 		// 60 retention spend / 3 retained (C1, C6, C7).
 		{"retention_cost", 20, 4, ""},
-		// Revenue per active customer per year 200/4×12 = 600; annual churn 1 − 0.75¹²; lifetime its inverse.
-		{"clv", 600 / (1 - math.Pow(0.75, 12)), 4, ""},
+		// October is partial for CLV (its orders stop on 20 Oct): 20 days,
+		// 12 × 31/20 = 18.6 such parts a year. Revenue per active customer
+		// per year 200/4 × 18.6 = 930; annual churn 1 − 0.75^18.6; lifetime
+		// its inverse. (Annualised as a whole month it read 619.6.)
+		{"clv", 930 / (1 - math.Pow(0.75, 18.6)), 4, "a partial period is annualised at its own length"},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

@@ -164,6 +164,9 @@ type planValue struct {
 	Expr           string
 	Inputs         map[string]string // input name (num, den for a ratio) → aggregate column
 	PeriodsPerYear float64
+	// PerRowYear, when set, is the column periods_per_year is read from
+	// instead (a composite's rows: a partial period has its own).
+	PerRowYear string
 }
 
 // compositePlan evaluates a composite KPI's formula over other KPIs' values,
@@ -172,6 +175,11 @@ type compositePlan struct {
 	Value planValue    // Inputs map each input name to itself
 	Names []string     // input names, in column order
 	Rows  [][]*float64 // per row, the inputs in Names order; nil = no value
+	// PerYear is each row's periods_per_year: the grain's constant, or for a
+	// period not over, a year over the part of it in the data (a quarter cut
+	// after 31 days is 365.25/31 such parts a year), so a formula that
+	// annualises (CLV) reads a partial period at its own length.
+	PerYear []float64
 }
 
 // periodsPerYear is the constant periods_per_year stands for at a grain (a

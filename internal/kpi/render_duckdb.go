@@ -40,6 +40,9 @@ func duckInterval(g Grain) string {
 func duckValue(v planValue) string {
 	ref := func(n string) string {
 		if n == "periods_per_year" {
+			if v.PerRowYear != "" {
+				return v.PerRowYear
+			}
 			return formatFloat(v.PeriodsPerYear)
 		}
 		return store.QuoteIdent(v.Inputs[n])
@@ -197,13 +200,22 @@ func renderDuckDBComposite(c *compositePlan) (string, []any) {
 				args = append(args, nil)
 			}
 		}
+		if c.PerYear != nil {
+			ph = append(ph, "?::DOUBLE")
+			args = append(args, c.PerYear[i])
+		}
 		rows[i] = "(" + strings.Join(ph, ", ") + ")"
 	}
 	cols := []string{"__i"}
 	for _, n := range c.Names {
 		cols = append(cols, store.QuoteIdent(n))
 	}
-	return fmt.Sprintf("SELECT __i, CAST(%s AS DOUBLE) FROM (VALUES %s) v(%s)", duckValue(c.Value), strings.Join(rows, ", "), strings.Join(cols, ", ")), args
+	value := c.Value
+	if c.PerYear != nil {
+		cols = append(cols, "__per_year")
+		value.PerRowYear = "__per_year"
+	}
+	return fmt.Sprintf("SELECT __i, CAST(%s AS DOUBLE) FROM (VALUES %s) v(%s)", duckValue(value), strings.Join(rows, ", "), strings.Join(cols, ", ")), args
 }
 
 // The rollups' side of the renderer: sketch buckets (the build uses them
