@@ -184,35 +184,32 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		return nil, yamlError(path, err)
 	}
 	file, _ := parser.ParseBytes(data, 0)
-	lineOf := func(p string) int {
+	// nodeAt is the node at the YAML path p; nil when there is none.
+	nodeAt := func(p string) ast.Node {
 		if file == nil {
-			return 0
+			return nil
 		}
 		yp, err := yaml.PathString(p)
 		if err != nil {
-			return 0
+			return nil
 		}
 		n, err := yp.FilterFile(file)
-		if err != nil || n == nil {
-			return 0
+		if err != nil || n == nil || n.GetToken() == nil {
+			return nil
 		}
-		if tk := n.GetToken(); tk != nil {
-			return tk.Position.Line
+		return n
+	}
+	lineOf := func(p string) int {
+		if n := nodeAt(p); n != nil {
+			return n.GetToken().Position.Line
 		}
 		return 0
 	}
 	// keyLine is the line of the key whose value is at p: a block mapping's
 	// value starts on the line after its key.
 	keyLine := func(p string) int {
-		if file == nil {
-			return 0
-		}
-		yp, err := yaml.PathString(p)
-		if err != nil {
-			return 0
-		}
-		n, err := yp.FilterFile(file)
-		if err != nil || n == nil || n.GetToken() == nil {
+		n := nodeAt(p)
+		if n == nil {
 			return 0
 		}
 		key := p[strings.LastIndexByte(p, '.')+1:]

@@ -137,6 +137,18 @@ func ratio(a, b float64) string {
 
 func openSample(t *testing.T) *workspace.Workspace {
 	t.Helper()
+	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true, Sources: sampleFiles(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// sampleFiles writes the built-in sample's tables to a temporary folder,
+// one Parquet file each, and returns their paths.
+func sampleFiles(t *testing.T) []string {
+	t.Helper()
 	dir := t.TempDir()
 	var sources []string
 	for _, name := range []string{"customers", "orders", "tickets", "surveys", "spend"} {
@@ -150,12 +162,7 @@ func openSample(t *testing.T) *workspace.Workspace {
 		}
 		sources = append(sources, p)
 	}
-	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true, Sources: sources})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	return ws
+	return sources
 }
 
 // datasetEngine opens one shared dataset and computes the given KPIs on

@@ -188,14 +188,10 @@ func parts(d *Def, comps map[string]float64) (num, den float64, ok bool) {
 	ok = true
 	switch d.Type {
 	case Ratio:
-		scale := d.Scale
-		if scale == 0 {
-			scale = 1
-		}
-		return scale * get("num"), get("den"), ok
+		return d.valueScale() * get("num"), get("den"), ok
 	case Formula, Cohort:
-		if p, dt, n, has := d.npsInputs(); has {
-			return 100 * (get(p) - get(dt)), get(n), ok
+		if k, p, dt, n, has := d.npsForm(); has {
+			return k * (get(p) - get(dt)), get(n), ok
 		}
 		if k, a, b, has := d.shareInputs(); has {
 			return k * get(a), get(b), ok

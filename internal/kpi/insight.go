@@ -365,6 +365,21 @@ func (d *Def) FormatSigned(v float64, decimals int) string {
 	return s
 }
 
+// valueScale is the constant a KPI's ratio is multiplied by: a ratio's
+// scale (1 when unset), the K of a K × a / b share, else 1.
+func (d *Def) valueScale() float64 {
+	if d.Type == Ratio {
+		if d.Scale != 0 {
+			return d.Scale
+		}
+		return 1
+	}
+	if k, _, _, ok := d.shareInputs(); ok && k != 0 {
+		return k
+	}
+	return 1
+}
+
 // RatioParts returns the KPI's value as num / den of additive components
 // (value = num / den, scale included in num): for a proportion, a mean or
 // NPS. ok is false for other kinds or when a component is missing.
@@ -375,11 +390,7 @@ func (d *Def) RatioParts(comps map[string]float64) (num, den float64, ok bool) {
 		if d.Type == Ratio {
 			n, ok1 := get("num")
 			dn, ok2 := get("den")
-			scale := d.Scale
-			if scale == 0 {
-				scale = 1
-			}
-			return scale * n, dn, ok1 && ok2
+			return d.valueScale() * n, dn, ok1 && ok2
 		}
 		k, a, b, has := d.shareInputs()
 		if !has {

@@ -165,14 +165,7 @@ func (d *Def) additive() bool {
 func (d *Def) valueRange() (lo, hi float64) {
 	switch d.IntervalKind() {
 	case IntervalProportion:
-		scale := d.Scale
-		if d.Type != Ratio {
-			scale, _, _, _ = d.shareInputs()
-		}
-		if scale == 0 {
-			scale = 1
-		}
-		return 0, scale
+		return 0, d.valueScale()
 	case IntervalNPS:
 		if k, _, _, _, ok := d.npsForm(); ok {
 			return -k, k // K × (p − d) / n: −K … K, whatever the inputs are called
@@ -350,12 +343,8 @@ func seasonOf(g Grain) int {
 	switch g {
 	case Day:
 		return 7
-	case Week:
-		return 52
-	case Month:
-		return 12
-	case Quarter:
-		return 4
+	case Year, All, "":
+		return 0
 	}
-	return 0
+	return int(g.PerYear())
 }

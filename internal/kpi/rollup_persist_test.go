@@ -10,7 +10,6 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
-	"kpiscope/sampledata"
 )
 
 // Rollups kept in a --db file: a second start on unchanged files answers
@@ -19,19 +18,8 @@ import (
 // its rollups rebuild while the others are kept.
 func TestRollupsKeptInDBFile(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	var sources []string
-	for _, name := range []string{"customers", "orders", "tickets", "surveys", "spend"} {
-		b, err := sampledata.FS.ReadFile(name + ".parquet")
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, name+".parquet")
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		sources = append(sources, p)
-	}
+	sources := sampleFiles(t)
+	dir := filepath.Dir(sources[0])
 	db := filepath.Join(t.TempDir(), "k.db")
 	open := func() *workspace.Workspace {
 		t.Helper()

@@ -173,13 +173,7 @@ func (d *Def) estimateOf(comps map[string]float64) (s estimate, why string) {
 	}
 	switch kind {
 	case IntervalProportion:
-		k := d.Scale
-		if d.Type != Ratio {
-			k, _, _, _ = d.shareInputs()
-		}
-		if k == 0 {
-			k = 1
-		}
+		k := d.valueScale()
 		s.scale, s.p = k, num/k/den
 		const eps = 1e-9
 		if s.p < -eps || s.p > 1+eps {

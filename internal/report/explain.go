@@ -383,21 +383,12 @@ type jsonExplanation struct {
 // one-line summary), or error with why it cannot be split.
 func ExplainJSON(w io.Writer, sc *kpi.Scorecard, label string, xs []Explanation, movers bool, warnings []string) error {
 	out := struct {
-		Title   string            `json:"title"`
-		Period  string            `json:"period"`
-		Grain   string            `json:"grain"`
-		Compare string            `json:"compare"`
-		Filters []string          `json:"filters"`
-		Segment string            `json:"segment,omitempty"`
+		jsonHead
 		Movers  bool              `json:"top_movers"`
 		Partial bool              `json:"partial"`
 		KPIs    []jsonExplanation `json:"kpis"`
 		Notes   []string          `json:"warnings"`
-	}{Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare), Filters: []string{},
-		Segment: sc.Slice.Segment, Movers: movers, Partial: sc.Partial, KPIs: []jsonExplanation{}, Notes: append([]string{}, warnings...)}
-	for _, f := range sc.Slice.Filters {
-		out.Filters = append(out.Filters, f.String())
-	}
+	}{jsonHead: headOf(sc, label), Movers: movers, Partial: sc.Partial, KPIs: []jsonExplanation{}, Notes: append([]string{}, warnings...)}
 	for _, x := range xs {
 		j := jsonExplanation{KPI: x.Def.ID, Name: x.Def.Label(), Unit: x.Def.Unit, Dimension: x.Dim, CompareTo: x.CompareTo,
 			CompareValue: x.CompareValue, Value: x.Value, Segments: []jsonContribution{}}

@@ -457,21 +457,36 @@ func num(v *float64) string {
 	return strconv.FormatFloat(*v, 'f', -1, 64)
 }
 
+// jsonHead is what a JSON report says of its slice first: its title,
+// period, grain, comparison, filters and breakdown.
+type jsonHead struct {
+	Title   string   `json:"title"`
+	Period  string   `json:"period"`
+	Grain   string   `json:"grain"`
+	Compare string   `json:"compare"`
+	Filters []string `json:"filters"`
+	Segment string   `json:"segment,omitempty"`
+}
+
+func headOf(sc *kpi.Scorecard, label string) jsonHead {
+	h := jsonHead{Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
+		Segment: sc.Slice.Segment, Filters: []string{}}
+	for _, f := range sc.Slice.Filters {
+		h.Filters = append(h.Filters, f.String())
+	}
+	return h
+}
+
 // JSON writes {"period":…, "rows":[…], "annotations":[…]}. Values are as in
 // the data, with every control character escaped. A Total row has
 // segments_truncated, and pace and forecast where the engine gave them;
 // annotations are those of the trend's window (AnnotationsIn).
 func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string, annotations ...kpi.Annotation) error {
 	out := struct {
-		Title   string   `json:"title"`
-		Period  string   `json:"period"`
-		Grain   string   `json:"grain"`
-		Compare string   `json:"compare"`
-		Filters []string `json:"filters"`
-		Segment string   `json:"segment,omitempty"`
-		Partial bool     `json:"partial"`
-		AsOf    string   `json:"as_of,omitempty"`
-		Rows    []Line   `json:"rows"`
+		jsonHead
+		Partial bool   `json:"partial"`
+		AsOf    string `json:"as_of,omitempty"`
+		Rows    []Line `json:"rows"`
 		// SegmentsLeftOut counts the segments the breakdowns left out
 		// (each Total row has its KPI's count); --limit all keeps them.
 		SegmentsLeftOut int      `json:"segments_left_out"`
@@ -479,13 +494,10 @@ func JSON(w io.Writer, sc *kpi.Scorecard, label string, warnings []string, annot
 		// Annotations are kpiscope.yaml's dated notes within the trend's
 		// window: from its first period to the end of the current one.
 		Annotations []AnnotationJSON `json:"annotations"`
-	}{Annotations: annotationsJSON(AnnotationsIn(sc, annotations)), Warnings: append([]string{}, warnings...), Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
-		Segment: sc.Slice.Segment, Partial: sc.Partial, Rows: Lines(sc), Filters: []string{}}
+	}{jsonHead: headOf(sc, label), Annotations: annotationsJSON(AnnotationsIn(sc, annotations)), Warnings: append([]string{}, warnings...),
+		Partial: sc.Partial, Rows: Lines(sc)}
 	if !sc.AsOf.IsZero() {
 		out.AsOf = sc.AsOf.Format("2006-01-02T15:04:05Z")
-	}
-	for _, f := range sc.Slice.Filters {
-		out.Filters = append(out.Filters, f.String())
 	}
 	for _, r := range sc.Results {
 		out.SegmentsLeftOut += r.SegmentsTruncated
