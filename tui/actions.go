@@ -39,6 +39,11 @@ func (m Model) actions() []action {
 		{"compare", "Cycle comparison: target / previous / last year", k.Compare, toTimeframe(nextCompareMsg{})},
 		{"why", "Why it moved: each segment's part of the change", k.Why, toWhy(toggleWhyMsg{})},
 		{"movers", "Top movers: each dimension's segments that moved the KPI", k.Movers, toWhy(toggleMoversMsg{})},
+		{"grid", "Grid: segments × periods, coloured by status", k.Grid, Model.openGrid},
+		{"cohorts", "Cohort retention matrix", k.Cohorts, Model.openCohorts},
+		{"dist", "Distribution behind the KPI (hours histogram, score mix)", k.Dist, Model.openDist},
+		{"series", "Several segments on one chart", k.Series, Model.openSeries},
+		{"records", "Rows behind the number", k.Records, Model.openRecords},
 		{"sort", "Sort the breakdown by the next column", k.Sort, toBreakdown(nextSortMsg{})},
 		{"sortdir", "Reverse the breakdown's sort", k.SortDir, toBreakdown(flipSortMsg{})},
 		{"export", "Export breakdown (CSV) and scorecard (Markdown)", k.Export, Model.export},
@@ -69,6 +74,13 @@ func (m Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	m.status = status{} // a message lasts until the next key
+	if m.lens != nil {
+		var cmd tea.Cmd
+		var handled bool
+		if m, cmd, handled = m.lensKey(msg); handled {
+			return m, cmd
+		}
+	}
 	k := m.keys
 	nav := key.Matches(msg, k.Down, k.Up, k.Top, k.Bottom, k.PageDown, k.PageUp)
 	switch {

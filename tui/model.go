@@ -55,6 +55,9 @@ type Model struct {
 	// why is the why view of the breakdown and the top movers, which take
 	// the detail pane's place while open.
 	why why
+	// lens is the open closer look (lens.go): grid, cohorts, distribution,
+	// series or records; nil when none.
+	lens lens
 
 	sel int // selected KPI
 
@@ -186,9 +189,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.why = m.why.got(msg, m.q.timeout)
 		return m, nil
 	case EngineMsg:
+		before := m.lensCtx()
 		m, cmd := m.gotEngine(msg)
 		m, c := m.syncMovers()
-		return m, tea.Batch(cmd, c)
+		m, l := m.lensAfter(before)
+		return m, tea.Batch(cmd, c, l)
 	case WarningsMsg:
 		m.warnings = cleanWarnings(msg.Warnings)
 		return m, nil
@@ -215,9 +220,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
+		before := m.lensCtx()
 		next, cmd := m.key(msg)
 		m, c := next.(Model).syncMovers()
-		return m, tea.Batch(cmd, c)
+		m, l := m.lensAfter(before)
+		return m, tea.Batch(cmd, c, l)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		if ms := msg.(tea.MouseMsg).Mouse(); m.lens != nil && m.ov.kind == overlayNone && (m.lens.Wide() || ms.X >= m.layout().listW) {
+			var cmd tea.Cmd
+			m.lens, cmd, _ = m.lens.Update(msg, m.lensCtx())
+			return m, cmd
+		}
+	}
+	switch msg := msg.(type) {
 	case tea.MouseClickMsg:
 		if ms := msg.Mouse(); m.why.mode != whyOff && m.ov.kind == overlayNone && ms.X >= m.layout().listW {
 			return m, nil // the why views' rows are not the table's
@@ -237,7 +252,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m, c := next.syncMovers()
 		return m, tea.Batch(cmd, c)
 	}
-	return m, nil
+	return m.lensMsg(msg)
 }
 
 // startSpinner starts the spinner's ticks unless they are already running.

@@ -541,7 +541,8 @@ func TestCommandPaletteRunsActions(t *testing.T) {
 func TestHelpOverlay(t *testing.T) {
 	m := started(t, testDeps(t), 80, 24)
 	m, _ = press(m, "?")
-	mustContain(t, screen(m), "Navigate", "Slice", "Compare", "Export", "Other", "◐ near target")
+	// at 80×24 the help scrolls: every page read
+	mustContain(t, helpPages(m), "Navigate", "Slice", "Compare", "Look closer", "Export", "Other", "◐ near target")
 	m, _ = press(m, "?")
 	if m.ov.kind != overlayNone {
 		t.Fatal("? did not close the help")
@@ -679,4 +680,14 @@ func TestPeriodKeyWhileGrainLoads(t *testing.T) {
 	if want := kpi.Quarter.Add(latest, -1); !m.tf.slice.Period.Equal(want) {
 		t.Fatalf("period after g then [: %v, want %v (the quarter before %v)", m.tf.slice.Period, want, latest)
 	}
+}
+
+// helpPages is every page of the open help, paged down to its end.
+func helpPages(m Model) string {
+	var b strings.Builder
+	for range 6 {
+		b.WriteString(screen(m))
+		m, _ = press(m, "pgdown")
+	}
+	return b.String()
 }

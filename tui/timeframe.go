@@ -153,3 +153,15 @@ func (t timeframe) shift(n int) (timeframe, tea.Cmd) {
 	t.rev++
 	return t, nil
 }
+
+// at moves to the period starting at p (a lens's drill into a cell), at the
+// grain on screen.
+func (t timeframe) at(p time.Time) timeframe {
+	p = t.slice.Grain.Trunc(p)
+	if p.Equal(t.slice.Period) {
+		return t
+	}
+	t.slice.Period = p
+	t.rev++
+	return t
+}

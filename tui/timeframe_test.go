@@ -163,7 +163,7 @@ func TestUndatedKeysOff(t *testing.T) {
 		t.Errorf("keymap: grain %v, compare %v, segment %v", m.keys.Grain.Enabled(), m.keys.Compare.Enabled(), m.keys.Segment.Enabled())
 	}
 	h, _ := press(m, "?")
-	mustContain(t, strings.Join(strings.Fields(screen(h)), " "), "g G [ ] t c need a date column")
+	mustContain(t, strings.Join(strings.Fields(helpPages(h)), " "), "g G [ ] t c need a date column")
 	p, _ := press(m, ":")
 	if s := screen(p); strings.Contains(s, "Grain: week") || strings.Contains(s, "Compare vs") {
 		t.Errorf("the palette offers a grain or a comparison:\n%s", s)

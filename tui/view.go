@@ -85,10 +85,20 @@ func (m Model) render() string {
 	for _, b := range m.bannerLines(l.w) {
 		lines = append(lines, m.st.Banner.Render(pane.Fit(b, l.w)))
 	}
-	list := strings.Split(m.listView(l), "\n")
-	detail := strings.Split(m.detailView(l), "\n")
-	for i := range list {
-		lines = append(lines, list[i]+detail[i])
+	switch {
+	case m.lens != nil && m.lens.Wide():
+		lines = append(lines, strings.Split(m.lensPane(l.w, l.bodyH), "\n")...)
+	default:
+		list := strings.Split(m.listView(l), "\n")
+		var detail []string
+		if m.lens != nil {
+			detail = strings.Split(m.lensPane(l.detailW, l.bodyH), "\n")
+		} else {
+			detail = strings.Split(m.detailView(l), "\n")
+		}
+		for i := range list {
+			lines = append(lines, list[i]+detail[i])
+		}
 	}
 	lines = append(lines, m.footerView(l.w))
 	base := strings.Join(lines, "\n")
@@ -349,6 +359,9 @@ func (m Model) footerKeys() []hintItem {
 	case overlayPalette, overlayFind, overlaySegment:
 		return []hintItem{hint(k.ChooserUp.Help().Key+"/"+k.ChooserDown.Help().Key, "move", 9), bind(k.ChooserChoose, "choose", 9),
 			bind(k.ChooserCancel, "cancel", 9), hint("type", "to filter", 8)}
+	}
+	if out := m.lensFooter(); out != nil {
+		return out
 	}
 	if out := m.whyFooter(); out != nil {
 		return out

@@ -257,6 +257,7 @@ func (w why) got(msg moversMsg, timeout time.Duration) why {
 // on screen, then drills into the row enter picked and asks for the top
 // movers the screen now needs.
 func (m Model) toWhy(msg tea.Msg) (Model, tea.Cmd) {
+	m = m.closeLens() // the why views take the detail pane's place too
 	m.why = m.why.on(len(m.whyData().Rows))
 	var cmd tea.Cmd
 	m.why, cmd = m.why.Update(msg)

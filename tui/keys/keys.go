@@ -41,6 +41,13 @@ type Map struct {
 	Why     key.Binding // the breakdown's values ⇄ each segment's part of the change
 	Movers  key.Binding // the segments of every dimension that moved the KPI most
 
+	// Look closer: views that take the detail pane's place (tui/lens.go)
+	Grid    key.Binding // segments × periods, each cell coloured by status
+	Cohorts key.Binding // signup cohort × months since signup, % still active
+	Dist    key.Binding // the distribution behind the KPI: hours histogram or score mix
+	Series  key.Binding // the top segments' trends on one chart
+	Records key.Binding // the rows behind the number
+
 	// Export
 	Export        key.Binding
 	Copy          key.Binding
@@ -101,6 +108,12 @@ func Default() Map {
 
 		Why:    b([]string{"v"}, "v", "why it moved"),
 		Movers: b([]string{"m"}, "m", "top movers"),
+
+		Grid:    b([]string{"#"}, "#", "grid: segments × periods"),
+		Cohorts: b([]string{"C"}, "C", "cohort retention"),
+		Dist:    b([]string{"d"}, "d", "distribution"),
+		Series:  b([]string{"S"}, "S", "segments on one chart"),
+		Records: b([]string{"R"}, "R", "rows behind the number"),
 
 		Export:        b([]string{"e"}, "e", "export"),
 		Copy:          b([]string{"y"}, "y", "copy breakdown"),
@@ -164,6 +177,7 @@ func (m Map) Groups() []Group {
 		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.PageDown, m.PageUp, m.Right, m.Left, m.Find, m.Palette}},
 		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
 		{"Compare", []key.Binding{m.Compare, m.Why, m.Movers}},
+		{"Look closer", []key.Binding{m.Grid, m.Cohorts, m.Dist, m.Series, m.Records}},
 		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard}},
 		{"Other", []key.Binding{m.Reload, m.Warnings, m.Help, m.Quit}},
 	}
