@@ -183,7 +183,23 @@ type reportOpts struct {
 	// explain splits each KPI's change by segment (--by) or lists the top
 	// movers across every dimension (explain.go)
 	explain bool
+	// looks are the closer looks (--grid, --cohorts, --distribution,
+	// --series, --records): one asked for prints instead of the scorecard.
+	looks []look
 }
+
+// look is a closer look's headless form in report (issue 13: the grid,
+// cohorts, distribution, series and records views, one file each).
+type look interface {
+	// asked reports whether its flag was given.
+	asked() bool
+	// run prints it for the slice s and the KPIs ids (nil: the look's
+	// default) in ro.format.
+	run(ctx context.Context, w io.Writer, ws *workspace.Workspace, s kpi.Slice, ids []string, ro reportOpts) error
+}
+
+// looks registers each closer look's flags on report.
+var looks = []func(c *cobra.Command) look{gridLook, cohortsLook, distLook, seriesLook, recordsLook}
 
 // checkBudget is the data size up to which report runs the data-quality
 // checks by default; beyond it they take seconds (`kpiscope check` runs them).
@@ -217,6 +233,9 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only the KPIs with these `IDS` (comma-separated)")
 	c.Flags().StringVar(&ro.limit, "limit", "", "segments per breakdown, `N|all`: the N largest, or every one (default 50)")
 	c.Flags().BoolVar(&ro.explain, "explain", false, "why each KPI moved: its change split into mix and rate by the segments of --by, or without --by the top movers across every dimension (--limit N of them, default 5)")
+	for _, reg := range looks {
+		ro.looks = append(ro.looks, reg(c))
+	}
 	c.Flags().StringVar(&ro.checks, "checks", "auto", "print data-quality warnings under the table `WHEN`: auto (up to 2M rows), on or off")
 	return c
 }
@@ -274,6 +293,20 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 			return fmt.Errorf("--kpi %q: unknown KPI (known: %s)", id, strings.Join(all, ", "))
 		}
 		ids = append(ids, id)
+	}
+	var asked []look
+	for _, l := range ro.looks {
+		if l.asked() {
+			asked = append(asked, l)
+		}
+	}
+	switch {
+	case len(asked) > 1:
+		return fmt.Errorf("--grid, --cohorts, --distribution, --series and --records each print their own view: give one at a time")
+	case len(asked) == 1 && ro.explain:
+		return fmt.Errorf("--explain prints the scorecard's changes split by segment: give it without --grid, --cohorts, --distribution, --series or --records")
+	case len(asked) == 1:
+		return asked[0].run(ctx, cmd.OutOrStdout(), ws, s, ids, ro)
 	}
 	var opts []kpi.Option
 	if !report.ShowsExtras(ro.format) || ro.explain {
