@@ -1,0 +1,534 @@
+package kpi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"kpiscope/internal/schema"
+	"kpiscope/internal/store"
+)
+
+// The rows behind a number (issue 13): the records a KPI's n counts in a
+// slice, a page at a time. The rows are the KPI's own query's rows (the
+// compiler's FROM, customer join, filters and time window: compileGroup),
+// narrowed by the row condition its n counts (n's FILTER, or the counted
+// column not null), so the count shown is the scorecard's n.
+
+// RecordsAsk is which page of the rows behind a number to read.
+type RecordsAsk struct {
+	// Sort is the column to sort by ("" = the KPI's time column, else the
+	// first column); Desc sorts it from the largest.
+	Sort string
+	Desc bool
+	// Search keeps rows where any shown column's text contains it, in any
+	// case ("" = every row).
+	Search string
+	// Offset and Limit are the page: Limit rows from Offset. Limit 0 reads
+	// no row (the count only); a negative Limit reads every row.
+	Offset, Limit int
+	// NoCount skips counting (a new page of rows already counted).
+	NoCount bool
+}
+
+// Records is a page of the rows behind a KPI's number.
+type Records struct {
+	// Def is the KPI asked for; Of is the KPI whose rows these are: Def
+	// itself, or for a composite the KPI its n is taken from.
+	Def, Of *Def
+	Table   string // the table the rows come from
+	// Rule says which rows count, in words ("csat BETWEEN 1 AND 5").
+	Rule    string
+	Columns []string
+	// Used is how many of the first Columns the KPI reads (its time column
+	// first); the rest of the table's columns follow, then the customers'.
+	Used int
+	// Times marks the columns of dates or times, Dates those of dates only.
+	Times, Dates []bool
+	Rows         [][]any
+	Offset       int
+	// Count is the rows counted, N the KPI's n over them (equal unless n
+	// counts the distinct values of Distinct), Match the rows that match
+	// the search (Count without one). All three are -1 when not counted.
+	Count, N, Match int64
+	Distinct        string
+	// Period names the period the rows are in ("Oct 2026 (to 15 Oct)",
+	// "all time").
+	Period string
+	Sort   string
+	Desc   bool
+	Search string
+}
+
+// ErrNoRecords says a KPI's number does not count rows that can be shown.
+var ErrNoRecords = errors.New("no rows to show")
+
+type noRecords string
+
+func (e noRecords) Error() string        { return string(e) }
+func (e noRecords) Is(target error) bool { return target == ErrNoRecords }
+
+// Records reads a page of the rows KPI id counts in slice s (its filters,
+// grain and period; s.Segment is ignored: a segment is a filter). The
+// query is bounded by ask.Limit and runs under ctx.
+func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk) (*Records, error) {
+	d := e.byID[id]
+	if d == nil {
+		return nil, fmt.Errorf("unknown KPI %q", id)
+	}
+	for _, f := range s.Filters {
+		if err := e.CheckDimension(f.Dim); err != nil {
+			return nil, err
+		}
+	}
+	s.Segment = ""
+	of, err := e.countedBy(d, map[string]bool{})
+	if err != nil {
+		return nil, err
+	}
+	q, err := e.recordsQuery(of, s)
+	if err != nil {
+		return nil, err
+	}
+	out := &Records{Def: d, Of: of, Table: of.Source, Rule: q.rule, Columns: q.names, Used: q.used,
+		Times: q.times, Dates: q.dates, Offset: ask.Offset, Count: -1, N: -1, Match: -1,
+		Distinct: q.distinct, Period: q.period, Search: ask.Search}
+	out.Sort, out.Desc = ask.Sort, ask.Desc
+	sortIdx := -1
+	for i, c := range q.names {
+		if strings.EqualFold(c, ask.Sort) {
+			sortIdx, out.Sort = i, c
+		}
+	}
+	if ask.Sort != "" && sortIdx < 0 {
+		return nil, fmt.Errorf("no column %q among the rows of %s (columns: %s)", ask.Sort, of.Source, strings.Join(q.names, ", "))
+	}
+	if sortIdx < 0 {
+		sortIdx, out.Sort = 0, q.names[0]
+	}
+	search, sargs := q.search(ask.Search)
+	if !ask.NoCount {
+		sql := fmt.Sprintf("SELECT count(*) FILTER (WHERE %s), count(*) FILTER (WHERE %s AND %s), CAST((%s) AS DOUBLE) FROM (%s) src",
+			q.cond, q.cond, search, q.nExpr, q.from)
+		args := append(append([]any(nil), sargs...), q.args...)
+		began := time.Now()
+		rows, err := e.db.Query(ctx, sql, args...)
+		e.debug("query", "table", of.Source, "elapsed", time.Since(began), "sql", sql)
+		if err != nil {
+			return nil, e.recordsErr(ctx, of, err)
+		}
+		if len(rows.Data) == 1 {
+			r := rows.Data[0]
+			out.Count, out.Match = store.Int(r[0]), store.Int(r[1])
+			if f, ok := store.Float(r[2]); ok {
+				out.N = int64(f + 0.5)
+			} else {
+				out.N = 0
+			}
+		}
+	}
+	if ask.Limit == 0 {
+		return out, nil
+	}
+	order := []string{recordsOrder(q.quoted[sortIdx], ask.Desc)}
+	for i, c := range q.quoted { // ties in a stable order, so pages do not overlap
+		if i != sortIdx {
+			order = append(order, recordsOrder(c, false))
+		}
+	}
+	sql := fmt.Sprintf("SELECT %s FROM (%s) src WHERE %s AND %s ORDER BY %s", strings.Join(q.quoted, ", "), q.from, q.cond, search, strings.Join(order, ", "))
+	args := append(append([]any(nil), q.args...), sargs...)
+	if ask.Limit > 0 {
+		sql += " LIMIT ? OFFSET ?"
+		args = append(args, ask.Limit, max(ask.Offset, 0))
+	} else if ask.Offset > 0 {
+		sql += " OFFSET ?"
+		args = append(args, ask.Offset)
+	}
+	began := time.Now()
+	rows, err := e.db.Query(ctx, sql, args...)
+	e.debug("query", "table", of.Source, "elapsed", time.Since(began), "sql", sql)
+	if err != nil {
+		return nil, e.recordsErr(ctx, of, err)
+	}
+	out.Rows = rows.Data
+	return out, nil
+}
+
+func (e *Engine) recordsErr(ctx context.Context, d *Def, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		return err
+	}
+	return fmt.Errorf("reading the rows of %s: %w", d.Label(), store.WithoutSQL(err))
+}
+
+func recordsOrder(col string, desc bool) string {
+	if desc {
+		return col + " DESC NULLS LAST"
+	}
+	return col + " ASC NULLS LAST"
+}
+
+// countedBy is the KPI whose rows d's n counts: d itself, or for a
+// composite the KPI its n is taken from (CAC's new customers, CLV's
+// churn's customers active at the period's start).
+func (e *Engine) countedBy(d *Def, seen map[string]bool) (*Def, error) {
+	if err := e.problems[d.ID]; err != nil {
+		return nil, err
+	}
+	if d.Type != Composite {
+		if d.nComponent() == "" {
+			return nil, noRecords(fmt.Sprintf("%s has no count of rows (n) to show the rows of", d.Label()))
+		}
+		return d, nil
+	}
+	seen[d.ID] = true
+	id, _, _ := strings.Cut(d.N, ".")
+	dep := e.byID[id]
+	if d.N == "" || dep == nil || seen[id] {
+		return nil, noRecords(fmt.Sprintf("%s is computed from other KPIs and has no count of rows (n) to show the rows of", d.Label()))
+	}
+	return e.countedBy(dep, seen)
+}
+
+// recordsPlan is the SQL the rows behind a number are read with.
+type recordsPlan struct {
+	from     string // the rows in the slice: the KPI's table, joined and filtered
+	args     []any  // from's
+	cond     string // the rows n counts
+	nExpr    string // n's aggregate, verbatim
+	distinct string // the column n counts distinct values of ("" = rows)
+	rule     string
+	names    []string // shown columns
+	quoted   []string // as src names them
+	used     int
+	times    []bool
+	dates    []bool
+	period   string
+}
+
+// recordsQuery plans the rows of d (not a composite) in slice s.
+func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
+	s, pl := e.resolveSlice(s)
+	p := pl.within(e.spanOf(d).hi)
+	if e.cutByRecord(d) {
+		p = p.clipped()
+	}
+	if d.MinGrain != "" && p.grain != All && (p.grain.Finer(d.MinGrain) || p.partial) {
+		return nil, noRecords(fmt.Sprintf("%s is recorded by %s: choose %s grain or coarser", d.Label(), d.MinGrain, d.MinGrain))
+	}
+	// The current period alone: no trend, no comparison.
+	cur := p
+	cur.cmp, cur.trendStart, cur.from = time.Time{}, p.cur, p.cur
+	sch := e.snapshot()
+	gq, err := compileGroup(sch, []*Def{d}, s, "", cur, false)
+	if err != nil {
+		return nil, err
+	}
+	comps := d.Components()
+	nExpr := comps[d.nComponent()]
+	cond, distinct, ok := countCondition(nExpr)
+	if !ok {
+		return nil, noRecords(fmt.Sprintf("%s's n is %s, not a count of rows: no rows to show", d.Label(), nExpr))
+	}
+	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: cond}
+	if cond == "" {
+		rp.cond, rp.rule = "true", ""
+	}
+	if distinct != "" {
+		rp.distinct = unquoteIdent(distinct)
+	}
+	if d.Where != "" {
+		rp.cond = "(" + d.Where + ") AND " + rp.cond
+		rp.rule = strings.TrimPrefix(d.Where+" AND "+rp.rule, " AND ")
+		rp.rule = strings.TrimSuffix(rp.rule, " AND ")
+	}
+
+	// Columns: the time column, those the KPI reads, the rest of the table,
+	// then the customers' dimensions (those a filter reads first).
+	cols := sch.tables[d.Source]
+	var exprs []string
+	for _, x := range []string{d.Numerator, d.Denominator, d.Where, d.N} {
+		exprs = append(exprs, x)
+	}
+	for _, x := range comps {
+		exprs = append(exprs, x)
+	}
+	for _, x := range d.Extras {
+		exprs = append(exprs, x)
+	}
+	reads := func(c string) bool {
+		for _, x := range exprs {
+			if x != "" && mentions(x, c) {
+				return true
+			}
+		}
+		return false
+	}
+	var first, used, rest []store.Column
+	for _, c := range cols {
+		switch {
+		case d.Time != "" && strings.EqualFold(c.Name, d.Time):
+			first = append(first, c)
+		case reads(c.Name):
+			used = append(used, c)
+		default:
+			rest = append(rest, c)
+		}
+	}
+	shown := append(append(first, used...), rest...)
+	rp.used = len(first) + len(used)
+	have := map[string]bool{}
+	for _, c := range cols {
+		have[strings.ToLower(c.Name)] = true
+	}
+	var custCols []store.Column
+	if sch.customers != "" && d.Source != sch.customers {
+		if _, ok := schema.Column(cols, sch.customerKey); ok {
+			want := map[string]bool{}
+			if gq.Join != nil {
+				for _, c := range gq.Join.Columns {
+					want[strings.ToLower(c)] = true
+				}
+			}
+			for _, dim := range e.dims {
+				want[strings.ToLower(dim.Name)] = true
+			}
+			for _, c := range sch.tables[sch.customers] {
+				if want[strings.ToLower(c.Name)] && !have[strings.ToLower(c.Name)] {
+					custCols = append(custCols, c)
+				}
+			}
+		}
+	}
+	for _, c := range shown {
+		rp.names = append(rp.names, c.Name)
+		rp.quoted = append(rp.quoted, store.QuoteIdent(c.Name))
+		rp.times = append(rp.times, schema.IsTime(c.Type))
+		rp.dates = append(rp.dates, strings.EqualFold(c.Type, "DATE"))
+	}
+	for _, c := range custCols {
+		rp.names = append(rp.names, c.Name)
+		rp.quoted = append(rp.quoted, store.QuoteIdent(c.Name))
+		rp.times = append(rp.times, schema.IsTime(c.Type))
+		rp.dates = append(rp.dates, strings.EqualFold(c.Type, "DATE"))
+	}
+
+	// FROM: the table, the customers joined one row per key (as the KPI's
+	// query joins them), the slice's filters and the period.
+	var b strings.Builder
+	var args []any
+	sel := []string{"t.*"}
+	for _, c := range custCols {
+		sel = append(sel, "c."+store.QuoteIdent(c.Name))
+	}
+	tcol := ""
+	if gq.Time != "" {
+		tcol = fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(gq.Time))
+	}
+	var conds []string
+	var condArgs []any
+	if gq.Cohort != nil {
+		// A cohort counts each row that exists before the period's end
+		// (or has no time), read at the period's start and end.
+		c := gq.Cohort
+		start, end := c.Last, c.Step.Add(c.Last, 1)
+		if c.Step == All {
+			start, end = c.First, c.End
+		}
+		sel = append(sel, "?::TIMESTAMP AS period_start", "?::TIMESTAMP AS period_end")
+		args = append(args, sqlTime(start), sqlTime(end))
+		conds = append(conds, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < ?::TIMESTAMP)", tcol))
+		condArgs = append(condArgs, sqlTime(end))
+	}
+	fmt.Fprintf(&b, "SELECT %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(gq.Source))
+	if len(custCols) > 0 || gq.Join != nil {
+		key := store.QuoteIdent(sch.customerKey)
+		joined := map[string]bool{}
+		var cs []string
+		add := func(name string) {
+			if !joined[strings.ToLower(name)] {
+				joined[strings.ToLower(name)] = true
+				cs = append(cs, fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(name)))
+			}
+		}
+		for _, c := range custCols {
+			add(c.Name)
+		}
+		if gq.Join != nil {
+			for _, c := range gq.Join.Columns {
+				add(c)
+			}
+		}
+		fmt.Fprintf(&b, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
+			key, strings.Join(cs, ", "), store.QuoteIdent(sch.customers), key)
+	}
+	for _, f := range gq.Filters {
+		expr := duckCol(f.Col)
+		var ors []string
+		if f.Blank {
+			ors = append(ors, expr+" IS NULL")
+		}
+		if len(f.Values) > 0 {
+			ph := make([]string, len(f.Values))
+			for i, v := range f.Values {
+				ph[i] = "?"
+				condArgs = append(condArgs, v)
+			}
+			ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
+		}
+		if len(ors) == 0 {
+			ors = append(ors, "false")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	for _, r := range gq.Ranges {
+		conds = append(conds, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
+		condArgs = append(condArgs, sqlTime(r.From), sqlTime(r.To))
+	}
+	args = append(args, condArgs...)
+	if len(conds) > 0 {
+		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+	}
+	rp.from, rp.args = b.String(), args
+
+	switch {
+	case gq.Cohort != nil && gq.Cohort.Step != All:
+		rp.period = PeriodLabel(p.grain, p.cur, time.Time{})
+	case len(gq.Ranges) > 0:
+		end := time.Time{}
+		if p.partial {
+			end = p.curEnd
+		}
+		rp.period = PeriodLabel(p.grain, p.cur, end)
+	default:
+		rp.period = PeriodLabel(All, time.Time{}, time.Time{})
+	}
+	return rp, nil
+}
+
+// search is the condition a search text puts on the shown columns, and its
+// argument: the text bound, never spliced.
+func (rp *recordsPlan) search(text string) (string, []any) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return "true", nil
+	}
+	cs := make([]string, len(rp.quoted))
+	for i, c := range rp.quoted {
+		cs[i] = "coalesce(CAST(" + c + " AS VARCHAR), '')"
+	}
+	return fmt.Sprintf("strpos(lower(concat_ws(chr(31), %s)), lower(?)) > 0", strings.Join(cs, ", ")), []any{text}
+}
+
+// countCondition reads a count aggregate, count(*), count(x) or
+// count(DISTINCT x), with or without FILTER (WHERE cond): the condition a
+// row meets to be counted ("" = every row), and for a distinct count the
+// expression whose values it counts. ok is false for anything else (a sum,
+// a formula).
+func countCondition(expr string) (cond, distinct string, ok bool) {
+	s := strings.TrimSpace(expr)
+	if len(s) < 6 || !strings.EqualFold(s[:5], "count") {
+		return "", "", false
+	}
+	rest := strings.TrimLeftFunc(s[5:], unicode.IsSpace)
+	if !strings.HasPrefix(rest, "(") {
+		return "", "", false
+	}
+	end := closing(rest, 0)
+	if end < 0 {
+		return "", "", false
+	}
+	arg := strings.TrimSpace(rest[1:end])
+	tail := strings.TrimSpace(rest[end+1:])
+	var conds []string
+	switch {
+	case arg == "*":
+	case len(arg) > 9 && strings.EqualFold(arg[:9], "DISTINCT ") || len(arg) > 9 && strings.EqualFold(arg[:8], "DISTINCT") && arg[8] == '(':
+		distinct = strings.TrimSpace(arg[8:])
+		conds = append(conds, "("+distinct+") IS NOT NULL")
+	case arg == "":
+		return "", "", false
+	default:
+		conds = append(conds, "("+arg+") IS NOT NULL")
+	}
+	if tail != "" {
+		up := strings.ToUpper(tail)
+		if !strings.HasPrefix(up, "FILTER") {
+			return "", "", false
+		}
+		t := strings.TrimSpace(tail[6:])
+		if !strings.HasPrefix(t, "(") {
+			return "", "", false
+		}
+		e := closing(t, 0)
+		if e != len(t)-1 {
+			return "", "", false
+		}
+		inner := strings.TrimSpace(t[1:e])
+		if len(inner) < 6 || !strings.EqualFold(inner[:5], "WHERE") || !unicode.IsSpace(rune(inner[5])) {
+			return "", "", false
+		}
+		conds = append([]string{strings.TrimSpace(inner[5:])}, conds...)
+	}
+	return strings.Join(conds, " AND "), distinct, true
+}
+
+// closing is the index of the parenthesis closing the one at s[open],
+// skipping quoted text; -1 when there is none.
+func closing(s string, open int) int {
+	depth := 0
+	for i := open; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'', '"':
+			j := i + 1
+			for j < len(s) && s[j] != c {
+				j++
+			}
+			i = j
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// unquoteIdent shows a quoted identifier as its name ("order_id" → order_id).
+func unquoteIdent(s string) string {
+	if u, err := strconv.Unquote(s); err == nil && strings.HasPrefix(s, `"`) && !strings.Contains(s[1:len(s)-1], `"`) {
+		return u
+	}
+	return s
+}
+
+// RecordText is a record's value as text: times as 2006-01-02 15:04:05
+// (dates alone when date is set), numbers in full, nothing for null.
+func RecordText(v any, date bool) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		if date {
+			return x.UTC().Format("2006-01-02")
+		}
+		return x.UTC().Format("2006-01-02 15:04:05")
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'f', -1, 32)
+	case []byte:
+		return string(x)
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,294 @@
+package kpi_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"kpiscope/internal/kpi"
+)
+
+// recordsFixture: six tickets by three customers, and the customers.
+//
+//	t1 A chat  created 2 Oct 09:00, resolved 2 Oct 12:00, csat 5, 1 contact
+//	t2 B email created 3 Oct,       resolved 5 Oct,       no csat, 2 contacts
+//	t3 A chat  created 30 Sep,      resolved 1 Oct 10:00, csat 2, 1 contact
+//	t4 C web   created 10 Oct,      not resolved
+//	t5 B chat  created 1 Sep,       resolved 2 Sep,       csat 4 (September)
+//	t6 C email created 20 Oct,      resolved 21 Oct,      csat 9 (off the scale)
+//
+// A (EMEA) signed up 1 Jan, B (AMER) 1 May and churned 15 Oct, C (EMEA)
+// signed up 5 Oct.
+const recordsFixture = `
+CREATE TABLE customers (customer_id VARCHAR, signup_date DATE, churn_date DATE, segment VARCHAR, region VARCHAR, plan VARCHAR);
+INSERT INTO customers VALUES ('A', '2026-01-01', NULL, 'SMB', 'EMEA', 'Pro'), ('B', '2026-05-01', '2026-10-15', 'SMB', 'AMER', 'Basic'),
+ ('C', '2026-10-05', NULL, 'Enterprise', 'EMEA', 'Pro');
+CREATE TABLE tickets (ticket_id VARCHAR, customer_id VARCHAR, channel VARCHAR, priority VARCHAR,
+  created_at TIMESTAMP, first_response_at TIMESTAMP, resolved_at TIMESTAMP, contacts INTEGER, csat INTEGER, ces INTEGER);
+INSERT INTO tickets VALUES
+ ('t1', 'A', 'chat',  'low',  '2026-10-02 09:00', '2026-10-02 09:30', '2026-10-02 12:00', 1, 5, 6),
+ ('t2', 'B', 'email', 'high', '2026-10-03 08:00', '2026-10-03 10:00', '2026-10-05 08:00', 2, NULL, NULL),
+ ('t3', 'A', 'chat',  'low',  '2026-09-30 20:00', NULL,               '2026-10-01 10:00', 1, 2, 3),
+ ('t4', 'C', 'web',   'low',  '2026-10-10 10:00', NULL,               NULL,               NULL, NULL, NULL),
+ ('t5', 'B', 'chat',  'high', '2026-09-01 10:00', '2026-09-01 11:00', '2026-09-02 10:00', 1, 4, 5),
+ ('t6', 'C', 'email', 'low',  '2026-10-20 10:00', '2026-10-20 12:00', '2026-10-21 10:00', 3, 9, NULL);
+`
+
+func recordsEngine(t *testing.T) *kpi.Engine {
+	t.Helper()
+	return standardEngine(t, openFixture(t, recordsFixture))
+}
+
+func ids(r *kpi.Records) string {
+	col := -1
+	for i, c := range r.Columns {
+		if c == "ticket_id" || c == "customer_id" && col < 0 {
+			col = i
+		}
+	}
+	var out []string
+	for _, row := range r.Rows {
+		out = append(out, kpi.RecordText(row[col], false))
+	}
+	return fmt.Sprint(out)
+}
+
+// TestRecordsCountHandWorked: the rows each KPI counts in October, by hand
+// from the fixture, and the count equals the scorecard's n.
+func TestRecordsCountHandWorked(t *testing.T) {
+	eng := recordsEngine(t)
+	ctx := context.Background()
+	oct := kpi.Slice{Grain: kpi.Month, Period: oct}
+	region := func(v string) kpi.Slice { return oct.WithFilter(kpi.Filter{Dim: "region", Values: []string{v}}) }
+	channel := func(v string) kpi.Slice { return oct.WithFilter(kpi.Filter{Dim: "channel", Values: []string{v}}) }
+	cases := []struct {
+		name  string
+		id    string
+		s     kpi.Slice
+		count int64
+		rows  string // by the time column, the default sort
+	}{
+		// Resolved in October with a 1–5 answer: t3 (1 Oct), t1; t6's 9 is off the scale.
+		{"csat october", "csat", oct, 2, "[t3 t1]"},
+		// Resolved in October: t3, t1, t2, t6 (t4 is open, t5 resolved in September).
+		{"resolution october", "resolution_time", oct, 4, "[t3 t1 t2 t6]"},
+		{"fcr october", "fcr", oct, 4, "[t3 t1 t2 t6]"},
+		// A filter on a ticket column.
+		{"resolution by chat", "resolution_time", channel("chat"), 2, "[t3 t1]"},
+		{"csat by email", "csat", channel("email"), 0, "[]"},
+		// A filter on a customer column, through customer_id: A and C are in EMEA.
+		{"resolution in EMEA", "resolution_time", region("EMEA"), 3, "[t3 t1 t6]"},
+		{"resolution in AMER", "resolution_time", region("AMER"), 1, "[t2]"},
+		// First response, by created date: t1, t2, t6 were answered (t3 was created in September).
+		{"first response", "first_response", oct, 3, "[t1 t2 t6]"},
+		// Customers active at the start of October: A and B (C signed up on 5 Oct).
+		{"churn", "churn", oct, 2, "[A B]"},
+		{"churn in EMEA", "churn", region("EMEA"), 1, "[A]"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := eng.Records(ctx, c.id, c.s, kpi.RecordsAsk{Limit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Count != c.count || r.N != c.count || r.Match != c.count {
+				t.Errorf("count %d, n %d, match %d; want %d", r.Count, r.N, r.Match, c.count)
+			}
+			if got := ids(r); got != c.rows {
+				t.Errorf("rows %s, want %s", got, c.rows)
+			}
+			sc, err := eng.Compute(ctx, c.s, []string{c.id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sc.Find(c.id).Total.N; got != c.count {
+				t.Errorf("the scorecard's n is %d, the rows %d", got, c.count)
+			}
+		})
+	}
+}
+
+// TestRecordsColumnsKPIFirst: the time column, then the columns the KPI
+// reads, then the rest of the table, then the customers' dimensions.
+func TestRecordsColumnsKPIFirst(t *testing.T) {
+	eng := recordsEngine(t)
+	r, err := eng.Records(context.Background(), "csat", kpi.Slice{Grain: kpi.Month, Period: oct}, kpi.RecordsAsk{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[resolved_at csat ticket_id customer_id channel priority created_at first_response_at contacts ces segment region plan]"
+	if got := fmt.Sprint(r.Columns); got != want {
+		t.Errorf("columns %s, want %s", got, want)
+	}
+	if r.Used != 2 {
+		t.Errorf("used %d, want 2 (resolved_at, csat)", r.Used)
+	}
+	if r.Rule != `"csat" BETWEEN 1 AND 5` {
+		t.Errorf("rule %q", r.Rule)
+	}
+}
+
+// TestRecordsSortAndPage: October's resolved tickets by contacts, most
+// first (t6 3, t2 2, then t1 and t3 with 1 in the order of the other
+// columns: resolved_at), two a page.
+func TestRecordsSortAndPage(t *testing.T) {
+	eng := recordsEngine(t)
+	ctx := context.Background()
+	s := kpi.Slice{Grain: kpi.Month, Period: oct}
+	for _, c := range []struct {
+		ask  kpi.RecordsAsk
+		want string
+	}{
+		{kpi.RecordsAsk{Sort: "contacts", Desc: true, Limit: 2}, "[t6 t2]"},
+		{kpi.RecordsAsk{Sort: "contacts", Desc: true, Limit: 2, Offset: 2}, "[t3 t1]"},
+		{kpi.RecordsAsk{Sort: "CONTACTS", Limit: 10}, "[t3 t1 t2 t6]"},
+		// Nulls last either way: t2 has no csat.
+		{kpi.RecordsAsk{Sort: "csat", Limit: 10}, "[t3 t1 t6 t2]"},
+		{kpi.RecordsAsk{Sort: "csat", Desc: true, Limit: 10}, "[t6 t1 t3 t2]"},
+	} {
+		r, err := eng.Records(ctx, "resolution_time", s, c.ask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(r); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.ask, got, c.want)
+		}
+	}
+	if _, err := eng.Records(ctx, "resolution_time", s, kpi.RecordsAsk{Sort: "nope", Limit: 1}); err == nil {
+		t.Error("sorting by a column the rows do not have is not an error")
+	}
+}
+
+// TestRecordsSearch: a case-insensitive match on any shown column's text,
+// the customers' included; the count of matches beside the KPI's n.
+func TestRecordsSearch(t *testing.T) {
+	eng := recordsEngine(t)
+	ctx := context.Background()
+	s := kpi.Slice{Grain: kpi.Month, Period: oct}
+	for _, c := range []struct {
+		search string
+		match  int64
+		want   string
+	}{
+		{"EMAIL", 2, "[t2 t6]"},
+		{"amer", 1, "[t2]"},       // B's region, a customer column
+		{"2026-10-02", 1, "[t1]"}, // a time, as its text
+		{"%", 0, "[]"},            // no wildcard: a percent sign is a character
+		{"o' OR 1=1 --", 0, "[]"}, // bound, never spliced
+		{"enterprise", 1, "[t6]"}, // C's segment
+		{"", 4, "[t3 t1 t2 t6]"},  // no search: every row
+		{"  chat ", 2, "[t3 t1]"}, // spaces around are dropped
+		{"low", 3, "[t3 t1 t6]"},  // priority
+		{"t4", 0, "[]"},           // not resolved: not a row of this KPI
+		{"pro", 3, "[t3 t1 t6]"},  // the plan, A's and C's
+		{"basic", 1, "[t2]"},      // B's
+		{"2026-10-21 10:00", 1, "[t6]"},
+	} {
+		r, err := eng.Records(ctx, "resolution_time", s, kpi.RecordsAsk{Search: c.search, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Match != c.match || r.Count != 4 || r.N != 4 {
+			t.Errorf("%q: match %d of %d (n %d), want %d of 4", c.search, r.Match, r.Count, r.N, c.match)
+		}
+		if got := ids(r); got != c.want {
+			t.Errorf("%q: %s, want %s", c.search, got, c.want)
+		}
+	}
+}
+
+// TestRecordsRefused: a KPI whose n is not a count of rows, and unknown
+// dimensions, give one clear error.
+func TestRecordsRefused(t *testing.T) {
+	eng := recordsEngine(t)
+	ctx := context.Background()
+	s := kpi.Slice{Grain: kpi.Month, Period: oct}
+	if _, err := eng.Records(ctx, "csat", s.WithFilter(kpi.Filter{Dim: "colour", Values: []string{"red"}}), kpi.RecordsAsk{Limit: 1}); err == nil {
+		t.Error("an unknown dimension is not an error")
+	}
+	if _, err := eng.Records(ctx, "nope", s, kpi.RecordsAsk{Limit: 1}); err == nil {
+		t.Error("an unknown KPI is not an error")
+	}
+	// n as a sum of contacts counts no rows: refused, saying so.
+	db := openFixture(t, recordsFixture)
+	sum := &kpi.Def{ID: "contacts", Source: "tickets", Type: kpi.Formula, Inputs: map[string]string{"total": "sum(contacts)"},
+		Expr: "total", N: "sum(contacts)", Better: kpi.Lower, Time: "resolved_at"}
+	e2, err := kpi.New(ctx, db, []*kpi.Def{sum}, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e2.Records(ctx, "contacts", s, kpi.RecordsAsk{Limit: 1})
+	if !errors.Is(err, kpi.ErrNoRecords) || err.Error() != "contacts's n is sum(contacts), not a count of rows: no rows to show" {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestRecordsCountEqualsNOnSample: on the sample, every KPI's rows count
+// its n: the default month, a filter on a ticket column, on a customer
+// column (joined through customer_id), a breakdown's segment, a quarter and
+// all time. Composites show the rows their n counts (CAC: new customers;
+// CLV and retention cost: customers active at the start).
+func TestRecordsCountEqualsNOnSample(t *testing.T) {
+	ws := openSample(t)
+	eng := ws.Engine
+	ctx := context.Background()
+	base := kpi.Slice{Grain: kpi.Month}
+	slices := map[string]kpi.Slice{
+		"month":     base,
+		"channel":   base.WithFilter(kpi.Filter{Dim: "channel", Values: []string{"chat"}}),
+		"region":    base.WithFilter(kpi.Filter{Dim: "region", Values: []string{"EMEA"}}),
+		"quarter":   {Grain: kpi.Quarter},
+		"all time":  {Grain: kpi.All},
+		"two plans": base.WithFilter(kpi.Filter{Dim: "plan", Values: []string{"Pro", "Basic"}}),
+	}
+	distinct := map[string]bool{"purchase_frequency": true, "repeat_rate": true}
+	counted := map[string]string{"cac": "new_customers", "clv": "churn", "retention_cost": "retention"}
+	for name, s := range slices {
+		sc, err := eng.Compute(ctx, s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range sc.Results {
+			if r.Err != nil {
+				continue // not sliceable this way (spend by region)
+			}
+			rec, err := eng.Records(ctx, r.Def.ID, s, kpi.RecordsAsk{Limit: 3})
+			if err != nil {
+				t.Errorf("%s %s: %v", name, r.Def.ID, err)
+				continue
+			}
+			if rec.N != r.Total.N {
+				t.Errorf("%s %s: n of the rows %d, the scorecard's %d", name, r.Def.ID, rec.N, r.Total.N)
+			}
+			if !distinct[r.Def.ID] && rec.Count != r.Total.N {
+				t.Errorf("%s %s: %d rows, the scorecard's n %d", name, r.Def.ID, rec.Count, r.Total.N)
+			}
+			if distinct[r.Def.ID] && (rec.Distinct != "customer_id" || rec.Count <= rec.N) {
+				t.Errorf("%s %s: %d rows of %d distinct %q", name, r.Def.ID, rec.Count, rec.N, rec.Distinct)
+			}
+			if want := counted[r.Def.ID]; want != "" && rec.Of.ID != want {
+				t.Errorf("%s %s: rows of %s, want %s", name, r.Def.ID, rec.Of.ID, want)
+			}
+			if len(rec.Rows) != int(min(3, rec.Count)) {
+				t.Errorf("%s %s: %d rows on a page of 3", name, r.Def.ID, len(rec.Rows))
+			}
+		}
+	}
+	// A breakdown's segment row: the filter the lens adds.
+	sc, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.Month, Segment: "segment"}, []string{"csat", "nps"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sc.Results {
+		for _, seg := range r.Segments {
+			rec, err := eng.Records(ctx, r.Def.ID, kpi.Slice{Grain: kpi.Month}.WithFilter(kpi.Filter{Dim: "segment", Values: []string{seg.Segment}}), kpi.RecordsAsk{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Count != seg.N {
+				t.Errorf("%s %s: %d rows, the breakdown's n %d", r.Def.ID, seg.Segment, rec.Count, seg.N)
+			}
+		}
+	}
+}
