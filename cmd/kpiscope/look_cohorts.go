@@ -8,20 +8,57 @@ import (
 	"github.com/spf13/cobra"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/internal/workspace"
 )
 
-// cohortsOpts is report --cohorts (placeholder until the view is built).
-type cohortsOpts struct{ on bool }
+// cohortsOpts is report --cohorts: the cohort matrix (kpi.Engine.Cohorts),
+// retention by signup cohort or repeat purchases by first-order cohort.
+type cohortsOpts struct {
+	on    bool
+	kind  string
+	grain string
+	count int
+	cmd   *cobra.Command
+}
 
 func cohortsLook(c *cobra.Command) look {
-	o := &cohortsOpts{}
-	c.Flags().BoolVar(&o.on, "cohorts", false, "print the cohort retention matrix: signup cohort × months since signup")
+	o := &cohortsOpts{cmd: c}
+	c.Flags().BoolVar(&o.on, "cohorts", false, "print the cohort retention matrix: signup cohort × months since signup, % still active")
+	c.Flags().StringVar(&o.kind, "cohort-kind", "retention", "with --cohorts, the matrix `KIND`: retention (signup cohorts, % still active) or orders (first-order cohorts, % who ordered in each month since)")
+	c.Flags().StringVar(&o.grain, "cohort-grain", "month", "with --cohorts, cohorts by `GRAIN`: month or quarter")
+	c.Flags().IntVar(&o.count, "cohort-count", 12, "with --cohorts, the latest `N` cohorts")
 	return o
 }
 
-func (o *cohortsOpts) asked() bool { return o.on }
+// asked is --cohorts, or any of its own flags.
+func (o *cohortsOpts) asked() bool {
+	f := o.cmd.Flags()
+	return o.on || f.Changed("cohort-kind") || f.Changed("cohort-grain") || f.Changed("cohort-count")
+}
 
 func (o *cohortsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace, s kpi.Slice, ids []string, ro reportOpts) error {
-	return fmt.Errorf("--cohorts is not built yet")
+	kind, err := kpi.ParseCohortKind(o.kind)
+	if err != nil {
+		return fmt.Errorf("--cohort-kind: %w", err)
+	}
+	g, err := kpi.ParseGrain(o.grain)
+	if err != nil || (g != kpi.Month && g != kpi.Quarter) {
+		return fmt.Errorf("--cohort-grain %q: use month or quarter", o.grain)
+	}
+	switch {
+	case o.count < 1 || o.count > 120:
+		return fmt.Errorf("--cohort-count %d: give 1 to 120 cohorts", o.count)
+	case s.Segment != "":
+		return fmt.Errorf("--cohorts is one matrix of every customer: give it without --by, and --filter %s=VALUE for one segment's", s.Segment)
+	case len(ids) > 0:
+		return fmt.Errorf("--cohorts reads the customers (or orders) table, not a KPI: give it without --kpi")
+	case !s.Period.IsZero():
+		return fmt.Errorf("--cohorts runs to the data's end: give it without --period")
+	}
+	m, err := ws.Engine.Cohorts(ctx, kpi.CohortAsk{Kind: kind, Grain: g, Cohorts: o.count, Filters: s.Filters})
+	if err != nil {
+		return err
+	}
+	return report.Cohorts(w, m, ro.format, ws.Engine.Describe())
 }
