@@ -3,3 +3,7 @@ package kpi
 // OnCacheJoin has f called whenever a Compute waits for an identical one in
 // progress (see cache.joined).
 func OnCacheJoin(e *Engine, f func()) { e.cache.joined = f }
+
+// DailySketchesOnly makes rollup queries read the daily sketches only (not
+// the monthly ones), to compare the two.
+func DailySketchesOnly(on bool) { dailySketchesOnly = on }

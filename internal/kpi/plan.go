@@ -525,8 +525,63 @@ type rollupQueryPlan struct {
 	Atoms     []rollAtom     // stored atoms, merged at each grouping
 	Quantiles []rollQuantile // quantiles read from the sketches
 	Sketch    sketchLayout   // how the sketches number their buckets
-	Aggs      []rollAgg      // components and extras over the merged atoms and quantiles
-	Values    []planValue    // one per KPI, computed from the aggregates of each row
+	// SketchReads are where the sketch rows come from: the daily sketches
+	// (Sketches) over Ranges, or, at month grain or coarser, the monthly
+	// ones over the ranges' whole months and the daily ones over the days
+	// left at their ends. A read without ranges reads every row (all time).
+	SketchReads []sketchRead
+	Aggs        []rollAgg   // components and extras over the merged atoms and quantiles
+	Values      []planValue // one per KPI, computed from the aggregates of each row
+}
+
+// sketchRead is one table of sketch rows read for a query, over its ranges.
+type sketchRead struct {
+	Table  string
+	Ranges []timeRange
+}
+
+// dailySketchesOnly turns the monthly sketches off (tests compare both).
+var dailySketchesOnly bool
+
+// sketchReads splits a query's ranges between the monthly sketches (whole
+// months, when periods are months or coarser, so a month's row falls in one
+// period) and the daily ones (the rest).
+func sketchReads(daily, monthly string, grain Grain, ranges []timeRange) []sketchRead {
+	switch {
+	case monthly == "" || dailySketchesOnly:
+		return []sketchRead{{daily, ranges}}
+	case len(ranges) == 0:
+		return []sketchRead{{monthly, nil}}
+	case grain != Month && grain != Quarter && grain != Year:
+		return []sketchRead{{daily, ranges}}
+	}
+	var months, days []timeRange
+	for _, r := range ranges {
+		from := Month.Trunc(r.From)
+		if from.Before(r.From) {
+			from = Month.Add(from, 1)
+		}
+		to := Month.Trunc(r.To)
+		if !from.Before(to) {
+			days = append(days, r)
+			continue
+		}
+		months = append(months, timeRange{from, to})
+		if r.From.Before(from) {
+			days = append(days, timeRange{r.From, from})
+		}
+		if to.Before(r.To) {
+			days = append(days, timeRange{to, r.To})
+		}
+	}
+	var out []sketchRead
+	if len(months) > 0 {
+		out = append(out, sketchRead{monthly, months})
+	}
+	if len(days) > 0 {
+		out = append(out, sketchRead{daily, days})
+	}
+	return out
 }
 
 // rollValue is the value column of a rollup row that holds a dimension.
@@ -721,6 +776,7 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 			return nil, fmt.Errorf("no sketch")
 		}
 		q.Sketches = g.sketches
+		q.SketchReads = sketchReads(g.sketches, g.monthly, grain, q.Ranges)
 	}
 	for i, d := range defs {
 		col := func(name string) string { return fmt.Sprintf("k%d_%s", i, name) }

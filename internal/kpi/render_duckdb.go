@@ -269,21 +269,16 @@ func duckMerge(op mergeOp, col string) string {
 	return "sum(" + col + ")"
 }
 
-// renderDuckDBRollup renders a rollup query plan as DuckDB SQL and its
-// arguments: the rows of the set within the ranges and filters (src), their
-// atoms merged per period and segment with a GROUPING SETS for the totals
-// (agg); with quantiles, the sketch rows merged the same way (qs, qa), their
-// running counts (qc) and each quantile interpolated between the values of
-// the buckets holding its neighbouring ranks (qv), joined to agg; then the
-// components, extras and values.
-func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
+// duckRollWhere is the condition on a rollup table's rows of the query's
+// set, the ranges given and the filters, and its arguments.
+func duckRollWhere(q *rollupQueryPlan, ranges []timeRange) (string, []any) {
 	var conds []string
 	var cargs []any
 	conds = append(conds, "__gid = ?")
 	cargs = append(cargs, q.Set)
-	if len(q.Ranges) > 0 {
+	if len(ranges) > 0 {
 		var ors []string
-		for _, r := range q.Ranges {
+		for _, r := range ranges {
 			ors = append(ors, "(__day >= ?::TIMESTAMP AND __day < ?::TIMESTAMP)")
 			cargs = append(cargs, sqlTime(r.From), sqlTime(r.To))
 		}
@@ -307,7 +302,18 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
-	where := " WHERE " + strings.Join(conds, " AND ")
+	return " WHERE " + strings.Join(conds, " AND "), cargs
+}
+
+// renderDuckDBRollup renders a rollup query plan as DuckDB SQL and its
+// arguments: the rows of the set within the ranges and filters (src), their
+// atoms merged per period and segment with a GROUPING SETS for the totals
+// (agg); with quantiles, the sketch rows merged the same way (qs, qa), their
+// running counts (qc) and each quantile interpolated between the values of
+// the buckets holding its neighbouring ranks (qv), joined to agg; then the
+// components, extras and values.
+func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
+	where, cargs := duckRollWhere(q, q.Ranges)
 	timed, seg := len(q.Ranges) > 0, q.Segment != nil
 	pSel, segSel := "", ""
 	var keys []string
@@ -375,8 +381,17 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 	join := ""
 	if len(q.Quantiles) > 0 {
 		qsel, qby := grouping("__s, __b")
-		fmt.Fprintf(&b, ", qs AS (SELECT %s%s__s, __b, __n FROM %s%s)", pSel, segSel, store.QuoteIdent(q.Sketches), where)
-		args = append(args, cargs...)
+		reads := q.SketchReads
+		if len(reads) == 0 {
+			reads = []sketchRead{{q.Sketches, q.Ranges}}
+		}
+		var qss []string
+		for _, r := range reads {
+			w, a := duckRollWhere(q, r.Ranges)
+			qss = append(qss, fmt.Sprintf("SELECT %s%s__s, __b, __n FROM %s%s", pSel, segSel, store.QuoteIdent(r.Table), w))
+			args = append(args, a...)
+		}
+		fmt.Fprintf(&b, ", qs AS (%s)", strings.Join(qss, " UNION ALL "))
 		fmt.Fprintf(&b, ", qa AS (SELECT %s__s, __b, sum(__n) AS __n FROM qs%s)", qsel, qby)
 		part := strings.Join(append(append([]string(nil), keys...), "__s"), ", ")
 		fmt.Fprintf(&b, ", qc AS (SELECT *, sum(__n) OVER (PARTITION BY %[1]s ORDER BY __b ROWS UNBOUNDED PRECEDING) AS __cum, sum(__n) OVER (PARTITION BY %[1]s) AS __tot FROM qa)", part)

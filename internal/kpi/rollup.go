@@ -133,15 +133,19 @@ type rollGroup struct {
 	where    string
 	table    string // atoms
 	sketches string // quantile sketches ("" when no KPI needs one)
-	dims     []string
-	dimExpr  []string // SQL per dim over the group's source (t. or c. column)
-	join     bool     // some dim comes from the customers table
-	card     []int    // estimated distinct values per dim, blank included
-	atoms    []atom   // additive atoms, one column each (a0, a1 …)
-	atomIdx  map[string]int
-	sk       []atom // distinct (arg, filter) of quantile atoms, one sketch each
-	skIdx    map[string]int
-	parts    map[part]*partState
+	// monthly is the sketches merged per month (same columns, __day the
+	// month's first day): a trend or period of whole months reads a month's
+	// row instead of its thirty days' (exact: bucket counts add up).
+	monthly string
+	dims    []string
+	dimExpr []string // SQL per dim over the group's source (t. or c. column)
+	join    bool     // some dim comes from the customers table
+	card    []int    // estimated distinct values per dim, blank included
+	atoms   []atom   // additive atoms, one column each (a0, a1 …)
+	atomIdx map[string]int
+	sk      []atom // distinct (arg, filter) of quantile atoms, one sketch each
+	skIdx   map[string]int
+	parts   map[part]*partState
 }
 
 func sketchKey(a atom) string { return a.arg + "\x00" + a.filter }
@@ -214,6 +218,7 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 		g.table = "__kpiscope_rollup_" + sig
 		if len(g.sk) > 0 {
 			g.sketches = "__kpiscope_sketch_" + sig
+			g.monthly = "__kpiscope_sketchm_" + sig
 		}
 		for _, p := range g.allParts() {
 			g.parts[p] = &partState{wait: make(chan struct{})}
@@ -602,8 +607,29 @@ func groupingSetsSQL(sets [][]int, extra string) string {
 	return " GROUP BY GROUPING SETS (" + strings.Join(out, ", ") + ")"
 }
 
-// buildPart adds one part to a group's rollup tables.
+// buildPart adds one part to a group's rollup tables, and the part's
+// sketches merged per month.
 func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created map[string]bool) error {
+	if err := e.buildPartDaily(ctx, g, p, created); err != nil {
+		return err
+	}
+	if g.sketches == "" || p.level > 0 && !p.sketch {
+		return nil
+	}
+	e.roll.cmu.Lock()
+	has := created[g.sketches]
+	e.roll.cmu.Unlock()
+	if !has {
+		return nil
+	}
+	// The recent part starts on a month's first day (planLocked), so no
+	// month has rows in two parts.
+	q := fmt.Sprintf("SELECT CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day, __part, __gid, __v1, __v2, __s, __b, CAST(sum(__n) AS BIGINT) AS __n FROM %s WHERE __part = %d GROUP BY ALL ORDER BY __gid, __day",
+		store.QuoteIdent(g.sketches), p.code())
+	return e.insertInto(ctx, g.monthly, q, nil, created)
+}
+
+func (e *Engine) buildPartDaily(ctx context.Context, g *rollGroup, p part, created map[string]bool) error {
 	cond := ""
 	var args []any
 	if g.time != "" && !e.roll.recent.IsZero() {
@@ -929,7 +955,7 @@ func mergeSegments(full, segs map[string]points) {
 
 // rollupVersion changes when the layout of rollup tables does, so tables kept
 // in a --db file by an older kpiscope are rebuilt.
-const rollupVersion = "2"
+const rollupVersion = "3"
 
 // code numbers a part in its rows (__part) and in the --db bookkeeping.
 func (p part) code() int {
@@ -1011,6 +1037,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		current[g.table] = g
 		if g.sketches != "" {
 			current[g.sketches] = g
+			current[g.monthly] = g
 		}
 	}
 	doneCodes := map[string]map[int]bool{}
@@ -1018,8 +1045,12 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		tbl, src, code := fmt.Sprint(r[0]), fmt.Sprint(r[1]), int(store.Int(r[2]))
 		if current[tbl] == nil {
 			if _, ours := e.tables[src]; ours { // the files or definitions changed
-				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(tbl)); err != nil {
-					return err
+				// the group's sketches are named after the same signature
+				sig := strings.TrimPrefix(tbl, "__kpiscope_rollup_")
+				for _, t := range []string{tbl, "__kpiscope_sketch_" + sig, "__kpiscope_sketchm_" + sig} {
+					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(t)); err != nil {
+						return err
+					}
 				}
 				if err := e.db.Exec(ctx, "DELETE FROM "+rollupBook+" WHERE tbl = ?", tbl); err != nil {
 					return err
@@ -1046,7 +1077,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 	for _, g := range e.roll.groups {
 		tables := []string{g.table}
 		if g.sketches != "" {
-			tables = append(tables, g.sketches)
+			tables = append(tables, g.sketches, g.monthly)
 		}
 		ok := true
 		for _, t := range tables {

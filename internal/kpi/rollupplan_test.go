@@ -37,6 +37,7 @@ func testRollGroup(t *testing.T, defs []*Def, dims []string) *rollGroup {
 	}
 	if len(g.sk) > 0 {
 		g.sketches = "__kpiscope_sketch_test" + d0.Source
+		g.monthly = "__kpiscope_sketchm_test" + d0.Source
 	}
 	return g
 }
