@@ -1,0 +1,473 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"kpiscope/internal/kpi"
+)
+
+// The distribution behind a KPI (report --distribution): a histogram of the
+// per-row numbers of a mean or quantile, or the mix of scores of a score
+// KPI, in the four formats. The explorer's distribution view draws from the
+// same texts (DistMarks, DistStats, ScoreBandText).
+
+// DistTitle is a distribution's heading: the KPI, the period and what is
+// counted.
+func DistTitle(x *kpi.Distribution) string {
+	t := x.Def.Label() + " · " + x.PeriodName()
+	if x.Kind == kpi.DistScores {
+		t += fmt.Sprintf(" · scores %d–%d", x.Scores[0], x.Scores[len(x.Scores)-1])
+	}
+	if x.Dim != "" {
+		t += " · by " + x.Dim
+	}
+	return t
+}
+
+// DistStats is the line of statistics under the title: n, mean, median,
+// p90 and the target ("n 1,234 · mean 30.1h · median 12.0h · p90 80.0h ·
+// target ≤ 24h").
+func DistStats(x *kpi.Distribution, r kpi.DistRow) string {
+	return distStats(x, r, true)
+}
+
+// CompareStats is DistStats for the comparison period, without the target.
+func CompareStats(x *kpi.Distribution) string {
+	if x.Compare == nil {
+		return ""
+	}
+	return x.CompareName() + ": " + distStats(x, *x.Compare, false)
+}
+
+func distStats(x *kpi.Distribution, r kpi.DistRow, target bool) string {
+	d := x.Def
+	parts := []string{"n " + kpi.FormatFloat(float64(r.N), 0)}
+	if x.Kind == kpi.DistHistogram {
+		for _, s := range []struct {
+			name string
+			v    *float64
+		}{{"mean", r.Mean}, {"median", r.Median}, {"p90", r.P90}} {
+			if s.v != nil {
+				parts = append(parts, s.name+" "+d.FormatNumber(*s.v, max(d.Decimals, 1)))
+			}
+		}
+	} else {
+		for _, b := range x.Bands {
+			parts = append(parts, fmt.Sprintf("%s %s", b.Name, pct(BandShare(x, r, b))))
+		}
+		if r.Mean != nil {
+			parts = append(parts, "mean score "+kpi.FormatFloat(*r.Mean, 2))
+		}
+	}
+	if t := TargetText(x); t != "" && target {
+		parts = append(parts, "target "+t)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// TargetText is the target as "≤ 24h" ("" without one).
+func TargetText(x *kpi.Distribution) string {
+	if x.Target == nil {
+		return ""
+	}
+	return x.Def.FormatTarget(x.Target)
+}
+
+// DistMarks says which statistics fall in each bucket of a histogram row
+// ("median", "mean · target"), a bucket holding lo ≤ v < hi.
+func DistMarks(x *kpi.Distribution, r kpi.DistRow) []string {
+	out := make([]string, len(x.Buckets))
+	add := func(name string, v *float64) {
+		if v == nil {
+			return
+		}
+		for i, b := range x.Buckets {
+			if *v >= b.Lo && *v < b.Hi {
+				if out[i] != "" {
+					out[i] += " · "
+				}
+				out[i] += name
+				return
+			}
+		}
+	}
+	add("median", r.Median)
+	add("mean", r.Mean)
+	add("p90", r.P90)
+	if x.Target != nil {
+		v := x.Target.Value
+		add("target", &v)
+	}
+	return out
+}
+
+// BandShare is the share of a row's answers in a band.
+func BandShare(x *kpi.Distribution, r kpi.DistRow, b kpi.ScoreBand) float64 {
+	var n int64
+	for i, s := range x.Scores {
+		if s >= b.Lo && s <= b.Hi && i < len(r.Counts) {
+			n += r.Counts[i]
+		}
+	}
+	if r.N == 0 {
+		return 0
+	}
+	return float64(n) / float64(r.N)
+}
+
+// ScoreBandText names a band with its scores ("promoters 9–10").
+func ScoreBandText(b kpi.ScoreBand) string {
+	if b.Lo == b.Hi {
+		return fmt.Sprintf("%s %d", b.Name, b.Lo)
+	}
+	return fmt.Sprintf("%s %d–%d", b.Name, b.Lo, b.Hi)
+}
+
+func pct(v float64) string { return kpi.FormatFloat(100*v, 1) + "%" }
+
+// distTables is a distribution as tables: the histogram (bucket, n,
+// share, cumulative share, the comparison's share, marks), then the
+// segments (n, mean, median, p90); or the score mix per segment and the
+// total (n, a share per score, a share per band, mean score).
+func distTables(x *kpi.Distribution) (tables [][][]string, numeric []int) {
+	if x.Kind == kpi.DistHistogram {
+		head := []string{"bucket", "n", "share", "cum."}
+		if x.Compare != nil {
+			head = append(head, x.CompareName())
+		}
+		head = append(head, "marks")
+		rows := [][]string{head}
+		marks := DistMarks(x, x.Total)
+		cum := 0.0
+		for i, b := range x.Buckets {
+			cum += x.Total.Share(i)
+			r := []string{b.Label, kpi.FormatFloat(float64(x.Total.Counts[i]), 0), pct(x.Total.Share(i)), pct(cum)}
+			if x.Compare != nil {
+				r = append(r, pct(x.Compare.Share(i)))
+			}
+			rows = append(rows, append(r, marks[i]))
+		}
+		tables = append(tables, rows)
+		numeric = append(numeric, len(head)-1)
+		if len(x.Segments) > 0 {
+			d := x.Def
+			f := func(v *float64) string {
+				if v == nil {
+					return "—"
+				}
+				return d.FormatNumber(*v, max(d.Decimals, 1))
+			}
+			seg := [][]string{{x.Dim, "n", "mean", "median", "p90"}}
+			for _, s := range append(append([]kpi.DistRow(nil), x.Segments...), x.Total) {
+				name := s.Segment
+				if name == "" {
+					name = "Total"
+				}
+				seg = append(seg, []string{Clean(name), kpi.FormatFloat(float64(s.N), 0), f(s.Mean), f(s.Median), f(s.P90)})
+			}
+			tables = append(tables, seg)
+			numeric = append(numeric, 5)
+		}
+		return tables, numeric
+	}
+	dim := x.Dim
+	if dim == "" {
+		dim = "segment"
+	}
+	head := []string{dim, "n"}
+	for _, s := range x.Scores {
+		head = append(head, strconv.Itoa(s))
+	}
+	for _, b := range x.Bands {
+		head = append(head, ScoreBandText(b))
+	}
+	head = append(head, "mean")
+	rows := [][]string{head}
+	for _, s := range append(append([]kpi.DistRow(nil), x.Segments...), x.Total) {
+		name := s.Segment
+		if name == "" {
+			name = "Total"
+		}
+		r := []string{Clean(name), kpi.FormatFloat(float64(s.N), 0)}
+		for i := range x.Scores {
+			r = append(r, pct(s.Share(i)))
+		}
+		for _, b := range x.Bands {
+			r = append(r, pct(BandShare(x, s, b)))
+		}
+		m := "—"
+		if s.Mean != nil {
+			m = kpi.FormatFloat(*s.Mean, 2)
+		}
+		rows = append(rows, append(r, m))
+	}
+	return append(tables, rows), append(numeric, len(head))
+}
+
+// distNotes are the lines under a distribution: the bucket rule, and the
+// segments left out.
+func distNotes(x *kpi.Distribution) []string {
+	var out []string
+	if x.Kind == kpi.DistHistogram {
+		out = append(out, "a bucket holds lo ≤ value < hi; values in "+unitName(x.Def)+"; rows without a value are left out, as the KPI leaves them out")
+	} else {
+		out = append(out, "shares of the answers the KPI counts, each row summing to 100%")
+	}
+	if x.SegmentsLeftOut > 0 {
+		out = append(out, fmt.Sprintf("%d smaller segments left out (the total counts them)", x.SegmentsLeftOut))
+	}
+	return out
+}
+
+func unitName(d *kpi.Def) string {
+	switch d.Unit {
+	case "h":
+		return "hours"
+	case "d":
+		return "days"
+	case "m", "min":
+		return "minutes"
+	case "s":
+		return "seconds"
+	case "":
+		return "the KPI's own numbers"
+	}
+	return d.Unit
+}
+
+// DistPlain writes distributions as aligned text tables.
+func DistPlain(w io.Writer, xs []*kpi.Distribution, label string) error {
+	for k, x := range xs {
+		if k > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, Clean(DistTitle(x))+" · "+Clean(label))
+		fmt.Fprintln(w, DistStats(x, x.Total))
+		if x.Compare != nil && x.Kind == kpi.DistHistogram {
+			fmt.Fprintln(w, CompareStats(x))
+		}
+		tables, numeric := distTables(x)
+		for _, t := range tables {
+			fmt.Fprintln(w)
+			writeAligned(w, t, 1, numeric[0])
+			numeric = numeric[1:]
+		}
+		fmt.Fprintln(w)
+		for _, n := range distNotes(x) {
+			fmt.Fprintln(w, n)
+		}
+	}
+	return nil
+}
+
+// writeAligned writes rows with columns from first up to (not including)
+// last right-aligned.
+func writeAligned(w io.Writer, rows [][]string, first, last int) {
+	widths := map[int]int{}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if i >= first && i < last {
+				b.WriteString(pad + c)
+			} else {
+				b.WriteString(c + pad)
+			}
+			if i < len(r)-1 {
+				b.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// DistMarkdown writes distributions as GitHub-flavoured tables.
+func DistMarkdown(w io.Writer, xs []*kpi.Distribution, label string) error {
+	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for k, x := range xs {
+		if k > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "**%s** · %s\n\n", esc(Clean(DistTitle(x))), esc(Clean(label)))
+		fmt.Fprintln(w, esc(DistStats(x, x.Total)))
+		if x.Compare != nil && x.Kind == kpi.DistHistogram {
+			fmt.Fprintln(w, "\n"+esc(CompareStats(x)))
+		}
+		tables, numeric := distTables(x)
+		for ti, t := range tables {
+			fmt.Fprintln(w)
+			align := make([]string, len(t[0]))
+			for i := range align {
+				align[i] = "---"
+				if i >= 1 && i < numeric[ti] {
+					align[i] = "---:"
+				}
+			}
+			for i, r := range t {
+				c := make([]string, len(r))
+				for j, s := range r {
+					c[j] = esc(s)
+				}
+				fmt.Fprintln(w, "| "+strings.Join(c, " | ")+" |")
+				if i == 0 {
+					fmt.Fprintln(w, "| "+strings.Join(align, " | ")+" |")
+				}
+			}
+		}
+		fmt.Fprintln(w)
+		for _, n := range distNotes(x) {
+			fmt.Fprintln(w, "- "+esc(n))
+		}
+	}
+	return nil
+}
+
+// DistCSV writes one line per bucket (or score) of each row: kpi, period,
+// segment (empty for the total), bucket, lo, hi (empty when open), n of
+// the row, count and share. The comparison period's total has its own
+// period.
+func DistCSV(w io.Writer, xs []*kpi.Distribution) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"kpi", "period", "segment", "bucket", "lo", "hi", "n", "count", "share"})
+	end := func(v float64) string {
+		if math.IsInf(v, 0) {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	for _, x := range xs {
+		write := func(period string, r kpi.DistRow) {
+			for i := range r.Counts {
+				var label, lo, hi string
+				if x.Kind == kpi.DistHistogram {
+					b := x.Buckets[i]
+					label, lo, hi = b.Label, end(b.Lo), end(b.Hi)
+				} else {
+					label = strconv.Itoa(x.Scores[i])
+					lo, hi = label, label
+				}
+				cw.Write([]string{x.Def.ID, period, SafeCell(r.Segment), label, lo, hi, strconv.FormatInt(r.N, 10),
+					strconv.FormatInt(r.Counts[i], 10), strconv.FormatFloat(r.Share(i), 'f', -1, 64)})
+			}
+		}
+		write(x.PeriodName(), x.Total)
+		if x.Compare != nil {
+			write(x.CompareName(), *x.Compare)
+		}
+		for _, s := range x.Segments {
+			write(x.PeriodName(), s)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+type jsonDistBucket struct {
+	Label string   `json:"label"`
+	Lo    *float64 `json:"lo"` // null: open below
+	Hi    *float64 `json:"hi"` // null: open above
+}
+
+type jsonDistRow struct {
+	Segment string    `json:"segment,omitempty"`
+	N       int64     `json:"n"`
+	Counts  []int64   `json:"counts"`
+	Shares  []float64 `json:"shares"`
+	Mean    *float64  `json:"mean"`
+	Median  *float64  `json:"median,omitempty"`
+	P90     *float64  `json:"p90,omitempty"`
+}
+
+type jsonDist struct {
+	KPI             string           `json:"kpi"`
+	Name            string           `json:"name"`
+	Unit            string           `json:"unit"`
+	Kind            string           `json:"kind"`
+	Period          string           `json:"period"`
+	Partial         bool             `json:"partial"`
+	Target          *float64         `json:"target"`
+	Buckets         []jsonDistBucket `json:"buckets,omitempty"`
+	Scores          []int            `json:"scores,omitempty"`
+	Bands           []kpi.ScoreBand  `json:"bands,omitempty"`
+	Total           jsonDistRow      `json:"total"`
+	ComparePeriod   string           `json:"compare_period,omitempty"`
+	Compare         *jsonDistRow     `json:"compare,omitempty"`
+	Dimension       string           `json:"dimension,omitempty"`
+	Segments        []jsonDistRow    `json:"segments"`
+	SegmentsLeftOut int              `json:"segments_left_out"`
+}
+
+func distRowJSON(r kpi.DistRow) jsonDistRow {
+	j := jsonDistRow{Segment: r.Segment, N: r.N, Counts: r.Counts, Shares: []float64{}, Mean: r.Mean, Median: r.Median, P90: r.P90}
+	for i := range r.Counts {
+		j.Shares = append(j.Shares, r.Share(i))
+	}
+	return j
+}
+
+// DistJSON writes {"title":…, "period":…, "distributions":[{"kpi", "kind",
+// "buckets" or "scores" and "bands", "total", "compare", "segments"}]}: a
+// bucket's lo and hi are null where it is open.
+func DistJSON(w io.Writer, xs []*kpi.Distribution, label string) error {
+	out := struct {
+		jsonHead
+		Distributions []jsonDist `json:"distributions"`
+	}{Distributions: []jsonDist{}}
+	if len(xs) > 0 {
+		s := xs[0].Slice
+		out.jsonHead = jsonHead{Title: label, Period: xs[0].PeriodName(), Grain: string(s.Grain), Compare: string(s.Compare),
+			Segment: xs[0].Dim, Filters: []string{}}
+		for _, f := range s.Filters {
+			out.Filters = append(out.Filters, f.String())
+		}
+	}
+	for _, x := range xs {
+		j := jsonDist{KPI: x.Def.ID, Name: x.Def.Label(), Unit: x.Def.Unit, Kind: string(x.Kind), Period: x.PeriodName(), Partial: x.Partial,
+			Scores: x.Scores, Bands: x.Bands, Total: distRowJSON(x.Total), Dimension: x.Dim, Segments: []jsonDistRow{}, SegmentsLeftOut: x.SegmentsLeftOut}
+		if x.Target != nil {
+			v := x.Target.Value
+			j.Target = &v
+		}
+		for _, b := range x.Buckets {
+			jb := jsonDistBucket{Label: b.Label}
+			if !math.IsInf(b.Lo, 0) {
+				lo := b.Lo
+				jb.Lo = &lo
+			}
+			if !math.IsInf(b.Hi, 0) {
+				hi := b.Hi
+				jb.Hi = &hi
+			}
+			j.Buckets = append(j.Buckets, jb)
+		}
+		if x.Compare != nil {
+			c := distRowJSON(*x.Compare)
+			j.Compare, j.ComparePeriod = &c, x.CompareName()
+		}
+		for _, s := range x.Segments {
+			j.Segments = append(j.Segments, distRowJSON(s))
+		}
+		out.Distributions = append(out.Distributions, j)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeJSONControls(buf.Bytes()))
+	return err
+}
