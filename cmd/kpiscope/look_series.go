@@ -2,26 +2,96 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/internal/workspace"
 )
 
-// seriesOpts is report --series (placeholder until the view is built).
+// seriesOpts is report --series: the trends of --by's top segments side by
+// side (kpi.Engine.Series), the explorer's segments-on-one-chart view.
 type seriesOpts struct{ on bool }
+
+// defaultSeriesLimit is how many segments --series shows without --limit:
+// as many as the explorer's chart has glyphs.
+const defaultSeriesLimit = 6
 
 func seriesLook(c *cobra.Command) look {
 	o := &seriesOpts{}
-	c.Flags().BoolVar(&o.on, "series", false, "print the trend of the top segments of --by side by side")
+	c.Flags().BoolVar(&o.on, "series", false, "print the trends of --by's top segments side by side, rows the periods (--limit N segments, default 6)")
 	return o
 }
 
 func (o *seriesOpts) asked() bool { return o.on }
 
 func (o *seriesOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace, s kpi.Slice, ids []string, ro reportOpts) error {
-	return fmt.Errorf("--series is not built yet")
+	eng := ws.Engine
+	switch {
+	case s.Segment == "":
+		return fmt.Errorf("--series draws one line per segment: give --by DIM, e.g. --series --by channel")
+	case s.Grain == kpi.All:
+		return fmt.Errorf("--series draws trends over periods: give it without --period all or --grain all")
+	}
+	n, err := seriesLimit(ro.limit)
+	if err != nil {
+		return err
+	}
+	if err := eng.CheckPeriod(s); err != nil {
+		return err
+	}
+	x := report.Series{Label: eng.Describe()}
+	explicit := len(ids) > 0
+	if !explicit {
+		for _, d := range eng.Defs() {
+			ids = append(ids, d.ID)
+		}
+	}
+	for _, id := range ids {
+		set, err := eng.Series(ctx, s, id, s.Segment, 0, n)
+		switch {
+		case err == nil:
+			x.Sets = append(x.Sets, set)
+		case ctx.Err() != nil:
+			return err
+		case !explicit && (errors.Is(err, kpi.ErrNotSliceable) || errors.Is(err, kpi.ErrNoPeriods)):
+			x.Skipped = append(x.Skipped, eng.Def(id).Label())
+		default:
+			return fmt.Errorf("--series --by %s: %s: %w", s.Segment, eng.Def(id).Label(), err)
+		}
+	}
+	if len(x.Sets) == 0 {
+		return fmt.Errorf("--series --by %s: no KPI's table can be split by %s (%s)", s.Segment, s.Segment, strings.Join(x.Skipped, ", "))
+	}
+	switch ro.format {
+	case "csv":
+		return report.SeriesCSV(w, x)
+	case "json":
+		return report.SeriesJSON(w, x)
+	case "markdown", "md":
+		return report.SeriesMarkdown(w, x)
+	}
+	return report.SeriesPlain(w, x)
+}
+
+// seriesLimit reads --limit for --series: N segments, all, or the default.
+func seriesLimit(s string) (int, error) {
+	switch t := strings.ToLower(strings.TrimSpace(s)); t {
+	case "":
+		return defaultSeriesLimit, nil
+	case "all":
+		return -1, nil
+	default:
+		n, err := strconv.Atoi(t)
+		if err != nil || n < 1 {
+			return 0, fmt.Errorf("--limit %q: use a number of segments (e.g. --limit 3) or --limit all", s)
+		}
+		return n, nil
+	}
 }

@@ -2,10 +2,15 @@ package kpi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 )
+
+// ErrNoPeriods is Series's error for a KPI without dates (or asked for all
+// time): it has one value, no trend.
+var ErrNoPeriods = errors.New("no periods to draw a trend over: one value for all time")
 
 // SeriesSet is the trend of several segments of one dimension, each its own
 // line over the same periods: the explorer's "segments on one chart" and
@@ -71,7 +76,7 @@ func (e *Engine) Series(ctx context.Context, s Slice, id, dim string, from, n in
 	case r.SegmentErr != nil:
 		return nil, r.SegmentErr
 	case !d.HasTime() && d.Type != Composite || sc.Slice.Grain == All || len(r.Trend) == 0:
-		return nil, fmt.Errorf("%s has no periods to draw a trend over (no date, or --period all)", d.Name)
+		return nil, fmt.Errorf("%s: %w", d.Name, ErrNoPeriods)
 	}
 	set := &SeriesSet{Def: d, Dim: dim, Slice: sc.Slice, Ranked: r.Segments, Goal: r.Total.Goal, Approx: r.Approx}
 	for _, p := range r.Trend {
