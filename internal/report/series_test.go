@@ -18,7 +18,9 @@ func TestSeriesPlainMarksAndRanks(t *testing.T) {
 	sep, oct := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 	d := &kpi.Def{ID: "resolution_median", Name: "Resolution time (median)", Type: kpi.Formula,
 		Inputs: map[string]string{"median": "median(h)"}, Expr: "median", Unit: "h", Decimals: 1, Time: "resolved_at", Better: kpi.Lower}
-	pt := func(t time.Time, v *float64, n int64) kpi.Point { return kpi.Point{Period: t, Value: v, N: n, HasN: true} }
+	pt := func(t time.Time, v *float64, n int64) kpi.Point {
+		return kpi.Point{Period: t, Value: v, N: n, HasN: true}
+	}
 	line := func(seg string, a, b *float64, n int64, st kpi.Status) kpi.SeriesLine {
 		return kpi.SeriesLine{Segment: seg, Points: []kpi.Point{pt(sep, a, 3), pt(oct, b, n)},
 			Latest: kpi.Row{Segment: seg, Point: pt(oct, b, n), Status: st, PeriodName: "Oct 2026 (to 15 Oct)"}}
