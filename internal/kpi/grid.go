@@ -474,7 +474,7 @@ func (g *Grid) Across(r GridRow, from, to int) (Row, bool) {
 	}
 	last := r.Cells[to-1]
 	out.Period, out.N = r.Cells[from].Period, n
-	out.PeriodName = gridSpan(g.Slice.Grain, g.Columns[from].Period, g.Columns[to-1])
+	out.PeriodName = g.Span(from, to)
 	out.Partial = last.Partial
 	segDim, segVal := g.Rows, r.Segment
 	if r.Total {
@@ -493,15 +493,23 @@ func (g *Grid) Across(r GridRow, from, to int) (Row, bool) {
 	return d.withInterval(out), true
 }
 
-// gridSpan names the periods from start to the last column's:
-// "Jun – Oct 2026", "Q3 2025 – Q2 2026", or the one period's name.
-func gridSpan(g Grain, start time.Time, last GridColumn) string {
-	if start.Equal(last.Period) {
+// Span names the columns [from, to): the periods from the first to the
+// last ("Jun – Oct 2026", "Q3 2025 – Q2 2026", the one period's name), or
+// the second dimension's period.
+func (g *Grid) Span(from, to int) string {
+	if from < 0 || to > len(g.Columns) || from >= to {
+		return ""
+	}
+	first, last := g.Columns[from], g.Columns[to-1]
+	if g.Cols != "" {
+		return PeriodLabel(g.Slice.Grain, g.Slice.Period, time.Time{})
+	}
+	if from == to-1 {
 		return last.Name
 	}
-	a := PeriodLabel(g, start, time.Time{})
-	if g == Month && start.Year() == last.Period.Year() {
-		a = start.Format("Jan")
+	a := PeriodLabel(g.Slice.Grain, first.Period, time.Time{})
+	if g.Slice.Grain == Month && first.Period.Year() == last.Period.Year() {
+		a = first.Period.Format("Jan")
 	}
 	return a + " – " + last.Name
 }
