@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -59,9 +60,11 @@ type Records struct {
 	// Period names the period the rows are in ("Oct 2026 (to 15 Oct)",
 	// "all time").
 	Period string
-	Sort   string
-	Desc   bool
-	Search string
+	// Filters are the slice's, dimensions spelled as the data spells them.
+	Filters []Filter
+	Sort    string
+	Desc    bool
+	Search  string
 }
 
 // ErrNoRecords says a KPI's number does not count rows that can be shown.
@@ -96,7 +99,7 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 	}
 	out := &Records{Def: d, Of: of, Table: of.Source, Rule: q.rule, Columns: q.names, Used: q.used,
 		Times: q.times, Dates: q.dates, Offset: ask.Offset, Count: -1, N: -1, Match: -1,
-		Distinct: q.distinct, Period: q.period, Search: ask.Search}
+		Distinct: q.distinct, Period: q.period, Search: strings.TrimSpace(ask.Search), Filters: e.Resolve(s).Filters}
 	out.Sort, out.Desc = ask.Sort, ask.Desc
 	sortIdx := -1
 	for i, c := range q.names {
@@ -235,7 +238,7 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 	if !ok {
 		return nil, noRecords(fmt.Sprintf("%s's n is %s, not a count of rows: no rows to show", d.Label(), nExpr))
 	}
-	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: cond}
+	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: plainNames(cond)}
 	if cond == "" {
 		rp.cond, rp.rule = "true", ""
 	}
@@ -244,7 +247,7 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 	}
 	if d.Where != "" {
 		rp.cond = "(" + d.Where + ") AND " + rp.cond
-		rp.rule = strings.TrimPrefix(d.Where+" AND "+rp.rule, " AND ")
+		rp.rule = strings.TrimPrefix(plainNames(d.Where)+" AND "+rp.rule, " AND ")
 		rp.rule = strings.TrimSuffix(rp.rule, " AND ")
 	}
 
@@ -450,11 +453,11 @@ func countCondition(expr string) (cond, distinct string, ok bool) {
 	case arg == "*":
 	case len(arg) > 9 && strings.EqualFold(arg[:9], "DISTINCT ") || len(arg) > 9 && strings.EqualFold(arg[:8], "DISTINCT") && arg[8] == '(':
 		distinct = strings.TrimSpace(arg[8:])
-		conds = append(conds, "("+distinct+") IS NOT NULL")
+		conds = append(conds, notNull(distinct))
 	case arg == "":
 		return "", "", false
 	default:
-		conds = append(conds, "("+arg+") IS NOT NULL")
+		conds = append(conds, notNull(arg))
 	}
 	if tail != "" {
 		up := strings.ToUpper(tail)
@@ -477,6 +480,23 @@ func countCondition(expr string) (cond, distinct string, ok bool) {
 	}
 	return strings.Join(conds, " AND "), distinct, true
 }
+
+// notNull is "x IS NOT NULL", x in parentheses unless it is a name.
+func notNull(x string) string {
+	if plainName.MatchString(x) || quotedName.MatchString(x) && quotedName.FindString(x) == x {
+		return x + " IS NOT NULL"
+	}
+	return "(" + x + ") IS NOT NULL"
+}
+
+var (
+	plainName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	quotedName = regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_]*)"`)
+)
+
+// plainNames shows a rule with its plain column names unquoted
+// ("csat" BETWEEN 1 AND 5 → csat BETWEEN 1 AND 5).
+func plainNames(s string) string { return quotedName.ReplaceAllString(s, "$1") }
 
 // closing is the index of the parenthesis closing the one at s[open],
 // skipping quoted text; -1 when there is none.

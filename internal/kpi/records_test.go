@@ -124,7 +124,7 @@ func TestRecordsColumnsKPIFirst(t *testing.T) {
 	if r.Used != 2 {
 		t.Errorf("used %d, want 2 (resolved_at, csat)", r.Used)
 	}
-	if r.Rule != `"csat" BETWEEN 1 AND 5` {
+	if r.Rule != `csat BETWEEN 1 AND 5` {
 		t.Errorf("rule %q", r.Rule)
 	}
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// recordsTickets: January 2026's tickets (see look_dist_test.go's
+// distTickets for the same shape). Resolved in January: 1, 2, 3 and 5;
+// rated 1–5 among them: all four. C1 is in EMEA: tickets 1 and 3.
+const recordsTickets = `ticket_id,customer_id,channel,created_at,resolved_at,csat,contacts
+1,C1,chat,2026-01-05 00:00:00,2026-01-05 00:10:00,5,1
+2,C2,chat,2026-01-05 00:00:00,2026-01-05 01:00:00,4,1
+3,C1,email,2026-01-06 00:00:00,2026-01-07 00:00:00,2,2
+4,C1,email,2026-01-06 00:00:00,,,
+5,C2,web,2026-01-01 00:00:00,2026-01-20 00:00:00,1,3
+6,C2,web,2026-02-02 00:00:00,2026-02-02 02:00:00,3,1
+`
+
+// TestReportRecords: report --records prints the rows the KPI's n counts,
+// sorted, searched and limited, in each format; bad asks are one clear
+// message and a non-zero exit.
+func TestReportRecords(t *testing.T) {
+	sandbox(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"tickets.csv": recordsTickets, "customers.csv": distCustomers})
+	run := func(args ...string) cliResult {
+		t.Helper()
+		return runCLI(t, append([]string{"report", dir, "--records", "--period", "2026-01", "--checks", "off"}, args...)...)
+	}
+	ok := func(r cliResult) cliResult {
+		t.Helper()
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		return r
+	}
+	ids := func(out string) string {
+		t.Helper()
+		rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+		if err != nil {
+			t.Fatalf("%v:\n%s", err, out)
+		}
+		col := -1
+		for i, c := range rows[0] {
+			if c == "ticket_id" {
+				col = i
+			}
+		}
+		var out2 []string
+		for _, r := range rows[1:] {
+			out2 = append(out2, r[col])
+		}
+		return strings.Join(out2, " ")
+	}
+
+	r := ok(run("--kpi", "csat"))
+	for _, want := range []string{"CSAT · the rows behind n · Jan 2026", "tickets where csat BETWEEN 1 AND 5", "rows 1–4 of 4 · sorted by resolved_at ↑"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("no %q in:\n%s", want, r.stdout)
+		}
+	}
+	if got := ok(run("--kpi", "csat", "--format", "csv")).stdout; ids(got) != "1 2 3 5" {
+		t.Errorf("csv rows %q, want 1 2 3 5:\n%s", ids(got), got)
+	}
+	if got := ok(run("--kpi", "csat", "--format", "csv", "--sort", "csat:desc")).stdout; ids(got) != "1 2 3 5" {
+		t.Errorf("by csat, most first: %q", ids(got))
+	}
+	if got := ok(run("--kpi", "csat", "--format", "csv", "--sort", "contacts:desc")).stdout; ids(got) != "5 3 1 2" {
+		t.Errorf("by contacts, most first: %q", ids(got))
+	}
+	// A customer column, joined through customer_id.
+	if got := ok(run("--kpi", "csat", "--format", "csv", "--filter", "region=EMEA")).stdout; ids(got) != "1 3" {
+		t.Errorf("EMEA: %q", ids(got))
+	}
+	if got := ok(run("--kpi", "csat", "--format", "csv", "--search", "EMAIL")).stdout; ids(got) != "3" {
+		t.Errorf("search email: %q", ids(got))
+	}
+	// A limit cuts, and says so beside the CSV.
+	r = ok(run("--kpi", "csat", "--format", "csv", "--limit", "2"))
+	if ids(r.stdout) != "1 2" || !strings.Contains(r.stderr, "2 of 4 rows written; --limit N for more, --limit all for every one") {
+		t.Errorf("--limit 2: %q, stderr %q", ids(r.stdout), r.stderr)
+	}
+	r = ok(run("--kpi", "csat", "--limit", "3"))
+	if !strings.Contains(r.stdout, "rows 1–3 of 4") || !strings.Contains(r.stdout, "1 more: --limit N for more, --limit all for every one") {
+		t.Errorf("--limit 3:\n%s", r.stdout)
+	}
+	var js struct {
+		Count   int64            `json:"count"`
+		N       int64            `json:"n"`
+		Rows    []map[string]any `json:"rows"`
+		LeftOut int64            `json:"rows_left_out"`
+	}
+	r = ok(run("--kpi", "csat", "--format", "json", "--limit", "all"))
+	if err := json.Unmarshal([]byte(r.stdout), &js); err != nil {
+		t.Fatal(err)
+	}
+	if js.Count != 4 || js.N != 4 || len(js.Rows) != 4 || js.LeftOut != 0 {
+		t.Errorf("json: %+v", js)
+	}
+	r = ok(run("--kpi", "csat", "--format", "markdown", "--limit", "1"))
+	if !strings.Contains(r.stdout, "| resolved_at | csat |") {
+		t.Errorf("markdown:\n%s", r.stdout)
+	}
+
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--kpi", "csat,fcr"}, "one KPI's rows at a time"},
+		{[]string{"--kpi", "csat", "--by", "channel"}, "--filter channel=VALUE rather than --by channel"},
+		{[]string{"--kpi", "csat", "--sort", "colour"}, `no column "colour"`},
+		{[]string{"--kpi", "csat", "--sort", "csat:up"}, "use COL or COL:desc"},
+		{[]string{"--kpi", "csat", "--limit", "none"}, `--limit "none"`},
+		{[]string{"--kpi", "csat", "--filter", "colour=red"}, `unknown dimension "colour"`},
+	} {
+		r := run(c.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, c.msg) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 1 {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, r.code, r.stderr, c.msg)
+		}
+	}
+}

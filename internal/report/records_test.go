@@ -1,0 +1,103 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+)
+
+// recordsPage: rows 3–4 of 12 resolved tickets matching "web", of 40.
+func recordsPage() *kpi.Records {
+	d := &kpi.Def{ID: "resolution_time", Name: "Resolution time"}
+	at := time.Date(2026, 10, 2, 9, 30, 0, 0, time.UTC)
+	return &kpi.Records{Def: d, Of: d, Table: "tickets", Rule: "resolved_at >= created_at", Period: "Oct 2026",
+		Columns: []string{"resolved_at", "ticket_id", "note", "hours"}, Dates: []bool{false, false, false, false},
+		Rows:   [][]any{{at, "t1", "=HYPERLINK(\"x\")", 1.5}, {nil, "t2", "a|b", int64(3)}},
+		Offset: 2, Count: 40, N: 40, Match: 12, Search: "web", Sort: "resolved_at", Desc: true,
+		Filters: []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}}
+}
+
+// TestRecordsWords: which rows, how many, which page, sorted how.
+func TestRecordsWords(t *testing.T) {
+	r := recordsPage()
+	if got, want := RecordsCount(r, 2), `rows 3–4 of 12 matching "web" (of 40)`; got != want {
+		t.Errorf("count %q, want %q", got, want)
+	}
+	if got, want := RecordsRule(r), "tickets where resolved_at >= created_at · region = EMEA"; got != want {
+		t.Errorf("rule %q, want %q", got, want)
+	}
+	if got, want := RecordsSort(r), "sorted by resolved_at ↓"; got != want {
+		t.Errorf("sort %q, want %q", got, want)
+	}
+	r.Search, r.Match, r.Offset, r.Distinct, r.N = "", 1000, 0, "customer_id", 640
+	if got, want := RecordsCount(r, 20), "rows 1–20 of 1,000 · n 640 distinct customer_id"; got != want {
+		t.Errorf("count %q, want %q", got, want)
+	}
+	r.Match = 0
+	if got, want := RecordsCount(r, 0), "no rows · n 640 distinct customer_id"; got != want {
+		t.Errorf("count %q, want %q", got, want)
+	}
+	cac := &kpi.Def{ID: "cac", Name: "Customer acquisition cost", Short: "CAC"}
+	r = &kpi.Records{Def: cac, Of: &kpi.Def{ID: "new_customers", Name: "New customers"}, Table: "customers"}
+	if got, want := RecordsRule(r), "customers: the n of CAC is New customers"; got != want {
+		t.Errorf("rule %q, want %q", got, want)
+	}
+}
+
+// TestRecordsFormats: the page in each format; CSV neutralises a formula,
+// JSON keeps numbers and nulls and counts the rows left out (12 − 2 − 2).
+func TestRecordsFormats(t *testing.T) {
+	var b bytes.Buffer
+	if err := Records(&b, recordsPage(), "csv", "test"); err != nil {
+		t.Fatal(err)
+	}
+	want := "resolved_at,ticket_id,note,hours\n2026-10-02 09:30:00,t1,\"'=HYPERLINK(\"\"x\"\")\",1.5\n,t2,a|b,3\n"
+	if b.String() != want {
+		t.Errorf("csv:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := Records(&b, recordsPage(), "json", "test"); err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Count, N, Matching, LeftOut int64 `json:"-"`
+		Rows                        []map[string]any
+		Left                        int64 `json:"rows_left_out"`
+		Match                       int64 `json:"matching"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Left != 8 || out.Match != 12 || len(out.Rows) != 2 || out.Rows[0]["hours"] != 1.5 || out.Rows[1]["resolved_at"] != nil ||
+		out.Rows[0]["resolved_at"] != "2026-10-02T09:30:00Z" {
+		t.Errorf("json: %s", b.String())
+	}
+	b.Reset()
+	if err := Records(&b, recordsPage(), "markdown", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| 2026-10-02 09:30:00 | t1 |") || !strings.Contains(b.String(), `| a\|b | 3 |`) ||
+		!strings.Contains(b.String(), "- 8 more: --limit N") {
+		t.Errorf("markdown:\n%s", b.String())
+	}
+	b.Reset()
+	if err := Records(&b, recordsPage(), "table", "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"Resolution time · the rows behind n · Oct 2026 · test",
+		`rows 3–4 of 12 matching "web" (of 40) · sorted by resolved_at ↓`,
+		"resolved_at          ticket_id  note             hours",
+		"2026-10-02 09:30:00  t1         =HYPERLINK(\"x\")  1.5",
+		"                     t2         a|b              3",
+		"8 more: --limit N for more, --limit all for every one",
+	} {
+		if !strings.Contains(b.String(), line+"\n") {
+			t.Errorf("table has no line %q:\n%s", line, b.String())
+		}
+	}
+}
