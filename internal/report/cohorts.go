@@ -41,17 +41,22 @@ func CohortNotes(m *kpi.CohortMatrix) []string {
 			m.LastDay().Format("2 Jan 2006")))
 	}
 	out = append(out, "all cohorts: Σ active / Σ customers of the cohorts that reached the month (weighted by size, not a mean of %)")
-	if m.Kind == kpi.CohortOrders {
-		out = append(out, fmt.Sprintf("from %s: a cohort is the customers (%s) whose first order (%s) was in the month; month 0 is that month, 100%% by definition",
-			m.Table, m.Start, m.End))
-	} else {
-		out = append(out, fmt.Sprintf("from %s: a customer is active at the end of a month unless %s is on or before it; month 0 is the signup month (%s)",
-			m.Table, m.End, m.Start))
-	}
+	out = append(out, CohortDefinition(m))
 	for _, f := range m.Ignored {
 		out = append(out, fmt.Sprintf("filter %s left out: %s has no such column (nor a customer key leading to one)", f.String(), m.Table))
 	}
 	return out
+}
+
+// CohortDefinition says what a cohort and a cell are, naming the table
+// and columns read.
+func CohortDefinition(m *kpi.CohortMatrix) string {
+	if m.Kind == kpi.CohortOrders {
+		return fmt.Sprintf("from %s: a cohort is the customers (%s) whose first order (%s) was in the month; month 0 is that month, 100%% by definition",
+			m.Table, m.Start, m.End)
+	}
+	return fmt.Sprintf("from %s: a customer is active at the end of a month unless %s falls in or before that month; month 0 is the signup month (%s)",
+		m.Table, m.End, m.Start)
 }
 
 // cohortLegend says what the month columns are.
