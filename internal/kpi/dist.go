@@ -111,7 +111,11 @@ type Distribution struct {
 	// ComparePeriod and CompareEnd are the comparison period's start and
 	// exclusive end (its elapsed part's when the current one is partial).
 	ComparePeriod, CompareEnd time.Time
-	Segments                  []DistRow // by n, largest first
+	// CompareSegments are the segments in the comparison period, in
+	// Segments' order (a segment without rows there has n 0); nil without
+	// a comparison.
+	CompareSegments []DistRow
+	Segments        []DistRow // by n, largest first
 	// SegmentsLeftOut is how many smaller segments the cap left out.
 	SegmentsLeftOut int
 	Target          *Goal
@@ -321,12 +325,13 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 		return t.Unix()
 	}
 	var segs []DistRow
+	var cmpSegs map[string]DistRow
 	for k, r := range rows {
 		switch {
 		case k.period != want(p.cur):
 		case k.total:
 			out.Total = r
-		default:
+		case r.N > 0: // a segment whose rows the KPI does not count has no distribution
 			segs = append(segs, r)
 		}
 	}
@@ -337,7 +342,7 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 		}
 		cr := rows
 		if p.partial {
-			if cr, err = e.distRows(ctx, d, form, edges, s, "", p, true); err != nil {
+			if cr, err = e.distRows(ctx, d, form, edges, s, dim, p, true); err != nil {
 				return nil, err
 			}
 		}
@@ -349,6 +354,12 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 		}
 		if out.Compare == nil {
 			out.Compare = &DistRow{Counts: make([]int64, len(out.Total.Counts))}
+		}
+		cmpSegs = map[string]DistRow{}
+		for k, r := range cr {
+			if !k.total && k.period == p.cmp.Unix() {
+				cmpSegs[k.seg] = r
+			}
 		}
 	}
 	if out.Total.Counts == nil {
@@ -369,8 +380,23 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 		segs = segs[:maxDistSegments]
 	}
 	out.Segments = segs
+	if cmpSegs != nil {
+		for _, sg := range segs {
+			c, ok := cmpSegs[sg.Segment]
+			if !ok {
+				c = DistRow{Segment: sg.Segment, Counts: make([]int64, len(out.Total.Counts))}
+			}
+			out.CompareSegments = append(out.CompareSegments, c)
+		}
+	}
 	if form.kind == DistHistogram {
-		out.Buckets, out.Total, out.Compare, out.Segments = trimBuckets(edges, form.hours, out.Total, out.Compare, out.Segments)
+		var all []DistRow
+		all = append(append(all, out.Segments...), out.CompareSegments...)
+		out.Buckets, out.Total, out.Compare, all = trimBuckets(edges, form.hours, out.Total, out.Compare, all)
+		out.Segments, out.CompareSegments = all[:len(out.Segments)], all[len(out.Segments):]
+		if cmpSegs == nil {
+			out.CompareSegments = nil
+		}
 	}
 	return out, nil
 }

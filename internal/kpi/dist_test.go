@@ -171,3 +171,24 @@ func TestDistributionNotApplicable(t *testing.T) {
 }
 
 var _ = time.Time{}
+
+// TestDistributionComparesSegments: first response time goes by created
+// date, which runs to 31 Oct, so October is whole and compared with
+// September in full. October: email t3 3h, t5 2h, t9 15m (on the 15–30m
+// edge); chat t1 1h (on the 1–2h edge), t2 30m (on the 30m–1h edge).
+// September: chat t7 2h, email t8 4h (on the 4–8h edge).
+func TestDistributionComparesSegments(t *testing.T) {
+	eng := standardEngine(t, openFixture(t, fixture))
+	d := distOf(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}, "first_response", "channel")
+	if d.Partial || len(d.Segments) != 2 || len(d.CompareSegments) != 2 {
+		t.Fatalf("partial %v, segments %+v, compared %+v", d.Partial, d.Segments, d.CompareSegments)
+	}
+	wantCounts(t, "email", d.Segments[0].Counts, map[int]int64{1: 1, 4: 2}, 13)
+	wantCounts(t, "chat", d.Segments[1].Counts, map[int]int64{2: 1, 3: 1}, 13)
+	wantCounts(t, "email in September", d.CompareSegments[0].Counts, map[int]int64{5: 1}, 13)
+	wantCounts(t, "chat in September", d.CompareSegments[1].Counts, map[int]int64{4: 1}, 13)
+	wantCounts(t, "September", d.Compare.Counts, map[int]int64{4: 1, 5: 1}, 13)
+	if d.CompareName() != "Sep 2026" || d.PeriodName() != "Oct 2026" {
+		t.Errorf("periods %q vs %q", d.PeriodName(), d.CompareName())
+	}
+}

@@ -337,8 +337,8 @@ func DistMarkdown(w io.Writer, xs []*kpi.Distribution, label string) error {
 
 // DistCSV writes one line per bucket (or score) of each row: kpi, period,
 // segment (empty for the total), bucket, lo, hi (empty when open), n of
-// the row, count and share. The comparison period's total has its own
-// period.
+// the row, count and share. The comparison period's total and segments
+// have its own period.
 func DistCSV(w io.Writer, xs []*kpi.Distribution) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"kpi", "period", "segment", "bucket", "lo", "hi", "n", "count", "share"})
@@ -369,6 +369,9 @@ func DistCSV(w io.Writer, xs []*kpi.Distribution) error {
 		}
 		for _, s := range x.Segments {
 			write(x.PeriodName(), s)
+		}
+		for _, s := range x.CompareSegments {
+			write(x.CompareName(), s)
 		}
 	}
 	cw.Flush()
@@ -407,6 +410,7 @@ type jsonDist struct {
 	Compare         *jsonDistRow     `json:"compare,omitempty"`
 	Dimension       string           `json:"dimension,omitempty"`
 	Segments        []jsonDistRow    `json:"segments"`
+	CompareSegments []jsonDistRow    `json:"compare_segments,omitempty"`
 	SegmentsLeftOut int              `json:"segments_left_out"`
 }
 
@@ -459,6 +463,9 @@ func DistJSON(w io.Writer, xs []*kpi.Distribution, label string) error {
 		}
 		for _, s := range x.Segments {
 			j.Segments = append(j.Segments, distRowJSON(s))
+		}
+		for _, s := range x.CompareSegments {
+			j.CompareSegments = append(j.CompareSegments, distRowJSON(s))
 		}
 		out.Distributions = append(out.Distributions, j)
 	}
