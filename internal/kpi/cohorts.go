@@ -327,10 +327,10 @@ GROUP BY ALL ORDER BY 1, 2`, s, c, from, where, ask.Grain.SQLUnit())
 				}
 			}
 		}
-		if len(row.Active) > 0 {
+		if len(row.Active) > 0 && (row.Size > 0 || len(m.Rows) > 0) { // none before the first customer
 			m.Rows = append(m.Rows, row)
+			m.Ages = max(m.Ages, len(row.Active))
 		}
-		m.Ages = max(m.Ages, len(row.Active))
 	}
 	m.Pooled = make([]CohortPooled, m.Ages)
 	for _, r := range m.Rows {
