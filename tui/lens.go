@@ -64,6 +64,8 @@ type lensCtx struct {
 	// ssh is true when the explorer runs in a serve session: a copy goes
 	// to the user's terminal (OSC 52), never to a file on the server.
 	ssh bool
+	// exportDir is where an export is written when not ssh (Deps.ExportDir).
+	exportDir string
 }
 
 // lensCtx is the context the explorer gives its lens now.
@@ -75,7 +77,7 @@ func (m Model) lensCtx() lensCtx {
 	return lensCtx{
 		ctx: m.ctx, eng: m.q.eng, gen: m.q.gen, def: m.selected(), slice: m.asked(), dim: m.bd.dim, row: row,
 		dims: m.dims, names: m.names, st: m.st, keys: m.keys, plain: m.plain, timeout: m.q.timeout,
-		now: m.deps.Now, ssh: m.deps.Remote,
+		now: m.deps.Now, ssh: m.deps.Remote, exportDir: m.deps.ExportDir,
 	}
 }
 
