@@ -226,9 +226,9 @@ func (l *cohortsLens) View(c lensCtx, w, h int) (string, []string) {
 		return title, []string{muted("computing the cohort matrix…")}
 	}
 	m := l.m
-	what := "% of each cohort still active at the end of each month since signup"
+	what := "% of the cohort still active at the end of month k since signup"
 	if m.Kind == kpi.CohortOrders {
-		what = "% of each cohort who ordered in each month since their first order"
+		what = "% of the cohort who ordered in month k since their first order"
 	}
 	if fs := filtersText(m.Filters); fs != "" {
 		what += " · " + fs
@@ -297,7 +297,7 @@ func (l *cohortsLens) View(c lensCtx, w, h int) (string, []string) {
 	}
 	head := fmt.Sprintf("%-*s%*s", labW, "Cohort", sizeW, "Cust.")
 	for k := off; k < off+cols; k++ {
-		head += fmt.Sprintf("%*s", cellW, fmt.Sprintf("M%d", k))
+		head += fmt.Sprintf("%*s", cellW, fmt.Sprintf("M%d", k)) // M = months since signup (k)
 	}
 	if off+cols < m.Ages {
 		head += fmt.Sprintf(" →M%d", m.Ages-1)
