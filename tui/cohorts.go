@@ -163,6 +163,8 @@ func (l *cohortsLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 			l.row = 0
 		case key.Matches(msg, c.keys.Bottom):
 			l.row = math.MaxInt32
+		case key.Matches(msg, c.keys.Focus):
+			// No breakdown to focus behind the matrix: enter does nothing here.
 		case key.Matches(msg, cohortGrainKey):
 			l.grain = map[kpi.Grain]kpi.Grain{kpi.Month: kpi.Quarter, kpi.Quarter: kpi.Month}[l.grain]
 			l.m, l.row, l.col = nil, 0, 0
@@ -216,6 +218,9 @@ func (l *cohortsLens) View(c lensCtx, w, h int) (string, []string) {
 	title := "Cohorts · retention by signup " + string(l.grain)
 	if l.kind == kpi.CohortOrders {
 		title = "Cohorts · repeat purchases by first-order " + string(l.grain)
+	}
+	if l.loading && l.m != nil {
+		title += " · updating…"
 	}
 	var body []string
 	muted := func(s string) string { return st.MutedText.Render(s) }

@@ -103,6 +103,9 @@ func TestCohortsLensShowsTheEnginesCells(t *testing.T) {
 	lc.slice = lc.slice.WithFilter(kpi.Filter{Dim: "plan", Values: []string{"Basic"}})
 	basic, _ := d.Engine.Cohorts(ctx, kpi.CohortAsk{Cohorts: 12, Filters: lc.slice.Filters})
 	l, cmd := m.lens.Reslice(lc)
+	if title, _ := l.View(lc, 118, 36); !strings.Contains(title, "updating…") {
+		t.Errorf("while the filtered matrix is on its way the title is %q, want it to say updating…", title)
+	}
 	l, _, _ = l.Update(cmd(), lc)
 	_, body := l.View(lc, 118, 36)
 	text := strings.Join(body, "\n")
