@@ -1,0 +1,307 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"kpiscope/internal/kpi"
+)
+
+// driveGrid is drive (helpers_test.go) that also feeds the grid's answers
+// and the lens messages (drill, open another lens) back, as the program
+// would.
+func driveGrid(m Model, cmd tea.Cmd) Model {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil, spinner.TickMsg:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, gridMsg, lensDrillMsg, lensOpenMsg:
+			next, c2 := m.Update(msg)
+			m = next.(Model)
+			queue = append(queue, c2)
+		default: // terminal messages (clipboard, colours): not the model's
+		}
+	}
+	return m
+}
+
+// pressGrid sends keys and settles after each, the grid's answers included.
+func pressGrid(m Model, keys ...string) Model {
+	for _, k := range keys {
+		next, cmd := m.Update(keyMsg(k))
+		m = driveGrid(next.(Model), cmd)
+	}
+	return m
+}
+
+// byRegion is the explorer on the sample broken down by region (s, region,
+// enter), the breakdown's cursor on its first row.
+func byRegion(t *testing.T, w, h int) Model {
+	t.Helper()
+	m := pressGrid(started(t, testDeps(t), w, h), "s")
+	for _, r := range "region" {
+		m = pressGrid(m, string(r))
+	}
+	m = pressGrid(m, "enter")
+	if m.bd.dim != "region" {
+		t.Fatalf("breakdown by %q, want region", m.bd.dim)
+	}
+	return m
+}
+
+func gridOf(t *testing.T, m Model) *gridLens {
+	t.Helper()
+	l, ok := m.lens.(*gridLens)
+	if !ok {
+		t.Fatalf("open lens %T, want the grid", m.lens)
+	}
+	return l
+}
+
+// TestGridGolden: CSAT by region × months on the sample (APAC below its
+// target month after month) at 120×40 and 80×24, by channel as columns,
+// and without colour (› on the cursor). Regenerate with
+// go test ./tui -run TestGridGolden -update.
+func TestGridGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		w, h  int
+		keys  []string
+		plain bool
+	}{
+		{"grid_120x40", 120, 40, []string{"#", "j", "j"}, false},
+		{"grid_80x24", 80, 24, []string{"#", "j", "j", "h"}, false},
+		{"grid_columns_120x40", 120, 40, []string{"#", "b", "j", "j"}, false},
+		{"ascii_grid_80x24", 80, 24, []string{"#", "j", "j", "l"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := byRegion(t, tc.w, tc.h)
+			if tc.plain {
+				m = plain(m)
+			}
+			m = pressGrid(m, tc.keys...)
+			golden.RequireEqual(t, []byte(screen(m)))
+		})
+	}
+}
+
+// TestGridLensShowsTheEnginesCells: each cell on screen is the engine's
+// breakdown row for its segment and period (CSAT by region, each month
+// asked alone), the Total row each month's total, and the Total column a
+// region's ratings summed over the months shown, not the mean of its cells.
+func TestGridLensShowsTheEnginesCells(t *testing.T) {
+	m := pressGrid(byRegion(t, 80, 24), "#", "j", "j")
+	l := gridOf(t, m)
+	g := l.g
+	if g == nil || l.err != "" {
+		t.Fatalf("no grid: %q", l.err)
+	}
+	if l.row != 2 || g.Segments[2].Segment != "APAC" || l.col != len(g.Columns)-1 {
+		t.Fatalf("cursor %d,%d on %v, want APAC in the last month", l.row, l.col, g.Segments[l.row].Segment)
+	}
+	eng := m.q.eng
+	d := eng.Def("csat")
+	from, to := len(g.Columns)-6, len(g.Columns) // 80 columns: six months
+	var num, den float64
+	var cells []float64
+	for i := from; i < to; i++ {
+		s := kpi.Slice{Grain: kpi.Month, Period: g.Columns[i].Period, Segment: "region", Compare: kpi.VsPrevious}
+		sc, err := eng.Compute(context.Background(), s, []string{"csat"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sc.Find("csat")
+		var apac *kpi.Row
+		for j := range r.Segments {
+			if r.Segments[j].Segment == "APAC" {
+				apac = &r.Segments[j]
+			}
+		}
+		cell := g.Segments[2].Cells[i]
+		if apac == nil || cell.Value == nil || *cell.Value != *apac.Value || cell.N != apac.N || cell.Status != apac.Status {
+			t.Errorf("%s: cell %+v, engine %+v", g.Columns[i].Name, cell, apac)
+			continue
+		}
+		if tv := g.Total.Cells[i].Value; tv == nil || *tv != *r.Total.Value {
+			t.Errorf("%s total: %v, engine %v", g.Columns[i].Name, tv, r.Total.Value)
+		}
+		num += apac.Components["num"]
+		den += apac.Components["den"]
+		cells = append(cells, *apac.Value)
+	}
+	pooled := 100 * num / den
+	mean := 0.0
+	for _, v := range cells {
+		mean += v / float64(len(cells))
+	}
+	if math.Abs(pooled-mean) < 0.05 {
+		t.Fatalf("the fixture cannot tell pooled %.2f from mean %.2f", pooled, mean)
+	}
+	scr := screen(m)
+	want := "APAC          ◐ 75.4% ○ 72.5% ◌ 75.8% ○ 71.2% ○ 73.4% ○ 71.6% │ ○ " + d.FormatValue(&pooled)
+	if !strings.Contains(scr, want) {
+		t.Errorf("no %q (the pooled %s; the mean of cells would be %s) in\n%s", want, d.FormatValue(&pooled), d.FormatValue(&mean), scr)
+	}
+	mustContain(t, scr, "APAC · Oct 2026: ○ 71.6% · off target (≥ 80%) · n 345")
+}
+
+// TestGridDropsStaleAnswers: an answer to a superseded ask changes nothing.
+func TestGridDropsStaleAnswers(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "#")
+	l := gridOf(t, m)
+	before := l.g
+	next, _ := m.Update(gridMsg{seq: l.seq - 1, key: l.want, g: &kpi.Grid{}})
+	if gridOf(t, next.(Model)).g != before {
+		t.Error("an older answer replaced the grid")
+	}
+	next, _ = m.Update(gridMsg{seq: l.seq, key: "another ask", g: &kpi.Grid{}})
+	if gridOf(t, next.(Model)).g != before {
+		t.Error("an answer to another ask replaced the grid")
+	}
+}
+
+// TestGridDrillsIntoTheCell: enter on APAC in August closes the grid and
+// drills into region = APAC in August 2026; on the Total row, into the
+// month alone.
+func TestGridDrillsIntoTheCell(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h", "h", "enter")
+	if m.lens != nil {
+		t.Fatal("the grid is still open after enter")
+	}
+	if got := m.asked(); len(got.Filters) != 1 || got.Filters[0].String() != "region = APAC" || !got.Period.Equal(time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("after enter: filters %v period %v, want region = APAC in Aug 2026", got.Filters, got.Period)
+	}
+	m = pressGrid(byRegion(t, 120, 40), "#", "end", "h", "enter")
+	if got := m.asked(); len(got.Filters) != 0 || !got.Period.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("enter on the Total row: filters %v period %v, want none in Sep 2026", got.Filters, got.Period)
+	}
+}
+
+// TestGridOpensTheRowsBehindACell: R opens the rows behind the cell in its
+// place: the cell's month and segment; by a second dimension, the column's
+// value as a filter.
+func TestGridOpensTheRowsBehindACell(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h", "R")
+	r, ok := m.lens.(*recordsLens)
+	if !ok {
+		t.Fatalf("open lens %T, want the rows behind the cell", m.lens)
+	}
+	if r.def.ID != "csat" || r.dim != "region" || r.value != "APAC" || !r.slice.Period.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)) || r.slice.Grain != kpi.Month {
+		t.Errorf("records of %s %s=%s in %v %s, want csat region=APAC in Sep 2026", r.def.ID, r.dim, r.value, r.slice.Period, r.slice.Grain)
+	}
+	m = pressGrid(byRegion(t, 120, 40), "#", "b", "j", "R") // columns by channel; the cursor on web, EMEA
+	r = m.lens.(*recordsLens)
+	if r.value != "EMEA" || len(r.slice.Filters) != 1 || r.slice.Filters[0].String() != "channel = web" {
+		t.Errorf("records of %s=%s with %v, want region=EMEA with channel = web", r.dim, r.value, r.slice.Filters)
+	}
+}
+
+// TestGridColumnsCycle: b lays out each other dimension as columns in turn,
+// then the periods again.
+func TestGridColumnsCycle(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "#", "b")
+	l := gridOf(t, m)
+	if l.g == nil || l.g.Cols != "channel" || len(l.g.Columns) != 4 {
+		t.Fatalf("after b: columns %v", l.g)
+	}
+	mustContain(t, screen(m), "Grid · CSAT by region × channel", "Total: each region over every channel")
+	seen := map[string]bool{}
+	for range m.dims {
+		m = pressGrid(m, "b")
+		seen[gridOf(t, m).cols] = true
+	}
+	if !seen[""] || seen["region"] {
+		t.Errorf("columns cycled through %v: want the periods back, never the rows' own dimension", seen)
+	}
+}
+
+// TestGridSaysWhyNot: a KPI the rows' dimension does not split shows why
+// in the lens, with the key that chooses another, and the explorer keeps
+// running; a median's Total column says why it is empty.
+func TestGridSaysWhyNot(t *testing.T) {
+	m := pressGrid(started(t, testDeps(t), 120, 40), "#") // by channel
+	m = pressGrid(m, "j")
+	m = pressGrid(m, "esc", "2", "#") // NPS: surveys have no channel
+	scr := screen(m)
+	mustContain(t, scr, "Grid · NPS by channel", "cannot break down by channel", "s rows by another dimension")
+	m = pressGrid(m, "esc", "7", "#") // the median resolution time
+	mustContain(t, screen(m), "Resolution time (median) by channel", "Total column —: a median: the periods' medians do not pool")
+}
+
+// TestGridFitsEverySize: the grid keeps the screen's lines and width at
+// every size, the cursor's cell on screen.
+func TestGridFitsEverySize(t *testing.T) {
+	for _, keys := range [][]string{{"#", "j", "j"}, {"#", "b", "end", "l"}} {
+		base := pressGrid(byRegion(t, 120, 40), keys...)
+		for _, size := range [][2]int{{60, 14}, {60, 20}, {80, 24}, {100, 30}, {120, 40}, {160, 50}} {
+			next, _ := base.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			lines := strings.Split(screen(next.(Model)), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%v at %dx%d: %d lines", keys, size[0], size[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%v at %dx%d: line %d is %d wide: %q", keys, size[0], size[1], i, w, l)
+				}
+			}
+		}
+	}
+}
+
+// TestGridFlow drives the real program: open the grid, move over its
+// cells, drill into one, open it again and close it.
+func TestGridFlow(t *testing.T) {
+	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
+	out := tm.Output()
+	waitFor := func(what ...string) {
+		t.Helper()
+		teatest.WaitFor(t, out, func(b []byte) bool {
+			for _, w := range what {
+				if !bytes.Contains(b, []byte(w)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	key := func(k string) { tm.Send(keyMsg(k)) }
+	waitFor("KPIs · 16", "By channel")
+	key("#")
+	waitFor("Grid · CSAT by channel", "chat · Oct 2026: ● 85.6%")
+	key("j")
+	waitFor("email · Oct 2026: ○ 74.4%")
+	key("h")
+	waitFor("Sep 2026: ◌ 77.5%") // the renderer redraws only what changed
+	key("enter")
+	waitFor("channel = email")
+	key("#")
+	waitFor("Grid · CSAT by")
+	key("esc")
+	waitFor("KPIs · 16")
+	key("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
+	m := tm.FinalModel(t).(Model)
+	if m.lens != nil {
+		t.Fatal("the grid is still open after esc")
+	}
+	if got := m.asked(); !got.Period.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("after the drill the period is %v, want Sep 2026", got.Period)
+	}
+}
