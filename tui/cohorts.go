@@ -36,6 +36,11 @@ type cohortsLens struct {
 
 	m   *kpi.CohortMatrix
 	err string
+	// seen keeps the matrices this lens was given, by cohortsKey: toggling
+	// back (g, p, a filter undone) shows one at the key, as the engine's
+	// result cache does for the scorecard. The key holds the engine and its
+	// generation, so a reload never shows an old one.
+	seen map[string]*kpi.CohortMatrix
 
 	row, col int // the cursor: a cohort (len(m.Rows): all cohorts) and a month since signup
 }
@@ -86,6 +91,11 @@ func (l *cohortsLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 		return l, nil
 	}
 	l.stop()
+	if m, ok := l.seen[k]; ok {
+		l.want, l.err = k, ""
+		l.show(k, m)
+		return l, nil
+	}
 	l.want, l.seq, l.loading = k, l.seq+1, true
 	var ctx context.Context
 	var cancel context.CancelFunc
@@ -142,12 +152,11 @@ func (l *cohortsLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 			}
 			return l, nil, true
 		}
-		first := l.m == nil
-		l.m = msg.m
-		if first {
-			l.row = max(len(l.m.Rows)-1, 0) // the newest cohort
+		if l.seen == nil {
+			l.seen = map[string]*kpi.CohortMatrix{}
 		}
-		l.clamp()
+		l.seen[msg.key] = msg.m
+		l.show(msg.key, msg.m)
 		return l, nil, true
 	case tea.KeyPressMsg:
 		switch {
@@ -182,6 +191,16 @@ func (l *cohortsLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 		return l, nil, true
 	}
 	return l, nil, false
+}
+
+// show puts a matrix on screen; a first one (or after g, p) with the
+// cursor on the newest cohort.
+func (l *cohortsLens) show(k string, m *kpi.CohortMatrix) {
+	if l.m == nil {
+		l.row = max(len(m.Rows)-1, 0)
+	}
+	l.key, l.m = k, m
+	l.clamp()
 }
 
 // clamp keeps the cursor on the matrix: a cohort or the pooled row, and a

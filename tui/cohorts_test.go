@@ -224,3 +224,24 @@ func TestCohortsFitEverySize(t *testing.T) {
 		}
 	}
 }
+
+// TestCohortsTogglesBackAtTheKey: a matrix seen before (p, then p back)
+// shows at the key without a query.
+func TestCohortsTogglesBackAtTheKey(t *testing.T) {
+	m := pressLens(started(t, testDeps(t), 120, 40), "C", "p")
+	if l := m.lens.(*cohortsLens); l.m == nil || l.m.Kind != kpi.CohortOrders {
+		t.Fatalf("p: no purchase cohorts: %+v", l.m)
+	}
+	next, cmd := m.Update(keyMsg("p"))
+	m = next.(Model)
+	l := m.lens.(*cohortsLens)
+	if l.m == nil || l.m.Kind != kpi.CohortRetention || l.loading {
+		t.Fatalf("p back: the retention matrix is not on screen at the key: %+v loading %v", l.m, l.loading)
+	}
+	if cmd != nil {
+		if _, ok := cmd().(cohortsMsg); ok {
+			t.Fatal("p back queried again")
+		}
+	}
+	mustContain(t, screen(m), "Oct 2026 · month 0 (Oct 2026)")
+}
