@@ -98,6 +98,9 @@ type Distribution struct {
 	End     time.Time // the current period's exclusive end as the data has it
 	Partial bool
 	Dim     string // the breakdown's dimension ("" none)
+	// DimErr says why the breakdown asked for is missing (the KPI's table
+	// cannot reach the dimension); the total is still valid.
+	DimErr error
 	// Value is what the KPI's per-row number is ("hours from created to
 	// resolved") or the score column.
 	Value   string
@@ -279,13 +282,19 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 		}
 		dim = e.CanonicalDim(dim)
 	}
+	var dimErr error
+	if dim != "" && d.Source != "" {
+		if _, err := e.snapshot().dimColumn(d.Source, dim); err != nil {
+			dim, dimErr = "", err
+		}
+	}
 	s.Segment, s.MaxSegments = "", 0
 	s, pl := e.resolveSlice(s)
 	p := pl.within(e.spanOf(d).hi)
 	if e.cutByRecord(d) {
 		p = p.clipped()
 	}
-	out := &Distribution{Def: d, Kind: form.kind, Slice: s, Partial: p.partial, Dim: dim, Value: form.value}
+	out := &Distribution{Def: d, Kind: form.kind, Slice: s, Partial: p.partial, Dim: dim, DimErr: dimErr, Value: form.value}
 	if p.grain != All {
 		out.End = p.curEnd
 		out.Target = d.Resolve(s.Filters, "", "", p.cur, p.grain)

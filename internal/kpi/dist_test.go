@@ -140,7 +140,10 @@ func TestDistributionScores(t *testing.T) {
 		}
 	}
 
-	p := distOf(t, eng, s, "nps", "")
+	p := distOf(t, eng, s, "nps", "channel") // surveys have no channel: the total alone
+	if p.Dim != "" || p.DimErr == nil || len(p.Segments) != 0 {
+		t.Errorf("NPS by channel: dim %q, %v, %d segments", p.Dim, p.DimErr, len(p.Segments))
+	}
 	if len(p.Scores) != 11 {
 		t.Fatalf("scores %v", p.Scores)
 	}

@@ -4,6 +4,6 @@ package kpi
 // progress (see cache.joined).
 func OnCacheJoin(e *Engine, f func()) { e.cache.joined = f }
 
-// DailySketchesOnly makes rollup queries read the daily sketches only (not
-// the monthly ones), to compare the two.
-func DailySketchesOnly(on bool) { dailySketchesOnly = on }
+// DailyRollupsOnly makes rollup queries read the daily atoms and sketches
+// only (not the monthly ones), to compare the two.
+func DailyRollupsOnly(on bool) { dailyOnly = on }

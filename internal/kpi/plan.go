@@ -525,35 +525,37 @@ type rollupQueryPlan struct {
 	Atoms     []rollAtom     // stored atoms, merged at each grouping
 	Quantiles []rollQuantile // quantiles read from the sketches
 	Sketch    sketchLayout   // how the sketches number their buckets
-	// SketchReads are where the sketch rows come from: the daily sketches
-	// (Sketches) over Ranges, or, at month grain or coarser, the monthly
-	// ones over the ranges' whole months and the daily ones over the days
-	// left at their ends. A read without ranges reads every row (all time).
-	SketchReads []sketchRead
+	// AtomReads and SketchReads are where the atoms' and the sketches' rows
+	// come from: the daily table (Table, Sketches) over Ranges, or, at month
+	// grain or coarser, the monthly one over the ranges' whole months and
+	// the daily one over the days left at their ends. A read without ranges
+	// reads every row (all time).
+	AtomReads   []rollRead
+	SketchReads []rollRead
 	Aggs        []rollAgg   // components and extras over the merged atoms and quantiles
 	Values      []planValue // one per KPI, computed from the aggregates of each row
 }
 
-// sketchRead is one table of sketch rows read for a query, over its ranges.
-type sketchRead struct {
+// rollRead is one rollup table read for a query, over its ranges.
+type rollRead struct {
 	Table  string
 	Ranges []timeRange
 }
 
-// dailySketchesOnly turns the monthly sketches off (tests compare both).
-var dailySketchesOnly bool
+// dailyOnly turns the monthly rollup tables off (tests compare both).
+var dailyOnly bool
 
-// sketchReads splits a query's ranges between the monthly sketches (whole
+// rollReads splits a query's ranges between a monthly rollup table (whole
 // months, when periods are months or coarser, so a month's row falls in one
-// period) and the daily ones (the rest).
-func sketchReads(daily, monthly string, grain Grain, ranges []timeRange) []sketchRead {
+// period) and its daily twin (the rest).
+func rollReads(daily, monthly string, grain Grain, ranges []timeRange) []rollRead {
 	switch {
-	case monthly == "" || dailySketchesOnly:
-		return []sketchRead{{daily, ranges}}
+	case monthly == "" || dailyOnly:
+		return []rollRead{{daily, ranges}}
 	case len(ranges) == 0:
-		return []sketchRead{{monthly, nil}}
+		return []rollRead{{monthly, nil}}
 	case grain != Month && grain != Quarter && grain != Year:
-		return []sketchRead{{daily, ranges}}
+		return []rollRead{{daily, ranges}}
 	}
 	var months, days []timeRange
 	for _, r := range ranges {
@@ -574,12 +576,12 @@ func sketchReads(daily, monthly string, grain Grain, ranges []timeRange) []sketc
 			days = append(days, timeRange{to, r.To})
 		}
 	}
-	var out []sketchRead
+	var out []rollRead
 	if len(months) > 0 {
-		out = append(out, sketchRead{monthly, months})
+		out = append(out, rollRead{monthly, months})
 	}
 	if len(days) > 0 {
-		out = append(out, sketchRead{daily, days})
+		out = append(out, rollRead{daily, days})
 	}
 	return out
 }
@@ -706,6 +708,7 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 	for _, r := range ranges {
 		q.Ranges = append(q.Ranges, timeRange{r[0], r[1]})
 	}
+	q.AtomReads = rollReads(g.table, g.tableM, grain, q.Ranges)
 	for _, f := range s.Filters {
 		rf := rollFilter{Value: value(f.Dim)}
 		for _, v := range f.Values {
@@ -776,7 +779,7 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 			return nil, fmt.Errorf("no sketch")
 		}
 		q.Sketches = g.sketches
-		q.SketchReads = sketchReads(g.sketches, g.monthly, grain, q.Ranges)
+		q.SketchReads = rollReads(g.sketches, g.sketchesM, grain, q.Ranges)
 	}
 	for i, d := range defs {
 		col := func(name string) string { return fmt.Sprintf("k%d_%s", i, name) }

@@ -313,7 +313,6 @@ func duckRollWhere(q *rollupQueryPlan, ranges []timeRange) (string, []any) {
 // the buckets holding its neighbouring ranks (qv), joined to agg; then the
 // components, extras and values.
 func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
-	where, cargs := duckRollWhere(q, q.Ranges)
 	timed, seg := len(q.Ranges) > 0, q.Segment != nil
 	pSel, segSel := "", ""
 	var keys []string
@@ -375,23 +374,24 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 	var b strings.Builder
 	var args []any
 	gsel, gby := grouping("")
-	fmt.Fprintf(&b, "WITH src AS (SELECT %s%s%s FROM %s%s), ", pSel, segSel, strings.Join(atomCols, ", "), store.QuoteIdent(q.Table), where)
-	args = append(args, cargs...)
+	read := func(reads []rollRead, table, cols string) string {
+		if len(reads) == 0 {
+			reads = []rollRead{{table, q.Ranges}}
+		}
+		var sels []string
+		for _, r := range reads {
+			w, a := duckRollWhere(q, r.Ranges)
+			sels = append(sels, fmt.Sprintf("SELECT %s%s%s FROM %s%s", pSel, segSel, cols, store.QuoteIdent(r.Table), w))
+			args = append(args, a...)
+		}
+		return strings.Join(sels, " UNION ALL ")
+	}
+	fmt.Fprintf(&b, "WITH src AS (%s), ", read(q.AtomReads, q.Table, strings.Join(atomCols, ", ")))
 	fmt.Fprintf(&b, "agg AS (SELECT %s%s FROM src%s)", gsel, strings.Join(merges, ", "), gby)
 	join := ""
 	if len(q.Quantiles) > 0 {
 		qsel, qby := grouping("__s, __b")
-		reads := q.SketchReads
-		if len(reads) == 0 {
-			reads = []sketchRead{{q.Sketches, q.Ranges}}
-		}
-		var qss []string
-		for _, r := range reads {
-			w, a := duckRollWhere(q, r.Ranges)
-			qss = append(qss, fmt.Sprintf("SELECT %s%s__s, __b, __n FROM %s%s", pSel, segSel, store.QuoteIdent(r.Table), w))
-			args = append(args, a...)
-		}
-		fmt.Fprintf(&b, ", qs AS (%s)", strings.Join(qss, " UNION ALL "))
+		fmt.Fprintf(&b, ", qs AS (%s)", read(q.SketchReads, q.Sketches, "__s, __b, __n"))
 		fmt.Fprintf(&b, ", qa AS (SELECT %s__s, __b, sum(__n) AS __n FROM qs%s)", qsel, qby)
 		part := strings.Join(append(append([]string(nil), keys...), "__s"), ", ")
 		fmt.Fprintf(&b, ", qc AS (SELECT *, sum(__n) OVER (PARTITION BY %[1]s ORDER BY __b ROWS UNBOUNDED PRECEDING) AS __cum, sum(__n) OVER (PARTITION BY %[1]s) AS __tot FROM qa)", part)

@@ -133,19 +133,21 @@ type rollGroup struct {
 	where    string
 	table    string // atoms
 	sketches string // quantile sketches ("" when no KPI needs one)
-	// monthly is the sketches merged per month (same columns, __day the
-	// month's first day): a trend or period of whole months reads a month's
-	// row instead of its thirty days' (exact: bucket counts add up).
-	monthly string
-	dims    []string
-	dimExpr []string // SQL per dim over the group's source (t. or c. column)
-	join    bool     // some dim comes from the customers table
-	card    []int    // estimated distinct values per dim, blank included
-	atoms   []atom   // additive atoms, one column each (a0, a1 …)
-	atomIdx map[string]int
-	sk      []atom // distinct (arg, filter) of quantile atoms, one sketch each
-	skIdx   map[string]int
-	parts   map[part]*partState
+	// tableM and sketchesM are the atoms and the sketches merged per month
+	// (same columns, __day the month's first day): a trend or period of
+	// whole months reads a month's row instead of its thirty days' (exact:
+	// counts, sums and bucket counts add up, minima and maxima merge).
+	tableM    string
+	sketchesM string
+	dims      []string
+	dimExpr   []string // SQL per dim over the group's source (t. or c. column)
+	join      bool     // some dim comes from the customers table
+	card      []int    // estimated distinct values per dim, blank included
+	atoms     []atom   // additive atoms, one column each (a0, a1 …)
+	atomIdx   map[string]int
+	sk        []atom // distinct (arg, filter) of quantile atoms, one sketch each
+	skIdx     map[string]int
+	parts     map[part]*partState
 }
 
 func sketchKey(a atom) string { return a.arg + "\x00" + a.filter }
@@ -216,9 +218,10 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 		g := groups[k]
 		sig := e.signature(g)
 		g.table = "__kpiscope_rollup_" + sig
+		g.tableM = "__kpiscope_rollupm_" + sig
 		if len(g.sk) > 0 {
 			g.sketches = "__kpiscope_sketch_" + sig
-			g.monthly = "__kpiscope_sketchm_" + sig
+			g.sketchesM = "__kpiscope_sketchm_" + sig
 		}
 		for _, p := range g.allParts() {
 			g.parts[p] = &partState{wait: make(chan struct{})}
@@ -613,20 +616,45 @@ func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created ma
 	if err := e.buildPartDaily(ctx, g, p, created); err != nil {
 		return err
 	}
-	if g.sketches == "" || p.level > 0 && !p.sketch {
+	// The recent part starts on a month's first day (planLocked), so no
+	// month has rows in two parts.
+	cols := make([]string, len(g.atoms))
+	for i, a := range g.atoms {
+		c := fmt.Sprintf("a%d", i)
+		switch mergeOf(a.kind) {
+		case mergeCount:
+			cols[i] = fmt.Sprintf("CAST(sum(%s) AS BIGINT) AS %s", c, c)
+		case mergeMin:
+			cols[i] = fmt.Sprintf("min(%s) AS %s", c, c)
+		case mergeMax:
+			cols[i] = fmt.Sprintf("max(%s) AS %s", c, c)
+		default:
+			cols[i] = fmt.Sprintf("sum(%s) AS %s", c, c)
+		}
+	}
+	if p.sketch || p.level == 0 && g.sketches != "" {
+		if err := e.monthly(ctx, g.sketches, g.sketchesM, p, "__s, __b, CAST(sum(__n) AS BIGINT) AS __n", created); err != nil {
+			return err
+		}
+	}
+	if p.sketch || len(cols) == 0 {
 		return nil
 	}
+	return e.monthly(ctx, g.table, g.tableM, p, strings.Join(cols, ", "), created)
+}
+
+// monthly adds a part's rows of a daily rollup table to its monthly twin,
+// merged per month by sel (the columns after the day, part, set and values).
+func (e *Engine) monthly(ctx context.Context, daily, monthly string, p part, sel string, created map[string]bool) error {
 	e.roll.cmu.Lock()
-	has := created[g.sketches]
+	has := created[daily]
 	e.roll.cmu.Unlock()
 	if !has {
 		return nil
 	}
-	// The recent part starts on a month's first day (planLocked), so no
-	// month has rows in two parts.
-	q := fmt.Sprintf("SELECT CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day, __part, __gid, __v1, __v2, __s, __b, CAST(sum(__n) AS BIGINT) AS __n FROM %s WHERE __part = %d GROUP BY ALL ORDER BY __gid, __day",
-		store.QuoteIdent(g.sketches), p.code())
-	return e.insertInto(ctx, g.monthly, q, nil, created)
+	q := fmt.Sprintf("SELECT CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day, __part, __gid, __v1, __v2, %s FROM %s WHERE __part = %d GROUP BY ALL ORDER BY __gid, __day",
+		sel, store.QuoteIdent(daily), p.code())
+	return e.insertInto(ctx, monthly, q, nil, created)
 }
 
 func (e *Engine) buildPartDaily(ctx context.Context, g *rollGroup, p part, created map[string]bool) error {
@@ -1035,9 +1063,10 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 	current := map[string]*rollGroup{}
 	for _, g := range e.roll.groups {
 		current[g.table] = g
+		current[g.tableM] = g
 		if g.sketches != "" {
 			current[g.sketches] = g
-			current[g.monthly] = g
+			current[g.sketchesM] = g
 		}
 	}
 	doneCodes := map[string]map[int]bool{}
@@ -1047,7 +1076,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 			if _, ours := e.tables[src]; ours { // the files or definitions changed
 				// the group's sketches are named after the same signature
 				sig := strings.TrimPrefix(tbl, "__kpiscope_rollup_")
-				for _, t := range []string{tbl, "__kpiscope_sketch_" + sig, "__kpiscope_sketchm_" + sig} {
+				for _, t := range []string{tbl, "__kpiscope_rollupm_" + sig, "__kpiscope_sketch_" + sig, "__kpiscope_sketchm_" + sig} {
 					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(t)); err != nil {
 						return err
 					}
@@ -1075,9 +1104,9 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		}
 	}
 	for _, g := range e.roll.groups {
-		tables := []string{g.table}
+		tables := []string{g.table, g.tableM}
 		if g.sketches != "" {
-			tables = append(tables, g.sketches, g.monthly)
+			tables = append(tables, g.sketches, g.sketchesM)
 		}
 		ok := true
 		for _, t := range tables {

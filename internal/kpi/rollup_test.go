@@ -901,9 +901,10 @@ func rtCheckRollupsUsed(t *testing.T, ws *workspace.Workspace) {
 	for _, r := range rows.Data {
 		tb, col := r[0].(string), r[1].(string)
 		switch {
-		case strings.HasPrefix(tb, "__kpiscope_rollup_") && atomCol.MatchString(col):
+		// the daily tables and their monthly twins (rollupm, sketchm)
+		case (strings.HasPrefix(tb, "__kpiscope_rollup_") || strings.HasPrefix(tb, "__kpiscope_rollupm_")) && atomCol.MatchString(col):
 			sets[tb] = append(sets[tb], fmt.Sprintf("%[1]s = %[1]s + 1", store.QuoteIdent(col)))
-		case strings.HasPrefix(tb, "__kpiscope_sketch_") && col == "__b":
+		case (strings.HasPrefix(tb, "__kpiscope_sketch_") || strings.HasPrefix(tb, "__kpiscope_sketchm_")) && col == "__b":
 			sets[tb] = append(sets[tb], `"__b" = "__b" + 60`) // γ^60 ≈ 3.3×
 		}
 	}

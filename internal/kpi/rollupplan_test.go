@@ -27,7 +27,7 @@ func testRollGroup(t *testing.T, defs []*Def, dims []string) *rollGroup {
 	t.Helper()
 	d0 := defs[0]
 	g := &rollGroup{key: groupKey(d0), source: d0.Source, time: d0.Time, where: d0.Where, dims: dims,
-		atomIdx: map[string]int{}, skIdx: map[string]int{}, table: "__kpiscope_rollup_test" + d0.Source}
+		atomIdx: map[string]int{}, skIdx: map[string]int{}, table: "__kpiscope_rollup_test" + d0.Source, tableM: "__kpiscope_rollupm_test" + d0.Source}
 	for _, d := range defs {
 		comps, extras, ok := rollable(d)
 		if !ok {
@@ -37,7 +37,7 @@ func testRollGroup(t *testing.T, defs []*Def, dims []string) *rollGroup {
 	}
 	if len(g.sk) > 0 {
 		g.sketches = "__kpiscope_sketch_test" + d0.Source
-		g.monthly = "__kpiscope_sketchm_test" + d0.Source
+		g.sketchesM = "__kpiscope_sketchm_test" + d0.Source
 	}
 	return g
 }
