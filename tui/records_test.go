@@ -1,0 +1,298 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"kpiscope/internal/cmdline"
+	"kpiscope/internal/kpi"
+)
+
+// driveRecords is drive (helpers_test.go) that also feeds the records
+// view's answers back, as the program would; terminal messages (the
+// clipboard) are returned.
+func driveRecords(m Model, cmd tea.Cmd) (Model, []sideEffect) {
+	queue := []tea.Cmd{cmd}
+	var side []sideEffect
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil, spinner.TickMsg:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, recordsMsg, recordsCSVMsg:
+			next, c2 := m.Update(msg)
+			m = next.(Model)
+			queue = append(queue, c2)
+		default:
+			side = append(side, sideEffect{kind: reflect.TypeOf(msg).Name(), text: fmt.Sprint(msg)})
+		}
+	}
+	return m, side
+}
+
+// pressRecords sends keys and settles after each, the rows' answers
+// included, and draws a frame, as the program does: the view learns from it
+// how many rows a page has.
+func pressRecords(m Model, keys ...string) (Model, []sideEffect) {
+	var side []sideEffect
+	for _, k := range keys {
+		next, cmd := m.Update(keyMsg(k))
+		var s []sideEffect
+		m, s = driveRecords(next.(Model), cmd)
+		side = append(side, s...)
+		_ = m.View()
+	}
+	return m, side
+}
+
+// TestRecordsGolden: the rows behind CSAT on the sample at 120×40 and
+// 80×24, paged, sorted, searched, a breakdown row's, a row whole, and
+// without colour. Regenerate with go test ./tui -run TestRecordsGolden -update.
+func TestRecordsGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		w, h  int
+		keys  []string
+		plain bool
+	}{
+		{"records_120x40", 120, 40, []string{"R", "j", "j", "pgdown"}, false},
+		{"records_80x24", 80, 24, []string{"R"}, false},
+		{"records_sorted_80x24", 80, 24, []string{"R", "o", "O", "l", "l"}, false},
+		{"records_search_120x40", 120, 40, []string{"R", "/", "w", "e", "b", "enter"}, false},
+		{"records_segment_120x40", 120, 40, []string{"enter", "j", "R"}, false},
+		{"records_row_80x24", 80, 24, []string{"R", "j", "enter"}, false},
+		{"ascii_records_80x24", 80, 24, []string{"R", "j"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := started(t, testDeps(t), tc.w, tc.h)
+			if tc.plain {
+				m = plain(m)
+			}
+			m, _ = pressRecords(m, tc.keys...)
+			golden.RequireEqual(t, []byte(screen(m)))
+		})
+	}
+}
+
+// lensRecords is the open records view.
+func lensRecords(t *testing.T, m Model) *recordsLens {
+	t.Helper()
+	r, ok := m.lens.(*recordsLens)
+	if !ok || r.recs == nil {
+		t.Fatalf("no rows open: %T %v", m.lens, r)
+	}
+	return r
+}
+
+// TestRecordsViewCountIsN: the count the view shows is the scorecard's n:
+// the tile's, a breakdown row's (its segment a filter), and a grid cell's
+// (another period and a segment, through newRecordsLens).
+func TestRecordsViewCountIsN(t *testing.T) {
+	d := testDeps(t)
+	m := started(t, d, 120, 40)
+	ctx := context.Background()
+	csat := m.q.score.sc.Find("csat").Total.N
+	m, _ = pressRecords(m, "R")
+	if r := lensRecords(t, m); r.recs.Count != csat || r.recs.Match != csat {
+		t.Fatalf("tile: %d rows, n %d", r.recs.Count, csat)
+	}
+	mustContain(t, screen(m), "rows 1–33 of "+cmdline.Thousands(csat)+" · sorted by resolved_at ↑")
+
+	// tab lets the KPI change through: the rows follow it.
+	m, _ = pressRecords(m, "tab")
+	nps := m.q.score.sc.Find("nps").Total.N
+	mustContain(t, screen(m), "NPS · the rows behind n", "of "+cmdline.Thousands(nps)+" · sorted by responded_at ↑", "surveys where nps BETWEEN 0 AND 10")
+
+	// A breakdown row: the second channel.
+	m, _ = pressRecords(m, "esc", "shift+tab", "enter", "j")
+	row := m.breakdownResult().Segments[m.bd.cursor]
+	m, _ = pressRecords(m, "R")
+	if r := lensRecords(t, m); r.recs.Count != row.N {
+		t.Fatalf("row %s: %d rows, n %d", row.Segment, r.recs.Count, row.N)
+	}
+	mustContain(t, screen(m), "channel = "+row.Segment)
+
+	// A grid cell: September, phone.
+	sep := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	s := kpi.Slice{Grain: kpi.Month, Period: sep, Segment: "channel"}
+	sc, err := d.Engine.Compute(ctx, s, []string{"fcr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var phone int64 = -1
+	for _, seg := range sc.Find("fcr").Segments {
+		if seg.Segment == "phone" {
+			phone = seg.N
+		}
+	}
+	s.Segment = ""
+	next, cmd := m.Update(lensOpenMsg{newRecordsLens(d.Engine.Def("fcr"), s, "channel", "phone")})
+	m, _ = driveRecords(next.(Model), cmd)
+	if r := lensRecords(t, m); r.recs.Count != phone || phone <= 0 {
+		t.Fatalf("cell: %d rows, n %d", r.recs.Count, phone)
+	}
+	mustContain(t, screen(m), "First contact resolution · the rows behind n · Sep 2026", "channel = phone")
+}
+
+// TestRecordsViewPagesSortsSearches: paging reads the rows the engine
+// gives at that offset; o sorts by the next column, O reverses; / searches
+// (the engine's count of matches); esc clears the search, then closes.
+func TestRecordsViewPagesSortsSearches(t *testing.T) {
+	d := testDeps(t)
+	m := started(t, d, 120, 40)
+	ctx := context.Background()
+	s := m.asked()
+	m, _ = pressRecords(m, "R", "pgdown", "pgdown", "j")
+	r := lensRecords(t, m)
+	want, err := d.Engine.Records(ctx, "csat", s, kpi.RecordsAsk{Offset: r.pos, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.pos != 67 || !reflect.DeepEqual(r.row(r.pos), rowText(want)) {
+		t.Fatalf("row %d: %v, want row 67 %v", r.pos, r.row(r.pos), rowText(want))
+	}
+	mustContain(t, screen(m), "rows 67–99 of")
+
+	m, _ = pressRecords(m, "o", "O")
+	r = lensRecords(t, m)
+	want, _ = d.Engine.Records(ctx, "csat", s, kpi.RecordsAsk{Sort: "csat", Desc: true, Limit: 1})
+	if r.sort != "csat" || !r.desc || r.pos != 0 || !reflect.DeepEqual(r.row(0), rowText(want)) || r.row(0)[1] != "5" {
+		t.Fatalf("sorted by %s desc %v: %v, want %v", r.sort, r.desc, r.row(0), rowText(want))
+	}
+	mustContain(t, screen(m), "sorted by csat ↓", "csat ↓")
+
+	m, _ = pressRecords(m, "/", "E", "m", "a", "i", "l", "enter")
+	want, _ = d.Engine.Records(ctx, "csat", s, kpi.RecordsAsk{Search: "Email", Limit: 0})
+	if r = lensRecords(t, m); r.recs.Match != want.Match || want.Match <= 0 || want.Match >= want.Count {
+		t.Fatalf("search: %d matches, the engine's %d of %d", r.recs.Match, want.Match, want.Count)
+	}
+	mustContain(t, screen(m), "of "+cmdline.Thousands(want.Match)+` matching "Email" (of `+cmdline.Thousands(want.Count)+")")
+
+	m, _ = pressRecords(m, "esc")
+	if r = lensRecords(t, m); r.search != "" || r.recs.Match != r.recs.Count {
+		t.Fatalf("esc kept the search %q", r.search)
+	}
+	m, _ = pressRecords(m, "esc")
+	if m.lens != nil {
+		t.Fatal("esc did not close the rows")
+	}
+}
+
+func rowText(r *kpi.Records) []string {
+	out := make([]string, len(r.Rows[0]))
+	for j, v := range r.Rows[0] {
+		out[j] = kpi.RecordText(v, r.Dates[j])
+	}
+	return out
+}
+
+// TestRecordsViewDropsStaleAnswers: an answer to a superseded request, or
+// from an older engine, changes nothing.
+func TestRecordsViewDropsStaleAnswers(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = pressRecords(m, "R")
+	r := lensRecords(t, m)
+	before := r.recs
+	stale := &kpi.Records{Def: r.def, Of: r.def, Columns: []string{"x"}, Dates: []bool{false}, Count: 1, N: 1, Match: 1, Rows: [][]any{{"stale"}}}
+	next, _ := m.Update(recordsMsg{seq: r.seq - 1, gen: m.q.gen, recs: stale})
+	next, _ = next.(Model).Update(recordsMsg{seq: r.seq, gen: m.q.gen - 1, recs: stale})
+	if r := lensRecords(t, next.(Model)); r.recs != before {
+		t.Fatal("a stale answer replaced the rows")
+	}
+}
+
+// TestRecordsViewExports: e writes the slice's rows as CSV to the export
+// directory, every row the count says (and the header); over SSH, and
+// with y, they go to the clipboard instead (OSC 52), no file written.
+func TestRecordsViewExports(t *testing.T) {
+	d := testDeps(t)
+	m := started(t, d, 120, 40)
+	csat := m.q.score.sc.Find("csat").Total.N
+	m, _ = pressRecords(m, "R", "e")
+	entries, err := os.ReadDir(d.ExportDir)
+	if err != nil || len(entries) != 1 || !strings.HasSuffix(entries[0].Name(), "-csat-rows.csv") {
+		t.Fatalf("export wrote %v (%v)", entries, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(d.ExportDir, entries[0].Name()))
+	if lines := bytes.Count(b, []byte("\n")); int64(lines) != csat+1 || !bytes.HasPrefix(b, []byte("resolved_at,csat,ticket_id,")) {
+		t.Fatalf("%d lines, want %d rows and a header:\n%.300s", lines, csat, b)
+	}
+	mustContain(t, screen(m), "Exported")
+
+	d.Remote, d.ExportDir = true, t.TempDir()
+	m = started(t, d, 120, 40)
+	m, side := pressRecords(m, "R", "e")
+	if len(side) != 1 || side[0].kind != "setClipboardMsg" || strings.Count(side[0].text, "\n") != int(csat)+1 {
+		t.Fatalf("over SSH: %d side effects, want the clipboard with %d rows", len(side), csat)
+	}
+	if entries, _ := os.ReadDir(d.ExportDir); len(entries) != 0 {
+		t.Fatalf("a file was written over SSH: %v", entries)
+	}
+	mustContain(t, screen(m), "sent "+cmdline.Thousands(csat)+" rows as CSV to your terminal's clipboard (if it allows OSC 52)")
+}
+
+// TestRecordsViewRefuses: a KPI whose n is not a count of rows, or a
+// filter its table cannot reach, is an inline message; the explorer runs on.
+func TestRecordsViewRefuses(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = pressRecords(m, "enter", "R", "tab") // CSAT by channel's first row, then NPS
+	mustContain(t, screen(m), `not available with a filter on channel: surveys has no column "channel"`, "esc to close")
+	m, _ = pressRecords(m, "esc")
+	if m.lens != nil {
+		t.Fatal("esc did not close the message")
+	}
+}
+
+// TestRecordsFlow drives the real program: open the rows, page, sort,
+// look at a row whole, close.
+func TestRecordsFlow(t *testing.T) {
+	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
+	out := tm.Output()
+	waitFor := func(what ...string) {
+		t.Helper()
+		teatest.WaitFor(t, out, func(b []byte) bool {
+			for _, w := range what {
+				if !bytes.Contains(b, []byte(w)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	key := func(k string) { tm.Send(keyMsg(k)) }
+	waitFor("KPIs · 16", "By channel")
+	key("R")
+	waitFor("the rows behind n", "rows 1–33 of 1,929")
+	key("pgdown")
+	waitFor("34–66")
+	key("o")
+	waitFor("csat ↑ · columns") // the renderer redraws only what changed
+	key("enter")
+	waitFor("acquisition_channel")
+	key("esc")
+	waitFor("ticket_id  customer_id")
+	key("esc")
+	waitFor("By channel")
+	key("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
+	if m := tm.FinalModel(t).(Model); m.lens != nil {
+		t.Fatal("the rows are still open")
+	}
+}
