@@ -279,7 +279,7 @@ GROUP BY ALL ORDER BY 1, 2`, s, c, from, where, ask.Grain.SQLUnit())
 	}
 	start := time.Now()
 	rows, err := e.db.Query(ctx, q, args...)
-	e.debug("cohorts", "sql", q, "args", args, "took", time.Since(start), "err", err)
+	e.debug("query", "table", d.Source, "what", "cohorts", "elapsed", time.Since(start), "sql", q)
 	if err != nil {
 		return nil, err
 	}
