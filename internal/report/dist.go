@@ -221,6 +221,9 @@ func distNotes(x *kpi.Distribution) []string {
 	} else {
 		out = append(out, "shares of the answers the KPI counts, each row summing to 100%")
 	}
+	if x.DimErr != nil {
+		out = append(out, "not broken down: "+OneLine(x.DimErr))
+	}
 	if x.SegmentsLeftOut > 0 {
 		out = append(out, fmt.Sprintf("%d smaller segments left out (the total counts them)", x.SegmentsLeftOut))
 	}
@@ -409,6 +412,7 @@ type jsonDist struct {
 	ComparePeriod   string           `json:"compare_period,omitempty"`
 	Compare         *jsonDistRow     `json:"compare,omitempty"`
 	Dimension       string           `json:"dimension,omitempty"`
+	DimensionError  string           `json:"dimension_error,omitempty"`
 	Segments        []jsonDistRow    `json:"segments"`
 	CompareSegments []jsonDistRow    `json:"compare_segments,omitempty"`
 	SegmentsLeftOut int              `json:"segments_left_out"`
@@ -441,6 +445,9 @@ func DistJSON(w io.Writer, xs []*kpi.Distribution, label string) error {
 	for _, x := range xs {
 		j := jsonDist{KPI: x.Def.ID, Name: x.Def.Label(), Unit: x.Def.Unit, Kind: string(x.Kind), Period: x.PeriodName(), Partial: x.Partial,
 			Scores: x.Scores, Bands: x.Bands, Total: distRowJSON(x.Total), Dimension: x.Dim, Segments: []jsonDistRow{}, SegmentsLeftOut: x.SegmentsLeftOut}
+		if x.DimErr != nil {
+			j.DimensionError = OneLine(x.DimErr)
+		}
 		if x.Target != nil {
 			v := x.Target.Value
 			j.Target = &v

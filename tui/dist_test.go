@@ -1,0 +1,202 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"kpiscope/internal/kpi"
+)
+
+// driveDist is drive (helpers_test.go) that also feeds the distribution's
+// answers back, as the program would.
+func driveDist(m Model, cmd tea.Cmd) Model {
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil, spinner.TickMsg:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, distMsg, lensDrillMsg:
+			next, c2 := m.Update(msg)
+			m = next.(Model)
+			queue = append(queue, c2)
+		default: // terminal messages (clipboard, colours): not the model's
+		}
+	}
+	return m
+}
+
+// pressDist sends keys and settles after each, distribution answers included.
+func pressDist(m Model, keys ...string) Model {
+	for _, k := range keys {
+		next, cmd := m.Update(keyMsg(k))
+		m = driveDist(next.(Model), cmd)
+	}
+	return m
+}
+
+// TestDistGolden: resolution time's histogram (6: the sixth KPI) with its
+// segments at 120×40 and the March incident's month against February at
+// 80×24; CSAT's score mix by channel at 120×40 and 80×24. Regenerate with
+// go test ./tui -run TestDistGolden -update.
+func TestDistGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"dist_120x40", 120, 40, []string{"6", "d", "down", "down", "down", "down"}},
+		{"dist_80x24", 80, 24, []string{"6", "[", "[", "[", "[", "[", "[", "[", "d"}},
+		{"dist_scores_120x40", 120, 40, []string{"d", "down"}},
+		{"dist_scores_80x24", 80, 24, []string{"2", "d"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := pressDist(started(t, testDeps(t), tc.w, tc.h), tc.keys...)
+			golden.RequireEqual(t, []byte(screen(m)))
+		})
+	}
+}
+
+// TestDistShowsTheMarchTail: on the sample, March 2026's incident moves
+// resolution time's median into 16h–1d and its p90 into 2–4d (February's
+// are 9.1h and 42.2h); 2–4d holds 17.2% of March's tickets against 6.2% of
+// February's, and web's median is the slowest channel's.
+func TestDistShowsTheMarchTail(t *testing.T) {
+	m := pressDist(started(t, testDeps(t), 120, 40), "6", "[", "[", "[", "[", "[", "[", "[", "d")
+	scr := screen(m)
+	mustContain(t, scr, "All (1 of 5) · Mar 2026 vs Feb 2026",
+		"█ n 5,887 · mean 34.9h · median 19.4h · p90 85.7h",
+		"┊ n 4,278 · mean 18.6h · median 9.1h · p90 42.2h",
+		"11.2%    10.8%  median", "19.0%    12.7%  mean · target", "web        1,064   44.4h  122.3h")
+	for _, l := range strings.Split(scr, "\n") {
+		if strings.Contains(l, "2–4d ") && !strings.Contains(l, "17.2%     6.2%  p90") {
+			t.Errorf("2–4d: %q", l)
+		}
+	}
+}
+
+// TestDistMovesAndDrills: ↓ puts the histogram on a segment, n shows
+// counts, enter drills into the segment (a filter on the screen) and
+// closes the lens.
+func TestDistMovesAndDrills(t *testing.T) {
+	m := pressDist(started(t, testDeps(t), 120, 40), "6", "d", "down")
+	l, ok := m.lens.(*distLens)
+	if !ok || l.x == nil || l.seg != l.x.Segments[0].Segment {
+		t.Fatalf("lens %+v", m.lens)
+	}
+	seg := l.seg
+	mustContain(t, screen(m), seg+" (2 of 5)")
+	m = pressDist(m, "n")
+	if !m.lens.(*distLens).counts {
+		t.Error("n did not toggle counts")
+	}
+	m = pressDist(m, "enter")
+	if m.lens != nil {
+		t.Fatal("enter left the lens open")
+	}
+	mustContain(t, screen(m), "channel = "+seg)
+}
+
+// TestDistNotApplicable: a KPI without a distribution (FCR, the eighth)
+// says so in the pane, naming it; tab to one with a distribution draws it.
+func TestDistNotApplicable(t *testing.T) {
+	m := pressDist(started(t, testDeps(t), 120, 40), "8", "d")
+	scr := screen(m)
+	mustContain(t, scr, "First contact resolution has no distribution", "tab: another KPI")
+	if m.lens == nil {
+		t.Fatal("the lens closed")
+	}
+	m = pressDist(m, "shift+tab")
+	mustContain(t, screen(m), "Resolution time (median) · distribution", "All (1 of 5)")
+}
+
+// TestDistDropsStaleAnswers: an answer to a request superseded by a newer
+// one is dropped.
+func TestDistDropsStaleAnswers(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	lc := m.lensCtx()
+	l := &distLens{}
+	nl, cmd := l.Reslice(lc)
+	if cmd == nil {
+		t.Fatal("no query")
+	}
+	l = nl.(*distLens)
+	old := l.seq
+	l.want = "newer"
+	l.seq++
+	next, _, _ := l.Update(distMsg{seq: old, key: distKey(lc), x: &kpi.Distribution{}}, lc)
+	if next.(*distLens).x != nil {
+		t.Fatal("a stale answer was taken")
+	}
+	l.Close()
+	_ = context.Background()
+}
+
+// TestDistFlow drives the real program: open the distribution, move to a
+// segment, toggle counts, close it.
+func TestDistFlow(t *testing.T) {
+	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
+	out := tm.Output()
+	waitFor := func(what ...string) {
+		t.Helper()
+		teatest.WaitFor(t, out, func(b []byte) bool {
+			for _, w := range what {
+				if !bytes.Contains(b, []byte(w)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	key := func(k string) { tm.Send(keyMsg(k)) }
+	waitFor("KPIs · 16", "By channel")
+	key("6")
+	waitFor("Resolution time")
+	key("d")
+	waitFor("Resolution time · distribution · by channel", "All (1 of 5)", "median")
+	key("down")
+	waitFor("(2 of 5)")
+	key("n")
+	waitFor("433      402") // chat's 2–4h in October and September, counted
+	key("esc")
+	waitFor("By channel")
+	key("q")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
+	if m := tm.FinalModel(t).(Model); m.lens != nil {
+		t.Fatal("the lens is still open after esc")
+	}
+}
+
+// TestDistFitsEverySize: the lens keeps the screen's lines and width at
+// every size, histogram and score mix.
+func TestDistFitsEverySize(t *testing.T) {
+	for _, keys := range [][]string{{"6", "d", "down"}, {"d"}, {"2", "d"}} {
+		base := pressDist(started(t, testDeps(t), 120, 40), keys...)
+		for _, size := range [][2]int{{60, 14}, {60, 20}, {80, 24}, {100, 30}, {120, 40}, {160, 50}} {
+			next, _ := base.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			lines := strings.Split(screen(next.(Model)), "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%v %dx%d: %d lines", keys, size[0], size[1], len(lines))
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w != size[0] {
+					t.Errorf("%v %dx%d: line %d is %d wide: %q", keys, size[0], size[1], i, w, l)
+				}
+			}
+		}
+	}
+}
