@@ -245,7 +245,10 @@ func (l *cohortsLens) View(c lensCtx, w, h int) (string, []string) {
 	muted := func(s string) string { return st.MutedText.Render(s) }
 	switch {
 	case l.err != "":
-		return title, append(body, st.ErrText.Render(l.err), "", muted("p: retention ⇄ purchases · esc: close"))
+		for _, ln := range pane.Wrap(l.err, w) {
+			body = append(body, st.ErrText.Render(ln))
+		}
+		return title, append(body, "", muted("p: retention ⇄ purchases · esc: close"))
 	case l.m == nil:
 		return title, []string{muted("computing the cohort matrix…")}
 	}

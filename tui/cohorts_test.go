@@ -164,6 +164,19 @@ func TestCohortsNoCustomers(t *testing.T) {
 	if !strings.Contains(strings.Join(body, "\n"), "no cohort data") {
 		t.Fatalf("no message: %q", body)
 	}
+	// A long message wraps at 80 columns rather than being cut.
+	msg := "no customers to build cohorts from: the matrix needs a cohort KPI (retention or churn) bound to a signup date and a churn date (map them in kpiscope.yaml)"
+	l.want, l.seq = "k2", 2
+	next, _, _ = next.Update(cohortsMsg{seq: 2, key: "k2", err: fmt.Errorf("%s", msg)}, lc)
+	_, body = next.View(lc, 78, 20)
+	for _, ln := range body {
+		if ansi.StringWidth(ln) > 78 {
+			t.Fatalf("a line wider than the pane would be cut: %q", ln)
+		}
+	}
+	if text := ansi.Strip(strings.Join(body, " ")); !strings.Contains(text, "(map them in kpiscope.yaml)") {
+		t.Fatalf("the message's end is missing: %q", body)
+	}
 }
 
 // TestCohortsFlow drives the real program: open the matrix, move, toggle
