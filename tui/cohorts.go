@@ -158,6 +158,19 @@ func (l *cohortsLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 		l.seen[msg.key] = msg.m
 		l.show(msg.key, msg.m)
 		return l, nil, true
+	case tea.MouseWheelMsg: // up and down the cohorts; shift or a sideways wheel along the months
+		switch b := msg.Mouse(); {
+		case b.Button == tea.MouseWheelLeft || b.Button == tea.MouseWheelUp && b.Mod.Contains(tea.ModShift):
+			l.col--
+		case b.Button == tea.MouseWheelRight || b.Button == tea.MouseWheelDown && b.Mod.Contains(tea.ModShift):
+			l.col++
+		case b.Button == tea.MouseWheelUp:
+			l.row--
+		default:
+			l.row++
+		}
+		l.clamp()
+		return l, nil, true
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, c.keys.Up):

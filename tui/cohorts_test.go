@@ -258,3 +258,22 @@ func TestCohortsTogglesBackAtTheKey(t *testing.T) {
 	}
 	mustContain(t, screen(m), "Oct 2026 · month 0 (Oct 2026)")
 }
+
+// TestCohortsWheel: the wheel moves over the cohorts, shift+wheel along
+// the months.
+func TestCohortsWheel(t *testing.T) {
+	m := pressLens(started(t, testDeps(t), 120, 40), "C")
+	l := m.lens.(*cohortsLens)
+	row := l.row
+	for _, ev := range []tea.MouseWheelMsg{
+		{Button: tea.MouseWheelUp, X: 30, Y: 10},
+		{Button: tea.MouseWheelUp, X: 30, Y: 10},
+		{Button: tea.MouseWheelDown, X: 30, Y: 10, Mod: tea.ModShift},
+	} {
+		next, _ := m.Update(ev)
+		m = next.(Model)
+	}
+	if l = m.lens.(*cohortsLens); l.row != row-2 || l.col != 1 {
+		t.Fatalf("after two wheel ups and a shift+wheel down: row %d col %d, want %d and 1", l.row, l.col, row-2)
+	}
+}
