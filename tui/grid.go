@@ -157,10 +157,14 @@ func (l *gridLens) got(g *kpi.Grid, err error, k string, c lensCtx) {
 		return
 	}
 	first := l.g == nil
+	fromEnd := 1 // the cursor's column counted from the right: the last period
+	if !first {
+		fromEnd = len(l.g.Columns) - l.col
+	}
 	l.g, l.shown = g, cleanGrid(g)
+	l.col = len(g.Columns) - fromEnd // a new grain keeps the cursor as far from the screen's period
 	if first {
 		l.seg = l.start
-		l.col = len(g.Columns) - 1
 	}
 	l.row = len(g.Segments)
 	for i, r := range g.Segments {

@@ -305,3 +305,22 @@ func TestGridFlow(t *testing.T) {
 		t.Errorf("after the drill the period is %v, want Sep 2026", got.Period)
 	}
 }
+
+// TestGridKeepsTheCursorAcrossGrains: g redraws the grid by quarter with
+// the cursor as many columns from the screen's period as it was (one left
+// of October is Q3 2026), on the same segment; on the Total column it stays
+// there.
+func TestGridKeepsTheCursorAcrossGrains(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h", "g")
+	l := gridOf(t, m)
+	if l.g == nil || l.g.Slice.Grain != kpi.Quarter {
+		t.Fatalf("after g: %v", l.g)
+	}
+	if c := l.g.Columns[l.col]; l.g.Segments[l.row].Segment != "APAC" || !c.Period.Equal(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("cursor on %s in %s, want APAC in Q3 2026", l.g.Segments[l.row].Segment, c.Name)
+	}
+	m = pressGrid(m, "l", "l", "G")
+	if l = gridOf(t, m); l.g.Slice.Grain != kpi.Month || l.col != len(l.g.Columns) {
+		t.Errorf("from the Total column, G left the cursor on column %d of %d", l.col, len(l.g.Columns))
+	}
+}
