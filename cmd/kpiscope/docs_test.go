@@ -104,6 +104,7 @@ func TestREADMEKeys(t *testing.T) {
 		"[": km.Earlier, "]": km.Later, "t": km.Latest, "c": km.Compare, "v": km.Why, "m": km.Movers, "e": km.Export,
 		"y": km.Copy, "Y": km.CopyScorecard, "w": km.Warnings, "r": km.Reload, "?": km.Help,
 		"q": km.Quit, "ctrl+c": km.Quit,
+		"#": km.Grid,
 	}
 	for _, n := range "123456789" {
 		does[string(n)] = km.Jump
