@@ -43,8 +43,12 @@ func (o *cohortsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 		return fmt.Errorf("--cohort-kind: %w", err)
 	}
 	g, err := kpi.ParseGrain(o.grain)
+	flag := "--cohort-grain"
+	if f := o.cmd.Flags(); !f.Changed("cohort-grain") && f.Changed("grain") { // --grain quarter means quarterly cohorts too
+		g, err, flag = s.Grain, nil, "--grain"
+	}
 	if err != nil || (g != kpi.Month && g != kpi.Quarter) {
-		return fmt.Errorf("--cohort-grain %q: use month or quarter", o.grain)
+		return fmt.Errorf("%s %q: cohorts are by month or quarter", flag, o.cmd.Flags().Lookup(flag[2:]).Value.String())
 	}
 	switch {
 	case o.count < 1 || o.count > 120:

@@ -54,6 +54,13 @@ func TestReportCohorts(t *testing.T) {
 		}
 	}
 
+	// --grain quarter is quarterly cohorts: Q1 2026 (C1–C6) reaches month 0
+	// by 31 Mar: C2 left in January, 5 of 6.
+	r = run("--grain", "quarter", "-f", "csv")
+	if want := "cohort,customers,month_0\n2026-Q1,6,83.33333333333333\nall,6,83.33333333333333\n"; r.code != 0 || r.stdout != want {
+		t.Errorf("--grain quarter: exit %d\n%s\nwant\n%s%s", r.code, r.stdout, want, r.stderr)
+	}
+
 	r = run("-f", "csv", "--filter", "plan=Basic")
 	want := "cohort,customers,month_0,month_1,month_2\n2026-01,2,50,50,50\n2026-02,1,100,0,\n2026-03,1,100,,\nall,4,75,33.333333333333336,50\n"
 	if r.code != 0 || r.stdout != want {
@@ -87,7 +94,8 @@ func TestReportCohorts(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--cohort-grain", "week"}, `--cohort-grain "week": use month or quarter`},
+		{[]string{"--cohort-grain", "week"}, `--cohort-grain "week": cohorts are by month or quarter`},
+		{[]string{"--grain", "week"}, `--grain "week": cohorts are by month or quarter`},
 		{[]string{"--cohort-kind", "visits"}, `cohort kind "visits"`},
 		{[]string{"--by", "plan"}, "give it without --by, and --filter plan=VALUE"},
 		{[]string{"--filter", "colour=red"}, `unknown dimension "colour"`},
