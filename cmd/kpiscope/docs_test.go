@@ -105,6 +105,8 @@ func TestREADMEKeys(t *testing.T) {
 		"y": km.Copy, "Y": km.CopyScorecard, "w": km.Warnings, "r": km.Reload, "?": km.Help,
 		"q": km.Quit, "ctrl+c": km.Quit,
 		"#": km.Grid,
+		"R": km.Records,
+		"d": km.Dist,
 	}
 	for _, n := range "123456789" {
 		does[string(n)] = km.Jump
