@@ -69,9 +69,14 @@ func cohortCount(g kpi.Grain) int {
 	return 12
 }
 
-// openCohorts opens the cohort matrix.
+// openCohorts opens the cohort matrix: quarterly cohorts when the screen
+// is by quarter, else monthly.
 func (m Model) openCohorts() (Model, tea.Cmd) {
-	return m.openLens(&cohortsLens{kind: kpi.CohortRetention, grain: kpi.Month})
+	g := kpi.Month
+	if m.asked().Grain == kpi.Quarter {
+		g = kpi.Quarter
+	}
+	return m.openLens(&cohortsLens{kind: kpi.CohortRetention, grain: g})
 }
 
 // ask names the request: the engine, its generation, the kind, grain and filters.

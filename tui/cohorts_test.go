@@ -277,3 +277,10 @@ func TestCohortsWheel(t *testing.T) {
 		t.Fatalf("after two wheel ups and a shift+wheel down: row %d col %d, want %d and 1", l.row, l.col, row-2)
 	}
 }
+
+// TestCohortsFollowTheScreensQuarter: opened on a quarterly screen, the
+// cohorts are quarters.
+func TestCohortsFollowTheScreensQuarter(t *testing.T) {
+	m := pressLens(started(t, testDeps(t), 120, 40), "g", "C")
+	mustContain(t, screen(m), "Cohorts · retention by signup quarter", "Q3 2026 · month 0")
+}
