@@ -231,6 +231,9 @@ func (l *distLens) View(c lensCtx, w, h int) (string, []string) {
 	if c.dim != "" && (l.x == nil || l.x.DimErr == nil) {
 		title += " · by " + c.names[c.dim]
 	}
+	if l.loading && l.x != nil {
+		title += " · computing…" // the numbers below are the previous ask's
+	}
 	muted := func(s string) string { return st.MutedText.Render(s) }
 	switch {
 	case l.err != "":

@@ -3,6 +3,7 @@ package tui
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +200,80 @@ func TestDistFitsEverySize(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkDistKeyToFrame is d pressed on resolution time at 120×40 to
+// the frame with its distribution drawn (the query has no cache: each
+// press reads the rows), on the sample and, with KPISCOPE_BENCH_DATA set,
+// on a big dataset with the sample's kpiscope.yaml:
+//
+//	go test ./tui -run '^$' -bench DistKeyToFrame -benchtime 20x
+//	KPISCOPE_BENCH_DATA=/tmp/kpis10m go test ./tui -run '^$' -bench DistKeyToFrame/data -benchtime 20x
+func BenchmarkDistKeyToFrame(b *testing.B) {
+	b.Run("sample", func(b *testing.B) { benchDist(b, sample(b).Engine) })
+	b.Run("data", func(b *testing.B) {
+		dir := os.Getenv("KPISCOPE_BENCH_DATA")
+		if dir == "" {
+			b.Skip("set KPISCOPE_BENCH_DATA to a directory made by `kpiscope sample --out DIR --tickets 10000000`")
+		}
+		benchDist(b, openData(b, dir).Engine)
+	})
+}
+
+func benchDist(b *testing.B, eng *kpi.Engine) {
+	for _, kpiKey := range []string{"6", "1"} { // resolution time's histogram, CSAT's score mix
+		b.Run(map[string]string{"6": "resolution_time", "1": "csat"}[kpiKey], func(b *testing.B) {
+			m := New(Deps{Engine: eng, Now: fixedNow, ExportDir: b.TempDir()})
+			next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			m = next.(Model)
+			m, _ = drive(m, func() tea.Msg { return startMsg{} })
+			m = runConcurrently(m, nil)
+			m, _ = press(m, kpiKey)
+			var lat []time.Duration
+			b.ResetTimer()
+			for range b.N {
+				began := time.Now()
+				next, cmd := m.Update(keyMsg("d"))
+				m = untilDist(next.(Model), cmd)
+				frame := m.View().Content
+				lat = append(lat, time.Since(began))
+				b.StopTimer()
+				if l, ok := m.lens.(*distLens); !ok || l.x == nil || frame == "" {
+					b.Fatalf("no distribution on screen: %+v", m.lens)
+				}
+				m, _ = press(m, "esc")
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportPercentiles(b, "", lat)
+		})
+	}
+}
+
+// untilDist runs cmd's commands concurrently, as the program does, until
+// the distribution's answer is in.
+func untilDist(m Model, cmd tea.Cmd) Model {
+	msgs := make(chan tea.Msg, 64) // late senders (spinner ticks) never block
+	pending := 0
+	launch := func(c tea.Cmd) {
+		if c != nil {
+			pending++
+			go func() { msgs <- c() }()
+		}
+	}
+	launch(cmd)
+	for pending > 0 {
+		msg := <-msgs
+		pending--
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				launch(c)
+			}
+		case distMsg:
+			next, _ := m.Update(msg)
+			return next.(Model)
+		}
+	}
+	return m
 }
