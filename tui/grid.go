@@ -34,6 +34,10 @@ type gridLens struct {
 	shown *kpi.Grid // its text cleaned for the screen
 	err   string
 
+	// opts are the explorer's extra engine options (benchmarks bypass the
+	// result cache or the rollups to measure the queries).
+	opts []kpi.Option
+
 	row, col int    // the cursor: a segment (len: the totals row), a column (len: the totals column)
 	seg      string // the cursor's segment, kept when a new grid comes
 	start    string // the breakdown row the grid opened on
@@ -64,7 +68,7 @@ func (m Model) openGrid() (Model, tea.Cmd) {
 	if m.selected() == nil {
 		return m.say("no KPI selected"), nil
 	}
-	return m.openLens(&gridLens{start: m.lensCtx().row})
+	return m.openLens(&gridLens{start: m.lensCtx().row, opts: m.q.opts})
 }
 
 // rows is the dimension the rows are the segments of: the breakdown's, or
@@ -103,7 +107,7 @@ func (l *gridLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 	}
 	l.stop()
 	l.want, l.seq = k, l.seq+1
-	if g, ok := c.eng.GridCached(a); ok {
+	if g, ok := c.eng.GridCached(a, l.opts...); ok {
 		l.got(g, nil, k, c)
 		return l, nil
 	}
@@ -116,14 +120,14 @@ func (l *gridLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 		ctx, cancel = context.WithCancel(c.ctx)
 	}
 	l.cancel = cancel
-	return l, gridQuery(ctx, c.eng, a, l.seq, k)
+	return l, gridQuery(ctx, c.eng, a, l.opts, l.seq, k)
 }
 
 // gridQuery runs one grid query; the closure holds copies of its inputs and
 // never reads the model.
-func gridQuery(ctx context.Context, eng *kpi.Engine, a kpi.GridAsk, seq uint64, k string) tea.Cmd {
+func gridQuery(ctx context.Context, eng *kpi.Engine, a kpi.GridAsk, opts []kpi.Option, seq uint64, k string) tea.Cmd {
 	return func() tea.Msg {
-		g, err := eng.Grid(ctx, a)
+		g, err := eng.Grid(ctx, a, opts...)
 		return gridMsg{seq: seq, key: k, g: g, err: err}
 	}
 }
