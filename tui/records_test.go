@@ -296,3 +296,61 @@ func TestRecordsFlow(t *testing.T) {
 		t.Fatal("the rows are still open")
 	}
 }
+
+// BenchmarkRecordsKeyToFrame: from a key to the frame that shows the rows
+// (BenchmarkKeyToFrame's measure, bench_test.go): R opens CSAT's rows (the
+// count and the first window, two queries side by side), end goes to the
+// last page (an offset at the far end), o sorts by the next column, enter
+// runs a search. KPISCOPE_BENCH_DATA names a bigger dataset, as for
+// BenchmarkKeyToFrame. Reports p50 and p95 in milliseconds.
+func BenchmarkRecordsKeyToFrame(b *testing.B) {
+	b.Run("sample", func(b *testing.B) { benchRecords(b, sample(b).Engine) })
+	b.Run("data", func(b *testing.B) {
+		dir := os.Getenv("KPISCOPE_BENCH_DATA")
+		if dir == "" {
+			b.Skip("set KPISCOPE_BENCH_DATA to a directory made by `kpiscope sample --out DIR --tickets 10000000`")
+		}
+		benchRecords(b, openData(b, dir).Engine)
+	})
+}
+
+func benchRecords(b *testing.B, eng *kpi.Engine) {
+	steps := []struct {
+		name  string
+		setup []string
+		key   string
+		undo  []string
+	}{
+		{name: "open_R", key: "R", undo: []string{"esc"}},
+		{name: "last_page_end", setup: []string{"R"}, key: "end", undo: []string{"esc"}},
+		{name: "sort_o", setup: []string{"R"}, key: "o", undo: []string{"esc"}},
+		{name: "search_enter", setup: []string{"R", "/", "w", "e", "b"}, key: "enter", undo: []string{"esc", "esc"}},
+	}
+	for _, st := range steps {
+		b.Run(st.name, func(b *testing.B) {
+			m := New(Deps{Engine: eng, Now: fixedNow, ExportDir: b.TempDir()})
+			next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			m, _ = drive(next.(Model), func() tea.Msg { return startMsg{} })
+			var lat []time.Duration
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				m, _ = pressRecords(m, st.setup...)
+				b.StartTimer()
+				began := time.Now()
+				next, cmd := m.Update(keyMsg(st.key))
+				m, _ = driveRecords(next.(Model), cmd)
+				frame := m.View().Content
+				lat = append(lat, time.Since(began))
+				b.StopTimer()
+				if r, ok := m.lens.(*recordsLens); !ok || r.loading || r.recs == nil || frame == "" {
+					b.Fatalf("%s: the rows are not on screen after the key", st.name)
+				}
+				m, _ = pressRecords(m, st.undo...)
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportPercentiles(b, "", lat)
+		})
+	}
+}
