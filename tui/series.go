@@ -26,7 +26,8 @@ const seriesPage = 6
 // period) over the detail chart's window, each its own colour and glyph,
 // with the KPI's target and a legend of each one's value, status and n.
 // 1–6 hide or show a line, n shows the next six segments, ↑↓ move in the
-// legend and enter drills into the segment under the cursor. Its query
+// legend (the cursor's line is drawn over the others) and enter drills into
+// the segment under the cursor. Its query
 // runs as the top movers' does: a tea.Cmd under a context the next ask or
 // esc cancels, its answer dropped when a newer one was asked.
 type seriesLens struct {
@@ -264,7 +265,12 @@ func (l *seriesLens) View(c lensCtx, w, h int) (string, []string) {
 				vals[k] = *p.Value
 			}
 		}
-		lines = append(lines, pane.Line{Values: vals, Glyph: glyph, Style: st})
+		line := pane.Line{Values: vals, Glyph: glyph, Style: st}
+		if i == l.cursor { // the legend's cursor's line is drawn on top
+			lines = append([]pane.Line{line}, lines...)
+		} else {
+			lines = append(lines, line)
+		}
 	}
 	legend = append(legend, pane.LegendRow{Name: "Total", Row: set.Total.Latest})
 	period := set.Slice.Grain.Label(set.Periods[len(set.Periods)-1])
@@ -291,7 +297,7 @@ func (l *seriesLens) View(c lensCtx, w, h int) (string, []string) {
 	if set.Approx {
 		note = append(note, c.st.MutedText.Render(pane.Fit("~ medians from the rollup's sketch (±1%)", w)))
 	}
-	overlap := c.st.MutedText.Render(pane.Fit("where lines meet, the larger segment's is drawn on top", w))
+	overlap := c.st.MutedText.Render(pane.Fit("where lines meet, the one under the legend's cursor (↑↓) is drawn on top, then the larger segment's", w))
 	chartH := h - len(note)
 	if !side {
 		chartH -= len(lg) + 1

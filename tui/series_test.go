@@ -111,8 +111,8 @@ func TestSeriesLensDrawsTheEnginesLines(t *testing.T) {
 	}
 	// The sample's story: chat fastest, web slowest; as README's report --by channel.
 	scr := screen(m)
-	mustContain(t, scr, "Resolution time by channel · on one chart", "1 ■ chat         8.6h ●   1,702", "4 ✚ web         35.6h ◐     960",
-		"Total       19.0h ●   4,989", "target ≤ 24h")
+	mustContain(t, scr, "Resolution time by channel · on one chart", "1 ■ chat       8.6h ●   1,702", "4 ✚ web       35.6h ◐     960",
+		"Total     19.0h ●   4,989", "target ≤ 24h")
 	plot := func(s string) string { // the chart's rows, without the legend beside them
 		var b strings.Builder
 		for _, line := range strings.Split(s, "\n") {
@@ -206,4 +206,17 @@ func fmtPtr(v *float64) any {
 		return "none"
 	}
 	return *v
+}
+
+// TestSeriesPagesThroughSegments: with more segments than glyphs, n shows
+// the next six by n (60 channels: 7–12, channel 7's long name cut to fit),
+// N from the first page the last (55–60); the legend's cursor's line is
+// drawn over the others.
+func TestSeriesPagesThroughSegments(t *testing.T) {
+	m := pressSeries(started(t, manyAirlines(t), 120, 40), "S")
+	mustContain(t, screen(m), "the 6 largest of 60 channel by n in Oct 2026", "1 ■ Airline 01", "6 ★ Airline 06", "n next segments")
+	m = pressSeries(m, "n")
+	mustContain(t, screen(m), "channel 7–12 of 60 by n in Oct 2026", "1 ■ Schulist, Adams…", "2 ◆ Airline 08")
+	m = pressSeries(m, "N", "N")
+	mustContain(t, screen(m), "channel 55–60 of 60 by n in Oct 2026", "1 ■ Airline 55", "6 ★ Airline 60")
 }

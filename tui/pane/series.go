@@ -32,10 +32,11 @@ type cell struct {
 // value axis on the left (asciigraph's, as Chart's), the target as a dotted
 // line labelled with its value, each line's periods marked with its glyph
 // and joined in its colour, and the first and last period under the plot.
-// lines come largest first, and a larger line is drawn over a smaller one:
-// where two lines pass through one cell, or two points fall on it, the
-// larger segment's shows (its glyph, so the point is never mislabelled);
-// points are drawn over every line's joins.
+// lines come in drawing order, the top one first (the series view puts the
+// legend's cursor's first, then the others largest first): where two lines
+// pass through one cell, or two points fall on it, the earlier one's shows
+// (its glyph, so a point is never mislabelled); points are drawn over every
+// line's joins.
 func SeriesChart(st style.Styles, d *kpi.Def, periods []time.Time, g kpi.Grain, lines []Line, goal *kpi.Goal, w, h int) []string {
 	n := len(periods)
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -205,7 +206,7 @@ func SeriesChart(st style.Styles, d *kpi.Def, periods []time.Time, g kpi.Grain, 
 	}
 	first, last := PeriodName(g, periods[0]), PeriodName(g, periods[n-1])
 	xaxis := strings.Repeat(" ", leftPad) + first
-	if gap := leftPad + plotW - Width(xaxis) - Width(last); gap >= 2 {
+	if gap := leftPad + plotW - Width(xaxis) - Width(last); gap >= 2 && n > 1 {
 		xaxis += strings.Repeat(" ", gap) + last
 	}
 	return append(out, st.MutedText.Render(xaxis))
@@ -251,13 +252,14 @@ func SeriesLegend(st style.Styles, d *kpi.Def, period string, rows []LegendRow, 
 	for _, r := range rows {
 		nameW = max(nameW, Width(r.Name))
 	}
-	valW, nW := max(Width(period), 6), 7
+	valW, nW := 6, 7
 	for _, r := range rows {
 		valW = max(valW, Width(legendValue(d, r.Row)))
 	}
-	// key + glyph (5), name, value, status (3), n
+	// key + glyph (5), name, value, status (3), n; the period over the
+	// values may reach over the names
 	nameW = max(4, min(nameW, w-5-1-valW-3-nW-1))
-	head := strings.Repeat(" ", 5) + Fit("", nameW) + " " + FitRight(period, valW) + "   " + FitRight("n", nW)
+	head := FitRight(period, 5+nameW+1+valW) + "   " + FitRight("n", nW)
 	out := []string{st.TableHead.Render(strings.TrimRight(Fit(head, w), " "))}
 	for _, r := range rows {
 		k, g := "   ", "  "
@@ -278,18 +280,19 @@ func SeriesLegend(st style.Styles, d *kpi.Def, period string, rows []LegendRow, 
 		val := FitRight(legendValue(d, r.Row), valW)
 		sym := r.Row.Status.Symbol()
 		tail := " " + val + " " + st.Status(r.Row.Status).Render(sym) + " " + FitRight(n, nW)
-		var line string
+		var head, rest string
 		switch {
 		case r.Hidden:
-			line = st.MutedText.Render(k + "· " + name + " " + FitRight("hidden", valW+3+nW))
+			head, rest = st.MutedText.Render(k+"· "), st.MutedText.Render(name+" "+FitRight("hidden", valW+3+nW))
 		case r.Glyph != "":
-			line = st.MutedText.Render(k) + r.Style.Bold(true).Render(g) + name + tail
+			head, rest = st.MutedText.Render(k)+r.Style.Bold(true).Render(g), name+tail
 		default:
-			line = k + g + st.Bold.Render(name) + tail
+			head, rest = k+g, st.Bold.Render(name)+tail
 		}
-		if r.Cursor {
-			line = st.Selected.Render(Fit(ansi.Strip(line), w))
+		if r.Cursor { // the glyph keeps its colour: it is the line's key
+			rest = st.Selected.Render(Fit(ansi.Strip(rest), w-Width(k+g)))
 		}
+		line := head + rest
 		out = append(out, line)
 	}
 	return out
