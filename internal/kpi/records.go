@@ -115,9 +115,13 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 	}
 	search, sargs := q.search(ask.Search)
 	if !ask.NoCount {
+		from, fargs := q.from, q.args
+		if len(sargs) == 0 {
+			from, fargs = q.countFrom, q.countArgs
+		}
 		sql := fmt.Sprintf("SELECT count(*) FILTER (WHERE %s), count(*) FILTER (WHERE %s AND %s), CAST((%s) AS DOUBLE) FROM (%s) src",
-			q.cond, q.cond, search, q.nExpr, q.from)
-		args := append(append([]any(nil), sargs...), q.args...)
+			q.cond, q.cond, search, q.nExpr, from)
+		args := append(append([]any(nil), sargs...), fargs...)
 		began := time.Now()
 		rows, err := e.db.Query(ctx, sql, args...)
 		e.debug("query", "table", of.Source, "elapsed", time.Since(began), "sql", sql)
@@ -200,18 +204,21 @@ func (e *Engine) countedBy(d *Def, seen map[string]bool) (*Def, error) {
 
 // recordsPlan is the SQL the rows behind a number are read with.
 type recordsPlan struct {
-	from     string // the rows in the slice: the KPI's table, joined and filtered
-	args     []any  // from's
-	cond     string // the rows n counts
-	nExpr    string // n's aggregate, verbatim
-	distinct string // the column n counts distinct values of ("" = rows)
-	rule     string
-	names    []string // shown columns
-	quoted   []string // as src names them
-	used     int
-	times    []bool
-	dates    []bool
-	period   string
+	from string // the rows in the slice: the KPI's table, joined and filtered
+	args []any  // from's
+	// countFrom is from without the customers' columns shown only.
+	countFrom string
+	countArgs []any
+	cond      string // the rows n counts
+	nExpr     string // n's aggregate, verbatim
+	distinct  string // the column n counts distinct values of ("" = rows)
+	rule      string
+	names     []string // shown columns
+	quoted    []string // as src names them
+	used      int
+	times     []bool
+	dates     []bool
+	period    string
 }
 
 // recordsQuery plans the rows of d (not a composite) in slice s.
@@ -323,81 +330,87 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 
 	// FROM: the table, the customers joined one row per key (as the KPI's
 	// query joins them), the slice's filters and the period.
-	var b strings.Builder
-	var args []any
-	sel := []string{"t.*"}
-	for _, c := range custCols {
-		sel = append(sel, "c."+store.QuoteIdent(c.Name))
-	}
-	tcol := ""
-	if gq.Time != "" {
-		tcol = fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(gq.Time))
-	}
-	var conds []string
-	var condArgs []any
-	if gq.Cohort != nil {
-		// A cohort counts each row that exists before the period's end
-		// (or has no time), read at the period's start and end.
-		c := gq.Cohort
-		start, end := c.Last, c.Step.Add(c.Last, 1)
-		if c.Step == All {
-			start, end = c.First, c.End
+	build := func(cust []store.Column) (string, []any) {
+		var b strings.Builder
+		var args []any
+		sel := []string{"t.*"}
+		for _, c := range cust {
+			sel = append(sel, "c."+store.QuoteIdent(c.Name))
 		}
-		sel = append(sel, "?::TIMESTAMP AS period_start", "?::TIMESTAMP AS period_end")
-		args = append(args, sqlTime(start), sqlTime(end))
-		conds = append(conds, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < ?::TIMESTAMP)", tcol))
-		condArgs = append(condArgs, sqlTime(end))
-	}
-	fmt.Fprintf(&b, "SELECT %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(gq.Source))
-	if len(custCols) > 0 || gq.Join != nil {
-		key := store.QuoteIdent(sch.customerKey)
-		joined := map[string]bool{}
-		var cs []string
-		add := func(name string) {
-			if !joined[strings.ToLower(name)] {
-				joined[strings.ToLower(name)] = true
-				cs = append(cs, fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(name)))
+		tcol := ""
+		if gq.Time != "" {
+			tcol = fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(gq.Time))
+		}
+		var conds []string
+		var condArgs []any
+		if gq.Cohort != nil {
+			// A cohort counts each row that exists before the period's end
+			// (or has no time), read at the period's start and end.
+			c := gq.Cohort
+			start, end := c.Last, c.Step.Add(c.Last, 1)
+			if c.Step == All {
+				start, end = c.First, c.End
 			}
+			sel = append(sel, "?::TIMESTAMP AS period_start", "?::TIMESTAMP AS period_end")
+			args = append(args, sqlTime(start), sqlTime(end))
+			conds = append(conds, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < ?::TIMESTAMP)", tcol))
+			condArgs = append(condArgs, sqlTime(end))
 		}
-		for _, c := range custCols {
-			add(c.Name)
-		}
-		if gq.Join != nil {
-			for _, c := range gq.Join.Columns {
-				add(c)
+		fmt.Fprintf(&b, "SELECT %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(gq.Source))
+		if len(cust) > 0 || gq.Join != nil {
+			key := store.QuoteIdent(sch.customerKey)
+			joined := map[string]bool{}
+			var cs []string
+			add := func(name string) {
+				if !joined[strings.ToLower(name)] {
+					joined[strings.ToLower(name)] = true
+					cs = append(cs, fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(name)))
+				}
 			}
-		}
-		fmt.Fprintf(&b, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
-			key, strings.Join(cs, ", "), store.QuoteIdent(sch.customers), key)
-	}
-	for _, f := range gq.Filters {
-		expr := duckCol(f.Col)
-		var ors []string
-		if f.Blank {
-			ors = append(ors, expr+" IS NULL")
-		}
-		if len(f.Values) > 0 {
-			ph := make([]string, len(f.Values))
-			for i, v := range f.Values {
-				ph[i] = "?"
-				condArgs = append(condArgs, v)
+			for _, c := range cust {
+				add(c.Name)
 			}
-			ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
+			if gq.Join != nil {
+				for _, c := range gq.Join.Columns {
+					add(c)
+				}
+			}
+			fmt.Fprintf(&b, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
+				key, strings.Join(cs, ", "), store.QuoteIdent(sch.customers), key)
 		}
-		if len(ors) == 0 {
-			ors = append(ors, "false")
+		for _, f := range gq.Filters {
+			expr := duckCol(f.Col)
+			var ors []string
+			if f.Blank {
+				ors = append(ors, expr+" IS NULL")
+			}
+			if len(f.Values) > 0 {
+				ph := make([]string, len(f.Values))
+				for i, v := range f.Values {
+					ph[i] = "?"
+					condArgs = append(condArgs, v)
+				}
+				ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
+			}
+			if len(ors) == 0 {
+				ors = append(ors, "false")
+			}
+			conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		for _, r := range gq.Ranges {
+			conds = append(conds, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
+			condArgs = append(condArgs, sqlTime(r.From), sqlTime(r.To))
+		}
+		args = append(args, condArgs...)
+		if len(conds) > 0 {
+			b.WriteString(" WHERE " + strings.Join(conds, " AND "))
+		}
+		return b.String(), args
 	}
-	for _, r := range gq.Ranges {
-		conds = append(conds, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
-		condArgs = append(condArgs, sqlTime(r.From), sqlTime(r.To))
-	}
-	args = append(args, condArgs...)
-	if len(conds) > 0 {
-		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
-	}
-	rp.from, rp.args = b.String(), args
+	rp.from, rp.args = build(custCols)
+	// The count needs no customer column the filters do not read: it
+	// joins them only for those, as the KPI's own query does.
+	rp.countFrom, rp.countArgs = build(nil)
 
 	switch {
 	case gq.Cohort != nil && gq.Cohort.Step != All:
