@@ -107,6 +107,7 @@ func TestREADMEKeys(t *testing.T) {
 		"#": km.Grid,
 		"R": km.Records,
 		"d": km.Dist,
+		"C": km.Cohorts,
 	}
 	for _, n := range "123456789" {
 		does[string(n)] = km.Jump
