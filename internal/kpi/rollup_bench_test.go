@@ -134,7 +134,7 @@ func startAsExplorer(b *testing.B, eng *kpi.Engine, began time.Time) {
 }
 
 func reportRollupSize(b *testing.B, db *store.DB) {
-	rows, err := db.Query(context.Background(), "SELECT CAST(sum(estimated_size) FILTER (WHERE starts_with(table_name, '__kpiscope_rollup_')) AS BIGINT), CAST(sum(estimated_size) FILTER (WHERE starts_with(table_name, '__kpiscope_sketch_')) AS BIGINT) FROM duckdb_tables()")
+	rows, err := db.Query(context.Background(), "SELECT CAST(sum(estimated_size) FILTER (WHERE starts_with(table_name, '__kpiscope_rollup')) AS BIGINT), CAST(sum(estimated_size) FILTER (WHERE starts_with(table_name, '__kpiscope_sketch')) AS BIGINT) FROM duckdb_tables()")
 	if err != nil {
 		b.Fatal(err)
 	}

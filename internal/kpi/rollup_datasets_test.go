@@ -97,7 +97,7 @@ func TestRollupsAgreeOnRealFiles(t *testing.T) {
 			t.Logf("%d KPIs, %d dimensions, %d slices, %d differences", len(ids), len(eng.Dimensions()), len(slices), fails)
 			// The rollups were really used: spoil their first atom and the
 			// totals of the KPIs they answer move away from the raw rows'.
-			rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollup_')")
+			rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollup')")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -51,7 +51,7 @@ func TestRollupsKeptInDBFile(t *testing.T) {
 	if got := total(ws.Engine, "csat", kpi.Uncached()); !rtSame(got, exact) {
 		t.Fatalf("built rollups: csat %v, raw %v", got, exact)
 	}
-	rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollup_')")
+	rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollup')")
 	if err != nil || len(rows.Data) == 0 {
 		t.Fatalf("no rollup tables in the --db file: %v", err)
 	}
