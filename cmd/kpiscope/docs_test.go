@@ -108,6 +108,7 @@ func TestREADMEKeys(t *testing.T) {
 		"R": km.Records,
 		"d": km.Dist,
 		"C": km.Cohorts,
+		"S": km.Series,
 	}
 	for _, n := range "123456789" {
 		does[string(n)] = km.Jump

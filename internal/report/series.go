@@ -64,9 +64,12 @@ func seriesHeading(set *kpi.SeriesSet) string {
 		s += " · target " + d.FormatTarget(set.Goal)
 	}
 	cur := set.Slice.Grain.Label(set.Periods[len(set.Periods)-1])
-	if set.From > 0 {
+	switch {
+	case set.From == 0 && len(set.Lines) == len(set.Ranked):
+		s += fmt.Sprintf(" · every %s (%d) by n in %s", set.Dim, len(set.Ranked), cur)
+	case set.From > 0:
 		s += fmt.Sprintf(" · %s: %d–%d of %d by n in %s", set.Dim, set.From+1, set.From+len(set.Lines), len(set.Ranked), cur)
-	} else {
+	default:
 		s += fmt.Sprintf(" · %s: top %d of %d by n in %s", set.Dim, len(set.Lines), len(set.Ranked), cur)
 	}
 	return Clean(s)
