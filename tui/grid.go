@@ -86,7 +86,8 @@ func (l *gridLens) rows(c lensCtx) string {
 // ask names the request: the engine, its generation, the KPI, the slice
 // and the dimensions.
 func (l *gridLens) ask(c lensCtx) (kpi.GridAsk, string) {
-	a := kpi.GridAsk{Slice: c.slice, KPI: c.def.ID, Rows: l.rows(c), Cols: l.cols, Periods: gridPeriods}
+	// Every segment, as the breakdown asks: the rows scroll.
+	a := kpi.GridAsk{Slice: c.slice, KPI: c.def.ID, Rows: l.rows(c), Cols: l.cols, Periods: gridPeriods, MaxRows: kpi.AllSegments}
 	return a, fmt.Sprintf("%p|%d|%s|%s|%s|%s", c.eng, c.gen, c.def.ID, c.slice.Key(), a.Rows, a.Cols)
 }
 
@@ -258,8 +259,11 @@ func (l *gridLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 		case key.Matches(msg, k.Bottom):
 			l.row = 1 << 20
 		case key.Matches(msg, gridColsKey):
-			l.cols = l.nextCols(c)
-			l.g, l.shown, l.col = nil, nil, 0
+			next := l.nextCols(c)
+			if next == l.cols { // no other dimension to lay out
+				return l, nil, true
+			}
+			l.cols = next
 			nl, cmd := l.Reslice(c)
 			return nl, cmd, true
 		case key.Matches(msg, gridDrillKey):

@@ -324,3 +324,26 @@ func TestGridKeepsTheCursorAcrossGrains(t *testing.T) {
 		t.Errorf("from the Total column, G left the cursor on column %d of %d", l.col, len(l.g.Columns))
 	}
 }
+
+// TestGridScrollsItsSegments: sixty channels, every one asked as the
+// breakdown asks them, scroll under the cursor with a line saying which
+// show; b with no other dimension keeps the grid.
+func TestGridScrollsItsSegments(t *testing.T) {
+	m := pressGrid(started(t, manyAirlines(t), 80, 24), "#")
+	l := gridOf(t, m)
+	if l.g == nil || len(l.g.Segments) != 60 || l.g.RowsLeftOut != 0 {
+		t.Fatalf("grid of %v rows (%d left out), want all 60 as the breakdown", l.g, l.g.RowsLeftOut)
+	}
+	for range 29 {
+		m = pressGrid(m, "j")
+	}
+	scr := screen(m)
+	mustContain(t, scr, "Airline 30 · Oct 2026:", "19–30 of 60 channel")
+	if !strings.Contains(scr, "│Airline 30 ") {
+		t.Errorf("the cursor's row is not on screen:\n%s", scr)
+	}
+	m = pressGrid(m, "b")
+	if l := gridOf(t, m); l.g == nil || l.cols != "" {
+		t.Errorf("b with no other dimension: grid %v, columns %q", l.g, l.cols)
+	}
+}
