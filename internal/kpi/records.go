@@ -290,12 +290,21 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 			rest = append(rest, c)
 		}
 	}
-	shown := append(append(first, used...), rest...)
-	rp.used = len(first) + len(used)
 	have := map[string]bool{}
 	for _, c := range cols {
 		have[strings.ToLower(c.Name)] = true
 	}
+	// What each row adds to the numerator, when that is a sum of a per-row
+	// expression (hours to resolve), beside the time column: sorting by
+	// it finds the long tail.
+	mName, mExpr, measured := measureOf(d)
+	if measured && !have[strings.ToLower(mName)] {
+		first = append(first, store.Column{Name: mName, Type: "DOUBLE"})
+	} else {
+		measured = false
+	}
+	shown := append(append(first, used...), rest...)
+	rp.used = len(first) + len(used)
 	var custCols []store.Column
 	if sch.customers != "" && d.Source != sch.customers {
 		if _, ok := schema.Column(cols, sch.customerKey); ok {
@@ -336,6 +345,9 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 		sel := []string{"t.*"}
 		for _, c := range cust {
 			sel = append(sel, "c."+store.QuoteIdent(c.Name))
+		}
+		if measured {
+			sel = append(sel, fmt.Sprintf("round(CAST((%s) AS DOUBLE), 2) AS %s", mExpr, store.QuoteIdent(mName)))
 		}
 		tcol := ""
 		if gq.Time != "" {
@@ -493,6 +505,56 @@ func countCondition(expr string) (cond, distinct string, ok bool) {
 	}
 	return strings.Join(conds, " AND "), distinct, true
 }
+
+// measureOf is a ratio's per-row measure: its numerator sum(x) [FILTER
+// (WHERE f)] [/ or * a number], as x for the rows f keeps (the number
+// applied), named after the KPI and its unit ("Resolution (h)"). ok is
+// false for anything else, and for a plain column (shown already).
+func measureOf(d *Def) (name, expr string, ok bool) {
+	if d.Type != Ratio {
+		return "", "", false
+	}
+	s := strings.TrimSpace(d.Numerator)
+	if len(s) < 5 || !strings.EqualFold(s[:4], "sum(") {
+		return "", "", false
+	}
+	end := closing(s, 3)
+	if end < 0 {
+		return "", "", false
+	}
+	x := strings.TrimSpace(s[4:end])
+	if x == "" || plainName.MatchString(x) || quotedName.FindString(x) == x {
+		return "", "", false
+	}
+	rest := strings.TrimSpace(s[end+1:])
+	if len(rest) >= 6 && strings.EqualFold(rest[:6], "FILTER") {
+		t := strings.TrimSpace(rest[6:])
+		if !strings.HasPrefix(t, "(") {
+			return "", "", false
+		}
+		e := closing(t, 0)
+		if e < 0 {
+			return "", "", false
+		}
+		inner := strings.TrimSpace(t[1:e])
+		if len(inner) < 6 || !strings.EqualFold(inner[:5], "WHERE") {
+			return "", "", false
+		}
+		x = "CASE WHEN " + strings.TrimSpace(inner[5:]) + " THEN " + x + " END"
+		rest = strings.TrimSpace(t[e+1:])
+	}
+	if rest != "" && !scaleTail.MatchString(rest) {
+		return "", "", false
+	}
+	name = d.ShortLabel()
+	if d.Unit != "" && d.Unit != "%" {
+		name += " (" + d.Unit + ")"
+	}
+	return name, "(" + x + ")" + rest, true
+}
+
+// scaleTail is a numerator's tail that scales its sum: "/ 3600.0", "* 60".
+var scaleTail = regexp.MustCompile(`^[/*]\s*[0-9]+(\.[0-9]+)?$`)
 
 // notNull is "x IS NOT NULL", x in parentheses unless it is a name.
 func notNull(x string) string {

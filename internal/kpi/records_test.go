@@ -129,6 +129,33 @@ func TestRecordsColumnsKPIFirst(t *testing.T) {
 	}
 }
 
+// TestRecordsMeasure: resolution time's rows carry the hours each adds to
+// the numerator, beside the time column, and sort by them: t2 48h (3 Oct
+// 08:00 → 5 Oct 08:00), t6 24h, t3 14h (30 Sep 20:00 → 1 Oct 10:00), t1 3h.
+func TestRecordsMeasure(t *testing.T) {
+	eng := recordsEngine(t)
+	r, err := eng.Records(context.Background(), "resolution_time", kpi.Slice{Grain: kpi.Month, Period: oct},
+		kpi.RecordsAsk{Sort: "resolution (h)", Desc: true, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(r.Columns[:3]); got != "[resolved_at Resolution (h) created_at]" || r.Used != 3 {
+		t.Fatalf("columns %s (used %d)", got, r.Used)
+	}
+	var hours []string
+	for _, row := range r.Rows {
+		hours = append(hours, kpi.RecordText(row[1], false))
+	}
+	if got := fmt.Sprint(hours); got != "[48 24 14 3]" || ids(r) != "[t2 t6 t3 t1]" {
+		t.Errorf("hours %s of %s, want [48 24 14 3] of [t2 t6 t3 t1]", got, ids(r))
+	}
+	// CSAT's numerator counts: no measure.
+	r, _ = eng.Records(context.Background(), "csat", kpi.Slice{Grain: kpi.Month, Period: oct}, kpi.RecordsAsk{Limit: 1})
+	if r.Columns[1] != "csat" {
+		t.Errorf("csat's columns %v", r.Columns)
+	}
+}
+
 // TestRecordsSortAndPage: October's resolved tickets by contacts, most
 // first (t6 3, t2 2, then t1 and t3 with 1 in the order of the other
 // columns: resolved_at), two a page.

@@ -50,8 +50,8 @@ func RecordsFilters(r *kpi.Records) []string {
 
 // RecordsCount says which rows are on the page of how many: "rows 1–20 of
 // 1,929", "rows 1–3 of 12 matching "web" (of 1,929)", and n when it counts
-// distinct values ("· n 2,844 distinct customer_id"). shown is the rows on
-// the page.
+// distinct values other than the rows ("· n 2,844 distinct customer_id").
+// shown is the rows on the page.
 func RecordsCount(r *kpi.Records, shown int) string {
 	total := r.Match
 	var b strings.Builder
@@ -71,7 +71,7 @@ func RecordsCount(r *kpi.Records, shown int) string {
 			fmt.Fprintf(&b, " (of %s)", cmdline.Thousands(r.Count))
 		}
 	}
-	if r.Distinct != "" && r.N >= 0 {
+	if r.Distinct != "" && r.N >= 0 && r.N != r.Count {
 		fmt.Fprintf(&b, " · n %s distinct %s", cmdline.Thousands(r.N), r.Distinct)
 	}
 	return Clean(b.String())
