@@ -297,6 +297,9 @@ func (l *seriesLens) View(c lensCtx, w, h int) (string, []string) {
 	if side {
 		cw -= 2
 	}
+	if l.loading { // the lines shown stay until the new ones come
+		which += " · updating…"
+	}
 	note := []string{c.st.MutedText.Render(pane.Fit(which, w))}
 	if set.Approx {
 		note = append(note, c.st.MutedText.Render(pane.Fit("~ medians from the rollup's sketch (±1%)", w)))

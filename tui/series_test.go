@@ -144,7 +144,8 @@ func TestSeriesLensDrawsTheEnginesLines(t *testing.T) {
 }
 
 // TestSeriesLensDropsStaleAnswers: an answer to a superseded request (an
-// older sequence) changes nothing.
+// older sequence) changes nothing; while a new one is asked, the lines
+// shown stay, the line above them saying so.
 func TestSeriesLensDropsStaleAnswers(t *testing.T) {
 	m := pressSeries(started(t, testDeps(t), 120, 40), "S")
 	l := m.lens.(*seriesLens)
@@ -153,6 +154,9 @@ func TestSeriesLensDropsStaleAnswers(t *testing.T) {
 	if got := next.(Model).lens.(*seriesLens).set; got != before {
 		t.Error("a stale answer replaced the lines")
 	}
+	// While the next lines are on their way, the last ones stay, marked.
+	next, _ = m.Update(keyMsg("g"))
+	mustContain(t, screen(next.(Model)), "every channel (4) by n in Oct 2026 · updating…", "1 ■ chat")
 }
 
 // TestSeriesLensSaysWhatItNeeds: without a breakdown dimension the view
