@@ -305,10 +305,15 @@ func (l *cohortsLens) View(c lensCtx, w, h int) (string, []string) {
 	}
 	cols := min(fit, m.Ages-off)
 
-	// The heat's range: every cell shown.
+	// The heat's range: every cell, but a purchase cohort's month 0 (100%
+	// by definition), which would leave every other cell at the bottom.
 	lo, hi := 101.0, -1.0
+	from := 0
+	if m.Kind == kpi.CohortOrders && m.Ages > 1 {
+		from = 1
+	}
 	for _, r := range m.Rows {
-		for k := range r.Active {
+		for k := from; k < len(r.Active); k++ {
 			if v, ok := r.Rate(k); ok {
 				lo, hi = min(lo, v), max(hi, v)
 			}

@@ -284,3 +284,25 @@ func TestCohortsFollowTheScreensQuarter(t *testing.T) {
 	m := pressLens(started(t, testDeps(t), 120, 40), "g", "C")
 	mustContain(t, screen(m), "Cohorts · retention by signup quarter", "Q3 2026 · month 0")
 }
+
+// TestCohortsPurchaseHeatLeavesMonthZeroOut: month 0 of a purchase cohort
+// is 100% by definition; the heat's range is the other months', so they
+// spread over the shades instead of all sitting in the lowest: from
+// 42.6% (Nov 2025's month 11) to 72.1% (its month 1), a step of 7.375,
+// the top shade from 64.7%.
+func TestCohortsPurchaseHeatLeavesMonthZeroOut(t *testing.T) {
+	m := pressLens(plain(started(t, testDeps(t), 120, 40)), "C", "p")
+	scr := screen(m)
+	var m1 []string
+	for _, ln := range strings.Split(scr, "\n") {
+		if f := strings.Fields(strings.Trim(ln, "│")); len(f) > 6 && strings.HasSuffix(f[1], "2026") || len(f) > 6 && strings.HasSuffix(f[1], "2025") {
+			m1 = append(m1, f[4]) // the glyph of month 1 ("Nov 2025 204 █100.0 █ 72.1 …")
+		}
+	}
+	if len(m1) == 0 {
+		t.Fatalf("no cohort rows:\n%s", scr)
+	}
+	if !strings.Contains(scr, "█ ≥ 64.7%  ▓ ≥ 57.4%  ▒ ≥ 50.0%") || !strings.Contains(strings.Join(m1, ""), "█") {
+		t.Errorf("month 1's highest cell (Nov 2025's holiday orders, 72.1%%) is not in the top shade: %v\n%s", m1, scr)
+	}
+}
