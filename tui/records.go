@@ -532,6 +532,10 @@ func (r *recordsLens) View(c lensCtx, w, h int) (string, []string) {
 	counts := *rec
 	counts.Offset = r.top
 	line := report.RecordsCount(&counts, shown) + " · " + report.RecordsSort(rec)
+	if r.loading {
+		// The rows on screen are the last ones until the new ones come.
+		line += st.MutedText.Render(" · reading…")
+	}
 	switch {
 	case r.typing:
 		line = st.AccentTxt.Render("search: ") + clean(r.input) + "▏" + st.MutedText.Render("  any column's text, any case")

@@ -218,6 +218,23 @@ func TestRecordsViewDropsStaleAnswers(t *testing.T) {
 	}
 }
 
+// TestRecordsViewSaysItIsReading: while a new sort's rows are on their
+// way the last ones stay, described as they are, and the count line says
+// new ones are coming.
+func TestRecordsViewSaysItIsReading(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = pressRecords(m, "R")
+	if strings.Contains(screen(m), "reading…") {
+		t.Fatal("settled rows say they are reading")
+	}
+	next, cmd := m.Update(keyMsg("o"))
+	mustContain(t, screen(next.(Model)), "sorted by resolved_at ↑ · reading…", "T0083531") // what is on screen, until the new rows come
+	m, _ = driveRecords(next.(Model), cmd)
+	if strings.Contains(screen(m), "reading…") {
+		t.Fatal("the sorted rows still say they are reading")
+	}
+}
+
 // TestRecordsViewExports: e writes the slice's rows as CSV to the export
 // directory, every row the count says (and the header); over SSH, and
 // with y, they go to the clipboard instead (OSC 52), no file written.
