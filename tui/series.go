@@ -87,6 +87,9 @@ func (l *seriesLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 	if c.dim != l.dim {
 		l.dim, l.from, l.hidden, l.cursor, l.set = c.dim, 0, nil, 0, nil
 	}
+	if l.set != nil && (c.def == nil || l.set.Def.ID != c.def.ID) {
+		l.set = nil // another KPI's lines under this one's title would mislead
+	}
 	if c.eng == nil || c.def == nil || c.dim == "" {
 		l.stop()
 		l.want = ""

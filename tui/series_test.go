@@ -157,6 +157,11 @@ func TestSeriesLensDropsStaleAnswers(t *testing.T) {
 	// While the next lines are on their way, the last ones stay, marked.
 	next, _ = m.Update(keyMsg("g"))
 	mustContain(t, screen(next.(Model)), "every channel (4) by n in Oct 2026 · updating…", "1 ■ chat")
+	// Another KPI's lines are not left under the next one's title.
+	next, _ = m.Update(keyMsg("tab"))
+	if scr := screen(next.(Model)); !strings.Contains(scr, "NPS by channel · on one chart") || strings.Contains(scr, "1 ■ chat") {
+		t.Errorf("after tab, before NPS's lines: want its title and no CSAT lines:\n%s", scr)
+	}
 }
 
 // TestSeriesLensSaysWhatItNeeds: without a breakdown dimension the view
