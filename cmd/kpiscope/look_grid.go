@@ -25,7 +25,7 @@ type gridOpts struct {
 func gridLook(c *cobra.Command) look {
 	o := &gridOpts{}
 	c.Flags().BoolVar(&o.on, "grid", false, "print the grid of segments (--by) × the latest periods, each cell the KPI's value and status")
-	c.Flags().IntVar(&o.periods, "periods", kpi.DefaultGridPeriods, fmt.Sprintf("with --grid: how many periods, ending at --period, are columns (1–%d)", kpi.MaxGridPeriods))
+	c.Flags().IntVar(&o.periods, "periods", kpi.DefaultGridPeriods, fmt.Sprintf("with --grid: lay out the last `N` periods, ending at --period, as columns (1–%d)", kpi.MaxGridPeriods))
 	c.Flags().StringVar(&o.columns, "columns", "", "with --grid: lay out the values of the dimension `DIM` as columns (in --period) instead of periods")
 	return o
 }
