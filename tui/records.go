@@ -619,6 +619,18 @@ func (r *recordsLens) table(c lensCtx, w, vis int) []string {
 	for i, j := range show {
 		widths[i] = width(j)
 	}
+	// Numbers right-aligned: a column whose values in the block read are
+	// all numbers.
+	numeric := map[int]bool{}
+	for _, j := range show {
+		numeric[j] = r.numeric(j)
+	}
+	fit := func(s string, w, j int) string {
+		if numeric[j] {
+			return pane.FitRight(s, w)
+		}
+		return pane.Fit(s, w)
+	}
 	if len(show) > 1 {
 		last := len(show) - 1
 		widths[last] = max(1, min(widths[last], w-1-sum(widths[:last])-2*last))
@@ -633,7 +645,7 @@ func (r *recordsLens) table(c lensCtx, w, vis int) []string {
 				name += " ↑"
 			}
 		}
-		cell := pane.Fit(name, widths[i])
+		cell := fit(name, widths[i], j)
 		if j < rec.Used {
 			cell = st.AccentTxt.Bold(true).Render(cell)
 		} else {
@@ -669,7 +681,7 @@ func (r *recordsLens) table(c lensCtx, w, vis int) []string {
 			if row != nil {
 				text = row[j]
 			}
-			b.WriteString(pane.Fit(text, widths[i]))
+			b.WriteString(fit(text, widths[i], j))
 		}
 		line := pane.Fit(b.String(), w)
 		if p == r.pos {
@@ -678,6 +690,22 @@ func (r *recordsLens) table(c lensCtx, w, vis int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// numeric reports whether column j holds numbers (and nulls) in the block
+// read, and one number at least.
+func (r *recordsLens) numeric(j int) bool {
+	seen := false
+	for _, row := range r.recs.Rows {
+		switch row[j].(type) {
+		case nil:
+		case int8, int16, int32, int64, uint8, uint16, uint32, uint64, int, float32, float64:
+			seen = true
+		default:
+			return false
+		}
+	}
+	return seen
 }
 
 // rowDetail draws the cursor's row whole: one line per column.

@@ -79,6 +79,8 @@ func TestRecordsGolden(t *testing.T) {
 		{"records_segment_120x40", 120, 40, []string{"enter", "j", "R"}, false},
 		{"records_row_80x24", 80, 24, []string{"R", "j", "enter"}, false},
 		{"ascii_records_80x24", 80, 24, []string{"R", "j"}, true},
+		// Resolution time's long tail: its hours per ticket, most first.
+		{"records_tail_120x40", 120, 40, []string{"6", "R", "o", "O"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := started(t, testDeps(t), tc.w, tc.h)
