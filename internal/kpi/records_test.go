@@ -109,6 +109,31 @@ func TestRecordsCountHandWorked(t *testing.T) {
 	}
 }
 
+// TestRecordsKeepTheKPIsWhere: a KPI's own row filter (where:) narrows its
+// rows as it narrows its n: chat tickets rated in October are t1 and t3.
+func TestRecordsKeepTheKPIsWhere(t *testing.T) {
+	db := openFixture(t, recordsFixture)
+	ctx := context.Background()
+	chat := &kpi.Def{ID: "chat_csat", Source: "tickets", Type: kpi.Ratio, Numerator: "count(*) FILTER (WHERE csat >= 4)",
+		Denominator: "count(csat)", Where: "channel = 'chat'", Scale: 100, Better: kpi.Higher, Time: "resolved_at"}
+	eng, err := kpi.New(ctx, db, []*kpi.Def{chat}, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := kpi.Slice{Grain: kpi.Month, Period: oct}
+	r, err := eng.Records(ctx, "chat_csat", s, kpi.RecordsAsk{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := eng.Compute(ctx, s, nil)
+	if n := sc.Find("chat_csat").Total.N; r.Count != 2 || n != 2 || ids(r) != "[t3 t1]" {
+		t.Errorf("%d rows %s, n %d; want 2 rows [t3 t1]", r.Count, ids(r), n)
+	}
+	if r.Rule != "channel = 'chat' AND csat IS NOT NULL" {
+		t.Errorf("rule %q", r.Rule)
+	}
+}
+
 // TestRecordsColumnsKPIFirst: the time column, then the columns the KPI
 // reads, then the rest of the table, then the customers' dimensions.
 func TestRecordsColumnsKPIFirst(t *testing.T) {
