@@ -1093,9 +1093,22 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		doneCodes[tbl][code] = true
 	}
 	existing := map[string]bool{}
+	booked := map[string]bool{} // signatures with parts recorded, of any source
+	for _, r := range book.Data {
+		booked[strings.TrimPrefix(fmt.Sprint(r[0]), "__kpiscope_rollup_")] = true
+	}
 	if names, err := e.db.Tables(ctx); err == nil {
 		for _, n := range names {
 			existing[n] = true
+			// the monthly tables and sketches of a rollup no longer recorded
+			// (dropped above, or by an older kpiscope that left them)
+			for _, pre := range []string{"__kpiscope_rollupm_", "__kpiscope_sketch_", "__kpiscope_sketchm_"} {
+				if sig, ok := strings.CutPrefix(n, pre); ok && !booked[sig] && current[n] == nil {
+					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
+						return err
+					}
+				}
+			}
 			if strings.HasPrefix(n, workPrefix) { // left by an interrupted build
 				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
 					return err
@@ -1112,7 +1125,10 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		for _, t := range tables {
 			ok = ok && existing[t]
 		}
-		if !ok {
+		if !ok { // built afresh: the parts recorded for a table now missing go
+			if err := e.db.Exec(ctx, "DELETE FROM "+rollupBook+" WHERE tbl = ?", g.table); err != nil {
+				return err
+			}
 			continue
 		}
 		var keep []string

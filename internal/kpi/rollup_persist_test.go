@@ -113,3 +113,57 @@ func TestRollupsKeptInDBFile(t *testing.T) {
 		t.Fatalf("after the file changed: csat n %d from rollups, %d from raw rows", got, want)
 	}
 }
+
+// A --db file from a kpiscope that kept no monthly tables (or lost one):
+// the group is built afresh, its parts recorded once (not twice), and the
+// sketch tables of a rollup no longer recorded anywhere are dropped.
+func TestRollupsKeptWithoutMonthlyTables(t *testing.T) {
+	ctx := context.Background()
+	sources := sampleFiles(t)
+	db := filepath.Join(t.TempDir(), "k.db")
+	open := func() *workspace.Workspace {
+		t.Helper()
+		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	ws := open()
+	rows, err := ws.DB.Query(ctx, "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollupm_')")
+	if err != nil || len(rows.Data) == 0 {
+		t.Fatalf("no monthly tables: %v", err)
+	}
+	for _, r := range rows.Data {
+		if err := ws.DB.Exec(ctx, fmt.Sprintf("DROP TABLE %q", r[0])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ws.DB.Exec(ctx, "CREATE TABLE __kpiscope_sketch_0123456789abcdef AS SELECT 1 AS __part"); err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+
+	ws = open()
+	defer ws.Close()
+	count := func(q string) int64 {
+		t.Helper()
+		rows, err := ws.DB.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows.Data[0][0].(int64)
+	}
+	if n := count("SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_rollupm_')"); n != int64(len(rows.Data)) {
+		t.Errorf("%d monthly tables after the second start, want %d", n, len(rows.Data))
+	}
+	if n := count("SELECT count(*) FROM (SELECT tbl, part FROM __kpiscope_rollups GROUP BY ALL HAVING count(*) > 1)"); n != 0 {
+		t.Errorf("%d parts recorded twice", n)
+	}
+	if n := count("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__kpiscope_sketch_0123456789abcdef'"); n != 0 {
+		t.Error("a sketch table of no recorded rollup was kept")
+	}
+}
