@@ -254,7 +254,7 @@ func DistPlain(w io.Writer, xs []*kpi.Distribution, label string) error {
 		}
 		fmt.Fprintln(w, Clean(DistTitle(x))+" · "+Clean(label))
 		fmt.Fprintln(w, DistStats(x, x.Total))
-		if x.Compare != nil && x.Kind == kpi.DistHistogram {
+		if x.Compare != nil {
 			fmt.Fprintln(w, CompareStats(x))
 		}
 		tables, numeric := distTables(x)
@@ -306,7 +306,7 @@ func DistMarkdown(w io.Writer, xs []*kpi.Distribution, label string) error {
 		}
 		fmt.Fprintf(w, "**%s** · %s\n\n", esc(Clean(DistTitle(x))), esc(Clean(label)))
 		fmt.Fprintln(w, esc(DistStats(x, x.Total)))
-		if x.Compare != nil && x.Kind == kpi.DistHistogram {
+		if x.Compare != nil {
 			fmt.Fprintln(w, "\n"+esc(CompareStats(x)))
 		}
 		tables, numeric := distTables(x)
