@@ -77,6 +77,13 @@ func TestReportDistribution(t *testing.T) {
 		}
 	}
 
+	// CSAT's January answers 5, 4, 2, 1: 2 of 4 satisfied, mean 3; the
+	// comparison (December, no tickets) under it.
+	r = run("--kpi", "csat")
+	if want := "n 4 · satisfied 50.0% · mean score 3.00 · target ≥ 80%\nDec 2025: n 0 · satisfied 0.0%\n"; r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("csat table: exit %d, no %q in\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+
 	r = run("--kpi", "csat", "--by", "channel", "-f", "json")
 	var out struct {
 		Distributions []struct {
