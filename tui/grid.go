@@ -155,8 +155,7 @@ func (l *gridLens) got(g *kpi.Grid, err error, k string, c lensCtx) {
 	if err != nil {
 		l.g, l.shown = nil, nil
 		l.err = cleanLine(err)
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
+		if errors.Is(err, context.DeadlineExceeded) {
 			l.err = fmt.Sprintf("the grid took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", c.timeout)
 		}
 		return
@@ -171,15 +170,21 @@ func (l *gridLens) got(g *kpi.Grid, err error, k string, c lensCtx) {
 	if first {
 		l.seg = l.start
 	}
-	l.row = len(g.Segments)
+	// The cursor's segment where it is now; else the first row on a first
+	// grid, the Total row if it was there, the same place otherwise.
+	found := false
 	for i, r := range g.Segments {
-		if r.Segment == l.seg {
-			l.row = i
+		if l.seg != "" && r.Segment == l.seg {
+			l.row, found = i, true
 			break
 		}
 	}
-	if l.seg == "" && len(g.Segments) > 0 && first {
+	switch {
+	case found:
+	case first:
 		l.row = 0
+	case l.seg == "":
+		l.row = len(g.Segments)
 	}
 	l.clamp()
 }

@@ -347,3 +347,19 @@ func TestGridScrollsItsSegments(t *testing.T) {
 		t.Errorf("b with no other dimension: grid %v, columns %q", l.g, l.cols)
 	}
 }
+
+// TestGridStartsOnTheBreakdownRow: the grid opens on the breakdown's row
+// under the cursor, and keeps that segment when tab moves to the next KPI.
+func TestGridStartsOnTheBreakdownRow(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "enter", "j", "#")
+	l := gridOf(t, m)
+	if l.g == nil || l.g.Segments[l.row].Segment != "EMEA" {
+		t.Fatalf("the grid opened on row %d, want EMEA", l.row)
+	}
+	m = pressGrid(m, "tab")
+	l = gridOf(t, m)
+	if l.g == nil || l.g.Def.ID != "nps" || l.g.Segments[l.row].Segment != "EMEA" {
+		t.Errorf("after tab: %v on row %d, want NPS on EMEA", l.g, l.row)
+	}
+	mustContain(t, screen(m), "Grid · NPS by region", "EMEA · Oct 2026:")
+}
