@@ -52,14 +52,14 @@ func monthlyExact(t *testing.T, eng *kpi.Engine) {
 	slices = append(slices, kpi.Slice{Grain: kpi.All, Segment: "priority"})
 	approx := 0
 	for _, s := range slices {
-		kpi.DailyRollupsOnly(false)
+		kpi.DailyRollupsOnly(eng, false)
 		monthly, err := eng.Compute(ctx, s, ids, kpi.Uncached())
 		if err != nil {
 			t.Fatal(err)
 		}
-		kpi.DailyRollupsOnly(true)
+		kpi.DailyRollupsOnly(eng, true)
 		daily, err := eng.Compute(ctx, s, ids, kpi.Uncached())
-		kpi.DailyRollupsOnly(false)
+		kpi.DailyRollupsOnly(eng, false)
 		if err != nil {
 			t.Fatal(err)
 		}

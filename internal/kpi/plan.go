@@ -542,15 +542,12 @@ type rollRead struct {
 	Ranges []timeRange
 }
 
-// dailyOnly turns the monthly rollup tables off (tests compare both).
-var dailyOnly bool
-
 // rollReads splits a query's ranges between a monthly rollup table (whole
 // months, when periods are months or coarser, so a month's row falls in one
 // period) and its daily twin (the rest).
 func rollReads(daily, monthly string, grain Grain, ranges []timeRange) []rollRead {
 	switch {
-	case monthly == "" || dailyOnly:
+	case monthly == "":
 		return []rollRead{{daily, ranges}}
 	case len(ranges) == 0:
 		return []rollRead{{monthly, nil}}
