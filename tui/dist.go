@@ -225,11 +225,15 @@ func (l *distLens) selected() (kpi.DistRow, *kpi.DistRow) {
 func (l *distLens) View(c lensCtx, w, h int) (string, []string) {
 	st := c.st
 	title := "Distribution"
-	if c.def != nil {
-		title = c.def.Label() + " · distribution"
-	}
+	by := ""
 	if c.dim != "" && (l.x == nil || l.x.DimErr == nil) {
-		title += " · by " + c.names[c.dim]
+		by = " · by " + c.names[c.dim]
+	}
+	if c.def != nil {
+		title = c.def.Label() + " · distribution" + by
+		if pane.Width(title)+3 > w { // the short name leaves room for the dimension
+			title = c.def.ShortLabel() + " · distribution" + by
+		}
 	}
 	if l.loading && l.x != nil {
 		title += " · computing…" // the numbers below are the previous ask's
