@@ -38,6 +38,8 @@ type gridLens struct {
 	// result cache or the rollups to measure the queries).
 	opts []kpi.Option
 
+	note string // why the last key did nothing; the next key clears it
+
 	row, col int    // the cursor: a segment (len: the totals row), a column (len: the totals column)
 	seg      string // the cursor's segment, kept when a new grid comes
 	start    string // the breakdown row the grid opened on
@@ -250,6 +252,7 @@ func (l *gridLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 		return l, nil, true
 	case tea.KeyPressMsg:
 		k := c.keys
+		l.note = ""
 		switch {
 		case key.Matches(msg, k.Up):
 			l.row--
@@ -265,7 +268,8 @@ func (l *gridLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 			l.row = 1 << 20
 		case key.Matches(msg, gridColsKey):
 			next := l.nextCols(c)
-			if next == l.cols { // no other dimension to lay out
+			if next == l.cols {
+				l.note = "no other dimension to lay out as columns"
 				return l, nil, true
 			}
 			l.cols = next
@@ -337,6 +341,7 @@ func (l *gridLens) records(c lensCtx) tea.Cmd {
 	s := g.Slice
 	if g.Cols == "" {
 		if l.col >= len(g.Columns) {
+			l.note = "the Total column spans several periods: R lists the rows of one cell"
 			return nil
 		}
 		s.Period = g.Columns[l.col].Period
@@ -391,6 +396,6 @@ func (l *gridLens) View(c lensCtx, w, h int) (string, []string) {
 	case l.shown == nil:
 		return title, []string{muted("computing the grid…")}
 	}
-	v := pane.GridView{Grid: l.shown, Row: l.row, Col: l.col, Dim: dim, ColDim: colDim, Faint: l.loading}
+	v := pane.GridView{Grid: l.shown, Row: l.row, Col: l.col, Dim: dim, ColDim: colDim, Faint: l.loading, Note: l.note}
 	return title, pane.RenderGrid(st, v, w, h)
 }

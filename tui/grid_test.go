@@ -195,8 +195,9 @@ func TestGridDrillsIntoTheCell(t *testing.T) {
 }
 
 // TestGridOpensTheRowsBehindACell: R opens the rows behind the cell in its
-// place: the cell's month and segment; by a second dimension, the column's
-// value as a filter.
+// place: the cell's month and segment; on the Total column of several
+// months it says why not; by a second dimension, the column's value is a
+// filter.
 func TestGridOpensTheRowsBehindACell(t *testing.T) {
 	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h", "R")
 	r, ok := m.lens.(*recordsLens)
@@ -206,6 +207,11 @@ func TestGridOpensTheRowsBehindACell(t *testing.T) {
 	if r.def.ID != "csat" || r.dim != "region" || r.value != "APAC" || !r.slice.Period.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)) || r.slice.Grain != kpi.Month {
 		t.Errorf("records of %s %s=%s in %v %s, want csat region=APAC in Sep 2026", r.def.ID, r.dim, r.value, r.slice.Period, r.slice.Grain)
 	}
+	m = pressGrid(byRegion(t, 120, 40), "#", "l", "R") // the Total column: several months
+	if _, ok := m.lens.(*gridLens); !ok {
+		t.Fatalf("R on the Total column opened %T", m.lens)
+	}
+	mustContain(t, screen(m), "the Total column spans several periods: R lists the rows of one cell")
 	m = pressGrid(byRegion(t, 120, 40), "#", "b", "j", "R") // columns by channel; the cursor on web, EMEA
 	r = m.lens.(*recordsLens)
 	if r.value != "EMEA" || len(r.slice.Filters) != 1 || r.slice.Filters[0].String() != "channel = web" {
@@ -346,6 +352,7 @@ func TestGridScrollsItsSegments(t *testing.T) {
 	if l := gridOf(t, m); l.g == nil || l.cols != "" {
 		t.Errorf("b with no other dimension: grid %v, columns %q", l.g, l.cols)
 	}
+	mustContain(t, screen(m), "no other dimension to lay out as columns")
 }
 
 // TestGridStartsOnTheBreakdownRow: the grid opens on the breakdown's row

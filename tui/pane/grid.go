@@ -21,7 +21,8 @@ type GridView struct {
 	Row, Col int
 	// Dim and ColDim are the dimensions as the screen names them.
 	Dim, ColDim string
-	Faint       bool // a newer grid is on its way
+	Faint       bool   // a newer grid is on its way
+	Note        string // why the last key did nothing, shown under the cell
 }
 
 // Tint is a status's ground in the grid, a deep shade on a dark terminal
@@ -282,6 +283,9 @@ func gridFoot(st style.Styles, v GridView, from, to, w int) []string {
 		}
 	}
 	out = append(out, Flow(parts, " · ", w, 2)...)
+	if v.Note != "" {
+		out = append(out, Fit(st.WarnText.Render(v.Note), w))
+	}
 	var note string
 	switch {
 	case g.Cols != "":
