@@ -117,10 +117,17 @@ func SeriesChart(st style.Styles, d *kpi.Def, periods []time.Time, g kpi.Grain, 
 	}
 	// The axis: as tall as fits, the period axis on the last line.
 	var axis []string
-	ph := h - 2
+	// A month's initial under each period's column, where the chart is tall
+	// and wide enough: it finds March between Nov 2025 and Oct 2026.
+	ticks := g == kpi.Month && n > 2 && h >= 10 && col(1)-col(0) >= 2
+	foot := 1
+	if ticks {
+		foot = 2
+	}
+	ph := h - 1 - foot
 	for ; ph >= 1; ph-- {
 		axis = strings.Split(asciigraph.Plot(flat, append(opts(ph), asciigraph.SeriesChars(asciigraph.CharSet{Horizontal: string(targetChar)}))...), "\n")
-		if len(axis) <= h-1 {
+		if len(axis) <= h-foot {
 			break
 		}
 	}
@@ -203,6 +210,13 @@ func SeriesChart(st style.Styles, d *kpi.Def, periods []time.Time, g kpi.Grain, 
 			b.WriteString(st.Target.Render(target))
 		}
 		out = append(out, strings.TrimRight(b.String(), " "))
+	}
+	if ticks {
+		row := []rune(strings.Repeat(" ", leftPad+plotW))
+		for i, t := range periods {
+			row[leftPad+col(i)] = []rune(t.Format("Jan"))[0]
+		}
+		out = append(out, st.MutedText.Render(strings.TrimRight(string(row), " ")))
 	}
 	first, last := PeriodName(g, periods[0]), PeriodName(g, periods[n-1])
 	xaxis := strings.Repeat(" ", leftPad) + first

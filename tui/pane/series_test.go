@@ -48,6 +48,19 @@ func TestSeriesChartPointsAndOverlap(t *testing.T) {
 	if strings.Count(got, "◆") != 1 || strings.Count(got, "■") != 3 {
 		t.Errorf("want one ◆ (August) and three ■:\n%s", got)
 	}
+	// Tall enough, a month's initial under each period's column, where its
+	// points are.
+	tall := SeriesChart(st, d, seriesPeriods(3), kpi.Month, lines, &kpi.Goal{Value: 25}, 40, 10)
+	ticks, top := []rune(ansi.Strip(tall[len(tall)-2])), []rune(ansi.Strip(tall[0]))
+	for _, c := range []struct {
+		month rune
+		at    int
+	}{{'A', strings.IndexRune(string(top), '◆')}, {'O', strings.LastIndex(string(top), "■")}} {
+		at := len([]rune(string(top)[:c.at]))
+		if at >= len(ticks) || ticks[at] != c.month {
+			t.Errorf("tick %c not under its point (column %d) in %q / %q", c.month, at, string(ticks), string(top))
+		}
+	}
 	// Too small for a chart: a sparkline per line behind its glyph.
 	small := SeriesChart(st, d, seriesPeriods(3), kpi.Month, lines, nil, 12, 2)
 	if len(small) != 2 || !strings.HasPrefix(ansi.Strip(small[1]), "◆ ") {
