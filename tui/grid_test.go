@@ -32,7 +32,7 @@ func driveGrid(m Model, cmd tea.Cmd) Model {
 		case nil, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, gridMsg, lensDrillMsg, lensOpenMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, gridMsg, lensDrillMsg, lensOpenMsg, recordsMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)
@@ -195,17 +195,23 @@ func TestGridDrillsIntoTheCell(t *testing.T) {
 }
 
 // TestGridOpensTheRowsBehindACell: R opens the rows behind the cell in its
-// place: the cell's month and segment; on the Total column of several
+// place: the cell's month and segment, as many rows as the cell's n; on the Total column of several
 // months it says why not; by a second dimension, the column's value is a
 // filter.
 func TestGridOpensTheRowsBehindACell(t *testing.T) {
-	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h", "R")
+	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h")
+	l := gridOf(t, m)
+	n := l.g.Segments[l.row].Cells[l.col].N
+	m = pressGrid(m, "R")
 	r, ok := m.lens.(*recordsLens)
 	if !ok {
 		t.Fatalf("open lens %T, want the rows behind the cell", m.lens)
 	}
 	if r.def.ID != "csat" || r.dim != "region" || r.value != "APAC" || !r.slice.Period.Equal(time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)) || r.slice.Grain != kpi.Month {
 		t.Errorf("records of %s %s=%s in %v %s, want csat region=APAC in Sep 2026", r.def.ID, r.dim, r.value, r.slice.Period, r.slice.Grain)
+	}
+	if r.recs == nil || r.recs.Count != n || n != 372 {
+		t.Errorf("the rows behind APAC's September: %v, want the cell's n %d (372)", r.recs, n)
 	}
 	m = pressGrid(byRegion(t, 120, 40), "#", "l", "R") // the Total column: several months
 	if _, ok := m.lens.(*gridLens); !ok {
