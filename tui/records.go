@@ -162,7 +162,7 @@ func (r *recordsLens) Close() {
 	r.exporting = false
 }
 
-func queryCtx(c lensCtx) (context.Context, context.CancelFunc) {
+func recordsCtx(c lensCtx) (context.Context, context.CancelFunc) {
 	ctx := c.ctx
 	if ctx == nil {
 		ctx = context.Background()
@@ -181,7 +181,7 @@ func (r *recordsLens) fetch(c lensCtx, off int, counted bool) tea.Cmd {
 	if c.eng == nil || r.def == nil {
 		return nil
 	}
-	ctx, cancel := queryCtx(c)
+	ctx, cancel := recordsCtx(c)
 	r.cancel, r.loading, r.gen = cancel, true, c.gen
 	lim := 3 * max(r.vis, 1)
 	r.wantOff, r.wantLim = off, lim
@@ -417,7 +417,7 @@ func (r *recordsLens) export(c lensCtx, clip bool) tea.Cmd {
 	if r.xcancel != nil {
 		r.xcancel()
 	}
-	ctx, cancel := queryCtx(c)
+	ctx, cancel := recordsCtx(c)
 	r.xseq++
 	r.xcancel, r.exporting = cancel, true
 	capRows := recordsFileCap
@@ -633,7 +633,7 @@ func (r *recordsLens) table(c lensCtx, w, vis int) []string {
 	}
 	if len(show) > 1 {
 		last := len(show) - 1
-		widths[last] = max(1, min(widths[last], w-1-sum(widths[:last])-2*last))
+		widths[last] = max(1, min(widths[last], w-1-recordsSum(widths[:last])-2*last))
 	}
 	head := " "
 	for i, j := range show {
@@ -736,7 +736,7 @@ func (r *recordsLens) rowDetail(c lensCtx, w, vis int) []string {
 	return out
 }
 
-func sum(xs []int) int {
+func recordsSum(xs []int) int {
 	s := 0
 	for _, x := range xs {
 		s += x
