@@ -245,16 +245,16 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 	if !ok {
 		return nil, noRecords(fmt.Sprintf("%s's n is %s, not a count of rows: no rows to show", d.Label(), nExpr))
 	}
-	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: plainNames(cond)}
+	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: recordsPlainNames(cond)}
 	if cond == "" {
 		rp.cond, rp.rule = "true", ""
 	}
 	if distinct != "" {
-		rp.distinct = unquoteIdent(distinct)
+		rp.distinct = recordsUnquote(distinct)
 	}
 	if d.Where != "" {
 		rp.cond = "(" + d.Where + ") AND " + rp.cond
-		rp.rule = strings.TrimPrefix(plainNames(d.Where)+" AND "+rp.rule, " AND ")
+		rp.rule = strings.TrimPrefix(recordsPlainNames(d.Where)+" AND "+rp.rule, " AND ")
 		rp.rule = strings.TrimSuffix(rp.rule, " AND ")
 	}
 
@@ -471,7 +471,7 @@ func countCondition(expr string) (cond, distinct string, ok bool) {
 	if !strings.HasPrefix(rest, "(") {
 		return "", "", false
 	}
-	end := closing(rest, 0)
+	end := recordsParen(rest, 0)
 	if end < 0 {
 		return "", "", false
 	}
@@ -482,11 +482,11 @@ func countCondition(expr string) (cond, distinct string, ok bool) {
 	case arg == "*":
 	case len(arg) > 9 && strings.EqualFold(arg[:9], "DISTINCT ") || len(arg) > 9 && strings.EqualFold(arg[:8], "DISTINCT") && arg[8] == '(':
 		distinct = strings.TrimSpace(arg[8:])
-		conds = append(conds, notNull(distinct))
+		conds = append(conds, recordsNotNull(distinct))
 	case arg == "":
 		return "", "", false
 	default:
-		conds = append(conds, notNull(arg))
+		conds = append(conds, recordsNotNull(arg))
 	}
 	if tail != "" {
 		up := strings.ToUpper(tail)
@@ -497,7 +497,7 @@ func countCondition(expr string) (cond, distinct string, ok bool) {
 		if !strings.HasPrefix(t, "(") {
 			return "", "", false
 		}
-		e := closing(t, 0)
+		e := recordsParen(t, 0)
 		if e != len(t)-1 {
 			return "", "", false
 		}
@@ -522,12 +522,12 @@ func measureOf(d *Def) (name, expr string, ok bool) {
 	if len(s) < 5 || !strings.EqualFold(s[:4], "sum(") {
 		return "", "", false
 	}
-	end := closing(s, 3)
+	end := recordsParen(s, 3)
 	if end < 0 {
 		return "", "", false
 	}
 	x := strings.TrimSpace(s[4:end])
-	if x == "" || plainName.MatchString(x) || quotedName.FindString(x) == x {
+	if x == "" || recordsPlainName.MatchString(x) || recordsQuotedName.FindString(x) == x {
 		return "", "", false
 	}
 	rest := strings.TrimSpace(s[end+1:])
@@ -536,7 +536,7 @@ func measureOf(d *Def) (name, expr string, ok bool) {
 		if !strings.HasPrefix(t, "(") {
 			return "", "", false
 		}
-		e := closing(t, 0)
+		e := recordsParen(t, 0)
 		if e < 0 {
 			return "", "", false
 		}
@@ -547,7 +547,7 @@ func measureOf(d *Def) (name, expr string, ok bool) {
 		x = "CASE WHEN " + strings.TrimSpace(inner[5:]) + " THEN " + x + " END"
 		rest = strings.TrimSpace(t[e+1:])
 	}
-	if rest != "" && !scaleTail.MatchString(rest) {
+	if rest != "" && !recordsScaleTail.MatchString(rest) {
 		return "", "", false
 	}
 	name = d.ShortLabel()
@@ -557,29 +557,29 @@ func measureOf(d *Def) (name, expr string, ok bool) {
 	return name, "(" + x + ")" + rest, true
 }
 
-// scaleTail is a numerator's tail that scales its sum: "/ 3600.0", "* 60".
-var scaleTail = regexp.MustCompile(`^[/*]\s*[0-9]+(\.[0-9]+)?$`)
+// recordsScaleTail is a numerator's tail that scales its sum: "/ 3600.0", "* 60".
+var recordsScaleTail = regexp.MustCompile(`^[/*]\s*[0-9]+(\.[0-9]+)?$`)
 
-// notNull is "x IS NOT NULL", x in parentheses unless it is a name.
-func notNull(x string) string {
-	if plainName.MatchString(x) || quotedName.MatchString(x) && quotedName.FindString(x) == x {
+// recordsNotNull is "x IS NOT NULL", x in parentheses unless it is a name.
+func recordsNotNull(x string) string {
+	if recordsPlainName.MatchString(x) || recordsQuotedName.MatchString(x) && recordsQuotedName.FindString(x) == x {
 		return x + " IS NOT NULL"
 	}
 	return "(" + x + ") IS NOT NULL"
 }
 
 var (
-	plainName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	quotedName = regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_]*)"`)
+	recordsPlainName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	recordsQuotedName = regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_]*)"`)
 )
 
-// plainNames shows a rule with its plain column names unquoted
+// recordsPlainNames shows a rule with its plain column names unquoted
 // ("csat" BETWEEN 1 AND 5 → csat BETWEEN 1 AND 5).
-func plainNames(s string) string { return quotedName.ReplaceAllString(s, "$1") }
+func recordsPlainNames(s string) string { return recordsQuotedName.ReplaceAllString(s, "$1") }
 
-// closing is the index of the parenthesis closing the one at s[open],
+// recordsParen is the index of the parenthesis closing the one at s[open],
 // skipping quoted text; -1 when there is none.
-func closing(s string, open int) int {
+func recordsParen(s string, open int) int {
 	depth := 0
 	for i := open; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -601,8 +601,8 @@ func closing(s string, open int) int {
 	return -1
 }
 
-// unquoteIdent shows a quoted identifier as its name ("order_id" → order_id).
-func unquoteIdent(s string) string {
+// recordsUnquote shows a quoted identifier as its name ("order_id" → order_id).
+func recordsUnquote(s string) string {
 	if u, err := strconv.Unquote(s); err == nil && strings.HasPrefix(s, `"`) && !strings.Contains(s[1:len(s)-1], `"`) {
 		return u
 	}
