@@ -119,7 +119,7 @@ func RecordsPlain(w io.Writer, r *kpi.Records, label string) error {
 	fmt.Fprintln(w, RecordsCount(r, len(r.Rows))+" · "+RecordsSort(r))
 	if len(r.Rows) > 0 {
 		fmt.Fprintln(w)
-		rows := append([][]string{cleanAll(r.Columns)}, RecordCells(r)...)
+		rows := append([][]string{recordsCleanAll(r.Columns)}, RecordCells(r)...)
 		writeAligned(w, rows, 0, 0)
 	}
 	if n := recordsLeft(r); n != "" {
@@ -136,7 +136,7 @@ func RecordsMarkdown(w io.Writer, r *kpi.Records, label string) error {
 	fmt.Fprintf(w, "%s  \n%s · %s\n", esc(RecordsRule(r)), esc(RecordsCount(r, len(r.Rows))), esc(RecordsSort(r)))
 	if len(r.Rows) > 0 {
 		fmt.Fprintln(w)
-		head := cleanAll(r.Columns)
+		head := recordsCleanAll(r.Columns)
 		for i := range head {
 			head[i] = esc(head[i])
 		}
@@ -250,7 +250,7 @@ func Records(w io.Writer, r *kpi.Records, format, label string) error {
 	return RecordsPlain(w, r, label)
 }
 
-func cleanAll(ss []string) []string {
+func recordsCleanAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = Clean(s)
