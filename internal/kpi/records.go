@@ -424,6 +424,19 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 	// joins them only for those, as the KPI's own query does.
 	rp.countFrom, rp.countArgs = build(nil)
 
+	if c := gq.Cohort; c != nil {
+		// The rule names the period's dates, not the query's names for them.
+		start, end := c.Last, c.Step.Add(c.Last, 1)
+		if c.Step == All {
+			start, end = c.First, c.End
+		}
+		rp.rule = substituteNames(rp.rule, []string{"period_start", "period_end"}, func(n string) string {
+			if n == "period_start" {
+				return start.Format("2006-01-02")
+			}
+			return end.Format("2006-01-02")
+		})
+	}
 	switch {
 	case gq.Cohort != nil && gq.Cohort.Step != All:
 		rp.period = PeriodLabel(p.grain, p.cur, time.Time{})

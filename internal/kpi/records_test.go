@@ -98,6 +98,9 @@ func TestRecordsCountHandWorked(t *testing.T) {
 			if got := ids(r); got != c.rows {
 				t.Errorf("rows %s, want %s", got, c.rows)
 			}
+			if c.id == "churn" && r.Rule != "signup_date < 2026-10-01 AND (CAST(churn_date AS DATE) IS NULL OR CAST(churn_date AS DATE) >= 2026-10-01)" {
+				t.Errorf("rule %q does not name October's start", r.Rule)
+			}
 			sc, err := eng.Compute(ctx, c.s, []string{c.id})
 			if err != nil {
 				t.Fatal(err)
