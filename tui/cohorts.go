@@ -135,6 +135,9 @@ func (l *cohortsLens) stop() {
 func (l *cohortsLens) Close() { l.stop() }
 
 // Wide: the matrix takes the whole body.
+// Loading reports whether its query is on its way (the explorer's spinner turns).
+func (l *cohortsLens) Loading() bool { return l.loading }
+
 func (l *cohortsLens) Wide() bool { return true }
 
 // Update moves the cursor, toggles grain and kind, and takes in answers.

@@ -122,6 +122,9 @@ func (l *distLens) stop() {
 func (l *distLens) Close() { l.stop() }
 
 // Wide: the distribution takes the detail pane's place; the KPI list stays.
+// Loading reports whether its query is on its way (the explorer's spinner turns).
+func (l *distLens) Loading() bool { return l.loading }
+
 func (l *distLens) Wide() bool { return false }
 
 // rows are the cursor's stops: the total, then the segments.

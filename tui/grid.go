@@ -148,6 +148,9 @@ func (l *gridLens) stop() {
 func (l *gridLens) Close() { l.stop() }
 
 // Wide: the grid takes the whole body.
+// Loading reports whether its query is on its way (the explorer's spinner turns).
+func (l *gridLens) Loading() bool { return l.loading }
+
 func (l *gridLens) Wide() bool { return true }
 
 // got takes in a grid (or why there is none) and puts the cursor back on

@@ -37,6 +37,9 @@ type lens interface {
 	View(c lensCtx, w, h int) (title string, body []string)
 	// Footer is the lens's key hints, most important first.
 	Footer(c lensCtx) []key.Binding
+	// Loading reports whether the lens's query is on its way: the
+	// explorer's spinner turns meanwhile (Model.busy).
+	Loading() bool
 	// Wide reports whether the lens takes the whole body (the KPI list
 	// hidden) rather than the detail pane.
 	Wide() bool
@@ -124,7 +127,7 @@ func (m Model) lensKey(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 	l, cmd, handled := m.lens.Update(msg, m.lensCtx())
 	m.lens = l
 	if handled {
-		return m, cmd, true
+		return m, tea.Batch(cmd, m.startSpinner()), true
 	}
 	if key.Matches(msg, m.keys.Back) {
 		return m.closeLens(), cmd, true

@@ -265,8 +265,10 @@ func (m *Model) startSpinner() tea.Cmd {
 }
 
 // busy reports whether a query is on its way: the scorecard, the
-// breakdown or the top movers.
-func (m Model) busy() bool { return m.q.loading() || m.why.mv.loading }
+// breakdown, the top movers or the open lens's.
+func (m Model) busy() bool {
+	return m.q.loading() || m.why.mv.loading || m.lens != nil && m.lens.Loading()
+}
 
 // gotEngine swaps in a reloaded engine, or keeps the old one on error.
 func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {

@@ -471,6 +471,9 @@ func (r *recordsLens) gotCSV(msg recordsCSVMsg, c lensCtx) tea.Cmd {
 	return writeFiles([]exportFile{{filepath.Join(c.exportDir, msg.name), msg.csv}})
 }
 
+// Loading reports whether its query is on its way (the explorer's spinner turns).
+func (r *recordsLens) Loading() bool { return r.loading }
+
 func (r *recordsLens) Wide() bool { return true }
 
 func (r *recordsLens) Footer(c lensCtx) []key.Binding {

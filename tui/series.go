@@ -135,6 +135,9 @@ func (l *seriesLens) stop() {
 func (l *seriesLens) Close() { l.stop() }
 
 // Wide: several lines over a year of periods need the whole width.
+// Loading reports whether its query is on its way (the explorer's spinner turns).
+func (l *seriesLens) Loading() bool { return l.loading }
+
 func (l *seriesLens) Wide() bool { return true }
 
 // Update takes in answers, toggles lines, pages through the segments and
