@@ -61,13 +61,17 @@ func (o *seriesOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspa
 		case ctx.Err() != nil:
 			return err
 		case !explicit && (errors.Is(err, kpi.ErrNotSliceable) || errors.Is(err, kpi.ErrNoPeriods)):
-			x.Skipped = append(x.Skipped, eng.Def(id).Label())
+			x.Skipped = append(x.Skipped, report.SeriesSkip{KPI: id, Name: eng.Def(id).Label(), Why: seriesWhy(eng.Def(id), err)})
 		default:
-			return fmt.Errorf("--series --by %s: %s: %w", s.Segment, eng.Def(id).Label(), err)
+			return fmt.Errorf("--series --by %s: %s", s.Segment, seriesWhy(eng.Def(id), err))
 		}
 	}
 	if len(x.Sets) == 0 {
-		return fmt.Errorf("--series --by %s: no KPI's table can be split by %s (%s)", s.Segment, s.Segment, strings.Join(x.Skipped, ", "))
+		why := make([]string, len(x.Skipped))
+		for i, sk := range x.Skipped {
+			why[i] = sk.Why
+		}
+		return fmt.Errorf("--series --by %s: no KPI has trends by %s: %s", s.Segment, s.Segment, strings.Join(why, "; "))
 	}
 	switch ro.format {
 	case "csv":
@@ -78,6 +82,17 @@ func (o *seriesOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspa
 		return report.SeriesMarkdown(w, x)
 	}
 	return report.SeriesPlain(w, x)
+}
+
+// seriesWhy is why a KPI has no series, naming it once: a
+// *kpi.NoSeriesError says it whole, any other error is put after the KPI's
+// name.
+func seriesWhy(d *kpi.Def, err error) string {
+	var ns *kpi.NoSeriesError
+	if errors.As(err, &ns) {
+		return ns.Error()
+	}
+	return d.Label() + ": " + err.Error()
 }
 
 // seriesLimit reads --limit for --series: N segments, all, or the default.

@@ -143,3 +143,74 @@ func TestReportSeriesBadInput(t *testing.T) {
 		checkOneLine(t, r.stderr)
 	}
 }
+
+// TestReportSeriesSaysWhyNot: a KPI left out of --series carries its own
+// reason. On a file without dates the table splits by contract fine; what
+// it lacks is periods, and that is what the line says (it used to say "no
+// KPI's table can be split by contract"). Asked for by --kpi, the KPI is
+// named once. Beside a KPI that has trends, the one left out is named
+// under the tables with its reason, in the text and in JSON.
+func TestReportSeriesSaysWhyNot(t *testing.T) {
+	const accounts = "account_id,contract,churned\na,monthly,Yes\nb,monthly,No\nc,yearly,No\n"
+	const config = `sources:
+  accounts: {path: accounts.csv}
+dimensions: [contract]
+kpis:
+  - id: churn_share
+    name: Churn share
+    type: ratio
+    numerator: count(*) FILTER (WHERE churned = 'Yes')
+    denominator: count(*)
+    scale: 100
+    unit: "%"
+    better: lower
+`
+	undated := func(args ...string) cliResult {
+		sandbox(t)
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"kpiscope.yaml": config, "accounts.csv": accounts})
+		return runCLI(t, append([]string{"report", "--config", filepath.Join(dir, "kpiscope.yaml"), "--checks", "off", "--series", "--by", "contract"}, args...)...)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "kpiscope: --series --by contract: no KPI has trends by contract: Churn share has no periods to draw a trend over: its table has no date column\n"},
+		{[]string{"--kpi", "churn_share"}, "kpiscope: --series --by contract: Churn share has no periods to draw a trend over: its table has no date column\n"},
+	} {
+		r := undated(c.args...)
+		if r.code != 2 || r.stderr != c.want {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+
+	// The sample: by plan, the spend KPIs' table has no plan.
+	sandbox(t)
+	r := runCLI(t, "report", "--checks", "off", "--series", "--by", "plan", "--limit", "1")
+	if r.code != 0 {
+		t.Fatalf("sample by plan: exit %d, %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		`left out: Customer acquisition cost cannot be split by plan: spend has no column "plan" (nor a customer_id leading to one)`,
+		`left out: Retention cost cannot be split by plan: spend has no column "plan" (nor a customer_id leading to one)`,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in\n%s", want, r.stdout)
+		}
+	}
+	sandbox(t)
+	r = runCLI(t, "report", "--checks", "off", "--series", "--by", "plan", "--limit", "1", "--format", "json")
+	var out struct {
+		NotSplit []string `json:"not_split"`
+		LeftOut  []struct {
+			KPI, Name, Reason string
+		} `json:"left_out"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != 0 {
+		t.Fatalf("json: exit %d, %v", r.code, err)
+	}
+	if len(out.LeftOut) != 2 || out.LeftOut[0].KPI != "cac" || !strings.HasPrefix(out.LeftOut[0].Reason, "Customer acquisition cost cannot be split by plan: spend has no column") ||
+		strings.Join(out.NotSplit, ",") != "Customer acquisition cost,Retention cost" {
+		t.Errorf("json left_out %+v, not_split %v", out.LeftOut, out.NotSplit)
+	}
+}

@@ -10,7 +10,48 @@ import (
 
 // ErrNoPeriods is Series's error for a KPI without dates (or asked for all
 // time): it has one value, no trend.
-var ErrNoPeriods = errors.New("no periods to draw a trend over: one value for all time")
+var ErrNoPeriods = errors.New("no periods to draw a trend over")
+
+// NoSeriesError is Series's error for a KPI that has no trends by dim by
+// its nature, not by a fault: it has no periods (ErrNoPeriods), or its
+// table cannot reach dim (ErrNotSliceable); it matches the one it is.
+// Reason says why in a clause of its own, so a caller that lists the KPIs
+// left out can say each one's real reason.
+type NoSeriesError struct {
+	KPI    string // the KPI's label
+	Dim    string
+	Reason string // "its table has no date column", "surveys has no column …"
+	err    error  // ErrNoPeriods, or the ErrNotSliceable cause
+}
+
+// Error says it once: "Churn rate has no periods to draw a trend over: its
+// table has no date column", "NPS cannot be split by channel: surveys has
+// no column "channel" (nor a customer_id leading to one)".
+func (e *NoSeriesError) Error() string {
+	if e.NoPeriods() {
+		return e.KPI + " has " + ErrNoPeriods.Error() + ": " + e.Reason
+	}
+	return fmt.Sprintf("%s cannot be split by %s: %s", e.KPI, e.Dim, e.Reason)
+}
+
+func (e *NoSeriesError) Unwrap() error { return e.err }
+
+// NoPeriods says the KPI has no periods (rather than no way to dim).
+func (e *NoSeriesError) NoPeriods() bool { return errors.Is(e.err, ErrNoPeriods) }
+
+// sliceReason is the clause of a breakdown's error that says why: the
+// sliceError's own words, not the "cannot break down by …" around them.
+func sliceReason(err error) string {
+	var se *sliceError
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	var na notApplicable
+	if errors.As(err, &na) {
+		return na.Error()
+	}
+	return err.Error()
+}
 
 // SeriesSet is the trend of several segments of one dimension, each its own
 // line over the same periods: the explorer's "segments on one chart" and
@@ -52,7 +93,8 @@ type SeriesLine struct {
 // from (0-based, by n in the current period) to from+n: one Compute for the
 // ranking (the breakdown the explorer shows, so usually cached) and one per
 // segment, two at a time, under ctx. A KPI whose table cannot be split by
-// dim is an error wrapping ErrNotSliceable.
+// dim, or that has no periods, is a *NoSeriesError (matching
+// ErrNotSliceable or ErrNoPeriods) with the reason.
 func (e *Engine) Series(ctx context.Context, s Slice, id, dim string, from, n int, opts ...Option) (*SeriesSet, error) {
 	d := e.Def(id)
 	if d == nil {
@@ -74,9 +116,18 @@ func (e *Engine) Series(ctx context.Context, s Slice, id, dim string, from, n in
 	case r.Err != nil:
 		return nil, r.Err
 	case r.SegmentErr != nil:
+		if errors.Is(r.SegmentErr, ErrNotSliceable) {
+			return nil, &NoSeriesError{KPI: d.Label(), Dim: dim, Reason: sliceReason(r.SegmentErr), err: r.SegmentErr}
+		}
 		return nil, r.SegmentErr
-	case !d.HasTime() && d.Type != Composite || sc.Slice.Grain == All || len(r.Trend) == 0:
-		return nil, fmt.Errorf("%s: %w", d.Name, ErrNoPeriods)
+	case sc.Slice.Grain == All:
+		return nil, &NoSeriesError{KPI: d.Label(), Dim: dim, Reason: "one value for all time", err: ErrNoPeriods}
+	case !d.HasTime() && d.Type != Composite:
+		return nil, &NoSeriesError{KPI: d.Label(), Dim: dim, Reason: "its table has no date column", err: ErrNoPeriods}
+	case sc.Slice.Period.IsZero():
+		return nil, &NoSeriesError{KPI: d.Label(), Dim: dim, Reason: "the data has no date column", err: ErrNoPeriods}
+	case len(r.Trend) == 0:
+		return nil, &NoSeriesError{KPI: d.Label(), Dim: dim, Reason: "no period has data", err: ErrNoPeriods}
 	}
 	set := &SeriesSet{Def: d, Dim: dim, Slice: sc.Slice, Ranked: r.Segments, Goal: r.Total.Goal, Approx: r.Approx}
 	for _, p := range r.Trend {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
 )
 
 // seriesFixture: CSAT (rated 4–5 of those rated) by channel over three
@@ -143,4 +144,42 @@ func fmtPtr(v *float64) any {
 		return "none"
 	}
 	return *v
+}
+
+// TestSeriesSaysWhyNone: a KPI without trends by a dimension says its own
+// reason, once. A table without a date column has no periods (not "cannot
+// be split": it can be), and a table that cannot reach the dimension says
+// which column it lacks, without "cannot break down by" said twice.
+func TestSeriesSaysWhyNone(t *testing.T) {
+	db := openFixture(t, `
+CREATE TABLE accounts (account_id VARCHAR, contract VARCHAR, churned VARCHAR);
+INSERT INTO accounts VALUES ('a', 'monthly', 'Yes'), ('b', 'monthly', 'No'), ('c', 'yearly', 'No')`)
+	tables := map[string][]store.Column{}
+	tables["accounts"], _ = db.Columns(t.Context(), "accounts")
+	defs := []*kpi.Def{{ID: "churn", Name: "Churn rate", Source: "accounts", Type: kpi.Ratio,
+		Numerator: "count(*) FILTER (WHERE churned = 'Yes')", Denominator: "count(*)", Scale: 100, Unit: "%", Better: kpi.Lower}}
+	eng, err := kpi.New(t.Context(), db, defs, kpi.Options{Now: fixedNow, Dimensions: []string{"contract"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The table splits by contract (monthly 1 of 2, yearly 0 of 1), but
+	// has no dates: one value, no trend.
+	_, err = eng.Series(t.Context(), kpi.Slice{Grain: kpi.Month, Trend: 12}, "churn", "contract", 0, 5)
+	var ns *kpi.NoSeriesError
+	if !errors.As(err, &ns) || !ns.NoPeriods() || !errors.Is(err, kpi.ErrNoPeriods) || errors.Is(err, kpi.ErrNotSliceable) {
+		t.Fatalf("undated: %v, want a NoSeriesError for no periods", err)
+	}
+	if got, want := err.Error(), "Churn rate has no periods to draw a trend over: its table has no date column"; got != want {
+		t.Errorf("undated:\n got %q\nwant %q", got, want)
+	}
+
+	// Retention is counted over customers, which have no channel.
+	std := standardEngine(t, openFixture(t, seriesFixture))
+	_, err = std.Series(t.Context(), kpi.Slice{Grain: kpi.Month, Period: oct, Trend: 12}, "retention", "channel", 0, 5)
+	if !errors.As(err, &ns) || ns.NoPeriods() || !errors.Is(err, kpi.ErrNotSliceable) {
+		t.Fatalf("retention by channel: %v, want a NoSeriesError for the dimension", err)
+	}
+	if got, want := err.Error(), `Retention cannot be split by channel: customers has no column "channel" (nor a customer_id leading to one)`; got != want {
+		t.Errorf("retention by channel:\n got %q\nwant %q", got, want)
+	}
 }

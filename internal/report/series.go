@@ -17,12 +17,22 @@ import (
 // Series is report --series: the trends of a dimension's top segments side
 // by side, one table per KPI (rows the periods, columns the segments and
 // the pooled total), then each segment's status and n in the current
-// period. Skipped are the KPIs asked for by default whose table cannot be
-// split by the dimension, named in a note.
+// period. Skipped are the KPIs asked for by default that have no trends by
+// the dimension, each named in a note with its own reason.
 type Series struct {
 	Label   string
 	Sets    []*kpi.SeriesSet
-	Skipped []string
+	Skipped []SeriesSkip
+}
+
+// SeriesSkip is a KPI left out of --series and why.
+type SeriesSkip struct {
+	KPI, Name string // its id and label
+	// Why is the whole reason, naming the KPI (a *kpi.NoSeriesError's
+	// words): "NPS cannot be split by channel: surveys has no column
+	// "channel" (…)", "Churn rate has no periods to draw a trend over: its
+	// table has no date column".
+	Why string
 }
 
 // seriesTitle names the look: the data, the dimension, the trend's window
@@ -118,7 +128,7 @@ func seriesGrid(set *kpi.SeriesSet) [][]string {
 }
 
 // seriesNotes are the lines under the tables: the legend, the segments
-// left out and the KPIs that cannot be split.
+// left out and each KPI left out with its reason.
 func (x Series) seriesNotes() []string {
 	var out []string
 	if len(x.Sets) > 0 {
@@ -132,12 +142,8 @@ func (x Series) seriesNotes() []string {
 			out = append(out, fmt.Sprintf("%s not shown: --limit all, or --limit N", cmdline.Count(left, "more "+Clean(set.Dim))))
 		}
 	}
-	if len(x.Skipped) > 0 {
-		by := ""
-		if len(x.Sets) > 0 {
-			by = " by " + x.Sets[0].Dim
-		}
-		out = append(out, Clean("not split"+by+" (their tables have no such column): "+strings.Join(x.Skipped, ", ")))
+	for _, sk := range x.Skipped {
+		out = append(out, Clean("left out: "+sk.Why))
 	}
 	return out
 }
@@ -281,19 +287,32 @@ type seriesKPIJSON struct {
 	SegmentsLeftOut int              `json:"segments_left_out"`
 }
 
+// seriesSkipJSON is a KPI left out, with its reason.
+type seriesSkipJSON struct {
+	KPI    string `json:"kpi"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
 // SeriesJSON writes {"title", "dimension", "grain", "periods", "filters",
 // "kpis": [{"kpi", "target", "segments": [{"segment", "value", "status",
-// "n", "points": [{"period", "value", "n"}]}], "total": {…}}]}.
+// "n", "points": [{"period", "value", "n"}]}], "total": {…}}], "not_split":
+// [name], "left_out": [{"kpi", "name", "reason"}]}.
 func SeriesJSON(w io.Writer, x Series) error {
 	out := struct {
-		Title     string          `json:"title"`
-		Dimension string          `json:"dimension"`
-		Grain     string          `json:"grain"`
-		Periods   []string        `json:"periods"`
-		Filters   []string        `json:"filters"`
-		KPIs      []seriesKPIJSON `json:"kpis"`
-		Skipped   []string        `json:"not_split"`
-	}{Title: x.Label, Periods: []string{}, Filters: []string{}, KPIs: []seriesKPIJSON{}, Skipped: append([]string{}, x.Skipped...)}
+		Title     string           `json:"title"`
+		Dimension string           `json:"dimension"`
+		Grain     string           `json:"grain"`
+		Periods   []string         `json:"periods"`
+		Filters   []string         `json:"filters"`
+		KPIs      []seriesKPIJSON  `json:"kpis"`
+		Skipped   []string         `json:"not_split"`
+		LeftOut   []seriesSkipJSON `json:"left_out"`
+	}{Title: x.Label, Periods: []string{}, Filters: []string{}, KPIs: []seriesKPIJSON{}, Skipped: []string{}, LeftOut: []seriesSkipJSON{}}
+	for _, sk := range x.Skipped {
+		out.Skipped = append(out.Skipped, sk.Name)
+		out.LeftOut = append(out.LeftOut, seriesSkipJSON{KPI: sk.KPI, Name: sk.Name, Reason: sk.Why})
+	}
 	if len(x.Sets) > 0 {
 		set := x.Sets[0]
 		out.Dimension, out.Grain = set.Dim, string(set.Slice.Grain)
