@@ -187,96 +187,24 @@ func (e *Engine) Cohorts(ctx context.Context, ask CohortAsk) (*CohortMatrix, err
 	}
 	m.Through = through
 
-	// The latest cohort whose every customer reached age 0.
-	span := 1
-	if ask.Grain == Quarter {
-		span = 3
-	}
-	last := ask.Grain.Trunc(Month.Add(through, -span))
-	first := ask.Grain.Add(last, -(ask.Cohorts - 1))
-	maxAge := monthsBetween(first, through)
-
-	// Filters: the table's own columns, or the customers' through the key.
-	var conds []string
-	var args []any
-	joins := map[string]bool{}
+	// Filters on dimensions the engine knows; the compiler leaves out
+	// those the table cannot reach.
+	fs := make([]Filter, 0, len(ask.Filters))
 	for _, f := range ask.Filters {
 		f.Dim = e.CanonicalDim(f.Dim)
 		if err := e.CheckDimension(f.Dim); err != nil {
 			return nil, err
 		}
-		expr, join, err := e.dimExpr(d.Source, f.Dim)
-		if err != nil {
-			m.Ignored = append(m.Ignored, f)
-			continue
-		}
-		if join {
-			c, _ := schema.Column(e.tables[e.opt.Customers], f.Dim)
-			joins[c.Name] = true
-		}
-		var ors []string
-		var vals []string
-		for _, v := range f.Values {
-			if v == BlankLabel {
-				ors = append(ors, expr+" IS NULL")
-			} else {
-				vals = append(vals, "?")
-				args = append(args, v)
-			}
-		}
-		if len(vals) > 0 {
-			ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(vals, ", ")))
-		}
-		if len(ors) == 0 {
-			ors = []string{"false"}
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
-		m.Filters = append(m.Filters, f)
+		fs = append(fs, f)
 	}
-	if d.Where != "" {
-		conds = append(conds, "("+d.Where+")")
+	p := compileCohorts(e.snapshot(), d, startCol, endCol, ask.Kind, ask.Grain, ask.Cohorts, through, fs)
+	m.Filters, m.Ignored = p.Applied, p.Ignored
+	first, last, maxAge := p.First, ask.Grain.Add(p.Next, -1), p.MaxAge
+	span := 1
+	if ask.Grain == Quarter {
+		span = 3
 	}
-	from := store.QuoteIdent(d.Source) + " t"
-	if len(joins) > 0 {
-		key := store.QuoteIdent(e.opt.CustomerKey)
-		var cs []string
-		for _, c := range sortedKeys(joins) {
-			cs = append(cs, fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(c)))
-		}
-		from += fmt.Sprintf(" LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
-			key, strings.Join(cs, ", "), store.QuoteIdent(e.opt.Customers), key)
-	}
-	where := ""
-	if len(conds) > 0 {
-		where = " AND " + strings.Join(conds, " AND ")
-	}
-
-	// Each query returns (cohort, age, customers): for retention, age is
-	// the months from the signup month to the churn month (NULL: still
-	// active), capped at maxAge; for orders, the months since the first
-	// order's month in which the customer ordered.
-	s, c := store.QuoteIdent(startCol), store.QuoteIdent(endCol)
-	var q string
-	switch ask.Kind {
-	case CohortOrders:
-		q = fmt.Sprintf(`WITH o AS (
-  SELECT t.%[1]s AS cust, date_trunc('month', CAST(t.%[2]s AS TIMESTAMP)) AS om
-  FROM %[3]s WHERE t.%[1]s IS NOT NULL AND t.%[2]s IS NOT NULL AND CAST(t.%[2]s AS TIMESTAMP) < ?::TIMESTAMP%[4]s),
-f AS (SELECT cust, min(om) AS fm FROM o GROUP BY cust),
-a AS (SELECT DISTINCT o.cust, f.fm, datediff('month', f.fm, o.om) AS age FROM o JOIN f USING (cust)
-  WHERE f.fm >= ?::TIMESTAMP AND datediff('month', f.fm, o.om) < ?)
-SELECT CAST(date_trunc('%[5]s', fm) AS TIMESTAMP) AS cohort, age, count(*) AS n FROM a GROUP BY ALL ORDER BY 1, 2`,
-			s, c, from, where, ask.Grain.SQLUnit())
-		args = append([]any{sqlTime(through)}, args...)
-		args = append(args, sqlTime(first), maxAge)
-	default:
-		q = fmt.Sprintf(`SELECT CAST(date_trunc('%[5]s', CAST(t.%[1]s AS DATE)) AS TIMESTAMP) AS cohort,
-  least(datediff('month', date_trunc('month', CAST(t.%[1]s AS DATE)), date_trunc('month', CAST(t.%[2]s AS DATE))), ?) AS age,
-  count(*) AS n
-FROM %[3]s WHERE t.%[1]s IS NOT NULL AND CAST(t.%[1]s AS DATE) >= ?::DATE AND CAST(t.%[1]s AS DATE) < ?::DATE%[4]s
-GROUP BY ALL ORDER BY 1, 2`, s, c, from, where, ask.Grain.SQLUnit())
-		args = append([]any{maxAge, first.Format(time.DateOnly), ask.Grain.Add(last, 1).Format(time.DateOnly)}, args...)
-	}
+	q, args := renderDuckDBCohorts(p)
 	start := time.Now()
 	rows, err := e.db.Query(ctx, q, args...)
 	e.debug("query", "table", d.Source, "what", "cohorts", "elapsed", time.Since(start), "sql", q)
@@ -346,4 +274,77 @@ GROUP BY ALL ORDER BY 1, 2`, s, c, from, where, ask.Grain.SQLUnit())
 // monthsBetween is the whole months from a to b (both month starts).
 func monthsBetween(a, b time.Time) int {
 	return (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+}
+
+// cohortPlan is a cohort matrix's query, engine-neutral: the table and
+// columns it reads, the cohorts' grain and range, the ages and the filters
+// as values to bind. A renderer (renderDuckDBCohorts) makes it SQL that
+// returns (cohort, age, n): the customers of each cohort at each age.
+type cohortPlan struct {
+	Kind   CohortKind
+	Source string
+	// Join is the customers table's columns that filters read, joined one
+	// row per customer key; nil when none is needed.
+	Join    *customerJoin
+	Filters []planFilter // all must hold
+	Where   string       // the KPI's row filter, verbatim; "" = none
+	// Start and End are the columns read: for retention the signup and
+	// churn dates, for orders the customer key and the order date.
+	Start, End string
+	Grain      Grain // the cohorts' size: Month or Quarter
+	// First is the first cohort's start and Next the start after the last
+	// one: retention reads customers who signed up in [First, Next), orders
+	// the customers whose first order's month is First or later.
+	First, Next time.Time
+	// Through is the first month not over: orders from it on are not read
+	// (and so no age reaches it).
+	Through time.Time
+	// MaxAge bounds the ages: a retention customer who churned later is
+	// counted at MaxAge (active through every age shown); an order MaxAge or
+	// more months after the first is not counted.
+	MaxAge int
+	// Applied and Ignored are the asked filters the plan applies and those
+	// on a dimension the table cannot reach (left out).
+	Applied, Ignored []Filter
+}
+
+// compileCohorts plans the query of a cohort matrix of kind over d's table,
+// read through the columns start and end: n cohorts of grain, the latest the
+// last whose every member reached age 0 by through (the first month not
+// over). Filters on a dimension the table cannot reach, directly or through
+// the customers, are left out and named in Ignored.
+func compileCohorts(sch *schemaSnapshot, d *Def, start, end string, kind CohortKind, grain Grain, n int, through time.Time, filters []Filter) *cohortPlan {
+	span := 1
+	if grain == Quarter {
+		span = 3
+	}
+	last := grain.Trunc(Month.Add(through, -span))
+	first := grain.Add(last, -(n - 1))
+	p := &cohortPlan{Kind: kind, Source: d.Source, Where: d.Where, Start: start, End: end, Grain: grain,
+		First: first, Next: grain.Add(last, 1), Through: through, MaxAge: monthsBetween(first, through)}
+	joinCols := map[string]bool{}
+	for _, f := range filters {
+		c, err := sch.dimColumn(d.Source, f.Dim)
+		if err != nil {
+			p.Ignored = append(p.Ignored, f)
+			continue
+		}
+		if c.Customer {
+			joinCols[c.Name] = true
+		}
+		pf := planFilter{Col: c}
+		for _, v := range f.Values {
+			if v == BlankLabel {
+				pf.Blank = true
+			} else {
+				pf.Values = append(pf.Values, v)
+			}
+		}
+		p.Filters = append(p.Filters, pf)
+		p.Applied = append(p.Applied, f)
+	}
+	if len(joinCols) > 0 {
+		p.Join = &customerJoin{Table: sch.customers, Key: sch.customerKey, Columns: sortedKeys(joinCols)}
+	}
+	return p
 }
