@@ -153,9 +153,14 @@ func (l *seriesLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 		if msg.err != nil {
 			l.set = nil
 			l.err = cleanLine(msg.err)
+			var ns *kpi.NoSeriesError // its reason said once, after the KPI and dimension
 			switch {
 			case errors.Is(msg.err, context.DeadlineExceeded):
 				l.err = fmt.Sprintf("the segments' trends took longer than %s (--query-timeout) and were stopped; try a coarser grain or fewer filters", c.timeout)
+			case errors.As(msg.err, &ns) && ns.NoPeriods():
+				l.err = fmt.Sprintf("%s has no periods to draw a trend over: %s", clean(c.def.Label()), cleanLine(errors.New(ns.Reason)))
+			case ns != nil:
+				l.err = fmt.Sprintf("%s cannot be split by %s: %s", clean(c.def.Label()), clean(c.names[c.dim]), cleanLine(errors.New(ns.Reason)))
 			case errors.Is(msg.err, kpi.ErrNotSliceable):
 				l.err = fmt.Sprintf("%s cannot be split by %s: %s", clean(c.def.Label()), clean(c.names[c.dim]), pane.Reason(cleanLine(msg.err), ""))
 			}
