@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"kpiscope/internal/cmdline"
@@ -43,7 +44,7 @@ func (x Series) seriesTitle() string {
 	if len(x.Sets) > 0 {
 		set := x.Sets[0]
 		g := set.Slice.Grain
-		fmt.Fprintf(&b, " · by %s · %s – %s (%s)", set.Dim, g.Label(set.Periods[0]), g.Label(set.Periods[len(set.Periods)-1]), g)
+		fmt.Fprintf(&b, " · by %s · %s – %s (%s)", set.Dim, seriesLabel(g, set.Periods[0]), seriesLabel(g, set.Periods[len(set.Periods)-1]), g)
 		for _, f := range set.Slice.Filters {
 			b.WriteString(" · " + f.String())
 		}
@@ -51,14 +52,25 @@ func (x Series) seriesTitle() string {
 	return Clean(b.String())
 }
 
-// seriesPeriod names a period of the trend in a row: the header's words
-// ("Oct 2026"; the current one cut where the data stops, "Oct 2026 (to 15
-// Oct)"), a week or a day by its date.
+// seriesPeriod names a period of the trend in a row, every row in one form:
+// the header's words ("Oct 2026", "Q4 2026"), a week or a day by its date
+// ("26 Oct 2026"); the current one, cut where the data stops, is marked
+// with where ("26 Oct 2026 (to 31 Oct)", not "week of 26 Oct 2026 (to 31
+// Oct)" under rows of bare dates).
 func seriesPeriod(set *kpi.SeriesSet, i int) string {
-	if i == len(set.Periods)-1 && set.Total.Latest.PeriodName != "" {
-		return set.Total.Latest.PeriodName
+	label := seriesLabel(set.Slice.Grain, set.Periods[i])
+	if i == len(set.Periods)-1 {
+		if name := set.Total.Latest.PeriodName; strings.HasSuffix(name, ")") {
+			if k := strings.LastIndex(name, " (to "); k >= 0 {
+				label += name[k:]
+			}
+		}
 	}
-	g, t := set.Slice.Grain, set.Periods[i]
+	return label
+}
+
+// seriesLabel is a period's start as the rows and the title name it.
+func seriesLabel(g kpi.Grain, t time.Time) string {
 	if g == kpi.Day || g == kpi.Week {
 		return t.Format("2 Jan 2006")
 	}

@@ -47,3 +47,39 @@ func TestSeriesPlainMarksAndRanks(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesWeekRowsInOneForm: at week grain every row names its week by
+// its date, the current one too, marked briefly where the data stops; the
+// Period column is as wide as that row (23), not "week of 26 Oct 2026 (to
+// 31 Oct)"'s 31. The title's range reads the same way.
+func TestSeriesWeekRowsInOneForm(t *testing.T) {
+	w1, w2 := time.Date(2026, 10, 19, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 26, 0, 0, 0, 0, time.UTC)
+	d := &kpi.Def{ID: "csat", Name: "CSAT", Type: kpi.Ratio, Numerator: "a", Denominator: "b", Scale: 100, Unit: "%", Decimals: 1,
+		Time: "created_at", Better: kpi.Higher}
+	line := func(seg string, a, b float64, n int64) kpi.SeriesLine {
+		p1, p2 := kpi.Point{Period: w1, Value: ptr(a), N: 10, HasN: true}, kpi.Point{Period: w2, Value: ptr(b), N: n, HasN: true}
+		return kpi.SeriesLine{Segment: seg, Points: []kpi.Point{p1, p2},
+			Latest: kpi.Row{Segment: seg, Point: p2, Status: kpi.NoTarget, PeriodName: "week of 26 Oct 2026 (to 31 Oct)"}}
+	}
+	set := &kpi.SeriesSet{Def: d, Dim: "channel", Slice: kpi.Slice{Grain: kpi.Week, Period: w2},
+		Periods: []time.Time{w1, w2}, Ranked: make([]kpi.Row, 1),
+		Lines: []kpi.SeriesLine{line("chat", 83.8, 79.9, 169)}, Total: line("", 83.8, 79.9, 169)}
+	var b bytes.Buffer
+	if err := SeriesPlain(&b, Series{Label: "test", Sets: []*kpi.SeriesSet{set}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"test · by channel · 19 Oct 2026 – 26 Oct 2026 (week)\n",
+		"\nPeriod                    chat  Total\n",
+		"\n19 Oct 2026              83.8%  83.8%\n",
+		"\n26 Oct 2026 (to 31 Oct)  79.9%  79.9%\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("missing %q in\n%s", want, b.String())
+		}
+	}
+	// "week of" is for the sentences above and under the table, not a row.
+	if strings.Contains(b.String(), "\nweek of") {
+		t.Errorf("a row in the other form:\n%s", b.String())
+	}
+}
