@@ -201,6 +201,41 @@ type look interface {
 // looks registers each closer look's flags on report.
 var looks = []func(c *cobra.Command) look{gridLook, cohortsLook, distLook, seriesLook, recordsLook}
 
+// viewFlags are report's flags that only mean something in one closer
+// look's view, and what they do there: given without the view, report
+// stops with one line naming it rather than print the scorecard as if they
+// were not given. (The cohort flags need no entry: any of them alone asks
+// for --cohorts.)
+var viewFlags = []struct{ flag, view, does string }{
+	{"sort", "records", "orders the rows of"},
+	{"search", "records", "picks the rows of"},
+	{"periods", "grid", "sets how many periods are the columns of"},
+	{"columns", "grid", "lays a dimension out as the columns of"},
+}
+
+// checkViewFlags says which view a flag given without it needs: "--sort
+// orders the rows of --records: add --records"; beside another view,
+// "--sort orders the rows of --records, not of --grid".
+func checkViewFlags(cmd *cobra.Command) error {
+	f := cmd.Flags()
+	on := func(view string) bool {
+		b, _ := f.GetBool(view)
+		return b || view == "cohorts" && (f.Changed("cohort-kind") || f.Changed("cohort-grain") || f.Changed("cohort-count"))
+	}
+	for _, v := range viewFlags {
+		if !f.Changed(v.flag) || on(v.view) {
+			continue
+		}
+		for _, other := range []string{"grid", "cohorts", "distribution", "series", "records"} {
+			if on(other) {
+				return fmt.Errorf("--%s %s --%s, not of --%s", v.flag, v.does, v.view, other)
+			}
+		}
+		return fmt.Errorf("--%s %s --%s: add --%s", v.flag, v.does, v.view, v.view)
+	}
+	return nil
+}
+
 // checkBudget is the data size up to which report runs the data-quality
 // checks by default; beyond it they take seconds (`kpiscope check` runs them).
 const checkBudget = 2_000_000
@@ -255,6 +290,9 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	case "", "auto", "on", "off":
 	default:
 		return fmt.Errorf("--checks %q: use auto, on or off", ro.checks)
+	}
+	if err := checkViewFlags(cmd); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	ws, err := df.open(ctx, args)
