@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -22,9 +21,11 @@ import (
 // recordsLens is the rows behind a number (issue 13, view 5): the records
 // the selected KPI's n counts in the slice on screen (or a breakdown row's,
 // or a grid cell's), read from the engine a window at a time
-// (kpi.Engine.Records: LIMIT/OFFSET, cancellable, values bound), sortable by
-// any column, searched, and exported as CSV (a file locally, the
-// clipboard over SSH).
+// (kpi.Engine.Records: LIMIT/OFFSET, cancellable, values bound), in file
+// order until a sort is asked (a page reads only as far as it needs: no
+// sort of the period's rows), sortable by any column, searched, and
+// exported as CSV (a file locally, the clipboard over SSH). The count comes
+// in a query of its own, beside the rows, and fills in when it is done.
 type recordsLens struct {
 	def   *kpi.Def
 	slice kpi.Slice // the screen's, or the cell's: filters, grain, period
@@ -34,7 +35,7 @@ type recordsLens struct {
 	// lens was opened with; later ones follow the screen.
 	opened bool
 
-	sort   string // "" = the KPI's time column
+	sort   string // "" = in file order
 	desc   bool
 	search string
 
@@ -54,9 +55,20 @@ type recordsLens struct {
 	recs    *kpi.Records // the block of rows read, with the counts
 	err     error
 	loading bool
+	// reading says what the rows on their way are for: "reading…",
+	// "sorting…", "searching…".
+	reading string
 	seq     uint64
 	cancel  context.CancelFunc
 	gen     int
+	// The count is a query of its own (cseq, ccancel): counting until it
+	// comes; recsC is the count the block read belongs to (the cseq it was
+	// asked under), counts the last one that came.
+	counting bool
+	cseq     uint64
+	ccancel  context.CancelFunc
+	recsC    uint64
+	counts   recordsCountMsg
 	// want is the block a query is on its way for (offset, limit).
 	wantOff, wantLim int
 	// gotLim is the limit the block read was asked with.
@@ -68,12 +80,22 @@ type recordsLens struct {
 	note      string
 }
 
-// recordsMsg is a block of rows (and, when counted, the counts).
+// recordsMsg is a block of rows; cseq is the count it belongs to.
 type recordsMsg struct {
 	seq  uint64
+	cseq uint64
 	gen  int
 	recs *kpi.Records
 	err  error
+}
+
+// recordsCountMsg is the count of the rows (and of those matching the
+// search, and n).
+type recordsCountMsg struct {
+	cseq            uint64
+	gen             int
+	count, n, match int64
+	err             error
 }
 
 // recordsCSVMsg is the rows to export, as CSV.
@@ -139,7 +161,7 @@ func (r *recordsLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 	r.opened = true
 	r.pos, r.top, r.left, r.detail, r.note = 0, 0, 0, false, ""
 	r.recs = nil
-	return r, r.fetch(c, 0, true)
+	return r, r.fetch(c, 0, true, "reading…")
 }
 
 // stop cancels the query in flight; its answer, should it come, is dropped.
@@ -152,8 +174,19 @@ func (r *recordsLens) stop() {
 	r.loading = false
 }
 
+// stopCount cancels the count in flight; its answer is dropped.
+func (r *recordsLens) stopCount() {
+	if r.ccancel != nil {
+		r.ccancel()
+		r.ccancel = nil
+	}
+	r.cseq++
+	r.counting = false
+}
+
 func (r *recordsLens) Close() {
 	r.stop()
+	r.stopCount()
 	if r.xcancel != nil {
 		r.xcancel()
 		r.xcancel = nil
@@ -175,41 +208,44 @@ func recordsCtx(c lensCtx) (context.Context, context.CancelFunc) {
 
 // fetch asks for the rows from off: three windows' worth, so moving a
 // window either way needs no query; counted asks for the counts too (a new
-// slice or search), in a query of its own beside the rows'.
-func (r *recordsLens) fetch(c lensCtx, off int, counted bool) tea.Cmd {
+// slice or search), in a query of its own beside the rows', so the rows
+// never wait for the count. what says what the rows are for ("sorting…").
+func (r *recordsLens) fetch(c lensCtx, off int, counted bool, what string) tea.Cmd {
 	r.stop()
+	if counted {
+		r.stopCount()
+	}
 	if c.eng == nil || r.def == nil {
 		return nil
 	}
 	ctx, cancel := recordsCtx(c)
-	r.cancel, r.loading, r.gen = cancel, true, c.gen
+	r.cancel, r.loading, r.gen, r.reading = cancel, true, c.gen, what
 	lim := 3 * max(r.vis, 1)
 	r.wantOff, r.wantLim = off, lim
-	seq, gen, eng, id, s := r.seq, c.gen, c.eng, r.def.ID, r.asked()
-	ask := kpi.RecordsAsk{Sort: r.sort, Desc: r.desc, Search: r.search, Offset: off, Limit: lim, NoCount: true}
-	return func() tea.Msg {
-		var count *kpi.Records
-		var cerr error
-		var wg sync.WaitGroup
-		if counted {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				a := ask
-				a.Limit, a.NoCount = 0, false
-				count, cerr = eng.Records(ctx, id, s, a)
-			}()
-		}
-		recs, err := eng.Records(ctx, id, s, ask)
-		wg.Wait()
-		if err == nil {
-			err = cerr
-		}
-		if err == nil && count != nil {
-			recs.Count, recs.N, recs.Match = count.Count, count.N, count.Match
-		}
-		return recordsMsg{seq: seq, gen: gen, recs: recs, err: err}
+	seq, cseq, gen, eng, id, s := r.seq, r.cseq, c.gen, c.eng, r.def.ID, r.asked()
+	ask := kpi.RecordsAsk{Sort: r.sort, Desc: r.desc, FileOrder: r.sort == "", Search: r.search, Offset: off, Limit: lim, NoCount: true}
+	if !counted && r.recs != nil && r.recsC == cseq && r.recs.Match >= 0 {
+		ask.Total = r.recs.Match // a far page is read from the end
 	}
+	rows := func() tea.Msg {
+		recs, err := eng.Records(ctx, id, s, ask)
+		return recordsMsg{seq: seq, cseq: cseq, gen: gen, recs: recs, err: err}
+	}
+	if !counted {
+		return rows
+	}
+	cctx, ccancel := recordsCtx(c)
+	r.ccancel, r.counting = ccancel, true
+	a := ask
+	a.Limit, a.NoCount, a.Offset = 0, false, 0
+	count := func() tea.Msg {
+		recs, err := eng.Records(cctx, id, s, a)
+		if err != nil {
+			return recordsCountMsg{cseq: cseq, gen: gen, err: err}
+		}
+		return recordsCountMsg{cseq: cseq, gen: gen, count: recs.Count, n: recs.N, match: recs.Match}
+	}
+	return tea.Batch(rows, count)
 }
 
 // got takes in a block of rows; a late answer is dropped.
@@ -223,26 +259,62 @@ func (r *recordsLens) got(msg recordsMsg, c lensCtx) {
 	}
 	r.loading = false
 	if msg.err != nil {
-		r.err = msg.err
-		if errors.Is(msg.err, context.DeadlineExceeded) {
-			r.err = fmt.Errorf("the rows took longer than %s (--query-timeout) and were stopped; try a narrower slice", c.timeout)
-		}
-		r.recs = nil
+		r.fail(msg.err, c)
 		return
 	}
 	r.err = nil
-	if msg.recs.Match < 0 && r.recs != nil { // a new block of rows already counted
-		msg.recs.Count, msg.recs.N, msg.recs.Match = r.recs.Count, r.recs.N, r.recs.Match
+	recs := msg.recs
+	switch {
+	case r.recs != nil && r.recsC == msg.cseq: // a new block of rows of the same count
+		recs.Count, recs.N, recs.Match = r.recs.Count, r.recs.N, r.recs.Match
+	case r.counts.cseq == msg.cseq && !r.counting: // the count came first
+		recs.Count, recs.N, recs.Match = r.counts.count, r.counts.n, r.counts.match
+	default:
+		recs.Count, recs.N, recs.Match = -1, -1, -1
 	}
-	r.recs, r.gotLim = msg.recs, r.wantLim
-	r.sort, r.desc = msg.recs.Sort, msg.recs.Desc
+	r.recs, r.recsC, r.gotLim = recs, msg.cseq, r.wantLim
+	r.sort, r.desc = recs.Sort, recs.Desc
 	r.pos = max(0, min(r.pos, r.total()-1))
 }
 
-// total is the rows there are to show (matching the search).
+// gotCount takes in the count; a late one is dropped.
+func (r *recordsLens) gotCount(msg recordsCountMsg, c lensCtx) {
+	if msg.cseq != r.cseq || msg.gen != c.gen {
+		return
+	}
+	if r.ccancel != nil {
+		r.ccancel()
+		r.ccancel = nil
+	}
+	r.counting = false
+	if msg.err != nil {
+		r.stop()
+		r.fail(msg.err, c)
+		return
+	}
+	r.counts = msg
+	if r.recs != nil && r.recsC == msg.cseq {
+		r.recs.Count, r.recs.N, r.recs.Match = msg.count, msg.n, msg.match
+	}
+}
+
+// fail shows a query's error in place of the rows.
+func (r *recordsLens) fail(err error, c lensCtx) {
+	r.err = err
+	if errors.Is(err, context.DeadlineExceeded) {
+		r.err = fmt.Errorf("the rows took longer than %s (--query-timeout) and were stopped; try a narrower slice", c.timeout)
+	}
+	r.recs = nil
+}
+
+// total is the rows there are to show (matching the search); until the
+// count comes, the rows read so far.
 func (r *recordsLens) total() int {
-	if r.recs == nil || r.recs.Match < 0 {
+	if r.recs == nil {
 		return 0
+	}
+	if r.recs.Match < 0 {
+		return r.recs.Offset + len(r.recs.Rows)
 	}
 	return int(r.recs.Match)
 }
@@ -279,13 +351,16 @@ func (r *recordsLens) moveTo(c lensCtx, p int) tea.Cmd {
 	if r.loading && r.wantOff == off || !r.loading && r.recs != nil && r.recs.Offset == off && r.gotLim >= 3*vis {
 		return nil // on its way, or read already: no loop on a short block
 	}
-	return r.fetch(c, off, false)
+	return r.fetch(c, off, false, "reading…")
 }
 
 func (r *recordsLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case recordsMsg:
 		r.got(msg, c)
+		return r, r.moveTo(c, r.pos), true
+	case recordsCountMsg:
+		r.gotCount(msg, c)
 		return r, r.moveTo(c, r.pos), true
 	case recordsCSVMsg:
 		return r, r.gotCSV(msg, c), true
@@ -311,7 +386,7 @@ func (r *recordsLens) key(msg tea.KeyPressMsg, c lensCtx) (lens, tea.Cmd, bool) 
 			r.typing = false
 			r.search = strings.TrimSpace(r.input)
 			r.pos, r.top = 0, 0
-			return r, r.fetch(c, 0, true), true
+			return r, r.fetch(c, 0, true, "searching…"), true
 		case "esc":
 			r.typing = false
 		case "backspace":
@@ -374,21 +449,24 @@ func (r *recordsLens) key(msg tea.KeyPressMsg, c lensCtx) (lens, tea.Cmd, bool) 
 		r.sort, r.desc = cols[i], false
 		r.showColumn(i)
 		r.pos, r.top = 0, 0
-		return r, r.fetch(c, 0, false), true
+		return r, r.fetch(c, 0, false, "sorting…"), true
 	case key.Matches(msg, k.SortDir):
 		if r.recs == nil {
 			return r, nil, true
 		}
+		if r.sort == "" { // file order has no reverse: the first column's, from the largest
+			r.sort, r.desc = r.recs.Columns[0], false
+		}
 		r.desc = !r.desc
 		r.pos, r.top = 0, 0
-		return r, r.fetch(c, 0, false), true
+		return r, r.fetch(c, 0, false, "sorting…"), true
 	case key.Matches(msg, k.Find):
 		r.typing, r.input = true, r.search
 		return r, nil, true
 	case key.Matches(msg, k.Back) && r.search != "":
 		r.search = ""
 		r.pos, r.top = 0, 0
-		return r, r.fetch(c, 0, true), true
+		return r, r.fetch(c, 0, true, "reading…"), true
 	case key.Matches(msg, k.Export):
 		return r, r.export(c, c.ssh), true
 	case key.Matches(msg, k.Copy):
@@ -426,7 +504,7 @@ func (r *recordsLens) export(c lensCtx, clip bool) tea.Cmd {
 	}
 	r.note = "reading the rows to export…"
 	seq, eng, id, s := r.xseq, c.eng, r.def.ID, r.asked()
-	ask := kpi.RecordsAsk{Sort: r.sort, Desc: r.desc, Search: r.search, Limit: capRows + 1, NoCount: true}
+	ask := kpi.RecordsAsk{Sort: r.sort, Desc: r.desc, FileOrder: r.sort == "", Search: r.search, Limit: capRows + 1, NoCount: true}
 	name := "kpiscope-" + c.now().Format("20060102-150405") + "-" + safeName(r.def.ID) + "-rows.csv"
 	return func() tea.Msg {
 		recs, err := eng.Records(ctx, id, s, ask)
@@ -472,7 +550,7 @@ func (r *recordsLens) gotCSV(msg recordsCSVMsg, c lensCtx) tea.Cmd {
 }
 
 // Loading reports whether its query is on its way (the explorer's spinner turns).
-func (r *recordsLens) Loading() bool { return r.loading }
+func (r *recordsLens) Loading() bool { return r.loading || r.counting }
 
 func (r *recordsLens) Wide() bool { return true }
 
@@ -537,7 +615,9 @@ func (r *recordsLens) View(c lensCtx, w, h int) (string, []string) {
 	line := report.RecordsCount(&counts, shown) + " · " + report.RecordsSort(rec)
 	if r.loading {
 		// The rows on screen are the last ones until the new ones come.
-		line += st.MutedText.Render(" · reading…")
+		line += st.MutedText.Render(" · " + r.reading)
+	} else if r.counting {
+		line += st.MutedText.Render(" · counting…")
 	}
 	switch {
 	case r.typing:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,10 @@ type RecordsAsk struct {
 	// first column); Desc sorts it from the largest.
 	Sort string
 	Desc bool
+	// FileOrder reads the rows in the table's own order, as its files hold
+	// them, instead of sorted (Sort and Desc are then ignored): no sort of
+	// the period's rows, and a page stops reading once it has its rows.
+	FileOrder bool
 	// Search keeps rows where any shown column's text contains it, in any
 	// case ("" = every row).
 	Search string
@@ -34,6 +39,11 @@ type RecordsAsk struct {
 	Offset, Limit int
 	// NoCount skips counting (a new page of rows already counted).
 	NoCount bool
+	// Total is the rows there are (matching the search) when a count read
+	// before says so, 0 when unknown: a sorted page in the second half is
+	// then read from the end in the reverse order, so the last page costs
+	// what the first does (a top-N of a page, not of every row before it).
+	Total int64
 }
 
 // Records is a page of the rows behind a KPI's number.
@@ -62,9 +72,10 @@ type Records struct {
 	Period string
 	// Filters are the slice's, dimensions spelled as the data spells them.
 	Filters []Filter
-	Sort    string
-	Desc    bool
-	Search  string
+	// Sort is the column the rows are sorted by, "" in file order.
+	Sort   string
+	Desc   bool
+	Search string
 }
 
 // ErrNoRecords says a KPI's number does not count rows that can be shown.
@@ -113,6 +124,9 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 	if sortIdx < 0 {
 		sortIdx, out.Sort = 0, q.names[0]
 	}
+	if ask.FileOrder {
+		sortIdx, out.Sort, out.Desc = -1, "", false
+	}
 	search, sargs := q.search(ask.Search)
 	if !ask.NoCount {
 		from, fargs := q.from, q.args
@@ -141,20 +155,62 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 	if ask.Limit == 0 {
 		return out, nil
 	}
-	order := []string{recordsOrder(q.quoted[sortIdx], ask.Desc)}
-	for i, c := range q.quoted { // ties in a stable order, so pages do not overlap
-		if i != sortIdx {
-			order = append(order, recordsOrder(c, false))
+	cols := strings.Join(q.quoted, ", ")
+	off, lim, reverse := max(ask.Offset, 0), ask.Limit, false
+	if ask.Total > 0 && lim > 0 && int64(off) > ask.Total/2 && (sortIdx >= 0 || q.joined || len(sargs) > 0) {
+		// A page past the middle of a sorted order is the same rows read
+		// from the end: the reverse order (nulls first), the offset from
+		// the end, reversed back.
+		if int64(off) >= ask.Total {
+			return out, nil
 		}
+		lim = int(min(int64(lim), ask.Total-int64(off)))
+		off, reverse = int(ask.Total-int64(off)-int64(lim)), true
 	}
-	sql := fmt.Sprintf("SELECT %s FROM (%s) src WHERE %s AND %s ORDER BY %s", strings.Join(q.quoted, ", "), q.from, q.cond, search, strings.Join(order, ", "))
-	args := append(append([]any(nil), q.args...), sargs...)
-	if ask.Limit > 0 {
+	var sql string
+	var args []any
+	switch {
+	case sortIdx >= 0:
+		order := []string{recordsOrder(q.quoted[sortIdx], ask.Desc != reverse, reverse)}
+		for i, c := range q.quoted { // ties in a stable order, so pages do not overlap
+			if i != sortIdx {
+				order = append(order, recordsOrder(c, reverse, reverse))
+			}
+		}
+		sql = fmt.Sprintf("SELECT %s FROM (%s) src WHERE %s AND %s ORDER BY %s", cols, q.from, q.cond, search, strings.Join(order, ", "))
+		args = append(append([]any(nil), q.args...), sargs...)
+	case q.joined || len(sargs) > 0:
+		// In file order, but the filters or the search read the customers'
+		// columns, joined: the rows' places in the table, numbered before
+		// the join, keep the order (a scan, and a top-N of one number).
+		sql = fmt.Sprintf("SELECT %s FROM (%s) src WHERE %s AND %s ORDER BY __pos", cols, q.posFrom, q.cond, search)
+		if reverse {
+			sql += " DESC"
+		}
+		args = append(append([]any(nil), q.posArgs...), sargs...)
+	default:
+		// In file order: the table's rows in the period, filtered, read as
+		// the scan gives them (DuckDB keeps insertion order) and no further
+		// than the page, no ORDER BY; the customers' columns are joined to
+		// the page alone, which keeps its order by its own row numbers.
+		page := fmt.Sprintf("SELECT * FROM (%s) src WHERE %s", q.countFrom, q.cond)
+		args = append([]any(nil), q.countArgs...)
+		if lim > 0 {
+			page += " LIMIT ? OFFSET ?"
+			args = append(args, lim, off)
+		} else if off > 0 {
+			page += " OFFSET ?"
+			args = append(args, off)
+		}
+		lim, off = 0, 0
+		sql = fmt.Sprintf("SELECT %s FROM (SELECT p.*, row_number() OVER () AS __pos FROM (%s) p) p%s ORDER BY p.__pos", cols, page, q.attach)
+	}
+	if lim > 0 {
 		sql += " LIMIT ? OFFSET ?"
-		args = append(args, ask.Limit, max(ask.Offset, 0))
-	} else if ask.Offset > 0 {
+		args = append(args, lim, off)
+	} else if off > 0 {
 		sql += " OFFSET ?"
-		args = append(args, ask.Offset)
+		args = append(args, off)
 	}
 	began := time.Now()
 	rows, err := e.db.Query(ctx, sql, args...)
@@ -163,6 +219,9 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 		return nil, e.recordsErr(ctx, of, err)
 	}
 	out.Rows = rows.Data
+	if reverse {
+		slices.Reverse(out.Rows)
+	}
 	return out, nil
 }
 
@@ -173,11 +232,17 @@ func (e *Engine) recordsErr(ctx context.Context, d *Def, err error) error {
 	return fmt.Errorf("reading the rows of %s: %w", d.Label(), store.WithoutSQL(err))
 }
 
-func recordsOrder(col string, desc bool) string {
-	if desc {
-		return col + " DESC NULLS LAST"
+// recordsOrder is col's ORDER BY term: nulls last, or first when the
+// order is read backwards (from the end).
+func recordsOrder(col string, desc, nullsFirst bool) string {
+	nulls := " NULLS LAST"
+	if nullsFirst {
+		nulls = " NULLS FIRST"
 	}
-	return col + " ASC NULLS LAST"
+	if desc {
+		return col + " DESC" + nulls
+	}
+	return col + " ASC" + nulls
 }
 
 // countedBy is the KPI whose rows d's n counts: d itself, or for a
@@ -209,6 +274,13 @@ type recordsPlan struct {
 	// countFrom is from without the customers' columns shown only.
 	countFrom string
 	countArgs []any
+	// posFrom is from with each row's place in the table (__pos, file
+	// order); joined says the filters read the customers' columns; attach
+	// joins the customers' columns shown to a page (p) of countFrom's rows.
+	posFrom string
+	posArgs []any
+	joined  bool
+	attach  string
 	cond      string // the rows n counts
 	nExpr     string // n's aggregate, verbatim
 	distinct  string // the column n counts distinct values of ("" = rows)
@@ -338,8 +410,11 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 	}
 
 	// FROM: the table, the customers joined one row per key (as the KPI's
-	// query joins them), the slice's filters and the period.
-	build := func(cust []store.Column) (string, []any) {
+	// query joins them), the slice's filters and the period. pos numbers
+	// the table's rows in the period in file order (__pos), before the join:
+	// a join need not keep the table's order (DuckDB may build its hash
+	// table from the table and probe with the customers).
+	build := func(cust []store.Column, pos bool) (string, []any) {
 		var b strings.Builder
 		var args []any
 		sel := []string{"t.*"}
@@ -353,8 +428,8 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 		if gq.Time != "" {
 			tcol = fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(gq.Time))
 		}
-		var conds []string
-		var condArgs []any
+		var conds, own []string // own: the conditions on the table's own columns
+		var condArgs, ownArgs []any
 		if gq.Cohort != nil {
 			// A cohort counts each row that exists before the period's end
 			// (or has no time), read at the period's start and end.
@@ -365,10 +440,25 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 			}
 			sel = append(sel, "?::TIMESTAMP AS period_start", "?::TIMESTAMP AS period_end")
 			args = append(args, sqlTime(start), sqlTime(end))
-			conds = append(conds, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < ?::TIMESTAMP)", tcol))
-			condArgs = append(condArgs, sqlTime(end))
+			own = append(own, fmt.Sprintf("(%[1]s IS NULL OR %[1]s < ?::TIMESTAMP)", tcol))
+			ownArgs = append(ownArgs, sqlTime(end))
 		}
-		fmt.Fprintf(&b, "SELECT %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(gq.Source))
+		for _, r := range gq.Ranges {
+			own = append(own, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
+			ownArgs = append(ownArgs, sqlTime(r.From), sqlTime(r.To))
+		}
+		if pos {
+			where := ""
+			if len(own) > 0 {
+				where = " WHERE " + strings.Join(own, " AND ")
+			}
+			fmt.Fprintf(&b, "SELECT %s FROM (SELECT t.*, row_number() OVER () AS __pos FROM %s t%s) t",
+				strings.Join(sel, ", "), store.QuoteIdent(gq.Source), where)
+			args = append(args, ownArgs...)
+			own, ownArgs = nil, nil
+		} else {
+			fmt.Fprintf(&b, "SELECT %s FROM %s t", strings.Join(sel, ", "), store.QuoteIdent(gq.Source))
+		}
 		if len(cust) > 0 || gq.Join != nil {
 			key := store.QuoteIdent(sch.customerKey)
 			joined := map[string]bool{}
@@ -409,20 +499,29 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 			}
 			conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 		}
-		for _, r := range gq.Ranges {
-			conds = append(conds, fmt.Sprintf("%[1]s >= ?::TIMESTAMP AND %[1]s < ?::TIMESTAMP", tcol))
-			condArgs = append(condArgs, sqlTime(r.From), sqlTime(r.To))
-		}
+		conds, condArgs = append(conds, own...), append(condArgs, ownArgs...)
 		args = append(args, condArgs...)
 		if len(conds) > 0 {
 			b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 		}
 		return b.String(), args
 	}
-	rp.from, rp.args = build(custCols)
+	rp.from, rp.args = build(custCols, false)
+	rp.posFrom, rp.posArgs = build(custCols, true)
 	// The count needs no customer column the filters do not read: it
 	// joins them only for those, as the KPI's own query does.
-	rp.countFrom, rp.countArgs = build(nil)
+	rp.countFrom, rp.countArgs = build(nil, false)
+	rp.joined = gq.Join != nil
+	if len(custCols) > 0 {
+		// The customers' columns of a page's rows, joined to the page.
+		key := store.QuoteIdent(sch.customerKey)
+		cs := make([]string, len(custCols))
+		for i, c := range custCols {
+			cs[i] = fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(c.Name))
+		}
+		rp.attach = fmt.Sprintf(" LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON p.%s = c.__k",
+			key, strings.Join(cs, ", "), store.QuoteIdent(sch.customers), key)
+	}
 
 	if c := gq.Cohort; c != nil {
 		// The rule names the period's dates, not the query's names for them.

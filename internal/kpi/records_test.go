@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
 )
 
 // recordsFixture: six tickets by three customers, and the customers.
@@ -345,5 +350,161 @@ func TestRecordsCountEqualsNOnSample(t *testing.T) {
 				t.Errorf("%s %s: %d rows, the breakdown's n %d", r.Def.ID, seg.Segment, rec.Count, seg.N)
 			}
 		}
+	}
+}
+
+// recordsOrderEngine: 20,000 tickets written to a Parquet file in row
+// groups of 1,000 (so DuckDB scans them on several threads), read through
+// a view as kpiscope reads Parquet. Every one is resolved at the same
+// moment of October with the same score (ties in every column the KPI
+// reads), ticket_id is the row's place in the file (zero-padded), and the
+// customers (A in EMEA, B in AMER, C in EMEA) take turns. sqls receives
+// each query the engine runs.
+func recordsOrderEngine(t *testing.T) (*kpi.Engine, *sqlLog) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "tickets.parquet")
+	db := openFixture(t, `
+CREATE TABLE customers (customer_id VARCHAR, signup_date DATE, region VARCHAR);
+INSERT INTO customers VALUES ('A', '2026-01-01', 'EMEA'), ('B', '2026-01-01', 'AMER'), ('C', '2026-01-01', 'EMEA');
+COPY (SELECT printf('t%05d', i) AS ticket_id, ['A', 'B', 'C'][i % 3 + 1] AS customer_id,
+  CASE WHEN i % 7 = 0 THEN 'web' ELSE 'email' END AS channel,
+  TIMESTAMP '2026-10-05 10:00' AS resolved_at, 4 AS csat
+  FROM range(20000) r(i) ORDER BY i) TO `+store.QuoteLiteral(file)+` (FORMAT parquet, ROW_GROUP_SIZE 1000);
+CREATE VIEW tickets AS SELECT * FROM read_parquet(`+store.QuoteLiteral(file)+`)`)
+	csat := &kpi.Def{ID: "csat", Source: "tickets", Type: kpi.Ratio, Numerator: "count(*) FILTER (WHERE csat >= 4)",
+		Denominator: "count(csat)", Scale: 100, Better: kpi.Higher, Time: "resolved_at"}
+	log := &sqlLog{}
+	eng, err := kpi.New(context.Background(), db, []*kpi.Def{csat}, kpi.Options{Now: fixedNow, Log: slog.New(log), Dimensions: []string{"channel", "region"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, log
+}
+
+// sqlLog keeps the SQL of each query an engine logs.
+type sqlLog struct {
+	mu   sync.Mutex
+	sqls []string
+}
+
+func (l *sqlLog) Enabled(context.Context, slog.Level) bool { return true }
+func (l *sqlLog) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *sqlLog) WithGroup(string) slog.Handler            { return l }
+func (l *sqlLog) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "sql" {
+			l.mu.Lock()
+			l.sqls = append(l.sqls, a.Value.String())
+			l.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+func (l *sqlLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := l.sqls
+	l.sqls = nil
+	return out
+}
+
+// TestRecordsFileOrderPagesAreStable: in file order, pages read one after
+// the other cover the slice exactly once, in the file's order, on a file
+// whose rows tie in every column the KPI reads: plain, with a filter on a
+// customers' column (joined), and with a search; a page past the middle
+// read from the end (Total known) is the same rows. A sort by the tied
+// score pages the same way (its ties broken by the other columns).
+func TestRecordsFileOrderPagesAreStable(t *testing.T) {
+	eng, _ := recordsOrderEngine(t)
+	ctx := context.Background()
+	oct := kpi.Slice{Grain: kpi.Month, Period: oct}
+	want := func(keep func(i int) bool) []string {
+		var out []string
+		for i := range 20000 {
+			if keep(i) {
+				out = append(out, fmt.Sprintf("t%05d", i))
+			}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		s    kpi.Slice
+		ask  kpi.RecordsAsk
+		want []string
+	}{
+		{"plain", oct, kpi.RecordsAsk{FileOrder: true}, want(func(int) bool { return true })},
+		{"EMEA", oct.WithFilter(kpi.Filter{Dim: "region", Values: []string{"EMEA"}}), kpi.RecordsAsk{FileOrder: true}, want(func(i int) bool { return i%3 != 1 })},
+		{"web", oct, kpi.RecordsAsk{FileOrder: true, Search: "WEB"}, want(func(i int) bool { return i%7 == 0 })},
+		{"sorted", oct, kpi.RecordsAsk{Sort: "csat"}, want(func(int) bool { return true })},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			first := c.ask
+			first.Limit = 0
+			r, err := eng.Records(ctx, "csat", c.s, first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Match != int64(len(c.want)) {
+				t.Fatalf("%d rows, want %d", r.Match, len(c.want))
+			}
+			for _, total := range []int64{0, r.Match} {
+				var got []string
+				for off := 0; off < len(c.want); off += 997 {
+					a := c.ask
+					a.Offset, a.Limit, a.NoCount, a.Total = off, 997, true, total
+					p, err := eng.Records(ctx, "csat", c.s, a)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, row := range p.Rows {
+						got = append(got, kpi.RecordText(row[2], false))
+					}
+				}
+				if len(got) != len(c.want) {
+					t.Fatalf("total %d: %d rows over the pages, want %d", total, len(got), len(c.want))
+				}
+				for i := range got {
+					if got[i] != c.want[i] {
+						t.Fatalf("total %d: row %d is %s, want %s (%v)", total, i, got[i], c.want[i], got[max(0, i-2):min(len(got), i+3)])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRecordsFileOrderReadsOnlyThePage: in file order the rows are read
+// with a LIMIT and no ORDER BY before it (DuckDB stops the scan once the
+// page is full, no sort of the period's rows); the count is a query of its
+// own, and no query is asked for when only the count is (Limit 0).
+func TestRecordsFileOrderReadsOnlyThePage(t *testing.T) {
+	eng, log := recordsOrderEngine(t)
+	ctx := context.Background()
+	s := kpi.Slice{Grain: kpi.Month, Period: oct}
+	r, err := eng.Records(ctx, "csat", s, kpi.RecordsAsk{FileOrder: true, Limit: 30, NoCount: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Rows) != 30 || r.Sort != "" || r.Match != -1 || kpi.RecordText(r.Rows[0][2], false) != "t00000" {
+		t.Fatalf("%d rows sorted by %q, match %d", len(r.Rows), r.Sort, r.Match)
+	}
+	sqls := log.take()
+	if len(sqls) != 1 {
+		t.Fatalf("%d queries: %q", len(sqls), sqls)
+	}
+	q := sqls[0]
+	limit := strings.Index(q, "LIMIT ?")
+	if limit < 0 || strings.Contains(q[:limit], "ORDER BY") || strings.Contains(q, "count(") {
+		t.Errorf("the page is not read with a LIMIT before any ORDER BY:\n%s", q)
+	}
+	// Sorted, the page is a top-N: ORDER BY with the LIMIT.
+	if _, err := eng.Records(ctx, "csat", s, kpi.RecordsAsk{Sort: "csat", Limit: 30, NoCount: true}); err != nil {
+		t.Fatal(err)
+	}
+	if q := log.take(); len(q) != 1 || !strings.Contains(q[0], "ORDER BY") || !strings.HasSuffix(q[0], "LIMIT ? OFFSET ?") {
+		t.Errorf("a sorted page is not a top-N: %q", q)
 	}
 }

@@ -56,6 +56,8 @@ func RecordsCount(r *kpi.Records, shown int) string {
 	total := r.Match
 	var b strings.Builder
 	switch {
+	case total < 0 && shown > 0: // not counted yet: which rows, of how many to come
+		fmt.Fprintf(&b, "rows %s–%s", cmdline.Thousands(r.Offset+1), cmdline.Thousands(r.Offset+shown))
 	case total < 0:
 		b.WriteString("rows")
 	case shown == 0 && total == 0:
@@ -77,8 +79,12 @@ func RecordsCount(r *kpi.Records, shown int) string {
 	return Clean(b.String())
 }
 
-// RecordsSort says how the rows are sorted: "sorted by resolved_at ↑".
+// RecordsSort says how the rows are sorted: "sorted by resolved_at ↑", or
+// "in file order" (as the table's files hold them, unsorted).
 func RecordsSort(r *kpi.Records) string {
+	if r.Sort == "" {
+		return "in file order"
+	}
 	arrow := "↑"
 	if r.Desc {
 		arrow = "↓"

@@ -41,6 +41,11 @@ func TestRecordsWords(t *testing.T) {
 	if got, want := RecordsCount(r, 0), "no rows · n 640 distinct customer_id"; got != want {
 		t.Errorf("count %q, want %q", got, want)
 	}
+	// In file order, the count not come yet: which rows, and how they are read.
+	r.Sort, r.Desc, r.Count, r.N, r.Match, r.Offset, r.Search = "", false, -1, -1, -1, 33, "web"
+	if got, want := RecordsCount(r, 33)+" · "+RecordsSort(r), `rows 34–66 matching "web" · in file order`; got != want {
+		t.Errorf("count %q, want %q", got, want)
+	}
 	cac := &kpi.Def{ID: "cac", Name: "Customer acquisition cost", Short: "CAC"}
 	r = &kpi.Records{Def: cac, Of: &kpi.Def{ID: "new_customers", Name: "New customers"}, Table: "customers"}
 	if got, want := RecordsRule(r), "customers: the n of CAC is New customers"; got != want {
