@@ -20,10 +20,11 @@ type gridOpts struct {
 	on      bool
 	periods int
 	columns string
+	cmd     *cobra.Command // to tell a --periods given from its default
 }
 
 func gridLook(c *cobra.Command) look {
-	o := &gridOpts{}
+	o := &gridOpts{cmd: c}
 	c.Flags().BoolVar(&o.on, "grid", false, "print the grid of segments (--by) × the latest periods, each cell the KPI's value and status")
 	c.Flags().IntVar(&o.periods, "periods", kpi.DefaultGridPeriods, fmt.Sprintf("with --grid: lay out the last `N` periods, ending at --period, as columns (1–%d)", kpi.MaxGridPeriods))
 	c.Flags().StringVar(&o.columns, "columns", "", "with --grid: lay out the values of the dimension `DIM` as columns (in --period) instead of periods")
@@ -39,6 +40,9 @@ func (o *gridOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace
 	eng := ws.Engine
 	if o.periods < 1 || o.periods > kpi.MaxGridPeriods {
 		return fmt.Errorf("--periods %d: give 1 to %d", o.periods, kpi.MaxGridPeriods)
+	}
+	if o.columns != "" && o.cmd != nil && o.cmd.Flags().Changed("periods") {
+		return fmt.Errorf("--periods %d lays out periods as columns, --columns %s the values of %s in --period: give one of them", o.periods, o.columns, o.columns)
 	}
 	rows := s.Segment
 	if rows == "" {

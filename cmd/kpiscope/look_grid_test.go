@@ -157,6 +157,8 @@ func TestReportGridBadInput(t *testing.T) {
 		{[]string{"--by", "channel", "--periods", "0"}, "--periods 0: give 1 to 60"},
 		{[]string{"--by", "channel", "--columns", "channel"}, "both channel"},
 		{[]string{"--by", "channel", "--columns", "colour"}, `--columns: unknown dimension "colour"`},
+		// --periods N applies to a grid of periods only: with --columns it is refused, not ignored
+		{[]string{"--by", "channel", "--columns", "priority", "--periods", "3"}, "--periods 3 lays out periods as columns, --columns priority the values of priority in --period: give one of them"},
 	} {
 		r := gridCLI(t, c.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
