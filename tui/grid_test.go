@@ -3,7 +3,10 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
 )
 
 // driveGrid is drive (helpers_test.go) that also feeds the grid's answers
@@ -375,4 +379,50 @@ func TestGridStartsOnTheBreakdownRow(t *testing.T) {
 		t.Errorf("after tab: %v on row %d, want NPS on EMEA", l.g, l.row)
 	}
 	mustContain(t, screen(m), "Grid · NPS by region", "EMEA · Oct 2026:")
+}
+
+// undatedGridDeps is a customer snapshot with no date at all, a churn flag
+// (a KPI with no target) and two dimensions, one with long values.
+func undatedGridDeps(t *testing.T) Deps {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "churn.csv")
+	var b strings.Builder
+	b.WriteString("customerID,Contract,InternetService,Churn\n")
+	contracts := []string{"Month-to-month", "One year", "Two year"}
+	services := []string{"Fiber optic", "DSL", "No"}
+	for i := range 60 {
+		churn := "No"
+		if i%4 == 0 {
+			churn = "Yes"
+		}
+		fmt.Fprintf(&b, "c%02d,%s,%s,%s\n", i, contracts[i%3], services[(i/3)%3], churn)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{Sources: []string{path}, NoConfig: true, Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if !ws.Engine.AsOf().IsZero() || len(ws.Engine.Dimensions()) < 2 {
+		t.Fatalf("the fixture has a date (%v) or fewer than two dimensions (%v)", ws.Engine.AsOf(), ws.Engine.Dimensions())
+	}
+	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir()}
+}
+
+// TestGridLegendNamesNoTarget: a churn flag has no target, so every cell
+// shows ◦, and the legend says what ◦ is; the sample's CSAT grid, whose
+// cells all have targets, leaves it out.
+func TestGridLegendNamesNoTarget(t *testing.T) {
+	m := pressGrid(started(t, undatedGridDeps(t), 120, 40), "#", "b")
+	if l := gridOf(t, m); l.g == nil {
+		t.Fatalf("no grid after b: %s", l.err)
+	}
+	scr := screen(m)
+	mustContain(t, scr, "◦ ", "· no value  ◦ no target")
+	m = pressGrid(byRegion(t, 120, 40), "#")
+	if strings.Contains(screen(m), "◦ no target") {
+		t.Errorf("the CSAT grid's legend names ◦, which no cell shows")
+	}
 }

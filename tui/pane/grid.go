@@ -302,11 +302,27 @@ func gridFoot(st style.Styles, v GridView, from, to, w int) []string {
 		out = append(out, st.MutedText.Render(l))
 	}
 	legend := "● on target  ◐ near  ○ off  ◌ uncertain  · no value"
+	if gridHasNoTarget(g) {
+		legend += "  ◦ no target"
+	}
 	if g.Approx {
 		legend += "  ~ sketched median (±1%)"
 	}
 	out = append(out, Fit(st.MutedText.Render(legend), w))
 	return out
+}
+
+// gridHasNoTarget reports whether a cell of g (a segment's or the Total
+// row's) shows ◦: a value with no target to hold it against.
+func gridHasNoTarget(g *kpi.Grid) bool {
+	for _, r := range append([]kpi.GridRow{g.Total}, g.Segments...) {
+		for _, c := range r.Cells {
+			if c.Status == kpi.NoTarget {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // GridCellPeriod is the period a cell stands for: its column's, or the
