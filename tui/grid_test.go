@@ -426,3 +426,34 @@ func TestGridLegendNamesNoTarget(t *testing.T) {
 		t.Errorf("the CSAT grid's legend names ◦, which no cell shows")
 	}
 }
+
+// TestGridHeadsGrowToTheirLabel: a column's head is cut only where the
+// pane has no room: at 120 columns the three contracts' heads are whole
+// ("Month-to-month" is 14 wide, more than the 12 a head had). At 60 (58
+// inside) the labels take 10 and a gap, the Total column 8 ("◦ 23.8%" and
+// a space) and its rule 1: 38 left, two columns of 14 and a gap, as two of
+// 12 were before, so the heads grow there too.
+func TestGridHeadsGrowToTheirLabel(t *testing.T) {
+	d := undatedGridDeps(t)
+	m := pressGrid(started(t, d, 120, 40), "s")
+	for _, r := range "InternetService" {
+		m = pressGrid(m, string(r))
+	}
+	m = pressGrid(m, "enter", "#", "b")
+	l := gridOf(t, m)
+	if l.g == nil || l.g.Cols != "Contract" || len(l.g.Columns) != 3 {
+		t.Fatalf("grid by %v, want Contract's 3 values as columns (%s)", l.g, l.err)
+	}
+	scr := screen(m)
+	mustContain(t, scr, "Month-to-month", "One year", "Two year")
+	if strings.Contains(scr, "…") {
+		t.Errorf("a head is cut at 120 columns:\n%s", scr)
+	}
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 60, Height: 20})
+	m = pressGrid(next.(Model), "h", "h")
+	scr = screen(m)
+	mustContain(t, scr, "Month-to-month", "One year")
+	if strings.Contains(scr, "Two year") {
+		t.Errorf("three columns of 14 at 60 wide:\n%s", scr)
+	}
+}

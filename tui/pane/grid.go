@@ -77,7 +77,7 @@ func GridShortName(g *kpi.Grid, i int) string {
 // as fit, the last ones unless the cursor is left of them (then from the
 // cursor on). The totals column is over exactly these.
 func GridWindow(v GridView, w int) (from, to int) {
-	_, _, fit := gridWidths(v, w)
+	_, _, _, fit := gridWidths(v, w)
 	n := len(v.Grid.Columns)
 	fit = max(1, min(fit, n))
 	from = n - fit
@@ -87,9 +87,9 @@ func GridWindow(v GridView, w int) (from, to int) {
 	return from, from + fit
 }
 
-// gridWidths are the label column's width, a cell's and how many period
-// columns fit beside the totals column.
-func gridWidths(v GridView, w int) (labW, cellW, fit int) {
+// gridWidths are the label column's width, a cell's, the totals column's
+// and how many columns fit beside the totals column.
+func gridWidths(v GridView, w int) (labW, cellW, totW, fit int) {
 	g := v.Grid
 	labW = max(Width(v.Dim), Width("Total"))
 	for _, r := range g.Segments {
@@ -102,12 +102,32 @@ func gridWidths(v GridView, w int) (labW, cellW, fit int) {
 			cellW = max(cellW, Width(gridCell(g, c)))
 		}
 	}
+	head := 0 // the widest column head
 	for i := range g.Columns {
-		cellW = max(cellW, min(Width(GridShortName(g, i)), 12))
+		head = max(head, Width(GridShortName(g, i)))
 	}
-	totW := cellW + 1 // the totals column is a little wider for its span's name
-	fit = (w - labW - gridGap - totW - 1) / (cellW + gridGap)
-	return labW, cellW, max(1, fit)
+	// The totals column holds values and "Total" only: a column's long
+	// head does not widen it, a total over every column (the widest: a
+	// count's sum) does.
+	totW = cellW
+	for _, r := range append([]kpi.GridRow{g.Total}, g.Segments...) {
+		if p, ok := g.Across(r, 0, len(g.Columns)); ok {
+			totW = max(totW, Width(gridCell(g, p)))
+		}
+	}
+	totW++
+	cellW = max(cellW, min(head, 12))
+	fits := func(cw int) int {
+		return (w - labW - gridGap - totW - 1) / (cw + gridGap)
+	}
+	fit = fits(cellW)
+	// The columns grow to their longest head while as many of them fit:
+	// a head is cut only where the pane has no room for it.
+	need := max(1, min(fit, len(g.Columns)))
+	for cw := cellW + 1; cw <= head && fits(cw) >= need; cw++ {
+		cellW = cw
+	}
+	return labW, cellW, totW, max(1, fits(cellW))
 }
 
 // gridCell is a cell's text: its status glyph and value, ~ when answered
@@ -124,9 +144,8 @@ func gridCell(g *kpi.Grid, r kpi.Row) string {
 func RenderGrid(st style.Styles, v GridView, w, h int) []string {
 	g := v.Grid
 	d := g.Def
-	labW, cellW, _ := gridWidths(v, w)
+	labW, cellW, totW, _ := gridWidths(v, w)
 	from, to := GridWindow(v, w)
-	totW := cellW + 1
 	muted := func(s string) string { return st.MutedText.Render(s) }
 	var out []string
 	what := d.Label() + " by " + v.Dim + " × "
