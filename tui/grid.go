@@ -40,6 +40,10 @@ type gridLens struct {
 
 	note string // why the last key did nothing; the next key clears it
 
+	// undated is true when the KPI has no date column: no grain gives the
+	// grid periods, only b (a dimension as columns) lays it out.
+	undated bool
+
 	row, col int    // the cursor: a segment (len: the totals row), a column (len: the totals column)
 	seg      string // the cursor's segment, kept when a new grid comes
 	start    string // the breakdown row the grid opened on
@@ -157,10 +161,14 @@ func (l *gridLens) Wide() bool { return true }
 // its segment, in the last column on a first grid.
 func (l *gridLens) got(g *kpi.Grid, err error, k string, c lensCtx) {
 	l.key, l.err = k, ""
+	l.undated = errors.Is(err, kpi.ErrGridUndated)
 	if err != nil {
 		l.g, l.shown = nil, nil
 		l.err = cleanLine(err)
-		if errors.Is(err, context.DeadlineExceeded) {
+		switch {
+		case l.undated && c.def != nil:
+			l.err = c.def.Label() + " has no date column: b lays a dimension out as columns"
+		case errors.Is(err, context.DeadlineExceeded):
 			l.err = fmt.Sprintf("the grid took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", c.timeout)
 		}
 		return
@@ -395,7 +403,11 @@ func (l *gridLens) View(c lensCtx, w, h int) (string, []string) {
 		for _, ln := range pane.Wrap(l.err, w) {
 			body = append(body, st.ErrText.Render(ln))
 		}
-		return title, append(body, "", muted(c.keys.Segment.Help().Key+" rows by another dimension · g grain · b columns: periods/a dimension · esc close"))
+		hint := c.keys.Segment.Help().Key + " rows by another dimension · g grain · b columns: periods/a dimension · esc close"
+		if l.undated {
+			hint = c.keys.Segment.Help().Key + " rows by another dimension · b columns: a dimension · esc close"
+		}
+		return title, append(body, "", muted(hint))
 	case l.shown == nil:
 		return title, []string{muted("computing the grid…")}
 	}

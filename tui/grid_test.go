@@ -411,6 +411,18 @@ func undatedGridDeps(t *testing.T) Deps {
 	return Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir()}
 }
 
+// TestGridUndatedOffersColumns: without a date column the grid says that b
+// lays a dimension out as columns, and its hints offer no grain (g does
+// nothing there).
+func TestGridUndatedOffersColumns(t *testing.T) {
+	m := pressGrid(started(t, undatedGridDeps(t), 120, 40), "#")
+	scr := screen(m)
+	mustContain(t, scr, "has no date column: b lays a dimension out as columns", "b columns: a dimension")
+	if strings.Contains(scr, "g grain") || strings.Contains(scr, "choose a grain") {
+		t.Errorf("the undated grid offers a grain:\n%s", scr)
+	}
+}
+
 // TestGridLegendNamesNoTarget: a churn flag has no target, so every cell
 // shows ◦, and the legend says what ◦ is; the sample's CSAT grid, whose
 // cells all have targets, leaves it out.

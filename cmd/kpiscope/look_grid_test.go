@@ -184,3 +184,24 @@ func TestReportGridCSV(t *testing.T) {
 		}
 	}
 }
+
+// TestReportGridUndated: a snapshot with no date column has no periods to
+// lay out, and no grain would give it any: the one line says to lay a
+// dimension out as columns, and --columns does.
+func TestReportGridUndated(t *testing.T) {
+	sandbox(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"churn.csv": "customerID,Contract,InternetService,Churn\n" +
+		"a,Month-to-month,DSL,Yes\nb,Month-to-month,DSL,No\nc,Two year,No,No\nd,Two year,DSL,No\n"})
+	path := filepath.Join(dir, "churn.csv")
+	r := runCLI(t, "report", path, "--checks", "off", "--grid", "--by", "Contract")
+	if r.code != 2 || !strings.Contains(r.stderr, "no date column, so no periods to lay out: lay a second dimension out as columns") ||
+		strings.Contains(r.stderr, "grain") {
+		t.Errorf("exit %d, stderr %q; want 2, no date column, and no grain offered", r.code, r.stderr)
+	}
+	checkOneLine(t, r.stderr)
+	r = runCLI(t, "report", path, "--checks", "off", "--grid", "--by", "Contract", "--columns", "InternetService")
+	if r.code != 0 || !strings.Contains(r.stdout, "Month-to-month") {
+		t.Errorf("--columns: exit %d, stderr %q\n%s", r.code, r.stderr, r.stdout)
+	}
+}

@@ -19,6 +19,11 @@ import (
 // periods applies the KPI's formula to its cells' summed components
 // (GridRow.Across), never an average of the cells.
 
+// ErrGridUndated is Grid's error for a grid of periods of a KPI whose
+// table has no date column: no grain gives it periods, only a second
+// dimension laid out as columns does.
+var ErrGridUndated = errors.New("no date column, so no periods to lay out: lay a second dimension out as columns")
+
 // DefaultGridPeriods is how many periods report --grid lays out.
 const DefaultGridPeriods = 6
 
@@ -183,8 +188,11 @@ func (e *Engine) grid(a GridAsk, get func([]Slice, string) ([]*Scorecard, error)
 	base.Segment, base.Trend, base.MaxSegments = "", 1, e.segmentLimit(a.Rows)
 	g := &Grid{Def: d, Slice: base, Rows: a.Rows, Cols: a.Cols}
 	if a.Cols == "" {
-		if base.Grain == All || base.Period.IsZero() || !d.HasTime() && d.Type != Composite {
-			return nil, fmt.Errorf("%s has no periods to lay out (all time, or no date column): choose a grain, or lay a second dimension out as columns", d.Label())
+		if !d.HasTime() && d.Type != Composite || e.AsOf().IsZero() {
+			return nil, fmt.Errorf("%s: %w", d.Label(), ErrGridUndated)
+		}
+		if base.Grain == All || base.Period.IsZero() {
+			return nil, fmt.Errorf("%s is asked for all time, so it has no periods to lay out: choose a grain, or lay a second dimension out as columns", d.Label())
 		}
 		return g, e.gridPeriods(g, a, get)
 	}
