@@ -276,12 +276,39 @@ func (l *distLens) name(seg string) string {
 	return clean(seg)
 }
 
-// share is a count as the value column shows it: a share, or the count.
+// share is a count as the value column shows it: a share ("—" in a row
+// without values: no value, not zero), or the count.
 func (l *distLens) share(r kpi.DistRow, i int) string {
 	if l.counts {
 		return kpi.FormatFloat(float64(r.Counts[i]), 0)
 	}
-	return kpi.FormatFloat(100*r.Share(i), 1) + "%"
+	v, ok := r.Share(i)
+	if !ok {
+		return "—"
+	}
+	return kpi.FormatFloat(100*v, 1) + "%"
+}
+
+// shareOf is count i's share of a row for drawing (0 in a row without
+// values, which draws nothing).
+func shareOf(r kpi.DistRow, i int) float64 {
+	v, _ := r.Share(i)
+	return v
+}
+
+// bandPct is a band's share of a row as text; "—" without answers.
+func bandPct(x *kpi.Distribution, r kpi.DistRow, b kpi.ScoreBand) string {
+	v, ok := report.BandShare(x, r, b)
+	if !ok {
+		return "—"
+	}
+	return kpi.FormatFloat(100*v, 1) + "%"
+}
+
+// bandShareOf is a band's share of a row for arithmetic (callers check n).
+func bandShareOf(x *kpi.Distribution, r kpi.DistRow, b kpi.ScoreBand) float64 {
+	v, _ := report.BandShare(x, r, b)
+	return v
 }
 
 // bucketColour is a bucket's colour against the target: on its good side,
@@ -347,9 +374,9 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	}
 	top := 0.0
 	for i := range r.Counts {
-		top = math.Max(top, r.Share(i))
+		top = math.Max(top, shareOf(r, i))
 		if cr != nil {
-			top = math.Max(top, cr.Share(i))
+			top = math.Max(top, shareOf(*cr, i))
 		}
 	}
 	col := "share"
@@ -367,14 +394,14 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	for i, b := range x.Buckets {
 		n := 0
 		if top > 0 {
-			n = int(math.Round(r.Share(i) / top * float64(barW)))
+			n = int(math.Round(shareOf(r, i) / top * float64(barW)))
 			if n == 0 && r.Counts[i] > 0 {
 				n = 1 // a bucket holding anything shows
 			}
 		}
 		tick := -1
 		if cr != nil && cr.Counts[i] > 0 && top > 0 {
-			tick = max(0, int(math.Round(cr.Share(i)/top*float64(barW)))-1)
+			tick = max(0, int(math.Round(shareOf(*cr, i)/top*float64(barW)))-1)
 			if tick == n-1 && n < barW { // at the bar's end: just after it, so the bar shows
 				tick = n
 			}
@@ -428,7 +455,7 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 		if v == nil {
 			return "—"
 		}
-		return d.FormatNumber(*v, max(d.Decimals, 1))
+		return report.DistNumber(d, *v)
 	}
 	segW := 8
 	for _, s := range x.Segments {
@@ -479,13 +506,13 @@ func shape(r kpi.DistRow) string {
 	bl := []rune(blocks)
 	top := 0.0
 	for i := range r.Counts {
-		top = math.Max(top, r.Share(i))
+		top = math.Max(top, shareOf(r, i))
 	}
 	var b strings.Builder
 	for i := range r.Counts {
 		k := 0
 		if top > 0 {
-			k = int(math.Ceil(r.Share(i) / top * 8))
+			k = int(math.Ceil(shareOf(r, i) / top * 8))
 		}
 		b.WriteRune(bl[k])
 	}
@@ -644,7 +671,7 @@ func (l *distLens) scoreView(c lensCtx, w, h int) []string {
 		if s.N > 0 {
 			cum, at := 0.0, 0
 			for k, sc := range x.Scores {
-				cum += s.Share(k)
+				cum += shareOf(s, k)
 				end := int(math.Round(cum * float64(barW)))
 				if end > at {
 					g, col := scoreBand(c, x, sc)
@@ -663,9 +690,9 @@ func (l *distLens) scoreView(c lensCtx, w, h int) []string {
 		val := "—"
 		if s.N > 0 {
 			if nps {
-				val = kpi.FormatFloat(100*(report.BandShare(x, s, x.Bands[2])-report.BandShare(x, s, x.Bands[0])), 0)
+				val = kpi.FormatFloat(100*(bandShareOf(x, s, x.Bands[2])-bandShareOf(x, s, x.Bands[0])), 0)
 			} else if good >= 0 {
-				val = kpi.FormatFloat(100*report.BandShare(x, s, x.Bands[good]), 1) + "%"
+				val = bandPct(x, s, x.Bands[good])
 			}
 		}
 		name := pane.Fit(l.name(s.Segment), nameW)
@@ -688,7 +715,7 @@ func (l *distLens) scoreView(c lensCtx, w, h int) []string {
 		short = append(short, fmt.Sprintf("%d:%s", sc, l.share(r, k)))
 	}
 	for _, b := range x.Bands {
-		v := kpi.FormatFloat(100*report.BandShare(x, r, b), 1) + "%"
+		v := bandPct(x, r, b)
 		bands = append(bands, b.Name+" "+v)
 		tight = append(tight, strings.TrimPrefix(report.ScoreBandText(b), b.Name+" ")+":"+v)
 	}
@@ -702,11 +729,14 @@ func (l *distLens) scoreView(c lensCtx, w, h int) []string {
 			line = alt
 		}
 	}
+	if r.N == 0 && !l.counts { // no shares to list: no value, not zero
+		line = name + " · no answers in " + clean(x.PeriodName())
+	}
 	body = append(body, pane.Fit(line, w))
 	if cr != nil && cr.N > 0 {
 		var cp, cb []string
 		for _, b := range x.Bands {
-			v := kpi.FormatFloat(100*report.BandShare(x, *cr, b), 1) + "%"
+			v := bandPct(x, *cr, b)
 			cp = append(cp, b.Name+" "+v)
 			cb = append(cb, strings.TrimPrefix(report.ScoreBandText(b), b.Name+" ")+":"+v)
 		}

@@ -277,3 +277,27 @@ func untilDist(m Model, cmd tea.Cmd) Model {
 	}
 	return m
 }
+
+// TestDistEmptySliceHasNoShares: a slice without rows (channel = nosuch)
+// has no value, not 0.0%: the histogram says so, and CSAT's score mix
+// shows "no answers", "—" for satisfied and no share per score.
+func TestDistEmptySliceHasNoShares(t *testing.T) {
+	for _, k := range []string{"6", "1"} {
+		m := pressDist(started(t, testDeps(t), 120, 40), k, "d")
+		lc := m.lensCtx()
+		lc.slice = lc.slice.WithFilter(kpi.Filter{Dim: "channel", Values: []string{"nosuch"}})
+		l, cmd := m.lens.Reslice(lc)
+		l, _, _ = l.Update(cmd(), lc)
+		_, body := l.View(lc, 58, 36)
+		text := ansi.Strip(strings.Join(body, "\n"))
+		if strings.Contains(text, "0.0%") {
+			t.Errorf("%s: a share of an empty slice:\n%s", k, text)
+		}
+		want := "no values in this period"
+		if k == "1" {
+			want = "All · no answers in Oct 2026"
+			mustContain(t, text, "no answers")
+		}
+		mustContain(t, text, want)
+	}
+}

@@ -51,13 +51,14 @@ func TestReportDistribution(t *testing.T) {
 	for _, want := range []string{
 		"Resolution time · Jan 2026",
 		"n 4 · mean 120.3h · median 12.5h · p90 326.4h · target ≤ 24h\nDec 2025: n 0\n",
-		"<15m    1  25.0%   25.0%      0.0%\n",
-		"1–2h    1  25.0%   50.0%      0.0%\n",
-		"8–16h   0   0.0%   50.0%      0.0%  median\n",
-		"1–2d    1  25.0%   75.0%      0.0%  target\n",
-		"4d–1w   0   0.0%   75.0%      0.0%  mean\n",
-		"1–2w    0   0.0%   75.0%      0.0%  p90\n",
-		"≥2w     1  25.0%  100.0%      0.0%\n",
+		// December has no tickets: its shares have no value ("—", not 0.0%).
+		"<15m    1  25.0%   25.0%         —\n",
+		"1–2h    1  25.0%   50.0%         —\n",
+		"8–16h   0   0.0%   50.0%         —  median\n",
+		"1–2d    1  25.0%   75.0%         —  target\n",
+		"4d–1w   0   0.0%   75.0%         —  mean\n",
+		"1–2w    0   0.0%   75.0%         —  p90\n",
+		"≥2w     1  25.0%  100.0%         —\n",
 		"a bucket holds lo ≤ value < hi",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -65,12 +66,14 @@ func TestReportDistribution(t *testing.T) {
 		}
 	}
 
+	// EMEA's 10 min and 24h: the buckets from 10–15m (open below) to 1–2d
+	// (open above); December has no values, so no shares (empty, not 0).
 	r = run("--kpi", "resolution_time", "-f", "csv", "--filter", "region=EMEA")
 	for _, want := range []string{
 		"kpi,period,segment,bucket,lo,hi,n,count,share\n",
 		"resolution_time,Jan 2026,,<15m,,0.25,2,1,0.5\n",
-		"resolution_time,Jan 2026,,1–2d,24,48,2,1,0.5\n",
-		"resolution_time,Jan 2026,,≥2w,336,,2,0,0\n",
+		"resolution_time,Jan 2026,,≥1d,24,,2,1,0.5\n",
+		"resolution_time,Dec 2025,,<15m,,0.25,0,0,\n",
 	} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("csv region=EMEA: exit %d, no %q in\n%s%s", r.code, want, r.stdout, r.stderr)
@@ -80,7 +83,7 @@ func TestReportDistribution(t *testing.T) {
 	// CSAT's January answers 5, 4, 2, 1: 2 of 4 satisfied, mean 3; the
 	// comparison (December, no tickets) under it.
 	r = run("--kpi", "csat")
-	if want := "n 4 · satisfied 50.0% · mean score 3.00 · target ≥ 80%\nDec 2025: n 0 · satisfied 0.0%\n"; r.code != 0 || !strings.Contains(r.stdout, want) {
+	if want := "n 4 · satisfied 50.0% · mean score 3.00 · target ≥ 80%\nDec 2025: n 0 · satisfied —\n"; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("csat table: exit %d, no %q in\n%s%s", r.code, want, r.stdout, r.stderr)
 	}
 
@@ -116,6 +119,37 @@ func TestReportDistribution(t *testing.T) {
 	r = run("--kpi", "resolution_time", "-f", "markdown")
 	if r.code != 0 || !strings.Contains(r.stdout, "| ≥2w | 1 | 25.0% | 100.0% |") {
 		t.Errorf("markdown: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// An empty slice: no value, not zero, in each format.
+	for _, kpiID := range []string{"csat", "resolution_time"} {
+		r = run("--kpi", kpiID, "--filter", "channel=nosuch", "--by", "channel")
+		if r.code != 0 || !strings.Contains(r.stdout, "no values in this slice in Jan 2026 nor Dec 2025") || strings.Contains(r.stdout, "0.0%") {
+			t.Errorf("%s, empty slice: exit %d, no note or a 0.0%% in\n%s%s", kpiID, r.code, r.stdout, r.stderr)
+		}
+		if kpiID == "csat" && !strings.Contains(r.stdout, "n 0 · satisfied — · target ≥ 80%\n") {
+			t.Errorf("csat, empty slice: satisfied is not — in\n%s", r.stdout)
+		}
+		r = run("--kpi", kpiID, "--filter", "channel=nosuch", "-f", "json")
+		var empty struct {
+			Distributions []struct {
+				Total   map[string]any `json:"total"`
+				Compare map[string]any `json:"compare"`
+			} `json:"distributions"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &empty); err != nil || len(empty.Distributions) != 1 {
+			t.Fatalf("%s, empty slice json: %v\n%s%s", kpiID, err, r.stdout, r.stderr)
+		}
+		e := empty.Distributions[0]
+		tc, _ := e.Total["counts"].([]any)
+		cc, _ := e.Compare["counts"].([]any)
+		if e.Total["shares"] != nil || e.Compare["shares"] != nil || len(tc) == 0 || len(tc) != len(cc) {
+			t.Errorf("%s, empty slice json: total %v, compare %v", kpiID, e.Total, e.Compare)
+		}
+		r = run("--kpi", kpiID, "--filter", "channel=nosuch", "-f", "csv")
+		if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) < 2 || !strings.HasSuffix(lines[1], ",0,0,") {
+			t.Errorf("%s, empty slice csv: a share where none is\n%s", kpiID, r.stdout)
+		}
 	}
 
 	r = run("--kpi", "fcr")

@@ -37,10 +37,24 @@ const (
 // (a count, a share of counts, a distinct count, a composite).
 var ErrNoDistribution = errors.New("has no distribution")
 
-// HourEdges are the histogram's bucket edges for durations, in hours: a
-// bucket holds lo ≤ x < hi, the first everything under 15 minutes, the last
-// everything from two weeks.
+// HourEdges are the histogram's bucket edges for durations from 15 minutes,
+// in hours: a bucket holds lo ≤ x < hi, the last everything from two weeks.
 var HourEdges = []float64{0.25, 0.5, 1, 2, 4, 8, 16, 24, 48, 96, 168, 336}
+
+// SecondEdges are the edges under 15 minutes, in seconds, for short
+// durations (a call's speed of answer, a chat's first response): 1s to
+// 10m. A duration's histogram uses these and HourEdges, and, as for other
+// numbers, only the buckets from the first holding values to the last.
+var SecondEdges = []float64{1, 2, 5, 10, 15, 30, 45, 60, 90, 120, 180, 300, 600}
+
+// durationEdges are SecondEdges and HourEdges in seconds.
+var durationEdges = func() []float64 {
+	out := append([]float64(nil), SecondEdges...)
+	for _, h := range HourEdges {
+		out = append(out, h*3600)
+	}
+	return out
+}()
 
 // numberEdges are the edges for other numbers (amounts, counts per row):
 // 1–2–5 steps, trimmed to the buckets holding values.
@@ -82,12 +96,13 @@ type DistRow struct {
 	Mean, Median, P90 *float64
 }
 
-// Share is count i of the row as a share of its n (0 without values).
-func (r DistRow) Share(i int) float64 {
+// Share is count i of the row as a share of its n; false (no value, not
+// zero) when the row has no values.
+func (r DistRow) Share(i int) (float64, bool) {
 	if r.N == 0 || i < 0 || i >= len(r.Counts) {
-		return 0
+		return 0, false
 	}
-	return float64(r.Counts[i]) / float64(r.N)
+	return float64(r.Counts[i]) / float64(r.N), true
 }
 
 // Distribution is a KPI's distribution in a slice.
@@ -146,6 +161,7 @@ type distForm struct {
 	lo, hi int    // the score scale
 	bands  []ScoreBand
 	hours  float64 // the KPI's unit in hours (1 for h); 0 for a number
+	secs   float64 // the KPI's unit in seconds (3600 for h); 0 for a number
 }
 
 var betweenRE = regexp.MustCompile(`(?is)^\s*(.+?)\s+BETWEEN\s+(-?\d+)\s+AND\s+(-?\d+)\s*$`)
@@ -161,19 +177,26 @@ func between(filter string) (col string, lo, hi int, ok bool) {
 	return strings.TrimSpace(m[1]), lo, hi, lo <= hi
 }
 
-// unitHours is a duration unit in hours; 0 for any other unit.
-func unitHours(unit string) float64 {
+// unitSeconds is a duration unit in seconds; 0 for any other unit.
+func unitSeconds(unit string) float64 {
 	switch strings.ToLower(strings.TrimSpace(unit)) {
 	case "h", "hr", "hrs", "hour", "hours":
-		return 1
+		return 3600
 	case "m", "min", "mins", "minute", "minutes":
-		return 1.0 / 60
+		return 60
 	case "s", "sec", "secs", "second", "seconds":
-		return 1.0 / 3600
+		return 1
 	case "d", "day", "days":
-		return 24
+		return 86400
 	}
 	return 0
+}
+
+// durationForm is a histogram's form with the KPI's duration unit, if any.
+func durationForm(f distForm, unit string) distForm {
+	f.secs = unitSeconds(unit)
+	f.hours = f.secs / 3600
+	return f
 }
 
 // DistributionKind says which distribution a KPI has, or why it has none.
@@ -233,7 +256,7 @@ func (d *Def) distForm() (distForm, error) {
 		if k := d.valueScale(); k != 1 {
 			v = formatFloat(k) + " * " + v
 		}
-		return distForm{kind: DistHistogram, value: "(" + v + ")", filter: a.filter, hours: unitHours(d.Unit)}, nil
+		return durationForm(distForm{kind: DistHistogram, value: "(" + v + ")", filter: a.filter}, d.Unit), nil
 	}
 	// A quantile: an expression that is one input, one quantile of x.
 	if d.Type == Formula {
@@ -241,7 +264,7 @@ func (d *Def) distForm() (distForm, error) {
 			if t, ok := parseTemplate(in); ok && len(t.atoms) == 1 && t.atoms[0].kind == atomQuantile {
 				if _, ok := linearFactor(t.text); ok {
 					v := t.render(func(a atom) string { return "CAST((" + a.arg + ") AS DOUBLE)" })
-					return distForm{kind: DistHistogram, value: "(" + v + ")", filter: t.atoms[0].filter, hours: unitHours(d.Unit)}, nil
+					return durationForm(distForm{kind: DistHistogram, value: "(" + v + ")", filter: t.atoms[0].filter}, d.Unit), nil
 				}
 			}
 		}
@@ -308,10 +331,12 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 	edges := []float64(nil)
 	if form.kind == DistHistogram {
 		edges = numberEdges
-		if form.hours > 0 {
-			edges = make([]float64, len(HourEdges))
-			for i, h := range HourEdges {
-				edges[i] = h / form.hours
+		if form.secs > 0 {
+			// Edges in the KPI's unit from whole seconds: 900 / 3600 is
+			// exactly 0.25h, as the KPI's own arithmetic gives it.
+			edges = make([]float64, len(durationEdges))
+			for i, sec := range durationEdges {
+				edges[i] = sec / form.secs
 			}
 		}
 	} else {
@@ -348,6 +373,15 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 			segs = append(segs, r)
 		}
 	}
+	// An empty slice's total: no row came back, and its counts are zeros
+	// (its shares have no value); the comparison's are as long.
+	if out.Total.Counts == nil {
+		n := len(out.Scores)
+		if form.kind == DistHistogram {
+			n = len(edges) + 1
+		}
+		out.Total.Counts = make([]int64, n)
+	}
 	if !p.cmp.IsZero() {
 		out.ComparePeriod, out.CompareEnd = p.cmp, p.grain.Add(p.cmp, 1)
 		if p.partial {
@@ -374,13 +408,6 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 				cmpSegs[k.seg] = r
 			}
 		}
-	}
-	if out.Total.Counts == nil {
-		n := len(out.Scores)
-		if form.kind == DistHistogram {
-			n = len(edges) + 1
-		}
-		out.Total.Counts = make([]int64, n)
 	}
 	sort.Slice(segs, func(i, j int) bool {
 		if segs[i].N != segs[j].N {
@@ -528,24 +555,24 @@ func (e *Engine) distRows(ctx context.Context, d *Def, form distForm, edges []fl
 	return out, nil
 }
 
-// trimBuckets names the buckets and, for numbers other than durations,
-// drops the empty ones at either end (the first and last kept stay open).
+// trimBuckets names the buckets and drops the empty ones at either end (the
+// first and last kept stay open): a histogram spans the values it has,
+// seconds for a call's speed of answer, hours to weeks for a ticket's
+// resolution.
 func trimBuckets(edges []float64, hours float64, total DistRow, cmp *DistRow, segs []DistRow) ([]Bucket, DistRow, *DistRow, []DistRow) {
 	n := len(edges) + 1
 	lo, hi := 0, n-1
-	if hours == 0 {
-		used := func(i int) bool {
-			if i < len(total.Counts) && total.Counts[i] > 0 {
-				return true
-			}
-			return cmp != nil && i < len(cmp.Counts) && cmp.Counts[i] > 0
+	used := func(i int) bool {
+		if i < len(total.Counts) && total.Counts[i] > 0 {
+			return true
 		}
-		for lo < hi && !used(lo) {
-			lo++
-		}
-		for hi > lo && !used(hi) {
-			hi--
-		}
+		return cmp != nil && i < len(cmp.Counts) && cmp.Counts[i] > 0
+	}
+	for lo < hi && !used(lo) {
+		lo++
+	}
+	for hi > lo && !used(hi) {
+		hi--
 	}
 	var bs []Bucket
 	for i := lo; i <= hi; i++ {
@@ -585,7 +612,7 @@ func trimBuckets(edges []float64, hours float64, total DistRow, cmp *DistRow, se
 	return bs, total, cmp, segs
 }
 
-// bucketLabel names a bucket: "<15m", "1–2h", "16h–1d", "≥2w" for
+// bucketLabel names a bucket: "<30s", "1–1.5m", "1–2h", "16h–1d", "≥2w" for
 // durations (hours > 0 is the KPI's unit in hours), "10–20" for numbers.
 func bucketLabel(b Bucket, hours float64) string {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -603,15 +630,17 @@ func bucketLabel(b Bucket, hours float64) string {
 	}
 	a, z := f(lo), f(hi)
 	if hours > 0 && strings.TrimLeft(a, "0123456789.") == strings.TrimLeft(z, "0123456789.") {
-		a = strings.TrimRight(a, "mhdw") // 1–2h, not 1h–2h
+		a = strings.TrimRight(a, "smhdw") // 1–2h, not 1h–2h
 	}
 	return a + "–" + z
 }
 
-// durationText is a duration in hours as text: 15m, 2h, 4d, 2w.
+// durationText is a duration in hours as text: 30s, 15m, 2h, 4d, 2w.
 func durationText(h float64) string {
 	g := func(v float64) string { return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64) }
 	switch {
+	case math.Round(h*3600*100)/100 < 60:
+		return g(h*3600) + "s"
 	case h < 1:
 		return g(h*60) + "m"
 	case h < 24:

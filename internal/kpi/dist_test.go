@@ -19,6 +19,14 @@ func distOf(t *testing.T, eng *kpi.Engine, s kpi.Slice, id, dim string) *kpi.Dis
 	return d
 }
 
+func bucketLabels(d *kpi.Distribution) string {
+	var labels []string
+	for _, b := range d.Buckets {
+		labels = append(labels, b.Label)
+	}
+	return fmt.Sprint(labels)
+}
+
 func wantCounts(t *testing.T, what string, got []int64, want map[int]int64, n int) {
 	t.Helper()
 	if len(got) != n {
@@ -37,7 +45,9 @@ func wantCounts(t *testing.T, what string, got []int64, want map[int]int64, n in
 // resolved (null, left out) and t6 is resolved before it was created (the
 // KPI's filter leaves it out). Sorted 2, 5, 10, 24, 48: mean 89/5 = 17.8,
 // median 10, p90 at 0.9 × 4 = 3.6 → 24 + 0.6 × 24 = 38.4. September (the
-// comparison) holds t7 6h and t8 20h.
+// comparison) holds t7 6h and t8 20h. The histogram spans the buckets
+// from the first holding a value (2–4h, open below: "<4h") to the last
+// (2–4d, open above: "≥2d"); the comparison, 1–7 Sep, has none.
 func TestDistributionHistogramHandWorked(t *testing.T) {
 	eng := standardEngine(t, openFixture(t, fixture))
 	s := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}
@@ -49,10 +59,10 @@ func TestDistributionHistogramHandWorked(t *testing.T) {
 	for _, b := range d.Buckets {
 		labels = append(labels, b.Label)
 	}
-	if got, want := fmt.Sprint(labels), "[<15m 15–30m 30m–1h 1–2h 2–4h 4–8h 8–16h 16h–1d 1–2d 2–4d 4d–1w 1–2w ≥2w]"; got != want {
+	if got, want := fmt.Sprint(labels), "[<4h 4–8h 8–16h 16h–1d 1–2d ≥2d]"; got != want {
 		t.Errorf("buckets %s, want %s", got, want)
 	}
-	wantCounts(t, "October", d.Total.Counts, map[int]int64{4: 1, 5: 1, 6: 1, 8: 1, 9: 1}, 13)
+	wantCounts(t, "October", d.Total.Counts, map[int]int64{0: 1, 1: 1, 2: 1, 4: 1, 5: 1}, 6)
 	if d.Total.N != 5 {
 		t.Errorf("n %d, want 5", d.Total.N)
 	}
@@ -82,9 +92,13 @@ func TestDistributionHistogramHandWorked(t *testing.T) {
 		}
 	}
 
-	// September in full, against August (no tickets): t7 6h and t8 20h.
+	// September in full, against August (no tickets): t7 6h (4–8h, open
+	// below) and t8 20h (16h–1d, open above).
 	sep := distOf(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct.AddDate(0, -1, 0), Compare: kpi.VsPrevious}, "resolution_time", "")
-	wantCounts(t, "September", sep.Total.Counts, map[int]int64{5: 1, 7: 1}, 13)
+	wantCounts(t, "September", sep.Total.Counts, map[int]int64{0: 1, 2: 1}, 3)
+	if got := bucketLabels(sep); got != "[<8h 8–16h ≥16h]" {
+		t.Errorf("September's buckets %s", got)
+	}
 	if sep.Partial || sep.Compare == nil || sep.Compare.N != 0 {
 		t.Errorf("September: partial %v compare %+v", sep.Partial, sep.Compare)
 	}
@@ -92,20 +106,20 @@ func TestDistributionHistogramHandWorked(t *testing.T) {
 
 // TestDistributionFilterOnCustomerDimension: region is the customers'
 // column; EMEA's customers C1 and C3 have October's t1 (chat, 10h), t3
-// (email, 2h) and t4 (email, 48h).
+// (email, 2h) and t4 (email, 48h): buckets <4h 4–8h 8–16h 16h–1d 1–2d ≥2d.
 func TestDistributionFilterOnCustomerDimension(t *testing.T) {
 	eng := standardEngine(t, openFixture(t, fixture))
 	s := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsTarget,
 		Filters: []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}}
 	d := distOf(t, eng, s, "resolution_time", "channel")
-	wantCounts(t, "EMEA", d.Total.Counts, map[int]int64{4: 1, 6: 1, 9: 1}, 13)
+	wantCounts(t, "EMEA", d.Total.Counts, map[int]int64{0: 1, 2: 1, 5: 1}, 6)
 	if d.Compare != nil {
 		t.Error("a comparison against the target")
 	}
 	if len(d.Segments) != 2 || d.Segments[0].Segment != "email" || d.Segments[0].N != 2 || d.Segments[1].Segment != "chat" || d.Segments[1].N != 1 {
 		t.Fatalf("segments %+v", d.Segments)
 	}
-	wantCounts(t, "email", d.Segments[0].Counts, map[int]int64{4: 1, 9: 1}, 13)
+	wantCounts(t, "email", d.Segments[0].Counts, map[int]int64{0: 1, 5: 1}, 6)
 	want(t, "email median", d.Segments[0].Median, 25)
 	sc := compute(t, eng, s)
 	for _, r := range sc.Results {
@@ -179,19 +193,87 @@ var _ = time.Time{}
 // date, which runs to 31 Oct, so October is whole and compared with
 // September in full. October: email t3 3h, t5 2h, t9 15m (on the 15–30m
 // edge); chat t1 1h (on the 1–2h edge), t2 30m (on the 30m–1h edge).
-// September: chat t7 2h, email t8 4h (on the 4–8h edge).
+// September: chat t7 2h, email t8 4h (on the 4–8h edge). The buckets run
+// from 15–30m (open below: t9's 15m is on its edge, not in 10–15m) to
+// 4–8h (open above), the comparison's included.
 func TestDistributionComparesSegments(t *testing.T) {
 	eng := standardEngine(t, openFixture(t, fixture))
 	d := distOf(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious}, "first_response", "channel")
 	if d.Partial || len(d.Segments) != 2 || len(d.CompareSegments) != 2 {
 		t.Fatalf("partial %v, segments %+v, compared %+v", d.Partial, d.Segments, d.CompareSegments)
 	}
-	wantCounts(t, "email", d.Segments[0].Counts, map[int]int64{1: 1, 4: 2}, 13)
-	wantCounts(t, "chat", d.Segments[1].Counts, map[int]int64{2: 1, 3: 1}, 13)
-	wantCounts(t, "email in September", d.CompareSegments[0].Counts, map[int]int64{5: 1}, 13)
-	wantCounts(t, "chat in September", d.CompareSegments[1].Counts, map[int]int64{4: 1}, 13)
-	wantCounts(t, "September", d.Compare.Counts, map[int]int64{4: 1, 5: 1}, 13)
+	if got := bucketLabels(d); got != "[<30m 30m–1h 1–2h 2–4h ≥4h]" {
+		t.Errorf("buckets %s", got)
+	}
+	wantCounts(t, "email", d.Segments[0].Counts, map[int]int64{0: 1, 3: 2}, 5)
+	wantCounts(t, "chat", d.Segments[1].Counts, map[int]int64{1: 1, 2: 1}, 5)
+	wantCounts(t, "email in September", d.CompareSegments[0].Counts, map[int]int64{4: 1}, 5)
+	wantCounts(t, "chat in September", d.CompareSegments[1].Counts, map[int]int64{3: 1}, 5)
+	wantCounts(t, "September", d.Compare.Counts, map[int]int64{3: 1, 4: 1}, 5)
 	if d.CompareName() != "Sep 2026" || d.PeriodName() != "Oct 2026" {
 		t.Errorf("periods %q vs %q", d.PeriodName(), d.CompareName())
+	}
+}
+
+// callsFixture: answers in seconds, a call centre's speed of answer.
+const callsFixture = `
+CREATE TABLE calls (call_id VARCHAR, answered_at TIMESTAMP, asa DOUBLE);
+INSERT INTO calls VALUES
+ ('c1', '2026-10-01 09:00', 3), ('c2', '2026-10-01 09:05', 15), ('c3', '2026-10-02 10:00', 40),
+ ('c4', '2026-10-02 11:00', 45), ('c5', '2026-10-03 12:00', 59.5), ('c6', '2026-10-03 13:00', 60),
+ ('c7', '2026-10-04 14:00', 125), ('c8', '2026-10-04 15:00', NULL), ('c9', '2026-09-30 23:59', 7200);
+`
+
+// TestDistributionShortDurations: a KPI in seconds is bucketed in seconds
+// and minutes, not all in "<15m". October's answers: 3s (2–5s), 15s (on
+// the 15–30s edge), 40s (30–45s), 45s (on the 45s–1m edge), 59.5s
+// (45s–1m), 60s (on the 1–1.5m edge), 125s (2–3m); c8 has none and c9 is
+// September's. The buckets run from 2–5s (open below: "<5s") to 2–3m
+// (open above: "≥2m"): <5s 5–10s 10–15s 15–30s 30–45s 45s–1m 1–1.5m
+// 1.5–2m ≥2m holding 1 0 0 1 1 2 1 0 1. n 7, mean 347.5 / 7, median 45,
+// p90 at 0.9 × 6 = 5.4: 60 + 0.4 × 65 = 86.
+func TestDistributionShortDurations(t *testing.T) {
+	db := openFixture(t, callsFixture)
+	defs := []*kpi.Def{{ID: "asa", Name: "Avg speed of answer", Source: "calls", Type: kpi.Ratio, Time: "answered_at",
+		Numerator: "sum(asa)", Denominator: "count(asa)", Unit: "s", Decimals: 1, Better: kpi.Lower}}
+	eng, err := kpi.New(context.Background(), db, defs, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := distOf(t, eng, kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsTarget}, "asa", "")
+	if got, want := bucketLabels(d), "[<5s 5–10s 10–15s 15–30s 30–45s 45s–1m 1–1.5m 1.5–2m ≥2m]"; got != want {
+		t.Errorf("buckets %s, want %s", got, want)
+	}
+	wantCounts(t, "October", d.Total.Counts, map[int]int64{0: 1, 3: 1, 4: 1, 5: 2, 6: 1, 8: 1}, 9)
+	if d.Total.N != 7 {
+		t.Errorf("n %d, want 7", d.Total.N)
+	}
+	want(t, "mean", d.Total.Mean, 347.5/7)
+	want(t, "median", d.Total.Median, 45)
+	want(t, "p90", d.Total.P90, 86)
+	if b := d.Buckets[5]; b.Lo != 45 || b.Hi != 60 {
+		t.Errorf("45s–1m is [%v, %v), want [45, 60) seconds", b.Lo, b.Hi)
+	}
+}
+
+// TestDistributionEmptySlice: a slice without rows has n 0, no shares (no
+// value, not zero), and a comparison as long as its total.
+func TestDistributionEmptySlice(t *testing.T) {
+	eng := standardEngine(t, openFixture(t, fixture))
+	s := kpi.Slice{Grain: kpi.Month, Period: oct, Compare: kpi.VsPrevious,
+		Filters: []kpi.Filter{{Dim: "channel", Values: []string{"nosuch"}}}}
+	for _, id := range []string{"csat", "first_response"} {
+		d := distOf(t, eng, s, id, "")
+		if d.Total.N != 0 || d.Compare == nil || d.Compare.N != 0 {
+			t.Fatalf("%s: n %d, compare %+v", id, d.Total.N, d.Compare)
+		}
+		if len(d.Compare.Counts) != len(d.Total.Counts) || len(d.Total.Counts) == 0 {
+			t.Errorf("%s: %d counts, the comparison %d", id, len(d.Total.Counts), len(d.Compare.Counts))
+		}
+		for i := range d.Total.Counts {
+			if v, ok := d.Total.Share(i); ok {
+				t.Errorf("%s: share %d is %v, want no value", id, i, v)
+			}
+		}
 	}
 }

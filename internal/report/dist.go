@@ -56,7 +56,7 @@ func distStats(x *kpi.Distribution, r kpi.DistRow, target bool) string {
 			v    *float64
 		}{{"mean", r.Mean}, {"median", r.Median}, {"p90", r.P90}} {
 			if s.v != nil {
-				parts = append(parts, s.name+" "+d.FormatNumber(*s.v, max(d.Decimals, 1)))
+				parts = append(parts, s.name+" "+DistNumber(d, *s.v))
 			}
 		}
 	} else {
@@ -73,12 +73,48 @@ func distStats(x *kpi.Distribution, r kpi.DistRow, target bool) string {
 	return strings.Join(parts, " · ")
 }
 
-// TargetText is the target as "≤ 24h" ("" without one).
+// TargetText is the target as "≤ 24h", "≤ 15m" ("" without one): in the
+// distribution's own units (DistNumber), so a sub-hour target reads as it
+// is set, not rounded to "≤ 0.2h".
 func TargetText(x *kpi.Distribution) string {
 	if x.Target == nil {
 		return ""
 	}
-	return x.Def.FormatTarget(x.Target)
+	op := "≥ "
+	if x.Def.Better == kpi.Lower {
+		op = "≤ "
+	}
+	return op + distNumber(x.Def, x.Target.Value, true)
+}
+
+// DistNumber is a statistic of a distribution (a mean, a median, a p90) in
+// the KPI's unit with at least one decimal; a duration under one unit goes
+// to the next smaller unit (0.3h is 18.0m, 0.4m is 24.0s), so the
+// statistics of short durations keep their precision.
+func DistNumber(d *kpi.Def, v float64) string { return distNumber(d, v, false) }
+
+// distNumber is DistNumber; whole drops the decimals of a whole number (a
+// target: "≤ 15m", "≤ 24h").
+func distNumber(d *kpi.Def, v float64, whole bool) string {
+	dec := max(d.Decimals, 1)
+	unit := ""
+	if v != 0 && math.Abs(v) < 1 {
+		switch d.Unit {
+		case "d":
+			v, unit = v*24, "h"
+		case "h":
+			v, unit = v*60, "m"
+		case "m", "min":
+			v, unit = v*60, "s"
+		}
+	}
+	if whole && math.Abs(v-math.Round(v)) < 1e-9 {
+		dec = 0
+	}
+	if unit != "" {
+		return kpi.FormatFloat(v, dec) + unit
+	}
+	return d.FormatNumber(v, dec)
 }
 
 // DistMarks says which statistics fall in each bucket of a histogram row
@@ -109,8 +145,9 @@ func DistMarks(x *kpi.Distribution, r kpi.DistRow) []string {
 	return out
 }
 
-// BandShare is the share of a row's answers in a band.
-func BandShare(x *kpi.Distribution, r kpi.DistRow, b kpi.ScoreBand) float64 {
+// BandShare is the share of a row's answers in a band; false (no value,
+// not zero) when the row has no answers.
+func BandShare(x *kpi.Distribution, r kpi.DistRow, b kpi.ScoreBand) (float64, bool) {
 	var n int64
 	for i, s := range x.Scores {
 		if s >= b.Lo && s <= b.Hi && i < len(r.Counts) {
@@ -118,9 +155,9 @@ func BandShare(x *kpi.Distribution, r kpi.DistRow, b kpi.ScoreBand) float64 {
 		}
 	}
 	if r.N == 0 {
-		return 0
+		return 0, false
 	}
-	return float64(n) / float64(r.N)
+	return float64(n) / float64(r.N), true
 }
 
 // ScoreBandText names a band with its scores ("promoters 9–10").
@@ -131,7 +168,19 @@ func ScoreBandText(b kpi.ScoreBand) string {
 	return fmt.Sprintf("%s %d–%d", b.Name, b.Lo, b.Hi)
 }
 
-func pct(v float64) string { return kpi.FormatFloat(100*v, 1) + "%" }
+// pct is a share as a percentage; "—" without a value.
+func pct(v float64, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	return kpi.FormatFloat(100*v, 1) + "%"
+}
+
+// NoValues says a distribution's slice has no values, in this period or
+// the comparison's.
+func NoValues(x *kpi.Distribution) bool {
+	return x.Total.N == 0 && (x.Compare == nil || x.Compare.N == 0)
+}
 
 // distTables is a distribution as tables: the histogram (bucket, n,
 // share, cumulative share, the comparison's share, marks), then the
@@ -148,8 +197,9 @@ func distTables(x *kpi.Distribution) (tables [][][]string, numeric []int) {
 		marks := DistMarks(x, x.Total)
 		cum := 0.0
 		for i, b := range x.Buckets {
-			cum += x.Total.Share(i)
-			r := []string{b.Label, kpi.FormatFloat(float64(x.Total.Counts[i]), 0), pct(x.Total.Share(i)), pct(cum)}
+			sh, ok := x.Total.Share(i)
+			cum += sh
+			r := []string{b.Label, kpi.FormatFloat(float64(x.Total.Counts[i]), 0), pct(sh, ok), pct(cum, ok)}
 			if x.Compare != nil {
 				r = append(r, pct(x.Compare.Share(i)))
 			}
@@ -163,7 +213,7 @@ func distTables(x *kpi.Distribution) (tables [][][]string, numeric []int) {
 				if v == nil {
 					return "—"
 				}
-				return d.FormatNumber(*v, max(d.Decimals, 1))
+				return DistNumber(d, *v)
 			}
 			seg := [][]string{{x.Dim, "n", "mean", "median", "p90"}}
 			for _, s := range append(append([]kpi.DistRow(nil), x.Segments...), x.Total) {
@@ -230,6 +280,15 @@ func distNotes(x *kpi.Distribution) []string {
 	return out
 }
 
+// noValuesText is the line in place of an empty slice's tables.
+func noValuesText(x *kpi.Distribution) string {
+	p := x.PeriodName()
+	if x.Compare != nil {
+		p += " nor " + x.CompareName()
+	}
+	return "no values in this slice in " + p + ": no shares to show"
+}
+
 func unitName(d *kpi.Def) string {
 	switch d.Unit {
 	case "h":
@@ -256,6 +315,10 @@ func DistPlain(w io.Writer, xs []*kpi.Distribution, label string) error {
 		fmt.Fprintln(w, DistStats(x, x.Total))
 		if x.Compare != nil {
 			fmt.Fprintln(w, CompareStats(x))
+		}
+		if NoValues(x) {
+			fmt.Fprintln(w, "\n"+noValuesText(x))
+			continue
 		}
 		tables, numeric := distTables(x)
 		for _, t := range tables {
@@ -308,6 +371,10 @@ func DistMarkdown(w io.Writer, xs []*kpi.Distribution, label string) error {
 		fmt.Fprintln(w, esc(DistStats(x, x.Total)))
 		if x.Compare != nil {
 			fmt.Fprintln(w, "\n"+esc(CompareStats(x)))
+		}
+		if NoValues(x) {
+			fmt.Fprintln(w, "\n"+esc(noValuesText(x)))
+			continue
 		}
 		tables, numeric := distTables(x)
 		for ti, t := range tables {
@@ -362,8 +429,12 @@ func DistCSV(w io.Writer, xs []*kpi.Distribution) error {
 					label = strconv.Itoa(x.Scores[i])
 					lo, hi = label, label
 				}
+				share := "" // no value, not zero
+				if v, ok := r.Share(i); ok {
+					share = strconv.FormatFloat(v, 'f', -1, 64)
+				}
 				cw.Write([]string{x.Def.ID, period, SafeCell(r.Segment), label, lo, hi, strconv.FormatInt(r.N, 10),
-					strconv.FormatInt(r.Counts[i], 10), strconv.FormatFloat(r.Share(i), 'f', -1, 64)})
+					strconv.FormatInt(r.Counts[i], 10), share})
 			}
 		}
 		write(x.PeriodName(), x.Total)
@@ -391,7 +462,7 @@ type jsonDistRow struct {
 	Segment string    `json:"segment,omitempty"`
 	N       int64     `json:"n"`
 	Counts  []int64   `json:"counts"`
-	Shares  []float64 `json:"shares"`
+	Shares  []float64 `json:"shares"` // null without values
 	Mean    *float64  `json:"mean"`
 	Median  *float64  `json:"median,omitempty"`
 	P90     *float64  `json:"p90,omitempty"`
@@ -419,9 +490,17 @@ type jsonDist struct {
 }
 
 func distRowJSON(r kpi.DistRow) jsonDistRow {
-	j := jsonDistRow{Segment: r.Segment, N: r.N, Counts: r.Counts, Shares: []float64{}, Mean: r.Mean, Median: r.Median, P90: r.P90}
+	j := jsonDistRow{Segment: r.Segment, N: r.N, Counts: r.Counts, Mean: r.Mean, Median: r.Median, P90: r.P90}
+	if j.Counts == nil {
+		j.Counts = []int64{}
+	}
+	if r.N == 0 {
+		return j // shares null: no value, not zero
+	}
+	j.Shares = []float64{}
 	for i := range r.Counts {
-		j.Shares = append(j.Shares, r.Share(i))
+		v, _ := r.Share(i)
+		j.Shares = append(j.Shares, v)
 	}
 	return j
 }
