@@ -469,3 +469,51 @@ func TestGridHeadsGrowToTheirLabel(t *testing.T) {
 		t.Errorf("three columns of 14 at 60 wide:\n%s", scr)
 	}
 }
+
+// TestGridRowsEscGoesBack: esc from the rows opened on a grid cell goes
+// back to the grid, its cursor on the same cell (APAC, September: two rows
+// down, one column left of October), not to the main screen; meanwhile the
+// header names September, the rows' month; a second esc
+// closes the grid. A lens opened by its own key from the rows leaves no
+// grid to go back to.
+func TestGridRowsEscGoesBack(t *testing.T) {
+	m := pressGrid(byRegion(t, 120, 40), "#", "j", "j", "h")
+	g := gridOf(t, m)
+	row, col, seg := g.row, g.col, g.g.Segments[g.row].Segment
+	if seg != "APAC" || g.g.Columns[col].Name != "Sep 2026" {
+		t.Fatalf("cursor on %s %s, want APAC Sep 2026", seg, g.g.Columns[col].Name)
+	}
+	header := func() string { return strings.SplitN(screen(m), "\n", 2)[0] }
+	before := header()
+	m = pressGrid(m, "R")
+	if _, ok := m.lens.(*recordsLens); !ok {
+		t.Fatalf("R opened %T, want the rows", m.lens)
+	}
+	// The header names the rows' month, not the screen's October (and no
+	// comparison: the rows have none).
+	if h := header(); !strings.Contains(h, "Sep 2026 (month)") || strings.Contains(h, "Oct 2026") || strings.Contains(h, " vs ") {
+		t.Errorf("header over September's rows: %q", h)
+	}
+	m = pressGrid(m, "esc")
+	if h := header(); h != before || !strings.Contains(h, "Oct 2026 (month) · vs Sep 2026") {
+		t.Errorf("header back on the grid: %q, want %q", h, before)
+	}
+	back, ok := m.lens.(*gridLens)
+	if !ok {
+		t.Fatalf("esc from the rows left %T, want the grid back", m.lens)
+	}
+	if back.row != row || back.col != col || back.g == nil || back.loading {
+		t.Errorf("back on row %d col %d (loading %v), want row %d col %d", back.row, back.col, back.loading, row, col)
+	}
+	mustContain(t, screen(m), "Grid · CSAT by region", "APAC · Sep 2026: ○ 73.4%")
+	if m = pressGrid(m, "esc"); m.lens != nil || m.lensBack != nil {
+		t.Errorf("a second esc left %T (back %T)", m.lens, m.lensBack)
+	}
+	m = pressGrid(byRegion(t, 120, 40), "#", "R", "d") // the distribution from the rows
+	if _, ok := m.lens.(*distLens); !ok || m.lensBack != nil {
+		t.Fatalf("d from the rows: %T, back %T; want the distribution alone", m.lens, m.lensBack)
+	}
+	if m = pressGrid(m, "esc"); m.lens != nil {
+		t.Errorf("esc from the distribution left %T", m.lens)
+	}
+}

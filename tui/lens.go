@@ -92,15 +92,14 @@ type lensDrillMsg struct {
 }
 
 // lensOpenMsg asks the explorer to open another lens in this one's place
-// (the grid's cell → the rows behind it).
+// (the grid's cell → the rows behind it); esc goes back to this one as it
+// was (its cursor where it was).
 type lensOpenMsg struct{ l lens }
 
-// openLens opens l (closing the one open, and the why views) and asks for
-// its numbers.
+// openLens opens l (closing the one open, the one it came from, and the
+// why views) and asks for its numbers.
 func (m Model) openLens(l lens) (Model, tea.Cmd) {
-	if m.lens != nil {
-		m.lens.Close()
-	}
+	m = m.closeLens()
 	if m.why.mode != whyOff {
 		m.why = m.why.close()
 		m.why.mode = whyOff
@@ -111,13 +110,48 @@ func (m Model) openLens(l lens) (Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.startSpinner())
 }
 
-// closeLens closes the open lens.
+// closeLens closes the open lens, and the one it came from.
 func (m Model) closeLens() Model {
 	if m.lens != nil {
 		m.lens.Close()
 	}
-	m.lens = nil
+	if m.lensBack != nil {
+		m.lensBack.Close()
+	}
+	m.lens, m.lensBack = nil, nil
 	return m
+}
+
+// openFrom opens l in the open lens's place, keeping that one to go back
+// to (its query stopped: back reslices it).
+func (m Model) openFrom(l lens) (Model, tea.Cmd) {
+	back := m.lens
+	if back == nil {
+		return m.openLens(l)
+	}
+	if m.lensBack != nil { // one level back: the lens before it closes
+		m.lensBack.Close()
+	}
+	back.Close()
+	m.lens, m.lensBack = l, back
+	var cmd tea.Cmd
+	m.lens, cmd = m.lens.Reslice(m.lensCtx())
+	return m, tea.Batch(cmd, m.startSpinner())
+}
+
+// backLens closes the open lens and goes back to the one that opened it,
+// as it was, asking again for its numbers if what is asked changed
+// meanwhile; with none it closes the lens.
+func (m Model) backLens() (Model, tea.Cmd) {
+	back := m.lensBack
+	if back == nil {
+		return m.closeLens(), nil
+	}
+	m.lens.Close()
+	m.lens, m.lensBack = back, nil
+	var cmd tea.Cmd
+	m.lens, cmd = m.lens.Reslice(m.lensCtx())
+	return m, tea.Batch(cmd, m.startSpinner())
 }
 
 // lensKey gives the open lens a key first; ok is false when the lens let
@@ -130,9 +164,24 @@ func (m Model) lensKey(msg tea.KeyPressMsg) (Model, tea.Cmd, bool) {
 		return m, tea.Batch(cmd, m.startSpinner()), true
 	}
 	if key.Matches(msg, m.keys.Back) {
-		return m.closeLens(), cmd, true
+		m, back := m.backLens()
+		return m, tea.Batch(cmd, back), true
 	}
 	return m, cmd, false
+}
+
+// lensHeader is the header's period and comparison while a lens opened
+// from another shows a period of its own (the rows of a grid cell in
+// September under a screen on October): that period, and no comparison
+// (the rows have none). Otherwise the screen's, as given.
+func (m Model) lensHeader(period, compare string) (string, string) {
+	r, ok := m.lens.(*recordsLens)
+	sc := m.q.score.sc
+	if !ok || m.lensBack == nil || sc == nil || r.slice.Period.IsZero() || r.slice.Grain == kpi.All ||
+		r.slice.Period.Equal(sc.Slice.Period) && r.slice.Grain == sc.Slice.Grain {
+		return period, compare
+	}
+	return r.slice.Grain.Label(r.slice.Period) + " (" + string(r.slice.Grain) + ")", ""
 }
 
 // lensAfter reslices the open lens when a key changed what is asked.
@@ -162,7 +211,7 @@ func (m Model) lensMsg(msg tea.Msg) (Model, tea.Cmd) {
 		m = m.closeLens()
 		return m.lensDrill(msg)
 	case lensOpenMsg:
-		return m.openLens(msg.l)
+		return m.openFrom(msg.l)
 	}
 	if m.lens == nil {
 		return m, nil

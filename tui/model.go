@@ -58,6 +58,9 @@ type Model struct {
 	// lens is the open closer look (lens.go): grid, cohorts, distribution,
 	// series or records; nil when none.
 	lens lens
+	// lensBack is the lens that opened the open one in its place (the grid
+	// under the rows of its cell): esc goes back to it (lens.go).
+	lensBack lens
 
 	sel int // selected KPI
 

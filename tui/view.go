@@ -172,6 +172,7 @@ func (m Model) headerView(w int) string {
 	if sc := m.q.score.sc; sc != nil {
 		h.Period, h.Compare = pane.PeriodHeader(sc)
 	}
+	h.Period, h.Compare = m.lensHeader(h.Period, h.Compare)
 	if !m.refreshed.IsZero() {
 		h.Refreshed = "refreshed " + m.refreshed.Format("15:04")
 	}
