@@ -339,7 +339,6 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	st, x := c.st, l.x
 	muted := func(s string) string { return st.MutedText.Render(s) }
 	r, cr := l.selected()
-	var body []string
 	name := l.name(l.seg)
 	if len(x.Segments) > 0 {
 		name = fmt.Sprintf("%s (%d of %d)", name, l.at()+1, len(x.Segments)+1)
@@ -348,30 +347,87 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	if cr != nil {
 		what += " vs " + clean(x.CompareName())
 	}
-	body = append(body, pane.Fit(what, w))
-	body = append(body, pane.Fit("█ "+statsFit(x, r, w-2), w))
+	stats := statsLines(x, r, "█ ", w)
+	var cmpStats []string
 	if cr != nil {
-		body = append(body, pane.Fit(muted("┊ "+statsFit(x, *cr, w-2)), w))
+		cmpStats = statsLines(x, *cr, "┊ ", w)
 	}
 	if r.N == 0 {
+		body := append([]string{pane.Fit(what, w)}, stats...)
+		for _, line := range cmpStats {
+			body = append(body, pane.Fit(muted(line), w))
+		}
 		return append(body, "", muted("no values in this period"))
 	}
 
-	const labW, valW = 7, 7
+	// The columns: the bucket, the bar, the share, the comparison's share
+	// and the marks. Where the width is short the comparison's column goes
+	// first (its ticks stay on the bars), then the marks shorten ("med",
+	// "tgt"); they go only where not even that leaves a bar.
+	const labW = 7
+	valW := 7
 	marks := report.DistMarks(x, r)
 	markW := 0
 	for _, m := range marks {
 		markW = max(markW, pane.Width(m))
 	}
+	markW = min(markW, 14)
 	cmpW := 0
 	if cr != nil {
 		cmpW = max(valW, pane.Width(shortPeriod(x.CompareName()))+1)
 	}
-	barW := w - labW - valW - cmpW - 2 - min(markW, 14)
-	if barW < 8 { // marks give way to the bars
+	barW := w - labW - valW - cmpW - 2 - markW
+	if barW < 8 && cmpW > 0 {
+		cmpW = 0
+		barW = w - labW - valW - 2 - markW
+	}
+	if barW < 8 && markW > 0 {
+		markW = 0
+		for i, m := range marks {
+			marks[i] = shortMarks(m)
+			markW = max(markW, pane.Width(marks[i]))
+		}
+		valW = 6
+		barW = w - labW - valW - 1 - markW
+	}
+	if barW < 4 { // marks give way to the bars
 		markW = 0
 		barW = w - labW - valW - cmpW - 1
 	}
+	gap := "  "
+	if valW == 6 {
+		gap = " "
+	}
+
+	// The lines above and below the buckets, as the height allows: the
+	// statistics, then the segment and period (without room for it, the
+	// segment's name leads the statistics), the column heads, the
+	// comparison's statistics, the legend.
+	room := h - len(x.Buckets)
+	take := func(n int) int {
+		n = max(0, min(n, room))
+		room -= n
+		return n
+	}
+	if room < len(stats)+1 {
+		stats = statsLines(x, r, "█ "+l.name(l.seg)+": ", w)
+	}
+	nStats := take(len(stats))
+	nWhat := take(1)
+	nHead := take(1)
+	nCmp := take(len(cmpStats))
+	nLegend := take(1)
+	var body []string
+	if nWhat > 0 {
+		body = append(body, pane.Fit(what, w))
+	}
+	for _, line := range stats[:nStats] {
+		body = append(body, pane.Fit(line, w))
+	}
+	for _, line := range cmpStats[:nCmp] {
+		body = append(body, pane.Fit(muted(line), w))
+	}
+
 	top := 0.0
 	for i := range r.Counts {
 		top = math.Max(top, shareOf(r, i))
@@ -383,14 +439,20 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	if l.counts {
 		col = "n"
 	}
-	head := fmt.Sprintf("%-*s%-*s%*s", labW, "bucket", barW, "█ "+shortPeriod(x.PeriodName()), valW, col)
-	if cr != nil {
+	barHead := "█ " + shortPeriod(x.PeriodName())
+	if pane.Width(barHead) > barW {
+		barHead = "█"
+	}
+	head := fmt.Sprintf("%-*s%-*s%*s", labW, "bucket", barW, barHead, valW, col)
+	if cmpW > 0 {
 		head += fmt.Sprintf("%*s", cmpW, shortPeriod(x.CompareName()))
 	}
 	if markW > 0 {
-		head += "  marks"
+		head += gap + "marks"
 	}
-	body = append(body, st.TableHead.Render(pane.Fit(head, w)))
+	if nHead > 0 {
+		body = append(body, st.TableHead.Render(pane.Fit(head, w)))
+	}
 	for i, b := range x.Buckets {
 		n := 0
 		if top > 0 {
@@ -429,11 +491,11 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 			}
 		}
 		line := pane.Fit(b.Label, labW) + cells.String() + pane.FitRight(l.share(r, i), valW)
-		if cr != nil {
+		if cmpW > 0 {
 			line += muted(pane.FitRight(l.share(*cr, i), cmpW))
 		}
 		if markW > 0 && marks[i] != "" {
-			line += "  " + st.AccentTxt.Render(marks[i])
+			line += gap + st.AccentTxt.Render(marks[i])
 		}
 		body = append(body, pane.Fit(line, w))
 	}
@@ -442,7 +504,9 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 		legend += " · ┊ " + shortPeriod(x.CompareName())
 	}
 	legend += " · lo ≤ x < hi"
-	body = append(body, pane.Fit(muted(legend), w))
+	if nLegend > 0 {
+		body = append(body, pane.Fit(muted(legend), w))
+	}
 
 	// The segments, when there is room for a few: n, median, p90 and the
 	// shape of each (its shares, tallest bucket full).
@@ -464,7 +528,7 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	segW = min(segW+1, 18)
 	body = append(body, st.TableHead.Render(pane.Fit(fmt.Sprintf("  %-*s%7s%8s%8s  shape", segW, c.names[x.Dim], "n", "median", "p90"), w)))
 	all := append([]kpi.DistRow{x.Total}, x.Segments...)
-	room := h - len(body)
+	room = h - len(body)
 	cur := l.at()
 	start := 0
 	if cur >= room {
@@ -485,19 +549,39 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	return body
 }
 
-// statsFit is a row's n, mean, median and p90 in w cells: in words, or
-// shorter when they do not fit (the target is marked on the buckets).
-func statsFit(x *kpi.Distribution, r kpi.DistRow, w int) string {
+// statsLines are a row's n, mean, median and p90 after lead, in words; in
+// one line of fewer cells ("med", two spaces between) when they do not
+// fit, else wrapped to w cells (the target is marked on the buckets).
+func statsLines(x *kpi.Distribution, r kpi.DistRow, lead string, w int) []string {
 	noTarget := *x
 	noTarget.Target = nil
-	s := clean(report.DistStats(&noTarget, r))
-	if pane.Width(s) > w {
-		s = strings.Replace(s, "median", "med", 1)
+	s := lead + clean(report.DistStats(&noTarget, r))
+	if pane.Width(s) <= w {
+		return []string{s}
 	}
-	if pane.Width(s) > w {
-		s = strings.ReplaceAll(s, " · ", "  ")
+	s = strings.Replace(s, "median", "med", 1)
+	if t := strings.ReplaceAll(s, " · ", "  "); pane.Width(t) <= w {
+		return []string{t}
 	}
-	return s
+	var out []string
+	line := ""
+	for _, part := range strings.Split(s, " · ") {
+		switch {
+		case line == "":
+			line = part
+		case pane.Width(line+" · "+part) <= w:
+			line += " · " + part
+		default:
+			out = append(out, line)
+			line = "  " + part
+		}
+	}
+	return append(out, line)
+}
+
+// shortMarks is a bucket's marks in fewer cells: "med·mean·tgt".
+func shortMarks(m string) string {
+	return strings.NewReplacer("median", "med", "target", "tgt", " · ", "·").Replace(m)
 }
 
 // shape is a row's histogram in one line of eighth blocks.

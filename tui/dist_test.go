@@ -278,6 +278,39 @@ func untilDist(m Model, cmd tea.Cmd) Model {
 	return m
 }
 
+// TestDistKeepsItsMarksWhenNarrow: at 60×20 the pane is 28 cells wide and
+// 16 high. October's resolution histogram (buckets <10m … ≥2w, 14 rows) keeps
+// its marks, shortened, by dropping the comparison's column (its ticks stay
+// on the bars): the median 9.1h in 8–16h, the mean 19.0h in 16h–1d, the
+// p90 42.4h and the target 24h in 1–2d. The statistics wrap under the
+// segment's name, and the last bucket, ≥2w, is on screen.
+func TestDistKeepsItsMarksWhenNarrow(t *testing.T) {
+	m := pressDist(started(t, testDeps(t), 60, 20), "6", "d")
+	_, body := m.lens.View(m.lensCtx(), 28, 16)
+	text := strings.Join(body, "\n")
+	if len(body) > 16 {
+		t.Errorf("%d lines in 16:\n%s", len(body), text)
+	}
+	mustContain(t, text, "█ All: n 4,989 · mean 19.0h", "  med 9.1h · p90 42.4h")
+	for bucket, mark := range map[string]string{"8–16h ": "med", "16h–1d ": "mean", "1–2d ": "p90·tgt", "≥2w ": ""} {
+		found := false
+		for _, l := range body {
+			if strings.HasPrefix(ansi.Strip(l), bucket) {
+				found = true
+				if !strings.HasSuffix(strings.TrimRight(ansi.Strip(l), " "), mark) {
+					t.Errorf("%s: %q, want it marked %q", bucket, ansi.Strip(l), mark)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no %s row in\n%s", bucket, text)
+		}
+	}
+	if strings.Contains(text, "Sep 2026") {
+		t.Errorf("the comparison's column is still there:\n%s", text)
+	}
+}
+
 // TestDistEmptySliceHasNoShares: a slice without rows (channel = nosuch)
 // has no value, not 0.0%: the histogram says so, and CSAT's score mix
 // shows "no answers", "—" for satisfied and no share per score.
