@@ -517,3 +517,35 @@ func TestGridRowsEscGoesBack(t *testing.T) {
 		t.Errorf("esc from the distribution left %T", m.lens)
 	}
 }
+
+// TestGridPeriodsThatFit: the periods the grid shows, as the README says.
+// Inside the frame (w-2) the labels take their longest name, then each
+// period 8 ("● 82.7%" and a gap) and the Total column 9 with its rule:
+// by channel (labels 7) (78-7-1-8-1)/8 = 7 at 80 and (118-17)/8 = 12 at
+// 120; by region (labels 13, "North America") 55/8 = 6 and 95/8 = 11.
+func TestGridPeriodsThatFit(t *testing.T) {
+	for _, c := range []struct {
+		region bool
+		w, h   int
+		span   string
+	}{
+		{false, 80, 24, "month, Apr – Oct 2026"},
+		{false, 120, 40, "month, Nov 2025 – Oct 2026"},
+		{true, 80, 24, "month, May – Oct 2026"},
+		{true, 120, 40, "month, Dec 2025 – Oct 2026"},
+	} {
+		m := started(t, testDeps(t), c.w, c.h)
+		if c.region {
+			m = byRegion(t, c.w, c.h)
+		}
+		mustContain(t, screen(pressGrid(m, "#")), c.span)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "),
+		"as many periods as fit ending at the screen's (CSAT by channel: 7 at 80 columns, 12 at 120; by region, whose names are longer, 6 and 11)") {
+		t.Errorf("README.md does not give the periods the grid shows (7 and 12 by channel, 6 and 11 by region)")
+	}
+}
