@@ -36,7 +36,7 @@ func driveGrid(m Model, cmd tea.Cmd) Model {
 		case nil, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, gridMsg, lensDrillMsg, lensOpenMsg, recordsMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, gridMsg, lensDrillMsg, lensOpenMsg, recordsMsg, recordsCountMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)
