@@ -339,6 +339,7 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	st, x := c.st, l.x
 	muted := func(s string) string { return st.MutedText.Render(s) }
 	r, cr := l.selected()
+	x, r, cr = fitBuckets(x, r, cr, h-2)
 	name := l.name(l.seg)
 	if len(x.Segments) > 0 {
 		name = fmt.Sprintf("%s (%d of %d)", name, l.at()+1, len(x.Segments)+1)
@@ -364,7 +365,10 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 	// and the marks. Where the width is short the comparison's column goes
 	// first (its ticks stay on the bars), then the marks shorten ("med",
 	// "tgt"); they go only where not even that leaves a bar.
-	const labW = 7
+	labW := 7 // "16h–1d " and wider labels of joined buckets ("45s–1.5m")
+	for _, b := range x.Buckets {
+		labW = max(labW, min(pane.Width(b.Label)+1, 10))
+	}
 	valW := 7
 	marks := report.DistMarks(x, r)
 	markW := 0
@@ -547,6 +551,42 @@ func (l *distLens) histView(c lensCtx, w, h int) []string {
 		body = append(body, pane.Fit(mark+line, w))
 	}
 	return body
+}
+
+// fitBuckets joins neighbouring buckets, k at a time, so that a histogram
+// of more buckets than rows (seconds to days: up to 25) fits in rows, its
+// last bucket and its marks on screen; the row and the comparison's are
+// joined alike (the segments' shapes keep every bucket).
+func fitBuckets(x *kpi.Distribution, r kpi.DistRow, cr *kpi.DistRow, rows int) (*kpi.Distribution, kpi.DistRow, *kpi.DistRow) {
+	n := len(x.Buckets)
+	if rows < 1 || n <= rows {
+		return x, r, cr
+	}
+	k := (n + rows - 1) / rows
+	join := func(c []int64) []int64 {
+		var out []int64
+		for i := 0; i < len(c); i += k {
+			var sum int64
+			for j := i; j < min(i+k, len(c)); j++ {
+				sum += c[j]
+			}
+			out = append(out, sum)
+		}
+		return out
+	}
+	y := *x
+	y.Buckets = nil
+	for i := 0; i < n; i += k {
+		lo, hi := x.Buckets[i].Lo, x.Buckets[min(i+k, n)-1].Hi
+		y.Buckets = append(y.Buckets, kpi.Bucket{Lo: lo, Hi: hi, Label: x.BucketLabel(lo, hi)})
+	}
+	r.Counts = join(r.Counts)
+	if cr != nil {
+		c := *cr
+		c.Counts = join(c.Counts)
+		cr = &c
+	}
+	return &y, r, cr
 }
 
 // statsLines are a row's n, mean, median and p90 after lead, in words; in

@@ -3,6 +3,8 @@ package tui
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -332,5 +334,56 @@ func TestDistEmptySliceHasNoShares(t *testing.T) {
 			mustContain(t, text, "no answers")
 		}
 		mustContain(t, text, want)
+	}
+}
+
+// TestDistJoinsBucketsThatDoNotFit: first response runs from seconds to
+// days, 18 buckets (<30s … ≥2d) in October; in a pane 16 high (60×20) they
+// are joined two at a time into 9 rows (16 − 2 = 14 rows at most: 18 / 14
+// rounds up to 2), so ≥1d, the tail, is on screen and the marks are on
+// the joined buckets: the median 35.6m and the mean 1.9h in 30m–2h, the
+// p90 4.9h and the target 2h in 2–8h.
+func TestDistJoinsBucketsThatDoNotFit(t *testing.T) {
+	m := pressDist(started(t, testDeps(t), 60, 20), "8", "d", "tab")
+	l, ok := m.lens.(*distLens)
+	if !ok || l.x == nil || len(l.x.Buckets) != 18 {
+		t.Fatalf("lens %+v", m.lens)
+	}
+	_, body := m.lens.View(m.lensCtx(), 28, 16)
+	var labels []string
+	marks := map[string]string{}
+	for _, line := range body {
+		f := strings.Fields(ansi.Strip(line))
+		if len(f) >= 2 && strings.HasSuffix(f[len(f)-1], "%") || len(f) >= 3 && strings.HasSuffix(f[len(f)-2], "%") {
+			labels = append(labels, f[0])
+			if !strings.HasSuffix(f[len(f)-1], "%") {
+				marks[f[0]] = f[len(f)-1]
+			}
+		}
+	}
+	if got, want := strings.Join(labels, " "), "<45s 45s–1.5m 1.5–3m 3–10m 10–30m 30m–2h 2–8h 8h–1d ≥1d"; got != want {
+		t.Errorf("rows %s, want %s\n%s", got, want, ansi.Strip(strings.Join(body, "\n")))
+	}
+	if marks["30m–2h"] != "med·mean" || marks["2–8h"] != "p90·tgt" {
+		t.Errorf("marks %v", marks)
+	}
+	if len(body) > 16 {
+		t.Errorf("%d lines in 16", len(body))
+	}
+}
+
+// TestFitBuckets: five buckets in two rows join three at a time: counts
+// 1 2 3 4 5 are 6 and 9, the comparison's 5 0 0 0 1 are 5 and 1, and the
+// joined buckets are named from their ends (<1h, ≥1h).
+func TestFitBuckets(t *testing.T) {
+	inf := math.Inf(1)
+	x := &kpi.Distribution{Def: &kpi.Def{Unit: "h"}, Buckets: []kpi.Bucket{
+		{Lo: -inf, Hi: 0.25}, {Lo: 0.25, Hi: 0.5}, {Lo: 0.5, Hi: 1}, {Lo: 1, Hi: 2}, {Lo: 2, Hi: inf}}}
+	y, r, cr := fitBuckets(x, kpi.DistRow{N: 15, Counts: []int64{1, 2, 3, 4, 5}}, &kpi.DistRow{N: 6, Counts: []int64{5, 0, 0, 0, 1}}, 2)
+	if len(y.Buckets) != 2 || y.Buckets[0].Label != "<1h" || y.Buckets[1].Label != "≥1h" || y.Buckets[1].Lo != 1 {
+		t.Errorf("buckets %+v", y.Buckets)
+	}
+	if fmt.Sprint(r.Counts, cr.Counts) != "[6 9] [5 1]" || len(x.Buckets) != 5 {
+		t.Errorf("counts %v %v; the distribution's own buckets %d", r.Counts, cr.Counts, len(x.Buckets))
 	}
 }

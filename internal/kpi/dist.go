@@ -612,6 +612,13 @@ func trimBuckets(edges []float64, hours float64, total DistRow, cmp *DistRow, se
 	return bs, total, cmp, segs
 }
 
+// BucketLabel names the bucket lo ≤ x < hi of this distribution ("<45s",
+// "1–2h", "≥2d"; lo −Inf and hi +Inf open), in its KPI's unit: for a view
+// that joins neighbouring buckets.
+func (x *Distribution) BucketLabel(lo, hi float64) string {
+	return bucketLabel(Bucket{Lo: lo, Hi: hi}, unitSeconds(x.Def.Unit)/3600)
+}
+
 // bucketLabel names a bucket: "<30s", "1–1.5m", "1–2h", "16h–1d", "≥2w" for
 // durations (hours > 0 is the KPI's unit in hours), "10–20" for numbers.
 func bucketLabel(b Bucket, hours float64) string {
