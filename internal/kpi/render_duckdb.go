@@ -53,28 +53,48 @@ func duckValue(v planValue) string {
 	return "(" + substituteNames(v.Expr, append(v.sortedInputs(), "periods_per_year"), ref) + ")"
 }
 
+// duckFilterCond renders one filter as a condition and its arguments.
+func duckFilterCond(f planFilter) (string, []any) {
+	expr := duckCol(f.Col)
+	var ors []string
+	var args []any
+	if f.Blank {
+		ors = append(ors, expr+" IS NULL")
+	}
+	if len(f.Values) > 0 {
+		ph := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			ph[i] = "?"
+			args = append(args, v)
+		}
+		ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
+	}
+	if len(ors) == 0 {
+		ors = append(ors, "false")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args
+}
+
+// duckCustomerJoin renders the customers' columns a plan reads, one row per
+// customer key, joined to the source table t as c.
+func duckCustomerJoin(j *customerJoin) string {
+	key := store.QuoteIdent(j.Key)
+	cs := make([]string, len(j.Columns))
+	for i, c := range j.Columns {
+		cs[i] = fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(c))
+	}
+	return fmt.Sprintf(" LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
+		key, strings.Join(cs, ", "), store.QuoteIdent(j.Table), key)
+}
+
 // renderDuckDB renders a query plan as DuckDB SQL and its arguments.
 func renderDuckDB(q *queryPlan) (string, []any) {
 	var conds, wheres []string // conds: filters; wheres: after the time range
 	var filterArgs []any
 	for _, f := range q.Filters {
-		expr := duckCol(f.Col)
-		var ors []string
-		if f.Blank {
-			ors = append(ors, expr+" IS NULL")
-		}
-		if len(f.Values) > 0 {
-			ph := make([]string, len(f.Values))
-			for i, v := range f.Values {
-				ph[i] = "?"
-				filterArgs = append(filterArgs, v)
-			}
-			ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
-		}
-		if len(ors) == 0 {
-			ors = append(ors, "false")
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		c, a := duckFilterCond(f)
+		conds = append(conds, c)
+		filterArgs = append(filterArgs, a...)
 	}
 	segSel, timeSel, tcol := "", "", ""
 	if q.Segment != nil {
@@ -116,13 +136,7 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(q.Source))
 	if j := q.Join; j != nil {
-		key := store.QuoteIdent(j.Key)
-		cs := make([]string, len(j.Columns))
-		for i, c := range j.Columns {
-			cs[i] = fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(c))
-		}
-		fmt.Fprintf(&sb, " LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
-			key, strings.Join(cs, ", "), store.QuoteIdent(j.Table), key)
+		sb.WriteString(duckCustomerJoin(j))
 	}
 	ranges := q.Ranges
 	if len(ranges) == 0 {

@@ -16,40 +16,6 @@ import (
 // cohort's start, a TIMESTAMP), age (months; NULL for a retention customer
 // still active) and n (customers).
 
-// duckFilterCond renders one filter as a condition and its arguments.
-func duckFilterCond(f planFilter) (string, []any) {
-	expr := duckCol(f.Col)
-	var ors []string
-	var args []any
-	if f.Blank {
-		ors = append(ors, expr+" IS NULL")
-	}
-	if len(f.Values) > 0 {
-		ph := make([]string, len(f.Values))
-		for i, v := range f.Values {
-			ph[i] = "?"
-			args = append(args, v)
-		}
-		ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
-	}
-	if len(ors) == 0 {
-		ors = append(ors, "false")
-	}
-	return "(" + strings.Join(ors, " OR ") + ")", args
-}
-
-// duckCustomerJoin renders the customers' columns a plan reads, one row per
-// customer key, joined to the source table t as c.
-func duckCustomerJoin(j *customerJoin) string {
-	key := store.QuoteIdent(j.Key)
-	cs := make([]string, len(j.Columns))
-	for i, c := range j.Columns {
-		cs[i] = fmt.Sprintf("any_value(%[1]s) AS %[1]s", store.QuoteIdent(c))
-	}
-	return fmt.Sprintf(" LEFT JOIN (SELECT %s AS __k, %s FROM %s GROUP BY 1) c ON t.%s = c.__k",
-		key, strings.Join(cs, ", "), store.QuoteIdent(j.Table), key)
-}
-
 // renderDuckDBCohorts renders a cohort plan as DuckDB SQL and its arguments.
 // For retention, age is the months from the signup month to the churn month
 // (NULL: still active), capped at MaxAge; for orders, the months since the
