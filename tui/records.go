@@ -61,10 +61,13 @@ type recordsLens struct {
 	seq     uint64
 	cancel  context.CancelFunc
 	gen     int
-	// The count is a query of its own (cseq, ccancel): counting until it
-	// comes; recsC is the count the block read belongs to (the cseq it was
-	// asked under), counts the last one that came.
+	// The count is a query of its own (cseq, ccancel), asked once the
+	// rows have come (countDue) so that it does not share the cores with
+	// the first page: counting until it comes; recsC is the count the block
+	// read belongs to (the cseq it was asked under), counts the last one
+	// that came.
 	counting bool
+	countDue bool
 	cseq     uint64
 	ccancel  context.CancelFunc
 	recsC    uint64
@@ -181,7 +184,7 @@ func (r *recordsLens) stopCount() {
 		r.ccancel = nil
 	}
 	r.cseq++
-	r.counting = false
+	r.counting, r.countDue = false, false
 }
 
 func (r *recordsLens) Close() {
@@ -208,8 +211,9 @@ func recordsCtx(c lensCtx) (context.Context, context.CancelFunc) {
 
 // fetch asks for the rows from off: three windows' worth, so moving a
 // window either way needs no query; counted asks for the counts too (a new
-// slice or search), in a query of its own beside the rows', so the rows
-// never wait for the count. what says what the rows are for ("sorting…").
+// slice or search), in a query of its own asked when the rows have come
+// (askCount), so the rows never wait for the count. what says what the
+// rows are for ("sorting…").
 func (r *recordsLens) fetch(c lensCtx, off int, counted bool, what string) tea.Cmd {
 	r.stop()
 	if counted {
@@ -227,31 +231,39 @@ func (r *recordsLens) fetch(c lensCtx, off int, counted bool, what string) tea.C
 	if !counted && r.recs != nil && r.recsC == cseq && r.recs.Match >= 0 {
 		ask.Total = r.recs.Match // a far page is read from the end
 	}
-	rows := func() tea.Msg {
+	if counted {
+		r.counting, r.countDue = true, true
+	}
+	return func() tea.Msg {
 		recs, err := eng.Records(ctx, id, s, ask)
 		return recordsMsg{seq: seq, cseq: cseq, gen: gen, recs: recs, err: err}
 	}
-	if !counted {
-		return rows
+}
+
+// askCount asks for the count of the rows (and of those matching the
+// search, and n), when one is due.
+func (r *recordsLens) askCount(c lensCtx) tea.Cmd {
+	if !r.countDue || c.eng == nil || r.def == nil {
+		return nil
 	}
-	cctx, ccancel := recordsCtx(c)
-	r.ccancel, r.counting = ccancel, true
-	a := ask
-	a.Limit, a.NoCount, a.Offset = 0, false, 0
-	count := func() tea.Msg {
-		recs, err := eng.Records(cctx, id, s, a)
+	r.countDue = false
+	ctx, cancel := recordsCtx(c)
+	r.ccancel = cancel
+	cseq, gen, eng, id, s := r.cseq, c.gen, c.eng, r.def.ID, r.asked()
+	ask := kpi.RecordsAsk{FileOrder: true, Search: r.search}
+	return func() tea.Msg {
+		recs, err := eng.Records(ctx, id, s, ask)
 		if err != nil {
 			return recordsCountMsg{cseq: cseq, gen: gen, err: err}
 		}
 		return recordsCountMsg{cseq: cseq, gen: gen, count: recs.Count, n: recs.N, match: recs.Match}
 	}
-	return tea.Batch(rows, count)
 }
 
-// got takes in a block of rows; a late answer is dropped.
-func (r *recordsLens) got(msg recordsMsg, c lensCtx) {
+// got takes in a block of rows; a late answer is dropped (false).
+func (r *recordsLens) got(msg recordsMsg, c lensCtx) bool {
 	if msg.seq != r.seq || msg.gen != c.gen {
-		return
+		return false
 	}
 	if r.cancel != nil {
 		r.cancel()
@@ -260,7 +272,7 @@ func (r *recordsLens) got(msg recordsMsg, c lensCtx) {
 	r.loading = false
 	if msg.err != nil {
 		r.fail(msg.err, c)
-		return
+		return true
 	}
 	r.err = nil
 	recs := msg.recs
@@ -275,6 +287,7 @@ func (r *recordsLens) got(msg recordsMsg, c lensCtx) {
 	r.recs, r.recsC, r.gotLim = recs, msg.cseq, r.wantLim
 	r.sort, r.desc = recs.Sort, recs.Desc
 	r.pos = max(0, min(r.pos, r.total()-1))
+	return true
 }
 
 // gotCount takes in the count; a late one is dropped.
@@ -357,8 +370,10 @@ func (r *recordsLens) moveTo(c lensCtx, p int) tea.Cmd {
 func (r *recordsLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case recordsMsg:
-		r.got(msg, c)
-		return r, r.moveTo(c, r.pos), true
+		if !r.got(msg, c) || r.err != nil {
+			return r, r.moveTo(c, r.pos), true
+		}
+		return r, tea.Batch(r.askCount(c), r.moveTo(c, r.pos)), true
 	case recordsCountMsg:
 		r.gotCount(msg, c)
 		return r, r.moveTo(c, r.pos), true
