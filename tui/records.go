@@ -672,7 +672,7 @@ func (r *recordsLens) row(p int) []string {
 	}
 	cells := make([]string, len(rec.Rows[i]))
 	for j, v := range rec.Rows[i] {
-		cells[j] = report.Clean(kpi.RecordText(v, rec.Dates[j]))
+		cells[j] = report.Clean(rec.Text(j, v))
 	}
 	return cells
 }

@@ -493,3 +493,14 @@ func benchRecords(b *testing.B, eng *kpi.Engine) {
 		})
 	}
 }
+
+// TestRecordsViewTimeOfDay: a TIME column's value, as the driver reads it
+// (a time on 1 Jan of year 1), is 09:15:50 in a row's cells, not
+// 0001-01-01 09:15:50 (review 13, finding 2).
+func TestRecordsViewTimeOfDay(t *testing.T) {
+	r := &recordsLens{recs: &kpi.Records{Columns: []string{"time", "agent"}, Dates: []bool{false, false}, Clocks: []bool{true, false},
+		Rows: [][]any{{time.Date(1, 1, 1, 9, 15, 50, 0, time.UTC), "Martha"}}}}
+	if got := fmt.Sprint(r.row(0)); got != "[09:15:50 Martha]" {
+		t.Errorf("row %s, want [09:15:50 Martha]", got)
+	}
+}

@@ -122,3 +122,32 @@ func TestReportRecords(t *testing.T) {
 		}
 	}
 }
+
+// recordsRun runs report --records with args, and fails the test unless
+// it exits 0.
+func recordsRun(t *testing.T, args ...string) string {
+	t.Helper()
+	r := runCLI(t, append([]string{"report", "--records", "--checks", "off"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+	}
+	return r.stdout
+}
+
+// TestReportRecordsTimeOfDay: a CSV's time of day ("9:15:50", read as a
+// TIME) prints 09:15:50 in every format, not 0001-01-01 09:15:50 (review
+// 13, finding 2).
+func TestReportRecordsTimeOfDay(t *testing.T) {
+	sandbox(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"tickets.csv": `ticket_id,created_at,resolved_at,csat,opened
+1,2026-01-05 00:00:00,2026-01-05 00:10:00,5,9:15:50
+2,2026-01-05 00:00:00,2026-01-05 01:00:00,4,23:05:00
+`})
+	for _, f := range []string{"table", "csv", "json", "markdown"} {
+		out := recordsRun(t, dir, "--kpi", "csat", "--period", "2026-01", "--format", f)
+		if !strings.Contains(out, "09:15:50") || !strings.Contains(out, "23:05:00") || strings.Contains(out, "0001-01-01") {
+			t.Errorf("%s: the time of day is not 09:15:50, 23:05:00:\n%s", f, out)
+		}
+	}
+}

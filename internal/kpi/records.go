@@ -58,10 +58,11 @@ type Records struct {
 	// Used is how many of the first Columns the KPI reads (its time column
 	// first); the rest of the table's columns follow, then the customers'.
 	Used int
-	// Times marks the columns of dates or times, Dates those of dates only.
-	Times, Dates []bool
-	Rows         [][]any
-	Offset       int
+	// Times marks the columns of dates or times, Dates those of dates only,
+	// Clocks those of times of day (TIME: no date).
+	Times, Dates, Clocks []bool
+	Rows                 [][]any
+	Offset               int
 	// Count is the rows counted, N the KPI's n over them (equal unless n
 	// counts the distinct values of Distinct), Match the rows that match
 	// the search (Count without one). All three are -1 when not counted.
@@ -109,7 +110,7 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 		return nil, err
 	}
 	out := &Records{Def: d, Of: of, Table: of.Source, Rule: q.rule, Columns: q.names, Used: q.used,
-		Times: q.times, Dates: q.dates, Offset: ask.Offset, Count: -1, N: -1, Match: -1,
+		Times: q.times, Dates: q.dates, Clocks: q.clocks, Offset: ask.Offset, Count: -1, N: -1, Match: -1,
 		Distinct: q.distinct, Period: q.period, Search: strings.TrimSpace(ask.Search), Filters: e.Resolve(s).Filters}
 	out.Sort, out.Desc = ask.Sort, ask.Desc
 	sortIdx := -1
@@ -277,20 +278,21 @@ type recordsPlan struct {
 	// posFrom is from with each row's place in the table (__pos, file
 	// order); joined says the filters read the customers' columns; attach
 	// joins the customers' columns shown to a page (p) of countFrom's rows.
-	posFrom string
-	posArgs []any
-	joined  bool
-	attach  string
-	cond      string // the rows n counts
-	nExpr     string // n's aggregate, verbatim
-	distinct  string // the column n counts distinct values of ("" = rows)
-	rule      string
-	names     []string // shown columns
-	quoted    []string // as src names them
-	used      int
-	times     []bool
-	dates     []bool
-	period    string
+	posFrom  string
+	posArgs  []any
+	joined   bool
+	attach   string
+	cond     string // the rows n counts
+	nExpr    string // n's aggregate, verbatim
+	distinct string // the column n counts distinct values of ("" = rows)
+	rule     string
+	names    []string // shown columns
+	quoted   []string // as src names them
+	used     int
+	times    []bool
+	dates    []bool
+	clocks   []bool
+	period   string
 }
 
 // recordsQuery plans the rows of d (not a composite) in slice s.
@@ -396,17 +398,12 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 			}
 		}
 	}
-	for _, c := range shown {
+	for _, c := range append(append([]store.Column(nil), shown...), custCols...) {
 		rp.names = append(rp.names, c.Name)
 		rp.quoted = append(rp.quoted, store.QuoteIdent(c.Name))
 		rp.times = append(rp.times, schema.IsTime(c.Type))
 		rp.dates = append(rp.dates, strings.EqualFold(c.Type, "DATE"))
-	}
-	for _, c := range custCols {
-		rp.names = append(rp.names, c.Name)
-		rp.quoted = append(rp.quoted, store.QuoteIdent(c.Name))
-		rp.times = append(rp.times, schema.IsTime(c.Type))
-		rp.dates = append(rp.dates, strings.EqualFold(c.Type, "DATE"))
+		rp.clocks = append(rp.clocks, isClock(c.Type))
 	}
 
 	// FROM: the table, the customers joined one row per key (as the KPI's
@@ -721,8 +718,29 @@ func recordsUnquote(s string) string {
 	return s
 }
 
+// isClock reports whether a DuckDB type is a time of day (TIME, TIMETZ,
+// TIME WITH TIME ZONE), which the driver reads as a time.Time on 1 Jan 1.
+func isClock(t string) bool {
+	t = strings.ToUpper(strings.TrimSpace(t))
+	return strings.HasPrefix(t, "TIME") && !strings.HasPrefix(t, "TIMESTAMP") && !strings.HasSuffix(t, "]")
+}
+
+// Text is the value v of column j as text, for a machine (CSV, JSON aside):
+// a time of day as 15:04:05, else as RecordText.
+func (r *Records) Text(j int, v any) string {
+	if t, ok := v.(time.Time); ok && j < len(r.Clocks) && r.Clocks[j] {
+		return ClockText(t)
+	}
+	return RecordText(v, j < len(r.Dates) && r.Dates[j])
+}
+
+// ClockText is a time of day: 15:04:05, its fraction of a second when it
+// has one.
+func ClockText(t time.Time) string { return t.Format("15:04:05.999999") }
+
 // RecordText is a record's value as text: times as 2006-01-02 15:04:05
 // (dates alone when date is set), numbers in full, nothing for null.
+// Records.Text knows the column: a time of day as one.
 func RecordText(v any, date bool) string {
 	switch x := v.(type) {
 	case nil:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -506,5 +507,41 @@ func TestRecordsFileOrderReadsOnlyThePage(t *testing.T) {
 	}
 	if q := log.take(); len(q) != 1 || !strings.Contains(q[0], "ORDER BY") || !strings.HasSuffix(q[0], "LIMIT ? OFFSET ?") {
 		t.Errorf("a sorted page is not a top-N: %q", q)
+	}
+}
+
+// TestRecordsTimeOfDay: a TIME column (a call's time of day, as
+// call_center.csv's) is a time of day, 09:15:50, not 0001-01-01 09:15:50
+// (the driver reads it as a time on 1 Jan of year 1); a search finds it as
+// shown. (review 13, finding 2)
+func TestRecordsTimeOfDay(t *testing.T) {
+	eng := standardEngine(t, openFixture(t, recordsFixture+`
+ALTER TABLE tickets ADD COLUMN opened TIME;
+UPDATE tickets SET opened = '09:15:50' WHERE ticket_id = 't1';
+UPDATE tickets SET opened = '23:05:00.25' WHERE ticket_id = 't3';`))
+	r, err := eng.Records(context.Background(), "csat", kpi.Slice{Grain: kpi.Month, Period: oct},
+		kpi.RecordsAsk{Sort: "ticket_id", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := slices.Index(r.Columns, "opened")
+	if j < 0 || !r.Clocks[j] || r.Times[j] || r.Dates[j] {
+		t.Fatalf("opened at %d among %v: clocks %v", j, r.Columns, r.Clocks)
+	}
+	if k := slices.Index(r.Columns, "resolved_at"); r.Clocks[k] {
+		t.Errorf("resolved_at is a timestamp, not a time of day")
+	}
+	// October's tickets rated 1–5, by id: t1 09:15:50, t3 23:05:00.25 (t6's 9 is off the scale).
+	var got []string
+	for _, row := range r.Rows {
+		got = append(got, r.Text(j, row[j]))
+	}
+	if want := "[09:15:50 23:05:00.25]"; fmt.Sprint(got) != want || ids(r) != "[t1 t3]" {
+		t.Errorf("times %v of %s, want %s of [t1 t3]", got, ids(r), want)
+	}
+	r, err = eng.Records(context.Background(), "csat", kpi.Slice{Grain: kpi.Month, Period: oct},
+		kpi.RecordsAsk{Search: "09:15", Limit: 10})
+	if err != nil || ids(r) != "[t1]" || r.Match != 1 {
+		t.Errorf("search 09:15: %v %s match %d, want [t1] 1", err, ids(r), r.Match)
 	}
 }

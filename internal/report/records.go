@@ -98,7 +98,7 @@ func RecordCells(r *kpi.Records) [][]string {
 	for i, row := range r.Rows {
 		cells := make([]string, len(row))
 		for j, v := range row {
-			cells[j] = Clean(kpi.RecordText(v, r.Dates[j]))
+			cells[j] = Clean(r.Text(j, v))
 		}
 		out[i] = cells
 	}
@@ -163,7 +163,8 @@ func RecordsMarkdown(w io.Writer, r *kpi.Records, label string) error {
 }
 
 // RecordsCSV writes the rows with a header line, values as in the data
-// (times as 2006-01-02 15:04:05, dates as 2006-01-02), a cell a
+// (times as 2006-01-02 15:04:05, dates as 2006-01-02, times of day as
+// 15:04:05), a cell a
 // spreadsheet would run as a formula neutralised (SafeCell).
 func RecordsCSV(w io.Writer, r *kpi.Records) error {
 	cw := csv.NewWriter(w)
@@ -175,7 +176,7 @@ func RecordsCSV(w io.Writer, r *kpi.Records) error {
 	for _, row := range r.Rows {
 		cells := make([]string, len(row))
 		for j, v := range row {
-			cells[j] = SafeCell(kpi.RecordText(v, r.Dates[j]))
+			cells[j] = SafeCell(r.Text(j, v))
 		}
 		cw.Write(cells)
 	}
@@ -186,7 +187,7 @@ func RecordsCSV(w io.Writer, r *kpi.Records) error {
 // RecordsJSON writes {"kpi", "rows_of", "table", "rule", "period",
 // "filters", "count", "n", "matching", "offset", "sort", "desc",
 // "columns", "rows": [{column: value}], "rows_left_out"}. Numbers stay
-// numbers, times are RFC 3339, nulls null.
+// numbers, times are RFC 3339, times of day 15:04:05, nulls null.
 func RecordsJSON(w io.Writer, r *kpi.Records, label string) error {
 	rows := make([]map[string]any, len(r.Rows))
 	for i, row := range r.Rows {
@@ -194,7 +195,9 @@ func RecordsJSON(w io.Writer, r *kpi.Records, label string) error {
 		for j, v := range row {
 			switch x := v.(type) {
 			case time.Time:
-				if r.Dates[j] {
+				if j < len(r.Clocks) && r.Clocks[j] {
+					m[r.Columns[j]] = kpi.ClockText(x)
+				} else if r.Dates[j] {
 					m[r.Columns[j]] = x.UTC().Format("2006-01-02")
 				} else {
 					m[r.Columns[j]] = x.UTC().Format(time.RFC3339)

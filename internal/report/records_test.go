@@ -106,3 +106,41 @@ func TestRecordsFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsTimeOfDayFormats: a time of day (a TIME column, read by the
+// driver as a time on 1 Jan of year 1) is 09:15:50 in every format, not
+// 0001-01-01 09:15:50; null stays empty (null in JSON). (review 13,
+// finding 2)
+func TestRecordsTimeOfDayFormats(t *testing.T) {
+	d := &kpi.Def{ID: "csat", Name: "CSAT"}
+	clock := func(h, m, s int) time.Time { return time.Date(1, 1, 1, h, m, s, 0, time.UTC) }
+	r := &kpi.Records{Def: d, Of: d, Table: "calls", Period: "Mar 2021",
+		Columns: []string{"call", "time"}, Dates: []bool{false, false}, Clocks: []bool{false, true},
+		Rows:  [][]any{{"ID1", clock(9, 15, 50)}, {"ID2", nil}, {"ID3", clock(23, 5, 0)}},
+		Count: 3, N: 3, Match: 3, Sort: "call"}
+	var b bytes.Buffer
+	for _, f := range []struct{ format, want string }{
+		{"table", "call  time\nID1   09:15:50\nID2\nID3   23:05:00\n"},
+		{"csv", "call,time\nID1,09:15:50\nID2,\nID3,23:05:00\n"},
+		{"markdown", "| ID1 | 09:15:50 |\n| ID2 |  |\n| ID3 | 23:05:00 |\n"},
+	} {
+		b.Reset()
+		if err := Records(&b, r, f.format, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), f.want) {
+			t.Errorf("%s has no %q:\n%s", f.format, f.want, b.String())
+		}
+	}
+	b.Reset()
+	if err := Records(&b, r, "json", "test"); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Rows []map[string]any }
+	if err := json.Unmarshal(b.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if rs := out.Rows; rs[0]["time"] != "09:15:50" || rs[1]["time"] != nil || rs[2]["time"] != "23:05:00" {
+		t.Errorf("json: %s", b.String())
+	}
+}
