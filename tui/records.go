@@ -672,7 +672,7 @@ func (r *recordsLens) row(p int) []string {
 	}
 	cells := make([]string, len(rec.Rows[i]))
 	for j, v := range rec.Rows[i] {
-		cells[j] = report.Clean(rec.Text(j, v))
+		cells[j] = report.Clean(rec.Display(j, v))
 	}
 	return cells
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
@@ -502,5 +503,28 @@ func TestRecordsViewTimeOfDay(t *testing.T) {
 		Rows: [][]any{{time.Date(1, 1, 1, 9, 15, 50, 0, time.UTC), "Martha"}}}}
 	if got := fmt.Sprint(r.row(0)); got != "[09:15:50 Martha]" {
 		t.Errorf("row %s, want [09:15:50 Martha]", got)
+	}
+}
+
+// TestRecordsViewMeasureLinesUp: the rows view shows a measure with its
+// two decimals and thousands separated, right-aligned, so the decimal
+// points line up (resolution time's longest October tickets on the sample:
+// 1,364.75 h, then 820.98; 306.60 further down, not 306.6) (review 13,
+// finding 13).
+func TestRecordsViewMeasureLinesUp(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = pressRecords(m, "6", "R", "o", "o", "O")
+	sc := screen(m)
+	mustContain(t, sc, "Resolution (h) ↓", "1,364.75", "820.98", "306.60")
+	// The measure's decimal points, row by row, in one column.
+	points := map[int]int{}
+	for _, line := range strings.Split(sc, "\n") {
+		if f := strings.Fields(strings.Trim(line, "│ ›")); len(f) > 3 && strings.HasPrefix(f[0], "2026-") {
+			i := strings.Index(line, " "+f[2]+"  ") + 1 // the measure, after the date and time
+			points[utf8.RuneCountInString(line[:i+strings.Index(f[2], ".")])]++
+		}
+	}
+	if len(points) != 1 {
+		t.Errorf("the measure's decimal points are in columns %v, not one:\n%s", points, sc)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -149,5 +150,20 @@ func TestReportRecordsTimeOfDay(t *testing.T) {
 		if !strings.Contains(out, "09:15:50") || !strings.Contains(out, "23:05:00") || strings.Contains(out, "0001-01-01") {
 			t.Errorf("%s: the time of day is not 09:15:50, 23:05:00:\n%s", f, out)
 		}
+	}
+}
+
+// TestReportRecordsMeasure: on the sample, resolution time's longest
+// October ticket (T0077686, 1,364.75 h) prints with a thousands separator
+// in the table, 1364.75 in CSV (review 13, finding 13).
+func TestReportRecordsMeasure(t *testing.T) {
+	sandbox(t)
+	out := recordsRun(t, "--kpi", "resolution_time", "--period", "2026-10", "--sort", "Resolution (h):desc", "--limit", "1")
+	if !regexp.MustCompile(`\n2026-10-23 06:57:31 +1,364\.75  2026-08-27 10:12:28  T0077686 `).MatchString(out) {
+		t.Errorf("the longest ticket's hours are not 1,364.75:\n%s", out)
+	}
+	out = recordsRun(t, "--kpi", "resolution_time", "--period", "2026-10", "--sort", "Resolution (h):desc", "--limit", "1", "--format", "csv")
+	if !strings.Contains(out, "\n2026-10-23 06:57:31,1364.75,2026-08-27 10:12:28,T0077686,") {
+		t.Errorf("csv:\n%s", out)
 	}
 }

@@ -61,8 +61,11 @@ type Records struct {
 	// Times marks the columns of dates or times, Dates those of dates only,
 	// Clocks those of times of day (TIME: no date).
 	Times, Dates, Clocks []bool
-	Rows                 [][]any
-	Offset               int
+	// Measured marks the per-row measure (what each row adds to the
+	// numerator), rounded to MeasureDecimals: shown with them all.
+	Measured []bool
+	Rows     [][]any
+	Offset   int
 	// Count is the rows counted, N the KPI's n over them (equal unless n
 	// counts the distinct values of Distinct), Match the rows that match
 	// the search (Count without one). All three are -1 when not counted.
@@ -110,7 +113,7 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 		return nil, err
 	}
 	out := &Records{Def: d, Of: of, Table: of.Source, Rule: q.rule, Columns: q.names, Used: q.used,
-		Times: q.times, Dates: q.dates, Clocks: q.clocks, Offset: ask.Offset, Count: -1, N: -1, Match: -1,
+		Times: q.times, Dates: q.dates, Clocks: q.clocks, Measured: q.measured, Offset: ask.Offset, Count: -1, N: -1, Match: -1,
 		Distinct: q.distinct, Period: q.period, Search: strings.TrimSpace(ask.Search), Filters: e.Resolve(s).Filters}
 	out.Sort, out.Desc = ask.Sort, ask.Desc
 	sortIdx := -1
@@ -292,6 +295,7 @@ type recordsPlan struct {
 	times    []bool
 	dates    []bool
 	clocks   []bool
+	measured []bool
 	period   string
 }
 
@@ -398,12 +402,13 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 			}
 		}
 	}
-	for _, c := range append(append([]store.Column(nil), shown...), custCols...) {
+	for i, c := range append(append([]store.Column(nil), shown...), custCols...) {
 		rp.names = append(rp.names, c.Name)
 		rp.quoted = append(rp.quoted, store.QuoteIdent(c.Name))
 		rp.times = append(rp.times, schema.IsTime(c.Type))
 		rp.dates = append(rp.dates, strings.EqualFold(c.Type, "DATE"))
 		rp.clocks = append(rp.clocks, isClock(c.Type))
+		rp.measured = append(rp.measured, measured && i == len(first)-1)
 	}
 
 	// FROM: the table, the customers joined one row per key (as the KPI's
@@ -725,6 +730,9 @@ func isClock(t string) bool {
 	return strings.HasPrefix(t, "TIME") && !strings.HasPrefix(t, "TIMESTAMP") && !strings.HasSuffix(t, "]")
 }
 
+// MeasureDecimals is what a per-row measure is rounded to (Records.Measured).
+const MeasureDecimals = 2
+
 // Text is the value v of column j as text, for a machine (CSV, JSON aside):
 // a time of day as 15:04:05, else as RecordText.
 func (r *Records) Text(j int, v any) string {
@@ -732,6 +740,16 @@ func (r *Records) Text(j int, v any) string {
 		return ClockText(t)
 	}
 	return RecordText(v, j < len(r.Dates) && r.Dates[j])
+}
+
+// Display is the value v of column j as a person reads it: as Text, but a
+// measure with its decimals all shown and thousands separated (1,364.75,
+// 6.00), so the decimal points line up.
+func (r *Records) Display(j int, v any) string {
+	if f, ok := v.(float64); ok && j < len(r.Measured) && r.Measured[j] {
+		return FormatFloat(f, MeasureDecimals)
+	}
+	return r.Text(j, v)
 }
 
 // ClockText is a time of day: 15:04:05, its fraction of a second when it

@@ -545,3 +545,33 @@ UPDATE tickets SET opened = '23:05:00.25' WHERE ticket_id = 't3';`))
 		t.Errorf("search 09:15: %v %s match %d, want [t1] 1", err, ids(r), r.Match)
 	}
 }
+
+// TestRecordsMeasureDecimals: the measure is shown with its two decimals
+// and thousands separated, so the points line up (48.00, 1,364.75); other
+// numbers and the measure's machine text stay as they are (48, 3).
+// (review 13, finding 13)
+func TestRecordsMeasureDecimals(t *testing.T) {
+	eng := recordsEngine(t)
+	r, err := eng.Records(context.Background(), "resolution_time", kpi.Slice{Grain: kpi.Month, Period: oct},
+		kpi.RecordsAsk{Sort: "resolution (h)", Desc: true, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(r.Measured[:3]) != "[false true false]" || slices.Contains(r.Measured[2:], true) {
+		t.Fatalf("measured %v of %v", r.Measured, r.Columns)
+	}
+	c := slices.Index(r.Columns, "contacts")
+	var got []string
+	for _, row := range r.Rows { // t2 48h 2 contacts, t6 24h 3, t3 14h 1, t1 3h 1
+		got = append(got, r.Display(1, row[1])+"/"+r.Text(1, row[1])+"/"+r.Display(c, row[c]))
+	}
+	if want := "[48.00/48/2 24.00/24/3 14.00/14/1 3.00/3/1]"; fmt.Sprint(got) != want {
+		t.Errorf("measure shown %v, want %s", got, want)
+	}
+	if got := r.Display(1, 1364.75); got != "1,364.75" {
+		t.Errorf("1364.75 shown %q, want 1,364.75", got)
+	}
+	if got := r.Display(1, nil); got != "" {
+		t.Errorf("no measure shown %q, want nothing", got)
+	}
+}

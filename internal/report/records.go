@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
@@ -98,7 +99,7 @@ func RecordCells(r *kpi.Records) [][]string {
 	for i, row := range r.Rows {
 		cells := make([]string, len(row))
 		for j, v := range row {
-			cells[j] = Clean(r.Text(j, v))
+			cells[j] = Clean(r.Display(j, v))
 		}
 		out[i] = cells
 	}
@@ -126,7 +127,7 @@ func RecordsPlain(w io.Writer, r *kpi.Records, label string) error {
 	if len(r.Rows) > 0 {
 		fmt.Fprintln(w)
 		rows := append([][]string{recordsCleanAll(r.Columns)}, RecordCells(r)...)
-		writeAligned(w, rows, 0, 0)
+		recordsAligned(w, rows, RecordsNumeric(r))
 	}
 	if n := recordsLeft(r); n != "" {
 		fmt.Fprintln(w)
@@ -147,7 +148,16 @@ func RecordsMarkdown(w io.Writer, r *kpi.Records, label string) error {
 			head[i] = esc(head[i])
 		}
 		fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
-		fmt.Fprintln(w, "|"+strings.Repeat(" --- |", len(head)))
+		num := RecordsNumeric(r)
+		sep := ""
+		for j := range head {
+			if num[j] {
+				sep += " ---: |"
+			} else {
+				sep += " --- |"
+			}
+		}
+		fmt.Fprintln(w, "|"+sep)
 		for _, row := range RecordCells(r) {
 			for i := range row {
 				row[i] = esc(row[i])
@@ -164,7 +174,7 @@ func RecordsMarkdown(w io.Writer, r *kpi.Records, label string) error {
 
 // RecordsCSV writes the rows with a header line, values as in the data
 // (times as 2006-01-02 15:04:05, dates as 2006-01-02, times of day as
-// 15:04:05), a cell a
+// 15:04:05, numbers plain: 1364.75), a cell a
 // spreadsheet would run as a formula neutralised (SafeCell).
 func RecordsCSV(w io.Writer, r *kpi.Records) error {
 	cw := csv.NewWriter(w)
@@ -265,4 +275,52 @@ func recordsCleanAll(ss []string) []string {
 		out[i] = Clean(s)
 	}
 	return out
+}
+
+// RecordsNumeric marks the columns whose values on the page are all
+// numbers (or null), one at least: drawn right-aligned.
+func RecordsNumeric(r *kpi.Records) []bool {
+	out := make([]bool, len(r.Columns))
+	for j := range r.Columns {
+		seen := false
+		for _, row := range r.Rows {
+			switch row[j].(type) {
+			case nil:
+				continue
+			case int8, int16, int32, int64, uint8, uint16, uint32, uint64, int, float32, float64:
+				seen = true
+				continue
+			}
+			seen = false
+			break
+		}
+		out[j] = seen
+	}
+	return out
+}
+
+// recordsAligned writes rows as columns two spaces apart, those right
+// marks right-aligned (numbers, so their decimal points line up).
+func recordsAligned(w io.Writer, rows [][]string, right []bool) {
+	widths := map[int]int{}
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			if i < len(right) && right[i] {
+				b.WriteString(pad + c)
+			} else {
+				b.WriteString(c + pad)
+			}
+			if i < len(r)-1 {
+				b.WriteString("  ")
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
 }

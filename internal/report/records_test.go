@@ -97,8 +97,8 @@ func TestRecordsFormats(t *testing.T) {
 		"Resolution time · the rows behind n · Oct 2026 · test",
 		`rows 3–4 of 12 matching "web" (of 40) · sorted by resolved_at ↓`,
 		"resolved_at          ticket_id  note             hours",
-		"2026-10-02 09:30:00  t1         =HYPERLINK(\"x\")  1.5",
-		"                     t2         a|b              3",
+		"2026-10-02 09:30:00  t1         =HYPERLINK(\"x\")    1.5",
+		"                     t2         a|b                  3",
 		"8 more: --limit N for more, --limit all for every one",
 	} {
 		if !strings.Contains(b.String(), line+"\n") {
@@ -141,6 +141,72 @@ func TestRecordsTimeOfDayFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rs := out.Rows; rs[0]["time"] != "09:15:50" || rs[1]["time"] != nil || rs[2]["time"] != "23:05:00" {
+		t.Errorf("json: %s", b.String())
+	}
+}
+
+// recordsTail: the long tail of resolution time, its measure (hours per
+// ticket, rounded to 0.01) beside the time column.
+func recordsTail() *kpi.Records {
+	d := &kpi.Def{ID: "resolution_time", Name: "Resolution time"}
+	at := time.Date(2026, 10, 23, 6, 57, 31, 0, time.UTC)
+	return &kpi.Records{Def: d, Of: d, Table: "tickets", Rule: "resolved_at >= created_at", Period: "Oct 2026",
+		Columns: []string{"resolved_at", "Resolution (h)", "ticket_id", "contacts"},
+		Times:   []bool{true, false, false, false}, Dates: []bool{false, false, false, false},
+		Measured: []bool{false, true, false, false},
+		Rows: [][]any{{at, 1364.75, "T1", int64(5)}, {at, 6.03, "T2", int64(12)},
+			{at, 17.8, "T3", int64(1)}, {at, 1.0, "T4", nil}},
+		Count: 4, N: 4, Match: 4, Sort: "Resolution (h)", Desc: true}
+}
+
+// TestRecordsMeasureShown: the table shows the measure with two decimals,
+// thousands separated and right-aligned, so the points line up (1,364.75
+// over 6.03, 17.80, 1.00), numbers right-aligned; CSV and JSON keep
+// machine numbers (1364.75, 17.8, 1). (review 13, finding 13)
+func TestRecordsMeasureShown(t *testing.T) {
+	var b bytes.Buffer
+	if err := Records(&b, recordsTail(), "table", "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"resolved_at          Resolution (h)  ticket_id  contacts",
+		"2026-10-23 06:57:31        1,364.75  T1                5",
+		"2026-10-23 06:57:31            6.03  T2               12",
+		"2026-10-23 06:57:31           17.80  T3                1",
+		"2026-10-23 06:57:31            1.00  T4",
+	} {
+		if !strings.Contains(b.String(), line+"\n") {
+			t.Errorf("table has no line %q:\n%s", line, b.String())
+		}
+	}
+	b.Reset()
+	if err := Records(&b, recordsTail(), "markdown", "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"| --- | ---: | --- | ---: |", "| 2026-10-23 06:57:31 | 1,364.75 | T1 | 5 |", "| 17.80 | T3 | 1 |"} {
+		if !strings.Contains(b.String(), s) {
+			t.Errorf("markdown has no %q:\n%s", s, b.String())
+		}
+	}
+	b.Reset()
+	if err := Records(&b, recordsTail(), "csv", "test"); err != nil {
+		t.Fatal(err)
+	}
+	want := "resolved_at,Resolution (h),ticket_id,contacts\n" +
+		"2026-10-23 06:57:31,1364.75,T1,5\n2026-10-23 06:57:31,6.03,T2,12\n" +
+		"2026-10-23 06:57:31,17.8,T3,1\n2026-10-23 06:57:31,1,T4,\n"
+	if b.String() != want {
+		t.Errorf("csv:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	if err := Records(&b, recordsTail(), "json", "test"); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Rows []map[string]any }
+	if err := json.Unmarshal(b.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if r := out.Rows; r[0]["Resolution (h)"] != 1364.75 || r[2]["Resolution (h)"] != 17.8 || r[3]["Resolution (h)"] != 1.0 {
 		t.Errorf("json: %s", b.String())
 	}
 }
