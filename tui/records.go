@@ -93,11 +93,12 @@ type recordsMsg struct {
 }
 
 // recordsCountMsg is the count of the rows (and of those matching the
-// search, and n).
+// search, and n; noValue says why the KPI has none here).
 type recordsCountMsg struct {
 	cseq            uint64
 	gen             int
 	count, n, match int64
+	noValue         string
 	err             error
 }
 
@@ -256,7 +257,7 @@ func (r *recordsLens) askCount(c lensCtx) tea.Cmd {
 		if err != nil {
 			return recordsCountMsg{cseq: cseq, gen: gen, err: err}
 		}
-		return recordsCountMsg{cseq: cseq, gen: gen, count: recs.Count, n: recs.N, match: recs.Match}
+		return recordsCountMsg{cseq: cseq, gen: gen, count: recs.Count, n: recs.N, match: recs.Match, noValue: recs.NoValue}
 	}
 }
 
@@ -278,9 +279,9 @@ func (r *recordsLens) got(msg recordsMsg, c lensCtx) bool {
 	recs := msg.recs
 	switch {
 	case r.recs != nil && r.recsC == msg.cseq: // a new block of rows of the same count
-		recs.Count, recs.N, recs.Match = r.recs.Count, r.recs.N, r.recs.Match
+		recs.Count, recs.N, recs.Match, recs.NoValue = r.recs.Count, r.recs.N, r.recs.Match, r.recs.NoValue
 	case r.counts.cseq == msg.cseq && !r.counting: // the count came first
-		recs.Count, recs.N, recs.Match = r.counts.count, r.counts.n, r.counts.match
+		recs.Count, recs.N, recs.Match, recs.NoValue = r.counts.count, r.counts.n, r.counts.match, r.counts.noValue
 	default:
 		recs.Count, recs.N, recs.Match = -1, -1, -1
 	}
@@ -307,7 +308,7 @@ func (r *recordsLens) gotCount(msg recordsCountMsg, c lensCtx) {
 	}
 	r.counts = msg
 	if r.recs != nil && r.recsC == msg.cseq {
-		r.recs.Count, r.recs.N, r.recs.Match = msg.count, msg.n, msg.match
+		r.recs.Count, r.recs.N, r.recs.Match, r.recs.NoValue = msg.count, msg.n, msg.match, msg.noValue
 	}
 }
 

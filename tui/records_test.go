@@ -528,3 +528,20 @@ func TestRecordsViewMeasureLinesUp(t *testing.T) {
 		t.Errorf("the measure's decimal points are in columns %v, not one:\n%s", points, sc)
 	}
 }
+
+// TestRecordsViewNoValueNoN: where the KPI has no value, its rows come
+// with no n: CAC in Q4 2026 (spend recorded by month, the quarter not
+// over) over October's 221 signups (review 13, finding 5).
+func TestRecordsViewNoValueNoN(t *testing.T) {
+	d := testDeps(t)
+	m := started(t, d, 120, 40)
+	q4 := kpi.Slice{Grain: kpi.Quarter, Period: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+	next, cmd := m.Update(lensOpenMsg{newRecordsLens(d.Engine.Def("cac"), q4, "", "")})
+	m, _ = driveRecords(next.(Model), cmd)
+	_ = m.View()
+	r := lensRecords(t, m)
+	if r.recs.N != -1 || r.recs.Count != 221 || r.recs.NoValue == "" {
+		t.Errorf("cac Q4: n %d, count %d, no value %q", r.recs.N, r.recs.Count, r.recs.NoValue)
+	}
+	mustContain(t, screen(m), "of 221 · no n: CAC has no value in Q4 2026")
+}

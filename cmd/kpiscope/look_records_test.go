@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -165,5 +166,24 @@ func TestReportRecordsMeasure(t *testing.T) {
 	out = recordsRun(t, "--kpi", "resolution_time", "--period", "2026-10", "--sort", "Resolution (h):desc", "--limit", "1", "--format", "csv")
 	if !strings.Contains(out, "\n2026-10-23 06:57:31,1364.75,2026-08-27 10:12:28,T0077686,") {
 		t.Errorf("csv:\n%s", out)
+	}
+}
+
+// TestReportRecordsNoValue: on the sample, CAC in Q4 2026 (spend recorded
+// by month, the quarter not over) has no value: its 221 rows (October's
+// signups) with n null and the reason (review 13, finding 5).
+func TestReportRecordsNoValue(t *testing.T) {
+	sandbox(t)
+	out := recordsRun(t, "--kpi", "cac", "--period", "2026-Q4", "--format", "json", "--limit", "1")
+	var js map[string]any
+	if err := json.Unmarshal([]byte(out), &js); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := js["n"]; !ok || n != nil || js["count"] != 221.0 || !strings.Contains(fmt.Sprint(js["no_value"]), "not over yet") {
+		t.Errorf("cac Q4 json: n %v, count %v, no_value %v", js["n"], js["count"], js["no_value"])
+	}
+	out = recordsRun(t, "--kpi", "cac", "--period", "2026-Q4", "--limit", "1")
+	if !strings.Contains(out, "rows 1–1 of 221 · no n: CAC has no value in Q4 2026") || !strings.Contains(out, "is not over yet") {
+		t.Errorf("cac Q4:\n%s", out)
 	}
 }

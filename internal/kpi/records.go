@@ -71,6 +71,10 @@ type Records struct {
 	// the search (Count without one). All three are -1 when not counted.
 	Count, N, Match int64
 	Distinct        string
+	// NoValue says why the KPI (Def) has no value in the slice though its
+	// rows can be read (a composite whose input is recorded by month in a
+	// period not over): N is then -1, there is no n.
+	NoValue string
 	// Period names the period the rows are in ("Oct 2026 (to 15 Oct)",
 	// "all time").
 	Period string
@@ -153,6 +157,17 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 				out.N = int64(f + 0.5)
 			} else {
 				out.N = 0
+			}
+		}
+		if d != of {
+			// A composite's n is its input's, but the composite may have
+			// no value here (and so no n): its scorecard says.
+			sc, err := e.Compute(ctx, s, []string{d.ID}, WithoutExtras())
+			if err != nil {
+				return nil, e.recordsErr(ctx, d, err)
+			}
+			if res := sc.Find(d.ID); res != nil && res.Err != nil {
+				out.NoValue, out.N = res.Err.Error(), -1
 			}
 		}
 	}

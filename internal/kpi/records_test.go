@@ -575,3 +575,25 @@ func TestRecordsMeasureDecimals(t *testing.T) {
 		t.Errorf("no measure shown %q, want nothing", got)
 	}
 }
+
+// TestRecordsNoValueNoN: on the sample, CAC in Q4 2026 has no value (its
+// spend is recorded by month and the quarter is not over), so its rows
+// (October's 221 signups, the n of New customers) come with no n and the
+// reason; in October, a month, CAC has a value and n is the rows'. 221 is
+// SELECT count(*) FROM customers WHERE signup_date >= '2026-10-01'
+// (the sample's signups stop in October). (review 13, finding 5)
+func TestRecordsNoValueNoN(t *testing.T) {
+	eng := openSample(t).Engine
+	ctx := context.Background()
+	r, err := eng.Records(ctx, "cac", kpi.Slice{Grain: kpi.Quarter, Period: oct}, kpi.RecordsAsk{Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.N != -1 || r.Count != 221 || len(r.Rows) != 2 || !strings.Contains(r.NoValue, "not over yet") {
+		t.Errorf("Q4: n %d count %d rows %d no value %q; want n -1, 221 rows, not over yet", r.N, r.Count, len(r.Rows), r.NoValue)
+	}
+	r, err = eng.Records(ctx, "cac", kpi.Slice{Grain: kpi.Month, Period: oct}, kpi.RecordsAsk{Limit: 0})
+	if err != nil || r.NoValue != "" || r.N != 221 || r.Count != 221 {
+		t.Errorf("Oct: %v n %d count %d no value %q; want n 221", err, r.N, r.Count, r.NoValue)
+	}
+}

@@ -77,7 +77,20 @@ func RecordsCount(r *kpi.Records, shown int) string {
 	if r.Distinct != "" && r.N >= 0 && r.N != r.Count {
 		fmt.Fprintf(&b, " · n %s distinct %s", cmdline.Thousands(r.N), r.Distinct)
 	}
+	if r.NoValue != "" {
+		fmt.Fprintf(&b, " · no n: %s has no value in %s", r.Def.ShortLabel(), r.Period)
+	}
 	return Clean(b.String())
+}
+
+// RecordsNoValue says why the KPI has no value (and no n) in the slice
+// whose rows are shown, "" when it has one: "! Customer acquisition cost:
+// needs acquisition_spend: … is not over yet".
+func RecordsNoValue(r *kpi.Records) string {
+	if r.NoValue == "" {
+		return ""
+	}
+	return Clean("! " + r.Def.Label() + ": " + r.NoValue + "; the rows are those its n would count")
 }
 
 // RecordsSort says how the rows are sorted: "sorted by resolved_at ↑", or
@@ -124,6 +137,9 @@ func RecordsPlain(w io.Writer, r *kpi.Records, label string) error {
 	fmt.Fprintln(w, Clean(RecordsTitle(r))+" · "+Clean(label))
 	fmt.Fprintln(w, RecordsRule(r))
 	fmt.Fprintln(w, RecordsCount(r, len(r.Rows))+" · "+RecordsSort(r))
+	if s := RecordsNoValue(r); s != "" {
+		fmt.Fprintln(w, s)
+	}
 	if len(r.Rows) > 0 {
 		fmt.Fprintln(w)
 		rows := append([][]string{recordsCleanAll(r.Columns)}, RecordCells(r)...)
@@ -141,6 +157,9 @@ func RecordsMarkdown(w io.Writer, r *kpi.Records, label string) error {
 	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	fmt.Fprintf(w, "**%s** · %s\n\n", esc(Clean(RecordsTitle(r))), esc(Clean(label)))
 	fmt.Fprintf(w, "%s  \n%s · %s\n", esc(RecordsRule(r)), esc(RecordsCount(r, len(r.Rows))), esc(RecordsSort(r)))
+	if s := RecordsNoValue(r); s != "" {
+		fmt.Fprintln(w, "\n"+esc(s))
+	}
 	if len(r.Rows) > 0 {
 		fmt.Fprintln(w)
 		head := recordsCleanAll(r.Columns)
@@ -196,7 +215,8 @@ func RecordsCSV(w io.Writer, r *kpi.Records) error {
 
 // RecordsJSON writes {"kpi", "rows_of", "table", "rule", "period",
 // "filters", "count", "n", "matching", "offset", "sort", "desc",
-// "columns", "rows": [{column: value}], "rows_left_out"}. Numbers stay
+// "columns", "rows": [{column: value}], "rows_left_out"}, and "no_value"
+// with n null when the KPI has no value in the slice. Numbers stay
 // numbers, times are RFC 3339, times of day 15:04:05, nulls null.
 func RecordsJSON(w io.Writer, r *kpi.Records, label string) error {
 	rows := make([]map[string]any, len(r.Rows))
@@ -224,6 +244,10 @@ func RecordsJSON(w io.Writer, r *kpi.Records, label string) error {
 	if r.Match >= 0 {
 		left = max(0, r.Match-int64(r.Offset)-int64(len(r.Rows)))
 	}
+	var n *int64 // null: not counted, or the KPI has no value (no n)
+	if r.N >= 0 {
+		n = &r.N
+	}
 	out := struct {
 		Title    string           `json:"title"`
 		KPI      string           `json:"kpi"`
@@ -233,7 +257,8 @@ func RecordsJSON(w io.Writer, r *kpi.Records, label string) error {
 		Period   string           `json:"period"`
 		Filters  []string         `json:"filters"`
 		Count    int64            `json:"count"`
-		N        int64            `json:"n"`
+		N        *int64           `json:"n"`
+		NoValue  string           `json:"no_value,omitempty"`
 		Distinct string           `json:"n_distinct_of,omitempty"`
 		Search   string           `json:"search,omitempty"`
 		Matching int64            `json:"matching"`
@@ -244,7 +269,7 @@ func RecordsJSON(w io.Writer, r *kpi.Records, label string) error {
 		Rows     []map[string]any `json:"rows"`
 		LeftOut  int64            `json:"rows_left_out"`
 	}{Title: label, KPI: r.Def.ID, RowsOf: r.Of.ID, Table: r.Table, Rule: r.Rule, Period: r.Period, Filters: append([]string{}, RecordsFilters(r)...),
-		Count: r.Count, N: r.N, Distinct: r.Distinct, Search: r.Search, Matching: r.Match, Offset: r.Offset, Sort: r.Sort, Desc: r.Desc,
+		Count: r.Count, N: n, NoValue: r.NoValue, Distinct: r.Distinct, Search: r.Search, Matching: r.Match, Offset: r.Offset, Sort: r.Sort, Desc: r.Desc,
 		Columns: r.Columns, Rows: rows, LeftOut: left}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -210,3 +210,46 @@ func TestRecordsMeasureShown(t *testing.T) {
 		t.Errorf("json: %s", b.String())
 	}
 }
+
+// TestRecordsNoValueNoN: CAC in a quarter not over has no value, so no n:
+// the count line says so, the reason follows, JSON's n is null beside
+// no_value; the rows (the n of New customers would count) stay.
+// (review 13, finding 5)
+func TestRecordsNoValueNoN(t *testing.T) {
+	cac := &kpi.Def{ID: "cac", Name: "Customer acquisition cost", Short: "CAC"}
+	why := "needs acquisition_spend: Acquisition spend is recorded by month and Q4 2026 is not over yet"
+	r := &kpi.Records{Def: cac, Of: &kpi.Def{ID: "new_customers", Name: "New customers"}, Table: "customers",
+		Period: "Q4 2026 (to 31 Oct)", Columns: []string{"customer_id"}, Dates: []bool{false},
+		Rows: [][]any{{"C1"}, {"C2"}}, Count: 221, N: -1, Match: 221, NoValue: why}
+	if got, want := RecordsCount(r, 2), "rows 1–2 of 221 · no n: CAC has no value in Q4 2026 (to 31 Oct)"; got != want {
+		t.Errorf("count %q, want %q", got, want)
+	}
+	var b bytes.Buffer
+	if err := Records(&b, r, "table", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\n! Customer acquisition cost: "+why+"; the rows are those its n would count\n") ||
+		!strings.Contains(b.String(), "\nC2\n") {
+		t.Errorf("table:\n%s", b.String())
+	}
+	b.Reset()
+	if err := Records(&b, r, "json", "test"); err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := out["n"]; !ok || n != nil || out["no_value"] != why || out["count"] != 221.0 || len(out["rows"].([]any)) != 2 {
+		t.Errorf("json: n %v (present %v), no_value %v, count %v:\n%s", n, ok, out["no_value"], out["count"], b.String())
+	}
+	// With a value, n is a number and there is no no_value.
+	r.N, r.NoValue = 221, ""
+	b.Reset()
+	Records(&b, r, "json", "test")
+	out = nil
+	json.Unmarshal(b.Bytes(), &out)
+	if _, ok := out["no_value"]; ok || out["n"] != 221.0 {
+		t.Errorf("json with a value: %s", b.String())
+	}
+}
