@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -17,35 +16,11 @@ import (
 	"kpiscope/internal/kpi"
 )
 
-// driveLens is drive (helpers_test.go) that also feeds the cohort
-// matrix's answers back, as the program would.
-func driveLens(m Model, cmd tea.Cmd) Model {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, cohortsMsg:
-			next, c2 := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, c2)
-		default: // terminal messages (clipboard, colours): not the model's
-		}
-	}
-	return m
-}
-
 // pressLens sends keys and settles after each, cohort answers included.
 func pressLens(m Model, keys ...string) Model {
 	for _, k := range keys {
 		next, cmd := m.Update(keyMsg(k))
-		m = driveLens(next.(Model), cmd)
+		m = settle(next.(Model), cmd)
 	}
 	return m
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -19,35 +18,11 @@ import (
 	"kpiscope/internal/kpi"
 )
 
-// driveDist is drive (helpers_test.go) that also feeds the distribution's
-// answers back, as the program would.
-func driveDist(m Model, cmd tea.Cmd) Model {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, distMsg, lensDrillMsg:
-			next, c2 := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, c2)
-		default: // terminal messages (clipboard, colours): not the model's
-		}
-	}
-	return m
-}
-
 // pressDist sends keys and settles after each, distribution answers included.
 func pressDist(m Model, keys ...string) Model {
 	for _, k := range keys {
 		next, cmd := m.Update(keyMsg(k))
-		m = driveDist(next.(Model), cmd)
+		m = settle(next.(Model), cmd)
 	}
 	return m
 }

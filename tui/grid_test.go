@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -21,36 +20,11 @@ import (
 	"kpiscope/internal/workspace"
 )
 
-// driveGrid is drive (helpers_test.go) that also feeds the grid's answers
-// and the lens messages (drill, open another lens) back, as the program
-// would.
-func driveGrid(m Model, cmd tea.Cmd) Model {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, gridMsg, lensDrillMsg, lensOpenMsg, recordsMsg, recordsCountMsg:
-			next, c2 := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, c2)
-		default: // terminal messages (clipboard, colours): not the model's
-		}
-	}
-	return m
-}
-
 // pressGrid sends keys and settles after each, the grid's answers included.
 func pressGrid(m Model, keys ...string) Model {
 	for _, k := range keys {
 		next, cmd := m.Update(keyMsg(k))
-		m = driveGrid(next.(Model), cmd)
+		m = settle(next.(Model), cmd)
 	}
 	return m
 }

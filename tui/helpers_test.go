@@ -90,7 +90,8 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 		case nil, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg,
+			cohortsMsg, distMsg, gridMsg, seriesMsg, recordsMsg, recordsCountMsg, recordsCSVMsg, lensDrillMsg, lensOpenMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)
@@ -99,6 +100,13 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 		}
 	}
 	return m, side
+}
+
+// settle is drive without the side effects: the model once every message
+// cmd leads to (the lenses' answers too) is fed back.
+func settle(m Model, cmd tea.Cmd) Model {
+	m, _ = drive(m, cmd)
+	return m
 }
 
 // started is a settled explorer of the given size on the sample data.

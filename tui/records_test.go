@@ -12,7 +12,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
@@ -20,33 +19,6 @@ import (
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/kpi"
 )
-
-// driveRecords is drive (helpers_test.go) that also feeds the records
-// view's answers back, as the program would; terminal messages (the
-// clipboard) are returned.
-func driveRecords(m Model, cmd tea.Cmd) (Model, []sideEffect) {
-	queue := []tea.Cmd{cmd}
-	var side []sideEffect
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, recordsMsg, recordsCountMsg, recordsCSVMsg:
-			next, c2 := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, c2)
-		default:
-			side = append(side, sideEffect{kind: reflect.TypeOf(msg).Name(), text: fmt.Sprint(msg)})
-		}
-	}
-	return m, side
-}
 
 // pressRecords sends keys and settles after each, the rows' answers
 // included, and draws a frame, as the program does: the view learns from it
@@ -56,7 +28,7 @@ func pressRecords(m Model, keys ...string) (Model, []sideEffect) {
 	for _, k := range keys {
 		next, cmd := m.Update(keyMsg(k))
 		var s []sideEffect
-		m, s = driveRecords(next.(Model), cmd)
+		m, s = drive(next.(Model), cmd)
 		side = append(side, s...)
 		_ = m.View()
 	}
@@ -147,7 +119,7 @@ func TestRecordsViewCountIsN(t *testing.T) {
 	}
 	s.Segment = ""
 	next, cmd := m.Update(lensOpenMsg{newRecordsLens(d.Engine.Def("fcr"), s, "channel", "phone")})
-	m, _ = driveRecords(next.(Model), cmd)
+	m, _ = drive(next.(Model), cmd)
 	if r := lensRecords(t, m); r.recs.Count != phone || phone <= 0 {
 		t.Fatalf("cell: %d rows, n %d", r.recs.Count, phone)
 	}
@@ -235,7 +207,7 @@ func TestRecordsViewSaysItIsReading(t *testing.T) {
 	}
 	next, cmd := m.Update(keyMsg("o"))
 	mustContain(t, screen(next.(Model)), "in file order · sorting…", "T0082041") // what is on screen, until the new rows come
-	m, _ = driveRecords(next.(Model), cmd)
+	m, _ = drive(next.(Model), cmd)
 	if strings.Contains(screen(m), "sorting…") || !strings.Contains(screen(m), "sorted by resolved_at ↑") {
 		t.Fatal("the sorted rows still say they are sorting")
 	}
@@ -284,7 +256,7 @@ func TestRecordsViewRowsBeforeTheCount(t *testing.T) {
 	}
 	mustContain(t, screen(m), "rows 1–33 · in file order · counting…", "T0082041")
 	next, cmd = m.Update(held[0])
-	m, _ = driveRecords(next.(Model), cmd)
+	m, _ = drive(next.(Model), cmd)
 	if r := lensRecords(t, m); r.recs.Count != csat || r.recs.Match != csat || r.counting {
 		t.Fatalf("count %d (match %d), n %d", r.recs.Count, r.recs.Match, csat)
 	}
@@ -301,7 +273,7 @@ func TestRecordsViewRowsBeforeTheCount(t *testing.T) {
 	m = next.(Model)
 	mustContain(t, screen(m), `rows 1–33 matching "web" · in file order · counting…`)
 	next, cmd = m.Update(held[0])
-	m, _ = driveRecords(next.(Model), cmd)
+	m, _ = drive(next.(Model), cmd)
 	if r := lensRecords(t, m); r.recs.Match != held[0].match || r.recs.Match >= csat || r.recs.Count != csat {
 		t.Fatalf("search: match %d of %d, want %d of %d", r.recs.Match, r.recs.Count, held[0].match, csat)
 	}
@@ -537,7 +509,7 @@ func TestRecordsViewNoValueNoN(t *testing.T) {
 	m := started(t, d, 120, 40)
 	q4 := kpi.Slice{Grain: kpi.Quarter, Period: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
 	next, cmd := m.Update(lensOpenMsg{newRecordsLens(d.Engine.Def("cac"), q4, "", "")})
-	m, _ = driveRecords(next.(Model), cmd)
+	m, _ = drive(next.(Model), cmd)
 	_ = m.View()
 	r := lensRecords(t, m)
 	if r.recs.N != -1 || r.recs.Count != 221 || r.recs.NoValue == "" {

@@ -6,43 +6,17 @@ import (
 	"testing"
 	"time"
 
-	"charm.land/bubbles/v2/spinner"
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"kpiscope/internal/kpi"
 )
 
-// driveSeries is drive (helpers_test.go) that also feeds the series
-// view's answers and drills back, as the program would.
-func driveSeries(m Model, cmd tea.Cmd) Model {
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case nil, spinner.TickMsg:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, seriesMsg, lensDrillMsg:
-			next, c2 := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, c2)
-		default: // terminal messages (clipboard, colours): not the model's
-		}
-	}
-	return m
-}
-
 // pressSeries sends keys and settles after each, the series' answers included.
 func pressSeries(m Model, keys ...string) Model {
 	for _, k := range keys {
 		next, cmd := m.Update(keyMsg(k))
-		m = driveSeries(next.(Model), cmd)
+		m = settle(next.(Model), cmd)
 	}
 	return m
 }
@@ -170,7 +144,7 @@ func TestSeriesLensDropsStaleAnswers(t *testing.T) {
 func TestSeriesLensSaysWhatItNeeds(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, cmd := m.toBreakdown(segmentMsg(""))
-	m = pressSeries(driveSeries(m, cmd), "S")
+	m = pressSeries(settle(m, cmd), "S")
 	mustContain(t, screen(m), "Choose a dimension to compare its segments on one chart: press s")
 	m = pressSeries(started(t, testDeps(t), 120, 40), "j", "j", "j", "S") // Retention, of customers
 	scr := screen(m)
