@@ -25,14 +25,11 @@ import (
 // movers' does: a tea.Cmd under a context the next ask or esc cancels,
 // its answer dropped when a newer one was asked.
 type cohortsLens struct {
-	kind  kpi.CohortKind
-	grain kpi.Grain
+	lensQuery // the query on its way: want (the key of what is asked), seq, loading, cancel
+	kind      kpi.CohortKind
+	grain     kpi.Grain
 
-	want    string // cohortsKey of what is asked
-	key     string // cohortsKey of what is shown
-	seq     uint64
-	loading bool
-	cancel  context.CancelFunc
+	key string // cohortsKey of what is shown
 
 	m   *kpi.CohortMatrix
 	err string
@@ -101,16 +98,8 @@ func (l *cohortsLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 		l.show(k, m)
 		return l, nil
 	}
-	l.want, l.seq, l.loading = k, l.seq+1, true
-	var ctx context.Context
-	var cancel context.CancelFunc
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(c.ctx, c.timeout)
-	} else {
-		ctx, cancel = context.WithCancel(c.ctx)
-	}
-	l.cancel = cancel
-	return l, cohortsQuery(ctx, c.eng, a, l.seq, k)
+	ctx, seq := l.begin(c, k)
+	return l, cohortsQuery(ctx, c.eng, a, seq, k)
 }
 
 // cohortsQuery runs one matrix query; the closure holds copies of its
@@ -122,22 +111,7 @@ func cohortsQuery(ctx context.Context, eng *kpi.Engine, a kpi.CohortAsk, seq uin
 	}
 }
 
-// stop cancels the query in flight, if any.
-func (l *cohortsLens) stop() {
-	if l.cancel != nil {
-		l.cancel()
-		l.cancel = nil
-	}
-	l.loading = false
-}
-
-// Close cancels the query in flight.
-func (l *cohortsLens) Close() { l.stop() }
-
 // Wide: the matrix takes the whole body.
-// Loading reports whether its query is on its way (the explorer's spinner turns).
-func (l *cohortsLens) Loading() bool { return l.loading }
-
 func (l *cohortsLens) Wide() bool { return true }
 
 // Update moves the cursor, toggles grain and kind, and takes in answers.

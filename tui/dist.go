@@ -28,11 +28,8 @@ import (
 // a tea.Cmd under a context the next ask or esc cancels, its answer
 // dropped when a newer one was asked.
 type distLens struct {
-	want    string // distKey of what is asked
-	key     string // distKey of what is shown
-	seq     uint64
-	loading bool
-	cancel  context.CancelFunc
+	lensQuery        // the query on its way: want (the key of what is asked), seq, loading, cancel
+	key       string // distKey of what is shown
 
 	x   *kpi.Distribution
 	err string // why there is no distribution (a KPI without one, a failed query)
@@ -88,16 +85,8 @@ func (l *distLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 		return l, nil
 	}
 	l.stop()
-	l.want, l.seq, l.loading = k, l.seq+1, true
-	var ctx context.Context
-	var cancel context.CancelFunc
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(c.ctx, c.timeout)
-	} else {
-		ctx, cancel = context.WithCancel(c.ctx)
-	}
-	l.cancel = cancel
-	return l, distQuery(ctx, c.eng, c.slice, c.def.ID, c.dim, l.seq, k)
+	ctx, seq := l.begin(c, k)
+	return l, distQuery(ctx, c.eng, c.slice, c.def.ID, c.dim, seq, k)
 }
 
 // distQuery runs one distribution query; the closure holds copies of its
@@ -109,22 +98,7 @@ func distQuery(ctx context.Context, eng *kpi.Engine, s kpi.Slice, id, dim string
 	}
 }
 
-// stop cancels the query in flight, if any.
-func (l *distLens) stop() {
-	if l.cancel != nil {
-		l.cancel()
-		l.cancel = nil
-	}
-	l.loading = false
-}
-
-// Close cancels the query in flight.
-func (l *distLens) Close() { l.stop() }
-
 // Wide: the distribution takes the detail pane's place; the KPI list stays.
-// Loading reports whether its query is on its way (the explorer's spinner turns).
-func (l *distLens) Loading() bool { return l.loading }
-
 func (l *distLens) Wide() bool { return false }
 
 // rows are the cursor's stops: the total, then the segments.

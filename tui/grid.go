@@ -22,13 +22,10 @@ import (
 // esc cancels, its answer dropped when a newer one was asked; a grid the
 // engine has cached is drawn in the frame of the key.
 type gridLens struct {
-	cols string // the second dimension laid out as columns ("" periods)
+	lensQuery        // the query on its way: want (the key of what is asked), seq, loading, cancel
+	cols      string // the second dimension laid out as columns ("" periods)
 
-	want    string // gridKey of what is asked
-	key     string // gridKey of what is shown
-	seq     uint64
-	loading bool
-	cancel  context.CancelFunc
+	key string // gridKey of what is shown
 
 	g     *kpi.Grid // as the engine gave it (drills filter by its values)
 	shown *kpi.Grid // its text cleaned for the screen
@@ -119,16 +116,8 @@ func (l *gridLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 		l.got(g, nil, k, c)
 		return l, nil
 	}
-	l.loading = true
-	var ctx context.Context
-	var cancel context.CancelFunc
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(c.ctx, c.timeout)
-	} else {
-		ctx, cancel = context.WithCancel(c.ctx)
-	}
-	l.cancel = cancel
-	return l, gridQuery(ctx, c.eng, a, l.opts, l.seq, k)
+	ctx, seq := l.begin(c, k)
+	return l, gridQuery(ctx, c.eng, a, l.opts, seq, k)
 }
 
 // gridQuery runs one grid query; the closure holds copies of its inputs and
@@ -140,22 +129,7 @@ func gridQuery(ctx context.Context, eng *kpi.Engine, a kpi.GridAsk, opts []kpi.O
 	}
 }
 
-// stop cancels the query in flight, if any.
-func (l *gridLens) stop() {
-	if l.cancel != nil {
-		l.cancel()
-		l.cancel = nil
-	}
-	l.loading = false
-}
-
-// Close cancels the query in flight.
-func (l *gridLens) Close() { l.stop() }
-
 // Wide: the grid takes the whole body.
-// Loading reports whether its query is on its way (the explorer's spinner turns).
-func (l *gridLens) Loading() bool { return l.loading }
-
 func (l *gridLens) Wide() bool { return true }
 
 // got takes in a grid (or why there is none) and puts the cursor back on

@@ -258,3 +258,45 @@ func (m Model) lensFooter() []hintItem {
 	}
 	return append(out, hintItem{key.NewBinding(key.WithKeys("esc"), key.WithHelp(m.keys.Back.Help().Key, "close")), 10})
 }
+
+// lensQuery is the one query a lens has on its way: the key of the ask it
+// answers, its number (an answer with another is superseded and dropped),
+// whether it is loading and how to cancel it. The lenses embed it and
+// read its fields.
+type lensQuery struct {
+	want    string // the key of what is asked
+	seq     uint64
+	loading bool
+	cancel  context.CancelFunc
+}
+
+// begin cancels the query on its way and starts one for the ask want: the
+// context it runs under (the explorer's query timeout, if any) and its
+// number.
+func (q *lensQuery) begin(c lensCtx, want string) (context.Context, uint64) {
+	q.stop()
+	var ctx context.Context
+	if c.timeout > 0 {
+		ctx, q.cancel = context.WithTimeout(c.ctx, c.timeout)
+	} else {
+		ctx, q.cancel = context.WithCancel(c.ctx)
+	}
+	q.want, q.seq, q.loading = want, q.seq+1, true
+	return ctx, q.seq
+}
+
+// stop cancels the query on its way, if any.
+func (q *lensQuery) stop() {
+	if q.cancel != nil {
+		q.cancel()
+		q.cancel = nil
+	}
+	q.loading = false
+}
+
+// Close cancels the query on its way (the lens interface).
+func (q *lensQuery) Close() { q.stop() }
+
+// Loading reports whether a query is on its way (the lens interface): the
+// explorer's spinner turns meanwhile.
+func (q *lensQuery) Loading() bool { return q.loading }

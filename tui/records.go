@@ -565,9 +565,11 @@ func (r *recordsLens) gotCSV(msg recordsCSVMsg, c lensCtx) tea.Cmd {
 	return writeFiles([]exportFile{{filepath.Join(c.exportDir, msg.name), msg.csv}})
 }
 
-// Loading reports whether its query is on its way (the explorer's spinner turns).
+// Loading reports whether its rows or its count are on their way (the
+// explorer's spinner turns).
 func (r *recordsLens) Loading() bool { return r.loading || r.counting }
 
+// Wide: the rows take the whole body.
 func (r *recordsLens) Wide() bool { return true }
 
 func (r *recordsLens) Footer(c lensCtx) []key.Binding {

@@ -31,18 +31,15 @@ const seriesPage = 6
 // runs as the top movers' does: a tea.Cmd under a context the next ask or
 // esc cancels, its answer dropped when a newer one was asked.
 type seriesLens struct {
-	dim  string // the dimension the page and hidden lines belong to
-	from int    // the rank of the first segment shown
+	lensQuery        // the query on its way: want (the key of what is asked), seq, loading, cancel
+	dim       string // the dimension the page and hidden lines belong to
+	from      int    // the rank of the first segment shown
 	// hidden are the segments toggled off, by name: they stay off when the
 	// period or KPI changes.
 	hidden map[string]bool
 	cursor int // the legend's row (a segment of the page)
 
-	want    string // seriesKey of what is asked
-	key     string // seriesKey of what is shown
-	seq     uint64
-	loading bool
-	cancel  context.CancelFunc
+	key string // seriesKey of what is shown
 
 	set  *kpi.SeriesSet
 	err  string
@@ -100,16 +97,8 @@ func (l *seriesLens) Reslice(c lensCtx) (lens, tea.Cmd) {
 		return l, nil
 	}
 	l.stop()
-	l.want, l.seq, l.loading = k, l.seq+1, true
-	var ctx context.Context
-	var cancel context.CancelFunc
-	if c.timeout > 0 {
-		ctx, cancel = context.WithTimeout(c.ctx, c.timeout)
-	} else {
-		ctx, cancel = context.WithCancel(c.ctx)
-	}
-	l.cancel = cancel
-	return l, seriesQuery(ctx, c.eng, c.slice, c.def.ID, c.dim, l.from, l.seq, k, l.opts)
+	ctx, seq := l.begin(c, k)
+	return l, seriesQuery(ctx, c.eng, c.slice, c.def.ID, c.dim, l.from, seq, k, l.opts)
 }
 
 // seriesQuery runs one series query; the closure holds copies of its
@@ -122,22 +111,7 @@ func seriesQuery(ctx context.Context, eng *kpi.Engine, s kpi.Slice, id, dim stri
 	}
 }
 
-// stop cancels the query in flight, if any.
-func (l *seriesLens) stop() {
-	if l.cancel != nil {
-		l.cancel()
-		l.cancel = nil
-	}
-	l.loading = false
-}
-
-// Close cancels the query in flight.
-func (l *seriesLens) Close() { l.stop() }
-
 // Wide: several lines over a year of periods need the whole width.
-// Loading reports whether its query is on its way (the explorer's spinner turns).
-func (l *seriesLens) Loading() bool { return l.loading }
-
 func (l *seriesLens) Wide() bool { return true }
 
 // Update takes in answers, toggles lines, pages through the segments and
