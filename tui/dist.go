@@ -126,14 +126,10 @@ func (l *distLens) at() int {
 func (l *distLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case distMsg:
-		if msg.seq != l.seq || msg.key != l.want {
+		if !l.answered(msg.seq, msg.key) {
 			return l, nil, true // a superseded answer
 		}
-		if l.cancel != nil {
-			l.cancel()
-			l.cancel = nil
-		}
-		l.loading, l.key, l.err = false, msg.key, ""
+		l.key, l.err = msg.key, ""
 		if msg.err != nil {
 			l.x = nil
 			l.err = cleanLine(msg.err)

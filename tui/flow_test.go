@@ -20,17 +20,7 @@ func TestFlow(t *testing.T) {
 	d := testDeps(t)
 	tm := teatest.NewTestModel(t, New(d), teatest.WithInitialTermSize(120, 40))
 	out := tm.Output()
-	waitFor := func(what ...string) {
-		t.Helper()
-		teatest.WaitFor(t, out, func(b []byte) bool {
-			for _, w := range what {
-				if !bytes.Contains(b, []byte(w)) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
+	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
 
 	waitFor("KPIs · 16", "Oct 2026 (month)", "By channel")

@@ -222,10 +222,9 @@ func (l *gridLens) clamp() {
 func (l *gridLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case gridMsg:
-		if msg.seq != l.seq || msg.key != l.want {
+		if !l.answered(msg.seq, msg.key) {
 			return l, nil, true // a superseded answer
 		}
-		l.stop()
 		l.got(msg.g, msg.err, msg.key, c)
 		return l, nil, true
 	case tea.MouseWheelMsg:

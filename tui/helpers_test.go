@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"kpiscope/internal/workspace"
 )
@@ -183,5 +185,22 @@ func mustContain(tb testing.TB, s string, want ...string) {
 		if !strings.Contains(s, w) {
 			tb.Fatalf("screen lacks %q:\n%s", w, s)
 		}
+	}
+}
+
+// waiter is a teatest flow's wait between keys: the function it returns
+// waits (up to 15 s) until the program's output holds every text given.
+func waiter(t *testing.T, tm *teatest.TestModel) func(what ...string) {
+	out := tm.Output()
+	return func(what ...string) {
+		t.Helper()
+		teatest.WaitFor(t, out, func(b []byte) bool {
+			for _, w := range what {
+				if !bytes.Contains(b, []byte(w)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
 	}
 }

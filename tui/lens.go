@@ -184,13 +184,25 @@ func (m Model) lensHeader(period, compare string) (string, string) {
 	return r.slice.Grain.Label(r.slice.Period) + " (" + string(r.slice.Grain) + ")", ""
 }
 
-// lensAfter reslices the open lens when a key changed what is asked.
-func (m Model) lensAfter(before lensCtx) (Model, tea.Cmd) {
+// lensBefore is what the open lens was asked before a key or a reload,
+// for lensAfter; nil when no lens is open (a lens the key opens asks for
+// its numbers as it opens), so keys without a lens pay nothing for it.
+func (m Model) lensBefore() *lensCtx {
 	if m.lens == nil {
+		return nil
+	}
+	c := m.lensCtx()
+	return &c
+}
+
+// lensAfter reslices the lens that was open before a key or a reload when
+// what is asked changed.
+func (m Model) lensAfter(before *lensCtx) (Model, tea.Cmd) {
+	if m.lens == nil || before == nil {
 		return m, nil
 	}
 	now := m.lensCtx()
-	if sameAsk(before, now) {
+	if sameAsk(*before, now) {
 		return m, nil
 	}
 	var cmd tea.Cmd
@@ -283,6 +295,16 @@ func (q *lensQuery) begin(c lensCtx, want string) (context.Context, uint64) {
 	}
 	q.want, q.seq, q.loading = want, q.seq+1, true
 	return ctx, q.seq
+}
+
+// answered takes in the answer numbered seq to the ask key: false when it is
+// superseded (a newer ask was made: drop it), else the query is over.
+func (q *lensQuery) answered(seq uint64, key string) bool {
+	if seq != q.seq || key != q.want {
+		return false
+	}
+	q.stop()
+	return true
 }
 
 // stop cancels the query on its way, if any.

@@ -192,7 +192,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.why = m.why.got(msg, m.q.timeout)
 		return m, nil
 	case EngineMsg:
-		before := m.lensCtx()
+		before := m.lensBefore()
 		m, cmd := m.gotEngine(msg)
 		m, c := m.syncMovers()
 		m, l := m.lensAfter(before)
@@ -223,7 +223,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.KeyPressMsg:
-		before := m.lensCtx()
+		before := m.lensBefore()
 		next, cmd := m.key(msg)
 		m, c := next.(Model).syncMovers()
 		m, l := m.lensAfter(before)

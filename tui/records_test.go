@@ -325,18 +325,7 @@ func TestRecordsViewRefuses(t *testing.T) {
 // look at a row whole, close.
 func TestRecordsFlow(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
-	out := tm.Output()
-	waitFor := func(what ...string) {
-		t.Helper()
-		teatest.WaitFor(t, out, func(b []byte) bool {
-			for _, w := range what {
-				if !bytes.Contains(b, []byte(w)) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
+	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
 	waitFor("KPIs · 16", "By channel")
 	key("R")

@@ -119,10 +119,9 @@ func (l *seriesLens) Wide() bool { return true }
 func (l *seriesLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case seriesMsg:
-		if msg.seq != l.seq || msg.key != l.want {
+		if !l.answered(msg.seq, msg.key) {
 			return l, nil, true // a superseded answer
 		}
-		l.stop()
 		l.key, l.took, l.err = msg.key, msg.took, ""
 		if msg.err != nil {
 			l.set = nil

@@ -508,9 +508,6 @@ func (v planValue) sortedInputs() []string {
 // columns are a raw plan's (period, segment and grouping flag, the
 // aggregates, the values), so the executor reads either.
 type rollupQueryPlan struct {
-	Table string // the atoms: one row per day, dimension set and values
-	// Sketches is the sketch table, read when Quantiles are wanted ("" = none).
-	Sketches string
 	// Set is the dimension set the rows are read at (bit i: the rollup's
 	// dimension i); a row keeps its set's values in two value columns.
 	Set     int64
@@ -525,8 +522,9 @@ type rollupQueryPlan struct {
 	Atoms     []rollAtom     // stored atoms, merged at each grouping
 	Quantiles []rollQuantile // quantiles read from the sketches
 	Sketch    sketchLayout   // how the sketches number their buckets
-	// AtomReads and SketchReads are where the atoms' and the sketches' rows
-	// come from: the daily table (Table, Sketches) over Ranges, or, at month
+	// AtomReads and SketchReads are where the atoms' rows (one per day or
+	// month, dimension set and values) and the sketches' rows (read when
+	// Quantiles are wanted) come from: the daily table over Ranges, or, at month
 	// grain or coarser, the monthly one over the ranges' whole months and
 	// the daily one over the days left at their ends. A read without ranges
 	// reads every row (all time).
@@ -698,7 +696,7 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 		}
 		return rollNoValue
 	}
-	q := &rollupQueryPlan{Table: g.table, Grain: grain, Sketch: rollupSketch}
+	q := &rollupQueryPlan{Grain: grain, Sketch: rollupSketch}
 	for _, i := range idx {
 		q.Set |= int64(1) << i
 	}
@@ -775,7 +773,6 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 		if g.sketches == "" {
 			return nil, fmt.Errorf("no sketch")
 		}
-		q.Sketches = g.sketches
 		q.SketchReads = rollReads(g.sketches, g.sketchesM, grain, q.Ranges)
 	}
 	for i, d := range defs {

@@ -388,10 +388,7 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 	var b strings.Builder
 	var args []any
 	gsel, gby := grouping("")
-	read := func(reads []rollRead, table, cols string) string {
-		if len(reads) == 0 {
-			reads = []rollRead{{table, q.Ranges}}
-		}
+	read := func(reads []rollRead, cols string) string {
 		var sels []string
 		for _, r := range reads {
 			w, a := duckRollWhere(q, r.Ranges)
@@ -400,12 +397,12 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 		}
 		return strings.Join(sels, " UNION ALL ")
 	}
-	fmt.Fprintf(&b, "WITH src AS (%s), ", read(q.AtomReads, q.Table, strings.Join(atomCols, ", ")))
+	fmt.Fprintf(&b, "WITH src AS (%s), ", read(q.AtomReads, strings.Join(atomCols, ", ")))
 	fmt.Fprintf(&b, "agg AS (SELECT %s%s FROM src%s)", gsel, strings.Join(merges, ", "), gby)
 	join := ""
 	if len(q.Quantiles) > 0 {
 		qsel, qby := grouping("__s, __b")
-		fmt.Fprintf(&b, ", qs AS (%s)", read(q.SketchReads, q.Sketches, "__s, __b, __n"))
+		fmt.Fprintf(&b, ", qs AS (%s)", read(q.SketchReads, "__s, __b, __n"))
 		fmt.Fprintf(&b, ", qa AS (SELECT %s__s, __b, sum(__n) AS __n FROM qs%s)", qsel, qby)
 		part := strings.Join(append(append([]string(nil), keys...), "__s"), ", ")
 		fmt.Fprintf(&b, ", qc AS (SELECT *, sum(__n) OVER (PARTITION BY %[1]s ORDER BY __b ROWS UNBOUNDED PRECEDING) AS __cum, sum(__n) OVER (PARTITION BY %[1]s) AS __tot FROM qa)", part)
