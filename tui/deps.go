@@ -48,6 +48,17 @@ type Deps struct {
 	// Refreshed is when the data was loaded, shown as "refreshed HH:MM" from
 	// the start when the data is watched (zero: shown after the first reload).
 	Refreshed time.Time
+	// Views are the saved views of kpiscope.yaml (views:), listed in the
+	// palette; Start, when set, is the view the explorer opens on.
+	Views []View
+	Start *View
+	// SQL enables the read-only SQL prompt (:sql). Local runs set it; serve
+	// only with --allow-sql.
+	SQL bool
+	// Invocation is the part of a `kpiscope report` command that selects the
+	// data as this explorer sees it (--config FILE, --db FILE, the source
+	// paths), for the command that prints the current view ($).
+	Invocation []string
 }
 
 // EngineMsg replaces the engine, e.g. after the watcher reloaded changed

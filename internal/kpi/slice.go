@@ -303,29 +303,6 @@ func (c Compare) Label() string {
 	return "vs previous"
 }
 
-// Filter keeps rows whose dimension equals one of the values.
-type Filter struct {
-	Dim    string
-	Values []string
-}
-
-// ParseFilter reads DIM=VALUE or DIM=V1,V2 (a value may itself hold '=').
-func ParseFilter(s string) (Filter, error) {
-	dim, val, ok := strings.Cut(s, "=")
-	dim = strings.TrimSpace(dim)
-	if !ok || dim == "" {
-		return Filter{}, fmt.Errorf("filter %q: use DIM=VALUE, e.g. --filter channel=chat", s)
-	}
-	var vals []string
-	for _, v := range strings.Split(val, ",") {
-		vals = append(vals, strings.TrimSpace(v))
-	}
-	return Filter{Dim: dim, Values: vals}, nil
-}
-
-// String renders dim = v1, v2.
-func (f Filter) String() string { return f.Dim + " = " + strings.Join(f.Values, ", ") }
-
 // Slice is everything that selects the numbers on screen: one value drives
 // every query.
 type Slice struct {
@@ -334,7 +311,10 @@ type Slice struct {
 	Grain   Grain     // period size; All = one period
 	Period  time.Time // start of the current period; zero = the latest period with data
 	Compare Compare
-	Trend   int // periods of trend to return, ending with the current one (default 12)
+	// Window, when set, replaces Grain and Period with a date range relative
+	// to the data's latest day ("last 30 days", "quarter to date").
+	Window Window
+	Trend  int // periods of trend to return, ending with the current one (default 12)
 	// MaxSegments caps this request's breakdown (largest n kept): 0 is the
 	// engine's Options.MaxSegments, AllSegments keeps every segment.
 	MaxSegments int
@@ -350,18 +330,22 @@ func (s Slice) Key() string {
 	if s.MaxSegments != 0 {
 		fmt.Fprintf(&b, "|max=%d", s.MaxSegments)
 	}
+	if !s.Window.IsZero() {
+		fmt.Fprintf(&b, "|window=%s", s.Window.Arg())
+	}
 	for _, f := range s.Filters {
-		fmt.Fprintf(&b, "|%q=%q", f.Dim, f.Values)
+		fmt.Fprintf(&b, "|%q%s%q", f.Dim, f.Op, f.Values)
 	}
 	return b.String()
 }
 
-// WithFilter returns a copy with a filter added (or replaced for the same dimension).
+// WithFilter returns a copy with a filter added, or replacing the one on the
+// same dimension with the same operator (contacts>=2 and contacts<5 both hold).
 func (s Slice) WithFilter(f Filter) Slice {
 	out := s
 	out.Filters = nil
 	for _, x := range s.Filters {
-		if x.Dim != f.Dim {
+		if x.Dim != f.Dim || x.Op != f.Op {
 			out.Filters = append(out.Filters, x)
 		}
 	}

@@ -48,6 +48,11 @@ type Map struct {
 	Series  key.Binding // the top segments' trends on one chart
 	Records key.Binding // the rows behind the number
 
+	// Ask and share
+	Filters  key.Binding // the filter editor: several values, exclusion, ranges, date windows
+	Command  key.Binding // copy the `kpiscope report …` command that prints this view
+	SaveView key.Binding // print the views: YAML that saves this view
+
 	// Export
 	Export        key.Binding
 	Copy          key.Binding
@@ -114,6 +119,10 @@ func Default() Map {
 		Dist:    b([]string{"d"}, "d", "distribution"),
 		Series:  b([]string{"S"}, "S", "segments on one chart"),
 		Records: b([]string{"R"}, "R", "rows behind the number"),
+
+		Filters:  b([]string{"F"}, "F", "filters"),
+		Command:  b([]string{"$"}, "$", "copy command"),
+		SaveView: b([]string{"V"}, "V", "save view"),
 
 		Export:        b([]string{"e"}, "e", "export"),
 		Copy:          b([]string{"y"}, "y", "copy breakdown"),
