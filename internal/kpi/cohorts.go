@@ -192,7 +192,7 @@ func (e *Engine) Cohorts(ctx context.Context, ask CohortAsk) (*CohortMatrix, err
 	fs := make([]Filter, 0, len(ask.Filters))
 	for _, f := range ask.Filters {
 		f.Dim = e.CanonicalDim(f.Dim)
-		if err := e.CheckDimension(f.Dim); err != nil {
+		if err := e.CheckFilter(f); err != nil {
 			return nil, err
 		}
 		fs = append(fs, f)
@@ -332,15 +332,7 @@ func compileCohorts(sch *schemaSnapshot, d *Def, start, end string, kind CohortK
 		if c.Customer {
 			joinCols[c.Name] = true
 		}
-		pf := planFilter{Col: c}
-		for _, v := range f.Values {
-			if v == BlankLabel {
-				pf.Blank = true
-			} else {
-				pf.Values = append(pf.Values, v)
-			}
-		}
-		p.Filters = append(p.Filters, pf)
+		p.Filters = append(p.Filters, newPlanFilter(c, f))
 		p.Applied = append(p.Applied, f)
 	}
 	if len(joinCols) > 0 {

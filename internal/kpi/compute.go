@@ -169,7 +169,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	// Dimension names as the data spells them, so target overrides and
 	// labels match whatever case the user typed.
 	for _, f := range s.Filters {
-		if err := e.CheckDimension(f.Dim); err != nil {
+		if err := e.CheckFilter(f); err != nil {
 			return nil, err
 		}
 	}

@@ -299,7 +299,7 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 		return nil, err
 	}
 	for _, f := range s.Filters {
-		if err := e.CheckDimension(f.Dim); err != nil {
+		if err := e.CheckFilter(f); err != nil {
 			return nil, err
 		}
 	}

@@ -485,7 +485,7 @@ func segmentsIn(d *Decomposition) int {
 // split by it, that one segment would hold the whole change.
 func filteredToOne(fs []Filter, dim string) bool {
 	for _, f := range fs {
-		if strings.EqualFold(f.Dim, dim) && len(f.Values) == 1 {
+		if strings.EqualFold(f.Dim, dim) && f.Op == OpIn && len(f.Values) == 1 {
 			return true
 		}
 	}

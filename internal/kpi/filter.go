@@ -1,10 +1,14 @@
 package kpi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"kpiscope/internal/schema"
 )
 
 // FilterOp is how a filter compares a column with its values.
@@ -210,4 +214,95 @@ func (w Window) Range(last time.Time) (from, to time.Time) {
 		return to.AddDate(0, -3*w.N, 0), to
 	}
 	return to.AddDate(-w.N, 0, 0), to
+}
+
+// newPlanFilter plans a filter on the column c.
+func newPlanFilter(c colRef, f Filter) planFilter {
+	pf := planFilter{Col: c, Not: f.Op == OpNotIn}
+	if f.Op.Numeric() {
+		pf.Op = f.Op
+		if len(f.Values) > 0 {
+			pf.Number, _ = strconv.ParseFloat(f.Values[0], 64)
+		}
+		return pf
+	}
+	for _, v := range f.Values {
+		if v == BlankLabel {
+			pf.Blank = true
+		} else {
+			pf.Values = append(pf.Values, v)
+		}
+	}
+	return pf
+}
+
+// CheckFilter reports a filter the engine cannot apply: an unknown column
+// (with the nearest names), or a numeric comparison on a column that holds
+// no numbers anywhere.
+func (e *Engine) CheckFilter(f Filter) error {
+	if err := e.CheckDimension(f.Dim); err != nil {
+		// Any column may be filtered on: suggest the nearest of them all.
+		var cols []string
+		seen := map[string]bool{}
+		for _, t := range e.tableNames() {
+			for _, c := range e.tables[t] {
+				if !seen[strings.ToLower(c.Name)] && !strings.HasPrefix(c.Name, "__") {
+					seen[strings.ToLower(c.Name)] = true
+					cols = append(cols, c.Name)
+				}
+			}
+		}
+		if near := Nearest(f.Dim, cols, 3); len(near) > 0 {
+			return fmt.Errorf("filter %s: no column %q; did you mean %s?", f.Arg(), f.Dim, quoteAll(near))
+		}
+		return fmt.Errorf("filter %s: %w", f.Arg(), err)
+	}
+	if !f.Op.Numeric() {
+		return nil
+	}
+	var types []string
+	for _, t := range e.tableNames() {
+		if c, ok := schema.Column(e.tables[t], f.Dim); ok {
+			if schema.IsNumeric(c.Type) {
+				return nil
+			}
+			types = append(types, fmt.Sprintf("%s in %s", strings.ToLower(c.Type), t))
+		}
+	}
+	if len(types) == 0 { // a column of the customers table only: every table reaches it by key
+		return nil
+	}
+	return fmt.Errorf("filter %s: %s %s holds text (%s), not numbers; compare it with = or != (e.g. %s=VALUE)", f.Arg(), f.Dim, string(f.Op), strings.Join(types, ", "), f.Dim)
+}
+
+// CheckFilterValues reports values of an = or != filter that never occur in
+// the column, with the nearest values the data holds (a typo would otherwise
+// keep no rows, or every row, without a word). It reads the column's values
+// (at most 1,000 distinct); a column with more is not checked.
+func (e *Engine) CheckFilterValues(ctx context.Context, f Filter) error {
+	if f.Op.Numeric() {
+		return nil
+	}
+	have, err := e.DimValues(ctx, f.Dim)
+	if err != nil || len(have) >= 1000 {
+		return err
+	}
+	set := make(map[string]bool, len(have))
+	for _, v := range have {
+		set[v] = true
+	}
+	for _, v := range f.Values {
+		if set[v] {
+			continue
+		}
+		msg := fmt.Sprintf("filter %s: no %s is %q in the data", f.Arg(), f.Dim, v)
+		if near := Nearest(v, have, 3); len(near) > 0 {
+			return fmt.Errorf("%s; did you mean %s?", msg, quoteAll(near))
+		}
+		if len(have) <= 12 {
+			return fmt.Errorf("%s (values: %s)", msg, strings.Join(have, ", "))
+		}
+		return errors.New(msg)
+	}
+	return nil
 }

@@ -180,7 +180,7 @@ func (e *Engine) grid(a GridAsk, get func([]Slice, string) ([]*Scorecard, error)
 		}
 	}
 	for _, f := range a.Slice.Filters {
-		if err := e.CheckDimension(f.Dim); err != nil {
+		if err := e.CheckFilter(f); err != nil {
 			return nil, err
 		}
 	}

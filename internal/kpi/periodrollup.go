@@ -56,7 +56,7 @@ func periodRollupKey(defs []*Def, s Slice, g Grain) string {
 	}
 	fmt.Fprintf(&b, "|%s", g)
 	for _, f := range s.Filters {
-		fmt.Fprintf(&b, "|%q=%q", f.Dim, f.Values)
+		fmt.Fprintf(&b, "|%q%s%q", f.Dim, f.Op, f.Values)
 	}
 	return b.String()
 }

@@ -125,11 +125,16 @@ type customerJoin struct {
 
 // planFilter keeps rows whose column, as text, is one of Values (bound as
 // arguments, never spliced into the SQL), or is empty when Blank. No values
-// and not Blank keeps nothing.
+// and not Blank keeps nothing. Not keeps the other rows instead (empty cells
+// are kept unless Blank). With a numeric Op the column, as a number, compares
+// with Number (empty cells and text that is no number are left out).
 type planFilter struct {
 	Col    colRef
 	Values []string
 	Blank  bool
+	Not    bool
+	Op     FilterOp // a numeric operator, or "" for the value list
+	Number float64
 }
 
 // timeRange is [From, To).
@@ -226,15 +231,7 @@ func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan
 		if c.Customer {
 			joinCols[c.Name] = true
 		}
-		pf := planFilter{Col: c}
-		for _, v := range f.Values {
-			if v == BlankLabel {
-				pf.Blank = true
-			} else {
-				pf.Values = append(pf.Values, v)
-			}
-		}
-		q.Filters = append(q.Filters, pf)
+		q.Filters = append(q.Filters, newPlanFilter(c, f))
 	}
 	if seg != "" {
 		c, err := sch.dimColumn(q.Source, seg)
@@ -592,10 +589,12 @@ const (
 
 // rollFilter keeps rollup rows whose value is one of Values (bound as
 // arguments), or is empty when Blank. No values and not Blank keeps nothing.
+// Not keeps the other rows instead (empty ones unless Blank).
 type rollFilter struct {
 	Value  rollValue
 	Values []string
 	Blank  bool
+	Not    bool
 }
 
 // mergeOp is how stored atoms merge into a coarser row.
@@ -705,7 +704,7 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 	}
 	q.AtomReads = rollReads(g.table, g.tableM, grain, q.Ranges)
 	for _, f := range s.Filters {
-		rf := rollFilter{Value: value(f.Dim)}
+		rf := rollFilter{Value: value(f.Dim), Not: f.Op == OpNotIn}
 		for _, v := range f.Values {
 			if v == BlankLabel {
 				rf.Blank = true

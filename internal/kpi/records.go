@@ -103,7 +103,7 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 		return nil, fmt.Errorf("unknown KPI %q", id)
 	}
 	for _, f := range s.Filters {
-		if err := e.CheckDimension(f.Dim); err != nil {
+		if err := e.CheckFilter(f); err != nil {
 			return nil, err
 		}
 	}
@@ -498,23 +498,8 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 				key, strings.Join(cs, ", "), store.QuoteIdent(sch.customers), key)
 		}
 		for _, f := range gq.Filters {
-			expr := duckCol(f.Col)
-			var ors []string
-			if f.Blank {
-				ors = append(ors, expr+" IS NULL")
-			}
-			if len(f.Values) > 0 {
-				ph := make([]string, len(f.Values))
-				for i, v := range f.Values {
-					ph[i] = "?"
-					condArgs = append(condArgs, v)
-				}
-				ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
-			}
-			if len(ors) == 0 {
-				ors = append(ors, "false")
-			}
-			conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+			cond, a := duckFilterCond(f)
+			conds, condArgs = append(conds, cond), append(condArgs, a...)
 		}
 		conds, condArgs = append(conds, own...), append(condArgs, ownArgs...)
 		args = append(args, condArgs...)

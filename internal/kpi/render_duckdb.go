@@ -56,21 +56,34 @@ func duckValue(v planValue) string {
 // duckFilterCond renders one filter as a condition and its arguments.
 func duckFilterCond(f planFilter) (string, []any) {
 	expr := duckCol(f.Col)
+	if f.Op.Numeric() {
+		return fmt.Sprintf("(TRY_CAST(%s AS DOUBLE) %s ?)", expr, f.Op), []any{f.Number}
+	}
+	return duckInCond(expr, "CAST("+expr+" AS VARCHAR)", f.Values, f.Blank, f.Not)
+}
+
+// duckInCond renders "one of the values, or empty when blank" over the
+// column expr (text as text), or with not its opposite, where empty cells
+// are kept unless blank is among the values left out.
+func duckInCond(expr, text string, values []string, blank, not bool) (string, []any) {
 	var ors []string
 	var args []any
-	if f.Blank {
+	if blank {
 		ors = append(ors, expr+" IS NULL")
 	}
-	if len(f.Values) > 0 {
-		ph := make([]string, len(f.Values))
-		for i, v := range f.Values {
+	if len(values) > 0 {
+		ph := make([]string, len(values))
+		for i, v := range values {
 			ph[i] = "?"
 			args = append(args, v)
 		}
-		ors = append(ors, fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", expr, strings.Join(ph, ", ")))
+		ors = append(ors, fmt.Sprintf("%s IN (%s)", text, strings.Join(ph, ", ")))
 	}
 	if len(ors) == 0 {
 		ors = append(ors, "false")
+	}
+	if not {
+		return "(NOT coalesce(" + strings.Join(ors, " OR ") + ", false))", args
 	}
 	return "(" + strings.Join(ors, " OR ") + ")", args
 }
@@ -300,21 +313,8 @@ func duckRollWhere(q *rollupQueryPlan, ranges []timeRange) (string, []any) {
 	}
 	for _, f := range q.Filters {
 		c := duckRollValue(f.Value)
-		var ors, ph []string
-		if f.Blank {
-			ors = append(ors, c+" IS NULL")
-		}
-		for _, v := range f.Values {
-			ph = append(ph, "?")
-			cargs = append(cargs, v)
-		}
-		if len(ph) > 0 {
-			ors = append(ors, fmt.Sprintf("%s IN (%s)", c, strings.Join(ph, ", ")))
-		}
-		if len(ors) == 0 {
-			ors = append(ors, "false")
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		cond, a := duckInCond(c, c, f.Values, f.Blank, f.Not)
+		conds, cargs = append(conds, cond), append(cargs, a...)
 	}
 	return " WHERE " + strings.Join(conds, " AND "), cargs
 }

@@ -860,8 +860,8 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 	d0 := defs[0]
 	var dims []string
 	for _, f := range s.Filters {
-		if _, _, err := e.dimExpr(d0.Source, f.Dim); err != nil {
-			return nil, nil, false, false, nil
+		if _, _, err := e.dimExpr(d0.Source, f.Dim); err != nil || f.Op.Numeric() {
+			return nil, nil, false, false, nil // ranges read the raw rows
 		}
 		dims = append(dims, f.Dim)
 	}

@@ -458,6 +458,9 @@ func rtSlices(t *testing.T, rng *rand.Rand, eng *kpi.Engine, n int) []kpi.Slice 
 					f.Values = append(f.Values, "zz no such value")
 				}
 			}
+			if rng.Float64() < 0.25 {
+				f.Op = kpi.OpNotIn // exclusion, from the rollups too
+			}
 			s.Filters = append(s.Filters, f)
 		}
 		out = append(out, s)

@@ -144,7 +144,7 @@ func compound(pct, k float64, better Polarity) float64 {
 
 func filterIs(fs []Filter, dim, val string) bool {
 	for _, f := range fs {
-		if f.Dim == dim && len(f.Values) == 1 && f.Values[0] == val {
+		if f.Dim == dim && f.Op == OpIn && len(f.Values) == 1 && f.Values[0] == val {
 			return true
 		}
 	}
