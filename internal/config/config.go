@@ -39,6 +39,8 @@ type Config struct {
 	Label       string
 	// Annotations are the annotations: entries, dated notes for the trend.
 	Annotations []Annotation
+	// Views are the views: entries, saved views of the explorer (views.go).
+	Views []View
 }
 
 // KPI is one kpis: entry.
@@ -131,6 +133,8 @@ type fileYAML struct {
 	KPIs       []KPI                 `yaml:"kpis"`
 	// Annotations mark dates (an incident, a release) on the trend.
 	Annotations []annotationYAML `yaml:"annotations"`
+	// Views name views of the explorer (views.go).
+	Views map[string]viewYAML `yaml:"views"`
 }
 
 // Error is a config problem at a place in the file.
@@ -307,6 +311,9 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 	if _, err := cfg.Defs(nil); err != nil {
 		return nil, err
 	}
+	if err := cfg.views(raw.Views, nodeAt("$.views"), lineOf("$.views")); err != nil {
+		return nil, err
+	}
 	return cfg, nil
 }
 
@@ -344,6 +351,9 @@ func yamlError(path string, err error) error {
 		wantList, wantMap := strings.Contains(e.Msg, "where sequence is expected"), strings.Contains(e.Msg, "where mapping is expected")
 		if k := cmp.Or(keyOf(te.GetToken()), enclosingKey(te.GetToken())); k != "" && (wantList || wantMap) {
 			e.Msg = k + ": " + shapeOf(k, wantList)
+		}
+		if m := duplicateView(te.GetToken(), e.Msg); m != "" {
+			e.Msg = m
 		}
 		if strings.Contains(e.Msg, "unknown field") {
 			e.Msg += " (see the config reference in README.md)"

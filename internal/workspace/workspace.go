@@ -194,6 +194,10 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := cfg.CheckViews(ctx, eng); err != nil { // views.go in config
+		db.Close()
+		return nil, err
+	}
 	w.Engine = eng
 	return w, nil
 }
@@ -269,6 +273,10 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 		return nil, err
 	}
 	if err := checkAnnotations(ctx, cfg, eng); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("built-in sample config: %w", err)
+	}
+	if err := cfg.CheckViews(ctx, eng); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("built-in sample config: %w", err)
 	}
