@@ -279,6 +279,15 @@ func (b breakdown) clear() (breakdown, tea.Cmd) {
 	return b, nil
 }
 
+// setFilters replaces the filters (the filter editor's change), as the data
+// has them and as shown: a step that ⌫ undoes, like a drill.
+func (b breakdown) setFilters(fs, shown []kpi.Filter) breakdown {
+	b.trail = append(b.trail, drill{filters: b.filters, shown: b.shown, segment: b.dim, cursor: b.cursor, sort: b.sort})
+	b.filters, b.shown, b.cursor = fs, shown, 0
+	b.rev++
+	return b
+}
+
 // resort changes the order, keeping the cursor on its segment.
 func (b breakdown) resort(s pane.Sort) (breakdown, tea.Cmd) {
 	if row, ok := b.row(); ok {
