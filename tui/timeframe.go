@@ -68,6 +68,14 @@ func (t timeframe) Update(msg tea.Msg) (timeframe, tea.Cmd) {
 			return t.say(noDates, "deltas are vs target")
 		}
 	}
+	if w := t.slice.Window; !w.IsZero() { // a date window replaces grain and period
+		switch msg.(type) {
+		case grainMsg, nextGrainMsg, prevGrainMsg, shiftMsg:
+			return t.say("%s is a date window: t goes back to periods, F edits it", w)
+		case latestMsg:
+			return t.setWindow(kpi.Window{}), nil
+		}
+	}
 	switch msg := msg.(type) {
 	case grainMsg:
 		return t.setGrain(kpi.Grain(msg))
@@ -106,6 +114,22 @@ func (t timeframe) setGrain(g kpi.Grain) (timeframe, tea.Cmd) {
 	t.slice.Grain = g
 	t.rev++
 	return t.say("grain: %s", g)
+}
+
+// setWindow sets the date window (the filter editor's); the zero window
+// goes back to calendar periods.
+func (t timeframe) setWindow(w kpi.Window) timeframe {
+	if w == t.slice.Window {
+		return t
+	}
+	t.slice.Window = w
+	t.rev++
+	if w.IsZero() {
+		t.note = "window off: back to calendar periods"
+	} else {
+		t.note = "window: " + w.String()
+	}
+	return t
 }
 
 // say sets the note for the footer.
