@@ -13,6 +13,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/live"
+	"kpiscope/internal/source"
 	"kpiscope/internal/watch"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
@@ -39,6 +40,7 @@ func runExplorer(cmd *cobra.Command, ws *workspace.Workspace) error {
 	}
 	ex := newExplorer(ctx, ws, reopenOptions(cmd), live.Options{CheckRows: checkBudget})
 	ex.deps.QueryTimeout = timeout
+	ex.deps.Invocation = invocation(ws, cmd.Flags().Args())
 	defer ex.close()
 	var paths []string
 	if watching {
@@ -191,4 +193,33 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 	// A --db file is held open by the running workspace; a reload reads the
 	// files straight into memory instead.
 	return opt
+}
+
+// invocation is the data part of a `kpiscope report` command that reads
+// what the explorer shows (tui.Deps.Invocation): --config and the sources,
+// as absolute paths; nothing for the built-in sample. A --db file is left
+// out: the running explorer holds its lock, so the command reads the files.
+func invocation(ws *workspace.Workspace, sources []string) []string {
+	if ws.Sample {
+		return nil
+	}
+	var out []string
+	if ws.Config != nil && ws.Config.Path != "" {
+		out = append(out, "--config", absPath(ws.Config.Path))
+	}
+	for _, a := range sources {
+		if sp := source.ParseArg(a); sp.Name != "" {
+			out = append(out, sp.Name+"="+absPath(sp.Path))
+		} else {
+			out = append(out, absPath(a))
+		}
+	}
+	return out
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
