@@ -253,6 +253,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	newModel := func(s server.Session) tea.Model {
 		cur := data.Current()
 		d := sessionDeps(cur, s, o.queryTimeout, logger)
+		d.Invocation = invocation(cur.Workspace, args) // the server's own data, for $
 		if watching {
 			d.Refreshed = cur.Loaded
 		}
