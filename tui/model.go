@@ -115,6 +115,9 @@ func New(d Deps) Model {
 	if len(m.dims) > 0 {
 		m.bd.dim = m.dims[0].Name
 	}
+	if d.Start != nil { // a saved view (views.go)
+		m = m.withView(*d.Start)
+	}
 	return m
 }
 

@@ -231,6 +231,7 @@ func (m Model) openPalette() (Model, tea.Cmd) {
 	for _, d := range m.defs {
 		items = append(items, pane.Item{Label: "Go to " + d.Label(), Hint: k.Find.Help().Key, ID: "kpi:" + d.ID, Search: d.ID})
 	}
+	items = append(items, m.viewItems()...) // views.go
 	m.ov = m.ov.open(overlayPalette, pane.NewChooser(m.st, m.keys, "Commands", "type to filter, enter to run", items, ""))
 	return m, nil
 }
@@ -259,6 +260,8 @@ func (m Model) choose(kind overlayKind, id string) (Model, tea.Cmd) {
 		return m.toTimeframe(compareMsg(arg))
 	case "kpi":
 		return m.selectByID(arg)
+	case "view":
+		return m.openView(arg)
 	}
 	return m, nil
 }

@@ -1,0 +1,162 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"kpiscope/internal/config"
+	"kpiscope/internal/kpi"
+)
+
+// emailWeekly is a saved view on the sample: FCR by team for email tickets,
+// week by week, against the same week last year.
+var emailWeekly = View{
+	Name: "email-weekly", KPI: "fcr", By: "team",
+	Filters: []kpi.Filter{{Dim: "channel", Values: []string{"email"}}},
+	Grain:   kpi.Week, Compare: kpi.VsYear,
+}
+
+// A saved view given as Deps.Start is the first screen: its KPI selected,
+// its breakdown, its filter, its grain and comparison, in the numbers the
+// engine gives for that slice.
+func TestViewStart(t *testing.T) {
+	d := testDeps(t)
+	v := emailWeekly
+	d.Start = &v
+	m := started(t, d, 120, 40)
+	if got := m.selected().ID; got != "fcr" {
+		t.Errorf("selected %s, want fcr", got)
+	}
+	sc := m.q.detail.sc
+	want := kpi.Slice{Grain: kpi.Week, Compare: kpi.VsYear, Segment: "team", Filters: emailWeekly.Filters}
+	if sc == nil || sc.Slice.Grain != want.Grain || sc.Slice.Compare != want.Compare || sc.Slice.Segment != "team" || !reflect.DeepEqual(sc.Slice.Filters, want.Filters) {
+		t.Fatalf("breakdown asked for %+v, want %+v", sc.Slice, want)
+	}
+	// The first-contact-resolution value of email tickets in the latest week,
+	// as the engine computes it on its own.
+	res, err := d.Engine.Compute(context.Background(), kpi.Slice{Grain: kpi.Week, Compare: kpi.VsYear, Filters: emailWeekly.Filters}, []string{"fcr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Find("fcr")
+	s := screen(m)
+	mustContain(t, s, "First contact resolution", "By team", "channel = email", "(week", "view email-weekly", r.Def.FormatValue(r.Total.Value))
+	// Without the view the first screen is CSAT by channel, monthly.
+	plainStart := screen(started(t, testDeps(t), 120, 40))
+	if strings.Contains(plainStart, "channel = email") || !strings.Contains(plainStart, "By channel") {
+		t.Errorf("the default first screen changed:\n%s", plainStart)
+	}
+}
+
+// TestViewGolden: a saved view's first screen, and the box V shows, at
+// 120×40 and 80×24 without colour. Regenerate with
+// go test ./tui -run TestViewGolden -update.
+func TestViewGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		w, h int
+		keys []string
+	}{
+		{"view_start_120x40", 120, 40, nil},
+		{"view_start_80x24", 80, 24, nil},
+		{"save_view_120x40", 120, 40, []string{"V"}},
+		{"save_view_80x24", 80, 24, []string{"V"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := testDeps(t)
+			v := emailWeekly
+			d.Start = &v
+			if strings.HasPrefix(tc.name, "save") {
+				d.Start = nil // the view is a new one: drill to it with keys
+			}
+			m := plain(started(t, d, tc.w, tc.h))
+			if strings.HasPrefix(tc.name, "save") {
+				m = m.withView(View{Name: "x", KPI: "csat", By: "region", Filters: []kpi.Filter{{Dim: "plan", Values: []string{"Basic", "Pro"}}, {Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}, Grain: kpi.Quarter, Compare: kpi.VsTarget})
+				m = settle(m.refresh())
+			}
+			m, _ = press(m, tc.keys...)
+			golden.RequireEqual(t, []byte(screen(m)))
+		})
+	}
+}
+
+// V prints YAML that the config's own parser reads back as the view on
+// screen, sends it to the clipboard and writes no file.
+func TestSaveViewRoundTrip(t *testing.T) {
+	for _, v := range []View{
+		emailWeekly,
+		{Name: "q", KPI: "nps", By: "region", Filters: []kpi.Filter{{Dim: "plan", Values: []string{"Basic", "Pro"}}, {Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}, Grain: kpi.Quarter, Period: "2026-Q2", Compare: kpi.VsTarget},
+		{Name: "w", KPI: "csat", By: "channel", Grain: kpi.Week, Window: kpi.Window{N: 12, Unit: kpi.Week}, Compare: kpi.VsPrevious},
+	} {
+		t.Run(v.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			t.Chdir(dir)
+			m := settle(started(t, testDeps(t), 120, 40).withView(v).refresh())
+			m, side := press(m, "V")
+			var clip string
+			for _, s := range side {
+				if strings.Contains(s.kind, "Clipboard") {
+					clip = s.text
+				}
+			}
+			if clip == "" {
+				t.Fatalf("nothing sent to the clipboard: %+v", side)
+			}
+			mustContain(t, screen(m), "Save this view", "kpiscope --view "+v.KPI, "Nothing was written")
+			for _, l := range strings.Split(strings.TrimSpace(clip), "\n") {
+				mustContain(t, screen(m), l)
+			}
+			cfg, err := config.Parse(filepath.Join(dir, "kpiscope.yaml"), []byte("kpis: [{use: csat}, {use: nps}, {use: fcr}]\n"+clip))
+			if err != nil {
+				t.Fatalf("the YAML does not parse: %v\n%s", err, clip)
+			}
+			if len(cfg.Views) != 1 {
+				t.Fatalf("%d views in\n%s", len(cfg.Views), clip)
+			}
+			c := cfg.Views[0]
+			got := View{Name: v.Name, KPI: c.KPI, By: c.By, Filters: c.Filters, Grain: c.Grain, Period: c.Period, Window: c.Window, Compare: c.Compare}
+			if !reflect.DeepEqual(got, v) {
+				t.Errorf("read back\n %+v\nwant %+v\nfrom\n%s", got, v, clip)
+			}
+			if files, _ := os.ReadDir(dir); len(files) != 0 {
+				t.Errorf("V wrote %d files", len(files))
+			}
+		})
+	}
+}
+
+// The palette lists each saved view ("View: NAME — description") and
+// picking one opens it as --view does.
+func TestViewPaletteFlow(t *testing.T) {
+	d := testDeps(t)
+	d.Views = []View{
+		{Name: "emea-nps", Description: "NPS in EMEA by plan", KPI: "nps", By: "plan", Filters: []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}, Grain: kpi.Quarter},
+		emailWeekly,
+	}
+	tm := teatest.NewTestModel(t, New(d), teatest.WithInitialTermSize(120, 40))
+	waitFor := waiter(t, tm)
+	waitFor("KPIs · 16", "Oct 2026 (month)", "By channel")
+	tm.Send(keyMsg(":"))
+	tm.Type("view")
+	waitFor("View: emea-nps — NPS in EMEA by plan", "View: email-weekly — FCR by team · channel = email")
+	tm.Type(" emea")
+	tm.Send(keyMsg("enter"))
+	waitFor("view emea-nps", "region = EMEA", "By plan", "(quarter")
+	tm.Send(keyMsg("q"))
+	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
+	m := tm.FinalModel(t).(Model)
+	if got := m.selected().ID; got != "nps" {
+		t.Errorf("selected %s, want nps", got)
+	}
+	if m.bd.dim != "plan" || m.tf.slice.Grain != kpi.Quarter || len(m.bd.filters) != 1 || m.bd.filters[0].Dim != "region" {
+		t.Errorf("not on the view: by %s, grain %s, filters %v", m.bd.dim, m.tf.slice.Grain, m.bd.filters)
+	}
+}
