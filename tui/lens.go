@@ -224,6 +224,8 @@ func (m Model) lensMsg(msg tea.Msg) (Model, tea.Cmd) {
 		return m.lensDrill(msg)
 	case lensOpenMsg:
 		return m.openFrom(msg.l)
+	case filtersMsg: // the filter editor's change (filteredit.go)
+		return m.applyFilters(msg)
 	}
 	if m.lens == nil {
 		return m, nil
