@@ -187,7 +187,7 @@ func (m Map) Groups() []Group {
 		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
 		{"Compare", []key.Binding{m.Compare, m.Why, m.Movers}},
 		{"Look closer", []key.Binding{m.Grid, m.Cohorts, m.Dist, m.Series, m.Records}},
-		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard}},
+		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard, m.Command}},
 		{"Other", []key.Binding{m.Reload, m.Warnings, m.Help, m.Quit}},
 	}
 }
