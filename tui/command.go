@@ -214,13 +214,22 @@ func shellLine(args []string) string {
 }
 
 // shellLines breaks the command into lines of at most w cells between
-// arguments, each but the last ending in " \" (the shell reads them as
-// one), the next indented; an argument wider than a line is cut.
+// arguments, a flag kept with its value, each line but the last ending in
+// " \" (the shell reads them as one), the next indented; a word wider than
+// a line is cut.
 func shellLines(args []string, w int) []string {
+	var words []string
+	for i := 0; i < len(args); i++ {
+		q := clean(shellQuote(args[i]))
+		if strings.HasPrefix(args[i], "--") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++
+			q += " " + clean(shellQuote(args[i]))
+		}
+		words = append(words, q)
+	}
 	var out []string
 	cur := ""
-	for _, a := range args {
-		q := clean(shellQuote(a))
+	for _, q := range words {
 		switch {
 		case cur == "":
 			cur = q
