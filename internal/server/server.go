@@ -73,6 +73,10 @@ type Config struct {
 	RefusalInterval time.Duration
 	// Log receives one line per connection and the server's events; nil discards.
 	Log *log.Logger
+	// View checks the saved view a client names as its command (ssh -t
+	// host NAME, views.go): nil opens it, an error is written to the client,
+	// whose session ends with status 1. Nil: every command is refused.
+	View func(name string) error
 }
 
 // Session describes one SSH session to the function that builds its model.
@@ -87,6 +91,7 @@ type Session struct {
 	Height      int
 	Environ     []string        // the variables the client sent, plus TERM
 	Context     context.Context // cancelled when the session ends
+	View        string          // the saved view asked for (ssh -t host NAME); "" for the first screen
 }
 
 // NewModel builds the program's model for one session.

@@ -72,9 +72,15 @@ func (s *Server) handle(_ ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
-		if sess.RawCommand() != "" || sess.Subsystem() != "" {
+		if sess.RawCommand() != "" && (s.cfg.View == nil || !viewWord(sess.RawCommand())) || sess.Subsystem() != "" {
 			// Refused at the protocol level already; never run anything.
 			ci.sessionEnded("refused: command", 0, false)
+			_ = sess.Exit(1)
+			return
+		}
+		if msg := s.unknownView(sess.RawCommand()); msg != "" {
+			ci.sessionEnded("refused: unknown view", 0, false)
+			fmt.Fprint(sess, "kpiscope: "+msg+"\r\n")
 			_ = sess.Exit(1)
 			return
 		}
@@ -160,6 +166,7 @@ func (s *Server) run(sess ssh.Session, st *session, pty ssh.Pty, winCh <-chan ss
 		Width:      pty.Window.Width,
 		Height:     pty.Window.Height,
 		Context:    ctx,
+		View:       sess.RawCommand(), // a view's name, checked in handle
 	}
 	if k := sess.PublicKey(); k != nil {
 		info.Fingerprint = gossh.FingerprintSHA256(k)
