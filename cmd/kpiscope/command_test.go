@@ -373,3 +373,31 @@ func mustParseFilter(t *testing.T, s string) kpi.Filter {
 	}
 	return f
 }
+
+// TestCopiedCommandRunsForEachView: the command copied from each closer
+// look and from the why views is one report runs (exit 0, JSON out), with
+// the look's own flag.
+func TestCopiedCommandRunsForEachView(t *testing.T) {
+	sandbox(t)
+	ws, err := workspace.Open(context.Background(), workspace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	for _, tc := range []struct{ key, flag string }{
+		{"#", "--grid --periods 12"}, {"C", "--cohorts"}, {"d", "--distribution"}, {"S", "--series"},
+		{"R", "--records"}, {"v", "--by channel --explain"}, {"m", "--kpi csat --explain"},
+	} {
+		x := newExplorerDriver(t, tui.Deps{Engine: ws.Engine, Now: time.Now})
+		x.press(tc.key)
+		x.press("$")
+		if len(x.clip) != 1 || !strings.Contains(x.clip[0], tc.flag) {
+			t.Fatalf("%s: copied %q, want %s", tc.key, x.clip, tc.flag)
+		}
+		args := shellSplit(t, x.clip[0])
+		r := runCLI(t, append(args[1:], "--format", "json")...)
+		if r.code != 0 || !json.Valid([]byte(r.stdout)) {
+			t.Fatalf("%s: exit %d, stderr %s, stdout %.200s", x.clip[0], r.code, r.stderr, r.stdout)
+		}
+	}
+}
