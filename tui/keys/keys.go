@@ -184,7 +184,7 @@ type Group struct {
 func (m Map) Groups() []Group {
 	return []Group{
 		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.PageDown, m.PageUp, m.Right, m.Left, m.Find, m.Palette}},
-		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
+		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Filters, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
 		{"Compare", []key.Binding{m.Compare, m.Why, m.Movers}},
 		{"Look closer", []key.Binding{m.Grid, m.Cohorts, m.Dist, m.Series, m.Records}},
 		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard, m.Command}},
