@@ -93,7 +93,8 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
 		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg,
-			cohortsMsg, distMsg, gridMsg, seriesMsg, recordsMsg, recordsCountMsg, recordsCSVMsg, lensDrillMsg, lensOpenMsg:
+			cohortsMsg, distMsg, gridMsg, seriesMsg, recordsMsg, recordsCountMsg, recordsCSVMsg, lensDrillMsg, lensOpenMsg,
+			filterValuesMsg, filtersMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)
