@@ -48,6 +48,9 @@ type filterEditor struct {
 
 	msg string // the line under the input: what enter did or why it did not
 	bad bool
+	// plain is the screen without colour: no completion after the cursor,
+	// which would read as typed.
+	plain bool
 }
 
 // filterCol is a column the editor offers: a dimension, or a numeric
@@ -419,7 +422,7 @@ func lineDim(s string) string {
 // typed recomputes the suggestions for the line as it is now, asking for
 // the values of the dimension it names if they are not known yet.
 func (e filterEditor) typed(c lensCtx) (lens, tea.Cmd) {
-	e.sugg = nil
+	e.sugg, e.plain = nil, c.plain
 	s := e.input.Value()
 	low := strings.ToLower(strings.TrimSpace(s))
 	var cmd tea.Cmd
@@ -512,7 +515,7 @@ func (e filterEditor) typed(c lensCtx) (lens, tea.Cmd) {
 // ghost shows the highlighted suggestion's rest after the cursor, when it
 // continues what is typed.
 func (e *filterEditor) ghost() {
-	if e.pick < len(e.sugg) {
+	if e.pick < len(e.sugg) && !e.plain {
 		e.input.SetSuggestions([]string{e.sugg[e.pick].line})
 	} else {
 		e.input.SetSuggestions(nil)
@@ -741,7 +744,7 @@ func (e *filterEditor) View(c lensCtx, w, h int) (string, []string) {
 	add("")
 	in := e.input
 	ghost := 0 // the textinput pads to its width before the completion it shows
-	if v := in.Value(); e.pick < len(e.sugg) && strings.HasPrefix(strings.ToLower(e.sugg[e.pick].line), strings.ToLower(v)) {
+	if v := in.Value(); e.pick < len(e.sugg) && !e.plain && strings.HasPrefix(strings.ToLower(e.sugg[e.pick].line), strings.ToLower(v)) {
 		ghost = pane.Width(e.sugg[e.pick].line) - pane.Width(v)
 	}
 	in.SetWidth(max(4, w-5-ghost))
