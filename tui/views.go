@@ -120,7 +120,7 @@ func (m Model) current(name string) View {
 	s := m.tf.slice
 	switch {
 	case !s.Window.IsZero():
-		v.Window, v.Grain = s.Window, s.Grain
+		v.Window = s.Window // the window sets the periods' size
 	case !s.Period.IsZero():
 		v.Period, v.Grain = s.Grain.Format(s.Period), s.Grain
 	default:

@@ -38,7 +38,7 @@ type View struct {
 	KPI         string       // KPI id; "" = the first
 	By          string       // breakdown dimension; "" = the default
 	Filters     []kpi.Filter // as kpi.ParseFilter reads them
-	Grain       kpi.Grain    // "" = the period's, or month
+	Grain       kpi.Grain    // "" = the period's, or month; none with a window
 	Period      string       // as report --period reads it; "" = the latest
 	Window      kpi.Window   // a range relative to the data's latest day; replaces Period
 	Compare     kpi.Compare  // "" = previous
@@ -220,6 +220,9 @@ func (c *Config) view(v *View, y viewYAML, node ast.Node) error {
 		w, err := kpi.ParseWindow(window)
 		if err != nil {
 			return fail(cmpLine(childLine(node, "window"), v.Line), "%v", err)
+		}
+		if v.Grain != "" {
+			return fail(cmpLine(childLine(node, "grain"), v.Line), "window: %s sets the periods' size: leave out grain: %s", window, v.Grain)
 		}
 		v.Window = w
 	}

@@ -29,7 +29,6 @@ func TestViews(t *testing.T) {
     kpi: csat
     by: team
     filters: [channel=email, "plan=Basic,Pro", contacts>=2]
-    grain: week
     window: last 12 weeks
     compare: year
   q3:
@@ -47,11 +46,11 @@ func TestViews(t *testing.T) {
 				{Dim: "plan", Values: []string{"Basic", "Pro"}},
 				{Dim: "contacts", Op: kpi.OpGE, Values: []string{"2"}},
 			},
-			Grain: kpi.Week, Window: kpi.Window{N: 12, Unit: kpi.Week}, Compare: kpi.VsYear, Line: 6},
+			Window: kpi.Window{N: 12, Unit: kpi.Week}, Compare: kpi.VsYear, Line: 6},
 		{Name: "q3", KPI: "nps", Grain: kpi.Quarter, Period: "2026-Q3",
-			Filters: []kpi.Filter{{Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}, Line: 14},
-		{Name: "all-time", KPI: "resolution_time", Grain: kpi.All, Period: "all", Line: 19},
-		{Name: "bare", By: "region", Line: 20},
+			Filters: []kpi.Filter{{Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}, Line: 13},
+		{Name: "all-time", KPI: "resolution_time", Grain: kpi.All, Period: "all", Line: 18},
+		{Name: "bare", By: "region", Line: 19},
 	}
 	if len(cfg.Views) != len(want) {
 		t.Fatalf("got %d views, want %d: %+v", len(cfg.Views), len(want), cfg.Views)
@@ -113,6 +112,9 @@ func TestViewErrors(t *testing.T) {
 		{"period against grain", `views:
   x: {grain: week, period: 2026-09}
 `, []string{cfgPath + ":6:", "period: 2026-09 is a month but grain: is week"}},
+		{"window and grain", `views:
+  x: {window: 30d, grain: week}
+`, []string{cfgPath + ":6:", "view x: window: 30d sets the periods' size: leave out grain: week"}},
 		{"bad compare", `views:
   x: {compare: lastyear}
 `, []string{cfgPath + ":6:", "view x: compare:", "target, previous or year"}},
