@@ -109,6 +109,7 @@ func TestREADMEKeys(t *testing.T) {
 		"d": km.Dist,
 		"C": km.Cohorts,
 		"S": km.Series,
+		"$": km.Command,
 	}
 	for _, n := range "123456789" {
 		does[string(n)] = km.Jump
