@@ -184,28 +184,22 @@ func (m Model) saveView() (Model, tea.Cmd) {
 		return m.say("nothing to save yet"), nil
 	}
 	v := m.current("")
+	title, intro := "Save this view", "Add to kpiscope.yaml (under its views:), then open it with"
 	if s, ok := m.saved(v); ok {
-		m.ov = m.ov.show("Saved view "+clean(s.Name), []string{
-			"This is the saved view " + clean(s.Name) + " of kpiscope.yaml.",
-			"Open it with kpiscope --view " + clean(s.Name) + ", or ssh -t HOST " + clean(s.Name) + ".",
-			"", m.st.MutedText.Render("any key to close"),
-		})
-		return m, nil
+		v = s
+		title, intro = "Saved view "+clean(s.Name), "This is a saved view of kpiscope.yaml; open it with"
+	} else {
+		v.Name = m.viewName(v)
 	}
-	v.Name = m.viewName(v)
 	text := v.YAML()
-	lines := []string{
-		"Add to kpiscope.yaml (under its views:), then open it with",
-		"kpiscope --view " + v.Name + "  or  ssh -t HOST " + v.Name,
-		"",
-	}
+	lines := []string{intro, "kpiscope --view " + clean(v.Name) + "  or  ssh -t HOST " + clean(v.Name), ""}
 	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		lines = append(lines, clean(l))
 	}
 	lines = append(lines, "",
 		m.st.MutedText.Render("Sent to your terminal's clipboard (if it allows "+osc52+")."),
 		m.st.MutedText.Render("Nothing was written. Any key to close."))
-	m.ov = m.ov.show("Save this view", lines)
+	m.ov = m.ov.show(title, lines)
 	return m.say("sent view YAML to your terminal's clipboard (if it allows %s)", osc52), tea.SetClipboard(text)
 }
 

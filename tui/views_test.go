@@ -160,3 +160,15 @@ func TestViewPaletteFlow(t *testing.T) {
 		t.Errorf("not on the view: by %s, grain %s, filters %v", m.bd.dim, m.tf.slice.Grain, m.bd.filters)
 	}
 }
+
+// V on a saved view, unchanged, names it and shows its YAML rather than
+// proposing a copy under another name.
+func TestSaveViewOfASavedView(t *testing.T) {
+	d := testDeps(t)
+	v := emailWeekly
+	d.Views, d.Start = []View{emailWeekly}, &v
+	m, _ := press(started(t, d, 120, 40), "V")
+	mustContain(t, screen(m), "Saved view email-weekly", "kpiscope --view email-weekly", "  email-weekly:", "filters: [\"channel=email\"]")
+	m, _ = press(m, "esc", "j", "V") // another KPI: a new view
+	mustContain(t, screen(m), "Save this view", "kpiscope --view ")
+}
