@@ -25,6 +25,9 @@ type viewCommand struct {
 	// one (no --period), for the note that pins it: "2026-10"; "" when the
 	// period is pinned or there is none. latestName names it for people.
 	latest, latestName string
+	// approx is true when the view's value is a rollup's sketch (~), which
+	// report computes exactly.
+	approx bool
 	// lost are the filters report's --filter would read otherwise (a value
 	// with a comma, or with spaces at its ends): the box says so.
 	lost []kpi.Filter
@@ -112,6 +115,8 @@ func (m Model) command() (viewCommand, bool) {
 		default:
 			c.failOn = true
 		}
+		tile, bd := ShownResults(m)
+		c.approx = tile != nil && tile.Approx || bd != nil && bd.Approx
 		c = m.timeArgs(c, s)
 		c = c.filters(s.Filters)
 	}
@@ -273,6 +278,9 @@ func (m Model) copyCommand() (Model, tea.Cmd) {
 	}
 	if c.latest != "" {
 		note(m.st.MutedText, "Without --period it reports the latest period ("+c.latestName+" now); add --period "+c.latest+" to pin it.")
+	}
+	if c.approx {
+		note(m.st.MutedText, "The ~ values here come from the rollups' sketches (within 1%); the command computes them exactly.")
 	}
 	if c.failOn {
 		note(m.st.MutedText, "For a CI check or a cron alert add --fail-on red: exit 1 when a row is off target (amber: near too).")

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"encoding/base64"
 	"os/exec"
 	"slices"
@@ -201,4 +202,23 @@ func TestCommandFlow(t *testing.T) {
 	key("q") // closes the box
 	key("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))
+}
+
+// TestCopyCommandSketchNote: where the view's median comes from the
+// rollups' sketch (~), the box says the command computes it exactly;
+// without rollups it says nothing of it.
+func TestCopyCommandSketchNote(t *testing.T) {
+	note := "The ~ values here come from the rollups' sketches"
+	m, _ := press(started(t, testDeps(t), 120, 40), "7", "$")
+	if CommandFor(m)[2] != "resolution_median" || strings.Contains(screen(m), note) {
+		t.Fatalf("exact median: %q\n%s", CommandFor(m), screen(m))
+	}
+	ws := freshSample(t)
+	if err := ws.Engine.BuildRollups(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	d := testDeps(t)
+	d.Engine = ws.Engine
+	m, _ = press(started(t, d, 120, 40), "7", "$")
+	mustContain(t, screen(m), "~", note)
 }
