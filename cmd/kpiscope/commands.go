@@ -53,6 +53,7 @@ type sliceFlags struct {
 	grain   string
 	period  string
 	filters []string
+	since   string
 	compare string
 }
 
@@ -60,15 +61,29 @@ func (f *sliceFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.by, "by", "", "break each KPI down by the dimension `DIM`")
 	c.Flags().StringVar(&f.grain, "grain", "", "period size `GRAIN`: day, week, month, quarter, year (default month, or the --period's)")
 	c.Flags().StringVar(&f.period, "period", "", "the `PERIOD` to report: 2026-09, 2026-Q3, 2026-W37, 2026-09-14, 2026 or all (default: the latest with data)")
-	c.Flags().StringArrayVar(&f.filters, "filter", nil, "keep rows where `DIM=VALUE` (repeatable; VALUE may be V1,V2)")
+	c.Flags().StringArrayVar(&f.filters, "filter", nil, "keep rows where `DIM=VALUE`; also V1,V2 (any of them), DIM!=V1,V2 (none of them), DIM>=N, DIM>N, DIM<=N, DIM<N (numbers); repeatable, all must hold")
+	c.Flags().StringVar(&f.since, "since", "", "report the date window `WINDOW` instead of a calendar period: 30d, 12w, 6m, \"last 12 weeks\", ending with the data's last day and compared with the window before; or qtd, mtd, wtd, ytd, \"this quarter to date\"")
 	c.Flags().StringVar(&f.compare, "compare", "previous", "deltas against `BASE`: target, previous or year")
 }
 
-func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
+func (f *sliceFlags) slice(ctx context.Context, eng *kpi.Engine) (kpi.Slice, error) {
 	s := kpi.Slice{Segment: f.by}
 	var err error
 	if s.Period, s.Grain, err = kpi.FlagsSlice(f.period, f.grain); err != nil {
 		return s, err
+	}
+	if f.since != "" {
+		if s.Window, err = kpi.ParseWindow(f.since); err != nil {
+			return s, fmt.Errorf("--since: %w", err)
+		}
+		switch {
+		case f.grain != "":
+			return s, fmt.Errorf("--since %s sets the period's size: leave out --grain %s", f.since, f.grain)
+		case f.period == "all":
+			return s, fmt.Errorf("--since %s is a window of time: leave out --period all", f.since)
+		case f.period != "" && s.Window.ToDate:
+			return s, fmt.Errorf("--since %s always ends with the data's last day: leave out --period %s (or use --since %d%s for windows you can step back through)", f.since, f.period, 1, string(string(s.Window.Unit)[0]))
+		}
 	}
 	compare := f.compare
 	if compare == "" { // the root command has no slicing flags
@@ -90,8 +105,11 @@ func (f *sliceFlags) slice(eng *kpi.Engine) (kpi.Slice, error) {
 		s = s.WithFilter(fl)
 	}
 	for _, fl := range s.Filters {
-		if err := eng.CheckDimension(fl.Dim); err != nil {
-			return s, fmt.Errorf("--filter %s: %w", fl.Dim, err)
+		if err := eng.CheckFilter(fl); err != nil {
+			return s, fmt.Errorf("--%w", err)
+		}
+		if err := eng.CheckFilterValues(ctx, fl); err != nil {
+			return s, fmt.Errorf("--%w", err)
 		}
 	}
 	if s.Segment != "" {
@@ -311,7 +329,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 			return err
 		}
 	}
-	s, err := sf.slice(ws.Engine)
+	s, err := sf.slice(cmd.Context(), ws.Engine)
 	if err != nil {
 		return err
 	}

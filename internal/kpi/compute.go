@@ -31,14 +31,20 @@ type plan struct {
 // The default period is the latest at least half the KPIs have data in
 // (defaultPeriod).
 func (e *Engine) resolve(s *Slice) plan {
-	if s.Period.IsZero() && s.Grain != All && len(e.kpiSpans) > 0 {
+	if s.Period.IsZero() && s.Grain != All && s.Window.IsZero() && len(e.kpiSpans) > 0 {
 		g := s.Grain
 		if g == "" {
 			g = Month
 		}
 		s.Period = e.defaultPeriod(g)
 	}
-	return resolveWindows(s, e.start, e.asOf)
+	var last time.Time // a window ends with the latest day of the KPIs' data
+	if !s.Window.IsZero() {
+		for _, sp := range e.kpiSpans {
+			last = maxTime(last, Day.Trunc(dataEnd(sp.hi).Add(-time.Microsecond)))
+		}
+	}
+	return resolveWindows(s, e.start, e.asOf, last)
 }
 
 // Resolve returns a slice as the engine computes it: grain, comparison and
@@ -166,6 +172,9 @@ func optionsOf(opts []Option) options {
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
 	began := time.Now()
 	e.loadRollups(ctx)
+	if err := checkWindowCompare(s); err != nil {
+		return nil, err
+	}
 	// Dimension names as the data spells them, so target overrides and
 	// labels match whatever case the user typed.
 	for _, f := range s.Filters {

@@ -272,7 +272,7 @@ func (e *Engine) CheckFilter(f Filter) error {
 	if len(types) == 0 { // a column of the customers table only: every table reaches it by key
 		return nil
 	}
-	return fmt.Errorf("filter %s: %s %s holds text (%s), not numbers; compare it with = or != (e.g. %s=VALUE)", f.Arg(), f.Dim, string(f.Op), strings.Join(types, ", "), f.Dim)
+	return fmt.Errorf("filter %s: %s holds text (%s), not numbers, so %s cannot compare it; use = or != (e.g. %s=VALUE)", f.Arg(), f.Dim, strings.Join(types, ", "), f.Op, f.Dim)
 }
 
 // CheckFilterValues reports values of an = or != filter that never occur in

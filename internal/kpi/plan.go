@@ -407,7 +407,24 @@ func groupDefs(order []*Def, problems map[string]error, planFor func(*Def) plan)
 // (to 29 Oct)", not September). Whether the period is partial is decided
 // here by the latest of all the data; each KPI is then judged by its own
 // dates (plan.within).
-func resolveWindows(s *Slice, start, asOf time.Time) plan {
+//
+// A window (s.Window) ends with the day last (zero: asOf's day): to date,
+// it is the latest period of its unit (partial, compared with the same part
+// of the one before); the last N units, a window grain.
+func resolveWindows(s *Slice, start, asOf, last time.Time) plan {
+	if !s.Window.IsZero() && !asOf.IsZero() {
+		if last.IsZero() {
+			last = Day.Trunc(dataEnd(asOf).Add(-time.Microsecond))
+		}
+		if s.Window.ToDate {
+			s.Grain, s.Period = s.Window.Unit, s.Window.Unit.Trunc(last)
+		} else {
+			s.Grain = s.Window.grain(Day.Add(last, 1))
+			if s.Period.IsZero() {
+				s.Period = s.Grain.Add(Day.Add(last, 1), -1)
+			}
+		}
+	}
 	if s.Grain == "" {
 		s.Grain = Month
 	}
@@ -460,6 +477,9 @@ func (p plan) within(asOf time.Time) plan {
 	}
 	p.dataEnd = dataEnd(asOf)
 	p.curEnd, p.partial, p.elapsed = p.grain.Add(p.cur, 1), false, 0
+	if p.grain.IsWindow() {
+		return p // a window ends with the data's last day: never partial
+	}
 	if p.curEnd.After(p.dataEnd) && p.cur.Before(p.dataEnd) && !complete(p.grain, p.cur, p.dataEnd) {
 		p.partial = true
 		p.curEnd = p.dataEnd

@@ -166,7 +166,7 @@ func sliceText(s Slice) string {
 // slice, and renders it for DuckDB.
 func planText(t *testing.T, sch *schemaSnapshot, all map[string]*Def, want []*Def, s Slice) string {
 	t.Helper()
-	pl := resolveWindows(&s, sch.start, sch.asOf)
+	pl := resolveWindows(&s, sch.start, sch.asOf, time.Time{})
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n", sliceText(s))
 	need := map[string]bool{}

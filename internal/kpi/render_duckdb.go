@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"kpiscope/internal/store"
 )
@@ -34,6 +35,28 @@ func duckInterval(g Grain) string {
 		return "INTERVAL '1 year'"
 	}
 	return "INTERVAL '1 month'"
+}
+
+// duckPeriod renders the start of the period holding the time expr: its
+// date_trunc, or for a window grain the latest of the window's period starts
+// within the ranges that is not after it (rows outside them are not read).
+func duckPeriod(g Grain, expr string, ranges []timeRange) string {
+	starts := windowBuckets(g, ranges)
+	if starts == nil {
+		return fmt.Sprintf("date_trunc('%s', %s)", g.SQLUnit(), expr)
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i := len(starts) - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, " WHEN %s >= %s THEN %s", expr, duckTimeLit(starts[i]), duckTimeLit(starts[i]))
+	}
+	b.WriteString(" END")
+	return b.String()
+}
+
+// duckTimeLit is a timestamp literal for a date the engine made.
+func duckTimeLit(t time.Time) string {
+	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
 }
 
 // duckValue renders a value formula over its input columns.
@@ -133,6 +156,17 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		if c.Step == All {
 			b.WriteString("periods AS (SELECT ?::TIMESTAMP AS period_start, ?::TIMESTAMP AS period_end), ")
 			args = append(args, sqlTime(c.First), sqlTime(c.End))
+		} else if c.Step.IsWindow() {
+			// A window's periods, listed (engine-made dates, not user input).
+			var rows []string
+			for p := c.First; !p.After(c.Last); p = c.Step.Add(p, 1) {
+				end := c.Step.Add(p, 1)
+				if c.Elapsed > 0 {
+					end = p.Add(c.Elapsed)
+				}
+				rows = append(rows, fmt.Sprintf("(%s, %s)", duckTimeLit(p), duckTimeLit(end)))
+			}
+			fmt.Fprintf(&b, "periods AS (SELECT * FROM (VALUES %s) v(period_start, period_end)), ", strings.Join(rows, ", "))
 		} else {
 			step := duckInterval(c.Step)
 			end := "p + " + step
@@ -190,7 +224,7 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		periodSel = "period_start AS __p, "
 		keys = append(keys, "__p")
 	case periodTrunc:
-		periodSel = fmt.Sprintf("date_trunc('%s', __t) AS __p, ", q.Grain.SQLUnit())
+		periodSel = duckPeriod(q.Grain, "__t", q.Ranges) + " AS __p, "
 		keys = append(keys, "__p")
 	}
 	groupBy, segCols := "", ""
@@ -331,7 +365,7 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 	pSel, segSel := "", ""
 	var keys []string
 	if timed {
-		pSel = fmt.Sprintf("date_trunc('%s', __day) AS __p, ", q.Grain.SQLUnit())
+		pSel = duckPeriod(q.Grain, "__day", q.Ranges) + " AS __p, "
 		keys = append(keys, "__p")
 	}
 	if seg {

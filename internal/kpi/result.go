@@ -118,6 +118,9 @@ func (sc *Scorecard) PeriodTitle() string {
 		end = sc.PeriodEnd
 	}
 	label, whole := PeriodLabel(s.Grain, s.Period, end), s.Grain.Label(s.Period)
+	if s.Grain.IsWindow() {
+		return label + " (" + s.Window.String() + ")"
+	}
 	if cut, ok := strings.CutPrefix(label, whole+" ("); ok {
 		return whole + " (" + string(s.Grain) + ", " + cut
 	}

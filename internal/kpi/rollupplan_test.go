@@ -127,7 +127,7 @@ func TestRollupPlanGolden(t *testing.T) {
 // period's elapsed part when it is whole days.
 func rollupPlanText(t *testing.T, g *rollGroup, defs []*Def, s Slice, start, asOf time.Time) string {
 	t.Helper()
-	pl := resolveWindows(&s, start, asOf)
+	pl := resolveWindows(&s, start, asOf, time.Time{})
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n# rollup %s (sketches %q) dims %v\n", sliceText(s), g.table, g.sketches, g.dims)
 	var dims []string

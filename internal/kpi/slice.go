@@ -63,6 +63,9 @@ func (g Grain) Trunc(t time.Time) time.Time {
 	case Year:
 		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
+	if w, ok := g.win(); ok {
+		return w.start(w.index(t))
+	}
 	return time.Time{}
 }
 
@@ -80,6 +83,9 @@ func (g Grain) Add(t time.Time, n int) time.Time {
 	case Year:
 		return t.AddDate(n, 0, 0)
 	}
+	if w, ok := g.win(); ok {
+		return w.start(w.index(t) - n)
+	}
 	return t
 }
 
@@ -94,6 +100,12 @@ func (g Grain) PerYear() float64 {
 		return 12
 	case Quarter:
 		return 4
+	}
+	if w, ok := g.win(); ok {
+		if d := w.days(); d > 0 {
+			return 365 / float64(d)
+		}
+		return 12 / float64(w.months())
 	}
 	return 1
 }
@@ -111,6 +123,9 @@ func (g Grain) YearAgo() int {
 		return 4
 	case Year:
 		return 1
+	}
+	if w, ok := g.win(); ok {
+		return w.yearAgo()
 	}
 	return 0
 }
@@ -133,6 +148,9 @@ func (g Grain) Format(t time.Time) string {
 	case Year:
 		return t.Format("2006")
 	}
+	if g.IsWindow() {
+		return t.Format(time.DateOnly) + "/" + g.Add(t, 1).AddDate(0, 0, -1).Format(time.DateOnly)
+	}
 	return "all"
 }
 
@@ -149,6 +167,9 @@ func (g Grain) Label(t time.Time) string {
 		return fmt.Sprintf("Q%d %d", (int(t.Month())-1)/3+1, t.Year())
 	case Year:
 		return t.Format("2006")
+	}
+	if g.IsWindow() {
+		return windowLabel(g, t)
 	}
 	return "all time"
 }
