@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"kpiscope/internal/config"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
@@ -399,5 +400,58 @@ func TestCopiedCommandRunsForEachView(t *testing.T) {
 		if r.code != 0 || !json.Valid([]byte(r.stdout)) {
 			t.Fatalf("%s: exit %d, stderr %s, stdout %.200s", x.clip[0], r.code, r.stderr, r.stdout)
 		}
+	}
+}
+
+// TestCopiedCommandFilterFormsAndWindow: filters typed in the filter
+// editor (an exclusion, several values, a range on a numeric column) and a
+// date window reach report as the view has them (--filter, --since), and
+// its numbers are the view's.
+func TestCopiedCommandFilterFormsAndWindow(t *testing.T) {
+	if newReport().Flags().Lookup("since") == nil {
+		t.Skip("report has no --since yet")
+	}
+	sandbox(t)
+	ws, err := workspace.Open(context.Background(), workspace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	x := newExplorerDriver(t, tui.Deps{Engine: ws.Engine, Now: time.Now})
+	x.press("F")
+	for _, line := range []string{"channel!=web", "region=EMEA,North America", "since 28d"} {
+		x.typeText(line)
+		x.press("enter")
+	}
+	x.press("esc")
+	got := reproduces(t, x, "--since 28d", "--filter 'channel!=web'", "--filter 'region=EMEA,North America'")
+	if strings.Contains(got, "--grain") || strings.Contains(got, "--period") {
+		t.Fatalf("copied %s: a window with a grain or period", got)
+	}
+	x.press("c") // vs last year
+	reproduces(t, x, "--since 28d --compare year")
+
+	// A window set on a period stepped back to: the window is what shows.
+	x = newExplorerDriver(t, tui.Deps{Engine: ws.Engine, Now: time.Now})
+	x.press("[", "[", "F")
+	x.typeText("since qtd")
+	x.press("enter", "esc")
+	reproduces(t, x, "--since qtd --compare previous")
+}
+
+// TestInvocation: the data part of the copied command names the config
+// and the sources as absolute paths (a named source keeps its name), so it
+// runs from any directory; the sample needs none.
+func TestInvocation(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ws := &workspace.Workspace{Config: &config.Config{Path: "kpiscope.yaml"}}
+	got := invocation(ws, []string{"tickets=exports/t_*.parquet", "data/orders.csv"})
+	want := []string{"--config", filepath.Join(dir, "kpiscope.yaml"), "tickets=" + filepath.Join(dir, "exports/t_*.parquet"), filepath.Join(dir, "data/orders.csv")}
+	if !slices.Equal(got, want) {
+		t.Fatalf("invocation %q, want %q", got, want)
+	}
+	if got := invocation(&workspace.Workspace{Sample: true}, nil); got != nil {
+		t.Fatalf("the sample: %q", got)
 	}
 }
