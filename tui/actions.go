@@ -44,7 +44,7 @@ func (m Model) actions() []action {
 		{"dist", "Distribution behind the KPI (hours histogram, score mix)", k.Dist, Model.openDist},
 		{"series", "Several segments on one chart", k.Series, Model.openSeries},
 		{"records", "Rows behind the number", k.Records, Model.openRecords},
-		{"filters", "Filters: several values, exclusion, ranges, date windows…", k.Filters, Model.openFilters},
+		{"filters", "Filters, date window", k.Filters, Model.openFilters},
 		{"command", "Copy the kpiscope report command for this view", k.Command, Model.copyCommand},
 		{"saveview", "Save this view (prints the YAML for kpiscope.yaml)", k.SaveView, Model.saveView},
 		{"sql", "SQL prompt over the loaded tables (read-only)", key.Binding{}, Model.openSQL},
