@@ -281,6 +281,7 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 	}
 	df.register(c)
 	sf.register(c)
+	addViewFlag(c) // views.go: --view
 	c.Flags().StringVarP(&ro.format, "format", "f", "table", "output `FORMAT`: table, csv, json or markdown")
 	c.Flags().StringVar(&ro.failOn, "fail-on", "", "exit 1 when any KPI row is at `STATUS` or worse: red, or amber (red and amber); an uncertain row (its 95% interval reaches the target) never fails")
 	c.Flags().StringSliceVar(&ro.kpis, "kpi", nil, "only the KPIs with these `IDS` (comma-separated)")
@@ -318,6 +319,9 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 		return err
 	}
 	defer ws.Close()
+	if err := applyView(cmd, ws, sf, &ro); err != nil { // views.go: --view
+		return err
+	}
 	if probs := ws.Engine.Problems(); len(probs) > 0 {
 		// A definition that cannot run is bad input: say which and stop.
 		for _, d := range ws.Engine.Defs() {

@@ -23,6 +23,7 @@ import (
 func addExploreFlags(c *cobra.Command) {
 	c.Flags().Bool("watch", false, "reload in the background when the source files or the config change")
 	c.Flags().Duration("query-timeout", 0, "stop a query after `DURATION` (such as 30s; 0: never); the first screen is never stopped")
+	addViewFlag(c) // views.go: --view
 }
 
 // runExplorer runs the interactive explorer on an opened workspace until the
@@ -38,7 +39,12 @@ func runExplorer(cmd *cobra.Command, ws *workspace.Workspace) error {
 	if timeout < 0 {
 		return fmt.Errorf("--query-timeout %s: give a duration such as 30s, or 0 for no limit", timeout)
 	}
+	views, start, err := explorerViews(cmd, ws) // views.go: --view
+	if err != nil {
+		return err
+	}
 	ex := newExplorer(ctx, ws, reopenOptions(cmd), live.Options{CheckRows: checkBudget})
+	ex.deps.Views, ex.deps.Start = views, start
 	ex.deps.QueryTimeout = timeout
 	ex.deps.Invocation = invocation(ws, cmd.Flags().Args())
 	defer ex.close()

@@ -143,6 +143,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	}
 	defer closeLog()
 
+	var current func() live.State // the data being served, once loaded
 	cfg := server.Config{
 		HostKeyPath:        o.hostKey,
 		AuthorizedKeysPath: o.authorizedKeys,
@@ -154,6 +155,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		IdleTimeout:        o.idle,
 		RateLimit:          o.rateLimit,
 		Log:                logger,
+		View:               func(name string) error { return serveView(current, name) }, // views.go: ssh -t host NAME
 	}
 	if o.idle == 0 {
 		cfg.IdleTimeout = -1 // the flag's 0 means never; Config's 0 means the default
@@ -216,6 +218,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		Events:    watchLogger(logger),
 	})
 	defer data.Close() // closes every workspace, after the Shutdown below
+	current = data.Current
 	data.Subscribe(server.Subscriber(srv, changeMsg))
 	data.Subscribe(live.Notify(func(c live.Change) {
 		if s := c.Workspace.ShrinkText(); c.Kind == live.Reloaded && s != "" {
@@ -305,6 +308,7 @@ func sessionDeps(cur live.State, s server.Session, queryTimeout time.Duration, l
 	if ws.Inferred {
 		d.Banner = "KPIs inferred from column names with default targets"
 	}
+	d.Views, d.Start = sessionViews(ws.Config, s.View) // views.go
 	return d
 }
 
