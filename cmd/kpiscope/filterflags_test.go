@@ -20,6 +20,8 @@ func TestReportWindowsAndFilterForms(t *testing.T) {
 		{[]string{"--since", "28d", "--compare", "year"}, "· 4 Oct – 31 Oct 2026 (last 28 days) · Δ vs 5 Oct – 1 Nov 2025"},
 		{[]string{"--since", "30d", "--period", "2026-09-15"}, "· 2 Sep – 1 Oct 2026 (last 30 days) · Δ vs 3 Aug – 1 Sep 2026"},
 		{[]string{"--since", "this quarter to date"}, "· Q4 2026 (quarter, to 31 Oct) · Δ vs Q3 2026 (to 31 Jul)"},
+		{[]string{"--since", "30d", "--grid", "--by", "region"}, "· CSAT by region × 30-day windows, 5 May – 31 Oct 2026"},
+		{[]string{"--since", "30d", "--series", "--by", "channel"}, "· by channel · 6 Nov 2025 – 31 Oct 2026 (30-day windows)"},
 		{[]string{"--filter", "channel!=web,email"}, "· Oct 2026 (month) · Δ vs Sep 2026 · channel ≠ web, email"},
 		{[]string{"--filter", "plan=Basic", "--filter", "channel!=web"}, "· plan = Basic · channel ≠ web"},
 	} {

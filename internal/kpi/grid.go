@@ -515,6 +515,13 @@ func (g *Grid) Span(from, to int) string {
 	if from == to-1 {
 		return last.Name
 	}
+	if g.Slice.Grain.IsWindow() { // from the first window's start to the last's end
+		end := g.Slice.Grain.Add(last.Period, 1).AddDate(0, 0, -1)
+		if first.Period.Year() == end.Year() {
+			return first.Period.Format("2 Jan") + " – " + end.Format("2 Jan 2006")
+		}
+		return first.Period.Format("2 Jan 2006") + " – " + end.Format("2 Jan 2006")
+	}
 	a := PeriodLabel(g.Slice.Grain, first.Period, time.Time{})
 	if g.Slice.Grain == Month && first.Period.Year() == last.Period.Year() {
 		a = first.Period.Format("Jan")

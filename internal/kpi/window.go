@@ -162,3 +162,13 @@ func checkWindowCompare(s Slice) error {
 	}
 	return fmt.Errorf("vs last year: a year holds no whole number of %s windows; compare with the previous window, or use a window of 7, 14, 28, 91 or 182 days, weeks dividing 52, or months dividing 12", s.Window.Arg())
 }
+
+// Name is the grain in words: "month", or for a window grain "30-day
+// windows", "12-week windows".
+func (g Grain) Name() string {
+	w, ok := g.win()
+	if !ok {
+		return string(g)
+	}
+	return fmt.Sprintf("%d-%s windows", w.n, w.unit)
+}

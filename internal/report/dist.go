@@ -515,7 +515,7 @@ func DistJSON(w io.Writer, xs []*kpi.Distribution, label string) error {
 	}{Distributions: []jsonDist{}}
 	if len(xs) > 0 {
 		s := xs[0].Slice
-		out.jsonHead = jsonHead{Title: label, Period: xs[0].PeriodName(), Grain: string(s.Grain), Compare: string(s.Compare),
+		out.jsonHead = jsonHead{Title: label, Period: xs[0].PeriodName(), Grain: s.Grain.Name(), Compare: string(s.Compare),
 			Segment: xs[0].Dim, Filters: []string{}}
 		for _, f := range s.Filters {
 			out.Filters = append(out.Filters, f.String())

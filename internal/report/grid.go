@@ -28,7 +28,7 @@ func GridTitle(g *kpi.Grid, label string) string {
 	var b strings.Builder
 	b.WriteString(label + " · " + g.Def.Label() + " by " + g.Rows)
 	if g.Cols == "" {
-		b.WriteString(" × " + string(g.Slice.Grain) + ", " + gridSpanName(g))
+		b.WriteString(" × " + g.Slice.Grain.Name() + ", " + gridSpanName(g))
 	} else {
 		b.WriteString(" × " + g.Cols + ", " + gridLastName(g))
 	}
@@ -295,7 +295,7 @@ func GridJSON(w io.Writer, gs []*kpi.Grid, label string, notes []string) error {
 	}{Title: label, Grids: []GridJSONOut{}, Warnings: append([]string{}, notes...)}
 	for _, g := range gs {
 		j := GridJSONOut{KPI: g.Def.ID, Name: g.Def.Label(), Unit: g.Def.Unit, Rows: g.Rows, Columns: g.Cols,
-			Grain: string(g.Slice.Grain), Compare: string(g.Slice.Compare), Filters: []string{}, Cells: gridCells(g),
+			Grain: g.Slice.Grain.Name(), Compare: string(g.Slice.Compare), Filters: []string{}, Cells: gridCells(g),
 			NoPool: g.NoPool, RowsLeftOut: g.RowsLeftOut, ColsLeftOut: g.ColsLeftOut}
 		if g.Cols == "" {
 			j.Columns = "periods"

@@ -466,11 +466,12 @@ type jsonHead struct {
 	Compare string   `json:"compare"`
 	Filters []string `json:"filters"`
 	Segment string   `json:"segment,omitempty"`
+	Window  string   `json:"window,omitempty"` // --since's form ("30d", "qtd")
 }
 
 func headOf(sc *kpi.Scorecard, label string) jsonHead {
-	h := jsonHead{Title: label, Period: PeriodLabel(sc), Grain: string(sc.Slice.Grain), Compare: string(sc.Slice.Compare),
-		Segment: sc.Slice.Segment, Filters: []string{}}
+	h := jsonHead{Title: label, Period: PeriodLabel(sc), Grain: sc.Slice.Grain.Name(), Compare: string(sc.Slice.Compare),
+		Segment: sc.Slice.Segment, Filters: []string{}, Window: sc.Slice.Window.Arg()}
 	for _, f := range sc.Slice.Filters {
 		h.Filters = append(h.Filters, f.String())
 	}

@@ -44,7 +44,12 @@ func (x Series) seriesTitle() string {
 	if len(x.Sets) > 0 {
 		set := x.Sets[0]
 		g := set.Slice.Grain
-		fmt.Fprintf(&b, " · by %s · %s – %s (%s)", set.Dim, seriesLabel(g, set.Periods[0]), seriesLabel(g, set.Periods[len(set.Periods)-1]), g)
+		first, last := seriesLabel(g, set.Periods[0]), seriesLabel(g, set.Periods[len(set.Periods)-1])
+		if g.IsWindow() { // from the first window's start to the last's end
+			first = set.Periods[0].Format("2 Jan 2006")
+			last = g.Add(set.Periods[len(set.Periods)-1], 1).AddDate(0, 0, -1).Format("2 Jan 2006")
+		}
+		fmt.Fprintf(&b, " · by %s · %s – %s (%s)", set.Dim, first, last, g.Name())
 		for _, f := range set.Slice.Filters {
 			b.WriteString(" · " + f.String())
 		}
@@ -327,7 +332,7 @@ func SeriesJSON(w io.Writer, x Series) error {
 	}
 	if len(x.Sets) > 0 {
 		set := x.Sets[0]
-		out.Dimension, out.Grain = set.Dim, string(set.Slice.Grain)
+		out.Dimension, out.Grain = set.Dim, set.Slice.Grain.Name()
 		for _, t := range set.Periods {
 			out.Periods = append(out.Periods, set.Slice.Grain.Format(t))
 		}
