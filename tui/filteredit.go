@@ -236,7 +236,8 @@ func (e *filterEditor) rows(c lensCtx) []rowItem {
 	}
 	if w := c.slice.Window; !w.IsZero() {
 		shown := w.String()
-		if asOf := c.eng.AsOf(); !asOf.IsZero() {
+		if c.eng != nil && !c.eng.AsOf().IsZero() {
+			asOf := c.eng.AsOf()
 			from, to := w.Range(asOf)
 			shown += ": " + from.Format("2 Jan 2006") + " – " + to.AddDate(0, 0, -1).Format("2 Jan 2006")
 		}
@@ -743,6 +744,9 @@ func (e *filterEditor) View(c lensCtx, w, h int) (string, []string) {
 	}
 	add("")
 	in := e.input
+	if e.row >= 0 { // the list has the keys: one › on screen
+		in.Prompt = "  "
+	}
 	ghost := 0 // the textinput pads to its width before the completion it shows
 	if v := in.Value(); e.pick < len(e.sugg) && !e.plain && strings.HasPrefix(strings.ToLower(e.sugg[e.pick].line), strings.ToLower(v)) {
 		ghost = pane.Width(e.sugg[e.pick].line) - pane.Width(v)
