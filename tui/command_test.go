@@ -222,3 +222,13 @@ func TestCopyCommandSketchNote(t *testing.T) {
 	m, _ = press(started(t, d, 120, 40), "7", "$")
 	mustContain(t, screen(m), "~", note)
 }
+
+// TestCommandForManySegments: a breakdown of more segments than report
+// keeps by default (50) asks for every one, as the explorer's table has.
+func TestCommandForManySegments(t *testing.T) {
+	m := started(t, manyAirlines(t), 120, 40)
+	want := []string{"report", "--kpi", "csat", "--by", "channel", "--limit", "all", "--grain", "month", "--compare", "previous"}
+	if got := CommandFor(m); !slices.Equal(got, want) {
+		t.Fatalf("command\n%q\nwant\n%q", got, want)
+	}
+}

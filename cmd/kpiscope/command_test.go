@@ -430,6 +430,10 @@ func TestCopiedCommandFilterFormsAndWindow(t *testing.T) {
 	}
 	x.press("c") // vs last year
 	reproduces(t, x, "--since 28d --compare year")
+	x.press("F")
+	x.typeText("contacts>=2")
+	x.press("enter", "esc")
+	reproduces(t, x, "--filter 'contacts>=2'")
 
 	// A window set on a period stepped back to: the window is what shows.
 	x = newExplorerDriver(t, tui.Deps{Engine: ws.Engine, Now: time.Now})
@@ -453,5 +457,21 @@ func TestInvocation(t *testing.T) {
 	}
 	if got := invocation(&workspace.Workspace{Sample: true}, nil); got != nil {
 		t.Fatalf("the sample: %q", got)
+	}
+}
+
+// TestCopiedCommandEverySegment: a breakdown of 60 segments, more than
+// report keeps by default, is reproduced row for row.
+func TestCopiedCommandEverySegment(t *testing.T) {
+	sandbox(t)
+	channels := map[string][]int{}
+	for i := range 60 {
+		channels[fmt.Sprintf("desk %02d", i)] = []int{1 + i%5, 5, 4}
+	}
+	ws, path := quotedFixture(t, channels)
+	x := newExplorerDriver(t, tui.Deps{Engine: ws.Engine, Now: time.Now, Invocation: invocation(ws, []string{path})})
+	reproduces(t, x, "--by channel --limit all")
+	if _, bd := tui.ShownResults(x.m); bd == nil || len(bd.Segments) != 60 {
+		t.Fatalf("the view's breakdown: %v", bd)
 	}
 }
