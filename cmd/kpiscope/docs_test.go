@@ -110,6 +110,7 @@ func TestREADMEKeys(t *testing.T) {
 		"C": km.Cohorts,
 		"S": km.Series,
 		"$": km.Command,
+		"V": km.SaveView,
 	}
 	for _, n := range "123456789" {
 		does[string(n)] = km.Jump
