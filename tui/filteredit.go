@@ -351,7 +351,7 @@ func (e filterEditor) key(msg tea.KeyPressMsg, c lensCtx) (lens, tea.Cmd, bool) 
 	if e.input.Value() == before {
 		return &e, cmd, true
 	}
-	e.pick, e.msg, e.bad = 0, "", false
+	e.pick, e.msg, e.bad, e.pending = 0, "", false, "" // a line waiting for its values is given up
 	l, c2 := e.typed(c)
 	return l, tea.Batch(cmd, c2), true
 }
