@@ -94,7 +94,7 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 			queue = append(queue, msg...)
 		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg,
 			cohortsMsg, distMsg, gridMsg, seriesMsg, recordsMsg, recordsCountMsg, recordsCSVMsg, lensDrillMsg, lensOpenMsg,
-			filterValuesMsg, filtersMsg:
+			filterValuesMsg, filtersMsg, sqlMsg:
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)

@@ -61,6 +61,9 @@ type Model struct {
 	// lensBack is the lens that opened the open one in its place (the grid
 	// under the rows of its cell): esc goes back to it (lens.go).
 	lensBack lens
+	// sql is the SQL prompt (sqlprompt.go), kept while closed: its
+	// statement, result and history are there when it opens again.
+	sql *sqlLens
 
 	sel int // selected KPI
 

@@ -212,6 +212,9 @@ func (m Model) openPalette() (Model, tea.Cmd) {
 		if !a.bind.Enabled() { // picking it says why (keys.Map.Dated)
 			hint = "needs dates"
 		}
+		if a.id == "sql" { // no key; off in serve without --allow-sql
+			hint = m.sqlHint()
+		}
 		items = append(items, pane.Item{Label: a.name, Hint: hint, ID: "act:" + a.id})
 	}
 	k := m.keys
