@@ -320,6 +320,24 @@ func TestFilterEditorUndated(t *testing.T) {
 	}
 }
 
+// TestFilterEditorEnterBeforeValues: enter on a line whose dimension's
+// values are still on their way checks and applies it when they come.
+func TestFilterEditorEnterBeforeValues(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "F")
+	e := *editor(t, m)
+	e.input.SetValue("channel=chat")
+	l, cmd := e.submit(m.lensCtx(), "channel=chat")
+	if p := l.(*filterEditor).pending; p != "channel=chat" || cmd == nil || len(m.bd.filters) != 0 {
+		t.Fatalf("pending %q, a query: %v, filters %v", p, cmd != nil, m.bd.filters)
+	}
+	m.lens = l
+	m = settle(m, cmd)
+	if got := m.bd.filters; len(got) != 1 || got[0].Arg() != "channel=chat" {
+		t.Errorf("filters %v once the values came, want channel=chat", got)
+	}
+}
+
 // TestFilterEditorGolden: the editor at 120×40 (a filter applied, a column
 // being typed with its suggestions; a window applied) and 80×24 (a range
 // applied, the forms; a misspelt column), without colour. Regenerate with go test ./tui -run TestFilterEditorGolden -update.
