@@ -82,8 +82,14 @@ func (v View) YAML() string {
 		b.WriteString("    filters: [" + strings.Join(fs, ", ") + "]\n")
 	}
 	field("grain", string(v.Grain))
-	field("period", v.Period)
-	field("window", v.Window.Arg())
+	// A period or window is plain text to YAML but for a bare year (2026).
+	for _, kv := range [][2]string{{"period", v.Period}, {"window", v.Window.Arg()}} {
+		if kv[1] != "" && strings.Trim(kv[1], "0123456789") != "" && yamlText("x"+kv[1]) == "x"+kv[1] {
+			b.WriteString("    " + kv[0] + ": " + kv[1] + "\n")
+		} else {
+			field(kv[0], kv[1])
+		}
+	}
 	field("compare", string(v.Compare))
 	return b.String()
 }

@@ -94,6 +94,8 @@ func TestSaveViewRoundTrip(t *testing.T) {
 	for _, v := range []View{
 		emailWeekly,
 		{Name: "q", KPI: "nps", By: "region", Filters: []kpi.Filter{{Dim: "plan", Values: []string{"Basic", "Pro"}}, {Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}, Grain: kpi.Quarter, Period: "2026-Q2", Compare: kpi.VsTarget},
+		{Name: "y", KPI: "fcr", By: "priority", Grain: kpi.Year, Period: "2025", Compare: kpi.VsPrevious},
+		{Name: "all", KPI: "csat", By: "segment", Grain: kpi.All, Compare: kpi.VsTarget},
 		{Name: "w", KPI: "csat", By: "channel", Window: kpi.Window{N: 12, Unit: kpi.Week}, Compare: kpi.VsPrevious},
 	} {
 		t.Run(v.Name, func(t *testing.T) {
