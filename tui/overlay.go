@@ -187,7 +187,11 @@ func (m Model) openFind() (Model, tea.Cmd) {
 func (m Model) openSegment() (Model, tea.Cmd) {
 	filtered := map[string]string{}
 	for i, f := range m.bd.filters {
-		filtered[f.Dim] = strings.Join(m.bd.shown[i].Values, ", ")
+		v := strings.Join(m.bd.shown[i].Values, ", ")
+		if f.Op != kpi.OpIn { // "≠ web", "≥ 2": the editor's forms say how
+			v = strings.TrimPrefix(m.bd.shown[i].String(), m.bd.shown[i].Dim+" ")
+		}
+		filtered[f.Dim] = strings.TrimPrefix(filtered[f.Dim]+"; "+v, "; ")
 	}
 	var items []pane.Item
 	for _, d := range m.dims {
