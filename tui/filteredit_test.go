@@ -338,6 +338,20 @@ func TestFilterEditorEnterBeforeValues(t *testing.T) {
 	}
 }
 
+// TestSegmentPickerSaysOperator: the segment picker's hint for a filtered
+// dimension says the editor's operator ("≠ web"), not only the values,
+// which would read as "= web".
+func TestSegmentPickerSaysOperator(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m, _ = press(m, "F")
+	for _, f := range []string{"channel!=web", "priority=high,urgent"} {
+		m = typeText(m, f)
+		m, _ = press(m, "enter")
+	}
+	m, _ = press(m, "esc", "s")
+	mustContain(t, screen(m), "filtered: ≠ web", "filtered: high, urgent")
+}
+
 // TestFilterEditorGolden: the editor at 120×40 (a filter applied, a column
 // being typed with its suggestions; a window applied) and 80×24 (a range
 // applied, the forms; a misspelt column), without colour. Regenerate with go test ./tui -run TestFilterEditorGolden -update.
