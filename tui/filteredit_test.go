@@ -245,7 +245,7 @@ func TestFilterEditorWindow(t *testing.T) {
 	m, _ = press(m, "esc")
 	for _, k := range []string{"[", "]", "g", "G"} {
 		m, _ = press(m, k)
-		if m.tf.slice.Window != want || m.tf.slice.Grain != kpi.Month || !strings.Contains(m.status.text, "t goes back to periods") {
+		if m.tf.slice.Window != want || m.tf.slice.Grain != kpi.Month || !strings.Contains(m.status.text, "window last 12 weeks: t clears it") {
 			t.Errorf("%s with a window: window %+v, grain %s, status %q", k, m.tf.slice.Window, m.tf.slice.Grain, m.status.text)
 		}
 	}

@@ -71,7 +71,7 @@ func (t timeframe) Update(msg tea.Msg) (timeframe, tea.Cmd) {
 	if w := t.slice.Window; !w.IsZero() { // a date window replaces grain and period
 		switch msg.(type) {
 		case grainMsg, nextGrainMsg, prevGrainMsg, shiftMsg:
-			return t.say("%s is a date window: t goes back to periods, F edits it", w)
+			return t.say("window %s: t clears it, F edits it", w)
 		case latestMsg:
 			return t.setWindow(kpi.Window{}), nil
 		}
