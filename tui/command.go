@@ -28,6 +28,8 @@ type viewCommand struct {
 	// approx is true when the view's value is a rollup's sketch (~), which
 	// report computes exactly.
 	approx bool
+	// caveats are what the command prints otherwise than the screen shows.
+	caveats []string
 	// lost are the filters report's --filter would read otherwise (a value
 	// with a comma, or with spaces at its ends): the box says so.
 	lost []kpi.Filter
@@ -82,6 +84,9 @@ func (m Model) command() (viewCommand, bool) {
 			add("--by", m.bd.dim)
 		}
 		add("--series")
+		if l.from > 0 {
+			c.caveats = append(c.caveats, "report --series draws the "+strconv.Itoa(seriesPage)+" largest segments, not the page of them on screen")
+		}
 		c = m.timeArgs(c, s)
 		c = c.filters(s.Filters)
 	case *recordsLens:
@@ -273,8 +278,11 @@ func (m Model) copyCommand() (Model, tea.Cmd) {
 			lines = append(lines, st.Render(l))
 		}
 	}
+	for _, cv := range c.caveats {
+		note(m.st.WarnText, "! "+cv)
+	}
 	for _, f := range c.lost {
-		note(m.st.WarnText, "! report --filter cannot take "+clean(f.String())+" as it is yet: the command's numbers will differ")
+		note(m.st.WarnText, "! report --filter would not read "+clean(f.String())+" back as it is (a comma in a value, or spaces at its ends): its numbers will differ from these")
 	}
 	if c.latest != "" {
 		note(m.st.MutedText, "Without --period it reports the latest period ("+c.latestName+" now); add --period "+c.latest+" to pin it.")

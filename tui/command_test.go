@@ -147,7 +147,7 @@ func TestCopyCommand(t *testing.T) {
 	f := kpi.Filter{Dim: "channel", Values: []string{"chat, live"}}
 	m.bd.filters = []kpi.Filter{f}
 	m, _ = press(m, "$")
-	warning := "! report --filter cannot take channel = chat, live as it is yet"
+	warning := "! report --filter would not read channel = chat, live back as it is"
 	if back, _ := kpi.ParseFilter(f.Arg()); len(back.Values) != 1 {
 		mustContain(t, screen(m), warning)
 	} else if strings.Contains(screen(m), warning) {
@@ -231,4 +231,16 @@ func TestCommandForManySegments(t *testing.T) {
 	if got := CommandFor(m); !slices.Equal(got, want) {
 		t.Fatalf("command\n%q\nwant\n%q", got, want)
 	}
+}
+
+// TestCopyCommandSeriesPage: the chart's second page of segments is not
+// what report --series draws; the box says so.
+func TestCopyCommandSeriesPage(t *testing.T) {
+	m, _ := press(started(t, manyAirlines(t), 120, 40), "S", "$")
+	caveat := "! report --series draws the 6 largest segments, not the page of them on screen"
+	if strings.Contains(screen(m), caveat) {
+		t.Fatalf("the first page is report's:\n%s", screen(m))
+	}
+	m, _ = press(m, "x", "n", "$")
+	mustContain(t, screen(m), "--series", caveat)
 }
