@@ -91,6 +91,7 @@ func newExplorer(ctx context.Context, ws *workspace.Workspace, reopen workspace.
 		},
 		Context:      ctx,
 		RollupStatus: (*kpi.Engine).RollupStatus,
+		SQL:          true, // the read-only SQL prompt; serve only with --allow-sql
 	}
 	if ex.deps.Banner == "" && ws.Inferred {
 		ex.deps.Banner = "KPIs inferred from column names with default targets; run `kpiscope init` to write a kpiscope.yaml you can edit"

@@ -46,6 +46,8 @@ type serveOpts struct {
 	logFile        string
 	logLevel       string
 	watch          bool
+	// allowSQL lets sessions open the read-only SQL prompt (:sql).
+	allowSQL bool
 	// debounce is how long file writes must pause before a reload (0: the
 	// watcher's default); for tests.
 	debounce time.Duration
@@ -108,6 +110,7 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "accept `N` new connections per address per minute (0: no limit)")
 	f.StringVar(&o.logFile, "log-file", "", "append the log to `FILE` instead of stderr")
 	f.StringVar(&o.logLevel, "log-level", o.logLevel, "log at `LEVEL` and above: debug, info, warn or error")
+	f.BoolVar(&o.allowSQL, "allow-sql", false, "let sessions open the read-only SQL prompt (:sql) over the loaded tables; the engine stays locked: no file access, no settings, no ATTACH, no writes")
 	f.BoolVar(&o.watch, "watch", false, "reload in the background when the source files or the config change; sessions keep their slice and get the new numbers")
 	return c
 }
@@ -256,6 +259,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	newModel := func(s server.Session) tea.Model {
 		cur := data.Current()
 		d := sessionDeps(cur, s, o.queryTimeout, logger)
+		d.SQL = o.allowSQL
 		d.Invocation = invocation(cur.Workspace, args) // the server's own data, for $
 		if watching {
 			d.Refreshed = cur.Loaded
