@@ -65,7 +65,7 @@ func stripExplain(s string) (string, bool) {
 	}
 	k := skipSpace(s, j)
 	if w2, l := word(s, k); strings.EqualFold(w2, "ANALYZE") || strings.EqualFold(w2, "ANALYSE") {
-		k = l
+		k = skipSpace(s, l)
 	}
 	return s[k:], true
 }

@@ -106,15 +106,11 @@ func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Resu
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	began := time.Now()
-	run, limited, err := check(ctx, db, Tables(eng), query)
+	run, err := check(ctx, db, Tables(eng), query, opt.Limit+1)
 	if err != nil {
 		return nil, stopped(ctx, err, opt.Timeout)
 	}
-	var args []any
-	if limited { // a SELECT, wrapped in the row limit
-		args = []any{opt.Limit + 1}
-	}
-	rows, err := db.QueryTyped(ctx, run, args...)
+	rows, err := db.QueryTyped(ctx, run)
 	if err != nil {
 		return nil, stopped(ctx, err, opt.Timeout)
 	}
@@ -137,40 +133,40 @@ func stopped(ctx context.Context, err error, after time.Duration) error {
 // Check reports whether the prompt would run query over the engine's
 // loaded tables (nil), or why not; it runs nothing.
 func Check(ctx context.Context, eng *kpi.Engine, query string) error {
-	_, _, err := check(ctx, eng.DB(), Tables(eng), query)
+	_, err := check(ctx, eng.DB(), Tables(eng), query, DefaultLimit+1)
 	return err
 }
 
 // check decides whether query may run and returns the text to run: an
-// EXPLAIN as given, a query wrapped in the row limit (limited: one ? to
-// bind to the limit + 1), whose exact text passes the same checks.
-func check(ctx context.Context, db *store.DB, tables []string, query string) (run string, limited bool, err error) {
+// EXPLAIN as given, a query wrapped in LIMIT rows (the prompt's limit + 1,
+// to tell a cut result), whose exact text passes the same checks.
+func check(ctx context.Context, db *store.DB, tables []string, query string, rows int) (string, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
-		return "", false, &RefusedError{"type a query, such as SELECT * FROM " + firstOr(tables, "tickets") + " LIMIT 10"}
+		return "", &RefusedError{"type a query, such as SELECT * FROM " + firstOr(tables, "tickets") + " LIMIT 10"}
 	}
 	body, explain := stripExplain(q)
 	if err := gate(ctx, db, tables, body); err != nil {
-		return "", false, err
+		return "", err
 	}
 	want := store.KindSelect
 	if explain {
 		want = store.KindExplain
 	}
 	if err := kindIs(ctx, db, q, want); err != nil {
-		return "", false, err
+		return "", err
 	}
 	if explain {
-		return query, false, nil
+		return query, nil
 	}
-	run = "SELECT * FROM (\n" + cutStatement(body) + "\n) LIMIT ?"
+	run := "SELECT * FROM (\n" + cutStatement(body) + "\n) LIMIT " + strconv.Itoa(rows)
 	if err := gate(ctx, db, tables, run); err != nil {
-		return "", false, err
+		return "", err
 	}
 	if err := kindIs(ctx, db, run, store.KindSelect); err != nil {
-		return "", false, err
+		return "", err
 	}
-	return run, true, nil
+	return run, nil
 }
 
 // kindIs checks DuckDB's own classification of the prepared statement.
@@ -244,6 +240,11 @@ type checker struct {
 // file, a setting or the catalogue.
 var readableFuncs = map[string]bool{"range": true, "generate_series": true, "unnest": true}
 
+// hiddenFuncs are scalar functions that read the engine's settings (the
+// allowed paths of a locked engine name the server's files) or the
+// environment.
+var hiddenFuncs = map[string]bool{"current_setting": true, "getenv": true}
+
 // walk checks a node and everything under it; ctes are the CTE names in
 // scope (lower case).
 func (c checker) walk(v any, ctes []string) error {
@@ -282,8 +283,15 @@ func (c checker) node(x map[string]any, ctes []string) error {
 		}
 		ctes = inner
 	}
+	if class, _ := x["class"].(string); class == "PARAMETER" {
+		return &RefusedError{"parameters ($1, ?) cannot be bound at the SQL prompt: write the values in the statement"}
+	}
 	typ, _ := x["type"].(string)
 	switch typ {
+	case "FUNCTION":
+		if name, _ := x["function_name"].(string); hiddenFuncs[strings.ToLower(name)] {
+			return &RefusedError{fmt.Sprintf("%s is refused: the server's settings and environment are not the prompt's to read", name)}
+		}
 	case "RECURSIVE_CTE_NODE":
 		if name, ok := x["cte_name"].(string); ok {
 			ctes = append(append([]string(nil), ctes...), strings.ToLower(name))

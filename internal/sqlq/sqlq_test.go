@@ -130,12 +130,17 @@ func TestRunKinds(t *testing.T) {
 		"CHECKPOINT":                        "CHECKPOINT is refused",
 		"BEGIN":                             "BEGIN is refused",
 		"INSERT INTO tickets (channel) VALUES ('x')": "INSERT is refused",
-		"SHOW TABLES":                      "SHOW of the catalogue is refused",
-		"FROM duckdb_tables()":             "table function duckdb_tables is refused",
-		"FROM duckdb_tables":               "no loaded table duckdb_tables",
-		"SELECT * FROM query('SELECT 1')":  "table function query is refused",
-		"SELECT * FROM __kpiscope_sources": "kpiscope's own tables",
-		"SELEC 1":                          `syntax error at or near "SELEC"`,
+		"SHOW TABLES":                              "SHOW of the catalogue is refused",
+		"FROM duckdb_tables()":                     "table function duckdb_tables is refused",
+		"FROM duckdb_tables":                       "no loaded table duckdb_tables",
+		"SELECT * FROM query('SELECT 1')":          "table function query is refused",
+		"SELECT * FROM __kpiscope_sources":         "kpiscope's own tables",
+		"SELEC 1":                                  `syntax error at or near "SELEC"`,
+		"SELECT ? AS x":                            "parameters ($1, ?) cannot be bound",
+		"SELECT * FROM tickets WHERE channel = $1": "parameters ($1, ?) cannot be bound",
+		"SELECT current_setting('allowed_paths')":  "current_setting is refused",
+		"WITH a AS (SELECT 1) SELECT * FROM a, (WITH b AS (SELECT 2) SELECT * FROM b) x, b": "no loaded table b",
+		"WITH a AS (SELECT * FROM a) SELECT * FROM a":                                       "no loaded table a",
 	} {
 		_, err := run(t, ws, q, sqlq.Options{})
 		if err == nil || !strings.Contains(err.Error(), want) {

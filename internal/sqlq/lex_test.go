@@ -1,0 +1,57 @@
+package sqlq
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestStripExplain(t *testing.T) {
+	for _, tc := range []struct {
+		in, body string
+		explain  bool
+	}{
+		{"SELECT 1", "SELECT 1", false},
+		{"EXPLAIN SELECT 1", "SELECT 1", true},
+		{"explain analyze SELECT 1", "SELECT 1", true},
+		{"-- why\n/* slow? */ EXPLAIN\n  ANALYZE\tFROM t", "FROM t", true},
+		{"EXPLAINED", "EXPLAINED", false},
+	} {
+		body, explain := stripExplain(tc.in)
+		if body != tc.body || explain != tc.explain {
+			t.Errorf("stripExplain(%q) = %q, %v; want %q, %v", tc.in, body, explain, tc.body, tc.explain)
+		}
+	}
+}
+
+// A statement is cut at its first semicolon outside quotes, identifiers,
+// comments and dollar-quoted strings.
+func TestCutStatement(t *testing.T) {
+	for in, want := range map[string]string{
+		"SELECT 1":                     "SELECT 1",
+		"SELECT 1;":                    "SELECT 1",
+		"SELECT 1; -- done":            "SELECT 1",
+		"SELECT ';' AS s; x":           "SELECT ';' AS s",
+		"SELECT 'it''s;' ; x":          "SELECT 'it''s;' ",
+		`SELECT "a;b" FROM t;`:         `SELECT "a;b" FROM t`,
+		"SELECT 1 -- a; comment\n, 2;": "SELECT 1 -- a; comment\n, 2",
+		"SELECT /* ; */ 1;":            "SELECT /* ; */ 1",
+		"SELECT $$a;b$$ AS s;":         "SELECT $$a;b$$ AS s",
+		"SELECT $tag$a;b$tag$;":        "SELECT $tag$a;b$tag$",
+		"SELECT E'a\\';b' AS s; x":     "SELECT E'a\\';b' AS s",
+		"SELECT $1;":                   "SELECT $1",
+	} {
+		if got := cutStatement(in); got != want {
+			t.Errorf("cutStatement(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSplitStatements(t *testing.T) {
+	got := splitStatements("SELECT 1; ; -- c\nDROP TABLE t; ")
+	if want := []string{"SELECT 1", "-- c\nDROP TABLE t"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("splitStatements = %q, want %q", got, want)
+	}
+	if w := firstWord("  /* x */ copy t TO 'f'"); w != "COPY" {
+		t.Errorf("firstWord = %q", w)
+	}
+}
