@@ -208,3 +208,38 @@ func TestUnknownView(t *testing.T) {
 		t.Errorf("got %q", err)
 	}
 }
+
+// FuzzViews: FuzzParse's promise (a config, or a *config.Error starting
+// with the path, never a recovered panic) for files with views:.
+//
+// Run it for a while with: go test -fuzz=FuzzViews -fuzztime=60s ./internal/config/
+func FuzzViews(f *testing.F) {
+	for _, s := range []string{
+		"views:\n  a: {kpi: csat, by: team, filters: [channel=email], grain: week, compare: year}\n",
+		"views:\n  a:\n    window: last 12 weeks\n    filters:\n      - contacts>=2\n      - \"plan=Basic,Pro\"\n",
+		"views:\n  a: {period: 2026-Q3}\n  a: {period: 2026}\n",
+		"views:\n  a:\n",
+		"views:\n  \"\": {}\n",
+		"views: [a, b]\n",
+		"views:\n  a: {filters: [null, \"\", \"=\", \"!x\", \"x<\"]}\n",
+		"views:\n  a: {filters: channel=email}\n",
+		"views:\n  x: {kpi: cast, period: all, grain: all}\n",
+	} {
+		f.Add([]byte(viewsKPIs + s))
+	}
+	const path = "/fuzz/dir/kpiscope.yaml"
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := config.Parse(path, data)
+		if err == nil {
+			for _, v := range cfg.Views {
+				if !config.ValidViewName(v.Name) || v.Period != "" && !v.Window.IsZero() {
+					t.Fatalf("accepted view %+v", v)
+				}
+			}
+			return
+		}
+		if !strings.HasPrefix(err.Error(), path) || strings.Contains(err.Error(), "cannot parse: ") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
