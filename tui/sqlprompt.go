@@ -142,6 +142,11 @@ func (s *sqlLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 	case sqlMsg:
 		s.got(msg, c)
 		return s, nil, true
+	case tea.PasteMsg: // a statement pasted goes to the editor
+		s.focusResults(false)
+		var cmd tea.Cmd
+		s.ed, cmd = s.ed.Update(msg)
+		return s, cmd, true
 	case tea.MouseWheelMsg:
 		d := 3
 		if msg.Mouse().Button == tea.MouseWheelUp {
@@ -157,7 +162,9 @@ func (s *sqlLens) Update(msg tea.Msg, c lensCtx) (lens, tea.Cmd, bool) {
 
 // key handles a key: the editor takes every key but esc (close), tab (the
 // results), enter (run), ctrl+e (export) and ↑/↓ at its first or last line
-// (history); in the results the explorer's movement keys move.
+// (history); in the results the explorer's movement keys move, enter or
+// tab go back to the editor and the keys the table does not use are the
+// explorer's.
 func (s *sqlLens) key(msg tea.KeyPressMsg, c lensCtx) (lens, tea.Cmd, bool) {
 	k := c.keys
 	s.note = ""
@@ -239,13 +246,7 @@ func (s *sqlLens) resultKey(msg tea.KeyPressMsg, c lensCtx) (lens, tea.Cmd, bool
 	case key.Matches(msg, k.Focus):
 		s.focusResults(false)
 	default:
-		// Typing goes back to the editor.
-		if msg.Text != "" {
-			s.focusResults(false)
-			var cmd tea.Cmd
-			s.ed, cmd = s.ed.Update(msg)
-			return s, cmd, true
-		}
+		return s, nil, false // the explorer's: q quits, : the palette, ? help
 	}
 	return s, nil, true
 }

@@ -209,6 +209,23 @@ func TestSQLPromptExport(t *testing.T) {
 	}
 }
 
+// A statement pasted (bracketed paste, several lines) goes to the editor
+// whole and runs.
+func TestSQLPromptPaste(t *testing.T) {
+	m := started(t, sqlDeps(t), 120, 40)
+	m = openPrompt(t, m)
+	next, cmd := m.Update(tea.PasteMsg{Content: "SELECT channel\nFROM tickets\nGROUP BY 1 ORDER BY 1"})
+	m = settle(next.(Model), cmd)
+	s := m.lens.(*sqlLens)
+	if got := s.ed.Value(); got != "SELECT channel\nFROM tickets\nGROUP BY 1 ORDER BY 1" {
+		t.Fatalf("editor holds %q", got)
+	}
+	m, _ = press(m, "enter")
+	if s.res == nil || len(s.res.Rows) != 4 || s.res.Rows[3][0] != "web" {
+		t.Fatalf("result %+v err %q", s.res, s.err)
+	}
+}
+
 // Without Deps.SQL (serve without --allow-sql) nothing opens, and the
 // palette and the message say how to turn it on.
 func TestSQLPromptOff(t *testing.T) {
