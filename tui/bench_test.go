@@ -116,6 +116,9 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 				b.Fatal(err)
 			}
 			b.Logf("rollups built (or taken from the --db file) in %v", time.Since(began))
+			began = time.Now()
+			eng.PrefillPeriods(context.Background()) // as the explorer does after the build (internal/live)
+			b.Logf("period rollups prefilled in %v", time.Since(began))
 			built = true
 		}
 		for _, st := range steps {

@@ -19,65 +19,82 @@ import (
 // before. Breakdowns by a segment still read their two periods.
 type periodRollups struct {
 	mu sync.Mutex
-	m  map[string]map[int64]map[string]*Point // key → period → KPI id → totals (empty: no rows)
+	m  map[string]map[int64]*Point // key (KPI, filters, grain, cut) → period → totals (nil: no rows)
 	n  int
 }
 
-const periodRollupMax = 100_000
+const periodRollupMax = 200_000
 
-func (c *periodRollups) get(key string, period int64) (map[string]*Point, bool) {
+func (c *periodRollups) get(key string, period int64) (*Point, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ps, ok := c.m[key][period]
-	return ps, ok
+	pt, ok := c.m[key][period]
+	return pt, ok
 }
 
-func (c *periodRollups) put(key string, period int64, ps map[string]*Point) {
+func (c *periodRollups) put(key string, period int64, pt *Point) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || c.n >= periodRollupMax {
-		c.m, c.n = map[string]map[int64]map[string]*Point{}, 0
+		c.m, c.n = map[string]map[int64]*Point{}, 0
 	}
 	if c.m[key] == nil {
-		c.m[key] = map[int64]map[string]*Point{}
+		c.m[key] = map[int64]*Point{}
 	}
-	c.m[key][period] = ps
+	c.m[key][period] = pt
 	c.n++
 }
 
-func periodRollupKey(defs []*Def, s Slice, g Grain) string {
+// periodRollupKey names one KPI's kept totals: with or without its extras,
+// under the slice's filters, at grain g, and cut: "" for whole periods (and
+// cohort periods), "|part=D" for the first D of each period (a comparison's
+// same elapsed part), "|to=T" for the data's last period, which it cuts at T.
+// Each KPI is kept on its own, so any grouping of KPIs finds them.
+func periodRollupKey(d *Def, s Slice, g Grain, cut string) string {
 	var b strings.Builder
-	for _, d := range defs {
-		b.WriteString(d.ID)
-		if d.Extras == nil {
-			b.WriteString("-")
-		}
-		b.WriteString(",")
+	b.WriteString(d.ID)
+	if d.Extras == nil {
+		b.WriteString("-")
 	}
 	fmt.Fprintf(&b, "|%s", g)
 	for _, f := range s.Filters {
 		fmt.Fprintf(&b, "|%q%s%q", f.Dim, f.Op, f.Values)
 	}
+	b.WriteString(cut)
 	return b.String()
 }
 
 // runPeriods answers a totals query (no segment) period by period: kept
 // periods from the period rollups, the others in one query over their runs.
+// It answers whole periods, the same elapsed part of comparison periods and
+// the data's last, partial, period alike (the engine's data never changes).
 // ok is false when the query is not one period rollups can answer.
 func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuery) (map[string]points, bool, error) {
 	p := q.plan
-	if q.role != rawFull || q.withSeg || p.Elapsed != 0 {
+	if (q.role != rawFull && q.role != rawPart) || q.withSeg {
 		return nil, false, nil
 	}
-	cohort := p.PeriodBy == periodCohort && p.Cohort != nil && p.Cohort.Step != All && p.Cohort.Elapsed == 0
+	cohort := p.PeriodBy == periodCohort && p.Cohort != nil && p.Cohort.Step != All
 	if !cohort && (p.PeriodBy != periodTrunc || len(p.Ranges) == 0 || p.Cohort != nil) {
 		return nil, false, nil
 	}
-	g := p.Grain
+	g, elapsed := p.Grain, p.Elapsed
 	if cohort {
-		g = p.Cohort.Step
+		g, elapsed = p.Cohort.Step, p.Cohort.Elapsed
 	}
-	key := periodRollupKey(defs, s, g)
+	var last time.Time // the ranges' end: rows past the data's end are not read
+	for _, r := range p.Ranges {
+		last = maxTime(last, r.To)
+	}
+	cut := func(t time.Time) string {
+		switch {
+		case elapsed != 0:
+			return fmt.Sprintf("|part=%d", elapsed)
+		case q.win.partial && t.Equal(q.win.cur):
+			return fmt.Sprintf("|to=%d", last.Unix())
+		}
+		return ""
+	}
 	out := map[string]points{}
 	for _, d := range defs {
 		out[d.ID] = points{}
@@ -94,26 +111,32 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 		}
 	}
 	sort.Slice(periods, func(i, j int) bool { return periods[i].Before(periods[j]) })
-	keep := func(t time.Time) bool { return !(q.win.partial && t.Equal(q.win.cur)) }
 	var missing []time.Time
 	for _, t := range periods {
-		ps, ok := e.periodRolls.get(key, t.Unix())
-		if !ok || !keep(t) {
+		pts := make([]*Point, len(defs))
+		all := true
+		for i, d := range defs {
+			pt, ok := e.periodRolls.get(periodRollupKey(d, s, g, cut(t)), t.Unix())
+			if !ok {
+				all = false
+				break
+			}
+			pts[i] = pt
+		}
+		if !all {
 			missing = append(missing, t)
 			continue
 		}
-		for id, pt := range ps {
-			out[id][pkey{total: true, period: t.Unix()}] = pt
+		for i, d := range defs {
+			if pts[i] != nil {
+				out[d.ID][pkey{total: true, period: t.Unix()}] = pts[i]
+			}
 		}
 	}
 	if len(missing) == 0 {
 		return out, true, nil
 	}
 	var runs []timeRange
-	var last time.Time // the ranges' end: rows past the data's end are not read
-	for _, r := range p.Ranges {
-		last = maxTime(last, r.To)
-	}
 	for i := 0; i < len(missing); {
 		j := i
 		for j+1 < len(missing) && g.Add(missing[j], 1).Equal(missing[j+1]) {
@@ -159,16 +182,48 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 	}
 	for _, t := range missing {
 		k := pkey{total: true, period: t.Unix()}
-		ps := map[string]*Point{}
 		for _, d := range defs {
-			if pt := got[d.ID][k]; pt != nil {
-				ps[d.ID] = pt
+			pt := got[d.ID][k]
+			if pt != nil {
 				out[d.ID][k] = pt
 			}
-		}
-		if keep(t) {
-			e.periodRolls.put(key, t.Unix(), ps)
+			e.periodRolls.put(periodRollupKey(d, s, g, cut(t)), t.Unix(), pt)
 		}
 	}
 	return out, true, nil
+}
+
+// PrefillPeriods computes, after the rollups are built, the scorecard of
+// every period at every grain, with each comparison, with and without the
+// KPIs' extras: what the rollups cannot answer (distinct counts, the
+// repeat-purchase histogram, cohorts, the same elapsed part of a day cut at
+// the hour) is read from the raw rows once here and kept in the period
+// rollups, so changing the grain, the period or the comparison reads no raw
+// rows for the scorecard's totals. The periods run from a trend's length
+// plus a year before the data to its end. It returns when done or when ctx
+// ends; errors are left to the queries that will ask.
+func (e *Engine) PrefillPeriods(ctx context.Context) {
+	if e.asOf.IsZero() || e.start.IsZero() || len(e.Defs()) == 0 {
+		return
+	}
+	began := time.Now()
+	for _, g := range Grains {
+		n := 12 + g.YearAgo() // a trend before the first period, and its year-ago comparison
+		for t := g.Trunc(e.start); t.Before(e.asOf) && n < 5000; t = g.Add(t, 1) {
+			n++
+		}
+		for _, cmp := range []Compare{VsPrevious, VsYear} {
+			for _, extras := range []bool{false, true} {
+				if ctx.Err() != nil {
+					return
+				}
+				opts := []Option{Uncached()}
+				if !extras {
+					opts = append(opts, WithoutExtras())
+				}
+				_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n}, nil, opts...)
+			}
+		}
+	}
+	e.debug("period rollups prefilled", "elapsed", time.Since(began))
 }

@@ -954,6 +954,21 @@ func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string
 		}
 		mergeSegments(full, segs)
 	}
+	if needPart && (!partExact || rawSegs) && seg == "" {
+		// The same elapsed part cut inside a day: the raw rows, once, kept
+		// in the period rollups.
+		qp, err := compileGroup(e.snapshot(), defs, s, "", pl, true)
+		if err != nil {
+			return nil, nil, false, false, nil
+		}
+		ps, ok, err := e.runPeriods(ctx, defs, s, rawQuery{rawPart, qp, false, pl})
+		if err != nil {
+			return fail(err)
+		}
+		if ok {
+			return full, ps, approx, true, nil
+		}
+	}
 	if needPart {
 		if partExact && !rawSegs {
 			q, args, _, err = rollupQuery(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})

@@ -51,7 +51,9 @@ func (r *rollups) start(ws *workspace.Workspace) {
 	go func() {
 		defer r.wg.Done()
 		defer close(b.done)
-		_ = ws.Engine.BuildRollups(ctx, nil) // kept in the engine's RollupStatus
+		if ws.Engine.BuildRollups(ctx, nil) == nil { // kept in the engine's RollupStatus
+			ws.Engine.PrefillPeriods(ctx) // the distinct counts' periods, at every grain
+		}
 		r.mu.Lock()
 		if r.running[ws] == b {
 			delete(r.running, ws)

@@ -1,0 +1,109 @@
+package kpi_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+)
+
+// rawReads counts the engine's queries that read a source table rather
+// than its rollups.
+type rawReads struct {
+	mu    sync.Mutex
+	seen  []string
+	count bool
+}
+
+func (r *rawReads) Enabled(context.Context, slog.Level) bool { return true }
+func (r *rawReads) Handle(_ context.Context, rec slog.Record) error {
+	if rec.Message != "query" {
+		return nil
+	}
+	var sql, table string
+	rec.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "sql":
+			sql = a.Value.String()
+		case "table":
+			table = a.Value.String()
+		}
+		return true
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.count && !strings.Contains(sql, "__kpiscope_") {
+		r.seen = append(r.seen, table)
+	}
+	return nil
+}
+func (r *rawReads) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *rawReads) WithGroup(string) slog.Handler      { return r }
+
+// TestPrefillPeriods: once the rollups are built and the periods prefilled,
+// the scorecard at every grain, period and comparison (with and without
+// extras) reads no source table, and gives the numbers the raw rows give.
+func TestPrefillPeriods(t *testing.T) {
+	ctx := context.Background()
+	reads := &rawReads{}
+	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Log: slog.New(reads)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	eng := ws.Engine
+	if err := eng.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	eng.PrefillPeriods(ctx)
+	reads.count = true
+	var slices []kpi.Slice
+	for _, g := range kpi.Grains {
+		for _, cmp := range []kpi.Compare{kpi.VsPrevious, kpi.VsYear, kpi.VsTarget} {
+			slices = append(slices, kpi.Slice{Grain: g, Compare: cmp})
+			// Three periods back: whole periods, compared with whole periods.
+			latest := eng.Resolve(kpi.Slice{Grain: g}).Period
+			slices = append(slices, kpi.Slice{Grain: g, Compare: cmp, Period: g.Add(latest, -3)})
+		}
+	}
+	for _, s := range slices {
+		for _, opts := range [][]kpi.Option{{kpi.Uncached()}, {kpi.Uncached(), kpi.WithoutExtras()}} {
+			reads.mu.Lock()
+			before := len(reads.seen)
+			reads.mu.Unlock()
+			if _, err := eng.Compute(ctx, s, nil, opts...); err != nil {
+				t.Fatal(err)
+			}
+			reads.mu.Lock()
+			if n := len(reads.seen); n > before {
+				t.Logf("%s (%d options): raw reads of %v", rtSliceName(s), len(opts), reads.seen[before:])
+			}
+			reads.mu.Unlock()
+		}
+	}
+	reads.mu.Lock()
+	seen := append([]string(nil), reads.seen...)
+	reads.count = false
+	reads.mu.Unlock()
+	if len(seen) > 0 {
+		t.Errorf("%d raw reads after the prefill (tables %v)", len(seen), seen)
+	}
+	// The kept periods are the raw rows' numbers.
+	ids := rtIDs(eng)
+	for _, s := range slices {
+		a, err := eng.Compute(ctx, s, ids, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := eng.Compute(ctx, s, ids, kpi.FromScratch())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &rtCmp{t: t, name: "prefilled " + rtSliceName(s), approxWant: func(id string) bool { return rtSketchable(eng, id, s) }}
+		c.cards(a, b)
+	}
+}
