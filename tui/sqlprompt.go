@@ -453,6 +453,9 @@ func (s *sqlLens) View(c lensCtx, w, h int) (string, []string) {
 		head += limits
 	}
 	out := []string{" " + st.MutedText.Render(pane.Fit(clean(head), max(1, w-1)))}
+	// The editor grows with the statement, leaving the result a few rows
+	// on a short screen.
+	s.ed.MaxHeight = max(2, min(sqlEditorMax, h-8))
 	s.ed.SetWidth(max(10, w-1))
 	for _, l := range strings.Split(s.ed.View(), "\n") {
 		out = append(out, " "+l)

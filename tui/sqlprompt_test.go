@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
@@ -223,6 +224,32 @@ func TestSQLPromptPaste(t *testing.T) {
 	m, _ = press(m, "enter")
 	if s.res == nil || len(s.res.Rows) != 4 || s.res.Rows[3][0] != "web" {
 		t.Fatalf("result %+v err %q", s.res, s.err)
+	}
+}
+
+// The prompt fits the smallest explorer (60×14) and odd sizes: every line
+// within the width, the screen within the height, with a long multi-line
+// statement, a wide result and an error.
+func TestSQLPromptFits(t *testing.T) {
+	long := "SELECT *\nFROM tickets\nWHERE channel = 'web'\nAND priority = 'high'\nORDER BY ticket_id\nLIMIT 50\n-- a note\n-- another"
+	for _, size := range [][2]int{{60, 14}, {61, 15}, {80, 24}, {200, 50}} {
+		m := started(t, sqlDeps(t), size[0], size[1])
+		m = openPrompt(t, m)
+		for _, stmt := range []string{long, "SELECT chanel FROM tickets WHERE " + strings.Repeat("x = 1 AND ", 30) + "true"} {
+			s := m.lens.(*sqlLens)
+			s.ed.SetValue(stmt)
+			m, _ = press(m, "enter")
+			scr := screen(m)
+			lines := strings.Split(scr, "\n")
+			if len(lines) != size[1] {
+				t.Errorf("%dx%d: %d lines:\n%s", size[0], size[1], len(lines), scr)
+			}
+			for _, l := range lines {
+				if w := ansi.StringWidth(l); w > size[0] {
+					t.Errorf("%dx%d: line %q is %d wide", size[0], size[1], l, w)
+				}
+			}
+		}
 	}
 }
 
