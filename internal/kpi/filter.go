@@ -43,7 +43,7 @@ type Filter struct {
 
 // ParseFilter reads a filter as people write it: DIM=VALUE, DIM=V1,V2,
 // DIM!=V1,V2, or a numeric comparison DIM>=N, DIM>N, DIM<=N, DIM<N. A value
-// may itself hold '=' (the first operator splits).
+// may itself hold '=' (the first operator splits), and a comma written \,.
 func ParseFilter(s string) (Filter, error) {
 	i := strings.IndexAny(s, "!<>=")
 	if i <= 0 || strings.TrimSpace(s[:i]) == "" {
@@ -82,10 +82,35 @@ func ParseFilter(s string) (Filter, error) {
 		return Filter{Dim: dim, Op: op, Values: []string{v}}, nil
 	}
 	var vals []string
-	for _, v := range strings.Split(val, ",") {
+	for _, v := range splitValues(val) {
 		vals = append(vals, strings.TrimSpace(v))
 	}
 	return Filter{Dim: dim, Op: op, Values: vals}, nil
+}
+
+// splitValues splits a value list at the commas not escaped by a
+// backslash; \, is a comma in a value and \\ a backslash.
+func splitValues(s string) []string {
+	var out []string
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && i+1 < len(s) && (s[i+1] == ',' || s[i+1] == '\\'):
+			b.WriteByte(s[i+1])
+			i++
+		case c == ',':
+			out = append(out, b.String())
+			b.Reset()
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return append(out, b.String())
+}
+
+// escapeValue writes a value so that splitValues reads it back whole.
+func escapeValue(v string) string {
+	return strings.NewReplacer("\\", "\\\\", ",", "\\,").Replace(v)
 }
 
 // Arg renders the filter as ParseFilter reads it (DIM=V1,V2, DIM!=V, DIM>=N).
@@ -94,7 +119,14 @@ func (f Filter) Arg() string {
 	if f.Op == OpIn {
 		op = "="
 	}
-	return f.Dim + op + strings.Join(f.Values, ",")
+	vals := make([]string, len(f.Values))
+	for i, v := range f.Values {
+		vals[i] = v
+		if !f.Op.Numeric() {
+			vals[i] = escapeValue(v)
+		}
+	}
+	return f.Dim + op + strings.Join(vals, ",")
 }
 
 // String renders the filter for people: "channel = chat, email",

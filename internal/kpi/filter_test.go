@@ -24,6 +24,8 @@ func TestParseFilterForms(t *testing.T) {
 		{"seats<-1", kpi.Filter{Dim: "seats", Op: kpi.OpLT, Values: []string{"-1"}}, "seats<-1"},
 		{"note=a=b", kpi.Filter{Dim: "note", Values: []string{"a=b"}}, "note=a=b"},
 		{"plan==Pro", kpi.Filter{Dim: "plan", Values: []string{"Pro"}}, "plan=Pro"},
+		{`team=chat\, live,web`, kpi.Filter{Dim: "team", Values: []string{"chat, live", "web"}}, `team=chat\, live,web`},
+		{`path!=a\\b`, kpi.Filter{Dim: "path", Op: kpi.OpNotIn, Values: []string{`a\b`}}, `path!=a\\b`},
 	} {
 		got, err := kpi.ParseFilter(c.in)
 		if err != nil {
