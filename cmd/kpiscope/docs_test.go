@@ -110,6 +110,7 @@ func TestREADMEKeys(t *testing.T) {
 		"C": km.Cohorts,
 		"S": km.Series,
 		"$": km.Command,
+		"F": km.Filters,
 		"V": km.SaveView,
 	}
 	for _, n := range "123456789" {
