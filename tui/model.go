@@ -206,6 +206,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case WarningsMsg:
 		m.warnings = cleanWarnings(msg.Warnings)
 		return m, nil
+	case ViewsMsg: // views.go
+		m.deps.Views = msg.Views
+		return m, nil
 	case exportedMsg:
 		return m.gotExport(msg)
 	case tea.WindowSizeMsg:

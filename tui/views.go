@@ -26,6 +26,12 @@ type View struct {
 	Compare     kpi.Compare
 }
 
+// ViewsMsg replaces the saved views listed in the palette (the config was
+// reloaded). A view already open stays on screen.
+type ViewsMsg struct {
+	Views []View
+}
+
 // Describe is the view's description, or one made of its fields for the
 // palette: "CSAT by team · channel = email · last 12 weeks · vs last year".
 // label names a KPI id (nil: the id).

@@ -174,3 +174,20 @@ func TestSaveViewOfASavedView(t *testing.T) {
 	m, _ = press(m, "esc", "j", "V") // another KPI: a new view
 	mustContain(t, screen(m), "Save this view", "kpiscope --view ")
 }
+
+// After a reload the palette lists the views of the new config; the view
+// on screen stays.
+func TestViewsReloaded(t *testing.T) {
+	d := testDeps(t)
+	v := emailWeekly
+	d.Views, d.Start = []View{emailWeekly}, &v
+	m := started(t, d, 120, 40)
+	next, _ := m.Update(ViewsMsg{Views: []View{{Name: "apac-csat", KPI: "csat", Filters: []kpi.Filter{{Dim: "region", Values: []string{"APAC"}}}}}})
+	m, _ = press(next.(Model), ":")
+	m = typeText(m, "View:")
+	s := screen(m)
+	mustContain(t, s, "View: apac-csat — CSAT · region = APAC", "channel = email")
+	if strings.Contains(s, "View: email-weekly") {
+		t.Errorf("the palette still lists the old view:\n%s", s)
+	}
+}

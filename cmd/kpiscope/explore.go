@@ -124,6 +124,7 @@ func (ex *explorer) watchPaths(sources []string) []string {
 // ex.deps.
 func (ex *explorer) start(p sender, paths []string) error {
 	ex.live.Subscribe(live.Notify(func(c live.Change) { p.Send(changeMsg(c)) }))
+	ex.live.Subscribe(live.Notify(func(c live.Change) { sendViews(p, c) })) // views.go
 	if err := ex.live.Start(paths); err != nil {
 		if len(paths) > 0 {
 			return fmt.Errorf("--watch: %w", err)

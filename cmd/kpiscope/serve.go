@@ -223,6 +223,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	defer data.Close() // closes every workspace, after the Shutdown below
 	current = data.Current
 	data.Subscribe(server.Subscriber(srv, changeMsg))
+	data.Subscribe(server.Subscriber(srv, viewsMsg)) // views.go: the palette's views after a reload
 	data.Subscribe(live.Notify(func(c live.Change) {
 		if s := c.Workspace.ShrinkText(); c.Kind == live.Reloaded && s != "" {
 			logger.Warn("a table shrank sharply at the reload; check that the file is complete", "tables", s)

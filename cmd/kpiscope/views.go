@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"kpiscope/internal/config"
@@ -111,6 +112,22 @@ func applyView(cmd *cobra.Command, ws *workspace.Workspace, sf *sliceFlags, ro *
 		sf.compare = string(v.Compare)
 	}
 	return nil
+}
+
+// viewsMsg tells a program the saved views of reloaded data (the config
+// may have changed); nil for other changes, which leave them.
+func viewsMsg(c live.Change) tea.Msg {
+	if c.Kind != live.Reloaded || c.Workspace == nil {
+		return nil
+	}
+	return tui.ViewsMsg{Views: tuiViews(c.Workspace.Config)}
+}
+
+// sendViews sends p the saved views of reloaded data.
+func sendViews(p sender, c live.Change) {
+	if msg := viewsMsg(c); msg != nil {
+		p.Send(msg)
+	}
 }
 
 // serveView checks the saved view an SSH client names as its command (ssh

@@ -15,7 +15,9 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/live"
 	"kpiscope/internal/workspace"
+	"kpiscope/tui"
 )
 
 // --view NAME opens the explorer on the saved view NAME of the config (the
@@ -199,5 +201,22 @@ func TestReportView(t *testing.T) {
 	var out, errOut strings.Builder
 	if code := runWith(context.Background(), []string{"report", "--view", "emea"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), `no saved view "emea"`) {
 		t.Errorf("unknown view: exit %d, stderr %q", code, errOut.String())
+	}
+}
+
+// A reload tells the programs the views of the config it read (the
+// palette's list); other changes leave them.
+func TestViewsMsgAfterReload(t *testing.T) {
+	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	msg, ok := viewsMsg(live.Change{State: live.State{Workspace: ws}, Kind: live.Reloaded}).(tui.ViewsMsg)
+	if !ok || len(msg.Views) != 3 || msg.Views[1].Name != "emea-nps" || msg.Views[1].Filters[0].Arg() != "region=EMEA" {
+		t.Errorf("after a reload: %+v", msg)
+	}
+	if m := viewsMsg(live.Change{State: live.State{Workspace: ws}, Kind: live.Checked}); m != nil {
+		t.Errorf("after the checks: %+v, want nothing", m)
 	}
 }
