@@ -196,21 +196,20 @@ func (m Model) saveView() (Model, tea.Cmd) {
 		return m.say("nothing to save yet"), nil
 	}
 	v := m.current("")
-	title, intro := "Save this view", "Add to kpiscope.yaml (under its views:), then open it with"
+	// Short lines: the box does not grow for a wrapped one (60 columns).
+	title, intro := "Save this view", "Add to kpiscope.yaml, then open it with"
 	if s, ok := m.saved(v); ok {
 		v = s
-		title, intro = "Saved view "+clean(s.Name), "This is a saved view of kpiscope.yaml; open it with"
+		title, intro = "Saved view "+clean(s.Name), "A view of kpiscope.yaml; open it with"
 	} else {
 		v.Name = m.viewName(v)
 	}
 	text := v.YAML()
-	lines := []string{intro, "kpiscope --view " + clean(v.Name) + "  or  ssh -t HOST " + clean(v.Name), ""}
+	lines := []string{intro, "kpiscope --view " + clean(v.Name), "or ssh -t HOST " + clean(v.Name), ""}
 	for _, l := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		lines = append(lines, clean(l))
 	}
-	lines = append(lines, "",
-		m.st.MutedText.Render("Sent to your terminal's clipboard (if it allows "+osc52+")."),
-		m.st.MutedText.Render("Nothing was written. Any key to close."))
+	lines = append(lines, "", m.st.MutedText.Render("Sent to the clipboard ("+osc52+"); no file written."))
 	m.ov = m.ov.show(title, lines)
 	return m.say("sent view YAML to your terminal's clipboard (if it allows %s)", osc52), tea.SetClipboard(text)
 }

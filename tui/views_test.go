@@ -112,7 +112,7 @@ func TestSaveViewRoundTrip(t *testing.T) {
 			if clip == "" {
 				t.Fatalf("nothing sent to the clipboard: %+v", side)
 			}
-			mustContain(t, screen(m), "Save this view", "kpiscope --view "+v.KPI, "Nothing was written")
+			mustContain(t, screen(m), "Save this view", "kpiscope --view "+v.KPI, "no file written")
 			for _, l := range strings.Split(strings.TrimSpace(clip), "\n") {
 				mustContain(t, screen(m), l)
 			}
