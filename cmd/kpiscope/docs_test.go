@@ -38,7 +38,7 @@ func TestREADMEReportExamples(t *testing.T) {
 		t.Fatalf("found %d report examples in README.md, want the two", len(examples))
 	}
 	for _, ex := range examples {
-		r := runCLI(t, strings.Fields(ex[1])...)
+		r := runCLI(t, shellFields(ex[1])...)
 		if r.code != 0 {
 			t.Fatalf("kpiscope %s: exit %d: %s", ex[1], r.code, r.stderr)
 		}
@@ -47,6 +47,33 @@ func TestREADMEReportExamples(t *testing.T) {
 			t.Errorf("README.md's `kpiscope %s` differs from what it prints:\n--- README\n%s\n--- kpiscope\n%s", ex[1], want, got)
 		}
 	}
+}
+
+// shellFields splits a command line as a POSIX shell would for the
+// README's examples: at spaces, with 'single quotes' kept whole.
+func shellFields(s string) []string {
+	var out []string
+	var b strings.Builder
+	in, quoted := false, false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted, in = !quoted, true
+		case r == ' ' && !quoted:
+			if in {
+				out = append(out, b.String())
+				b.Reset()
+			}
+			in = false
+		default:
+			b.WriteRune(r)
+			in = true
+		}
+	}
+	if in {
+		out = append(out, b.String())
+	}
+	return out
 }
 
 func trimLines(s string) string {
