@@ -44,10 +44,11 @@ type sqlLens struct {
 	err     string
 	refused bool // err is the prompt's refusal, not DuckDB's error
 
-	pos, top, left int // the cursor's row, the first row shown, the first column
-	vis            int // the rows the last frame had room for
-	shown          int // the columns the last frame showed
-	note           string
+	pos, top int // the cursor's row, the first row shown
+	left     int // the columns scrolled past after the first, which stays
+	vis      int // the rows the last frame had room for
+	shown    int // the columns the last frame showed
+	note     string
 }
 
 // sqlMsg is a statement's answer.
@@ -234,7 +235,7 @@ func (s *sqlLens) resultKey(msg tea.KeyPressMsg, c lensCtx) (lens, tea.Cmd, bool
 	case key.Matches(msg, k.Bottom):
 		s.moveTo(s.rows() - 1)
 	case key.Matches(msg, k.Right):
-		if s.res != nil && s.left+s.shown < len(s.res.Columns) {
+		if s.res != nil && s.left+s.shown < len(s.res.Columns) { // one column pinned
 			s.left++
 		}
 	case key.Matches(msg, k.Left):
@@ -528,8 +529,14 @@ func (s *sqlLens) status(c lensCtx) string {
 	if n > 0 && s.plan() == nil && s.vis > 0 && n > s.vis {
 		text += fmt.Sprintf(" · rows %s–%s", cmdline.Thousands(s.top+1), cmdline.Thousands(min(n, s.top+s.vis)))
 	}
-	if s.shown > 0 && s.shown < len(r.Columns) {
-		text += fmt.Sprintf(" · columns %d–%d of %d", s.left+1, s.left+s.shown, len(r.Columns))
+	switch {
+	case s.shown == 0 || s.shown >= len(r.Columns):
+	case s.left == 0:
+		text += fmt.Sprintf(" · columns 1–%d of %d", s.shown, len(r.Columns))
+	case s.shown == 1:
+		text += fmt.Sprintf(" · column 1 of %d", len(r.Columns))
+	default:
+		text += fmt.Sprintf(" · columns 1, %d–%d of %d", s.left+2, s.left+s.shown, len(r.Columns))
 	}
 	return st.MutedText.Render(text)
 }
@@ -563,10 +570,15 @@ func (s *sqlLens) table(c lensCtx, w, vis int) []string {
 		}
 		return min(wd, sqlColMax)
 	}
-	s.left = max(0, min(s.left, len(r.Columns)-1))
+	// The first column stays (it names the row); the others scroll.
+	s.left = max(0, min(s.left, len(r.Columns)-2))
+	order := []int{0}
+	for j := 1 + s.left; j < len(r.Columns); j++ {
+		order = append(order, j)
+	}
 	var show, widths []int
 	used := 1 // the cursor's gutter
-	for j := s.left; j < len(r.Columns); j++ {
+	for _, j := range order {
 		wd := width(j)
 		gap := 0
 		if len(show) > 0 {
