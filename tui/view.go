@@ -229,6 +229,9 @@ func (m Model) listView(l layout) string {
 func (m Model) detailData() pane.Detail {
 	d := m.selected()
 	det := pane.Detail{Def: d, Grain: m.tf.slice.Grain, CanReload: m.deps.Reload != nil, Keys: m.keys}
+	if sc := m.q.score.sc; sc != nil && sc.Slice.Grain.IsWindow() {
+		det.Grain = sc.Slice.Grain // a date window's periods, back to back
+	}
 	if d == nil {
 		return det
 	}

@@ -55,6 +55,9 @@ func PeriodName(g kpi.Grain, t time.Time) string {
 	case kpi.Day, kpi.Week:
 		return t.Format("2 Jan 2006")
 	}
+	if g.IsWindow() { // a date window's period by its first day, as a week's
+		return t.Format("2 Jan 2006")
+	}
 	return g.Label(t)
 }
 

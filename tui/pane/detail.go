@@ -214,6 +214,9 @@ func grainAdj(g kpi.Grain) string {
 	case kpi.Year:
 		return "Yearly"
 	}
+	if g.IsWindow() { // "30-day windows" → "30-day"
+		return strings.TrimSuffix(g.Name(), " windows")
+	}
 	return "Monthly"
 }
 
