@@ -623,7 +623,7 @@ func (s *sqlLens) table(c lensCtx, w, vis int) []string {
 				b.WriteString("  ")
 			}
 			text := fit(cell(i, j), widths[k], j)
-			if r.Null[i][j] {
+			if r.Null[i][j] && !(s.results && i == s.pos) { // the selected row is styled whole
 				text = st.MutedText.Render(text)
 			}
 			b.WriteString(text)
