@@ -39,7 +39,6 @@ type sqlLens struct {
 	draft   string   // what was typed before ↑ recalled a statement
 
 	lensQuery
-	ran     string // the statement whose result or error is shown
 	res     *sqlq.Result
 	err     string
 	refused bool // err is the prompt's refusal, not DuckDB's error
@@ -77,6 +76,7 @@ func (m Model) openSQL() (Model, tea.Cmd) {
 	if m.sql == nil {
 		m.sql = newSQLLens()
 	}
+	m.sql.ed.Placeholder = "type a query, e.g. SELECT * FROM " + firstTable(m.lensCtx()) + " LIMIT 10"
 	return m.openLens(m.sql)
 }
 
@@ -92,7 +92,6 @@ func (m Model) sqlHint() string {
 func newSQLLens() *sqlLens {
 	ed := textarea.New()
 	ed.ShowLineNumbers = false
-	ed.Placeholder = "type a query, e.g. SELECT channel, count(*) FROM tickets GROUP BY 1"
 	ed.SetPromptFunc(5, func(p textarea.PromptInfo) string {
 		if p.LineNumber == 0 {
 			return "sql> "
@@ -287,7 +286,6 @@ func (s *sqlLens) run(c lensCtx) tea.Cmd {
 		return nil
 	}
 	ctx, seq := s.begin(c, stmt)
-	s.ran = stmt
 	eng, opt := c.eng, sqlq.Options{Timeout: sqlTimeout(c)}
 	return func() tea.Msg {
 		res, err := sqlq.Run(ctx, eng, stmt, opt)
@@ -309,7 +307,7 @@ func firstTable(c lensCtx) string {
 		return "tickets"
 	}
 	if ts := sqlq.Tables(c.eng); len(ts) > 0 {
-		return ts[0]
+		return sqlq.Ident(ts[0])
 	}
 	return "tickets"
 }
@@ -454,6 +452,7 @@ func (s *sqlLens) View(c lensCtx, w, h int) (string, []string) {
 		head += limits
 	}
 	out := []string{" " + st.MutedText.Render(pane.Fit(clean(head), max(1, w-1)))}
+	s.restyle(c) // the palette may have changed (the terminal's background, NO_COLOR)
 	// The editor grows with the statement, leaving the result a few rows
 	// on a short screen.
 	s.ed.MaxHeight = max(2, min(sqlEditorMax, h-8))

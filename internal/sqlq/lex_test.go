@@ -55,3 +55,11 @@ func TestSplitStatements(t *testing.T) {
 		t.Errorf("firstWord = %q", w)
 	}
 }
+
+func TestIdent(t *testing.T) {
+	for in, want := range map[string]string{"tickets": "tickets", "t_2": "t_2", "Sales 2026": `"Sales 2026"`, "2026": `"2026"`, "Tickets": `"Tickets"`, `a"b`: `"a""b"`} {
+		if got := Ident(in); got != want {
+			t.Errorf("Ident(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -364,9 +364,24 @@ func (c checker) names() string {
 
 func firstOr(xs []string, def string) string {
 	if len(xs) > 0 {
-		return store.QuoteIdent(xs[0])
+		return Ident(xs[0])
 	}
 	return def
+}
+
+// Ident writes a table name as a statement needs it: as is when it is a
+// plain lower-case identifier (tickets), else quoted ("Sales 2026").
+func Ident(name string) string {
+	plain := name != ""
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			plain = false
+		}
+	}
+	if plain {
+		return name
+	}
+	return store.QuoteIdent(name)
 }
 
 // Message is an error as the prompt shows it: one line, without DuckDB's
