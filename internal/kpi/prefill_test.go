@@ -14,9 +14,10 @@ import (
 // rawReads counts the engine's queries that read a source table rather
 // than its rollups.
 type rawReads struct {
-	mu    sync.Mutex
-	seen  []string
-	count bool
+	mu       sync.Mutex
+	seen     []string
+	sketches int // queries merging quantile sketches
+	count    bool
 }
 
 func (r *rawReads) Enabled(context.Context, slog.Level) bool { return true }
@@ -39,6 +40,9 @@ func (r *rawReads) Handle(_ context.Context, rec slog.Record) error {
 	if r.count && !strings.Contains(sql, "__kpiscope_") {
 		r.seen = append(r.seen, table)
 	}
+	if r.count && strings.Contains(sql, "__kpiscope_sketch") {
+		r.sketches++
+	}
 	return nil
 }
 func (r *rawReads) WithAttrs([]slog.Attr) slog.Handler { return r }
@@ -46,7 +50,8 @@ func (r *rawReads) WithGroup(string) slog.Handler      { return r }
 
 // TestPrefillPeriods: once the rollups are built and the periods prefilled,
 // the scorecard at every grain, period and comparison (with and without
-// extras) reads no source table, and gives the numbers the raw rows give.
+// extras) reads no source table and merges no sketch, and gives the numbers
+// the raw rows give (within the sketch bound for medians).
 func TestPrefillPeriods(t *testing.T) {
 	ctx := context.Background()
 	reads := &rawReads{}
@@ -86,11 +91,14 @@ func TestPrefillPeriods(t *testing.T) {
 		}
 	}
 	reads.mu.Lock()
-	seen := append([]string(nil), reads.seen...)
+	seen, sketches := append([]string(nil), reads.seen...), reads.sketches
 	reads.count = false
 	reads.mu.Unlock()
 	if len(seen) > 0 {
 		t.Errorf("%d raw reads after the prefill (tables %v)", len(seen), seen)
+	}
+	if sketches > 0 {
+		t.Errorf("%d queries merged quantile sketches after the prefill: the totals' medians are kept", sketches)
 	}
 	// The kept periods are the raw rows' numbers.
 	ids := rtIDs(eng)

@@ -857,6 +857,103 @@ func rollupQuery(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl p
 // runRollup answers a group from its rollup; ok is false when the rollup
 // cannot (the caller then reads the raw rows).
 func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string, pl plan) (full, part map[string]points, approx, ok bool, err error) {
+	if seg != "" || pl.grain == All || defs[0].Time == "" || !groupUsesQuantile(defs) {
+		return e.runRollupQuery(ctx, defs, s, seg, pl)
+	}
+	// Totals merged from sketches: each period's, once merged, is kept in the
+	// period rollups (marked |sketch: within the sketch's bound, not exact).
+	if full, part, ok := e.sketchTotals(defs, s, pl); ok {
+		return full, part, true, true, nil
+	}
+	full, part, approx, ok, err = e.runRollupQuery(ctx, defs, s, seg, pl)
+	if ok && err == nil && approx {
+		e.keepSketchTotals(defs, s, pl, full, part)
+	}
+	return full, part, approx, ok, err
+}
+
+func groupUsesQuantile(defs []*Def) bool {
+	for _, d := range defs {
+		if usesQuantile(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// sketchPeriods lists the periods a totals query over pl reads, each with
+// its key's cut (see periodRollupKey), and the part's period when it has one.
+func sketchPeriods(pl plan) (periods []time.Time, cuts []string, part time.Time, partCut string) {
+	g := pl.grain
+	from := pl.from
+	if pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && g.Add(pl.cmp, 1).Before(pl.cur) {
+		periods, cuts = append(periods, pl.cmp), append(cuts, "|sketch")
+		from = pl.cur
+	}
+	for t := from; t.Before(pl.to); t = g.Add(t, 1) {
+		cut := "|sketch"
+		if pl.partial && t.Equal(pl.cur) {
+			cut = fmt.Sprintf("|to=%d|sketch", pl.curEnd.Unix())
+		}
+		periods, cuts = append(periods, t), append(cuts, cut)
+	}
+	if pl.partial && !pl.cmp.IsZero() {
+		part, partCut = pl.cmp, fmt.Sprintf("|part=%d|sketch", pl.elapsed)
+	}
+	return periods, cuts, part, partCut
+}
+
+// sketchTotals answers a totals query from kept sketch totals, when every
+// period (and the part) is kept for every KPI of the group.
+func (e *Engine) sketchTotals(defs []*Def, s Slice, pl plan) (full, part map[string]points, ok bool) {
+	periods, cuts, pt, partCut := sketchPeriods(pl)
+	full = map[string]points{}
+	for _, d := range defs {
+		full[d.ID] = points{}
+		for i, t := range periods {
+			p, ok := e.periodRolls.get(periodRollupKey(d, s, pl.grain, cuts[i]), t.Unix())
+			if !ok {
+				return nil, nil, false
+			}
+			if p != nil {
+				full[d.ID][pkey{total: true, period: t.Unix()}] = p
+			}
+		}
+	}
+	if partCut != "" {
+		part = map[string]points{}
+		for _, d := range defs {
+			part[d.ID] = points{}
+			p, ok := e.periodRolls.get(periodRollupKey(d, s, pl.grain, partCut), pt.Unix())
+			if !ok {
+				return nil, nil, false
+			}
+			if p != nil {
+				part[d.ID][pkey{total: true, period: pt.Unix()}] = p
+			}
+		}
+	}
+	return full, part, true
+}
+
+// keepSketchTotals keeps a totals query's periods for sketchTotals.
+func (e *Engine) keepSketchTotals(defs []*Def, s Slice, pl plan, full, part map[string]points) {
+	periods, cuts, pt, partCut := sketchPeriods(pl)
+	if partCut != "" && part == nil {
+		return
+	}
+	for _, d := range defs {
+		for i, t := range periods {
+			e.periodRolls.put(periodRollupKey(d, s, pl.grain, cuts[i]), t.Unix(), full[d.ID][pkey{total: true, period: t.Unix()}])
+		}
+		if partCut != "" {
+			e.periodRolls.put(periodRollupKey(d, s, pl.grain, partCut), pt.Unix(), part[d.ID][pkey{total: true, period: pt.Unix()}])
+		}
+	}
+}
+
+// runRollupQuery answers a group from its rollup's query (see runRollup).
+func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg string, pl plan) (full, part map[string]points, approx, ok bool, err error) {
 	d0 := defs[0]
 	var dims []string
 	for _, f := range s.Filters {
