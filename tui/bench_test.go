@@ -94,6 +94,24 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		{name: "grain_g", key: "g"},
 		{name: "compare_c", key: "c"},
 		{name: "period_[", key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
+		// Issue 15's filter editor: an exclusion (answered from the rollups)
+		// and a date window, typed (not timed), applied by enter.
+		{name: "filter_exclude", setup: func(m Model) Model {
+			m, _ = press(m, "F")
+			return typeText(m, "channel!=web")
+		}, key: "enter", undo: func(m Model) Model {
+			m, _ = press(m, "esc")
+			m, _ = press(m, "x")
+			return m
+		}},
+		{name: "window_30d", setup: func(m Model) Model {
+			m, _ = press(m, "F")
+			return typeText(m, "since 30d")
+		}, key: "enter", undo: func(m Model) Model {
+			m, _ = press(m, "esc")
+			m, _ = press(m, "t")
+			return m
+		}},
 		// The why view splits the breakdown on screen: no query of its own.
 		{name: "why_v", key: "v", undo: func(m Model) Model { m, _ = press(m, "v"); return m }},
 		// The top movers query every dimension's breakdown, with the mode's
@@ -178,7 +196,7 @@ func timedStep(b *testing.B, m Model, st benchStep, timed bool) stepResult {
 	}
 	began := time.Now()
 	next, cmd := m.Update(keyMsg(st.key))
-	if m = next.(Model); m.busy() {
+	if m = next.(Model); m.busy() || cmd != nil {
 		m = runConcurrently(m, cmd)
 	}
 	frame := m.View().Content
@@ -230,7 +248,7 @@ func runConcurrently(m Model, cmd tea.Cmd) Model {
 			for _, c := range msg {
 				launch(c)
 			}
-		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg:
+		case startMsg, resultMsg, exportedMsg, EngineMsg, moversMsg, filtersMsg:
 			next, c := m.Update(msg)
 			m = next.(Model)
 			if !m.busy() {
