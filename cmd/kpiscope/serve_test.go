@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"fmt"
 	"net"
 	"os"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	gossh "golang.org/x/crypto/ssh"
 
 	"kpiscope/internal/live"
 	"kpiscope/internal/server"
@@ -112,50 +109,10 @@ func TestServeRefusesBadSetups(t *testing.T) {
 // `kpiscope serve` end to end: an allowed key gets the explorer on the
 // sample data; SIGINT's context cancellation tells the session and stops.
 func TestServeEndToEnd(t *testing.T) {
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := serveOptsFor(t)
-	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addrs := make(chan net.Addr, 1)
-	o.ready = func(a net.Addr) { addrs <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	logs := newServeBuf()
-	done := make(chan error, 1)
 	t.Chdir(t.TempDir()) // no kpiscope.yaml around: the sample data
-	go func() {
-		var df dataFlags
-		done <- runServe(ctx, logs, nil, &df, o)
-	}()
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
-		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
-		t.Fatal(err)
-	}
+	srv := startServe(t, serveOptsFor(t), nil, logs, 30*time.Second)
+	sess := ptySession(t, srv.dial(t))
 	screen := newServeBuf()
 	sess.Stdout = screen
 	if err := sess.Shell(); err != nil {
@@ -163,14 +120,10 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "CSAT") })
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve after shutdown: %v", err)
-		}
-	case <-time.After(20 * time.Second):
+	if stopped, err := srv.stop(); !stopped {
 		t.Fatal("serve did not stop")
+	} else if err != nil {
+		t.Fatalf("serve after shutdown: %v", err)
 	}
 	screen.wait(t, "the shutdown notice", func(s string) bool { return strings.Contains(s, "shutting down") })
 	logs.wait(t, "the log lines", func(s string) bool {

@@ -1,18 +1,11 @@
 package main
 
 import (
-	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	gossh "golang.org/x/crypto/ssh"
 )
 
 // serveSQLSession starts `kpiscope serve` on the sample (with --allow-sql
@@ -20,76 +13,16 @@ import (
 // `:` sql enter into it; it returns the session's output.
 func serveSQLSession(t *testing.T, allow bool) (*serveBuf, func(string)) {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := serveOptsFor(t)
 	o.allowSQL = allow
-	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addrs := make(chan net.Addr, 1)
-	o.ready = func(a net.Addr) { addrs <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	t.Chdir(t.TempDir()) // no kpiscope.yaml around: the sample data
-	go func() {
-		var df dataFlags
-		done <- runServe(ctx, newServeBuf(), nil, &df, o)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
-		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
-		t.Fatal(err)
-	}
-	in, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	screen := newServeBuf()
-	sess.Stdout = screen
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	typeKeys := func(s string) {
-		if _, err := in.Write([]byte(s)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	screen := startServe(t, o, nil, newServeBuf(), 30*time.Second).openSession(t)
+	typeKeys := func(s string) { screen.press(t, s) }
 	screen.wait(t, "the scorecard", func(s string) bool { return strings.Contains(s, "CSAT") })
 	typeKeys(":")
 	screen.wait(t, "the palette", func(s string) bool { return strings.Contains(s, "Commands") })
 	typeKeys("sql\r")
-	return screen, typeKeys
+	return screen.serveBuf, typeKeys
 }
 
 // serve without --allow-sql: the prompt does not open and the session is

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,57 +84,10 @@ func TestExplorerViewFlagWithoutConfig(t *testing.T) {
 // session opens on the saved view (its KPI, filter, breakdown and grain);
 // an unknown name gets the nearest name and the list, and exit status 1.
 func TestServeOpensSavedView(t *testing.T) {
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := serveOptsFor(t)
-	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addrs := make(chan net.Addr, 1)
-	o.ready = func(a net.Addr) { addrs <- a }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	t.Chdir(t.TempDir()) // no kpiscope.yaml around: the sample data and its views
-	go func() {
-		var df dataFlags
-		done <- runServe(ctx, newServeBuf(), nil, &df, o)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
-		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client := startServe(t, serveOptsFor(t), nil, newServeBuf(), 30*time.Second).dial(t)
 	run := func(cmd string) (*gossh.Session, *serveBuf, chan error) {
-		sess, err := client.NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
-			t.Fatal(err)
-		}
+		sess := ptySession(t, client)
 		screen := newServeBuf()
 		sess.Stdout, sess.Stderr = screen, screen
 		if err := sess.Start(cmd); err != nil {

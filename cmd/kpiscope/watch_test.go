@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,7 +13,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	gossh "golang.org/x/crypto/ssh"
 
 	"kpiscope/internal/live"
 	"kpiscope/internal/workspace"
@@ -326,101 +322,16 @@ func serveData(t *testing.T, path string, watched bool) (*serveSession, *serveBu
 // one more SSH session at 120×40.
 func serveSessions(t *testing.T, path string, watched bool) (open func(t *testing.T) *serveSession, logs *serveBuf) {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	signer, err := gossh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
 	o := serveOptsFor(t)
 	o.watch, o.debounce = watched, 50*time.Millisecond
 	o.perKey = o.maxSessions // open may log in several times with the one key
-	o.authorizedKeys = filepath.Join(t.TempDir(), "authorized_keys")
-	if err := os.WriteFile(o.authorizedKeys, gossh.MarshalAuthorizedKey(signer.PublicKey()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addrs := make(chan net.Addr, 1)
-	o.ready = func(a net.Addr) { addrs <- a }
-	ctx, cancel := context.WithCancel(context.Background())
 	logs = newServeBuf()
-	done := make(chan error, 1)
-	go func() {
-		var df dataFlags
-		done <- runServe(ctx, logs, []string{path}, &df, o)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	var addr net.Addr
-	select {
-	case addr = <-addrs:
-	case err := <-done:
-		t.Fatalf("serve ended early: %v", err)
-	case <-time.After(watchWait):
-		t.Fatal("serve did not start")
-	}
+	srv := startServe(t, o, []string{path}, logs, watchWait)
 	if watched {
 		logs.wait(t, "the watch starting", func(s string) bool { return strings.Contains(s, "watching for changes") })
 	}
 	return func(t *testing.T) *serveSession {
 		t.Helper()
-		return openSession(t, addr, signer)
+		return srv.openSession(t)
 	}, logs
-}
-
-// openSession logs in to a serve at addr and starts the explorer at 120×40.
-func openSession(t *testing.T, addr net.Addr, signer gossh.Signer) *serveSession {
-	t.Helper()
-	client, err := gossh.Dial("tcp", addr.String(), &gossh.ClientConfig{
-		User: "alice", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: watchWait,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close() })
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", 40, 120, nil); err != nil {
-		t.Fatal(err)
-	}
-	in, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	screen := &serveSession{serveBuf: newServeBuf(), in: in}
-	sess.Stdout = screen.serveBuf
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
-	return screen
-}
-
-// serveSession is an SSH session's output, and its keyboard.
-type serveSession struct {
-	*serveBuf
-	in io.Writer
-}
-
-// String is everything the session printed, without styling.
-func (s *serveSession) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ansi.Strip(s.b.String())
-}
-
-func (s *serveSession) press(t *testing.T, keys string) {
-	t.Helper()
-	if _, err := s.in.Write([]byte(keys)); err != nil {
-		t.Fatalf("type %q: %v", keys, err)
-	}
 }
