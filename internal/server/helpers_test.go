@@ -186,11 +186,13 @@ func (ts *testServer) dial(user string, auth ...gossh.AuthMethod) (*gossh.Client
 	})
 }
 
-// termOpts describe the client's terminal.
+// termOpts describe the client's terminal, and the command it asks for
+// (`ssh -t host CMD`; none: the explorer's shell).
 type termOpts struct {
 	term string
 	w, h int
 	env  map[string]string
+	cmd  string
 }
 
 func (o termOpts) withDefaults() termOpts {
@@ -216,7 +218,7 @@ type termClient struct {
 	isDone bool
 }
 
-// open logs in with key and starts the explorer in a terminal.
+// open logs in with key and starts the explorer (or o.cmd) in a terminal.
 func (ts *testServer) open(t testing.TB, user string, key gossh.Signer, o termOpts) *termClient {
 	t.Helper()
 	c, err := ts.openErr(t, user, key, o)
@@ -252,7 +254,11 @@ func (ts *testServer) openErr(t testing.TB, user string, key gossh.Signer, o ter
 	c := &termClient{t: t, user: user, client: client, sess: sess, in: in, scr: newScreen(o.w, o.h), done: make(chan error, 1)}
 	sess.Stdout = c.scr
 	sess.Stderr = c.scr
-	if err := sess.Shell(); err != nil {
+	if o.cmd != "" {
+		if err := sess.Start(o.cmd); err != nil {
+			return nil, fmt.Errorf("start %q: %w", o.cmd, err)
+		}
+	} else if err := sess.Shell(); err != nil {
 		return nil, fmt.Errorf("shell: %w", err)
 	}
 	go func() { c.done <- sess.Wait() }()

@@ -17,13 +17,18 @@ import (
 
 // explorer builds the real explorer for a session, as `kpiscope serve` does.
 func explorer(s server.Session) tea.Model {
-	return tui.New(tui.Deps{
+	return tui.New(explorerDeps(s))
+}
+
+// explorerDeps are what `kpiscope serve` gives the explorer of session s.
+func explorerDeps(s server.Session) tui.Deps {
+	return tui.Deps{
 		Engine:       ws.Engine,
 		Label:        ws.Label,
 		Remote:       true,
 		QueryTimeout: waitLong,
 		Context:      s.Context,
-	})
+	}
 }
 
 // sliceModel is a stand-in explorer for server tests: the same scorecard

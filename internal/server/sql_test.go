@@ -15,25 +15,28 @@ import (
 // sqlExplorer is the real explorer for a session with the SQL prompt on,
 // as `kpiscope serve --allow-sql` builds it.
 func sqlExplorer(s server.Session) tea.Model {
-	return tui.New(tui.Deps{
-		Engine:       ws.Engine,
-		Label:        ws.Label,
-		Remote:       true,
-		QueryTimeout: waitLong,
-		Context:      s.Context,
-		SQL:          true,
-	})
+	d := explorerDeps(s)
+	d.SQL = true
+	return tui.New(d)
+}
+
+// openPalette starts a server whose sessions get newModel, opens a session
+// and the command palette in it.
+func openPalette(t *testing.T, newModel server.NewModel) *termClient {
+	t.Helper()
+	key := newKey(t)
+	ts := startServer(t, server.Config{}, newModel, key)
+	c := ts.open(t, "alice", key, termOpts{})
+	c.waitForText(waitLong, "CSAT", "By channel")
+	c.press(":")
+	c.waitForText(waitLong, "Commands")
+	return c
 }
 
 // Without --allow-sql the palette's sql entry opens nothing and says how
 // the operator turns it on.
 func TestSQLPromptOffOverSSH(t *testing.T) {
-	key := newKey(t)
-	ts := startServer(t, server.Config{}, explorer, key)
-	c := ts.open(t, "alice", key, termOpts{})
-	c.waitForText(waitLong, "CSAT", "By channel")
-	c.press(":")
-	c.waitForText(waitLong, "Commands")
+	c := openPalette(t, explorer)
 	c.press("sql")
 	c.waitForText(waitLong, "SQL prompt over the loaded tables", "--allow-sql")
 	c.press("\r")
@@ -47,12 +50,7 @@ func TestSQLPromptOffOverSSH(t *testing.T) {
 // and every statement of the containment list is refused in the session,
 // which keeps running; nothing is written on the server.
 func TestSQLPromptOverSSH(t *testing.T) {
-	key := newKey(t)
-	ts := startServer(t, server.Config{}, sqlExplorer, key)
-	c := ts.open(t, "alice", key, termOpts{})
-	c.waitForText(waitLong, "CSAT", "By channel")
-	c.press(":")
-	c.waitForText(waitLong, "Commands")
+	c := openPalette(t, sqlExplorer)
 	c.press("sql\r")
 	c.waitForText(waitLong, "SQL prompt · read-only", "sql>", "tables: customers, orders, spend, surveys, tickets")
 	c.press("SELECT channel, count(*) AS n FROM tickets GROUP BY 1 ORDER BY 1\r")

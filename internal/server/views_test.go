@@ -31,39 +31,31 @@ func viewServerConfig() server.Config {
 
 // viewExplorer is the real explorer, on the saved view the session named.
 func viewExplorer(s server.Session) tea.Model {
-	d := tui.Deps{Engine: ws.Engine, Label: ws.Label, Remote: true, QueryTimeout: waitLong, Context: s.Context}
+	d := explorerDeps(s)
 	if v, ok := savedViews[s.View]; ok {
 		d.Start = &v
 	}
 	return tui.New(d)
 }
 
-// openCommand is ts.open with a command: the client runs `ssh -t host CMD`.
-func (ts *testServer) openCommand(t *testing.T, user string, key gossh.Signer, cmd string) *termClient {
+// startCommand asks for `ssh -t host CMD` on a terminal of 80×24 and
+// returns the server's answer to the request.
+func (ts *testServer) startCommand(t *testing.T, key gossh.Signer, cmd string) error {
 	t.Helper()
-	client, err := ts.dial(user, gossh.PublicKeys(key))
+	client, err := ts.dial("alice", gossh.PublicKeys(key))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { client.Close() })
+	defer client.Close()
 	sess, err := client.NewSession()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", 40, 120, gossh.TerminalModes{gossh.ECHO: 0}); err != nil {
+	defer sess.Close()
+	if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
 		t.Fatal(err)
 	}
-	in, err := sess.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &termClient{t: t, user: user, client: client, sess: sess, in: in, scr: newScreen(120, 40), done: make(chan error, 1)}
-	sess.Stdout, sess.Stderr = c.scr, c.scr
-	if err := sess.Start(cmd); err != nil {
-		t.Fatalf("start %q: %v", cmd, err)
-	}
-	go func() { c.done <- sess.Wait() }()
-	return c
+	return sess.Start(cmd)
 }
 
 // `ssh -t host NAME` opens the explorer on the saved view NAME: its KPI,
@@ -74,7 +66,7 @@ func TestSSHOpensSavedView(t *testing.T) {
 	key := newKey(t)
 	ts := startServer(t, viewServerConfig(), viewExplorer, key)
 
-	c := ts.openCommand(t, "alice", key, "email-weekly")
+	c := ts.open(t, "alice", key, termOpts{cmd: "email-weekly"})
 	text := c.waitForText(waitLong, "First contact resolution", "channel = email", "By team", "(week", "view email-weekly")
 	if !strings.Contains(text, "Technical") {
 		t.Errorf("the breakdown by team is not on screen:\n%s", text)
@@ -84,26 +76,13 @@ func TestSSHOpensSavedView(t *testing.T) {
 		t.Errorf("exit status after q = %d, want 0", code)
 	}
 
-	bad := ts.openCommand(t, "alice", key, "emial-weekly")
+	bad := ts.open(t, "alice", key, termOpts{cmd: "emial-weekly"})
 	bad.waitForText(waitLong, `kpiscope: no saved view "emial-weekly" (views: email-weekly)`, "connect without a command")
 	if code := bad.waitEnd(waitLong); code != 1 {
 		t.Errorf("exit status for an unknown view = %d, want 1", code)
 	}
 
-	client, err := ts.dial("alice", gossh.PublicKeys(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Start("cat /etc/passwd"); err == nil {
+	if err := ts.startCommand(t, key, "cat /etc/passwd"); err == nil {
 		t.Fatal("a command that is no view's name was accepted")
 	}
 }
@@ -113,20 +92,7 @@ func TestSSHOpensSavedView(t *testing.T) {
 func TestSSHCommandWithoutViews(t *testing.T) {
 	key := newKey(t)
 	ts := startServer(t, server.Config{}, viewExplorer, key)
-	client, err := ts.dial("alice", gossh.PublicKeys(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	sess, err := client.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
-	if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Start("email-weekly"); err == nil {
+	if err := ts.startCommand(t, key, "email-weekly"); err == nil {
 		t.Fatal("a command was accepted by a server without views")
 	}
 }
