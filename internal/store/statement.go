@@ -114,24 +114,7 @@ func (d *DB) QueryTyped(ctx context.Context, query string, args ...any) (*Typed,
 	for i, ct := range cts {
 		out.Types[i] = ct.DatabaseTypeName()
 	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, cleanErr(err)
-		}
-		for i, v := range vals {
-			vals[i] = plainValue(v)
-		}
-		out.Data = append(out.Data, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, cleanErr(err)
-	}
-	if err := ctx.Err(); err != nil {
+	if out.Data, err = readAll(ctx, rows, len(cols), plainValue); err != nil {
 		return nil, err
 	}
 	return out, nil

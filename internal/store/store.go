@@ -170,17 +170,33 @@ func queryOn(ctx context.Context, on interface {
 	if err != nil {
 		return nil, cleanErr(err)
 	}
-	out := &Rows{Columns: cols}
+	data, err := readAll(ctx, rows, len(cols), nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Rows{Columns: cols, Data: data}, nil
+}
+
+// readAll reads every row of rows, which has n columns, passing each value
+// through conv unless conv is nil. A query that ended because ctx did
+// returns ctx's error.
+func readAll(ctx context.Context, rows *sql.Rows, n int, conv func(any) any) ([][]any, error) {
+	var data [][]any
 	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
+		vals := make([]any, n)
+		ptrs := make([]any, n)
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, cleanErr(err)
 		}
-		out.Data = append(out.Data, vals)
+		if conv != nil {
+			for i, v := range vals {
+				vals[i] = conv(v)
+			}
+		}
+		data = append(data, vals)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, cleanErr(err)
@@ -188,7 +204,7 @@ func queryOn(ctx context.Context, on interface {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return data, nil
 }
 
 // Rows is a fully read result set.
