@@ -557,12 +557,19 @@ func (r *recordsLens) gotCSV(msg recordsCSVMsg, c lensCtx) tea.Cmd {
 	if msg.capped {
 		what = "the first " + what + " (the cap)"
 	}
-	if msg.clip {
-		r.note = fmt.Sprintf("sent %s as CSV to your terminal's clipboard (if it allows %s)", what, osc52)
-		return tea.SetClipboard(msg.csv)
+	var cmd tea.Cmd
+	r.note, cmd = sendCSV(c, msg.csv, what, msg.name, msg.clip)
+	return cmd
+}
+
+// sendCSV sends text, CSV of what ("12 rows"), to the terminal's clipboard
+// (OSC 52) when clip, else to the file name in the export folder; it
+// returns the note saying so and the command that does it.
+func sendCSV(c lensCtx, text, what, name string, clip bool) (string, tea.Cmd) {
+	if clip {
+		return fmt.Sprintf("sent %s as CSV to your terminal's clipboard (if it allows %s)", what, osc52), tea.SetClipboard(text)
 	}
-	r.note = "exporting " + what + " as CSV"
-	return writeFiles([]exportFile{{filepath.Join(c.exportDir, msg.name), msg.csv}})
+	return "exporting " + what + " as CSV", writeFiles([]exportFile{{filepath.Join(c.exportDir, name), text}})
 }
 
 // Loading reports whether its rows or its count are on their way (the

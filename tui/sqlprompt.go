@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -406,13 +405,9 @@ func (s *sqlLens) export(c lensCtx, clip bool) tea.Cmd {
 	if s.res.Truncated {
 		what = "the first " + what + " (the limit)"
 	}
-	if clip {
-		s.note = fmt.Sprintf("sent %s as CSV to your terminal's clipboard (if it allows %s)", what, osc52)
-		return tea.SetClipboard(text)
-	}
-	s.note = "exporting " + what + " as CSV"
-	name := "kpiscope-" + c.now().Format("20060102-150405") + "-sql.csv"
-	return writeFiles([]exportFile{{filepath.Join(c.exportDir, name), text}})
+	var cmd tea.Cmd
+	s.note, cmd = sendCSV(c, text, what, "kpiscope-"+c.now().Format("20060102-150405")+"-sql.csv", clip)
+	return cmd
 }
 
 func (s *sqlLens) Footer(c lensCtx) []key.Binding {
