@@ -150,18 +150,27 @@ func (w winGrain) yearAgo() int {
 	return 0
 }
 
-// checkWindowCompare refuses a comparison with last year for a window that
-// a year does not hold a whole number of times.
-func checkWindowCompare(s Slice) error {
-	if s.Window.IsZero() || s.Window.ToDate || s.Compare != VsYear {
-		return nil
+// YearComparable reports whether the window can be compared with last
+// year: a year holds a whole number of it (to-date windows always can).
+func (w Window) YearComparable() bool {
+	if w.IsZero() || w.ToDate {
+		return true
 	}
-	w, _ := s.Window.grain(time.Unix(0, 0).UTC()).win()
-	if w.yearAgo() > 0 {
-		return nil
-	}
-	return fmt.Errorf("vs last year: a year holds no whole number of %s windows; compare with the previous window, or use a window of 7, 14, 28, 91 or 182 days, weeks dividing 52, or months dividing 12", s.Window.Arg())
+	g, _ := w.grain(time.Unix(0, 0).UTC()).win()
+	return g.yearAgo() > 0
 }
+
+// CheckWindowCompare refuses a comparison with last year for a window that
+// a year does not hold a whole number of times.
+func CheckWindowCompare(w Window, c Compare) error {
+	if c != VsYear || w.YearComparable() {
+		return nil
+	}
+	return fmt.Errorf("vs last year: a year holds no whole number of %s windows; compare with the previous window, or use a window of 7, 14, 28, 91 or 182 days, weeks dividing 52, or months dividing 12", w.Arg())
+}
+
+// checkWindowCompare is CheckWindowCompare for a slice.
+func checkWindowCompare(s Slice) error { return CheckWindowCompare(s.Window, s.Compare) }
 
 // Name is the grain in words: "month", or for a window grain "30-day
 // windows", "12-week windows".
