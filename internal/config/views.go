@@ -49,7 +49,7 @@ type View struct {
 }
 
 // ViewExample is a views: entry to copy, for messages.
-const ViewExample = "views: {email-weekly: {kpi: csat, by: team, filters: [channel=email], grain: week, window: last 12 weeks, compare: year}}"
+const ViewExample = "views: {email-weekly: {kpi: csat, by: team, filters: [channel=email], grain: week, compare: year}}"
 
 // ValidViewName reports whether s can name a view: letters, digits, '-',
 // '_' and '.', starting with a letter or digit, so it can be typed after
@@ -232,6 +232,11 @@ func (c *Config) view(v *View, y viewYAML, node ast.Node) error {
 			return fail(cmpLine(childLine(node, "compare"), v.Line), "compare: %v", err)
 		}
 		v.Compare = cm
+	}
+	// A window a year holds no whole number of has no last-year match: the
+	// view would open on an error (30d, compare: year).
+	if err := kpi.CheckWindowCompare(v.Window, v.Compare); err != nil {
+		return fail(cmpLine(childLine(node, "compare"), v.Line), "compare: %v", err)
 	}
 	return nil
 }

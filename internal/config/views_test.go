@@ -29,7 +29,7 @@ func TestViews(t *testing.T) {
     kpi: csat
     by: team
     filters: [channel=email, "plan=Basic,Pro", contacts>=2]
-    window: last 12 weeks
+    window: last 13 weeks
     compare: year
   q3:
     kpi: nps
@@ -46,7 +46,7 @@ func TestViews(t *testing.T) {
 				{Dim: "plan", Values: []string{"Basic", "Pro"}},
 				{Dim: "contacts", Op: kpi.OpGE, Values: []string{"2"}},
 			},
-			Window: kpi.Window{N: 12, Unit: kpi.Week}, Compare: kpi.VsYear, Line: 6},
+			Window: kpi.Window{N: 13, Unit: kpi.Week}, Compare: kpi.VsYear, Line: 6},
 		{Name: "q3", KPI: "nps", Grain: kpi.Quarter, Period: "2026-Q3",
 			Filters: []kpi.Filter{{Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}, Line: 13},
 		{Name: "all-time", KPI: "resolution_time", Grain: kpi.All, Period: "all", Line: 18},
@@ -118,6 +118,12 @@ func TestViewErrors(t *testing.T) {
 		{"bad compare", `views:
   x: {compare: lastyear}
 `, []string{cfgPath + ":6:", "view x: compare:", "target, previous or year"}},
+		{"window a year does not hold, against last year", `views:
+  a:
+    kpi: csat
+    window: 30d
+    compare: year
+`, []string{cfgPath + ":9:", "view a: compare: vs last year: a year holds no whole number of 30d windows", "compare with the previous window", "28"}},
 		{"unknown field", `views:
   x: {kpi: csat, dimension: team}
 `, []string{cfgPath + ":6:", `unknown field "dimension"`}},
@@ -224,6 +230,7 @@ func FuzzViews(f *testing.F) {
 		"views:\n  a: {filters: [null, \"\", \"=\", \"!x\", \"x<\"]}\n",
 		"views:\n  a: {filters: channel=email}\n",
 		"views:\n  x: {kpi: cast, period: all, grain: all}\n",
+		"views:\n  a: {kpi: csat, window: 30d, compare: year}\n",
 	} {
 		f.Add([]byte(viewsKPIs + s))
 	}
@@ -232,7 +239,7 @@ func FuzzViews(f *testing.F) {
 		cfg, err := config.Parse(path, data)
 		if err == nil {
 			for _, v := range cfg.Views {
-				if !config.ValidViewName(v.Name) || v.Period != "" && !v.Window.IsZero() {
+				if !config.ValidViewName(v.Name) || v.Period != "" && !v.Window.IsZero() || kpi.CheckWindowCompare(v.Window, v.Compare) != nil {
 					t.Fatalf("accepted view %+v", v)
 				}
 			}
