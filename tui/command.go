@@ -91,13 +91,19 @@ func (m Model) command() (viewCommand, bool) {
 		c = c.filters(s.Filters)
 	case *recordsLens:
 		rs := l.asked() // its own slice: a grid cell's period, its segment a filter
-		add("--kpi", l.def.ID, "--records")
-		if l.sort != "" {
-			srt := l.sort
-			if l.desc {
-				srt += ":desc"
-			}
-			add("--sort", srt)
+		// Every row the lens reaches, in its order: file order when it is
+		// unsorted (as it opens), else its column (file:asc for a column
+		// named file, which --sort file alone would read as file order).
+		add("--kpi", l.def.ID, "--records", "--limit", "all")
+		switch {
+		case l.sort == "":
+			add("--sort", "file")
+		case l.desc:
+			add("--sort", l.sort+":desc")
+		case strings.EqualFold(strings.TrimSpace(l.sort), "file"):
+			add("--sort", l.sort+":asc")
+		default:
+			add("--sort", l.sort)
 		}
 		if l.search != "" {
 			add("--search", l.search)
@@ -190,6 +196,17 @@ func ShownResults(m Model) (total, breakdown *kpi.Result) {
 	}
 	_, raw := m.breakdownResults()
 	return m.q.score.sc.Find(d.ID), raw
+}
+
+// ShownRecords is the block of rows the rows lens holds (from its first
+// row while the view is at the top), with the count of those it reaches;
+// nil outside the lens or before the rows come. Tests compare it with
+// what the copied command prints.
+func ShownRecords(m Model) *kpi.Records {
+	if l, ok := m.lens.(*recordsLens); ok {
+		return l.recs
+	}
+	return nil
 }
 
 // shellQuote writes an argument so that a POSIX shell (sh, bash, zsh)

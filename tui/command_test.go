@@ -92,8 +92,8 @@ func TestCommandForEachView(t *testing.T) {
 		{"cohorts", []string{"C"}, []string{"report", "--cohorts", "--cohort-kind", "retention", "--cohort-grain", "month", "--cohort-count", "12"}},
 		{"distribution", []string{"d"}, append([]string{"report", "--kpi", "csat", "--by", "channel", "--distribution"}, base...)},
 		{"series", []string{"S"}, append([]string{"report", "--kpi", "csat", "--by", "channel", "--series"}, base...)},
-		{"records", []string{"R"}, []string{"report", "--kpi", "csat", "--records", "--grain", "month"}},
-		{"records of a row", []string{"enter", "R"}, []string{"report", "--kpi", "csat", "--records", "--grain", "month", "--filter", "channel=chat"}},
+		{"records", []string{"R"}, []string{"report", "--kpi", "csat", "--records", "--limit", "all", "--sort", "file", "--grain", "month"}},
+		{"records of a row", []string{"enter", "R"}, []string{"report", "--kpi", "csat", "--records", "--limit", "all", "--sort", "file", "--grain", "month", "--filter", "channel=chat"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, _ := press(started(t, testDeps(t), 120, 40), tc.keys...)

@@ -18,6 +18,7 @@ import (
 
 	"kpiscope/internal/config"
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/report"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
 )
@@ -473,5 +474,61 @@ func TestCopiedCommandEverySegment(t *testing.T) {
 	reproduces(t, x, "--by channel --limit all")
 	if _, bd := tui.ShownResults(x.m); bd == nil || len(bd.Segments) != 60 {
 		t.Fatalf("the view's breakdown: %v", bd)
+	}
+}
+
+// TestCopiedCommandRecordsAsShown: $ from the rows lens copies a command
+// that prints the screen's rows: every one it reaches (the count), the
+// first block row for row, in file order as the lens opens, then sorted by
+// its first column and reversed (o, O).
+func TestCopiedCommandRecordsAsShown(t *testing.T) {
+	sandbox(t)
+	ws, err := workspace.Open(context.Background(), workspace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	x := newExplorerDriver(t, tui.Deps{Engine: ws.Engine, Now: time.Now})
+	x.press("R")
+	for _, tc := range []struct {
+		keys []string
+		want string
+	}{
+		{nil, "--records --limit all --sort file"},
+		{[]string{"o"}, "--records --limit all --sort resolved_at"},
+		{[]string{"O"}, "--records --limit all --sort resolved_at:desc"},
+	} {
+		x.press(tc.keys...)
+		line := x.copied()
+		if !strings.Contains(line, tc.want) {
+			t.Fatalf("copied %s: lacks %s", line, tc.want)
+		}
+		shown := tui.ShownRecords(x.m)
+		if shown == nil || shown.Offset != 0 || len(shown.Rows) == 0 || shown.Match <= int64(len(shown.Rows)) {
+			t.Fatalf("%s: the lens shows %+v: want a first block of some of the rows, counted", line, shown)
+		}
+		var b strings.Builder
+		if err := report.RecordsCSV(&b, shown); err != nil {
+			t.Fatal(err)
+		}
+		screen, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := shellSplit(t, line)
+		r := runCLI(t, append(args[1:], "--format", "csv")...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d: %s", line, r.code, r.stderr)
+		}
+		got, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(got)-1) != shown.Match {
+			t.Errorf("%s: printed %d rows, the lens reaches %d", line, len(got)-1, shown.Match)
+		}
+		if len(got) < len(screen) || !reflect.DeepEqual(got[:len(screen)], screen) {
+			t.Errorf("%s: the first rows printed\n%q\nthe screen's\n%q", line, got[:min(len(got), 4)], screen[:min(len(screen), 4)])
+		}
 	}
 }

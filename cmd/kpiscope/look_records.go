@@ -31,7 +31,7 @@ const recordsDefault = 50
 func recordsLook(c *cobra.Command) look {
 	o := &recordsOpts{c: c}
 	c.Flags().BoolVar(&o.on, "records", false, "print the rows behind the number: the records the KPI (--kpi ID) counts in the slice, the columns it reads first (--limit N rows, default 50, or all)")
-	c.Flags().StringVar(&o.sort, "sort", "", "with --records: sort the rows by `COL[:desc]` (default: the KPI's time column)")
+	c.Flags().StringVar(&o.sort, "sort", "", "with --records: sort the rows by `COL[:desc]` (default: the KPI's time column), or --sort file for the table's own order, as its files hold the rows (a column named file: --sort file:asc)")
 	c.Flags().StringVar(&o.search, "search", "", "with --records: only rows with `TEXT` in any column, in any case")
 	return o
 }
@@ -70,7 +70,11 @@ func (o *recordsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 		}
 		ask.Limit = n
 	}
-	if o.sort != "" {
+	switch {
+	case strings.EqualFold(strings.TrimSpace(o.sort), "file"):
+		// The explorer's rows lens opens in file order: its $ copies this.
+		ask.FileOrder = true
+	case o.sort != "":
 		col, dir, _ := strings.Cut(o.sort, ":")
 		ask.Sort = strings.TrimSpace(col)
 		switch strings.ToLower(strings.TrimSpace(dir)) {
@@ -78,7 +82,7 @@ func (o *recordsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 		case "desc":
 			ask.Desc = true
 		default:
-			return fmt.Errorf("--sort %q: use COL or COL:desc, e.g. --sort resolved_at:desc", o.sort)
+			return fmt.Errorf("--sort %q: use COL, COL:desc or file (the table's own order), e.g. --sort resolved_at:desc", o.sort)
 		}
 	}
 	r, err := eng.Records(ctx, ids[0], s, ask)

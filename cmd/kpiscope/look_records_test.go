@@ -73,6 +73,32 @@ func TestReportRecords(t *testing.T) {
 	if got := ok(run("--kpi", "csat", "--format", "csv", "--sort", "contacts:desc")).stdout; ids(got) != "5 3 1 2" {
 		t.Errorf("by contacts, most first: %q", ids(got))
 	}
+	// --sort file: the table's own order, as the explorer's rows lens
+	// opens. The same tickets, the file's lines reversed: sorted by
+	// resolved_at they are 1 2 3 5, as the file holds them 5 3 2 1.
+	lines := strings.Split(strings.TrimSpace(recordsTickets), "\n")
+	rev := []string{lines[0]}
+	for i := len(lines) - 1; i > 0; i-- {
+		rev = append(rev, lines[i])
+	}
+	rdir := t.TempDir()
+	writeFiles(t, rdir, map[string]string{"tickets.csv": strings.Join(rev, "\n") + "\n", "customers.csv": distCustomers})
+	runRev := func(args ...string) cliResult {
+		t.Helper()
+		return ok(runCLI(t, append([]string{"report", rdir, "--records", "--period", "2026-01", "--checks", "off", "--kpi", "csat"}, args...)...))
+	}
+	if got := runRev("--format", "csv").stdout; ids(got) != "1 2 3 5" {
+		t.Errorf("reversed file, by resolved_at: %q", ids(got))
+	}
+	if got := runRev("--format", "csv", "--sort", "file").stdout; ids(got) != "5 3 2 1" {
+		t.Errorf("reversed file, --sort file: %q", ids(got))
+	}
+	if got := runRev("--format", "csv", "--sort", "FILE", "--limit", "2").stdout; ids(got) != "5 3" {
+		t.Errorf("reversed file, --sort FILE --limit 2: %q", ids(got))
+	}
+	if r := runRev("--sort", "file"); !strings.Contains(r.stdout, "rows 1–4 of 4 · in file order") {
+		t.Errorf("--sort file:\n%s", r.stdout)
+	}
 	// A customer column, joined through customer_id.
 	if got := ok(run("--kpi", "csat", "--format", "csv", "--filter", "region=EMEA")).stdout; ids(got) != "1 3" {
 		t.Errorf("EMEA: %q", ids(got))
@@ -114,7 +140,7 @@ func TestReportRecords(t *testing.T) {
 		{[]string{"--kpi", "csat,fcr"}, "one KPI's rows at a time"},
 		{[]string{"--kpi", "csat", "--by", "channel"}, "--filter channel=VALUE rather than --by channel"},
 		{[]string{"--kpi", "csat", "--sort", "colour"}, `no column "colour"`},
-		{[]string{"--kpi", "csat", "--sort", "csat:up"}, "use COL or COL:desc"},
+		{[]string{"--kpi", "csat", "--sort", "csat:up"}, "use COL, COL:desc or file"},
 		{[]string{"--kpi", "csat", "--limit", "none"}, `--limit "none"`},
 		{[]string{"--kpi", "csat", "--filter", "colour=red"}, `unknown dimension "colour"`},
 	} {
