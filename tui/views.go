@@ -1,11 +1,11 @@
 package tui
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -101,7 +101,7 @@ func (v View) YAML() string {
 }
 
 // yamlText writes s plain when YAML reads it back as the same text, else
-// double-quoted (JSON's quoting, which YAML reads).
+// double-quoted.
 func yamlText(s string) string {
 	plain := s != ""
 	for i, r := range s {
@@ -118,9 +118,32 @@ func yamlText(s string) string {
 	return yamlQuoted(s)
 }
 
+// yamlQuoted is s double-quoted as an operator writes it: "contacts>=2",
+// "R&D", not JSON's HTML escapes ("contacts\u003e=2"). A quote and a
+// backslash are escaped, and so is what cannot be seen or would break the
+// line (a tab, a newline, a no-break space), in YAML's escapes.
 func yamlQuoted(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == ' ' || unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r <= 0xFFFF:
+			fmt.Fprintf(&b, `\u%04X`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08X`, r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // current is the view on screen, named name.
@@ -196,6 +219,11 @@ func (m Model) saveView() (Model, tea.Cmd) {
 		return m.say("nothing to save yet"), nil
 	}
 	v := m.current("")
+	// The config refuses what could not be shown (30d against last year):
+	// never print YAML it would not load.
+	if err := kpi.CheckWindowCompare(v.Window, v.Compare); err != nil {
+		return m.warn("V: this view cannot be saved: %s; press c for another comparison", cleanLine(err)), nil
+	}
 	// Short lines: the box does not grow for a wrapped one (60 columns).
 	title, intro := "Save this view", "Add to kpiscope.yaml, then open it with"
 	if s, ok := m.saved(v); ok {

@@ -191,3 +191,61 @@ func TestViewsReloaded(t *testing.T) {
 		t.Errorf("the palette still lists the old view:\n%s", s)
 	}
 }
+
+// V writes YAML as an operator does: `>=`, `<`, `&` and quotes as they are
+// (no JSON \u003e escapes), a backslash and a quote escaped, a tab and a
+// no-break space in YAML's escapes; the config's parser reads each value
+// back unchanged, a comma inside a value (chat\, live) included.
+func TestViewYAMLPlain(t *testing.T) {
+	v := View{
+		Name: "w", Description: `Tickets <3 & "quoted"`, KPI: "csat",
+		Filters: []kpi.Filter{
+			{Dim: "contacts", Op: kpi.OpGE, Values: []string{"2"}},
+			{Dim: "contacts", Op: kpi.OpLT, Values: []string{"3"}},
+			{Dim: "team", Values: []string{"R&D", `say "hi"`}},
+			{Dim: "channel", Values: []string{"chat, live", "web"}},
+			{Dim: "plan", Op: kpi.OpNotIn, Values: []string{"a\tb", "x\u00a0y", `back\slash`}},
+		},
+		Window: kpi.Window{N: 13, Unit: kpi.Week}, Compare: kpi.VsYear,
+	}
+	want := `views:
+  w:
+    description: "Tickets <3 & \"quoted\""
+    kpi: csat
+    filters: ["contacts>=2", "contacts<3", "team=R&D,say \"hi\"", "channel=chat\\, live,web", "plan!=a\tb,x\u00A0y,back\\\\slash"]
+    window: 13w
+    compare: year
+`
+	got := v.YAML()
+	if got != want {
+		t.Fatalf("YAML:\n%s\nwant:\n%s", got, want)
+	}
+	cfg, err := config.Parse("/p/kpiscope.yaml", []byte("kpis: [{use: csat}]\n"+got))
+	if err != nil {
+		t.Fatalf("the YAML does not parse: %v\n%s", err, got)
+	}
+	c := cfg.Views[0]
+	back := View{Name: c.Name, Description: c.Description, KPI: c.KPI, Filters: c.Filters, Window: c.Window, Compare: c.Compare}
+	if !reflect.DeepEqual(back, v) {
+		t.Errorf("read back\n %+v\nwant %+v", back, v)
+	}
+}
+
+// A window a year holds no whole number of, against last year, is a view
+// the config refuses (30d, compare: year): V says so and prints no YAML.
+func TestSaveViewRefusesWindowAgainstYear(t *testing.T) {
+	m := settle(started(t, testDeps(t), 120, 40).withView(View{Name: "x", KPI: "csat", Window: kpi.Window{N: 30, Unit: kpi.Day}, Compare: kpi.VsYear}).refresh())
+	m, side := press(m, "V")
+	for _, s := range side {
+		if strings.Contains(s.kind, "Clipboard") {
+			t.Fatalf("YAML sent to the clipboard:\n%s", s.text)
+		}
+	}
+	if !m.status.warn || !strings.Contains(m.status.text, "V: this view cannot be saved: vs last year: a year holds no whole number of 30d windows") ||
+		!strings.Contains(m.status.text, "press c for another comparison") {
+		t.Errorf("status %+v", m.status)
+	}
+	if s := screen(m); strings.Contains(s, "Save this view") || strings.Contains(s, "views:") {
+		t.Errorf("a view was shown to save:\n%s", s)
+	}
+}
