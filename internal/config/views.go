@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -93,21 +94,39 @@ func (c *Config) ViewNames() []string {
 }
 
 // UnknownView is the error for a view name the config does not have: the
-// nearest names and the whole list, or how to add one.
+// nearest names and the whole list, or how to add one. A name no view can
+// have (empty, two words, a shell line) is told what a name is.
 func (c *Config) UnknownView(name string) error {
 	names := c.ViewNames()
+	msg := fmt.Sprintf("no saved view %q", name)
+	switch {
+	case name == "":
+		msg = "an empty name names no saved view: give a view's name"
+	case !ValidViewName(name):
+		msg = fmt.Sprintf("%s is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .", shortQuote(name))
+	}
 	if len(names) == 0 {
 		where := "kpiscope.yaml"
 		if c != nil {
 			where = c.Path
 		}
-		return fmt.Errorf("no saved view %q: %s has no views: section; add one, e.g. %s (V in the explorer prints the YAML of what it shows)", name, where, ViewExample)
+		return fmt.Errorf("%s; %s has no views: section; add one, e.g. %s (V in the explorer prints the YAML of what it shows)", msg, where, ViewExample)
 	}
-	msg := fmt.Sprintf("no saved view %q", name)
-	if near := kpi.Nearest(name, names, 1); len(near) > 0 {
-		msg += fmt.Sprintf("; did you mean %q?", near[0])
+	if name != "" {
+		if near := kpi.Nearest(name, names, 1); len(near) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", near[0])
+		}
 	}
 	return fmt.Errorf("%s (views: %s)", msg, cmdline.List(names, 20))
+}
+
+// shortQuote quotes s, cut to 40 characters ("…" marks the cut), for a
+// message that repeats what someone typed.
+func shortQuote(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:40]) + "…"
+	}
+	return strconv.Quote(s)
 }
 
 // views reads the views: mapping in the order written. node is the

@@ -209,6 +209,18 @@ func TestUnknownView(t *testing.T) {
 	if want := `no saved view "email-weekley"; did you mean "email-weekly"? (views: email-weekly, q3)`; err.Error() != want {
 		t.Errorf("got %q\nwant %q", err, want)
 	}
+	// A name no view can have is told what a name is, cut when long.
+	const rule = " is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and ."
+	for _, tc := range []struct{ name, want string }{
+		{"", `an empty name names no saved view: give a view's name (views: email-weekly, q3)`},
+		{"email weekly", `"email weekly"` + rule + `; did you mean "email-weekly"? (views: email-weekly, q3)`},
+		{"x; rm -rf /", `"x; rm -rf /"` + rule + ` (views: email-weekly, q3)`},
+		{strings.Repeat("a", 300), `"` + strings.Repeat("a", 40) + `…"` + rule + ` (views: email-weekly, q3)`},
+	} {
+		if err := cfg.UnknownView(tc.name); err.Error() != tc.want {
+			t.Errorf("UnknownView(%.20q):\n got %q\nwant %q", tc.name, err, tc.want)
+		}
+	}
 	err = parse(t, viewsKPIs).UnknownView("x")
 	if !strings.Contains(err.Error(), "has no views: section") || !strings.Contains(err.Error(), config.ViewExample) {
 		t.Errorf("got %q", err)
