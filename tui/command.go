@@ -209,6 +209,25 @@ func ShownRecords(m Model) *kpi.Records {
 	return nil
 }
 
+// ShownGrid is the grid the grid lens shows as the engine gave it, and
+// ShownSeries the trends the series lens draws; nil outside the lens or
+// before the answer. Tests compare them with what the copied command
+// prints.
+func ShownGrid(m Model) *kpi.Grid {
+	if l, ok := m.lens.(*gridLens); ok {
+		return l.g
+	}
+	return nil
+}
+
+// ShownSeries: see ShownGrid.
+func ShownSeries(m Model) *kpi.SeriesSet {
+	if l, ok := m.lens.(*seriesLens); ok {
+		return l.set
+	}
+	return nil
+}
+
 // shellQuote writes an argument so that a POSIX shell (sh, bash, zsh)
 // reads it back unchanged: as it is when it holds only characters no
 // shell treats specially (and does not start with zsh's =), else in single
