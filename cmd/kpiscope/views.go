@@ -22,12 +22,13 @@ func addViewFlag(c *cobra.Command) {
 	c.Flags().String("view", "", "show the saved view `NAME` of kpiscope.yaml (views:): its KPI, breakdown, filters, period or window and comparison")
 }
 
-// viewFlag is the --view given; "" when none, or the command has no such flag.
-func viewFlag(cmd *cobra.Command) string {
-	if f := cmd.Flags().Lookup("view"); f != nil {
-		return f.Value.String()
+// viewFlag is the --view given and whether it was: --view '' is given,
+// and names no view.
+func viewFlag(cmd *cobra.Command) (string, bool) {
+	if f := cmd.Flags().Lookup("view"); f != nil && f.Changed {
+		return f.Value.String(), true
 	}
-	return ""
+	return "", false
 }
 
 // findView is the saved view name of the workspace's config, or why there
@@ -37,7 +38,7 @@ func findView(ws *workspace.Workspace, name string) (*config.View, error) {
 		return v, nil
 	}
 	if ws.Config == nil {
-		return nil, fmt.Errorf("--view %s: saved views are written in kpiscope.yaml and these files come without one; write one with `kpiscope init`, add e.g. %s and give it with --config", name, config.ViewExample)
+		return nil, fmt.Errorf("--view %q: saved views are written in kpiscope.yaml and these files come without one; write one with `kpiscope init`, add e.g. %s and give it with --config", name, config.ViewExample)
 	}
 	return nil, fmt.Errorf("--view: %w", ws.Config.UnknownView(name))
 }
@@ -65,8 +66,8 @@ func tuiViews(cfg *config.Config) []tui.View {
 // anything is drawn.
 func explorerViews(cmd *cobra.Command, ws *workspace.Workspace) ([]tui.View, *tui.View, error) {
 	views := tuiViews(ws.Config)
-	name := viewFlag(cmd)
-	if name == "" {
+	name, ok := viewFlag(cmd)
+	if !ok {
 		return views, nil, nil
 	}
 	v, err := findView(ws, name)
@@ -82,8 +83,8 @@ func explorerViews(cmd *cobra.Command, ws *workspace.Workspace) ([]tui.View, *tu
 // operator), period and grain or window (--period, --grain, --since) and
 // comparison (--compare). A flag given beside --view wins over the view's.
 func applyView(cmd *cobra.Command, ws *workspace.Workspace, sf *sliceFlags, ro *reportOpts) error {
-	name := viewFlag(cmd)
-	if name == "" {
+	name, ok := viewFlag(cmd)
+	if !ok {
 		return nil
 	}
 	v, err := findView(ws, name)

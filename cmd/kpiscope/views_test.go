@@ -154,6 +154,29 @@ func TestReportView(t *testing.T) {
 	}
 }
 
+// --view '' names no view: report and the explorer refuse it with the
+// names (before, report printed the default scorecard and exited 0), as
+// they refuse a name no view can have.
+func TestViewFlagEmptyOrNoName(t *testing.T) {
+	t.Chdir(t.TempDir()) // the sample and its views
+	const names = " (views: email-weekly, emea-nps, urgent-90d)"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"report", "--view", ""}, "kpiscope: --view: an empty name names no saved view: give a view's name" + names + "\n"},
+		{[]string{"report", "--view="}, "kpiscope: --view: an empty name names no saved view: give a view's name" + names + "\n"},
+		{[]string{"--view", ""}, "kpiscope: --view: an empty name names no saved view: give a view's name" + names + "\n"},
+		{[]string{"report", "--view", "emea nps"}, `kpiscope: --view: "emea nps" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .; did you mean "emea-nps"?` + names + "\n"},
+	} {
+		var out, errOut strings.Builder
+		code := runWith(context.Background(), tc.args, &out, &errOut)
+		if code != 2 || errOut.String() != tc.want || out.String() != "" {
+			t.Errorf("%q: exit %d, stdout %q, stderr\n %q\nwant\n %q", tc.args, code, out.String(), errOut.String(), tc.want)
+		}
+	}
+}
+
 // A reload tells the programs the views of the config it read (the
 // palette's list); other changes leave them.
 func TestViewsMsgAfterReload(t *testing.T) {
