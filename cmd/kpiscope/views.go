@@ -22,7 +22,7 @@ func addViewFlag(c *cobra.Command) {
 	c.Flags().String("view", "", "show the saved view `NAME` of kpiscope.yaml (views:): its KPI, breakdown, filters, period or window and comparison")
 }
 
-// viewFlag is the --view given and whether it was: --view '' is given,
+// viewFlag is the --view given and whether it was: an empty --view is given,
 // and names no view.
 func viewFlag(cmd *cobra.Command) (string, bool) {
 	if f := cmd.Flags().Lookup("view"); f != nil && f.Changed {

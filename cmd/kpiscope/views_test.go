@@ -154,7 +154,7 @@ func TestReportView(t *testing.T) {
 	}
 }
 
-// --view '' names no view: report and the explorer refuse it with the
+// An empty --view names no view: report and the explorer refuse it with the
 // names (before, report printed the default scorecard and exited 0), as
 // they refuse a name no view can have.
 func TestViewFlagEmptyOrNoName(t *testing.T) {
