@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ type viewCommand struct {
 	approx bool
 	// caveats are what the command prints otherwise than the screen shows.
 	caveats []string
+	// remote is true when the data's paths are cut to their file names
+	// (over SSH the server's paths are not shown): the box says to run it
+	// where the data is.
+	remote bool
 	// lost are the filters report's --filter would read otherwise (a value
 	// with a comma, or with spaces at its ends): the box says so.
 	lost []kpi.Filter
@@ -47,6 +52,11 @@ func (m Model) command() (viewCommand, bool) {
 		return viewCommand{}, false
 	}
 	c := viewCommand{args: append([]string{"report"}, m.deps.Invocation...)}
+	if m.deps.Remote && len(m.deps.Invocation) > 0 {
+		// Over SSH the data's paths are the server's: its file names only.
+		c.args = append([]string{"report"}, baseNames(m.deps.Invocation)...)
+		c.remote = true
+	}
 	add := func(a ...string) { c.args = append(c.args, a...) }
 	s := m.asked()
 	kpiFlag := []string{"--kpi", d.ID}
@@ -132,6 +142,33 @@ func (m Model) command() (viewCommand, bool) {
 		c = c.filters(s.Filters)
 	}
 	return c, true
+}
+
+// baseNames is the data's invocation (--config FILE, the sources, a named
+// one as NAME=PATH) with each path cut to its file name: a remote user
+// learns no path of the server's.
+func baseNames(inv []string) []string {
+	out := make([]string, 0, len(inv))
+	for i := 0; i < len(inv); i++ {
+		a := inv[i]
+		switch {
+		case strings.HasPrefix(a, "-"):
+			out = append(out, a)
+			if !strings.Contains(a, "=") && i+1 < len(inv) {
+				i++
+				out = append(out, filepath.Base(inv[i]))
+			} else if name, p, ok := strings.Cut(a, "="); ok {
+				out[len(out)-1] = name + "=" + filepath.Base(p)
+			}
+		default:
+			if name, p, ok := strings.Cut(a, "="); ok && name != "" && !strings.ContainsAny(name, `/\`) {
+				out = append(out, name+"="+filepath.Base(p))
+			} else {
+				out = append(out, filepath.Base(a))
+			}
+		}
+	}
+	return out
 }
 
 // timeArgs adds the timeframe of s as report reads it: --since WINDOW for a
@@ -313,6 +350,9 @@ func (m Model) copyCommand() (Model, tea.Cmd) {
 		for _, l := range pane.Wrap(text, w) {
 			lines = append(lines, st.Render(l))
 		}
+	}
+	if c.remote {
+		note(m.st.MutedText, "Run it where the data is, on the server: its data files are named here without their folders (the server's own paths go in their place).")
 	}
 	for _, cv := range c.caveats {
 		note(m.st.WarnText, "! "+cv)

@@ -244,3 +244,38 @@ func TestCopyCommandSeriesPage(t *testing.T) {
 	m, _ = press(m, "x", "n", "$")
 	mustContain(t, screen(m), "--series", caveat)
 }
+
+// TestCommandRemoteHidesPaths: over SSH the copied command names the
+// server's data by file name only (the config, a named source, a glob, a
+// plain file) and the box says to run it where the data is; locally the
+// paths stay whole.
+func TestCommandRemoteHidesPaths(t *testing.T) {
+	inv := []string{"--config", "/srv/kpis/kpiscope.yaml", "tickets=/srv/data/exports/t_*.parquet", "/srv/data/orders.csv"}
+	for _, remote := range []bool{false, true} {
+		d := testDeps(t)
+		d.Remote, d.Invocation = remote, inv
+		m := started(t, d, 120, 40)
+		want := append([]string{"report"}, inv...)
+		if remote {
+			want = []string{"report", "--config", "kpiscope.yaml", "tickets=t_*.parquet", "orders.csv"}
+		}
+		want = append(want, "--kpi", "csat", "--by", "channel", "--grain", "month", "--compare", "previous")
+		if got := CommandFor(m); !slices.Equal(got, want) {
+			t.Fatalf("remote %v: command\n%q\nwant\n%q", remote, got, want)
+		}
+		m, side := press(m, "$")
+		scr := screen(m)
+		note := "Run it where the data is, on the server"
+		if remote {
+			if len(side) != 1 || strings.Contains(side[0].text, "/srv") || strings.Contains(scr, "/srv") {
+				t.Fatalf("a server path reached the remote user: %+v\n%s", side, scr)
+			}
+			mustContain(t, scr, note, "kpiscope report --config kpiscope.yaml 'tickets=t_*.parquet' orders.csv")
+		} else if strings.Contains(scr, note) || !strings.Contains(side[0].text, "/srv/kpis/kpiscope.yaml") {
+			t.Fatalf("locally: %+v\n%s", side, scr)
+		}
+	}
+	if got := baseNames([]string{"--db=/srv/k.duckdb", "--db", "/srv/k.duckdb", "/srv/a=b/t.csv"}); !slices.Equal(got, []string{"--db=k.duckdb", "--db", "k.duckdb", "t.csv"}) {
+		t.Fatalf("baseNames: %q", got)
+	}
+}
