@@ -83,6 +83,8 @@ func (f *sliceFlags) slice(ctx context.Context, eng *kpi.Engine) (kpi.Slice, err
 			return s, fmt.Errorf("--since %s is a window of time: leave out --period all", f.since)
 		case f.period != "" && s.Window.ToDate:
 			return s, fmt.Errorf("--since %s always ends with the data's last day: leave out --period %s (or use --since %d%s for windows you can step back through)", f.since, f.period, 1, string(string(s.Window.Unit)[0]))
+		case f.period != "" && s.Grain != kpi.Day:
+			return s, fmt.Errorf("--since %s with --period %s: give the period as a day (e.g. --period 2026-09-15): the report is the %s window holding it", f.since, f.period, s.Window.Arg())
 		}
 	}
 	compare := f.compare

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,8 @@ func ParseFilter(s string) (Filter, error) {
 		op = OpNotIn
 	case strings.HasPrefix(rest, ">="):
 		op = OpGE
+	case strings.HasPrefix(rest, "<>"):
+		return Filter{}, fmt.Errorf("filter %q: write %s!=VALUE to leave a value out", s, dim)
 	case strings.HasPrefix(rest, "<="):
 		op = OpLE
 	case strings.HasPrefix(rest, "=="):
@@ -76,7 +79,7 @@ func ParseFilter(s string) (Filter, error) {
 	val := rest[width:]
 	if op.Numeric() {
 		v := strings.TrimSpace(val)
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
+		if x, err := strconv.ParseFloat(v, 64); err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
 			return Filter{}, fmt.Errorf("filter %q: %s%s needs a number after %s, e.g. %s%s2", s, dim, op, op, dim, op)
 		}
 		return Filter{Dim: dim, Op: op, Values: []string{v}}, nil
@@ -220,8 +223,8 @@ func (w Window) String() string {
 		return ""
 	case w.ToDate:
 		return string(w.Unit) + " to date"
-	case w.N == 1:
-		return "last " + string(w.Unit)
+	case w.N == 1: // "last 1 month": rolling, not the calendar month before
+		return "last 1 " + string(w.Unit)
 	}
 	return fmt.Sprintf("last %d %ss", w.N, w.Unit)
 }

@@ -42,10 +42,13 @@ func TestParseFilterForms(t *testing.T) {
 			t.Errorf("%q: Arg does not read back: %q", c.in, back.Arg())
 		}
 	}
-	for _, bad := range []string{"channel", "=chat", "contacts>=two", "contacts<", "channel!web"} {
+	for _, bad := range []string{"channel", "=chat", "contacts>=two", "contacts<", "channel!web", "contacts>=NaN", "contacts>=-inf", "contacts<+Inf", "channel<>web"} {
 		if _, err := kpi.ParseFilter(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+	if _, err := kpi.ParseFilter("channel<>web"); err == nil || !strings.Contains(err.Error(), "channel!=VALUE") {
+		t.Errorf("<>: %v", err)
 	}
 }
 
@@ -57,10 +60,11 @@ func TestParseWindow(t *testing.T) {
 		{"30d", "30d", "last 30 days", "2026-10-02", "2026-11-01"},
 		{"last 30 days", "30d", "last 30 days", "2026-10-02", "2026-11-01"},
 		{"last 12 weeks", "12w", "last 12 weeks", "2026-08-09", "2026-11-01"},
-		{"1d", "1d", "last day", "2026-10-31", "2026-11-01"},
+		{"1d", "1d", "last 1 day", "2026-10-31", "2026-11-01"},
 		{"6m", "6m", "last 6 months", "2026-05-01", "2026-11-01"},
 		{"2q", "2q", "last 2 quarters", "2026-05-01", "2026-11-01"},
-		{"1y", "1y", "last year", "2025-11-01", "2026-11-01"},
+		{"1y", "1y", "last 1 year", "2025-11-01", "2026-11-01"},
+		{"last 1 quarter", "1q", "last 1 quarter", "2026-08-01", "2026-11-01"},
 		{"this quarter to date", "qtd", "quarter to date", "2026-10-01", "2026-11-01"},
 		{"QTD", "qtd", "quarter to date", "2026-10-01", "2026-11-01"},
 		{"ytd", "ytd", "year to date", "2026-01-01", "2026-11-01"},
@@ -80,7 +84,7 @@ func TestParseWindow(t *testing.T) {
 			t.Errorf("%q: Arg %q does not read back (%v)", c.in, w.Arg(), err)
 		}
 	}
-	for _, bad := range []string{"", "30", "d", "0d", "last weeks", "this fortnight", "30x", "-3d"} {
+	for _, bad := range []string{"", "30", "d", "0d", "last weeks", "this fortnight", "30x", "-3d", "last month", "last quarter"} {
 		if _, err := kpi.ParseWindow(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}

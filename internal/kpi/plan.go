@@ -378,10 +378,13 @@ func groupDefs(order []*Def, problems map[string]error, planFor func(*Def) plan)
 			continue
 		}
 		pl := planFor(d)
-		if d.MinGrain != "" && (pl.grain.Finer(d.MinGrain) || pl.partial) {
-			if pl.partial {
+		if d.MinGrain != "" && (pl.grain.Finer(d.MinGrain) || pl.partial || !pl.grain.alignedTo(d.MinGrain)) {
+			switch {
+			case !pl.grain.alignedTo(d.MinGrain) && !pl.grain.Finer(d.MinGrain):
+				errs[d.ID] = notApplicable(fmt.Sprintf("%s is recorded by %s and the %s do not start on %s boundaries: choose a calendar period, or a window in whole %ss ending with a %s", d.Label(), d.MinGrain, pl.grain.Name(), d.MinGrain, d.MinGrain, d.MinGrain))
+			case pl.partial:
 				errs[d.ID] = notApplicable(fmt.Sprintf("%s is recorded by %s and %s is not over yet", d.Label(), d.MinGrain, pl.grain.Label(pl.cur)))
-			} else {
+			default:
 				errs[d.ID] = notApplicable(fmt.Sprintf("%s is recorded by %s: choose %s grain or coarser", d.Label(), d.MinGrain, d.MinGrain))
 			}
 			continue
@@ -417,7 +420,12 @@ func resolveWindows(s *Slice, start, asOf, last time.Time) plan {
 			last = Day.Trunc(dataEnd(asOf).Add(-time.Microsecond))
 		}
 		if s.Window.ToDate {
-			s.Grain, s.Period = s.Window.Unit, s.Window.Unit.Trunc(last)
+			// The latest period of its unit; one asked for (a grid's or a
+			// series' earlier column) is that calendar period.
+			s.Grain = s.Window.Unit
+			if s.Period.IsZero() {
+				s.Period = s.Window.Unit.Trunc(last)
+			}
 		} else {
 			s.Grain = s.Window.grain(Day.Add(last, 1))
 			if s.Period.IsZero() {

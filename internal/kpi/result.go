@@ -118,7 +118,10 @@ func (sc *Scorecard) PeriodTitle() string {
 		end = sc.PeriodEnd
 	}
 	label, whole := PeriodLabel(s.Grain, s.Period, end), s.Grain.Label(s.Period)
-	if s.Grain.IsWindow() {
+	if w, ok := s.Grain.win(); ok {
+		if !s.Grain.Add(s.Period, 1).Equal(w.anchor) { // stepped back: not the last one
+			return label + " (" + strings.TrimSuffix(s.Grain.Name(), "s") + ")"
+		}
 		return label + " (" + s.Window.String() + ")"
 	}
 	if cut, ok := strings.CutPrefix(label, whole+" ("); ok {

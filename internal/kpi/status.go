@@ -89,6 +89,7 @@ func (d *Def) Resolve(filters []Filter, segDim, segVal string, period time.Time,
 		return nil
 	}
 	goal := Goal{Value: t.Value, Warn: t.Warn}
+	g = g.calendar() // a window as long as a calendar period, ending with one, takes its targets
 	bestScore, bestFrom := -1, time.Time{}
 	for _, o := range t.Overrides {
 		if !o.From.IsZero() && (period.IsZero() || period.Before(o.From)) {

@@ -181,3 +181,50 @@ func (g Grain) Name() string {
 	}
 	return fmt.Sprintf("%d-%s windows", w.n, w.unit)
 }
+
+// calendar is the calendar grain a window grain is as long as and starts
+// with (the last 1 month ending with a month's end is that month), else g:
+// targets set for a calendar grain apply to such windows.
+func (g Grain) calendar() Grain {
+	w, ok := g.win()
+	if !ok {
+		return g
+	}
+	switch d, m := w.days(), w.months(); {
+	case d == 1:
+		return Day
+	case d == 7 && w.anchor.Weekday() == time.Monday:
+		return Week
+	case m == 1 && w.anchor.Day() == 1:
+		return Month
+	case m == 3 && w.anchor.Equal(Quarter.Trunc(w.anchor)):
+		return Quarter
+	case m == 12 && w.anchor.Equal(Year.Trunc(w.anchor)):
+		return Year
+	}
+	return g
+}
+
+// alignedTo reports whether every period of g starts and ends on a period
+// boundary of the grain m (a KPI recorded by m can then be summed over it):
+// always for calendar grains coarser than m, for a window when its length
+// is whole m periods and it ends on one.
+func (g Grain) alignedTo(m Grain) bool {
+	w, ok := g.win()
+	if !ok {
+		return true
+	}
+	switch m {
+	case Day:
+		return true
+	case Week:
+		return w.days() > 0 && w.days()%7 == 0 && w.anchor.Weekday() == time.Monday
+	case Month:
+		return w.months() > 0 && w.anchor.Day() == 1
+	case Quarter:
+		return w.months() > 0 && w.months()%3 == 0 && w.anchor.Equal(Quarter.Trunc(w.anchor))
+	case Year:
+		return w.months() > 0 && w.months()%12 == 0 && w.anchor.Equal(Year.Trunc(w.anchor))
+	}
+	return false
+}

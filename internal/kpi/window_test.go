@@ -77,6 +77,19 @@ func TestWindows(t *testing.T) {
 	if sc.Slice.Grain != kpi.Quarter || !sc.Slice.Period.Equal(oct) {
 		t.Errorf("qtd: %s %s", sc.Slice.Grain, sc.Slice.Period)
 	}
+	// An earlier period asked under a to-date window (a grid's or a
+	// series' column) is that calendar period, not the latest again.
+	jul := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	a := compute(t, eng, kpi.Slice{Window: qtd, Period: jul}).Find("csat")
+	b := compute(t, eng, kpi.Slice{Grain: kpi.Quarter, Period: jul}).Find("csat")
+	if a.Total.N != b.Total.N || (a.Total.Value == nil) != (b.Total.Value == nil) {
+		t.Errorf("qtd at Q3: n %d, Q3 n %d", a.Total.N, b.Total.N)
+	}
+	// Stepped back, a rolling window is named as one, not as the last.
+	sc = compute(t, eng, kpi.Slice{Window: w30, Period: day("2026-09-20")})
+	if got := sc.PeriodTitle(); got != "3 Sep – 2 Oct 2026 (30-day window)" {
+		t.Errorf("stepped back: title %q", got)
+	}
 	// Last year needs a window a year holds a whole number of times.
 	if _, err := eng.Compute(ctx, kpi.Slice{Window: w30, Compare: kpi.VsYear}, nil); err == nil || !strings.Contains(err.Error(), "previous window") {
 		t.Errorf("30d vs last year: %v", err)

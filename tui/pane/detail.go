@@ -533,6 +533,11 @@ func chartTitle(d Detail, first, last time.Time, caption bool, w int) string {
 // trendSpan names a trend's periods in w cells: "Nov 2025 – Oct 2026", or
 // "from Nov 2025" where that does not fit (the trend ends at the period shown).
 func trendSpan(g kpi.Grain, first, last time.Time, w int) string {
+	if g.IsWindow() { // the first window's first day to the last one's last
+		if s := PeriodName(g, first) + " – " + g.Add(last, 1).AddDate(0, 0, -1).Format("2 Jan 2006"); Width(s) <= w {
+			return s
+		}
+	}
 	if s := PeriodName(g, first) + " – " + PeriodName(g, last); Width(s) <= w {
 		return s
 	}
