@@ -106,11 +106,17 @@ func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Resu
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
 	began := time.Now()
-	run, err := check(ctx, db, Tables(eng), query, opt.Limit+1)
+	run, folds, err := check(ctx, db, Tables(eng), query, opt.Limit+1)
 	if err != nil {
 		return nil, stopped(ctx, err, opt.Timeout)
 	}
-	rows, err := db.QueryTyped(ctx, run)
+	query1 := db.QueryTyped
+	if folds {
+		// DuckDB's optimizer would compute its constant calls while
+		// planning, where the timeout cannot stop it.
+		query1 = db.QueryTypedUnoptimized
+	}
+	rows, err := query1(ctx, run)
 	if err != nil {
 		return nil, stopped(ctx, err, opt.Timeout)
 	}
@@ -133,40 +139,46 @@ func stopped(ctx context.Context, err error, after time.Duration) error {
 // Check reports whether the prompt would run query over the engine's
 // loaded tables (nil), or why not; it runs nothing.
 func Check(ctx context.Context, eng *kpi.Engine, query string) error {
-	_, err := check(ctx, eng.DB(), Tables(eng), query, DefaultLimit+1)
+	_, _, err := check(ctx, eng.DB(), Tables(eng), query, DefaultLimit+1)
 	return err
 }
 
 // check decides whether query may run and returns the text to run: an
 // EXPLAIN as given, a query wrapped in LIMIT rows (the prompt's limit + 1,
-// to tell a cut result), whose exact text passes the same checks.
-func check(ctx context.Context, db *store.DB, tables []string, query string, rows int) (string, error) {
+// to tell a cut result), whose exact text passes the same checks; folds
+// says the statement calls a function on constants only (range(100000000)),
+// which DuckDB's optimizer would compute while planning, out of the
+// timeout's reach: run it unoptimized. Every step is bounded by ctx: the
+// parse (gate) runs as a query, and DuckDB's own classification (kindIs)
+// prepares without the optimizer.
+func check(ctx context.Context, db *store.DB, tables []string, query string, rows int) (string, bool, error) {
 	q := strings.TrimSpace(query)
 	if q == "" {
-		return "", &RefusedError{"type a query, such as SELECT * FROM " + firstOr(tables, "tickets") + " LIMIT 10"}
+		return "", false, &RefusedError{"type a query, such as SELECT * FROM " + firstOr(tables, "tickets") + " LIMIT 10"}
 	}
 	body, explain := stripExplain(q)
-	if err := gate(ctx, db, tables, body); err != nil {
-		return "", err
+	folds, err := gate(ctx, db, tables, body)
+	if err != nil {
+		return "", false, err
 	}
 	want := store.KindSelect
 	if explain {
 		want = store.KindExplain
 	}
 	if err := kindIs(ctx, db, q, want); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if explain {
-		return query, nil
+		return query, folds, nil
 	}
 	run := "SELECT * FROM (\n" + cutStatement(body) + "\n) LIMIT " + strconv.Itoa(rows)
-	if err := gate(ctx, db, tables, run); err != nil {
-		return "", err
+	if _, err := gate(ctx, db, tables, run); err != nil {
+		return "", false, err
 	}
 	if err := kindIs(ctx, db, run, store.KindSelect); err != nil {
-		return "", err
+		return "", false, err
 	}
-	return run, nil
+	return run, folds, nil
 }
 
 // kindIs checks DuckDB's own classification of the prepared statement.
@@ -193,13 +205,15 @@ func refusedKind(kind string) error {
 
 // gate parses q with DuckDB (no binding: nothing is read) and checks its
 // syntax tree: one SELECT, reading only loaded tables and CTEs in scope.
-func gate(ctx context.Context, db *store.DB, tables []string, q string) error {
+// It also reports whether the statement calls a function on constants
+// only (constantCall).
+func gate(ctx context.Context, db *store.DB, tables []string, q string) (bool, error) {
 	rows, err := db.Query(ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", q)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if len(rows.Data) != 1 || len(rows.Data[0]) != 1 {
-		return errors.New("the SQL prompt could not parse the statement")
+		return false, errors.New("the SQL prompt could not parse the statement")
 	}
 	raw, _ := rows.Data[0][0].(string)
 	var tree struct {
@@ -209,25 +223,79 @@ func gate(ctx context.Context, db *store.DB, tables []string, q string) error {
 		Statements   []any  `json:"statements"`
 	}
 	if err := json.Unmarshal([]byte(raw), &tree); err != nil {
-		return fmt.Errorf("the SQL prompt could not read the parsed statement: %w", err)
+		return false, fmt.Errorf("the SQL prompt could not read the parsed statement: %w", err)
 	}
 	if tree.Error {
 		if tree.ErrorType == "not implemented" { // "Only SELECT statements can be serialized"
 			if n := len(splitStatements(q)); n > 1 {
-				return &RefusedError{"one statement at a time: remove the ; between statements"}
+				return false, &RefusedError{"one statement at a time: remove the ; between statements"}
 			}
-			return refusedKind(firstWord(q))
+			return false, refusedKind(firstWord(q))
 		}
-		return errors.New(oneLine(tree.ErrorMessage))
+		return false, errors.New(oneLine(tree.ErrorMessage))
 	}
 	if len(tree.Statements) != 1 {
-		return &RefusedError{"one statement at a time: remove the ; between statements"}
+		return false, &RefusedError{"one statement at a time: remove the ; between statements"}
 	}
 	c := checker{tables: map[string]bool{}, list: tables}
 	for _, t := range tables {
 		c.tables[strings.ToLower(t)] = true
 	}
-	return c.walk(tree.Statements[0], nil)
+	if err := c.walk(tree.Statements[0], nil); err != nil {
+		return false, err
+	}
+	return constantCall(tree.Statements[0]), nil
+}
+
+// constantCall reports whether a syntax tree holds a function call with
+// arguments none of which reads a column, a subquery or a window: one
+// DuckDB's optimizer folds into a constant while planning (it would build
+// all of range(100000000) before the statement runs).
+func constantCall(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if constantCall(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		if class, _ := x["class"].(string); class == "FUNCTION" {
+			if args, _ := x["children"].([]any); len(args) > 0 && !readsRows(x) {
+				return true
+			}
+		}
+		for _, child := range x {
+			if constantCall(child) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// readsRows reports whether an expression holds a column, *, a subquery
+// or a window: something not known while planning.
+func readsRows(v any) bool {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if readsRows(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		switch class, _ := x["class"].(string); class {
+		case "COLUMN_REF", "STAR", "SUBQUERY", "WINDOW", "LAMBDA_REF", "PARAMETER":
+			return true
+		}
+		for _, child := range x {
+			if readsRows(child) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checker walks a syntax tree for what it reads.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -47,42 +48,65 @@ var ErrNotOneStatement = errors.New("not exactly one statement")
 // nothing is executed, not even a statement before a semicolon (the
 // driver's PrepareContext would run all but the last of several; its
 // Prepare refuses them, ErrNotOneStatement). Binding a SELECT may read the
-// files it names, which a locked engine refuses.
+// files it names, which a locked engine refuses. It prepares with DuckDB's
+// optimizer off (Unoptimized): the kind is known once bound, and the
+// optimizer's constant folding (SELECT range(100000000) builds the whole
+// list while planning) is not interrupted by ctx.
 func (d *DB) StatementKind(ctx context.Context, query string) (string, error) {
-	c, err := d.sql.Conn(ctx)
-	if err != nil {
-		return "", cleanErr(err)
-	}
-	defer c.Close()
 	kind := ""
-	err = c.Raw(func(dc any) error {
-		conn, ok := dc.(*duckdb.Conn)
-		if !ok {
-			return fmt.Errorf("statement kind: not a DuckDB connection (%T)", dc)
-		}
-		st, err := conn.Prepare(query)
-		if err != nil {
-			if strings.Contains(err.Error(), "missing context for multi-statement query") {
-				return ErrNotOneStatement
+	err := d.unoptimized(ctx, func(c *sql.Conn) error {
+		return c.Raw(func(dc any) error {
+			conn, ok := dc.(*duckdb.Conn)
+			if !ok {
+				return fmt.Errorf("statement kind: not a DuckDB connection (%T)", dc)
 			}
-			return err
-		}
-		defer st.Close()
-		s, ok := st.(*duckdb.Stmt)
-		if !ok {
-			return fmt.Errorf("statement kind: not a DuckDB statement (%T)", st)
-		}
-		t, err := s.StatementType()
-		if err != nil {
-			return err
-		}
-		kind = stmtKinds[t]
-		if kind == "" {
-			kind = "OTHER"
-		}
-		return nil
+			st, err := conn.Prepare(query)
+			if err != nil {
+				if strings.Contains(err.Error(), "missing context for multi-statement query") {
+					return ErrNotOneStatement
+				}
+				return err
+			}
+			defer st.Close()
+			s, ok := st.(*duckdb.Stmt)
+			if !ok {
+				return fmt.Errorf("statement kind: not a DuckDB statement (%T)", st)
+			}
+			t, err := s.StatementType()
+			if err != nil {
+				return err
+			}
+			kind = stmtKinds[t]
+			if kind == "" {
+				kind = "OTHER"
+			}
+			return nil
+		})
 	})
 	return kind, cleanErr(err)
+}
+
+// unoptimized runs fn on one connection with DuckDB's optimizer off
+// (PRAGMA disable_optimizer: a setting of that connection only, which a
+// locked engine still takes) and turns it back on before the connection
+// returns to the pool; a connection that cannot be turned back on is
+// dropped, so no other caller gets it.
+func (d *DB) unoptimized(ctx context.Context, fn func(c *sql.Conn) error) error {
+	c, err := d.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA disable_optimizer"); err != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn })
+		c.Close()
+		return err
+	}
+	err = fn(c)
+	if _, rerr := c.ExecContext(context.Background(), "PRAGMA enable_optimizer"); rerr != nil {
+		c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	c.Close()
+	return err
 }
 
 // Typed is a fully read result set with each column's DuckDB type name
@@ -97,7 +121,32 @@ type Typed struct {
 // QueryTyped runs a query as Query does and also reports the columns'
 // DuckDB types.
 func (d *DB) QueryTyped(ctx context.Context, query string, args ...any) (*Typed, error) {
-	rows, err := d.sql.QueryContext(ctx, query, args...)
+	return typedOn(ctx, d.sql, query, args...)
+}
+
+// QueryTypedUnoptimized runs a query as QueryTyped does, planned without
+// DuckDB's optimizer: for a statement whose constant expressions would take
+// long to fold while planning (SELECT list_sum(range(100000000))), which ctx
+// cannot interrupt; run, the same work stops at ctx. Without the optimizer
+// nothing is pushed down or reordered (joins run as written), so use it
+// only for such statements.
+func (d *DB) QueryTypedUnoptimized(ctx context.Context, query string, args ...any) (*Typed, error) {
+	var out *Typed
+	err := d.unoptimized(ctx, func(c *sql.Conn) error {
+		var err error
+		out, err = typedOn(ctx, c, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	return out, nil
+}
+
+func typedOn(ctx context.Context, on interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) (*Typed, error) {
+	rows, err := on.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, cleanErr(err)
 	}

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"kpiscope/internal/store"
@@ -76,5 +78,50 @@ func TestQueryTyped(t *testing.T) {
 	row := r.Data[0]
 	if row[0] != "1.5" || row[1] != "1 month 2 days 03:00:00" || row[4] != int64(7) {
 		t.Errorf("values %#v", row)
+	}
+}
+
+// StatementKind and QueryTypedUnoptimized plan without DuckDB's optimizer
+// on the connection they use, and hand it back to the pool with the
+// optimizer on again (the test runs one query at a time: the pool holds
+// the one connection they used).
+func TestUnoptimizedHandsBackOptimizer(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Exec(ctx, "CREATE TABLE t AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	// The optimizer folds 40 + 2 and knows from t's statistics that no x
+	// is 42: its plan is EMPTY_RESULT.
+	optimizer := func() string {
+		t.Helper()
+		rows, err := db.Query(ctx, "EXPLAIN SELECT * FROM t WHERE x = 40 + 2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(strings.Contains(fmt.Sprint(rows.Data), "EMPTY_RESULT"))
+	}
+	if got := optimizer(); got != "true" {
+		t.Fatalf("optimizer at open %q", got)
+	}
+	if _, err := db.StatementKind(ctx, "SELECT 1"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := db.QueryTypedUnoptimized(ctx, "EXPLAIN SELECT * FROM t WHERE x = 40 + 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan := fmt.Sprint(r.Data); strings.Contains(plan, "EMPTY_RESULT") || !strings.Contains(plan, "FILTER") {
+		t.Errorf("the unoptimized plan was optimised: %s", plan)
+	}
+	if r, err := db.QueryTypedUnoptimized(ctx, "SELECT len(range(3)) AS n"); err != nil || store.Int(r.Data[0][0]) != 3 {
+		t.Errorf("unoptimized len(range(3)) = %v, %v; want 3", r, err)
+	}
+	if got := optimizer(); got != "true" {
+		t.Errorf("optimizer after the unoptimized statements %q, want true", got)
 	}
 }
