@@ -29,8 +29,8 @@ func (m Model) actions() []action {
 		{"breakdown", "Go to the breakdown table", k.Right, toBreakdown(focusMsg(true))},
 		{"list", "Go to the KPI list", k.Left, toBreakdown(focusMsg(false))},
 		{"segment", "Segment by a dimension…", k.Segment, Model.openSegment},
-		{"stepout", "Step out of the last drill", k.StepOut, toBreakdown(stepOutMsg{})},
-		{"clear", "Clear all filters", k.ClearAll, toBreakdown(clearMsg{})},
+		{"stepout", "Step out: undo the last drill, filter or window", k.StepOut, toBreakdown(stepOutMsg{})},
+		{"clear", "Clear all filters and the date window", k.ClearAll, toBreakdown(clearMsg{})},
 		{"grain", "Next grain (day → year)", k.Grain, toTimeframe(nextGrainMsg{})},
 		{"grainback", "Previous grain", k.GrainBack, toTimeframe(prevGrainMsg{})},
 		{"earlier", "Earlier period", k.Earlier, toTimeframe(shiftMsg(-1))},
@@ -133,9 +133,16 @@ func (m Model) toBreakdown(msg tea.Msg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	shown, raw := m.breakdownResults()
 	visible := pane.BreakdownVisible(m.detailData().Breakdown, m.layout().detailW-2)
+	m.bd.window = m.tf.slice.Window
 	m.bd, cmd = m.bd.on(shown, raw, m.q.detail.loading, visible).Update(msg)
 	if m.bd.note != "" {
 		m = m.say("%s", m.bd.note)
+	}
+	if m.bd.setWindow { // ⌫ undid a window, x cleared it
+		m.tf = m.tf.setWindow(m.bd.window)
+		if m.tf.note != "" {
+			m = m.say("%s", m.tf.note)
+		}
 	}
 	_, chosen := msg.(segmentMsg)
 	switch {

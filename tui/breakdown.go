@@ -20,6 +20,10 @@ type drill struct {
 	segment string
 	cursor  int
 	sort    pane.Sort
+	// windowSet marks the filter editor's change of the date window:
+	// window is the one before it, which stepping out puts back.
+	windowSet bool
+	window    kpi.Window
 }
 
 // breakdown is the state of the detail pane's breakdown table: the
@@ -48,6 +52,11 @@ type breakdown struct {
 
 	// note is what the last Update has to say in the footer ("" = nothing).
 	note string
+	// window is the timeframe's date window (the root sets it before each
+	// Update); when the last Update changed it, setWindow is true and
+	// window the one to put on screen (⌫ undoing a window, x clearing it).
+	window    kpi.Window
+	setWindow bool
 
 	// visible are the columns on screen (nil: unknown); the sort key skips
 	// the others.
@@ -62,8 +71,8 @@ type breakdown struct {
 type (
 	moveMsg     int          // move the cursor by n rows
 	drillMsg    struct{}     // filter by the row under the cursor, split by the next dimension
-	stepOutMsg  struct{}     // undo the last drill, or drop the last filter
-	clearMsg    struct{}     // drop every filter, back to the first drill's table
+	stepOutMsg  struct{}     // undo the last drill or filter editor's change, or drop the last filter, then the window
+	clearMsg    struct{}     // drop every filter and the window, back to the first drill's table
 	focusMsg    bool         // take (true) or give back (false) the keys
 	segmentMsg  string       // split by this dimension ("" = none)
 	sortByMsg   pane.SortCol // sort by a column; again on the same one reverses it
@@ -122,7 +131,7 @@ func (b breakdown) filtered() bool { return len(b.trail) > 0 || len(b.filters) >
 // Update handles the breakdown's keys, which the root forwards while the
 // table has the focus (and esc always), and the messages above.
 func (b breakdown) Update(msg tea.Msg) (breakdown, tea.Cmd) {
-	b.note = ""
+	b.note, b.setWindow = "", false
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		k := b.keys
@@ -250,24 +259,41 @@ func (b breakdown) drill() (breakdown, tea.Cmd) {
 	return b.drillTo(b.dim, b.raw.Segments[i].Segment), nil
 }
 
+// stepOut undoes the last step: a drill, the filter editor's change of
+// the filters or of the date window; without one, it drops the last
+// filter, then the window (a view's or --since's).
 func (b breakdown) stepOut() (breakdown, tea.Cmd) {
 	if n := len(b.trail); n > 0 {
 		t := b.trail[n-1]
 		b.trail = b.trail[:n-1]
 		b.filters, b.shown = t.filters, t.shown
 		b.dim, b.cursor, b.sort = t.segment, t.cursor, t.sort
+		if t.windowSet {
+			b.window, b.setWindow = t.window, true
+		}
 	} else if n := len(b.filters); n > 0 {
 		b.filters, b.shown = b.filters[:n-1:n-1], b.shown[:n-1:n-1]
+	} else if !b.window.IsZero() {
+		b.window, b.setWindow = kpi.Window{}, true
 	} else {
-		return b.say("no filter to remove")
+		return b.say("no filter or window to remove")
 	}
 	b.rev++
 	return b, nil
 }
 
+// clear drops every filter and the date window, back to the first drill's
+// table over calendar periods.
 func (b breakdown) clear() (breakdown, tea.Cmd) {
-	if len(b.filters) == 0 {
-		return b.say("no filters")
+	if !b.window.IsZero() {
+		b.window, b.setWindow = kpi.Window{}, true
+	}
+	if len(b.filters) == 0 && len(b.trail) == 0 {
+		if b.setWindow {
+			b.rev++
+			return b, nil
+		}
+		return b.say("no filters or window to clear")
 	}
 	if len(b.trail) > 0 {
 		t := b.trail[0]
@@ -285,6 +311,14 @@ func (b breakdown) setFilters(fs, shown []kpi.Filter) breakdown {
 	b.trail = append(b.trail, drill{filters: b.filters, shown: b.shown, segment: b.dim, cursor: b.cursor, sort: b.sort})
 	b.filters, b.shown, b.cursor = fs, shown, 0
 	b.rev++
+	return b
+}
+
+// windowStep records the filter editor's change of the date window, was
+// the window before it: a step ⌫ undoes, as a change of the filters.
+func (b breakdown) windowStep(was kpi.Window) breakdown {
+	b.trail = append(b.trail, drill{filters: b.filters, shown: b.shown, segment: b.dim, cursor: b.cursor, sort: b.sort,
+		windowSet: true, window: was})
 	return b
 }
 

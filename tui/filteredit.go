@@ -121,8 +121,9 @@ func newFilterEditor(dark bool) *filterEditor {
 }
 
 // applyFilters applies the filter editor's change: the breakdown's filters
-// change as a drill's do (a step ⌫ undoes), the window the timeframe's; the
-// whole screen is asked again.
+// change as a drill's do, the window the timeframe's, each a step ⌫ undoes
+// (the breakdown's trail keeps the window before); the whole screen is
+// asked again.
 func (m Model) applyFilters(msg filtersMsg) (Model, tea.Cmd) {
 	if msg.close {
 		return m.backLens()
@@ -139,7 +140,11 @@ func (m Model) applyFilters(msg filtersMsg) (Model, tea.Cmd) {
 		}
 	}
 	if msg.setWindow {
+		m.bd = m.bd.windowStep(m.tf.slice.Window)
 		m.tf = m.tf.setWindow(msg.window)
+		if m.tf.note != "" { // the window, and a comparison it changed
+			msg.note = m.tf.note
+		}
 	}
 	if msg.note != "" {
 		m = m.say("%s", msg.note)

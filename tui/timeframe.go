@@ -97,9 +97,18 @@ func (t timeframe) Update(msg tea.Msg) (timeframe, tea.Cmd) {
 		t.rev++
 		return t, nil
 	case compareMsg:
+		if err := kpi.CheckWindowCompare(t.slice.Window, kpi.Compare(msg)); err != nil {
+			return t.say("%s", err)
+		}
 		return t.setCompare(kpi.Compare(msg))
 	case nextCompareMsg:
-		return t.setCompare(t.slice.Compare.Next())
+		c := t.slice.Compare.Next()
+		if t.slice.Window.YearComparable() || c != kpi.VsYear {
+			return t.setCompare(c)
+		}
+		// A year holds no whole number of these windows: on to the next.
+		t, _ = t.setCompare(c.Next())
+		return t.say("comparing %s (not vs last year: %s)", t.slice.Compare.Label(), noYear(t.slice.Window))
 	}
 	return t, nil
 }
@@ -119,6 +128,7 @@ func (t timeframe) setGrain(g kpi.Grain) (timeframe, tea.Cmd) {
 // setWindow sets the date window (the filter editor's); the zero window
 // goes back to calendar periods.
 func (t timeframe) setWindow(w kpi.Window) timeframe {
+	t.note = ""
 	if w == t.slice.Window {
 		return t
 	}
@@ -129,7 +139,16 @@ func (t timeframe) setWindow(w kpi.Window) timeframe {
 	} else {
 		t.note = "window: " + w.String()
 	}
+	if kpi.CheckWindowCompare(w, t.slice.Compare) != nil {
+		t.slice.Compare = kpi.VsPrevious
+		t.note += " · comparing with the previous window (not vs last year: " + noYear(w) + ")"
+	}
 	return t
+}
+
+// noYear says why a window is not compared with last year.
+func noYear(w kpi.Window) string {
+	return "a year holds no whole number of " + w.Arg() + " windows"
 }
 
 // say sets the note for the footer.

@@ -371,7 +371,8 @@ func (m Model) footerKeys() []hintItem {
 		return out
 	}
 	var out []hintItem
-	filtered := m.bd.filtered()
+	windowed := !m.tf.slice.Window.IsZero()
+	filtered := m.bd.filtered() || windowed // ⌫ and x drop a window too
 	if m.bd.focused {
 		out = append(out, hint(upDown, "row", 9), bind(k.Focus, "drill in", 10), bind(k.Sort, "sort", 6))
 		if filtered {
@@ -391,7 +392,11 @@ func (m Model) footerKeys() []hintItem {
 	if !k.Earlier.Enabled() {
 		period.prio = -1
 	}
-	out = append(out, bind(k.Grain, "grain", 7), period, bind(k.Compare, "compare", 7),
+	grain := bind(k.Grain, "grain", 7)
+	if windowed { // a window has no grain or period to move: t drops it
+		grain, period.prio = bind(k.Latest, "drop window", 7), -1
+	}
+	out = append(out, grain, period, bind(k.Compare, "compare", 7),
 		bind(k.Find, "find", 4), bind(k.Palette, "commands", 5), bind(k.Export, "export", 3),
 		bind(k.Help, "help", 9), bind(k.Quit, "quit", 9))
 	return out

@@ -23,8 +23,8 @@ type Map struct {
 	Find     key.Binding
 	Palette  key.Binding
 	Back     key.Binding // esc: close, step out, unfocus
-	StepOut  key.Binding // backspace: remove the last drill filter
-	ClearAll key.Binding
+	StepOut  key.Binding // backspace: undo the last drill, filter or window
+	ClearAll key.Binding // x: every filter and the date window
 
 	// Slice
 	Segment   key.Binding
@@ -52,6 +52,9 @@ type Map struct {
 	Filters  key.Binding // the filter editor: several values, exclusion, ranges, date windows
 	Command  key.Binding // copy the `kpiscope report …` command that prints this view
 	SaveView key.Binding // print the views: YAML that saves this view
+	// SQL is display-only: the palette's "sql" (: then sql) opens the
+	// read-only SQL prompt; no single key does.
+	SQL key.Binding
 
 	// Export
 	Export        key.Binding
@@ -98,7 +101,7 @@ func Default() Map {
 		Palette:  b([]string{":", "ctrl+p"}, ":", "commands"),
 		Back:     b([]string{"esc"}, "esc", "back"),
 		StepOut:  b([]string{"backspace"}, "⌫", "step out"),
-		ClearAll: b([]string{"x"}, "x", "clear filters"),
+		ClearAll: b([]string{"x"}, "x", "clear filters/window"),
 
 		Segment:   b([]string{"s"}, "s", "segment by"),
 		Grain:     b([]string{"g"}, "g", "grain"),
@@ -123,6 +126,7 @@ func Default() Map {
 		Filters:  b([]string{"F"}, "F", "filters"),
 		Command:  b([]string{"$"}, "$", "copy command"),
 		SaveView: b([]string{"V"}, "V", "save view"),
+		SQL:      b([]string{":sql"}, ":sql", "SQL prompt"),
 
 		Export:        b([]string{"e"}, "e", "export"),
 		Copy:          b([]string{"y"}, "y", "copy breakdown"),
@@ -183,11 +187,11 @@ type Group struct {
 // Groups returns the full help, grouped.
 func (m Map) Groups() []Group {
 	return []Group{
-		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.PageDown, m.PageUp, m.Right, m.Left, m.Find, m.Palette}},
+		{"Navigate", []key.Binding{m.Next, m.Prev, m.Down, m.Up, m.Jump, m.Top, m.Bottom, m.PageDown, m.PageUp, m.Right, m.Left, m.Find, m.Palette, m.SQL}},
 		{"Slice", []key.Binding{m.Segment, m.Focus, m.StepOut, m.Back, m.ClearAll, m.Filters, m.Grain, m.GrainBack, m.Earlier, m.Later, m.Latest, m.Sort, m.SortDir}},
 		{"Compare", []key.Binding{m.Compare, m.Why, m.Movers}},
 		{"Look closer", []key.Binding{m.Grid, m.Cohorts, m.Dist, m.Series, m.Records}},
-		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard, m.Command}},
+		{"Export", []key.Binding{m.Export, m.Copy, m.CopyScorecard, m.Command, m.SaveView}},
 		{"Other", []key.Binding{m.Reload, m.Warnings, m.Help, m.Quit}},
 	}
 }
