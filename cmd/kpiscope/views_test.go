@@ -118,6 +118,25 @@ func TestServeOpensSavedView(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the session for an unknown view did not end")
 	}
+
+	// A command no view can be named is answered the same way, with what a
+	// name is (before: "exec request failed on channel 0", status 255).
+	for _, tc := range []struct{ cmd, want string }{
+		{"emea nps", `kpiscope: "emea nps" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .; did you mean "emea-nps"? (views: email-weekly, emea-nps, urgent-90d); connect without a command for the first screen`},
+		{"x; rm -rf /", `kpiscope: "x; rm -rf /" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and . (views: email-weekly, emea-nps, urgent-90d); connect without a command for the first screen`},
+		{strings.Repeat("v", 300), `kpiscope: "` + strings.Repeat("v", 40) + `…" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and . (views: email-weekly, emea-nps, urgent-90d); connect without a command for the first screen`},
+	} {
+		_, screen, ended := run(tc.cmd)
+		screen.wait(t, "the message for "+tc.cmd[:8], func(s string) bool { return strings.Contains(s, tc.want) })
+		select {
+		case err := <-ended:
+			if !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+				t.Errorf("%.20q: session ended with %v, want exit status 1", tc.cmd, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("the session for %.20q did not end", tc.cmd)
+		}
+	}
 }
 
 // report --view NAME prints what the flags the view stands for print; a

@@ -173,9 +173,11 @@ func (s *Server) loginDone(ci *connInfo, key string) {
 	}
 }
 
-// allowRequest lets a session start the explorer ("shell") and nothing else.
+// allowRequest lets a session start the explorer ("shell") and nothing
+// else; with saved views, a command is taken to be read as a view's name,
+// and one that is none is answered in handle (views.go).
 func (s *Server) allowRequest(sess ssh.Session, kind string) bool {
-	if kind == "shell" || kind == "exec" && s.cfg.View != nil && viewWord(sess.RawCommand()) {
+	if kind == "shell" || kind == "exec" && s.cfg.View != nil {
 		return true // a view's name is read, never run (views.go)
 	}
 	what := kind

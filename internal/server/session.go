@@ -72,14 +72,19 @@ func (s *Server) handle(_ ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
-		if sess.RawCommand() != "" && (s.cfg.View == nil || !viewWord(sess.RawCommand())) || sess.Subsystem() != "" {
+		if sess.RawCommand() != "" && s.cfg.View == nil || sess.Subsystem() != "" {
 			// Refused at the protocol level already; never run anything.
 			ci.sessionEnded("refused: command", 0, false)
 			_ = sess.Exit(1)
 			return
 		}
 		if msg := s.unknownView(sess.RawCommand()); msg != "" {
-			ci.sessionEnded("refused: unknown view", 0, false)
+			end := "refused: unknown view"
+			if cmd := sess.RawCommand(); !viewWord(cmd) {
+				end = "refused: command"
+				ci.refuse(fmt.Sprintf("exec %.60q", cmd))
+			}
+			ci.sessionEnded(end, 0, false)
 			fmt.Fprint(sess, "kpiscope: "+msg+"\r\n")
 			_ = sess.Exit(1)
 			return

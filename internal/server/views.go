@@ -1,12 +1,18 @@
 package server
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Saved views over SSH (issue 15): `ssh -t host NAME` opens the explorer on
-// the saved view NAME. The command is only ever a name to look up: a
-// command that could not be a view's name (more than one word, a path, a
-// shell line) is refused at the protocol level like any other, and a name
-// is read only when the server was given Config.View.
+// the saved view NAME. The command is only ever a name to look up, never
+// run. When the server was given Config.View, any command is taken at the
+// protocol level so that the client hears why one is refused: a name no
+// view has gets the names, and so does a command that could not be a
+// view's name (more than one word, a path, a shell line); the session then
+// ends with status 1 before anything starts. Without Config.View every
+// command is refused at the protocol level, as are subsystems.
 
 // viewWord reports whether cmd could name a saved view: one word of
 // letters, digits, '-', '_' and '.', at most 64 bytes, starting with a
@@ -24,13 +30,18 @@ func viewWord(cmd string) bool {
 	return true
 }
 
-// unknownView is why the view a session named cannot be opened, for the
-// client's terminal; "" when it names none or one that exists.
+// unknownView is why the command a session gave opens no view, for the
+// client's terminal; "" when it names none or a view that exists. A command
+// that is no view's name is refused whatever Config.View answers.
 func (s *Server) unknownView(cmd string) string {
 	if cmd == "" || s.cfg.View == nil {
 		return ""
 	}
-	if err := s.cfg.View(cmd); err != nil {
+	err := s.cfg.View(cmd)
+	if err == nil && !viewWord(cmd) {
+		err = fmt.Errorf("%.40q is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .", cmd)
+	}
+	if err != nil {
 		return strings.ReplaceAll(err.Error(), "\n", "\r\n") + "; connect without a command for the first screen"
 	}
 	return ""

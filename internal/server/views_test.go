@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -25,7 +26,7 @@ func viewServerConfig() server.Config {
 		if _, ok := savedViews[name]; ok {
 			return nil
 		}
-		return fmt.Errorf("no saved view %q (views: email-weekly)", name)
+		return fmt.Errorf("no saved view %.40q (views: email-weekly)", name)
 	}}
 }
 
@@ -81,9 +82,57 @@ func TestSSHOpensSavedView(t *testing.T) {
 	if code := bad.waitEnd(waitLong); code != 1 {
 		t.Errorf("exit status for an unknown view = %d, want 1", code)
 	}
+}
 
-	if err := ts.startCommand(t, key, "cat /etc/passwd"); err == nil {
-		t.Fatal("a command that is no view's name was accepted")
+// A command that could not be a view's name (two words, a shell line, 300
+// characters) is answered like an unknown name: one line with the view
+// names, status 1, and nothing run or started (before, the request was
+// refused and the client said only "exec request failed on channel 0",
+// status 255). It is refused whatever Config.View answers, and the log
+// lists it; subsystems are still refused at the protocol level.
+func TestSSHCommandThatIsNoName(t *testing.T) {
+	key := newKey(t)
+	var built atomic.Int32
+	counted := func(s server.Session) tea.Model { built.Add(1); return viewExplorer(s) }
+	ts := startServer(t, viewServerConfig(), counted, key)
+	for _, tc := range []struct{ cmd, shown string }{
+		{"emea nps", `"emea nps"`},
+		{"x; rm -rf /", `"x; rm -rf /"`},
+		{"cat /etc/passwd", `"cat /etc/passwd"`},
+		{strings.Repeat("n", 300), `"` + strings.Repeat("n", 40) + `"`},
+	} {
+		c := ts.open(t, "alice", key, termOpts{cmd: tc.cmd, w: 200, h: 24}) // wide: the line unwrapped
+		c.waitForText(waitLong, "kpiscope: no saved view "+tc.shown+" (views: email-weekly); connect without a command for the first screen")
+		if code := c.waitEnd(waitLong); code != 1 {
+			t.Errorf("%.20q: exit status %d, want 1", tc.cmd, code)
+		}
+		c.client.Close() // the connection's log line is written at its end
+	}
+	ts.waitLog(t, waitLong, "connection", "user=alice", `exec \"x; rm -rf /\"`, "refused: command")
+
+	// A Config.View that knows no better still opens nothing for them.
+	lax := startServer(t, server.Config{View: func(string) error { return nil }}, counted, key)
+	c := lax.open(t, "alice", key, termOpts{cmd: "emea nps", w: 200, h: 24})
+	c.waitForText(waitLong, `kpiscope: "emea nps" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .; connect without a command for the first screen`)
+	if code := c.waitEnd(waitLong); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if n := built.Load(); n != 0 {
+		t.Errorf("%d explorers were started for commands that are no view's name", n)
+	}
+
+	client, err := ts.dial("alice", gossh.PublicKeys(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Close()
+	if err := sess.RequestSubsystem("sftp"); err == nil {
+		t.Error("the sftp subsystem was accepted by a server with views")
 	}
 }
 
