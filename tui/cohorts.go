@@ -252,8 +252,8 @@ func (l *cohortsLens) View(c lensCtx, w, h int) (string, []string) {
 		what += " · " + fs
 	}
 	body = append(body, pane.Fit(muted(what), w))
-	for _, f := range m.Ignored {
-		body = append(body, pane.Fit(st.WarnText.Render(clean(fmt.Sprintf("%s left out: not a column of %s", f.String(), m.Table))), w))
+	for _, n := range report.CohortsLeftOut(m) {
+		body = append(body, pane.Fit(st.WarnText.Render(clean(n)), w))
 	}
 	if len(m.Rows) == 0 {
 		return title, append(body, "", muted(report.CohortNotes(m)[0]))

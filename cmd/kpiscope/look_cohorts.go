@@ -57,6 +57,11 @@ func (o *cohortsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 		return fmt.Errorf("--cohorts is one matrix of every customer: give it without --by, and --filter %s=VALUE for one segment's", s.Segment)
 	case len(ids) > 0:
 		return fmt.Errorf("--cohorts reads the customers (or orders) table, not a KPI: give it without --kpi")
+	case !s.Window.IsZero():
+		if o.cmd.Flags().Changed("since") {
+			return fmt.Errorf("--cohorts runs to the data's end, by calendar %ss since signup: give it without --since %s", g, s.Window.Arg())
+		}
+		return fmt.Errorf("--cohorts runs to the data's end, by calendar %ss since signup: the view's window: %s does not apply; give --cohorts without --view", g, s.Window.Arg())
 	case !s.Period.IsZero():
 		return fmt.Errorf("--cohorts runs to the data's end: give it without --period")
 	}
@@ -64,5 +69,15 @@ func (o *cohortsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 	if err != nil {
 		return err
 	}
-	return report.Cohorts(w, m, ro.format, ws.Engine.Describe())
+	if err := report.Cohorts(w, m, ro.format, ws.Engine.Describe()); err != nil {
+		return err
+	}
+	if ro.format == "csv" {
+		// The CSV stays the matrix only: a filter left out goes beside it,
+		// as the table and the JSON say it.
+		for _, n := range report.CohortsLeftOut(m) {
+			fmt.Fprintln(o.cmd.ErrOrStderr(), "kpiscope: "+n)
+		}
+	}
+	return nil
 }

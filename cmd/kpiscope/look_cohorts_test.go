@@ -107,3 +107,52 @@ func TestReportCohorts(t *testing.T) {
 		}
 	}
 }
+
+// TestReportCohortsSaysWhatItLeavesOut: a filter on a column the customers
+// do not have (the tickets' channel) leaves the matrix as it is (the
+// hand-worked one of TestReportCohorts) and is named as the explorer names
+// it: right under the table, in the JSON, beside the CSV (stderr); a date
+// window, which cohorts do not take, is refused.
+func TestReportCohortsSaysWhatItLeavesOut(t *testing.T) {
+	sandbox(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"customers.csv": cohortCustomers,
+		"tickets.csv": "ticket_id,customer_id,channel,created_at,resolved_at,csat\nT1,C1,web,2026-01-06,2026-01-06,5\nT2,C4,chat,2026-02-03,2026-02-03,4\n"})
+	run := func(args ...string) cliResult {
+		t.Helper()
+		return runCLI(t, append([]string{"report", dir, "--cohorts", "--cohort-count", "3", "--checks", "off"}, args...)...)
+	}
+	note := "channel ≠ web left out: not a column of customers"
+	r := run("--filter", "channel!=web")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if want := "All cohorts          6   83.3  60.0  33.3\n! " + note + "\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("table: no %q in\n%s", want, r.stdout)
+	}
+	r = run("--filter", "channel!=web", "-f", "csv")
+	if want := "all,6,83.33333333333333,60,33.333333333333336\n"; r.code != 0 || !strings.HasSuffix(r.stdout, want) || strings.TrimSpace(r.stderr) != "kpiscope: "+note {
+		t.Errorf("csv: exit %d\n%s\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = run("--filter", "channel!=web", "-f", "json")
+	var js struct {
+		Ignored []string `json:"ignored_filters"`
+		Notes   []string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &js); err != nil {
+		t.Fatalf("json: %v\n%s", err, r.stdout)
+	}
+	if len(js.Ignored) != 1 || js.Ignored[0] != "channel ≠ web" || len(js.Notes) == 0 || js.Notes[len(js.Notes)-1] != note {
+		t.Errorf("json: ignored %q, notes %q", js.Ignored, js.Notes)
+	}
+	// A filter the customers have: applied, nothing left out.
+	if r := run("--filter", "plan=Basic"); r.code != 0 || strings.Contains(r.stdout, "left out") || !strings.Contains(r.stdout, "All cohorts          4   75.0  33.3  50.0") {
+		t.Errorf("plan=Basic: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, w := range []string{"30d", "qtd"} {
+		r := run("--since", w)
+		if want := "--cohorts runs to the data's end, by calendar months since signup: give it without --since " + w; r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("--since %s: exit %d, stderr %q, want %q", w, r.code, r.stderr, want)
+		}
+	}
+}

@@ -32,6 +32,11 @@ func CohortLabel(m *kpi.CohortMatrix, r kpi.CohortRow) string { return m.Grain.L
 // CohortNotes explain a matrix under it: where it stops, how the pooled
 // row is made, what month 0 is, the filters left out, and an empty matrix.
 func CohortNotes(m *kpi.CohortMatrix) []string {
+	return append(cohortNotes(m), CohortsLeftOut(m)...)
+}
+
+// cohortNotes are CohortNotes but the filters left out.
+func cohortNotes(m *kpi.CohortMatrix) []string {
 	var out []string
 	if len(m.Rows) == 0 {
 		out = append(out, "no cohort has a month since signup that is over in the data")
@@ -42,8 +47,16 @@ func CohortNotes(m *kpi.CohortMatrix) []string {
 	}
 	out = append(out, "all cohorts: Σ active / Σ customers of the cohorts that reached the month (weighted by size, not a mean of %)")
 	out = append(out, CohortDefinition(m))
+	return out
+}
+
+// CohortsLeftOut says which filters the matrix left out, one line each,
+// as the explorer's cohort lens says it: "channel ≠ web left out: not a
+// column of customers" (nor of a table a customer key leads to).
+func CohortsLeftOut(m *kpi.CohortMatrix) []string {
+	var out []string
 	for _, f := range m.Ignored {
-		out = append(out, fmt.Sprintf("filter %s left out: %s has no such column (nor a customer key leading to one)", f.String(), m.Table))
+		out = append(out, Clean(fmt.Sprintf("%s left out: not a column of %s", f.String(), m.Table)))
 	}
 	return out
 }
@@ -143,9 +156,12 @@ func CohortsPlain(w io.Writer, m *kpi.CohortMatrix, label string) error {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
+	for _, n := range CohortsLeftOut(m) { // right under the table: these numbers are not filtered by them
+		fmt.Fprintln(w, "! "+n)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, cohortLegend(m))
-	for _, n := range CohortNotes(m) {
+	for _, n := range cohortNotes(m) {
 		fmt.Fprintln(w, n)
 	}
 	return nil

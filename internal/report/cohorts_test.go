@@ -36,7 +36,7 @@ func TestCohortsWriters(t *testing.T) {
 		"All cohorts          6  100.0  50.0  25.0\n",
 		"months since the first order",
 		"counted to 31 Mar 2026",
-		"filter channel = chat left out: orders has no such column",
+		"All cohorts          6  100.0  50.0  25.0\n! channel = chat left out: not a column of orders\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table: no %q in\n%s", want, b.String())
