@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"kpiscope/internal/kpi"
 )
@@ -167,4 +168,22 @@ func TestHelpListsSaveViewAndSQL(t *testing.T) {
 	m := started(t, testDeps(t), 120, 40)
 	m, _ = press(m, "?")
 	mustContain(t, screen(m), "V save view", ":sql SQL prompt")
+}
+
+// TestStepOutDropsViewWindow: a window no editor step set (a saved view's,
+// --since's) is what ⌫ drops when no drill or filter is left.
+func TestStepOutDropsViewWindow(t *testing.T) {
+	m := started(t, testDeps(t), 120, 40)
+	m.tf = m.tf.viewed(kpi.Month, time.Time{}, kpi.Window{N: 12, Unit: kpi.Week}, kpi.VsPrevious)
+	m = settle(m.refresh())
+	if m.bd.filtered() {
+		t.Fatal("a view's window left a step behind")
+	}
+	m, _ = press(m, "backspace")
+	if !m.tf.slice.Window.IsZero() || m.q.score.sc.Slice.Window != (kpi.Window{}) {
+		t.Errorf("⌫ left the window %+v", m.tf.slice.Window)
+	}
+	if n := m.q.score.sc.Find("csat").Total.N; n != 1929 {
+		t.Errorf("after ⌫: CSAT n %d, want October's 1,929", n)
+	}
 }
