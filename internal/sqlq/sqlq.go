@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,7 +109,7 @@ func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Resu
 	began := time.Now()
 	run, folds, err := check(ctx, db, Tables(eng), query, opt.Limit+1)
 	if err != nil {
-		return nil, stopped(ctx, err, opt.Timeout)
+		return nil, noExtension(stopped(ctx, err, opt.Timeout))
 	}
 	query1 := db.QueryTyped
 	if folds {
@@ -118,7 +119,7 @@ func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Resu
 	}
 	rows, err := query1(ctx, run)
 	if err != nil {
-		return nil, stopped(ctx, err, opt.Timeout)
+		return nil, noExtension(stopped(ctx, err, opt.Timeout))
 	}
 	res := text(rows)
 	res.Limit, res.Elapsed = opt.Limit, time.Since(began)
@@ -126,6 +127,28 @@ func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Resu
 		res.Rows, res.Null, res.Truncated = res.Rows[:opt.Limit], res.Null[:opt.Limit], true
 	}
 	return res, nil
+}
+
+// extensionIn finds the extension DuckDB names for a missing function or type.
+var extensionIn = regexp.MustCompile(`but it exists in the (\w+) extension`)
+
+// noExtension rewrites DuckDB's advice to INSTALL and LOAD an extension
+// (both refused at the prompt, and never done by themselves: store.Open
+// turns autoloading off) into what is so.
+func noExtension(err error) error {
+	if err == nil {
+		return nil
+	}
+	m := extensionIn.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, ", but it exists"); i > 0 {
+		msg = msg[:i]
+	}
+	msg = strings.TrimPrefix(msg, "Catalog Error: ")
+	return fmt.Errorf("%s: it is in DuckDB's %s extension, which kpiscope does not load (the SQL prompt has DuckDB's built-in functions and types only)", msg, m[1])
 }
 
 // stopped names a statement the timeout stopped.
@@ -199,6 +222,32 @@ func kindIs(ctx context.Context, db *store.DB, q, want string) error {
 // readOnly is what the prompt runs, for the messages that refuse the rest.
 const readOnly = "the SQL prompt runs read-only queries only: SELECT (WITH …, FROM …, VALUES, DESCRIBE, SUMMARIZE) or EXPLAIN"
 
+// pivotMsg refuses DuckDB's PIVOT without an IN list, read-only but run
+// as several statements (one to find the values), which the prompt's
+// checks cannot follow.
+const pivotMsg = "PIVOT without an IN list is not supported at the SQL prompt (DuckDB runs it as several statements): name the values, as in SELECT * FROM tickets PIVOT (count(*) FOR channel IN ('web', 'email')), or use GROUP BY"
+
+// hasWord reports whether s holds the word w (any case) outside quotes and
+// comments.
+func hasWord(s, w string) bool {
+	for i := skipSpace(s, 0); i < len(s); i = skipSpace(s, i) {
+		var got string
+		got, i = word(s, i)
+		if strings.EqualFold(got, w) {
+			return true
+		}
+		if got == "" {
+			switch s[i] {
+			case '\'', '"':
+				i = quoted(s, i, s[i], false)
+			default:
+				i++
+			}
+		}
+	}
+	return false
+}
+
 func refusedKind(kind string) error {
 	return &RefusedError{kind + " is refused: " + readOnly}
 }
@@ -230,7 +279,13 @@ func gate(ctx context.Context, db *store.DB, tables []string, q string) (bool, e
 			if n := len(splitStatements(q)); n > 1 {
 				return false, &RefusedError{"one statement at a time: remove the ; between statements"}
 			}
+			if hasWord(q, "PIVOT") {
+				return false, &RefusedError{pivotMsg}
+			}
 			return false, refusedKind(firstWord(q))
+		}
+		if strings.Contains(tree.ErrorMessage, "A CTE needs a SELECT") {
+			return false, &RefusedError{"a CTE (WITH x AS (…)) must be a SELECT: COPY and writes are refused, " + readOnly}
 		}
 		return false, errors.New(oneLine(tree.ErrorMessage))
 	}

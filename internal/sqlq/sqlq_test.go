@@ -141,6 +141,10 @@ func TestRunKinds(t *testing.T) {
 		"SELECT current_setting('allowed_paths')":  "current_setting is refused",
 		"WITH a AS (SELECT 1) SELECT * FROM a, (WITH b AS (SELECT 2) SELECT * FROM b) x, b": "no loaded table b",
 		"WITH a AS (SELECT * FROM a) SELECT * FROM a":                                       "no loaded table a",
+		// Review 15 #17: say what is refused and why.
+		"PIVOT tickets ON channel USING count(*)":                   "PIVOT without an IN list is not supported at the SQL prompt",
+		"SELECT * FROM (PIVOT tickets ON channel USING count(*))":   "PIVOT without an IN list is not supported at the SQL prompt",
+		"WITH x AS (COPY tickets TO '/tmp/kps-never.csv') SELECT 1": "a CTE (WITH x AS (…)) must be a SELECT: COPY and writes are refused",
 	} {
 		_, err := run(t, ws, q, sqlq.Options{})
 		if err == nil || !strings.Contains(err.Error(), want) {
@@ -374,5 +378,29 @@ func TestTablesHideInternal(t *testing.T) {
 	ws := open(t, false)
 	if got := strings.Join(sqlq.Tables(ws.Engine), ","); got != "customers,orders,spend,surveys,tickets" {
 		t.Errorf("tables %s", got)
+	}
+}
+
+// A statement that needs an extension kpiscope does not build in (INET,
+// excel_text) fails at the local prompt too, without installing or loading
+// one: nothing is downloaded, no ~/.duckdb is made (HOME is a temporary
+// directory here).
+func TestNoExtensionAutoload(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	ws := open(t, false)
+	for _, q := range []string{"SELECT '127.0.0.1'::INET", "SELECT excel_text(1, '0.0')"} {
+		_, err := run(t, ws, q, sqlq.Options{Timeout: 20 * time.Second})
+		switch {
+		case err == nil:
+			t.Errorf("%q ran", q)
+		case strings.Contains(err.Error(), "download") || strings.Contains(err.Error(), "Autoloading"):
+			t.Errorf("%q tried to install an extension: %v", q, err)
+		case !strings.Contains(err.Error(), "extension, which kpiscope does not load") || strings.Contains(err.Error(), "INSTALL"):
+			t.Errorf("%q: %v, want it named as an extension kpiscope does not load", q, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(home, ".duckdb")); !os.IsNotExist(err) {
+		t.Errorf("%s/.duckdb: %v, want it absent", home, err)
 	}
 }

@@ -52,7 +52,12 @@ func Open(path string) (*DB, error) {
 	db := sql.OpenDB(c)
 	// Periods are cut in UTC whatever the host's zone, so the same data gives
 	// the same numbers on every machine and for every SSH user.
-	settings := []string{"SET GLOBAL TimeZone = 'UTC'"}
+	// No statement installs or loads an extension by itself (INET,
+	// excel_text would download one): kpiscope needs only the built-in
+	// parquet, json and icu, and the SQL prompt refuses INSTALL and LOAD.
+	settings := []string{"SET GLOBAL TimeZone = 'UTC'",
+		"SET GLOBAL autoinstall_known_extensions = false",
+		"SET GLOBAL autoload_known_extensions = false"}
 	if n := memoryLimit.Load(); n > 0 {
 		settings = append(settings, fmt.Sprintf("SET GLOBAL memory_limit = '%dB'", n))
 	}
