@@ -40,7 +40,8 @@ type sqlLens struct {
 	lensQuery
 	res     *sqlq.Result
 	err     string
-	refused bool // err is the prompt's refusal, not DuckDB's error
+	refused bool   // err is the prompt's refusal, not DuckDB's error
+	ran     string // the statement res or err answers
 
 	pos, top int // the cursor's row, the first row shown
 	left     int // the columns scrolled past after the first, which stays
@@ -58,6 +59,8 @@ type sqlMsg struct {
 }
 
 const (
+	// sqlClipMax is the largest CSV sent to the clipboard (OSC 52).
+	sqlClipMax = 1 << 20
 	// sqlColMax is the widest a result column is drawn.
 	sqlColMax = 32
 	// sqlEditorMax is the most lines the editor grows to.
@@ -316,6 +319,7 @@ func (s *sqlLens) got(msg sqlMsg, c lensCtx) {
 	if !s.answered(msg.seq, msg.key) {
 		return
 	}
+	s.ran = msg.key
 	if msg.err != nil {
 		if errors.Is(msg.err, context.Canceled) {
 			s.err, s.res = "stopped", nil
@@ -373,7 +377,10 @@ func (s *sqlLens) moveTo(p int) {
 }
 
 // csvText is the result as CSV: the columns, then the rows; a NULL is an
-// empty field.
+// empty field, as an empty text is. A text that a spreadsheet would take
+// for a formula (starting with = + - @, a tab or a carriage return) is
+// written after a single quote ('=cmd|calc), so opening the file runs
+// nothing; numbers (-3) are written as they are.
 func (s *sqlLens) csvText() (string, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
@@ -381,7 +388,16 @@ func (s *sqlLens) csvText() (string, error) {
 		return "", err
 	}
 	for _, row := range s.res.Rows {
-		if err := w.Write(row); err != nil {
+		out, copied := row, false
+		for j, v := range row {
+			if (j >= len(s.res.Numeric) || !s.res.Numeric[j]) && v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+				if !copied {
+					out, copied = append([]string(nil), row...), true
+				}
+				out[j] = "'" + v
+			}
+		}
+		if err := w.Write(out); err != nil {
 			return "", err
 		}
 	}
@@ -404,6 +420,12 @@ func (s *sqlLens) export(c lensCtx, clip bool) tea.Cmd {
 	what := cmdline.Count(len(s.res.Rows), "row")
 	if s.res.Truncated {
 		what = "the first " + what + " (the limit)"
+	}
+	if clip && len(text) > sqlClipMax {
+		// A terminal takes seconds over a slow link to swallow an OSC 52
+		// of megabytes, and the session's screen freezes meanwhile.
+		s.note = fmt.Sprintf("the CSV is %s, more than the %s sent to a clipboard: narrow the query (fewer rows or columns), or run kpiscope locally and export it to a file", sizeText(len(text)), sizeText(sqlClipMax))
+		return nil
 	}
 	var cmd tea.Cmd
 	s.note, cmd = sendCSV(c, text, what, "kpiscope-"+c.now().Format("20060102-150405")+"-sql.csv", clip)
@@ -504,6 +526,8 @@ func (s *sqlLens) status(c lensCtx) string {
 	switch {
 	case s.loading:
 		return st.MutedText.Render("running… (esc closes the prompt and stops it)")
+	case s.err != "" && s.stale():
+		return st.WarnText.Render("answer to an earlier statement (enter runs the one above)")
 	case s.err != "" && s.refused:
 		return st.WarnText.Render("refused")
 	case s.err != "":
@@ -514,6 +538,9 @@ func (s *sqlLens) status(c lensCtx) string {
 	r := s.res
 	n := len(r.Rows)
 	text := cmdline.Count(n, "row")
+	if s.stale() {
+		text = "result of an earlier statement (enter runs the one above) · " + text
+	}
 	if p := s.plan(); p != nil {
 		text = "plan"
 	} else if r.Truncated {
@@ -533,6 +560,20 @@ func (s *sqlLens) status(c lensCtx) string {
 		text += fmt.Sprintf(" · columns 1, %d–%d of %d", s.left+2, s.left+s.shown, len(r.Columns))
 	}
 	return st.MutedText.Render(text)
+}
+
+// stale reports whether the editor holds another statement than the one
+// the result (or error) shown answers, as after ↑ recalled an older one.
+func (s *sqlLens) stale() bool {
+	return s.ran != "" && strings.TrimSpace(s.ed.Value()) != s.ran
+}
+
+// sizeText is a size in bytes as KB or MB, one decimal.
+func sizeText(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 }
 
 // tookText is a statement's time: 12 ms, 1.4 s.

@@ -331,3 +331,69 @@ func TestSQLPromptFlow(t *testing.T) {
 }
 
 var _ tea.Model = Model{}
+
+// After ↑ recalls an older statement the result shown says it answers an
+// earlier one; running the recalled statement makes it current again.
+func TestSQLPromptStaleResultMarked(t *testing.T) {
+	m := started(t, sqlDeps(t), 120, 40)
+	m = openPrompt(t, m)
+	m = runSQL(t, m, "SELECT 1 AS one")
+	s := m.lens.(*sqlLens)
+	s.ed.SetValue("")
+	m = runSQL(t, m, "SELECT 2 AS two")
+	if scr := screen(m); strings.Contains(scr, "earlier statement") {
+		t.Fatalf("the current result is marked earlier:\n%s", scr)
+	}
+	m, _ = press(m, "up")
+	m, _ = press(m, "up")
+	if got := s.ed.Value(); got != "SELECT 1 AS one" {
+		t.Fatalf("↑↑ recalled %q", got)
+	}
+	mustContain(t, screen(m), "result of an earlier statement (enter runs the one above) · 1 row")
+	m, _ = press(m, "enter")
+	if scr := screen(m); strings.Contains(scr, "earlier statement") {
+		t.Fatalf("the current result is marked earlier:\n%s", scr)
+	}
+	mustContain(t, screen(m), "one")
+}
+
+// The CSV export writes a text that a spreadsheet would take for a
+// formula after a single quote; numbers, negative ones too, as they are.
+func TestSQLPromptExportFormula(t *testing.T) {
+	d := sqlDeps(t)
+	m := started(t, d, 120, 40)
+	m = openPrompt(t, m)
+	m = runSQL(t, m, "SELECT '=cmd|calc' AS f, '@x' AS a, '-2+3' AS m, 'ok' AS p, -3 AS k")
+	m, _ = press(m, "ctrl+e")
+	b, err := os.ReadFile(filepath.Join(d.ExportDir, "kpiscope-20261125-093000-sql.csv"))
+	if err != nil {
+		t.Fatalf("no file: %v\n%s", err, screen(m))
+	}
+	if got, want := string(b), "f,a,m,p,k\n'=cmd|calc,'@x,'-2+3,ok,-3\n"; got != want {
+		t.Errorf("CSV %q, want %q", got, want)
+	}
+}
+
+// Over SSH a CSV of more than 1 MB is not sent to the clipboard (the
+// session's screen froze for seconds on 6 MB): a message says why and what
+// to do instead.
+func TestSQLPromptClipboardCap(t *testing.T) {
+	d := sqlDeps(t)
+	d.Remote = true
+	m := started(t, d, 120, 40)
+	m = openPrompt(t, m)
+	m = runSQL(t, m, "SELECT repeat('ab', 600000) AS v")
+	m, side := press(m, "ctrl+e")
+	if len(side) != 0 {
+		t.Fatalf("a 1.1 MB CSV was sent: %+v", side)
+	}
+	mustContain(t, screen(m), "the CSV is 1.1 MB, more than the 1.0 MB sent to a clipboard")
+	// A small one still goes.
+	s := m.lens.(*sqlLens)
+	s.ed.SetValue("")
+	m = runSQL(t, m, "SELECT repeat('ab', 1000) AS v")
+	m, side = press(m, "ctrl+e")
+	if len(side) != 1 || side[0].kind != "setClipboardMsg" {
+		t.Fatalf("side effects %+v", side)
+	}
+}
