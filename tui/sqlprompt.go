@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/log/v2"
 
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/sqlq"
@@ -48,6 +50,9 @@ type sqlLens struct {
 	vis      int // the rows the last frame had room for
 	shown    int // the columns the last frame showed
 	note     string
+	// log gets each statement run, its rows, time, refusal or error (the
+	// serve log names the session, the user and the key).
+	log *log.Logger
 }
 
 // sqlMsg is a statement's answer.
@@ -78,6 +83,7 @@ func (m Model) openSQL() (Model, tea.Cmd) {
 	if m.sql == nil {
 		m.sql = newSQLLens()
 	}
+	m.sql.log = m.q.log
 	m.sql.ed.Placeholder = "type a query, e.g. SELECT * FROM " + firstTable(m.lensCtx()) + " LIMIT 10"
 	return m.openLens(m.sql)
 }
@@ -288,11 +294,44 @@ func (s *sqlLens) run(c lensCtx) tea.Cmd {
 		return nil
 	}
 	ctx, seq := s.begin(c, stmt)
-	eng, opt := c.eng, sqlq.Options{Timeout: sqlTimeout(c)}
+	eng, opt, logger := c.eng, sqlq.Options{Timeout: sqlTimeout(c)}, s.log
 	return func() tea.Msg {
+		began := time.Now()
 		res, err := sqlq.Run(ctx, eng, stmt, opt)
+		logStatement(logger, stmt, res, err, time.Since(began))
 		return sqlMsg{seq: seq, key: stmt, res: res, err: err}
 	}
+}
+
+// sqlLogMax is the most of a statement's text the log keeps.
+const sqlLogMax = 500
+
+// logStatement logs a statement run at the prompt, at info level: its
+// text (cut to sqlLogMax bytes), then its rows or its refusal or error,
+// and its time.
+func logStatement(l *log.Logger, stmt string, res *sqlq.Result, err error, took time.Duration) {
+	if l == nil {
+		return
+	}
+	text := strings.Join(strings.Fields(stmt), " ")
+	if len(text) > sqlLogMax {
+		cut := sqlLogMax
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut] + "…"
+	}
+	kv := []any{"statement", text, "took", took.Round(time.Millisecond)}
+	var refused *sqlq.RefusedError
+	switch {
+	case err == nil:
+		kv = append(kv, "rows", len(res.Rows), "truncated", res.Truncated)
+	case errors.As(err, &refused):
+		kv = append(kv, "refused", sqlq.Message(err))
+	default:
+		kv = append(kv, "err", sqlq.Message(err))
+	}
+	l.Info("sql statement", kv...)
 }
 
 // sqlTimeout is the statement's timeout: the explorer's (--query-timeout),

@@ -305,7 +305,7 @@ func sessionDeps(cur live.State, s server.Session, queryTimeout time.Duration, l
 		Remote:       true,
 		QueryTimeout: queryTimeout,
 		Now:          time.Now,
-		Log:          logger.With("session", s.ID, "user", s.User),
+		Log:          logger.With("session", s.ID, "user", s.User, "key", s.Fingerprint),
 		Context:      s.Context,
 		RollupStatus: (*kpi.Engine).RollupStatus,
 		Warnings:     cur.Warnings, // the checks' findings, a sharp shrink at the last reload
