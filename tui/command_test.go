@@ -279,3 +279,25 @@ func TestCommandRemoteHidesPaths(t *testing.T) {
 		t.Fatalf("baseNames: %q", got)
 	}
 }
+
+// TestWindowAfterSteppingBack: a window set on a period stepped back to
+// (Aug 2026, two months before the sample's latest) is the window named:
+// qtd is Q4 2026 to date, the quarter holding the data's last day, not Q3
+// (the quarter holding August), and $ copies it as --since qtd.
+func TestWindowAfterSteppingBack(t *testing.T) {
+	m, _ := press(started(t, testDeps(t), 120, 40), "[", "[")
+	if got := m.tf.slice.Period; got.Format("2006-01") != "2026-08" {
+		t.Fatalf("stepped back to %v, want Aug 2026", got)
+	}
+	m, _ = press(m, "F")
+	m = typeText(m, "since qtd")
+	m, _ = press(m, "enter", "esc")
+	s := m.q.eng.Resolve(m.asked())
+	if s.Grain != kpi.Quarter || s.Period.Format("2006-01-02") != "2026-10-01" {
+		t.Fatalf("the screen's slice: %s %v, want the quarter from 1 Oct 2026", s.Grain, s.Period)
+	}
+	want := []string{"report", "--kpi", "csat", "--by", "channel", "--since", "qtd", "--compare", "previous"}
+	if got := CommandFor(m); !slices.Equal(got, want) {
+		t.Fatalf("command\n%q\nwant\n%q", got, want)
+	}
+}

@@ -134,6 +134,12 @@ func (t timeframe) setWindow(w kpi.Window) timeframe {
 	}
 	t.slice.Window = w
 	t.rev++
+	if !w.IsZero() {
+		// A window ends with the data's last day ([ ] do not step it): a
+		// period stepped back to before would make a to-date window that
+		// period's calendar quarter (or month…), not the window named.
+		t.slice.Period = time.Time{}
+	}
 	if w.IsZero() {
 		t.note = "window off: back to calendar periods"
 	} else {
