@@ -315,8 +315,15 @@ func constantCall(v any) bool {
 			}
 		}
 	case map[string]any:
+		if typ, _ := x["type"].(string); typ == "TABLE_FUNCTION" {
+			// FROM range(100000000) streams its rows, interrupted at the
+			// timeout; only its arguments could be folded.
+			fn, _ := x["function"].(map[string]any)
+			return constantCall(fn["children"])
+		}
 		if class, _ := x["class"].(string); class == "FUNCTION" {
-			if args, _ := x["children"].([]any); len(args) > 0 && !readsRows(x) {
+			name, _ := x["function_name"].(string)
+			if args, _ := x["children"].([]any); len(args) > 0 && !smallFuncs[strings.ToLower(name)] && !readsRows(x) {
 				return true
 			}
 		}
@@ -327,6 +334,21 @@ func constantCall(v any) bool {
 		}
 	}
 	return false
+}
+
+// smallFuncs are functions whose value on constants is small and quick
+// to compute (a date, a number), so a statement calling them on constants
+// keeps DuckDB's optimizer (WHERE created_at >= date_trunc('month', DATE
+// '2026-10-01') is pushed into the scan). Their arguments are still
+// checked: date_trunc('month', range(…)[1]) is not.
+var smallFuncs = map[string]bool{
+	"+": true, "-": true, "*": true, "/": true, "//": true, "%": true,
+	"date_trunc": true, "datetrunc": true, "date_part": true, "datepart": true, "date_add": true,
+	"date_sub": true, "date_diff": true, "datediff": true, "last_day": true, "make_date": true,
+	"make_timestamp": true, "strptime": true, "to_days": true, "to_weeks": true, "to_months": true,
+	"to_years": true, "to_hours": true, "to_minutes": true, "epoch_ms": true, "abs": true, "round": true,
+	"trunc": true, "floor": true, "ceil": true, // INTERVAL 1 DAY is to_days(trunc(1))
+	"lower": true, "upper": true,
 }
 
 // readsRows reports whether an expression holds a column, *, a subquery
