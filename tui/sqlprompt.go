@@ -463,7 +463,11 @@ func (s *sqlLens) export(c lensCtx, clip bool) tea.Cmd {
 	if clip && len(text) > sqlClipMax {
 		// A terminal takes seconds over a slow link to swallow an OSC 52
 		// of megabytes, and the session's screen freezes meanwhile.
-		s.note = fmt.Sprintf("the CSV is %s, more than the %s sent to a clipboard: narrow the query (fewer rows or columns), or run kpiscope locally and export it to a file", sizeText(len(text)), sizeText(sqlClipMax))
+		instead := "or run kpiscope locally and export it to a file"
+		if !c.ssh {
+			instead = "or export it to a file (ctrl+e)"
+		}
+		s.note = fmt.Sprintf("the CSV is %s, more than the %s sent to a clipboard: narrow the query (fewer rows or columns), %s", sizeText(len(text)), sizeText(sqlClipMax), instead)
 		return nil
 	}
 	var cmd tea.Cmd
