@@ -15,11 +15,15 @@ import (
 // plan is the windows of a resolved slice: its periods against the data's
 // time range (the query itself is a queryPlan, see plan.go).
 type plan struct {
-	grain      Grain
-	cur        time.Time // current period start (zero for all time)
-	curEnd     time.Time // exclusive end, clipped to the data's end when partial
-	partial    bool
-	elapsed    time.Duration
+	grain   Grain
+	cur     time.Time // current period start (zero for all time)
+	curEnd  time.Time // exclusive end, clipped to the data's end when partial
+	partial bool
+	elapsed time.Duration
+	// cmpElapsed is the comparison period's same part: as many months and
+	// days of it as have elapsed of the current one (a year to 31 Mar is
+	// compared to 31 Mar, in a leap year too); 0 when not partial.
+	cmpElapsed time.Duration
 	cmp        time.Time // comparison period start; zero for target or all time
 	from, to   time.Time // query window
 	trendStart time.Time
@@ -251,6 +255,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 			}
 			if !end.IsZero() {
 				p.partial, p.curEnd, p.elapsed = true, end, end.Sub(p.cur)
+				p.cmpElapsed = samePart(p.cur, end, p.cmp).Sub(p.cmp)
 			}
 		}
 		plans[d.ID] = p
@@ -732,7 +737,7 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 	if s.Compare != VsTarget && timed {
 		var end time.Time // the same elapsed part: "Sep 2026 (to 15 Sep)"
 		if pl.partial {
-			end = pl.cmp.Add(pl.elapsed)
+			end = pl.cmp.Add(pl.cmpElapsed)
 		}
 		cmpLabel = PeriodLabel(pl.grain, pl.cmp, end)
 	}

@@ -385,7 +385,7 @@ func (e *Engine) Distribution(ctx context.Context, s Slice, id, dim string) (*Di
 	if !p.cmp.IsZero() {
 		out.ComparePeriod, out.CompareEnd = p.cmp, p.grain.Add(p.cmp, 1)
 		if p.partial {
-			out.CompareEnd = p.cmp.Add(p.elapsed)
+			out.CompareEnd = p.cmp.Add(p.cmpElapsed)
 		}
 		cr := rows
 		if p.partial {

@@ -259,7 +259,7 @@ func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan
 		case g == All:
 			c.First, c.End = Day.Trunc(sch.start), dataEnd(sch.asOf)
 		case partial:
-			c.First, c.Last, c.Elapsed = pl.cmp, pl.cmp, pl.elapsed
+			c.First, c.Last, c.Elapsed = pl.cmp, pl.cmp, pl.cmpElapsed
 		default:
 			c.First, c.Last = pl.from, pl.cur
 		}
@@ -269,7 +269,7 @@ func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan
 		switch {
 		case partial:
 			q.Ranges = []timeRange{{pl.cmp, g.Add(pl.cmp, 1)}}
-			q.Elapsed = pl.elapsed
+			q.Elapsed = pl.cmpElapsed
 		case pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && g.Add(pl.cmp, 1).Before(pl.cur):
 			// No trend wanted: read the current and comparison periods only,
 			// not the year between them.
@@ -499,6 +499,7 @@ func (p plan) within(asOf time.Time) plan {
 			p.curEnd = Day.Add(Day.Trunc(p.dataEnd.Add(-time.Microsecond)), 1)
 		}
 		p.elapsed = p.curEnd.Sub(p.cur)
+		p.cmpElapsed = samePart(p.cur, p.curEnd, p.cmp).Sub(p.cmp)
 	}
 	return p
 }
@@ -807,4 +808,33 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 		q.Values = append(q.Values, valuePlan(d, grain, fmt.Sprintf("k%d__value", i), col))
 	}
 	return q, nil
+}
+
+// samePart is the end of the comparison period's part that matches
+// [cur, curEnd): as many whole months, then days, then hours from cmp as
+// curEnd lies from cur, so the first quarter of 2024 to 31 March is
+// compared with 2023 to 31 March (90 days), not with 91 days of it. A month
+// whose day does not exist in the other (31 March against February) stops
+// at that month's end; the queries clip at the comparison period's end.
+func samePart(cur, curEnd, cmp time.Time) time.Time {
+	if cmp.IsZero() || !curEnd.After(cur) {
+		return cmp
+	}
+	months := (curEnd.Year()-cur.Year())*12 + int(curEnd.Month()) - int(cur.Month())
+	for months > 0 && addMonths(cur, months).After(curEnd) {
+		months--
+	}
+	rest := curEnd.Sub(addMonths(cur, months)) // days and hours past the whole months
+	return addMonths(cmp, months).Add(rest)
+}
+
+// addMonths adds n calendar months to t, stopping at the month's last day
+// where t's day does not exist (31 Jan + 1 month = 28 or 29 Feb).
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return first.AddDate(0, 0, d-1)
 }

@@ -141,7 +141,7 @@ func (sc *Scorecard) CompareName() string {
 	}
 	var end time.Time
 	if sc.Partial {
-		end = sc.ComparePeriod.Add(sc.PeriodEnd.Sub(s.Period))
+		end = samePart(s.Period, sc.PeriodEnd, sc.ComparePeriod)
 	}
 	return PeriodLabel(s.Grain, sc.ComparePeriod, end)
 }

@@ -898,7 +898,7 @@ func sketchPeriods(pl plan) (periods []time.Time, cuts []string, part time.Time,
 		periods, cuts = append(periods, t), append(cuts, cut)
 	}
 	if pl.partial && !pl.cmp.IsZero() {
-		part, partCut = pl.cmp, fmt.Sprintf("|part=%d|sketch", pl.elapsed)
+		part, partCut = pl.cmp, fmt.Sprintf("|part=%d|sketch", pl.cmpElapsed)
 	}
 	return periods, cuts, part, partCut
 }
@@ -986,9 +986,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	}
 	var partRange [2]time.Time
 	needPart := pl.partial && !pl.cmp.IsZero() && d0.Time != ""
-	partExact := needPart && pl.elapsed%(24*time.Hour) == 0
+	partExact := needPart && pl.cmpElapsed%(24*time.Hour) == 0
 	if partExact {
-		partRange = [2]time.Time{pl.cmp, pl.cmp.Add(pl.elapsed)}
+		partRange = [2]time.Time{pl.cmp, pl.cmp.Add(pl.cmpElapsed)}
 	}
 	all := append([][2]time.Time(nil), ranges...)
 	if partExact {

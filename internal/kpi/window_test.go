@@ -126,3 +126,32 @@ func TestWindowsFromRollups(t *testing.T) {
 		t.Error("no window was answered from the rollups' sketches")
 	}
 }
+
+// TestLeapYearComparison: a partial year to 31 Mar 2024 (a leap year: 91
+// days) is compared with 2023 to 31 Mar (90 days), not with 91 days of
+// 2023, which would take in 1 Apr 2023; the year to date does the same.
+func TestLeapYearComparison(t *testing.T) {
+	db := openFixture(t, `
+CREATE TABLE customers (customer_id VARCHAR, signup_date DATE, churn_date DATE, segment VARCHAR, region VARCHAR, plan VARCHAR);
+INSERT INTO customers VALUES ('C1', '2022-01-01', NULL, 'SMB', 'EMEA', 'Basic');
+CREATE TABLE tickets (ticket_id VARCHAR, customer_id VARCHAR, channel VARCHAR, priority VARCHAR, created_at TIMESTAMP, resolved_at TIMESTAMP, csat INTEGER);
+INSERT INTO tickets VALUES
+ ('a', 'C1', 'chat', 'low', '2023-03-31 08:00', '2023-03-31 12:00', 5),
+ ('b', 'C1', 'chat', 'low', '2023-04-01 08:00', '2023-04-01 10:00', 1),
+ ('c', 'C1', 'chat', 'low', '2023-06-01 08:00', '2023-06-01 10:00', 1),
+ ('d', 'C1', 'chat', 'low', '2024-03-31 08:00', '2024-03-31 12:00', 4);`)
+	eng := standardEngine(t, db)
+	ytd, _ := kpi.ParseWindow("ytd")
+	for _, s := range []kpi.Slice{{Grain: kpi.Year}, {Window: ytd}} {
+		sc := compute(t, eng, s)
+		r := sc.Find("csat")
+		if r == nil || r.Total.Compare == nil {
+			t.Fatalf("%+v: no comparison", s)
+		}
+		// 2023 to 31 Mar: ticket a only (5) → 100%, n 1; with 1 Apr: 50%, n 2.
+		want(t, "csat 2023 to 31 Mar", r.Total.Compare.Value, 100)
+		if r.Total.Compare.N != 1 || sc.CompareName() != "2023 (to 31 Mar)" || r.Total.CompareTo != "2023 (to 31 Mar)" {
+			t.Errorf("%+v: compared with %q / %q, n %d", s, sc.CompareName(), r.Total.CompareTo, r.Total.Compare.N)
+		}
+	}
+}
