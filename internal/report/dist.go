@@ -9,7 +9,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"kpiscope/internal/kpi"
 )
@@ -337,27 +336,15 @@ func DistPlain(w io.Writer, xs []*kpi.Distribution, label string) error {
 // writeAligned writes rows with columns from first up to (not including)
 // last right-aligned.
 func writeAligned(w io.Writer, rows [][]string, first, last int) {
-	widths := map[int]int{}
+	width := 0
 	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
-		}
+		width = max(width, len(r))
 	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
-			if i >= first && i < last {
-				b.WriteString(pad + c)
-			} else {
-				b.WriteString(c + pad)
-			}
-			if i < len(r)-1 {
-				b.WriteString("  ")
-			}
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	right := make([]bool, width)
+	for i := first; i < last && i < width; i++ {
+		right[i] = true
 	}
+	recordsAligned(w, rows, right)
 }
 
 // DistMarkdown writes distributions as GitHub-flavoured tables.
