@@ -46,6 +46,24 @@ func newScreen(w, h int) *screen {
 	return s
 }
 
+// resize makes the emulated terminal w × h, as a real one does before its
+// client sends the window change: the text stays where it was, cut to fit.
+func (s *screen) resize(w, h int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	copyInto := func(old [][]rune) [][]rune {
+		g := s.blank()
+		for y := 0; y < len(old) && y < h; y++ {
+			copy(g[y], old[y])
+		}
+		return g
+	}
+	s.w, s.h = w, h
+	s.main, s.altBuf = copyInto(s.main), copyInto(s.altBuf)
+	s.top, s.bot = 0, h-1
+	s.clamp()
+}
+
 func (s *screen) blank() [][]rune {
 	g := make([][]rune, s.h)
 	for i := range g {

@@ -366,6 +366,7 @@ func TestSessionGetsItsTerminal(t *testing.T) {
 	if s, _ := f.session("odd"); s.Term != "xterm" || contains(s.Environ, "TMUX=/tmp/tmux-0/default,1,0") || contains(s.Environ, "TERMINFO=/etc") || !contains(s.Environ, "COLORTERM=truecolor") {
 		t.Errorf("odd terminal: term %q, environment %q", s.Term, s.Environ)
 	}
+	c256.scr.resize(130, 50) // the terminal resizes, then tells the server
 	if err := c256.sess.WindowChange(50, 130); err != nil {
 		t.Fatal(err)
 	}
