@@ -1,0 +1,96 @@
+package kpi
+
+// The business-time built-ins read the view "<ticket table>_business" that
+// the workspace derives from the ticket table when kpiscope.yaml has a
+// business_hours: section (internal/workspace/business.go): the ticket
+// table's columns as they are, plus per ticket its calendar, its first
+// response and resolution in business hours, and for each SLA policy its
+// target, deadline (_due) and whether it was met (_met: NULL while open and
+// not yet due). Every formula below is a sum, a filtered count or a quantile
+// of those columns, so rollups, breakdowns, trends and comparisons answer
+// them as they answer the other ticket KPIs. They keep the ticket roles
+// (created_at, first_response_at, resolved_at) so that a columns: mapping
+// and the data checks (an end before its start) apply to them as to the
+// clock-time KPIs.
+
+// BusinessTable is the standard name of the business-time view (the view of
+// a ticket table named tickets).
+const BusinessTable = "tickets_business"
+
+// BusinessSuffix names the business-time view of a ticket table: the
+// table's name followed by it.
+const BusinessSuffix = "_business"
+
+const (
+	frBH  = `"first_response_bh"`
+	resBH = `"resolution_bh"`
+)
+
+// businessCatalog is in scorecard order: the business-hour times, then the
+// shares within SLA.
+var businessCatalog = []Builtin{
+	{Table: BusinessTable, Roles: []string{"created_at", "first_response_at"}, Def: Def{
+		ID: "first_response_bh", Name: "First response (business h)", Short: "1st resp. (bh)",
+		Description: "mean business hours from created to first response, answered tickets, by created date",
+		Type:        Ratio, Numerator: "sum(" + frBH + ")", Denominator: "count(" + frBH + ")",
+		Extras: map[string]string{"median": "quantile_cont(" + frBH + ", 0.5)"},
+		Unit:   "h", Decimals: 1, Better: Lower, Time: "{created_at}",
+		Target: &Target{Value: 2, Warn: ptr(4)}}},
+	{Table: BusinessTable, Roles: []string{"created_at", "resolved_at"}, Def: Def{
+		ID: "resolution_bh", Name: "Resolution (business h)", Short: "Resol. (bh)",
+		Description: "mean business hours from created to resolved, resolved tickets, by resolved date",
+		Type:        Ratio, Numerator: "sum(" + resBH + ")", Denominator: "count(" + resBH + ")",
+		Extras: map[string]string{
+			"median": "quantile_cont(" + resBH + ", 0.5)",
+			"p90":    "quantile_cont(" + resBH + ", 0.9)"},
+		Unit: "h", Decimals: 1, Better: Lower, Time: "{resolved_at}",
+		Target: &Target{Value: 16, Warn: ptr(24)}}},
+	{Table: BusinessTable, Roles: []string{"created_at", "resolved_at"}, Def: Def{
+		ID: "resolution_bh_median", Name: "Resolution (business h, median)", Short: "Resol. bh median",
+		Description: "median business hours from created to resolved, by resolved date",
+		Type:        Formula, Inputs: map[string]string{
+			"median": "quantile_cont(" + resBH + ", 0.5)",
+			"n":      "count(" + resBH + ")"},
+		Expr: "median", Unit: "h", Decimals: 1, Better: Lower, Time: "{resolved_at}",
+		Target: &Target{Value: 8, Warn: ptr(12)}}},
+	slaBuiltin("first_response", "First response within SLA", "1st resp. SLA", "first_response_at", "answered"),
+	slaBuiltin("resolution", "Resolution within SLA", "Resol. SLA", "resolved_at", "resolved"),
+}
+
+// slaBuiltin is the share of tickets meeting an SLA policy: met / (met +
+// breached). A ticket still open (or unanswered) once its deadline is past
+// is breached; one open and not yet due is left out. Its time axis is the
+// deadline, so a breach counts in the period its deadline fell in.
+func slaBuiltin(policy, name, short, endRole, ended string) Builtin {
+	met := `"` + policy + `_met"`
+	return Builtin{Table: BusinessTable, Roles: []string{"created_at", endRole}, Def: Def{
+		ID: "sla_" + policy, Name: name, Short: short,
+		Description: "% of tickets " + ended + " by their SLA deadline (business hours) of those " + ended + " or past it, in the period of the deadline",
+		Type:        Ratio, Numerator: "count(*) FILTER (WHERE " + met + ")", Denominator: "count(" + met + ")",
+		Extras: map[string]string{"breached": "count(*) FILTER (WHERE NOT " + met + ")"},
+		Scale:  100, Unit: "%", Decimals: 1, Better: Higher, Time: policy + "_due",
+		Target: &Target{Value: 90, Warn: ptr(85)}}}
+}
+
+// BusinessCatalog lists the business-time built-ins in scorecard order.
+func BusinessCatalog() []Builtin { return businessCatalog }
+
+// IsBusiness reports whether a built-in id is a business-time one: it reads
+// the business-time view, which exists only with business_hours:.
+func IsBusiness(id string) bool {
+	for _, b := range businessCatalog {
+		if b.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// SLAPolicy is the SLA policy a business-time built-in measures
+// (first_response, resolution), "" for the business-hour times.
+func (b Builtin) SLAPolicy() string {
+	if !IsBusiness(b.ID) || len(b.ID) < 5 || b.ID[:4] != "sla_" {
+		return ""
+	}
+	return b.ID[4:]
+}
