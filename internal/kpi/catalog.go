@@ -149,9 +149,14 @@ var catalog = []Builtin{
 // Catalog lists the built-in KPIs in scorecard order.
 func Catalog() []Builtin { return catalog }
 
-// LookupBuiltin returns a built-in by id.
+// LookupBuiltin returns a built-in by id, the business-time ones included.
 func LookupBuiltin(id string) (Builtin, bool) {
 	for _, b := range catalog {
+		if b.ID == id {
+			return b, true
+		}
+	}
+	for _, b := range businessCatalog { // catalog_business.go
 		if b.ID == id {
 			return b, true
 		}
@@ -159,11 +164,14 @@ func LookupBuiltin(id string) (Builtin, bool) {
 	return Builtin{}, false
 }
 
-// BuiltinIDs lists the catalog ids.
+// BuiltinIDs lists the catalog ids, then the business-time ones.
 func BuiltinIDs() []string {
-	out := make([]string, len(catalog))
+	out := make([]string, len(catalog), len(catalog)+len(businessCatalog))
 	for i, b := range catalog {
 		out[i] = b.ID
+	}
+	for _, b := range businessCatalog {
+		out = append(out, b.ID)
 	}
 	return out
 }
