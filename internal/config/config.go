@@ -41,6 +41,9 @@ type Config struct {
 	Annotations []Annotation
 	// Views are the views: entries, saved views of the explorer (views.go).
 	Views []View
+	// Business is the business_hours: and sla: sections (business.go); nil
+	// without business_hours:.
+	Business *Business
 }
 
 // KPI is one kpis: entry.
@@ -135,6 +138,9 @@ type fileYAML struct {
 	Annotations []annotationYAML `yaml:"annotations"`
 	// Views name views of the explorer (views.go).
 	Views map[string]viewYAML `yaml:"views"`
+	// BusinessHours and SLA are read from the file's nodes (business.go).
+	BusinessHours any `yaml:"business_hours"`
+	SLA           any `yaml:"sla"`
 }
 
 // Error is a config problem at a place in the file.
@@ -306,6 +312,9 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 			return nil, err
 		}
 		cfg.Annotations = append(cfg.Annotations, an)
+	}
+	if err := cfg.business(file, dir); err != nil {
+		return nil, err
 	}
 	// Bind now so definition errors surface at load time with their line.
 	if _, err := cfg.Defs(nil); err != nil {
