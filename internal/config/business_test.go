@@ -172,6 +172,9 @@ sla:
 		want float64
 	}{{"      day: 7.5h\n", 54000}, {"", 57600}} {
 		b := parse(t, strings.Replace(cals, "%s", c.day, 1)).Business
+		if b == nil || len(b.SLA) != 1 {
+			t.Fatalf("day %q: Business = %+v", c.day, b)
+		}
 		if b.Default != "us" || b.SLA[0].Default != c.want || len(b.SLA[0].Targets) != 0 {
 			t.Errorf("day %q: default %q, policy %+v; want 2d = %v", c.day, b.Default, b.SLA[0], c.want)
 		}
