@@ -292,7 +292,7 @@ func (c *Config) business(file *ast.File, dir string) error {
 			return fail(mapLine, "business_hours: calendar_by: map: needs column: (the column whose values it maps), e.g. column: team")
 		}
 	}
-	day := daySeconds(b.Calendar(b.Default))
+	day := b.Calendar(b.Default).DaySeconds() // what a d is in sla: durations
 	if hasSLA {
 		ses, ok := entries(sla.val)
 		if !ok {
@@ -308,24 +308,6 @@ func (c *Config) business(file *ast.File, dir string) error {
 	}
 	c.Business = b
 	return nil
-}
-
-// daySeconds is one business day of cal: its day: or its longest working
-// day of the week.
-// TODO(issue 14): call cal.DaySeconds() once internal/bizcal has it.
-func daySeconds(cal *bizcal.Calendar) float64 {
-	if cal.DayHours > 0 {
-		return cal.DayHours * 3600
-	}
-	longest := 0
-	for _, spans := range cal.Week {
-		n := 0
-		for _, s := range spans {
-			n += s.End - s.Start
-		}
-		longest = max(longest, n)
-	}
-	return float64(longest)
 }
 
 // calendar reads one calendars: entry.
