@@ -1,0 +1,444 @@
+package workspace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"kpiscope/internal/bizcal"
+	"kpiscope/internal/config"
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
+	"kpiscope/internal/source"
+	"kpiscope/internal/store"
+)
+
+// Business time. With a business_hours: section in kpiscope.yaml, the ticket
+// table (the one the ticket built-ins read, with their columns: mapping)
+// gets a view, "<table>_business": its rows and columns as they are, plus
+// each ticket's calendar, its first response and resolution in business
+// hours, and for each SLA policy its target, its deadline (_due) and whether
+// it was met (_met). A view, not columns computed inside each KPI's query,
+// because the engine's time axis is a column (a breach counts in the period
+// of its deadline, so the deadline must be one), and because as columns they
+// are what users see in the records view, at the SQL prompt and in filters
+// (--filter resolution_bh>=8). The view only reads the ticket table: user
+// files are never written. It lives in kpiscope's own database (the --db
+// file's, if any) and is created again at every load, a reload included.
+
+// ticketBinding is the ticket table the ticket built-ins read and the
+// columns their roles are mapped to.
+type ticketBinding struct {
+	table string
+	cols  map[string]string // created_at, first_response_at, resolved_at → column
+}
+
+// slaEnds maps the SLA policies kpiscope measures to the role of the
+// timestamp that ends them (they all start at created_at).
+var slaEnds = map[string]string{"first_response": "first_response_at", "resolution": "resolved_at"}
+
+// ticketTable finds the ticket table: the table of the ticket built-ins the
+// config uses (their roles' mapping merged), else a table named tickets.
+func ticketTable(defs []*kpi.Def, tables []source.Table) (ticketBinding, bool) {
+	tb := ticketBinding{cols: map[string]string{}}
+	for _, d := range defs {
+		if !d.Builtin || kpi.IsBusiness(d.BuiltinID) {
+			continue
+		}
+		b, ok := kpi.LookupBuiltin(d.BuiltinID)
+		if !ok || b.Table != "tickets" || tb.table != "" && !strings.EqualFold(d.Source, tb.table) {
+			continue
+		}
+		tb.table = d.Source
+		for _, r := range []string{"created_at", "first_response_at", "resolved_at"} {
+			if c, ok := d.Roles[r]; ok && tb.cols[r] == "" {
+				tb.cols[r] = c
+			}
+		}
+	}
+	if tb.table == "" {
+		for _, t := range tables {
+			if strings.EqualFold(t.Name, "tickets") {
+				tb.table = t.Name
+			}
+		}
+	}
+	for _, r := range []string{"created_at", "first_response_at", "resolved_at"} {
+		if tb.cols[r] == "" {
+			tb.cols[r] = r
+		}
+	}
+	return tb, tb.table != ""
+}
+
+// dataRange is what the view's SQL is exact over: the ticket table's first
+// and last timestamps (deadlines included), and its as-of instant, the
+// latest creation time, before which an open ticket's passed deadline is a
+// breach.
+type dataRange struct{ from, to, asOf time.Time }
+
+// withBusiness creates the business-time view when the config has business
+// hours, adds the business-time built-ins the config does not list (after
+// the listed KPIs, SLA ones for the policies sla: defines), points listed
+// ones at the view, and tells the engine about the view. Without business
+// hours a listed business-time built-in is an error naming its line.
+func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *config.Business, tables []source.Table, defs []*kpi.Def, eopt *kpi.Options) ([]*kpi.Def, error) {
+	if biz == nil {
+		for _, d := range defs {
+			if d.Builtin && kpi.IsBusiness(d.BuiltinID) {
+				return nil, fmt.Errorf("%sKPI %s measures business hours: add a business_hours: section (a time zone and working hours) to kpiscope.yaml, or remove the KPI", origin(d), d.ID)
+			}
+		}
+		return defs, nil
+	}
+	where := cfg.Path
+	if biz.Line > 0 {
+		where = fmt.Sprintf("%s:%d", cfg.Path, biz.Line)
+	}
+	tb, ok := ticketTable(defs, tables)
+	if !ok {
+		return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: "business_hours: no ticket table to measure: use a ticket KPI (`- use: resolution_time` with source: and columns:) or name the ticket source tickets"}
+	}
+	var cols []store.Column
+	for _, t := range tables {
+		if t.Name == tb.table {
+			cols = t.Columns
+		}
+	}
+	view := tb.table + kpi.BusinessSuffix
+	for _, t := range tables {
+		if strings.EqualFold(t.Name, view) {
+			return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: fmt.Sprintf("business_hours: a source is named %s, the name of the business-time view of %s; rename the source", t.Name, tb.table)}
+		}
+	}
+	rng, err := ticketRange(ctx, db, tb, cols, biz)
+	if err != nil {
+		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
+	}
+	body, added, err := businessSelect(biz, tb, cols, rng)
+	if err != nil {
+		return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: err.Error()}
+	}
+	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS "+body); err != nil {
+		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
+	}
+	if err := fingerprintView(ctx, db, tb.table, view, body); err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, c := range added {
+		have[c] = true
+	}
+	eopt.Tables = append(eopt.Tables, view)
+	if eopt.TableFiles == nil {
+		eopt.TableFiles = map[string][]string{}
+	}
+	eopt.TableFiles[view] = eopt.TableFiles[tb.table]
+	rt := maps.Clone(eopt.RecordTime)
+	if rt == nil {
+		rt = map[string]string{}
+	}
+	// The view's data ends where its table's records end (its creation
+	// times, or the source's time:): deadlines of open tickets lie past it
+	// and must not move the data's end.
+	rt[view] = cmpOr(rt[tb.table], tb.cols["created_at"])
+	eopt.RecordTime = rt
+	return businessDefs(defs, tb, view, have)
+}
+
+// businessDefs points the business-time built-ins the config lists at the
+// view, refusing one whose SLA policy sla: lacks, and adds the others the
+// view can answer after the listed KPIs.
+func businessDefs(defs []*kpi.Def, tb ticketBinding, view string, have map[string]bool) ([]*kpi.Def, error) {
+	listed := map[string]bool{}
+	for _, d := range defs {
+		if !d.Builtin || !kpi.IsBusiness(d.BuiltinID) {
+			continue
+		}
+		listed[d.BuiltinID] = true
+		b, _ := kpi.LookupBuiltin(d.BuiltinID)
+		if p := b.SLAPolicy(); p != "" && !have[p+"_met"] {
+			return nil, fmt.Errorf("%sKPI %s needs an SLA policy named %s: add it under sla: (targets per priority, in business hours or days), or remove the KPI", origin(d), d.ID, p)
+		}
+		// The built-in's standard table, or the ticket table named as its
+		// source: the view of the ticket table is what it reads.
+		if strings.EqualFold(d.Source, kpi.BusinessTable) || strings.EqualFold(d.Source, tb.table) {
+			d.Source = view
+		}
+	}
+	out := defs
+	for _, b := range kpi.BusinessCatalog() {
+		if listed[b.ID] {
+			continue
+		}
+		if p := b.SLAPolicy(); p != "" && !have[p+"_met"] {
+			continue
+		}
+		if !readsAll(b, have) {
+			continue
+		}
+		out = append(out, b.Bind(view, tb.cols))
+	}
+	return out, nil
+}
+
+// readsAll reports whether the view has the derived column a built-in reads.
+func readsAll(b kpi.Builtin, have map[string]bool) bool {
+	switch b.ID {
+	case "first_response_bh":
+		return have["first_response_bh"]
+	case "resolution_bh", "resolution_bh_median":
+		return have["resolution_bh"]
+	}
+	return true
+}
+
+func origin(d *kpi.Def) string {
+	if d.Origin != "" {
+		return d.Origin + ": "
+	}
+	return ""
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// fingerprintView keeps, in a --db file, the view's fingerprint beside its
+// table's: the table's fingerprint and a hash of the view's SQL (calendars,
+// holidays, targets and the as-of instant are all written in it), so that
+// rollups of the view kept there are rebuilt when the files or the business
+// configuration change.
+func fingerprintView(ctx context.Context, db *store.DB, table, view, body string) error {
+	rows, err := db.Query(ctx, "SELECT fingerprint FROM __kpiscope_sources WHERE name = ?", table)
+	if err != nil {
+		return nil // in memory: no rollup is kept
+	}
+	if err := db.Exec(ctx, "DELETE FROM __kpiscope_sources WHERE name = ?", view); err != nil {
+		return err
+	}
+	if len(rows.Data) == 0 {
+		return nil // the table is read again at every start: so are its rollups
+	}
+	h := sha256.Sum256([]byte(body))
+	fp := fmt.Sprint(rows.Data[0][0]) + "|business:" + hex.EncodeToString(h[:8])
+	return db.Exec(ctx, "INSERT INTO __kpiscope_sources VALUES (?, ?)", view, fp)
+}
+
+// ticketRange reads the ticket table's first and last timestamps.
+func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []store.Column, biz *config.Business) (dataRange, error) {
+	created, ok := schema.Column(cols, tb.cols["created_at"])
+	if !ok {
+		return dataRange{}, fmt.Errorf("the ticket table %s has no column %s (its columns: %s); map created_at with columns: on a ticket KPI", tb.table, tb.cols["created_at"], columnNames(cols))
+	}
+	sel := []string{"min(" + tsExpr(created.Name) + ")", "max(" + tsExpr(created.Name) + ")"}
+	for _, r := range []string{"first_response_at", "resolved_at"} {
+		if c, ok := schema.Column(cols, tb.cols[r]); ok {
+			sel = append(sel, "max("+tsExpr(c.Name)+")")
+		}
+	}
+	rows, err := db.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t")
+	if err != nil {
+		return dataRange{}, err
+	}
+	var r dataRange
+	r.from, _ = rows.Data[0][0].(time.Time)
+	r.asOf, _ = rows.Data[0][1].(time.Time)
+	r.to = r.asOf
+	for _, v := range rows.Data[0][2:] {
+		if t, ok := v.(time.Time); ok && t.After(r.to) {
+			r.to = t
+		}
+	}
+	r.to = r.to.Add(deadlineMargin(biz, r.asOf))
+	// bizcal.SQL wants instants; the as-of instant stays a naive literal.
+	r.from, r.to = instant(r.from, biz.Data), instant(r.to, biz.Data)
+	return r, nil
+}
+
+// deadlineMargin is how far past the latest creation the longest target's
+// deadline can fall, on any calendar, with a day to spare.
+func deadlineMargin(biz *config.Business, asOf time.Time) time.Duration {
+	var most float64
+	for _, p := range biz.SLA {
+		most = max(most, p.Default)
+		for _, s := range p.Targets {
+			most = max(most, s)
+		}
+	}
+	from := instant(asOf, biz.Data)
+	margin := 24 * time.Hour
+	for _, c := range biz.Calendars {
+		if due := c.Deadline(from, most); !due.IsZero() {
+			margin = max(margin, due.Sub(from)+24*time.Hour)
+		}
+	}
+	return margin
+}
+
+// instant is the instant a naive timestamp (read back as UTC) means in the
+// data's zone.
+func instant(t time.Time, data *time.Location) time.Time {
+	if data == nil {
+		data = time.UTC
+	}
+	y, m, d := t.Date()
+	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), data)
+}
+
+// tsExpr reads a column as a timestamp.
+func tsExpr(col string) string { return "CAST(t." + store.QuoteIdent(col) + " AS TIMESTAMP)" }
+
+// businessSelect writes the view's SELECT and lists the columns it adds.
+func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) (string, []string, error) {
+	if len(biz.Calendars) == 0 {
+		return "", nil, fmt.Errorf("business_hours: no calendar defined")
+	}
+	byName := map[string]*bizcal.Calendar{}
+	for _, c := range biz.Calendars {
+		byName[c.Name] = c
+	}
+	def := byName[biz.Default]
+	if def == nil && biz.Default == "" {
+		def = biz.Calendars[0]
+	}
+	if def == nil {
+		return "", nil, fmt.Errorf("business_hours: default calendar %q is not defined", biz.Default)
+	}
+	sqlOf := func(c *bizcal.Calendar) bizcal.SQL {
+		return bizcal.SQL{Cal: c, Data: biz.Data, From: rng.from, To: rng.to}
+	}
+	column := func(name, what string) (string, error) {
+		c, ok := schema.Column(cols, name)
+		if !ok {
+			return "", fmt.Errorf("%s: %s is not a column of the ticket table %s (its columns: %s)", what, name, tb.table, columnNames(cols))
+		}
+		return c.Name, nil
+	}
+	calName := store.QuoteLiteral(def.Name)
+	byCol := ""
+	by := map[string]bizcal.SQL{}
+	if biz.By != "" {
+		c, err := column(biz.By, "business_hours: by")
+		if err != nil {
+			return "", nil, err
+		}
+		byCol = "t." + store.QuoteIdent(c)
+		var whens []string
+		for _, v := range slices.Sorted(maps.Keys(biz.Map)) {
+			cal := byName[biz.Map[v]]
+			if cal == nil {
+				return "", nil, fmt.Errorf("business_hours: %s maps to calendar %q, which is not defined", v, biz.Map[v])
+			}
+			by[v] = sqlOf(cal)
+			whens = append(whens, fmt.Sprintf("WHEN %s THEN %s", store.QuoteLiteral(v), store.QuoteLiteral(cal.Name)))
+		}
+		if len(whens) > 0 {
+			calName = fmt.Sprintf("CASE CAST(%s AS VARCHAR) %s ELSE %s END", byCol, strings.Join(whens, " "), calName)
+		}
+	}
+	each := func(f func(bizcal.SQL) string) string {
+		if byCol == "" {
+			return f(sqlOf(def))
+		}
+		return bizcal.Pick(byCol, by, sqlOf(def), f)
+	}
+	for _, n := range []string{"calendar", "first_response_bh", "resolution_bh"} {
+		if _, clash := schema.Column(cols, n); clash {
+			return "", nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a name the business-time view adds; rename the column", tb.table, n)
+		}
+	}
+	sel := []string{"t.*", calName + " AS calendar"}
+	added := []string{"calendar"}
+	created, err := column(tb.cols["created_at"], "business_hours: created_at")
+	if err != nil {
+		return "", nil, err
+	}
+	start := tsExpr(created)
+	ends := map[string]string{}
+	for _, x := range []struct{ role, out string }{{"first_response_at", "first_response_bh"}, {"resolved_at", "resolution_bh"}} {
+		c, ok := schema.Column(cols, tb.cols[x.role])
+		if !ok {
+			continue
+		}
+		end := tsExpr(c.Name)
+		ends[x.role] = end
+		sel = append(sel, fmt.Sprintf("%s / 3600.0 AS %s", each(func(s bizcal.SQL) string { return s.Duration(start, end) }), x.out))
+		added = append(added, x.out)
+	}
+	asOf := sqlTimestamp(rng.asOf)
+	for _, p := range biz.SLA {
+		role, ok := slaEnds[p.Name]
+		if !ok {
+			return "", nil, fmt.Errorf("sla: policy %s: kpiscope measures first_response and resolution", p.Name)
+		}
+		end, ok := ends[role]
+		if !ok {
+			return "", nil, fmt.Errorf("sla: policy %s ends at %s, which the ticket table %s does not have; map it with columns: on a ticket KPI", p.Name, tb.cols[role], tb.table)
+		}
+		for _, n := range []string{"_target_bh", "_due", "_met"} {
+			if _, clash := schema.Column(cols, p.Name+n); clash {
+				return "", nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a name the business-time view adds; rename the column", tb.table, p.Name+n)
+			}
+		}
+		target, err := targetExpr(p, column)
+		if err != nil {
+			return "", nil, err
+		}
+		due := each(func(s bizcal.SQL) string { return s.Deadline(start, target) })
+		// Met: the end at or before the deadline. An end before the start is
+		// a data error (the check reports it), neither met nor breached; an
+		// open ticket is breached once its deadline is before the data's
+		// as-of instant, and undetermined until then.
+		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE %[3]s <= %[4]s END WHEN %[4]s < %[5]s THEN false END",
+			target, start, end, due, asOf)
+		sel = append(sel,
+			fmt.Sprintf("%s / 3600.0 AS %s", target, store.QuoteIdent(p.Name+"_target_bh")),
+			fmt.Sprintf("%s AS %s", due, store.QuoteIdent(p.Name+"_due")),
+			fmt.Sprintf("%s AS %s", met, store.QuoteIdent(p.Name+"_met")))
+		added = append(added, p.Name+"_target_bh", p.Name+"_due", p.Name+"_met")
+	}
+	return "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM " + store.QuoteIdent(tb.table) + " t", added, nil
+}
+
+// targetExpr is a policy's target per row, in business seconds (NULL
+// without one).
+func targetExpr(p bizcal.Policy, column func(name, what string) (string, error)) (string, error) {
+	def := "NULL::DOUBLE"
+	if p.Default > 0 {
+		def = fmt.Sprintf("%g::DOUBLE", p.Default)
+	}
+	if p.By == "" || len(p.Targets) == 0 {
+		return def, nil
+	}
+	c, err := column(p.By, "sla: "+p.Name+": by")
+	if err != nil {
+		return "", err
+	}
+	var whens []string
+	for _, v := range slices.Sorted(maps.Keys(p.Targets)) {
+		whens = append(whens, fmt.Sprintf("WHEN %s THEN %g::DOUBLE", store.QuoteLiteral(v), p.Targets[v]))
+	}
+	return fmt.Sprintf("(CASE CAST(t.%s AS VARCHAR) %s ELSE %s END)", store.QuoteIdent(c), strings.Join(whens, " "), def), nil
+}
+
+func columnNames(cols []store.Column) string {
+	var n []string
+	for _, c := range cols {
+		n = append(n, c.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// sqlTimestamp is a TIMESTAMP literal of a wall-clock time.
+func sqlTimestamp(t time.Time) string {
+	return "TIMESTAMP '" + t.Format("2006-01-02 15:04:05.999999") + "'"
+}
