@@ -24,6 +24,14 @@ const BusinessSuffix = "_business"
 const (
 	frBH  = `"first_response_bh"`
 	resBH = `"resolution_bh"`
+	// The view's business hours are NULL where the end is missing or before
+	// the start, so these filters keep the rows they already keep; written
+	// out as the clock-time built-ins write them, they tell the data checks
+	// that such rows are left out (not counted as they are), and the count
+	// in the denominator is of rows, not of a column whose blanks would be
+	// worth a warning.
+	frOK  = " FILTER (WHERE " + respondOK + ")"
+	resOK = " FILTER (WHERE " + resolvedOK + ")"
 )
 
 // businessCatalog is in scorecard order: the business-hour times, then the
@@ -32,43 +40,45 @@ var businessCatalog = []Builtin{
 	{Table: BusinessTable, Roles: []string{"created_at", "first_response_at"}, Def: Def{
 		ID: "first_response_bh", Name: "First response (business h)", Short: "1st resp. (bh)",
 		Description: "mean business hours from created to first response, answered tickets, by created date",
-		Type:        Ratio, Numerator: "sum(" + frBH + ")", Denominator: "count(" + frBH + ")",
-		Extras: map[string]string{"median": "quantile_cont(" + frBH + ", 0.5)"},
-		Unit:   "h", Decimals: 1, Better: Lower, Time: "{created_at}",
+		Type:        Ratio, Numerator: "sum(" + frBH + ")" + frOK, Denominator: "count(*)" + frOK,
+		Extras: map[string]string{"median": "quantile_cont(" + frBH + ", 0.5)" + frOK},
+		Unit:   "h", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalMean,
 		Target: &Target{Value: 2, Warn: ptr(4)}}},
 	{Table: BusinessTable, Roles: []string{"created_at", "resolved_at"}, Def: Def{
 		ID: "resolution_bh", Name: "Resolution (business h)", Short: "Resol. (bh)",
 		Description: "mean business hours from created to resolved, resolved tickets, by resolved date",
-		Type:        Ratio, Numerator: "sum(" + resBH + ")", Denominator: "count(" + resBH + ")",
+		Type:        Ratio, Numerator: "sum(" + resBH + ")" + resOK, Denominator: "count(*)" + resOK,
 		Extras: map[string]string{
-			"median": "quantile_cont(" + resBH + ", 0.5)",
-			"p90":    "quantile_cont(" + resBH + ", 0.9)"},
-		Unit: "h", Decimals: 1, Better: Lower, Time: "{resolved_at}",
+			"median": "quantile_cont(" + resBH + ", 0.5)" + resOK,
+			"p90":    "quantile_cont(" + resBH + ", 0.9)" + resOK},
+		Unit: "h", Decimals: 1, Better: Lower, Time: "{resolved_at}", Interval: IntervalMean,
 		Target: &Target{Value: 16, Warn: ptr(24)}}},
 	{Table: BusinessTable, Roles: []string{"created_at", "resolved_at"}, Def: Def{
 		ID: "resolution_bh_median", Name: "Resolution (business h, median)", Short: "Resol. bh median",
 		Description: "median business hours from created to resolved, by resolved date",
 		Type:        Formula, Inputs: map[string]string{
-			"median": "quantile_cont(" + resBH + ", 0.5)",
-			"n":      "count(" + resBH + ")"},
+			"median": "quantile_cont(" + resBH + ", 0.5)" + resOK,
+			"n":      "count(*)" + resOK},
 		Expr: "median", Unit: "h", Decimals: 1, Better: Lower, Time: "{resolved_at}",
 		Target: &Target{Value: 8, Warn: ptr(12)}}},
-	slaBuiltin("first_response", "First response within SLA", "1st resp. SLA", "first_response_at", "answered"),
-	slaBuiltin("resolution", "Resolution within SLA", "Resol. SLA", "resolved_at", "resolved"),
+	slaBuiltin("first_response", "First response within SLA", "1st resp. SLA", "answered"),
+	slaBuiltin("resolution", "Resolution within SLA", "Resol. SLA", "resolved"),
 }
 
 // slaBuiltin is the share of tickets meeting an SLA policy: met / (met +
 // breached). A ticket still open (or unanswered) once its deadline is past
 // is breached; one open and not yet due is left out. Its time axis is the
-// deadline, so a breach counts in the period its deadline fell in.
-func slaBuiltin(policy, name, short, endRole, ended string) Builtin {
+// deadline, so a breach counts in the period its deadline fell in. It reads
+// no end role: the view's _met says all (an end before its start is
+// neither met nor breached, and the business-hour KPIs report it).
+func slaBuiltin(policy, name, short, ended string) Builtin {
 	met := `"` + policy + `_met"`
-	return Builtin{Table: BusinessTable, Roles: []string{"created_at", endRole}, Def: Def{
+	return Builtin{Table: BusinessTable, Roles: []string{"created_at"}, Def: Def{
 		ID: "sla_" + policy, Name: name, Short: short,
 		Description: "% of tickets " + ended + " by their SLA deadline (business hours) of those " + ended + " or past it, in the period of the deadline",
 		Type:        Ratio, Numerator: "count(*) FILTER (WHERE " + met + ")", Denominator: "count(" + met + ")",
 		Extras: map[string]string{"breached": "count(*) FILTER (WHERE NOT " + met + ")"},
-		Scale:  100, Unit: "%", Decimals: 1, Better: Higher, Time: policy + "_due",
+		Scale:  100, Unit: "%", Decimals: 1, Better: Higher, Time: policy + "_due", Interval: IntervalProportion,
 		Target: &Target{Value: 90, Warn: ptr(85)}}}
 }
 
