@@ -185,6 +185,12 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	}
 	eopt.Label = w.Label
 	withTables(&eopt, tables)
+	if cfg != nil { // business.go: the business-time view and its KPIs
+		if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
 		db.Close()
