@@ -802,6 +802,12 @@ func compileRollup(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, gr
 			return nil, fmt.Errorf("no sketch")
 		}
 		q.SketchReads = rollReads(g.sketches, g.sketchesM, grain, q.Ranges)
+		if len(idx) == 2 { // by two dimensions: per month only (pairSketch)
+			if !monthsOnly(grain, ranges) {
+				return nil, fmt.Errorf("quantiles by two dimensions are kept per month only")
+			}
+			q.SketchReads = []rollRead{{g.sketchesP, q.Ranges}}
+		}
 	}
 	for i, d := range defs {
 		col := func(name string) string { return fmt.Sprintf("k%d_%s", i, name) }

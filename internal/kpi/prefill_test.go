@@ -111,7 +111,7 @@ func TestPrefillPeriods(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := &rtCmp{t: t, name: "prefilled " + rtSliceName(s), approxWant: func(id string) bool { return rtSketchable(eng, id, s) }}
+		c := &rtCmp{t: t, name: "prefilled " + rtSliceName(s), approxWant: func(id string, raw kpi.Result) bool { return rtSketchable(eng, id, s, raw) }}
 		c.cards(a, b)
 	}
 }

@@ -21,15 +21,18 @@ import (
 // row filter), one table of atoms (see atoms.go) at three levels: per day
 // (totals), per day × one offered dimension, and per day × two dimensions
 // (a drill-down: a filter on one, a breakdown by the other). Quantiles are
-// kept as log-bucket sketches (relative error ≤ SketchError) at the first two
-// levels. A slice reads a few thousand rollup rows instead of the raw rows.
+// kept as log-bucket sketches (relative error ≤ SketchError) per day at the
+// first two levels, and per month at the third (a drill-down of a median by
+// month, quarter or year; per day they would outweigh the raw rows). A slice
+// reads a few thousand rollup rows instead of the raw rows.
 //
 // What still reads the raw rows (exact, run in the background like any query):
 // KPIs with distinct counts or other aggregates that do not merge (purchase
 // frequency, repeat rate, avg purchase value's distinct orders), cohort KPIs
 // (retention, churn: one row per period crossed with the customers), filters
 // on more than two dimensions or on a column that is not an offered
-// dimension, quantiles at the two-dimension level, and the comparison period
+// dimension, quantiles at the two-dimension level by day or week (or over a
+// range not made of whole months), and the comparison period
 // of a partial period when the data does not end at midnight.
 
 // Where the SQL is written: a slice's query against a rollup is compiled to an
@@ -116,6 +119,13 @@ type part struct {
 	sketch bool // the quantile sketches of a level above totals (totals build both at once)
 }
 
+// pairSketch is the part of a group's quantile sketches by two dimensions:
+// kept per month only (in their own table, sketchesP), so it answers a
+// drill-down of a median by month, quarter or year; finer grains read raw
+// rows (a day's or a week's, which a time-sorted file prunes to a few row
+// groups).
+func pairSketch(recent bool) part { return part{2, recent, true} }
+
 // partLevel is the part holding a query's number of dimensions.
 func partLevel(dims int) int { return min(dims, 1) }
 
@@ -139,6 +149,10 @@ type rollGroup struct {
 	// counts, sums and bucket counts add up, minima and maxima merge).
 	tableM    string
 	sketchesM string
+	// sketchesP holds the quantile sketches by two dimensions, per month
+	// (pairSketch): a table of their own, ten times the monthly sketches'
+	// rows, so reads of the others do not wade through them.
+	sketchesP string
 	dims      []string
 	dimExpr   []string // SQL per dim over the group's source (t. or c. column)
 	join      bool     // some dim comes from the customers table
@@ -222,6 +236,7 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 		if len(g.sk) > 0 {
 			g.sketches = "__kpiscope_sketch_" + sig
 			g.sketchesM = "__kpiscope_sketchm_" + sig
+			g.sketchesP = "__kpiscope_sketchp_" + sig
 		}
 		for _, p := range g.allParts() {
 			g.parts[p] = &partState{wait: make(chan struct{})}
@@ -282,6 +297,7 @@ func (g *rollGroup) allParts() []part {
 	add(0, false)
 	add(1, false)
 	add(1, true)
+	add(2, true)
 	return out
 }
 
@@ -309,7 +325,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	for _, ls := range []struct {
 		lvl    int
 		sketch bool
-	}{{0, false}, {1, false}, {1, true}} {
+	}{{0, false}, {1, false}, {1, true}, {2, true}} {
 		for _, recent := range []bool{true, false} {
 			for _, k := range keys {
 				g := groups[k]
@@ -498,6 +514,8 @@ func levelName(p part) string {
 	switch {
 	case p.level == 0:
 		return "totals"
+	case p.sketch && p.level == 2:
+		return "quantiles by two dimensions"
 	case p.sketch:
 		return "quantiles by one dimension"
 	}
@@ -613,6 +631,9 @@ func groupingSetsSQL(sets [][]int, extra string) string {
 // buildPart adds one part to a group's rollup tables, and the part's
 // sketches merged per month.
 func (e *Engine) buildPart(ctx context.Context, g *rollGroup, p part, created map[string]bool) error {
+	if p.level == 2 {
+		return e.buildPartDaily(ctx, g, p, created) // monthly only: see pairSketch
+	}
 	if err := e.buildPartDaily(ctx, g, p, created); err != nil {
 		return err
 	}
@@ -722,8 +743,13 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
 		skArgs = append(skArgs, args...)
 	}
-	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
-	return e.insertInto(ctx, g.sketches, q, skArgs, created)
+	all, into := strings.Join(parts, " UNION ALL "), g.sketches
+	if p.level == 2 { // per month, in a table of their own (pairSketch)
+		all = "SELECT * REPLACE (CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day) FROM (" + all + ")"
+		into = g.sketchesP
+	}
+	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), all, g.groupBy(p.level, "__s, __b"))
+	return e.insertInto(ctx, into, q, skArgs, created)
 }
 
 func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, created map[string]bool) error {
@@ -773,7 +799,7 @@ func (g *rollGroup) dimIndexes(dims []string) (idx []int, ok bool) {
 // rollupFor returns the group's rollup if it can answer a query over the
 // given dimensions, time ranges and with or without quantiles: the parts it
 // needs are built (totals being built are waited for).
-func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [][2]time.Time, all, quantiles bool) (*rollGroup, []int, bool) {
+func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, grain Grain, ranges [][2]time.Time, all, quantiles bool) (*rollGroup, []int, bool) {
 	e.roll.mu.Lock()
 	g := e.roll.groups[groupKey(d0)]
 	recent := e.roll.recent
@@ -786,7 +812,7 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 		return nil, nil, false
 	}
 	level := len(idx)
-	if level > 2 || quantiles && level > 1 {
+	if level > 2 || quantiles && level == 2 && !monthsOnly(grain, ranges) {
 		return nil, nil, false
 	}
 	needRecent, needRest := all, all
@@ -804,15 +830,19 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 		sketch bool
 	}
 	needs := []need{{needRecent, true, false}, {needRest, false, false}}
-	if quantiles && level == 1 {
+	if quantiles && level > 0 {
 		needs = append(needs, need{needRecent, true, true}, need{needRest, false, true})
 	}
 	for _, want := range needs {
 		if !want.need {
 			continue
 		}
+		p := part{partLevel(level), want.recent, want.sketch}
+		if want.sketch && level == 2 {
+			p = pairSketch(want.recent)
+		}
 		e.roll.mu.Lock()
-		ps := g.parts[part{partLevel(level), want.recent, want.sketch}]
+		ps := g.parts[p]
 		e.roll.mu.Unlock()
 		if ps == nil {
 			return nil, nil, false
@@ -839,6 +869,20 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, ranges [
 		}
 	}
 	return g, idx, true
+}
+
+// monthsOnly reports whether a query at grain over ranges reads whole months
+// only, which the quantile sketches by two dimensions (pairSketch) can answer.
+func monthsOnly(grain Grain, ranges [][2]time.Time) bool {
+	if grain != All && grain != Month && grain != Quarter && grain != Year {
+		return false
+	}
+	for _, r := range ranges {
+		if !Month.Trunc(r[0]).Equal(r[0]) || !Month.Trunc(r[1]).Equal(r[1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // rollupQuery compiles a group query against a rollup (compileRollup) and
@@ -997,14 +1041,14 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	// With a trend and a breakdown, totals for every period and segments for
 	// the current and comparison periods only: quantiles cost per row read.
 	narrow := seg != "" && timed && pl.trendStart.Before(pl.cur)
-	g, idx, ok := e.rollupFor(ctx, d0, dims, all, !timed, quantiles)
+	g, idx, ok := e.rollupFor(ctx, d0, dims, pl.grain, all, !timed, quantiles)
 	rawSegs := false
 	if !ok && narrow && ctx.Err() == nil {
 		// The breakdown's level is not built yet: the totals and trend still
 		// come from the rollup (waiting for the totals being built), and only
 		// the segments of the current and comparison periods read raw rows;
 		// reading the trend's raw rows too would repeat the totals' build.
-		g, idx, ok = e.rollupFor(ctx, d0, dims[:len(dims)-1], all, false, quantiles)
+		g, idx, ok = e.rollupFor(ctx, d0, dims[:len(dims)-1], pl.grain, all, false, quantiles)
 		rawSegs = true
 	}
 	if !ok {
@@ -1179,6 +1223,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		if g.sketches != "" {
 			current[g.sketches] = g
 			current[g.sketchesM] = g
+			current[g.sketchesP] = g
 		}
 	}
 	doneCodes := map[string]map[int]bool{}
@@ -1188,7 +1233,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 			if _, ours := e.tables[src]; ours { // the files or definitions changed
 				// the group's sketches are named after the same signature
 				sig := strings.TrimPrefix(tbl, "__kpiscope_rollup_")
-				for _, t := range []string{tbl, "__kpiscope_rollupm_" + sig, "__kpiscope_sketch_" + sig, "__kpiscope_sketchm_" + sig} {
+				for _, t := range []string{tbl, "__kpiscope_rollupm_" + sig, "__kpiscope_sketch_" + sig, "__kpiscope_sketchm_" + sig, "__kpiscope_sketchp_" + sig} {
 					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(t)); err != nil {
 						return err
 					}
@@ -1214,7 +1259,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 			existing[n] = true
 			// the monthly tables and sketches of a rollup no longer recorded
 			// (dropped above, or by an older kpiscope that left them)
-			for _, pre := range []string{"__kpiscope_rollupm_", "__kpiscope_sketch_", "__kpiscope_sketchm_"} {
+			for _, pre := range []string{"__kpiscope_rollupm_", "__kpiscope_sketch_", "__kpiscope_sketchm_", "__kpiscope_sketchp_"} {
 				if sig, ok := strings.CutPrefix(n, pre); ok && !booked[sig] && current[n] == nil {
 					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
 						return err
@@ -1245,6 +1290,9 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		}
 		var keep []string
 		for p, ps := range g.parts {
+			if p == pairSketch(p.recent) && !existing[g.sketchesP] {
+				continue // recorded, but its table is gone: built again
+			}
 			if doneCodes[g.table][p.code()] {
 				ps.done = true
 				close(ps.wait)
@@ -1255,6 +1303,11 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		cond := "true"
 		if len(keep) > 0 {
 			cond = "__part NOT IN (" + strings.Join(keep, ", ") + ")"
+		}
+		if g.sketchesP != "" && existing[g.sketchesP] {
+			// kept by a kpiscope that builds sketches by two dimensions (an
+			// older one left none: they are built, the rest kept)
+			tables = append(tables, g.sketchesP)
 		}
 		for _, t := range tables {
 			if err := e.db.Exec(ctx, "DELETE FROM "+store.QuoteIdent(t)+" WHERE "+cond); err != nil {

@@ -91,7 +91,7 @@ func TestRollupsAgreeOnRealFiles(t *testing.T) {
 			fails := 0
 			for _, s := range slices {
 				s := s
-				c := rtCompute(t, eng, ids, s, func(id string) bool { return rtSketchable(eng, id, s) })
+				c := rtCompute(t, eng, ids, s, func(id string, raw kpi.Result) bool { return rtSketchable(eng, id, s, raw) })
 				fails += c.fails
 			}
 			t.Logf("%d KPIs, %d dimensions, %d slices, %d differences", len(ids), len(eng.Dimensions()), len(slices), fails)

@@ -112,7 +112,7 @@ type rtCmp struct {
 	fails int
 	// approxWant, when set, says whether a KPI with quantiles must be
 	// answered from a sketch for this slice.
-	approxWant func(id string) bool
+	approxWant func(id string, raw kpi.Result) bool
 	approxSeen int
 	compared   int
 	quiet      bool // count differences without reporting them
@@ -272,7 +272,7 @@ func (c *rtCmp) cards(a, b *kpi.Scorecard) {
 			continue
 		}
 		if c.approxWant != nil && q.any() {
-			want := c.approxWant(id)
+			want := c.approxWant(id, rb)
 			if q.value && av != want || len(q.extras) > 0 && ax != want {
 				c.errorf("%s: approx value %v extras %v, want %v (a sketch answers up to one dimension)", id, av, ax, want)
 			}
@@ -314,7 +314,7 @@ func (c *rtCmp) cards(a, b *kpi.Scorecard) {
 }
 
 // rtCompute computes a slice from rollups and from raw rows and compares.
-func rtCompute(t *testing.T, eng *kpi.Engine, ids []string, s kpi.Slice, approxWant func(string) bool) *rtCmp {
+func rtCompute(t *testing.T, eng *kpi.Engine, ids []string, s kpi.Slice, approxWant func(string, kpi.Result) bool) *rtCmp {
 	t.Helper()
 	ctx := context.Background()
 	a, err := eng.Compute(ctx, s, ids, kpi.Uncached())
@@ -349,9 +349,11 @@ func rtSliceName(s kpi.Slice) string {
 
 // rtSketchable says whether a KPI with quantiles is answered from a sketch
 // once the rollups are built: the slice filters and breaks down by at most
-// one dimension, one the KPI's table reaches (its own column, or the
+// one dimension, or by two when it reads whole months only (month, quarter
+// or year, the current period ending with a month as raw's PeriodEnd says,
+// or all time), each one the KPI's table reaches (its own column, or the
 // customers table's through customer_id).
-func rtSketchable(eng *kpi.Engine, id string, s kpi.Slice) bool {
+func rtSketchable(eng *kpi.Engine, id string, s kpi.Slice, raw kpi.Result) bool {
 	set := map[string]bool{}
 	for _, f := range s.Filters {
 		set[f.Dim] = true
@@ -360,14 +362,19 @@ func rtSketchable(eng *kpi.Engine, id string, s kpi.Slice) bool {
 	if s.Segment != "" {
 		set[s.Segment] = true
 	}
-	// A breakdown with a trend whose two dimensions no sketch holds still
-	// takes its totals and trend from the one-dimension sketch (the
-	// segments read raw rows): the headline value is approximate.
+	g := eng.Resolve(s).Grain
+	months := g == kpi.All || eng.Def(id).Time == "" ||
+		(g == kpi.Month || g == kpi.Quarter || g == kpi.Year) && (raw.PeriodEnd.IsZero() || kpi.Month.Trunc(raw.PeriodEnd).Equal(raw.PeriodEnd))
+	pair := len(set) == 2 && months
+	// A breakdown with a trend whose dimensions no sketch holds together
+	// still takes its totals and trend from the sketch of the filters'
+	// dimensions (the segments read raw rows): the headline value is
+	// approximate.
 	trend := s.Trend != 1 && s.Grain != kpi.All && eng.Def(id).Time != ""
-	if len(set) > 1 && !(s.Segment != "" && trend && filters <= 1) {
+	if len(set) > 1 && !pair && !(s.Segment != "" && trend && (filters <= 1 || filters == 2 && months)) {
 		return false
 	}
-	if len(set) > 1 { // the filters' dimension alone
+	if len(set) > 1 && !pair { // the filters' dimensions alone
 		set = map[string]bool{}
 		for _, f := range s.Filters {
 			set[f.Dim] = true
@@ -533,7 +540,7 @@ func TestRollupsAgreeOnSample(t *testing.T) {
 	compared, approx, fails := 0, 0, 0
 	for i, s := range slices[len(during):] {
 		s := s
-		c := rtCompute(t, eng, rtSome(ids, i), s, func(id string) bool { return rtSketchable(eng, id, s) })
+		c := rtCompute(t, eng, rtSome(ids, i), s, func(id string, raw kpi.Result) bool { return rtSketchable(eng, id, s, raw) })
 		compared += c.compared
 		approx += c.approxSeen
 		fails += c.fails
@@ -823,7 +830,7 @@ func TestRollupsAgreeOnEdgeCases(t *testing.T) {
 			partial, compared, approx, fails := 0, 0, 0, 0
 			for i, s := range slices {
 				s := s
-				c := rtCompute(t, eng, rtSome(ids, i), s, func(id string) bool { return rtSketchable(eng, id, s) })
+				c := rtCompute(t, eng, rtSome(ids, i), s, func(id string, raw kpi.Result) bool { return rtSketchable(eng, id, s, raw) })
 				compared += c.compared
 				approx += c.approxSeen
 				fails += c.fails
@@ -1044,7 +1051,7 @@ func TestSketchQuantilesAndCustomAtoms(t *testing.T) {
 		{Grain: kpi.Month, Period: rtDay("2025-02-01"), Segment: "grp", Filters: []kpi.Filter{{Dim: "kind2", Values: []string{"y"}}}, Compare: kpi.VsTarget},
 	} {
 		s := s
-		c := rtCompute(t, eng, ids, s, func(id string) bool { return rtSketchable(eng, id, s) })
+		c := rtCompute(t, eng, ids, s, func(id string, raw kpi.Result) bool { return rtSketchable(eng, id, s, raw) })
 		approx += c.approxSeen
 	}
 	if approx == 0 {

@@ -118,7 +118,7 @@ func TestWindowsFromRollups(t *testing.T) {
 	for _, arg := range []string{"30d", "12w", "3m", "qtd", "1d"} {
 		w, _ := kpi.ParseWindow(arg)
 		for _, s := range []kpi.Slice{{Window: w}, {Window: w, Segment: "channel"}, {Window: w, Compare: kpi.VsTarget, Filters: []kpi.Filter{{Dim: "channel", Op: kpi.OpNotIn, Values: []string{"web"}}}}} {
-			c := rtCompute(t, eng, ids, s, func(id string) bool { return rtSketchable(eng, id, s) })
+			c := rtCompute(t, eng, ids, s, func(id string, raw kpi.Result) bool { return rtSketchable(eng, id, s, raw) })
 			approx += c.approxSeen
 		}
 	}
