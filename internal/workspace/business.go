@@ -294,10 +294,20 @@ func instant(t time.Time, data *time.Location) time.Time {
 	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), data)
 }
 
-// tsExpr reads a column as a timestamp.
+// tsExpr reads a column of the ticket table t as a timestamp.
 func tsExpr(col string) string { return "CAST(t." + store.QuoteIdent(col) + " AS TIMESTAMP)" }
 
-// businessSelect writes the view's SELECT and lists the columns it adds.
+// helper is the prefix of the view's inner columns (left out of the view).
+const helper = "__kpiscope_"
+
+// businessSelect writes the view's SELECT and lists the columns it adds. It
+// is written in three layers so that each business-time expression, which
+// bizcal writes as long per-row arithmetic, appears once and reads short
+// column names: the inner layer casts the timestamps and picks each row's
+// targets; the middle one computes each timestamp's business time since the
+// range's start (bizcal's Cum) and each deadline; the outer one takes
+// differences (a duration is Cum(end) − Cum(start) on the row's calendar)
+// and compares the ends with the deadlines.
 func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) (string, []string, error) {
 	if len(biz.Calendars) == 0 {
 		return "", nil, fmt.Errorf("business_hours: no calendar defined")
@@ -323,15 +333,26 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 		}
 		return c.Name, nil
 	}
+	for _, c := range cols {
+		if strings.HasPrefix(strings.ToLower(c.Name), helper) {
+			return "", nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a prefix the business-time view keeps for itself; rename the column", tb.table, c.Name)
+		}
+	}
+	clash := func(n string) error {
+		if _, ok := schema.Column(cols, n); ok {
+			return fmt.Errorf("business_hours: the ticket table %s has a column %s, a name the business-time view adds; rename the column", tb.table, n)
+		}
+		return nil
+	}
 	calName := store.QuoteLiteral(def.Name)
 	byCol := ""
 	by := map[string]bizcal.SQL{}
 	if biz.By != "" {
-		c, err := column(biz.By, "business_hours: by")
+		c, err := column(biz.By, "business_hours: calendar_by")
 		if err != nil {
 			return "", nil, err
 		}
-		byCol = "t." + store.QuoteIdent(c)
+		byCol = store.QuoteIdent(c)
 		var whens []string
 		for _, v := range slices.Sorted(maps.Keys(biz.Map)) {
 			cal := byName[biz.Map[v]]
@@ -351,62 +372,76 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 		}
 		return bizcal.Pick(byCol, by, sqlOf(def), f)
 	}
-	for _, n := range []string{"calendar", "first_response_bh", "resolution_bh"} {
-		if _, clash := schema.Column(cols, n); clash {
-			return "", nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a name the business-time view adds; rename the column", tb.table, n)
-		}
-	}
-	sel := []string{"t.*", calName + " AS calendar"}
-	added := []string{"calendar"}
+	q := func(n string) string { return store.QuoteIdent(helper + n) }
 	created, err := column(tb.cols["created_at"], "business_hours: created_at")
 	if err != nil {
 		return "", nil, err
 	}
-	start := tsExpr(created)
-	ends := map[string]string{}
-	for _, x := range []struct{ role, out string }{{"first_response_at", "first_response_bh"}, {"resolved_at", "resolution_bh"}} {
+	inner := []string{"t.*", fmt.Sprintf("CAST(t.%s AS TIMESTAMP) AS %s", store.QuoteIdent(created), q("start"))}
+	middle := []string{"*", fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(q("start")) }), q("cum_start"))}
+	var outer, added, hidden []string
+	hidden = append(hidden, q("start"), q("cum_start"))
+	if err := clash("calendar"); err != nil {
+		return "", nil, err
+	}
+	outer = append(outer, calName+" AS calendar")
+	added = append(added, "calendar")
+	ends := map[string]bool{}
+	for _, x := range []struct{ role, name, out string }{{"first_response_at", "first_response", "first_response_bh"}, {"resolved_at", "resolution", "resolution_bh"}} {
 		c, ok := schema.Column(cols, tb.cols[x.role])
 		if !ok {
 			continue
 		}
-		end := tsExpr(c.Name)
-		ends[x.role] = end
-		sel = append(sel, fmt.Sprintf("%s / 3600.0 AS %s", each(func(s bizcal.SQL) string { return s.Duration(start, end) }), x.out))
+		if err := clash(x.out); err != nil {
+			return "", nil, err
+		}
+		ends[x.name] = true
+		end, cum := q("end_"+x.name), q("cum_"+x.name)
+		inner = append(inner, fmt.Sprintf("CAST(t.%s AS TIMESTAMP) AS %s", store.QuoteIdent(c.Name), end))
+		middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(end) }), cum))
+		// NULL when either end is missing or the end comes first, as
+		// bizcal's Duration.
+		outer = append(outer, fmt.Sprintf("CASE WHEN %[1]s >= %[2]s THEN (%[3]s - %[4]s) / 3600.0 END AS %[5]s", end, q("start"), cum, q("cum_start"), x.out))
 		added = append(added, x.out)
+		hidden = append(hidden, end, cum)
 	}
 	asOf := sqlTimestamp(rng.asOf)
 	for _, p := range biz.SLA {
-		role, ok := slaEnds[p.Name]
-		if !ok {
+		if _, ok := slaEnds[p.Name]; !ok {
 			return "", nil, fmt.Errorf("sla: policy %s: kpiscope measures first_response and resolution", p.Name)
 		}
-		end, ok := ends[role]
-		if !ok {
-			return "", nil, fmt.Errorf("sla: policy %s ends at %s, which the ticket table %s does not have; map it with columns: on a ticket KPI", p.Name, tb.cols[role], tb.table)
+		if !ends[p.Name] {
+			return "", nil, fmt.Errorf("sla: policy %s ends at %s, which the ticket table %s does not have; map it with columns: on a ticket KPI", p.Name, tb.cols[slaEnds[p.Name]], tb.table)
 		}
 		for _, n := range []string{"_target_bh", "_due", "_met"} {
-			if _, clash := schema.Column(cols, p.Name+n); clash {
-				return "", nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a name the business-time view adds; rename the column", tb.table, p.Name+n)
+			if err := clash(p.Name + n); err != nil {
+				return "", nil, err
 			}
 		}
 		target, err := targetExpr(p, column)
 		if err != nil {
 			return "", nil, err
 		}
-		due := each(func(s bizcal.SQL) string { return s.Deadline(start, target) })
+		tgt, due, end := q("target_"+p.Name), q("due_"+p.Name), q("end_"+p.Name)
+		inner = append(inner, target+" AS "+tgt)
+		middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Deadline(q("start"), tgt) }), due))
 		// Met: the end at or before the deadline. An end before the start is
 		// a data error (the check reports it), neither met nor breached; an
 		// open ticket is breached once its deadline is before the data's
 		// as-of instant, and undetermined until then.
 		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE %[3]s <= %[4]s END WHEN %[4]s < %[5]s THEN false END",
-			target, start, end, due, asOf)
-		sel = append(sel,
-			fmt.Sprintf("%s / 3600.0 AS %s", target, store.QuoteIdent(p.Name+"_target_bh")),
+			tgt, q("start"), end, due, asOf)
+		outer = append(outer,
+			fmt.Sprintf("%s / 3600.0 AS %s", tgt, store.QuoteIdent(p.Name+"_target_bh")),
 			fmt.Sprintf("%s AS %s", due, store.QuoteIdent(p.Name+"_due")),
 			fmt.Sprintf("%s AS %s", met, store.QuoteIdent(p.Name+"_met")))
 		added = append(added, p.Name+"_target_bh", p.Name+"_due", p.Name+"_met")
+		hidden = append(hidden, tgt, due)
 	}
-	return "SELECT " + strings.Join(sel, ",\n  ") + "\nFROM " + store.QuoteIdent(tb.table) + " t", added, nil
+	body := "SELECT * EXCLUDE (" + strings.Join(hidden, ", ") + "),\n  " + strings.Join(outer, ",\n  ") +
+		"\nFROM (SELECT " + strings.Join(middle, ",\n  ") +
+		"\nFROM (SELECT " + strings.Join(inner, ",\n  ") + "\nFROM " + store.QuoteIdent(tb.table) + " t))"
+	return body, added, nil
 }
 
 // targetExpr is a policy's target per row, in business seconds (NULL

@@ -1,0 +1,296 @@
+package workspace_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+)
+
+// The fixture (testdata/business): 13 tickets in Berlin time on a Berlin
+// calendar, Mon–Fri 08:00–18:00 (10 business hours a day), Tue 6 Jan 2026 a
+// holiday; SLAs first response 1h urgent / 8h normal, resolution 1d = 10h
+// urgent / 3d = 30h normal. The data's as-of instant is the latest creation,
+// Fri 20 Feb 15:00. Every number below is worked out by hand from the
+// calendar, not by the code under test.
+
+const bizDir = "testdata/business"
+
+// bizTicket is one ticket's row of the business-time view, as worked by hand.
+type bizTicket struct {
+	id             string
+	fr, res        string // business hours; "" = NULL
+	frDue, resDue  string // deadlines, Berlin wall clock
+	frMet, resMet  string // true, false, or "" = NULL
+	frTgt, resTgts string // targets in business hours
+}
+
+var bizTickets = []bizTicket{
+	// Mon 5 Jan 09:00 → 10:30 (1.5h); → Wed 7 Jan 12:00: Mon 9h, Tue holiday, Wed 4h = 13h.
+	// Deadlines: 09:00 + 8h = Mon 17:00; + 30h: Mon 9, Wed 10, Thu 10, Fri 1 = Fri 9 Jan 09:00.
+	{"T01", "1.5", "13", "2026-01-05 17:00:00", "2026-01-09 09:00:00", "true", "true", "8", "30"},
+	// Fri 2 Jan 17:55 (5 min of Friday) → Mon 09:05 (65 min) = 70 min; → Mon 17:00 = 5 min + 9h.
+	// 1h urgent: 5 min Fri + 55 min Mon = Mon 08:55, answered 09:05: breached. 10h: Mon 17:55.
+	{"T02", "1.166667", "9.083333", "2026-01-05 08:55:00", "2026-01-05 17:55:00", "false", "true", "1", "10"},
+	// Wed 7 Jan 20:00 (after hours): the clock starts Thu 08:00.
+	{"T03", "0.5", "7", "2026-01-08 09:00:00", "2026-01-08 18:00:00", "true", "true", "1", "10"},
+	// Sat 10 Jan: answered Mon 16:00 = 8h, exactly at its deadline (met);
+	// resolved Wed 10:00 = 10 + 10 + 2 = 22h; due Mon, Tue, Wed 10h each = Wed 18:00.
+	{"T04", "8", "22", "2026-01-12 16:00:00", "2026-01-14 18:00:00", "true", "true", "8", "30"},
+	// Thu 15 Jan 14:00: 4h Thu + 4h Fri = Fri 12:00; resolved Tue 20 Jan 17:00 = 4+10+10+9 = 33h,
+	// due Thu 4, Fri 10, Mon 10, Tue 6 = Tue 14:00: breached.
+	{"T05", "0.75", "33", "2026-01-16 12:00:00", "2026-01-20 14:00:00", "true", "false", "8", "30"},
+	// Tue 20 Jan 10:00 → 10:20; → Wed 11:00 = 8 + 3 = 11h, due Wed 10:00: breached.
+	{"T06", "0.3333333", "11", "2026-01-20 11:00:00", "2026-01-21 10:00:00", "true", "false", "1", "10"},
+	{"T07", "3", "7", "2026-01-26 17:00:00", "2026-01-29 09:00:00", "true", "true", "8", "30"},
+	// Sat 31 Jan, urgent, still open: due Mon 2 Feb 18:00, before the as-of instant: breached
+	// (in February, where its deadline fell).
+	{"T08", "0.5", "", "2026-02-02 09:00:00", "2026-02-02 18:00:00", "true", "false", "1", "10"},
+	{"T09", "0.5", "12", "2026-02-04 17:00:00", "2026-02-09 09:00:00", "true", "true", "8", "30"},
+	// Mon 9 Feb 10:00: answered Tue 09:00 = 8 + 1 = 9h, due Mon 18:00 (a deadline on a
+	// span's end is that end): breached; resolved Fri 13 Feb 12:00 = 8+10+10+10+4 = 42h,
+	// due Thu 12 Feb 10:00: breached.
+	{"T10", "9", "42", "2026-02-09 18:00:00", "2026-02-12 10:00:00", "false", "false", "8", "30"},
+	// Thu 19 Feb 16:00, unanswered and open: first response due Fri 14:00, before the as-of
+	// Fri 15:00: breached; resolution due Tue 24 Feb 16:00, not yet: undetermined.
+	{"T11", "", "", "2026-02-20 14:00:00", "2026-02-24 16:00:00", "false", "", "8", "30"},
+	// Fri 20 Feb 15:00 (the as-of instant), open: resolution due Mon 23 Feb 15:00.
+	{"T12", "0.5", "", "2026-02-20 16:00:00", "2026-02-23 15:00:00", "true", "", "1", "10"},
+	// Resolved an hour before it was created: a data error, neither met nor breached.
+	{"T13", "1", "", "2026-02-11 18:00:00", "2026-02-16 10:00:00", "true", "", "8", "30"},
+}
+
+// bizOpen opens the fixture's config (optionally rewritten by edit, in a
+// copy of the folder) with a debug log.
+func bizOpen(t *testing.T, dbPath string, edit func(string) string) (*workspace.Workspace, *bytes.Buffer) {
+	t.Helper()
+	cfg := filepath.Join(bizDir, "kpiscope.yaml")
+	if edit != nil {
+		dir := t.TempDir()
+		for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
+			b, err := os.ReadFile(filepath.Join(bizDir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == "kpiscope.yaml" {
+				b = []byte(edit(string(b)))
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg = filepath.Join(dir, "kpiscope.yaml")
+	}
+	var log bytes.Buffer
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: cfg, DBPath: dbPath,
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) },
+		Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws, &log
+}
+
+func bizText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return fmt.Sprintf("%.7g", x)
+	case time.Time:
+		return x.Format("2006-01-02 15:04:05")
+	}
+	return fmt.Sprint(v)
+}
+
+// TestBusinessView checks the view's columns ticket by ticket.
+func TestBusinessView(t *testing.T) {
+	ws, _ := bizOpen(t, "", nil)
+	rows, err := ws.DB.Query(context.Background(), `SELECT ticket_id, calendar, first_response_bh, resolution_bh,
+		first_response_due, resolution_due, first_response_met, resolution_met, first_response_target_bh, resolution_target_bh
+		FROM tickets_business ORDER BY ticket_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows.Data) != len(bizTickets) {
+		t.Fatalf("%d rows, want %d", len(rows.Data), len(bizTickets))
+	}
+	for i, w := range bizTickets {
+		r := rows.Data[i]
+		got := []string{bizText(r[0]), bizText(r[1]), bizText(r[2]), bizText(r[3]), bizText(r[4]), bizText(r[5]), bizText(r[6]), bizText(r[7]), bizText(r[8]), bizText(r[9])}
+		want := []string{w.id, "berlin", w.fr, w.res, w.frDue, w.resDue, w.frMet, w.resMet, w.frTgt, w.resTgts}
+		if strings.Join(got, " | ") != strings.Join(want, " | ") {
+			t.Errorf("\n got %s\nwant %s", strings.Join(got, " | "), strings.Join(want, " | "))
+		}
+	}
+	// The view reads the ticket table; the user's file is untouched and
+	// the view is offered like a table.
+	if _, ok := ws.Engine.Tables()["tickets_business"]; !ok {
+		t.Errorf("the engine does not offer tickets_business: %v", ws.Engine.Tables())
+	}
+}
+
+// bizWant is one KPI's expected value and extras in a slice.
+type bizWant struct {
+	id     string
+	value  float64 // NaN: no value
+	n      int64
+	extras map[string]float64
+}
+
+func bizDay(s string) time.Time {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+var bizSlices = []struct {
+	name string
+	s    kpi.Slice
+	want []bizWant
+}{
+	{"Jan 2026", kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-01-01")}, []bizWant{
+		// created in January: T01–T08: 1.5 + 7/6 + 0.5 + 8 + 0.75 + 1/3 + 3 + 0.5 = 15.75 over 8;
+		// median of 1/3, .5, .5, .75, 7/6, 1.5, 3, 8 = (0.75 + 7/6) / 2.
+		{"first_response_bh", 15.75 / 8, 8, map[string]float64{"median": (0.75 + 7.0/6) / 2}},
+		// resolved in January: T01–T07: 13 + 109/12 + 7 + 22 + 33 + 11 + 7 = 102.0833 over 7;
+		// sorted 7, 7, 9.083, 11, 13, 22, 33: median 11, p90 at 5.4 = 22 + 0.4 × 11 = 26.4.
+		{"resolution_bh", (13 + 109.0/12 + 7 + 22 + 33 + 11 + 7) / 7, 7, map[string]float64{"median": 11, "p90": 26.4}},
+		{"resolution_bh_median", 11, 7, nil},
+		// due in January: T01–T07, T02 answered late.
+		{"sla_first_response", 100 * 6.0 / 7, 7, map[string]float64{"breached": 1}},
+		// due in January: T05 and T06 late.
+		{"sla_resolution", 100 * 5.0 / 7, 7, map[string]float64{"breached": 2}},
+	}},
+	{"Feb 2026", kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-02-01")}, []bizWant{
+		// T09 0.5, T10 9, T12 0.5, T13 1 (T11 unanswered).
+		{"first_response_bh", 11.0 / 4, 4, map[string]float64{"median": 0.75}},
+		// T09 12, T10 42 (T13 resolved before it was created: left out).
+		{"resolution_bh", 27, 2, map[string]float64{"median": 27, "p90": 39}},
+		// due in February: T08 T09 T12 T13 met; T10 late, T11 unanswered past its deadline.
+		{"sla_first_response", 100 * 4.0 / 6, 6, map[string]float64{"breached": 2}},
+		// due in February: T08 (created 31 Jan, open past its deadline) and T10 breached,
+		// T09 met; T11, T12 open and not yet due, T13 undetermined: left out.
+		{"sla_resolution", 100.0 / 3, 3, map[string]float64{"breached": 2}},
+	}},
+	{"week of 5 Jan", kpi.Slice{Grain: kpi.Week, Period: bizDay("2026-01-05")}, []bizWant{
+		{"first_response_bh", 10.0 / 3, 3, map[string]float64{"median": 1.5}},
+		{"resolution_bh", (13 + 109.0/12 + 7) / 3, 3, map[string]float64{"median": 109.0 / 12}},
+		{"sla_resolution", 100, 3, map[string]float64{"breached": 0}},
+	}},
+	{"week of 19 Jan", kpi.Slice{Grain: kpi.Week, Period: bizDay("2026-01-19")}, []bizWant{
+		{"first_response_bh", 1.0 / 3, 1, nil},
+		{"resolution_bh", 22, 2, map[string]float64{"median": 22}},
+		{"sla_resolution", 0, 2, map[string]float64{"breached": 2}},
+	}},
+	{"week of 9 Feb", kpi.Slice{Grain: kpi.Week, Period: bizDay("2026-02-09")}, []bizWant{
+		{"first_response_bh", 5, 2, map[string]float64{"median": 5}},
+		{"resolution_bh", 42, 1, nil},
+		{"sla_first_response", 50, 2, map[string]float64{"breached": 1}},
+		{"sla_resolution", 50, 2, map[string]float64{"breached": 1}},
+	}},
+}
+
+func bizIDs(ws []bizWant) []string {
+	var ids []string
+	for _, w := range ws {
+		ids = append(ids, w.id)
+	}
+	return ids
+}
+
+// bizCheck compares a scorecard with the hand-worked values; a quantile
+// answered from a rollup's sketch may be off by kpi.SketchError.
+func bizCheck(t *testing.T, what string, sc *kpi.Scorecard, want []bizWant) {
+	t.Helper()
+	near := func(got *float64, want float64, approx bool) bool {
+		if got == nil || math.IsNaN(want) {
+			return got == nil && math.IsNaN(want)
+		}
+		tol := 1e-6
+		if approx {
+			tol = kpi.SketchError*math.Abs(want) + 1e-6
+		}
+		return math.Abs(*got-want) <= tol
+	}
+	for _, w := range want {
+		r := sc.Find(w.id)
+		if r == nil || r.Err != nil {
+			t.Errorf("%s: %s: missing or failed: %+v", what, w.id, r)
+			continue
+		}
+		if !near(r.Total.Value, w.value, r.Approx) || r.Total.N != w.n {
+			t.Errorf("%s: %s = %s (n %d), want %g (n %d)", what, w.id, bizText(deref(r.Total.Value)), r.Total.N, w.value, w.n)
+		}
+		for k, v := range w.extras {
+			if !near(r.Total.Extras[k], v, r.ApproxExtras) {
+				t.Errorf("%s: %s %s = %s, want %g", what, w.id, k, bizText(deref(r.Total.Extras[k])), v)
+			}
+		}
+	}
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// TestBusinessKPIs checks the business-time KPIs by month and by week, from
+// the raw rows and from rollups, and that the rollups answered.
+func TestBusinessKPIs(t *testing.T) {
+	ctx := context.Background()
+	ws, log := bizOpen(t, "", nil)
+	for _, tc := range bizSlices {
+		sc, err := ws.Engine.Compute(ctx, tc.s, bizIDs(tc.want), kpi.FromScratch())
+		if err != nil {
+			t.Fatal(err)
+		}
+		bizCheck(t, tc.name+" (raw rows)", sc, tc.want)
+	}
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range bizSlices {
+		log.Reset()
+		sc, err := ws.Engine.Compute(ctx, tc.s, bizIDs(tc.want), kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		bizCheck(t, tc.name+" (rollups)", sc, tc.want)
+		for _, line := range strings.Split(log.String(), "\n") {
+			if strings.Contains(line, "msg=query") && strings.Contains(line, `FROM \"tickets_business\"`) {
+				t.Errorf("%s: read the raw rows after the rollups were built: %s", tc.name, line)
+			}
+		}
+		if !strings.Contains(log.String(), "__kpiscope_rollup") {
+			t.Errorf("%s: no query read a rollup:\n%s", tc.name, log)
+		}
+	}
+	// By priority: January's resolutions due, urgent T02 T03 met, T06 late;
+	// normal T01 T04 T07 met, T05 late.
+	sc, err := ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-01-01"), Segment: "priority"}, []string{"sla_resolution"}, kpi.Uncached())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range sc.Find("sla_resolution").Segments {
+		got[r.Segment] = fmt.Sprintf("%.4f/%d", *r.Value, r.N)
+	}
+	if want := map[string]string{"urgent": "66.6667/3", "normal": "75.0000/4"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("sla_resolution by priority = %v, want %v", got, want)
+	}
+}
