@@ -294,3 +294,142 @@ func TestBusinessKPIs(t *testing.T) {
 		t.Errorf("sla_resolution by priority = %v, want %v", got, want)
 	}
 }
+
+// TestBusinessListed: business-time KPIs listed under kpis: keep their
+// place and settings (a target of one's own) and read the view; the others
+// come after the listed KPIs; without business_hours: or without the SLA
+// policy a listed one needs, the config is refused at the KPI's line.
+func TestBusinessListed(t *testing.T) {
+	listed := func(s string) string {
+		return strings.Replace(s, "  - use: first_response\n", "  - use: first_response\n  - use: resolution_bh\n    target: {value: 10, warn: 12}\n", 1)
+	}
+	ws, _ := bizOpen(t, "", listed)
+	var ids []string
+	for _, d := range ws.Engine.Defs() {
+		ids = append(ids, d.ID)
+	}
+	if got, want := strings.Join(ids, " "), "resolution_time first_response resolution_bh first_response_bh resolution_bh_median sla_first_response sla_resolution"; got != want {
+		t.Errorf("KPIs %s\nwant %s", got, want)
+	}
+	d := ws.Engine.Def("resolution_bh")
+	if d.Source != "tickets_business" || d.Target == nil || d.Target.Value != 10 {
+		t.Errorf("resolution_bh reads %s with target %+v; want tickets_business, 10", d.Source, d.Target)
+	}
+	sc, err := ws.Engine.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-02-01")}, []string{"resolution_bh"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sc.Find("resolution_bh").Total; r.Value == nil || *r.Value != 27 || r.Goal == nil || r.Goal.Value != 10 {
+		t.Errorf("resolution_bh in Feb = %v against %+v; want 27 against 10", deref(r.Value), r.Goal)
+	}
+
+	for name, c := range map[string]struct {
+		edit func(string) string
+		want string
+	}{
+		"no business_hours": {func(s string) string {
+			return listed(s[:strings.Index(s, "business_hours:")])
+		}, "kpiscope.yaml:7: KPI resolution_bh measures business hours: add a business_hours: section"},
+		"no resolution policy": {func(s string) string {
+			s = strings.Replace(s, "  - use: first_response\n", "  - use: first_response\n  - use: sla_resolution\n", 1)
+			return s[:strings.Index(s, "  resolution:\n")]
+		}, "kpiscope.yaml:7: KPI sla_resolution needs an SLA policy named resolution: add it under sla:"},
+	} {
+		dir := t.TempDir()
+		for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
+			b, err := os.ReadFile(filepath.Join(bizDir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f == "kpiscope.yaml" {
+				b = []byte(c.edit(string(b)))
+			}
+			if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml")})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", name, err, c.want)
+		}
+	}
+}
+
+// TestBusinessRollupsKept: in a --db file the view's rollups are kept for
+// the next start while the files and the business configuration stay the
+// same, and not used once the configuration changes (here the holiday goes:
+// T01's resolution becomes Mon 9 + Tue 10 + Wed 4 = 23h, January's mean
+// (23 + 109/12 + 7 + 22 + 33 + 11 + 7) / 7).
+func TestBusinessRollupsKept(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
+		b, err := os.ReadFile(filepath.Join(bizDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, db := filepath.Join(dir, "kpiscope.yaml"), filepath.Join(dir, "kpi.duckdb")
+	jan := kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-01-01")}
+	open := func() (*workspace.Workspace, *bytes.Buffer) {
+		var log bytes.Buffer
+		ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: cfg, DBPath: db,
+			Log: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws, &log
+	}
+	mean := func(ws *workspace.Workspace) float64 {
+		sc, err := ws.Engine.Compute(ctx, jan, []string{"resolution_bh"}, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *sc.Find("resolution_bh").Total.Value
+	}
+	fingerprint := func(ws *workspace.Workspace) string {
+		r, err := ws.DB.Query(ctx, "SELECT fingerprint FROM __kpiscope_sources WHERE name = 'tickets_business'")
+		if err != nil || len(r.Data) != 1 {
+			t.Fatalf("the view's fingerprint: %v %v", r, err)
+		}
+		return fmt.Sprint(r.Data[0][0])
+	}
+	withHoliday := (13 + 109.0/12 + 7 + 22 + 33 + 11 + 7) / 7
+	ws, _ := open()
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	first := fingerprint(ws)
+	if got := mean(ws); math.Abs(got-withHoliday) > 1e-9 {
+		t.Errorf("January = %g, want %g", got, withHoliday)
+	}
+	ws.Close()
+
+	ws, log := open()
+	if got := fingerprint(ws); got != first {
+		t.Errorf("the same files and config gave another fingerprint:\n%s\n%s", first, got)
+	}
+	if got := mean(ws); math.Abs(got-withHoliday) > 1e-9 || strings.Contains(log.String(), `FROM \"tickets_business\"`) {
+		t.Errorf("January = %g (want %g) from the kept rollups, log:\n%s", got, withHoliday, log)
+	}
+	ws.Close()
+
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(b), "holidays: [2026-01-06]", "holidays: []", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ws, _ = open()
+	defer ws.Close()
+	if fingerprint(ws) == first {
+		t.Error("the fingerprint did not change with the calendar")
+	}
+	if got, want := mean(ws), (23+109.0/12+7+22+33+11+7)/7; math.Abs(got-want) > 1e-9 {
+		t.Errorf("January without the holiday = %g, want %g (%g is the old calendar's)", got, want, withHoliday)
+	}
+}
