@@ -1,7 +1,6 @@
 package bizcal
 
 import (
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,14 +11,20 @@ import (
 
 // SQL writes DuckDB expressions for one calendar over the data's timestamps.
 //
-// The expressions are per-row arithmetic with constants Go works out from
-// the calendar (no join, no list lookup, which cost 4–5× at 10M rows):
-// local wall clock = instant + UTC offset (a base plus one step per DST
-// change in range); business time up to a wall-clock instant = whole weeks ×
-// the week's work + the piecewise-linear part within the week − the holidays
-// passed; minus, per DST change, the work the wall clock skipped (or plus
-// what it repeated), so the result is real elapsed business time. Deadline
-// inverts that monotone function in closed form.
+// The expressions are per-row BIGINT arithmetic on microseconds with
+// constants Go works out from the calendar; no join and no list lookup
+// (those cost 4–5× the plain duration at 10M rows). The business time up to
+// an instant u is P(u + offset) − K(u): P counts the weekly pattern on the
+// local wall clock (whole weeks × the week's work + a small CASE over the
+// week's spans); offset is the zone's UTC offset (a CASE over the DST changes
+// in range picks one of the few offsets); K is a CASE tree over the range's
+// irregular events (DST changes, holidays) whose leaves are constants, so
+// that P − K equals the exact Go reference at every instant: a holiday's
+// leaf cancels the day's work, a DST change's leaf removes the hour the
+// clock skipped (or adds the one it repeated). CASE subexpressions are not
+// shared by DuckDB's common-subexpression pass, so each is written to be
+// evaluated once per row; Deadline, which needs the value of one CASE in
+// several places, binds it with a one-element list lambda.
 type SQL struct {
 	Cal *Calendar
 	// Data is the zone of the data's naive TIMESTAMP values (nil: UTC).
@@ -27,7 +32,7 @@ type SQL struct {
 	Data *time.Location
 	// From and To are the instants the expressions must be exact over: the
 	// data's range (pass a margin for deadlines past it). DST changes and
-	// holidays outside it (give or take a week) are left out.
+	// holidays more than a week outside it are left out.
 	From, To time.Time
 }
 
@@ -37,7 +42,7 @@ func (s SQL) Cum(ts string) string {
 	if p.weekLen == 0 {
 		return "(CASE WHEN (" + ts + ") IS NULL THEN NULL ELSE 0.0 END)"
 	}
-	return "((" + p.cum(p.instant(ts)) + " - " + num(p.cumFrom) + ") / 1e6)"
+	return "(CAST(" + p.cum(p.instant(ts)) + " - " + num(p.cumFrom) + " AS DOUBLE) / 1e6)"
 }
 
 // Duration is a DOUBLE: business seconds from start to end; NULL when either
@@ -47,8 +52,8 @@ func (s SQL) Duration(start, end string) string {
 	if p.weekLen == 0 {
 		return "(CASE WHEN (" + end + ") >= (" + start + ") THEN 0.0 END)"
 	}
-	return "(CASE WHEN (" + end + ") >= (" + start + ") THEN (" +
-		p.cum(p.instant(end)) + " - " + p.cum(p.instant(start)) + ") / 1e6 END)"
+	return "(CASE WHEN (" + end + ") >= (" + start + ") THEN CAST(" +
+		p.cum(p.instant(end)) + " - " + p.cum(p.instant(start)) + " AS DOUBLE) / 1e6 END)"
 }
 
 // Deadline is a TIMESTAMP (naive, in the data's clock): the first instant at
@@ -61,9 +66,13 @@ func (s SQL) Deadline(start, secs string) string {
 		return "CAST(NULL AS TIMESTAMP)"
 	}
 	u := p.instant(start)
-	y := "(" + p.cum(u) + " + (" + secs + ") * 1e6)"
-	x := "greatest(" + p.inverse(y) + ", " + u + ")"
-	return "make_timestamp(CAST(" + p.dataClock(x) + " AS BIGINT))"
+	y := "(" + p.cum(u) + " + CAST(round((" + secs + ") * 1e6) AS BIGINT))"
+	x := "greatest(" + let(y, "y", p.inverse("y")) + ", " + u + ")"
+	if p.dataSet {
+		x = let(x, "x", "(x + "+steps("x", p.data0, p.data, false)+")")
+	}
+	// greatest passes over a NULL, so a NULL target is caught first.
+	return "(CASE WHEN (" + secs + ") IS NOT NULL THEN make_timestamp(" + x + ") END)"
 }
 
 // Pick chooses a calendar per row by a column's value: a CASE on col (as
@@ -87,56 +96,41 @@ func Pick(col string, by map[string]SQL, def SQL, f func(SQL) string) string {
 	return b.String()
 }
 
-// plan holds the constants of one calendar over one range; every quantity
-// is in microseconds (exact integers in a DOUBLE).
+// weekAnchor is the wall clock of Monday 1900-01-01 00:00 (µs): week
+// arithmetic counts from it, so it stays positive for any real timestamp.
+const weekAnchor = int64(-2208988800) * usPerSec
+
+// plan holds the constants of one calendar over one range (µs).
 type plan struct {
-	anchor  int64      // wall clock (µs, local as if UTC) of a Monday 00:00 before From
-	spans   []weekSpan // the week's working spans from the anchor's Monday, merged
+	spans   []weekSpan // the week's working spans from Monday 00:00, merged
 	weekLen int64      // work in one week
-	zone    []change   // the calendar zone's offset changes in range
-	zone0   int64      // the calendar zone's offset before them
+	offs    []piece    // the zone's offset by instant: from each at on
+	ks      []piece    // K by instant: a constant, or on a holiday a day's pattern
+	inv     []piece    // for Deadline: the stretches of work, by cum at their end
 	data    []change   // the data zone's offset changes in range
 	data0   int64      // the data zone's offset before them
 	dataSet bool       // naive timestamps are not UTC
-	hols    []holiday  // holidays in range, sorted
 	cumFrom int64      // cum at From
 }
 
 type weekSpan struct{ start, len int64 }
 
-// change is a UTC offset change at instant at: off is added from then on.
-// naive is where it takes effect on the data's clock (naive values in a
-// skipped or repeated hour map as Go's time.Date maps them); delta is the
-// work the calendar's wall clock skips there (negative if it repeats);
-// cumAt is cum at the change.
-type change struct {
-	at, naive, off, delta, cumAt int64
+// piece is one stretch of instants from at (or of cum up to end, for inv).
+type piece struct {
+	at, end, off, k int64
+	holiday         bool
+	day             []weekSpan // a holiday's spans from its local midnight
+	midnight        int64      // a holiday's local midnight (wall clock)
 }
 
-// holiday: g is the week-function's value at the holiday's midnight, work the
-// day's work, h the business time before it once earlier holidays are left out.
-type holiday struct{ g, work, h int64 }
+// change is a UTC offset change at instant at; naive is where it takes
+// effect on the data's clock (values in a skipped or repeated hour map as
+// Go's time.Date maps them).
+type change struct{ at, naive, off int64 }
 
 func (s SQL) plan() *plan {
 	c := s.Cal
 	p := &plan{}
-	lo := s.From.UnixMicro() - 8*usPerDay
-	hi := s.To.UnixMicro() + 8*usPerDay
-	if hi < lo {
-		hi = lo
-	}
-	p.zone0, p.zone = changes(c.zone(), lo, hi)
-	if s.Data != nil {
-		p.data0, p.data = changes(s.Data, lo, hi)
-		p.dataSet = p.data0 != 0 || len(p.data) > 0
-		for i := range p.data {
-			p.data[i].naive = naiveAt(s.Data, p.data[i])
-		}
-	}
-	day := floorDiv(lo+p.zone0, usPerDay)
-	day -= mod(day+3, 7) // back to a Monday (day 4 = Monday 1970-01-05)
-	p.anchor = day * usPerDay
-
 	for i := range 7 {
 		for _, sp := range c.Week[(i+1)%7] {
 			st := int64(i)*usPerDay + int64(sp.Start)*usPerSec
@@ -152,39 +146,130 @@ func (s SQL) plan() *plan {
 			p.weekLen += n
 		}
 	}
+	lo := s.From.UnixMicro() - 8*usPerDay
+	hi := max(s.To.UnixMicro(), s.From.UnixMicro()) + 8*usPerDay
+	if s.Data != nil {
+		p.data0, p.data = changes(s.Data, lo, hi)
+		p.dataSet = p.data0 != 0 || len(p.data) > 0
+		for i := range p.data {
+			p.data[i].naive = naiveAt(s.Data, p.data[i])
+		}
+	}
 	if p.weekLen == 0 {
 		return p
 	}
-	seen := map[int64]bool{}
-	for _, h := range c.Holidays {
-		d := dayOf(h)
-		if seen[d] || d*usPerDay < lo+p.zone0-2*usPerDay || d*usPerDay > hi+p.zone0+2*usPerDay {
+	zone := c.zone()
+	off0, zch := changes(zone, lo, hi)
+
+	// The events: DST changes and the local midnights around holidays.
+	hol := c.holidaySet()
+	events := []int64{lo}
+	for _, ch := range zch {
+		events = append(events, ch.at)
+	}
+	for d := range hol {
+		if d*usPerDay < lo-2*usPerDay+off0 || d*usPerDay > hi+2*usPerDay+off0 || len(c.Week[weekday(d)]) == 0 {
 			continue
 		}
-		seen[d] = true
-		w := d*usPerDay - p.anchor
-		work := p.g(w+usPerDay) - p.g(w)
-		if work > 0 {
-			p.hols = append(p.hols, holiday{g: p.g(w), work: work})
+		for _, m := range []int64{d, d + 1} {
+			t := time.UnixMicro(m * usPerDay).UTC()
+			events = append(events, time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, zone).UnixMicro())
 		}
 	}
-	sort.Slice(p.hols, func(i, j int) bool { return p.hols[i].g < p.hols[j].g })
-	var before int64
-	for i := range p.hols {
-		p.hols[i].h = p.hols[i].g - before
-		before += p.hols[i].work
+	sort.Slice(events, func(i, j int) bool { return events[i] < events[j] })
+	cum := int64(0) // exact work from lo
+	for i, at := range events {
+		if i > 0 && at == events[i-1] {
+			continue
+		}
+		if i > 0 {
+			cum += c.work(hol, events[i-1], at)
+		}
+		_, o := time.UnixMicro(at).In(zone).Zone()
+		off := int64(o) * usPerSec
+		if n := len(p.offs); n == 0 || p.offs[n-1].off != off {
+			p.offs = append(p.offs, piece{at: at, off: off})
+		}
+		pc := piece{at: at, off: off}
+		if d := floorDiv(at+off, usPerDay); hol[d] {
+			pc.holiday = true
+			pc.midnight = d * usPerDay
+			for _, sp := range c.Week[weekday(d)] {
+				pc.day = append(pc.day, weekSpan{int64(sp.Start) * usPerSec, int64(sp.End-sp.Start) * usPerSec})
+			}
+			// On the holiday P(w) = P(midnight) + the day's pattern; cum stays.
+			pc.k = p.pGo(pc.midnight) - cum
+		} else {
+			pc.k = p.pGo(at+off) - cum
+		}
+		if n := len(p.ks); n > 0 && p.ks[n-1].at == at {
+			p.ks[n-1] = pc
+		} else {
+			p.ks = append(p.ks, pc)
+		}
+		pc.end = cum // cum at the start, for inv below
+		p.inv = append(p.inv, pc)
 	}
-	off := p.zone0
-	var corr int64
-	for i := range p.zone {
-		ch := &p.zone[i]
-		ch.delta = p.h(ch.at+off+ch.off-p.anchor) - p.h(ch.at+off-p.anchor)
-		ch.cumAt = p.h(ch.at+off-p.anchor) - corr
-		off += ch.off
-		corr += ch.delta
+	// inv: the stretches that do work, each with the cum at its end.
+	var inv []piece
+	for i, pc := range p.inv {
+		if pc.holiday {
+			continue
+		}
+		start := pc.end
+		end := int64(1) << 62
+		if i+1 < len(p.inv) {
+			end = p.inv[i+1].end
+		}
+		if end > start || i == 0 {
+			pc.end = end
+			inv = append(inv, pc)
+		}
 	}
+	p.inv = inv
 	p.cumFrom = p.cumGo(s.From.UnixMicro())
 	return p
+}
+
+// pGo is P, the weekly pattern's work from weekAnchor to wall clock w.
+func (p *plan) pGo(w int64) int64 {
+	r := w - weekAnchor
+	wk := floorDiv(r, usPerWeek)
+	sow := r - wk*usPerWeek
+	n := wk * p.weekLen
+	for _, s := range p.spans {
+		n += min(max(sow-s.start, 0), s.len)
+	}
+	return n
+}
+
+// cumGo is the Go twin of cum (the tests hold it to the reference).
+func (p *plan) cumGo(u int64) int64 {
+	off := p.offs[0].off
+	for _, o := range p.offs {
+		if u >= o.at {
+			off = o.off
+		}
+	}
+	k := p.ks[0]
+	for _, pc := range p.ks {
+		if u >= pc.at {
+			k = pc
+		}
+	}
+	if k.holiday {
+		return p.pGo(k.midnight) - k.k
+	}
+	return p.pGo(u+off) - k.k
+}
+
+// work is the exact business time in [a, b) (µs since the epoch).
+func (c *Calendar) work(hol map[int64]bool, a, b int64) int64 {
+	var n int64
+	for _, seg := range c.segments(a, b) {
+		n += c.wallWork(hol, seg.from+seg.off, seg.to+seg.off)
+	}
+	return n
 }
 
 // changes lists a zone's offset changes in [lo, hi] (µs) and the offset before.
@@ -208,8 +293,7 @@ func changes(z *time.Location, lo, hi int64) (int64, []change) {
 	}
 }
 
-// naiveAt is where a data-zone change takes effect on the naive clock: naive
-// values in the skipped or repeated range map to an instant as time.Date does.
+// naiveAt is where a data-zone change takes effect on the naive clock.
 func naiveAt(z *time.Location, ch change) int64 {
 	_, offAfter := time.UnixMicro(ch.at).In(z).Zone()
 	o2 := int64(offAfter) * usPerSec
@@ -223,42 +307,10 @@ func naiveAt(z *time.Location, ch change) int64 {
 	return ch.at + min(o1, o2)
 }
 
-// g is the work from the anchor to wall clock w (µs after the anchor),
-// holidays not left out; h leaves them out; cumGo is cum at an instant.
-func (p *plan) g(w int64) int64 {
-	wk := floorDiv(w, usPerWeek)
-	sow := w - wk*usPerWeek
-	n := wk * p.weekLen
-	for _, s := range p.spans {
-		n += min(max(sow-s.start, 0), s.len)
-	}
-	return n
-}
-
-func (p *plan) h(w int64) int64 {
-	g := p.g(w)
-	n := g
-	for _, hd := range p.hols {
-		n -= min(max(g-hd.g, 0), hd.work)
-	}
-	return n
-}
-
-func (p *plan) cumGo(u int64) int64 {
-	off, corr := p.zone0, int64(0)
-	for _, ch := range p.zone {
-		if u >= ch.at {
-			off += ch.off
-			corr += ch.delta
-		}
-	}
-	return p.h(u+off-p.anchor) - corr
-}
-
-// instant is ts as µs since the epoch (DOUBLE): TIMESTAMPTZ as is, a naive
+// instant is ts as µs since the epoch (BIGINT): TIMESTAMPTZ as is, a naive
 // TIMESTAMP read on the data's clock.
 func (p *plan) instant(ts string) string {
-	e := "CAST(epoch_us(" + ts + ") AS DOUBLE)"
+	e := "epoch_us(" + ts + ")"
 	if !p.dataSet {
 		return e
 	}
@@ -267,7 +319,7 @@ func (p *plan) instant(ts string) string {
 }
 
 // steps writes base + Σ (x >= at) × off over the changes (at = naive when
-// onNaive).
+// onNaive): arithmetic, so DuckDB computes it once however often it is used.
 func steps(x string, base int64, chs []change, onNaive bool) string {
 	var b strings.Builder
 	b.WriteString("(" + num(base))
@@ -276,93 +328,140 @@ func steps(x string, base int64, chs []change, onNaive bool) string {
 		if onNaive {
 			at = ch.naive
 		}
-		fmt.Fprintf(&b, " + CAST(%s >= %s AS DOUBLE) * %s", x, num(at), num(ch.off))
+		b.WriteString(" + CAST(" + x + " >= " + num(at) + " AS BIGINT) * " + num(ch.off))
 	}
 	b.WriteString(")")
 	return b.String()
 }
 
-// cum writes the business µs from the anchor to instant u, DST corrections
-// included (the Go twin is cumGo).
-func (p *plan) cum(u string) string {
-	w := "(" + u + " + " + steps(u, p.zone0-p.anchor, p.zone, false) + ")"
-	var b strings.Builder
-	b.WriteString("(" + p.hSQL(w))
-	for _, ch := range p.zone {
-		if ch.delta != 0 {
-			fmt.Fprintf(&b, " - CAST(%s >= %s AS DOUBLE) * %s", u, num(ch.at), num(ch.delta))
+// tree writes a binary CASE over x choosing piece i for x >= at[i] (the
+// first piece also below), leaf writing each piece's value.
+func tree(x string, at []int64, leaf func(i int) string, strictLE bool) string {
+	var rec func(i, j int) string
+	rec = func(i, j int) string {
+		if j-i == 1 {
+			return leaf(i)
 		}
+		m := (i + j) / 2
+		cond := x + " < " + num(at[m])
+		if strictLE {
+			cond = x + " <= " + num(at[m-1])
+		}
+		return "(CASE WHEN " + cond + " THEN " + rec(i, m) + " ELSE " + rec(m, j) + " END)"
 	}
-	b.WriteString(")")
-	return b.String()
+	return rec(0, len(at))
 }
 
-func (p *plan) hSQL(w string) string {
-	wk := "floor(" + w + " / " + num(usPerWeek) + ")"
-	sow := "(" + w + " - " + wk + " * " + num(usPerWeek) + ")"
-	var g strings.Builder
-	g.WriteString("(" + wk + " * " + num(p.weekLen))
-	for _, s := range p.spans {
-		if s.start == 0 && s.len == usPerWeek {
-			g.WriteString(" + " + sow)
-			continue
-		}
-		fmt.Fprintf(&g, " + least(greatest(%s - %s, 0), %s)", sow, num(s.start), num(s.len))
-	}
-	g.WriteString(")")
-	if len(p.hols) == 0 {
-		return g.String()
-	}
-	gs := g.String()
-	var b strings.Builder
-	b.WriteString("(" + gs)
-	for _, hd := range p.hols {
-		fmt.Fprintf(&b, " - least(greatest(%s - %s, 0), %s)", gs, num(hd.g), num(hd.work))
-	}
-	b.WriteString(")")
-	return b.String()
+// patternSQL writes P at wall clock w (w is arithmetic, shared by DuckDB).
+func (p *plan) patternSQL(w string) string {
+	r := "(" + w + " - " + num(weekAnchor) + ")"
+	wk := "(" + r + " // " + num(usPerWeek) + ")"
+	sow := "(" + r + " % " + num(usPerWeek) + ")"
+	return "(" + wk + " * " + num(p.weekLen) + " + " + piecewise(sow, p.spans) + ")"
 }
 
-// inverse writes the earliest instant (µs since the epoch) at which cum
-// reaches y.
-func (p *plan) inverse(y string) string {
-	// Undo the DST corrections and find the offset in force.
-	z, off := "("+y, "("+num(p.zone0)
-	for _, ch := range p.zone {
-		cond := fmt.Sprintf("CAST(%s > %s AS DOUBLE)", y, num(ch.cumAt))
-		if ch.delta != 0 {
-			z += " + " + cond + " * " + num(ch.delta)
-		}
-		off += " + " + cond + " * " + num(ch.off)
-	}
-	z += ")"
-	off += ")"
-	// Step over the holidays.
-	g := "(" + z
-	for _, hd := range p.hols {
-		g += fmt.Sprintf(" + CAST(%s > %s AS DOUBLE) * %s", z, num(hd.h), num(hd.work))
-	}
-	g += ")"
-	// Whole weeks, then the span within the week.
-	wk := "(ceil(" + g + " / " + num(p.weekLen) + ") - 1)"
-	r := "(" + g + " - " + wk + " * " + num(p.weekLen) + ")"
-	sow := "(" + num(p.spans[0].start) + " + " + r
-	var before int64
-	for i := 0; i+1 < len(p.spans); i++ {
-		before += p.spans[i].len
-		gap := p.spans[i+1].start - p.spans[i].start - p.spans[i].len
-		sow += fmt.Sprintf(" + CAST(%s > %s AS DOUBLE) * %s", r, num(before), num(gap))
-	}
-	sow += ")"
-	return "(" + wk + " * " + num(usPerWeek) + " + " + sow + " + " + num(p.anchor) + " - " + off + ")"
-}
-
-// dataClock writes instant x (µs) on the data's clock.
-func (p *plan) dataClock(x string) string {
-	if !p.dataSet {
+// piecewise writes Σ clamp(x − start, 0, len) over sorted spans as one CASE
+// tree over x (flat before, between and after the spans, slope 1 within).
+func piecewise(x string, spans []weekSpan) string {
+	if len(spans) == 1 && spans[0].start == 0 && spans[0].len == usPerWeek {
 		return x
 	}
-	return "(" + x + " + " + steps(x, p.data0, p.data, false) + ")"
+	// Breakpoints 0, s1, e1, s2, …: piece 2k is flat at the work before
+	// span k, piece 2k+1 rises through span k.
+	at := []int64{0}
+	for _, s := range spans {
+		at = append(at, s.start, s.start+s.len)
+	}
+	return tree(x, at, func(i int) string {
+		var done int64
+		for _, s := range spans[:i/2] {
+			done += s.len
+		}
+		if i%2 == 0 {
+			return num(done)
+		}
+		return "(" + x + " - " + num(spans[i/2].start-done) + ")"
+	}, false)
+}
+
+// cum writes the business µs from lo to instant u (BIGINT; the Go twin is
+// cumGo).
+func (p *plan) cum(u string) string {
+	var pat string
+	if len(p.offs) == 1 {
+		pat = p.patternSQL("(" + u + " + " + num(p.offs[0].off) + ")")
+	} else {
+		// One pattern per distinct offset, chosen by a CASE over the changes.
+		byOff := map[int64]string{}
+		at := make([]int64, len(p.offs))
+		for i, o := range p.offs {
+			at[i] = o.at
+			if _, ok := byOff[o.off]; !ok {
+				byOff[o.off] = p.patternSQL("(" + u + " + " + num(o.off) + ")")
+			}
+		}
+		pat = tree(u, at, func(i int) string { return byOff[p.offs[i].off] }, false)
+	}
+	at := make([]int64, len(p.ks))
+	for i, pc := range p.ks {
+		at[i] = pc.at
+	}
+	k := tree(u, at, func(i int) string {
+		pc := p.ks[i]
+		if !pc.holiday {
+			return num(pc.k)
+		}
+		// On a holiday P(u + off) − K must stay put: K follows the day's
+		// pattern from its midnight.
+		tod := "(" + u + " + " + num(pc.off-pc.midnight) + ")"
+		return "(" + num(pc.k) + " + " + piecewise(tod, pc.day) + ")"
+	}, false)
+	return "(" + pat + " - " + k + ")"
+}
+
+// inverse writes, in terms of the bound name y (a cum value), the earliest
+// instant (µs since the epoch) at which cum reaches y.
+func (p *plan) inverse(y string) string {
+	at := make([]int64, len(p.inv))
+	for i, pc := range p.inv {
+		at[i] = pc.end
+	}
+	k := tree(y, at, func(i int) string { return num(p.inv[i].k) }, true)
+	off := tree(y, at, func(i int) string { return num(p.inv[i].off) }, true)
+	// The earliest wall clock with P(w) = z: whole weeks, then the span
+	// within the week (a value on a span's end stays on it).
+	body := "(" + num(weekAnchor) + " + ((z - 1) // " + num(p.weekLen) + ") * " + num(usPerWeek) + " + " +
+		p.spanAt("(z - ((z - 1) // "+num(p.weekLen)+") * "+num(p.weekLen)+")") + ")"
+	return "(" + let("("+y+" + "+k+")", "z", body) + " - " + off + ")"
+}
+
+// spanAt writes the time into the week at which the week's work reaches r
+// (0 < r <= weekLen).
+func (p *plan) spanAt(r string) string {
+	if len(p.spans) == 1 {
+		return "(" + r + " + " + num(p.spans[0].start) + ")"
+	}
+	var b strings.Builder
+	b.WriteString("(CASE")
+	var done int64
+	for i, s := range p.spans {
+		done += s.len
+		val := "(" + r + " + " + num(s.start-(done-s.len)) + ")"
+		if i == len(p.spans)-1 {
+			b.WriteString(" ELSE " + val)
+			break
+		}
+		b.WriteString(" WHEN " + r + " <= " + num(done) + " THEN " + val)
+	}
+	b.WriteString(" END)")
+	return b.String()
+}
+
+// let binds expr to name within body: DuckDB computes a CASE subexpression
+// once per use, so a value used in several places is passed through a
+// one-element list lambda.
+func let(expr, name, body string) string {
+	return "list_transform([" + expr + "], " + name + " -> " + body + ")[1]"
 }
 
 func num(n int64) string {
