@@ -387,26 +387,33 @@ func piecewise(x string, spans []weekSpan) string {
 // cum writes the business µs from lo to instant u (BIGINT; the Go twin is
 // cumGo).
 func (p *plan) cum(u string) string {
-	var pat string
+	return "(" + p.patternAt(u) + " - " + p.kAt(u) + ")"
+}
+
+// patternAt writes P(u + the zone's offset at u).
+func (p *plan) patternAt(u string) string {
 	if len(p.offs) == 1 {
-		pat = p.patternSQL("(" + u + " + " + num(p.offs[0].off) + ")")
-	} else {
-		// One pattern per distinct offset, chosen by a CASE over the changes.
-		byOff := map[int64]string{}
-		at := make([]int64, len(p.offs))
-		for i, o := range p.offs {
-			at[i] = o.at
-			if _, ok := byOff[o.off]; !ok {
-				byOff[o.off] = p.patternSQL("(" + u + " + " + num(o.off) + ")")
-			}
-		}
-		pat = tree(u, at, func(i int) string { return byOff[p.offs[i].off] }, false)
+		return p.patternSQL("(" + u + " + " + num(p.offs[0].off) + ")")
 	}
+	// One pattern per distinct offset, chosen by a CASE over the changes.
+	byOff := map[int64]string{}
+	at := make([]int64, len(p.offs))
+	for i, o := range p.offs {
+		at[i] = o.at
+		if _, ok := byOff[o.off]; !ok {
+			byOff[o.off] = p.patternSQL("(" + u + " + " + num(o.off) + ")")
+		}
+	}
+	return tree(u, at, func(i int) string { return byOff[p.offs[i].off] }, false)
+}
+
+// kAt writes K(u).
+func (p *plan) kAt(u string) string {
 	at := make([]int64, len(p.ks))
 	for i, pc := range p.ks {
 		at[i] = pc.at
 	}
-	k := tree(u, at, func(i int) string {
+	return tree(u, at, func(i int) string {
 		pc := p.ks[i]
 		if !pc.holiday {
 			return num(pc.k)
@@ -416,7 +423,6 @@ func (p *plan) cum(u string) string {
 		tod := "(" + u + " + " + num(pc.off-pc.midnight) + ")"
 		return "(" + num(pc.k) + " + " + piecewise(tod, pc.day) + ")"
 	}, false)
-	return "(" + pat + " - " + k + ")"
 }
 
 // inverse writes, in terms of the bound name y (a cum value), the earliest
