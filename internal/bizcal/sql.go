@@ -202,9 +202,12 @@ func (s SQL) plan() *plan {
 		} else {
 			pc.k = p.pGo(at+off) - cum
 		}
-		if n := len(p.ks); n > 0 && p.ks[n-1].at == at {
+		switch n := len(p.ks); {
+		case n > 0 && p.ks[n-1].at == at:
 			p.ks[n-1] = pc
-		} else {
+		case n > 0 && !pc.holiday && !p.ks[n-1].holiday && p.ks[n-1].k == pc.k:
+			// A clock change outside working hours leaves K as it was.
+		default:
 			p.ks = append(p.ks, pc)
 		}
 		pc.end = cum // cum at the start, for inv below
@@ -352,9 +355,12 @@ func tree(x string, at []int64, leaf func(i int) string, strictLE bool) string {
 	return rec(0, len(at))
 }
 
-// patternSQL writes P at wall clock w (w is arithmetic, shared by DuckDB).
-func (p *plan) patternSQL(w string) string {
-	r := "(" + w + " - " + num(weekAnchor) + ")"
+// patternSQL writes P(u + off): the pattern's work up to the wall clock of
+// instant u at UTC offset off. Every use of the week's position recomputes
+// it (DuckDB shares no subexpression under a CASE), so it is kept to two
+// operations.
+func (p *plan) patternSQL(u string, off int64) string {
+	r := "(" + u + " + " + num(off-weekAnchor) + ")"
 	wk := "(" + r + " // " + num(usPerWeek) + ")"
 	sow := "(" + r + " % " + num(usPerWeek) + ")"
 	return "(" + wk + " * " + num(p.weekLen) + " + " + piecewise(sow, p.spans) + ")"
@@ -393,7 +399,7 @@ func (p *plan) cum(u string) string {
 // patternAt writes P(u + the zone's offset at u).
 func (p *plan) patternAt(u string) string {
 	if len(p.offs) == 1 {
-		return p.patternSQL("(" + u + " + " + num(p.offs[0].off) + ")")
+		return p.patternSQL(u, p.offs[0].off)
 	}
 	// One pattern per distinct offset, chosen by a CASE over the changes.
 	byOff := map[int64]string{}
@@ -401,7 +407,7 @@ func (p *plan) patternAt(u string) string {
 	for i, o := range p.offs {
 		at[i] = o.at
 		if _, ok := byOff[o.off]; !ok {
-			byOff[o.off] = p.patternSQL("(" + u + " + " + num(o.off) + ")")
+			byOff[o.off] = p.patternSQL(u, o.off)
 		}
 	}
 	return tree(u, at, func(i int) string { return byOff[p.offs[i].off] }, false)
