@@ -367,26 +367,26 @@ func (p *plan) patternSQL(u string, off int64) string {
 }
 
 // piecewise writes Σ clamp(x − start, 0, len) over sorted spans as one CASE
-// tree over x (flat before, between and after the spans, slope 1 within).
+// tree over x with a leaf per span, greatest(x − start + done, done) up to the
+// span's end (flat before it, rising through it), and the total after the last.
+// (One leaf per span, not two, as each CASE level costs a copy per row.)
 func piecewise(x string, spans []weekSpan) string {
 	if len(spans) == 1 && spans[0].start == 0 && spans[0].len == usPerWeek {
 		return x
 	}
-	// Breakpoints 0, s1, e1, s2, …: piece 2k is flat at the work before
-	// span k, piece 2k+1 rises through span k.
 	at := []int64{0}
 	for _, s := range spans {
-		at = append(at, s.start, s.start+s.len)
+		at = append(at, s.start+s.len)
 	}
 	return tree(x, at, func(i int) string {
 		var done int64
-		for _, s := range spans[:i/2] {
+		for _, s := range spans[:i] {
 			done += s.len
 		}
-		if i%2 == 0 {
+		if i == len(spans) {
 			return num(done)
 		}
-		return "(" + x + " - " + num(spans[i/2].start-done) + ")"
+		return "greatest(" + x + " - " + num(spans[i].start-done) + ", " + num(done) + ")"
 	}, false)
 }
 
