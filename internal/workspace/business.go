@@ -116,7 +116,11 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 			return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: fmt.Sprintf("business_hours: a source is named %s, the name of the business-time view of %s; rename the source", t.Name, tb.table)}
 		}
 	}
-	rng, err := ticketRange(ctx, db, tb, cols, biz)
+	now := time.Now
+	if eopt.Now != nil {
+		now = eopt.Now
+	}
+	rng, err := ticketRange(ctx, db, tb, cols, biz, now())
 	if err != nil {
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
 	}
@@ -233,16 +237,20 @@ func fingerprintView(ctx context.Context, db *store.DB, table, view, body string
 	return db.Exec(ctx, "INSERT INTO __kpiscope_sources VALUES (?, ?)", view, fp)
 }
 
-// ticketRange reads the ticket table's first and last timestamps.
-func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []store.Column, biz *config.Business) (dataRange, error) {
+// ticketRange reads the ticket table's first and last timestamps. As the
+// engine does, creation times past now (and a day of slack for time zones)
+// are data errors: they must not make every open ticket breached.
+func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []store.Column, biz *config.Business, now time.Time) (dataRange, error) {
 	created, ok := schema.Column(cols, tb.cols["created_at"])
 	if !ok {
 		return dataRange{}, fmt.Errorf("the ticket table %s has no column %s (its columns: %s); map created_at with columns: on a ticket KPI", tb.table, tb.cols["created_at"], columnNames(cols))
 	}
-	sel := []string{"min(" + tsExpr(created.Name) + ")", "max(" + tsExpr(created.Name) + ")"}
+	c := "CAST(t." + store.QuoteIdent(created.Name) + " AS TIMESTAMP)"
+	cutoff := now.UTC().AddDate(0, 0, 1).Format("2006-01-02 15:04:05")
+	sel := []string{"min(" + c + ")", "max(" + c + ") FILTER (WHERE " + c + " <= TIMESTAMP '" + cutoff + "')"}
 	for _, r := range []string{"first_response_at", "resolved_at"} {
-		if c, ok := schema.Column(cols, tb.cols[r]); ok {
-			sel = append(sel, "max("+tsExpr(c.Name)+")")
+		if col, ok := schema.Column(cols, tb.cols[r]); ok {
+			sel = append(sel, "max(CAST(t."+store.QuoteIdent(col.Name)+" AS TIMESTAMP))")
 		}
 	}
 	rows, err := db.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t")
@@ -257,6 +265,17 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 		if t, ok := v.(time.Time); ok && t.After(r.to) {
 			r.to = t
 		}
+	}
+	// An end past now is a data error too, and a range of decades makes
+	// bizcal's expressions long (each DST change and holiday in range is a
+	// term): the range stops at now and starts at most 15 years before the
+	// as-of instant; rows outside it are measured without the DST changes
+	// and holidays beyond it.
+	if lim := now.UTC().AddDate(0, 0, 1); r.to.After(lim) {
+		r.to = lim
+	}
+	if lim := r.asOf.AddDate(-15, 0, 0); !r.asOf.IsZero() && r.from.Before(lim) {
+		r.from = lim
 	}
 	r.to = r.to.Add(deadlineMargin(biz, r.asOf))
 	// bizcal.SQL wants instants; the as-of instant stays a naive literal.
@@ -294,8 +313,15 @@ func instant(t time.Time, data *time.Location) time.Time {
 	return time.Date(y, m, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), data)
 }
 
-// tsExpr reads a column of the ticket table t as a timestamp.
-func tsExpr(col string) string { return "CAST(t." + store.QuoteIdent(col) + " AS TIMESTAMP)" }
+// tsExpr reads a column of the ticket table t as a timestamp: naive (on
+// the data's clock, business_hours: timestamps:) unless it holds instants.
+func tsExpr(c store.Column) string {
+	x := "t." + store.QuoteIdent(c.Name)
+	if strings.EqualFold(c.Type, "TIMESTAMP WITH TIME ZONE") || strings.EqualFold(c.Type, "TIMESTAMPTZ") {
+		return x // bizcal reads TIMESTAMPTZ as instants
+	}
+	return "CAST(" + x + " AS TIMESTAMP)"
+}
 
 // helper is the prefix of the view's inner columns (left out of the view).
 const helper = "__kpiscope_"
@@ -373,11 +399,11 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 		return bizcal.Pick(byCol, by, sqlOf(def), f)
 	}
 	q := func(n string) string { return store.QuoteIdent(helper + n) }
-	created, err := column(tb.cols["created_at"], "business_hours: created_at")
-	if err != nil {
-		return "", nil, err
+	created, ok := schema.Column(cols, tb.cols["created_at"])
+	if !ok {
+		return "", nil, fmt.Errorf("business_hours: created_at: %s is not a column of the ticket table %s (its columns: %s)", tb.cols["created_at"], tb.table, columnNames(cols))
 	}
-	inner := []string{"t.*", fmt.Sprintf("CAST(t.%s AS TIMESTAMP) AS %s", store.QuoteIdent(created), q("start"))}
+	inner := []string{"t.*", tsExpr(created) + " AS " + q("start")}
 	middle := []string{"*", fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(q("start")) }), q("cum_start"))}
 	var outer, added, hidden []string
 	hidden = append(hidden, q("start"), q("cum_start"))
@@ -397,7 +423,7 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 		}
 		ends[x.name] = true
 		end, cum := q("end_"+x.name), q("cum_"+x.name)
-		inner = append(inner, fmt.Sprintf("CAST(t.%s AS TIMESTAMP) AS %s", store.QuoteIdent(c.Name), end))
+		inner = append(inner, tsExpr(c)+" AS "+end)
 		middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(end) }), cum))
 		// NULL when either end is missing or the end comes first, as
 		// bizcal's Duration.

@@ -433,3 +433,74 @@ func TestBusinessRollupsKept(t *testing.T) {
 		t.Errorf("January without the holiday = %g, want %g (%g is the old calendar's)", got, want, withHoliday)
 	}
 }
+
+// TestBusinessCalendarBy: calendar_by gives team B a late calendar
+// (Mon–Fri 12:00–20:00, no holiday); targets in days stay the default
+// calendar's (1d = 10h). Hand-worked on that calendar: T02 (Fri 2 Jan
+// 17:55) has 17:55–20:00 = 2h05 by its answer Mon 09:05, then Mon 12–17 by
+// its resolution = 7h05; 1h is due Fri 18:55 (breached), 10h Mon 19:55
+// (met). T04 (Sat 10 Jan): Mon 12–16 = 4h, due Mon 20:00 (a span's end);
+// Mon 8 + Tue 8 + Wed 0 = 16h, 30h due Thu 15 Jan 18:00. T06 (Tue 20 Jan
+// 10:00): answered 10:20 before the day starts (0h, due 13:00), resolved
+// Wed 11:00 = 8h, due Wed 14:00: met where Berlin's hours breach it. Team A
+// keeps the Berlin calendar. T12 (Fri 20 Feb 15:00, open): 15:00–20:00 is
+// 5h of its 10h, due Mon 23 Feb 17:00. A ticket created and resolved in
+// 2099, a data error, neither moves the as-of instant (T12 stays
+// undetermined) nor stretches the range the expressions are exact over to
+// 2099 (their length grows with the DST changes in range).
+func TestBusinessCalendarBy(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
+		b, err := os.ReadFile(filepath.Join(bizDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if f == "kpiscope.yaml" {
+			s = strings.Replace(s, "sla:\n", `    late:
+      timezone: Europe/Berlin
+      hours: {mon-fri: "12:00-20:00"}
+  calendar_by:
+    column: team
+    map: {B: late}
+    default: berlin
+sla:
+`, 1)
+		} else {
+			s += "T14,normal,A,2099-01-01 09:00:00,,2099-01-02 10:00:00\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml"),
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	rows, err := ws.DB.Query(context.Background(), `SELECT ticket_id, calendar, first_response_bh, resolution_bh,
+		first_response_due, resolution_due, first_response_met, resolution_met
+		FROM tickets_business WHERE ticket_id IN ('T01', 'T02', 'T04', 'T06', 'T12') ORDER BY ticket_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"T01 | berlin | 1.5 | 13 | 2026-01-05 17:00:00 | 2026-01-09 09:00:00 | true | true",
+		"T02 | late | 2.083333 | 7.083333 | 2026-01-02 18:55:00 | 2026-01-05 19:55:00 | false | true",
+		"T04 | late | 4 | 16 | 2026-01-12 20:00:00 | 2026-01-15 18:00:00 | true | true",
+		"T06 | late | 0 | 8 | 2026-01-20 13:00:00 | 2026-01-21 14:00:00 | true | true",
+		"T12 | late | 0.5 |  | 2026-02-20 16:00:00 | 2026-02-23 17:00:00 | true | ",
+	}
+	var got []string
+	for _, r := range rows.Data {
+		var f []string
+		for _, v := range r {
+			f = append(f, bizText(v))
+		}
+		got = append(got, strings.Join(f, " | "))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
