@@ -62,7 +62,7 @@ func (s SQL) Duration(start, end string) string {
 // working hours. secs <= 0 gives start.
 func (s SQL) Deadline(start, secs string) string {
 	p := s.plan()
-	if p.weekLen == 0 {
+	if p.weekLen == 0 || len(p.inv) == 0 {
 		return "CAST(NULL AS TIMESTAMP)"
 	}
 	u := p.instant(start)
@@ -146,8 +146,10 @@ func (s SQL) plan() *plan {
 			p.weekLen += n
 		}
 	}
-	lo := s.From.UnixMicro() - 8*usPerDay
-	hi := max(s.To.UnixMicro(), s.From.UnixMicro()) + 8*usPerDay
+	// A zero From would reach back to year 1: the week arithmetic counts
+	// from 1900, so nothing earlier is exact anyway.
+	lo := max(s.From.UnixMicro(), weekAnchor+usPerWeek) - 8*usPerDay
+	hi := max(s.To.UnixMicro(), lo) + 8*usPerDay
 	if s.Data != nil {
 		p.data0, p.data = changes(s.Data, lo, hi)
 		p.dataSet = p.data0 != 0 || len(p.data) > 0

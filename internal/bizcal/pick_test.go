@@ -1,0 +1,43 @@
+package bizcal
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+)
+
+// Pick gives each row its own calendar by a column's value, in a fixed
+// order, and the default to other values and NULL.
+func TestPick(t *testing.T) {
+	ber := zone(t, "Europe/Berlin")
+	from, to := date(2026, 1, 1), date(2026, 2, 1)
+	office := SQL{Cal: weekdays(ber, Span{hm(8, 0), hm(18, 0)}), Data: ber, From: from, To: to}
+	full := SQL{Cal: allWeek(ber), Data: ber, From: from, To: to}
+	late := SQL{Cal: weekdays(ber, Span{hm(12, 0), hm(20, 0)}), Data: ber, From: from, To: to}
+	by := map[string]SQL{"support": full, "o'brien": late}
+	expr := Pick("region", by, office, func(s SQL) string { return s.Duration("a", "b") })
+	if again := Pick("region", by, office, func(s SQL) string { return s.Duration("a", "b") }); again != expr {
+		t.Error("Pick is not deterministic")
+	}
+	if i, j := strings.Index(expr, "'o''brien'"), strings.Index(expr, "'support'"); i < 0 || j < i {
+		t.Errorf("values are not quoted literals in sorted order: %.300s", expr)
+	}
+	db := openDB(t)
+	// Fri 9 Jan 2026 17:00 → Mon 12 Jan 09:00: the office works 1 h + 1 h,
+	// 24/7 64 h, 12:00–20:00 3 h on Friday and none on Monday.
+	r, err := db.Query(context.Background(), "SELECT region, "+expr+" FROM (VALUES ('office'), ('support'), ('o''brien'), (NULL)) v(region), "+
+		"(SELECT TIMESTAMP '2026-01-09 17:00:00' AS a, TIMESTAMP '2026-01-12 09:00:00' AS b) ORDER BY region NULLS LAST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[any]float64{"office": 7200, "support": 64 * 3600, "o'brien": 3 * 3600, nil: 7200}
+	for _, row := range r.Data {
+		if got, ok := row[1].(float64); !ok || math.Abs(got-want[row[0]]) > 1e-6 {
+			t.Errorf("%v: %v, want %v", row[0], row[1], want[row[0]])
+		}
+	}
+	if len(r.Data) != 4 {
+		t.Errorf("%d rows", len(r.Data))
+	}
+}
