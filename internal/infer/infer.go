@@ -529,7 +529,7 @@ func builtinKPI(m mapping) *KPI {
 	for _, r := range b.Roles {
 		if c, ok := m.columns[r]; ok {
 			k.Columns = append(k.Columns, KV{r, c})
-			if rk := role(r).Kind; rk.Numeric() || rk == schema.KindLabel {
+			if rk := role(r).Kind; rk.Numeric() || rk == schema.KindLabel || rk == schema.KindFlag {
 				k.reads = append(k.reads, c)
 			}
 		}
@@ -580,7 +580,7 @@ func unboundKPI(m mapping) *KPI {
 	var timeRoles []string
 	for _, r := range b.Roles {
 		if c, ok := m.columns[r]; ok {
-			if role(r).Kind.Numeric() {
+			if rk := role(r).Kind; rk.Numeric() || rk == schema.KindFlag {
 				k.reads = append(k.reads, c)
 			}
 		} else {

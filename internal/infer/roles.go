@@ -23,6 +23,8 @@ func fits(r schema.Role, c *ColumnProfile) bool {
 		return schema.IsNumeric(c.Type) && (c.Kind == ColAmount || c.Kind == ColNumber) && !isUnitPrice(schema.Tokens(c.Name))
 	case schema.KindLabel:
 		return c.Kind == ColCategory || c.Kind == ColStatus
+	case schema.KindFlag: // a yes/no flag, or a whole-number count of times
+		return c.Kind == ColFlag || schema.IsNumeric(c.Type) && c.Integral && (c.Kind == ColCount || c.Kind == ColNumber)
 	}
 	return false
 }
