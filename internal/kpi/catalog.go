@@ -28,6 +28,14 @@ const (
 	respondOK   = "{first_response_at} >= {created_at}"
 	respondSecs = "date_diff('second', {created_at}, {first_response_at})"
 	activeStart = "{signup_date} < period_start AND (CAST({churn_date} AS DATE) IS NULL OR CAST({churn_date} AS DATE) >= period_start)"
+	// A reopened column is a flag or a count, typed as the export has it:
+	// BOOLEAN, a number, or text (yes/no, true/false, y/n, 1/0). Read as
+	// text, each of those is one of the words below or a number; anything
+	// else (blank, "unknown") is not known and is left out of the rate.
+	reopenText = "lower(trim(CAST({reopened} AS VARCHAR)))"
+	reopenNum  = "TRY_CAST(" + reopenText + " AS DOUBLE)"
+	reopenYes  = "(" + reopenText + " IN ('true', 't', 'yes', 'y') OR " + reopenNum + " >= 1)"
+	reopenKnow = "(" + reopenText + " IN ('true', 't', 'yes', 'y', 'false', 'f', 'no', 'n') OR " + reopenNum + " >= 0)"
 )
 
 // catalog is the built-in KPI list, in scorecard order.
@@ -144,6 +152,25 @@ var catalog = []Builtin{
 		Expr: "(revenue / customers) * periods_per_year * least(1.0 / (1.0 - power(1.0 - churn / 100.0, periods_per_year)), 10.0)", N: "churn",
 		Unit: "$", Decimals: 0, Better: Higher,
 		Target: &Target{Value: 8000, Warn: ptr(6000)}}},
+	// The two below come last so that adding them moved no other KPI in a
+	// scorecard. Both are ratios of filtered counts and sums, so rollups
+	// answer them.
+	//
+	// Reopen rate: help-desk guidance commonly calls a reopen rate under
+	// about 5% healthy; 8% leaves a warning band as wide as FCR's.
+	{Table: "tickets", Roles: []string{"reopened", "resolved_at"}, Def: Def{
+		ID: "reopen_rate", Name: "Reopen rate", Short: "Reopens", Description: "resolved tickets reopened at least once / resolved tickets (blank reopened values left out), by resolved date",
+		Type: Ratio, Numerator: "count(*) FILTER (WHERE {resolved_at} IS NOT NULL AND " + reopenYes + ")", Denominator: "count(*) FILTER (WHERE {resolved_at} IS NOT NULL AND " + reopenKnow + ")",
+		Scale: 100, Unit: "%", Decimals: 1, Better: Lower, Time: "{resolved_at}", Interval: IntervalProportion,
+		Target: &Target{Value: 5, Warn: ptr(8)}}},
+	// Contacts per resolution: FCR's target (70% on the first contact)
+	// with the rest needing two or three puts the mean near 1.5; 2 means
+	// a typical ticket takes a second contact.
+	{Table: "tickets", Roles: []string{"contacts", "resolved_at"}, Def: Def{
+		ID: "contacts_per_resolution", Name: "Contacts per resolution", Short: "Contacts/resol.", Description: "contacts of resolved tickets / resolved tickets (blank contacts left out), by resolved date",
+		Type: Ratio, Numerator: "sum({contacts}) FILTER (WHERE {resolved_at} IS NOT NULL)", Denominator: "count({contacts}) FILTER (WHERE {resolved_at} IS NOT NULL)",
+		Unit: "×", Decimals: 2, Better: Lower, Time: "{resolved_at}", Interval: IntervalMean,
+		Target: &Target{Value: 1.5, Warn: ptr(2)}}},
 }
 
 // Catalog lists the built-in KPIs in scorecard order.
