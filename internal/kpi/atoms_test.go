@@ -179,7 +179,8 @@ func TestTemplatesEqualExpressions(t *testing.T) {
 		  CASE WHEN i % 9 = 0 THEN NULL ELSE TIMESTAMP '2025-01-01' + to_seconds(i * 3607 + ((i * 37) % 101 - 5) * 3600) END AS resolved_at,
 		  CASE WHEN i % 5 = 0 THEN NULL ELSE i % 4 END AS contacts,
 		  CASE WHEN i % 3 = 0 THEN NULL ELSE i % 7 END AS csat,
-		  CASE WHEN i % 4 = 0 THEN NULL ELSE i % 9 END AS ces
+		  CASE WHEN i % 4 = 0 THEN NULL ELSE i % 9 END AS ces,
+		  ['yes', 'no', NULL, 'TRUE', '0', '2', 'n', 'maybe'][i % 8 + 1] AS reopened
 		 FROM range(500) r(i)`,
 		`CREATE TABLE surveys AS SELECT 'S' || i AS survey_id, TIMESTAMP '2025-01-01' + to_seconds(i * 5000) AS sent_at,
 		  CASE WHEN i % 3 = 0 THEN NULL ELSE TIMESTAMP '2025-01-02' + to_seconds(i * 5000) END AS responded_at,
