@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Pick gives each row its own calendar by a column's value, in a fixed
@@ -39,5 +40,22 @@ func TestPick(t *testing.T) {
 	}
 	if len(r.Data) != 4 {
 		t.Errorf("%d rows", len(r.Data))
+	}
+}
+
+// A TIMESTAMPTZ is an instant whatever the data's clock: Fri 16:55 UTC
+// (17:55 in Berlin) to Mon 08:05 UTC (09:05) is 70 business minutes even
+// when naive values are read as New York time.
+func TestTimestampTZ(t *testing.T) {
+	ber := zone(t, "Europe/Berlin")
+	s := SQL{Cal: weekdays(ber, Span{hm(8, 0), hm(18, 0)}), Data: zone(t, "America/New_York"), From: date(2026, 1, 1), To: date(2026, 2, 1)}
+	row := query(t, openDB(t), s.Duration("TIMESTAMPTZ '2026-01-09 16:55:00+00'", "TIMESTAMPTZ '2026-01-12 08:05:00+00'")+", "+
+		s.Deadline("TIMESTAMPTZ '2026-01-09 16:55:00+00'", "3600"))
+	if got, ok := row[0].(float64); !ok || math.Abs(got-4200) > 1e-6 {
+		t.Errorf("Duration = %v, want 4200", row[0])
+	}
+	// 5 min on Friday, 55 on Monday: 08:55 Berlin = 02:55 in New York.
+	if got, ok := row[1].(time.Time); !ok || !got.Equal(time.Date(2026, 1, 12, 2, 55, 0, 0, time.UTC)) {
+		t.Errorf("Deadline = %v, want 2026-01-12 02:55 (New York's clock)", row[1])
 	}
 }
