@@ -59,3 +59,40 @@ func TestTimestampTZ(t *testing.T) {
 		t.Errorf("Deadline = %v, want 2026-01-12 02:55 (New York's clock)", row[1])
 	}
 }
+
+// A naive time in the hour a clock skips or repeats reads as the instant
+// Go's time.Date gives (SQL and the reference agree on it): in Berlin,
+// 02:30 on the spring day is 03:30 CEST, so 01:30 → 02:30 is one hour on a
+// 24/7 calendar; 02:30 on the fall day is the second one (CET), so 01:30 →
+// 02:30 is two hours.
+func TestNaiveInChangedHour(t *testing.T) {
+	db := openDB(t)
+	for _, tc := range []struct {
+		zone string
+		day  time.Time
+		a, b int     // minutes after local midnight
+		want float64 // seconds; -1: as Go says
+	}{
+		{"Europe/Berlin", date(2026, 3, 29), hm(1, 30) / 60, hm(2, 30) / 60, 3600},
+		{"Europe/Berlin", date(2026, 10, 25), hm(1, 30) / 60, hm(2, 30) / 60, 7200},
+		{"America/New_York", date(2026, 3, 8), hm(1, 30) / 60, hm(2, 30) / 60, -1},
+		{"America/New_York", date(2026, 11, 1), hm(0, 30) / 60, hm(1, 30) / 60, -1},
+		{"America/New_York", date(2026, 11, 1), hm(1, 30) / 60, hm(2, 30) / 60, -1},
+	} {
+		z := zone(t, tc.zone)
+		c := allWeek(z)
+		a := time.Date(tc.day.Year(), tc.day.Month(), tc.day.Day(), 0, tc.a, 0, 0, z)
+		b := time.Date(tc.day.Year(), tc.day.Month(), tc.day.Day(), 0, tc.b, 0, 0, z)
+		want := c.Seconds(a, b)
+		if tc.want >= 0 && want != tc.want {
+			t.Errorf("%s %v: Go %v, want %v", tc.zone, tc.day, want, tc.want)
+		}
+		s := SQL{Cal: c, Data: z, From: date(2026, 1, 1), To: date(2027, 1, 1)}
+		at := func(m int) string {
+			return "TIMESTAMP '" + tc.day.Add(time.Duration(m)*time.Minute).Format("2006-01-02 15:04:05") + "'"
+		}
+		if got := query(t, db, s.Duration(at(tc.a), at(tc.b)))[0]; got != want {
+			t.Errorf("%s %v: SQL %v, Go %v", tc.zone, tc.day, got, want)
+		}
+	}
+}
