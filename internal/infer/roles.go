@@ -24,9 +24,30 @@ func fits(r schema.Role, c *ColumnProfile) bool {
 	case schema.KindLabel:
 		return c.Kind == ColCategory || c.Kind == ColStatus
 	case schema.KindFlag: // a yes/no flag, or a whole-number count of times
-		return c.Kind == ColFlag || schema.IsNumeric(c.Type) && c.Integral && (c.Kind == ColCount || c.Kind == ColNumber)
+		return c.Kind == ColFlag || schema.IsNumeric(c.Type) && c.Integral && (c.Kind == ColCount || c.Kind == ColNumber) ||
+			schema.IsText(c.Type) && yesNoText(c)
 	}
 	return false
+}
+
+// yesNoText reports whether every value of a text column is a yes or a no
+// in one of the spellings exports mix (Yes, 0, N, TRUE): the reopened flag
+// is read that way (kpi's catalog), though it is no two-valued ColFlag.
+func yesNoText(c *ColumnProfile) bool {
+	if len(c.Values) == 0 || int64(len(c.Values)) < c.Distinct {
+		return false
+	}
+	for _, v := range c.Values {
+		known := false
+		for _, p := range yesNo {
+			l := strings.ToLower(strings.TrimSpace(v.Value))
+			known = known || l == p[0] || l == p[1]
+		}
+		if !known {
+			return false
+		}
+	}
+	return true
 }
 
 // nameScore rates how well a column's name suggests a role: 100 for the
