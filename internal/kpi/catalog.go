@@ -203,6 +203,10 @@ func BuiltinIDs() []string {
 	return out
 }
 
+// sourceToken in a built-in's expression is replaced by Bind with the table
+// the definition reads, quoted (the backlog's as-of instant, catalog_backlog.go).
+const sourceToken = "{__source}"
+
 var roleRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // Bind makes a runnable definition from a built-in: table is the loaded
@@ -224,7 +228,12 @@ func (b Builtin) Bind(table string, columns map[string]string) *Def {
 		return role
 	}
 	sub := func(s string) string {
-		return roleRE.ReplaceAllStringFunc(s, func(m string) string { return store.QuoteIdent(col(m[1 : len(m)-1])) })
+		return roleRE.ReplaceAllStringFunc(s, func(m string) string {
+			if m == sourceToken {
+				return store.QuoteIdent(d.Source)
+			}
+			return store.QuoteIdent(col(m[1 : len(m)-1]))
+		})
 	}
 	d.Roles = map[string]string{}
 	for _, r := range b.Roles {
