@@ -205,7 +205,8 @@ func BuiltinIDs() []string {
 
 // sourceToken in a built-in's expression is replaced by Bind with the table
 // the definition reads, quoted (the backlog's as-of instant, catalog_backlog.go).
-const sourceToken = "{__source}"
+// It is not a {role}: no role table entry, no columns: mapping.
+const sourceToken = "{@source}"
 
 var roleRE = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
@@ -228,12 +229,8 @@ func (b Builtin) Bind(table string, columns map[string]string) *Def {
 		return role
 	}
 	sub := func(s string) string {
-		return roleRE.ReplaceAllStringFunc(s, func(m string) string {
-			if m == sourceToken {
-				return store.QuoteIdent(d.Source)
-			}
-			return store.QuoteIdent(col(m[1 : len(m)-1]))
-		})
+		s = strings.ReplaceAll(s, sourceToken, store.QuoteIdent(d.Source))
+		return roleRE.ReplaceAllStringFunc(s, func(m string) string { return store.QuoteIdent(col(m[1 : len(m)-1])) })
 	}
 	d.Roles = map[string]string{}
 	for _, r := range b.Roles {
