@@ -398,21 +398,36 @@ func (p *plan) cum(u string) string {
 	return "(" + p.patternAt(u) + " - " + p.kAt(u) + ")"
 }
 
-// patternAt writes P(u + the zone's offset at u).
+// patternAt writes P(u + the zone's offset at u): one branch per distinct
+// offset (two for a zone with DST), its condition an OR of the stretches
+// with that offset. A flat CASE, not a tree with a leaf per stretch: DuckDB
+// evaluates each leaf on its own slice of rows, so fewer leaves run faster.
 func (p *plan) patternAt(u string) string {
 	if len(p.offs) == 1 {
 		return p.patternSQL(u, p.offs[0].off)
 	}
-	// One pattern per distinct offset, chosen by a CASE over the changes.
-	byOff := map[int64]string{}
-	at := make([]int64, len(p.offs))
+	var order []int64
+	conds := map[int64][]string{}
 	for i, o := range p.offs {
-		at[i] = o.at
-		if _, ok := byOff[o.off]; !ok {
-			byOff[o.off] = p.patternSQL(u, o.off)
+		if _, ok := conds[o.off]; !ok {
+			order = append(order, o.off)
 		}
+		var c []string
+		if i > 0 {
+			c = append(c, u+" >= "+num(o.at))
+		}
+		if i+1 < len(p.offs) {
+			c = append(c, u+" < "+num(p.offs[i+1].at))
+		}
+		conds[o.off] = append(conds[o.off], "("+strings.Join(c, " AND ")+")")
 	}
-	return tree(u, at, func(i int) string { return byOff[p.offs[i].off] }, false)
+	var b strings.Builder
+	b.WriteString("(CASE")
+	for _, off := range order[:len(order)-1] {
+		b.WriteString(" WHEN " + strings.Join(conds[off], " OR ") + " THEN " + p.patternSQL(u, off))
+	}
+	b.WriteString(" ELSE " + p.patternSQL(u, order[len(order)-1]) + " END)")
+	return b.String()
 }
 
 // kAt writes K(u).
