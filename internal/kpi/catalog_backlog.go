@@ -1,0 +1,130 @@
+package kpi
+
+// Backlog and ageing (issue 14): the tickets open at each period's end.
+//
+// The backlog is a stock, not a flow. A ticket is open at an instant T when
+// it was created before T and not resolved before T (resolved at T or later,
+// or not yet): a ticket created exactly at a period's end belongs to the next
+// period's backlog, and one resolved exactly at it is still in this one's, so
+// that backlog(end) = backlog(start) + created in [start, end) − resolved in
+// [start, end) with the engine's half-open periods.
+//
+// How it rolls up across grains: it does not add up. A month's backlog is
+// the backlog at the month's end (the instant its last day ends), a week's
+// at the week's end, a quarter's at the quarter's end: the last value of the
+// finer periods inside it, never their sum or mean (thirty daily backlogs of
+// 10 are a month-end backlog of 10, not 300). So the KPI is a Cohort: its
+// inputs are evaluated afresh for every period over the rows that exist
+// before the period's end, at whatever grain is asked, never summed from a
+// finer grain's rollup (the engine reads cohort KPIs from the raw rows, and
+// keeps each period's totals once computed, as for retention and churn; see
+// Engine.PrefillPeriods). Segments are exact too: a breakdown by priority
+// counts each priority's open tickets at the same instant, so the segments
+// add up to the total.
+//
+// A period that is not over (the data stops inside it) is measured at the
+// data's as-of instant: its count is of the tickets still open at the end of
+// the data (created and not resolved), and their ages run to the latest
+// timestamp in the ticket table (its latest creation or resolution,
+// backlogAsOf). Its comparison period is measured at the same elapsed
+// instant (the engine ends it there).
+//
+// Ages are in calendar days from creation to the period's end (to the as-of
+// instant for a period not over); with business hours, backlog_overdue
+// gives them in business days of the ticket's calendar. The buckets are the
+// ones a support lead reads a queue by: new (under a day), 1–3 days, 3–7
+// days, and over a week, each lower bound included.
+
+const (
+	createdTS  = "CAST({created_at} AS TIMESTAMP)"
+	resolvedTS = "CAST({resolved_at} AS TIMESTAMP)"
+	// backlogOpen: created before the period's end, not resolved before it.
+	backlogOpen = createdTS + " < period_end AND (" + resolvedTS + " IS NULL OR " + resolvedTS + " >= period_end)"
+	// backlogAsOf is the latest timestamp in the ticket table: a scalar
+	// subquery over the whole table (sourceToken, which Bind replaces with
+	// it), so the slice's filters and segments do not move it.
+	backlogAsOf = "(SELECT greatest(max(" + createdTS + "), max(" + resolvedTS + ")) FROM " + sourceToken + ")"
+	// backlogAt is the instant ages are measured at: the period's end, or
+	// the data's as-of instant in a period not over.
+	backlogAt = "least(period_end, " + backlogAsOf + ")"
+	// ageDays is a ticket's age at backlogAt, in calendar days.
+	ageDays = "(date_diff('microsecond', " + createdTS + ", " + backlogAt + ") / 86400e6)"
+)
+
+// ageBuckets are the age buckets, lower bound included, in days (upper "":
+// none); their names sort in age order.
+var ageBuckets = []struct{ name, low, upper string }{
+	{"age 0-1d", "0", "1"}, {"age 1-3d", "1", "3"}, {"age 3-7d", "3", "7"}, {"age 7d+", "7", ""}}
+
+// ageExtras are the extras of a backlog whose ages (in days) are age: the
+// median and the count in each bucket, of the open tickets (open).
+func ageExtras(open, age, median string) map[string]string {
+	ex := map[string]string{median: "quantile_cont(" + age + ", 0.5) FILTER (WHERE " + open + ")"}
+	for _, b := range ageBuckets {
+		cond := age + " >= " + b.low
+		if b.upper != "" {
+			cond += " AND " + age + " < " + b.upper
+		}
+		ex[b.name] = "count(*) FILTER (WHERE " + open + " AND " + cond + ")"
+	}
+	return ex
+}
+
+// backlogBuiltin is the backlog on the standard ticket table: it needs no
+// business hours. No default target: a healthy backlog depends on the
+// desk's volume.
+var backlogBuiltin = Builtin{Table: "tickets", Roles: []string{"created_at", "resolved_at"}, Def: Def{
+	ID: "backlog", Name: "Open tickets (backlog)", Short: "Backlog",
+	Description: "tickets open at the period's end (created before it, not resolved before it; a period not over: at the data's end), a stock: not summed over days",
+	Type:        Cohort, Inputs: map[string]string{"open": "count(*) FILTER (WHERE " + backlogOpen + ")"},
+	// n is the backlog itself: a breakdown lists the largest queues first
+	// with their share of the total. A count is not a sample: no low-n mark.
+	Expr: "open", N: "open", MinSample: 1,
+	Extras: ageExtras(backlogOpen, ageDays, "median age (days)"),
+	Better: Lower, Time: "{created_at}"}}
+
+// BusinessDaysMacro names the DuckDB macro the workspace creates beside the
+// business-time view (internal/workspace/business_backlog.go):
+// kpiscope_business_days(calendar, created_cum, ts) is the business days on
+// the row's calendar from its creation to ts, an instant known only at
+// query time (a period's end).
+const BusinessDaysMacro = "kpiscope_business_days"
+
+const (
+	resDue = `"resolution_due"`
+	// overdueOpen: open at the period's end, with a resolution deadline.
+	overdueOpen = backlogOpen + " AND " + resDue + " IS NOT NULL"
+	// businessAge: in business days of the ticket's calendar, at backlogAt.
+	businessAge = BusinessDaysMacro + `("calendar", "created_cum", ` + backlogAt + ")"
+)
+
+// backlogOverdueBuiltin is the share of the backlog past its resolution
+// deadline: of the tickets open at the period's end that have a resolution
+// SLA (a deadline in the business-time view), those whose deadline is
+// before that end (a deadline exactly at it is not yet past). It reads the
+// view, so it exists with business_hours: and an SLA policy named
+// resolution (slaPolicyOf). Tickets without a target for their priority
+// have no deadline and are left out, of the share and of the median age.
+var backlogOverdueBuiltin = Builtin{Table: BusinessTable, Roles: []string{"created_at", "resolved_at"}, Def: Def{
+	ID: "backlog_overdue", Name: "% of backlog past SLA", Short: "Backlog past SLA",
+	Description: "% of the tickets open at the period's end (a period not over: at the data's end) whose resolution deadline is before it, of those with a resolution SLA",
+	Type:        Cohort, Inputs: map[string]string{
+		"open":    "count(*) FILTER (WHERE " + overdueOpen + ")",
+		"overdue": "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAt + ")"},
+	Expr: "100.0 * overdue / open", N: "open",
+	Extras: map[string]string{
+		"past due":                   "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAt + ")",
+		"median age (business days)": "quantile_cont(" + businessAge + ", 0.5) FILTER (WHERE " + overdueOpen + ")"},
+	Scale: 100, Unit: "%", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalProportion,
+	Target: &Target{Value: 10, Warn: ptr(20)}}}
+
+// slaPolicyOf names the SLA policy a business-time built-in other than the
+// sla_ ones needs (SLAPolicy).
+var slaPolicyOf = map[string]string{"backlog_overdue": "resolution"}
+
+// Registered here, after the catalogs' literals: backlog after every other
+// KPI, so adding it moved none in a scorecard; backlog_overdue first of the
+// business-time ones, beside it.
+func init() {
+	catalog = append(catalog, backlogBuiltin)
+}
