@@ -74,6 +74,9 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 	for i, a := range args {
 		specs[i] = source.ParseArg(a)
 	}
+	// Priorities and ticket timestamps: propose business hours and SLA
+	// targets, said below as assumptions.
+	in.ProposeBusiness(infer.MachineZone())
 	text := in.YAML(infer.YAMLOptions{
 		Dir:     filepath.Dir(out),
 		Paths:   givenPaths(specs, tables),
@@ -87,6 +90,9 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 	leftOut(cmd.ErrOrStderr(), in)
 	if print {
 		widthNotes(cmd.ErrOrStderr(), in)
+		if a := in.Business.Assumed(); a != "" {
+			fmt.Fprintf(cmd.ErrOrStderr(), "init: assumed %s; edit business_hours: and sla: to yours\n", a)
+		}
 		_, err := fmt.Fprint(cmd.OutOrStdout(), text)
 		return err
 	}
@@ -165,6 +171,9 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 		fmt.Fprintf(w, "  dimensions: %s\n", strings.Join(in.Dimensions, ", "))
 	}
 	widthNotes(w, in)
+	if a := in.Business.Assumed(); a != "" {
+		fmt.Fprintf(w, "  assumed:    %s; edit business_hours: and sla: in %s\n", a, out)
+	}
 	if len(in.Missing) > 0 {
 		fmt.Fprintf(w, "  %s cannot be computed from these files; the end of the file says what each is missing\n", cmdline.Count(len(in.Missing), "built-in"))
 	}

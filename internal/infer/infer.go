@@ -39,6 +39,9 @@ type Inference struct {
 	Skipped []Skipped
 	// Renamed pairs each KPI named after its table with the id it clashed on.
 	Renamed []KV
+	// Business is the business_hours: and sla: sections proposed for the
+	// ticket table (ProposeBusiness, business.go); nil for none.
+	Business *BusinessProposal
 
 	inputs map[string]bool // built-ins a composite reads: they keep their ids
 }

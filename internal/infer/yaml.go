@@ -103,6 +103,7 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 		}
 		writeKPI(&b, k, opt.Header)
 	}
+	in.writeBusiness(&b, opt.Header)
 	if opt.Header && len(in.Dropped) > 0 {
 		w("\n# Inferred but rejected by the engine (fix the data or the definition to add them):\n")
 		for _, d := range in.Dropped {

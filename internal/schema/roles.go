@@ -44,7 +44,7 @@ var roles = []Role{
 	{Name: "resolved_at", Kind: KindTime, Strong: []string{"resolved", "resolution", "closed", "solved", "completed", "done"}, Help: "the date/time a ticket was resolved", Optional: true},
 	{Name: "first_response_at", Kind: KindTime, Strong: []string{"first", "response", "responded", "reply", "replied"}, Help: "the date/time of the first response", Optional: true},
 	{Name: "contacts", Kind: KindCount, Strong: []string{"contact", "touch", "interaction", "replies", "attempt"}, Help: "the number of contacts it took to resolve", Optional: true},
-	{Name: "reopened", Kind: KindFlag, Strong: []string{"reopen"}, Help: "whether a ticket was reopened, or how many times (yes/no, true/false, 1/0 or a count)", Optional: true},
+	{Name: "reopened", Kind: KindFlag, Strong: []string{"reopen"}, Help: "whether a ticket was reopened, or how often: yes/no, true/false, 1/0 or a count", Optional: true},
 	{Name: "sent_at", Kind: KindTime, Strong: []string{"sent", "invited", "invitation", "delivered"}, Weak: []string{"date"}, Help: "the date a survey was sent"},
 	{Name: "responded_at", Kind: KindTime, Strong: []string{"responded", "response", "answered", "completed", "submitted"}, Help: "the date a survey was answered", Optional: true},
 	{Name: "signup_date", Kind: KindTime, Strong: []string{"signup", "sign", "joined", "join", "registered", "registration", "start", "since", "acquired", "created", "activation", "activated"}, Help: "the date a customer signed up"},
