@@ -99,6 +99,9 @@ func IsBusiness(id string) bool {
 // SLAPolicy is the SLA policy a business-time built-in measures
 // (first_response, resolution), "" for the business-hour times.
 func (b Builtin) SLAPolicy() string {
+	if p, ok := slaPolicyOf[b.ID]; ok { // catalog_backlog.go
+		return p
+	}
 	if !IsBusiness(b.ID) || len(b.ID) < 5 || b.ID[:4] != "sla_" {
 		return ""
 	}
