@@ -83,19 +83,27 @@ var backlogBuiltin = Builtin{Table: "tickets", Roles: []string{"created_at", "re
 	Extras: ageExtras(backlogOpen, ageDays, "median age (days)"),
 	Better: Lower, Time: "{created_at}"}}
 
-// BusinessDaysMacro names the DuckDB macro the workspace creates beside the
-// business-time view (internal/workspace/business_backlog.go):
-// kpiscope_business_days(calendar, created_cum, ts) is the business days on
-// the row's calendar from its creation to ts, an instant known only at
-// query time (a period's end).
-const BusinessDaysMacro = "kpiscope_business_days"
+// The DuckDB macros the workspace creates beside the business-time view
+// (internal/workspace/business_backlog.go).
+const (
+	// BusinessDaysMacro(calendar, created_cum, ts) is the business days on
+	// the row's calendar from its creation to ts, an instant known only at
+	// query time (a period's end).
+	BusinessDaysMacro = "kpiscope_business_days"
+	// BusinessAsOfMacro() is the ticket table's latest timestamp (as
+	// backlogAsOf), a constant: a subquery over the view would bind the
+	// view's long SQL again at every use.
+	BusinessAsOfMacro = "kpiscope_business_asof"
+)
 
 const (
 	resDue = `"resolution_due"`
 	// overdueOpen: open at the period's end, with a resolution deadline.
 	overdueOpen = backlogOpen + " AND " + resDue + " IS NOT NULL"
-	// businessAge: in business days of the ticket's calendar, at backlogAt.
-	businessAge = BusinessDaysMacro + `("calendar", "created_cum", ` + backlogAt + ")"
+	// backlogAtBiz is backlogAt on the view.
+	backlogAtBiz = "least(period_end, " + BusinessAsOfMacro + "())"
+	// businessAge: in business days of the ticket's calendar, at backlogAtBiz.
+	businessAge = BusinessDaysMacro + `("calendar", "created_cum", ` + backlogAtBiz + ")"
 )
 
 // backlogOverdueBuiltin is the share of the backlog past its resolution
@@ -110,10 +118,10 @@ var backlogOverdueBuiltin = Builtin{Table: BusinessTable, Roles: []string{"creat
 	Description: "% of the tickets open at the period's end (a period not over: at the data's end) whose resolution deadline is before it, of those with a resolution SLA",
 	Type:        Cohort, Inputs: map[string]string{
 		"open":    "count(*) FILTER (WHERE " + overdueOpen + ")",
-		"overdue": "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAt + ")"},
+		"overdue": "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAtBiz + ")"},
 	Expr: "100.0 * overdue / open", N: "open",
 	Extras: map[string]string{
-		"past due":                   "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAt + ")",
+		"past due":                   "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAtBiz + ")",
 		"median age (business days)": "quantile_cont(" + businessAge + ", 0.5) FILTER (WHERE " + overdueOpen + ")"},
 	Scale: 100, Unit: "%", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalProportion,
 	Target: &Target{Value: 10, Warn: ptr(20)}}}
@@ -122,9 +130,9 @@ var backlogOverdueBuiltin = Builtin{Table: BusinessTable, Roles: []string{"creat
 // sla_ ones needs (SLAPolicy).
 var slaPolicyOf = map[string]string{"backlog_overdue": "resolution"}
 
-// Registered here, after the catalogs' literals: backlog after every other
-// KPI, so adding it moved none in a scorecard; backlog_overdue first of the
-// business-time ones, beside it.
+// Registered here, after the catalogs' literals, so adding them moved no
+// other KPI in a scorecard: backlog after every other built-in,
+// backlog_overdue after the other business-time ones.
 func init() {
 	catalog = append(catalog, backlogBuiltin)
 }
