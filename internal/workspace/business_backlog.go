@@ -1,0 +1,75 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"kpiscope/internal/bizcal"
+	"kpiscope/internal/config"
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/schema"
+	"kpiscope/internal/store"
+)
+
+// createBusinessDays creates, beside the business-time view, the macros
+// backlog_overdue reads (kpi.BusinessDaysMacro, kpi.BusinessAsOfMacro).
+// kpi.BusinessDaysMacro(cal, cum0, ts) is the business days on calendar cal
+// (a name from the view's calendar column; another value: the default
+// calendar) from the instant whose business time since the view's range
+// start is cum0 (the view's created_cum) to ts, a timestamp on the data's
+// clock: the open tickets' ages at each period's end, an instant known only
+// at query time, while created_cum keeps the per-ticket half out of the
+// per-period work. Its expressions are bizcal's, exact over the same range
+// as the view's (ts is at most the as-of instant). kpi.BusinessAsOfMacro()
+// is the ticket table's latest creation or resolution, as the backlog's
+// as-of instant on the table itself.
+func createBusinessDays(ctx context.Context, db *store.DB, biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) error {
+	var latest []string
+	for _, r := range []string{"created_at", "resolved_at"} {
+		if c, ok := schema.Column(cols, tb.cols[r]); ok {
+			latest = append(latest, "max(CAST("+store.QuoteIdent(c.Name)+" AS TIMESTAMP))")
+		}
+	}
+	asOf := "CAST(NULL AS TIMESTAMP)"
+	if len(latest) > 0 {
+		rows, err := db.Query(ctx, "SELECT greatest("+strings.Join(latest, ", ")+") FROM "+store.QuoteIdent(tb.table))
+		if err != nil {
+			return fmt.Errorf("the ticket table's latest timestamp: %w", err)
+		}
+		if t, ok := rows.Data[0][0].(time.Time); ok {
+			asOf = sqlTimestamp(t)
+		}
+	}
+	if err := db.Exec(ctx, "CREATE OR REPLACE MACRO "+kpi.BusinessAsOfMacro+"() AS "+asOf); err != nil {
+		return fmt.Errorf("the as-of macro: %w", err)
+	}
+	if len(biz.Calendars) == 0 {
+		return nil // businessSelect has said so
+	}
+	by := map[string]bizcal.SQL{}
+	def := biz.Calendars[0]
+	for _, c := range biz.Calendars {
+		by[c.Name] = bizcal.SQL{Cal: c, Data: biz.Data, From: rng.from, To: rng.to}
+		if c.Name == biz.Default {
+			def = c
+		}
+	}
+	if len(by) == 1 {
+		by = nil // one calendar: no CASE on the name
+	}
+	days := func(s bizcal.SQL) string {
+		d := s.Cal.DaySeconds()
+		if d <= 0 {
+			return "CAST(NULL AS DOUBLE)" // a calendar without working hours has no business days
+		}
+		return "((" + s.Cum("ts") + " - cum0) / " + strconv.FormatFloat(d, 'g', -1, 64) + ")"
+	}
+	body := bizcal.Pick("cal", by, bizcal.SQL{Cal: def, Data: biz.Data, From: rng.from, To: rng.to}, days)
+	if err := db.Exec(ctx, "CREATE OR REPLACE MACRO "+kpi.BusinessDaysMacro+"(cal, cum0, ts) AS "+body); err != nil {
+		return fmt.Errorf("the business-days macro: %w", err)
+	}
+	return nil
+}
