@@ -131,6 +131,9 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS "+body); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
 	}
+	if err := createBusinessDays(ctx, db, biz, tb, cols, rng); err != nil { // business_backlog.go
+		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
+	}
 	if err := fingerprintView(ctx, db, tb.table, view, body); err != nil {
 		return nil, err
 	}
@@ -412,6 +415,10 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 	}
 	outer = append(outer, calName+" AS calendar")
 	added = append(added, "calendar")
+	if err := clash("created_cum"); err != nil { // backlog ages run from it (business_backlog.go)
+		return "", nil, err
+	}
+	outer, added = append(outer, q("cum_start")+" AS created_cum"), append(added, "created_cum")
 	ends := map[string]bool{}
 	for _, x := range []struct{ role, name, out string }{{"first_response_at", "first_response", "first_response_bh"}, {"resolved_at", "resolution", "resolution_bh"}} {
 		c, ok := schema.Column(cols, tb.cols[x.role])
