@@ -135,4 +135,5 @@ var slaPolicyOf = map[string]string{"backlog_overdue": "resolution"}
 // backlog_overdue after the other business-time ones.
 func init() {
 	catalog = append(catalog, backlogBuiltin)
+	businessCatalog = append(businessCatalog, backlogOverdueBuiltin)
 }
