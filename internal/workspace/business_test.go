@@ -309,7 +309,7 @@ func TestBusinessListed(t *testing.T) {
 	for _, d := range ws.Engine.Defs() {
 		ids = append(ids, d.ID)
 	}
-	if got, want := strings.Join(ids, " "), "resolution_time first_response resolution_bh first_response_bh resolution_bh_median sla_first_response sla_resolution"; got != want {
+	if got, want := strings.Join(ids, " "), "resolution_time first_response resolution_bh first_response_bh resolution_bh_median sla_first_response sla_resolution backlog_overdue"; got != want {
 		t.Errorf("KPIs %s\nwant %s", got, want)
 	}
 	d := ws.Engine.Def("resolution_bh")
