@@ -139,7 +139,7 @@ func TestRollableCatalog(t *testing.T) {
 	}
 	sort.Strings(rolled)
 	sort.Strings(raw)
-	wantRolled := "acquisition_spend ces csat fcr first_response new_customers nps resolution_median resolution_time response_rate retention_spend"
+	wantRolled := "acquisition_spend ces contacts_per_resolution csat fcr first_response new_customers nps reopen_rate resolution_median resolution_time response_rate retention_spend"
 	wantRaw := "avg_purchase backlog cac churn clv purchase_frequency repeat_rate retention retention_cost"
 	if got := strings.Join(rolled, " "); got != wantRolled {
 		t.Errorf("rollable: %s\nwant      %s", got, wantRolled)

@@ -161,6 +161,8 @@ func TestBuiltinsHandWorked(t *testing.T) {
 		{"resolution_median", 10, 5, ""},
 		// Resolved in October: t1 t2 t3 t4 t6 t9; first contact: t1 t3 t6 t9.
 		{"fcr", 400.0 / 6, 6, "denominator is resolved tickets"},
+		// Contacts of those six: 1 + 2 + 1 + 3 + 1 + 1.
+		{"contacts_per_resolution", 1.5, 6, "resolved tickets, by resolved date as fcr"},
 		// Created in October and answered after creation: 1, 0.5, 3, 2, 0.25 h; t4 unanswered, t6 negative.
 		{"first_response", 1.35, 5, "unanswered tickets are excluded, not counted as 0"},
 		// Sent in October: s1–s6, s8 = 7; answered: s1 s2 s3 s4 s8.

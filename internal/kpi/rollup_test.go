@@ -927,7 +927,7 @@ func rtCheckRollupsUsed(t *testing.T, ws *workspace.Workspace) {
 		}
 	}
 	ids := rtIDs(eng)
-	tickets := "ces csat fcr first_response resolution_median resolution_time"
+	tickets := "ces contacts_per_resolution csat fcr first_response resolution_median resolution_time"
 	cases := []struct {
 		s       kpi.Slice
 		changed string // the KPIs answered from rollups
