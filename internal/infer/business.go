@@ -205,6 +205,9 @@ func MachineZone() (zone, from string) {
 		return err == nil
 	}
 	if tz, set := os.LookupEnv("TZ"); set {
+		if tz == "" {
+			return "UTC", "TZ is empty, which means UTC" // as Go and the C library read it
+		}
 		tz = strings.TrimPrefix(tz, ":")
 		if i := strings.Index(tz, "zoneinfo/"); i >= 0 {
 			tz = tz[i+len("zoneinfo/"):]

@@ -87,7 +87,8 @@ func TestProposeBusiness(t *testing.T) {
 	})
 }
 
-// TestMachineZone: TZ names the zone when it is an IANA name.
+// TestMachineZone: TZ names the zone when it is an IANA name; empty, it
+// is UTC.
 func TestMachineZone(t *testing.T) {
 	t.Setenv("TZ", "America/New_York")
 	if z, _ := MachineZone(); z != "America/New_York" {
@@ -96,6 +97,10 @@ func TestMachineZone(t *testing.T) {
 	t.Setenv("TZ", ":Europe/Berlin")
 	if z, _ := MachineZone(); z != "Europe/Berlin" {
 		t.Errorf("TZ=:Europe/Berlin: %s", z)
+	}
+	t.Setenv("TZ", "")
+	if z, _ := MachineZone(); z != "UTC" {
+		t.Errorf("TZ empty: %s", z)
 	}
 	t.Setenv("TZ", "Not/AZone")
 	if z, _ := MachineZone(); z == "Not/AZone" || z == "" {
