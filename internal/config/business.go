@@ -292,6 +292,21 @@ func (c *Config) business(file *ast.File, dir string) error {
 			return fail(mapLine, "business_hours: calendar_by: map: needs column: (the column whose values it maps), e.g. column: team")
 		}
 	}
+	// A d in sla: is a day of the default calendar, whatever calendar a
+	// ticket uses; a day: on another calendar would change nothing, so it
+	// is refused rather than silently ignored.
+	for _, ce := range ces {
+		if ce.key == b.Default {
+			continue
+		}
+		if fs, ok := entries(ce.val); ok {
+			for _, f := range fs {
+				if f.key == "day" {
+					return fail(f.line, "calendar %s: day: counts only on the default calendar (%s): a d in sla: targets is one of its business days for every ticket; remove day: here, or write those targets in hours", ce.key, b.Default)
+				}
+			}
+		}
+	}
 	day := b.Calendar(b.Default).DaySeconds() // what a d is in sla: durations
 	if hasSLA {
 		ses, ok := entries(sla.val)

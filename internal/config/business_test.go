@@ -28,7 +28,6 @@ business_hours:
     us:
       timezone: America/New_York
       hours: {mon-thu: "09:00-17:00", fri: "09:00-13:00"}
-      day: 7.5h
   calendar_by:
     column: team
     map: {Billing: us, "Tier 2": support}
@@ -88,7 +87,7 @@ func TestBusiness(t *testing.T) {
 		support.Week[d] = []bizcal.Span{{Start: 28800, End: 64800}}
 	}
 	support.Week[time.Saturday] = []bizcal.Span{{Start: day(9, 0), End: day(12, 0)}, {Start: day(13, 0), End: day(15, 0)}}
-	us := &bizcal.Calendar{Name: "us", Zone: loc(t, "America/New_York"), DayHours: 7.5}
+	us := &bizcal.Calendar{Name: "us", Zone: loc(t, "America/New_York")}
 	for _, d := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday} {
 		us.Week[d] = []bizcal.Span{{Start: 32400, End: 61200}}
 	}
@@ -219,6 +218,7 @@ func TestBusinessErrors(t *testing.T) {
 		{"duration without unit", ok + "sla:\n  resolution:\n    by: priority\n    within:\n      low: 8\n", 10, []string{`within: low: "8" has no unit: write 8h (hours), 8m (minutes) or 8d (business days)`}},
 		{"bad duration order", ok + "sla:\n  resolution: {default: 30m2h}\n", 7, []string{`default: "30m2h" is not a duration`, "largest first"}},
 		{"d in day:", ok + "      day: 1d\n", 6, []string{"day:", "d (a business day) cannot be used here"}},
+		{"day: on a calendar not the default", ok + "    us:\n      timezone: America/New_York\n      hours: {mon-fri: \"09:00-17:00\"}\n      day: 8h\n", 9, []string{"calendar us: day: counts only on the default calendar (support)", "write those targets in hours"}},
 		{"within without by", ok + "sla:\n  resolution:\n    within: {low: 5d}\n", 8, []string{"within: needs by:"}},
 		{"SLA without target", ok + "sla:\n  resolution: {by: priority}\n", 7, []string{"sla: resolution: has no target"}},
 		{"sla without business_hours", "sla:\n  resolution: {by: priority, within: {low: 5d}}\n", 1, []string{"sla: needs business_hours:"}},
