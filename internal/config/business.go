@@ -14,7 +14,7 @@ package config
 //	        sat: ["09:00-12:00", "13:00-15:00"]
 //	      holidays: [2025-12-25, 2025-12-26, 2026-01-01]
 //	      holidays_file: holidays-de.csv   # optional; relative to the config; one date per line, or a CSV whose first column is a date (a header line is skipped); # comments
-//	      day: 8h                # optional: one business day, for SLA targets written in days (default: the longest working weekday)
+//	      day: 8h                # optional, on the default calendar only: one business day, for SLA targets written in days (default: its longest working weekday)
 //	    us:
 //	      timezone: America/New_York
 //	      hours: {mon-fri: "09:00-17:00"}
