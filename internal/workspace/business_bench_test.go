@@ -1,0 +1,88 @@
+package workspace_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
+	"kpiscope/internal/workspace"
+)
+
+// BenchmarkBusinessView measures, on KPISCOPE_BENCH_BUSINESS tickets made as
+// Parquet (a year of creations, answers within 4 hours, resolutions within
+// two weeks, 3% open) on testdata/business's calendar and SLAs: opening the
+// workspace (the business-time columns computed once), and each month's
+// scorecard query from the raw rows for a business-time KPI beside its
+// clock-time twin.
+func BenchmarkBusinessView(b *testing.B) {
+	n, _ := strconv.Atoi(os.Getenv("KPISCOPE_BENCH_BUSINESS"))
+	if n <= 0 {
+		b.Skip("set KPISCOPE_BENCH_BUSINESS to a number of tickets (1000000)")
+	}
+	ctx := context.Background()
+	dir := b.TempDir()
+	db, err := store.Open("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := strconv.Itoa(31536000000000 / n)
+	q := `COPY (SELECT 'T' || i AS ticket_id, ['urgent', 'normal'][i % 2 + 1] AS priority, ['A', 'B', 'C'][i % 7 % 3 + 1] AS team,
+	  TIMESTAMP '2025-01-01' + to_microseconds(i * ` + step + `) AS created_at,
+	  TIMESTAMP '2025-01-01' + to_microseconds(i * ` + step + `) + to_seconds(CAST(hash(i * 3) % 14400 AS BIGINT)) AS first_response_at,
+	  CASE WHEN hash(i) % 100 < 3 THEN NULL
+	    ELSE TIMESTAMP '2025-01-01' + to_microseconds(i * ` + step + `) + to_seconds(CAST(hash(i * 7) % 1209600 AS BIGINT)) END AS resolved_at
+	  FROM range(` + strconv.Itoa(n) + `) r(i)) TO ` + store.QuoteLiteral(filepath.Join(dir, "tickets.parquet")) + ` (FORMAT parquet)`
+	if err := db.Exec(ctx, q); err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	cfg, err := os.ReadFile(filepath.Join(bizDir, "kpiscope.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A holiday in each month of 2025, and two DST changes in range.
+	y := strings.Replace(string(cfg), "path: tickets.csv", "path: tickets.parquet", 1)
+	y = strings.Replace(y, "holidays: [2026-01-06]", "holidays: [2025-01-01, 2025-02-14, 2025-03-14, 2025-04-18, 2025-05-01, 2025-06-09, 2025-07-14, 2025-08-15, 2025-09-12, 2025-10-03, 2025-11-14, 2025-12-25]", 1)
+	if err := os.WriteFile(filepath.Join(dir, "kpiscope.yaml"), []byte(y), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	// The same without business_hours: and sla:, for the cost of opening.
+	if err := os.WriteFile(filepath.Join(dir, "plain.yaml"), []byte(y[:strings.Index(y, "business_hours:")]), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	open := func(name string) *workspace.Workspace {
+		ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: filepath.Join(dir, name), Now: func() time.Time { return time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC) }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return ws
+	}
+	for _, name := range []string{"plain.yaml", "kpiscope.yaml"} {
+		b.Run("open/"+name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				open(name).Close()
+			}
+		})
+	}
+	ws := open("kpiscope.yaml")
+	defer ws.Close()
+	for _, id := range []string{"resolution_time", "resolution_bh", "first_response", "first_response_bh", "sla_resolution"} {
+		b.Run("month/"+id, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				sc, err := ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)}, []string{id}, kpi.FromScratch())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r := sc.Find(id); r == nil || r.Err != nil || r.Total.Value == nil {
+					b.Fatalf("%s: %+v", id, r)
+				}
+			}
+		})
+	}
+}
