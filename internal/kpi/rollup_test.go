@@ -354,6 +354,9 @@ func rtSliceName(s kpi.Slice) string {
 // or all time), each one the KPI's table reaches (its own column, or the
 // customers table's through customer_id).
 func rtSketchable(eng *kpi.Engine, id string, s kpi.Slice, raw kpi.Result) bool {
+	if eng.Def(id).Type == kpi.Cohort { // read from the raw rows, quantiles too (backlog's median age)
+		return false
+	}
 	set := map[string]bool{}
 	for _, f := range s.Filters {
 		set[f.Dim] = true
