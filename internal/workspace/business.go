@@ -473,12 +473,15 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 		tgt, due, end := q("target_"+p.Name), q("due_"+p.Name), q("end_"+p.Name)
 		inner = append(inner, target+" AS "+tgt)
 		middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Deadline(q("start"), tgt) }), due))
-		// Met: the end at or before the deadline. An end before the start is
-		// a data error (the check reports it), neither met nor breached; an
-		// open ticket is breached once its deadline is before the data's
-		// as-of instant, and undetermined until then.
-		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE %[3]s <= %[4]s END WHEN %[4]s < %[5]s THEN false END",
-			tgt, q("start"), end, due, asOf)
+		// Met: the business time taken at most the target, as the _bh column
+		// and a filter such as resolution_bh<=8 count it (a ticket resolved
+		// at night after a deadline at the evening's close took no business
+		// time past it). An end before the start is a data error (the check
+		// reports it), neither met nor breached; an open ticket is breached
+		// once its deadline is before the data's as-of instant, and
+		// undetermined until then.
+		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE %[6]s - %[7]s <= %[1]s END WHEN %[4]s < %[5]s THEN false END",
+			tgt, q("start"), end, due, asOf, q("cum_"+p.Name), q("cum_start"))
 		outer = append(outer,
 			fmt.Sprintf("%s / 3600.0 AS %s", tgt, store.QuoteIdent(p.Name+"_target_bh")),
 			fmt.Sprintf("%s AS %s", due, store.QuoteIdent(p.Name+"_due")),

@@ -573,3 +573,43 @@ func TestBusinessChecks(t *testing.T) {
 		t.Errorf("checks of the business-time KPIs:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
 }
+
+// TestBusinessMetAtTheClose: a ticket resolved at night after a deadline
+// that fell at the evening's close took exactly its target in business time
+// (no business time passes overnight), so it met the SLA, as its
+// resolution_bh and a filter resolution_bh<=10 say (review 14 #8). T20:
+// urgent (1d = 10 business hours on 08:00–18:00), created Wed 18 Feb 06:00,
+// resolved Thu 19 Feb 07:00: 08:00–18:00 on Wednesday = 10 h, due Wed 18:00.
+func TestBusinessMetAtTheClose(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
+		b, err := os.ReadFile(filepath.Join(bizDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if f == "tickets.csv" {
+			s += "T20,urgent,A,2026-02-18 06:00:00,2026-02-18 08:30:00,2026-02-19 07:00:00\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml"),
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	rows, err := ws.DB.Query(context.Background(), `SELECT resolution_bh, resolution_target_bh, resolution_due, resolution_met FROM tickets_business WHERE ticket_id = 'T20'`)
+	if err != nil || len(rows.Data) != 1 {
+		t.Fatalf("T20: %v %v", rows, err)
+	}
+	var got []string
+	for _, v := range rows.Data[0] {
+		got = append(got, bizText(v))
+	}
+	if want := "10 | 10 | 2026-02-18 18:00:00 | true"; strings.Join(got, " | ") != want {
+		t.Errorf("T20: %s, want %s", strings.Join(got, " | "), want)
+	}
+}
