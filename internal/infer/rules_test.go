@@ -152,7 +152,7 @@ func TestCustomerFileChurn(t *testing.T) {
 // retention or churn from their created and closed dates.
 func TestServiceRequestsAreNotCustomers(t *testing.T) {
 	in, db := inferFiles(t, "service_requests.csv")
-	wantKPIs(t, in, "resolution_time", "resolution_median")
+	wantKPIs(t, in, "resolution_time", "resolution_median", "backlog")
 	for _, id := range []string{"retention", "churn"} {
 		m := missingByID(in, id)
 		if m == nil || !strings.Contains(m.Reason(), "the rows of service_requests are not customers") {
@@ -340,7 +340,7 @@ func TestTicketsWithUniqueCustomersAreNotCustomers(t *testing.T) {
 	}
 	write(t, filepath.Join(dir, "helpdesk.csv"), csv)
 	in := inferDir(t, dir)
-	wantKPIs(t, in, "resolution_time", "resolution_median")
+	wantKPIs(t, in, "resolution_time", "resolution_median", "backlog")
 	if in.Tables[0].Customers {
 		t.Error("the tickets were taken for customers")
 	}
