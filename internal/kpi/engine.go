@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -36,6 +37,10 @@ type Options struct {
 	TableFiles map[string][]string
 	// Tables limits the engine to these tables (nil: every table in the database).
 	Tables []string
+	// Derived names tables made from the others (the business-time view of
+	// the tickets): queried like any table, but not counted again as data
+	// in Describe's tables and rows.
+	Derived []string
 	// RecordTime names each table's record axis (the source's time:, its
 	// creation, order, sent or signup date): the table's data end where it
 	// ends, so dates in other columns past it (tickets closed after the
@@ -197,7 +202,13 @@ func (e *Engine) Label() string { return e.opt.Label }
 
 // Describe is a one-line summary: label · tables · rows.
 func (e *Engine) Describe() string {
-	return fmt.Sprintf("%s · %s · %s", e.opt.Label, cmdline.Count(len(e.tables), "table"), cmdline.Count(e.rows, "row"))
+	n := 0
+	for name := range e.tables {
+		if !slices.Contains(e.opt.Derived, name) {
+			n++
+		}
+	}
+	return fmt.Sprintf("%s · %s · %s", e.opt.Label, cmdline.Count(n, "table"), cmdline.Count(e.rows, "row"))
 }
 
 func groupThousands(n int64) string {
@@ -490,6 +501,9 @@ func (e *Engine) scanTime(ctx context.Context) error {
 	}
 	e.scanEnds()
 	for name := range e.tables {
+		if slices.Contains(e.opt.Derived, name) {
+			continue // its rows are its table's
+		}
 		rows, err := e.db.Query(ctx, "SELECT count(*) FROM "+store.QuoteIdent(name))
 		if err != nil {
 			return err

@@ -158,6 +158,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 		have[c] = true
 	}
 	eopt.Tables = append(eopt.Tables, view)
+	eopt.Derived = append(eopt.Derived, view)
 	if eopt.TableFiles == nil {
 		eopt.TableFiles = map[string][]string{}
 	}

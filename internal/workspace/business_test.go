@@ -613,3 +613,17 @@ func TestBusinessMetAtTheClose(t *testing.T) {
 		t.Errorf("T20: %s, want %s", strings.Join(got, " | "), want)
 	}
 }
+
+// TestBusinessViewNotCountedAsData: the header describes the data loaded,
+// one table of 13 tickets, not the business-time view made from it too.
+func TestBusinessViewNotCountedAsData(t *testing.T) {
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(bizDir, "kpiscope.yaml"),
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if got := ws.Engine.Describe(); !strings.HasSuffix(got, " · 1 table · 13 rows") {
+		t.Errorf("Describe: %q, want … · 1 table · 13 rows", got)
+	}
+}
