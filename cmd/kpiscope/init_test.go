@@ -203,7 +203,8 @@ func TestInitOnFreshExports(t *testing.T) {
 		{"bank_churn.csv", map[string]float64{"churn_rate": 20}, []string{"retention", "churn"}},
 		{"sales_orders.csv", map[string]float64{"avg_purchase": 16550.0 / 8, "purchase_frequency": 2, "repeat_rate": 75}, []string{"churn_rate"}},
 		{"nps_survey.csv", map[string]float64{"csat": 80, "nps": 25, "response_rate": 100}, []string{"first_response", "nps_csat"}},
-		{"service_requests.csv", map[string]float64{"resolution_time": 6.4, "resolution_median": 6}, []string{"retention", "churn", "new_customers"}},
+		// backlog: the five requests with no Closed Date, open at the data's end.
+		{"service_requests.csv", map[string]float64{"resolution_time": 6.4, "resolution_median": 6, "backlog": 5}, []string{"retention", "churn", "new_customers"}},
 		{"online_retail.csv", map[string]float64{"avg_purchase": 206.52 / 6, "purchase_frequency": 1.5, "repeat_rate": 50}, nil},
 	}
 	for _, c := range cases {
