@@ -77,20 +77,7 @@ func bizOpen(t *testing.T, dbPath string, edit func(string) string) (*workspace.
 	t.Helper()
 	cfg := filepath.Join(bizDir, "kpiscope.yaml")
 	if edit != nil {
-		dir := t.TempDir()
-		for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
-			b, err := os.ReadFile(filepath.Join(bizDir, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f == "kpiscope.yaml" {
-				b = []byte(edit(string(b)))
-			}
-			if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		cfg = filepath.Join(dir, "kpiscope.yaml")
+		cfg = copyFixture(t, bizDir, edit) // backlog_test.go
 	}
 	var log bytes.Buffer
 	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: cfg, DBPath: dbPath,
