@@ -39,7 +39,10 @@ const (
 	createdTS  = "CAST({created_at} AS TIMESTAMP)"
 	resolvedTS = "CAST({resolved_at} AS TIMESTAMP)"
 	// backlogOpen: created before the period's end, not resolved before it.
-	backlogOpen = createdTS + " < period_end AND (" + resolvedTS + " IS NULL OR " + resolvedTS + " >= period_end)"
+	// A ticket resolved before it was created is never open; its last
+	// clause says so as the clock-time built-ins write it, so the data
+	// checks report such rows as left out.
+	backlogOpen = createdTS + " < period_end AND (" + resolvedTS + " IS NULL OR " + resolvedTS + " >= period_end) AND ({resolved_at} IS NULL OR " + resolvedOK + ")"
 	// backlogAsOf is the latest timestamp in the ticket table: a scalar
 	// subquery over the whole table (sourceToken, which Bind replaces with
 	// it), so the slice's filters and segments do not move it.

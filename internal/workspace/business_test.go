@@ -548,14 +548,16 @@ func TestBusinessChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine := map[string]bool{"first_response_bh": true, "resolution_bh": true, "resolution_bh_median": true, "sla_first_response": true, "sla_resolution": true}
+	mine := map[string]bool{"first_response_bh": true, "resolution_bh": true, "resolution_bh_median": true, "sla_first_response": true, "sla_resolution": true, "backlog_overdue": true}
 	var got []string
 	for _, w := range ws2 {
 		if mine[w.KPI] {
 			got = append(got, fmt.Sprintf("%s %s %s %d", w.KPI, w.Severity, w.Kind, w.Rows))
 		}
 	}
-	want := "resolution_bh warning negative_duration 1, resolution_bh_median warning negative_duration 1"
+	// backlog_overdue never counts T13 open (resolved before it was
+	// created, it is never created-and-not-resolved): left out, a warning.
+	want := "resolution_bh warning negative_duration 1, resolution_bh_median warning negative_duration 1, backlog_overdue warning negative_duration 1"
 	if strings.Join(got, ", ") != want {
 		t.Errorf("checks of the business-time KPIs:\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
