@@ -63,6 +63,17 @@ type Business struct {
 	Default   string             // calendar name
 	SLA       []bizcal.Policy    // in file order; Targets/Default in business seconds
 	Line      int                // of business_hours:, for messages
+	// ColumnLines are the lines naming a column, for messages about a
+	// column the data does not have: "calendar_by" (its column:) and each
+	// SLA policy's name (its by:).
+	ColumnLines map[string]int
+}
+
+func (b *Business) line(key string, line int) {
+	if b.ColumnLines == nil {
+		b.ColumnLines = map[string]int{}
+	}
+	b.ColumnLines[key] = line
 }
 
 // Calendar returns the calendar named name, or nil.
@@ -259,6 +270,7 @@ func (c *Config) business(file *ast.File, dir string) error {
 					return fail(e.line, "business_hours: calendar_by: column: takes one column name, e.g. column: team")
 				}
 				b.By = s
+				b.line("calendar_by", e.line)
 			case "default":
 				s, ok := scalar(e.val)
 				if !ok {
@@ -317,6 +329,13 @@ func (c *Config) business(file *ast.File, dir string) error {
 			p, err := c.policy(se, day)
 			if err != nil {
 				return err
+			}
+			if fs, ok := entries(se.val); ok {
+				for _, f := range fs {
+					if f.key == "by" {
+						b.line(p.Name, f.line)
+					}
+				}
 			}
 			b.SLA = append(b.SLA, p)
 		}

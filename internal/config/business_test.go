@@ -102,7 +102,8 @@ func TestBusiness(t *testing.T) {
 			{Name: "first_response", By: "priority", Targets: map[string]float64{"urgent": 3600, "high": 14400, "normal": 5400, "low": 72000}, Default: 28800},
 			{Name: "resolution", By: "priority", Targets: map[string]float64{"urgent": 5400, "high": 36000 + 14400, "low": 5400}},
 		},
-		Line: 3,
+		Line:        3,
+		ColumnLines: map[string]int{"calendar_by": 17, "first_response": 21, "resolution": 25}, // the lines naming columns
 	}
 	got := cfg.Business
 	if got == nil {

@@ -128,7 +128,15 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	}
 	body, added, err := businessSelect(biz, tb, cols, rng)
 	if err != nil {
-		return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: err.Error()}
+		// at the line naming the column when it is one the data lacks
+		if ce, ok := err.(*config.Error); ok && ce.Line > 0 {
+			return nil, &config.Error{Path: cfg.Path, Line: ce.Line, Msg: ce.Msg}
+		}
+		msg := err.Error()
+		if ce, ok := err.(*config.Error); ok {
+			msg = ce.Msg
+		}
+		return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: msg}
 	}
 	// The added columns are computed once per load into a table of their
 	// own, in the ticket table's row order, and the view pastes them beside
@@ -376,7 +384,19 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 	column := func(name, what string) (string, error) {
 		c, ok := schema.Column(cols, name)
 		if !ok {
-			return "", fmt.Errorf("%s: %s is not a column of the ticket table %s (its columns: %s)", what, name, tb.table, columnNames(cols))
+			var names []string
+			for _, c := range cols {
+				names = append(names, c.Name)
+			}
+			msg := fmt.Sprintf("%s: %s is not a column of the ticket table %s", what, name, tb.table)
+			if near := kpi.Nearest(name, names, 1); len(near) > 0 {
+				msg += fmt.Sprintf("; did you mean %s?", near[0])
+			}
+			key := "calendar_by"
+			if p, ok := strings.CutPrefix(what, "sla: "); ok {
+				key, _, _ = strings.Cut(p, ":")
+			}
+			return "", &config.Error{Line: biz.ColumnLines[key], Msg: msg + " (its columns: " + columnNames(cols) + ")"}
 		}
 		return c.Name, nil
 	}

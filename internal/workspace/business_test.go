@@ -616,3 +616,27 @@ func TestBusinessViewNotCountedAsData(t *testing.T) {
 		t.Errorf("Describe: %q, want … · 1 table · 13 rows", got)
 	}
 }
+
+// TestBusinessColumnMistakes: a column the ticket table lacks, named by
+// calendar_by: or an SLA's by:, is reported at the line that names it, with
+// the nearest column (review 14 #6).
+func TestBusinessColumnMistakes(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(string) string
+		line string
+		msg  string
+	}{
+		{func(s string) string {
+			return strings.Replace(s, "sla:\n", "  calendar_by:\n    column: teem\n    map: {B: berlin}\nsla:\n", 1)
+		}, ":15: ", "business_hours: calendar_by: teem is not a column of the ticket table tickets; did you mean team?"},
+		{func(s string) string {
+			return strings.Replace(s, "  resolution:\n    by: priority", "  resolution:\n    by: prio", 1)
+		}, ":19: ", "sla: resolution: by: prio is not a column of the ticket table tickets; did you mean priority?"},
+	} {
+		cfg := copyFixture(t, bizDir, tc.edit)
+		_, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: cfg})
+		if err == nil || !strings.Contains(err.Error(), cfg+tc.line+tc.msg) {
+			t.Errorf("error %v, want %s%s%s…", err, cfg, tc.line, tc.msg)
+		}
+	}
+}
