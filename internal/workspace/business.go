@@ -275,7 +275,14 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 	}
 	c := "CAST(t." + store.QuoteIdent(created.Name) + " AS TIMESTAMP)"
 	cutoff := now.UTC().AddDate(0, 0, 1).Format("2006-01-02 15:04:05")
-	sel := []string{"min(" + c + ")", "max(" + c + ") FILTER (WHERE " + c + " <= TIMESTAMP '" + cutoff + "')"}
+	// The as-of instant: the latest creation or resolution not past now (a
+	// ticket open then is still open at the export), as the backlog's.
+	seen := "max(" + c + ") FILTER (WHERE " + c + " <= TIMESTAMP '" + cutoff + "')"
+	if col, ok := schema.Column(cols, tb.cols["resolved_at"]); ok {
+		x := "CAST(t." + store.QuoteIdent(col.Name) + " AS TIMESTAMP)"
+		seen = "greatest(" + seen + ", max(" + x + ") FILTER (WHERE " + x + " <= TIMESTAMP '" + cutoff + "'))"
+	}
+	sel := []string{"min(" + c + ")", seen}
 	for _, r := range []string{"first_response_at", "resolved_at"} {
 		if col, ok := schema.Column(cols, tb.cols[r]); ok {
 			sel = append(sel, "max(CAST(t."+store.QuoteIdent(col.Name)+" AS TIMESTAMP))")

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
-	"time"
 
 	"kpiscope/internal/bizcal"
 	"kpiscope/internal/config"
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/schema"
 	"kpiscope/internal/store"
 )
 
@@ -24,24 +21,13 @@ import (
 // at query time, while created_cum keeps the per-ticket half out of the
 // per-period work. Its expressions are bizcal's, exact over the same range
 // as the view's (ts is at most the as-of instant). kpi.BusinessAsOfMacro()
-// is the ticket table's latest creation or resolution, as the backlog's
-// as-of instant on the table itself.
+// is the view's as-of instant, the ticket table's latest creation or
+// resolution (ticketRange), as the backlog's on the table itself, and the
+// one the SLA columns judge open tickets by.
 func createBusinessDays(ctx context.Context, db *store.DB, biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) error {
-	var latest []string
-	for _, r := range []string{"created_at", "resolved_at"} {
-		if c, ok := schema.Column(cols, tb.cols[r]); ok {
-			latest = append(latest, "max(CAST("+store.QuoteIdent(c.Name)+" AS TIMESTAMP))")
-		}
-	}
 	asOf := "CAST(NULL AS TIMESTAMP)"
-	if len(latest) > 0 {
-		rows, err := db.Query(ctx, "SELECT greatest("+strings.Join(latest, ", ")+") FROM "+store.QuoteIdent(tb.table))
-		if err != nil {
-			return fmt.Errorf("the ticket table's latest timestamp: %w", err)
-		}
-		if t, ok := rows.Data[0][0].(time.Time); ok {
-			asOf = sqlTimestamp(t)
-		}
+	if !rng.asOf.IsZero() {
+		asOf = sqlTimestamp(rng.asOf)
 	}
 	if err := db.Exec(ctx, "CREATE OR REPLACE MACRO "+kpi.BusinessAsOfMacro+"() AS "+asOf); err != nil {
 		return fmt.Errorf("the as-of macro: %w", err)

@@ -640,3 +640,43 @@ func TestBusinessColumnMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestBusinessAsOfIsTheLatestEvent: open tickets are judged at the latest
+// creation or resolution in the table, as the backlog is (review 14 #7).
+// T21, resolved Tue 24 Feb 17:00, moves the as-of instant past T12's
+// resolution deadline (Mon 23 Feb 15:00) and T11's (Tue 24 Feb 16:00):
+// both still open, both breached; judged at the latest creation (Fri 20 Feb
+// 15:00) both were undetermined.
+func TestBusinessAsOfIsTheLatestEvent(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
+		b, err := os.ReadFile(filepath.Join(bizDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		if f == "tickets.csv" {
+			s += "T21,normal,A,2026-02-16 09:00:00,2026-02-16 10:00:00,2026-02-24 17:00:00\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml"),
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	rows, err := ws.DB.Query(context.Background(), `SELECT ticket_id, resolution_met FROM tickets_business WHERE ticket_id IN ('T11', 'T12') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows.Data {
+		got = append(got, bizText(r[0])+" "+bizText(r[1]))
+	}
+	if want := "T11 false, T12 false"; strings.Join(got, ", ") != want {
+		t.Errorf("open tickets at the latest event: %s, want %s", strings.Join(got, ", "), want)
+	}
+}
