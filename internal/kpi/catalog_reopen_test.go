@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,49 +46,6 @@ kpis:
   - use: contacts_per_resolution
 `
 
-// tableReads records the tables of the engine's queries that read a source
-// table rather than its rollups (the debug log's "query" records).
-type tableReads struct {
-	mu   sync.Mutex
-	raw  []string
-	from []string
-}
-
-func (r *tableReads) Enabled(context.Context, slog.Level) bool { return true }
-func (r *tableReads) Handle(_ context.Context, rec slog.Record) error {
-	if rec.Message != "query" {
-		return nil
-	}
-	var sql, table string
-	rec.Attrs(func(a slog.Attr) bool {
-		switch a.Key {
-		case "sql":
-			sql = a.Value.String()
-		case "table":
-			table = a.Value.String()
-		}
-		return true
-	})
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if strings.Contains(sql, "__kpiscope_") {
-		r.from = append(r.from, table)
-	} else {
-		r.raw = append(r.raw, table)
-	}
-	return nil
-}
-func (r *tableReads) WithAttrs([]slog.Attr) slog.Handler { return r }
-func (r *tableReads) WithGroup(string) slog.Handler      { return r }
-
-func (r *tableReads) reset() (raw, rollup int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	raw, rollup = len(r.raw), len(r.from)
-	r.raw, r.from = nil, nil
-	return raw, rollup
-}
-
 // TestReopenRateAndContactsPerResolution: reopen_rate and
 // contacts_per_resolution by month, by priority and by both, hand-worked,
 // the reopened column as text, BOOLEAN and a count giving the same rates;
@@ -103,7 +59,7 @@ func TestReopenRateAndContactsPerResolution(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reads := &tableReads{}
+	reads := &rawReads{}
 	ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml"), Log: slog.New(reads),
 		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {

@@ -18,6 +18,19 @@ type rawReads struct {
 	seen     []string
 	sketches int // queries merging quantile sketches
 	count    bool
+	// every query since the last reset, counting or not: of the raw rows,
+	// and of the rollups
+	raw, rolled int
+}
+
+// reset says how many queries read raw rows and rollups since the last
+// reset, and starts again.
+func (r *rawReads) reset() (raw, rolled int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	raw, rolled = r.raw, r.rolled
+	r.raw, r.rolled = 0, 0
+	return raw, rolled
 }
 
 func (r *rawReads) Enabled(context.Context, slog.Level) bool { return true }
@@ -37,6 +50,11 @@ func (r *rawReads) Handle(_ context.Context, rec slog.Record) error {
 	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if strings.Contains(sql, "__kpiscope_") {
+		r.rolled++
+	} else {
+		r.raw++
+	}
 	if r.count && !strings.Contains(sql, "__kpiscope_") {
 		r.seen = append(r.seen, table)
 	}

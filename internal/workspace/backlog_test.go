@@ -123,14 +123,24 @@ func TestBacklogPastSLANeedsResolutionSLA(t *testing.T) {
 // a temporary folder and returns the config's path.
 func copyFixture(t *testing.T, dir string, edit func(string) string) string {
 	t.Helper()
+	return copyFixtureRows(t, dir, edit, "")
+}
+
+// copyFixtureRows is copyFixture with rows added to tickets.csv (lines
+// ending in a newline); edit may be nil.
+func copyFixtureRows(t *testing.T, dir string, edit func(string) string, rows string) string {
+	t.Helper()
 	tmp := t.TempDir()
 	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f == "kpiscope.yaml" {
+		if f == "kpiscope.yaml" && edit != nil {
 			b = []byte(edit(string(b)))
+		}
+		if f == "tickets.csv" {
+			b = append(b, rows...)
 		}
 		if err := os.WriteFile(filepath.Join(tmp, f), b, 0o600); err != nil {
 			t.Fatal(err)

@@ -71,6 +71,18 @@ var bizTickets = []bizTicket{
 	{"T13", "1", "", "2026-02-11 18:00:00", "2026-02-16 10:00:00", "true", "", "8", "30"},
 }
 
+// bizOpenAt opens a config on the fixture's clock (1 Mar 2026).
+func bizOpenAt(t *testing.T, cfg string) *workspace.Workspace {
+	t.Helper()
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: cfg,
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
 // bizOpen opens the fixture's config (optionally rewritten by edit, in a
 // copy of the folder) with a debug log.
 func bizOpen(t *testing.T, dbPath string, edit func(string) string) (*workspace.Workspace, *bytes.Buffer) {
@@ -570,26 +582,7 @@ func TestBusinessChecks(t *testing.T) {
 // urgent (1d = 10 business hours on 08:00–18:00), created Wed 18 Feb 06:00,
 // resolved Thu 19 Feb 07:00: 08:00–18:00 on Wednesday = 10 h, due Wed 18:00.
 func TestBusinessMetAtTheClose(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
-		b, err := os.ReadFile(filepath.Join(bizDir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		if f == "tickets.csv" {
-			s += "T20,urgent,A,2026-02-18 06:00:00,2026-02-18 08:30:00,2026-02-19 07:00:00\n"
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml"),
-		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := bizOpenAt(t, copyFixtureRows(t, bizDir, nil, "T20,urgent,A,2026-02-18 06:00:00,2026-02-18 08:30:00,2026-02-19 07:00:00\n"))
 	rows, err := ws.DB.Query(context.Background(), `SELECT resolution_bh, resolution_target_bh, resolution_due, resolution_met FROM tickets_business WHERE ticket_id = 'T20'`)
 	if err != nil || len(rows.Data) != 1 {
 		t.Fatalf("T20: %v %v", rows, err)
@@ -606,12 +599,7 @@ func TestBusinessMetAtTheClose(t *testing.T) {
 // TestBusinessViewNotCountedAsData: the header describes the data loaded,
 // one table of 13 tickets, not the business-time view made from it too.
 func TestBusinessViewNotCountedAsData(t *testing.T) {
-	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(bizDir, "kpiscope.yaml"),
-		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := bizOpenAt(t, filepath.Join(bizDir, "kpiscope.yaml"))
 	if got := ws.Engine.Describe(); !strings.HasSuffix(got, " · 1 table · 13 rows") {
 		t.Errorf("Describe: %q, want … · 1 table · 13 rows", got)
 	}
@@ -648,26 +636,7 @@ func TestBusinessColumnMistakes(t *testing.T) {
 // both still open, both breached; judged at the latest creation (Fri 20 Feb
 // 15:00) both were undetermined.
 func TestBusinessAsOfIsTheLatestEvent(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"kpiscope.yaml", "tickets.csv"} {
-		b, err := os.ReadFile(filepath.Join(bizDir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
-		if f == "tickets.csv" {
-			s += "T21,normal,A,2026-02-16 09:00:00,2026-02-16 10:00:00,2026-02-24 17:00:00\n"
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join(dir, "kpiscope.yaml"),
-		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := bizOpenAt(t, copyFixtureRows(t, bizDir, nil, "T21,normal,A,2026-02-16 09:00:00,2026-02-16 10:00:00,2026-02-24 17:00:00\n"))
 	rows, err := ws.DB.Query(context.Background(), `SELECT ticket_id, resolution_met FROM tickets_business WHERE ticket_id IN ('T11', 'T12') ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
