@@ -247,10 +247,12 @@ func (d *Def) volumeNoun() string {
 	switch d.BuiltinID {
 	case "csat", "ces", "nps":
 		return "answers"
-	case "fcr", "resolution_time":
+	case "fcr", "resolution_time", "resolution_bh", "reopen_rate", "contacts_per_resolution":
 		return "resolved tickets"
-	case "first_response":
+	case "first_response", "first_response_bh":
 		return "answered tickets"
+	case "sla_first_response", "sla_resolution":
+		return "deadlines"
 	case "response_rate":
 		return "surveys"
 	case "avg_purchase":
@@ -272,6 +274,10 @@ func (d *Def) valueWords(v float64) string {
 		return s + " first-contact"
 	case "response_rate":
 		return s + " answered"
+	case "sla_first_response", "sla_resolution":
+		return s + " within SLA"
+	case "reopen_rate":
+		return s + " reopened"
 	case "nps":
 		return "NPS " + s
 	}

@@ -233,6 +233,13 @@ func TestPaceLineWords(t *testing.T) {
 			"to end ≥ 85%, the ~57 still expected need 91.0%"},
 		{bound(t, "new_customers"), kpi.Pace{Projected: f(93), Reachable: true}, &kpi.Goal{Value: 100},
 			"on pace for ~93 by the period's end (target ≥ 100)"},
+		// the support KPIs of issue 14 name theirs too
+		{bound(t, "sla_resolution"), kpi.Pace{ExpectedRest: 12, Needed: f(95), Reachable: true}, &kpi.Goal{Value: 90},
+			"to end ≥ 90%, the ~12 deadlines still expected need 95.0% within SLA"},
+		{bound(t, "resolution_bh"), kpi.Pace{ExpectedRest: 296, Needed: f(14.04), Reachable: true}, &kpi.Goal{Value: 16},
+			"to end ≤ 16h, the ~300 resolved tickets still expected need at most 14.0h on average"},
+		{bound(t, "reopen_rate"), kpi.Pace{ExpectedRest: 40, Needed: f(3.5), Reachable: true}, &kpi.Goal{Value: 5},
+			"to end ≤ 5%, the ~40 resolved tickets still expected need at most 3.5% reopened"},
 	} {
 		if got := c.pace.Line(c.def, c.goal); got != c.want {
 			t.Errorf("%s: %q, want %q", c.def.ID, got, c.want)
