@@ -122,8 +122,8 @@ type part struct {
 // pairSketch is the part of a group's quantile sketches by two dimensions:
 // kept per month only (in their own table, sketchesP), so it answers a
 // drill-down of a median by month, quarter or year; finer grains read raw
-// rows (a day's or a week's, which a time-sorted file prunes to a few row
-// groups).
+// rows (per day or week and pair they would hold more rows than the data;
+// see docs/benchmarks.md).
 func pairSketch(recent bool) part { return part{2, recent, true} }
 
 // partLevel is the part holding a query's number of dimensions.
@@ -1192,6 +1192,20 @@ func (e *Engine) planLocked() {
 
 const rollupBook = "__kpiscope_rollups"
 
+// twinPrefixes name the tables a rollup keeps beside its atoms table
+// (__kpiscope_rollup_<signature>): the monthly atoms, the sketches per day,
+// per month and per month and pair, each followed by the same signature.
+var twinPrefixes = []string{"__kpiscope_rollupm_", "__kpiscope_sketch_", "__kpiscope_sketchm_", "__kpiscope_sketchp_"}
+
+// twinTables are the twins of the rollup with signature sig.
+func twinTables(sig string) []string {
+	out := make([]string, len(twinPrefixes))
+	for i, pre := range twinPrefixes {
+		out[i] = pre + sig
+	}
+	return out
+}
+
 // loadPersisted finds the fingerprints of the loaded files in a --db file
 // and marks the rollup parts kept there as built. Rows of a part whose build
 // was interrupted are deleted; rollups of these sources for other data or
@@ -1233,7 +1247,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 			if _, ours := e.tables[src]; ours { // the files or definitions changed
 				// the group's sketches are named after the same signature
 				sig := strings.TrimPrefix(tbl, "__kpiscope_rollup_")
-				for _, t := range []string{tbl, "__kpiscope_rollupm_" + sig, "__kpiscope_sketch_" + sig, "__kpiscope_sketchm_" + sig, "__kpiscope_sketchp_" + sig} {
+				for _, t := range append([]string{tbl}, twinTables(sig)...) {
 					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(t)); err != nil {
 						return err
 					}
@@ -1259,7 +1273,7 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 			existing[n] = true
 			// the monthly tables and sketches of a rollup no longer recorded
 			// (dropped above, or by an older kpiscope that left them)
-			for _, pre := range []string{"__kpiscope_rollupm_", "__kpiscope_sketch_", "__kpiscope_sketchm_", "__kpiscope_sketchp_"} {
+			for _, pre := range twinPrefixes {
 				if sig, ok := strings.CutPrefix(n, pre); ok && !booked[sig] && current[n] == nil {
 					if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
 						return err

@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
 )
 
@@ -27,24 +27,12 @@ func BenchmarkBacklog(b *testing.B) {
 	}
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := store.Open("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	q := `COPY (SELECT 'T' || i AS ticket_id, ['urgent', 'normal', 'low'][i % 3 + 1] AS priority, ['A', 'B', 'C'][i % 7 % 3 + 1] AS team,
-	  TIMESTAMP '2025-01-01' + to_microseconds(CAST(i * (31536000000000 // ` + strconv.Itoa(n) + `) AS BIGINT)) AS created_at,
-	  CASE WHEN hash(i) % 100 < 3 THEN NULL
-	    ELSE TIMESTAMP '2025-01-01' + to_microseconds(CAST(i * (31536000000000 // ` + strconv.Itoa(n) + `) AS BIGINT)) + to_seconds(CAST(hash(i * 7) % 1209600 AS BIGINT)) END AS resolved_at
-	  FROM range(` + strconv.Itoa(n) + `) r(i)) TO '` + filepath.Join(dir, "tickets.parquet") + `' (FORMAT parquet)`
-	if err := db.Exec(ctx, q); err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
+	writeBenchTickets(b, dir, n, []string{"urgent", "normal", "low"}, false) // business_bench_test.go
 	cfg, err := os.ReadFile(filepath.Join(backlogDir, "kpiscope.yaml"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg = []byte(string(cfg[:0]) + "sources:\n  tickets: {path: tickets.parquet}\n" + string(cfg[len("title: support desk backlog (business hours)\nsources:\n  tickets: {path: tickets.csv}\n"):]))
+	cfg = []byte(strings.Replace(string(cfg), "path: tickets.csv", "path: tickets.parquet", 1))
 	if err := os.WriteFile(filepath.Join(dir, "kpiscope.yaml"), cfg, 0o600); err != nil {
 		b.Fatal(err)
 	}

@@ -318,6 +318,12 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 	return r, nil
 }
 
+// sql is bizcal's SQL for calendar c over the range, reading the data's
+// clock as the config says.
+func (r dataRange) sql(biz *config.Business, c *bizcal.Calendar) bizcal.SQL {
+	return bizcal.SQL{Cal: c, Data: biz.Data, From: r.from, To: r.to}
+}
+
 // deadlineMargin is how far past the latest creation the longest target's
 // deadline can fall, on any calendar, with a day to spare.
 func deadlineMargin(biz *config.Business, asOf time.Time) time.Duration {
@@ -374,20 +380,14 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 	if len(biz.Calendars) == 0 {
 		return "", nil, fmt.Errorf("business_hours: no calendar defined")
 	}
-	byName := map[string]*bizcal.Calendar{}
-	for _, c := range biz.Calendars {
-		byName[c.Name] = c
-	}
-	def := byName[biz.Default]
+	def := biz.Calendar(biz.Default)
 	if def == nil && biz.Default == "" {
 		def = biz.Calendars[0]
 	}
 	if def == nil {
 		return "", nil, fmt.Errorf("business_hours: default calendar %q is not defined", biz.Default)
 	}
-	sqlOf := func(c *bizcal.Calendar) bizcal.SQL {
-		return bizcal.SQL{Cal: c, Data: biz.Data, From: rng.from, To: rng.to}
-	}
+	sqlOf := func(c *bizcal.Calendar) bizcal.SQL { return rng.sql(biz, c) }
 	column := func(name, what string) (string, error) {
 		c, ok := schema.Column(cols, name)
 		if !ok {
@@ -429,7 +429,7 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 		byCol = store.QuoteIdent(c)
 		var whens []string
 		for _, v := range slices.Sorted(maps.Keys(biz.Map)) {
-			cal := byName[biz.Map[v]]
+			cal := biz.Calendar(biz.Map[v])
 			if cal == nil {
 				return "", nil, fmt.Errorf("business_hours: %s maps to calendar %q, which is not defined", v, biz.Map[v])
 			}

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -36,13 +37,10 @@ func createBusinessDays(ctx context.Context, db *store.DB, biz *config.Business,
 		return nil // businessSelect has said so
 	}
 	by := map[string]bizcal.SQL{}
-	def := biz.Calendars[0]
 	for _, c := range biz.Calendars {
-		by[c.Name] = bizcal.SQL{Cal: c, Data: biz.Data, From: rng.from, To: rng.to}
-		if c.Name == biz.Default {
-			def = c
-		}
+		by[c.Name] = rng.sql(biz, c)
 	}
+	def := cmp.Or(biz.Calendar(biz.Default), biz.Calendars[0])
 	if len(by) == 1 {
 		by = nil // one calendar: no CASE on the name
 	}
@@ -53,7 +51,7 @@ func createBusinessDays(ctx context.Context, db *store.DB, biz *config.Business,
 		}
 		return "((" + s.Cum("ts") + " - cum0) / " + strconv.FormatFloat(d, 'g', -1, 64) + ")"
 	}
-	body := bizcal.Pick("cal", by, bizcal.SQL{Cal: def, Data: biz.Data, From: rng.from, To: rng.to}, days)
+	body := bizcal.Pick("cal", by, rng.sql(biz, def), days)
 	if err := db.Exec(ctx, "CREATE OR REPLACE MACRO "+kpi.BusinessDaysMacro+"(cal, cum0, ts) AS "+body); err != nil {
 		return fmt.Errorf("the business-days macro: %w", err)
 	}

@@ -27,21 +27,7 @@ func BenchmarkBusinessView(b *testing.B) {
 	}
 	ctx := context.Background()
 	dir := b.TempDir()
-	db, err := store.Open("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	step := strconv.Itoa(31536000000000 / n)
-	q := `COPY (SELECT 'T' || i AS ticket_id, ['urgent', 'normal'][i % 2 + 1] AS priority, ['A', 'B', 'C'][i % 7 % 3 + 1] AS team,
-	  TIMESTAMP '2025-01-01' + to_microseconds(i * ` + step + `) AS created_at,
-	  TIMESTAMP '2025-01-01' + to_microseconds(i * ` + step + `) + to_seconds(CAST(hash(i * 3) % 14400 AS BIGINT)) AS first_response_at,
-	  CASE WHEN hash(i) % 100 < 3 THEN NULL
-	    ELSE TIMESTAMP '2025-01-01' + to_microseconds(i * ` + step + `) + to_seconds(CAST(hash(i * 7) % 1209600 AS BIGINT)) END AS resolved_at
-	  FROM range(` + strconv.Itoa(n) + `) r(i)) TO ` + store.QuoteLiteral(filepath.Join(dir, "tickets.parquet")) + ` (FORMAT parquet)`
-	if err := db.Exec(ctx, q); err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
+	writeBenchTickets(b, dir, n, []string{"urgent", "normal"}, true)
 	cfg, err := os.ReadFile(filepath.Join(bizDir, "kpiscope.yaml"))
 	if err != nil {
 		b.Fatal(err)
@@ -84,5 +70,35 @@ func BenchmarkBusinessView(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// writeBenchTickets writes dir/tickets.parquet for the business-time and
+// backlog benchmarks: n tickets created evenly over 2025, in priorities and
+// teams A–C, answered within 4 hours (with firstResponse), resolved within
+// two weeks, 3% still open.
+func writeBenchTickets(b *testing.B, dir string, n int, priorities []string, firstResponse bool) {
+	b.Helper()
+	db, err := store.Open("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	created := "TIMESTAMP '2025-01-01' + to_microseconds(i * " + strconv.Itoa(31536000000000/n) + ")"
+	var prio []string
+	for _, p := range priorities {
+		prio = append(prio, store.QuoteLiteral(p))
+	}
+	cols := []string{"'T' || i AS ticket_id",
+		"[" + strings.Join(prio, ", ") + "][i % " + strconv.Itoa(len(prio)) + " + 1] AS priority",
+		"['A', 'B', 'C'][i % 7 % 3 + 1] AS team",
+		created + " AS created_at"}
+	if firstResponse {
+		cols = append(cols, created+" + to_seconds(CAST(hash(i * 3) % 14400 AS BIGINT)) AS first_response_at")
+	}
+	cols = append(cols, "CASE WHEN hash(i) % 100 < 3 THEN NULL ELSE "+created+" + to_seconds(CAST(hash(i * 7) % 1209600 AS BIGINT)) END AS resolved_at")
+	q := "COPY (SELECT " + strings.Join(cols, ", ") + " FROM range(" + strconv.Itoa(n) + ") r(i)) TO " + store.QuoteLiteral(filepath.Join(dir, "tickets.parquet")) + " (FORMAT parquet)"
+	if err := db.Exec(context.Background(), q); err != nil {
+		b.Fatal(err)
 	}
 }
