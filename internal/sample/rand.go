@@ -14,6 +14,11 @@ const (
 	streamSurveys
 	streamTickets
 	streamSpend
+	// The support-operations story (support.go): the sweep's closings per
+	// month, the reopens per month, and Billing's queue per weekend.
+	streamSupport
+	streamReopens
+	streamWeekends
 )
 
 func newRand(seed int64, stream uint64) *rand.Rand {

@@ -193,7 +193,7 @@ func tableSpecs(cal calendar, cs []customer, opt Options) []tableSpec {
 	}, {
 		name: "tickets",
 		raw: "id BIGINT, customer INTEGER, channel UTINYINT, priority UTINYINT, team UTINYINT, " +
-			"created BIGINT, first_resp BIGINT, resolved BIGINT, contacts INTEGER, csat INTEGER, ces INTEGER",
+			"created BIGINT, first_resp BIGINT, resolved BIGINT, contacts INTEGER, csat INTEGER, ces INTEGER, reopened INTEGER",
 		sel: strings.Join([]string{
 			idColumn("T", opt.TicketRows, "ticket_id"), customerID,
 			label(ticketChannels, "channel", "channel"),
@@ -202,7 +202,7 @@ func tableSpecs(cal calendar, cs []customer, opt Options) []tableSpec {
 			"make_timestamp(created * 1000000) AS created_at",
 			"make_timestamp(first_resp * 1000000) AS first_response_at",
 			"make_timestamp(resolved * 1000000) AS resolved_at",
-			"contacts", "csat", "ces",
+			"contacts", "csat", "ces", "reopened",
 		}, ", "),
 		order: "id",
 		append: func(ctx context.Context, a *duckdb.Appender) (int64, error) {
@@ -287,7 +287,7 @@ func appendTickets(ctx context.Context, a *duckdb.Appender, opt Options, cal cal
 			n++
 			if err := a.AppendRow(n, t.customer, t.channel, t.priority, t.team, t.created,
 				nullInt64(t.firstResp), nullInt64(t.resolved),
-				nullInt32(t.contacts), nullInt32(t.csat), nullInt32(t.ces)); err != nil {
+				nullInt32(t.contacts), nullInt32(t.csat), nullInt32(t.ces), t.reopened); err != nil {
 				return n, err
 			}
 		}

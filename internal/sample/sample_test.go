@@ -106,7 +106,7 @@ func TestSchema(t *testing.T) {
 		"customers": "customer_id VARCHAR, signup_date DATE, churn_date DATE, segment VARCHAR, region VARCHAR, plan VARCHAR, acquisition_channel VARCHAR",
 		"orders":    "order_id VARCHAR, customer_id VARCHAR, order_date TIMESTAMP, amount DOUBLE",
 		"tickets": "ticket_id VARCHAR, customer_id VARCHAR, channel VARCHAR, priority VARCHAR, team VARCHAR, " +
-			"created_at TIMESTAMP, first_response_at TIMESTAMP, resolved_at TIMESTAMP, contacts INTEGER, csat INTEGER, ces INTEGER",
+			"created_at TIMESTAMP, first_response_at TIMESTAMP, resolved_at TIMESTAMP, contacts INTEGER, csat INTEGER, ces INTEGER, reopened INTEGER",
 		"surveys": "survey_id VARCHAR, customer_id VARCHAR, sent_at TIMESTAMP, responded_at TIMESTAMP, nps INTEGER",
 		"spend":   "month DATE, kind VARCHAR, amount DOUBLE",
 	}
@@ -177,14 +177,22 @@ func TestValuesAreValid(t *testing.T) {
 	db := open(t, dir)
 	start := opt.End.AddDate(0, -opt.Months, 0).Format(time.DateOnly)
 	end := opt.End.Format(time.DateOnly)
+	swept := "hour(resolved_at) = 2 AND minute(resolved_at) < 20 AND resolved_at >= coalesce(first_response_at, created_at) + INTERVAL 7 DAY AND resolved_at < coalesce(first_response_at, created_at) + INTERVAL 8 DAY"
 	zero := []struct{ name, q string }{
 		{"csat outside 1–5", "SELECT count(*) FROM tickets WHERE csat NOT BETWEEN 1 AND 5"},
 		{"ces outside 1–7", "SELECT count(*) FROM tickets WHERE ces NOT BETWEEN 1 AND 7"},
 		{"nps outside 0–10", "SELECT count(*) FROM surveys WHERE nps NOT BETWEEN 0 AND 10"},
 		{"first response before creation", "SELECT count(*) FROM tickets WHERE first_response_at < created_at"},
 		{"resolved before creation", "SELECT count(*) FROM tickets WHERE resolved_at < created_at"},
-		{"resolved before first response", "SELECT count(*) FROM tickets WHERE resolved_at < first_response_at OR (resolved_at IS NOT NULL AND first_response_at IS NULL)"},
-		{"contacts without resolution", "SELECT count(*) FROM tickets WHERE (contacts IS NULL) <> (resolved_at IS NULL) OR contacts < 1"},
+		{"resolved before first response", "SELECT count(*) FROM tickets WHERE resolved_at < first_response_at"},
+		// The nightly sweep (02:00 UTC) closes a ticket left unanswered, or
+		// unresolved after its answer, for 7 days: closed with no contacts
+		// (and no first response if none came). Every other closing is a
+		// resolution with its first response and contacts.
+		{"resolved without first response, not by the sweep", "SELECT count(*) FROM tickets WHERE resolved_at IS NOT NULL AND first_response_at IS NULL AND NOT (" + swept + ")"},
+		{"contacts without resolution", "SELECT count(*) FROM tickets WHERE (contacts IS NOT NULL AND resolved_at IS NULL) OR contacts < 1"},
+		{"resolved without contacts, not by the sweep", "SELECT count(*) FROM tickets WHERE resolved_at IS NOT NULL AND contacts IS NULL AND NOT (" + swept + ")"},
+		{"reopened blank, negative or above 2, or on a ticket not resolved", "SELECT count(*) FROM tickets WHERE reopened IS NULL OR reopened NOT BETWEEN 0 AND 2 OR (reopened > 0 AND contacts IS NULL)"},
 		{"rating of an unresolved ticket", "SELECT count(*) FROM tickets WHERE resolved_at IS NULL AND (csat IS NOT NULL OR ces IS NOT NULL)"},
 		{"nps without response", "SELECT count(*) FROM surveys WHERE (nps IS NULL) <> (responded_at IS NULL) OR responded_at < sent_at"},
 		{"ticket outside the window", "SELECT count(*) FROM tickets WHERE created_at < '" + start + "' OR greatest(created_at, first_response_at, resolved_at) >= '" + end + "'"},

@@ -30,9 +30,11 @@ type ticket struct {
 	contacts  int32
 	csat      int32
 	ces       int32
+	reopened  int32 // times reopened after a resolution (support.go)
 	channel   uint8
 	priority  uint8
 	team      uint8
+	fate      uint8 // what fillTicket decided: resolved, never answered, never resolved
 }
 
 var (
@@ -129,6 +131,7 @@ func ticketMonth(seed int64, cs []customer, cal calendar, m, n int) []ticket {
 	for k := range ts {
 		fillTicket(r, &ts[k], &cs[ts[k].customer], cal)
 	}
+	supportMonth(seed, ts, cal, m)
 	return ts
 }
 
@@ -156,7 +159,8 @@ func fillTicket(r *rand.Rand, tk *ticket, cu *customer, cal calendar) {
 
 	// First response.
 	if r.Float64() < .012+.02*inc {
-		return // never answered
+		tk.fate = fateUnanswered
+		return
 	}
 	fr := firstRespHours[tk.channel] * priorityFirst[tk.priority] * (1 + 1.3*inc)
 	if cu.region == apac {
@@ -197,7 +201,8 @@ func fillTicket(r *rand.Rand, tk *ticket, cu *customer, cal calendar) {
 	// as tickets queue behind the outage and clear once it is fixed.
 	hours += inc * min(2*hours, 48)
 	if r.Float64() < .006 {
-		return // stays open
+		tk.fate = fateStalled // answered, never resolved
+		return
 	}
 	tk.resolved = tk.firstResp + 1 + int64(hours*secondsPerHour)
 	if tk.resolved >= end {
