@@ -272,8 +272,16 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
-	eng, err := kpi.New(ctx, db, defs, kpi.Options{Label: cfg.Label, Dimensions: cfg.Dimensions, Now: opt.Now, Log: opt.Log,
-		Annotations: cfg.KPIAnnotations()})
+	eopt := kpi.Options{Label: cfg.Label, Dimensions: cfg.Dimensions, Now: opt.Now, Log: opt.Log,
+		Annotations: cfg.KPIAnnotations()}
+	// The sample has business hours and SLAs (issue 14): its business-time
+	// view and KPIs, as Open makes them for a kpiscope.yaml of one's own.
+	withTables(&eopt, tables)
+	if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("built-in sample config: %w", err)
+	}
+	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
 		db.Close()
 		return nil, err
