@@ -2,8 +2,10 @@ package bizcal
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +13,9 @@ import (
 )
 
 // BenchmarkBusinessDuration compares the mean resolution time in business
-// seconds with the plain mean over a sample's tickets.parquet:
+// seconds with the plain mean over a sample's tickets.parquet, and the
+// latest deadline 10 business hours after creation, with SQL's expressions
+// and with Lookup:
 //
 //	kpiscope sample --out /tmp/kpis10m --tickets 10000000
 //	KPISCOPE_BENCH_DATA=/tmp/kpis10m go test ./internal/bizcal -run '^$' -bench BusinessDuration -benchtime 5x
@@ -38,14 +42,38 @@ func BenchmarkBusinessDuration(b *testing.B) {
 	to, _ := r.Data[0][1].(time.Time)
 	c := benchCalendar(b, from, to)
 	s := SQL{Cal: c, From: from, To: to.AddDate(0, 1, 0)}
-	for _, q := range []struct{ name, expr string }{
-		{"plain", "avg(date_diff('second', created_at, resolved_at))"},
-		{"business", "avg(" + s.Duration("created_at", "resolved_at") + ")"},
-		{"deadline", "max(" + s.Deadline("created_at", "36000") + ")"},
+	// The same through Lookup, in layers as internal/workspace writes them:
+	// the instants, their words, the cums (and the cum 10 business hours
+	// on, its words, the deadline).
+	l, ok := NewLookup([]SQL{s})
+	if !ok {
+		b.Fatal("no lookup")
+	}
+	words := func(ws []string, name string) ([]string, string) {
+		var cols, sel []string
+		for i, w := range ws {
+			cols, sel = append(cols, fmt.Sprintf("%s%d", name, i)), append(sel, fmt.Sprintf("%s AS %s%d", w, name, i))
+		}
+		return cols, strings.Join(sel, ", ")
+	}
+	wa, sa := words(l.CumWords("ua", ""), "wa")
+	wb, sb := words(l.CumWords("ub", ""), "wb")
+	lq := "(SELECT *, " + l.Instant("created_at") + " AS ua, " + l.Instant("resolved_at") + " AS ub FROM tickets)"
+	lq = "(SELECT *, " + sa + ", " + sb + " FROM " + lq + ")"
+	cums := "(SELECT *, " + l.Cum("ua", "", wa) + " AS ca, " + l.Cum("ub", "", wb) + " AS cb FROM " + lq + ")"
+	wy, sy := words(l.DeadlineWords("y", ""), "wy")
+	due := "(SELECT *, " + sy + " FROM (SELECT *, ca + 36000000000 AS y FROM " + cums + "))"
+	for _, q := range []struct{ name, sql string }{
+		{"plain", "SELECT avg(date_diff('second', created_at, resolved_at)) FROM tickets"},
+		{"business", "SELECT avg(" + s.Duration("created_at", "resolved_at") + ") FROM tickets"},
+		{"deadline", "SELECT max(" + s.Deadline("created_at", "36000") + ") FROM tickets"},
+		{"lookup_business", "SELECT avg(CASE WHEN ub >= ua THEN (cb - ca) / 1e6 END) FROM " + cums},
+		{"lookup_deadline", "SELECT max(" + l.Deadline("y", "ua", "", wy) + ") FROM " + due},
+		{"lookup_business_1row", "SELECT avg(CASE WHEN ub >= ua THEN (cb - ca) / 1e6 END) FROM " + strings.Replace(cums, "FROM tickets", "FROM (FROM tickets LIMIT 1)", 1)},
 	} {
 		b.Run(q.name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := db.Query(ctx, "SELECT "+q.expr+" FROM tickets"); err != nil {
+				if _, err := db.Query(ctx, q.sql); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -1,8 +1,9 @@
 // Package bizcal measures time in business hours: working hours per weekday
 // in a time zone, holidays, and the deadlines of SLA policies. Each calendar
-// has a Go reference (Seconds, Deadline) and SQL expressions that compute the
-// same over a whole column (vectorised arithmetic, no join and no per-row Go),
-// so business durations scale to tens of millions of rows. It knows nothing
+// has a Go reference (Seconds, Deadline) and SQL that computes the same over
+// a whole column (vectorised: arithmetic and lookups in constant lists, no
+// join and no per-row Go), so business durations scale to tens of millions
+// of rows. It knows nothing
 // of KPIs or of kpiscope.yaml (internal/config builds calendars from it).
 package bizcal
 

@@ -12,8 +12,12 @@ import (
 // SQL writes DuckDB expressions for one calendar over the data's timestamps.
 //
 // The expressions are per-row BIGINT arithmetic on microseconds with
-// constants Go works out from the calendar; no join and no list lookup
-// (those cost 4–5× the plain duration at 10M rows). The business time up to
+// constants Go works out from the calendar, no join and no list lookup; they
+// cost 5–10× the plain duration at 10M rows. Lookup (lookup.go) is the fast
+// form over a range of up to about 16 years, with one list lookup per
+// instant, and falls back to these for rows outside its range; these alone
+// serve where an instant is known only at query time (the backlog's
+// business-days macro, in internal/workspace). The business time up to
 // an instant u is P(u + offset) − K(u): P counts the weekly pattern on the
 // local wall clock (whole weeks × the week's work + a small CASE over the
 // week's spans); offset is the zone's UTC offset (a CASE over the DST changes
@@ -498,4 +502,29 @@ func num(n int64) string {
 		return "(" + strconv.FormatInt(n, 10) + ")"
 	}
 	return strconv.FormatInt(n, 10)
+}
+
+// cumUS writes the business µs from From to the instant u (BIGINT), for
+// Lookup's rows outside its tables.
+func (s SQL) cumUS(u string) string {
+	p := s.plan()
+	if p.weekLen == 0 {
+		return "CAST(0 AS BIGINT)"
+	}
+	return "(" + p.cum(u) + " - " + num(p.cumFrom) + ")"
+}
+
+// deadlineUS writes Deadline from the instant u for the cum target y (µs
+// from From, BIGINT), for Lookup's rows outside its tables.
+func (s SQL) deadlineUS(u, y string) string {
+	p := s.plan()
+	if p.weekLen == 0 || len(p.inv) == 0 {
+		return "CAST(NULL AS TIMESTAMP)"
+	}
+	yp := "(" + y + " + " + num(p.cumFrom) + ")"
+	x := "greatest(" + let(yp, "y", p.inverse("y")) + ", " + u + ")"
+	if p.dataSet {
+		x = let(x, "x", "(x + "+steps("x", p.data0, p.data, false)+")")
+	}
+	return "make_timestamp(" + x + ")"
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,7 +127,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if err != nil {
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
 	}
-	body, added, err := businessSelect(biz, tb, cols, rng)
+	bb, err := businessSelect(biz, tb, cols, rng)
 	if err != nil {
 		// at the line naming the column when it is one the data lacks
 		if ce, ok := err.(*config.Error); ok && ce.Line > 0 {
@@ -140,29 +141,30 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	}
 	// The added columns are computed once per load into a table of their
 	// own, in the ticket table's row order, and the view pastes them beside
-	// the ticket rows (POSITIONAL JOIN): bizcal's expressions are long
-	// per-row arithmetic, and evaluated inside every query (a filter on a
-	// deadline repeats it) they made a KPI over 100k tickets take seconds
-	// against 20 ms, and a report over 1M run for minutes. The rows line
-	// up because both read the same table, or the same pinned or unchanged
-	// files, in insertion order; a Parquet file rewritten under a program
-	// that does not reload would not, as it would not for the engine's
-	// rollups either.
+	// the ticket rows (POSITIONAL JOIN): evaluated inside every query (a
+	// filter on a deadline repeats it) bizcal's expressions made a KPI over
+	// 100k tickets take seconds against 20 ms, and a report over 1M run for
+	// minutes. The rows line up because both read the same table, or the
+	// same pinned or unchanged files, in insertion order, and the SELECT is
+	// a projection of one scan (bizcal's lookups are constant lists, not
+	// joins: a hash join does not keep its probe side's order here); a
+	// Parquet file rewritten under a program that does not reload would not,
+	// as it would not for the engine's rollups either.
 	kept := store.QuoteIdent(helper + "business_" + tb.table)
-	if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+body); err != nil {
+	if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
 	}
-	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, b.* FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
+	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
 	}
 	if err := createBusinessDays(ctx, db, biz, tb, cols, rng); err != nil { // business_backlog.go
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
 	}
-	if err := fingerprintView(ctx, db, tb.table, view, body); err != nil {
+	if err := fingerprintView(ctx, db, tb.table, view, bb.table+"\n"+strings.Join(bb.view, "\n")); err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
-	for _, c := range added {
+	for _, c := range bb.added {
 		have[c] = true
 	}
 	eopt.Tables = append(eopt.Tables, view)
@@ -376,16 +378,37 @@ const helper = "__kpiscope_"
 // (bizcal's Cum) and each deadline; the outer one takes differences (a
 // duration is Cum(end) − Cum(start) on the row's calendar) and compares the
 // ends with the deadlines.
-func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) (string, []string, error) {
+func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) (*businessBody, error) {
+	return businessSQL(biz, tb, cols, rng, true)
+}
+
+// businessBody is the business-time view's SQL: the SELECT of the table
+// that keeps what needs bizcal (one row per ticket row, in its order), the
+// view's added columns over the ticket row t and that table's row b, and
+// their names.
+type businessBody struct {
+	table string
+	view  []string
+	added []string
+}
+
+// businessSQL writes businessSelect's SELECT, with bizcal's lookup lists
+// (bizcal.Lookup) when lookup is set and the range is short enough for them,
+// else with bizcal's expressions alone. The lookup version has more layers,
+// each computed once per row: the instants (µs) after the casts, their day
+// words, the cums (µs), the cum each target reaches (the start's plus the
+// target), its words, and the deadline; a ticket met its target when its
+// end's cum is at most the one the target reaches.
+func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange, lookup bool) (*businessBody, error) {
 	if len(biz.Calendars) == 0 {
-		return "", nil, fmt.Errorf("business_hours: no calendar defined")
+		return nil, fmt.Errorf("business_hours: no calendar defined")
 	}
 	def := biz.Calendar(biz.Default)
 	if def == nil && biz.Default == "" {
 		def = biz.Calendars[0]
 	}
 	if def == nil {
-		return "", nil, fmt.Errorf("business_hours: default calendar %q is not defined", biz.Default)
+		return nil, fmt.Errorf("business_hours: default calendar %q is not defined", biz.Default)
 	}
 	sqlOf := func(c *bizcal.Calendar) bizcal.SQL { return rng.sql(biz, c) }
 	column := func(name, what string) (string, error) {
@@ -409,7 +432,7 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 	}
 	for _, c := range cols {
 		if strings.HasPrefix(strings.ToLower(c.Name), helper) {
-			return "", nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a prefix the business-time view keeps for itself; rename the column", tb.table, c.Name)
+			return nil, fmt.Errorf("business_hours: the ticket table %s has a column %s, a prefix the business-time view keeps for itself; rename the column", tb.table, c.Name)
 		}
 	}
 	clash := func(n string) error {
@@ -421,23 +444,28 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 	calName := store.QuoteLiteral(def.Name)
 	byCol := ""
 	by := map[string]bizcal.SQL{}
+	// With lookup lists: each calendar's index in biz.Calendars, per row.
+	calIndex := func(c *bizcal.Calendar) int { return slices.Index(biz.Calendars, c) }
+	calIdx := strconv.Itoa(calIndex(def))
 	if biz.By != "" {
 		c, err := column(biz.By, "business_hours: calendar_by")
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		byCol = store.QuoteIdent(c)
-		var whens []string
+		var whens, idx []string
 		for _, v := range slices.Sorted(maps.Keys(biz.Map)) {
 			cal := biz.Calendar(biz.Map[v])
 			if cal == nil {
-				return "", nil, fmt.Errorf("business_hours: %s maps to calendar %q, which is not defined", v, biz.Map[v])
+				return nil, fmt.Errorf("business_hours: %s maps to calendar %q, which is not defined", v, biz.Map[v])
 			}
 			by[v] = sqlOf(cal)
 			whens = append(whens, fmt.Sprintf("WHEN %s THEN %s", store.QuoteLiteral(v), store.QuoteLiteral(cal.Name)))
+			idx = append(idx, fmt.Sprintf("WHEN %s THEN %d", store.QuoteLiteral(v), calIndex(cal)))
 		}
 		if len(whens) > 0 {
 			calName = fmt.Sprintf("CASE CAST(%s AS VARCHAR) %s ELSE %s END", byCol, strings.Join(whens, " "), calName)
+			calIdx = fmt.Sprintf("CASE CAST(t.%s AS VARCHAR) %s ELSE %s END", byCol, strings.Join(idx, " "), calIdx)
 		}
 	}
 	each := func(f func(bizcal.SQL) string) string {
@@ -449,77 +477,149 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 	q := func(n string) string { return store.QuoteIdent(helper + n) }
 	created, ok := schema.Column(cols, tb.cols["created_at"])
 	if !ok {
-		return "", nil, fmt.Errorf("business_hours: created_at: %s is not a column of the ticket table %s (its columns: %s)", tb.cols["created_at"], tb.table, columnNames(cols))
+		return nil, fmt.Errorf("business_hours: created_at: %s is not a column of the ticket table %s (its columns: %s)", tb.cols["created_at"], tb.table, columnNames(cols))
 	}
-	inner := []string{"t.*", tsExpr(created) + " AS " + q("start")}
-	middle := []string{"*", fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(q("start")) }), q("cum_start"))}
-	var outer, added []string
+	var lk *bizcal.Lookup
+	if lookup {
+		var sqls []bizcal.SQL
+		for _, c := range biz.Calendars {
+			sqls = append(sqls, sqlOf(c))
+		}
+		if l, ok := bizcal.NewLookup(sqls); ok {
+			lk = l
+		}
+	}
+	cal := ""
+	if byCol != "" && calIdx != strconv.Itoa(calIndex(def)) {
+		cal = q("cal")
+	}
+	start := tsExpr(created)
+	inner := []string{start + " AS " + q("start")}
+	switch {
+	case cal != "" && lk != nil:
+		inner = append(inner, calIdx+" AS "+cal)
+	case byCol != "":
+		inner = append(inner, "t."+byCol+" AS "+byCol) // bizcal.Pick reads it
+	}
+	// With lookup lists: the instants, their words, the cums, the cums
+	// the targets reach, their words, the deadlines, one layer each.
+	var instants, words, ys, dwords, dues []string
+	bind := func(exprs []string, name string, to *[]string) []string {
+		var cols []string
+		for i, e := range exprs {
+			c := q(name + "_" + strconv.Itoa(i))
+			cols = append(cols, c)
+			*to = append(*to, e+" AS "+c)
+		}
+		return cols
+	}
+	// cumOf is the business time from the range's start to ts: µs (BIGINT)
+	// with the lookup lists, seconds (DOUBLE) with bizcal's expressions.
+	cumOf := func(ts, cum, name string) string {
+		if lk == nil {
+			return fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(ts) }), cum)
+		}
+		u := q("u_" + name)
+		instants = append(instants, lk.Instant(ts)+" AS "+u)
+		w := bind(lk.CumWords(u, cal), "w_"+name, &words)
+		return lk.Cum(u, cal, w) + " AS " + cum
+	}
+	middle := []string{cumOf(q("start"), q("cum_start"), "start")}
+	// What the table keeps (stored) and what the view computes from it and
+	// the ticket row (view): the table holds only what needs bizcal, as
+	// writing a column costs about as much as computing one.
+	var stored, view, added []string
 	if err := clash("calendar"); err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	outer = append(outer, calName+" AS calendar")
+	view = append(view, calName+" AS calendar")
 	added = append(added, "calendar")
 	if err := clash("created_cum"); err != nil { // backlog ages run from it (business_backlog.go)
-		return "", nil, err
+		return nil, err
 	}
-	outer, added = append(outer, q("cum_start")+" AS created_cum"), append(added, "created_cum")
-	ends := map[string]bool{}
+	createdCum := q("cum_start")
+	if lk != nil {
+		createdCum = "CAST(" + createdCum + " AS DOUBLE) / 1e6"
+	}
+	stored = append(stored, createdCum+" AS created_cum")
+	view, added = append(view, "b.created_cum"), append(added, "created_cum")
+	ends := map[string]string{} // policy → its end's expression on the ticket row
 	for _, x := range []struct{ role, name, out string }{{"first_response_at", "first_response", "first_response_bh"}, {"resolved_at", "resolution", "resolution_bh"}} {
 		c, ok := schema.Column(cols, tb.cols[x.role])
 		if !ok {
 			continue
 		}
 		if err := clash(x.out); err != nil {
-			return "", nil, err
+			return nil, err
 		}
-		ends[x.name] = true
+		ends[x.name] = tsExpr(c)
 		end, cum := q("end_"+x.name), q("cum_"+x.name)
 		inner = append(inner, tsExpr(c)+" AS "+end)
-		middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Cum(end) }), cum))
-		// NULL when either end is missing or the end comes first, as
-		// bizcal's Duration.
-		outer = append(outer, fmt.Sprintf("CASE WHEN %[1]s >= %[2]s THEN (%[3]s - %[4]s) / 3600.0 END AS %[5]s", end, q("start"), cum, q("cum_start"), x.out))
+		middle = append(middle, cumOf(end, cum, x.name))
+		// The business µs taken: NULL when either end is missing or the end
+		// comes first, as bizcal's Duration.
+		taken := fmt.Sprintf("%s - %s", cum, q("cum_start"))
+		if lk == nil {
+			taken = "CAST(round((" + taken + ") * 1e6) AS BIGINT)"
+		}
+		stored = append(stored, fmt.Sprintf("CASE WHEN %s >= %s THEN %s END AS %s", end, q("start"), taken, q("taken_"+x.name)))
+		view = append(view, fmt.Sprintf("b.%s / 3600e6 AS %s", q("taken_"+x.name), x.out))
 		added = append(added, x.out)
 	}
 	asOf := sqlTimestamp(rng.asOf)
 	for _, p := range biz.SLA {
 		if _, ok := slaEnds[p.Name]; !ok {
-			return "", nil, fmt.Errorf("sla: policy %s: kpiscope measures first_response and resolution", p.Name)
+			return nil, fmt.Errorf("sla: policy %s: kpiscope measures first_response and resolution", p.Name)
 		}
-		if !ends[p.Name] {
-			return "", nil, fmt.Errorf("sla: policy %s ends at %s, which the ticket table %s does not have; map it with columns: on a ticket KPI", p.Name, tb.cols[slaEnds[p.Name]], tb.table)
+		if ends[p.Name] == "" {
+			return nil, fmt.Errorf("sla: policy %s ends at %s, which the ticket table %s does not have; map it with columns: on a ticket KPI", p.Name, tb.cols[slaEnds[p.Name]], tb.table)
 		}
 		for _, n := range []string{"_target_bh", "_due", "_met"} {
 			if err := clash(p.Name + n); err != nil {
-				return "", nil, err
+				return nil, err
 			}
 		}
 		target, err := targetExpr(p, column)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
-		tgt, due, end := q("target_"+p.Name), q("due_"+p.Name), q("end_"+p.Name)
+		tgt, due := q("target_"+p.Name), store.QuoteIdent(p.Name+"_due")
 		inner = append(inner, target+" AS "+tgt)
-		middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Deadline(q("start"), tgt) }), due))
+		if lk == nil {
+			middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Deadline(q("start"), tgt) }), due))
+		} else {
+			y := q("y_" + p.Name)
+			ys = append(ys, fmt.Sprintf("%s + CAST(round(%s * 1e6) AS BIGINT) AS %s", q("cum_start"), tgt, y))
+			w := bind(lk.DeadlineWords(y, cal), "dw_"+p.Name, &dwords)
+			dues = append(dues, lk.Deadline(y, q("u_start"), cal, w)+" AS "+due)
+		}
+		stored = append(stored, due)
 		// Met: the business time taken at most the target, as the _bh column
 		// and a filter such as resolution_bh<=8 count it (a ticket resolved
 		// at night after a deadline at the evening's close took no business
-		// time past it). An end before the start is a data error (the check
-		// reports it), neither met nor breached; an open ticket is breached
-		// once its deadline is before the data's as-of instant, and
-		// undetermined until then.
-		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE %[6]s - %[7]s <= %[1]s END WHEN %[4]s < %[5]s THEN false END",
-			tgt, q("start"), end, due, asOf, q("cum_"+p.Name), q("cum_start"))
-		outer = append(outer,
-			fmt.Sprintf("%s / 3600.0 AS %s", tgt, store.QuoteIdent(p.Name+"_target_bh")),
-			fmt.Sprintf("%s AS %s", due, store.QuoteIdent(p.Name+"_due")),
+		// time past it), to the µs the deadline is reckoned in. An end
+		// before the start is a data error (the check reports it), neither
+		// met nor breached; an open ticket is breached once its deadline is
+		// before the data's as-of instant, and undetermined until then.
+		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE b.%[6]s <= CAST(round(%[1]s * 1e6) AS BIGINT) END WHEN b.%[4]s < %[5]s THEN false END",
+			target, start, ends[p.Name], due, asOf, q("taken_"+p.Name))
+		view = append(view,
+			fmt.Sprintf("%s / 3600.0 AS %s", target, store.QuoteIdent(p.Name+"_target_bh")),
+			"b."+due,
 			fmt.Sprintf("%s AS %s", met, store.QuoteIdent(p.Name+"_met")))
 		added = append(added, p.Name+"_target_bh", p.Name+"_due", p.Name+"_met")
 	}
-	body := "SELECT " + strings.Join(outer, ",\n  ") +
-		"\nFROM (SELECT " + strings.Join(middle, ",\n  ") +
-		"\nFROM (SELECT " + strings.Join(inner, ",\n  ") + "\nFROM " + store.QuoteIdent(tb.table) + " t))"
-	return body, added, nil
+	from := "(SELECT " + strings.Join(inner, ",\n  ") + "\nFROM " + store.QuoteIdent(tb.table) + " t)"
+	layer := func(from string, cols []string) string {
+		if len(cols) == 0 {
+			return from
+		}
+		return "(SELECT *, " + strings.Join(cols, ",\n  ") + "\nFROM " + from + ")"
+	}
+	for _, cols := range [][]string{instants, words, middle, ys, dwords, dues} {
+		from = layer(from, cols)
+	}
+	return &businessBody{table: "SELECT " + strings.Join(stored, ",\n  ") + "\nFROM " + from, view: view, added: added}, nil
 }
 
 // targetExpr is a policy's target per row, in business seconds (NULL

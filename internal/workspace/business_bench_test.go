@@ -102,3 +102,58 @@ func writeBenchTickets(b *testing.B, dir string, n int, priorities []string, fir
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkBusinessSample measures issue 14's end-to-end aim on a sample's
+// tickets.parquet: opening the workspace and computing the mean resolution
+// time over every ticket (one period, from the raw rows), in clock time
+// without business_hours: (plain) against in business hours with it
+// (business: a Berlin calendar with ten holidays a year and the two SLA
+// policies, so the view's deadlines and outcomes are computed too):
+//
+//	kpiscope sample --out /tmp/kpis10m --tickets 10000000
+//	KPISCOPE_BENCH_DATA=/tmp/kpis10m go test ./internal/workspace -run '^$' -bench BusinessSample -benchtime 3x
+func BenchmarkBusinessSample(b *testing.B) {
+	dir := os.Getenv("KPISCOPE_BENCH_DATA")
+	if dir == "" {
+		b.Skip("set KPISCOPE_BENCH_DATA to a folder written by kpiscope sample")
+	}
+	ctx := context.Background()
+	tmp := b.TempDir()
+	src := "sources:\n  tickets: {path: " + strconv.Quote(filepath.Join(dir, "tickets.parquet")) + "}\n"
+	var hol []string
+	for y := 2024; y <= 2026; y++ {
+		for _, md := range []string{"01-01", "04-03", "04-06", "05-01", "05-14", "05-25", "10-03", "12-24", "12-25", "12-26"} {
+			hol = append(hol, strconv.Itoa(y)+"-"+md)
+		}
+	}
+	configs := map[string]string{
+		"plain": src + "kpis:\n  - use: resolution_time\n",
+		"business": src + "kpis:\n  - use: resolution_time\n  - use: resolution_bh\n" +
+			"business_hours:\n  calendars:\n    berlin:\n      timezone: Europe/Berlin\n      hours: {mon-fri: \"08:00-18:00\"}\n" +
+			"      holidays: [" + strings.Join(hol, ", ") + "]\n" +
+			"sla:\n  first_response:\n    by: priority\n    within: {urgent: 1h, high: 4h, normal: 8h, low: 2d}\n" +
+			"  resolution:\n    by: priority\n    within: {urgent: 1d, high: 2d, normal: 3d, low: 5d}\n",
+	}
+	for _, c := range []struct{ name, kpi string }{{"plain", "resolution_time"}, {"business", "resolution_bh"}} {
+		path := filepath.Join(tmp, c.name+".yaml")
+		if err := os.WriteFile(path, []byte(configs[c.name]), 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: path, Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sc, err := ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.All}, []string{c.kpi}, kpi.FromScratch())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r := sc.Find(c.kpi); r == nil || r.Err != nil || r.Total.Value == nil {
+					b.Fatalf("%s: %+v", c.kpi, r)
+				}
+				ws.Close()
+			}
+		})
+	}
+}
