@@ -190,7 +190,7 @@ func TestCommandFlow(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
-	waitFor("KPIs · 16", "By channel")
+	waitFor("KPIs · 25", "By channel")
 	key("s")
 	waitFor("Segment by")
 	tm.Type("plan")

@@ -76,7 +76,7 @@ func TestFilterEditorFlow(t *testing.T) {
 	}
 	tm := teatest.NewTestModel(t, New(d), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
-	waitFor("KPIs · 16", "1,929")
+	waitFor("KPIs · 25", "1,929")
 	tm.Send(keyMsg("F"))
 	waitFor("Filters and date window")
 	tm.Type("channel!=web")

@@ -23,7 +23,7 @@ func TestFlow(t *testing.T) {
 	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
 
-	waitFor("KPIs · 16", "Oct 2026 (month)", "By channel")
+	waitFor("KPIs · 25", "Oct 2026 (month)", "By channel")
 
 	key("tab") // NPS
 	waitFor("NPS · % promoters")

@@ -24,7 +24,7 @@ func TestStartShowsScorecardAndBreakdown(t *testing.T) {
 		t.Fatalf("default segment = %q, want the first dimension (channel)", m.bd.dim)
 	}
 	s := screen(m)
-	mustContain(t, s, "KPIs · 16", "CSAT", "NPS", "Retention cost", "By channel", "chat", "Total", "Monthly trend", "target", "Oct 2026 (month)")
+	mustContain(t, s, "KPIs · 25", "CSAT", "NPS", "Retention cost", "By channel", "chat", "Total", "Monthly trend", "target", "Oct 2026 (month)")
 }
 
 func TestNextAndPreviousKPI(t *testing.T) {
@@ -34,7 +34,7 @@ func TestNextAndPreviousKPI(t *testing.T) {
 		want string
 	}{
 		{"tab", "nps"}, {"j", "ces"}, {"down", "retention"}, {"k", "ces"}, {"up", "nps"},
-		{"shift+tab", "csat"}, {"shift+tab", "retention_cost"}, {"3", "ces"}, {"1", "csat"},
+		{"shift+tab", "csat"}, {"shift+tab", "contacts_per_resolution"}, {"3", "ces"}, {"1", "csat"},
 	} {
 		m, _ = press(m, tc.key)
 		if got := m.selected().ID; got != tc.want {

@@ -327,7 +327,7 @@ func TestRecordsFlow(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
-	waitFor("KPIs · 16", "By channel")
+	waitFor("KPIs · 25", "By channel")
 	key("R")
 	waitFor("the rows behind n", "rows 1–33", "of 1,929") // the count may come in a frame of its own
 	key("pgdown")

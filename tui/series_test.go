@@ -84,8 +84,8 @@ func TestSeriesLensDrawsTheEnginesLines(t *testing.T) {
 	}
 	// The sample's story: chat fastest, web slowest; as README's report --by channel.
 	scr := screen(m)
-	mustContain(t, scr, "Resolution time by channel · on one chart", "1 ■ chat       8.6h ●   1,702", "4 ✚ web       35.6h ◐     960",
-		"Total     19.0h ●   4,989", "target ≤ 24h")
+	mustContain(t, scr, "Resolution time by channel · on one chart", "1 ■ chat       8.6h ●   1,702", "4 ✚ web       39.0h ○     958",
+		"Total     20.5h ●   4,982", "target ≤ 24h")
 	plot := func(s string) string { // the chart's rows, without the legend beside them
 		var b strings.Builder
 		for _, line := range strings.Split(s, "\n") {
@@ -154,7 +154,7 @@ func TestSeriesLensSaysWhatItNeeds(t *testing.T) {
 		t.Errorf("want the reason once, the missing column named:\n%s", scr)
 	}
 	m = pressSeries(m, "esc")
-	mustContain(t, screen(m), "KPIs · 16")
+	mustContain(t, screen(m), "KPIs · 25")
 }
 
 // TestSeriesFlow: the view opens on S, a line hides on its number, esc
@@ -163,7 +163,7 @@ func TestSeriesFlow(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
-	waitFor("KPIs · 16", "By channel")
+	waitFor("KPIs · 25", "By channel")
 	key("S")
 	waitFor("CSAT by channel · on one chart", "target ≥ 80%")
 	key("2")

@@ -306,7 +306,7 @@ func TestSQLPromptFlow(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(sqlDeps(t)), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
-	waitFor("KPIs · 16", "By channel")
+	waitFor("KPIs · 25", "By channel")
 	key(":")
 	waitFor("Commands")
 	tm.Type("sql") // the renderer redraws only what changed: no text to wait for

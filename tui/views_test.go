@@ -145,7 +145,7 @@ func TestViewPaletteFlow(t *testing.T) {
 	}
 	tm := teatest.NewTestModel(t, New(d), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
-	waitFor("KPIs · 16", "Oct 2026 (month)", "By channel")
+	waitFor("KPIs · 25", "Oct 2026 (month)", "By channel")
 	tm.Send(keyMsg(":"))
 	tm.Type("view")
 	waitFor("View: emea-nps — NPS in EMEA by plan", "View: email-weekly — FCR by team · channel = email")

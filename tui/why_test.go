@@ -387,7 +387,7 @@ func TestWhyFlow(t *testing.T) {
 	tm := teatest.NewTestModel(t, New(testDeps(t)), teatest.WithInitialTermSize(120, 40))
 	waitFor := waiter(t, tm)
 	key := func(k string) { tm.Send(keyMsg(k)) }
-	waitFor("KPIs · 16", "By channel")
+	waitFor("KPIs · 25", "By channel")
 	key("enter")
 	key("v")
 	waitFor("why it moved, by channel", "Sum = Δ")

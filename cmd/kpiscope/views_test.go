@@ -18,7 +18,7 @@ import (
 )
 
 // --view NAME opens the explorer on the saved view NAME of the config (the
-// built-in sample has three); an unknown name stops before the screen is
+// built-in sample has four); an unknown name stops before the screen is
 // drawn, with the nearest name and the list.
 func TestExplorerViewFlag(t *testing.T) {
 	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true})
@@ -34,7 +34,7 @@ func TestExplorerViewFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(views) != 3 || views[0].Name != "email-weekly" || views[2].Name != "urgent-90d" {
+	if len(views) != 4 || views[0].Name != "email-weekly" || views[2].Name != "urgent-90d" || views[3].Name != "billing-mondays" {
 		t.Errorf("views = %+v", views)
 	}
 	if start == nil || start.KPI != "nps" || start.By != "plan" || start.Grain != kpi.Quarter ||
@@ -47,7 +47,7 @@ func TestExplorerViewFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = explorerViews(root, ws)
-	want := `--view: no saved view "emea-nsp"; did you mean "emea-nps"? (views: email-weekly, emea-nps, urgent-90d)`
+	want := `--view: no saved view "emea-nsp"; did you mean "emea-nps"? (views: email-weekly, emea-nps, urgent-90d, billing-mondays)`
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
@@ -107,7 +107,7 @@ func TestServeOpensSavedView(t *testing.T) {
 
 	_, screen, ended := run("emial-weekly")
 	screen.wait(t, "the unknown view's message", func(s string) bool {
-		return strings.Contains(s, `kpiscope: no saved view "emial-weekly"; did you mean "email-weekly"? (views: email-weekly, emea-nps, urgent-90d)`)
+		return strings.Contains(s, `kpiscope: no saved view "emial-weekly"; did you mean "email-weekly"? (views: email-weekly, emea-nps, urgent-90d, billing-mondays)`)
 	})
 	var exit *gossh.ExitError
 	select {
@@ -122,9 +122,9 @@ func TestServeOpensSavedView(t *testing.T) {
 	// A command no view can be named is answered the same way, with what a
 	// name is (before: "exec request failed on channel 0", status 255).
 	for _, tc := range []struct{ cmd, want string }{
-		{"emea nps", `kpiscope: "emea nps" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .; did you mean "emea-nps"? (views: email-weekly, emea-nps, urgent-90d); connect without a command for the first screen`},
-		{"x; rm -rf /", `kpiscope: "x; rm -rf /" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and . (views: email-weekly, emea-nps, urgent-90d); connect without a command for the first screen`},
-		{strings.Repeat("v", 300), `kpiscope: "` + strings.Repeat("v", 40) + `…" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and . (views: email-weekly, emea-nps, urgent-90d); connect without a command for the first screen`},
+		{"emea nps", `kpiscope: "emea nps" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and .; did you mean "emea-nps"? (views: email-weekly, emea-nps, urgent-90d, billing-mondays); connect without a command for the first screen`},
+		{"x; rm -rf /", `kpiscope: "x; rm -rf /" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and . (views: email-weekly, emea-nps, urgent-90d, billing-mondays); connect without a command for the first screen`},
+		{strings.Repeat("v", 300), `kpiscope: "` + strings.Repeat("v", 40) + `…" is no saved view's name: a name is one word of up to 64 letters, digits, -, _ and . (views: email-weekly, emea-nps, urgent-90d, billing-mondays); connect without a command for the first screen`},
 	} {
 		_, screen, ended := run(tc.cmd)
 		screen.wait(t, "the message for "+tc.cmd[:8], func(s string) bool { return strings.Contains(s, tc.want) })
@@ -178,7 +178,7 @@ func TestReportView(t *testing.T) {
 // they refuse a name no view can have.
 func TestViewFlagEmptyOrNoName(t *testing.T) {
 	t.Chdir(t.TempDir()) // the sample and its views
-	const names = " (views: email-weekly, emea-nps, urgent-90d)"
+	const names = " (views: email-weekly, emea-nps, urgent-90d, billing-mondays)"
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -205,7 +205,7 @@ func TestViewsMsgAfterReload(t *testing.T) {
 	}
 	defer ws.Close()
 	msg, ok := viewsMsg(live.Change{State: live.State{Workspace: ws}, Kind: live.Reloaded}).(tui.ViewsMsg)
-	if !ok || len(msg.Views) != 3 || msg.Views[1].Name != "emea-nps" || msg.Views[1].Filters[0].Arg() != "region=EMEA" {
+	if !ok || len(msg.Views) != 4 || msg.Views[1].Name != "emea-nps" || msg.Views[1].Filters[0].Arg() != "region=EMEA" {
 		t.Errorf("after a reload: %+v", msg)
 	}
 	if m := viewsMsg(live.Change{State: live.State{Workspace: ws}, Kind: live.Checked}); m != nil {

@@ -117,6 +117,11 @@ func (m sliceModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m sliceModel) View() tea.View {
 	var b strings.Builder
+	// The session's line first: the sample's scorecard (25 KPIs) is taller
+	// than the smaller terminals the tests open, whose bottom is cut.
+	fmt.Fprintf(&b, "session %s size %dx%d %s", m.info.User, m.w, m.h, m.status)
+	b.WriteString(m.extra)
+	b.WriteString("\n")
 	switch {
 	case m.err != nil:
 		b.WriteString("error: " + m.err.Error() + "\n")
@@ -125,8 +130,6 @@ func (m sliceModel) View() tea.View {
 	default:
 		b.WriteString("loading…\n")
 	}
-	fmt.Fprintf(&b, "session %s size %dx%d %s", m.info.User, m.w, m.h, m.status)
-	b.WriteString(m.extra)
 	v := tea.NewView(b.String())
 	v.AltScreen = true
 	return v
