@@ -395,7 +395,11 @@ func extras(d *kpi.Def, row kpi.Row, approx bool) []string {
 		}
 		// Extras of a percentage KPI are on the answers' own scale (mean score).
 		txt := kpi.FormatFloat(*v, 2)
-		if d.Unit != "%" {
+		switch {
+		case isCount(d.Extras[name]):
+			// a count of tickets (breached, past due, ages' buckets) is whole
+			txt = kpi.FormatFloat(*v, 0)
+		case d.Unit != "%":
 			txt = d.FormatNumber(*v, d.Decimals)
 		}
 		parts = append(parts, name+" "+txt)
@@ -405,6 +409,11 @@ func extras(d *kpi.Def, row kpi.Row, approx bool) []string {
 		parts[0] = "~ " + parts[0]
 	}
 	return parts
+}
+
+// isCount reports whether an extra's SQL is a plain count of rows.
+func isCount(expr string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(expr)), "count(")
 }
 
 func breakdownMsg(st style.Styles, d Detail, w int) []string {

@@ -107,3 +107,19 @@ func TestValueTextMarksSketchedQuantiles(t *testing.T) {
 		t.Errorf("extras: %q", got)
 	}
 }
+
+// Counts among the extras (tickets breached, past due, in an age bucket) are
+// whole numbers, whatever the KPI's unit; other extras keep the unit's form.
+func TestExtrasCountsAreWhole(t *testing.T) {
+	row := kpi.Row{Point: kpi.Point{Extras: map[string]*float64{"breached": f(1234), "mean score": f(4.1234)}}}
+	d := &kpi.Def{ID: "sla", Unit: "%", Decimals: 1, Extras: map[string]string{
+		"breached": "count(*) FILTER (WHERE NOT met)", "mean score": "avg(score)"}}
+	if got := strings.Join(extras(d, row, false), " · "); got != "breached 1,234 · mean score 4.12" {
+		t.Errorf("extras of a %% KPI: %q", got)
+	}
+	dh := &kpi.Def{ID: "b", Unit: "h", Decimals: 1, Extras: map[string]string{
+		"breached": " COUNT(*) FILTER (WHERE x)", "mean score": "avg(h)"}}
+	if got := strings.Join(extras(dh, row, false), " · "); got != "breached 1,234 · mean score 4.1h" {
+		t.Errorf("extras of an hours KPI: %q", got)
+	}
+}
