@@ -182,7 +182,9 @@ func aboutLines(st style.Styles, d *kpi.Def, row kpi.Row, pace *kpi.Pace, w int)
 		}
 		facts = append(facts, t)
 	}
-	facts = append(facts, fmt.Sprintf("status tentative below n %d", d.MinN()))
+	if d.MinN() > 1 { // a count (the backlog) is not a sample: no tentative status
+		facts = append(facts, fmt.Sprintf("status tentative below n %d", d.MinN()))
+	}
 	switch {
 	case strings.HasPrefix(d.Origin, "inferred from "): // no file holds it
 		facts = append(facts, d.Origin)

@@ -135,3 +135,21 @@ func TestChartTitleNotCut(t *testing.T) {
 		}
 	}
 }
+
+// A KPI whose n is a count, not a sample (MinSample 1: the backlog), has no
+// "status tentative below n 1" line; a sampled one keeps its line.
+func TestDetailTentativeLineOnlyForSamples(t *testing.T) {
+	for _, c := range []struct {
+		min  int
+		want bool
+	}{{1, false}, {30, true}} {
+		def := &kpi.Def{ID: "k", Name: "K", Decimals: 0, MinSample: c.min}
+		row := kpi.Row{Total: true, Point: kpi.Point{Value: f(144), N: 144, HasN: true}}
+		d := Detail{Def: def, Result: &kpi.Result{Def: def, Total: row}, Grain: kpi.Month, Keys: keys.Default()}
+		lines, _ := RenderDetail(style.Styles{}, d, 60, 40)
+		got := strings.Contains(ansi.Strip(strings.Join(lines, "\n")), "status tentative below n")
+		if got != c.want {
+			t.Errorf("MinSample %d: tentative line shown %v, want %v", c.min, got, c.want)
+		}
+	}
+}
