@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -583,13 +584,18 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 		if err != nil {
 			return nil, err
 		}
+		us, err := targetUS(p, column)
+		if err != nil {
+			return nil, err
+		}
 		tgt, due := q("target_"+p.Name), store.QuoteIdent(p.Name+"_due")
 		inner = append(inner, target+" AS "+tgt)
 		if lk == nil {
 			middle = append(middle, fmt.Sprintf("%s AS %s", each(func(s bizcal.SQL) string { return s.Deadline(q("start"), tgt) }), due))
 		} else {
 			y := q("y_" + p.Name)
-			ys = append(ys, fmt.Sprintf("%s + CAST(round(%s * 1e6) AS BIGINT) AS %s", q("cum_start"), tgt, y))
+			inner = append(inner, us+" AS "+q("target_us_"+p.Name))
+			ys = append(ys, fmt.Sprintf("%s + %s AS %s", q("cum_start"), q("target_us_"+p.Name), y))
 			w := bind(lk.DeadlineWords(y, cal), "dw_"+p.Name, &dwords)
 			dues = append(dues, lk.Deadline(y, q("u_start"), cal, w)+" AS "+due)
 		}
@@ -601,8 +607,8 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 		// before the start is a data error (the check reports it), neither
 		// met nor breached; an open ticket is breached once its deadline is
 		// before the data's as-of instant, and undetermined until then.
-		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE b.%[6]s <= CAST(round(%[1]s * 1e6) AS BIGINT) END WHEN b.%[4]s < %[5]s THEN false END",
-			target, start, ends[p.Name], due, asOf, q("taken_"+p.Name))
+		met := fmt.Sprintf("CASE WHEN %[1]s IS NULL OR %[2]s IS NULL THEN NULL WHEN %[3]s IS NOT NULL THEN CASE WHEN %[3]s < %[2]s THEN NULL ELSE b.%[6]s <= %[7]s END WHEN b.%[4]s < %[5]s THEN false END",
+			target, start, ends[p.Name], due, asOf, q("taken_"+p.Name), us)
 		view = append(view,
 			fmt.Sprintf("%s / 3600.0 AS %s", target, store.QuoteIdent(p.Name+"_target_bh")),
 			"b."+due,
@@ -625,9 +631,19 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 // targetExpr is a policy's target per row, in business seconds (NULL
 // without one).
 func targetExpr(p bizcal.Policy, column func(name, what string) (string, error)) (string, error) {
-	def := "NULL::DOUBLE"
+	return targetCase(p, column, func(v float64) string { return fmt.Sprintf("%g::DOUBLE", v) }, "NULL::DOUBLE")
+}
+
+// targetUS is a policy's target per row in business µs (BIGINT), rounded
+// as bizcal rounds one (half away from zero, as DuckDB's round).
+func targetUS(p bizcal.Policy, column func(name, what string) (string, error)) (string, error) {
+	return targetCase(p, column, func(v float64) string { return strconv.FormatInt(int64(math.Round(v*1e6)), 10) + "::BIGINT" }, "NULL::BIGINT")
+}
+
+func targetCase(p bizcal.Policy, column func(name, what string) (string, error), lit func(float64) string, null string) (string, error) {
+	def := null
 	if p.Default > 0 {
-		def = fmt.Sprintf("%g::DOUBLE", p.Default)
+		def = lit(p.Default)
 	}
 	if p.By == "" || len(p.Targets) == 0 {
 		return def, nil
@@ -638,7 +654,7 @@ func targetExpr(p bizcal.Policy, column func(name, what string) (string, error))
 	}
 	var whens []string
 	for _, v := range slices.Sorted(maps.Keys(p.Targets)) {
-		whens = append(whens, fmt.Sprintf("WHEN %s THEN %g::DOUBLE", store.QuoteLiteral(v), p.Targets[v]))
+		whens = append(whens, fmt.Sprintf("WHEN %s THEN %s", store.QuoteLiteral(v), lit(p.Targets[v])))
 	}
 	return fmt.Sprintf("(CASE CAST(t.%s AS VARCHAR) %s ELSE %s END)", store.QuoteIdent(c), strings.Join(whens, " "), def), nil
 }
