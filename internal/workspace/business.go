@@ -29,11 +29,13 @@ import (
 // because the engine's time axis is a column (a breach counts in the period
 // of its deadline, so the deadline must be one), and because as columns they
 // are what users see in the records view, at the SQL prompt and in filters
-// (--filter resolution_bh>=8). The added columns are computed once per load
-// into a table of kpiscope's own database (__kpiscope_business_<table>, in
-// memory or in the --db file), which the view pastes beside the ticket rows;
-// user files are never written. Both are created again at every load, a
-// reload included.
+// (--filter resolution_bh>=8). What needs bizcal (the business time since
+// the range's start at creation, the business µs taken to each end, the
+// deadlines) is computed once per load into a table of kpiscope's own
+// database (__kpiscope_business_<table>, in memory or in the --db file),
+// which the view pastes beside the ticket rows, computing the other added
+// columns from both; user files are never written. Both are created again
+// at every load, a reload included.
 
 // ticketBinding is the ticket table the ticket built-ins read and the
 // columns their roles are mapped to.
@@ -370,15 +372,15 @@ func tsExpr(c store.Column) string {
 // helper is the prefix of the view's inner columns (left out of the view).
 const helper = "__kpiscope_"
 
-// businessSelect writes the SELECT of the columns the view adds (the table
-// withBusiness keeps them in) and lists them. It is written in three layers
-// so that each business-time expression, which bizcal writes as long
-// per-row arithmetic, appears once and reads short column names: the inner
-// layer casts the timestamps and picks each row's targets; the middle one
-// computes each timestamp's business time since the range's start
-// (bizcal's Cum) and each deadline; the outer one takes differences (a
-// duration is Cum(end) − Cum(start) on the row's calendar) and compares the
-// ends with the deadlines.
+// businessSelect writes the business-time view's SQL (businessBody). The
+// table's SELECT is written in layers so that each business-time
+// expression, which bizcal writes as long per-row arithmetic, appears once
+// and reads short column names: the inner layer casts the timestamps and
+// picks each row's targets; the next ones compute each timestamp's business
+// time since the range's start (bizcal's Cum, or Lookup's instants, words
+// and cums) and each deadline; the table keeps the differences (a duration
+// is Cum(end) − Cum(start) on the row's calendar) and the deadlines, and the
+// view compares the ends with the targets and deadlines.
 func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column, rng dataRange) (*businessBody, error) {
 	return businessSQL(biz, tb, cols, rng, true)
 }
