@@ -279,23 +279,45 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 		return dataRange{}, fmt.Errorf("the ticket table %s has no column %s (its columns: %s); map created_at with columns: on a ticket KPI", tb.table, tb.cols["created_at"], columnNames(cols))
 	}
 	c := "CAST(t." + store.QuoteIdent(created.Name) + " AS TIMESTAMP)"
-	cutoff := now.UTC().AddDate(0, 0, 1).Format("2006-01-02 15:04:05")
+	cutoffAt := now.UTC().AddDate(0, 0, 1).Truncate(time.Second)
+	cutoff := cutoffAt.Format("2006-01-02 15:04:05")
 	// The as-of instant: the latest creation or resolution not past now (a
-	// ticket open then is still open at the export), as the backlog's.
-	seen := "max(" + c + ") FILTER (WHERE " + c + " <= TIMESTAMP '" + cutoff + "')"
-	if col, ok := schema.Column(cols, tb.cols["resolved_at"]); ok {
-		x := "CAST(t." + store.QuoteIdent(col.Name) + " AS TIMESTAMP)"
-		seen = "greatest(" + seen + ", max(" + x + ") FILTER (WHERE " + x + " <= TIMESTAMP '" + cutoff + "'))"
-	}
-	sel := []string{"min(" + c + ")", seen}
-	for _, r := range []string{"first_response_at", "resolved_at"} {
-		if col, ok := schema.Column(cols, tb.cols[r]); ok {
-			sel = append(sel, "max(CAST(t."+store.QuoteIdent(col.Name)+" AS TIMESTAMP))")
+	// ticket open then is still open at the export), as the backlog's. Plain
+	// min and max first, which Parquet's statistics answer without reading
+	// the columns; only when the data reaches past the cutoff, the latest
+	// values before it (a scan).
+	seen := func(filter bool) string {
+		s := "max(" + c + ")"
+		if filter {
+			s += " FILTER (WHERE " + c + " <= TIMESTAMP '" + cutoff + "')"
 		}
+		if col, ok := schema.Column(cols, tb.cols["resolved_at"]); ok {
+			x := "CAST(t." + store.QuoteIdent(col.Name) + " AS TIMESTAMP)"
+			m := "max(" + x + ")"
+			if filter {
+				m += " FILTER (WHERE " + x + " <= TIMESTAMP '" + cutoff + "')"
+			}
+			s = "greatest(" + s + ", " + m + ")"
+		}
+		return s
 	}
-	rows, err := db.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t")
+	query := func(filter bool) (*store.Rows, error) {
+		sel := []string{"min(" + c + ")", seen(filter)}
+		for _, r := range []string{"first_response_at", "resolved_at"} {
+			if col, ok := schema.Column(cols, tb.cols[r]); ok {
+				sel = append(sel, "max(CAST(t."+store.QuoteIdent(col.Name)+" AS TIMESTAMP))")
+			}
+		}
+		return db.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t")
+	}
+	rows, err := query(false)
 	if err != nil {
 		return dataRange{}, err
+	}
+	if last, ok := rows.Data[0][1].(time.Time); ok && last.After(cutoffAt) {
+		if rows, err = query(true); err != nil {
+			return dataRange{}, err
+		}
 	}
 	var r dataRange
 	r.from, _ = rows.Data[0][0].(time.Time)
