@@ -172,6 +172,10 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	}
 	eopt.Tables = append(eopt.Tables, view)
 	eopt.Derived = append(eopt.Derived, view)
+	if eopt.DerivedFrom == nil {
+		eopt.DerivedFrom = map[string]string{}
+	}
+	eopt.DerivedFrom[view] = tb.table // the ticket columns' ranges come from the tickets
 	if eopt.TableFiles == nil {
 		eopt.TableFiles = map[string][]string{}
 	}
