@@ -40,14 +40,14 @@ var businessCatalog = []Builtin{
 	{Table: BusinessTable, Roles: []string{"created_at", "first_response_at"}, Def: Def{
 		ID: "first_response_bh", Name: "First response (business h)", Short: "1st resp. (bh)",
 		Description: "mean business hours from created to first response, answered tickets, by created date",
-		Type:        Ratio, Numerator: "sum(" + frBH + ")" + frOK, Denominator: "count(*)" + frOK,
+		Type:        Ratio, Numerator: bhSum(frBH, frOK), Denominator: "count(*)" + frOK,
 		Extras: map[string]string{"median": "quantile_cont(" + frBH + ", 0.5)" + frOK},
 		Unit:   "h", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalMean,
 		Target: &Target{Value: 2, Warn: ptr(4)}}},
 	{Table: BusinessTable, Roles: []string{"created_at", "resolved_at"}, Def: Def{
 		ID: "resolution_bh", Name: "Resolution (business h)", Short: "Resol. (bh)",
 		Description: "mean business hours from created to resolved, resolved tickets, by resolved date",
-		Type:        Ratio, Numerator: "sum(" + resBH + ")" + resOK, Denominator: "count(*)" + resOK,
+		Type:        Ratio, Numerator: bhSum(resBH, resOK), Denominator: "count(*)" + resOK,
 		Extras: map[string]string{
 			"median": "quantile_cont(" + resBH + ", 0.5)" + resOK,
 			"p90":    "quantile_cont(" + resBH + ", 0.9)" + resOK},
@@ -106,4 +106,12 @@ func (b Builtin) SLAPolicy() string {
 		return ""
 	}
 	return b.ID[4:]
+}
+
+// bhSum is the sum of a business-hours column in hours, added up as whole
+// seconds (as the clock-time KPIs add date_diff's seconds): a sum of whole
+// numbers is the same in any order, so a mean does not change in its last
+// digits with the threads' order, and rollups re-aggregate it exactly.
+func bhSum(col, filter string) string {
+	return "sum(round(" + col + " * 3600))" + filter + " / 3600.0"
 }

@@ -51,7 +51,7 @@ func TestBusinessBuiltins(t *testing.T) {
 	if d.Source != "support_business" || d.Time != "closed" || d.IntervalKind() != IntervalMean {
 		t.Errorf("resolution_bh bound: source %s, time %s, interval %s", d.Source, d.Time, d.IntervalKind())
 	}
-	if want := `sum("resolution_bh") FILTER (WHERE "closed" >= "opened")`; d.Numerator != want {
+	if want := `sum(round("resolution_bh" * 3600)) FILTER (WHERE "closed" >= "opened") / 3600.0`; d.Numerator != want {
 		t.Errorf("numerator %s, want %s", d.Numerator, want)
 	}
 	if !strings.HasSuffix(d.Description, `by closed`) {
