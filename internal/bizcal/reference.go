@@ -69,11 +69,7 @@ func (c *Calendar) Deadline(a time.Time, secs float64) time.Time {
 		t := time.UnixMicro(from).In(zone)
 		_, off := t.Zone()
 		offUS := int64(off) * usPerSec
-		_, end := t.ZoneBounds()
-		to := from + 400*usPerDay
-		if !end.IsZero() && end.UnixMicro() < to {
-			to = end.UnixMicro()
-		}
+		to := zoneEnd(zone, from, from+400*usPerDay)
 		w0, w1 := from+offUS, to+offUS
 		for d := floorDiv(w0, usPerDay); d*usPerDay < w1; d++ {
 			if hol[d] {
@@ -103,13 +99,8 @@ func (c *Calendar) segments(from, to int64) []segment {
 	zone := c.zone()
 	var out []segment
 	for from < to {
-		t := time.UnixMicro(from).In(zone)
-		_, off := t.Zone()
-		_, end := t.ZoneBounds()
-		next := to
-		if !end.IsZero() && end.UnixMicro() < to {
-			next = end.UnixMicro()
-		}
+		off := offsetAt(zone, from)
+		next := zoneEnd(zone, from, to)
 		out = append(out, segment{from, next, int64(off) * usPerSec})
 		from = next
 	}

@@ -283,22 +283,20 @@ func (c *Calendar) work(hol map[int64]bool, a, b int64) int64 {
 
 // changes lists a zone's offset changes in [lo, hi] (µs) and the offset before.
 func changes(z *time.Location, lo, hi int64) (int64, []change) {
-	t := time.UnixMicro(lo).In(z)
-	_, off := t.Zone()
-	base := int64(off) * usPerSec
+	base := int64(offsetAt(z, lo)) * usPerSec
 	prev := base
 	var out []change
-	for {
-		_, end := t.ZoneBounds()
-		if end.IsZero() || end.UnixMicro() > hi {
+	for u := lo; ; {
+		end := zoneEnd(z, u, hi+1)
+		if end > hi {
 			return base, out
 		}
-		t = end.In(z)
-		_, o := t.Zone()
-		if d := int64(o)*usPerSec - prev; d != 0 {
-			out = append(out, change{at: end.UnixMicro(), off: d})
+		u = end
+		o := int64(offsetAt(z, u)) * usPerSec
+		if d := o - prev; d != 0 {
+			out = append(out, change{at: u, off: d})
 		}
-		prev = int64(o) * usPerSec
+		prev = o
 	}
 }
 
