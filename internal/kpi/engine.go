@@ -81,6 +81,8 @@ type Engine struct {
 	asOf     time.Time
 	start    time.Time
 	rows     int64
+	// tableRows is each table's row count (a derived table's: see rowsOf).
+	tableRows map[string]int64
 	problems map[string]error
 	// spans is each time column's range, by table and column ("\x00"
 	// between): a KPI's period is partial, and its trend starts, by its own
@@ -449,6 +451,15 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // scanTime finds the data's time range and total rows.
+// rowsOf is a table's row count; a derived one has its table's rows (0:
+// not known).
+func (e *Engine) rowsOf(table string) int64 {
+	if base, ok := e.opt.DerivedFrom[table]; ok {
+		return e.tableRows[base]
+	}
+	return e.tableRows[table]
+}
+
 // rangeTable is the table to read a column's range from: the table a
 // derived one is made from, when it has the column (the same values, row for
 // row), else the table itself.
@@ -528,6 +539,10 @@ func (e *Engine) scanTime(ctx context.Context) error {
 			return err
 		}
 		e.rows += store.Int(rows.Data[0][0])
+		if e.tableRows == nil {
+			e.tableRows = map[string]int64{}
+		}
+		e.tableRows[name] = store.Int(rows.Data[0][0])
 	}
 	return nil
 }

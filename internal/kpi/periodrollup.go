@@ -212,6 +212,15 @@ func (e *Engine) PrefillPeriods(ctx context.Context) {
 		for t := g.Trunc(e.start); t.Before(e.asOf) && n < 5000; t = g.Add(t, 1) {
 			n++
 		}
+		var ids []string
+		for _, d := range e.Defs() {
+			if e.prefills(d, g, n) {
+				ids = append(ids, d.ID)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
 		for _, cmp := range []Compare{VsPrevious, VsYear} {
 			for _, extras := range []bool{false, true} {
 				if ctx.Err() != nil {
@@ -221,9 +230,35 @@ func (e *Engine) PrefillPeriods(ctx context.Context) {
 				if !extras {
 					opts = append(opts, WithoutExtras())
 				}
-				_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n}, nil, opts...)
+				_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n}, ids, opts...)
 			}
 		}
 	}
 	e.debug("period rollups prefilled", "elapsed", time.Since(began))
+}
+
+// prefillRowPeriods caps the work PrefillPeriods gives one cohort KPI at
+// one grain: its source's rows times the periods. A cohort KPI reads each
+// row once per period it can belong to (the backlog: every ticket at every
+// period's end after its creation), so the sample's 88k tickets over 1,100
+// days are ~100M row-periods, and 10M tickets by month 400M; those are
+// computed when asked, for the periods on screen, not all in advance.
+const prefillRowPeriods = 20_000_000
+
+// Prefills reports whether PrefillPeriods computes KPI id's periods at grain
+// g in advance (else a trend or period of it reads the raw rows when shown).
+func (e *Engine) Prefills(id string, g Grain) bool {
+	d := e.byID[id]
+	if d == nil {
+		return false
+	}
+	n := 12 + g.YearAgo()
+	for t := g.Trunc(e.start); t.Before(e.asOf) && n < 5000; t = g.Add(t, 1) {
+		n++
+	}
+	return e.prefills(d, g, n)
+}
+
+func (e *Engine) prefills(d *Def, g Grain, periods int) bool {
+	return d.Type != Cohort || e.rowsOf(d.Source)*int64(periods) <= prefillRowPeriods
 }
