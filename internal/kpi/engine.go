@@ -72,18 +72,18 @@ type Dimension struct {
 // Engine computes KPIs over loaded tables. After New it is read-only and safe
 // for concurrent use by many sessions.
 type Engine struct {
-	db       *store.DB
-	defs     []*Def
-	byID     map[string]*Def
-	tables   map[string][]store.Column
-	opt      Options
-	dims     []Dimension
-	asOf     time.Time
-	start    time.Time
-	rows     int64
+	db     *store.DB
+	defs   []*Def
+	byID   map[string]*Def
+	tables map[string][]store.Column
+	opt    Options
+	dims   []Dimension
+	asOf   time.Time
+	start  time.Time
+	rows   int64
 	// tableRows is each table's row count (a derived table's: see rowsOf).
 	tableRows map[string]int64
-	problems map[string]error
+	problems  map[string]error
 	// spans is each time column's range, by table and column ("\x00"
 	// between): a KPI's period is partial, and its trend starts, by its own
 	// table's dates, not by the latest table's.
