@@ -425,7 +425,9 @@ func (g *Grid) fill(results []*Result, maxRows int, order ...map[string]int) {
 // from its components ("" when it can: a ratio of counts or sums, NPS).
 func poolReason(d *Def) string {
 	if d.Type == Cohort {
-		return "customers at each period's start do not add up over periods"
+		// a stock taken at each period: customers at its start, tickets
+		// open at its end (the backlog)
+		return "counted at each period (a stock such as customers at its start or tickets open at its end), which does not add up over periods"
 	}
 	if err := Decomposable(d); err != nil {
 		switch {
