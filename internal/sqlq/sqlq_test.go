@@ -374,9 +374,12 @@ func TestMessage(t *testing.T) {
 	}
 }
 
+// TestTablesHideInternal: the prompt lists the sources and the sample's
+// business-time view (tickets_business, which the README offers at :sql),
+// not kpiscope's own tables (__kpiscope_…: rollups, the business table).
 func TestTablesHideInternal(t *testing.T) {
 	ws := open(t, false)
-	if got := strings.Join(sqlq.Tables(ws.Engine), ","); got != "customers,orders,spend,surveys,tickets" {
+	if got := strings.Join(sqlq.Tables(ws.Engine), ","); got != "customers,orders,spend,surveys,tickets,tickets_business" {
 		t.Errorf("tables %s", got)
 	}
 }
