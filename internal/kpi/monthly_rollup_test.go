@@ -19,6 +19,7 @@ import (
 // whole months and days (months from the monthly sketches, days from the
 // daily ones).
 func TestMonthlyRollupsExact(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true})
 	if err != nil {

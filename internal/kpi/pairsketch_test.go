@@ -18,6 +18,7 @@ import (
 // rows' medians per segment; at week grain (periods no monthly row fits) it
 // reads the raw rows and is exact.
 func TestMedianDrillFromPairSketches(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	reads := &rawReads{}
 	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Log: slog.New(reads)})
@@ -96,6 +97,7 @@ func TestMedianDrillFromPairSketches(t *testing.T) {
 // book says) keeps every other part and builds only those, after which a
 // median drill-down by month reads no raw rows.
 func TestPairSketchesAddedToAKeptDBFile(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	sources := sampleFiles(t)
 	db := filepath.Join(t.TempDir(), "k.db")

@@ -71,6 +71,7 @@ func (r *rawReads) WithGroup(string) slog.Handler      { return r }
 // extras) reads no source table and merges no sketch, and gives the numbers
 // the raw rows give (within the sketch bound for medians).
 func TestPrefillPeriods(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	reads := &rawReads{}
 	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Log: slog.New(reads)})
@@ -164,5 +165,16 @@ func TestPrefillSkipsCostlyCohorts(t *testing.T) {
 		if got := eng.Prefills(c.id, c.g); got != c.want {
 			t.Errorf("Prefills(%s, %s) = %v, want %v", c.id, c.g, got, c.want)
 		}
+	}
+}
+
+// skipShort skips, under -short (CI's race pass), a test that builds the
+// sample's rollups once more and then runs on one goroutine: the plain pass
+// runs it; the race pass keeps the tests where sessions compute while the
+// rollups build (TestRollupsAgreeOnSample, TestRollupBuildCancelled).
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the sample's rollups on one goroutine: run without -short")
 	}
 }

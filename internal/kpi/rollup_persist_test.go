@@ -17,6 +17,7 @@ import (
 // table left by an interrupted build is dropped, and a changed file makes
 // its rollups rebuild while the others are kept.
 func TestRollupsKeptInDBFile(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	sources := sampleFiles(t)
 	dir := filepath.Dir(sources[0])
@@ -118,6 +119,7 @@ func TestRollupsKeptInDBFile(t *testing.T) {
 // the group is built afresh, its parts recorded once (not twice), and the
 // sketch tables of a rollup no longer recorded anywhere are dropped.
 func TestRollupsKeptWithoutMonthlyTables(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	sources := sampleFiles(t)
 	db := filepath.Join(t.TempDir(), "k.db")

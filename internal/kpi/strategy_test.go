@@ -13,6 +13,7 @@ import (
 // comparison periods; breakdowns only for those periods). Whatever it reads,
 // the numbers must be the same as with the full trend window.
 func TestQueryShapesAgree(t *testing.T) {
+	skipShort(t)
 	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true})
 	if err != nil {
 		t.Fatal(err)

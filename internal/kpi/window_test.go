@@ -103,6 +103,7 @@ func TestWindows(t *testing.T) {
 // TestWindowsFromRollups: a window's numbers are the same from the rollups
 // as from the raw rows, for every built-in KPI on the sample.
 func TestWindowsFromRollups(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true})
 	if err != nil {
