@@ -497,6 +497,7 @@ const (
 // shared dataset, and why, as init says it; the table must match what init
 // infers today (KPISCOPE_UPDATE_DOCS=1 rewrites it from init's output).
 func TestInitProposalsTable(t *testing.T) {
+	skipShort(t)
 	var b strings.Builder
 	b.WriteString("| file | KPI | reads | why |\n|---|---|---|---|\n")
 	dir := ""

@@ -31,6 +31,7 @@ func repoFile(t *testing.T, name string) string {
 // README on the sample data and compares what it prints, legend included,
 // with what the README shows.
 func TestREADMEReportExamples(t *testing.T) {
+	skipShort(t)
 	readme := repoFile(t, "README.md")
 	sandbox(t)
 	examples := regexp.MustCompile("(?s)```\n\\$ kpiscope (report[^\n]*)\n(.*?)```").FindAllStringSubmatch(readme, -1)

@@ -11,6 +11,7 @@ import (
 // filter forms reach the title; mistakes are refused with the fix and a
 // non-zero exit.
 func TestReportWindowsAndFilterForms(t *testing.T) {
+	skipShort(t)
 	sandbox(t)
 	for _, c := range []struct {
 		args  []string
@@ -63,6 +64,7 @@ func TestReportWindowsAndFilterForms(t *testing.T) {
 // 30-day window does not start on a month's boundary, so those say why they
 // have no value rather than sum a month's spend over 30 days.
 func TestReportWindowTargetsAndMonthlyKPIs(t *testing.T) {
+	skipShort(t)
 	sandbox(t)
 	type row struct {
 		KPI    string   `json:"kpi"`

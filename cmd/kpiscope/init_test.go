@@ -103,6 +103,7 @@ func TestCheckCommandExitCodes(t *testing.T) {
 // On each real dataset, init --print gives a config that report accepts,
 // with the KPIs an analyst would expect.
 func TestInitOnRealDatasets(t *testing.T) {
+	skipShort(t)
 	cases := []struct {
 		file  string
 		kpis  []string
@@ -329,6 +330,7 @@ var checkLineRE = regexp.MustCompile(`(?m)^(?:ok|warn|error)\s+(\S+) \(`)
 // They used to load files three ways: on the standard model, check and init
 // added the KPIs the inference found besides the built-ins that report used.
 func TestEveryCommandChoosesTheSameKPIs(t *testing.T) {
+	skipShort(t)
 	ctx := context.Background()
 	for name, files := range loaderFixtures(t) {
 		t.Run(name, func(t *testing.T) {

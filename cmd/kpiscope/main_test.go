@@ -365,6 +365,7 @@ kpis:
 // TestBadFlags: unknown dimensions, periods and other flag values on the
 // sample data are bad input too, and the message says what is allowed.
 func TestBadFlags(t *testing.T) {
+	skipShort(t)
 	cfg, err := config.Parse("sampledata/kpiscope.yaml", sampledata.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -743,6 +744,7 @@ func TestReportFormats(t *testing.T) {
 // TestReportSlices: --filter, --period, --compare and --grain change what is
 // computed, and the JSON says so.
 func TestReportSlices(t *testing.T) {
+	skipShort(t)
 	sandbox(t)
 	base := reportJSON(t)
 	for _, row := range base.Rows {

@@ -11,6 +11,7 @@ import (
 // all time whatever --grain says; a period and a grain that disagree are
 // refused, naming both.
 func TestReportPeriodFlags(t *testing.T) {
+	skipShort(t)
 	sandbox(t)
 	for _, c := range []struct {
 		args  []string

@@ -142,6 +142,7 @@ func TestServeOpensSavedView(t *testing.T) {
 // report --view NAME prints what the flags the view stands for print; a
 // flag given beside it wins over the view's.
 func TestReportView(t *testing.T) {
+	skipShort(t)
 	t.Chdir(t.TempDir()) // the sample and its views
 	report := func(args ...string) string {
 		t.Helper()
