@@ -191,8 +191,32 @@ func rollable(d *Def) (comps, extras map[string]template, ok bool) {
 }
 
 func groupKey(d *Def) string {
-	return strings.Join([]string{d.Source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort)}, "\x00")
+	return groupKeyOn(d, d.Source)
 }
+
+func groupKeyOn(d *Def, source string) string {
+	return strings.Join([]string{source, d.Time, d.Where, fmt.Sprint(d.Type == Cohort)}, "\x00")
+}
+
+// rollSource is the table a definition's rollup reads: a table derived from
+// its source row for row (the business-time view holds every ticket column
+// beside its own), when there is one, so that the KPIs of both share one
+// group per time axis and one pass over the rows instead of two; else its
+// source.
+func (e *Engine) rollSource(d *Def) string {
+	for _, view := range sortedKeys(e.opt.DerivedFrom) {
+		if e.opt.DerivedFrom[view] != d.Source {
+			continue
+		}
+		if _, ok := e.tables[view]; ok {
+			return view
+		}
+	}
+	return d.Source
+}
+
+// rollKey is the key of the group answering d.
+func (e *Engine) rollKey(d *Def) string { return groupKeyOn(d, e.rollSource(d)) }
 
 // planRollups works out the rollup groups from the engine's definitions.
 func (e *Engine) planRollups() map[string]*rollGroup {
@@ -206,12 +230,12 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 		if !ok {
 			continue
 		}
-		k := groupKey(d)
+		k := e.rollKey(d)
 		g := groups[k]
 		if g == nil {
-			g = &rollGroup{key: k, source: d.Source, time: d.Time, where: d.Where, atomIdx: map[string]int{}, skIdx: map[string]int{}, parts: map[part]*partState{}}
+			g = &rollGroup{key: k, source: e.rollSource(d), time: d.Time, where: d.Where, atomIdx: map[string]int{}, skIdx: map[string]int{}, parts: map[part]*partState{}}
 			for _, dim := range e.dims {
-				expr, join, err := e.dimExpr(d.Source, dim.Name)
+				expr, join, err := e.dimExpr(g.source, dim.Name)
 				if err != nil {
 					continue
 				}
@@ -801,7 +825,7 @@ func (g *rollGroup) dimIndexes(dims []string) (idx []int, ok bool) {
 // needs are built (totals being built are waited for).
 func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, grain Grain, ranges [][2]time.Time, all, quantiles bool) (*rollGroup, []int, bool) {
 	e.roll.mu.Lock()
-	g := e.roll.groups[groupKey(d0)]
+	g := e.roll.groups[e.rollKey(d0)]
 	recent := e.roll.recent
 	e.roll.mu.Unlock()
 	if g == nil {

@@ -506,10 +506,19 @@ func TestRollupsAgreeOnSample(t *testing.T) {
 	var wg sync.WaitGroup
 	var buildErr error
 	var steps atomic.Int64 // the progress may come from the statement's poller
+	built := map[string]bool{}
+	var builtMu sync.Mutex
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		buildErr = eng.BuildRollups(ctx, func(p kpi.RollupProgress) { steps.Store(int64(p.Done)) })
+		buildErr = eng.BuildRollups(ctx, func(p kpi.RollupProgress) {
+			steps.Store(int64(p.Done))
+			if p.Table != "" {
+				builtMu.Lock()
+				built[p.Table] = true
+				builtMu.Unlock()
+			}
+		})
 	}()
 	work := make(chan int)
 	errs := make([]error, len(during))
@@ -532,6 +541,17 @@ func TestRollupsAgreeOnSample(t *testing.T) {
 	}
 	if p := eng.RollupStatus(); !p.Ready || p.Err != nil || p.Done != p.Total || steps.Load() != int64(p.Total) {
 		t.Fatalf("rollup status after the build: %+v (last step seen %d)", p, steps.Load())
+	}
+	// The ticket KPIs share their rollups with the business-time view (its
+	// rows are the tickets' row for row, with every ticket column): one
+	// pass per time axis, not one per table.
+	var sources []string
+	for src := range built {
+		sources = append(sources, src)
+	}
+	sort.Strings(sources)
+	if strings.Join(sources, ",") != "customers,spend,surveys,tickets_business" {
+		t.Errorf("rollups built over %v, want customers, spend, surveys and tickets_business (the tickets' rows through their business-time view)", sources)
 	}
 	for i, s := range during {
 		if errs[i] != nil {
