@@ -26,6 +26,9 @@ func TestDerivedRangesFromTheirTable(t *testing.T) {
 		  TIMESTAMP '2025-01-02' + to_days(i) AS resolved_at FROM range(10) r(i)`,
 		`CREATE VIEW tickets_business AS SELECT created_at + INTERVAL 365 DAY AS created_at, resolved_at,
 		  resolved_at + INTERVAL 30 DAY AS due FROM tickets`,
+		// A table of the engine's own holding the view's due (here
+		// different values, to tell which one was read).
+		`CREATE TABLE __kept AS SELECT resolved_at + INTERVAL 60 DAY AS due FROM tickets`,
 	} {
 		if err := db.Exec(ctx, stmt); err != nil {
 			t.Fatal(err)
@@ -35,16 +38,18 @@ func TestDerivedRangesFromTheirTable(t *testing.T) {
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
 	for _, c := range []struct {
 		from           map[string]string
+		stored         map[string]map[string]string
 		created, due   string // the span's ends, as read
 		createdHi, dHi string
 	}{
-		{map[string]string{"tickets_business": "tickets"}, "2025-01-01", "2025-02-01", "2025-01-10", "2025-02-10"},
-		{nil, "2026-01-01", "2025-02-01", "2026-01-10", "2025-02-10"},
+		{map[string]string{"tickets_business": "tickets"}, nil, "2025-01-01", "2025-02-01", "2025-01-10", "2025-02-10"},
+		{nil, nil, "2026-01-01", "2025-02-01", "2026-01-10", "2025-02-10"},
+		{map[string]string{"tickets_business": "tickets"}, map[string]map[string]string{"tickets_business": {"due": "__kept"}}, "2025-01-01", "2025-03-03", "2025-01-10", "2025-03-12"},
 	} {
 		defs := []*Def{{ID: "k", Name: "K", Source: "tickets_business", Type: Ratio, Numerator: "count(*)", Denominator: "1", Better: Higher, Time: "created_at"},
 			{ID: "d", Name: "D", Source: "tickets_business", Type: Ratio, Numerator: "count(*)", Denominator: "1", Better: Higher, Time: "due"}}
 		e, err := New(ctx, db, defs, Options{Now: now, Tables: []string{"tickets", "tickets_business"},
-			Derived: []string{"tickets_business"}, DerivedFrom: c.from})
+			Derived: []string{"tickets_business"}, DerivedFrom: c.from, StoredIn: c.stored})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,11 @@ type Options struct {
 	// that table: the ranges of the columns they share are read from it,
 	// where Parquet statistics answer them, not by scanning the view.
 	DerivedFrom map[string]string
+	// StoredIn names, per derived table and added column, a table of the
+	// engine's own that holds the column's values verbatim (the business
+	// table the view pastes beside the tickets): its range is read there,
+	// a scan of one column instead of the view's join of two tables.
+	StoredIn map[string]map[string]string
 	// RecordTime names each table's record axis (the source's time:, its
 	// creation, order, sent or signup date): the table's data end where it
 	// ends, so dates in other columns past it (tickets closed after the
@@ -460,10 +465,16 @@ func (e *Engine) rowsOf(table string) int64 {
 	return e.tableRows[table]
 }
 
-// rangeTable is the table to read a column's range from: the table a
-// derived one is made from, when it has the column (the same values, row for
-// row), else the table itself.
+// rangeTable is the table to read a column's range from: the engine's own
+// table that stores a derived table's column (StoredIn), the table a derived
+// one is made from, when it has the column (the same values, row for row),
+// else the table itself.
 func (e *Engine) rangeTable(table, col string) string {
+	for c, at := range e.opt.StoredIn[table] {
+		if strings.EqualFold(c, col) {
+			return at
+		}
+	}
 	base, ok := e.opt.DerivedFrom[table]
 	if !ok {
 		return table

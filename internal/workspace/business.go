@@ -153,8 +153,15 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	// joins: a hash join does not keep its probe side's order here); a
 	// Parquet file rewritten under a program that does not reload would not,
 	// as it would not for the engine's rollups either.
-	kept := store.QuoteIdent(helper + "business_" + tb.table)
-	if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
+	keptName := helper + "business_" + tb.table
+	kept := store.QuoteIdent(keptName)
+	// In a --db file the table is kept, and taken over at the next start
+	// while the ticket files and the business configuration are unchanged.
+	fp := viewFingerprint(ctx, db, tb.table, bb.table+"\n"+strings.Join(bb.view, "\n"))
+	reused := keptBusiness(ctx, db, view, fp, keptName, tb.table)
+	if reused {
+		// taken over
+	} else if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
 	}
 	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
@@ -163,7 +170,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if err := createBusinessDays(ctx, db, biz, tb, cols, rng); err != nil { // business_backlog.go
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
 	}
-	if err := fingerprintView(ctx, db, tb.table, view, bb.table+"\n"+strings.Join(bb.view, "\n")); err != nil {
+	if err := fingerprintView(ctx, db, view, fp); err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
@@ -176,6 +183,15 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 		eopt.DerivedFrom = map[string]string{}
 	}
 	eopt.DerivedFrom[view] = tb.table // the ticket columns' ranges come from the tickets
+	// and the deadlines' from the table that keeps them (the view pastes
+	// them as they are)
+	if eopt.StoredIn == nil {
+		eopt.StoredIn = map[string]map[string]string{}
+	}
+	eopt.StoredIn[view] = map[string]string{}
+	for _, c := range bb.stored {
+		eopt.StoredIn[view][c] = keptName
+	}
 	if eopt.TableFiles == nil {
 		eopt.TableFiles = map[string][]string{}
 	}
@@ -253,24 +269,51 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// fingerprintView keeps, in a --db file, the view's fingerprint beside its
-// table's: the table's fingerprint and a hash of the view's SQL (calendars,
-// holidays, targets and the as-of instant are all written in it), so that
-// rollups of the view kept there are rebuilt when the files or the business
-// configuration change.
-func fingerprintView(ctx context.Context, db *store.DB, table, view, body string) error {
+// viewFingerprint is the business-time view's fingerprint in a --db file:
+// its table's and a hash of the view's SQL (calendars, holidays, targets
+// and the as-of instant are all written in it); "" in memory, or when the
+// table is read again at every start. Rollups of the view and its business
+// table kept in the file are reused only while it is unchanged.
+func viewFingerprint(ctx context.Context, db *store.DB, table, body string) string {
 	rows, err := db.Query(ctx, "SELECT fingerprint FROM __kpiscope_sources WHERE name = ?", table)
+	if err != nil || len(rows.Data) == 0 {
+		return ""
+	}
+	h := sha256.Sum256([]byte(body))
+	return fmt.Sprint(rows.Data[0][0]) + "|business:" + hex.EncodeToString(h[:8])
+}
+
+// keptBusiness reports whether a --db file holds the business table of the
+// view with fingerprint fp from an earlier start: recorded under that
+// fingerprint, and with a row for each of the ticket table's.
+func keptBusiness(ctx context.Context, db *store.DB, view, fp, kept, table string) bool {
+	if fp == "" {
+		return false
+	}
+	rows, err := db.Query(ctx, "SELECT fingerprint FROM __kpiscope_sources WHERE name = ?", view)
+	if err != nil || len(rows.Data) != 1 || fmt.Sprint(rows.Data[0][0]) != fp {
+		return false
+	}
+	rows, err = db.Query(ctx, "SELECT (SELECT count(*) FROM "+store.QuoteIdent(kept)+") = (SELECT count(*) FROM "+store.QuoteIdent(table)+")")
 	if err != nil {
-		return nil // in memory: no rollup is kept
+		return false
+	}
+	same, _ := rows.Data[0][0].(bool)
+	return same
+}
+
+// fingerprintView records the view's fingerprint (viewFingerprint) in a
+// --db file, replacing the one of an earlier start.
+func fingerprintView(ctx context.Context, db *store.DB, view, fp string) error {
+	if _, err := db.Query(ctx, "SELECT 1 FROM __kpiscope_sources LIMIT 1"); err != nil {
+		return nil // in memory: nothing is kept
 	}
 	if err := db.Exec(ctx, "DELETE FROM __kpiscope_sources WHERE name = ?", view); err != nil {
 		return err
 	}
-	if len(rows.Data) == 0 {
+	if fp == "" {
 		return nil // the table is read again at every start: so are its rollups
 	}
-	h := sha256.Sum256([]byte(body))
-	fp := fmt.Sprint(rows.Data[0][0]) + "|business:" + hex.EncodeToString(h[:8])
 	return db.Exec(ctx, "INSERT INTO __kpiscope_sources VALUES (?, ?)", view, fp)
 }
 
@@ -416,9 +459,10 @@ func businessSelect(biz *config.Business, tb ticketBinding, cols []store.Column,
 // view's added columns over the ticket row t and that table's row b, and
 // their names.
 type businessBody struct {
-	table string
-	view  []string
-	added []string
+	table  string
+	view   []string
+	added  []string
+	stored []string // the added columns the view takes verbatim from the table
 }
 
 // businessSQL writes businessSelect's SELECT, with bizcal's lookup lists
@@ -572,6 +616,7 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 	}
 	stored = append(stored, createdCum+" AS created_cum")
 	view, added = append(view, "b.created_cum"), append(added, "created_cum")
+	verbatim := []string{"created_cum"}
 	ends := map[string]string{} // policy → its end's expression on the ticket row
 	for _, x := range []struct{ role, name, out string }{{"first_response_at", "first_response", "first_response_bh"}, {"resolved_at", "resolution", "resolution_bh"}} {
 		c, ok := schema.Column(cols, tb.cols[x.role])
@@ -642,6 +687,7 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 			"b."+due,
 			fmt.Sprintf("%s AS %s", met, store.QuoteIdent(p.Name+"_met")))
 		added = append(added, p.Name+"_target_bh", p.Name+"_due", p.Name+"_met")
+		verbatim = append(verbatim, p.Name+"_due")
 	}
 	from := "(SELECT " + strings.Join(inner, ",\n  ") + "\nFROM " + store.QuoteIdent(tb.table) + " t)"
 	layer := func(from string, cols []string) string {
@@ -653,7 +699,7 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 	for _, cols := range [][]string{instants, words, middle, ys, dwords, dues} {
 		from = layer(from, cols)
 	}
-	return &businessBody{table: "SELECT " + strings.Join(stored, ",\n  ") + "\nFROM " + from, view: view, added: added}, nil
+	return &businessBody{table: "SELECT " + strings.Join(stored, ",\n  ") + "\nFROM " + from, view: view, added: added, stored: verbatim}, nil
 }
 
 // targetExpr is a policy's target per row, in business seconds (NULL

@@ -452,8 +452,32 @@ func TestBusinessRollupsKept(t *testing.T) {
 		t.Errorf("January = %g, want %g", got, withHoliday)
 	}
 	ws.Close()
+	// Mark the kept business table: the next start must take it over, not
+	// compute it again (the mark stays), and a start with another calendar
+	// must compute it again (the mark goes).
+	marked := func(ws *workspace.Workspace) bool {
+		r, err := ws.DB.Query(ctx, "SELECT min(created_cum) FROM tickets_business")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := r.Data[0][0].(float64)
+		return v == -1
+	}
+	{
+		sdb, err := store.Open(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sdb.Exec(ctx, "UPDATE __kpiscope_business_tickets SET created_cum = -1"); err != nil {
+			t.Fatal(err)
+		}
+		sdb.Close()
+	}
 
 	ws, log := open()
+	if !marked(ws) {
+		t.Error("the business table kept in the --db file was computed again at a start with the same files and config")
+	}
 	if got := fingerprint(ws); got != first {
 		t.Errorf("the same files and config gave another fingerprint:\n%s\n%s", first, got)
 	}
@@ -473,6 +497,9 @@ func TestBusinessRollupsKept(t *testing.T) {
 	defer ws.Close()
 	if fingerprint(ws) == first {
 		t.Error("the fingerprint did not change with the calendar")
+	}
+	if marked(ws) {
+		t.Error("the kept business table was taken over after the calendar changed")
 	}
 	if got, want := mean(ws), (23+109.0/12+7+22+33+11+7)/7; math.Abs(got-want) > 1e-9 {
 		t.Errorf("January without the holiday = %g, want %g (%g is the old calendar's)", got, want, withHoliday)
