@@ -55,20 +55,23 @@ const (
 )
 
 // ageBuckets are the age buckets, lower bound included, in days (upper "":
-// none); their names sort in age order.
-var ageBuckets = []struct{ name, low, upper string }{
-	{"age 0-1d", "0", "1"}, {"age 1-3d", "1", "3"}, {"age 3-7d", "3", "7"}, {"age 7d+", "7", ""}}
+// none); their names, with the unit after each number, sort in age order.
+var ageBuckets = []struct{ low, upper string }{{"0", "1"}, {"1", "3"}, {"3", "7"}, {"7", ""}}
 
-// ageExtras are the extras of a backlog whose ages (in days) are age: the
-// median and the count in each bucket, of the open tickets (open).
-func ageExtras(open, age, median string) map[string]string {
+// ageExtras are the extras of a backlog whose ages are age, in days of unit
+// ("d" calendar days, "bd" business days): the median and the count in each
+// bucket ("age 0-1d" …, "age 7bd+"), of the open tickets (open).
+func ageExtras(open, age, median, unit string) map[string]string {
 	ex := map[string]string{median: "quantile_cont(" + age + ", 0.5) FILTER (WHERE " + open + ")"}
 	for _, b := range ageBuckets {
 		cond := age + " >= " + b.low
+		name := "age " + b.low + "-" + b.upper + unit
 		if b.upper != "" {
 			cond += " AND " + age + " < " + b.upper
+		} else {
+			name = "age " + b.low + unit + "+"
 		}
-		ex[b.name] = "count(*) FILTER (WHERE " + open + " AND " + cond + ")"
+		ex[name] = "count(*) FILTER (WHERE " + open + " AND " + cond + ")"
 	}
 	return ex
 }
@@ -83,7 +86,7 @@ var backlogBuiltin = Builtin{Table: "tickets", Roles: []string{"created_at", "re
 	// n is the backlog itself: a breakdown lists the largest queues first
 	// with their share of the total. A count is not a sample: no low-n mark.
 	Expr: "open", N: "open", MinSample: 1,
-	Extras: ageExtras(backlogOpen, ageDays, "median age (days)"),
+	Extras: ageExtras(backlogOpen, ageDays, "median age (days)", "d"),
 	Better: Lower, Time: "{created_at}"}}
 
 // The DuckDB macros the workspace creates beside the business-time view
@@ -123,11 +126,19 @@ var backlogOverdueBuiltin = Builtin{Table: BusinessTable, Roles: []string{"creat
 		"open":    "count(*) FILTER (WHERE " + overdueOpen + ")",
 		"overdue": "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAtBiz + ")"},
 	Expr: "100.0 * overdue / open", N: "open",
-	Extras: map[string]string{
-		"past due":                   "count(*) FILTER (WHERE " + overdueOpen + " AND " + resDue + " < " + backlogAtBiz + ")",
-		"median age (business days)": "quantile_cont(" + businessAge + ", 0.5) FILTER (WHERE " + overdueOpen + ")"},
+	// The backlog's ages in business days of each ticket's calendar: the
+	// median and the buckets (as the backlog's in calendar days), of the
+	// tickets with a resolution SLA.
+	Extras: withExtra(ageExtras(overdueOpen, businessAge, "median age (business days)", "bd"),
+		"past due", "count(*) FILTER (WHERE "+overdueOpen+" AND "+resDue+" < "+backlogAtBiz+")"),
 	Scale: 100, Unit: "%", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalProportion,
 	Target: &Target{Value: 10, Warn: ptr(20)}}}
+
+// withExtra is m with one more extra.
+func withExtra(m map[string]string, name, expr string) map[string]string {
+	m[name] = expr
+	return m
+}
 
 // slaPolicyOf names the SLA policy a business-time built-in other than the
 // sla_ ones needs (SLAPolicy).

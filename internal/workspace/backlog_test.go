@@ -47,19 +47,22 @@ func backlogOpen(t *testing.T, edit func(string) string) *workspace.Workspace {
 }
 
 // TestBacklogPastSLA: the share of the backlog past its resolution
-// deadline and its median age in business days, at week and month ends.
+// deadline and its ages in business days (median and buckets), at week and
+// month ends.
 //
 // Week of 5 Jan, at its end (Mon 12 Jan 00:00): open B1, B2, B4, B5, B6 (the
 // backlog, 5); B5 has no SLA, so 4 with a deadline, of which B1 (due 7 Jan)
 // and B6 (due 9 Jan) are past: 50%. Business ages then: B1 Mon 9 h + Wed,
 // Thu, Fri 30 h = 3.9 days; B2 Thu 4 + Fri 10 = 1.4; B4 0 (created on the
-// weekend); B6 3.0: median (1.4 + 3.0) / 2 = 2.2.
+// weekend); B6 3.0: median (1.4 + 3.0) / 2 = 2.2; aged 0–1 days B4, 1–3
+// B2, 3–7 B1 and B6.
 //
 // Week of 12 Jan and January, not over: at the data's end, Wed 14 Jan
 // 16:00 (not at the period's end): open B1, B2, B5, B7 (4); with a deadline
 // B1, B2, B7, past B1 and B2 (due Tue 13 Jan 14:00): 66.7%. Ages: B1 9 + 30
 // + Mon 10 + Tue 10 + Wed 8 = 67 h = 6.7 days, B2 4 + 10 + 10 + 10 + 8 = 4.2,
-// B7 0: median 4.2 (at the week's end it would be B2's 6.4).
+// B7 0: median 4.2 (at the week's end it would be B2's 6.4); aged 0–1 B7,
+// 3–7 B1 and B2.
 func TestBacklogPastSLA(t *testing.T) {
 	ws := backlogOpen(t, nil)
 	for _, c := range []struct {
@@ -68,10 +71,11 @@ func TestBacklogPastSLA(t *testing.T) {
 		backlog       float64
 		share, median float64
 		pastDue, open float64
+		ages          [4]float64 // in business days: 0-1, 1-3, 3-7, 7+
 	}{
-		{kpi.Week, "2026-01-05", 5, 50, 2.2, 2, 4},
-		{kpi.Week, "2026-01-12", 4, 200.0 / 3, 4.2, 2, 3},
-		{kpi.Month, "2026-01-01", 4, 200.0 / 3, 4.2, 2, 3},
+		{kpi.Week, "2026-01-05", 5, 50, 2.2, 2, 4, [4]float64{1, 1, 2, 0}},
+		{kpi.Week, "2026-01-12", 4, 200.0 / 3, 4.2, 2, 3, [4]float64{1, 0, 2, 0}},
+		{kpi.Month, "2026-01-01", 4, 200.0 / 3, 4.2, 2, 3, [4]float64{1, 0, 2, 0}},
 	} {
 		sc, err := ws.Engine.Compute(context.Background(), kpi.Slice{Grain: c.grain, Period: bizDay(c.period)}, []string{"backlog", "backlog_overdue"}, kpi.FromScratch())
 		if err != nil {
@@ -97,6 +101,11 @@ func TestBacklogPastSLA(t *testing.T) {
 		}
 		if x := got.Extras["median age (business days)"]; x == nil || math.Abs(*x-c.median) > 1e-9 {
 			t.Errorf("%s: median business age %v, want %v", name, deref(x), c.median)
+		}
+		for i, bucket := range []string{"age 0-1bd", "age 1-3bd", "age 3-7bd", "age 7bd+"} {
+			if x := got.Extras[bucket]; x == nil || *x != c.ages[i] {
+				t.Errorf("%s: %s %v, want %v", name, bucket, deref(x), c.ages[i])
+			}
 		}
 	}
 }

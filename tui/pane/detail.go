@@ -105,7 +105,9 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		top = append(top, fade(p))
 		spare--
 	}
-	if x := flowWrap(extras(d.Def, row, d.Result.ApproxExtras), " · ", w, 2); len(x) <= spare {
+	// Two lines of them, three where the pane has the room (a backlog's
+	// ages in business days with its past-due count).
+	if x := flowWrap(extras(d.Def, row, d.Result.ApproxExtras), " · ", w, max(2, min(3, spare-1))); len(x) <= spare {
 		for _, l := range x {
 			top = append(top, fade(st.MutedText.Render(l)))
 		}
