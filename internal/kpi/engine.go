@@ -57,6 +57,12 @@ type Options struct {
 	// export's cut-off) do not extend a KPI's data. A table without one is
 	// judged by each KPI's own date columns.
 	RecordTime map[string]string
+	// RecordEnd is, for a table without a record axis in RecordTime, the
+	// instant its data ends, known to whoever made the table (the
+	// business-time view: the tickets' latest creation or resolution, so
+	// that deadlines of open tickets past it do not extend the data, and
+	// its resolutions end where the tickets' do).
+	RecordEnd map[string]time.Time
 	// Log receives, at slog.LevelDebug, each query the engine runs with its
 	// time, and why a rollup was not used; nil logs nothing. The engine never
 	// writes to stderr itself: under the explorer that is the screen. The
@@ -700,20 +706,31 @@ func (e *Engine) ownSpan(d *Def) span {
 		sp = sp.merge(e.spans[d.Source+"\x00"+c])
 	}
 	if e.cutByRecord(d) {
-		rc, _ := e.recordCol(d.Source)
-		sp.hi = Day.Trunc(e.spans[d.Source+"\x00"+rc].hi) // its last day, as a date
+		end, _ := e.recordEnd(d.Source)
+		sp.hi = Day.Trunc(end) // its last day, as a date
 	}
 	return sp
+}
+
+// recordEnd is the latest instant of a table's records: its record axis's
+// (RecordTime), or the end it was given (RecordEnd); false with neither.
+func (e *Engine) recordEnd(table string) (time.Time, bool) {
+	if rc, ok := e.recordCol(table); ok {
+		return e.spans[table+"\x00"+rc].hi, true
+	}
+	if end, ok := e.opt.RecordEnd[table]; ok && !end.IsZero() {
+		return end, true
+	}
+	return time.Time{}, false
 }
 
 // cutByRecord reports whether a KPI's own date columns run past its table's
 // record axis (spanOf cuts its data there).
 func (e *Engine) cutByRecord(d *Def) bool {
-	rc, ok := e.recordCol(d.Source)
+	rec, ok := e.recordEnd(d.Source)
 	if !ok || d.Type == Composite {
 		return false
 	}
-	rec := e.spans[d.Source+"\x00"+rc].hi
 	for _, c := range e.timeCols(d) {
 		if !rec.IsZero() && e.spans[d.Source+"\x00"+c].hi.After(rec) {
 			return true

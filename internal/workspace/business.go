@@ -200,10 +200,22 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if rt == nil {
 		rt = map[string]string{}
 	}
-	// The view's data ends where its table's records end (its creation
-	// times, or the source's time:): deadlines of open tickets lie past it
-	// and must not move the data's end.
-	rt[view] = cmpOr(rt[tb.table], tb.cols["created_at"])
+	// The view's data ends where its table's records end: the source's
+	// time: when it has one, else the tickets' latest creation or
+	// resolution (the as-of instant the SLAs judge open tickets by, where
+	// the clock-time KPIs' data ends too): deadlines of open tickets lie
+	// past it and must not move the data's end.
+	switch {
+	case rt[tb.table] != "":
+		rt[view] = rt[tb.table]
+	case !rng.asOf.IsZero():
+		if eopt.RecordEnd == nil {
+			eopt.RecordEnd = map[string]time.Time{}
+		}
+		eopt.RecordEnd[view] = rng.asOf
+	default:
+		rt[view] = tb.cols["created_at"]
+	}
 	eopt.RecordTime = rt
 	return businessDefs(defs, tb, view, have)
 }

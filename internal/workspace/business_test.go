@@ -676,3 +676,37 @@ func TestBusinessAsOfIsTheLatestEvent(t *testing.T) {
 		t.Errorf("open tickets at the latest event: %s, want %s", strings.Join(got, ", "), want)
 	}
 }
+
+// TestBusinessDataEndsAtTheLatestEvent: a help-desk export
+// (testdata/desk) whose last resolution (1004, Mon 12 Jan 12:00) comes
+// after its last creation (Fri 9 Jan 16:30). The business-time KPIs' data
+// runs to the same end as the clock-time ones': the latest creation or
+// resolution, not the latest creation (the resolutions of Monday 12 Jan
+// are in January's resolution_bh as they are in resolution_time).
+// Hand-worked, London wall-clock times, Billing on 09:00–17:00 and the
+// others on 08:00–18:00: 1001 (Billing) Fri 2 Jan 17:55 → Mon 5 Jan 11:00
+// is Mon 09–11 = 2 h; 1002 Mon 5 Jan 10:00 → Wed 7 Jan 16:00 is 8 + 10 + 8
+// = 26 h; 1004 (Billing) Fri 9 Jan 16:30 → Mon 12 Jan 12:00 is 0.5 + 3 =
+// 3.5 h; mean 31.5 / 3 = 10.5 h; 1003 is open.
+func TestBusinessDataEndsAtTheLatestEvent(t *testing.T) {
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join("testdata", "desk", "kpiscope.yaml"),
+		Now: func() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	sc, err := ws.Engine.Compute(context.Background(), kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-01-01")}, []string{"resolution_time", "resolution_bh"}, kpi.FromScratch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock, biz := sc.Find("resolution_time"), sc.Find("resolution_bh")
+	if clock.Total.N != 3 || biz.Total.N != 3 {
+		t.Errorf("January's resolved tickets: %v in clock time, %v in business time; want 3 and 3", clock.Total.N, biz.Total.N)
+	}
+	if v := biz.Total.Value; v == nil || math.Abs(*v-10.5) > 1e-9 {
+		t.Errorf("January's resolution_bh = %v, want 10.5", deref(v))
+	}
+	if !biz.PeriodEnd.Equal(clock.PeriodEnd) {
+		t.Errorf("resolution_bh's January ends %v, resolution_time's %v", biz.PeriodEnd, clock.PeriodEnd)
+	}
+}
