@@ -105,6 +105,9 @@ type queryPlan struct {
 
 	Aggs   []planAgg   // aggregates, by output column name
 	Values []planValue // one per KPI, computed from the aggregates of each row
+	// KPIs are the definitions' ids: k<i>_… columns are KPIs[i]'s (for a
+	// renderer's messages).
+	KPIs []string
 }
 
 // periodBy says how a row is given its period.
@@ -280,6 +283,7 @@ func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan
 	}
 
 	for i, d := range defs {
+		q.KPIs = append(q.KPIs, d.ID)
 		comps := d.Components()
 		for _, name := range sortedKeys(comps) {
 			q.Aggs = append(q.Aggs, planAgg{Name: fmt.Sprintf("k%d_%s", i, name), Expr: comps[name]})
