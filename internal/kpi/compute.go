@@ -238,10 +238,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		if p, ok := plans[d.ID]; ok {
 			return p
 		}
-		p := pl.within(e.spanOf(d).hi) // a composite's: its inputs' dates together
-		if e.cutByRecord(d) {
-			p = p.clipped()
-		}
+		p := e.kpiWindows(pl, d)
 		if d.Type == Composite {
 			plans[d.ID] = p // no cycle reaches here (check refuses them), but never loop
 			var end time.Time
@@ -305,6 +302,16 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	sc.Elapsed = time.Since(began)
 	return sc, nil
+}
+
+// kpiWindows is a slice's windows pl for one KPI, by its own table's dates
+// (a composite's: its inputs' dates together).
+func (e *Engine) kpiWindows(pl plan, d *Def) plan {
+	p := pl.within(e.spanOf(d).hi)
+	if e.cutByRecord(d) {
+		p = p.clipped()
+	}
+	return p
 }
 
 // runIsolated computes a group and keeps its errors per KPI: when the
