@@ -41,7 +41,9 @@ var chPlanCases = []struct {
 	{"partial_day_elapsed", []string{"fcr"}, Slice{Grain: Day, Period: planDay("2026-10-14"), Compare: VsYear, Trend: 3}},
 	{"where_and_formula", []string{"big_orders", "annual_revenue"}, Slice{Grain: Week, Period: planDay("2026-10-05"), Trend: 2}},
 	{"all_time", []string{"csat", "pro_share"}, Slice{Grain: All, Segment: "plan"}},
-	{"refused", []string{"retention", "repeat_rate", "backlog"}, Slice{Grain: Month, Period: planDay("2026-09-01"), Trend: 1}},
+	{"cohort", []string{"retention", "churn"}, Slice{Grain: Quarter, Segment: "plan"}},
+	{"cohort_partial", []string{"churn"}, Slice{Grain: Month, Period: planDay("2026-10-01")}},
+	{"refused", []string{"repeat_rate", "backlog"}, Slice{Grain: Month, Period: planDay("2026-09-01"), Trend: 1}},
 }
 
 func TestClickHouseGolden(t *testing.T) {
@@ -186,7 +188,8 @@ func TestTranslateClickHouse(t *testing.T) {
 		{chRow, "CASE k WHEN 'a' THEN 1 END", "multiIf(ifNull((`k` = 'a'), 0), 1, NULL)"},
 		{chRow, "CAST(x AS DOUBLE) + x::VARCHAR || 'y'", "concat((toFloat64(`x`) + toString(`x`)), 'y')"},
 		{chRow, "TRY_CAST(lower(trim(CAST(r AS VARCHAR))) AS DOUBLE)", "toFloat64OrNull(replaceRegexpAll(toString(lowerUTF8(replaceRegexpAll(toString(`r`), '^ +| +$', ''))), '^ +| +$', ''))"},
-		{chRow, "CAST(d AS DATE) >= CAST(t AS TIMESTAMP)", "(toDate(`d`, 'UTC') >= toDateTime(`t`, 'UTC'))"},
+		{chRow, "CAST(d AS DATE) >= CAST(t AS TIMESTAMP)", "(toDateTime(toDateTime(toDate(`d`, 'UTC'), 'UTC'), 'UTC') >= toDateTime(toDateTime(`t`, 'UTC'), 'UTC'))"},
+		{chRow, "d < CAST(t AS TIMESTAMP)", "(toDateTime(`d`, 'UTC') < toDateTime(toDateTime(`t`, 'UTC'), 'UTC'))"},
 		{chRow, "date_diff('second', created_at, resolved_at) / 3600.0", "((toRelativeSecondNum(toDateTime(`resolved_at`, 'UTC'), 'UTC') - toRelativeSecondNum(toDateTime(`created_at`, 'UTC'), 'UTC')) / 3600.0)"},
 		{chRow, "datediff('day', a, b)", "(toRelativeDayNum(toDateTime(`b`, 'UTC'), 'UTC') - toRelativeDayNum(toDateTime(`a`, 'UTC'), 'UTC'))"},
 		{chRow, "date_diff('microsecond', a, b) / 86400e6", "(((toRelativeSecondNum(toDateTime(`b`, 'UTC'), 'UTC') - toRelativeSecondNum(toDateTime(`a`, 'UTC'), 'UTC')) * 1000000) / 86400e6)"},
@@ -220,7 +223,7 @@ func TestTranslateClickHouseCond(t *testing.T) {
 		{"NOT NOT a", "ifNull(`a`, 0)"},
 		{"NULL OR FALSE", "(0 OR 0)"},
 	} {
-		got, err := translateClickHouseCond(tc.in)
+		got, err := translateClickHouseCond(tc.in, false)
 		if err != nil {
 			t.Errorf("%s: %v", tc.in, err)
 			continue
@@ -266,7 +269,7 @@ func TestTranslateClickHouseRefuses(t *testing.T) {
 		{chAgg, "sum(count(*))", "an aggregate inside an aggregate (count)"},
 		{chAgg, "x + count(*)", "column x outside an aggregate"},
 		{chAgg, "sum(x) OVER (PARTITION BY y)", "a window function (OVER)"},
-		{chAgg, "count(*) FILTER (WHERE created_at < period_end)", "period_end (a cohort's period)"},
+		{chAgg, "count(*) FILTER (WHERE created_at < period_end)", "period_end outside a cohort KPI"},
 		{chAgg, "count(*) FILTER (WHERE x < (SELECT max(y) FROM t))", "a subquery"},
 		{chRow, "kpiscope_business_days(\"calendar\", \"created_cum\", now())", "kpiscope_business_days is not translatable"},
 		{chRow, "x % 2", "% (modulo) is not translatable"},
@@ -297,9 +300,8 @@ func TestTranslateClickHouseRefuses(t *testing.T) {
 // the KPI.
 func TestTranslateClickHouseCatalog(t *testing.T) {
 	refused := map[string]string{
-		"repeat_rate": "list_count is not translatable", "retention": "period_start (a cohort's period)",
-		"churn": "period_start (a cohort's period)", "backlog": "period_end (a cohort's period)",
-		"backlog_overdue": "period_end (a cohort's period)",
+		"repeat_rate": "list_count is not translatable", "backlog": "a subquery is not translatable",
+		"backlog_overdue": "kpiscope_business_asof is not translatable",
 	}
 	var all []Builtin
 	all = append(append(all, Catalog()...), BusinessCatalog()...)
@@ -313,7 +315,16 @@ func TestTranslateClickHouseCatalog(t *testing.T) {
 			if expr == "" || firstErr != nil {
 				return
 			}
-			if _, err := translateClickHouse(expr, ctx); err != nil {
+			var err error
+			switch {
+			case d.Type == Cohort && ctx == chAgg:
+				_, err = translateClickHouseCohort(expr)
+			case ctx == chRow:
+				_, err = translateClickHouseCond(expr, d.Type == Cohort)
+			default:
+				_, err = translateClickHouse(expr, ctx)
+			}
+			if err != nil {
 				firstErr = err
 			}
 		}

@@ -27,11 +27,15 @@ import (
 // Identifiers are backtick-quoted; filter values, times and the elapsed cut
 // are bound arguments (clickhouse-go binds ? client-side). The expressions
 // the plan carries verbatim go through the translator
-// (translate_clickhouse.go). Cohort plans are refused: their periods need a
-// series of periods joined to the rows (generate_series), a second join.
+// (translate_clickhouse.go). A cohort plan (a stock at each period's end)
+// repeats each row for the periods it exists in with arrayJoin over the
+// periods' bounds (engine-made dates, written as literals as renderDuckDB
+// lists a window's), which its aggregates read as period_start and
+// period_end.
 
-// errClickHouseCohort refuses a cohort plan.
-var errClickHouseCohort = errors.New("a cohort KPI (a stock at each period's end) is not renderable for ClickHouse yet")
+// errClickHouseCohort refuses a plan whose cohort periods and grouping
+// disagree.
+var errClickHouseCohort = errors.New("a cohort plan without its periods")
 
 // chTime is a time column as a UTC DateTime.
 func chTime(col string) string { return "toDateTime(" + chQuoteIdent(col) + ", 'UTC')" }
@@ -76,6 +80,28 @@ func chPeriod(g Grain, expr string, ranges []timeRange) (string, error) {
 		parts = append(parts, expr+" >= "+chTimeLit(starts[i]), chTimeLit(starts[i]))
 	}
 	return "multiIf(" + strings.Join(parts, ", ") + ", NULL)", nil
+}
+
+// chCohortPeriods lists a cohort's periods as (start, end) DateTime
+// tuples: as renderDuckDB's periods, every Step from First to Last (each
+// ending at the next, or Elapsed after its start), or one for all time.
+func chCohortPeriods(c *cohortSeries) []string {
+	tuple := func(a, b time.Time) string { return "(" + chTimeLit(a) + ", " + chTimeLit(b) + ")" }
+	if c.Step == All {
+		return []string{tuple(c.First, c.End)}
+	}
+	var out []string
+	for p := c.First; !p.After(c.Last); p = c.Step.Add(p, 1) {
+		end := c.Step.Add(p, 1)
+		if c.Elapsed > 0 {
+			end = p.Add(c.Elapsed)
+		}
+		out = append(out, tuple(p, end))
+		if len(out) > 100000 {
+			break // never loop on a step that does not advance
+		}
+	}
+	return out
 }
 
 // chColumn is a column a filter or the segment reads: the source's own or
@@ -140,7 +166,8 @@ func (q *queryPlan) kpiOf(col string) string {
 // arguments, or says why it cannot (a cohort plan, an expression outside
 // the translatable subset: the error names the KPI).
 func renderClickHouse(q *queryPlan) (string, []any, error) {
-	if q.PeriodBy == periodCohort || q.Cohort != nil {
+	cohort := q.PeriodBy == periodCohort
+	if cohort != (q.Cohort != nil) {
 		return "", nil, fmt.Errorf("KPI %s: %w", strings.Join(q.KPIs, ", "), errClickHouseCohort)
 	}
 	var conds []string
@@ -155,6 +182,20 @@ func renderClickHouse(q *queryPlan) (string, []any, error) {
 		tcol = chTime(q.Time)
 	}
 	period := ""
+	if cohort {
+		// Each row once per period it exists before the end of (or every
+		// period, without a time): arrayJoin over the periods' bounds and a
+		// condition on the row, rather than a join (one JOIN per SELECT,
+		// and 18.16 resolves no left column in a lambda beside a JOIN).
+		ps := chCohortPeriods(q.Cohort)
+		if len(ps) == 0 {
+			return "", nil, fmt.Errorf("a cohort with no periods")
+		}
+		period = "tupleElement(arrayJoin([" + strings.Join(ps, ", ") + "]) AS __per, 1)"
+		if tcol != "" {
+			conds = append(conds, "(isNull("+tcol+") OR "+tcol+" < tupleElement(__per, 2))")
+		}
+	}
 	if q.PeriodBy == periodTrunc {
 		if tcol == "" {
 			return "", nil, fmt.Errorf("a plan by period without a time column")
@@ -187,7 +228,7 @@ func renderClickHouse(q *queryPlan) (string, []any, error) {
 		}
 	}
 	if q.Where != "" {
-		w, err := translateClickHouseCond(q.Where)
+		w, err := translateClickHouseCond(q.Where, cohort)
 		if err != nil {
 			return "", nil, fmt.Errorf("KPI %s: where: %w", strings.Join(q.KPIs, ", "), err)
 		}
@@ -196,7 +237,11 @@ func renderClickHouse(q *queryPlan) (string, []any, error) {
 
 	aggs := make([]string, len(q.Aggs))
 	for i, a := range q.Aggs {
-		x, err := translateClickHouse(a.Expr, chAgg)
+		translate := func(e string) (string, error) { return translateClickHouse(e, chAgg) }
+		if cohort {
+			translate = translateClickHouseCohort
+		}
+		x, err := translate(a.Expr)
 		if err != nil {
 			return "", nil, fmt.Errorf("KPI %s: %w", q.kpiOf(a.Name), err)
 		}

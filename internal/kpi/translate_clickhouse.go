@@ -56,6 +56,9 @@ const (
 // chTranslator translates one expression.
 type chTranslator struct {
 	ctx chContext
+	// cohort: period_start and period_end are the bounds of the row's
+	// cohort period, the tuple __per the renderer's arrayJoin gives.
+	cohort bool
 	// name maps a bare name in a value formula (chValue) to its ClickHouse
 	// text; ok false refuses it.
 	name func(string) (string, bool)
@@ -67,10 +70,17 @@ func translateClickHouse(expr string, ctx chContext) (string, error) {
 	return (&chTranslator{ctx: ctx}).translate(expr, false)
 }
 
+// translateClickHouseCohort translates an aggregate of a cohort KPI, which
+// may read period_start and period_end.
+func translateClickHouseCohort(expr string) (string, error) {
+	return (&chTranslator{ctx: chAgg, cohort: true}).translate(expr, false)
+}
+
 // translateClickHouseCond translates a row condition to a ClickHouse UInt8
-// that is 1 exactly where the SQL condition is TRUE.
-func translateClickHouseCond(expr string) (string, error) {
-	return (&chTranslator{ctx: chRow}).translate(expr, true)
+// that is 1 exactly where the SQL condition is TRUE (cohort: it may read
+// period_start and period_end).
+func translateClickHouseCond(expr string, cohort bool) (string, error) {
+	return (&chTranslator{ctx: chRow, cohort: cohort}).translate(expr, true)
 }
 
 // translateClickHouseValue translates a value formula whose names are
@@ -725,7 +735,13 @@ func (t *chTranslator) value(n *chNode, agg, inAgg bool) (string, error) {
 		}
 		switch strings.ToLower(n.text) {
 		case "period_start", "period_end":
-			return "", fmt.Errorf("%s (a cohort's period) is not translatable to ClickHouse", strings.ToLower(n.text))
+			if !t.cohort {
+				return "", fmt.Errorf("%s outside a cohort KPI is not translatable to ClickHouse", strings.ToLower(n.text))
+			}
+			if strings.ToLower(n.text) == "period_start" {
+				return "tupleElement(__per, 1)", nil
+			}
+			return "tupleElement(__per, 2)", nil
 		}
 		return chQuoteIdent(n.text), nil
 	case "unary":
@@ -761,6 +777,15 @@ func (t *chTranslator) value(n *chNode, agg, inAgg bool) (string, error) {
 		}
 		if n.text == "||" {
 			return "concat(" + l + ", " + r + ")", nil
+		}
+		if chIsTimestamp(n.args[0]) || chIsTimestamp(n.args[1]) {
+			switch n.text {
+			case "=", "!=", "<", "<=", ">", ">=":
+				// 18.16 compares a Date with a DateTime by their raw
+				// numbers (days against seconds); DuckDB compares a DATE
+				// with a TIMESTAMP as its midnight: make both DateTimes.
+				l, r = "toDateTime("+l+", 'UTC')", "toDateTime("+r+", 'UTC')"
+			}
 		}
 		return "(" + l + " " + n.text + " " + r + ")", nil
 	case "isnull":
@@ -854,6 +879,20 @@ func (t *chTranslator) value(n *chNode, agg, inAgg bool) (string, error) {
 	return "", fmt.Errorf("%s is not translatable to ClickHouse", n.kind)
 }
 
+// chIsTimestamp reports whether an expression is known to be a timestamp
+// (a cohort's period bound, a CAST to TIMESTAMP or DATE), so that what it
+// is compared with is read as one.
+func chIsTimestamp(n *chNode) bool {
+	switch n.kind {
+	case "ident":
+		l := strings.ToLower(n.text)
+		return l == "period_start" || l == "period_end"
+	case "cast":
+		return !n.not && (n.text == "TIMESTAMP" || n.text == "DATETIME" || n.text == "DATE")
+	}
+	return false
+}
+
 // chCast is a CAST (or TRY_CAST) of x to a DuckDB type.
 func chCast(x, typ string, try bool) (string, error) {
 	switch typ {
@@ -867,7 +906,9 @@ func chCast(x, typ string, try bool) (string, error) {
 		return "toString(" + x + ")", nil
 	case "DATE":
 		if !try {
-			return "toDate(" + x + ", 'UTC')", nil
+			// A DateTime at the date's midnight, UTC: 18.16 compares a Date
+			// with a DateTime by their raw numbers.
+			return "toDateTime(toDate(" + x + ", 'UTC'), 'UTC')", nil
 		}
 	case "TIMESTAMP", "DATETIME":
 		if !try {
