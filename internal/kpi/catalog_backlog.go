@@ -92,9 +92,13 @@ var backlogBuiltin = Builtin{Table: "tickets", Roles: []string{"created_at", "re
 // The DuckDB macros the workspace creates beside the business-time view
 // (internal/workspace/business_backlog.go).
 const (
-	// BusinessDaysMacro(calendar, created_cum, ts) is the business days on
-	// the row's calendar from its creation to ts, an instant known only at
-	// query time (a period's end).
+	// BusinessCumsMacro(ts) is, per calendar name, the business seconds
+	// from the view's range start to ts, an instant known only at query
+	// time (a period's end): a MAP computed once per period (PeriodCols).
+	BusinessCumsMacro = "kpiscope_business_cums"
+	// BusinessDaysMacro(calendar, created_cum, cums) is the business days on
+	// the row's calendar from its creation to the instant of cums
+	// (BusinessCumsMacro's): a subtraction and a division per row.
 	BusinessDaysMacro = "kpiscope_business_days"
 	// BusinessAsOfMacro() is the ticket table's latest timestamp (as
 	// backlogAsOf), a constant: a subquery over the view would bind the
@@ -108,8 +112,14 @@ const (
 	overdueOpen = backlogOpen + " AND " + resDue + " IS NOT NULL"
 	// backlogAtBiz is backlogAt on the view.
 	backlogAtBiz = "least(period_end, " + BusinessAsOfMacro + "())"
-	// businessAge: in business days of the ticket's calendar, at backlogAtBiz.
-	businessAge = BusinessDaysMacro + `("calendar", "created_cum", ` + backlogAtBiz + ")"
+	// periodCums is the period column holding BusinessCumsMacro at
+	// backlogAtBiz.
+	periodCums = "__kpiscope_cums"
+	// businessAge: in business days of the ticket's calendar, at
+	// backlogAtBiz: a row column (RowCols), computed once per ticket and
+	// period for the median and the four buckets.
+	businessAge     = "__kpiscope_age"
+	businessAgeExpr = BusinessDaysMacro + `("calendar", "created_cum", ` + periodCums + ")"
 )
 
 // backlogOverdueBuiltin is the share of the backlog past its resolution
@@ -131,7 +141,11 @@ var backlogOverdueBuiltin = Builtin{Table: BusinessTable, Roles: []string{"creat
 	// tickets with a resolution SLA.
 	Extras: withExtra(ageExtras(overdueOpen, businessAge, "median age (business days)", "bd"),
 		"past due", "count(*) FILTER (WHERE "+overdueOpen+" AND "+resDue+" < "+backlogAtBiz+")"),
-	Scale: 100, Unit: "%", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalProportion,
+	// Each calendar's business time to the period's end, once per period,
+	// not once per ticket and period.
+	PeriodCols: map[string]string{periodCums: BusinessCumsMacro + "(" + backlogAtBiz + ")"},
+	RowCols:    map[string]string{businessAge: businessAgeExpr},
+	Scale:      100, Unit: "%", Decimals: 1, Better: Lower, Time: "{created_at}", Interval: IntervalProportion,
 	Target: &Target{Value: 10, Warn: ptr(20)}}}
 
 // withExtra is m with one more extra.

@@ -54,14 +54,25 @@ type Def struct {
 	N           string            // sample-size expression (aggregate; Composite: reference); default denominator / input "n"
 	Where       string            // optional row filter applied before aggregation
 	Extras      map[string]string // extra aggregates shown beside the value (median, p90)
-	Scale       float64
-	Unit        string
-	Decimals    int
-	Better      Polarity
-	Time        string // time column; "" = no time axis
-	MinSample   int
-	Target      *Target
-	Hidden      bool // a helper for composites, not shown in the scorecard
+	// PeriodCols (Cohort) are columns computed once per period from
+	// period_start and period_end, which the inputs and extras may read as
+	// they read those: a value that depends on the period alone (the
+	// business time elapsed to its end on each calendar) is then not
+	// computed again on every row of the period.
+	PeriodCols map[string]string
+	// RowCols (Cohort) are columns computed once per row and period, after
+	// PeriodCols, which the inputs and extras may read: an expression they
+	// would repeat (a ticket's age at the period's end, in each age bucket)
+	// is then computed once.
+	RowCols map[string]string
+	Scale      float64
+	Unit       string
+	Decimals   int
+	Better     Polarity
+	Time       string // time column; "" = no time axis
+	MinSample  int
+	Target     *Target
+	Hidden     bool // a helper for composites, not shown in the scorecard
 	// MinGrain is the finest grain the data is recorded at (spend by month):
 	// finer grains, and a period not yet over, give no value.
 	MinGrain Grain

@@ -308,7 +308,18 @@ func (e *Engine) check(ctx context.Context, d *Def) error {
 	}
 	from := fmt.Sprintf("(SELECT * FROM %s LIMIT 0) t", store.QuoteIdent(d.Source))
 	if d.Type == Cohort {
-		from += ", (SELECT TIMESTAMP '2000-01-01' AS period_start, TIMESTAMP '2000-02-01' AS period_end) p"
+		p := "SELECT TIMESTAMP '2000-01-01' AS period_start, TIMESTAMP '2000-02-01' AS period_end"
+		for _, name := range sortedKeys(d.PeriodCols) {
+			p = "SELECT *, (" + d.PeriodCols[name] + ") AS " + store.QuoteIdent(name) + " FROM (" + p + ")"
+		}
+		from += ", (" + p + ") p"
+		if len(d.RowCols) > 0 {
+			var sel []string
+			for _, name := range sortedKeys(d.RowCols) {
+				sel = append(sel, "("+d.RowCols[name]+") AS "+store.QuoteIdent(name))
+			}
+			from = "(SELECT *, " + strings.Join(sel, ", ") + " FROM " + from + ") t"
+		}
 	}
 	where := ""
 	if d.Where != "" {

@@ -153,6 +153,12 @@ type cohortSeries struct {
 	// Elapsed > 0: each period ends Elapsed after its start instead of at the
 	// next period (the same elapsed part, for a partial comparison).
 	Elapsed time.Duration
+	// Cols are the KPIs' PeriodCols: name → expression over period_start
+	// and period_end, verbatim, computed once per period.
+	Cols map[string]string
+	// RowCols are the KPIs' RowCols: name → expression over a row joined
+	// with its period, verbatim, computed once per row and period.
+	RowCols map[string]string
 }
 
 // planAgg is one aggregate output column: a component or an extra statistic.
@@ -265,6 +271,20 @@ func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan
 			c.First, c.Last, c.Elapsed = pl.cmp, pl.cmp, pl.cmpElapsed
 		default:
 			c.First, c.Last = pl.from, pl.cur
+		}
+		for _, d := range defs {
+			for name, expr := range d.PeriodCols {
+				if c.Cols == nil {
+					c.Cols = map[string]string{}
+				}
+				c.Cols[name] = expr
+			}
+			for name, expr := range d.RowCols {
+				if c.RowCols == nil {
+					c.RowCols = map[string]string{}
+				}
+				c.RowCols[name] = expr
+			}
 		}
 		q.Cohort = c
 	case timed:

@@ -54,6 +54,13 @@ func planDefs(sch *schemaSnapshot) map[string]*Def {
 			Expr: "rev * periods_per_year", Where: "amount > 0", Better: Higher, Time: "order_date"},
 		{ID: "pro_share", Source: "customers", Type: Ratio, Numerator: "count(*) FILTER (WHERE \"plan\" = 'Pro')", Denominator: "count(*)",
 			Scale: 100, Better: Higher},
+		// A cohort with a column computed once per period (its length) and
+		// one per ticket and period (the ticket's age at its end).
+		{ID: "old_open", Source: "tickets", Type: Cohort, Inputs: map[string]string{
+			"open": "count(*) FILTER (WHERE created_at < period_end AND (resolved_at IS NULL OR resolved_at >= period_end))",
+			"old":  "count(*) FILTER (WHERE created_at < period_end AND (resolved_at IS NULL OR resolved_at >= period_end) AND age > span)"},
+			Expr: "old / open", PeriodCols: map[string]string{"span": "date_diff('day', period_start, period_end)"},
+			RowCols: map[string]string{"age": "date_diff('day', created_at, period_end)"}, Better: Lower, Time: "created_at"},
 	} {
 		out[d.ID] = d
 	}
@@ -89,6 +96,7 @@ var planCases = []struct {
 	{"grain_all", []string{"csat", "retention"}, Slice{Grain: All, Segment: "plan"}},
 	{"cohort", []string{"retention", "churn"}, Slice{Grain: Quarter, Segment: "plan"}},
 	{"cohort_partial", []string{"churn"}, Slice{Grain: Month, Period: planDay("2026-10-01")}},
+	{"cohort_period_cols", []string{"old_open"}, Slice{Grain: Month, Period: planDay("2026-09-01"), Segment: "priority"}},
 	{"where", []string{"big_orders", "annual_revenue"}, Slice{Grain: Week, Filters: []Filter{{Dim: "region", Values: []string{"South"}}}}},
 	{"no_time_axis", []string{"pro_share", "new_customers"}, Slice{Grain: Year, Segment: "region"}},
 	{"min_grain", []string{"acquisition_spend", "retention_spend", "new_customers"}, Slice{Grain: Week, Trend: 2}},

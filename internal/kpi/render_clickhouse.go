@@ -170,6 +170,9 @@ func renderClickHouse(q *queryPlan) (string, []any, error) {
 	if cohort != (q.Cohort != nil) {
 		return "", nil, fmt.Errorf("KPI %s: %w", strings.Join(q.KPIs, ", "), errClickHouseCohort)
 	}
+	if q.Cohort != nil && (len(q.Cohort.Cols) > 0 || len(q.Cohort.RowCols) > 0) {
+		return "", nil, fmt.Errorf("KPI %s: columns computed per period or per row and period are not translatable to ClickHouse", strings.Join(q.KPIs, ", "))
+	}
 	var conds []string
 	var args []any
 	for _, f := range q.Filters {

@@ -153,8 +153,10 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 	var args []any
 	b.WriteString("WITH ")
 	if c := q.Cohort; c != nil {
+		// The periods, then the KPIs' columns computed once per period.
+		var pb strings.Builder
 		if c.Step == All {
-			b.WriteString("periods AS (SELECT ?::TIMESTAMP AS period_start, ?::TIMESTAMP AS period_end), ")
+			pb.WriteString("periods AS (SELECT ?::TIMESTAMP AS period_start, ?::TIMESTAMP AS period_end), ")
 			args = append(args, sqlTime(c.First), sqlTime(c.End))
 		} else if c.Step.IsWindow() {
 			// A window's periods, listed (engine-made dates, not user input).
@@ -166,7 +168,7 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 				}
 				rows = append(rows, fmt.Sprintf("(%s, %s)", duckTimeLit(p), duckTimeLit(end)))
 			}
-			fmt.Fprintf(&b, "periods AS (SELECT * FROM (VALUES %s) v(period_start, period_end)), ", strings.Join(rows, ", "))
+			fmt.Fprintf(&pb, "periods AS (SELECT * FROM (VALUES %s) v(period_start, period_end)), ", strings.Join(rows, ", "))
 		} else {
 			step := duckInterval(c.Step)
 			end := "p + " + step
@@ -174,9 +176,10 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 				end = "p + to_microseconds(?::BIGINT)"
 				args = append(args, c.Elapsed.Microseconds())
 			}
-			fmt.Fprintf(&b, "periods AS (SELECT p AS period_start, %s AS period_end FROM generate_series(?::TIMESTAMP, ?::TIMESTAMP, %s) g(p)), ", end, step)
+			fmt.Fprintf(&pb, "periods AS (SELECT p AS period_start, %s AS period_end FROM generate_series(?::TIMESTAMP, ?::TIMESTAMP, %s) g(p)), ", end, step)
 			args = append(args, sqlTime(c.First), sqlTime(c.Last))
 		}
+		b.WriteString(duckPeriodCols(pb.String(), c.Cols))
 	}
 
 	// The rows: one select per time range, the same text each time.
@@ -221,6 +224,13 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 	switch q.PeriodBy {
 	case periodCohort:
 		from = "src JOIN periods ON (src.__t IS NULL OR src.__t < periods.period_end)"
+		if rc := q.Cohort.RowCols; len(rc) > 0 {
+			var sel []string
+			for _, name := range sortedKeys(rc) {
+				sel = append(sel, "("+rc[name]+") AS "+store.QuoteIdent(name))
+			}
+			from = "(SELECT *, " + strings.Join(sel, ", ") + " FROM " + from + ")"
+		}
 		periodSel = "period_start AS __p, "
 		keys = append(keys, "__p")
 	case periodTrunc:
@@ -243,6 +253,20 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		vals[i] = fmt.Sprintf("CAST(%s AS DOUBLE) AS %s", duckValue(v), store.QuoteIdent(v.Name))
 	}
 	return "SELECT *, " + strings.Join(vals, ", ") + " FROM (" + b.String() + ")", args
+}
+
+// duckPeriodCols adds cols to the periods CTE def ("periods AS (…), "),
+// computed once per period over period_start and period_end.
+func duckPeriodCols(def string, cols map[string]string) string {
+	if len(cols) == 0 {
+		return def
+	}
+	inner := strings.TrimSuffix(strings.TrimPrefix(def, "periods AS ("), "), ")
+	var sel []string
+	for _, name := range sortedKeys(cols) {
+		sel = append(sel, "("+cols[name]+") AS "+store.QuoteIdent(name))
+	}
+	return "periods AS (SELECT *, " + strings.Join(sel, ", ") + " FROM (" + inner + ") s), "
 }
 
 // renderDuckDBComposite renders a composite's evaluation: its formula over a
