@@ -64,15 +64,15 @@ type Def struct {
 	// PeriodCols, which the inputs and extras may read: an expression they
 	// would repeat (a ticket's age at the period's end, in each age bucket)
 	// is then computed once.
-	RowCols map[string]string
-	Scale      float64
-	Unit       string
-	Decimals   int
-	Better     Polarity
-	Time       string // time column; "" = no time axis
-	MinSample  int
-	Target     *Target
-	Hidden     bool // a helper for composites, not shown in the scorecard
+	RowCols   map[string]string
+	Scale     float64
+	Unit      string
+	Decimals  int
+	Better    Polarity
+	Time      string // time column; "" = no time axis
+	MinSample int
+	Target    *Target
+	Hidden    bool // a helper for composites, not shown in the scorecard
 	// MinGrain is the finest grain the data is recorded at (spend by month):
 	// finer grains, and a period not yet over, give no value.
 	MinGrain Grain
