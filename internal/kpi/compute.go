@@ -368,8 +368,10 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		}
 		defs = stripped
 	}
-	if o.raw || defs[0].Type == Cohort {
-		full, part, segErr, err = e.runRaw(ctx, defs, s, pl, o.raw)
+	if o.raw || e.wh != nil || defs[0].Type == Cohort {
+		// A warehouse has no rollups (rollup.go), nor period rollups: its
+		// raw rows every time.
+		full, part, segErr, err = e.runRaw(ctx, defs, s, pl, o.raw || e.wh != nil)
 		return full, part, nil, segErr, err
 	}
 	// What a rollup can answer comes from it; the rest reads the raw rows.
@@ -440,8 +442,38 @@ func usesQuantile(d *Def) bool {
 	return value || extras
 }
 
+// executor is where a compiled plan runs: it renders the plan in its
+// engine's dialect and runs the SQL, reading the rows back as the DuckDB
+// store does (NULL as nil, numbers as int64/float64 and the like, times as
+// time.Time), so runPoints reads either. The engine's own DuckDB is one
+// (duckExecutor); a ClickHouse warehouse (NewWarehouse) is the other.
+type executor interface {
+	render(q *queryPlan) (string, []any, error)
+	query(ctx context.Context, sql string, args ...any) (*store.Rows, error)
+}
+
+// duckExecutor runs plans on the engine's DuckDB.
+type duckExecutor struct{ db *store.DB }
+
+func (x duckExecutor) render(q *queryPlan) (string, []any, error) {
+	sql, args := renderDuckDB(q)
+	return sql, args, nil
+}
+
+func (x duckExecutor) query(ctx context.Context, sql string, args ...any) (*store.Rows, error) {
+	return x.db.Query(ctx, sql, args...)
+}
+
+// executor is where the engine's raw queries run.
+func (e *Engine) executor() executor {
+	if e.wh != nil {
+		return e.wh
+	}
+	return duckExecutor{e.db}
+}
+
 // runRaw computes a group from the raw rows: the compiled queries (see
-// compileRaw), rendered for DuckDB and run.
+// compileRaw), rendered for the engine's executor and run.
 func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fresh bool) (full, part map[string]points, segErr, err error) {
 	qs, segErr, err := compileRaw(e.snapshot(), defs, s, pl)
 	if err != nil {
@@ -453,8 +485,11 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 			ps, ok, err = e.runPeriods(ctx, defs, s, q)
 		}
 		if !ok && err == nil {
-			sql, args := renderDuckDB(q.plan)
-			ps, err = e.runPoints(ctx, defs, sql, args, q.withSeg, q.win)
+			var sql string
+			var args []any
+			if sql, args, err = e.executor().render(q.plan); err == nil {
+				ps, err = e.runPoints(ctx, defs, sql, args, q.withSeg, q.win)
+			}
 		}
 		if err != nil {
 			return nil, nil, nil, err
@@ -499,7 +534,7 @@ func specialName(name string, g Grain, cols map[string]string, col ...func(strin
 
 func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []any, withSeg bool, pl plan) (map[string]points, error) {
 	began := time.Now()
-	rows, err := e.db.Query(ctx, q, args...)
+	rows, err := e.executor().query(ctx, q, args...)
 	e.debug("query", "table", defs[0].Source, "elapsed", time.Since(began), "sql", q)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {

@@ -106,6 +106,10 @@ type Engine struct {
 	roll     rollupState
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
+	// wh is the ClickHouse warehouse the engine reads (NewWarehouse); nil
+	// when it reads db. Over a warehouse, db holds only empty copies of its
+	// tables, to check definitions against, and evaluates composites.
+	wh *Warehouse
 }
 
 // New checks every definition against the tables in db and prepares the
@@ -998,6 +1002,9 @@ func (e *Engine) CheckPeriod(s Slice) error {
 
 // DimValues lists a dimension's values across the tables that have it.
 func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
+	if e.wh != nil {
+		return e.whDimValues(ctx, dim)
+	}
 	var parts []string
 	for _, t := range e.tableNames() {
 		if c, ok := schema.Column(e.tables[t], dim); ok {

@@ -331,6 +331,9 @@ func (g *rollGroup) allParts() []part {
 // raw rows for what is not built yet. Cancel ctx to stop it; progress, when
 // non-nil, is called after every step. Calling it again does nothing.
 func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)) error {
+	if e.wh != nil {
+		return nil // a warehouse aggregates its raw rows; kpiscope writes nothing there
+	}
 	e.loadRollups(ctx)
 	e.roll.mu.Lock()
 	if e.roll.started {

@@ -1,0 +1,227 @@
+package kpi
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"kpiscope/internal/store"
+)
+
+// The ClickHouse executor (issue 16): a warehouse the engine reads instead
+// of its own DuckDB. It connects with clickhouse-go over the native
+// protocol (its HTTP mode does not talk to 18.16), runs the plans
+// renderClickHouse writes with the values bound, and reads the rows back
+// as the DuckDB store does. It only reads: every statement it runs is a
+// SELECT, each with max_execution_time and max_memory_usage set.
+
+// WarehouseOptions are the per-query limits on a warehouse.
+type WarehouseOptions struct {
+	// MaxExecutionTime is ClickHouse's max_execution_time for each query
+	// (default 120 s).
+	MaxExecutionTime time.Duration
+	// MaxMemoryUsage is ClickHouse's max_memory_usage for each query, in
+	// bytes (default 4 GB).
+	MaxMemoryUsage int64
+}
+
+// Default per-query limits on a warehouse.
+const (
+	DefaultMaxExecutionTime = 120 * time.Second
+	DefaultMaxMemoryUsage   = int64(4_000_000_000)
+)
+
+// Warehouse is a ClickHouse database the engine reads (NewWarehouse).
+type Warehouse struct {
+	url      string // without its password, for messages
+	database string
+	db       *sql.DB
+	opt      WarehouseOptions
+}
+
+// WarehouseURLHelp is the form of a warehouse's URL, for messages.
+const WarehouseURLHelp = "clickhouse://USER:PASSWORD@HOST:9000/DATABASE (the native port, 9000 by default, not the HTTP port 8123)"
+
+// IsWarehouseURL reports whether a source names a warehouse rather than a file.
+func IsWarehouseURL(s string) bool {
+	return strings.HasPrefix(strings.ToLower(s), "clickhouse://")
+}
+
+// OpenWarehouse connects to a ClickHouse database named by a URL,
+// clickhouse://user:password@host:9000/database, and checks that it
+// answers and that the database exists. max_execution_time and
+// max_memory_usage in the URL's query override opt's; other parameters
+// are clickhouse-go's (dial_timeout, secure, …).
+func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Warehouse, error) {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.EqualFold(u.Scheme, "clickhouse") || u.Host == "" {
+		shown := raw
+		if err == nil {
+			shown = u.Redacted()
+		}
+		return nil, fmt.Errorf("warehouse %q: not a ClickHouse URL; write it as %s", shown, WarehouseURLHelp)
+	}
+	shown := u.Redacted()
+	q := u.Query()
+	if v := q.Get("max_execution_time"); v != "" {
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil || secs <= 0 {
+			return nil, fmt.Errorf("warehouse %s: max_execution_time=%s: give seconds, e.g. 120", shown, v)
+		}
+		opt.MaxExecutionTime = time.Duration(secs * float64(time.Second))
+		q.Del("max_execution_time")
+	}
+	if v := q.Get("max_memory_usage"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("warehouse %s: max_memory_usage=%s: give bytes, e.g. 4000000000", shown, v)
+		}
+		opt.MaxMemoryUsage = n
+		q.Del("max_memory_usage")
+	}
+	if opt.MaxExecutionTime <= 0 {
+		opt.MaxExecutionTime = DefaultMaxExecutionTime
+	}
+	if opt.MaxMemoryUsage <= 0 {
+		opt.MaxMemoryUsage = DefaultMaxMemoryUsage
+	}
+	if !q.Has("dial_timeout") {
+		q.Set("dial_timeout", "5s")
+	}
+	u.RawQuery = q.Encode()
+	database := strings.Trim(u.Path, "/")
+	if database == "" {
+		database = "default"
+		u.Path = "/default"
+	}
+	co, err := clickhouse.ParseDSN(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("warehouse %s: %v; write it as %s", shown, err, WarehouseURLHelp)
+	}
+	// A query may run as long as ClickHouse lets it, and its answer arrive.
+	co.ReadTimeout = opt.MaxExecutionTime + 30*time.Second
+	w := &Warehouse{url: shown, database: database, db: clickhouse.OpenDB(co), opt: opt}
+	w.db.SetMaxOpenConns(8)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := w.db.PingContext(pctx); err != nil {
+		w.db.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("warehouse %s: cannot reach ClickHouse (%v); check that the server runs and the URL: %s", shown, oneLine(err), WarehouseURLHelp)
+	}
+	rows, err := w.query(ctx, "SELECT name FROM system.databases ORDER BY name")
+	if err != nil {
+		w.db.Close()
+		return nil, fmt.Errorf("warehouse %s: %v", shown, err)
+	}
+	var names []string
+	for _, r := range rows.Data {
+		if n := fmt.Sprint(r[0]); n == database {
+			return w, nil
+		} else if n != "system" {
+			names = append(names, n)
+		}
+	}
+	w.db.Close()
+	return nil, fmt.Errorf("warehouse %s: no database %q on the server (databases: %s); name one in the URL's path", shown, database, strings.Join(limit(names, 12), ", "))
+}
+
+// Close closes the connections.
+func (w *Warehouse) Close() error { return w.db.Close() }
+
+// URL is the warehouse's URL without its password.
+func (w *Warehouse) URL() string { return w.url }
+
+// render writes a plan for ClickHouse (render_clickhouse.go).
+func (w *Warehouse) render(q *queryPlan) (string, []any, error) { return renderClickHouse(q) }
+
+// query runs a SELECT with the per-query limits and reads every row: NULL
+// as nil (the driver's pointers for Nullable columns dereferenced),
+// decimals as float64, times in UTC.
+func (w *Warehouse) query(ctx context.Context, q string, args ...any) (*store.Rows, error) {
+	if head := strings.ToUpper(strings.TrimLeft(q, " \t\n(")); !strings.HasPrefix(head, "SELECT") {
+		return nil, errors.New("a warehouse is read-only: only SELECT runs there")
+	}
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
+		"max_execution_time": int(w.opt.MaxExecutionTime.Round(time.Second) / time.Second),
+		"max_memory_usage":   int(w.opt.MaxMemoryUsage),
+	}))
+	rows, err := w.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, chError(ctx, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, chError(ctx, err)
+	}
+	out := &store.Rows{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, chError(ctx, err)
+		}
+		for i, v := range vals {
+			vals[i] = chScanned(v)
+		}
+		out.Data = append(out.Data, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, chError(ctx, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// chScanned is a scanned ClickHouse value as the DuckDB store reads its kind:
+// pointers dereferenced (nil: NULL), decimals as float64, times in UTC.
+func chScanned(v any) any {
+	rv := reflect.ValueOf(v)
+	for rv.IsValid() && rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if !rv.IsValid() {
+		return nil
+	}
+	v = rv.Interface()
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC()
+	case interface{ Float64() (float64, bool) }: // shopspring's decimal
+		f, _ := x.Float64()
+		return f
+	}
+	return v
+}
+
+// chError is a driver error on one line; a cancelled or timed-out context
+// is itself.
+func chError(ctx context.Context, err error) error {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return ctx.Err()
+	}
+	return errors.New("ClickHouse: " + oneLine(err))
+}
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
