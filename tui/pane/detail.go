@@ -392,6 +392,7 @@ func extras(d *kpi.Def, row kpi.Row, approx bool) []string {
 		return nil
 	}
 	var parts []string
+	inRun := false
 	for _, name := range d.ExtraNames() {
 		v := row.Extras[name]
 		if v == nil {
@@ -406,7 +407,13 @@ func extras(d *kpi.Def, row kpi.Row, approx bool) []string {
 		case d.Unit != "%":
 			txt = d.FormatNumber(*v, d.Decimals)
 		}
-		parts = append(parts, name+" "+txt)
+		// A run of age buckets names the word once: "age 0-1d 5 · 1-3d 2 · 7d+ 1".
+		label, bucket := name, strings.HasPrefix(name, "age ")
+		if bucket && inRun {
+			label = strings.TrimPrefix(name, "age ")
+		}
+		inRun = bucket
+		parts = append(parts, label+" "+txt)
 	}
 	if approx && len(parts) > 0 {
 		// Quantiles from a rollup's sketch: within ±1% of the exact value.
