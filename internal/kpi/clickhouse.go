@@ -117,6 +117,9 @@ func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Ware
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if strings.Contains(err.Error(), "code: 81,") { // UNKNOWN_DATABASE
+			return nil, fmt.Errorf("warehouse %s: no database %q on the server; name one in the URL's path: %s", shown, database, WarehouseURLHelp)
+		}
 		return nil, fmt.Errorf("warehouse %s: cannot reach ClickHouse (%v); check that the server runs and the URL: %s", shown, oneLine(err), WarehouseURLHelp)
 	}
 	rows, err := w.query(ctx, "SELECT name FROM system.databases ORDER BY name")

@@ -373,3 +373,9 @@ func (e *Engine) whDimValues(ctx context.Context, dim string) ([]string, error) 
 	}
 	return out, nil
 }
+
+// Tables lists the warehouse database's tables and their columns, typed as
+// the engine types them (see ClickHouseType).
+func (w *Warehouse) Tables(ctx context.Context) (map[string][]store.Column, error) {
+	return w.columns(ctx)
+}

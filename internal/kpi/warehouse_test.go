@@ -127,6 +127,9 @@ func TestWarehouseEngineEquivalence(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer wh.Close()
+		if _, err := OpenWarehouse(ctx, chWarehouseURL(t, dsn1, tc.db+"_nosuch"), WarehouseOptions{}); err == nil || !strings.Contains(err.Error(), "_nosuch\" on the server; name one in the URL's path") {
+			t.Errorf("a database that is not there: %v", err)
+		}
 		got, err := NewWarehouse(ctx, wh, defs(), opt)
 		if err != nil {
 			t.Fatal(err)
