@@ -36,6 +36,9 @@ type dataFlags struct {
 	config string
 	db     string
 	screen bool // the explorer draws on the terminal: no debug log on stderr
+	// source is a ClickHouse warehouse's URL (report's --source): the KPIs
+	// are computed there instead of on files.
+	source string
 }
 
 func (f *dataFlags) register(c *cobra.Command) {
@@ -44,7 +47,10 @@ func (f *dataFlags) register(c *cobra.Command) {
 }
 
 func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
-	return workspace.Open(ctx, workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen)})
+	if f.source != "" && f.db != "" {
+		return nil, fmt.Errorf("--source %s computes on the warehouse: leave out --db %s", f.source, f.db)
+	}
+	return workspace.Open(ctx, workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen), Warehouse: f.source})
 }
 
 // sliceFlags select the numbers.
@@ -282,6 +288,7 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 		},
 	}
 	df.register(c)
+	c.Flags().StringVar(&df.source, "source", "", "compute the KPIs on the ClickHouse database at `URL` (clickhouse://USER:PASSWORD@HOST:9000/DATABASE) instead of files; see README, \"Past one machine\"")
 	sf.register(c)
 	addViewFlag(c) // views.go: --view
 	c.Flags().StringVarP(&ro.format, "format", "f", "table", "output `FORMAT`: table, csv, json or markdown")
@@ -367,6 +374,8 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 		return fmt.Errorf("--grid, --cohorts, --distribution, --series and --records each print their own view: give one at a time")
 	case len(asked) == 1 && ro.explain:
 		return fmt.Errorf("--explain prints the scorecard's changes split by segment: give it without --grid, --cohorts, --distribution, --series or --records")
+	case len(asked) == 1 && ws.Warehouse != nil:
+		return fmt.Errorf("--grid, --cohorts, --distribution, --series and --records do not run on a warehouse yet (--source): the scorecard, --by and --explain do")
 	case len(asked) == 1:
 		return asked[0].run(ctx, cmd.OutOrStdout(), ws, s, ids, ro)
 	}
@@ -381,6 +390,8 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	var notes []string
 	switch {
 	case ro.checks == "off":
+	case ws.Warehouse != nil:
+		notes = append(notes, "data-quality checks do not run on a warehouse yet (--source)")
 	case ro.checks == "on" || ws.Engine.Rows() <= checkBudget:
 		found, err := quality.Check(ctx, ws.Engine, time.Now())
 		if err != nil {

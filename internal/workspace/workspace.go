@@ -37,6 +37,9 @@ type Options struct {
 	Now        func() time.Time
 	// Log is the engine's debug log (kpi.Options.Log); nil logs nothing.
 	Log *slog.Logger
+	// Warehouse is a ClickHouse URL (clickhouse://user:pass@host:9000/db)
+	// whose tables the KPIs are computed on, in place of files (warehouse.go).
+	Warehouse string
 }
 
 // Workspace is loaded data with its engine.
@@ -58,13 +61,25 @@ type Workspace struct {
 
 	snap       *source.Snapshot // the copies pinned views read; see Pin
 	persistent bool             // the database is a --db file
+
+	// Warehouse is the ClickHouse database the engine reads (Options.Warehouse);
+	// nil for files. DB then holds only empty copies of its tables.
+	Warehouse *kpi.Warehouse
 }
 
 // Close releases the database and removes the snapshot of a pinned
 // workspace. Closing twice is harmless.
 func (w *Workspace) Close() error {
 	w.unpin()
-	err := w.DB.Close()
+	var err error
+	if w.DB != nil {
+		err = w.DB.Close()
+	}
+	if w.Warehouse != nil {
+		if werr := w.Warehouse.Close(); err == nil {
+			err = werr
+		}
+	}
 	if w.snap != nil {
 		if rerr := w.snap.Remove(); err == nil {
 			err = rerr
@@ -75,6 +90,9 @@ func (w *Workspace) Close() error {
 
 // Open loads the data and builds the engine.
 func Open(ctx context.Context, opt Options) (*Workspace, error) {
+	if opt.Warehouse != "" {
+		return openWarehouse(ctx, opt)
+	}
 	var cfg *config.Config
 	cfgPath := opt.ConfigPath
 	if cfgPath == "" && !opt.NoConfig {

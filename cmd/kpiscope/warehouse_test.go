@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"kpiscope/internal/chtest"
+)
+
+// whConfig is the fixture's kpiscope.yaml: the built-ins its tables fit,
+// repeat_rate among them (ClickHouse cannot translate its list functions).
+const whConfig = `title: "warehouse fixture"
+sources:
+  customers: {path: customers.parquet}
+  tickets:   {path: tickets.parquet}
+  surveys:   {path: surveys.parquet}
+  orders:    {path: orders.parquet}
+dimensions: [channel, priority, region, plan]
+kpis:
+  - use: csat
+  - use: ces
+  - use: nps
+  - use: response_rate
+  - use: resolution_time
+  - use: resolution_median
+  - use: first_response
+  - use: fcr
+  - use: reopen_rate
+  - use: contacts_per_resolution
+  - use: avg_purchase
+  - use: purchase_frequency
+  - use: new_customers
+  - use: retention
+  - use: churn
+  - use: repeat_rate
+`
+
+// TestReportOnWarehouse: `report --format json --source clickhouse://…`
+// over the first step's fixture in ClickHouse (its single-node database and
+// its 2-shard Distributed one) prints what `report --format json` prints
+// over the same rows in Parquet files, value for value (numbers within 1e-9
+// relative), for the scorecard, a breakdown, a comparison with the year
+// before, a filter and a window; repeat_rate alone has an error there.
+func TestReportOnWarehouse(t *testing.T) {
+	dsn, _, _ := chtest.Env(t)
+	rows := chtest.FixtureRows()
+	local, dist := chtest.Setup(t, chtest.FixtureTables, rows)
+	db, _ := chtest.DuckLoad(t, chtest.FixtureTables, rows)
+	dir := t.TempDir()
+	for _, tb := range chtest.FixtureTables {
+		if err := db.Exec(context.Background(), fmt.Sprintf("COPY %s TO '%s' (FORMAT parquet)", tb.Name, filepath.Join(dir, tb.Name+".parquet"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(dir, "kpiscope.yaml")
+	if err := os.WriteFile(cfg, []byte(whConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	urls := map[string]string{}
+	for name, c := range map[string]*sql.DB{"single node": local, "2 shards": dist} {
+		var database string
+		if err := c.QueryRow("SELECT currentDatabase()").Scan(&database); err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path = "/" + database
+		urls[name] = u.String()
+	}
+	compared := 0
+	for _, slice := range [][]string{
+		{},
+		{"--by", "channel"},
+		{"--by", "region", "--grain", "week", "--compare", "year"},
+		{"--period", "2026-09", "--filter", "priority=high,urgent", "--by", "plan"},
+		{"--since", "last 4 weeks"},
+		{"--period", "all", "--by", "priority"},
+	} {
+		args := append([]string{"report", "--config", cfg, "--format", "json", "--checks", "off"}, slice...)
+		want, code := runJSON(t, args)
+		if code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+		for _, name := range []string{"single node", "2 shards"} {
+			wargs := append([]string{"report", "--source", urls[name], "--config", cfg, "--format", "json", "--checks", "off"}, slice...)
+			got, code := runJSON(t, wargs)
+			if code != 2 && code != 0 { // 2: repeat_rate's error, after the others
+				t.Errorf("%s %v: exit %d", name, slice, code)
+			}
+			if msg := sameReport(want, got); msg != "" {
+				t.Errorf("%s %v: %s", name, slice, msg)
+			}
+			rows, _ := want["rows"].([]any)
+			compared += len(rows)
+		}
+	}
+	t.Logf("%d report rows (KPI × segment) equal to DuckDB's over 6 slices, single node and 2 shards", compared)
+}
+
+// runJSON runs kpiscope and decodes its JSON output.
+func runJSON(t *testing.T, args []string) (map[string]any, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := runWith(context.Background(), args, &out, &errb)
+	var m map[string]any
+	if err := json.Unmarshal(out.Bytes(), &m); err != nil {
+		t.Fatalf("%v: exit %d, %v\n%s\n%s", args, code, err, out.String(), errb.String())
+	}
+	return m, code
+}
+
+// sameReport compares two reports' JSON: every row but repeat_rate's equal
+// (numbers within 1e-9 relative); repeat_rate's refused on the warehouse
+// unless it has no value for the slice in DuckDB either (a filter its
+// table cannot reach).
+func sameReport(want, got map[string]any) string {
+	split := func(m map[string]any) (rest []any, rr []map[string]any) {
+		list, _ := m["rows"].([]any)
+		for _, r := range list {
+			rm, _ := r.(map[string]any)
+			if rm["kpi"] == "repeat_rate" {
+				rr = append(rr, rm)
+			} else {
+				rest = append(rest, r)
+			}
+		}
+		return rest, rr
+	}
+	wrows, wrr := split(want)
+	grows, grr := split(got)
+	if len(wrows) == 0 || len(wrr) == 0 || len(grr) == 0 {
+		return fmt.Sprintf("rows: %d and %d of repeat_rate, want some", len(wrr), len(grr))
+	}
+	if wrr[0]["error"] == nil {
+		if e := fmt.Sprint(grr[0]["error"]); !strings.Contains(e, "not translatable to ClickHouse") {
+			return fmt.Sprintf("repeat_rate: error %q, want it refused", e)
+		}
+	}
+	w, g := map[string]any{}, map[string]any{}
+	for k, v := range want {
+		w[k] = v
+	}
+	for k, v := range got {
+		g[k] = v
+	}
+	w["rows"], g["rows"] = wrows, grows
+	return jsonSame(w, g, "")
+}
+
+// jsonSame compares JSON trees: the same keys and strings, numbers within
+// 1e-9 relative.
+func jsonSame(want, got any, path string) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s: %v, want %v", path, got, want)
+		}
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok {
+				return fmt.Sprintf("%s.%s: %v, want nothing", path, k, g[k])
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if msg := jsonSame(w[k], g[k], path+"."+k); msg != "" {
+				return msg
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Sprintf("%s: %v, want %v", path, got, want)
+		}
+		for i := range w {
+			if msg := jsonSame(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); msg != "" {
+				return msg
+			}
+		}
+	case float64:
+		g, ok := got.(float64)
+		if !ok || math.Abs(g-w) > 1e-9*math.Max(1, math.Abs(w)) {
+			return fmt.Sprintf("%s: %v, want %v", path, got, want)
+		}
+	default:
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			return fmt.Sprintf("%s: %v, want %v", path, got, want)
+		}
+	}
+	return ""
+}
+
+// TestReportOnUnreachableWarehouse: one line naming the URL and the fix,
+// exit 2.
+func TestReportOnUnreachableWarehouse(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := runWith(context.Background(), []string{"report", "--source", "clickhouse://kpi:secret@127.0.0.1:1/sales", "--checks", "off"}, &out, &errb)
+	want := "kpiscope: warehouse clickhouse://kpi:xxxxx@127.0.0.1:1/sales: cannot reach ClickHouse ("
+	if code != 2 || !strings.HasPrefix(errb.String(), want) || !strings.Contains(errb.String(), "clickhouse://USER:PASSWORD@HOST:9000/DATABASE") || strings.Count(errb.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want 2 and %q…", code, errb.String(), want)
+	}
+}

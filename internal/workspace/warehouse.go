@@ -1,0 +1,94 @@
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"kpiscope/internal/config"
+	"kpiscope/internal/kpi"
+)
+
+// openWarehouse opens a workspace over a ClickHouse database (Options.Warehouse,
+// issue 16): the KPIs of kpiscope.yaml (its sources: are the files of a
+// local run and are not read), or without one the built-ins its tables
+// fit, computed there by an engine over the warehouse (kpi.NewWarehouse).
+// Nothing is loaded into DuckDB and nothing is written to the warehouse.
+// Business hours (business_hours:, sla:) are not supported there yet: their
+// KPIs are not added.
+func openWarehouse(ctx context.Context, opt Options) (*Workspace, error) {
+	if len(opt.Sources) > 0 {
+		return nil, fmt.Errorf("--source %s reads the warehouse's tables: leave out the files (%s)", opt.Warehouse, strings.Join(opt.Sources, ", "))
+	}
+	var cfg *config.Config
+	cfgPath := opt.ConfigPath
+	if cfgPath == "" && !opt.NoConfig {
+		dir := opt.Dir
+		if dir == "" {
+			dir = "."
+		}
+		if p, ok := config.Find(dir); ok {
+			cfgPath = p
+		}
+	}
+	if cfgPath != "" {
+		c, err := config.Load(cfgPath)
+		if err != nil {
+			return nil, err
+		}
+		cfg = c
+	}
+	wh, err := kpi.OpenWarehouse(ctx, opt.Warehouse, kpi.WarehouseOptions{})
+	if err != nil {
+		return nil, err
+	}
+	w := &Workspace{Config: cfg, Warehouse: wh, Label: wh.URL()}
+	fail := func(err error) (*Workspace, error) {
+		wh.Close()
+		return nil, err
+	}
+	eopt := kpi.Options{Now: opt.Now, Log: opt.Log}
+	var defs []*kpi.Def
+	if cfg != nil {
+		if defs, err = cfg.Defs(nil); err != nil {
+			return fail(err)
+		}
+		if len(defs) == 0 {
+			return fail(&config.Error{Path: cfg.Path, Msg: "defines no KPI: add a kpis: section (`- use: csat` for a built-in, or a KPI of your own)"})
+		}
+		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = cfg.Dimensions, cfg.Customers, cfg.CustomerKey
+		eopt.RecordTime = cfg.SourceTime
+		eopt.Annotations = cfg.KPIAnnotations()
+		if cfg.Label != "" {
+			w.Label = cfg.Label
+		}
+	} else {
+		tables, err := wh.Tables(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if defs = kpi.StandardDefs(tables); len(defs) == 0 {
+			var names []string
+			for n := range tables {
+				names = append(names, n)
+			}
+			return fail(fmt.Errorf("no KPI can be computed from %s: its tables (%s) do not match the standard data model; give a kpiscope.yaml with KPIs of your own (--config FILE)", wh.URL(), strings.Join(names, ", ")))
+		}
+		w.Inferred = true
+	}
+	eopt.Label = w.Label
+	eng, err := kpi.NewWarehouse(ctx, wh, defs, eopt)
+	if err != nil {
+		return fail(err)
+	}
+	w.DB, w.Engine = eng.DB(), eng
+	if err := checkAnnotations(ctx, cfg, eng); err != nil {
+		w.Close()
+		return nil, err
+	}
+	if err := cfg.CheckViews(ctx, eng); err != nil {
+		w.Close()
+		return nil, err
+	}
+	return w, nil
+}
