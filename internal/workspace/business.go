@@ -126,7 +126,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if eopt.Now != nil {
 		now = eopt.Now
 	}
-	rng, err := ticketRange(ctx, db, tb, cols, biz, now())
+	rng, err := ticketRange(ctx, db, tb, cols, biz, now(), eopt.RecordTime[tb.table])
 	if err != nil {
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
 	}
@@ -159,10 +159,21 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	// while the ticket files and the business configuration are unchanged.
 	fp := viewFingerprint(ctx, db, tb.table, bb.table+"\n"+strings.Join(bb.view, "\n"))
 	reused := keptBusiness(ctx, db, view, fp, keptName, tb.table)
-	if reused {
-		// taken over
-	} else if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
-		return nil, fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
+	if !reused {
+		// The old fingerprint goes first: a start stopped after the table
+		// is made, before the new fingerprint is written, must not leave
+		// this data's table under another's fingerprint.
+		if err := fingerprintView(ctx, db, view, ""); err != nil {
+			return nil, err
+		}
+		if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
+			return nil, fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
+		}
+		if businessTableMade != nil {
+			if err := businessTableMade(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
@@ -219,6 +230,10 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	eopt.RecordTime = rt
 	return businessDefs(defs, tb, view, have)
 }
+
+// businessTableMade, when set (by tests), runs right after a start makes
+// the business table: an error stops the start there, as a kill would.
+var businessTableMade func() error
 
 // businessDefs points the business-time built-ins the config lists at the
 // view, refusing one whose SLA policy sla: lacks, and adds the others the
@@ -332,7 +347,7 @@ func fingerprintView(ctx context.Context, db *store.DB, view, fp string) error {
 // ticketRange reads the ticket table's first and last timestamps. As the
 // engine does, creation times past now (and a day of slack for time zones)
 // are data errors: they must not make every open ticket breached.
-func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []store.Column, biz *config.Business, now time.Time) (dataRange, error) {
+func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []store.Column, biz *config.Business, now time.Time, record string) (dataRange, error) {
 	created, ok := schema.Column(cols, tb.cols["created_at"])
 	if !ok {
 		return dataRange{}, fmt.Errorf("the ticket table %s has no column %s (its columns: %s); map created_at with columns: on a ticket KPI", tb.table, tb.cols["created_at"], columnNames(cols))
@@ -340,7 +355,7 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 	c := "CAST(t." + store.QuoteIdent(created.Name) + " AS TIMESTAMP)"
 	cutoffAt := now.UTC().AddDate(0, 0, 1).Truncate(time.Second)
 	cutoff := cutoffAt.Format("2006-01-02 15:04:05")
-	// The as-of instant: the latest creation or resolution not past now (a
+	// The as-of instant: the latest creation or resolution (or time: value) not past now (a
 	// ticket open then is still open at the export), as the backlog's. Plain
 	// min and max first, which Parquet's statistics answer without reading
 	// the columns; only when the data reaches past the cutoff, the latest
@@ -350,7 +365,13 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 		if filter {
 			s += " FILTER (WHERE " + c + " <= TIMESTAMP '" + cutoff + "')"
 		}
-		if col, ok := schema.Column(cols, tb.cols["resolved_at"]); ok {
+		// The source's time: column (its record axis, where the view's
+		// data ends too) when it has one: an export's latest update.
+		for _, name := range []string{tb.cols["resolved_at"], record} {
+			col, ok := schema.Column(cols, name)
+			if !ok || name == "" || !schema.IsTime(col.Type) {
+				continue
+			}
 			x := "CAST(t." + store.QuoteIdent(col.Name) + " AS TIMESTAMP)"
 			m := "max(" + x + ")"
 			if filter {

@@ -87,7 +87,7 @@ sla:
 			cols = t.Columns
 		}
 	}
-	rng2, err := ticketRange(ctx, ws.DB, tb, cols, c.Business, now)
+	rng2, err := ticketRange(ctx, ws.DB, tb, cols, c.Business, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}

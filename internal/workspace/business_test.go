@@ -710,3 +710,88 @@ func TestBusinessDataEndsAtTheLatestEvent(t *testing.T) {
 		t.Errorf("resolution_bh's January ends %v, resolution_time's %v", biz.PeriodEnd, clock.PeriodEnd)
 	}
 }
+
+// TestBusinessAsOfWithATimeColumn: with a source time: column (here the
+// export's "Updated at", latest Wed 14 Jan 09:00, after every creation and
+// resolution: 1003's first reply), open tickets are judged at that instant,
+// where the view's data ends too. Resolution deadlines (London 08–18,
+// Billing 09–17, d = 10 h): 1003 (Low, 50 h) Tue 13 Jan 09:00 and 1005
+// (Normal, 30 h, created Thu 8 Jan 11:00) Tue 13 Jan 11:00, both open:
+// breached; 1004 (High, 20 h on Billing's hours) Wed 14 Jan 12:30, resolved
+// Tue 13 Jan 10:00 after 9.5 h: met. The week of 12 Jan: 1 of 3. Judged at
+// the latest creation or resolution (Tue 13 Jan 10:00) 1005 was not yet
+// due and was left out (1 of 2).
+func TestBusinessAsOfWithATimeColumn(t *testing.T) {
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: filepath.Join("testdata", "desk-updated", "kpiscope.yaml"),
+		Now: func() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	sc, err := ws.Engine.Compute(context.Background(), kpi.Slice{Grain: kpi.Week, Period: bizDay("2026-01-12")}, []string{"sla_resolution"}, kpi.FromScratch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sc.Find("sla_resolution")
+	if v := r.Total.Value; v == nil || math.Abs(*v-100.0/3) > 1e-9 || r.Total.N != 3 {
+		t.Errorf("resolution within SLA, week of 12 Jan: %v of n %v, want 33.3%% of 3", deref(v), r.Total.N)
+	}
+}
+
+// TestBusinessStoppedStartNotTakenOver (review 1 #1): a start with another
+// calendar, stopped right after it made the business table in a --db file,
+// leaves nothing the next start takes over: January's resolution_bh is
+// the configuration's own 10.5 h (TestBusinessDataEndsAtTheLatestEvent),
+// not the 11.5 h of Billing on London's hours that the stopped start
+// computed (1001: Mon 08–11 = 3 h; 1004: Fri 16:30–18:00 + Mon 08–12 = 5.5 h).
+func TestBusinessStoppedStartNotTakenOver(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, f := range []string{"kpiscope.yaml", "export.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "desk", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := filepath.Join(dir, "kpiscope.yaml")
+	y, _ := os.ReadFile(a)
+	b := filepath.Join(dir, "other.yaml")
+	if err := os.WriteFile(b, []byte(strings.Replace(string(y), `hours: {mon-fri: "09:00-17:00"}`, `hours: {mon-fri: "08:00-18:00"}`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "kpi.duckdb")
+	open := func(cfg string) (*workspace.Workspace, error) {
+		return workspace.Open(ctx, workspace.Options{ConfigPath: cfg, DBPath: db, Now: func() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }})
+	}
+	january := func(ws *workspace.Workspace) float64 {
+		sc, err := ws.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: bizDay("2026-01-01")}, []string{"resolution_bh"}, kpi.FromScratch())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *sc.Find("resolution_bh").Total.Value
+	}
+	ws, err := open(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := january(ws); math.Abs(got-10.5) > 1e-9 {
+		t.Fatalf("January = %v, want 10.5", got)
+	}
+	ws.Close()
+	workspace.SetBusinessTableMade(func() error { return fmt.Errorf("stopped") })
+	if ws, err := open(b); err == nil {
+		ws.Close()
+		t.Fatal("the stopped start opened")
+	}
+	workspace.SetBusinessTableMade(nil)
+	if ws, err = open(a); err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if got := january(ws); math.Abs(got-10.5) > 1e-9 {
+		t.Errorf("January after a stopped start with another calendar = %v, want 10.5 (11.5 is the other calendar's)", got)
+	}
+}
