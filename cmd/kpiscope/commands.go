@@ -387,7 +387,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	if err != nil {
 		return err
 	}
-	var notes []string
+	notes := append([]string(nil), ws.Notes...)
 	switch {
 	case ro.checks == "off":
 	case ws.Warehouse != nil:

@@ -65,6 +65,9 @@ type Workspace struct {
 	// Warehouse is the ClickHouse database the engine reads (Options.Warehouse);
 	// nil for files. DB then holds only empty copies of its tables.
 	Warehouse *kpi.Warehouse
+	// Notes say what the workspace left out (the business-time KPIs on a
+	// warehouse), for the report's warnings.
+	Notes []string
 }
 
 // Close releases the database and removes the snapshot of a pinned
