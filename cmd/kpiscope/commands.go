@@ -47,6 +47,11 @@ func (f *dataFlags) register(c *cobra.Command) {
 }
 
 func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
+	for _, a := range sources {
+		if kpi.IsWarehouseURL(a) {
+			return nil, fmt.Errorf("%s is a warehouse, not a file: give it as kpiscope report --source %s (the other commands read files only, for now)", a, a)
+		}
+	}
 	if f.source != "" && f.db != "" {
 		return nil, fmt.Errorf("--source %s computes on the warehouse: leave out --db %s", f.source, f.db)
 	}

@@ -215,4 +215,9 @@ func TestReportOnUnreachableWarehouse(t *testing.T) {
 	if code != 2 || !strings.HasPrefix(errb.String(), want) || !strings.Contains(errb.String(), "clickhouse://USER:PASSWORD@HOST:9000/DATABASE") || strings.Count(errb.String(), "\n") != 1 {
 		t.Errorf("exit %d, stderr %q; want 2 and %q…", code, errb.String(), want)
 	}
+	errb.Reset()
+	code = runWith(context.Background(), []string{"report", "clickhouse://127.0.0.1:1/sales"}, &out, &errb)
+	if want := "kpiscope: clickhouse://127.0.0.1:1/sales is a warehouse, not a file: give it as kpiscope report --source clickhouse://127.0.0.1:1/sales"; code != 2 || !strings.HasPrefix(errb.String(), want) {
+		t.Errorf("a warehouse given as a file: exit %d, stderr %q; want 2 and %q…", code, errb.String(), want)
+	}
 }
