@@ -80,6 +80,9 @@ func (m Model) openSQL() (Model, tea.Cmd) {
 	if m.q.eng == nil {
 		return m.say("no data loaded yet"), nil
 	}
+	if m.onWarehouse() {
+		return m.notOnWarehouse("The SQL prompt"), nil
+	}
 	if m.sql == nil {
 		m.sql = newSQLLens()
 	}

@@ -46,10 +46,15 @@ func (f *dataFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.db, "db", "", "keep loaded tables in `FILE`, a DuckDB database, so the next start is instant")
 }
 
+// registerSource adds --source (report, the explorer, serve).
+func (f *dataFlags) registerSource(c *cobra.Command) {
+	c.Flags().StringVar(&f.source, "source", "", "compute the KPIs on the ClickHouse database at `URL` (clickhouse://USER:PASSWORD@HOST:9000/DATABASE) instead of files; see README, \"Past one machine\"")
+}
+
 func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
 	for _, a := range sources {
 		if kpi.IsWarehouseURL(a) {
-			return nil, fmt.Errorf("%s is a warehouse, not a file: give it as kpiscope report --source %s (the other commands read files only, for now)", a, a)
+			return nil, fmt.Errorf("%s is a warehouse, not a file: give it as kpiscope report --source %s (the explorer and serve take --source too)", a, a)
 		}
 	}
 	if f.source != "" && f.db != "" {
@@ -167,6 +172,7 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 	}
 	// Every flag and subcommand of the tree, here in one place.
 	df.register(root)
+	df.registerSource(root)
 	addExploreFlags(root)    // explore.go: --watch, --query-timeout
 	addMemoryLimitFlag(root) // memory.go: --memory-limit
 	root.AddCommand(newReport(), newSample(), newCheck(), newInit(), newServe())
@@ -293,7 +299,7 @@ others are still printed. Exit status: 0 whatever the statuses unless --fail-on 
 		},
 	}
 	df.register(c)
-	c.Flags().StringVar(&df.source, "source", "", "compute the KPIs on the ClickHouse database at `URL` (clickhouse://USER:PASSWORD@HOST:9000/DATABASE) instead of files; see README, \"Past one machine\"")
+	df.registerSource(c)
 	sf.register(c)
 	addViewFlag(c) // views.go: --view
 	c.Flags().StringVarP(&ro.format, "format", "f", "table", "output `FORMAT`: table, csv, json or markdown")

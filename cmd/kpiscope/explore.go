@@ -93,10 +93,23 @@ func newExplorer(ctx context.Context, ws *workspace.Workspace, reopen workspace.
 		RollupStatus: (*kpi.Engine).RollupStatus,
 		SQL:          true, // the read-only SQL prompt; serve only with --allow-sql
 	}
+	if l := headerLabel(ws); l != ws.Label {
+		ex.deps.Label = l // the engine's own description otherwise
+	}
 	if ex.deps.Banner == "" && ws.Inferred {
 		ex.deps.Banner = "KPIs inferred from column names with default targets; run `kpiscope init` to write a kpiscope.yaml you can edit"
 	}
 	return ex
+}
+
+// headerLabel is the explorer's label of ws: kpiscope.yaml's title, and
+// the warehouse's host and database when it computes there (without a
+// title they are the label already).
+func headerLabel(ws *workspace.Workspace) string {
+	if src := ws.Source(); src != "" && ws.Label != src {
+		return ws.Label + " · " + src
+	}
+	return ws.Label
 }
 
 // watchPaths lists the files --watch follows and marks the header with the
@@ -197,6 +210,9 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 	if f := cmd.Flags().Lookup("config"); f != nil {
 		opt.ConfigPath = f.Value.String()
 	}
+	if f := cmd.Flags().Lookup("source"); f != nil {
+		opt.Warehouse = f.Value.String() // `r` reads the warehouse again
+	}
 	opt.Sources = cmd.Flags().Args()
 	// A --db file is held open by the running workspace; a reload reads the
 	// files straight into memory instead.
@@ -212,6 +228,9 @@ func invocation(ws *workspace.Workspace, sources []string) []string {
 		return nil
 	}
 	var out []string
+	if ws.Warehouse != nil {
+		out = append(out, "--source", ws.Warehouse.URL()) // without its password
+	}
 	if ws.Config != nil && ws.Config.Path != "" {
 		out = append(out, "--config", absPath(ws.Config.Path))
 	}

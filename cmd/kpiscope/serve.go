@@ -95,6 +95,7 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 		},
 	}
 	df.register(c)
+	df.registerSource(c)
 	f := c.Flags()
 	f.StringVar(&o.listen, "listen", o.listen, "listen on `HOST:PORT`")
 	f.StringVar(&o.hostKey, "host-key", "", "read the server's private key from `FILE`; created (ed25519, mode 0600) if missing")
@@ -203,7 +204,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	}
 	// A reload reads the files into memory: a --db file stays held by the
 	// first workspace until it is replaced.
-	reopen := workspace.Options{ConfigPath: df.config, Sources: args, Log: debugLog(false)}
+	reopen := workspace.Options{ConfigPath: df.config, Sources: args, Log: debugLog(false), Warehouse: df.source}
 	data := live.New(ctx, ws, live.Options{
 		Open: func(ctx context.Context) (*workspace.Workspace, error) {
 			ws, err := workspace.Open(ctx, reopen)
@@ -301,7 +302,7 @@ func sessionDeps(cur live.State, s server.Session, queryTimeout time.Duration, l
 	ws := cur.Workspace
 	d := tui.Deps{
 		Engine:       ws.Engine,
-		Label:        ws.Label,
+		Label:        headerLabel(ws), // explore.go
 		Remote:       true,
 		QueryTimeout: queryTimeout,
 		Now:          time.Now,

@@ -35,6 +35,12 @@ type servedSSH struct {
 // fails t if serve does not stop or ends with an error.
 func startServe(t *testing.T, o serveOpts, args []string, logs io.Writer, startWait time.Duration) *servedSSH {
 	t.Helper()
+	return startServeWith(t, o, dataFlags{}, args, logs, startWait)
+}
+
+// startServeWith is startServe with the data flags df (--config, --source).
+func startServeWith(t *testing.T, o serveOpts, df dataFlags, args []string, logs io.Writer, startWait time.Duration) *servedSSH {
+	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := gossh.NewSignerFromKey(priv)
 	if err != nil {
@@ -49,7 +55,6 @@ func startServe(t *testing.T, o serveOpts, args []string, logs io.Writer, startW
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &servedSSH{signer: signer, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		var df dataFlags
 		s.done <- runServe(ctx, logs, args, &df, o)
 	}()
 	t.Cleanup(func() {

@@ -40,8 +40,8 @@ func newRollups(ctx context.Context) *rollups {
 func (r *rollups) start(ws *workspace.Workspace) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed || r.running[ws] != nil {
-		return
+	if r.closed || r.running[ws] != nil || ws.Warehouse != nil {
+		return // a warehouse aggregates its own rows: nothing to build
 	}
 	ws.Engine.PrepareRollups() // a prepared engine must build: the queries wait
 	ctx, cancel := context.WithCancel(r.ctx)

@@ -3,6 +3,7 @@ package workspace
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"kpiscope/internal/config"
@@ -42,7 +43,7 @@ func openWarehouse(ctx context.Context, opt Options) (*Workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Workspace{Config: cfg, Warehouse: wh, Label: wh.URL()}
+	w := &Workspace{Config: cfg, Warehouse: wh, Label: sourceName(wh.URL())}
 	fail := func(err error) (*Workspace, error) {
 		wh.Close()
 		return nil, err
@@ -109,4 +110,23 @@ func openWarehouse(ctx context.Context, opt Options) (*Workspace, error) {
 		}
 	}
 	return w, nil
+}
+
+// Source names the warehouse the workspace reads, "clickhouse
+// HOST:PORT/DATABASE"; "" for files.
+func (w *Workspace) Source() string {
+	if w.Warehouse == nil {
+		return ""
+	}
+	return sourceName(w.Warehouse.URL())
+}
+
+// sourceName is how the header names a warehouse: "clickhouse HOST:PORT/DATABASE"
+// (its URL holds no password already).
+func sourceName(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return "clickhouse " + u.Host + u.Path
 }
