@@ -507,38 +507,17 @@ func (e *Engine) rangeTable(table, col string) string {
 }
 
 func (e *Engine) scanTime(ctx context.Context) error {
-	seen := map[string]bool{}
-	type tc struct{ table, col string }
-	var cols []tc
-	for _, d := range e.defs {
-		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
-			continue
-		}
-		for _, name := range e.timeCols(d) {
-			cols = append(cols, tc{d.Source, name})
-		}
-	}
-	for _, t := range e.tableNames() {
-		if c, ok := e.recordCol(t); ok {
-			cols = append(cols, tc{t, c})
-		}
-	}
 	// Timestamps in the future are data errors; they must not move "now". A day
 	// of slack absorbs time zones.
 	cutoff := e.opt.Now().UTC().AddDate(0, 0, 1).Truncate(time.Microsecond)
-	for _, x := range cols {
-		key := x.table + "\x00" + x.col
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		col, table := store.QuoteIdent(x.col), store.QuoteIdent(e.rangeTable(x.table, x.col))
+	e.scanSpans(func(table, name string) (span, error) {
+		col, tbl := store.QuoteIdent(name), store.QuoteIdent(e.rangeTable(table, name))
 		// A plain min/max is answered from Parquet row-group statistics; the
 		// WHERE makes DuckDB read the column unless the statistics prove it
 		// always true, which they cannot when the column has NULLs (0.8-0.9 s
 		// a column at 100M rows), so it runs only when the data reaches past
 		// the cutoff.
-		q := fmt.Sprintf("SELECT min(CAST(%[1]s AS TIMESTAMP)), max(CAST(%[1]s AS TIMESTAMP)) FROM %[2]s", col, table)
+		q := fmt.Sprintf("SELECT min(CAST(%[1]s AS TIMESTAMP)), max(CAST(%[1]s AS TIMESTAMP)) FROM %[2]s", col, tbl)
 		rows, err := e.db.Query(ctx, q)
 		if err == nil {
 			if hi, ok := rows.Data[0][1].(time.Time); ok && hi.After(cutoff) {
@@ -546,22 +525,13 @@ func (e *Engine) scanTime(ctx context.Context) error {
 			}
 		}
 		if err != nil {
-			for _, k := range e.defs {
-				if k.Source == x.table && strings.EqualFold(k.Time, x.col) && e.problems[k.ID] == nil {
-					e.problems[k.ID] = prefixed(k, err)
-				}
-			}
-			continue
+			return span{}, err
 		}
 		var sp span
 		sp.lo, _ = rows.Data[0][0].(time.Time)
 		sp.hi, _ = rows.Data[0][1].(time.Time)
-		if e.spans == nil {
-			e.spans = map[string]span{}
-		}
-		e.spans[key] = sp
-	}
-	e.scanEnds()
+		return sp, nil
+	})
 	for name := range e.tables {
 		if slices.Contains(e.opt.Derived, name) {
 			continue // its rows are its table's
@@ -577,6 +547,49 @@ func (e *Engine) scanTime(ctx context.Context) error {
 		e.tableRows[name] = store.Int(rows.Data[0][0])
 	}
 	return nil
+}
+
+// scanSpans reads, with read, the range of every time column the KPIs and
+// the tables' record axes use, once each, into e.spans; a column whose read
+// fails gives its KPIs that error. Then it sets the data's ends (scanEnds).
+func (e *Engine) scanSpans(read func(table, col string) (span, error)) {
+	type tc struct{ table, col string }
+	var cols []tc
+	for _, d := range e.defs {
+		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
+			continue
+		}
+		for _, name := range e.timeCols(d) {
+			cols = append(cols, tc{d.Source, name})
+		}
+	}
+	for _, t := range e.tableNames() {
+		if c, ok := e.recordCol(t); ok {
+			cols = append(cols, tc{t, c})
+		}
+	}
+	seen := map[string]bool{}
+	for _, x := range cols {
+		key := x.table + "\x00" + x.col
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		sp, err := read(x.table, x.col)
+		if err != nil {
+			for _, k := range e.defs {
+				if k.Source == x.table && strings.EqualFold(k.Time, x.col) && e.problems[k.ID] == nil {
+					e.problems[k.ID] = prefixed(k, err)
+				}
+			}
+			continue
+		}
+		if e.spans == nil {
+			e.spans = map[string]span{}
+		}
+		e.spans[key] = sp
+	}
+	e.scanEnds()
 }
 
 // span is the range of a time column's values; zero when it has none.

@@ -221,32 +221,11 @@ func ClickHouseType(t string) (string, bool) {
 // whScanTime is scanTime on the warehouse: each time column's range, the
 // tables' rows.
 func (e *Engine) whScanTime(ctx context.Context) error {
-	seen := map[string]bool{}
-	type tc struct{ table, col string }
-	var cols []tc
-	for _, d := range e.defs {
-		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
-			continue
-		}
-		for _, name := range e.timeCols(d) {
-			cols = append(cols, tc{d.Source, name})
-		}
-	}
-	for _, t := range e.tableNames() {
-		if c, ok := e.recordCol(t); ok {
-			cols = append(cols, tc{t, c})
-		}
-	}
 	// Timestamps in the future are data errors (see scanTime).
 	cutoff := e.opt.Now().UTC().AddDate(0, 0, 1).Truncate(time.Second)
-	for _, x := range cols {
-		key := x.table + "\x00" + x.col
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		col := chTime(x.col)
-		q := fmt.Sprintf("SELECT count(%[1]s), min(%[1]s), max(%[1]s) FROM %[2]s", col, chQuoteIdent(x.table))
+	e.scanSpans(func(table, name string) (span, error) {
+		col := chTime(name)
+		q := fmt.Sprintf("SELECT count(%[1]s), min(%[1]s), max(%[1]s) FROM %[2]s", col, chQuoteIdent(table))
 		rows, err := e.wh.query(ctx, q)
 		if err == nil {
 			if hi, ok := rows.Data[0][2].(time.Time); ok && hi.After(cutoff) {
@@ -254,24 +233,15 @@ func (e *Engine) whScanTime(ctx context.Context) error {
 			}
 		}
 		if err != nil {
-			for _, k := range e.defs {
-				if k.Source == x.table && strings.EqualFold(k.Time, x.col) && e.problems[k.ID] == nil {
-					e.problems[k.ID] = prefixed(k, err)
-				}
-			}
-			continue
+			return span{}, err
 		}
 		var sp span
 		if store.Int(rows.Data[0][0]) > 0 { // else min and max are 1970 or NULL
 			sp.lo, _ = rows.Data[0][1].(time.Time)
 			sp.hi, _ = rows.Data[0][2].(time.Time)
 		}
-		if e.spans == nil {
-			e.spans = map[string]span{}
-		}
-		e.spans[key] = sp
-	}
-	e.scanEnds()
+		return sp, nil
+	})
 	for name := range e.tables {
 		rows, err := e.wh.query(ctx, "SELECT count() FROM "+chQuoteIdent(name))
 		if err != nil {

@@ -21,23 +21,9 @@ func openWarehouse(ctx context.Context, opt Options) (*Workspace, error) {
 	if len(opt.Sources) > 0 {
 		return nil, fmt.Errorf("--source %s reads the warehouse's tables: leave out the files (%s)", opt.Warehouse, strings.Join(opt.Sources, ", "))
 	}
-	var cfg *config.Config
-	cfgPath := opt.ConfigPath
-	if cfgPath == "" && !opt.NoConfig {
-		dir := opt.Dir
-		if dir == "" {
-			dir = "."
-		}
-		if p, ok := config.Find(dir); ok {
-			cfgPath = p
-		}
-	}
-	if cfgPath != "" {
-		c, err := config.Load(cfgPath)
-		if err != nil {
-			return nil, err
-		}
-		cfg = c
+	cfg, err := loadConfig(opt) // no sources here
+	if err != nil {
+		return nil, err
 	}
 	wh, err := kpi.OpenWarehouse(ctx, opt.Warehouse, kpi.WarehouseOptions{})
 	if err != nil {

@@ -91,12 +91,9 @@ func (w *Workspace) Close() error {
 	return err
 }
 
-// Open loads the data and builds the engine.
-func Open(ctx context.Context, opt Options) (*Workspace, error) {
-	if opt.Warehouse != "" {
-		return openWarehouse(ctx, opt)
-	}
-	var cfg *config.Config
+// loadConfig reads the --config file, or kpiscope.yaml in opt.Dir when no
+// source is named on the command line; nil when there is none.
+func loadConfig(opt Options) (*config.Config, error) {
 	cfgPath := opt.ConfigPath
 	if cfgPath == "" && !opt.NoConfig {
 		dir := opt.Dir
@@ -107,12 +104,20 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 			cfgPath = p
 		}
 	}
-	if cfgPath != "" {
-		c, err := config.Load(cfgPath)
-		if err != nil {
-			return nil, err
-		}
-		cfg = c
+	if cfgPath == "" {
+		return nil, nil
+	}
+	return config.Load(cfgPath)
+}
+
+// Open loads the data and builds the engine.
+func Open(ctx context.Context, opt Options) (*Workspace, error) {
+	if opt.Warehouse != "" {
+		return openWarehouse(ctx, opt)
+	}
+	cfg, err := loadConfig(opt)
+	if err != nil {
+		return nil, err
 	}
 	var specs []source.Spec
 	if cfg != nil {
