@@ -233,6 +233,11 @@ type look interface {
 	// run prints it for the slice s and the KPIs ids (nil: the look's
 	// default) in ro.format.
 	run(ctx context.Context, w io.Writer, ws *workspace.Workspace, s kpi.Slice, ids []string, ro reportOpts) error
+	// flag is its report flag ("--grid").
+	flag() string
+	// onWarehouse reports whether it runs on a warehouse (--source, issue
+	// 16); report refuses it there otherwise, naming flag.
+	onWarehouse() bool
 }
 
 // looks registers each closer look's flags on report.
@@ -385,8 +390,8 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 		return fmt.Errorf("--grid, --cohorts, --distribution, --series and --records each print their own view: give one at a time")
 	case len(asked) == 1 && ro.explain:
 		return fmt.Errorf("--explain prints the scorecard's changes split by segment: give it without --grid, --cohorts, --distribution, --series or --records")
-	case len(asked) == 1 && ws.Warehouse != nil:
-		return fmt.Errorf("--grid, --cohorts, --distribution, --series and --records do not run on a warehouse yet (--source): the scorecard, --by and --explain do")
+	case len(asked) == 1 && ws.Warehouse != nil && !asked[0].onWarehouse():
+		return fmt.Errorf("%s does not run on a warehouse yet (--source): the scorecard, --by and --explain do", asked[0].flag())
 	case len(asked) == 1:
 		return asked[0].run(ctx, cmd.OutOrStdout(), ws, s, ids, ro)
 	}

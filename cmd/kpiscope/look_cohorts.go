@@ -81,3 +81,8 @@ func (o *cohortsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 	}
 	return nil
 }
+
+func (o *cohortsOpts) flag() string { return "--cohorts" }
+
+// onWarehouse: not on a warehouse yet (issue 16).
+func (o *cohortsOpts) onWarehouse() bool { return false }

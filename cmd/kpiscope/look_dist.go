@@ -63,3 +63,8 @@ func (o *distOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace
 	}
 	return report.DistPlain(w, xs, label)
 }
+
+func (o *distOpts) flag() string { return "--distribution" }
+
+// onWarehouse: not on a warehouse yet (issue 16).
+func (o *distOpts) onWarehouse() bool { return false }

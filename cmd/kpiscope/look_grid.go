@@ -103,3 +103,8 @@ func (o *gridOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace
 	}
 	return report.GridPlain(w, gs, label, notes)
 }
+
+func (o *gridOpts) flag() string { return "--grid" }
+
+// onWarehouse: not on a warehouse yet (issue 16).
+func (o *gridOpts) onWarehouse() bool { return false }

@@ -102,3 +102,8 @@ func (o *recordsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 	}
 	return nil
 }
+
+func (o *recordsOpts) flag() string { return "--records" }
+
+// onWarehouse: not on a warehouse yet (issue 16).
+func (o *recordsOpts) onWarehouse() bool { return false }

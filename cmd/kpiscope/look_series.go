@@ -110,3 +110,8 @@ func seriesLimit(s string) (int, error) {
 		return n, nil
 	}
 }
+
+func (o *seriesOpts) flag() string { return "--series" }
+
+// onWarehouse: not on a warehouse yet (issue 16).
+func (o *seriesOpts) onWarehouse() bool { return false }
