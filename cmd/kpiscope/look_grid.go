@@ -106,5 +106,5 @@ func (o *gridOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace
 
 func (o *gridOpts) flag() string { return "--grid" }
 
-// onWarehouse: not on a warehouse yet (issue 16).
-func (o *gridOpts) onWarehouse() bool { return false }
+// onWarehouse: it runs there, as the scorecard does (through Compute).
+func (o *gridOpts) onWarehouse() bool { return true }

@@ -113,5 +113,5 @@ func seriesLimit(s string) (int, error) {
 
 func (o *seriesOpts) flag() string { return "--series" }
 
-// onWarehouse: not on a warehouse yet (issue 16).
-func (o *seriesOpts) onWarehouse() bool { return false }
+// onWarehouse: it runs there, as the scorecard does (through Compute).
+func (o *seriesOpts) onWarehouse() bool { return true }

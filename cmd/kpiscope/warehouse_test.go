@@ -221,3 +221,43 @@ func TestReportOnUnreachableWarehouse(t *testing.T) {
 		t.Errorf("a warehouse given as a file: exit %d, stderr %q; want 2 and %q…", code, errb.String(), want)
 	}
 }
+
+// whKPIs are the fixture config's KPIs the closer looks compare on a
+// warehouse: every one but repeat_rate (refused there by name).
+const whKPIs = "csat,ces,nps,response_rate,resolution_time,resolution_median,first_response,fcr,reopen_rate,contacts_per_resolution,avg_purchase,purchase_frequency,new_customers,retention,churn"
+
+// TestGridSeriesOnWarehouse: report --grid and --series --source
+// clickhouse://… (single node and 2 shards) print, in JSON, what the same
+// flags print over the same rows in Parquet files, value for value.
+func TestGridSeriesOnWarehouse(t *testing.T) {
+	cfg, urls := warehouseFixture(t)
+	compared := 0
+	for _, look := range [][]string{
+		{"--grid", "--by", "channel"},
+		{"--grid", "--by", "region", "--grain", "quarter", "--periods", "3"},
+		{"--grid", "--by", "priority", "--columns", "channel", "--period", "2026-09", "--filter", "region=EMEA"},
+		{"--series", "--by", "channel", "--kpi", "csat,ces,resolution_time,resolution_median,first_response,fcr,reopen_rate,contacts_per_resolution"},
+		{"--series", "--by", "plan", "--grain", "week", "--limit", "all", "--kpi", "csat,nps,response_rate,fcr,avg_purchase,purchase_frequency,new_customers,churn"},
+	} {
+		if look[0] == "--grid" {
+			look = append(look, "--kpi", whKPIs)
+		}
+		args := append([]string{"report", "--config", cfg, "--format", "json", "--checks", "off"}, look...)
+		want, code := runJSON(t, args)
+		if code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+		for _, name := range []string{"single node", "2 shards"} {
+			wargs := append([]string{"report", "--source", urls[name], "--config", cfg, "--format", "json", "--checks", "off"}, look...)
+			got, code := runJSON(t, wargs)
+			if code != 0 {
+				t.Errorf("%s %v: exit %d", name, look, code)
+			}
+			if msg := jsonSame(want, got, ""); msg != "" {
+				t.Errorf("%s %v: %s", name, look, msg)
+			}
+		}
+		compared++
+	}
+	t.Logf("%d grids and series equal to DuckDB's, single node and 2 shards", compared)
+}
