@@ -31,6 +31,30 @@ type WarehouseOptions struct {
 	// MaxMemoryUsage is ClickHouse's max_memory_usage for each query, in
 	// bytes (default 4 GB).
 	MaxMemoryUsage int64
+	// Tables maps the names the KPI definitions read (a kpiscope.yaml's
+	// sources) to the warehouse's tables: TABLE in the URL's database or
+	// DATABASE.TABLE, local MergeTree or Distributed. Empty: every table of
+	// the URL's database under its own name.
+	Tables map[string]string
+	// Settings are more ClickHouse settings for every query (max_threads,
+	// max_rows_to_read, …), checked against the server's system.settings
+	// when the warehouse opens (*SettingError).
+	Settings map[string]any
+}
+
+// SettingError is a setting the server does not know.
+type SettingError struct {
+	URL  string
+	Name string
+	Near []string
+}
+
+func (e *SettingError) Error() string {
+	msg := fmt.Sprintf("warehouse %s: ClickHouse has no setting %q", e.URL, e.Name)
+	if len(e.Near) > 0 {
+		msg += fmt.Sprintf("; did you mean %s?", e.Near[0])
+	}
+	return msg
 }
 
 // Default per-query limits on a warehouse.
@@ -130,6 +154,10 @@ func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Ware
 	var names []string
 	for _, r := range rows.Data {
 		if n := fmt.Sprint(r[0]); n == database {
+			if err := w.checkOptions(ctx); err != nil {
+				w.db.Close()
+				return nil, err
+			}
 			return w, nil
 		} else if n != "system" {
 			names = append(names, n)
@@ -145,8 +173,25 @@ func (w *Warehouse) Close() error { return w.db.Close() }
 // URL is the warehouse's URL without its password.
 func (w *Warehouse) URL() string { return w.url }
 
-// render writes a plan for ClickHouse (render_clickhouse.go).
-func (w *Warehouse) render(q *queryPlan) (string, []any, error) { return renderClickHouse(q) }
+// render writes a plan for ClickHouse (render_clickhouse.go), each table as
+// the warehouse names it.
+func (w *Warehouse) render(q *queryPlan) (string, []any, error) {
+	return renderClickHouseOn(q, w.table)
+}
+
+// table is a table the engine reads as the warehouse names it, quoted: the
+// table WarehouseOptions.Tables maps the name to (DATABASE.TABLE or a table
+// of the URL's database), else the name itself.
+func (w *Warehouse) table(name string) string {
+	t, ok := w.opt.Tables[name]
+	if !ok {
+		return chQuoteIdent(name)
+	}
+	if db, tb, ok := strings.Cut(t, "."); ok {
+		return chQuoteIdent(db) + "." + chQuoteIdent(tb)
+	}
+	return chQuoteIdent(t)
+}
 
 // query runs a SELECT with the per-query limits and reads every row: NULL
 // as nil (the driver's pointers for Nullable columns dereferenced),
@@ -155,10 +200,13 @@ func (w *Warehouse) query(ctx context.Context, q string, args ...any) (*store.Ro
 	if head := strings.ToUpper(strings.TrimLeft(q, " \t\n(")); !strings.HasPrefix(head, "SELECT") {
 		return nil, errors.New("a warehouse is read-only: only SELECT runs there")
 	}
-	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{
-		"max_execution_time": int(w.opt.MaxExecutionTime.Round(time.Second) / time.Second),
-		"max_memory_usage":   int(w.opt.MaxMemoryUsage),
-	}))
+	set := clickhouse.Settings{}
+	for k, v := range w.opt.Settings {
+		set[k] = v
+	}
+	set["max_execution_time"] = int(w.opt.MaxExecutionTime.Round(time.Second) / time.Second)
+	set["max_memory_usage"] = int(w.opt.MaxMemoryUsage)
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(set))
 	rows, err := w.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, chError(ctx, err)
@@ -227,4 +275,106 @@ func chError(ctx context.Context, err error) error {
 
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// TableError is a table WarehouseOptions.Tables maps a name to that the
+// warehouse does not have.
+type TableError struct {
+	URL      string // the warehouse's, without its password
+	Name     string // the name the definitions read
+	Table    string // as mapped: TABLE or DATABASE.TABLE
+	Database string // the database looked in
+	Known    []string
+}
+
+func (e *TableError) Error() string {
+	return fmt.Sprintf("warehouse %s: %s maps to %s, which %s", e.URL, e.Name, e.Table, e.Fix())
+}
+
+// Fix says what is missing and what there is instead.
+func (e *TableError) Fix() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("is not there: the database %q has no tables (or does not exist); write TABLE for a table of the URL's database or DATABASE.TABLE", e.Database)
+	}
+	msg := fmt.Sprintf("is not a table of %q; ", e.Database)
+	tb := e.Table
+	if _, t, ok := strings.Cut(tb, "."); ok {
+		tb = t
+	}
+	if near := Nearest(tb, e.Known, 3); len(near) > 0 {
+		msg += fmt.Sprintf("did you mean %s? ", near[0])
+	}
+	return msg + "its tables: " + strings.Join(limit(e.Known, 12), ", ")
+}
+
+// split is a mapped table's database and table.
+func (w *Warehouse) split(t string) (db, table string) {
+	if d, tb, ok := strings.Cut(t, "."); ok {
+		return d, tb
+	}
+	return w.database, t
+}
+
+// mappedColumns reads the columns of the tables WarehouseOptions.Tables
+// maps to, under the names the definitions read; a mapped table that is
+// not there is a *TableError.
+func (w *Warehouse) mappedColumns(ctx context.Context) (map[string][]store.Column, error) {
+	byDB := map[string]map[string][]store.Column{}
+	out := map[string][]store.Column{}
+	for _, name := range sortedKeys(w.opt.Tables) {
+		db, tb := w.split(w.opt.Tables[name])
+		tables, ok := byDB[db]
+		if !ok {
+			rows, err := w.query(ctx, "SELECT table, name, type FROM system.columns WHERE database = ?", db)
+			if err != nil {
+				return nil, fmt.Errorf("warehouse %s: reading the columns of %s: %w", w.url, db, err)
+			}
+			tables = map[string][]store.Column{}
+			for _, r := range rows.Data {
+				t, c := fmt.Sprint(r[0]), fmt.Sprint(r[1])
+				if _, ok := tables[t]; !ok {
+					tables[t] = nil
+				}
+				if ty, ok := ClickHouseType(fmt.Sprint(r[2])); ok {
+					tables[t] = append(tables[t], store.Column{Name: c, Type: ty})
+				}
+			}
+			byDB[db] = tables
+		}
+		cols, ok := tables[tb]
+		if !ok {
+			return nil, &TableError{URL: w.url, Name: name, Table: w.opt.Tables[name], Database: db, Known: sortedKeys(tables)}
+		}
+		out[name] = cols
+	}
+	return out, nil
+}
+
+// checkOptions checks that the settings are the server's and that the
+// mapped tables are there.
+func (w *Warehouse) checkOptions(ctx context.Context) error {
+	if len(w.opt.Settings) > 0 {
+		rows, err := w.query(ctx, "SELECT name FROM system.settings")
+		if err != nil {
+			return fmt.Errorf("warehouse %s: reading its settings: %w", w.url, err)
+		}
+		known := map[string]bool{}
+		var names []string
+		for _, r := range rows.Data {
+			n := fmt.Sprint(r[0])
+			known[n] = true
+			names = append(names, n)
+		}
+		for _, k := range sortedKeys(w.opt.Settings) {
+			if !known[k] {
+				return &SettingError{URL: w.url, Name: k, Near: Nearest(k, names, 3)}
+			}
+		}
+	}
+	if len(w.opt.Tables) > 0 {
+		if _, err := w.mappedColumns(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -143,14 +143,18 @@ func chFilterCond(f planFilter) (string, []any) {
 // chCustomerJoin joins the customers' columns a plan reads, one row per
 // customer key (any value of each column, as DuckDB's any_value), Nullable
 // so that a ticket with no customer reads NULL rather than a default.
-func chCustomerJoin(j *customerJoin) string {
+func chCustomerJoin(j *customerJoin) string { return chCustomerJoinOn(j, chQuoteIdent) }
+
+// chCustomerJoinOn is chCustomerJoin with table writing the customers'
+// table as the warehouse names it (renderClickHouseOn).
+func chCustomerJoinOn(j *customerJoin, table func(string) string) string {
 	key := chQuoteIdent(j.Key)
 	cs := make([]string, len(j.Columns))
 	for i, c := range j.Columns {
 		cs[i] = fmt.Sprintf("toNullable(any(%[1]s)) AS %[1]s", chQuoteIdent(c))
 	}
 	return fmt.Sprintf(" GLOBAL ANY LEFT JOIN (SELECT %s, %s FROM %s GROUP BY %s) USING %s",
-		key, strings.Join(cs, ", "), chQuoteIdent(j.Table), key, key)
+		key, strings.Join(cs, ", "), table(j.Table), key, key)
 }
 
 // kpiOf names the KPI an output column belongs to (k<i>_…), for messages.
@@ -166,6 +170,14 @@ func (q *queryPlan) kpiOf(col string) string {
 // arguments, or says why it cannot (a cohort plan, an expression outside
 // the translatable subset: the error names the KPI).
 func renderClickHouse(q *queryPlan) (string, []any, error) {
+	return renderClickHouseOn(q, chQuoteIdent)
+}
+
+// renderClickHouseOn is renderClickHouse with table writing each table the
+// plan reads (its source, the customers) as the warehouse names it: a
+// kpiscope.yaml's warehouse: tables: maps a source to another table, maybe
+// in another database (Warehouse.table).
+func renderClickHouseOn(q *queryPlan, table func(string) string) (string, []any, error) {
 	cohort := q.PeriodBy == periodCohort
 	if cohort != (q.Cohort != nil) {
 		return "", nil, fmt.Errorf("KPI %s: %w", strings.Join(q.KPIs, ", "), errClickHouseCohort)
@@ -259,9 +271,9 @@ func renderClickHouse(q *queryPlan) (string, []any, error) {
 		vals[i] = fmt.Sprintf("toNullable(toFloat64(%s)) AS %s", x, chQuoteIdent(v.Name))
 	}
 
-	from := chQuoteIdent(q.Source)
+	from := table(q.Source)
 	if q.Join != nil {
-		from += chCustomerJoin(q.Join)
+		from += chCustomerJoinOn(q.Join, table)
 	}
 	where := ""
 	if len(conds) > 0 {

@@ -119,6 +119,9 @@ func (e *Engine) Warehouse() *Warehouse { return e.wh }
 // typed as the engine's DuckDB would type them (ClickHouseType); columns of
 // other types (arrays, tuples, maps) are left out.
 func (w *Warehouse) columns(ctx context.Context) (map[string][]store.Column, error) {
+	if len(w.opt.Tables) > 0 {
+		return w.mappedColumns(ctx)
+	}
 	rows, err := w.query(ctx, "SELECT table, name, type FROM system.columns WHERE database = ?", w.database)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse %s: reading its columns: %w", w.url, err)
@@ -225,7 +228,7 @@ func (e *Engine) whScanTime(ctx context.Context) error {
 	cutoff := e.opt.Now().UTC().AddDate(0, 0, 1).Truncate(time.Second)
 	e.scanSpans(func(table, name string) (span, error) {
 		col := chTime(name)
-		q := fmt.Sprintf("SELECT count(%[1]s), min(%[1]s), max(%[1]s) FROM %[2]s", col, chQuoteIdent(table))
+		q := fmt.Sprintf("SELECT count(%[1]s), min(%[1]s), max(%[1]s) FROM %[2]s", col, e.wh.table(table))
 		rows, err := e.wh.query(ctx, q)
 		if err == nil {
 			if hi, ok := rows.Data[0][2].(time.Time); ok && hi.After(cutoff) {
@@ -243,7 +246,7 @@ func (e *Engine) whScanTime(ctx context.Context) error {
 		return sp, nil
 	})
 	for name := range e.tables {
-		rows, err := e.wh.query(ctx, "SELECT count() FROM "+chQuoteIdent(name))
+		rows, err := e.wh.query(ctx, "SELECT count() FROM "+e.wh.table(name))
 		if err != nil {
 			return fmt.Errorf("warehouse %s: %w", e.wh.url, err)
 		}
@@ -289,7 +292,7 @@ func (e *Engine) whInferDimensions(ctx context.Context) error {
 			sel = append(sel, fmt.Sprintf("uniqExact(%s)", chQuoteIdent(c.Name)))
 			inner = append(inner, chQuoteIdent(c.Name))
 		}
-		q := fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s LIMIT 200000)", strings.Join(sel, ", "), strings.Join(inner, ", "), chQuoteIdent(t))
+		q := fmt.Sprintf("SELECT %s FROM (SELECT %s FROM %s LIMIT 200000)", strings.Join(sel, ", "), strings.Join(inner, ", "), e.wh.table(t))
 		rows, err := e.wh.query(ctx, q)
 		if err != nil {
 			return fmt.Errorf("warehouse %s: %w", e.wh.url, err)
@@ -327,7 +330,7 @@ func (e *Engine) whDimValues(ctx context.Context, dim string) ([]string, error) 
 	var parts []string
 	for _, t := range e.tableNames() {
 		if c, ok := schema.Column(e.tables[t], dim); ok {
-			parts = append(parts, fmt.Sprintf("SELECT DISTINCT ifNull(toString(%s), %s) AS v FROM %s", chQuoteIdent(c.Name), chQuoteString(BlankLabel), chQuoteIdent(t)))
+			parts = append(parts, fmt.Sprintf("SELECT DISTINCT ifNull(toString(%s), %s) AS v FROM %s", chQuoteIdent(c.Name), chQuoteString(BlankLabel), e.wh.table(t)))
 		}
 	}
 	if len(parts) == 0 {
