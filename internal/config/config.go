@@ -44,6 +44,8 @@ type Config struct {
 	// Business is the business_hours: and sla: sections (business.go); nil
 	// without business_hours:.
 	Business *Business
+	// Warehouse is the warehouse: section (warehouse.go); nil without one.
+	Warehouse *Warehouse
 }
 
 // KPI is one kpis: entry.
@@ -141,6 +143,8 @@ type fileYAML struct {
 	// BusinessHours and SLA are read from the file's nodes (business.go).
 	BusinessHours any `yaml:"business_hours"`
 	SLA           any `yaml:"sla"`
+	// Warehouse is read from the file's nodes (warehouse.go).
+	Warehouse any `yaml:"warehouse"`
 }
 
 // Error is a config problem at a place in the file.
@@ -274,6 +278,9 @@ func Parse(path string, data []byte) (cfg *Config, err error) {
 		if s.Time != "" {
 			cfg.SourceTime[n] = s.Time
 		}
+	}
+	if err := cfg.warehouse(file, len(raw.Sources) > 0); err != nil {
+		return nil, err
 	}
 	if raw.Customers != nil {
 		cfg.Customers, cfg.CustomerKey = raw.Customers.Source, raw.Customers.Key
@@ -464,6 +471,11 @@ func (c *Config) bind(k KPI) (*kpi.Def, error) {
 		}
 		if d.Source == "" && len(c.Sources) == 1 && d.Type != kpi.Composite {
 			d.Source = c.Sources[0].Name
+		}
+		if w := c.Warehouse; d.Source == "" && w != nil && len(w.Tables) == 1 && d.Type != kpi.Composite {
+			for n := range w.Tables {
+				d.Source = n
+			}
 		}
 		if k.Time.Set {
 			if !k.Time.Null {

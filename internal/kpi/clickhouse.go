@@ -133,6 +133,7 @@ func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Ware
 	// A query may run as long as ClickHouse lets it, and its answer arrive.
 	co.ReadTimeout = opt.MaxExecutionTime + 30*time.Second
 	w := &Warehouse{url: shown, database: database, db: clickhouse.OpenDB(co), opt: opt}
+	w.opt.Settings = nil // until checkOptions has checked them
 	w.db.SetMaxOpenConns(8)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -154,7 +155,7 @@ func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Ware
 	var names []string
 	for _, r := range rows.Data {
 		if n := fmt.Sprint(r[0]); n == database {
-			if err := w.checkOptions(ctx); err != nil {
+			if err := w.checkOptions(ctx, opt.Settings); err != nil {
 				w.db.Close()
 				return nil, err
 			}
@@ -302,7 +303,13 @@ func (e *TableError) Fix() string {
 		tb = t
 	}
 	if near := Nearest(tb, e.Known, 3); len(near) > 0 {
-		msg += fmt.Sprintf("did you mean %s? ", near[0])
+		best := near[0] // the fewest edits among the nearest
+		for _, n := range near[1:] {
+			if levenshtein(tb, n) < levenshtein(tb, best) {
+				best = n
+			}
+		}
+		msg += fmt.Sprintf("did you mean %s? ", best)
 	}
 	return msg + "its tables: " + strings.Join(limit(e.Known, 12), ", ")
 }
@@ -350,10 +357,10 @@ func (w *Warehouse) mappedColumns(ctx context.Context) (map[string][]store.Colum
 	return out, nil
 }
 
-// checkOptions checks that the settings are the server's and that the
-// mapped tables are there.
-func (w *Warehouse) checkOptions(ctx context.Context) error {
-	if len(w.opt.Settings) > 0 {
+// checkOptions checks that the settings are the server's, then sends them
+// with every query, and that the mapped tables are there.
+func (w *Warehouse) checkOptions(ctx context.Context, settings map[string]any) error {
+	if len(settings) > 0 {
 		rows, err := w.query(ctx, "SELECT name FROM system.settings")
 		if err != nil {
 			return fmt.Errorf("warehouse %s: reading its settings: %w", w.url, err)
@@ -365,11 +372,12 @@ func (w *Warehouse) checkOptions(ctx context.Context) error {
 			known[n] = true
 			names = append(names, n)
 		}
-		for _, k := range sortedKeys(w.opt.Settings) {
+		for _, k := range sortedKeys(settings) {
 			if !known[k] {
 				return &SettingError{URL: w.url, Name: k, Near: Nearest(k, names, 3)}
 			}
 		}
+		w.opt.Settings = settings
 	}
 	if len(w.opt.Tables) > 0 {
 		if _, err := w.mappedColumns(ctx); err != nil {

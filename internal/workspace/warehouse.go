@@ -10,22 +10,34 @@ import (
 	"kpiscope/internal/kpi"
 )
 
-// openWarehouse opens a workspace over a ClickHouse database (Options.Warehouse,
-// issue 16): the KPIs of kpiscope.yaml (its sources: are the files of a
-// local run and are not read), or without one the built-ins its tables
-// fit, computed there by an engine over the warehouse (kpi.NewWarehouse).
-// Nothing is loaded into DuckDB and nothing is written to the warehouse.
-// Business hours (business_hours:, sla:) are not supported there yet: their
-// KPIs are not added.
-func openWarehouse(ctx context.Context, opt Options) (*Workspace, error) {
-	if len(opt.Sources) > 0 {
+// openWarehouse opens a workspace over a ClickHouse database (issue 16):
+// kpiscope.yaml's warehouse: section, or Options.Warehouse (--source), which
+// wins over its url:. The KPIs of kpiscope.yaml (with --source, its
+// sources: are the files of a local run and are not read), or without one
+// the built-ins its tables fit, computed there by an engine over the
+// warehouse (kpi.NewWarehouse). Nothing is loaded into DuckDB and nothing is
+// written to the warehouse. Business hours (business_hours:, sla:) are not
+// supported there yet: their KPIs are not added.
+func openWarehouse(ctx context.Context, opt Options, cfg *config.Config) (*Workspace, error) {
+	var wc *config.Warehouse
+	if cfg != nil {
+		wc = cfg.Warehouse
+	}
+	switch {
+	case len(opt.Sources) > 0 && wc != nil:
+		return nil, &config.Error{Path: cfg.Path, Line: wc.Line(), Msg: fmt.Sprintf("warehouse: the KPIs are computed on the warehouse: leave out the files (%s), or use a config without warehouse:", strings.Join(opt.Sources, ", "))}
+	case len(opt.Sources) > 0:
 		return nil, fmt.Errorf("--source %s reads the warehouse's tables: leave out the files (%s)", opt.Warehouse, strings.Join(opt.Sources, ", "))
+	case opt.DBPath != "" && wc != nil:
+		return nil, &config.Error{Path: cfg.Path, Line: wc.Line(), Msg: fmt.Sprintf("warehouse: the KPIs are computed on the warehouse: leave out --db %s", opt.DBPath)}
 	}
-	cfg, err := loadConfig(opt) // no sources here
-	if err != nil {
-		return nil, err
+	var wh *kpi.Warehouse
+	var err error
+	if wc != nil {
+		wh, err = wc.Open(ctx, opt.Warehouse)
+	} else {
+		wh, err = kpi.OpenWarehouse(ctx, opt.Warehouse, kpi.WarehouseOptions{})
 	}
-	wh, err := kpi.OpenWarehouse(ctx, opt.Warehouse, kpi.WarehouseOptions{})
 	if err != nil {
 		return nil, err
 	}

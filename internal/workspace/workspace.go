@@ -112,12 +112,12 @@ func loadConfig(opt Options) (*config.Config, error) {
 
 // Open loads the data and builds the engine.
 func Open(ctx context.Context, opt Options) (*Workspace, error) {
-	if opt.Warehouse != "" {
-		return openWarehouse(ctx, opt)
-	}
 	cfg, err := loadConfig(opt)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Warehouse != "" || cfg != nil && cfg.Warehouse != nil {
+		return openWarehouse(ctx, opt, cfg)
 	}
 	var specs []source.Spec
 	if cfg != nil {
