@@ -21,6 +21,11 @@ type periodRollups struct {
 	mu sync.Mutex
 	m  map[string]map[int64]*Point // key (KPI, filters, grain, cut) → period → totals (nil: no rows)
 	n  int
+	// sig is the signature the totals are kept under in a --db file
+	// (openPeriodBook); "" when they are not kept. loaded holds the keys
+	// read back from it (loadPeriodKeys).
+	sig    string
+	loaded map[string]bool
 }
 
 const periodRollupMax = 200_000
@@ -35,8 +40,15 @@ func (c *periodRollups) get(key string, period int64) (*Point, bool) {
 func (c *periodRollups) put(key string, period int64, pt *Point) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.putLocked(key, period, pt)
+}
+
+func (c *periodRollups) putLocked(key string, period int64, pt *Point) {
 	if c.m == nil || c.n >= periodRollupMax {
 		c.m, c.n = map[string]map[int64]*Point{}, 0
+		if c.loaded != nil { // read back again when asked
+			c.loaded = map[string]bool{}
+		}
 	}
 	if c.m[key] == nil {
 		c.m[key] = map[int64]*Point{}
@@ -111,6 +123,13 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 		}
 	}
 	sort.Slice(periods, func(i, j int) bool { return periods[i].Before(periods[j]) })
+	var keys []string // kept in a --db file by an earlier start?
+	for _, d := range defs {
+		for _, t := range periods {
+			keys = append(keys, periodRollupKey(d, s, g, cut(t)))
+		}
+	}
+	e.loadPeriodKeys(ctx, keys)
 	var missing []time.Time
 	for _, t := range periods {
 		pts := make([]*Point, len(defs))
@@ -180,6 +199,7 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 			return nil, true, err
 		}
 	}
+	var kept []keptPeriod
 	for _, t := range missing {
 		k := pkey{total: true, period: t.Unix()}
 		for _, d := range defs {
@@ -187,9 +207,12 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 			if pt != nil {
 				out[d.ID][k] = pt
 			}
-			e.periodRolls.put(periodRollupKey(d, s, g, cut(t)), t.Unix(), pt)
+			key := periodRollupKey(d, s, g, cut(t))
+			e.periodRolls.put(key, t.Unix(), pt)
+			kept = append(kept, keptPeriod{key, t.Unix(), pt})
 		}
 	}
+	e.keepPeriods(ctx, kept)
 	return out, true, nil
 }
 

@@ -101,7 +101,11 @@ func (e *Engine) stepProgress(done float64) {
 // before the first query or build.
 func (e *Engine) loadRollups(ctx context.Context) {
 	e.roll.load.Do(func() {
-		if err := e.loadPersisted(ctx); err != nil {
+		err := e.loadPersisted(ctx)
+		if err == nil && e.roll.persist != nil { // a --db file
+			e.openPeriodBook(ctx, e.roll.persist)
+		}
+		if err != nil {
 			e.roll.mu.Lock()
 			e.roll.persist = nil
 			e.roll.groups = nil // planned afresh, in memory terms, by the build
