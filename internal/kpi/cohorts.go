@@ -204,9 +204,12 @@ func (e *Engine) Cohorts(ctx context.Context, ask CohortAsk) (*CohortMatrix, err
 	if ask.Grain == Quarter {
 		span = 3
 	}
-	q, args := renderDuckDBCohorts(p)
+	q, args, err := e.renderCohorts(p)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
-	rows, err := e.db.Query(ctx, q, args...)
+	rows, err := e.executor().query(ctx, q, args...)
 	e.debug("query", "table", d.Source, "what", "cohorts", "elapsed", time.Since(start), "sql", q)
 	if err != nil {
 		return nil, err

@@ -463,46 +463,48 @@ func (e *Engine) distRows(ctx context.Context, d *Def, form distForm, edges []fl
 		}
 		return call + " FILTER (WHERE " + cond(c) + ")"
 	}
-	// Each bucket's count is one entry of a single histogram() of the
-	// bucket numbers, and both quantiles one quantile_cont of a list: the
-	// database computes each aggregate once however many columns read it
-	// (twice as fast at 10M rows as a filtered count per bucket).
 	x := form.value
 	var counts []string
 	q.Aggs = nil
-	if form.kind == DistHistogram {
-		var b strings.Builder
-		b.WriteString("CASE")
-		for i, e := range edges { // a bucket holds lo ≤ x < hi
-			fmt.Fprintf(&b, " WHEN %s < %s THEN %d", x, formatFloat(e), i)
-		}
-		fmt.Fprintf(&b, " ELSE %d END", len(edges))
-		h := agg("histogram("+b.String()+")", x+" IS NOT NULL")
-		for i := 0; i <= len(edges); i++ {
-			counts = append(counts, fmt.Sprintf("coalesce((%s)[%d], 0)", h, i))
-		}
-		qs := agg("quantile_cont("+x+", [0.5, 0.9])", "")
-		q.Aggs = append(q.Aggs,
-			planAgg{Name: "n", Expr: agg("count("+x+")", "")},
-			planAgg{Name: "sum", Expr: agg("sum("+x+")", "")},
-			planAgg{Name: "median", Expr: "(" + qs + ")[1]"},
-			planAgg{Name: "p90", Expr: "(" + qs + ")[2]"})
+	if e.wh != nil {
+		counts = distPortableAggs(q, form, edges, agg)
 	} else {
-		h := agg("histogram(CAST(floor("+x+") AS BIGINT))", "")
-		for v := form.lo; v <= form.hi; v++ {
-			counts = append(counts, fmt.Sprintf("coalesce((%s)[%d], 0)", h, v))
+		// Each bucket's count is one entry of a single histogram() of the
+		// bucket numbers, and both quantiles one quantile_cont of a list:
+		// the database computes each aggregate once however many columns
+		// read it (twice as fast at 10M rows as a filtered count per
+		// bucket).
+		if form.kind == DistHistogram {
+			h := agg("histogram("+distBucketExpr(x, edges)+")", x+" IS NOT NULL")
+			for i := 0; i <= len(edges); i++ {
+				counts = append(counts, fmt.Sprintf("coalesce((%s)[%d], 0)", h, i))
+			}
+			qs := agg("quantile_cont("+x+", [0.5, 0.9])", "")
+			q.Aggs = append(q.Aggs,
+				planAgg{Name: "n", Expr: agg("count("+x+")", "")},
+				planAgg{Name: "sum", Expr: agg("sum("+x+")", "")},
+				planAgg{Name: "median", Expr: "(" + qs + ")[1]"},
+				planAgg{Name: "p90", Expr: "(" + qs + ")[2]"})
+		} else {
+			h := agg("histogram(CAST(floor("+x+") AS BIGINT))", "")
+			for v := form.lo; v <= form.hi; v++ {
+				counts = append(counts, fmt.Sprintf("coalesce((%s)[%d], 0)", h, v))
+			}
+			q.Aggs = append(q.Aggs,
+				planAgg{Name: "n", Expr: form.nExpr},
+				planAgg{Name: "sum", Expr: agg("sum("+x+")", "")})
 		}
-		q.Aggs = append(q.Aggs,
-			planAgg{Name: "n", Expr: form.nExpr},
-			planAgg{Name: "sum", Expr: agg("sum("+x+")", "")})
 	}
 	for i, c := range counts {
 		q.Aggs = append(q.Aggs, planAgg{Name: fmt.Sprintf("b%d", i), Expr: c})
 	}
 	q.Values = []planValue{{Name: "mean", Ratio: true, Scale: 1, Inputs: map[string]string{"num": "sum", "den": "n"}}}
-	sql, args := renderDuckDB(q)
+	sql, args, err := e.executor().render(q)
+	if err != nil {
+		return nil, fmt.Errorf("%s: distribution: %w", d.Label(), err)
+	}
 	began := time.Now()
-	res, err := e.db.Query(ctx, sql, args...)
+	res, err := e.executor().query(ctx, sql, args...)
 	e.debug("query", "table", d.Source, "what", "distribution", "elapsed", time.Since(began), "sql", sql)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
