@@ -14,6 +14,7 @@ import (
 	"kpiscope/internal/cmdline"
 	"kpiscope/internal/config"
 	"kpiscope/internal/infer"
+	"kpiscope/internal/kpi"
 	"kpiscope/internal/report"
 	"kpiscope/internal/source"
 	"kpiscope/internal/workspace"
@@ -21,7 +22,7 @@ import (
 
 func newInit() *cobra.Command {
 	var print, force bool
-	var out string
+	var out, wh string
 	c := &cobra.Command{
 		Use:   "init [SOURCE ...]",
 		Short: "Write a commented kpiscope.yaml inferred from your files",
@@ -32,22 +33,39 @@ can feed with each column mapping spelled out, custom KPIs where the data clearl
 cannot be computed and what each is missing.
 
 With no SOURCE it inspects the CSV and Parquet files in the current directory. It never
-overwrites an existing file without --force. Paths in the file are relative to its directory.`,
+overwrites an existing file without --force. Paths in the file are relative to its directory.
+
+With --source clickhouse://USER:PASSWORD@HOST:9000/DATABASE it profiles the database's tables
+instead, from a sample of up to 100,000 rows of each (SELECT … LIMIT, read-only; never a full
+scan), and writes a warehouse: section (the URL without its password, password_env:, the
+tables) in place of sources:; kpiscope report --config FILE then computes on the warehouse.`,
 		Example: `  kpiscope init calls.csv                  # writes ./kpiscope.yaml
   kpiscope init exports/ --out exports/kpiscope.yaml
-  kpiscope init survey.csv --print > x.yaml && kpiscope report --config x.yaml`,
+  kpiscope init survey.csv --print > x.yaml && kpiscope report --config x.yaml
+  kpiscope init --source clickhouse://analyst:PASSWORD@ch1:9000/support`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if wh == "" && len(args) == 1 && kpi.IsWarehouseURL(args[0]) {
+				wh, args = args[0], nil
+			}
+			if wh != "" {
+				if len(args) > 0 {
+					return fmt.Errorf("init --source %s profiles the warehouse's tables: leave out the files (%s)", wh, strings.Join(args, ", "))
+				}
+				return runInitWarehouse(cmd, wh, out, print, force)
+			}
 			return runInit(cmd, args, out, print, force)
 		},
 	}
+	c.Flags().StringVar(&wh, "source", "", "profile the tables of the ClickHouse database at `URL` (clickhouse://USER:PASSWORD@HOST:9000/DATABASE) instead of files; the config gets a warehouse: section")
 	c.Flags().BoolVar(&print, "print", false, "write the config to standard output instead of a file")
 	c.Flags().BoolVar(&force, "force", false, "overwrite an existing config file")
 	c.Flags().StringVarP(&out, "out", "o", config.FileName, "write the config to `FILE` (source paths are relative to its directory)")
 	return c
 }
 
-func runInit(cmd *cobra.Command, args []string, out string, print, force bool) error {
+// checkOut checks that init may write out.
+func checkOut(out string, print, force bool) error {
 	if !print {
 		if st, err := os.Stat(out); err == nil && st.IsDir() {
 			return fmt.Errorf("%s is a directory; give the config file's name (--out %s)", out, filepath.Join(out, config.FileName))
@@ -59,6 +77,13 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 				return fmt.Errorf("cannot write %s: the directory %s does not exist; create it or choose another --out", out, dir)
 			}
 		}
+	}
+	return nil
+}
+
+func runInit(cmd *cobra.Command, args []string, out string, print, force bool) error {
+	if err := checkOut(out, print, force); err != nil {
+		return err
 	}
 	ctx := cmd.Context()
 	if len(args) == 0 {
@@ -100,6 +125,47 @@ func runInit(cmd *cobra.Command, args []string, out string, print, force bool) e
 		return err
 	}
 	initSummary(cmd, out, in)
+	return nil
+}
+
+// passwordEnv is the variable a written warehouse: section reads the
+// password from.
+const passwordEnv = "KPISCOPE_CH_PASSWORD"
+
+// runInitWarehouse is init --source clickhouse://…: the warehouse's tables
+// profiled from a sample of each, and a config with a warehouse: section.
+func runInitWarehouse(cmd *cobra.Command, raw, out string, print, force bool) error {
+	if err := checkOut(out, print, force); err != nil {
+		return err
+	}
+	in, prof, err := workspace.InferWarehouse(cmd.Context(), raw, workspace.SampleRows, workspace.Options{Log: debugLog(false)})
+	if err != nil {
+		return err
+	}
+	wy := &infer.WarehouseYAML{URL: prof.URL, Rows: prof.Rows, Sample: prof.Sample}
+	if prof.HasPassword {
+		wy.PasswordEnv = passwordEnv
+	}
+	text := in.YAML(infer.YAMLOptions{
+		Header:    true,
+		Command:   cmdline.Command("kpiscope init", "--source", prof.URL),
+		Warehouse: wy,
+	})
+	if _, err := config.Parse(out, []byte(text)); err != nil {
+		return fmt.Errorf("internal error: the inferred config does not parse: %w", err)
+	}
+	leftOut(cmd.ErrOrStderr(), in)
+	if print {
+		_, err := fmt.Fprint(cmd.OutOrStdout(), text)
+		return err
+	}
+	if err := writeNew(out, []byte(text), force); err != nil {
+		return err
+	}
+	initSummary(cmd, out, in)
+	if prof.HasPassword {
+		fmt.Fprintf(cmd.OutOrStdout(), "  password:   not written; %s reads it from $%s (export %s=…)\n", out, passwordEnv, passwordEnv)
+	}
 	return nil
 }
 

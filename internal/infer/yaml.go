@@ -25,6 +25,17 @@ type YAMLOptions struct {
 	Header bool
 	// Command is how the file was produced, for the first line.
 	Command string
+	// Warehouse writes a warehouse: section in place of sources: (kpiscope
+	// init --source clickhouse://…); nil for files.
+	Warehouse *WarehouseYAML
+}
+
+// WarehouseYAML is the warehouse a config's tables were profiled from.
+type WarehouseYAML struct {
+	URL         string           // without a password
+	PasswordEnv string           // the variable to read it from; "" writes the key as a comment
+	Rows        map[string]int64 // each table's rows in the warehouse
+	Sample      int              // the most rows profiled per table
 }
 
 // YAML renders the inference as a kpiscope.yaml. With Header set it is
@@ -42,15 +53,27 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 		w("# Every guess below says why it was made: check the column mappings, then run\n")
 		w("#   kpiscope check     data-quality warnings for each KPI (exit 2 on errors)\n")
 		w("#   kpiscope report    the scorecard; kpiscope opens the explorer\n")
-		w("#\n# What the files hold\n")
+		if wh := opt.Warehouse; wh != nil {
+			w("#\n# What the warehouse's tables hold, profiled from a sample of up to %s rows of each\n", cmdline.Thousands(int64(wh.Sample)))
+			w("# (SELECT … LIMIT %d, read-only): the counts, ranges and values below are the sample's\n", wh.Sample)
+		} else {
+			w("#\n# What the files hold\n")
+		}
 		for _, t := range in.Tables {
 			in.writeProfile(&b, t, opt)
 		}
 		w("\n")
 	}
 	w("title: %s\n", yamlScalar(in.Label(), false))
-	w("sources:\n")
+	if opt.Warehouse != nil {
+		in.writeWarehouse(&b, opt)
+	} else {
+		w("sources:\n")
+	}
 	for _, t := range in.Tables {
+		if opt.Warehouse != nil {
+			break
+		}
 		w("  %s:\n", t.Name)
 		w("    path: %s\n", yamlScalar(sourcePath(t, opt), false))
 		if t.Encoding != "" {
@@ -117,7 +140,11 @@ func (in *Inference) YAML(opt YAMLOptions) string {
 		}
 	}
 	if opt.Header && len(in.Missing) > 0 {
-		w("\n# Built-ins these files cannot feed, each with what it is missing:\n")
+		what := "these files"
+		if opt.Warehouse != nil {
+			what = "these tables"
+		}
+		w("\n# Built-ins %s cannot feed, each with what it is missing:\n", what)
 		for _, m := range in.Missing {
 			reason := m.Reason()
 			if in.has(m.ID) {
@@ -137,6 +164,9 @@ func (in *Inference) writeProfile(b *strings.Builder, t *TableProfile, opt YAMLO
 		files = fmt.Sprintf("%d files · ", len(t.Files))
 	}
 	fmt.Fprintf(b, "#\n# %s  %s%s · %s\n", t.Name, files, cmdline.Count(t.Rows, "row"), cmdline.Count(max(t.AllColumns, len(t.Columns)), "column"))
+	if wh := opt.Warehouse; wh != nil {
+		fmt.Fprintf(b, "#   warehouse table; profiled from %s of its %s\n", cmdline.Count(t.Rows, "row"), cmdline.Thousands(wh.Rows[t.Name]))
+	}
 	if note := t.ProfiledNote(); note != "" {
 		fmt.Fprintf(b, "#   %s\n", note)
 	}
@@ -440,4 +470,51 @@ func doubleQuoted(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// writeWarehouse writes the warehouse: section: its URL without a password,
+// the variable the password is read from, and each table under its own
+// name with its time axis.
+func (in *Inference) writeWarehouse(b *strings.Builder, opt YAMLOptions) {
+	wh := opt.Warehouse
+	w := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	if opt.Header {
+		w("# The ClickHouse database the KPIs are computed on (kpiscope report --config FILE);\n")
+		w("# --source URL on the command line wins over url:.\n")
+	}
+	w("warehouse:\n")
+	w("  url: %s", yamlScalar(wh.URL, false))
+	if opt.Header {
+		w("   # no password here")
+	}
+	w("\n")
+	switch {
+	case wh.PasswordEnv != "":
+		w("  password_env: %s", wh.PasswordEnv)
+		if opt.Header {
+			w("   # the environment variable holding the password")
+		}
+		w("\n")
+	case opt.Header:
+		w("  # password_env: KPISCOPE_CH_PASSWORD   # the environment variable holding the user's password, if it has one\n")
+	}
+	if opt.Header {
+		w("  # The KPIs' source names and the tables they read: map one to a Distributed table\n")
+		w("  # (tickets: {table: tickets_dist}) or to DATABASE.TABLE to read it across the cluster.\n")
+	}
+	w("  tables:\n")
+	for _, t := range in.Tables {
+		if t.Time != "" {
+			w("    %s: {table: %s, time: %s}", t.Name, t.Name, yamlScalar(t.Time, true))
+			if opt.Header {
+				w("   # custom KPIs on %s follow this date unless they say otherwise", t.Name)
+			}
+			w("\n")
+		} else {
+			w("    %s: %s\n", t.Name, t.Name)
+		}
+	}
+	if opt.Header {
+		w("  # settings: {max_execution_time: 120, max_memory_usage: 4000000000}   # per query; these are the defaults\n")
+	}
 }

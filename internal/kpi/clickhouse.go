@@ -386,3 +386,23 @@ func (w *Warehouse) checkOptions(ctx context.Context, settings map[string]any) e
 	}
 	return nil
 }
+
+// Sample reads up to n rows of a table (named as the engine names it,
+// mapped by WarehouseOptions.Tables) and its row count: SELECT of the
+// columns given, LIMIT n, and count(); nothing else is read.
+func (w *Warehouse) Sample(ctx context.Context, table string, cols []store.Column, n int) (rows *store.Rows, total int64, err error) {
+	c, err := w.query(ctx, "SELECT count() FROM "+w.table(table))
+	if err != nil {
+		return nil, 0, fmt.Errorf("warehouse %s: %s: %w", w.url, table, err)
+	}
+	total = store.Int(c.Data[0][0])
+	sel := make([]string, len(cols))
+	for i, col := range cols {
+		sel[i] = chQuoteIdent(col.Name)
+	}
+	rows, err = w.query(ctx, fmt.Sprintf("SELECT %s FROM %s LIMIT %d", strings.Join(sel, ", "), w.table(table), n))
+	if err != nil {
+		return nil, 0, fmt.Errorf("warehouse %s: %s: %w", w.url, table, err)
+	}
+	return rows, total, nil
+}

@@ -461,16 +461,22 @@ func Infer(ctx context.Context, opt Options) (*infer.Inference, []source.Table, 
 		return nil, nil, err
 	}
 	defer db.Close()
+	in, err := inferLoaded(ctx, db, tables, opt)
+	return in, tables, err
+}
+
+// inferLoaded is what init writes for loaded tables (Infer, InferWarehouse).
+func inferLoaded(ctx context.Context, db *store.DB, tables []source.Table, opt Options) (*infer.Inference, error) {
 	c, err := choose(ctx, db, tables, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if c.standard {
 		eopt := kpi.Options{Now: opt.Now, Log: opt.Log}
 		withTables(&eopt, tables)
 		eng, err := kpi.New(ctx, db, c.defs, eopt)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		var dims []string
 		for _, d := range eng.Dimensions() {
@@ -478,7 +484,7 @@ func Infer(ctx context.Context, opt Options) (*infer.Inference, []source.Table, 
 		}
 		alignStandard(c.in, c.defs, dims)
 	}
-	return c.in, tables, nil
+	return c.in, nil
 }
 
 // alignStandard makes an inference over standard tables say what Open
