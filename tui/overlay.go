@@ -160,9 +160,6 @@ func (m Model) openHelp() (Model, tea.Cmd) {
 }
 
 func (m Model) openWarnings() (Model, tea.Cmd) {
-	if m.onWarehouse() && len(m.warnings) == 0 && m.reloadErr == "" && m.deps.Banner == "" {
-		return m.notOnWarehouse("Data checks"), nil
-	}
 	if len(m.warnings) == 0 && m.reloadErr == "" && m.deps.Banner == "" {
 		return m.say("no data warnings"), nil
 	}

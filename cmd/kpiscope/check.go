@@ -38,13 +38,15 @@ counts, but fewer rows count than the file holds. Exit status is 2 when there is
 Without --config and without a kpiscope.yaml, the KPIs checked are those ` + "`kpiscope init`" + ` would write.`,
 		Example: `  kpiscope check
   kpiscope check --config kpiscope.yaml
-  kpiscope check calls.csv`,
+  kpiscope check calls.csv
+  kpiscope check --source clickhouse://analyst@ch1:9000/support --config kpiscope.yaml`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, args, &df)
 		},
 	}
 	df.register(c)
+	df.registerSource(c)
 	return c
 }
 

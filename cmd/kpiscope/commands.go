@@ -406,8 +406,6 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	notes := append([]string(nil), ws.Notes...)
 	switch {
 	case ro.checks == "off":
-	case ws.Warehouse != nil:
-		notes = append(notes, "data-quality checks do not run on a warehouse yet (--source)")
 	case ro.checks == "on" || ws.Engine.Rows() <= checkBudget:
 		found, err := quality.Check(ctx, ws.Engine, time.Now())
 		if err != nil {

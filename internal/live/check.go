@@ -30,9 +30,6 @@ func (c *check) stop() {
 // checks fail.
 func (l *Live) check(ctx context.Context, ws *workspace.Workspace) map[string][]string {
 	out := map[string][]string{}
-	if ws.Warehouse != nil {
-		return out // the checks read the rows in DuckDB: not on a warehouse yet
-	}
 	if l.opt.CheckRows < 0 || ws.Engine.Rows() > l.opt.CheckRows {
 		return out
 	}

@@ -111,7 +111,7 @@ const (
 // first and need no query; the data checks read the tables. now is the
 // clock for "timestamps in the future".
 func Check(ctx context.Context, eng *kpi.Engine, now time.Time) ([]Warning, error) {
-	c := &checker{eng: eng, db: eng.DB(), now: now, cache: map[string][]Warning{}}
+	c := &checker{eng: eng, sql: dialect{eng: eng, wh: eng.Warehouse()}, now: now, cache: map[string][]Warning{}}
 	var out []Warning
 	perKPI := map[string][]Warning{}
 	var visit func(d *kpi.Def) ([]Warning, error)
@@ -422,12 +422,15 @@ func isWordStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 
 // that share a table share the findings' queries.
 type checker struct {
 	eng   *kpi.Engine
-	db    *store.DB
+	sql   dialect
 	now   time.Time
 	cache map[string][]Warning
 }
 
 func (c *checker) kpi(ctx context.Context, d *kpi.Def) ([]Warning, error) {
+	if _, err := c.sql.where(d); err != nil {
+		return nil, nil // a row filter the warehouse cannot run: the KPI's own error says so
+	}
 	deps := c.deps(d)
 	var out []Warning
 	run := func(key string, f func() ([]Warning, error)) error {
@@ -490,23 +493,12 @@ func (c *checker) kpi(ctx context.Context, d *kpi.Def) ([]Warning, error) {
 	return out, nil
 }
 
-// where is the WHERE clause for the rows the KPI reads (its own row filter)
-// that also meet conds; "" when there is nothing to filter.
-func where(d *kpi.Def, conds ...string) string {
-	if d.Where != "" {
-		conds = append([]string{d.Where}, conds...)
-	}
-	switch len(conds) {
-	case 0:
-		return ""
-	case 1:
-		return " WHERE " + conds[0]
-	}
-	return " WHERE (" + strings.Join(conds, ") AND (") + ")"
-}
-
 func (c *checker) count(ctx context.Context, d *kpi.Def, cond string, args ...any) (int64, error) {
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s%s", store.QuoteIdent(d.Source), where(d, cond)), args...)
+	w, err := c.sql.where(d, cond)
+	if err != nil {
+		return 0, err
+	}
+	r, err := c.sql.query(ctx, fmt.Sprintf("SELECT count(*) FROM %s%s", c.sql.table(d.Source), w), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -516,7 +508,11 @@ func (c *checker) count(ctx context.Context, d *kpi.Def, cond string, args ...an
 // example shows the first matching row: the column in question first, then
 // the table's identifiers and dates, then the rest, clipped.
 func (c *checker) example(ctx context.Context, d *kpi.Def, first []string, cond string, args ...any) (string, error) {
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT * FROM %s%s LIMIT 1", store.QuoteIdent(d.Source), where(d, cond)), args...)
+	w, err := c.sql.where(d, cond)
+	if err != nil {
+		return "", err
+	}
+	r, err := c.sql.query(ctx, fmt.Sprintf("SELECT * FROM %s%s LIMIT 1", c.sql.table(d.Source), w), args...)
 	if err != nil || len(r.Data) == 0 {
 		return "", err
 	}
@@ -566,8 +562,12 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 	if x.optional || strings.EqualFold(x.column, leftOutCol(d, c.eng.Tables()[d.Source])) {
 		return nil, nil // leftOut says it, whatever the share
 	}
-	q := store.QuoteIdent(x.column)
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*), count(*) FILTER (WHERE %s IS NULL) FROM %s%s", q, store.QuoteIdent(d.Source), where(d)))
+	q := c.sql.ident(x.column)
+	w, err := c.sql.where(d)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.sql.query(ctx, fmt.Sprintf("SELECT count(*), %s FROM %s%s", c.sql.countIf(c.sql.isNull(q)), c.sql.table(d.Source), w))
 	if err != nil {
 		return nil, err
 	}
@@ -579,7 +579,7 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 	if all == 0 || float64(blank)/float64(all) < limit {
 		return nil, nil
 	}
-	ex, err := c.example(ctx, d, []string{x.column}, q+" IS NULL")
+	ex, err := c.example(ctx, d, []string{x.column}, c.sql.isNull(q))
 	if err != nil {
 		return nil, err
 	}
@@ -589,11 +589,11 @@ func (c *checker) nulls(ctx context.Context, d *kpi.Def, x dep) ([]Warning, erro
 }
 
 func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning, error) {
-	q := store.QuoteIdent(x.column)
+	q := c.sql.ident(x.column)
 	s := x.scale
 	if s == nil {
 		// A custom KPI's score: its scale is the standard one that holds 98% of its values.
-		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s WHERE %[1]s IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 40", q, store.QuoteIdent(d.Source)))
+		r, err := c.sql.query(ctx, fmt.Sprintf("SELECT %[1]s AS v, count(*) AS n FROM %[2]s WHERE %[3]s GROUP BY v ORDER BY n DESC LIMIT 40", c.sql.text(q), c.sql.table(d.Source), c.sql.notNull(q)))
 		if err != nil {
 			return nil, err
 		}
@@ -610,7 +610,7 @@ func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning,
 		}
 		s = &found
 	}
-	cond := fmt.Sprintf("%[1]s IS NOT NULL AND (%[1]s < %[2]d OR %[1]s > %[3]d OR %[1]s <> round(%[1]s))", q, s.Min, s.Max)
+	cond := fmt.Sprintf("%[4]s AND (%[1]s < %[2]d OR %[1]s > %[3]d OR %[1]s <> round(%[1]s))", q, s.Min, s.Max, c.sql.notNull(q))
 	n, err := c.count(ctx, d, cond)
 	if err != nil || n == 0 {
 		return nil, err
@@ -626,9 +626,9 @@ func (c *checker) scoreRange(ctx context.Context, d *kpi.Def, x dep) ([]Warning,
 // future counts timestamps more than a day after now (a day of slack for
 // time zones).
 func (c *checker) future(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
-	q := store.QuoteIdent(col)
+	q := c.sql.ident(col)
 	limit := c.now.UTC().Add(24 * time.Hour).Format("2006-01-02 15:04:05")
-	cond := fmt.Sprintf("CAST(%s AS TIMESTAMP) > ?::TIMESTAMP", q)
+	cond := c.sql.ts(q) + " > " + c.sql.tsArg()
 	n, err := c.count(ctx, d, cond, limit)
 	if err != nil || n == 0 {
 		return nil, err
@@ -642,7 +642,7 @@ func (c *checker) future(ctx context.Context, d *kpi.Def, col string) ([]Warning
 }
 
 func (c *checker) negativeNumber(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
-	q := store.QuoteIdent(col)
+	q := c.sql.ident(col)
 	cond := q + " < 0"
 	n, err := c.count(ctx, d, cond)
 	if err != nil || n == 0 {
@@ -701,8 +701,8 @@ func (c *checker) pairs(d *kpi.Def, deps []dep) []pair {
 }
 
 func (c *checker) negativePair(ctx context.Context, d *kpi.Def, p pair) ([]Warning, error) {
-	s, e := store.QuoteIdent(p.start), store.QuoteIdent(p.end)
-	cond := fmt.Sprintf("CAST(%s AS TIMESTAMP) < CAST(%s AS TIMESTAMP)", e, s)
+	s, e := c.sql.ident(p.start), c.sql.ident(p.end)
+	cond := c.sql.ts(e) + " < " + c.sql.ts(s)
 	n, err := c.count(ctx, d, cond)
 	if err != nil || n == 0 {
 		return nil, err
@@ -749,11 +749,16 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 		if !schema.LooksLikeID(col.Name) || counted[strings.ToLower(col.Name)] {
 			continue
 		}
-		q := store.QuoteIdent(col.Name)
+		q := c.sql.ident(col.Name)
+		tbl := c.sql.table(d.Source)
+		w, err := c.sql.where(d)
+		if err != nil {
+			return nil, err
+		}
 		// Whether the column is the table's key is a property of the
 		// whole table: a KPI's where (plan = 'Pro') keeps a few rows of each
 		// customer, and a customer id then looks nearly unique.
-		r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s", q, store.QuoteIdent(d.Source)))
+		r, err := c.sql.query(ctx, fmt.Sprintf("SELECT count(%[1]s), %[2]s FROM %[3]s", q, c.sql.distinct(q), tbl))
 		if err != nil {
 			return nil, err
 		}
@@ -763,28 +768,28 @@ func (c *checker) duplicates(ctx context.Context, d *kpi.Def) ([]Warning, error)
 		}
 		if d.Where != "" {
 			// The rows the KPI reads: repeats outside them do not count twice.
-			if r, err = c.db.Query(ctx, fmt.Sprintf("SELECT count(%[1]s), count(DISTINCT %[1]s) FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), where(d))); err != nil {
+			if r, err = c.sql.query(ctx, fmt.Sprintf("SELECT count(%[1]s), %[2]s FROM %[3]s%[4]s", q, c.sql.distinct(q), tbl, w)); err != nil {
 				return nil, err
 			}
 			if nn, nd = store.Int(r.Data[0][0]), store.Int(r.Data[0][1]); nn == nd {
 				continue
 			}
 		}
-		r, err = c.db.Query(ctx, fmt.Sprintf("SELECT CAST(%[1]s AS VARCHAR), count(*) FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY 2 DESC, 1 LIMIT 1", q, store.QuoteIdent(d.Source), where(d)))
+		r, err = c.sql.query(ctx, fmt.Sprintf("SELECT %[4]s AS v, count(*) AS n FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1 ORDER BY n DESC, v LIMIT 1", q, tbl, w, c.sql.text(q)))
 		if err != nil || len(r.Data) == 0 {
 			return nil, err
 		}
 		rows := nn - nd
 		ex := fmt.Sprintf("%s = %s appears %d times", schema.QuoteName(col.Name), schema.ValueText(r.Data[0][0]), store.Int(r.Data[0][1]))
 		out = append(out, Warning{Table: d.Source, Column: col.Name, Kind: KindDuplicateID, Severity: SeverityError, Rows: rows, Example: ex,
-			Message: dupMessage(rows, col.Name, dupIDs(ctx, c, d, q)),
+			Message: dupMessage(rows, col.Name, dupIDs(ctx, c, tbl, w, q)),
 			Fix:     distinctFix(d, col.Name)})
 	}
 	return out, nil
 }
 
-func dupIDs(ctx context.Context, c *checker, d *kpi.Def, q string) int64 {
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1)", q, store.QuoteIdent(d.Source), where(d)))
+func dupIDs(ctx context.Context, c *checker, tbl, where, q string) int64 {
+	r, err := c.sql.query(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s%[3]s GROUP BY %[1]s HAVING count(*) > 1)", q, tbl, where))
 	if err != nil {
 		return 0
 	}
@@ -795,10 +800,14 @@ func dupIDs(ctx context.Context, c *checker, d *kpi.Def, q string) int64 {
 // between the first and last row with no row at all: a missing export, a
 // broken date format, a pipeline gap.
 func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, error) {
-	q := store.QuoteIdent(d.Time)
+	q := c.sql.ident(d.Time)
 	limit := c.now.UTC().Add(24 * time.Hour).Format("2006-01-02 15:04:05")
-	base := fmt.Sprintf("SELECT CAST(%[1]s AS TIMESTAMP) AS t FROM %[2]s%[3]s", q, store.QuoteIdent(d.Source), where(d, fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS TIMESTAMP) <= ?::TIMESTAMP", q, q)))
-	r, err := c.db.Query(ctx, "SELECT min(t), max(t) FROM ("+base+")", limit)
+	w, err := c.sql.where(d, fmt.Sprintf("%s AND %s <= %s", c.sql.notNull(q), c.sql.ts(q), c.sql.tsArg()))
+	if err != nil {
+		return nil, err
+	}
+	t, from := c.sql.ts(q), c.sql.table(d.Source)+w
+	r, err := c.sql.query(ctx, fmt.Sprintf("SELECT min(%s), max(%s) FROM %s", t, t, from), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -815,23 +824,45 @@ func (c *checker) emptyPeriods(ctx context.Context, d *kpi.Def) ([]Warning, erro
 	default:
 		return nil, nil
 	}
-	qry := fmt.Sprintf(`WITH src AS (%[1]s), have AS (SELECT DISTINCT date_trunc('%[2]s', t) AS p FROM src),
-		span AS (SELECT unnest(generate_series(date_trunc('%[2]s', min(t)), date_trunc('%[2]s', max(t)), INTERVAL 1 %[2]s)) AS p FROM src)
-		SELECT count(*), CAST(min(p) AS VARCHAR), CAST(max(p) AS VARCHAR) FROM span WHERE p NOT IN (SELECT p FROM have)`, base, grain)
-	r, err = c.db.Query(ctx, qry, limit)
+	// The periods that have rows; the missing ones are counted here, between
+	// the first and the last (weeks start on Monday in both engines).
+	r, err = c.sql.query(ctx, fmt.Sprintf("SELECT DISTINCT %s AS p FROM %s", c.sql.startOf(grain, t), from), limit)
 	if err != nil {
 		return nil, err
 	}
-	n := store.Int(r.Data[0][0])
+	have := map[string]bool{}
+	for _, row := range r.Data {
+		if p, ok := row[0].(time.Time); ok {
+			have[p.Format("2006-01-02")] = true
+		}
+	}
+	step := func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
+	p := time.Date(lo.Year(), lo.Month(), 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(hi.Year(), hi.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if grain == "week" {
+		step = func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
+		monday := func(t time.Time) time.Time {
+			t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+			return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+		}
+		p, last = monday(lo), monday(hi)
+	}
+	var n int64
+	var firstMissing time.Time
+	for ; !p.After(last); p = step(p) {
+		if !have[p.Format("2006-01-02")] {
+			if n == 0 {
+				firstMissing = p
+			}
+			n++
+		}
+	}
 	if n == 0 {
 		return nil, nil
 	}
-	first := schema.ValueText(r.Data[0][1])
-	if len(first) >= 10 {
-		first = first[:10]
-		if grain == "month" {
-			first = first[:7]
-		}
+	first := firstMissing.Format("2006-01-02")
+	if grain == "month" {
+		first = first[:7]
 	}
 	word := unit
 	if n == 1 {
@@ -911,19 +942,23 @@ func leftOutCol(d *kpi.Def, cols []store.Column) string {
 // the others is right for them, but a blank amount is easy to miss, so it
 // is said whatever the share.
 func (c *checker) leftOut(ctx context.Context, d *kpi.Def, col string) ([]Warning, error) {
-	q := store.QuoteIdent(col)
+	q := c.sql.ident(col)
 	what, all, have := "row", "count(*)", "count("+q+")"
 	if m := distinctRE.FindStringSubmatch(d.Denominator); m != nil {
 		id := columnName(c.eng.Tables()[d.Source], strings.ReplaceAll(strings.Trim(m[1], `"`), `""`, `"`))
 		if id != "" && !strings.EqualFold(id, col) {
-			qi := store.QuoteIdent(id)
-			what, all, have = "order", "count(DISTINCT "+qi+")", fmt.Sprintf("count(DISTINCT %s) FILTER (WHERE %s IS NOT NULL)", qi, q)
+			qi := c.sql.ident(id)
+			what, all, have = "order", c.sql.distinct(qi), c.sql.distinctIf(qi, c.sql.notNull(q))
 			if !schema.HasStem(schema.Tokens(id), "order", "invoice", "transaction", "purchase", "sale", "receipt") {
 				what = "id"
 			}
 		}
 	}
-	r, err := c.db.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", all, have, store.QuoteIdent(d.Source), where(d)))
+	w, err := c.sql.where(d)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.sql.query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s%s", all, have, c.sql.table(d.Source), w))
 	if err != nil {
 		return nil, err
 	}
@@ -932,7 +967,7 @@ func (c *checker) leftOut(ctx context.Context, d *kpi.Def, col string) ([]Warnin
 	if n == 0 || blank <= 0 {
 		return nil, nil
 	}
-	ex, err := c.example(ctx, d, []string{col}, q+" IS NULL")
+	ex, err := c.example(ctx, d, []string{col}, c.sql.isNull(q))
 	if err != nil {
 		return nil, err
 	}
