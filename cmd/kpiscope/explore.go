@@ -228,9 +228,9 @@ func invocation(ws *workspace.Workspace, sources []string) []string {
 		return nil
 	}
 	var out []string
-	if ws.Warehouse != nil {
+	if ws.Warehouse != nil && (ws.Config == nil || ws.Config.Warehouse == nil) {
 		out = append(out, "--source", ws.Warehouse.URL()) // without its password
-	}
+	} // else the config's warehouse: section names it, with password_env:
 	if ws.Config != nil && ws.Config.Path != "" {
 		out = append(out, "--config", absPath(ws.Config.Path))
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kpiscope/internal/chtest"
+	"kpiscope/internal/workspace"
 )
 
 // whSection is a kpiscope.yaml's warehouse: section over the fixture's
@@ -107,6 +108,18 @@ func TestReportOnWarehouseConfig(t *testing.T) {
 			t.Errorf("warehouse: %v: %s", slice, msg)
 		}
 	}
+
+	// The explorer and serve open the same workspace; the command the
+	// explorer shows names the config, which names the warehouse (not a
+	// --source with the password masked).
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(invocation(ws, nil), " "), "--config "+cfg; ws.Warehouse == nil || got != want || ws.Source() != "clickhouse "+u.Host+"/"+distDB {
+		t.Errorf("workspace over warehouse: (%v): invocation %q, want %q; source %q", ws.Warehouse != nil, got, want, ws.Source())
+	}
+	ws.Close()
 
 	run := func(args ...string) (int, string) {
 		var out, errb bytes.Buffer
