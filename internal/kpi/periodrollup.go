@@ -123,10 +123,14 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 		}
 	}
 	sort.Slice(periods, func(i, j int) bool { return periods[i].Before(periods[j]) })
-	var keys []string // kept in a --db file by an earlier start?
+	cuts := map[string]bool{} // the keys kept in a --db file by an earlier start?
+	for _, t := range periods {
+		cuts[cut(t)] = true
+	}
+	var keys []string
 	for _, d := range defs {
-		for _, t := range periods {
-			keys = append(keys, periodRollupKey(d, s, g, cut(t)))
+		for c := range cuts {
+			keys = append(keys, periodRollupKey(d, s, g, c))
 		}
 	}
 	e.loadPeriodKeys(ctx, keys)
