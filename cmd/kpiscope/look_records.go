@@ -105,5 +105,6 @@ func (o *recordsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 
 func (o *recordsOpts) flag() string { return "--records" }
 
-// onWarehouse: not on a warehouse yet (issue 16).
-func (o *recordsOpts) onWarehouse() bool { return false }
+// onWarehouse: the rows are read there, a page at a time (kpi's
+// records_clickhouse.go); --sort file sorts by the first column there.
+func (o *recordsOpts) onWarehouse() bool { return true }

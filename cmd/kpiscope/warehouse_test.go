@@ -261,3 +261,40 @@ func TestGridSeriesOnWarehouse(t *testing.T) {
 	}
 	t.Logf("%d grids and series equal to DuckDB's, single node and 2 shards", compared)
 }
+
+// TestRecordsOnWarehouse: report --records --source clickhouse://… (single
+// node and 2 shards) prints, in JSON, the rows --records prints over the
+// same rows in Parquet files: the count, n, matches and the page, sorted,
+// searched, filtered through the customers and paged.
+func TestRecordsOnWarehouse(t *testing.T) {
+	cfg, urls := warehouseFixture(t)
+	compared := 0
+	for _, look := range [][]string{
+		{"--kpi", "csat"},
+		{"--kpi", "resolution_time", "--sort", "created_at:desc", "--limit", "12"},
+		{"--kpi", "fcr", "--search", "EMAIL", "--filter", "region=EMEA", "--period", "2026-09"},
+		{"--kpi", "nps", "--period", "all", "--sort", "nps", "--limit", "all"},
+		{"--kpi", "churn", "--grain", "quarter", "--filter", "plan!=Basic"},
+	} {
+		args := append([]string{"report", "--config", cfg, "--format", "json", "--checks", "off", "--records"}, look...)
+		want, code := runJSON(t, args)
+		if code != 0 {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+		if rows, _ := want["rows"].([]any); len(rows) == 0 {
+			t.Fatalf("%v: no rows over DuckDB", look)
+		}
+		for _, name := range []string{"single node", "2 shards"} {
+			wargs := append([]string{"report", "--source", urls[name], "--config", cfg, "--format", "json", "--checks", "off", "--records"}, look...)
+			got, code := runJSON(t, wargs)
+			if code != 0 {
+				t.Errorf("%s %v: exit %d", name, look, code)
+			}
+			if msg := jsonSame(want, got, ""); msg != "" {
+				t.Errorf("%s %v: %s", name, look, msg)
+			}
+		}
+		compared++
+	}
+	t.Logf("%d pages of rows equal to DuckDB's, single node and 2 shards", compared)
+}

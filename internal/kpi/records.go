@@ -133,7 +133,17 @@ func (e *Engine) Records(ctx context.Context, id string, s Slice, ask RecordsAsk
 		sortIdx, out.Sort = 0, q.names[0]
 	}
 	if ask.FileOrder {
-		sortIdx, out.Sort, out.Desc = -1, "", false
+		if e.wh != nil {
+			// A warehouse has no file order to keep across pages (a
+			// Distributed table's shards answer in any order): the rows
+			// are sorted by the first column instead, and say so.
+			sortIdx, out.Sort, out.Desc = 0, q.names[0], false
+		} else {
+			sortIdx, out.Sort, out.Desc = -1, "", false
+		}
+	}
+	if e.wh != nil {
+		return e.whRecords(ctx, d, of, s, ask, q, out, sortIdx)
 	}
 	search, sargs := q.search(ask.Search)
 	if !ask.NoCount {
@@ -312,6 +322,20 @@ type recordsPlan struct {
 	clocks   []bool
 	measured []bool
 	period   string
+
+	// For a warehouse (records_clickhouse.go), the plan's parts before
+	// they are written for DuckDB: the compiled query, the table's
+	// columns, the customers' columns shown, the measure's expression
+	// (mIdx: its column among names, -1 none), and the row conditions
+	// (the KPI's where, n's condition) verbatim.
+	gq       *queryPlan
+	cols     []store.Column
+	cust     []store.Column
+	custKey  string
+	custTab  string
+	mExpr    string
+	mIdx     int
+	rawConds []string
 }
 
 // recordsQuery plans the rows of d (not a composite) in slice s.
@@ -338,7 +362,13 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 	if !ok {
 		return nil, noRecords(fmt.Sprintf("%s's n is %s, not a count of rows: no rows to show", d.Label(), nExpr))
 	}
-	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: recordsPlainNames(cond)}
+	rp := &recordsPlan{nExpr: nExpr, cond: "(" + cond + ")", rule: recordsPlainNames(cond), gq: gq, mIdx: -1}
+	if d.Where != "" {
+		rp.rawConds = append(rp.rawConds, d.Where)
+	}
+	if cond != "" {
+		rp.rawConds = append(rp.rawConds, cond)
+	}
 	if cond == "" {
 		rp.cond, rp.rule = "true", ""
 	}
@@ -424,6 +454,10 @@ func (e *Engine) recordsQuery(d *Def, s Slice) (*recordsPlan, error) {
 		rp.dates = append(rp.dates, strings.EqualFold(c.Type, "DATE"))
 		rp.clocks = append(rp.clocks, isClock(c.Type))
 		rp.measured = append(rp.measured, measured && i == len(first)-1)
+	}
+	rp.cols, rp.cust, rp.custKey, rp.custTab = cols, custCols, sch.customerKey, sch.customers
+	if measured {
+		rp.mExpr, rp.mIdx = mExpr, len(first)-1
 	}
 
 	// FROM: the table, the customers joined one row per key (as the KPI's
