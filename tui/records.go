@@ -134,9 +134,6 @@ func newRecordsLens(def *kpi.Def, s kpi.Slice, dim, value string) lens {
 // breakdown row under the cursor when the breakdown has the focus, else
 // the tile's slice.
 func (m Model) openRecords() (Model, tea.Cmd) {
-	if m.onWarehouse() {
-		return m.notOnWarehouse("Rows behind the number"), nil
-	}
 	c := m.lensCtx()
 	if c.def == nil {
 		return m.say("no KPI selected"), nil

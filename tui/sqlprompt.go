@@ -80,14 +80,15 @@ func (m Model) openSQL() (Model, tea.Cmd) {
 	if m.q.eng == nil {
 		return m.say("no data loaded yet"), nil
 	}
-	if m.onWarehouse() {
-		return m.notOnWarehouse("The SQL prompt"), nil
-	}
 	if m.sql == nil {
 		m.sql = newSQLLens()
 	}
 	m.sql.log = m.q.log
 	m.sql.ed.Placeholder = "type a query, e.g. SELECT * FROM " + firstTable(m.lensCtx()) + " LIMIT 10"
+	if m.onWarehouse() {
+		// The statement runs on ClickHouse, in its dialect (sqlq's warehouse.go).
+		m.sql.ed.Placeholder = "type a ClickHouse query, e.g. SELECT * FROM " + firstTable(m.lensCtx()) + " LIMIT 10"
+	}
 	return m.openLens(m.sql)
 }
 
@@ -505,6 +506,10 @@ func (s *sqlLens) Footer(c lensCtx) []key.Binding {
 func (s *sqlLens) View(c lensCtx, w, h int) (string, []string) {
 	st := c.st
 	title := "SQL prompt · read-only"
+	onWarehouse := c.eng != nil && c.eng.Warehouse() != nil
+	if onWarehouse {
+		title = "SQL prompt · ClickHouse · read-only"
+	}
 	tables := "no data loaded"
 	if c.eng != nil {
 		tables = "tables: " + strings.Join(sqlq.Tables(c.eng), ", ")
@@ -532,6 +537,11 @@ func (s *sqlLens) View(c lensCtx, w, h int) (string, []string) {
 	case s.err != "" && !s.loading:
 		for _, l := range pane.Wrap(s.err, max(1, w-2)) {
 			body = append(body, " "+st.ErrText.Render(l))
+		}
+	case s.res == nil && !s.loading && onWarehouse:
+		body = []string{
+			" " + st.MutedText.Render(pane.Fit("ClickHouse SQL, run on the warehouse: one SELECT (or WITH … SELECT)", max(1, w-2))),
+			" " + st.MutedText.Render(pane.Fit("read-only there (readonly=1): no writes, no settings, no table functions", max(1, w-2))),
 		}
 	case s.res == nil && !s.loading:
 		body = []string{

@@ -17,6 +17,7 @@ import (
 	"kpiscope/internal/chtest"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/live"
+	"kpiscope/internal/report"
 	"kpiscope/internal/workspace"
 	"kpiscope/tui"
 )
@@ -62,8 +63,9 @@ func warehouseFixture(t *testing.T) (cfg string, urls map[string]string) {
 // 2-shard Distributed database: the first screen's KPI list shows the
 // values the engine over DuckDB computes on the same rows; the segment key
 // breaks the KPI down by region, the grain key moves to quarters; the
-// distribution and the rows behind the number, which read rows the
-// warehouse does not lend, say so on the status line; q quits.
+// distribution says on the status line that it does not run there yet; the
+// rows behind the number are DuckDB's over the same rows; the SQL prompt
+// runs a ClickHouse query there and refuses an INSERT; q quits.
 func TestExplorerOnWarehouse(t *testing.T) {
 	cfg, urls := warehouseFixture(t)
 	ctx := context.Background()
@@ -86,6 +88,17 @@ func TestExplorerOnWarehouse(t *testing.T) {
 		}
 		want = append(want, r.Def.FormatValue(r.Total.Value))
 	}
+	// What the SQL prompt's query counts, from the fixture's rows.
+	rated, seen := 0, map[string]bool{}
+	for _, r := range chtest.FixtureRows()["tickets"] {
+		if c := r[8].(*int32); c != nil && *c >= 1 && *c <= 5 {
+			rated++
+		}
+		if c := r[1].(*string); c != nil {
+			seen[*c] = true
+		}
+	}
+	customers := len(seen)
 	regions, err := duck.Engine.DimValues(ctx, "region")
 	if err != nil || len(regions) == 0 {
 		t.Fatalf("regions: %v %v", regions, err)
@@ -144,9 +157,32 @@ func TestExplorerOnWarehouse(t *testing.T) {
 
 	key("d")
 	waitFor("Distribution: not on a warehouse yet")
+	// The rows behind CSAT's number in the quarter, read on the warehouse:
+	// the count and the first rows the engine over DuckDB reads (sorted by
+	// the time column, the first, as the warehouse sorts a file order).
+	recs, err := duck.Engine.Records(ctx, "csat", kpi.Slice{Grain: kpi.Quarter}, kpi.RecordsAsk{Limit: 2})
+	if err != nil || len(recs.Rows) != 2 || recs.Count < 10 {
+		t.Fatalf("CSAT's rows over DuckDB: %+v, %v", recs, err)
+	}
 	key("R")
-	// Right-aligned as the last one: the renderer redraws only its start.
-	waitFor("Rows behind the number")
+	waitFor(report.RecordsTitle(recs), fmt.Sprintf("of %d", recs.Count), fmt.Sprint(recs.Rows[0][1]), fmt.Sprint(recs.Rows[1][1]))
+	t.Logf("rows behind CSAT's number: %s, of %d, first %v", recs.Period, recs.Count, recs.Rows[0][1])
+	key("esc")
+
+	// The SQL prompt runs ClickHouse SQL on the warehouse, read-only.
+	key(":")
+	waitFor("Commands")
+	tm.Type("sql")
+	key("enter")
+	waitFor("SQL prompt · ClickHouse · read-only", "tables: customers")
+	tm.Type("SELECT countIf(csat BETWEEN 1 AND 5) AS rated, uniqExact(customer_id) AS customers FROM tickets")
+	key("enter")
+	waitFor("1 row", "rated", fmt.Sprint(rated), fmt.Sprint(customers))
+	tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // the editor emptied
+	tm.Type("INSERT INTO tickets SELECT * FROM tickets")
+	key("enter")
+	waitFor("INSERT is refused: the SQL prompt on a warehouse runs read-only")
+	key("esc")
 
 	key("q")
 	tm.WaitFinished(t, teatest.WithFinalTimeout(15*time.Second))

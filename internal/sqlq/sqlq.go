@@ -92,7 +92,8 @@ func internal(name string) bool {
 	return strings.HasPrefix(strings.ToLower(name), internalPrefix)
 }
 
-// Run runs one read-only statement over the engine's loaded tables.
+// Run runs one read-only statement over the engine's loaded tables, or on
+// its warehouse (warehouse.go): ClickHouse SQL there.
 func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Result, error) {
 	if eng == nil || eng.DB() == nil {
 		return nil, errors.New("no data is loaded")
@@ -102,6 +103,9 @@ func Run(ctx context.Context, eng *kpi.Engine, query string, opt Options) (*Resu
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultTimeout
+	}
+	if wh := eng.Warehouse(); wh != nil {
+		return runWarehouse(ctx, wh, Tables(eng), query, opt)
 	}
 	db := eng.DB()
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
@@ -162,6 +166,10 @@ func stopped(ctx context.Context, err error, after time.Duration) error {
 // Check reports whether the prompt would run query over the engine's
 // loaded tables (nil), or why not; it runs nothing.
 func Check(ctx context.Context, eng *kpi.Engine, query string) error {
+	if eng.Warehouse() != nil {
+		_, err := checkWarehouse(Tables(eng), query)
+		return err
+	}
 	_, _, err := check(ctx, eng.DB(), Tables(eng), query, DefaultLimit+1)
 	return err
 }
