@@ -236,33 +236,8 @@ func Exec(t testing.TB, c *sql.DB, q string) {
 // connections to name_local and name_dist and drops the databases at the
 // end of the test.
 func Setup(t testing.TB, tables []Table, rows map[string][][]any) (local, dist *sql.DB) {
-	dsn1, dsn2, cluster := Env(t)
-	ctx := context.Background()
-	admin1, admin2 := Open(t, dsn1, "default"), Open(t, dsn2, "default")
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := admin1.PingContext(pingCtx); err != nil {
-		t.Skipf("ClickHouse at %s unreachable: %v", dsn1, err)
-	}
-	if err := admin2.PingContext(pingCtx); err != nil {
-		t.Skipf("ClickHouse shard 2 at %s unreachable: %v", dsn2, err)
-	}
-	name := fmt.Sprintf("kpiscope_test_%d_%d", os.Getpid(), time.Now().UnixNano())
-	dbs := map[*sql.DB][]string{admin1: {name + "_local", name + "_shard", name + "_dist"}, admin2: {name + "_shard"}}
-	for c, names := range dbs {
-		for _, db := range names {
-			Exec(t, c, "CREATE DATABASE "+db)
-		}
-	}
-	t.Cleanup(func() {
-		for c, names := range dbs {
-			for _, db := range names {
-				if _, err := c.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+db); err != nil {
-					t.Errorf("dropping %s: %v", db, err)
-				}
-			}
-		}
-	})
+	dsn1, _, cluster := Env(t)
+	name, admin1, admin2 := databases(t)
 	for _, tb := range tables {
 		var cols []string
 		for _, c := range tb.Cols {
@@ -327,4 +302,39 @@ func DuckLoad(t testing.TB, chTables []Table, rows map[string][][]any) (*store.D
 		tables[tb.Name], _ = db.Columns(ctx, tb.Name)
 	}
 	return db, tables
+}
+
+// databases creates a test's databases: name_local and name_dist on shard
+// 1, name_shard on both, dropped at the end of the test; it returns name and
+// admin connections to the two shards.
+func databases(t testing.TB) (name string, admin1, admin2 *sql.DB) {
+	t.Helper()
+	dsn1, dsn2, _ := Env(t)
+	ctx := context.Background()
+	admin1, admin2 = Open(t, dsn1, "default"), Open(t, dsn2, "default")
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := admin1.PingContext(pingCtx); err != nil {
+		t.Skipf("ClickHouse at %s unreachable: %v", dsn1, err)
+	}
+	if err := admin2.PingContext(pingCtx); err != nil {
+		t.Skipf("ClickHouse shard 2 at %s unreachable: %v", dsn2, err)
+	}
+	name = fmt.Sprintf("kpiscope_test_%d_%d", os.Getpid(), time.Now().UnixNano())
+	dbs := map[*sql.DB][]string{admin1: {name + "_local", name + "_shard", name + "_dist"}, admin2: {name + "_shard"}}
+	for c, names := range dbs {
+		for _, db := range names {
+			Exec(t, c, "CREATE DATABASE "+db)
+		}
+	}
+	t.Cleanup(func() {
+		for c, names := range dbs {
+			for _, db := range names {
+				if _, err := c.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+db); err != nil {
+					t.Errorf("dropping %s: %v", db, err)
+				}
+			}
+		}
+	})
+	return name, admin1, admin2
 }
