@@ -241,7 +241,11 @@ func initSummary(cmd *cobra.Command, out string, in *infer.Inference) {
 		fmt.Fprintf(w, "  assumed:    %s; edit business_hours: and sla: in %s\n", a, out)
 	}
 	if len(in.Missing) > 0 {
-		fmt.Fprintf(w, "  %s cannot be computed from these files; the end of the file says what each is missing\n", cmdline.Count(len(in.Missing), "built-in"))
+		what := "these files"
+		if len(in.Tables) > 0 && len(in.Tables[0].Files) == 0 {
+			what = "these tables" // a warehouse's (init --source)
+		}
+		fmt.Fprintf(w, "  %s cannot be computed from %s; the end of the file says what each is missing\n", cmdline.Count(len(in.Missing), "built-in"), what)
 	}
 	var cfg []string
 	if out != config.FileName {
