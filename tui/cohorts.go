@@ -69,9 +69,6 @@ func cohortCount(g kpi.Grain) int {
 // openCohorts opens the cohort matrix: quarterly cohorts when the screen
 // is by quarter, else monthly.
 func (m Model) openCohorts() (Model, tea.Cmd) {
-	if m.onWarehouse() {
-		return m.notOnWarehouse("Cohort retention"), nil
-	}
 	g := kpi.Month
 	if m.asked().Grain == kpi.Quarter {
 		g = kpi.Quarter

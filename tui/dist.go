@@ -54,9 +54,6 @@ var (
 
 // openDist opens the distribution of the selected KPI.
 func (m Model) openDist() (Model, tea.Cmd) {
-	if m.onWarehouse() {
-		return m.notOnWarehouse("Distribution"), nil
-	}
 	if m.selected() == nil {
 		return m.say("Distribution: no KPI to look at"), nil
 	}

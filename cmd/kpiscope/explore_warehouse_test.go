@@ -63,8 +63,8 @@ func warehouseFixture(t *testing.T) (cfg string, urls map[string]string) {
 // 2-shard Distributed database: the first screen's KPI list shows the
 // values the engine over DuckDB computes on the same rows; the segment key
 // breaks the KPI down by region, the grain key moves to quarters; the
-// distribution says on the status line that it does not run there yet; the
-// rows behind the number are DuckDB's over the same rows; the SQL prompt
+// distribution (d) and the cohort matrix (C) show DuckDB's numbers over the
+// same rows; the rows behind the number are DuckDB's too; the SQL prompt
 // runs a ClickHouse query there and refuses an INSERT; q quits.
 func TestExplorerOnWarehouse(t *testing.T) {
 	cfg, urls := warehouseFixture(t)
@@ -103,6 +103,7 @@ func TestExplorerOnWarehouse(t *testing.T) {
 	if err != nil || len(regions) == 0 {
 		t.Fatalf("regions: %v %v", regions, err)
 	}
+	distWant, cohortWant := distCohortsWant(t, duck.Engine)
 
 	opt := workspace.Options{ConfigPath: cfg, Warehouse: urls["2 shards"]}
 	ws, err := workspace.Open(ctx, opt)
@@ -156,7 +157,13 @@ func TestExplorerOnWarehouse(t *testing.T) {
 	waitFor("(quarter")
 
 	key("d")
-	waitFor("Distribution: not on a warehouse yet")
+	waitFor(distWant...)
+	t.Logf("d over the 2 shards: CSAT's satisfied share, and n and share by region %q, as over DuckDB", distWant[1:])
+	key("esc")
+	key("C")
+	waitFor(cohortWant...)
+	t.Logf("C over the 2 shards: the quarterly signup cohorts' sizes %q, as over DuckDB", cohortWant[1:])
+	key("esc")
 	// The rows behind CSAT's number in the quarter, read on the warehouse:
 	// the count and the first rows the engine over DuckDB reads (sorted by
 	// the time column, the first, as the warehouse sorts a file order).
@@ -194,7 +201,7 @@ func TestExplorerOnWarehouse(t *testing.T) {
 // TestServeOnWarehouse: `kpiscope serve --source clickhouse://…` over the
 // fixture's single-node database: two SSH sessions share the one engine
 // over the warehouse and show the KPI values the engine over DuckDB
-// computes; the distribution says it does not run there yet.
+// computes; the distribution shows CSAT's answers counted as over DuckDB.
 func TestServeOnWarehouse(t *testing.T) {
 	cfg, urls := warehouseFixture(t)
 	ctx := context.Background()
@@ -203,6 +210,7 @@ func TestServeOnWarehouse(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc, err := duck.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious}, []string{"csat", "fcr"})
+	rows := csatRows(t, duck.Engine, kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious}, "channel") // the first screen's breakdown
 	duck.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -233,5 +241,12 @@ func TestServeOnWarehouse(t *testing.T) {
 		t.Fatal("serve's workspace does not read the warehouse")
 	}
 	one.press(t, "d")
-	one.wait(t, "the distribution's refusal", func(s string) bool { return strings.Contains(s, "Distribution: not on a warehouse yet") })
+	one.wait(t, "CSAT's distribution", func(s string) bool {
+		for _, w := range append([]string{"CSAT · distribution · by channel"}, rows...) {
+			if !strings.Contains(s, w) {
+				return false
+			}
+		}
+		return true
+	})
 }

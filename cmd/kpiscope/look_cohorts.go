@@ -84,5 +84,6 @@ func (o *cohortsOpts) run(ctx context.Context, w io.Writer, ws *workspace.Worksp
 
 func (o *cohortsOpts) flag() string { return "--cohorts" }
 
-// onWarehouse: not on a warehouse yet (issue 16).
-func (o *cohortsOpts) onWarehouse() bool { return false }
+// onWarehouse: the cohort matrices' queries are rendered for ClickHouse
+// too (issue 16).
+func (o *cohortsOpts) onWarehouse() bool { return true }

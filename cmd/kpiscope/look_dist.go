@@ -66,5 +66,6 @@ func (o *distOpts) run(ctx context.Context, w io.Writer, ws *workspace.Workspace
 
 func (o *distOpts) flag() string { return "--distribution" }
 
-// onWarehouse: not on a warehouse yet (issue 16).
-func (o *distOpts) onWarehouse() bool { return false }
+// onWarehouse: the distribution's query is rendered for ClickHouse too
+// (issue 16).
+func (o *distOpts) onWarehouse() bool { return true }
