@@ -51,6 +51,7 @@ kpis:
 // the same lines but for the example rows (which row an engine reads first)
 // and the header's source, and the same exit status (2: errors found).
 func TestCheckOnWarehouse(t *testing.T) {
+	chtest.Long(t)
 	dsn, _, _ := chtest.Env(t)
 	rows := chtest.FixtureRows()
 	local, dist := chtest.Setup(t, chtest.FixtureTables, rows)

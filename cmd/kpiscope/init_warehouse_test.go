@@ -22,6 +22,7 @@ import (
 // with it computes on the warehouse what the same config over the files
 // computes, value for value.
 func TestInitOnWarehouse(t *testing.T) {
+	chtest.Long(t)
 	dsn, _, _ := chtest.Env(t)
 	rows := chtest.FixtureRows()
 	_, dist := chtest.Setup(t, chtest.FixtureTables, rows)

@@ -55,6 +55,7 @@ func withoutSources(cfg string) string {
 // does not know) is one error at its line; --source wins over url:; files
 // given with it are refused at warehouse:'s line.
 func TestReportOnWarehouseConfig(t *testing.T) {
+	chtest.Long(t)
 	dsn, _, cluster := chtest.Env(t)
 	rows := chtest.FixtureRows()
 	local, dist := chtest.Setup(t, chtest.FixtureTables, rows)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"kpiscope/internal/chtest"
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/report"
 )
@@ -18,6 +19,7 @@ import (
 // byte. Refused before ("does not run on a warehouse
 // yet").
 func TestDistCohortsOnWarehouse(t *testing.T) {
+	chtest.Long(t)
 	cfg, urls := warehouseFixture(t)
 	run := func(args []string) (string, string, int) {
 		var out, errb bytes.Buffer

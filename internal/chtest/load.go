@@ -110,3 +110,12 @@ func port(t testing.TB, dsn string) string {
 	}
 	return dsn[i+1 : i+j]
 }
+
+// Long skips an equivalence test under -short: it runs on one goroutine, so
+// CI's race pass (-short) leaves it to the plain pass.
+func Long(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("an equivalence test on one goroutine: the plain pass runs it, not -short")
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kpiscope/internal/chtest"
 )
 
 // TestWarehouseRecords reads the rows behind the numbers with an engine
@@ -21,6 +23,7 @@ import (
 // (numbers within 1e-9 relative). A page in file order is sorted by the
 // first column there, as DuckDB's sorted by it.
 func TestWarehouseRecords(t *testing.T) {
+	chtest.Long(t)
 	dsn1, _, _ := chEnv(t)
 	ctx := context.Background()
 	rows := chFixtureRows()

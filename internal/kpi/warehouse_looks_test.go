@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kpiscope/internal/chtest"
 )
 
 // The distribution and the cohort matrices on a warehouse (issue 16): an
@@ -93,6 +95,7 @@ func distJSON(t *testing.T, x *Distribution) any {
 }
 
 func TestWarehouseDistribution(t *testing.T) {
+	chtest.Long(t)
 	want, got, _ := chWarehouseEngines(t, false)
 	ctx := context.Background()
 	sep := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
@@ -169,6 +172,7 @@ func TestWarehouseDistribution(t *testing.T) {
 }
 
 func TestWarehouseCohorts(t *testing.T) {
+	chtest.Long(t)
 	want, got, rows := chWarehouseEngines(t, true)
 	ctx := context.Background()
 	asks := []CohortAsk{
