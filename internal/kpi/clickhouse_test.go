@@ -43,7 +43,7 @@ var chPlanCases = []struct {
 	{"all_time", []string{"csat", "pro_share"}, Slice{Grain: All, Segment: "plan"}},
 	{"cohort", []string{"retention", "churn"}, Slice{Grain: Quarter, Segment: "plan"}},
 	{"cohort_partial", []string{"churn"}, Slice{Grain: Month, Period: planDay("2026-10-01")}},
-	{"refused", []string{"repeat_rate", "backlog"}, Slice{Grain: Month, Period: planDay("2026-09-01"), Trend: 1}},
+	{"repeat_rate_backlog", []string{"repeat_rate", "backlog"}, Slice{Grain: Month, Period: planDay("2026-09-01"), Trend: 1}},
 }
 
 func TestClickHouseGolden(t *testing.T) {
@@ -148,7 +148,8 @@ func chPlanText(t *testing.T, sch *schemaSnapshot, want []*Def, s Slice) string 
 func chDuckDBSyntax(sql string) string {
 	lower := strings.ToLower(sql)
 	for _, s := range []string{"::", "filter (", "date_trunc", "grouping", "generate_series", "interval '", "to_microseconds",
-		"any_value", "try_cast", "quantile_cont", "date_diff(", "\"", "with ", " values ", "is not distinct", "timestamp '"} {
+		"any_value", "try_cast", "quantile_cont", "date_diff(", "\"", "with recursive", " as (", " as materialized (", " values ",
+		"is not distinct", "timestamp '", "list_", "map_values"} {
 		if strings.Contains(lower, s) {
 			return s
 		}
@@ -178,6 +179,19 @@ func TestTranslateClickHouse(t *testing.T) {
 			"(((greatest(length(arraySort(groupArrayIf(toFloat64(`x`), isNotNull(`x`)))), 1) - 1) * 0.9) - floor(((greatest(length(arraySort(groupArrayIf(toFloat64(`x`), isNotNull(`x`)))), 1) - 1) * 0.9))) * " +
 			"(arrayElement(arraySort(groupArrayIf(toFloat64(`x`), isNotNull(`x`))), toUInt64(ceil(((greatest(length(arraySort(groupArrayIf(toFloat64(`x`), isNotNull(`x`)))), 1) - 1) * 0.9))) + 1) - " +
 			"arrayElement(arraySort(groupArrayIf(toFloat64(`x`), isNotNull(`x`))), toUInt64(floor(((greatest(length(arraySort(groupArrayIf(toFloat64(`x`), isNotNull(`x`)))), 1) - 1) * 0.9))) + 1)))"},
+		// The list idiom of the values occurring k or more times (the
+		// repeat rate's numerator): with a struct, the counted field of
+		// its distinct tuples; NULL values left out, none at all NULL.
+		{chAgg, "list_count(list_filter(map_values(list_histogram(list_transform(list(DISTINCT {'c': \"customer_id\", 'o': \"order_id\"}), s -> s.c))), x -> x >= 2))",
+			"if(countIf(isNotNull(`customer_id`)) = 0, NULL, arrayCount(__k -> __k = 2, arrayEnumerateUniq(arrayMap(__s -> tupleElement(__s, 1), groupUniqArrayIf(tuple(`customer_id`, `order_id`), isNotNull(`customer_id`))))))"},
+		{chAgg, "list_count(list_filter(map_values(list_histogram(list_transform(list({'a': x, 'b': y}) FILTER (WHERE z = 1), v -> v.b))), n -> n > 2))",
+			"if(countIf(isNotNull(`y`) AND ifNull((`z` = 1), 0)) = 0, NULL, arrayCount(__k -> __k = 3, arrayEnumerateUniq(arrayMap(__s -> tupleElement(__s, 2), groupArrayIf(tuple(`x`, `y`), isNotNull(`y`) AND ifNull((`z` = 1), 0))))))"},
+		{chAgg, "list_count(list_filter(map_values(list_histogram(list(x))), n -> n >= 0))",
+			"if(countIf(isNotNull(`x`)) = 0, NULL, arrayCount(__k -> __k = 1, arrayEnumerateUniq(groupArrayIf(`x`, isNotNull(`x`)))))"},
+		// A scalar subquery over a whole table (the backlog's as-of
+		// instant): an alias bound by the renderer's WITH.
+		{chAgg, "count(*) FILTER (WHERE t < least(period_end, (SELECT greatest(max(a), max(b)) FROM \"tickets\")))", ""},
+		{chAgg, "max(t) - (SELECT max(t) FROM tickets)", "(if(countIf(isNotNull(`t`)) = 0, NULL, maxIf(`t`, isNotNull(`t`))) - __sq0)"},
 		// Row expressions.
 		{chRow, "a BETWEEN 1 AND 5", "multiIf((ifNull((`a` >= 1), 0) AND ifNull((`a` <= 5), 0)), 1, (ifNull(not((`a` >= 1)), 0) OR ifNull(not((`a` <= 5)), 0)), 0, NULL)"},
 		{chRow, "a NOT IN ('x', 'it''s', -2)", "if(isNull(`a`), NULL, notIn(`a`, ('x', 'it\\'s', -2)))"},
@@ -203,7 +217,13 @@ func TestTranslateClickHouse(t *testing.T) {
 		{chRow, "upper(s) LIKE 'A%' AND s NOT LIKE '%b' AND length(s) > 2", "multiIf(((ifNull(like(upperUTF8(`s`), 'A%'), 0) AND ifNull(notLike(`s`, '%b'), 0)) AND ifNull((lengthUTF8(`s`) > 2), 0)), 1, ((ifNull(not(like(upperUTF8(`s`), 'A%')), 0) OR ifNull(not(notLike(`s`, '%b')), 0)) OR ifNull(not((lengthUTF8(`s`) > 2)), 0)), 0, NULL)"},
 		{chRow, "TRUE AND \"we`ird\\\" = 'a\\b'", "multiIf((1 AND ifNull((`we\\`ird\\\\` = 'a\\\\b'), 0)), 1, (0 OR ifNull(not((`we\\`ird\\\\` = 'a\\\\b')), 0)), 0, NULL)"},
 	} {
-		got, err := translateClickHouse(tc.in, tc.ctx)
+		got, err := (&chTranslator{ctx: tc.ctx, subs: &chSubqueries{}}).translate(tc.in, false)
+		if tc.out == "" { // period_end outside a cohort
+			if err == nil || !strings.Contains(err.Error(), "period_end outside a cohort KPI") {
+				t.Errorf("%s: %v", tc.in, err)
+			}
+			continue
+		}
 		if err != nil {
 			t.Errorf("%s: %v", tc.in, err)
 			continue
@@ -259,7 +279,10 @@ func TestTranslateClickHouseRefuses(t *testing.T) {
 		ctx     chContext
 		in, msg string
 	}{
-		{chAgg, "list_count(list_filter(map_values(list_histogram(list_transform(list(DISTINCT {'c': c, 'o': o}), s -> s.c))), x -> x >= 2))", "list_count is not translatable to ClickHouse"},
+		{chAgg, "list_count(list(x))", "list_count is not translatable to ClickHouse but as the count of values occurring k or more times"},
+		{chAgg, "list_count(list_filter(map_values(list_histogram(list(x))), n -> n < 2))", "list_count is not translatable to ClickHouse but"},
+		{chAgg, "list_count(list_filter(map_values(list_histogram(list_transform(list({'a': x}), s -> s.b))), n -> n >= 2))", "list_count is not translatable to ClickHouse but"},
+		{chAgg, "sum(list_count(list_filter(map_values(list_histogram(list(x))), n -> n >= 2)))", "list_count is an aggregate here"},
 		{chAgg, "list_sum(x)", "list_sum is not translatable to ClickHouse"},
 		{chAgg, "stddev(x)", "stddev is not translatable to ClickHouse"},
 		{chAgg, "quantile_disc(x, 0.5)", "quantile_disc is not translatable to ClickHouse"},
@@ -270,7 +293,11 @@ func TestTranslateClickHouseRefuses(t *testing.T) {
 		{chAgg, "x + count(*)", "column x outside an aggregate"},
 		{chAgg, "sum(x) OVER (PARTITION BY y)", "a window function (OVER)"},
 		{chAgg, "count(*) FILTER (WHERE created_at < period_end)", "period_end outside a cohort KPI"},
-		{chAgg, "count(*) FILTER (WHERE x < (SELECT max(y) FROM t))", "a subquery"},
+		{chAgg, "count(*) FILTER (WHERE x < (SELECT max(y) FROM t WHERE z = 1))", "a subquery other than (SELECT aggregate FROM table) is not translatable"},
+		{chAgg, "count(*) FILTER (WHERE x IN (SELECT y FROM t))", "a subquery is not translatable"},
+		{chAgg, "count(*) FILTER (WHERE x < (SELECT max(y) FROM s.t))", "a subquery other than"},
+		{chAgg, "count(*) FILTER (WHERE x < (SELECT max((SELECT max(y) FROM t)) FROM t))", "subquery: a subquery is not translatable to ClickHouse here"},
+		{chAgg, "count(*) FILTER (WHERE x < (SELECT max(period_end) FROM t))", "subquery: period_end outside a cohort KPI"},
 		{chRow, "kpiscope_business_days(\"calendar\", \"created_cum\", now())", "kpiscope_business_days is not translatable"},
 		{chRow, "x % 2", "% (modulo) is not translatable"},
 		{chRow, "x ILIKE 'a%'", "ILIKE is not translatable"},
@@ -287,20 +314,24 @@ func TestTranslateClickHouseRefuses(t *testing.T) {
 		{chRow, "arr[1]", "[ is not translatable"},
 		{chRow, "(a, b)", "a row value"},
 	} {
-		_, err := translateClickHouse(tc.in, tc.ctx)
+		_, err := (&chTranslator{ctx: tc.ctx, subs: &chSubqueries{}}).translate(tc.in, false)
 		if err == nil || !strings.Contains(err.Error(), tc.msg) {
 			t.Errorf("%s: got %v, want an error with %q", tc.in, err, tc.msg)
 		}
 	}
+	// Outside renderClickHouse (which reads them), a subquery has nowhere
+	// to be read from.
+	if _, err := translateClickHouseCond("x < (SELECT max(y) FROM t)", false); err == nil || !strings.Contains(err.Error(), "a subquery is not translatable to ClickHouse here") {
+		t.Errorf("a subquery outside a KPI's query: %v", err)
+	}
 }
 
-// Every expression of the built-in catalogs translates, but for the few
-// refused by name (DuckDB-only list functions, the business-time view's
-// macros, the backlog's subquery and cohort periods); the renderer names
-// the KPI.
+// Every expression of the built-in catalogs translates (the repeat rate's
+// list idiom and the backlog's subquery too), but for the business-time
+// KPIs, which read the DuckDB view's macros; the renderer names the KPI.
 func TestTranslateClickHouseCatalog(t *testing.T) {
+	// Only business-time KPIs, which read a DuckDB view of the tickets.
 	refused := map[string]string{
-		"repeat_rate": "list_count is not translatable", "backlog": "a subquery is not translatable",
 		"backlog_overdue": "kpiscope_business_asof is not translatable",
 	}
 	var all []Builtin
@@ -316,14 +347,8 @@ func TestTranslateClickHouseCatalog(t *testing.T) {
 				return
 			}
 			var err error
-			switch {
-			case d.Type == Cohort && ctx == chAgg:
-				_, err = translateClickHouseCohort(expr)
-			case ctx == chRow:
-				_, err = translateClickHouseCond(expr, d.Type == Cohort)
-			default:
-				_, err = translateClickHouse(expr, ctx)
-			}
+			// As renderClickHouse translates them (subqueries read).
+			_, err = (&chTranslator{ctx: ctx, cohort: d.Type == Cohort, subs: &chSubqueries{}}).translate(expr, ctx == chRow)
 			if err != nil {
 				firstErr = err
 			}

@@ -242,8 +242,11 @@ func renderClickHouseOn(q *queryPlan, table func(string) string) (string, []any,
 			args = append(args, el)
 		}
 	}
+	// The scalar subqueries the expressions read, each a column of one
+	// value (ARRAY JOIN, after the source).
+	subs := &chSubqueries{table: table}
 	if q.Where != "" {
-		w, err := translateClickHouseCond(q.Where, cohort)
+		w, err := (&chTranslator{ctx: chRow, cohort: cohort, subs: subs}).translate(q.Where, true)
 		if err != nil {
 			return "", nil, fmt.Errorf("KPI %s: where: %w", strings.Join(q.KPIs, ", "), err)
 		}
@@ -252,11 +255,7 @@ func renderClickHouseOn(q *queryPlan, table func(string) string) (string, []any,
 
 	aggs := make([]string, len(q.Aggs))
 	for i, a := range q.Aggs {
-		translate := func(e string) (string, error) { return translateClickHouse(e, chAgg) }
-		if cohort {
-			translate = translateClickHouseCohort
-		}
-		x, err := translate(a.Expr)
+		x, err := (&chTranslator{ctx: chAgg, cohort: cohort, subs: subs}).translate(a.Expr, false)
 		if err != nil {
 			return "", nil, fmt.Errorf("KPI %s: %w", q.kpiOf(a.Name), err)
 		}
@@ -271,7 +270,7 @@ func renderClickHouseOn(q *queryPlan, table func(string) string) (string, []any,
 		vals[i] = fmt.Sprintf("toNullable(toFloat64(%s)) AS %s", x, chQuoteIdent(v.Name))
 	}
 
-	from := table(q.Source)
+	from := table(q.Source) + subs.arrayJoin()
 	if q.Join != nil {
 		from += chCustomerJoinOn(q.Join, table)
 	}

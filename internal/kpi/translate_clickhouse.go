@@ -62,10 +62,56 @@ type chTranslator struct {
 	// name maps a bare name in a value formula (chValue) to its ClickHouse
 	// text; ok false refuses it.
 	name func(string) (string, bool)
+	// subs collects the scalar subqueries the expression reads; nil
+	// refuses them (a value formula, a subquery's own expression, any
+	// query but renderClickHouse's).
+	subs *chSubqueries
+}
+
+// chSubqueries are the scalar subqueries of one query's expressions, each
+// (SELECT aggregate FROM table) once, named by an alias: the renderer reads
+// them with ARRAY JOIN [(SELECT …)] AS alias, one element each (every row
+// kept once), so that ClickHouse computes each once on the server that
+// receives the query (on a Distributed table, over every shard's rows) and
+// the shards read a constant column. 18.16 runs a scalar subquery once per
+// place it appears after aliases are expanded (a WITH alias is expanded
+// too: the backlog's reads its as-of 76 times, 7 s on 900 rows), and one
+// written inside an aggregate fails on its Distributed tables ("Not found
+// column … in block").
+type chSubqueries struct {
+	// table writes a table name as the warehouse names it; nil: quoted.
+	table   func(string) string
+	aliases map[string]string // subquery text → alias
+	joins   []string          // "[(SELECT …)] AS alias", in order
+}
+
+// add names a subquery's text by an alias (the same text, the same alias).
+func (s *chSubqueries) add(sql string) string {
+	if a, ok := s.aliases[sql]; ok {
+		return a
+	}
+	if s.aliases == nil {
+		s.aliases = map[string]string{}
+	}
+	a := fmt.Sprintf("__sq%d", len(s.joins))
+	s.aliases[sql] = a
+	s.joins = append(s.joins, "["+sql+"] AS "+a)
+	return a
+}
+
+// arrayJoin is the ARRAY JOIN clause a FROM reading the subqueries has
+// after its table ("" without subqueries).
+func (s *chSubqueries) arrayJoin() string {
+	if s == nil || len(s.joins) == 0 {
+		return ""
+	}
+	return " ARRAY JOIN " + strings.Join(s.joins, ", ")
 }
 
 // translateClickHouse translates a DuckDB expression for ClickHouse in a
 // context: an aggregate (chAgg), a row condition or value (chRow).
+// A scalar subquery is refused: only renderClickHouse reads them (see
+// chSubqueries).
 func translateClickHouse(expr string, ctx chContext) (string, error) {
 	return (&chTranslator{ctx: ctx}).translate(expr, false)
 }
@@ -226,7 +272,7 @@ func chTokenize(s string) ([]chToken, error) {
 // ---- the tree
 
 type chNode struct {
-	kind string // num str null bool ident unary binary isnull between in like case cast call star
+	kind string // num str null bool ident unary binary isnull between in like case cast call star subquery repeats
 	text string // num: as written; str, ident: the text; unary, binary: the operator; cast: the type; call: the function (lower case)
 	args []*chNode
 	not  bool // isnull, between, in, like: negated; cast: TRY_CAST
@@ -236,6 +282,12 @@ type chNode struct {
 	filter   *chNode
 	operand  *chNode
 	els      *chNode
+	// subquery: the table (text) and the expression (args[0]). repeats:
+	// list's argument (args[0]) or its struct's fields (args, named by
+	// fields), key the field counted (-1: the whole value), least the
+	// count a value needs (text), distinct and filter as list's.
+	fields []string
+	key    int
 }
 
 type chParser struct {
@@ -515,7 +567,7 @@ func (p *chParser) parsePrimary() (*chNode, error) {
 		if t.text == "(" {
 			p.next()
 			if p.atWord("SELECT") {
-				return nil, fmt.Errorf("a subquery is not translatable to ClickHouse")
+				return p.parseSubquery()
 			}
 			x, err := p.parseExpr()
 			if err != nil {
@@ -582,6 +634,9 @@ func (p *chParser) parsePrimary() (*chNode, error) {
 	// A function call: refused by its name before its arguments are read
 	// (a lambda or a struct literal in them is not even parsed).
 	n := &chNode{kind: "call", text: strings.ToLower(t.text)}
+	if n.text == "list_count" {
+		return p.parseRepeats()
+	}
 	if !chCallable(n.text) {
 		return nil, fmt.Errorf("%s is not translatable to ClickHouse", n.text)
 	}
@@ -637,6 +692,187 @@ func (p *chParser) parsePrimary() (*chNode, error) {
 	if p.atWord("OVER") {
 		return nil, fmt.Errorf("a window function (OVER) is not translatable to ClickHouse")
 	}
+	return n, nil
+}
+
+// parseSubquery reads a scalar subquery after its "(": the one shape the
+// translator knows, (SELECT aggregate FROM table), over the whole table (the
+// backlog's as-of instant, catalog_backlog.go).
+func (p *chParser) parseSubquery() (*chNode, error) {
+	refuse := fmt.Errorf("a subquery other than (SELECT aggregate FROM table) is not translatable to ClickHouse")
+	p.next() // SELECT
+	if p.atWord("DISTINCT") || p.atWord("ALL") {
+		return nil, refuse
+	}
+	x, err := p.parseExpr()
+	if err != nil {
+		return nil, err
+	}
+	if !p.atWord("FROM") {
+		return nil, refuse
+	}
+	p.next()
+	t := p.next()
+	if t.kind != tkIdent && (t.kind != tkWord || chReserved[strings.ToUpper(t.text)]) || !p.atOp(")") {
+		return nil, refuse
+	}
+	p.next()
+	return &chNode{kind: "subquery", text: t.text, args: []*chNode{x}}, nil
+}
+
+// parseRepeats reads list_count, after its name: the one DuckDB list idiom
+// the translator knows, the number of values occurring k or more times in a
+// group (the repeat rate's customers with 2+ distinct orders, catalog.go):
+//
+//	list_count(list_filter(map_values(list_histogram(L)), x -> x >= k))
+//
+// (or x > k), L being list([DISTINCT] e) [FILTER (WHERE c)] or
+// list_transform(list([DISTINCT] {'f': e, …}) [FILTER (WHERE c)], s -> s.f).
+func (p *chParser) parseRepeats() (*chNode, error) {
+	refuse := fmt.Errorf("list_count is not translatable to ClickHouse but as the count of values occurring k or more times: list_count(list_filter(map_values(list_histogram(list([DISTINCT] x))), v -> v >= k))")
+	ok := true
+	op := func(s string) {
+		if ok && !p.atOp(s) {
+			ok = false
+		}
+		if ok {
+			p.next()
+		}
+	}
+	word := func(s string) string {
+		t := p.peek()
+		if ok && (t.kind != tkWord || s != "" && !strings.EqualFold(t.text, s) || s == "" && chReserved[strings.ToUpper(t.text)]) {
+			ok = false
+		}
+		if !ok {
+			return ""
+		}
+		p.next()
+		return t.text
+	}
+	n := &chNode{kind: "repeats", key: -1}
+	list := func(structs bool) error {
+		word("list")
+		op("(")
+		if ok && p.atWord("DISTINCT") {
+			p.next()
+			n.distinct = true
+		}
+		if !ok {
+			return nil
+		}
+		if structs {
+			op("{")
+			for ok {
+				t := p.next()
+				if t.kind != tkString && t.kind != tkWord && t.kind != tkIdent {
+					ok = false
+					break
+				}
+				op(":")
+				if !ok {
+					break
+				}
+				x, err := p.parseExpr()
+				if err != nil {
+					return err
+				}
+				n.fields = append(n.fields, t.text)
+				n.args = append(n.args, x)
+				if !p.atOp(",") {
+					break
+				}
+				p.next()
+			}
+			op("}")
+		} else {
+			x, err := p.parseExpr()
+			if err != nil {
+				return err
+			}
+			n.args = []*chNode{x}
+		}
+		op(")")
+		if ok && p.atWord("FILTER") {
+			p.next()
+			op("(")
+			word("WHERE")
+			if !ok {
+				return nil
+			}
+			f, err := p.parseExpr()
+			if err != nil {
+				return err
+			}
+			n.filter = f
+			op(")")
+		}
+		return nil
+	}
+	op("(")
+	word("list_filter")
+	op("(")
+	word("map_values")
+	op("(")
+	word("list_histogram")
+	op("(")
+	if ok && p.atWord("list_transform") {
+		p.next()
+		op("(")
+		if err := list(true); err != nil {
+			return nil, err
+		}
+		op(",")
+		v := word("")
+		op("->")
+		if ok && !strings.EqualFold(word(""), v) {
+			ok = false
+		}
+		op(".")
+		f := word("")
+		for i, name := range n.fields {
+			if strings.EqualFold(name, f) {
+				n.key = i
+			}
+		}
+		if n.key < 0 {
+			ok = false
+		}
+		op(")")
+	} else if err := list(false); err != nil {
+		return nil, err
+	}
+	op(")")
+	op(")")
+	op(",")
+	v := word("")
+	op("->")
+	if ok && !strings.EqualFold(word(""), v) {
+		ok = false
+	}
+	least := 0
+	switch {
+	case !ok:
+	case p.atOp(">=") || p.atOp(">"):
+		gt := p.next().text == ">"
+		k, err := strconv.Atoi(p.next().text)
+		if err != nil || k < 0 || k > 1000000 {
+			ok = false
+			break
+		}
+		if gt {
+			k++
+		}
+		least = max(k, 1) // every value occurs once at least
+	default:
+		ok = false
+	}
+	op(")")
+	op(")")
+	if !ok {
+		return nil, refuse
+	}
+	n.text = strconv.Itoa(least)
 	return n, nil
 }
 
@@ -875,6 +1111,26 @@ func (t *chTranslator) value(n *chNode, agg, inAgg bool) (string, error) {
 		return chCast(x, n.text, n.not)
 	case "call":
 		return t.call(n, agg, inAgg)
+	case "subquery":
+		if t.subs == nil {
+			return "", fmt.Errorf("a subquery is not translatable to ClickHouse here (only in a KPI's own aggregates and where:)")
+		}
+		// Its own aggregate over its own table, with no period bounds.
+		inner := &chTranslator{ctx: chAgg}
+		x, err := inner.value(n.args[0], true, false)
+		if err != nil {
+			return "", fmt.Errorf("subquery: %w", err)
+		}
+		table := chQuoteIdent(n.text)
+		if t.subs.table != nil {
+			table = t.subs.table(n.text)
+		}
+		return t.subs.add("(SELECT " + x + " FROM " + table + ")"), nil
+	case "repeats":
+		if t.ctx != chAgg || inAgg {
+			return "", fmt.Errorf("list_count is an aggregate here and is not allowed")
+		}
+		return t.repeats(n)
 	}
 	return "", fmt.Errorf("%s is not translatable to ClickHouse", n.kind)
 }
@@ -1162,6 +1418,50 @@ func (t *chTranslator) aggregate(n *chNode) (string, error) {
 		return "if(empty(" + a + "), NULL, " + lo + " + (" + h + " - floor(" + h + ")) * (" + hi + " - " + lo + "))", nil
 	}
 	return "", fmt.Errorf("%s is not translatable to ClickHouse", name)
+}
+
+// repeats emits list_count's idiom (parseRepeats): the list as an array
+// of the group (groupArrayIf, or groupUniqArrayIf for DISTINCT; a struct as
+// a tuple), its counted values (the struct's field), and the number of
+// values whose arrayEnumerateUniq reaches k (each value's k-th occurrence
+// once). As DuckDB: list keeps NULLs and DISTINCT takes NULLs as equal (a
+// tuple with a NULL field is kept and compared so), list_histogram skips
+// NULL values and is NULL when it has none (no rows, or only NULLs).
+func (t *chTranslator) repeats(n *chNode) (string, error) {
+	filter := ""
+	if n.filter != nil {
+		c, err := t.condAt(n.filter, false, true, true)
+		if err != nil {
+			return "", err
+		}
+		filter = c
+	}
+	var items []string
+	for _, a := range n.args {
+		x, err := t.value(a, false, true)
+		if err != nil {
+			return "", err
+		}
+		items = append(items, x)
+	}
+	elem, val := items[0], items[0]
+	if n.key >= 0 {
+		elem = "tuple(" + strings.Join(items, ", ") + ")"
+		val = items[n.key]
+	}
+	kept := "isNotNull(" + val + ")"
+	if filter != "" {
+		kept += " AND " + filter
+	}
+	fn := "groupArrayIf"
+	if n.distinct {
+		fn = "groupUniqArrayIf"
+	}
+	arr := fn + "(" + elem + ", " + kept + ")"
+	if n.key >= 0 {
+		arr = fmt.Sprintf("arrayMap(__s -> tupleElement(__s, %d), %s)", n.key+1, arr)
+	}
+	return fmt.Sprintf("if(countIf(%s) = 0, NULL, arrayCount(__k -> __k = %s, arrayEnumerateUniq(%s)))", kept, n.text, arr), nil
 }
 
 // cond emits a condition as a ClickHouse UInt8 (never NULL): 1 where the

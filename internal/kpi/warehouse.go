@@ -26,9 +26,11 @@ import (
 //     min/max per time column, count(), uniqExact on the first 200,000 rows.
 //   - No rollups, period rollups or result prefill: ClickHouse aggregates the
 //     raw rows fast enough, and kpiscope writes nothing there.
-//   - A KPI the ClickHouse renderer cannot translate (repeat_rate's lists,
-//     the backlog's subquery, business time) gets its own error in the
-//     scorecard; the others are computed.
+//   - A KPI the ClickHouse renderer cannot translate (business time's
+//     macros, an expression outside the portable subset) gets its own error
+//     in the scorecard; the others are computed. Every built-in outside
+//     business time translates (the repeat rate's list idiom, the backlog's
+//     as-of subquery: translate_clickhouse.go).
 
 // NewWarehouse prepares an engine over the tables of a warehouse's
 // database (opt.Tables limits them). Definitions that cannot run are kept

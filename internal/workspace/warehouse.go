@@ -77,7 +77,7 @@ func openWarehouse(ctx context.Context, opt Options, cfg *config.Config) (*Works
 		}
 		if len(left) > 0 {
 			defs = kept
-			w.Notes = append(w.Notes, fmt.Sprintf("business hours and SLAs do not run on a warehouse yet: %s left out", strings.Join(left, ", ")))
+			w.Notes = append(w.Notes, fmt.Sprintf("business hours and SLAs are not supported on a warehouse yet (their KPIs read a view kpiscope builds in DuckDB): %s left out, the other KPIs computed", strings.Join(left, ", ")))
 		}
 		eopt.Dimensions, eopt.Customers, eopt.CustomerKey = cfg.Dimensions, cfg.Customers, cfg.CustomerKey
 		eopt.RecordTime = cfg.SourceTime
