@@ -54,6 +54,7 @@ kpis:
 // relative), for the scorecard, a breakdown, a comparison with the year
 // before, a filter and a window; every KPI with its value there.
 func TestReportOnWarehouse(t *testing.T) {
+	chtest.Long(t)
 	dsn, _, _ := chtest.Env(t)
 	rows := chtest.FixtureRows()
 	local, dist := chtest.Setup(t, chtest.FixtureTables, rows)
@@ -216,6 +217,7 @@ const whKPIs = "csat,ces,nps,response_rate,resolution_time,resolution_median,fir
 // clickhouse://… (single node and 2 shards) print, in JSON, what the same
 // flags print over the same rows in Parquet files, value for value.
 func TestGridSeriesOnWarehouse(t *testing.T) {
+	chtest.Long(t)
 	cfg, urls := warehouseFixture(t)
 	compared := 0
 	for _, look := range [][]string{
@@ -253,6 +255,7 @@ func TestGridSeriesOnWarehouse(t *testing.T) {
 // same rows in Parquet files: the count, n, matches and the page, sorted,
 // searched, filtered through the customers and paged.
 func TestRecordsOnWarehouse(t *testing.T) {
+	chtest.Long(t)
 	cfg, urls := warehouseFixture(t)
 	compared := 0
 	for _, look := range [][]string{

@@ -175,6 +175,7 @@ func chEquivFixture() ([]chTable, map[string][][]any) {
 }
 
 func TestClickHouseEquivalence(t *testing.T) {
+	chtest.Long(t)
 	chEnv(t) // skip first, before DuckDB loads anything
 	ctx := context.Background()
 	fixture, rows := chEquivFixture()
@@ -379,6 +380,7 @@ func chCompare(q *queryPlan, want, got []map[string]any, st *chStats) string {
 // aggregate over nothing, least over a NULL), in every position: a FILTER,
 // an aggregate's argument, a CASE.
 func TestClickHouseNullSemantics(t *testing.T) {
+	chtest.Long(t)
 	chEnv(t)
 	tables := []chTable{{Name: "n", Cols: [][3]string{{"grp", "VARCHAR", "String"}, {"a", "INTEGER", "Nullable(Int32)"},
 		{"b", "INTEGER", "Nullable(Int32)"}, {"s", "VARCHAR", "Nullable(String)"}}}}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"kpiscope/internal/chtest"
 )
 
 // TestWarehouseRepeatRateBacklog: the two built-ins whose SQL is furthest
@@ -33,6 +35,7 @@ import (
 // September's end: T2 (21 days) and T4 (30 days 1 hour): 2, median
 // 25.5 days + 1/48, both 7+ days.
 func TestWarehouseRepeatRateBacklog(t *testing.T) {
+	chtest.Long(t)
 	dsn1, _, _ := chEnv(t)
 	ctx := context.Background()
 	tables := []chTable{

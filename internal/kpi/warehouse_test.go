@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kpiscope/internal/chtest"
 )
 
 func TestClickHouseType(t *testing.T) {
@@ -105,6 +107,7 @@ func chWarehouseURL(t *testing.T, dsn, db string) string {
 // 1e-9 relative; every KPI (composites too) has a value in some slice,
 // and no KPI loses its extras (the backlog's ages).
 func TestWarehouseEngineEquivalence(t *testing.T) {
+	chtest.Long(t)
 	dsn1, _, _ := chEnv(t)
 	ctx := context.Background()
 	fixture, rows := chEquivFixture()
