@@ -242,6 +242,9 @@ func TestTranslateClickHouseCond(t *testing.T) {
 		{"NOT (a > 1 AND b IN ('x'))", "(ifNull(not((`a` > 1)), 0) OR ifNull(not(if(isNull(`b`), NULL, in(`b`, ('x')))), 0))"},
 		{"NOT NOT a", "ifNull(`a`, 0)"},
 		{"NULL OR FALSE", "(0 OR 0)"},
+		// A date-only timestamp literal, typed or cast: its midnight, UTC.
+		{"t >= TIMESTAMP '2026-02-01'", "ifNull((toDateTime(`t`, 'UTC') >= toDateTime(parseDateTimeBestEffort('2026-02-01', 'UTC'), 'UTC')), 0)"},
+		{"t < CAST('2026-04-01' AS TIMESTAMP)", "ifNull((toDateTime(`t`, 'UTC') < toDateTime(parseDateTimeBestEffort('2026-04-01', 'UTC'), 'UTC')), 0)"},
 	} {
 		got, err := translateClickHouseCond(tc.in, false)
 		if err != nil {

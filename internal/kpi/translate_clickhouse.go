@@ -616,6 +616,14 @@ func (p *chParser) parsePrimary() (*chNode, error) {
 			return nil, err
 		}
 		return &chNode{kind: "cast", text: typ, args: []*chNode{x}, not: w == "TRY_CAST"}, p.expectOp(")")
+	case "TIMESTAMP", "DATE":
+		// A typed literal, TIMESTAMP '2026-02-01': a cast of the string.
+		if p.pos+1 < len(p.toks) && p.toks[p.pos+1].kind == tkString {
+			k := p.toks[p.pos+1]
+			p.next()
+			p.next()
+			return &chNode{kind: "cast", text: w, args: []*chNode{{kind: "str", text: k.text}}}, nil
+		}
 	case "INTERVAL", "EXTRACT", "EXISTS", "SELECT":
 		return nil, fmt.Errorf("%s is not translatable to ClickHouse", w)
 	case "CURRENT_DATE", "CURRENT_TIMESTAMP", "CURRENT_TIME", "LOCALTIMESTAMP":
@@ -1107,6 +1115,11 @@ func (t *chTranslator) value(n *chNode, agg, inAgg bool) (string, error) {
 		x, err := sub(n.args[0])
 		if err != nil {
 			return "", err
+		}
+		if n.args[0].kind == "str" && !n.not && (n.text == "TIMESTAMP" || n.text == "DATETIME") {
+			// A literal as DuckDB reads it: '2026-02-01' is its midnight
+			// (toDateTime wants the time too).
+			return "parseDateTimeBestEffort(" + x + ", 'UTC')", nil
 		}
 		return chCast(x, n.text, n.not)
 	case "call":

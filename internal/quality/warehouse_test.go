@@ -35,7 +35,7 @@ func TestChecksOnWarehouse(t *testing.T) {
 		return append(kpi.StandardDefs(tables),
 			&kpi.Def{ID: "chat_csat", Name: "Chat CSAT", Type: kpi.Ratio, Better: kpi.Higher, Source: "tickets", Time: "created_at",
 				Numerator: "count(*) FILTER (WHERE csat >= 4)", Denominator: "count(csat)",
-				Where: "channel = 'chat' AND NOT (created_at >= CAST('2026-02-01 00:00:00' AS TIMESTAMP) AND created_at < CAST('2026-04-01 00:00:00' AS TIMESTAMP))"},
+				Where: "channel = 'chat' AND NOT (created_at >= TIMESTAMP '2026-02-01' AND created_at < CAST('2026-04-01' AS TIMESTAMP))"},
 			&kpi.Def{ID: "effort", Name: "Effort", Type: kpi.Ratio, Better: kpi.Higher, Source: "tickets", Time: "created_at",
 				Numerator: "sum(ces)", Denominator: "count(ces)", Where: "priority IN ('high', 'urgent')"})
 	}
