@@ -54,7 +54,8 @@ func (f *dataFlags) registerSource(c *cobra.Command) {
 func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Workspace, error) {
 	for _, a := range sources {
 		if kpi.IsWarehouseURL(a) {
-			return nil, fmt.Errorf("%s is a warehouse, not a file: give it as kpiscope report --source %s (the explorer and serve take --source too)", a, a)
+			shown := kpi.RedactWarehouseURL(a)
+			return nil, fmt.Errorf("%s is a warehouse, not a file: give it as kpiscope report --source %s (the explorer and serve take --source too)", shown, shown)
 		}
 	}
 	if f.source != "" && f.db != "" {

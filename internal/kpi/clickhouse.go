@@ -87,7 +87,7 @@ func IsWarehouseURL(s string) bool {
 func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Warehouse, error) {
 	u, err := url.Parse(raw)
 	if err != nil || !strings.EqualFold(u.Scheme, "clickhouse") || u.Host == "" {
-		shown := raw
+		shown := redactRaw(raw)
 		if err == nil {
 			shown = u.Redacted()
 		}
@@ -144,6 +144,10 @@ func OpenWarehouse(ctx context.Context, raw string, opt WarehouseOptions) (*Ware
 		}
 		if strings.Contains(err.Error(), "code: 81,") { // UNKNOWN_DATABASE
 			return nil, fmt.Errorf("warehouse %s: no database %q on the server; name one in the URL's path: %s", shown, database, WarehouseURLHelp)
+		}
+		var ex *clickhouse.Exception
+		if errors.As(err, &ex) && (ex.Code == 192 || ex.Code == 193 || ex.Code == 516) {
+			return nil, fmt.Errorf("warehouse %s: the server refused the login (%s); %s", shown, oneLine(errors.New(ex.Message)), chHints[ex.Code])
 		}
 		return nil, fmt.Errorf("warehouse %s: cannot reach ClickHouse (%v); check that the server runs and the URL: %s", shown, oneLine(err), WarehouseURLHelp)
 	}
@@ -271,11 +275,35 @@ func chError(ctx context.Context, err error) error {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return ctx.Err()
 	}
-	return errors.New("ClickHouse: " + oneLine(err))
+	msg := oneLine(err)
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		msg = fmt.Sprintf("code: %d, message: %s", ex.Code, oneLine(errors.New(ex.Message)))
+		if hint := chHints[ex.Code]; hint != "" {
+			msg += "; " + hint
+		}
+	}
+	return errors.New("ClickHouse: " + msg)
 }
 
+// chHints say what to do about the server errors a user can fix.
+var chHints = map[int32]string{
+	159: "the query ran past max_execution_time: raise it (?max_execution_time=SECONDS on the URL, or settings: in warehouse:) or narrow the slice",
+	241: "the query needed more than max_memory_usage: raise it (?max_memory_usage=BYTES on the URL, or settings: in warehouse:) or narrow the slice",
+	192: "no such user on the server: check the URL's USER",
+	193: "wrong password: check the URL's password or password_env:",
+	516: "the server refused the user or password: check the URL's USER and password (or password_env:)",
+	38:  "a date ClickHouse cannot read: write dates as 'YYYY-MM-DD'",
+	41:  "a timestamp ClickHouse cannot read: compare a timestamp column with TIMESTAMP '2026-06-01' or '2026-06-01 00:00:00', not a bare date",
+}
+
+// oneLine is an error's text on one line, without a server's stack trace.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(err.Error()), " ")
+	s := err.Error()
+	if i := strings.Index(s, "Stack trace:"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimRight(strings.Join(strings.Fields(s), " "), " .,")
 }
 
 // TableError is a table WarehouseOptions.Tables maps a name to that the
@@ -405,4 +433,32 @@ func (w *Warehouse) Sample(ctx context.Context, table string, cols []store.Colum
 		return nil, 0, fmt.Errorf("warehouse %s: %s: %w", w.url, table, err)
 	}
 	return rows, total, nil
+}
+
+// redactRaw hides the password of a URL that does not parse (a bad escape, a
+// space, a bad port): whatever lies between "//USER:" and the last "@"
+// before the host becomes xxxxx, so no error prints it.
+func redactRaw(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPW := strings.Cut(rest[:at], ":")
+	if !hasPW {
+		return raw
+	}
+	return scheme + "://" + user + ":xxxxx" + rest[at:]
+}
+
+// RedactWarehouseURL is a warehouse URL as messages may print it: its
+// password as xxxxx, whether it parses or not.
+func RedactWarehouseURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return redactRaw(raw)
 }

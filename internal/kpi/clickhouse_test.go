@@ -244,6 +244,7 @@ func TestTranslateClickHouseCond(t *testing.T) {
 		{"NULL OR FALSE", "(0 OR 0)"},
 		// A date-only timestamp literal, typed or cast: its midnight, UTC.
 		{"t >= TIMESTAMP '2026-02-01'", "ifNull((toDateTime(`t`, 'UTC') >= toDateTime(parseDateTimeBestEffort('2026-02-01', 'UTC'), 'UTC')), 0)"},
+		{"CAST(t AS DATE) = '2026-03-02'", "ifNull((toDateTime(toDateTime(toDate(`t`, 'UTC'), 'UTC'), 'UTC') = parseDateTimeBestEffort('2026-03-02', 'UTC')), 0)"},
 		{"t < CAST('2026-04-01' AS TIMESTAMP)", "ifNull((toDateTime(`t`, 'UTC') < toDateTime(parseDateTimeBestEffort('2026-04-01', 'UTC'), 'UTC')), 0)"},
 	} {
 		got, err := translateClickHouseCond(tc.in, false)

@@ -1028,7 +1028,15 @@ func (t *chTranslator) value(n *chNode, agg, inAgg bool) (string, error) {
 				// 18.16 compares a Date with a DateTime by their raw
 				// numbers (days against seconds); DuckDB compares a DATE
 				// with a TIMESTAMP as its midnight: make both DateTimes.
-				l, r = "toDateTime("+l+", 'UTC')", "toDateTime("+r+", 'UTC')"
+				// A string literal is read as DuckDB reads it: a date
+				// alone is its midnight.
+				dt := func(x string, n *chNode) string {
+					if n.kind == "str" {
+						return "parseDateTimeBestEffort(" + x + ", 'UTC')"
+					}
+					return "toDateTime(" + x + ", 'UTC')"
+				}
+				l, r = dt(l, n.args[0]), dt(r, n.args[1])
 			}
 		}
 		return "(" + l + " " + n.text + " " + r + ")", nil

@@ -71,6 +71,10 @@ func TestOpenWarehouseErrors(t *testing.T) {
 		{"http://127.0.0.1:8123/sales", `warehouse "http://127.0.0.1:8123/sales": not a ClickHouse URL; write it as clickhouse://USER:PASSWORD@HOST:9000/DATABASE`},
 		{"clickhouse:///sales", `warehouse "clickhouse:///sales": not a ClickHouse URL`},
 		{"clickhouse://127.0.0.1:1/sales?max_memory_usage=lots", "warehouse clickhouse://127.0.0.1:1/sales?max_memory_usage=lots: max_memory_usage=lots: give bytes"},
+		// URLs that do not parse: the password hidden all the same.
+		{"clickhouse://kpi:p%ZZsecret@127.0.0.1:9000/sales", `warehouse "clickhouse://kpi:xxxxx@127.0.0.1:9000/sales": not a ClickHouse URL`},
+		{"clickhouse://kpi:my secret@127.0.0.1:9000/sales", `warehouse "clickhouse://kpi:xxxxx@127.0.0.1:9000/sales": not a ClickHouse URL`},
+		{"clickhouse://kpi:secret@127.0.0.1:90a0/sales", `warehouse "clickhouse://kpi:xxxxx@127.0.0.1:90a0/sales": not a ClickHouse URL`},
 	} {
 		w, err := OpenWarehouse(ctx, c.url, WarehouseOptions{})
 		if err == nil {

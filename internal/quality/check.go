@@ -142,7 +142,13 @@ func Check(ctx context.Context, eng *kpi.Engine, now time.Time) ([]Warning, erro
 		} else {
 			var err error
 			if ws, err = c.kpi(ctx, d); err != nil {
-				return nil, err
+				if ctx.Err() != nil {
+					return nil, err
+				}
+				// One KPI's failing query (a filter the warehouse cannot
+				// run, a timeout) leaves the others' checks standing.
+				ws = []Warning{{KPI: d.ID, Table: d.Source, Kind: KindDefinition, Severity: SeverityWarning,
+					Message: "its data checks could not run: " + firstLine(err.Error())}}
 			}
 		}
 		perKPI[d.ID] = dedupe(ws)
@@ -975,4 +981,11 @@ func (c *checker) leftOut(ctx context.Context, d *kpi.Def, col string) ([]Warnin
 		Message: fmt.Sprintf("%s of %s in %s (%s) %s no %s; they are left out of %s",
 			cmdline.Count(blank, what), kpi.FormatFloat(float64(n), 0), d.Source, schema.Percent(float64(blank)/float64(n)),
 			cmdline.Pick(blank, "has", "have"), schema.QuoteName(col), cmp.Or(d.Name, d.ID))}}, nil
+}
+
+// firstLine is an error's first line (a server's message may carry its
+// stack trace after it).
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return strings.TrimSpace(s)
 }
