@@ -301,7 +301,10 @@ func renderClickHouseOn(q *queryPlan, table func(string) string) (string, []any,
 	}
 	body := selectOne("", false)
 	if q.Segment != nil {
-		seg := "toNullable(toString(" + chColumn(*q.Segment) + "))"
+		// CAST, not toNullable: a LowCardinality column stays
+		// LowCardinality through toString, and UNION ALL finds no common
+		// type with the total's Nullable(String) NULL.
+		seg := "CAST(toString(" + chColumn(*q.Segment) + ") AS Nullable(String))"
 		body = selectOne(seg, false) + " UNION ALL " + selectOne("", true)
 		args = append(args, args...) // the same conditions twice
 	}
