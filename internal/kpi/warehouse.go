@@ -121,9 +121,34 @@ func (e *Engine) Warehouse() *Warehouse { return e.wh }
 // typed as the engine's DuckDB would type them (ClickHouseType); columns of
 // other types (arrays, tuples, maps) are left out.
 func (w *Warehouse) columns(ctx context.Context) (map[string][]store.Column, error) {
-	if len(w.opt.Tables) > 0 {
-		return w.mappedColumns(ctx)
+	if len(w.opt.Tables) == 0 {
+		return w.ownColumns(ctx)
 	}
+	// The mapped tables under the names the definitions read, and the URL
+	// database's other tables under their own (a mapping lists the tables
+	// that need one: tickets to tickets_dist leaves customers as it is);
+	// a table some name maps to is not listed twice.
+	mapped, err := w.mappedColumns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	own, err := w.ownColumns(ctx)
+	if err != nil {
+		own = map[string][]store.Column{} // a mapping may read other databases only
+	}
+	for _, t := range w.opt.Tables {
+		if db, tb := w.split(t); db == w.database {
+			delete(own, tb)
+		}
+	}
+	for n, c := range mapped {
+		own[n] = c
+	}
+	return own, nil
+}
+
+// ownColumns lists the URL database's tables under their own names.
+func (w *Warehouse) ownColumns(ctx context.Context) (map[string][]store.Column, error) {
 	rows, err := w.query(ctx, "SELECT table, name, type FROM system.columns WHERE database = ?", w.database)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse %s: reading its columns: %w", w.url, err)
