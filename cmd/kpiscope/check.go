@@ -74,6 +74,9 @@ func runCheck(cmd *cobra.Command, args []string, df *dataFlags) error {
 	}
 	warns = append(warns, run...)
 	printWarnings(cmd, eng, warns)
+	for _, n := range ws.Notes { // e.g. KPIs left out on a warehouse
+		fmt.Fprintf(w, "⚠ %s\n", n)
+	}
 	nerr := 0
 	for _, x := range warns {
 		if x.Severity == quality.SeverityError {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"kpiscope/internal/chtest"
 )
 
 // TestWarehouseLowCardinality: a dimension stored as
@@ -18,6 +20,7 @@ import (
 // mapping lists tickets only, and the customers (region) are read under
 // their own name.
 func TestWarehouseLowCardinality(t *testing.T) {
+	chtest.Long(t)
 	dsn1, _, _ := chEnv(t)
 	ctx := context.Background()
 	rows := chFixtureRows()
