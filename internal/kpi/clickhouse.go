@@ -222,22 +222,8 @@ func (w *Warehouse) query(ctx context.Context, q string, args ...any) (*store.Ro
 		return nil, chError(ctx, err)
 	}
 	out := &store.Rows{Columns: cols}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, chError(ctx, err)
-		}
-		for i, v := range vals {
-			vals[i] = chScanned(v)
-		}
-		out.Data = append(out.Data, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, chError(ctx, err)
+	if out.Data, err = chReadRows(ctx, rows, len(cols)); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -461,4 +447,28 @@ func RedactWarehouseURL(raw string) string {
 		return u.Redacted()
 	}
 	return redactRaw(raw)
+}
+
+// chReadRows reads every row of a result of n columns as the DuckDB store
+// reads its kinds (chScanned).
+func chReadRows(ctx context.Context, rows *sql.Rows, n int) ([][]any, error) {
+	var out [][]any
+	for rows.Next() {
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, chError(ctx, err)
+		}
+		for i, v := range vals {
+			vals[i] = chScanned(v)
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, chError(ctx, err)
+	}
+	return out, nil
 }

@@ -49,22 +49,8 @@ func (w *Warehouse) Statement(ctx context.Context, q string, timeout time.Durati
 			}
 		}
 	}
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, chError(ctx, err)
-		}
-		for i, v := range vals {
-			vals[i] = chScanned(v)
-		}
-		out.Data = append(out.Data, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, chError(ctx, err)
+	if out.Data, err = chReadRows(ctx, rows, len(cols)); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
