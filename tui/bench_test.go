@@ -72,6 +72,7 @@ func openData(b *testing.B, dir string) *workspace.Workspace {
 // to a state where the key changes the slice again.
 type benchStep struct {
 	name  string
+	start func(Model) Model // once, before the presses (not timed)
 	setup func(Model) Model // not timed
 	key   string
 	undo  func(Model) Model // not timed
@@ -121,6 +122,13 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 			m.why.mv = movers{seq: m.why.mv.seq}
 			return m
 		}},
+		// A median KPI (its sketches): the grain, and a drill-down (two
+		// dimensions: the sketches by pair, kept per month).
+		{name: "median_g", start: selectKPI("resolution_median"), key: "g"},
+		{name: "median_drill_enter", start: selectKPI("resolution_median"), setup: func(m Model) Model {
+			m.bd.focused = true
+			return m
+		}, key: "enter", undo: func(m Model) Model { m, _ = press(m, "backspace"); return m }},
 	}
 	modes := []string{"cold", "engine", "cached"}
 	if m := os.Getenv("KPISCOPE_BENCH_MODES"); m != "" {
@@ -152,6 +160,9 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 					m.q.opts = []kpi.Option{kpi.Uncached()}
 				}
 				m, _ = drive(m, func() tea.Msg { return startMsg{} })
+				if st.start != nil {
+					m = st.start(m)
+				}
 				if mode == "cached" {
 					// Warm the engine's cache with every slice the step visits.
 					for range 12 {
@@ -279,4 +290,19 @@ func reportPercentiles(b *testing.B, prefix string, ds []time.Duration) {
 	}
 	b.ReportMetric(pct(0.50), prefix+"p50-ms")
 	b.ReportMetric(pct(0.95), prefix+"p95-ms")
+}
+
+// selectKPI moves the selection down to the KPI id with j, each screen
+// settled, for a step that measures another KPI than the first.
+func selectKPI(id string) func(Model) Model {
+	return func(m Model) Model {
+		for range len(m.defs) {
+			if d := m.selected(); d != nil && d.ID == id {
+				return m
+			}
+			next, cmd := m.Update(keyMsg("j"))
+			m = runConcurrently(next.(Model), cmd)
+		}
+		panic("no KPI " + id + " in the explorer")
+	}
 }
