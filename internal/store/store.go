@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +28,7 @@ type DB struct {
 	sql    *sql.DB
 	conn   *duckdb.Connector
 	path   string
+	spill  string // the private folder an in-memory database spills to, removed by Close
 	mu     sync.RWMutex
 	locked bool
 }
@@ -61,15 +65,54 @@ func Open(path string) (*DB, error) {
 	if n := memoryLimit.Load(); n > 0 {
 		settings = append(settings, fmt.Sprintf("SET GLOBAL memory_limit = '%dB'", n))
 	}
+	// Past its memory limit an in-memory database writes what it holds to
+	// temp_directory, by default ".tmp" in the current directory: the user's
+	// folder would get gigabytes of spill files, left there when the program
+	// is killed. Its own folder in the system's temp directory instead,
+	// removed by Close (and by the next Open when a killed process left it).
+	// A --db file's database spills next to its file, where the user put it.
+	spill := ""
+	if path == "" {
+		sweepSpill()
+		if dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", spillPrefix, os.Getpid())); err == nil {
+			spill = dir
+			settings = append(settings, "SET GLOBAL temp_directory = "+QuoteLiteral(dir))
+		}
+	}
 	for _, s := range settings {
 		if _, err := db.Exec(s); err != nil {
 			db.Close()
 			c.Close()
+			if spill != "" {
+				os.RemoveAll(spill)
+			}
 			return nil, fmt.Errorf("open database %q: %w", path, cleanErr(err))
 		}
 	}
-	return &DB{sql: db, conn: c, path: path}, nil
+	return &DB{sql: db, conn: c, path: path, spill: spill}, nil
 }
+
+// spillPrefix names the folders in-memory databases spill to:
+// kpiscope-spill-<pid>-<random>.
+const spillPrefix = "kpiscope-spill-"
+
+// sweepSpill removes the spill folders of kpiscope processes that no longer
+// run (killed before Close); another user's, or a running process's, stay.
+func sweepSpill() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), spillPrefix+"*"))
+	for _, dir := range dirs {
+		rest := strings.TrimPrefix(filepath.Base(dir), spillPrefix)
+		pid, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, '-'), 0)])
+		if err != nil || pid <= 0 || processRuns(pid) {
+			continue
+		}
+		os.RemoveAll(dir)
+	}
+}
+
+// SpillDir is the folder an in-memory database spills to past its memory
+// limit ("" for a --db file's database, which spills next to its file).
+func (d *DB) SpillDir() string { return d.spill }
 
 // progressEvery is how often ExecProgress polls DuckDB (tests poll faster).
 var progressEvery = 250 * time.Millisecond
@@ -143,6 +186,9 @@ func (d *DB) Close() error {
 	err := d.sql.Close()
 	if cerr := d.conn.Close(); err == nil {
 		err = cerr
+	}
+	if d.spill != "" {
+		os.RemoveAll(d.spill)
 	}
 	return err
 }
