@@ -61,7 +61,13 @@ func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Work
 	if f.source != "" && f.db != "" {
 		return nil, fmt.Errorf("--source %s computes on the warehouse: leave out --db %s", f.source, f.db)
 	}
-	return workspace.Open(ctx, workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen), Warehouse: f.source})
+	opt := workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen), Warehouse: f.source}
+	if isTerminal(os.Stderr) { // progress.go: a status line while the data opens
+		st := newOpenStatus(os.Stderr)
+		defer st.end()
+		opt.Progress = st.progress
+	}
+	return workspace.Open(ctx, opt)
 }
 
 // sliceFlags select the numbers.

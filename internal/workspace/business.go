@@ -93,7 +93,7 @@ type dataRange struct{ from, to, asOf time.Time }
 // the listed KPIs, SLA ones for the policies sla: defines), points listed
 // ones at the view, and tells the engine about the view. Without business
 // hours a listed business-time built-in is an error naming its line.
-func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *config.Business, tables []source.Table, defs []*kpi.Def, eopt *kpi.Options) ([]*kpi.Def, error) {
+func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *config.Business, tables []source.Table, defs []*kpi.Def, eopt *kpi.Options, step func(string, float64)) ([]*kpi.Def, error) {
 	if biz == nil {
 		for _, d := range defs {
 			if d.Builtin && kpi.IsBusiness(d.BuiltinID) {
@@ -126,6 +126,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if eopt.Now != nil {
 		now = eopt.Now
 	}
+	step("reading the time range of "+tb.table, -1)
 	rng, err := ticketRange(ctx, db, tb, cols, biz, now(), eopt.RecordTime[tb.table])
 	if err != nil {
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
@@ -166,9 +167,12 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 		if err := fingerprintView(ctx, db, view, ""); err != nil {
 			return nil, err
 		}
-		if err := db.Exec(ctx, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
+		what := "business hours of " + tb.table
+		step(what, 0)
+		if err := db.ExecProgress(ctx, func(done float64) { step(what, done) }, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
 			return nil, fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
 		}
+		step(what, 1)
 		if businessTableMade != nil {
 			if err := businessTableMade(); err != nil {
 				return nil, err
@@ -178,6 +182,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
 	}
+	step("business days of "+tb.table, -1)
 	if err := createBusinessDays(ctx, db, biz, tb, cols, rng); err != nil { // business_backlog.go
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
 	}

@@ -40,6 +40,19 @@ type Options struct {
 	// Warehouse is a ClickHouse URL (clickhouse://user:pass@host:9000/db)
 	// whose tables the KPIs are computed on, in place of files (warehouse.go).
 	Warehouse string
+	// Progress, when set, hears what opening is doing, for a status line
+	// while nothing else is on screen: a step ("reading tickets.parquet",
+	// "business hours of tickets") and how much of it is done (0–1), or -1
+	// when that is not known. Called from Open's goroutine, and from
+	// another while a long statement runs.
+	Progress func(step string, done float64)
+}
+
+// step reports a step of opening to opt.Progress.
+func (opt Options) step(what string, done float64) {
+	if opt.Progress != nil {
+		opt.Progress(what, done)
+	}
 }
 
 // Workspace is loaded data with its engine.
@@ -133,6 +146,11 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		}
 		return openSample(ctx, opt)
 	}
+	var names []string
+	for _, sp := range specs {
+		names = append(names, cmp.Or(filepath.Base(sp.Path), sp.Name))
+	}
+	opt.step("reading "+cmdline.List(names, 4), -1)
 	db, tables, err := load(ctx, specs, opt.DBPath)
 	if err != nil {
 		return nil, err
@@ -212,11 +230,12 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	eopt.Label = w.Label
 	withTables(&eopt, tables)
 	if cfg != nil { // business.go: the business-time view and its KPIs
-		if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt); err != nil {
+		if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt, opt.step); err != nil {
 			db.Close()
 			return nil, err
 		}
 	}
+	opt.step("reading the data's time ranges", -1)
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
 		db.Close()
@@ -303,10 +322,11 @@ func openSample(ctx context.Context, opt Options) (*Workspace, error) {
 	// The sample has business hours and SLAs (issue 14): its business-time
 	// view and KPIs, as Open makes them for a kpiscope.yaml of one's own.
 	withTables(&eopt, tables)
-	if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt); err != nil {
+	if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt, opt.step); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("built-in sample config: %w", err)
 	}
+	opt.step("reading the data's time ranges", -1)
 	eng, err := kpi.New(ctx, db, defs, eopt)
 	if err != nil {
 		db.Close()
