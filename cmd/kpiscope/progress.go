@@ -10,8 +10,8 @@ import (
 // openStatus is the one line a command shows on the terminal while it opens
 // its data, before anything else is on screen: at 100M tickets a first start
 // spends a minute computing every ticket's business hours, which would
-// otherwise be a blank terminal. It is drawn on stderr, at most five times a
-// second, only once opening has taken more than quietFor, and erased when
+// otherwise be a blank terminal. It is drawn on stderr, a step at most five
+// times a second, only once opening has taken more than quietFor, and erased when
 // opening ends.
 type openStatus struct {
 	w     io.Writer
@@ -19,6 +19,7 @@ type openStatus struct {
 	mu    sync.Mutex
 	drawn time.Time
 	shown bool
+	step  string // the step drawn last: a new one is drawn at once
 	ended bool
 }
 
@@ -34,10 +35,10 @@ func (s *openStatus) progress(step string, done float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	if s.ended || now.Sub(s.began) < quietFor || now.Sub(s.drawn) < 200*time.Millisecond {
+	if s.ended || now.Sub(s.began) < quietFor || step == s.step && now.Sub(s.drawn) < 200*time.Millisecond {
 		return
 	}
-	s.drawn, s.shown = now, true
+	s.drawn, s.shown, s.step = now, true, step
 	fmt.Fprint(s.w, "\r\x1b[2K"+statusLine(step, done, now.Sub(s.began)))
 }
 

@@ -9,7 +9,7 @@ import (
 
 // The status line while data opens: nothing in the first moments (small
 // data opens without a flicker), then the step with its share done and the
-// seconds so far, redrawn in place, at most five times a second, erased at
+// seconds so far, redrawn in place, a step at most five times a second, erased at
 // the end and silent after.
 func TestOpenStatus(t *testing.T) {
 	var b bytes.Buffer
@@ -28,8 +28,7 @@ func TestOpenStatus(t *testing.T) {
 	if b.String() != want {
 		t.Fatalf("redrawn within 200 ms: %q", b.String())
 	}
-	s.drawn = time.Now().Add(-time.Second)
-	s.progress("reading the data's time ranges", -1)
+	s.progress("reading the data's time ranges", -1) // a new step: at once
 	if got := b.String()[len(want):]; got != "\r\x1b[2Kkpiscope: reading the data's time ranges… (12s)" {
 		t.Fatalf("next step: %q", got)
 	}
