@@ -17,7 +17,9 @@ func TestMemoryLimitFlag(t *testing.T) {
 		want    int64
 		err     string // part of the error; "" for none
 	}{
-		{"", 16 * gib, 8 * gib, ""},
+		{"", 16 * gib, gib, ""}, // half, at most 1GiB
+		{"", gib, gib / 2, ""},  // half of a small machine
+		{"", 3 * gib / 2, 3 * gib / 4, ""},
 		{"", 0, 0, ""}, // memory unknown: DuckDB's own default
 		{"2GB", 16 * gib, 2e9, ""},
 		{"500MB", 0, 5e8, ""},
@@ -135,11 +137,12 @@ func TestMemoryLimitReachesDuckDB(t *testing.T) {
 		t.Errorf("stderr %q", r.stderr)
 	}
 
-	// Without the flag: half the machine's memory (0, DuckDB's default, where unknown).
+	// Without the flag: half the machine's memory, at most 1GiB (0, DuckDB's
+	// default, where unknown).
 	if r := runCLI(t, "report", "--kpi", "csat"); r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if got, want := store.MemoryLimit(), machineMemory(os.ReadFile)/2; got != want {
+	if got, want := store.MemoryLimit(), min(machineMemory(os.ReadFile)/2, 1<<30); got != want {
 		t.Errorf("default memory limit %d, want %d", got, want)
 	}
 }
