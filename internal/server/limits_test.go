@@ -80,8 +80,11 @@ func TestIdleConnectionsDoNotKeepKeysOut(t *testing.T) {
 		}
 		t.Logf("round %d: %d of 66 idle connections accepted, %d logins in progress; the key got in", round, accepted, ts.LoginsInProgress())
 	}
+	// The refusals are summed up per address in the log. Which addresses
+	// were refused rather than accepted or displaced is chance (MaxStartups
+	// drops at random past its start, as OpenSSH does), so any of them.
 	ts.FlushRefusals()
-	ts.waitLog(t, waitShort, "connections from 127.0.1.2", "too many logins in progress")
+	ts.waitLog(t, waitShort, "connections from 127.0.", "too many logins in progress")
 }
 
 // At the cap, a connection from a new address takes the place of the oldest
