@@ -452,23 +452,9 @@ func RedactWarehouseURL(raw string) string {
 // chReadRows reads every row of a result of n columns as the DuckDB store
 // reads its kinds (chScanned).
 func chReadRows(ctx context.Context, rows *sql.Rows, n int) ([][]any, error) {
-	var out [][]any
-	for rows.Next() {
-		vals := make([]any, n)
-		ptrs := make([]any, n)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, chError(ctx, err)
-		}
-		for i, v := range vals {
-			vals[i] = chScanned(v)
-		}
-		out = append(out, vals)
-	}
-	if err := rows.Err(); err != nil {
+	data, err := store.ScanAll(rows, n, chScanned)
+	if err != nil {
 		return nil, chError(ctx, err)
 	}
-	return out, nil
+	return data, nil
 }

@@ -232,6 +232,20 @@ func queryOn(ctx context.Context, on interface {
 // through conv unless conv is nil. A query that ended because ctx did
 // returns ctx's error.
 func readAll(ctx context.Context, rows *sql.Rows, n int, conv func(any) any) ([][]any, error) {
+	data, err := ScanAll(rows, n, conv)
+	if err != nil {
+		return nil, cleanErr(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// ScanAll reads every row of rows, which has n columns, passing each value
+// through conv unless conv is nil; errors come back as the driver gave
+// them, for the caller's own wording (the ClickHouse readers use it too).
+func ScanAll(rows *sql.Rows, n int, conv func(any) any) ([][]any, error) {
 	var data [][]any
 	for rows.Next() {
 		vals := make([]any, n)
@@ -240,7 +254,7 @@ func readAll(ctx context.Context, rows *sql.Rows, n int, conv func(any) any) ([]
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, cleanErr(err)
+			return nil, err
 		}
 		if conv != nil {
 			for i, v := range vals {
@@ -249,13 +263,7 @@ func readAll(ctx context.Context, rows *sql.Rows, n int, conv func(any) any) ([]
 		}
 		data = append(data, vals)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, cleanErr(err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return data, nil
+	return data, rows.Err()
 }
 
 // Rows is a fully read result set.

@@ -148,7 +148,11 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	}
 	var names []string
 	for _, sp := range specs {
-		names = append(names, cmp.Or(filepath.Base(sp.Path), sp.Name))
+		name := sp.Name
+		if sp.Path != "" {
+			name = filepath.Base(sp.Path)
+		}
+		names = append(names, name)
 	}
 	opt.step("reading "+cmdline.List(names, 4), -1)
 	db, tables, err := load(ctx, specs, opt.DBPath)
