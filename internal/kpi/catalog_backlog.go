@@ -16,9 +16,12 @@ package kpi
 // 10 are a month-end backlog of 10, not 300). So the KPI is a Cohort: its
 // inputs are evaluated afresh for every period over the rows that exist
 // before the period's end, at whatever grain is asked, never summed from a
-// finer grain's rollup (the engine reads cohort KPIs from the raw rows, and
-// keeps each period's totals once computed, as for retention and churn; see
-// Engine.PrefillPeriods). Segments are exact too: a breakdown by priority
+// finer grain's rollup. The engine answers the backlog and the backlog past
+// SLA from their flows (flow.go: the running sum of openings and
+// resolutions, per day and dimension, up to each period's end), and their
+// ages, or a definition changed from the built-in's, from the raw rows,
+// keeping each period's totals once computed, as for retention and churn
+// (Engine.PrefillPeriods). Segments are exact too: a breakdown by priority
 // counts each priority's open tickets at the same instant, so the segments
 // add up to the total.
 //

@@ -368,6 +368,12 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		}
 		defs = stripped
 	}
+	if !o.raw && e.wh == nil && defs[0].Type == Cohort {
+		// The backlog's from its flows (flow.go), when they are built.
+		if full, part, segErr, ok, err := e.runFlows(ctx, defs, s, pl); ok || err != nil {
+			return full, part, nil, segErr, err
+		}
+	}
 	if o.raw || e.wh != nil || defs[0].Type == Cohort {
 		// A warehouse has no rollups (rollup.go), nor period rollups: its
 		// raw rows every time.

@@ -22,3 +22,6 @@ func DailyRollupsOnly(e *Engine, on bool) {
 		}
 	}
 }
+
+// FlowHits is how many group queries the flow rollups answered (flow.go).
+func FlowHits(e *Engine) int64 { return e.roll.flowHits.Load() }

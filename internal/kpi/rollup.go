@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kpiscope/internal/store"
@@ -29,7 +30,8 @@ import (
 // What still reads the raw rows (exact, run in the background like any query):
 // KPIs with distinct counts or other aggregates that do not merge (purchase
 // frequency, repeat rate, avg purchase value's distinct orders), cohort KPIs
-// (retention, churn: one row per period crossed with the customers), filters
+// (retention, churn: one row per period crossed with the customers; the
+// backlog's values come from flow rollups instead, flow.go), filters
 // on more than two dimensions or on a column that is not an offered
 // dimension, quantiles at the two-dimension level by day or week (or over a
 // range not made of whole months), and the comparison period
@@ -74,8 +76,10 @@ type rollupState struct {
 	progress RollupProgress
 	started  bool
 	groups   map[string]*rollGroup
-	recent   time.Time       // start of the "recent" part, built first
-	created  map[string]bool // rollup tables that exist (guarded by cmu while building)
+	flows    map[string]*flowRollup // by KPI id (flow.go)
+	flowHits atomic.Int64           // group queries the flows answered
+	recent   time.Time              // start of the "recent" part, built first
+	created  map[string]bool        // rollup tables that exist (guarded by cmu while building)
 	cmu      sync.Mutex
 	persist  map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
 	load     sync.Once
@@ -137,6 +141,20 @@ type partState struct {
 	building bool
 	done     bool
 	wait     chan struct{} // closed when the part is built or abandoned
+}
+
+// release lets the queries waiting on a part not built read the raw rows
+// (e.roll.mu held).
+func (ps *partState) release() {
+	if ps.done {
+		return
+	}
+	ps.building = false
+	select {
+	case <-ps.wait:
+	default:
+		close(ps.wait)
+	}
 }
 
 // rollGroup is the rollup of one group of KPIs.
@@ -367,7 +385,12 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 			}
 		}
 	}
-	e.roll.progress = RollupProgress{Total: len(steps), Ready: len(steps) == 0}
+	flows := make([]*flowRollup, 0, len(e.roll.flows))
+	for _, id := range sortedKeys(e.roll.flows) {
+		flows = append(flows, e.roll.flows[id])
+	}
+	total := len(steps) + 2*len(flows)
+	e.roll.progress = RollupProgress{Total: total, Ready: total == 0}
 	p := e.roll.progress
 	e.roll.mu.Unlock()
 	if progress != nil {
@@ -381,13 +404,13 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 				continue
 			}
 			for _, ps := range gg.parts {
-				if !ps.done {
-					ps.building = false
-					select {
-					case <-ps.wait:
-					default:
-						close(ps.wait)
-					}
+				ps.release()
+			}
+		}
+		if g == nil {
+			for _, f := range flows {
+				for _, st := range f.states {
+					st.release()
 				}
 			}
 		}
@@ -415,7 +438,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		e.roll.mu.Lock()
 		done++
 		e.roll.progress.Done = done
-		e.roll.progress.Ready = done == len(steps)
+		e.roll.progress.Ready = done == total
 		p := e.roll.progress
 		e.roll.mu.Unlock()
 		if progress != nil {
@@ -464,7 +487,25 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 			errs[i] = runStep(steps[i])
 		}()
 	}
+	// The flows (the backlog's) beside them: the first screen shows them.
+	for _, f := range flows {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.runFlowStep(ctx, f, 0)
+			finish()
+		}()
+	}
 	wg.Wait()
+	// Then the flows by dimension: a filter or a breakdown of the backlog
+	// reads raw rows until they are built (the slowest raw queries).
+	for _, f := range flows {
+		if ctx.Err() != nil {
+			break
+		}
+		e.runFlowStep(ctx, f, 1)
+		finish()
+	}
 	fail := func(st step, err error) error {
 		if ctx.Err() != nil {
 			return abandon(ctx.Err())
@@ -537,6 +578,11 @@ func (e *Engine) prepareLocked() {
 			if p.level == 0 && !ps.done {
 				ps.building = true // queries for totals wait for these
 			}
+		}
+	}
+	for _, f := range e.roll.flows {
+		if !f.states[0].done {
+			f.states[0].building = true // and for the flows' totals, built beside them
 		}
 	}
 }
@@ -1219,6 +1265,10 @@ func (e *Engine) planLocked() {
 	}
 	e.roll.created = map[string]bool{}
 	e.roll.groups = e.planRollups()
+	e.roll.flows = e.planFlows()
+	for _, f := range e.roll.flows {
+		f.table = flowPrefix + e.flowSignature(f)
+	}
 }
 
 const rollupBook = "__kpiscope_rollups"
@@ -1262,6 +1312,10 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 		return err
 	}
 	current := map[string]*rollGroup{}
+	flowTables := map[string]*flowRollup{}
+	for _, f := range e.roll.flows {
+		flowTables[f.table] = f
+	}
 	for _, g := range e.roll.groups {
 		current[g.table] = g
 		current[g.tableM] = g
@@ -1274,6 +1328,9 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 	doneCodes := map[string]map[int]bool{}
 	for _, r := range book.Data {
 		tbl, src, code := fmt.Sprint(r[0]), fmt.Sprint(r[1]), int(store.Int(r[2]))
+		if flowTables[tbl] != nil {
+			continue
+		}
 		if current[tbl] == nil {
 			if _, ours := e.tables[src]; ours { // the files or definitions changed
 				// the group's sketches are named after the same signature
@@ -1311,10 +1368,31 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 					}
 				}
 			}
+			if strings.HasPrefix(n, flowPrefix) && flowTables[n] == nil { // for other data or definitions
+				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
+					return err
+				}
+				if err := e.db.Exec(ctx, "DELETE FROM "+rollupBook+" WHERE tbl = ?", n); err != nil {
+					return err
+				}
+				continue
+			}
 			if strings.HasPrefix(n, workPrefix) { // left by an interrupted build
 				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
 					return err
 				}
+			}
+		}
+	}
+	for _, r := range book.Data { // flows kept by an earlier run (flow.go)
+		f := flowTables[fmt.Sprint(r[0])]
+		if f == nil || !existing[f.table] {
+			continue
+		}
+		for level, st := range f.states {
+			if int(store.Int(r[2])) == flowPartCode(level) && !st.done {
+				st.done = true
+				close(st.wait)
 			}
 		}
 	}

@@ -38,10 +38,11 @@ func rtIDs(eng *kpi.Engine) []string {
 	return ids
 }
 
-// rtBacklog are the backlog's cohort KPIs: no rollup answers them, so both
-// sides of a comparison would run the same raw queries (a ticket per period
-// it may be open at: the slowest queries on the sample by far); their
-// numbers are checked by hand in backlog_test.go and the workspace's tests.
+// rtBacklog are the backlog's cohort KPIs: the flow rollups answer them
+// without extras only (their ages read raw rows, a ticket per period it may
+// be open at: the slowest queries on the sample by far), so they are
+// compared in flow_test.go, and checked by hand in backlog_test.go and the
+// workspace's tests.
 var rtBacklog = map[string]bool{"backlog": true, "backlog_overdue": true}
 
 // rtRawOnly are the built-ins that read raw rows whatever the rollups

@@ -1,0 +1,650 @@
+package kpi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"kpiscope/internal/store"
+)
+
+// Flow rollups: the backlog and the backlog past its SLA without the raw
+// rows (issue 8).
+//
+// The backlog is a stock (catalog_backlog.go): the tickets open at each
+// period's end T, created before T and not resolved before it. A stock is
+// the running sum of its flows, so it needs no row crossed with every
+// period: open(T) = #{created < T} − #{created < T and resolved < T}, and
+// "a < T and b < T" is "greatest(a, b) < T". Each ticket so becomes a few
+// signed events (+1 at its creation, −1 at the later of its creation and
+// resolution), and the events counted per day × offered dimension (one
+// table per KPI: totals, each dimension, each pair) give the backlog at any
+// period's end, in any segment or filter of one or two dimensions, as the
+// sum of the events before it: a few thousand rows instead of every ticket
+// × every period (78 s for backlog_overdue at 100M tickets).
+//
+// The share past SLA is the same with the deadline: overdue(T) counts the
+// tickets open at T whose deadline is before least(T, A), A the data's
+// as-of instant: for T ≤ A that is #{greatest(created, due) < T} −
+// #{greatest(created, due, resolved) < T}; for a period not over (T > A)
+// every creation and resolution is before T and the deadline is compared
+// with A, a constant the events fold in at build time.
+//
+// Exactness. An event's time is kept rounded down to its day, or to one of
+// the few instants of a day at which a period can end other than midnight
+// (the same elapsed part of a partial day: its time of day; cuts): for any
+// such end T, t < T exactly when the rounded t < T. A query whose period
+// ends elsewhere reads the raw rows. So the flows answer exactly what the
+// raw query answers: the same rows (the KPI's row filter, the slice's
+// filters), the same periods, a period or segment present when any row
+// reached it (a presence count, events at the creation or, for a ticket
+// with none, at the start of time).
+//
+// What still reads the raw rows: the ages (the median age and the age
+// buckets, the detail pane's extras), filters on more than two dimensions
+// or on a column that is not offered, numeric filters, a definition whose
+// inputs were changed from the built-in's, and the rows of a warehouse.
+
+// flowRollup is one flow KPI's table of events per day and dimension set.
+type flowRollup struct {
+	id       string
+	kind     string // the built-in: backlog or backlog_overdue
+	def      *Def
+	g        *rollGroup // source, time, row filter and dimensions (rollSrc reads them)
+	table    string
+	cuts     []int64 // microseconds past midnight a period may end at, ascending, > 0
+	mu       sync.Mutex
+	asOfRead bool
+	asOf     time.Time // backlog_overdue: the view's as-of instant (A)
+	hasAsO   bool
+	pairs    bool // sets of two dimensions are kept
+	// states are the two parts' builds: 0 the totals (the first screen's,
+	// built beside the rollups' totals), 1 the sets of one and two
+	// dimensions (built after them).
+	states [2]*partState
+}
+
+// flowSeries are the sums a flow table keeps per row: n counts the rows
+// (presence), open the open tickets' events, overT and overA the overdue
+// ones' for periods ending before and after the as-of instant.
+var flowSeries = map[string][]string{
+	"backlog":         {"n", "open"},
+	"backlog_overdue": {"n", "open", "overT", "overA"},
+}
+
+// flowKind says which built-in flow a definition is: its id and inputs as
+// the built-in binds them (a definition whose inputs were changed is not
+// one), and no row columns beyond the built-in's.
+func flowKind(d *Def) string {
+	if d == nil || d.Type != Cohort || !d.Builtin || d.Time == "" {
+		return ""
+	}
+	var b Builtin
+	switch d.BuiltinID {
+	case backlogBuiltin.ID:
+		b = backlogBuiltin
+	case backlogOverdueBuiltin.ID:
+		b = backlogOverdueBuiltin
+	default:
+		return ""
+	}
+	want := b.Bind(d.Source, d.Roles)
+	if !maps.Equal(want.Inputs, d.Inputs) || want.Expr != d.Expr || d.Time != want.Time {
+		return ""
+	}
+	return b.ID
+}
+
+// planFlows plans the flow rollups of the engine's definitions.
+func (e *Engine) planFlows() map[string]*flowRollup {
+	out := map[string]*flowRollup{}
+	for _, d := range e.defs {
+		kind := flowKind(d)
+		if kind == "" || e.problems[d.ID] != nil {
+			continue
+		}
+		g := &rollGroup{source: d.Source, time: d.Time, where: d.Where}
+		for _, dim := range e.dims {
+			expr, join, err := e.dimExpr(d.Source, dim.Name)
+			if err != nil {
+				continue
+			}
+			g.dims = append(g.dims, dim.Name)
+			g.dimExpr = append(g.dimExpr, expr)
+			g.card = append(g.card, dim.Values+1)
+			g.join = g.join || join
+		}
+		if len(g.dims) > 62 {
+			g.dims, g.dimExpr, g.card = g.dims[:62], g.dimExpr[:62], g.card[:62]
+		}
+		f := &flowRollup{id: d.ID, kind: kind, def: d, g: g}
+		for i := range f.states {
+			f.states[i] = &partState{wait: make(chan struct{})}
+		}
+		prod := 1
+		for _, c := range g.card {
+			prod *= c
+			if prod > flowCubeLimit {
+				break
+			}
+		}
+		f.pairs = prod <= flowCubeLimit
+		// The instants of a day other than midnight a period can end at: the
+		// same elapsed part of a day cut at the data's end (by the KPI's own
+		// dates, or all the data's for all time).
+		cut := map[int64]bool{}
+		for _, t := range []time.Time{e.spanOf(d).hi, e.asOf} {
+			if t.IsZero() {
+				continue
+			}
+			end := dataEnd(t)
+			if us := end.Sub(Day.Trunc(end)).Microseconds(); us > 0 {
+				cut[us] = true
+			}
+		}
+		f.cuts = slices.Sorted(maps.Keys(cut))
+		out[d.ID] = f
+	}
+	return out
+}
+
+// flowCubeLimit bounds the combinations of dimension values the flows keep
+// pairs for (they are derived from one table of all the dimensions' values
+// per day); above it only totals and single dimensions are kept.
+const flowCubeLimit = 200_000
+
+// flowSignature names a flow table after what its rows depend on.
+func (e *Engine) flowSignature(f *flowRollup) string {
+	h := sha256.New()
+	d := f.def
+	fmt.Fprintf(h, "flow\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%v\x00%v\x00", rollupVersion, f.kind, d.Source, d.Time, d.Where, e.opt.Customers, e.opt.CustomerKey, f.cuts, f.pairs)
+	for _, k := range sortedKeys(d.Inputs) {
+		fmt.Fprintf(h, "%s=%s\x00", k, d.Inputs[k])
+	}
+	for i, x := range f.g.dimExpr {
+		fmt.Fprintf(h, "%s:%s\x00", f.g.dims[i], x)
+	}
+	fmt.Fprintf(h, "f:%s\x00", e.roll.persist[d.Source])
+	for src, view := range e.opt.DerivedFrom { // a view's rows follow its source's files
+		if src == d.Source {
+			fmt.Fprintf(h, "v:%s\x00", e.roll.persist[view])
+		}
+	}
+	if f.g.join {
+		fmt.Fprintf(h, "c:%s\x00", e.roll.persist[e.opt.Customers])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// flowRound is the SQL of timestamp x rounded down to its day or to the
+// latest cut of its day at or before it.
+func (f *flowRollup) flowRound(x string) string {
+	day := "date_trunc('day', " + x + ")"
+	if len(f.cuts) == 0 {
+		return day
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s + to_microseconds(CASE", day)
+	tod := "(epoch_us(" + x + ") - epoch_us(" + day + "))"
+	for i := len(f.cuts) - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, " WHEN %s >= %d THEN %d", tod, f.cuts[i], f.cuts[i])
+	}
+	b.WriteString(" ELSE 0 END)")
+	return b.String()
+}
+
+// onGrid reports whether the flows can tell the rows before instant t:
+// midnight or a cut.
+func (f *flowRollup) onGrid(t time.Time) bool {
+	us := t.Sub(Day.Trunc(t)).Microseconds()
+	return us == 0 || slices.Contains(f.cuts, us)
+}
+
+// events is the SQL list of a row's events (structs of the event's rounded
+// time __at and one signed count per series; NULL for an event that does
+// not apply), over the columns of the KPI's source.
+func (f *flowRollup) events() string {
+	d := f.def
+	col := func(role string) string { return store.QuoteIdent(d.Roles[role]) }
+	c, r := "__fc", "__fr"
+	ok := "(" + col("resolved_at") + " IS NULL OR " + col("resolved_at") + " >= " + col("created_at") + ")"
+	open := c + " IS NOT NULL AND " + ok
+	series := flowSeries[f.kind]
+	ev := func(at string, w map[string]string) string {
+		parts := []string{"__at := " + at}
+		for _, s := range series {
+			v := w[s]
+			if v == "" {
+				v = "0"
+			}
+			parts = append(parts, fmt.Sprintf("%s := CAST(%s AS INTEGER)", s, v))
+		}
+		return "struct_pack(" + strings.Join(parts, ", ") + ")"
+	}
+	when := func(cond, e string) string { return "CASE WHEN " + cond + " THEN " + e + " END" }
+	b01 := func(cond string) string { return "CASE WHEN " + cond + " THEN 1 ELSE 0 END" }
+	first := "coalesce(" + f.flowRound(c) + ", '-infinity'::TIMESTAMP)"
+	if f.kind == "backlog" {
+		return "[" + strings.Join([]string{
+			ev(first, map[string]string{"n": "1", "open": b01(open)}),
+			when(open+" AND "+r+" IS NOT NULL", ev(f.flowRound("greatest("+c+", "+r+")"), map[string]string{"open": "-1"})),
+		}, ", ") + "]"
+	}
+	due := resDue
+	dueTS := "CAST(" + due + " AS TIMESTAMP)"
+	a := "CAST(NULL AS TIMESTAMP)"
+	if f.hasAsO {
+		a = duckTimeLit(f.asOf)
+	}
+	open += " AND " + due + " IS NOT NULL"
+	pastA := "coalesce(" + due + " < " + a + ", false)"
+	return "[" + strings.Join([]string{
+		ev(first, map[string]string{"n": "1", "open": b01(open), "overA": b01(open + " AND " + pastA)}),
+		when(open+" AND "+r+" IS NOT NULL", ev(f.flowRound("greatest("+c+", "+r+")"), map[string]string{"open": "-1", "overA": "-" + b01(pastA)})),
+		when(open, ev(f.flowRound("greatest("+c+", "+dueTS+")"), map[string]string{"overT": "1"})),
+		when(open+" AND "+r+" IS NOT NULL", ev(f.flowRound("greatest("+c+", "+dueTS+", "+r+")"), map[string]string{"overT": "-1"})),
+	}, ", ") + "]"
+}
+
+// buildFlow builds one part of a flow rollup's table. The totals (level 0)
+// sum every row's events per rounded time, straight from the rows: a hash
+// on one timestamp, quick enough for the first screen. The dimensions
+// (level 1) sum them per time and combination of the dimensions' values
+// first (a work table; the customers' dimensions as the code of their
+// profile, see profileTable), then per set of one or two dimensions.
+func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error {
+	if err := e.readAsOf(ctx, f); err != nil {
+		return err
+	}
+	g := f.g
+	d := f.def
+	series := flowSeries[f.kind]
+	var sums, sumsOut []string
+	for _, s := range series {
+		sums = append(sums, fmt.Sprintf("CAST(sum(__e.%[1]s) AS BIGINT) AS %[1]s", s))
+		sumsOut = append(sumsOut, fmt.Sprintf("CAST(sum(%[1]s) AS BIGINT) AS %[1]s", s))
+	}
+	cast := func(src string) string {
+		return fmt.Sprintf("SELECT *, CAST(%s AS TIMESTAMP) AS __fc, CAST(%s AS TIMESTAMP) AS __fr FROM (%s)",
+			store.QuoteIdent(d.Roles["created_at"]), store.QuoteIdent(d.Roles["resolved_at"]), src)
+	}
+	create := func(q string) error {
+		stmt := "INSERT INTO " + store.QuoteIdent(f.table) + " " + q
+		if level == 0 {
+			stmt = "CREATE OR REPLACE TABLE " + store.QuoteIdent(f.table) + " AS " + q
+		}
+		began := time.Now()
+		err := e.db.ExecProgress(ctx, e.stepProgress, stmt)
+		e.debug("flow rollup", "table", f.table, "level", level, "elapsed", time.Since(began), "sql", stmt)
+		return err
+	}
+	if level == 0 {
+		q := fmt.Sprintf("SELECT __e.__at AS __day, %s, %s FROM (SELECT unnest(%s) AS __e FROM (%s)) WHERE __e IS NOT NULL GROUP BY 1 ORDER BY 1",
+			setCols(nil, part{}), strings.Join(sums, ", "), f.events(), cast(e.rollSrc(g, "", false)))
+		return create(q)
+	}
+	if len(g.dims) == 0 {
+		return nil
+	}
+	var joined []int
+	for i, x := range g.dimExpr {
+		if strings.HasPrefix(x, "c.") {
+			joined = append(joined, i)
+		}
+	}
+	src := e.rollSrc(g, "", true)
+	code := len(g.dims) // the profile's code, in place of the joined dimensions
+	prof := ""
+	if len(joined) > 1 {
+		prof = fmt.Sprintf("%sfprof_%p", workPrefix, f)
+		drop, err := e.profileTable(ctx, g, prof, joined)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		src = e.rollSrcWith(g, "", true, prof)
+	}
+	var keys []string // the cube's columns: the own dimensions, and the code or the joined ones
+	for i := range g.dims {
+		if prof != "" && slices.Contains(joined, i) {
+			continue
+		}
+		keys = append(keys, fmt.Sprintf("__d%d", i))
+	}
+	if prof != "" {
+		keys = append(keys, fmt.Sprintf("__d%d", code))
+	}
+	cube := fmt.Sprintf("%sflowcube_%p", workPrefix, f)
+	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __e.__at AS __day, %s, %s FROM (SELECT %s, unnest(%s) AS __e FROM (%s)) WHERE __e IS NOT NULL GROUP BY ALL",
+		strings.Join(keys, ", "), strings.Join(sums, ", "), strings.Join(keys, ", "), f.events(), cast(src)), nil)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	rows := store.QuoteIdent(cube)
+	if prof != "" { // the profile's values back in place of its code
+		var plain, vals []string
+		for _, j := range joined {
+			plain = append(plain, fmt.Sprintf("__d%d", j))
+			vals = append(vals, fmt.Sprintf("v.__d%d", j))
+		}
+		rows = fmt.Sprintf("(SELECT k.*, %s FROM %s k LEFT JOIN (SELECT DISTINCT __d%d, %s FROM %s) v ON k.__d%d = v.__d%d)",
+			strings.Join(vals, ", "), rows, code, strings.Join(plain, ", "), store.QuoteIdent(prof), code, code)
+	}
+	// Rows of an interrupted build of this part (in a --db file) go first.
+	if err := e.db.Exec(ctx, "DELETE FROM "+store.QuoteIdent(f.table)+" WHERE __gid <> 0"); err != nil {
+		return err
+	}
+	sets := g.groupingSets(1)
+	if f.pairs {
+		sets = append(sets, g.groupingSets(2)...)
+	}
+	return create(fmt.Sprintf("SELECT __day, %s, %s FROM %s%s ORDER BY __gid, __day", setCols(sets, part{}), strings.Join(sumsOut, ", "), rows, groupingSetsSQL(sets, "")))
+}
+
+// prefixList is the items joined with ", " and a trailing ", " ("" for none).
+func prefixList(items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return strings.Join(items, ", ") + ", "
+}
+
+// flowFor returns the flow rollup answering d at a level (0: totals, 1:
+// one or two dimensions) once built: the totals being built are waited
+// for, the dimensions not (their queries read the raw rows meanwhile). ok
+// is false when there is none.
+func (e *Engine) flowFor(ctx context.Context, d *Def, level int) (*flowRollup, bool) {
+	e.roll.mu.Lock()
+	f := e.roll.flows[d.ID]
+	e.roll.mu.Unlock()
+	if f == nil || len(d.Extras) > 0 || flowKind(d) != f.kind {
+		return nil, false
+	}
+	st := f.states[level]
+	e.roll.mu.Lock()
+	done, building := st.done, st.building
+	e.roll.mu.Unlock()
+	if !done {
+		if !building || level > 0 {
+			return nil, false
+		}
+		select {
+		case <-st.wait:
+		case <-ctx.Done():
+			return nil, false
+		}
+		e.roll.mu.Lock()
+		done = st.done
+		e.roll.mu.Unlock()
+	}
+	return f, done && e.readAsOf(ctx, f) == nil
+}
+
+// runFlows answers a group of flow KPIs from their flow rollups, each KPI
+// with the queries the raw rows would be read with (compileRaw), rendered
+// against its table. ok is false when some KPI or query cannot be.
+func (e *Engine) runFlows(ctx context.Context, defs []*Def, s Slice, pl plan) (full, part map[string]points, segErr error, ok bool, err error) {
+	level := 0
+	if len(s.Filters) > 0 || s.Segment != "" {
+		level = 1
+	}
+	fs := make([]*flowRollup, len(defs))
+	for i, d := range defs {
+		f, ok := e.flowFor(ctx, d, level)
+		if !ok {
+			return nil, nil, nil, false, ctx.Err()
+		}
+		fs[i] = f
+	}
+	type job struct {
+		d    *Def
+		q    rawQuery
+		sql  string
+		args []any
+	}
+	var jobs []job
+	for i, d := range defs {
+		qs, se, err := compileRaw(e.snapshot(), []*Def{d}, s, pl)
+		if err != nil {
+			return nil, nil, nil, false, nil
+		}
+		if se != nil {
+			segErr = se
+		}
+		for _, q := range qs {
+			sql, args, ok := renderDuckDBFlow(fs[i], d, q.plan, e.dimExpr)
+			if !ok {
+				return nil, nil, nil, false, nil
+			}
+			jobs = append(jobs, job{d, q, sql, args})
+		}
+	}
+	full = map[string]points{}
+	for _, j := range jobs {
+		ps, err := e.runPoints(ctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, nil, false, ctx.Err()
+			}
+			e.debug("flow query failed, reading raw rows", "err", err)
+			return nil, nil, nil, false, nil
+		}
+		switch j.q.role {
+		case rawFull:
+			full[j.d.ID] = ps[j.d.ID]
+		case rawSegments:
+			mergeSegments(map[string]points{j.d.ID: full[j.d.ID]}, ps)
+		case rawPart:
+			if part == nil {
+				part = map[string]points{}
+			}
+			part[j.d.ID] = ps[j.d.ID]
+		}
+	}
+	e.roll.flowHits.Add(1)
+	return full, part, segErr, true, nil
+}
+
+// renderDuckDBFlow renders a cohort query plan of flow KPI d against its
+// flow table: the periods of the plan, the events before each period's
+// end summed at the plan's filters and segment (a set of at most two
+// dimensions), the inputs from those sums, then the value. ok is false when
+// the flows cannot answer it.
+func renderDuckDBFlow(f *flowRollup, d *Def, q *queryPlan, dimExpr func(table, dim string) (string, bool, error)) (string, []any, bool) {
+	c := q.Cohort
+	if q.PeriodBy != periodCohort || c == nil || q.Where != f.def.Where || q.Source != f.def.Source {
+		return "", nil, false
+	}
+	// The periods, as the raw query lists them.
+	type period struct{ start, end time.Time }
+	var periods []period
+	if c.Step == All {
+		periods = append(periods, period{c.First, c.End})
+	} else {
+		for p := c.First; !p.After(c.Last); p = c.Step.Add(p, 1) {
+			end := c.Step.Add(p, 1)
+			if c.Elapsed > 0 {
+				end = p.Add(c.Elapsed)
+			}
+			periods = append(periods, period{p, end})
+		}
+	}
+	if len(periods) == 0 || len(periods) > 5000 {
+		return "", nil, false
+	}
+	for _, p := range periods {
+		if !f.onGrid(p.end) {
+			return "", nil, false
+		}
+	}
+	// The dimensions filtered and broken down by, as the flow table's set.
+	var dims []string
+	for _, pf := range q.Filters {
+		if pf.Op != "" {
+			return "", nil, false // a numeric filter
+		}
+		dim, ok := f.dimOf(pf.Col)
+		if !ok {
+			return "", nil, false
+		}
+		dims = append(dims, dim)
+	}
+	segDim := ""
+	if q.Segment != nil {
+		dim, ok := f.dimOf(*q.Segment)
+		if !ok {
+			return "", nil, false
+		}
+		segDim = dim
+		dims = append(dims, dim)
+	}
+	idx, ok := f.g.dimIndexes(dims)
+	if !ok || len(idx) > 2 || len(idx) == 2 && !f.pairs {
+		return "", nil, false
+	}
+	value := func(dim string) rollValue {
+		i := slices.Index(f.g.dims, dim)
+		if len(idx) > 0 && idx[0] == i {
+			return rollValue1
+		}
+		return rollValue2
+	}
+	rq := &rollupQueryPlan{}
+	for _, i := range idx {
+		rq.Set |= int64(1) << i
+	}
+	for i, pf := range q.Filters {
+		rq.Filters = append(rq.Filters, rollFilter{Value: value(dims[i]), Values: pf.Values, Blank: pf.Blank, Not: pf.Not})
+	}
+	where, args := duckRollWhere(rq, nil)
+
+	var rows []string
+	for _, p := range periods {
+		rows = append(rows, fmt.Sprintf("(%s, %s)", duckTimeLit(p.start), duckTimeLit(p.end)))
+	}
+	series := flowSeries[f.kind]
+	segSel, gsel, gby := "", "", " GROUP BY period_start, period_end"
+	if segDim != "" {
+		segSel = duckRollValue(value(segDim)) + " AS __seg, "
+		gsel = "__seg, GROUPING(__seg) AS __g, "
+		gby = " GROUP BY GROUPING SETS ((period_start, period_end, __seg), (period_start, period_end))"
+	}
+	var sums []string
+	for _, s := range series {
+		sums = append(sums, fmt.Sprintf("sum(%[1]s) AS s_%[1]s", s))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "WITH periods AS (SELECT * FROM (VALUES %s) v(period_start, period_end)), ", strings.Join(rows, ", "))
+	fmt.Fprintf(&b, "src AS (SELECT %s__day, %s FROM %s%s), ", segSel, strings.Join(series, ", "), store.QuoteIdent(f.table), where)
+	fmt.Fprintf(&b, "agg AS (SELECT period_start AS __p, period_end AS __e, %s%s FROM src JOIN periods ON src.__day < periods.period_end%s)", gsel, strings.Join(sums, ", "), gby)
+	// The inputs from the sums: the built-ins' (flowKind checked them).
+	inputs := map[string]string{"open": "s_open"}
+	if f.kind == "backlog_overdue" {
+		over := "s_overT"
+		if f.hasAsO {
+			over = "CASE WHEN __e <= " + duckTimeLit(f.asOf) + " THEN s_overT ELSE s_overA END"
+		}
+		inputs["overdue"] = over
+	}
+	var sel []string
+	for _, name := range sortedKeys(d.Components()) {
+		x, ok := inputs[name]
+		if !ok {
+			return "", nil, false
+		}
+		sel = append(sel, fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", x, store.QuoteIdent("k0_"+name)))
+	}
+	keys := "__p, "
+	if segDim != "" {
+		keys += "__seg, __g, "
+	}
+	fmt.Fprintf(&b, " SELECT %s%s FROM agg WHERE s_n > 0", keys, strings.Join(sel, ", "))
+	v := valuePlan(d, q.Grain, "k0__value", func(name string) string { return "k0_" + name })
+	return "SELECT *, CAST(" + duckValue(v) + " AS DOUBLE) AS " + store.QuoteIdent(v.Name) + " FROM (" + b.String() + ")", args, true
+}
+
+// dimOf is the offered dimension of the flow's that reads column c.
+func (f *flowRollup) dimOf(c colRef) (string, bool) {
+	want := store.QuoteIdent(c.Name)
+	for i, x := range f.g.dimExpr {
+		pre, name, found := strings.Cut(x, ".")
+		if !found {
+			continue
+		}
+		if (pre == "c") == c.Customer && (name == want || name == c.Name) {
+			return f.g.dims[i], true
+		}
+	}
+	return "", false
+}
+
+// flowPrefix names the flow tables: the prefix, then the signature.
+const flowPrefix = "__kpiscope_flow_"
+
+// runFlowStep builds one part of a flow rollup (unless kept in a --db
+// file) and records it; on failure its queries read the raw rows, where a
+// KPI that fails on the data shows its own error.
+func (e *Engine) runFlowStep(ctx context.Context, f *flowRollup, level int) {
+	st := f.states[level]
+	e.roll.mu.Lock()
+	kept := st.done
+	e.roll.mu.Unlock()
+	if kept {
+		return
+	}
+	var err error
+	if level == 0 || f.states[0].done {
+		err = e.buildFlow(ctx, f, level)
+	} else {
+		err = fmt.Errorf("the totals were not built")
+	}
+	if err == nil && e.roll.persist != nil {
+		err = e.db.Exec(ctx, "INSERT INTO "+rollupBook+" VALUES (?, ?, ?)", f.table, f.def.Source, flowPartCode(level))
+	}
+	e.roll.mu.Lock()
+	if err == nil {
+		st.done, st.building = true, false
+		close(st.wait)
+	} else {
+		st.release()
+	}
+	e.roll.mu.Unlock()
+	if err != nil {
+		e.debug("flow rollup not built, reading raw rows", "kpi", f.id, "level", level, "err", err)
+	}
+}
+
+// flowPartCode is a flow part's code in the rollups' book (negative: the
+// rollups' parts count from 0).
+func flowPartCode(level int) int { return -1 - level }
+
+// readAsOf reads the as-of instant backlog_overdue compares deadlines with
+// (BusinessAsOfMacro), once.
+func (e *Engine) readAsOf(ctx context.Context, f *flowRollup) error {
+	if f.kind != "backlog_overdue" {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.asOfRead {
+		return nil
+	}
+	rows, err := e.db.Query(ctx, "SELECT CAST("+BusinessAsOfMacro+"() AS TIMESTAMP)")
+	if err != nil {
+		return err
+	}
+	if len(rows.Data) == 1 {
+		if t, ok := rows.Data[0][0].(time.Time); ok {
+			f.asOf, f.hasAsO = t.UTC(), true
+		}
+	}
+	f.asOfRead = true
+	return nil
+}
