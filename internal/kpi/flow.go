@@ -127,14 +127,7 @@ func (e *Engine) planFlows() map[string]*flowRollup {
 		for i := range f.states {
 			f.states[i] = &partState{wait: make(chan struct{})}
 		}
-		prod := 1
-		for _, c := range g.card {
-			prod *= c
-			if prod > flowCubeLimit {
-				break
-			}
-		}
-		f.pairs = prod <= flowCubeLimit
+		f.pairs = true // as the rollups: every pair, from bounded cubes (rollGroup.cubes)
 		// The instants of a day other than midnight a period can end at: the
 		// same elapsed part of a day cut at the data's end (by the KPI's own
 		// dates, or all the data's for all time).
@@ -154,10 +147,6 @@ func (e *Engine) planFlows() map[string]*flowRollup {
 	return out
 }
 
-// flowCubeLimit bounds the combinations of dimension values the flows keep
-// pairs for (they are derived from one table of all the dimensions' values
-// per day); above it only totals and single dimensions are kept.
-const flowCubeLimit = 200_000
 
 // flowSignature names a flow table after what its rows depend on.
 func (e *Engine) flowSignature(f *flowRollup) string {
@@ -255,9 +244,10 @@ func (f *flowRollup) events() string {
 // buildFlow builds one part of a flow rollup's table. The totals (level 0)
 // sum every row's events per rounded time, straight from the rows: a hash
 // on one timestamp, quick enough for the first screen. The dimensions
-// (level 1) sum them per time and combination of the dimensions' values
-// first (a work table; the customers' dimensions as the code of their
-// profile, see profileTable), then per set of one or two dimensions.
+// (level 1) sum them per time and combination of the values of a few
+// cubes of dimensions first (work tables, as the rollups' cubes,
+// rollGroup.cubes; the customers' dimensions as the code of their profile,
+// see profileTable), then per set of one or two dimensions.
 func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error {
 	if err := e.readAsOf(ctx, f); err != nil {
 		return err
@@ -292,13 +282,20 @@ func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error 
 	if len(g.dims) == 0 {
 		return nil
 	}
+	// Rows of an interrupted build of this part (in a --db file) go first.
+	if err := e.db.Exec(ctx, "DELETE FROM "+store.QuoteIdent(f.table)+" WHERE __gid <> 0"); err != nil {
+		return err
+	}
+	// The sets come from a few cubes, as the rollups' (rollGroup.cubes):
+	// one table of every dimension's values per day would hold more groups
+	// than DuckDB's memory limit at 100M tickets.
+	raw, from := g.cubes()
 	var joined []int
 	for i, x := range g.dimExpr {
 		if strings.HasPrefix(x, "c.") {
 			joined = append(joined, i)
 		}
 	}
-	src := e.rollSrc(g, "", true)
 	code := len(g.dims) // the profile's code, in place of the joined dimensions
 	prof := ""
 	if len(joined) > 1 {
@@ -308,44 +305,60 @@ func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error 
 			return err
 		}
 		defer drop()
-		src = e.rollSrcWith(g, "", true, prof)
 	}
-	var keys []string // the cube's columns: the own dimensions, and the code or the joined ones
-	for i := range g.dims {
-		if prof != "" && slices.Contains(joined, i) {
+	for ci, set := range raw {
+		sets := from[ci]
+		if !f.pairs {
+			var ones [][]int
+			for _, s := range sets {
+				if len(s) == 1 {
+					ones = append(ones, s)
+				}
+			}
+			sets = ones
+		}
+		if len(sets) == 0 {
 			continue
 		}
-		keys = append(keys, fmt.Sprintf("__d%d", i))
-	}
-	if prof != "" {
-		keys = append(keys, fmt.Sprintf("__d%d", code))
-	}
-	cube := fmt.Sprintf("%sflowcube_%p", workPrefix, f)
-	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __e.__at AS __day, %s, %s FROM (SELECT %s, unnest(%s) AS __e FROM (%s)) WHERE __e IS NOT NULL GROUP BY ALL",
-		strings.Join(keys, ", "), strings.Join(sums, ", "), strings.Join(keys, ", "), f.events(), cast(src)), nil)
-	if err != nil {
-		return err
-	}
-	defer drop()
-	rows := store.QuoteIdent(cube)
-	if prof != "" { // the profile's values back in place of its code
-		var plain, vals []string
+		coded := prof != ""
 		for _, j := range joined {
-			plain = append(plain, fmt.Sprintf("__d%d", j))
-			vals = append(vals, fmt.Sprintf("v.__d%d", j))
+			coded = coded && slices.Contains(set, j)
 		}
-		rows = fmt.Sprintf("(SELECT k.*, %s FROM %s k LEFT JOIN (SELECT DISTINCT __d%d, %s FROM %s) v ON k.__d%d = v.__d%d)",
-			strings.Join(vals, ", "), rows, code, strings.Join(plain, ", "), store.QuoteIdent(prof), code, code)
+		src := e.rollSrc(g, "", true)
+		var keys []string
+		for _, i := range set {
+			if coded && slices.Contains(joined, i) {
+				continue
+			}
+			keys = append(keys, fmt.Sprintf("__d%d", i))
+		}
+		if coded {
+			src = e.rollSrcWith(g, "", true, prof)
+			keys = append(keys, fmt.Sprintf("__d%d", code))
+		}
+		cube := fmt.Sprintf("%sflowcube_%p_%d", workPrefix, f, ci)
+		drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __e.__at AS __day, %s, %s FROM (SELECT %s, unnest(%s) AS __e FROM (%s)) WHERE __e IS NOT NULL GROUP BY ALL",
+			strings.Join(keys, ", "), strings.Join(sums, ", "), strings.Join(keys, ", "), f.events(), cast(src)), nil)
+		if err != nil {
+			return err
+		}
+		rows := store.QuoteIdent(cube)
+		if coded { // the profile's values back in place of its code
+			var plain, vals []string
+			for _, j := range joined {
+				plain = append(plain, fmt.Sprintf("__d%d", j))
+				vals = append(vals, fmt.Sprintf("v.__d%d", j))
+			}
+			rows = fmt.Sprintf("(SELECT k.*, %s FROM %s k LEFT JOIN (SELECT DISTINCT __d%d, %s FROM %s) v ON k.__d%d = v.__d%d)",
+				strings.Join(vals, ", "), rows, code, strings.Join(plain, ", "), store.QuoteIdent(prof), code, code)
+		}
+		err = create(fmt.Sprintf("SELECT __day, %s, %s FROM %s%s ORDER BY __gid, __day", setCols(sets, part{}), strings.Join(sumsOut, ", "), rows, groupingSetsSQL(sets, "")))
+		drop()
+		if err != nil {
+			return err
+		}
 	}
-	// Rows of an interrupted build of this part (in a --db file) go first.
-	if err := e.db.Exec(ctx, "DELETE FROM "+store.QuoteIdent(f.table)+" WHERE __gid <> 0"); err != nil {
-		return err
-	}
-	sets := g.groupingSets(1)
-	if f.pairs {
-		sets = append(sets, g.groupingSets(2)...)
-	}
-	return create(fmt.Sprintf("SELECT __day, %s, %s FROM %s%s ORDER BY __gid, __day", setCols(sets, part{}), strings.Join(sumsOut, ", "), rows, groupingSetsSQL(sets, "")))
+	return nil
 }
 
 // prefixList is the items joined with ", " and a trailing ", " ("" for none).

@@ -497,14 +497,18 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}()
 	}
 	wg.Wait()
-	// Then the flows by dimension: a filter or a breakdown of the backlog
-	// reads raw rows until they are built (the slowest raw queries).
-	for _, f := range flows {
-		if ctx.Err() != nil {
-			break
+	// The flows by dimension once every total is built (older periods'
+	// totals are waited for by the keys that show them): a filter or a
+	// breakdown of the backlog reads raw rows until then.
+	flowsByDim := func() {
+		for _, f := range flows {
+			if ctx.Err() != nil {
+				return
+			}
+			e.runFlowStep(ctx, f, 1)
+			finish()
 		}
-		e.runFlowStep(ctx, f, 1)
-		finish()
+		flows = nil
 	}
 	fail := func(st step, err error) error {
 		if ctx.Err() != nil {
@@ -525,6 +529,9 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}
 	}
 	for _, st := range steps[first:] {
+		if st.p.level > 0 && flows != nil {
+			flowsByDim()
+		}
 		if failed[st.g] != nil {
 			finish()
 			continue
@@ -535,6 +542,9 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 			}
 			finish()
 		}
+	}
+	if ctx.Err() == nil && flows != nil {
+		flowsByDim()
 	}
 	if len(failed) == 0 {
 		return nil
