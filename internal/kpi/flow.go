@@ -147,7 +147,6 @@ func (e *Engine) planFlows() map[string]*flowRollup {
 	return out
 }
 
-
 // flowSignature names a flow table after what its rows depend on.
 func (e *Engine) flowSignature(f *flowRollup) string {
 	h := sha256.New()
