@@ -47,7 +47,13 @@ INSERT INTO tickets VALUES
 
 func backlogEngine(t *testing.T) *kpi.Engine {
 	t.Helper()
-	db := openFixture(t, backlogFixture)
+	return backlogEngineOn(t, backlogFixture)
+}
+
+// backlogEngineOn is backlogEngine over another fixture of the same table.
+func backlogEngineOn(t *testing.T, fixture string) *kpi.Engine {
+	t.Helper()
+	db := openFixture(t, fixture)
 	ctx := context.Background()
 	cols, err := db.Columns(ctx, "tickets")
 	if err != nil {

@@ -110,19 +110,7 @@ func (e *Engine) planFlows() map[string]*flowRollup {
 			continue
 		}
 		g := &rollGroup{source: d.Source, time: d.Time, where: d.Where}
-		for _, dim := range e.dims {
-			expr, join, err := e.dimExpr(d.Source, dim.Name)
-			if err != nil {
-				continue
-			}
-			g.dims = append(g.dims, dim.Name)
-			g.dimExpr = append(g.dimExpr, expr)
-			g.card = append(g.card, dim.Values+1)
-			g.join = g.join || join
-		}
-		if len(g.dims) > 62 {
-			g.dims, g.dimExpr, g.card = g.dims[:62], g.dimExpr[:62], g.card[:62]
-		}
+		e.addDims(g)
 		f := &flowRollup{id: d.ID, kind: kind, def: d, g: g}
 		for i := range f.states {
 			f.states[i] = &partState{wait: make(chan struct{})}

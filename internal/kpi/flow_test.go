@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
 )
 
@@ -35,8 +34,8 @@ func flowCompare(t *testing.T, eng *kpi.Engine, ids []string, s kpi.Slice) *rtCm
 // flowFixture is backlogFixture with the edge cases the flows must count as
 // the raw query does: a ticket with no creation time (in every period, open
 // in none), one resolved before it was created (never open), one without a
-// priority (a blank segment), one created and resolved inside the data's
-// last day, after the time of day it ends at... no: before, and a priority
+// priority (a blank segment), tickets created and resolved around the
+// data's last day (it ends at 16:00, the day grain's cut), and a priority
 // that appears only in January (a segment that starts mid-period).
 const flowFixture = backlogFixture + `
 INSERT INTO tickets VALUES
@@ -50,23 +49,7 @@ INSERT INTO tickets VALUES
 
 func flowEngine(t *testing.T) *kpi.Engine {
 	t.Helper()
-	db := openFixture(t, flowFixture)
-	ctx := context.Background()
-	cols, err := db.Columns(ctx, "tickets")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keep []*kpi.Def
-	for _, d := range kpi.StandardDefs(map[string][]store.Column{"tickets": cols}) {
-		if d.ID == "backlog" {
-			keep = append(keep, d)
-		}
-	}
-	eng, err := kpi.New(ctx, db, keep, kpi.Options{Now: fixedNow, Dimensions: []string{"priority"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
+	return backlogEngineOn(t, flowFixture)
 }
 
 // TestFlowsAgreeOnBacklogEdges: every grain, period, comparison, segment

@@ -256,19 +256,7 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 		g := groups[k]
 		if g == nil {
 			g = &rollGroup{key: k, source: e.rollSource(d), time: d.Time, where: d.Where, atomIdx: map[string]int{}, skIdx: map[string]int{}, parts: map[part]*partState{}}
-			for _, dim := range e.dims {
-				expr, join, err := e.dimExpr(g.source, dim.Name)
-				if err != nil {
-					continue
-				}
-				g.dims = append(g.dims, dim.Name)
-				g.dimExpr = append(g.dimExpr, expr)
-				g.card = append(g.card, dim.Values+1)
-				g.join = g.join || join
-			}
-			if len(g.dims) > 62 {
-				g.dims, g.dimExpr, g.card = g.dims[:62], g.dimExpr[:62], g.card[:62]
-			}
+			e.addDims(g)
 			groups[k] = g
 			order = append(order, k)
 		}
@@ -289,6 +277,24 @@ func (e *Engine) planRollups() map[string]*rollGroup {
 		}
 	}
 	return groups
+}
+
+// addDims gives a group the offered dimensions its source reaches (at most
+// 62: a set is a bit mask), with their SQL and estimated distinct values.
+func (e *Engine) addDims(g *rollGroup) {
+	for _, dim := range e.dims {
+		expr, join, err := e.dimExpr(g.source, dim.Name)
+		if err != nil {
+			continue
+		}
+		g.dims = append(g.dims, dim.Name)
+		g.dimExpr = append(g.dimExpr, expr)
+		g.card = append(g.card, dim.Values+1)
+		g.join = g.join || join
+	}
+	if len(g.dims) > 62 {
+		g.dims, g.dimExpr, g.card = g.dims[:62], g.dimExpr[:62], g.card[:62]
+	}
 }
 
 func mapValues(m map[string]template) []template {
