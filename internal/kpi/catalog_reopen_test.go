@@ -77,6 +77,14 @@ func TestReopenRateAndContactsPerResolution(t *testing.T) {
 	if types["reopened"] != "VARCHAR" || types["was_reopened"] != "BOOLEAN" || !strings.Contains(types["reopen_count"], "INT") {
 		t.Fatalf("the fixture does not test the three forms: %v", types)
 	}
+	// A BOOLEAN or numeric flag is compared as it is typed, text read as
+	// words (typedFlags); the answers below are the same for all three.
+	for id, typed := range map[string]bool{"reopen_rate": false, "reopen_rate_bool": true, "reopen_rate_count": true} {
+		d := eng.Def(id)
+		if strings.Contains(d.Numerator+d.Denominator, "AS VARCHAR") == typed {
+			t.Errorf("%s reads its flag as text = %v: %s / %s", id, !typed, d.Numerator, d.Denominator)
+		}
+	}
 
 	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	feb := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)

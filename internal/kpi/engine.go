@@ -153,6 +153,7 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 		if _, dup := e.byID[d.ID]; dup {
 			return nil, fmt.Errorf("%sKPI id %q is defined twice", originPrefix(d), d.ID)
 		}
+		d = typedFlags(d, e.tables[d.Source])
 		e.byID[d.ID] = d
 		e.defs = append(e.defs, d)
 	}

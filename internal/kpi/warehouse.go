@@ -95,6 +95,7 @@ func NewWarehouse(ctx context.Context, wh *Warehouse, defs []*Def, opt Options) 
 			shadow.Close()
 			return nil, fmt.Errorf("%sKPI id %q is defined twice", originPrefix(d), d.ID)
 		}
+		d = typedFlags(d, e.tables[d.Source])
 		e.byID[d.ID] = d
 		e.defs = append(e.defs, d)
 	}
