@@ -158,16 +158,24 @@ func (e *Engine) flowSignature(f *flowRollup) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// flowRound is the SQL of timestamp x rounded down to its day or to the
-// latest cut of its day at or before it.
+// flowDayUS is a day in microseconds; flowNever the time of the presence
+// event of a row with no creation time (the start of time).
+const (
+	flowDayUS = 86400000000
+	flowNever = "-9223372036854775807"
+)
+
+// flowRound is the SQL of an instant x, in microseconds since the epoch,
+// rounded down to its day or to the latest cut of its day at or before it:
+// integer arithmetic (date_trunc on each of four timestamps per row took
+// twice the time of the build at 100M tickets).
 func (f *flowRollup) flowRound(x string) string {
-	day := "date_trunc('day', " + x + ")"
+	tod := fmt.Sprintf("((%[1]s %% %[2]d) + %[2]d) %% %[2]d", x, flowDayUS) // past midnight, before 1970 too
 	if len(f.cuts) == 0 {
-		return day
+		return "(" + x + " - " + tod + ")"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s + to_microseconds(CASE", day)
-	tod := "(epoch_us(" + x + ") - epoch_us(" + day + "))"
+	fmt.Fprintf(&b, "(%s - %s + CASE", x, tod)
 	for i := len(f.cuts) - 1; i >= 0; i-- {
 		fmt.Fprintf(&b, " WHEN %s >= %d THEN %d", tod, f.cuts[i], f.cuts[i])
 	}
@@ -182,50 +190,122 @@ func (f *flowRollup) onGrid(t time.Time) bool {
 	return us == 0 || slices.Contains(f.cuts, us)
 }
 
-// events is the SQL list of a row's events (structs of the event's rounded
-// time __at and one signed count per series; NULL for an event that does
-// not apply), over the columns of the KPI's source.
-func (f *flowRollup) events() string {
+// flowEvent is one of a row's events: its rounded time in microseconds
+// (flowRound; NULL when the event does not apply to the row) and its signed
+// count per series (SQL over the row; absent: 0).
+type flowEvent struct {
+	at string
+	w  map[string]string
+}
+
+// events are a row's events, over the columns of the KPI's source and
+// __uc, __ur, __ud: its creation, resolution and deadline in microseconds
+// (flowCols).
+func (f *flowRollup) events() []flowEvent {
 	d := f.def
 	col := func(role string) string { return store.QuoteIdent(d.Roles[role]) }
-	c, r := "__fc", "__fr"
+	c, r := "__uc", "__ur"
 	ok := "(" + col("resolved_at") + " IS NULL OR " + col("resolved_at") + " >= " + col("created_at") + ")"
 	open := c + " IS NOT NULL AND " + ok
-	series := flowSeries[f.kind]
-	ev := func(at string, w map[string]string) string {
-		parts := []string{"__at := " + at}
-		for _, s := range series {
-			v := w[s]
-			if v == "" {
-				v = "0"
-			}
-			parts = append(parts, fmt.Sprintf("%s := CAST(%s AS INTEGER)", s, v))
-		}
-		return "struct_pack(" + strings.Join(parts, ", ") + ")"
-	}
 	when := func(cond, e string) string { return "CASE WHEN " + cond + " THEN " + e + " END" }
 	b01 := func(cond string) string { return "CASE WHEN " + cond + " THEN 1 ELSE 0 END" }
-	first := "coalesce(" + f.flowRound(c) + ", '-infinity'::TIMESTAMP)"
+	first := "coalesce(" + f.flowRound(c) + ", " + flowNever + ")"
 	if f.kind == "backlog" {
-		return "[" + strings.Join([]string{
-			ev(first, map[string]string{"n": "1", "open": b01(open)}),
-			when(open+" AND "+r+" IS NOT NULL", ev(f.flowRound("greatest("+c+", "+r+")"), map[string]string{"open": "-1"})),
-		}, ", ") + "]"
+		return []flowEvent{
+			{first, map[string]string{"n": "1", "open": b01(open)}},
+			{when(open+" AND "+r+" IS NOT NULL", f.flowRound("greatest("+c+", "+r+")")), map[string]string{"open": "-1"}},
+		}
 	}
-	due := resDue
-	dueTS := "CAST(" + due + " AS TIMESTAMP)"
 	a := "CAST(NULL AS TIMESTAMP)"
 	if f.hasAsO {
 		a = duckTimeLit(f.asOf)
 	}
-	open += " AND " + due + " IS NOT NULL"
-	pastA := "coalesce(" + due + " < " + a + ", false)"
-	return "[" + strings.Join([]string{
-		ev(first, map[string]string{"n": "1", "open": b01(open), "overA": b01(open + " AND " + pastA)}),
-		when(open+" AND "+r+" IS NOT NULL", ev(f.flowRound("greatest("+c+", "+r+")"), map[string]string{"open": "-1", "overA": "-" + b01(pastA)})),
-		when(open, ev(f.flowRound("greatest("+c+", "+dueTS+")"), map[string]string{"overT": "1"})),
-		when(open+" AND "+r+" IS NOT NULL", ev(f.flowRound("greatest("+c+", "+dueTS+", "+r+")"), map[string]string{"overT": "-1"})),
-	}, ", ") + "]"
+	open += " AND " + resDue + " IS NOT NULL"
+	pastA := "coalesce(" + resDue + " < " + a + ", false)"
+	return []flowEvent{
+		{first, map[string]string{"n": "1", "open": b01(open), "overA": b01(open + " AND " + pastA)}},
+		{when(open+" AND "+r+" IS NOT NULL", f.flowRound("greatest("+c+", "+r+")")), map[string]string{"open": "-1", "overA": "-" + b01(pastA)}},
+		{when(open, f.flowRound("greatest("+c+", __ud)")), map[string]string{"overT": "1"}},
+		{when(open+" AND "+r+" IS NOT NULL", f.flowRound("greatest("+c+", __ud, "+r+")")), map[string]string{"overT": "-1"}},
+	}
+}
+
+// flowCols is the SELECT of src's rows with the instants the events read
+// in microseconds: __uc created, __ur resolved, __ud the deadline.
+func (f *flowRollup) flowCols(src string) string {
+	d := f.def
+	us := func(x string) string { return "epoch_us(CAST(" + x + " AS TIMESTAMP))" }
+	cols := []string{us(store.QuoteIdent(d.Roles["created_at"])) + " AS __uc", us(store.QuoteIdent(d.Roles["resolved_at"])) + " AS __ur"}
+	if f.kind == "backlog_overdue" {
+		cols = append(cols, us(resDue)+" AS __ud")
+	}
+	return fmt.Sprintf("SELECT *, %s FROM (%s)", strings.Join(cols, ", "), src)
+}
+
+// flowSums is the SELECT of the events of src's rows summed per rounded
+// time (__day) and keys (columns of src, kept): columns keys, __day and
+// one BIGINT per series. One scan: each event's time is a column and a
+// grouping set of its own (keys, __k<i>), so a row's events are neither
+// built as a list nor unnested (half the time of unnest over 100M tickets),
+// and each set's counts are taken from its own event's weights.
+func (f *flowRollup) flowSums(keys []string, src string) string {
+	evs := f.events()
+	series := flowSeries[f.kind]
+	aggs := []string{"count(*) AS __c"}
+	alias := map[string]string{}
+	weight := func(w string) string {
+		switch w {
+		case "", "0":
+			return ""
+		case "1":
+			return "__c"
+		case "-1":
+			return "-__c"
+		}
+		sign := ""
+		if rest, neg := strings.CutPrefix(w, "-"); neg {
+			sign, w = "-", rest
+		}
+		a, ok := alias[w]
+		if !ok {
+			a = fmt.Sprintf("__w%d", len(alias))
+			alias[w] = a
+			aggs = append(aggs, fmt.Sprintf("sum(%s) AS %s", w, a))
+		}
+		return sign + a
+	}
+	var kcols, ks, sets, at []string
+	cases := map[string][]string{}
+	full := 1<<len(evs) - 1
+	for i, ev := range evs {
+		k := fmt.Sprintf("__k%d", i)
+		kcols = append(kcols, ev.at+" AS "+k)
+		ks = append(ks, k)
+		sets = append(sets, "("+prefixList(keys)+k+")")
+		// grouping(__k0, …): the bit of each key not in the set; the
+		// first key is the highest bit
+		mask := full &^ (1 << (len(evs) - 1 - i))
+		at = append(at, fmt.Sprintf("WHEN %d THEN %s", mask, k))
+		for _, s := range series {
+			if w := weight(ev.w[s]); w != "" {
+				cases[s] = append(cases[s], fmt.Sprintf("WHEN %d THEN %s", mask, w))
+			}
+		}
+	}
+	var outs, sums []string
+	for _, s := range series {
+		x := "0"
+		if len(cases[s]) > 0 {
+			x = "CASE __g " + strings.Join(cases[s], " ") + " ELSE 0 END"
+		}
+		outs = append(outs, x+" AS "+s)
+		sums = append(sums, fmt.Sprintf("CAST(sum(%[1]s) AS BIGINT) AS %[1]s", s))
+	}
+	grouped := fmt.Sprintf("SELECT %sgrouping(%s) AS __g, %s, %s FROM (SELECT *, %s FROM (%s)) GROUP BY GROUPING SETS (%s)",
+		prefixList(keys), strings.Join(ks, ", "), strings.Join(ks, ", "), strings.Join(aggs, ", "), strings.Join(kcols, ", "), f.flowCols(src), strings.Join(sets, ", "))
+	perEvent := fmt.Sprintf("SELECT %sCASE __g %s END AS __at, %s FROM (%s)", prefixList(keys), strings.Join(at, " "), strings.Join(outs, ", "), grouped)
+	return fmt.Sprintf("SELECT %sCASE WHEN __at = %s THEN '-infinity'::TIMESTAMP ELSE make_timestamp(__at) END AS __day, %s FROM (%s) WHERE __at IS NOT NULL GROUP BY ALL",
+		prefixList(keys), flowNever, strings.Join(sums, ", "), perEvent)
 }
 
 // buildFlow builds one part of a flow rollup's table. The totals (level 0)
@@ -240,16 +320,10 @@ func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error 
 		return err
 	}
 	g := f.g
-	d := f.def
-	series := flowSeries[f.kind]
-	var sums, sumsOut []string
-	for _, s := range series {
-		sums = append(sums, fmt.Sprintf("CAST(sum(__e.%[1]s) AS BIGINT) AS %[1]s", s))
+	var sumsOut, plain []string
+	for _, s := range flowSeries[f.kind] {
 		sumsOut = append(sumsOut, fmt.Sprintf("CAST(sum(%[1]s) AS BIGINT) AS %[1]s", s))
-	}
-	cast := func(src string) string {
-		return fmt.Sprintf("SELECT *, CAST(%s AS TIMESTAMP) AS __fc, CAST(%s AS TIMESTAMP) AS __fr FROM (%s)",
-			store.QuoteIdent(d.Roles["created_at"]), store.QuoteIdent(d.Roles["resolved_at"]), src)
+		plain = append(plain, s)
 	}
 	create := func(q string) error {
 		stmt := "INSERT INTO " + store.QuoteIdent(f.table) + " " + q
@@ -262,8 +336,8 @@ func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error 
 		return err
 	}
 	if level == 0 {
-		q := fmt.Sprintf("SELECT __e.__at AS __day, %s, %s FROM (SELECT unnest(%s) AS __e FROM (%s)) WHERE __e IS NOT NULL GROUP BY 1 ORDER BY 1",
-			setCols(nil, part{}), strings.Join(sums, ", "), f.events(), cast(e.rollSrc(g, "", false)))
+		q := fmt.Sprintf("SELECT __day, %s, %s FROM (%s) ORDER BY 1",
+			setCols(nil, part{}), strings.Join(plain, ", "), f.flowSums(nil, e.rollSrc(g, "", false)))
 		return create(q)
 	}
 	if len(g.dims) == 0 {
@@ -324,8 +398,7 @@ func (e *Engine) buildFlow(ctx context.Context, f *flowRollup, level int) error 
 			keys = append(keys, fmt.Sprintf("__d%d", code))
 		}
 		cube := fmt.Sprintf("%sflowcube_%p_%d", workPrefix, f, ci)
-		drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __e.__at AS __day, %s, %s FROM (SELECT %s, unnest(%s) AS __e FROM (%s)) WHERE __e IS NOT NULL GROUP BY ALL",
-			strings.Join(keys, ", "), strings.Join(sums, ", "), strings.Join(keys, ", "), f.events(), cast(src)), nil)
+		drop, err := e.workTable(ctx, cube, f.flowSums(keys, src), nil)
 		if err != nil {
 			return err
 		}
