@@ -30,6 +30,11 @@ type resultMsg struct {
 	sc   *kpi.Scorecard
 	err  error
 	took time.Duration
+	// partial: sc is the scorecard as far as it is computed (its KPIs
+	// still computing left out, kpi.OnProgress); next waits for the
+	// query's next answer.
+	partial bool
+	next    tea.Cmd
 }
 
 // query is the state of one kind of query: what is shown and what is on its way.
@@ -43,6 +48,9 @@ type query struct {
 	seq     uint64
 	cancel  context.CancelFunc
 	took    time.Duration
+	// partial: sc answers want but lacks the KPIs still computing (drawn
+	// as loading, the others as current).
+	partial bool
 	// shownGen is the engine generation this query last showed numbers
 	// from: until it equals the model's, the query is (part of) the first
 	// screen on that engine and runs without a timeout.
@@ -147,22 +155,59 @@ func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (q
 	q.seq++ // whatever is still on its way answers an older request
 	opts := qs.queryOpts(kind)
 	if sc, ok := qs.eng.Cached(s, ids, opts...); ok {
-		q.sc, q.shown, q.key, q.err, q.loading, q.took, q.shownGen = sc, cleanScorecard(sc), key, nil, false, 0, qs.gen
+		q.sc, q.shown, q.key, q.err, q.loading, q.took, q.shownGen, q.partial = sc, cleanScorecard(sc), key, nil, false, 0, qs.gen, false
 		return q, nil
 	}
 	ctx, cancel := qs.queryContext(q)
-	q.cancel, q.loading, q.err = cancel, true, nil
+	q.cancel, q.loading, q.err, q.partial = cancel, true, nil, false
 	return q, compute(ctx, qs.eng, s, ids, opts, kind, q.seq, qs.gen, key)
 }
 
 // compute runs one query. The closure holds copies of its inputs and never
-// reads the model.
+// reads the model. The scorecard's query answers as its KPIs are computed:
+// each group of KPIs done is a partial answer (kpi.OnProgress) whose next
+// waits for the one after, so the first screen shows the quick KPIs while
+// the slowest are computed.
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
-	return func() tea.Msg {
-		began := time.Now()
-		sc, err := eng.Compute(ctx, s, ids, opts...)
-		return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began)}
+	if kind != scoreQuery {
+		return func() tea.Msg {
+			began := time.Now()
+			sc, err := eng.Compute(ctx, s, ids, opts...)
+			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began)}
+		}
 	}
+	// Room for every partial answer and the last: the query never waits
+	// for the model to read them, and one no longer read (a newer request
+	// superseded it) leaves nothing behind.
+	const room = 64
+	ch := make(chan resultMsg, room)
+	go func() {
+		began := time.Now()
+		answer := func(sc *kpi.Scorecard, err error, partial bool) resultMsg {
+			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- answer(nil, fmt.Errorf("internal error: %v", r), false)
+			}
+		}()
+		progress := kpi.OnProgress(func(p *kpi.Scorecard) {
+			if len(ch) < room-2 { // the last answer (or a panic's) always fits
+				ch <- answer(p, nil, true)
+			}
+		})
+		sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], progress)...)
+		ch <- answer(sc, err, false)
+	}()
+	var next tea.Cmd
+	next = func() tea.Msg {
+		msg := <-ch
+		if msg.partial {
+			msg.next = next
+		}
+		return msg
+	}
+	return next
 }
 
 // queryOpts are the engine options of a query; Cached must be asked with
@@ -201,7 +246,14 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 	if res.seq != q.seq || res.gen != qs.gen || res.key != q.want {
 		return qs, nil
 	}
-	q.loading = false
+	if res.partial {
+		if !q.loading {
+			return qs, nil
+		}
+		q.sc, q.shown, q.partial = res.sc, cleanScorecard(res.sc), true
+		return qs, res.next
+	}
+	q.loading, q.partial = false, false
 	q.stop()
 	q.took = res.took
 	if res.err != nil {

@@ -218,7 +218,7 @@ func (m Model) listView(l layout) string {
 			body = append(body, m.st.MutedText.Render(s))
 		}
 	default:
-		stale := m.q.score.loading && m.q.score.sc != nil
+		stale := m.q.score.loading && m.q.score.sc != nil && !m.q.score.partial
 		body = pane.List(m.st, m.tiles(), m.sel, iw, ih, !m.bd.focused, stale)
 	}
 	return pane.Frame(m.st, title, body, l.listW, l.bodyH, !m.bd.focused)
@@ -247,7 +247,7 @@ func (m Model) detailData() pane.Detail {
 	if det.Result == nil && m.q.score.shown != nil {
 		if r := m.q.score.shown.Find(d.ID); r != nil {
 			det.Result, det.Grain = r, m.q.score.shown.Slice.Grain
-			det.Faint = !m.q.score.current()
+			det.Faint = !m.q.score.current() && !m.q.score.partial
 		}
 	}
 	label, seg := d.Label(), m.bd.name(m.bd.dim)

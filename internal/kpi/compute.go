@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -125,7 +126,20 @@ type computed struct {
 // Option adjusts a computation.
 type Option func(*options)
 
-type options struct{ noExtras, uncached, raw bool }
+type options struct {
+	noExtras, uncached, raw bool
+	progress                func(*Scorecard)
+}
+
+// OnProgress calls fn with the scorecard as far as it is computed each time
+// a group of KPIs (one table, time column and filter) is, before Compute
+// returns the whole of it: the KPIs still computing, and the composites
+// until their inputs all are, are left out of its Results and counted in
+// its Pending. So the explorer draws the first KPIs while the slowest are
+// computed. fn runs on the engine's goroutines, one call at a time; it is
+// not called when the answer comes from the cache, nor for a caller that
+// joined another's computation of the same slice.
+func OnProgress(fn func(*Scorecard)) Option { return func(o *options) { o.progress = fn } }
 
 // Uncached computes the scorecard instead of answering from the engine's
 // result cache (rollups are still used).
@@ -264,6 +278,11 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
+	done := map[string]bool{} // computed, under mu
+	reported := 0             // KPIs in the last OnProgress scorecard, under mu
+	for id := range errs {
+		done[id] = true
+	}
 	sem := make(chan struct{}, 4)
 	for _, g := range groups {
 		wg.Add(1)
@@ -276,6 +295,13 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 			defer mu.Unlock()
 			for id, c := range out {
 				*res[id] = *c
+				done[id] = true
+			}
+			if o.progress != nil && len(done) < len(res) && ctx.Err() == nil {
+				if p := e.progressCard(ctx, s, pl, want, res, done, planFor); len(p.Results) > reported && p.Pending > 0 {
+					reported = len(p.Results)
+					o.progress(p)
+				}
 			}
 		}()
 	}
@@ -302,6 +328,53 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	sc.Elapsed = time.Since(began)
 	return sc, nil
+}
+
+// progressCard is the scorecard of the KPIs of want computed so far (done),
+// for OnProgress: a composite once its inputs are.
+func (e *Engine) progressCard(ctx context.Context, s Slice, pl plan, want []*Def, res map[string]*computed, done map[string]bool, planFor func(*Def) plan) *Scorecard {
+	sc := &Scorecard{Slice: s, AsOf: e.asOf, Partial: pl.partial, ComparePeriod: pl.cmp}
+	if pl.grain != All {
+		sc.PeriodEnd = pl.curEnd
+	}
+	// A composite of computed KPIs is computed here from them, and again at
+	// the end (the answer Compute returns does not depend on the order the
+	// groups end in); a composite of composites waits for that end.
+	ready := func(d *Def) bool {
+		if done[d.ID] || d.Type != Composite {
+			return done[d.ID]
+		}
+		for _, n := range d.InputNames() {
+			id, _, _ := strings.Cut(d.Inputs[n], ".")
+			if dep := e.byID[id]; dep == nil || dep.Type == Composite || !done[id] {
+				return false
+			}
+		}
+		return true
+	}
+	for _, d := range want {
+		if !ready(d) {
+			sc.Pending++
+			continue
+		}
+		c := res[d.ID]
+		if !done[d.ID] {
+			one := &computed{}
+			*one = *c
+			tmp := maps.Clone(res)
+			tmp[d.ID] = one
+			if err := e.composite(ctx, d, tmp, planFor(d), planFor); err != nil {
+				if ctx.Err() != nil {
+					sc.Pending++
+					continue
+				}
+				one.err = err
+			}
+			c = one
+		}
+		sc.Results = append(sc.Results, e.assemble(d, c, s, planFor(d)))
+	}
+	return sc
 }
 
 // kpiWindows is a slice's windows pl for one KPI, by its own table's dates

@@ -91,6 +91,9 @@ type Scorecard struct {
 	Results       []Result
 	ComparePeriod time.Time // start of the comparison period, zero for target
 	Elapsed       time.Duration
+	// Pending counts the requested KPIs left out of Results because they
+	// are not computed yet: only in the scorecards OnProgress reports.
+	Pending int
 }
 
 // Find returns the result for a KPI id.
