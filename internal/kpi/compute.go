@@ -129,6 +129,10 @@ type Option func(*options)
 type options struct {
 	noExtras, uncached, raw bool
 	progress                func(*Scorecard)
+	// rawSlots bounds the groups of one Compute reading raw rows at once;
+	// a group answered by a rollup (or waiting for one to be built) holds
+	// none, so quick groups are not queued behind it.
+	rawSlots chan struct{}
 }
 
 // OnProgress calls fn with the scorecard as far as it is computed each time
@@ -283,13 +287,11 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	for id := range errs {
 		done[id] = true
 	}
-	sem := make(chan struct{}, 4)
+	o.rawSlots = make(chan struct{}, 4)
 	for _, g := range groups {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			out := e.runIsolated(ctx, g.defs, s, g.pl, o)
 			mu.Lock()
 			defer mu.Unlock()
@@ -441,6 +443,17 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		}
 		defs = stripped
 	}
+	raw := func(defs []*Def, fresh bool) (full, part map[string]points, segErr, err error) {
+		if o.rawSlots != nil {
+			select {
+			case o.rawSlots <- struct{}{}:
+				defer func() { <-o.rawSlots }()
+			case <-ctx.Done():
+				return nil, nil, nil, ctx.Err()
+			}
+		}
+		return e.runRaw(ctx, defs, s, pl, fresh)
+	}
 	if !o.raw && e.wh == nil && defs[0].Type == Cohort {
 		// The backlog's from its flows (flow.go), when they are built.
 		if full, part, segErr, ok, err := e.runFlows(ctx, defs, s, pl); ok || err != nil {
@@ -450,7 +463,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 	if o.raw || e.wh != nil || defs[0].Type == Cohort {
 		// A warehouse has no rollups (rollup.go), nor period rollups: its
 		// raw rows every time.
-		full, part, segErr, err = e.runRaw(ctx, defs, s, pl, o.raw || e.wh != nil)
+		full, part, segErr, err = raw(defs, o.raw || e.wh != nil)
 		return full, part, nil, segErr, err
 	}
 	// What a rollup can answer comes from it; the rest reads the raw rows.
@@ -493,7 +506,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			if len(rest) == 0 {
 				return f, p, approx, nil, nil
 			}
-			full, part, segErr, err = e.runRaw(ctx, rest, s, pl, o.raw)
+			full, part, segErr, err = raw(rest, o.raw)
 			if err != nil {
 				return nil, nil, nil, nil, err
 			}
@@ -511,7 +524,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			return full, part, approx, segErr, nil
 		}
 	}
-	full, part, segErr, err = e.runRaw(ctx, defs, s, pl, o.raw)
+	full, part, segErr, err = raw(defs, o.raw)
 	return full, part, nil, segErr, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,16 @@ func openBenchData(b *testing.B, db string) *workspace.Workspace {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		b.Fatal(err)
+	}
+	// KPISCOPE_BENCH_MEMORY_MB caps DuckDB as --memory-limit does (the
+	// command line's default is half the machine, at most 1 GiB); unset,
+	// DuckDB's own default (80% of the machine).
+	if mb := os.Getenv("KPISCOPE_BENCH_MEMORY_MB"); mb != "" {
+		n, err := strconv.ParseInt(mb, 10, 64)
+		if err != nil || n <= 0 {
+			b.Fatalf("KPISCOPE_BENCH_MEMORY_MB=%q: a number of MiB", mb)
+		}
+		store.SetMemoryLimit(n << 20)
 	}
 	cfg := strings.ReplaceAll(string(sampledata.Config), "{path: ", "{path: "+abs+"/")
 	path := filepath.Join(b.TempDir(), "kpiscope.yaml")
