@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
 	"kpiscope/sampledata"
 )
@@ -54,6 +56,14 @@ func openData(b *testing.B, dir string) *workspace.Workspace {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		b.Fatal(err)
+	}
+	// KPISCOPE_BENCH_MEMORY_MB caps DuckDB as --memory-limit does.
+	if mb := os.Getenv("KPISCOPE_BENCH_MEMORY_MB"); mb != "" {
+		n, err := strconv.ParseInt(mb, 10, 64)
+		if err != nil || n <= 0 {
+			b.Fatalf("KPISCOPE_BENCH_MEMORY_MB=%q: a number of MiB", mb)
+		}
+		store.SetMemoryLimit(n << 20)
 	}
 	cfg := strings.ReplaceAll(string(sampledata.Config), "{path: ", "{path: "+abs+"/")
 	path := filepath.Join(b.TempDir(), "kpiscope.yaml")
