@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -16,6 +17,8 @@ import (
 // loading ("…"); the last is the whole scorecard, with the same numbers for
 // the KPIs the first had. An answer to a superseded request is dropped.
 func TestScorecardDrawnAsComputed(t *testing.T) {
+	defer func(d time.Duration) { progressAfter = d }(progressAfter)
+	progressAfter = 0 // the sample's first screen takes less than the delay
 	ws := freshSample(t)
 	m := New(Deps{Engine: ws.Engine, Now: fixedNow, ExportDir: t.TempDir()})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})

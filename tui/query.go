@@ -163,6 +163,11 @@ func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (q
 	return q, compute(ctx, qs.eng, s, ids, opts, kind, q.seq, qs.gen, key)
 }
 
+// progressAfter is how long a scorecard computes before it is drawn in
+// parts: a quicker one (any slice the rollups answer) comes whole, with no
+// frames in between.
+var progressAfter = 250 * time.Millisecond
+
 // compute runs one query. The closure holds copies of its inputs and never
 // reads the model. The scorecard's query answers as its KPIs are computed:
 // each group of KPIs done is a partial answer (kpi.OnProgress) whose next
@@ -191,7 +196,7 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 				ch <- answer(nil, fmt.Errorf("internal error: %v", r), false)
 			}
 		}()
-		progress := kpi.OnProgress(func(p *kpi.Scorecard) {
+		progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) {
 			if len(ch) < room-2 { // the last answer (or a panic's) always fits
 				ch <- answer(p, nil, true)
 			}

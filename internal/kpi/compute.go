@@ -129,6 +129,7 @@ type Option func(*options)
 type options struct {
 	noExtras, uncached, raw bool
 	progress                func(*Scorecard)
+	progressAfter           time.Duration
 	// rawSlots bounds the groups of one Compute reading raw rows at once;
 	// a group answered by a rollup (or waiting for one to be built) holds
 	// none, so quick groups are not queued behind it.
@@ -136,14 +137,18 @@ type options struct {
 }
 
 // OnProgress calls fn with the scorecard as far as it is computed each time
-// a group of KPIs (one table, time column and filter) is, before Compute
-// returns the whole of it: the KPIs still computing, and the composites
-// until their inputs all are, are left out of its Results and counted in
-// its Pending. So the explorer draws the first KPIs while the slowest are
-// computed. fn runs on the engine's goroutines, one call at a time; it is
-// not called when the answer comes from the cache, nor for a caller that
-// joined another's computation of the same slice.
-func OnProgress(fn func(*Scorecard)) Option { return func(o *options) { o.progress = fn } }
+// a group of KPIs (one table, time column and filter) is, once the
+// computation has run for longer than after and before Compute returns the
+// whole of it: the KPIs still computing, and the composites until their
+// inputs all are, are left out of its Results and counted in its Pending.
+// So the explorer draws the first KPIs while the slowest are computed, and
+// a quick answer (a slice from the rollups, in milliseconds) comes whole,
+// without the cost of the reports. fn runs on the engine's goroutines, one
+// call at a time; it is not called when the answer comes from the cache,
+// nor for a caller that joined another's computation of the same slice.
+func OnProgress(after time.Duration, fn func(*Scorecard)) Option {
+	return func(o *options) { o.progress, o.progressAfter = fn, after }
+}
 
 // Uncached computes the scorecard instead of answering from the engine's
 // result cache (rollups are still used).
@@ -299,7 +304,7 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 				*res[id] = *c
 				done[id] = true
 			}
-			if o.progress != nil && len(done) < len(res) && ctx.Err() == nil {
+			if o.progress != nil && len(done) < len(res) && ctx.Err() == nil && time.Since(began) >= o.progressAfter {
 				if p := e.progressCard(ctx, s, pl, want, res, done, planFor); len(p.Results) > reported && p.Pending > 0 {
 					reported = len(p.Results)
 					o.progress(p)

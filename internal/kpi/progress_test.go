@@ -37,7 +37,7 @@ func TestProgressReportsGroupsAsComputed(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var reports []*kpi.Scorecard
-			sc, err := eng.Compute(ctx, c.s, nil, c.opt, kpi.OnProgress(func(p *kpi.Scorecard) {
+			sc, err := eng.Compute(ctx, c.s, nil, c.opt, kpi.OnProgress(0, func(p *kpi.Scorecard) {
 				mu.Lock()
 				defer mu.Unlock()
 				reports = append(reports, p)
@@ -73,12 +73,16 @@ func TestProgressReportsGroupsAsComputed(t *testing.T) {
 			}
 		})
 	}
-	// A cached answer reports nothing.
+	// A quick answer comes whole.
 	calls := 0
+	if _, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.Year}, nil, kpi.Uncached(), kpi.OnProgress(time.Minute, func(*kpi.Scorecard) { calls++ })); err != nil || calls != 0 {
+		t.Fatalf("a scorecard quicker than a minute reported progress %d times (%v)", calls, err)
+	}
+	// A cached answer reports nothing.
 	if _, err := eng.Compute(ctx, kpi.Slice{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.Compute(ctx, kpi.Slice{}, nil, kpi.OnProgress(func(*kpi.Scorecard) { calls++ })); err != nil || calls != 0 {
+	if _, err := eng.Compute(ctx, kpi.Slice{}, nil, kpi.OnProgress(0, func(*kpi.Scorecard) { calls++ })); err != nil || calls != 0 {
 		t.Fatalf("a cached scorecard reported progress %d times (%v)", calls, err)
 	}
 }
