@@ -124,16 +124,17 @@ func BenchmarkFirstScreen(b *testing.B) {
 			b.Fatal(err)
 		}
 		firstScreen(b, ws.Engine, kpi.Uncached())
-		b.ReportMetric(time.Since(began).Seconds(), "first-start-built-s")
-		reportRollupSize(b, ws.DB)
+		built := time.Since(began).Seconds()
 		ws.Close()
-		b.ResetTimer()
+		b.ResetTimer() // (which drops the metrics reported so far)
 		for range b.N {
 			began := time.Now()
 			ws := openBenchData(b, db)
 			startAsExplorer(b, ws.Engine, began)
+			reportRollupSize(b, ws.DB)
 			ws.Close()
 		}
+		b.ReportMetric(built, "first-start-built-s")
 	})
 }
 
