@@ -836,13 +836,33 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
 		skArgs = append(skArgs, args...)
 	}
-	all, into := strings.Join(parts, " UNION ALL "), g.sketches
-	if p.level == 2 { // per month, in a table of their own (pairSketch)
-		all = "SELECT * REPLACE (CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day) FROM (" + all + ")"
+	// By dimension (levels 1 and 2) each sketch is its own statement: the
+	// rows come through a join with the customers, and DuckDB (1.5) cannot
+	// spill an aggregation fed by a UNION ALL of two joins: at 100M tickets
+	// the union ran out of 1 GiB where each sketch alone, as many scans,
+	// builds within it (docs/benchmarks.md).
+	batches := [][]string{parts}
+	if p.level > 0 && len(parts) > 1 {
+		batches = nil
+		for _, q := range parts {
+			batches = append(batches, []string{q})
+		}
+	}
+	into := g.sketches
+	if p.level == 2 {
 		into = g.sketchesP
 	}
-	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), all, g.groupBy(p.level, "__s, __b"))
-	return e.insertInto(ctx, into, q, skArgs, created)
+	for _, b := range batches {
+		all := strings.Join(b, " UNION ALL ")
+		if p.level == 2 { // per month, in a table of their own (pairSketch)
+			all = "SELECT * REPLACE (CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day) FROM (" + all + ")"
+		}
+		q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), all, g.groupBy(p.level, "__s, __b"))
+		if err := e.insertInto(ctx, into, q, skArgs[:len(args)*len(b)], created); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, created map[string]bool) error {
@@ -854,8 +874,9 @@ func (e *Engine) insertInto(ctx context.Context, table, q string, args []any, cr
 		stmt = "CREATE OR REPLACE TABLE " + store.QuoteIdent(table) + " AS " + q
 	}
 	began := time.Now()
+	e.debug("rollup starts", "table", table)
 	err := e.db.ExecProgress(ctx, e.stepProgress, stmt, args...)
-	e.debug("rollup", "table", table, "elapsed", time.Since(began), "sql", stmt)
+	e.debug("rollup", "table", table, "elapsed", time.Since(began), "err", err, "sql", stmt)
 	if err == nil {
 		e.roll.cmu.Lock()
 		created[table] = true
@@ -1809,8 +1830,9 @@ const workPrefix = "__kpiscope_work_"
 // the statement's progress; drop removes it.
 func (e *Engine) workTable(ctx context.Context, name, q string, args []any) (drop func(), err error) {
 	began := time.Now()
+	e.debug("work table starts", "table", name)
 	err = e.db.ExecProgress(ctx, e.stepProgress, "CREATE OR REPLACE TABLE "+store.QuoteIdent(name)+" AS "+q, args...)
-	e.debug("work table", "table", name, "elapsed", time.Since(began), "sql", q)
+	e.debug("work table", "table", name, "elapsed", time.Since(began), "err", err, "sql", q)
 	if err != nil {
 		return nil, err
 	}

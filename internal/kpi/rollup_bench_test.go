@@ -2,6 +2,7 @@ package kpi_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,7 +47,18 @@ func openBenchData(b *testing.B, db string) *workspace.Workspace {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, DBPath: db})
+	opts := workspace.Options{ConfigPath: path, DBPath: db}
+	// KPISCOPE_DEBUG_SQL=FILE logs the engine's statements to FILE, as the
+	// command line does: how a failing build is found.
+	if f := os.Getenv("KPISCOPE_DEBUG_SQL"); f != "" {
+		w, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { w.Close() })
+		opts.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ws, err := workspace.Open(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}
