@@ -96,7 +96,7 @@ sla:
 		if err != nil {
 			t.Fatal(err)
 		}
-		if lookup != strings.Contains(bb.table, "::BIGINT[])[") {
+		if lookup != strings.Contains(bb.table, " AS BIGINT[])[") {
 			t.Fatalf("lookup %v, but the SELECT reads lists: %v", lookup, !lookup)
 		}
 		// The view's columns, over the ticket rows and this table's, as
