@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/workspace"
 )
 
 // TestMonthlyRollupsExact: values read from the atoms and sketches merged
@@ -20,13 +19,7 @@ import (
 // daily ones).
 func TestMonthlyRollupsExact(t *testing.T) {
 	skipShort(t)
-	ctx := context.Background()
-	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	t.Run("sample", func(t *testing.T) { monthlyExact(t, ws.Engine) })
+	t.Run("sample", func(t *testing.T) { monthlyExact(t, sharedSample(t, nil)) })
 	t.Run("mid-month", func(t *testing.T) { monthlyExact(t, rtOpen(t, rtGenerate(t, "2025-03-14 00:00:00")).Engine) })
 }
 

@@ -21,15 +21,7 @@ func TestMedianDrillFromPairSketches(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
 	reads := &rawReads{}
-	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Log: slog.New(reads)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	eng := ws.Engine
-	if err := eng.BuildRollups(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	eng := sharedSample(t, reads)
 	ids := []string{"resolution_median", "resolution_time"}
 	for _, tc := range []struct {
 		grain  kpi.Grain

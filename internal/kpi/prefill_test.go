@@ -168,13 +168,14 @@ func TestPrefillSkipsCostlyCohorts(t *testing.T) {
 	}
 }
 
-// skipShort skips, under -short (CI's race pass), a test that builds the
-// sample's rollups once more and then runs on one goroutine: the plain pass
+// skipShort skips, under -short (CI's race pass), a test that builds
+// rollups (the sample's or generated data's) and then compares on one
+// goroutine: the plain pass
 // runs it; the race pass keeps the tests where sessions compute while the
 // rollups build (TestRollupsAgreeOnSample, TestRollupBuildCancelled).
 func skipShort(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds the sample's rollups on one goroutine: run without -short")
+		t.Skip("builds rollups and compares on one goroutine: run without -short")
 	}
 }

@@ -36,6 +36,7 @@ func skipDatasets(t *testing.T, why string) {
 // passing package in a ./... run it prints only "ok".
 func TestMain(m *testing.M) {
 	code := m.Run()
+	closeSharedSample()
 	if n := skippedDatasets.n; n > 0 {
 		fmt.Printf("kpi: %d real-dataset test(s) skipped: %s\n", n, skippedDatasets.why)
 	}

@@ -499,7 +499,13 @@ func TestRollupsAgreeOnSample(t *testing.T) {
 	eng := ws.Engine
 	ids := rtIDs(eng)
 	rng := rand.New(rand.NewSource(20260814))
-	slices := rtSlices(t, rng, eng, 60)
+	n := 60
+	if testing.Short() {
+		// The race pass (-short) is for the slices computed during the
+		// build, on four goroutines; those after it are one goroutine's.
+		n = 20
+	}
+	slices := rtSlices(t, rng, eng, n)
 
 	// During the build: four sessions compute while BuildRollups runs.
 	during := slices[:10]
@@ -838,6 +844,7 @@ func rtEdgeSlices(asOf time.Time, all bool) []kpi.Slice {
 // rows) and at midnight (whole days elapsed: the comparison comes from the
 // rollup too), then checks that the rollups were in fact used.
 func TestRollupsAgreeOnEdgeCases(t *testing.T) {
+	skipShort(t)
 	for _, v := range []struct {
 		end    string
 		all    bool

@@ -11,7 +11,6 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/store"
-	"kpiscope/internal/workspace"
 )
 
 // statsFixture is worked by hand in TestIntervals.
@@ -256,17 +255,7 @@ func TestIntervalsAgreeOnSampleRollups(t *testing.T) {
 		t.Skip("builds the sample's rollups")
 	}
 	var log bytes.Buffer
-	lg := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ws, err := workspace.Open(t.Context(), workspace.Options{NoConfig: true, Log: lg,
-		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	eng := ws.Engine
-	if err := eng.BuildRollups(t.Context(), nil); err != nil {
-		t.Fatal(err)
-	}
+	eng := sharedSample(t, slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})) // its clock on 1 Dec 2026
 	asOf := eng.AsOf()
 	slices := []kpi.Slice{
 		{Grain: kpi.Month, Segment: "channel"},

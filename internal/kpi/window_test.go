@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/workspace"
 )
 
 // TestWindows works rolling and to-date windows out by hand on the
@@ -104,16 +103,7 @@ func TestWindows(t *testing.T) {
 // as from the raw rows, for every built-in KPI on the sample.
 func TestWindowsFromRollups(t *testing.T) {
 	skipShort(t)
-	ctx := context.Background()
-	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
-	eng := ws.Engine
-	if err := eng.BuildRollups(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	eng := sharedSample(t, nil)
 	ids := rtIDs(eng)
 	approx := 0
 	for _, arg := range []string{"30d", "12w", "3m", "qtd", "1d"} {
