@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"kpiscope/internal/cmdline"
@@ -47,9 +48,10 @@ type Options struct {
 	// where Parquet statistics answer them, not by scanning the view.
 	DerivedFrom map[string]string
 	// StoredIn names, per derived table and added column, a table of the
-	// engine's own that holds the column's values verbatim (the business
-	// table the view pastes beside the tickets): its range is read there,
-	// a scan of one column instead of the view's join of two tables.
+	// engine's own whose values of the column have the column's range (the
+	// business table's range table: its minimum and maximum beside the
+	// tickets' business-time view): the range is read there, not by a scan
+	// of the view's join of two tables.
 	StoredIn map[string]map[string]string
 	// RecordTime names each table's record axis (the source's time:, its
 	// creation, order, sent or signup date): the table's data end where it
@@ -103,7 +105,10 @@ type Engine struct {
 	// is chosen by (defaultPeriod).
 	kpiSpans []span
 	cache    *cache
-	roll     rollupState
+	// dimVals keeps DimValues' answers (the data does not change under an
+	// engine: a reload makes a new one).
+	dimVals sync.Map // dimension name → []string
+	roll    rollupState
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
 	// wh is the ClickHouse warehouse the engine reads (NewWarehouse); nil
@@ -1019,11 +1024,21 @@ func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
 	if e.wh != nil {
 		return e.whDimValues(ctx, dim)
 	}
+	if v, ok := e.dimVals.Load(dim); ok {
+		return slices.Clone(v.([]string)), nil
+	}
 	var parts []string
 	for _, t := range e.tableNames() {
-		if c, ok := schema.Column(e.tables[t], dim); ok {
-			parts = append(parts, fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) AS v FROM %s", store.QuoteIdent(c.Name), store.QuoteIdent(t)))
+		c, ok := schema.Column(e.tables[t], dim)
+		if !ok {
+			continue
 		}
+		if base, ok := e.opt.DerivedFrom[t]; ok {
+			if _, ok := schema.Column(e.tables[base], dim); ok {
+				continue // the same values, row for row: read once, from base (not through the view's join)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("SELECT DISTINCT CAST(%s AS VARCHAR) AS v FROM %s", store.QuoteIdent(c.Name), store.QuoteIdent(t)))
 	}
 	if len(parts) == 0 {
 		return nil, e.CheckDimension(dim)
@@ -1036,7 +1051,8 @@ func (e *Engine) DimValues(ctx context.Context, dim string) ([]string, error) {
 	for _, r := range rows.Data {
 		out = append(out, fmt.Sprint(r[0]))
 	}
-	return out, nil
+	e.dimVals.Store(dim, out)
+	return slices.Clone(out), nil
 }
 
 // ErrNotSliceable says a KPI's table cannot be filtered or broken down by a dimension.

@@ -179,6 +179,10 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 			}
 		}
 	}
+	rangeName := helper + "brange_" + tb.table
+	if err := businessRange(ctx, db, kept, rangeName, bb.stored, !reused); err != nil {
+		return nil, fmt.Errorf("%s: business_hours: the range of the business-time columns of %s: %w", where, tb.table, err)
+	}
 	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
 	}
@@ -206,7 +210,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	}
 	eopt.StoredIn[view] = map[string]string{}
 	for _, c := range bb.stored {
-		eopt.StoredIn[view][c] = keptName
+		eopt.StoredIn[view][c] = rangeName
 	}
 	if eopt.TableFiles == nil {
 		eopt.TableFiles = map[string][]string{}
@@ -332,6 +336,32 @@ func keptBusiness(ctx context.Context, db *store.DB, view, fp, kept, table strin
 	}
 	same, _ := rows.Data[0][0].(bool)
 	return same
+}
+
+// businessRange makes (made: the business table was just made; else only
+// when missing, as in a --db file of an earlier kpiscope) the range table
+// of the business table's columns cols: two rows, each column's minimum and
+// then its maximum, so that the engine's min/max of a column over it (its
+// StoredIn) is the column's range. The engine reads those ranges at every
+// start: over the kept table of a --db file, read back from disk, they took
+// 2.5 s at 100M tickets, against milliseconds here.
+func businessRange(ctx context.Context, db *store.DB, kept, name string, cols []string, made bool) error {
+	if len(cols) == 0 {
+		return nil
+	}
+	var lo, hi, qc []string
+	for _, c := range cols {
+		q := store.QuoteIdent(c)
+		qc = append(qc, q)
+		lo = append(lo, "min("+q+") AS "+q)
+		hi = append(hi, "max("+q+") AS "+q)
+	}
+	if !made {
+		if _, err := db.Query(ctx, "SELECT "+strings.Join(qc, ", ")+" FROM "+store.QuoteIdent(name)+" LIMIT 0"); err == nil {
+			return nil
+		}
+	}
+	return db.Exec(ctx, "CREATE OR REPLACE TABLE "+store.QuoteIdent(name)+" AS SELECT "+strings.Join(lo, ", ")+" FROM "+kept+" UNION ALL SELECT "+strings.Join(hi, ", ")+" FROM "+kept)
 }
 
 // fingerprintView records the view's fingerprint (viewFingerprint) in a
