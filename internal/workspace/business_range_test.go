@@ -3,7 +3,6 @@ package workspace_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,16 +18,7 @@ import (
 // next start, with the same numbers.
 func TestBusinessRangeTable(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	for _, f := range []string{"kpiscope.yaml", "export.csv"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "desk", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := deskCopy(t)
 	db := filepath.Join(dir, "kpi.duckdb")
 	open := func() *workspace.Workspace {
 		t.Helper()

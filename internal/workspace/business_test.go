@@ -746,16 +746,7 @@ func TestBusinessAsOfWithATimeColumn(t *testing.T) {
 // computed (1001: Mon 08–11 = 3 h; 1004: Fri 16:30–18:00 + Mon 08–12 = 5.5 h).
 func TestBusinessStoppedStartNotTakenOver(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	for _, f := range []string{"kpiscope.yaml", "export.csv"} {
-		b, err := os.ReadFile(filepath.Join("testdata", "desk", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := deskCopy(t)
 	a := filepath.Join(dir, "kpiscope.yaml")
 	y, _ := os.ReadFile(a)
 	b := filepath.Join(dir, "other.yaml")
@@ -794,4 +785,21 @@ func TestBusinessStoppedStartNotTakenOver(t *testing.T) {
 	if got := january(ws); math.Abs(got-10.5) > 1e-9 {
 		t.Errorf("January after a stopped start with another calendar = %v, want 10.5 (11.5 is the other calendar's)", got)
 	}
+}
+
+// deskCopy copies testdata/desk's config and export to a folder of the
+// test's own (a --db file is written beside them) and returns it.
+func deskCopy(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"kpiscope.yaml", "export.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "desk", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
