@@ -131,6 +131,11 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 	if e.opt.Now == nil {
 		e.opt.Now = time.Now
 	}
+	lap := time.Now()
+	step := func(what string) { // how long each part of opening took, in the debug log
+		e.debug("engine opening", "step", what, "elapsed", time.Since(lap))
+		lap = time.Now()
+	}
 	names, err := db.Tables(ctx)
 	if err != nil {
 		return nil, err
@@ -149,6 +154,7 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 		}
 		e.tables[n] = cols
 	}
+	step("columns")
 	if e.opt.Customers == "" {
 		if _, ok := e.tables["customers"]; ok {
 			e.opt.Customers = "customers"
@@ -167,12 +173,15 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 			e.problems[d.ID] = err
 		}
 	}
+	step("KPI checks")
 	if err := e.scanTime(ctx); err != nil {
 		return nil, err
 	}
+	step("time ranges")
 	if err := e.inferDimensions(ctx); err != nil {
 		return nil, err
 	}
+	step("dimensions")
 	return e, nil
 }
 

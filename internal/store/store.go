@@ -61,7 +61,14 @@ func Open(path string) (*DB, error) {
 	// parquet, json and icu, and the SQL prompt refuses INSTALL and LOAD.
 	settings := []string{"SET GLOBAL TimeZone = 'UTC'",
 		"SET GLOBAL autoinstall_known_extensions = false",
-		"SET GLOBAL autoload_known_extensions = false"}
+		"SET GLOBAL autoload_known_extensions = false",
+		// Parquet sources are views over the files: without the cache every
+		// statement, even one bound against no rows, reads and decodes each
+		// file's footer again (15–20 ms for a 100M-row file, 1 ms with it;
+		// 25 KPI checks at open took 0.68 s). DuckDB checks each entry
+		// against the file's modification time, so a rewritten file is read
+		// afresh.
+		"SET GLOBAL parquet_metadata_cache = true"}
 	if n := memoryLimit.Load(); n > 0 {
 		settings = append(settings, fmt.Sprintf("SET GLOBAL memory_limit = '%dB'", n))
 	}

@@ -155,7 +155,15 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		names = append(names, name)
 	}
 	opt.step("reading "+cmdline.List(names, 4), -1)
+	lap := time.Now()
+	took := func(what string) { // how long each part of opening took, in the debug log
+		if opt.Log != nil {
+			opt.Log.Debug("opening", "step", what, "elapsed", time.Since(lap))
+		}
+		lap = time.Now()
+	}
 	db, tables, err := load(ctx, specs, opt.DBPath)
+	took("files")
 	if err != nil {
 		return nil, err
 	}
@@ -238,6 +246,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 			db.Close()
 			return nil, err
 		}
+		took("business hours")
 	}
 	opt.step("reading the data's time ranges", -1)
 	eng, err := kpi.New(ctx, db, defs, eopt)
@@ -245,6 +254,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
+	took("engine")
 	if err := checkAnnotations(ctx, cfg, eng); err != nil {
 		db.Close()
 		return nil, err
@@ -253,6 +263,7 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 		db.Close()
 		return nil, err
 	}
+	took("annotations and views")
 	w.Engine = eng
 	return w, nil
 }
