@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -70,7 +71,18 @@ func openData(b *testing.B, dir string) *workspace.Workspace {
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, Now: fixedNow, DBPath: os.Getenv("KPISCOPE_BENCH_DB")})
+	opts := workspace.Options{ConfigPath: path, Now: fixedNow, DBPath: os.Getenv("KPISCOPE_BENCH_DB")}
+	// KPISCOPE_DEBUG_SQL=FILE logs the engine's statements (with how long
+	// each took) to FILE, as the command line's debug log does.
+	if f := os.Getenv("KPISCOPE_DEBUG_SQL"); f != "" {
+		w, err := os.OpenFile(f, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { w.Close() })
+		opts.Log = slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	ws, err := workspace.Open(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

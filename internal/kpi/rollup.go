@@ -1186,32 +1186,43 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		e.debug("rollup query failed, reading raw rows", "err", err)
 		return nil, nil, false, false, nil
 	}
-	if full, err = e.runPoints(ctx, defs, q, args, first != "", pl); err != nil {
-		return fail(err)
+	// The totals and trend, the segments of the narrow periods and the
+	// comparison's elapsed part are independent queries: they run at once
+	// (each waits on the others' cores otherwise, one after another).
+	type job struct {
+		q    string
+		args []any
+		seg  bool
+		pl   plan
+		out  map[string]points
+		err  error
 	}
+	main := &job{q: q, args: args, seg: first != "", pl: pl}
+	var others []*job // run beside main
+	var segJob, partJob *job
 	if narrow {
 		np := pl.narrow()
 		nr := [][2]time.Time{{np.cur, np.to}}
 		if !np.cmp.IsZero() {
 			nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
 		}
+		segJob = &job{seg: true, pl: np}
 		if rawSegs {
-			q, args, err = e.groupSQL(defs, s, seg, np, false)
+			segJob.q, segJob.args, err = e.groupSQL(defs, s, seg, np, false)
 		} else {
-			q, args, _, err = rollupQuery(g, idx, defs, s, seg, np, nr)
+			segJob.q, segJob.args, _, err = rollupQuery(g, idx, defs, s, seg, np, nr)
 		}
 		if err != nil {
 			return nil, nil, false, false, nil
 		}
-		segs, err := e.runPoints(ctx, defs, q, args, true, np)
-		if err != nil {
-			return fail(err)
-		}
-		mergeSegments(full, segs)
+		others = append(others, segJob)
 	}
 	if needPart && (!partExact || rawSegs) && seg == "" {
 		// The same elapsed part cut inside a day: the raw rows, once, kept
 		// in the period rollups.
+		if full, err = e.runPoints(ctx, defs, q, args, first != "", pl); err != nil {
+			return fail(err)
+		}
 		qp, err := compileGroup(e.snapshot(), defs, s, "", pl, true)
 		if err != nil {
 			return nil, nil, false, false, nil
@@ -1223,19 +1234,47 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		if ok {
 			return full, ps, approx, true, nil
 		}
+		main = nil // the totals are read
 	}
 	if needPart {
+		partJob = &job{seg: seg != "", pl: pl}
 		if partExact && !rawSegs {
-			q, args, _, err = rollupQuery(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
+			partJob.q, partJob.args, _, err = rollupQuery(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
 		} else {
-			q, args, err = e.groupSQL(defs, s, seg, pl, true)
+			partJob.q, partJob.args, err = e.groupSQL(defs, s, seg, pl, true)
 		}
 		if err != nil {
 			return nil, nil, false, false, nil
 		}
-		if part, err = e.runPoints(ctx, defs, q, args, seg != "", pl); err != nil {
-			return fail(err)
+		others = append(others, partJob)
+	}
+	run := func(j *job) { j.out, j.err = e.runPoints(ctx, defs, j.q, j.args, j.seg, j.pl) }
+	var wg sync.WaitGroup
+	for _, j := range others {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(j)
+		}()
+	}
+	if main != nil {
+		run(main)
+		others = append(others, main)
+	}
+	wg.Wait()
+	for _, j := range others {
+		if j.err != nil {
+			return fail(j.err)
 		}
+	}
+	if main != nil {
+		full = main.out
+	}
+	if segJob != nil {
+		mergeSegments(full, segJob.out)
+	}
+	if partJob != nil {
+		part = partJob.out
 	}
 	return full, part, approx, true, nil
 }
