@@ -499,9 +499,21 @@ func (e *Engine) runFlows(ctx context.Context, defs []*Def, s Slice, pl plan) (f
 			jobs = append(jobs, job{d, q, sql, args})
 		}
 	}
+	// The queries are independent (a few thousand rows each): at once.
+	outs := make([]map[string]points, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = e.runPoints(ctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win)
+		}()
+	}
+	wg.Wait()
 	full = map[string]points{}
-	for _, j := range jobs {
-		ps, err := e.runPoints(ctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win)
+	for i, j := range jobs {
+		ps, err := outs[i], errs[i]
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, nil, nil, false, ctx.Err()
