@@ -174,6 +174,9 @@ var progressAfter = 250 * time.Millisecond
 // waits for the one after, so the first screen shows the quick KPIs while
 // the slowest are computed.
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
+	if kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s) {
+		return computeExtrasLater(ctx, eng, s, ids, opts, kind, seq, gen, key)
+	}
 	if kind != scoreQuery {
 		return func() tea.Msg {
 			began := time.Now()
@@ -202,6 +205,39 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 			}
 		})
 		sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], progress)...)
+		ch <- answer(sc, err, false)
+	}()
+	var next tea.Cmd
+	next = func() tea.Msg {
+		msg := <-ch
+		if msg.partial {
+			msg.next = next
+		}
+		return msg
+	}
+	return next
+}
+
+// computeExtrasLater runs a detail query whose extras are much slower than
+// its value (kpi.Engine.ExtrasSlower: the backlog's ages read the raw rows,
+// its counts come from the flows): the value, trend and breakdown first, as
+// a partial answer drawn as current with the extras pending, then the whole.
+func computeExtrasLater(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
+	ch := make(chan resultMsg, 2) // both answers fit: the query never waits for the model
+	go func() {
+		began := time.Now()
+		answer := func(sc *kpi.Scorecard, err error, partial bool) resultMsg {
+			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- answer(nil, fmt.Errorf("internal error: %v", r), false)
+			}
+		}()
+		if sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...); err == nil {
+			ch <- answer(sc, nil, true)
+		}
+		sc, err := eng.Compute(ctx, s, ids, opts...)
 		ch <- answer(sc, err, false)
 	}()
 	var next tea.Cmd
@@ -256,8 +292,14 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 			return qs, nil
 		}
 		q.sc, q.shown, q.partial = res.sc, cleanScorecard(res.sc), true
+		if res.kind == detailQuery {
+			// The detail's partial answer lacks only the extras: drawn as
+			// current, the extras as pending (extrasPending).
+			q.key = res.key
+		}
 		return qs, res.next
 	}
+	extrasLate := res.kind == detailQuery && q.partial && q.key == res.key && q.shown != nil
 	q.loading, q.partial = false, false
 	q.stop()
 	q.took = res.took
@@ -265,6 +307,19 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 		q.err = cleanLineErr(res.err)
 		if errors.Is(res.err, context.DeadlineExceeded) {
 			q.err = fmt.Errorf("the query took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", qs.timeout)
+		}
+		if extrasLate {
+			// The value, trend and breakdown came; only the extras failed:
+			// they stay, with why beside them (the pane's ExtrasErr).
+			// (A copy: the scorecard may be the engine's cached one.)
+			c := *q.shown
+			c.Results = append([]kpi.Result(nil), c.Results...)
+			for i := range c.Results {
+				c.Results[i].ExtrasErr = q.err
+			}
+			q.shown = &c
+			q.err = nil
+			return qs, nil
 		}
 		q.key = ""
 		if qs.log != nil {

@@ -242,6 +242,9 @@ func (m Model) detailData() pane.Detail {
 	if m.q.detail.current() && m.q.detail.shown != nil {
 		if r := m.q.detail.shown.Find(d.ID); r != nil {
 			det.Result, det.Grain = r, m.q.detail.shown.Slice.Grain
+			if m.q.detail.partial && m.q.detail.loading {
+				det.ExtrasPending = m.spin.View() + " " + extrasPending(d)
+			}
 		}
 	}
 	if det.Result == nil && m.q.score.shown != nil {
@@ -268,6 +271,17 @@ func (m Model) detailData() pane.Detail {
 		}
 	}
 	return det
+}
+
+// extrasPending says what is still computed while a detail's extras read
+// the rows (queries.computeExtrasLater).
+func extrasPending(d *kpi.Def) string {
+	for _, n := range d.ExtraNames() {
+		if strings.HasPrefix(n, "age ") {
+			return "ages: reading the tickets…"
+		}
+	}
+	return "statistics: reading the rows…"
 }
 
 // currentDetail is the selected KPI's result from the current breakdown query.

@@ -733,3 +733,23 @@ func (e *Engine) readAsOf(ctx context.Context, f *flowRollup) error {
 	f.asOfRead = true
 	return nil
 }
+
+// ExtrasSlower reports whether the KPI's extras (the detail's statistics)
+// take a much slower path than its value in slice s: the backlog's counts
+// come from its flows, built, while its ages (the median age and the age
+// buckets) read the raw rows. A caller can then show the value without them
+// first (WithoutExtras) and the extras when they come.
+func (e *Engine) ExtrasSlower(id string, s Slice) bool {
+	d := e.byID[id]
+	if d == nil || len(d.Extras) == 0 || e.wh != nil {
+		return false
+	}
+	level := 0
+	if len(s.Filters) > 0 || s.Segment != "" {
+		level = 1
+	}
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	f := e.roll.flows[id]
+	return f != nil && flowKind(d) == f.kind && f.states[level] != nil && f.states[level].done
+}

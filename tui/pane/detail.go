@@ -31,6 +31,10 @@ type Detail struct {
 	Annotations []kpi.Annotation
 	Filters     []kpi.Filter
 
+	// ExtrasPending, when set, stands where the extras go while they are
+	// still computed (the backlog's ages read the rows after its counts).
+	ExtrasPending string
+
 	Warnings  []string // data-quality notes for this KPI
 	CanReload bool
 	Keys      keys.Map // named in the hints
@@ -107,7 +111,10 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 	}
 	// Two lines of them, three where the pane has the room (a backlog's
 	// ages in business days with its past-due count).
-	if x := flowWrap(extras(d.Def, row, d.Result.ApproxExtras), " · ", w, max(2, min(3, spare-1))); len(x) <= spare {
+	if d.ExtrasPending != "" && len(row.Extras) == 0 && spare >= 1 {
+		top = append(top, fade(st.MutedText.Render(Fit(d.ExtrasPending, w))))
+		spare--
+	} else if x := flowWrap(extras(d.Def, row, d.Result.ApproxExtras), " · ", w, max(2, min(3, spare-1))); len(x) <= spare {
 		for _, l := range x {
 			top = append(top, fade(st.MutedText.Render(l)))
 		}
