@@ -15,27 +15,7 @@ import (
 // pending, then the ages (read from the rows) in the same pane; the count
 // does not change between the two.
 func TestBacklogAgesAfterItsCounts(t *testing.T) {
-	ws := freshSample(t)
-	if err := ws.Engine.BuildRollups(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("backlog")(started(t, d, 120, 40))
-	if !ws.Engine.ExtrasSlower("backlog", kpi.Slice{Segment: m.bd.dim}) || ws.Engine.ExtrasSlower("csat", kpi.Slice{}) {
-		t.Fatal("ExtrasSlower: want the backlog's ages (flows built) and not CSAT's")
-	}
-	// Ask again past the engine's cache, as a slice nobody asked for.
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
-	s := m.asked()
-	s.Segment = m.bd.dim
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "backlog")
-	msg := cmd()
-	if res, ok := msg.(resultMsg); !ok || !res.partial || res.err != nil {
-		t.Fatalf("first answer: %#v, want the partial one without the ages", msg)
-	}
+	m, msg, _ := backlogPartial(t)
 	next, cmd := m.Update(msg)
 	m = next.(Model)
 	scr := screen(m)
@@ -57,4 +37,76 @@ func TestBacklogAgesAfterItsCounts(t *testing.T) {
 	if r := m.q.detail.shown.Find("backlog"); r == nil || r.Total.Value == nil || *r.Total.Value != count {
 		t.Fatalf("backlog %v after its ages, %v before", r.Total.Value, count)
 	}
+}
+
+// TestBacklogAgesFailKeepTheCounts: when the ages' query fails (here its
+// timeout), the counts drawn stay, the error beside them, on the shown and
+// the exported scorecard alike, and the partial scorecard the engine gave
+// (which its cache may hold) is left as it was.
+func TestBacklogAgesFailKeepTheCounts(t *testing.T) {
+	m, msg, _ := backlogPartial(t)
+	partial := msg.(resultMsg).sc
+	next, _ := m.Update(msg)
+	m = next.(Model)
+	final := resultMsg{kind: detailQuery, seq: m.q.detail.seq, gen: m.q.gen, key: m.q.detail.want, err: context.DeadlineExceeded}
+	next, _ = m.Update(final)
+	m = next.(Model)
+	if m.q.detail.err != nil || m.q.detail.loading || !m.q.detail.current() {
+		t.Fatalf("detail err %v loading %v current %v: want the counts kept", m.q.detail.err, m.q.detail.loading, m.q.detail.current())
+	}
+	scr := screen(m)
+	mustContain(t, scr, "took longer than", "By "+m.bd.name(m.bd.dim))
+	for _, sc := range []*kpi.Scorecard{m.q.detail.shown, m.q.detail.sc} {
+		if r := sc.Find("backlog"); r == nil || r.Total.Value == nil || r.ExtrasErr == nil {
+			t.Fatalf("backlog after the ages failed: %+v", r)
+		}
+	}
+	if r := partial.Find("backlog"); r.ExtrasErr != nil {
+		t.Fatalf("the engine's scorecard was changed: %v", r.ExtrasErr)
+	}
+}
+
+// backlogPartial opens the sample with its rollups and flows built, selects
+// the backlog and asks for its detail past the engine's cache: the model,
+// the first answer (checked to be the partial one) and what gives the rest.
+func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
+	t.Helper()
+	ws := freshSample(t)
+	if err := ws.Engine.BuildRollups(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	d := testDeps(t)
+	d.Engine = ws.Engine
+	m := selectKPI("backlog")(started(t, d, 120, 40))
+	if !ws.Engine.ExtrasSlower("backlog", kpi.Slice{Segment: m.bd.dim}) || ws.Engine.ExtrasSlower("csat", kpi.Slice{}) {
+		t.Fatal("ExtrasSlower: want the backlog's ages (flows built) and not CSAT's")
+	}
+	// Three dimensions: the flows keep sets of two, the counts read the rows
+	// too, so nothing is gained by asking twice.
+	three := kpi.Slice{Segment: "channel", Filters: []kpi.Filter{mustFilter(t, "team=Billing"), mustFilter(t, "priority=high")}}
+	two := kpi.Slice{Segment: "channel", Filters: three.Filters[:1]}
+	if !ws.Engine.ExtrasSlower("backlog", two) || ws.Engine.ExtrasSlower("backlog", three) {
+		t.Fatal("ExtrasSlower: want true for two dimensions, false for three, which the flows do not answer")
+	}
+	// Ask again past the engine's cache, as a slice nobody asked for.
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	s := m.asked()
+	s.Segment = m.bd.dim
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, "backlog")
+	msg := cmd()
+	if res, ok := msg.(resultMsg); !ok || !res.partial || res.err != nil {
+		t.Fatalf("first answer: %#v, want the partial one without the ages", msg)
+	}
+	return m, msg, cmd
+}
+
+func mustFilter(t *testing.T, s string) kpi.Filter {
+	t.Helper()
+	f, err := kpi.ParseFilter(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -311,13 +311,14 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 		if extrasLate {
 			// The value, trend and breakdown came; only the extras failed:
 			// they stay, with why beside them (the pane's ExtrasErr).
-			// (A copy: the scorecard may be the engine's cached one.)
-			c := *q.shown
+			// (A copy: the scorecard may be the engine's cached one. Exports
+			// read sc: the error goes there too.)
+			c := *q.sc
 			c.Results = append([]kpi.Result(nil), c.Results...)
 			for i := range c.Results {
 				c.Results[i].ExtrasErr = q.err
 			}
-			q.shown = &c
+			q.sc, q.shown = &c, cleanScorecard(&c)
 			q.err = nil
 			return qs, nil
 		}

@@ -502,12 +502,16 @@ func (e *Engine) runFlows(ctx context.Context, defs []*Def, s Slice, pl plan) (f
 	// The queries are independent (a few thousand rows each): at once.
 	outs := make([]map[string]points, len(jobs))
 	errs := make([]error, len(jobs))
+	jctx, stop := context.WithCancel(ctx) // the first failure stops the others
+	defer stop()
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i], errs[i] = e.runPoints(ctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win)
+			if outs[i], errs[i] = e.runPoints(jctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win); errs[i] != nil {
+				stop()
+			}
 		}()
 	}
 	wg.Wait()
@@ -749,7 +753,25 @@ func (e *Engine) ExtrasSlower(id string, s Slice) bool {
 		level = 1
 	}
 	e.roll.mu.Lock()
-	defer e.roll.mu.Unlock()
 	f := e.roll.flows[id]
-	return f != nil && flowKind(d) == f.kind && f.states[level] != nil && f.states[level].done
+	built := f != nil && flowKind(d) == f.kind && f.states[level] != nil && f.states[level].done
+	e.roll.mu.Unlock()
+	if !built {
+		return false
+	}
+	// And the flows answer this slice (runFlows' queries render against
+	// them): not a numeric filter, three dimensions, a period off the grid.
+	plain := *d
+	plain.Extras = nil
+	rs, pl := e.resolveSlice(s)
+	qs, _, err := compileRaw(e.snapshot(), []*Def{&plain}, rs, e.kpiWindows(pl, &plain))
+	if err != nil {
+		return false
+	}
+	for _, q := range qs {
+		if _, _, ok := renderDuckDBFlow(f, &plain, q.plan, e.dimExpr); !ok {
+			return false
+		}
+	}
+	return true
 }

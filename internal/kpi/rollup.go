@@ -1248,7 +1248,13 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		}
 		others = append(others, partJob)
 	}
-	run := func(j *job) { j.out, j.err = e.runPoints(ctx, defs, j.q, j.args, j.seg, j.pl) }
+	jctx, stop := context.WithCancel(ctx) // the first failure stops the others
+	defer stop()
+	run := func(j *job) {
+		if j.out, j.err = e.runPoints(jctx, defs, j.q, j.args, j.seg, j.pl); j.err != nil {
+			stop()
+		}
+	}
 	var wg sync.WaitGroup
 	for _, j := range others {
 		wg.Add(1)

@@ -86,11 +86,8 @@ func Open(path string) (*DB, error) {
 			settings = append(settings, "SET GLOBAL temp_directory = "+QuoteLiteral(dir))
 		}
 	}
-	// DuckDB's allocator (jemalloc, on Linux) keeps freed pages until it
-	// purges them; with its background thread it purges as it goes: a
-	// 10M-ticket rollup build peaked at 1.33 GB instead of 1.74 GB of
-	// memory with DuckDB at 1 GiB (docs/benchmarks.md). Best effort: a
-	// build without jemalloc has nothing to purge.
+	// Best effort, see keepPurging (the database's own setting, then the
+	// process's through the purger).
 	db.Exec("SET GLOBAL allocator_background_threads = true")
 	for _, s := range settings {
 		if _, err := db.Exec(s); err != nil {
@@ -200,10 +197,36 @@ func (d *DB) Close() error {
 	if cerr := d.conn.Close(); err == nil {
 		err = cerr
 	}
+	keepPurging() // closing a database turns the process's purging off
 	if d.spill != "" {
 		os.RemoveAll(d.spill)
 	}
 	return err
+}
+
+// purger is a database never closed, which keepPurging sets the allocator
+// through (a locked database refuses SET).
+var (
+	purgerOnce sync.Once
+	purger     *sql.DB
+)
+
+// keepPurging turns on the background purging of DuckDB's allocator
+// (jemalloc, on Linux), which otherwise keeps freed pages until it purges
+// them: a 10M-ticket rollup build peaked at 1.33 GB instead of 1.82 GB of
+// memory with DuckDB at 1 GiB (docs/benchmarks.md). The setting is one for
+// the process, and closing any database sets it back off: Open sets it on
+// the database it opens, Close through the purger. Best effort: a DuckDB without jemalloc has nothing to
+// purge.
+func keepPurging() {
+	purgerOnce.Do(func() {
+		if c, err := duckdb.NewConnector("", nil); err == nil {
+			purger = sql.OpenDB(c)
+		}
+	})
+	if purger != nil {
+		purger.Exec("SET GLOBAL allocator_background_threads = true")
+	}
 }
 
 // Path is the database file, or "" for memory.
