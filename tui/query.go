@@ -184,38 +184,11 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began)}
 		}
 	}
-	// Room for every partial answer and the last: the query never waits
-	// for the model to read them, and one no longer read (a newer request
-	// superseded it) leaves nothing behind.
-	const room = 64
-	ch := make(chan resultMsg, room)
-	go func() {
-		began := time.Now()
-		answer := func(sc *kpi.Scorecard, err error, partial bool) resultMsg {
-			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
-		}
-		defer func() {
-			if r := recover(); r != nil {
-				ch <- answer(nil, fmt.Errorf("internal error: %v", r), false)
-			}
-		}()
-		progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) {
-			if len(ch) < room-2 { // the last answer (or a panic's) always fits
-				ch <- answer(p, nil, true)
-			}
-		})
+	return answered(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool)) {
+		progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { send(p, nil, true) })
 		sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], progress)...)
-		ch <- answer(sc, err, false)
-	}()
-	var next tea.Cmd
-	next = func() tea.Msg {
-		msg := <-ch
-		if msg.partial {
-			msg.next = next
-		}
-		return msg
-	}
-	return next
+		send(sc, err, false)
+	})
 }
 
 // computeExtrasLater runs a detail query whose extras are much slower than
@@ -223,22 +196,38 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 // its counts come from the flows): the value, trend and breakdown first, as
 // a partial answer drawn as current with the extras pending, then the whole.
 func computeExtrasLater(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
-	ch := make(chan resultMsg, 2) // both answers fit: the query never waits for the model
+	return answered(kind, seq, gen, key, 3, func(send func(*kpi.Scorecard, error, bool)) {
+		if sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...); err == nil {
+			send(sc, nil, true)
+		}
+		sc, err := eng.Compute(ctx, s, ids, opts...)
+		send(sc, err, false)
+	})
+}
+
+// answered runs work in a goroutine of its own, which sends a query's
+// answers (partial ones, then the whole) through send, and returns the
+// command that hands them to the model one at a time, each partial answer
+// with the command for the next. The channel holds room answers: the query
+// never waits for the model to read them, and one no longer read (a newer
+// request superseded it) leaves nothing behind. A partial answer never
+// takes the last two places, kept for the whole answer or a panic's.
+func answered(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool))) tea.Cmd {
+	ch := make(chan resultMsg, room)
 	go func() {
 		began := time.Now()
-		answer := func(sc *kpi.Scorecard, err error, partial bool) resultMsg {
-			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
+		send := func(sc *kpi.Scorecard, err error, partial bool) {
+			if partial && len(ch) >= room-2 {
+				return
+			}
+			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
 		}
 		defer func() {
 			if r := recover(); r != nil {
-				ch <- answer(nil, fmt.Errorf("internal error: %v", r), false)
+				send(nil, fmt.Errorf("internal error: %v", r), false)
 			}
 		}()
-		if sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...); err == nil {
-			ch <- answer(sc, nil, true)
-		}
-		sc, err := eng.Compute(ctx, s, ids, opts...)
-		ch <- answer(sc, err, false)
+		work(send)
 	}()
 	var next tea.Cmd
 	next = func() tea.Msg {
