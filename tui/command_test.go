@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"encoding/base64"
 	"os/exec"
 	"slices"
@@ -213,12 +212,8 @@ func TestCopyCommandSketchNote(t *testing.T) {
 	if CommandFor(m)[2] != "resolution_median" || strings.Contains(screen(m), note) {
 		t.Fatalf("exact median: %q\n%s", CommandFor(m), screen(m))
 	}
-	ws := freshSample(t)
-	if err := ws.Engine.BuildRollups(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
 	d := testDeps(t)
-	d.Engine = ws.Engine
+	d.Engine = builtSample(t).Engine
 	m, _ = press(started(t, d, 120, 40), "7", "$")
 	mustContain(t, screen(m), "~", note)
 }

@@ -66,15 +66,12 @@ func TestBacklogAgesFailKeepTheCounts(t *testing.T) {
 	}
 }
 
-// backlogPartial opens the sample with its rollups and flows built, selects
+// backlogPartial takes the sample with its rollups and flows built, selects
 // the backlog and asks for its detail past the engine's cache: the model,
 // the first answer (checked to be the partial one) and what gives the rest.
 func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
 	t.Helper()
-	ws := freshSample(t)
-	if err := ws.Engine.BuildRollups(context.Background(), nil); err != nil {
-		t.Fatal(err)
-	}
+	ws := builtSample(t)
 	d := testDeps(t)
 	d.Engine = ws.Engine
 	m := selectKPI("backlog")(started(t, d, 120, 40))

@@ -198,6 +198,8 @@ func optionsOf(opts []Option) options {
 
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
 	began := time.Now()
+	e.queryBegan() // a build held back for the first screen waits for it
+	defer e.queryEnded()
 	e.loadRollups(ctx)
 	if err := checkWindowCompare(s); err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package kpi
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // OnCacheJoin has f called whenever a Compute waits for an identical one in
 // progress (see cache.joined).
@@ -25,3 +28,19 @@ func DailyRollupsOnly(e *Engine, on bool) {
 
 // FlowHits is how many group queries the flow rollups answered (flow.go).
 func FlowHits(e *Engine) int64 { return e.roll.flowHits.Load() }
+
+// SetRawFirst sets the size of data answered from the raw rows before the
+// rollups are built (RawFirstRows) and how long such a build waits for a
+// first query; the returned func restores both.
+func SetRawFirst(rows int64, idle time.Duration) func() {
+	r, i := RawFirstRows, rawFirstIdle
+	RawFirstRows, rawFirstIdle = rows, idle
+	return func() { RawFirstRows, rawFirstIdle = r, i }
+}
+
+// HoldQuery counts a query under way on e, as a Compute does, until the
+// returned func is called.
+func HoldQuery(e *Engine) func() {
+	e.queryBegan()
+	return e.queryEnded
+}

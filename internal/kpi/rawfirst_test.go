@@ -1,0 +1,91 @@
+package kpi_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+)
+
+// TestRawFirstBuildWaitsForTheFirstScreen: on small data a prepared engine
+// answers its first screen from the raw rows (no query waits for a build)
+// and its build starts only once the queries under way have all returned;
+// a query held forever would block it, and a query that waited for the
+// totals would then never return. On large data the totals are marked as
+// being built: the first screen waits for them, the build does not wait.
+func TestRawFirstBuildWaitsForTheFirstScreen(t *testing.T) {
+	sources := rtGenerate(t, "2025-03-14 00:00:00")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	t.Run("small", func(t *testing.T) {
+		defer kpi.SetRawFirst(1<<62, 20*time.Millisecond)()
+		eng := rtOpen(t, sources).Engine
+		eng.PrepareRollups()
+		if p := eng.RollupStatus(); !p.Waiting || p.Total != 0 {
+			t.Fatalf("prepared small data: %+v, want the build waiting", p)
+		}
+		release := kpi.HoldQuery(eng) // the first screen's other query, under way
+		done := make(chan error, 1)
+		go func() { done <- eng.BuildRollups(ctx, nil) }()
+		sc, err := eng.Compute(ctx, kpi.Slice{}, nil, kpi.Uncached())
+		if err != nil {
+			t.Fatalf("first screen: %v (it waited for a build that waits for it)", err)
+		}
+		if len(sc.Results) == 0 {
+			t.Fatal("first screen: no KPI")
+		}
+		time.Sleep(200 * time.Millisecond) // ten times the idle wait
+		if p := eng.RollupStatus(); !p.Waiting || p.Done != 0 || p.Total != 0 {
+			t.Fatalf("build with a query under way: %+v, want it still waiting", p)
+		}
+		release()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if p := eng.RollupStatus(); !p.Ready || p.Waiting {
+			t.Fatalf("after the first screen: %+v, want built", p)
+		}
+		again, err := eng.Compute(ctx, kpi.Slice{}, nil, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &rtCmp{t: t, name: "first screen raw, then from the rollups"}
+		c.cards(again, sc) // (rollups, raw rows)
+	})
+
+	t.Run("small, nothing asked", func(t *testing.T) {
+		defer kpi.SetRawFirst(1<<62, 20*time.Millisecond)()
+		eng := rtOpen(t, sources).Engine
+		eng.PrepareRollups()
+		if err := eng.BuildRollups(ctx, nil); err != nil { // starts after the idle wait
+			t.Fatal(err)
+		}
+		if p := eng.RollupStatus(); !p.Ready {
+			t.Fatalf("%+v, want built", p)
+		}
+	})
+
+	t.Run("large", func(t *testing.T) {
+		defer kpi.SetRawFirst(0, time.Hour)()
+		eng := rtOpen(t, sources).Engine
+		eng.PrepareRollups()
+		if p := eng.RollupStatus(); p.Waiting {
+			t.Fatalf("prepared large data: %+v, want no wait", p)
+		}
+		release := kpi.HoldQuery(eng) // does not hold this build back
+		defer release()
+		done := make(chan error, 1)
+		go func() { done <- eng.BuildRollups(ctx, nil) }()
+		if _, err := eng.Compute(ctx, kpi.Slice{}, nil, kpi.Uncached()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if p := eng.RollupStatus(); !p.Ready {
+			t.Fatalf("%+v, want built", p)
+		}
+	})
+}
