@@ -634,7 +634,7 @@ func specialName(name string, g Grain, cols map[string]string, col ...func(strin
 func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []any, withSeg bool, pl plan) (map[string]points, error) {
 	began := time.Now()
 	rows, err := e.executor().query(ctx, q, args...)
-	e.debug("query", "table", defs[0].Source, "elapsed", time.Since(began), "sql", q)
+	e.debug("query", "table", defs[0].Source, "elapsed", time.Since(began), "sql", q, "args", fmt.Sprint(args))
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err

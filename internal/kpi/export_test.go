@@ -44,3 +44,34 @@ func HoldQuery(e *Engine) func() {
 	e.queryBegan()
 	return e.queryEnded
 }
+
+// ShiftSketchTotals adds delta to the value of every period total kept from
+// the sketches (sketchTotals), so a test can tell a kept total from one
+// merged again.
+func ShiftSketchTotals(e *Engine, delta float64) int {
+	e.periodRolls.mu.Lock()
+	defer e.periodRolls.mu.Unlock()
+	n := 0
+	for key, ps := range e.periodRolls.m {
+		if !strings.HasSuffix(key, "|sketch") {
+			continue
+		}
+		for _, p := range ps {
+			if p != nil && p.Value != nil {
+				v := *p.Value + delta
+				p.Value = &v
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// ForgetPeriodTotals drops the period totals the engine keeps (period
+// rollups and the totals kept from sketches), so the next queries read the
+// rollup tables again.
+func ForgetPeriodTotals(e *Engine) {
+	e.periodRolls.mu.Lock()
+	defer e.periodRolls.mu.Unlock()
+	e.periodRolls.m, e.periodRolls.n = nil, 0
+}

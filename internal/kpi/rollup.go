@@ -1286,10 +1286,20 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		return nil, nil, false, false, nil
 	}
 	first := seg
+	mg, midx := g, idx // the rollup the totals and trend read
 	if narrow {
 		first = ""
+		if !rawSegs {
+			// The totals read the set without the segment: the same sums
+			// (every segment's rows, the blank one included, add up to the
+			// totals; sketches' bucket counts too), from as many times
+			// fewer rows as the segment has values.
+			if g0, idx0, ok := e.rollupFor(ctx, d0, dims[:len(dims)-1], pl.grain, all, !timed, quantiles); ok {
+				mg, midx = g0, idx0
+			}
+		}
 	}
-	q, args, approx, err := rollupQuery(g, idx, defs, s, first, pl, ranges)
+	q, args, approx, err := rollupQuery(mg, midx, defs, s, first, pl, ranges)
 	if err != nil {
 		return nil, nil, false, false, nil
 	}
@@ -1362,6 +1372,15 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		}
 		others = append(others, partJob)
 	}
+	// A breakdown's totals and trend from sketches are the scorecard's: kept
+	// per period (sketchTotals; PrefillPeriods keeps every period's at every
+	// grain), they are not merged again, and only the segments are read.
+	keepTotals := narrow && !rawSegs && approx && main != nil
+	if keepTotals {
+		if kept, _, ok := e.sketchTotals(defs, s, pl); ok {
+			full, main, keepTotals = kept, nil, false
+		}
+	}
 	jctx, stop := context.WithCancel(ctx) // the first failure stops the others
 	defer stop()
 	run := func(j *job) {
@@ -1390,11 +1409,14 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	if main != nil {
 		full = main.out
 	}
-	if segJob != nil {
-		mergeSegments(full, segJob.out)
-	}
 	if partJob != nil {
 		part = partJob.out
+	}
+	if keepTotals { // before the segments join them (only totals are kept)
+		e.keepSketchTotals(defs, s, pl, full, part)
+	}
+	if segJob != nil {
+		mergeSegments(full, segJob.out)
 	}
 	return full, part, approx, true, nil
 }

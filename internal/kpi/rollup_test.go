@@ -958,6 +958,9 @@ func rtCheckRollupsUsed(t *testing.T, ws *workspace.Workspace) {
 	if len(sets) < 5 {
 		t.Fatalf("rollup tables: %v", sets)
 	}
+	// Totals kept per period (from the sketches, by the slices compared
+	// before) would answer without the tables.
+	kpi.ForgetPeriodTotals(eng)
 	for tb, set := range sets {
 		if err := ws.DB.Exec(ctx, "UPDATE "+store.QuoteIdent(tb)+" SET "+strings.Join(set, ", ")); err != nil {
 			t.Fatal(err)

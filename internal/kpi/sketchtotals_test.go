@@ -1,0 +1,64 @@
+package kpi_test
+
+import (
+	"context"
+	"testing"
+
+	"kpiscope/internal/kpi"
+)
+
+// TestBreakdownTotalsFromKeptSketchTotals: a median's breakdown with a
+// trend reads its totals and trend from the period totals kept from the
+// sketches (as the scorecard does) and only its segments from the sketches:
+// the first breakdown keeps its totals, the scorecard of the same slice then
+// finds them (the same values), and a second breakdown shows kept totals
+// (here shifted by a known amount) with its segments unchanged.
+func TestBreakdownTotalsFromKeptSketchTotals(t *testing.T) {
+	eng := rtOpen(t, rtGenerate(t, "2025-03-14 00:00:00")).Engine
+	ctx := context.Background()
+	if err := eng.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	id := "resolution_median"
+	for _, g := range []kpi.Grain{kpi.Week, kpi.Month} {
+		bd := kpi.Slice{Grain: g, Compare: kpi.VsPrevious, Segment: "channel"}
+		first, err := eng.Compute(ctx, bd, []string{id}, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r1 := first.Find(id)
+		if r1 == nil || r1.Total.Value == nil || len(r1.Segments) < 2 || !r1.Approx {
+			t.Fatalf("%s breakdown: %+v, want a sketched total and segments", g, r1)
+		}
+		sc, err := eng.Compute(ctx, kpi.Slice{Grain: g, Compare: kpi.VsPrevious}, []string{id}, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &rtCmp{t: t, name: "scorecard after the breakdown at " + string(g)}
+		c.float("total", sc.Find(id).Total.Value, r1.Total.Value, false)
+		if len(sc.Find(id).Trend) != len(r1.Trend) {
+			t.Fatalf("%s: trend of %d periods, breakdown's %d", g, len(sc.Find(id).Trend), len(r1.Trend))
+		}
+		for i, p := range sc.Find(id).Trend {
+			c.float("trend", p.Value, r1.Trend[i].Value, false)
+		}
+		if kpi.ShiftSketchTotals(eng, 1000) == 0 {
+			t.Fatal("no sketch totals kept")
+		}
+		second, err := eng.Compute(ctx, bd, []string{id}, kpi.Uncached())
+		kpi.ShiftSketchTotals(eng, -1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r2 := second.Find(id)
+		if got, want := *r2.Total.Value, *r1.Total.Value+1000; got != want {
+			t.Errorf("%s: second breakdown's total %v, want the kept %v: merged again", g, got, want)
+		}
+		if len(r2.Segments) != len(r1.Segments) {
+			t.Fatalf("%s: %d segments, then %d", g, len(r1.Segments), len(r2.Segments))
+		}
+		for i, s := range r2.Segments {
+			c.float("segment "+s.Segment, s.Value, r1.Segments[i].Value, false)
+		}
+	}
+}
