@@ -36,8 +36,10 @@ var (
 
 // builtSample opens the embedded sample data once per test binary, apart
 // from sample's, with every rollup and flow built (about 40 s under the race
-// detector: tests that need them share this one). Tests reading it ask past
-// its cache (kpi.Uncached) where they mean to reach the rollups.
+// detector: tests that need them share this one). Every query on it comes
+// after the build, so whatever its cache holds was answered from the
+// rollups too; tests that mean to run a query ask past the cache
+// (kpi.Uncached).
 func builtSample(tb testing.TB) *workspace.Workspace {
 	tb.Helper()
 	builtOnce.Do(func() {

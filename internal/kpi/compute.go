@@ -198,8 +198,7 @@ func optionsOf(opts []Option) options {
 
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
 	began := time.Now()
-	e.queryBegan() // a build held back for the first screen waits for it
-	defer e.queryEnded()
+	defer e.queryEnded(e.queryBegan()) // a build held back for the first screen waits for it
 	e.loadRollups(ctx)
 	if err := checkWindowCompare(s); err != nil {
 		return nil, err
@@ -634,7 +633,7 @@ func specialName(name string, g Grain, cols map[string]string, col ...func(strin
 func (e *Engine) runPoints(ctx context.Context, defs []*Def, q string, args []any, withSeg bool, pl plan) (map[string]points, error) {
 	began := time.Now()
 	rows, err := e.executor().query(ctx, q, args...)
-	e.debug("query", "table", defs[0].Source, "elapsed", time.Since(began), "sql", q, "args", fmt.Sprint(args))
+	e.debug("query", "table", defs[0].Source, "elapsed", time.Since(began), "sql", q, "args", args)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, err

@@ -41,8 +41,8 @@ func SetRawFirst(rows int64, idle time.Duration) func() {
 // HoldQuery counts a query under way on e, as a Compute does, until the
 // returned func is called.
 func HoldQuery(e *Engine) func() {
-	e.queryBegan()
-	return e.queryEnded
+	c := e.queryBegan()
+	return func() { e.queryEnded(c) }
 }
 
 // ShiftSketchTotals adds delta to the value of every period total kept from

@@ -2,6 +2,7 @@ package kpi_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -53,6 +54,54 @@ func TestRawFirstBuildWaitsForTheFirstScreen(t *testing.T) {
 		}
 		c := &rtCmp{t: t, name: "first screen raw, then from the rollups"}
 		c.cards(again, sc) // (rollups, raw rows)
+	})
+
+	t.Run("small, later queries", func(t *testing.T) {
+		// Only the first screen's queries hold the build: one begun after
+		// the first of them returned (a key pressed meanwhile) does not.
+		defer kpi.SetRawFirst(1<<62, time.Hour)()
+		eng := rtOpen(t, sources).Engine
+		eng.PrepareRollups()
+		first := kpi.HoldQuery(eng)
+		done := make(chan error, 1)
+		go func() { done <- eng.BuildRollups(ctx, nil) }()
+		if _, err := eng.Compute(ctx, kpi.Slice{}, []string{"csat"}, kpi.Uncached()); err != nil { // returns first
+			t.Fatal(err)
+		}
+		later := kpi.HoldQuery(eng)
+		defer later()
+		first()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-ctx.Done():
+			t.Fatal("the build waited for a query begun after the first screen's first answer")
+		}
+	})
+
+	t.Run("small, stopped while waiting", func(t *testing.T) {
+		defer kpi.SetRawFirst(1<<62, time.Hour)()
+		eng := rtOpen(t, sources).Engine
+		eng.PrepareRollups()
+		release := kpi.HoldQuery(eng)
+		defer release()
+		stop, cancelBuild := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- eng.BuildRollups(stop, nil) }()
+		time.Sleep(50 * time.Millisecond)
+		cancelBuild()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("BuildRollups stopped while waiting: %v, want context.Canceled", err)
+		}
+		// Nothing was marked as being built: a query reads the raw rows.
+		if _, err := eng.Compute(ctx, kpi.Slice{}, nil, kpi.Uncached()); err != nil {
+			t.Fatal(err)
+		}
+		if p := eng.RollupStatus(); p.Waiting || p.Ready || p.Total != 0 {
+			t.Fatalf("after the stop: %+v", p)
+		}
 	})
 
 	t.Run("small, nothing asked", func(t *testing.T) {

@@ -76,8 +76,9 @@ type RollupProgress struct {
 // RawFirstRows is the size of data (rows over every table) up to which a
 // prepared engine answers its first screen from the raw rows and builds its
 // rollups after it: reading small data once costs less than building the
-// totals first (docs/benchmarks.md: at 1M tickets 2.1 s from the raw rows
-// against 5.8 s through the rollups, at 10M 12.2 s against 16.3 s). Larger
+// totals first (docs/benchmarks.md, "The evening": the first screen at 1M
+// tickets in 1.65 s against 1.55 s for the raw rows alone, 2.7× before; at
+// 10M 12.0 s against 10.8 s, 1.3–1.4× before). Larger
 // data shows its first screen from the totals built first, latest months
 // first, the raw rows of 100M tickets holding more memory than the build.
 var RawFirstRows int64 = 30_000_000
@@ -101,59 +102,83 @@ type rollupState struct {
 	load     sync.Once
 	notify   func(RollupProgress) // the running build's progress callback
 	// hold, when not nil, holds a raw-first build back (PrepareRollups) until
-	// the queries under way when it was prepared, or the first ones after,
-	// have all returned: it is closed once inflight falls to zero after a
-	// query (queried).
-	hold     chan struct{}
-	inflight int
-	queried  bool
+	// the first screen is answered: the queries begun while it holds, up to
+	// the first of them to return, have all returned (holding counts those
+	// under way; after firstDone no later query is counted).
+	hold      chan struct{}
+	holding   int
+	firstDone bool
+	queried   bool // a query began since the hold was set
 }
 
-// queryBegan and queryEnded count the queries under way, for a build held
-// back until the first screen is answered.
-func (e *Engine) queryBegan() {
+// rawFirstMax is the longest a raw-first build waits for the first screen.
+var rawFirstMax = 2 * time.Minute
+
+// queryBegan and queryEnded count the first screen's queries, for a build
+// held back until it is answered; counted says whether this one was.
+func (e *Engine) queryBegan() (counted bool) {
 	e.roll.mu.Lock()
-	e.roll.inflight++
+	defer e.roll.mu.Unlock()
+	if e.roll.hold == nil || e.roll.firstDone {
+		return false
+	}
+	e.roll.holding++
 	e.roll.queried = true
-	e.roll.mu.Unlock()
+	return true
 }
 
-func (e *Engine) queryEnded() {
+func (e *Engine) queryEnded(counted bool) {
+	if !counted {
+		return
+	}
 	e.roll.mu.Lock()
-	e.roll.inflight--
-	if e.roll.inflight == 0 && e.roll.hold != nil {
+	defer e.roll.mu.Unlock()
+	e.roll.holding--
+	e.roll.firstDone = true
+	if e.roll.holding == 0 && e.roll.hold != nil {
 		close(e.roll.hold)
 		e.roll.hold = nil
 	}
-	e.roll.mu.Unlock()
+}
+
+// releaseHold lets a held build go.
+func (e *Engine) releaseHold(hold chan struct{}) {
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	if e.roll.hold == hold {
+		close(hold)
+		e.roll.hold = nil
+	}
 }
 
 // waitFirstScreen holds a raw-first build back until the first screen is
-// answered: the queries asked have all returned, or none came in
-// rawFirstIdle, or ctx ends.
+// answered (queryEnded), or none was asked in rawFirstIdle, or rawFirstMax
+// has passed, or ctx ends.
 func (e *Engine) waitFirstScreen(ctx context.Context) {
 	e.roll.mu.Lock()
-	hold := e.roll.hold
+	hold, started := e.roll.hold, e.roll.started
 	e.roll.mu.Unlock()
-	if hold == nil {
+	if hold == nil || started {
 		return
 	}
-	idle := time.NewTimer(rawFirstIdle)
+	idle, limit := time.NewTimer(rawFirstIdle), time.NewTimer(rawFirstMax)
 	defer idle.Stop()
+	defer limit.Stop()
 	for {
 		select {
 		case <-hold:
 			return
 		case <-ctx.Done():
 			return
+		case <-limit.C:
+			e.releaseHold(hold)
+			return
 		case <-idle.C:
 			e.roll.mu.Lock()
 			asked := e.roll.queried
-			if !asked && e.roll.hold == hold {
-				e.roll.hold = nil
-			}
 			e.roll.mu.Unlock()
 			if !asked {
+				e.releaseHold(hold)
 				return
 			}
 		}
@@ -443,8 +468,12 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		e.roll.mu.Unlock()
 		return nil
 	}
-	e.roll.started = true
 	e.roll.progress.Waiting = false
+	if err := ctx.Err(); err != nil { // stopped while waiting: nothing marked as being built
+		e.roll.mu.Unlock()
+		return err
+	}
+	e.roll.started = true
 	e.prepareLocked()
 	groups := e.roll.groups
 	type step struct {
@@ -671,9 +700,7 @@ func (e *Engine) PrepareRollups() {
 	if e.rows <= RawFirstRows && !e.totalsKept() {
 		if e.roll.hold == nil {
 			e.roll.hold = make(chan struct{})
-			// Queries that returned before are not the first screen's;
-			// those under way may be.
-			e.roll.queried = e.roll.inflight > 0
+			e.roll.holding, e.roll.firstDone, e.roll.queried = 0, false, false
 			e.roll.progress.Waiting = true
 		}
 		return
@@ -1375,7 +1402,7 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	// A breakdown's totals and trend from sketches are the scorecard's: kept
 	// per period (sketchTotals; PrefillPeriods keeps every period's at every
 	// grain), they are not merged again, and only the segments are read.
-	keepTotals := narrow && !rawSegs && approx && main != nil
+	keepTotals := narrow && approx && main != nil
 	if keepTotals {
 		if kept, _, ok := e.sketchTotals(defs, s, pl); ok {
 			full, main, keepTotals = kept, nil, false

@@ -33,8 +33,10 @@ func newRollups(ctx context.Context) *rollups {
 
 // start builds ws's rollups in the background. Before it returns, queries
 // on ws are set to wait for the totals being built rather than read the same
-// rows at the same time (kpi.Engine.PrepareRollups); they read the raw rows
-// for the rest until it is built. The engine reports the progress and any
+// rows at the same time (kpi.Engine.PrepareRollups; on data of up to
+// kpi.RawFirstRows rows the other way round: the first screen reads the raw
+// rows and the build waits for it); they read the raw rows for the rest
+// until it is built. The engine reports the progress and any
 // failure itself (RollupStatus). Starting a workspace twice, or after close,
 // does nothing.
 func (r *rollups) start(ws *workspace.Workspace) {
@@ -43,7 +45,7 @@ func (r *rollups) start(ws *workspace.Workspace) {
 	if r.closed || r.running[ws] != nil || ws.Warehouse != nil {
 		return // a warehouse aggregates its own rows: nothing to build
 	}
-	ws.Engine.PrepareRollups() // a prepared engine must build: the queries wait
+	ws.Engine.PrepareRollups() // a prepared engine must build: the queries wait for it (or, on small data, it for the first screen's)
 	ctx, cancel := context.WithCancel(r.ctx)
 	b := &build{cancel: cancel, done: make(chan struct{})}
 	r.running[ws] = b
