@@ -14,6 +14,7 @@ import (
 // finds them (the same values), and a second breakdown shows kept totals
 // (here shifted by a known amount) with its segments unchanged.
 func TestBreakdownTotalsFromKeptSketchTotals(t *testing.T) {
+	skipShort(t)
 	eng := rtOpen(t, rtGenerate(t, "2025-03-14 00:00:00")).Engine
 	ctx := context.Background()
 	if err := eng.BuildRollups(ctx, nil); err != nil {
