@@ -61,11 +61,7 @@ func TestRawFirstBuildWaitsForTheFirstScreen(t *testing.T) {
 		// Only the first screen's queries hold the build: one begun after
 		// the first of them returned (a key pressed meanwhile) does not.
 		defer kpi.SetRawFirst(1<<62, time.Hour)()
-		eng := rtOpen(t, sources).Engine
-		eng.PrepareRollups()
-		first := kpi.HoldQuery(eng)
-		done := make(chan error, 1)
-		go func() { done <- eng.BuildRollups(ctx, nil) }()
+		eng, first, done := heldBuild(t, sources, ctx)
 		if _, err := eng.Compute(ctx, kpi.Slice{}, []string{"csat"}, kpi.Uncached()); err != nil { // returns first
 			t.Fatal(err)
 		}
@@ -85,13 +81,9 @@ func TestRawFirstBuildWaitsForTheFirstScreen(t *testing.T) {
 	t.Run("small, stopped while waiting", func(t *testing.T) {
 		skipShort(t) // the race pass runs "small", where the hold is shared
 		defer kpi.SetRawFirst(1<<62, time.Hour)()
-		eng := rtOpen(t, sources).Engine
-		eng.PrepareRollups()
-		release := kpi.HoldQuery(eng)
-		defer release()
 		stop, cancelBuild := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- eng.BuildRollups(stop, nil) }()
+		eng, release, done := heldBuild(t, sources, stop)
+		defer release()
 		time.Sleep(50 * time.Millisecond)
 		cancelBuild()
 		if err := <-done; !errors.Is(err, context.Canceled) {
@@ -141,4 +133,17 @@ func TestRawFirstBuildWaitsForTheFirstScreen(t *testing.T) {
 			t.Fatalf("%+v, want built", p)
 		}
 	})
+}
+
+// heldBuild opens the sources with the rollups prepared, a first-screen
+// query under way (release ends it) and the build started with ctx, its
+// result on done.
+func heldBuild(t *testing.T, sources []string, ctx context.Context) (eng *kpi.Engine, release func(), done chan error) {
+	t.Helper()
+	eng = rtOpen(t, sources).Engine
+	eng.PrepareRollups()
+	release = kpi.HoldQuery(eng)
+	done = make(chan error, 1)
+	go func() { done <- eng.BuildRollups(ctx, nil) }()
+	return eng, release, done
 }
