@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
-	"path/filepath"
 	"testing"
 
 	"kpiscope/internal/kpi"
@@ -155,8 +154,7 @@ func TestFlowsAgreeOnSample(t *testing.T) {
 func TestFlowsKeptInDBFile(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
-	sources := sampleFiles(t)
-	db := filepath.Join(t.TempDir(), "k.db")
+	sources, db := keptSampleDB(t)
 	open := func() *workspace.Workspace {
 		t.Helper()
 		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"kpiscope/internal/kpi"
@@ -91,8 +90,7 @@ func TestMedianDrillFromPairSketches(t *testing.T) {
 func TestPairSketchesAddedToAKeptDBFile(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
-	sources := sampleFiles(t)
-	db := filepath.Join(t.TempDir(), "k.db")
+	sources, db := keptSampleDB(t)
 	reads := &rawReads{}
 	open := func() *workspace.Workspace {
 		t.Helper()

@@ -2,7 +2,10 @@ package kpi_test
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +13,7 @@ import (
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
+	"kpiscope/sampledata"
 )
 
 // builtSample is the embedded sample with its rollups built, opened once for
@@ -47,10 +51,88 @@ func sharedSample(t *testing.T, h slog.Handler) *kpi.Engine {
 	return builtSample.ws.Engine
 }
 
-// closeSharedSample closes the built sample, if opened (TestMain).
+// keptSample is the sample's files written once to a folder of this
+// package's run, and a --db file over them with every rollup built (clock:
+// rtNow), for the tests of what a --db file keeps: each starts from a copy
+// of the file instead of building the sample again (several seconds each).
+var keptSample struct {
+	once    sync.Once
+	dir     string
+	sources []string
+	db      string
+	err     error
+}
+
+// keptSampleDB returns the shared sample files and a fresh copy, in the
+// test's own folder, of the --db file built over them. The files are shared:
+// a test that changes one must put it back as it was (its modification time
+// is in the file's fingerprint).
+func keptSampleDB(t *testing.T) (sources []string, db string) {
+	t.Helper()
+	keptSample.once.Do(func() {
+		keptSample.dir, keptSample.err = os.MkdirTemp("", "kpiscope-kept-sample-")
+		if keptSample.err != nil {
+			return
+		}
+		for _, name := range []string{"customers", "orders", "tickets", "surveys", "spend"} {
+			b, err := sampledata.FS.ReadFile(name + ".parquet")
+			if err == nil {
+				p := filepath.Join(keptSample.dir, name+".parquet")
+				err = os.WriteFile(p, b, 0o400)
+				keptSample.sources = append(keptSample.sources, p)
+			}
+			if err != nil {
+				keptSample.err = err
+				return
+			}
+		}
+		keptSample.db = filepath.Join(keptSample.dir, "kept.db")
+		ctx := context.Background()
+		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: keptSample.sources, DBPath: keptSample.db, Now: rtNow})
+		if err != nil {
+			keptSample.err = err
+			return
+		}
+		keptSample.err = ws.Engine.BuildRollups(ctx, nil)
+		if err := ws.Close(); keptSample.err == nil {
+			keptSample.err = err
+		}
+	})
+	if keptSample.err != nil {
+		t.Fatal(keptSample.err)
+	}
+	db = filepath.Join(t.TempDir(), "k.db")
+	if err := copyFile(keptSample.db, db); err != nil {
+		t.Fatal(err)
+	}
+	return keptSample.sources, db
+}
+
+func copyFile(from, to string) error {
+	r, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	w, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+// closeSharedSample closes the built sample, if opened, and removes the kept
+// sample's folder (TestMain).
 func closeSharedSample() {
 	if builtSample.ws != nil {
 		builtSample.ws.Close()
+	}
+	if keptSample.dir != "" {
+		os.RemoveAll(keptSample.dir)
 	}
 }
 

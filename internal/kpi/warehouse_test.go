@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -124,88 +125,104 @@ func TestWarehouseEngineEquivalence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every KPI, the hidden ones (new customers, the spend) too.
+	var ids []string
+	for _, d := range want.defs {
+		ids = append(ids, d.ID)
+	}
+	// DuckDB's scorecards, computed once for both warehouses, which are
+	// compared at once (CI's time: the test waits on ClickHouse).
+	variantsOf := func(si int) [][]Option {
+		if si%4 != 0 {
+			return [][]Option{nil} // without extras: every fourth slice (CI's time)
+		}
+		return [][]Option{nil, {WithoutExtras()}}
+	}
+	wants := map[[2]int]*Scorecard{}
+	for si, s := range chEquivSlices() {
+		for _, extras := range variantsOf(si) {
+			sc, err := want.Compute(ctx, s, ids, extras...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wants[[2]int{si, len(extras)}] = sc
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		db   string
 	}{{"single node", chDBName(t, local)}, {"2 shards", chDBName(t, dist)}} {
-		wh, err := OpenWarehouse(ctx, chWarehouseURL(t, dsn1, tc.db), WarehouseOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer wh.Close()
-		if _, err := OpenWarehouse(ctx, chWarehouseURL(t, dsn1, tc.db+"_nosuch"), WarehouseOptions{}); err == nil || !strings.Contains(err.Error(), "_nosuch\" on the server; name one in the URL's path") {
-			t.Errorf("a database that is not there: %v", err)
-		}
-		got, err := NewWarehouse(ctx, wh, defs(), opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p := got.Problems(); len(p) != len(want.Problems()) {
-			t.Fatalf("%s: problems %v, DuckDB's %v", tc.name, p, want.Problems())
-		}
-		if !got.AsOf().Equal(want.AsOf()) || !got.Start().Equal(want.Start()) || got.Rows() != want.Rows() {
-			t.Fatalf("%s: data %v–%v, %d rows; DuckDB's %v–%v, %d rows", tc.name, got.Start(), got.AsOf(), got.Rows(), want.Start(), want.AsOf(), want.Rows())
-		}
-		if g, w := fmt.Sprint(got.Dimensions()), fmt.Sprint(want.Dimensions()); g != w {
-			t.Errorf("%s: dimensions %s, DuckDB's %s", tc.name, g, w)
-		}
-		for _, dim := range []string{"plan", "channel", "contacts"} {
-			g, gerr := got.DimValues(ctx, dim)
-			w, werr := want.DimValues(ctx, dim)
-			if fmt.Sprint(g, gerr) != fmt.Sprint(w, werr) {
-				t.Errorf("%s: %s's values %q (%v), DuckDB's %q (%v)", tc.name, dim, g, gerr, w, werr)
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			wh, err := OpenWarehouse(ctx, chWarehouseURL(t, dsn1, tc.db), WarehouseOptions{})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		// Every KPI, the hidden ones (new customers, the spend) too.
-		var ids []string
-		for _, d := range want.defs {
-			ids = append(ids, d.ID)
-		}
-		results, seen := 0, map[string]int{}
-		for si, s := range chEquivSlices() {
-			variants := [][]Option{nil, {WithoutExtras()}}
-			if si%4 != 0 {
-				variants = variants[:1] // without extras: every fourth slice (CI's time)
+			t.Cleanup(func() { wh.Close() })
+			if _, err := OpenWarehouse(ctx, chWarehouseURL(t, dsn1, tc.db+"_nosuch"), WarehouseOptions{}); err == nil || !strings.Contains(err.Error(), "_nosuch\" on the server; name one in the URL's path") {
+				t.Errorf("a database that is not there: %v", err)
 			}
-			for _, extras := range variants {
-				wsc, err := want.Compute(ctx, s, ids, extras...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gsc, err := got.Compute(ctx, s, ids, extras...)
-				if err != nil {
-					t.Fatalf("%s, slice %d: %v", tc.name, si, err)
-				}
-				for i := range wsc.Results {
-					w, g := wsc.Results[i], gsc.Results[i]
-					if (w.Err == nil) != (g.Err == nil) {
-						t.Errorf("%s, slice %d (%+v), %s: error %v, DuckDB's %v", tc.name, si, s, w.Def.ID, g.Err, w.Err)
-						continue
-					}
-					if len(extras) == 0 && (w.ExtrasErr != nil || g.ExtrasErr != nil) {
-						t.Errorf("%s, slice %d (%+v), %s: extras %v, DuckDB's %v", tc.name, si, s, w.Def.ID, g.ExtrasErr, w.ExtrasErr)
-					}
-					if msg := jsonClose(resultJSON(t, w), resultJSON(t, g), w.Def.ID); msg != "" {
-						t.Errorf("%s, slice %d (%+v): %s", tc.name, si, s, msg)
-					}
-					if w.Err == nil && w.Total.Value != nil {
-						seen[w.Def.ID]++
-					}
-					results++
-				}
-				gsc.Elapsed, wsc.Elapsed = 0, 0
-				gsc.Results, wsc.Results = nil, nil
-				if msg := jsonClose(resultJSON(t, wsc), resultJSON(t, gsc), "scorecard"); msg != "" {
-					t.Errorf("%s, slice %d: %s", tc.name, si, msg)
+			got, err := NewWarehouse(ctx, wh, defs(), opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := got.Problems(); len(p) != len(want.Problems()) {
+				t.Fatalf("%s: problems %v, DuckDB's %v", tc.name, p, want.Problems())
+			}
+			if !got.AsOf().Equal(want.AsOf()) || !got.Start().Equal(want.Start()) || got.Rows() != want.Rows() {
+				t.Fatalf("%s: data %v–%v, %d rows; DuckDB's %v–%v, %d rows", tc.name, got.Start(), got.AsOf(), got.Rows(), want.Start(), want.AsOf(), want.Rows())
+			}
+			if g, w := fmt.Sprint(got.Dimensions()), fmt.Sprint(want.Dimensions()); g != w {
+				t.Errorf("%s: dimensions %s, DuckDB's %s", tc.name, g, w)
+			}
+			for _, dim := range []string{"plan", "channel", "contacts"} {
+				g, gerr := got.DimValues(ctx, dim)
+				w, werr := want.DimValues(ctx, dim)
+				if fmt.Sprint(g, gerr) != fmt.Sprint(w, werr) {
+					t.Errorf("%s: %s's values %q (%v), DuckDB's %q (%v)", tc.name, dim, g, gerr, w, werr)
 				}
 			}
-		}
-		for _, d := range want.defs {
-			if seen[d.ID] == 0 {
-				t.Errorf("%s: %s has a value in no slice", tc.name, d.ID)
+			results, seen := 0, map[string]int{}
+			for si, s := range chEquivSlices() {
+				for _, extras := range variantsOf(si) {
+					w := *wants[[2]int{si, len(extras)}]
+					wsc := &w
+					wsc.Results = slices.Clone(w.Results)
+					gsc, err := got.Compute(ctx, s, ids, extras...)
+					if err != nil {
+						t.Fatalf("%s, slice %d: %v", tc.name, si, err)
+					}
+					for i := range wsc.Results {
+						w, g := wsc.Results[i], gsc.Results[i]
+						if (w.Err == nil) != (g.Err == nil) {
+							t.Errorf("%s, slice %d (%+v), %s: error %v, DuckDB's %v", tc.name, si, s, w.Def.ID, g.Err, w.Err)
+							continue
+						}
+						if len(extras) == 0 && (w.ExtrasErr != nil || g.ExtrasErr != nil) {
+							t.Errorf("%s, slice %d (%+v), %s: extras %v, DuckDB's %v", tc.name, si, s, w.Def.ID, g.ExtrasErr, w.ExtrasErr)
+						}
+						if msg := jsonClose(resultJSON(t, w), resultJSON(t, g), w.Def.ID); msg != "" {
+							t.Errorf("%s, slice %d (%+v): %s", tc.name, si, s, msg)
+						}
+						if w.Err == nil && w.Total.Value != nil {
+							seen[w.Def.ID]++
+						}
+						results++
+					}
+					gsc.Elapsed, wsc.Elapsed = 0, 0
+					gsc.Results, wsc.Results = nil, nil
+					if msg := jsonClose(resultJSON(t, wsc), resultJSON(t, gsc), "scorecard"); msg != "" {
+						t.Errorf("%s, slice %d: %s", tc.name, si, msg)
+					}
+				}
 			}
-		}
-		t.Logf("%s: %d KPI results equal to DuckDB's over %d slices (with and without extras), every KPI with a value in some: %v", tc.name, results, len(chEquivSlices()), seen)
+			for _, d := range want.defs {
+				if seen[d.ID] == 0 {
+					t.Errorf("%s: %s has a value in no slice", tc.name, d.ID)
+				}
+			}
+			t.Logf("%s: %d KPI results equal to DuckDB's over %d slices (with and without extras), every KPI with a value in some: %v", tc.name, results, len(chEquivSlices()), seen)
+		})
 	}
 }
 
