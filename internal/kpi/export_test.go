@@ -45,15 +45,15 @@ func HoldQuery(e *Engine) func() {
 	return func() { e.queryEnded(c) }
 }
 
-// ShiftSketchTotals adds delta to the value of every period total kept from
-// the sketches (sketchTotals), so a test can tell a kept total from one
-// merged again.
-func ShiftSketchTotals(e *Engine, delta float64) int {
+// ShiftKeptTotals adds delta to the value of every period total kept from
+// rollup queries (keptTotals: the sketches' merged, for a median), so a test
+// can tell a kept total from one merged again.
+func ShiftKeptTotals(e *Engine, delta float64) int {
 	e.periodRolls.mu.Lock()
 	defer e.periodRolls.mu.Unlock()
 	n := 0
 	for key, ps := range e.periodRolls.m {
-		if !strings.HasSuffix(key, "|sketch") {
+		if !strings.HasSuffix(key, "|roll") {
 			continue
 		}
 		for _, p := range ps {
@@ -68,10 +68,10 @@ func ShiftSketchTotals(e *Engine, delta float64) int {
 }
 
 // ForgetPeriodTotals drops the period totals the engine keeps (period
-// rollups and the totals kept from sketches), so the next queries read the
+// rollups and the totals kept from rollup queries), so the next queries read the
 // rollup tables again.
 func ForgetPeriodTotals(e *Engine) {
 	e.periodRolls.mu.Lock()
 	defer e.periodRolls.mu.Unlock()
-	e.periodRolls.m, e.periodRolls.n = nil, 0
+	e.periodRolls.m, e.periodRolls.n, e.periodRolls.used = nil, 0, nil
 }

@@ -433,6 +433,22 @@ func prefixList(items []string) string {
 // one or two dimensions) once built: the totals being built are waited
 // for, the dimensions not (their queries read the raw rows meanwhile). ok
 // is false when there is none.
+// flowsBuilt reports whether d's totals (without extras) are answered by
+// its flow rollup, built.
+func (e *Engine) flowsBuilt(ctx context.Context, d *Def) bool {
+	plain := *d
+	plain.Extras = nil
+	e.roll.mu.Lock()
+	f := e.roll.flows[d.ID]
+	done := f != nil && f.states[0].done
+	e.roll.mu.Unlock()
+	if !done {
+		return false
+	}
+	_, ok := e.flowFor(ctx, &plain, 0)
+	return ok
+}
+
 func (e *Engine) flowFor(ctx context.Context, d *Def, level int) (*flowRollup, bool) {
 	e.roll.mu.Lock()
 	f := e.roll.flows[d.ID]
@@ -509,7 +525,16 @@ func (e *Engine) runFlows(ctx context.Context, defs []*Def, s Slice, pl plan) (f
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if outs[i], errs[i] = e.runPoints(jctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win); errs[i] != nil {
+			// Totals are kept per period (runPeriodsWith: the periods
+			// already read are not read again; PrefillPeriods reads them
+			// all); segments are read each time.
+			f := fs[slices.Index(defs, j.d)]
+			render := func(qp *queryPlan) (string, []any, bool) { return renderDuckDBFlow(f, j.d, qp, e.dimExpr) }
+			ps, ok, err := e.runPeriodsWith(jctx, []*Def{j.d}, s, j.q, render)
+			if !ok && err == nil {
+				ps, err = e.runPoints(jctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win)
+			}
+			if outs[i], errs[i] = ps, err; err != nil {
 				stop()
 			}
 		}()

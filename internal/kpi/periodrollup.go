@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,7 +21,11 @@ import (
 type periodRollups struct {
 	mu sync.Mutex
 	m  map[string]map[int64]*Point // key (KPI, filters, grain, cut) → period → totals (nil: no rows)
-	n  int
+	n  int                         // periods kept, over every key
+	// used is when each key was last read or written (tick): past
+	// periodRollupMax periods, the keys least recently used go first.
+	used map[string]uint64
+	tick uint64
 	// sig is the signature the totals are kept under in a --db file
 	// (openPeriodBook); "" when they are not kept. loaded holds the keys
 	// read back from it (loadPeriodKeys).
@@ -28,12 +33,18 @@ type periodRollups struct {
 	loaded map[string]bool
 }
 
+// periodRollupMax bounds the periods kept (~180 bytes each: 36 MB): the
+// built-in sample's five years hold ~83,000 after PrefillPeriods.
 const periodRollupMax = 200_000
 
 func (c *periodRollups) get(key string, period int64) (*Point, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	pt, ok := c.m[key][period]
+	if ok {
+		c.tick++
+		c.used[key] = c.tick
+	}
 	return pt, ok
 }
 
@@ -44,17 +55,43 @@ func (c *periodRollups) put(key string, period int64, pt *Point) {
 }
 
 func (c *periodRollups) putLocked(key string, period int64, pt *Point) {
-	if c.m == nil || c.n >= periodRollupMax {
-		c.m, c.n = map[string]map[int64]*Point{}, 0
-		if c.loaded != nil { // read back again when asked
-			c.loaded = map[string]bool{}
+	if c.m == nil {
+		c.m, c.n, c.used = map[string]map[int64]*Point{}, 0, map[string]uint64{}
+	}
+	ps := c.m[key]
+	if ps == nil {
+		ps = map[int64]*Point{}
+		c.m[key] = ps
+	}
+	if _, had := ps[period]; !had {
+		c.n++
+	}
+	ps[period] = pt
+	c.tick++
+	c.used[key] = c.tick
+	if c.n > periodRollupMax {
+		c.evictLocked()
+	}
+}
+
+// evictLocked drops the least recently used keys (each with all its
+// periods) down to three quarters of periodRollupMax; a key kept in a --db
+// file is read back from it when asked again.
+func (c *periodRollups) evictLocked() {
+	keys := make([]string, 0, len(c.m))
+	for k := range c.m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return c.used[keys[i]] < c.used[keys[j]] })
+	for _, k := range keys[:len(keys)-1] { // never the key just written
+		if c.n <= periodRollupMax*3/4 {
+			break
 		}
+		c.n -= len(c.m[k])
+		delete(c.m, k)
+		delete(c.used, k)
+		delete(c.loaded, k)
 	}
-	if c.m[key] == nil {
-		c.m[key] = map[int64]*Point{}
-	}
-	c.m[key][period] = pt
-	c.n++
 }
 
 // periodRollupKey names one KPI's kept totals: with or without its extras,
@@ -82,6 +119,16 @@ func periodRollupKey(d *Def, s Slice, g Grain, cut string) string {
 // the data's last, partial, period alike (the engine's data never changes).
 // ok is false when the query is not one period rollups can answer.
 func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuery) (map[string]points, bool, error) {
+	return e.runPeriodsWith(ctx, defs, s, q, nil)
+}
+
+// errNoRender is a period query's renderer refusing a plan (runPeriodsWith).
+var errNoRender = errors.New("the plan cannot be rendered against this table")
+
+// runPeriodsWith is runPeriods with the missing periods' plan rendered by
+// render (the flow tables' renderer; nil: DuckDB's over the raw rows): the
+// periods kept are the same numbers whichever table they were read from.
+func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q rawQuery, render func(*queryPlan) (string, []any, bool)) (map[string]points, bool, error) {
 	p := q.plan
 	if (q.role != rawFull && q.role != rawPart) || q.withSeg {
 		return nil, false, nil
@@ -177,7 +224,16 @@ func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuer
 		got[d.ID] = points{}
 	}
 	run := func(qp *queryPlan) error {
-		sql, args := renderDuckDB(qp)
+		var sql string
+		var args []any
+		if render == nil {
+			sql, args = renderDuckDB(qp)
+		} else {
+			var ok bool
+			if sql, args, ok = render(qp); !ok {
+				return errNoRender
+			}
+		}
 		ps, err := e.runPoints(ctx, defs, sql, args, false, q.win)
 		for id, pts := range ps {
 			for k, pt := range pts {
@@ -239,29 +295,41 @@ func (e *Engine) PrefillPeriods(ctx context.Context) {
 		for t := g.Trunc(e.start); t.Before(e.asOf) && n < 5000; t = g.Add(t, 1) {
 			n++
 		}
-		var ids []string
+		var ids, plain []string
 		for _, d := range e.Defs() {
-			if e.prefills(d, g, n) {
+			if e.prefills(ctx, d, g, n, true) {
 				ids = append(ids, d.ID)
 			}
-		}
-		if len(ids) == 0 {
-			continue
+			if e.prefills(ctx, d, g, n, false) {
+				plain = append(plain, d.ID)
+			}
 		}
 		for _, cmp := range []Compare{VsPrevious, VsYear} {
 			for _, extras := range []bool{false, true} {
 				if ctx.Err() != nil {
 					return
 				}
-				opts := []Option{Uncached()}
+				opts, want := []Option{Uncached()}, ids
 				if !extras {
-					opts = append(opts, WithoutExtras())
+					opts, want = append(opts, WithoutExtras()), plain
 				}
-				_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n}, ids, opts...)
+				if len(want) > 0 {
+					_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n}, want, opts...)
+				}
+				// A KPI recorded by a coarser grain (spend by month, and the
+				// composites of it) has no value while the latest period
+				// runs: its periods are read from the one before (the
+				// others' are kept by then: no query).
+				if latest := e.Resolve(Slice{Grain: g}).Period; !latest.IsZero() {
+					_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n - 1, Period: g.Add(latest, -1)}, want, opts...)
+				}
 			}
 		}
 	}
-	e.debug("period rollups prefilled", "elapsed", time.Since(began))
+	e.periodRolls.mu.Lock()
+	kept := e.periodRolls.n
+	e.periodRolls.mu.Unlock()
+	e.debug("period rollups prefilled", "elapsed", time.Since(began), "kept", kept)
 }
 
 // prefillRowPeriods caps the work PrefillPeriods gives one cohort KPI at
@@ -273,8 +341,9 @@ func (e *Engine) PrefillPeriods(ctx context.Context) {
 const prefillRowPeriods = 20_000_000
 
 // Prefills reports whether PrefillPeriods computes KPI id's periods at grain
-// g in advance (else a trend or period of it reads the raw rows when shown).
-func (e *Engine) Prefills(id string, g Grain) bool {
+// g in advance, with its extras or without (else a trend or period of it
+// reads the raw rows when shown).
+func (e *Engine) Prefills(id string, g Grain, extras bool) bool {
 	d := e.byID[id]
 	if d == nil {
 		return false
@@ -283,9 +352,15 @@ func (e *Engine) Prefills(id string, g Grain) bool {
 	for t := g.Trunc(e.start); t.Before(e.asOf) && n < 5000; t = g.Add(t, 1) {
 		n++
 	}
-	return e.prefills(d, g, n)
+	return e.prefills(context.Background(), d, g, n, extras)
 }
 
-func (e *Engine) prefills(d *Def, g Grain, periods int) bool {
-	return d.Type != Cohort || e.rowsOf(d.Source)*int64(periods) <= prefillRowPeriods
+// prefills: every KPI but the cohorts whose rows times periods pass the
+// cap; those too without their extras once their flows are built (flow.go:
+// the flows cost per period, not per row; the extras read the rows).
+func (e *Engine) prefills(ctx context.Context, d *Def, g Grain, periods int, extras bool) bool {
+	if d.Type != Cohort || e.rowsOf(d.Source)*int64(periods) <= prefillRowPeriods {
+		return true
+	}
+	return (!extras || len(d.Extras) == 0) && e.flowsBuilt(ctx, d)
 }

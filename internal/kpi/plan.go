@@ -563,6 +563,9 @@ type rollupQueryPlan struct {
 	Set     int64
 	Filters []rollFilter // all must hold
 	Segment *rollValue   // the breakdown's value column; nil = no breakdown
+	// SegmentsOnly leaves out the totals of a breakdown (a query beside
+	// it reads them, or they are kept): its rows are the segments' alone.
+	SegmentsOnly bool
 	// Ranges keep the days that lie in any of them, each row given the start
 	// of its Grain period; none reads every day as one period (all time, no
 	// time axis).

@@ -68,8 +68,10 @@ func (r *rawReads) WithGroup(string) slog.Handler      { return r }
 
 // TestPrefillPeriods: once the rollups are built and the periods prefilled,
 // the scorecard at every grain, period and comparison (with and without
-// extras) reads no source table and merges no sketch, and gives the numbers
-// the raw rows give (within the sketch bound for medians).
+// extras) sends no query at all (no source table, no rollup, no flow, no
+// sketch merged): the backlog without its ages too, at every grain, from its
+// flows' kept periods; and it gives the numbers the raw rows give (within
+// the sketch bound for medians).
 func TestPrefillPeriods(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
@@ -84,6 +86,7 @@ func TestPrefillPeriods(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng.PrefillPeriods(ctx)
+	reads.reset()
 	reads.count = true
 	var slices []kpi.Slice
 	for _, g := range kpi.Grains {
@@ -101,7 +104,7 @@ func TestPrefillPeriods(t *testing.T) {
 			reads.mu.Unlock()
 			var ids []string // what the prefill computes at this grain
 			for _, d := range eng.Defs() {
-				if eng.Prefills(d.ID, s.Grain) {
+				if eng.Prefills(d.ID, s.Grain, len(opts) == 1) {
 					ids = append(ids, d.ID)
 				}
 			}
@@ -121,6 +124,10 @@ func TestPrefillPeriods(t *testing.T) {
 	reads.mu.Unlock()
 	if len(seen) > 0 {
 		t.Errorf("%d raw reads after the prefill (tables %v)", len(seen), seen)
+	}
+	// Nor any rollup or flow table: every period's totals are kept.
+	if _, rolled := reads.reset(); rolled > 0 {
+		t.Errorf("%d queries of the rollups after the prefill: the totals are kept per period", rolled)
 	}
 	if sketches > 0 {
 		t.Errorf("%d queries merged quantile sketches after the prefill: the totals' medians are kept", sketches)
@@ -162,7 +169,7 @@ func TestPrefillSkipsCostlyCohorts(t *testing.T) {
 		{"retention", kpi.Day, true}, {"churn", kpi.Day, true},
 		{"csat", kpi.Day, true}, {"sla_first_response", kpi.Day, true},
 	} {
-		if got := eng.Prefills(c.id, c.g); got != c.want {
+		if got := eng.Prefills(c.id, c.g, true); got != c.want {
 			t.Errorf("Prefills(%s, %s) = %v, want %v", c.id, c.g, got, c.want)
 		}
 	}

@@ -380,7 +380,7 @@ func duckRollWhere(q *rollupQueryPlan, ranges []timeRange) (string, []any) {
 // renderDuckDBRollup renders a rollup query plan as DuckDB SQL and its
 // arguments: the rows of the set within the ranges and filters (src), their
 // atoms merged per period and segment with a GROUPING SETS for the totals
-// (agg); with quantiles, the sketch rows merged the same way (qs, qa), their
+// (agg; the segments alone when SegmentsOnly); with quantiles, the sketch rows merged the same way (qs, qa), their
 // running counts (qc) and each quantile interpolated between the values of
 // the buckets holding its neighbouring ranks (qv), joined to agg; then the
 // components, extras and values.
@@ -401,6 +401,11 @@ func renderDuckDBRollup(q *rollupQueryPlan) (string, []any) {
 			ex = ", " + extra
 		}
 		switch {
+		case seg && q.SegmentsOnly:
+			if timed {
+				return "__p, __seg, 0 AS __g, ", " GROUP BY __p, __seg" + ex
+			}
+			return "__seg, 0 AS __g, ", " GROUP BY __seg" + ex
 		case seg && timed:
 			return "__p, __seg, GROUPING(__seg) AS __g, ", " GROUP BY GROUPING SETS ((__p, __seg" + ex + "), (__p" + ex + "))"
 		case seg:

@@ -1145,10 +1145,17 @@ func monthsOnly(grain Grain, ranges [][2]time.Time) bool {
 // k<i>_x_<extra>, k<i>__value, __p, __seg, __g), so runPoints reads either.
 // It reports whether any value comes from a quantile sketch.
 func rollupQuery(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time) (string, []any, bool, error) {
+	return rollupQueryOf(g, idx, defs, s, seg, pl, ranges, false)
+}
+
+// rollupQueryOf is rollupQuery, reading only the segments' rows when
+// segsOnly (the totals come from another query or are kept).
+func rollupQueryOf(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl plan, ranges [][2]time.Time, segsOnly bool) (string, []any, bool, error) {
 	q, err := compileRollup(g, idx, defs, s, seg, pl.grain, ranges)
 	if err != nil {
 		return "", nil, false, err
 	}
+	q.SegmentsOnly = segsOnly && q.Segment != nil
 	sql, args := renderDuckDBRollup(q)
 	return sql, args, len(q.Quantiles) > 0, nil
 }
@@ -1156,17 +1163,20 @@ func rollupQuery(g *rollGroup, idx []int, defs []*Def, s Slice, seg string, pl p
 // runRollup answers a group from its rollup; ok is false when the rollup
 // cannot (the caller then reads the raw rows).
 func (e *Engine) runRollup(ctx context.Context, defs []*Def, s Slice, seg string, pl plan) (full, part map[string]points, approx, ok bool, err error) {
-	if seg != "" || pl.grain == All || defs[0].Time == "" || !groupUsesQuantile(defs) {
+	if seg != "" || pl.grain == All || defs[0].Time == "" {
 		return e.runRollupQuery(ctx, defs, s, seg, pl)
 	}
-	// Totals merged from sketches: each period's, once merged, is kept in the
-	// period rollups (marked |sketch: within the sketch's bound, not exact).
-	if full, part, ok := e.sketchTotals(defs, s, pl); ok {
-		return full, part, true, true, nil
+	// A totals query's periods, once read, are kept in the period rollups
+	// (marked |roll: merged from the rollup, within the sketch's bound for
+	// quantiles): the engine's data never changes, and PrefillPeriods reads
+	// every period at every grain, so a scorecard at another grain, period
+	// or comparison sends no statement for the KPIs rollups answer.
+	if full, part, ok := e.keptTotals(defs, s, pl); ok {
+		return full, part, groupUsesQuantile(defs), true, nil
 	}
 	full, part, approx, ok, err = e.runRollupQuery(ctx, defs, s, seg, pl)
-	if ok && err == nil && approx {
-		e.keepSketchTotals(defs, s, pl, full, part)
+	if ok && err == nil {
+		e.keepTotals(defs, s, pl, full, part)
 	}
 	return full, part, approx, ok, err
 }
@@ -1180,32 +1190,33 @@ func groupUsesQuantile(defs []*Def) bool {
 	return false
 }
 
-// sketchPeriods lists the periods a totals query over pl reads, each with
+// keptPeriods lists the periods a totals query over pl reads, each with
 // its key's cut (see periodRollupKey), and the part's period when it has one.
-func sketchPeriods(pl plan) (periods []time.Time, cuts []string, part time.Time, partCut string) {
+func keptPeriods(pl plan) (periods []time.Time, cuts []string, part time.Time, partCut string) {
 	g := pl.grain
 	from := pl.from
 	if pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && g.Add(pl.cmp, 1).Before(pl.cur) {
-		periods, cuts = append(periods, pl.cmp), append(cuts, "|sketch")
+		periods, cuts = append(periods, pl.cmp), append(cuts, "|roll")
 		from = pl.cur
 	}
 	for t := from; t.Before(pl.to); t = g.Add(t, 1) {
-		cut := "|sketch"
+		cut := "|roll"
 		if pl.partial && t.Equal(pl.cur) {
-			cut = fmt.Sprintf("|to=%d|sketch", pl.curEnd.Unix())
+			cut = fmt.Sprintf("|to=%d|roll", pl.curEnd.Unix())
 		}
 		periods, cuts = append(periods, t), append(cuts, cut)
 	}
 	if pl.partial && !pl.cmp.IsZero() {
-		part, partCut = pl.cmp, fmt.Sprintf("|part=%d|sketch", pl.cmpElapsed)
+		part, partCut = pl.cmp, fmt.Sprintf("|part=%d|roll", pl.cmpElapsed)
 	}
 	return periods, cuts, part, partCut
 }
 
-// sketchTotals answers a totals query from kept sketch totals, when every
-// period (and the part) is kept for every KPI of the group.
-func (e *Engine) sketchTotals(defs []*Def, s Slice, pl plan) (full, part map[string]points, ok bool) {
-	periods, cuts, pt, partCut := sketchPeriods(pl)
+// keptTotals answers a totals query from the period totals kept from
+// rollup queries (keepTotals), when every period (and the part) is kept for
+// every KPI of the group.
+func (e *Engine) keptTotals(defs []*Def, s Slice, pl plan) (full, part map[string]points, ok bool) {
+	periods, cuts, pt, partCut := keptPeriods(pl)
 	full = map[string]points{}
 	for _, d := range defs {
 		full[d.ID] = points{}
@@ -1235,9 +1246,9 @@ func (e *Engine) sketchTotals(defs []*Def, s Slice, pl plan) (full, part map[str
 	return full, part, true
 }
 
-// keepSketchTotals keeps a totals query's periods for sketchTotals.
-func (e *Engine) keepSketchTotals(defs []*Def, s Slice, pl plan, full, part map[string]points) {
-	periods, cuts, pt, partCut := sketchPeriods(pl)
+// keepTotals keeps a totals query's periods for keptTotals.
+func (e *Engine) keepTotals(defs []*Def, s Slice, pl plan, full, part map[string]points) {
+	periods, cuts, pt, partCut := keptPeriods(pl)
 	if partCut != "" && part == nil {
 		return
 	}
@@ -1361,7 +1372,8 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		if rawSegs {
 			segJob.q, segJob.args, err = e.groupSQL(defs, s, seg, np, false)
 		} else {
-			segJob.q, segJob.args, _, err = rollupQuery(g, idx, defs, s, seg, np, nr)
+			// Its totals are main's, or kept: the segments alone.
+			segJob.q, segJob.args, _, err = rollupQueryOf(g, idx, defs, s, seg, np, nr, true)
 		}
 		if err != nil {
 			return nil, nil, false, false, nil
@@ -1399,13 +1411,13 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		}
 		others = append(others, partJob)
 	}
-	// A breakdown's totals and trend from sketches are the scorecard's: kept
-	// per period (sketchTotals; PrefillPeriods keeps every period's at every
-	// grain), they are not merged again, and only the segments are read.
-	keepTotals := narrow && approx && main != nil
-	if keepTotals {
-		if kept, _, ok := e.sketchTotals(defs, s, pl); ok {
-			full, main, keepTotals = kept, nil, false
+	// A breakdown's totals and trend are the scorecard's: kept per period
+	// (keptTotals; PrefillPeriods keeps every period's at every grain), they
+	// are not read again, and only the segments are.
+	keep := narrow && main != nil
+	if keep {
+		if kept, _, ok := e.keptTotals(defs, s, pl); ok {
+			full, main, keep = kept, nil, false
 		}
 	}
 	jctx, stop := context.WithCancel(ctx) // the first failure stops the others
@@ -1439,8 +1451,8 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	if partJob != nil {
 		part = partJob.out
 	}
-	if keepTotals { // before the segments join them (only totals are kept)
-		e.keepSketchTotals(defs, s, pl, full, part)
+	if keep { // before the segments join them (only totals are kept)
+		e.keepTotals(defs, s, pl, full, part)
 	}
 	if segJob != nil {
 		mergeSegments(full, segJob.out)

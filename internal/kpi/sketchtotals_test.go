@@ -59,11 +59,11 @@ func TestBreakdownTotalsFromKeptSketchTotals(t *testing.T) {
 		for i, p := range sc.Find(id).Trend {
 			c.float("trend", p.Value, r1.Trend[i].Value, false)
 		}
-		if kpi.ShiftSketchTotals(eng, 1000) == 0 {
+		if kpi.ShiftKeptTotals(eng, 1000) == 0 {
 			t.Fatalf("%s %v: no sketch totals kept", g, tc.filters)
 		}
 		second, err := eng.Compute(ctx, bd, []string{id}, kpi.Uncached())
-		kpi.ShiftSketchTotals(eng, -1000)
+		kpi.ShiftKeptTotals(eng, -1000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,5 +77,67 @@ func TestBreakdownTotalsFromKeptSketchTotals(t *testing.T) {
 		for i, s := range r2.Segments {
 			c.float("segment "+s.Segment, s.Value, r1.Segments[i].Value, false)
 		}
+	}
+}
+
+// TestScorecardTotalsKept: a scorecard's totals and trend read from the
+// rollups are kept per period (additive KPIs as the sketched ones): a
+// scorecard over periods already read sends no query and shows the kept
+// values (shifted here by a known amount), and once they are forgotten the
+// rollups give the same numbers again.
+func TestScorecardTotalsKept(t *testing.T) {
+	ctx := context.Background()
+	reads := &rawReads{}
+	eng := sharedSample(t, reads)
+	kpi.ForgetPeriodTotals(eng)
+	t.Cleanup(func() { kpi.ForgetPeriodTotals(eng) }) // the shifted values go
+	ids := []string{"csat", "fcr", "resolution_time", "nps"}
+	compute := func(s kpi.Slice) *kpi.Scorecard {
+		t.Helper()
+		sc, err := eng.Compute(ctx, s, ids, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range sc.Results {
+			if r.Err != nil || r.Total.Value == nil || len(r.Trend) < 4 {
+				t.Fatalf("%s: %v, total %v, %d trend points", r.Def.ID, r.Err, r.Total.Value, len(r.Trend))
+			}
+		}
+		return sc
+	}
+	reads.reset()
+	long := kpi.Slice{Grain: kpi.Week, Compare: kpi.VsPrevious, Trend: 8}
+	first := compute(long)
+	if _, rolled := reads.reset(); rolled == 0 {
+		t.Fatal("the first scorecard read no rollup")
+	}
+	short := long
+	short.Trend = 4 // periods the first read
+	compute(short)
+	if raw, rolled := reads.reset(); raw+rolled > 0 {
+		t.Errorf("a scorecard over kept periods sent %d queries (%d of the raw rows)", raw+rolled, raw)
+	}
+	if kpi.ShiftKeptTotals(eng, 1000) == 0 {
+		t.Fatal("no period totals kept")
+	}
+	shifted := compute(long)
+	c := &rtCmp{t: t, name: "kept totals"}
+	for i, r := range shifted.Results {
+		want := *first.Results[i].Total.Value + 1000
+		c.float(r.Def.ID+" total", r.Total.Value, &want, false)
+		for j, p := range r.Trend {
+			if w := first.Results[i].Trend[j].Value; w != nil {
+				v := *w + 1000
+				c.float(r.Def.ID+" trend", p.Value, &v, false)
+			}
+		}
+	}
+	kpi.ForgetPeriodTotals(eng)
+	again := compute(long)
+	if _, rolled := reads.reset(); rolled == 0 {
+		t.Error("forgotten totals were not read again")
+	}
+	for i, r := range again.Results {
+		c.float(r.Def.ID+" total read again", r.Total.Value, first.Results[i].Total.Value, false)
 	}
 }
