@@ -128,8 +128,13 @@ type Option func(*options)
 
 type options struct {
 	noExtras, uncached, raw bool
-	progress                func(*Scorecard)
-	progressAfter           time.Duration
+	// keepOnly computes the groups for the periods they keep and stops
+	// there: no composite, no scorecard (PrefillPeriods: the forecasts of
+	// thousand-period trends and the composites' statements were most of
+	// its time, for results nobody reads).
+	keepOnly      bool
+	progress      func(*Scorecard)
+	progressAfter time.Duration
 	// rawSlots bounds the groups of one Compute reading raw rows at once;
 	// a group answered by a rollup (or waiting for one to be built) holds
 	// none, so quick groups are not queued behind it.
@@ -316,6 +321,9 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if o.keepOnly {
+		return nil, nil
 	}
 	for _, d := range order {
 		if d.Type == Composite && res[d.ID].err == nil {

@@ -309,7 +309,7 @@ func (e *Engine) PrefillPeriods(ctx context.Context) {
 				if ctx.Err() != nil {
 					return
 				}
-				opts, want := []Option{Uncached()}, ids
+				opts, want := []Option{Uncached(), func(o *options) { o.keepOnly = true }}, ids
 				if !extras {
 					opts, want = append(opts, WithoutExtras()), plain
 				}

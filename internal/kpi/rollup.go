@@ -1365,7 +1365,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	if narrow {
 		np := pl.narrow()
 		nr := [][2]time.Time{{np.cur, np.to}}
-		if !np.cmp.IsZero() {
+		if !np.cmp.IsZero() && !needPart {
+			// (a partial period's segments compare with the comparison's
+			// same elapsed part, partJob's, not with its whole)
 			nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
 		}
 		segJob = &job{seg: true, pl: np}
@@ -1399,26 +1401,29 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		}
 		main = nil // the totals are read
 	}
+	// A breakdown's totals and trend are the scorecard's: kept per period
+	// (keptTotals; PrefillPeriods keeps every period's at every grain), they
+	// are not read again, and only the segments are.
+	keep := narrow && main != nil
+	var keptPart map[string]points
+	if keep {
+		if kept, kp, ok := e.keptTotals(defs, s, pl); ok {
+			full, main, keep, keptPart = kept, nil, false, kp
+		}
+	}
 	if needPart {
 		partJob = &job{seg: seg != "", pl: pl}
 		if partExact && !rawSegs {
-			partJob.q, partJob.args, _, err = rollupQuery(g, idx, defs, s, seg, pl, [][2]time.Time{partRange})
+			// with the part's totals kept, its segments alone
+			partJob.q, partJob.args, _, err = rollupQueryOf(g, idx, defs, s, seg, pl, [][2]time.Time{partRange}, keptPart != nil)
 		} else {
+			keptPart = nil
 			partJob.q, partJob.args, err = e.groupSQL(defs, s, seg, pl, true)
 		}
 		if err != nil {
 			return nil, nil, false, false, nil
 		}
 		others = append(others, partJob)
-	}
-	// A breakdown's totals and trend are the scorecard's: kept per period
-	// (keptTotals; PrefillPeriods keeps every period's at every grain), they
-	// are not read again, and only the segments are.
-	keep := narrow && main != nil
-	if keep {
-		if kept, _, ok := e.keptTotals(defs, s, pl); ok {
-			full, main, keep = kept, nil, false
-		}
 	}
 	jctx, stop := context.WithCancel(ctx) // the first failure stops the others
 	defer stop()
@@ -1450,6 +1455,10 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	}
 	if partJob != nil {
 		part = partJob.out
+		if keptPart != nil {
+			part = keptPart
+			mergeSegments(part, partJob.out)
+		}
 	}
 	if keep { // before the segments join them (only totals are kept)
 		e.keepTotals(defs, s, pl, full, part)
