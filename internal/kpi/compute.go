@@ -473,6 +473,11 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		if full, part, segErr, ok, err := e.runFlows(ctx, defs, s, pl); ok || err != nil {
 			return full, part, nil, segErr, err
 		}
+		// The prefill asked for it because its flows answer it: never its
+		// raw rows at thousands of periods instead (prefillRowPeriods).
+		if o.keepOnly && e.rowsOf(defs[0].Source)*int64(planPeriods(pl)) > prefillRowPeriods {
+			return nil, nil, nil, nil, fmt.Errorf("%s: not prefilled from the raw rows (%d periods)", defs[0].ID, planPeriods(pl))
+		}
 	}
 	if o.raw || e.wh != nil || defs[0].Type == Cohort {
 		// A warehouse has no rollups (rollup.go), nor period rollups: its

@@ -12,6 +12,7 @@ func OnCacheJoin(e *Engine, f func()) { e.cache.joined = f }
 // DailyRollupsOnly makes the engine's rollup queries read the daily atoms
 // and sketches only (not the monthly ones), to compare the two.
 func DailyRollupsOnly(e *Engine, on bool) {
+	ForgetPeriodTotals(e) // kept totals would answer for either table
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
 	for _, g := range e.roll.groups {

@@ -429,10 +429,6 @@ func prefixList(items []string) string {
 	return strings.Join(items, ", ") + ", "
 }
 
-// flowFor returns the flow rollup answering d at a level (0: totals, 1:
-// one or two dimensions) once built: the totals being built are waited
-// for, the dimensions not (their queries read the raw rows meanwhile). ok
-// is false when there is none.
 // flowsBuilt reports whether d's totals (without extras) are answered by
 // its flow rollup, built.
 func (e *Engine) flowsBuilt(ctx context.Context, d *Def) bool {
@@ -449,6 +445,10 @@ func (e *Engine) flowsBuilt(ctx context.Context, d *Def) bool {
 	return ok
 }
 
+// flowFor returns the flow rollup answering d at a level (0: totals, 1:
+// one or two dimensions) once built: the totals being built are waited
+// for, the dimensions not (their queries read the raw rows meanwhile). ok
+// is false when there is none.
 func (e *Engine) flowFor(ctx context.Context, d *Def, level int) (*flowRollup, bool) {
 	e.roll.mu.Lock()
 	f := e.roll.flows[d.ID]

@@ -43,6 +43,20 @@ func TestPeriodRollupsEvictLeastRecentlyUsed(t *testing.T) {
 			t.Errorf("%s kept (loaded %v): among the least recently used", key, c.loaded[key])
 		}
 	}
+	// Totals kept from rollup queries go before the others, however lately
+	// used: one query of the index reads them again.
+	c.put("x|roll", 0, nil)
+	for k := 0; k < keys/2; k++ { // past the cap again
+		for p := range per {
+			c.put(fmt.Sprint("m", k), int64(p), nil)
+		}
+	}
+	if _, ok := c.m["x|roll"]; ok {
+		t.Error("a |roll key was kept while others went")
+	}
+	if _, ok := c.m[fmt.Sprint("k", keys-1)]; !ok {
+		t.Error("the latest key before the |roll one went")
+	}
 	n := 0
 	for _, ps := range c.m {
 		n += len(ps)

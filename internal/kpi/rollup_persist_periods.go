@@ -129,6 +129,9 @@ func (e *Engine) loadPeriodKeys(ctx context.Context, keys []string) {
 	if c.sig != sig {
 		return
 	}
+	for _, k := range want { // first: a put below may evict some again
+		c.loaded[k] = true
+	}
 	for _, r := range rows.Data {
 		var pt *Point
 		if s, ok := r[2].(string); ok {
@@ -138,9 +141,6 @@ func (e *Engine) loadPeriodKeys(ctx context.Context, keys []string) {
 			}
 		}
 		c.putLocked(fmt.Sprint(r[0]), store.Int(r[1]), pt)
-	}
-	for _, k := range want {
-		c.loaded[k] = true
 	}
 	e.debug("kept period totals read", "keys", len(want), "periods", len(rows.Data))
 }

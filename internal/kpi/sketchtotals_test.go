@@ -86,6 +86,7 @@ func TestBreakdownTotalsFromKeptSketchTotals(t *testing.T) {
 // values (shifted here by a known amount), and once they are forgotten the
 // rollups give the same numbers again.
 func TestScorecardTotalsKept(t *testing.T) {
+	skipShort(t) // one goroutine
 	ctx := context.Background()
 	reads := &rawReads{}
 	eng := sharedSample(t, reads)
