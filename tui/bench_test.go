@@ -151,6 +151,10 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 			m.bd.focused = true
 			return m
 		}, key: "enter", undo: func(m Model) Model { m, _ = press(m, "backspace"); return m }},
+		// The backlog (its flows) with its ages (the long-lived rows): the
+		// grain, and the period before.
+		{name: "backlog_g", start: selectKPI("backlog"), key: "g"},
+		{name: "backlog_[", start: selectKPI("backlog"), key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
 	}
 	modes := []string{"cold", "engine", "cached"}
 	if m := os.Getenv("KPISCOPE_BENCH_MODES"); m != "" {

@@ -3,11 +3,13 @@ package tui
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
 )
 
 // TestBacklogAgesAfterItsCounts: with the flows built, the backlog's detail
@@ -71,7 +73,7 @@ func TestBacklogAgesFailKeepTheCounts(t *testing.T) {
 // the first answer (checked to be the partial one) and what gives the rest.
 func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
 	t.Helper()
-	ws := builtSample(t)
+	ws := agesPending(t)
 	d := testDeps(t)
 	d.Engine = ws.Engine
 	m := selectKPI("backlog")(started(t, d, 120, 40))
@@ -97,6 +99,75 @@ func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
 		t.Fatalf("first answer: %#v, want the partial one without the ages", msg)
 	}
 	return m, msg, cmd
+}
+
+// agesPending is the sample with every rollup and flow built but the
+// flows' long-lived rows, the build's last steps (one per flow KPI: the
+// backlog and the backlog past SLA): the backlog's ages still read the raw
+// rows, as while the build finishes.
+// Built once for the tests that use it (their queries bypass its cache).
+func agesPending(t *testing.T) *workspace.Workspace {
+	t.Helper()
+	agesPendingOnce.Do(func() {
+		ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
+		if err != nil {
+			agesPendingErr = err
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		const agesSteps = 2
+		err = ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+			if p.Total > 0 && p.Done >= p.Total-agesSteps {
+				cancel()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			agesPendingErr = err
+		}
+		agesPendingWS = ws
+	})
+	if agesPendingErr != nil {
+		t.Fatal(agesPendingErr)
+	}
+	return agesPendingWS
+}
+
+var (
+	agesPendingOnce sync.Once
+	agesPendingWS   *workspace.Workspace
+	agesPendingErr  error
+)
+
+// TestBacklogAgesWithItsCounts: once the long-lived rows are kept, the
+// backlog's detail comes whole in one answer, its ages (read from them)
+// beside its count, never pending.
+func TestBacklogAgesWithItsCounts(t *testing.T) {
+	ws := builtSample(t)
+	if ws.Engine.ExtrasSlower("backlog", kpi.Slice{}) {
+		t.Fatal("ExtrasSlower: the ages are kept with the counts once the build is over")
+	}
+	d := testDeps(t)
+	d.Engine = ws.Engine
+	m := selectKPI("backlog")(started(t, d, 120, 40))
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	s := m.asked()
+	s.Segment = m.bd.dim
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, "backlog")
+	msg := cmd()
+	res, ok := msg.(resultMsg)
+	if !ok || res.partial || res.err != nil {
+		t.Fatalf("answer: %#v, want the whole one", msg)
+	}
+	next, _ := m.Update(msg)
+	m = next.(Model)
+	scr := screen(m)
+	mustContain(t, scr, "median age", "age 0-1d")
+	if strings.Contains(scr, "ages: reading") {
+		t.Fatalf("ages pending:\n%s", scr)
+	}
 }
 
 func mustFilter(t *testing.T, s string) kpi.Filter {

@@ -473,6 +473,54 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		if full, part, segErr, ok, err := e.runFlows(ctx, defs, s, pl); ok || err != nil {
 			return full, part, nil, segErr, err
 		}
+		// With its ages: the counts from the flows, the ages of the period
+		// shown from the rows that can be open at its end (runAges).
+		if len(defs) == 1 && !o.noExtras {
+			if f, ok := e.agesFor(defs[0]); ok {
+				plain := *defs[0]
+				plain.Extras = nil
+				full, part, segErr, ok, err := e.runFlows(ctx, []*Def{&plain}, s, pl)
+				if err != nil {
+					return nil, nil, nil, nil, err
+				}
+				var ages points
+				if ok {
+					if ages, err = e.runAges(ctx, f, defs[0], s, pl); err != nil {
+						if ctx.Err() != nil {
+							return nil, nil, nil, nil, ctx.Err()
+						}
+						// Its table gone from a --db file, say: the raw rows.
+						e.debug("ages from the long-lived rows failed, reading raw rows", "kpi", defs[0].ID, "err", err)
+						ok = false
+					}
+				}
+				if ok {
+					// Copies: the flows' points may be kept (keptTotals).
+					// A row of the period shown that no ticket open at its
+					// end reaches has the ages of none: zero counts, no median.
+					id, cur := defs[0].ID, int64(0)
+					if !pl.cur.IsZero() {
+						cur = pl.cur.Unix()
+					}
+					merged := make(points, len(full[id]))
+					for k, pt := range full[id] {
+						merged[k] = pt
+						a := ages[k]
+						if a == nil && k.period == cur {
+							a = &Point{Extras: noneExtras(defs[0])}
+						}
+						if a != nil {
+							cp := *pt
+							cp.Extras = a.Extras
+							merged[k] = &cp
+						}
+					}
+					full = map[string]points{id: merged}
+					e.roll.agesHits.Add(1)
+					return full, part, nil, segErr, nil
+				}
+			}
+		}
 		// The prefill asked for it because its flows answer it: never its
 		// raw rows at thousands of periods instead (prefillRowPeriods).
 		if o.keepOnly && e.rowsOf(defs[0].Source)*int64(planPeriods(pl)) > prefillRowPeriods {

@@ -27,6 +27,18 @@ func DailyRollupsOnly(e *Engine, on bool) {
 	}
 }
 
+// AgesHits is how many detail queries took their ages from the flows'
+// long-lived rows (runAges).
+func AgesHits(e *Engine) int64 { return e.roll.agesHits.Load() }
+
+// SetAgesLags sets the lags, in days, past which a ticket counts as
+// long-lived (agesLagDays), before the build.
+func SetAgesLags(e *Engine, days ...int) {
+	e.roll.mu.Lock()
+	e.roll.agesLags = days
+	e.roll.mu.Unlock()
+}
+
 // FlowHits is how many group queries the flow rollups answered (flow.go).
 func FlowHits(e *Engine) int64 { return e.roll.flowHits.Load() }
 

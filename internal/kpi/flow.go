@@ -46,8 +46,19 @@ import (
 // reached it (a presence count, events at the creation or, for a ticket
 // with none, at the start of time).
 //
-// What still reads the raw rows: the ages (the median age and the age
-// buckets, the detail pane's extras), filters on more than two dimensions
+// The ages (the median age and the age buckets, the detail pane's extras)
+// are of the tickets open at the end of the one period shown, computed
+// from their rows as the raw query computes them, but not over every row:
+// a ticket resolved at most lagDays after its creation can only be open
+// at an instant T when created within lagDays before T, and the sources
+// are mostly in time order (files exported by date; zone maps and Parquet
+// statistics skip the rest), while the few tickets open longer, or never
+// resolved, are copied once into a table of their own (the part
+// flowAges), and the lag is chosen so that they are few. At 10M tickets
+// (lag 10 days): 15–35 ms for a month's ages, against 7.8 s over every row
+// crossed with every period; at 100M, 45–120 ms against 51 s.
+//
+// What still reads the raw rows: filters on more than two dimensions
 // or on a column that is not offered, numeric filters, a definition whose
 // inputs were changed from the built-in's, and the rows of a warehouse.
 
@@ -64,11 +75,28 @@ type flowRollup struct {
 	asOf     time.Time // backlog_overdue: the view's as-of instant (A)
 	hasAsO   bool
 	pairs    bool // sets of two dimensions are kept
-	// states are the two parts' builds: 0 the totals (the first screen's,
+	// states are the three parts' builds: 0 the totals (the first screen's,
 	// built beside the rollups' totals), 1 the sets of one and two
-	// dimensions (built after them).
-	states [2]*partState
+	// dimensions (built after them), 2 the rows that stay open long, for
+	// the ages (flowAges, built last).
+	states [flowStates]*partState
+	// long is the table of the long-lived rows (flowLongPrefix, the
+	// signature, _ and lagDays), lagDays the lag past which a row is one;
+	// set once its part is built or found kept.
+	long    string
+	lagDays int
+	// agesAt is the backlog's as-of instant (backlogAsOf), read once for
+	// its ages: the subquery evaluated at each of the six extras took as
+	// long as the rest of their query.
+	agesAt     string
+	agesAtRead bool
 }
+
+// flowAges is the flows' part that keeps the long-lived rows.
+const flowAges = 2
+
+// flowStates is the number of a flow's parts.
+const flowStates = 3
 
 // flowSeries are the sums a flow table keeps per row: n counts the rows
 // (presence), open the open tickets' events, overT and overA the overdue
@@ -85,13 +113,8 @@ func flowKind(d *Def) string {
 	if d == nil || d.Type != Cohort || !d.Builtin || d.Time == "" {
 		return ""
 	}
-	var b Builtin
-	switch d.BuiltinID {
-	case backlogBuiltin.ID:
-		b = backlogBuiltin
-	case backlogOverdueBuiltin.ID:
-		b = backlogOverdueBuiltin
-	default:
+	b := builtinOf(d.BuiltinID)
+	if b.ID == "" {
 		return ""
 	}
 	want := b.Bind(d.Source, d.Roles)
@@ -99,6 +122,17 @@ func flowKind(d *Def) string {
 		return ""
 	}
 	return b.ID
+}
+
+// builtinOf is the flow built-in of an id (none: a zero Builtin).
+func builtinOf(id string) Builtin {
+	switch id {
+	case backlogBuiltin.ID:
+		return backlogBuiltin
+	case backlogOverdueBuiltin.ID:
+		return backlogOverdueBuiltin
+	}
+	return Builtin{}
 }
 
 // planFlows plans the flow rollups of the engine's definitions.
@@ -714,7 +748,13 @@ func (e *Engine) runFlowStep(ctx context.Context, f *flowRollup, level int) {
 		return
 	}
 	var err error
-	if level == 0 || f.states[0].done {
+	if level == flowAges {
+		if f.states[0].done { // of no use without the counts
+			err = e.buildAges(ctx, f)
+		} else {
+			err = fmt.Errorf("the totals were not built")
+		}
+	} else if level == 0 || f.states[0].done {
 		err = e.buildFlow(ctx, f, level)
 	} else {
 		err = fmt.Errorf("the totals were not built")
@@ -763,15 +803,246 @@ func (e *Engine) readAsOf(ctx context.Context, f *flowRollup) error {
 	return nil
 }
 
+// flowLongPrefix names the tables of long-lived rows: the prefix, the flow
+// table's signature, _ and the lag in days.
+const flowLongPrefix = "__kpiscope_flowlong_"
+
+// agesLagDays are the lags past which a ticket counts as long-lived: the
+// one chosen leaves at most agesLongMax of them and reads the fewest rows
+// for a period's ages (the rows of lag days, and the long-lived ones):
+// days fit support desks, months data whose tickets stay open for months.
+var agesLagDays = []int{2, 3, 5, 7, 10, 14, 21, 31, 62, 92, 183, 366}
+
+// agesLongMax bounds the long-lived rows copied: a tenth of the rows, at
+// most two million, at least ten thousand. Past it (most tickets never
+// resolved) the ages read the raw rows.
+func agesLongMax(rows int64) int64 { return min(2_000_000, max(10_000, rows/10)) }
+
+// spanConds are the conditions, on the source's row t, of a row that stays
+// open longer than days (created, and resolved more than days later or
+// not at all) and of one that does not (resolved within days).
+func (f *flowRollup) spanConds(days int) (long, short string) {
+	d := f.def
+	c := "CAST(t." + store.QuoteIdent(d.Roles["created_at"]) + " AS TIMESTAMP)"
+	r := "CAST(t." + store.QuoteIdent(d.Roles["resolved_at"]) + " AS TIMESTAMP)"
+	lag := fmt.Sprintf("INTERVAL %d DAY", days)
+	long = c + " IS NOT NULL AND (" + r + " IS NULL OR " + r + " > " + c + " + " + lag + ")"
+	short = r + " IS NOT NULL AND " + r + " <= " + c + " + " + lag
+	return long, short
+}
+
+// buildAges copies the source's long-lived rows (spanConds) into a table
+// of their own, with the shortest lag of agesLagDays that leaves at most
+// agesLongMax of them.
+func (e *Engine) buildAges(ctx context.Context, f *flowRollup) error {
+	src := store.QuoteIdent(f.def.Source)
+	lags := agesLagDays
+	e.roll.mu.Lock()
+	if e.roll.agesLags != nil {
+		lags = e.roll.agesLags
+	}
+	e.roll.mu.Unlock()
+	created := "CAST(t." + store.QuoteIdent(f.def.Roles["created_at"]) + " AS TIMESTAMP)"
+	counts := []string{"count(*)", "coalesce(date_diff('second', min(" + created + "), max(" + created + ")), 0)"}
+	for _, days := range lags {
+		long, _ := f.spanConds(days)
+		counts = append(counts, "count(*) FILTER (WHERE "+long+")")
+	}
+	rows, err := e.db.Query(ctx, "SELECT "+strings.Join(counts, ", ")+" FROM "+src+" t")
+	if err != nil {
+		return err
+	}
+	if len(rows.Data) != 1 {
+		return fmt.Errorf("no count of %s", f.def.Source)
+	}
+	n, span := store.Int(rows.Data[0][0]), max(float64(store.Int(rows.Data[0][1]))/86400, 1)
+	limit, days, best := agesLongMax(n), 0, 0.0
+	for i, dd := range lags {
+		long := store.Int(rows.Data[0][i+2])
+		// The rows a period's ages read: lag days of the source's, and
+		// the long-lived ones.
+		cost := float64(n)/span*float64(dd) + float64(long)
+		if long <= limit && (days == 0 || cost < best) {
+			days, best = dd, cost
+		}
+	}
+	if days == 0 {
+		return fmt.Errorf("%d of %d rows stay open past %d days: the ages read every row", store.Int(rows.Data[0][len(lags)+1]), n, lags[len(lags)-1])
+	}
+	name := fmt.Sprintf("%s%s_%d", flowLongPrefix, strings.TrimPrefix(f.table, flowPrefix), days)
+	long, _ := f.spanConds(days)
+	stmt := "CREATE OR REPLACE TABLE " + store.QuoteIdent(name) + " AS SELECT t.* FROM " + src + " t WHERE " + long +
+		" ORDER BY CAST(t." + store.QuoteIdent(f.def.Roles["created_at"]) + " AS TIMESTAMP)"
+	began := time.Now()
+	if err := e.db.ExecProgress(ctx, e.stepProgress, stmt); err != nil {
+		return err
+	}
+	e.debug("flow ages", "table", name, "elapsed", time.Since(began), "sql", stmt)
+	// The same flow's rows kept at another lag (a build of an older
+	// kpiscope, other bounds) go.
+	if names, err := e.db.Tables(ctx); err == nil {
+		prefix := flowLongPrefix + strings.TrimPrefix(f.table, flowPrefix) + "_"
+		for _, n := range names {
+			if strings.HasPrefix(n, prefix) && n != name {
+				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	f.mu.Lock()
+	f.long, f.lagDays = name, days
+	f.mu.Unlock()
+	return nil
+}
+
+// agesFor returns the flow rollup whose long-lived rows answer d's extras
+// (the ages), built.
+func (e *Engine) agesFor(d *Def) (*flowRollup, bool) {
+	if d == nil || len(d.Extras) == 0 || e.wh != nil {
+		return nil, false
+	}
+	e.roll.mu.Lock()
+	f := e.roll.flows[d.ID]
+	ok := f != nil && f.states[flowAges].done && flowKind(d) == f.kind
+	e.roll.mu.Unlock()
+	if !ok || !maps.Equal(d.Extras, builtinOf(f.kind).Bind(d.Source, d.Roles).Extras) {
+		return nil, false // extras changed from the built-in's (noneExtras knows its)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f, f.long != ""
+}
+
+// noneExtras are the extras of flow KPI d over no row: the built-ins'
+// counts are 0, their median none.
+func noneExtras(d *Def) map[string]*float64 {
+	out := map[string]*float64{}
+	for name, x := range d.Extras {
+		if strings.HasPrefix(x, "count(") {
+			out[name] = new(float64)
+		} else {
+			out[name] = nil
+		}
+	}
+	return out
+}
+
+// agesDef is d with the backlog's as-of instant (the subquery over its
+// whole table, backlogAsOf) read once and written as a constant.
+func (e *Engine) agesDef(ctx context.Context, f *flowRollup, d *Def) (*Def, error) {
+	sub := strings.ReplaceAll(backlogAsOf, sourceToken, store.QuoteIdent(d.Source))
+	sub = roleRE.ReplaceAllStringFunc(sub, func(m string) string {
+		c := d.Roles[m[1:len(m)-1]]
+		if c == "" {
+			c = m[1 : len(m)-1]
+		}
+		return store.QuoteIdent(c)
+	})
+	uses := false
+	for _, x := range d.Extras {
+		uses = uses || strings.Contains(x, sub)
+	}
+	if !uses {
+		return d, nil // backlog_overdue's: a macro, already a constant
+	}
+	f.mu.Lock()
+	at, read := f.agesAt, f.agesAtRead
+	f.mu.Unlock()
+	if !read {
+		rows, err := e.db.Query(ctx, "SELECT CAST("+sub+" AS TIMESTAMP)")
+		if err != nil {
+			return nil, err
+		}
+		if len(rows.Data) == 1 {
+			if t, ok := rows.Data[0][0].(time.Time); ok {
+				at = duckTimeLit(t)
+			}
+		}
+		f.mu.Lock()
+		f.agesAt, f.agesAtRead = at, true
+		f.mu.Unlock()
+	}
+	if at == "" {
+		return d, nil // no row has a time: the subquery stays
+	}
+	c := *d
+	c.Extras = map[string]string{}
+	for name, x := range d.Extras {
+		c.Extras[name] = strings.ReplaceAll(x, sub, at)
+	}
+	return &c, nil
+}
+
+// runAges computes the extras (the ages) of flow KPI d for the current
+// period of plan pl alone, totals and segments, from its long-lived rows
+// and the source's rows created within the lag before the period's end.
+func (e *Engine) runAges(ctx context.Context, f *flowRollup, d *Def, s Slice, pl plan) (points, error) {
+	d, err := e.agesDef(ctx, f, d)
+	if err != nil {
+		return nil, err
+	}
+	one := pl
+	one.from, one.trendStart = pl.cur, pl.cur
+	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, s, one)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	long, days := f.long, f.lagDays
+	f.mu.Unlock()
+	_, short := f.spanConds(days)
+	out := points{}
+	for _, q := range qs {
+		if q.role == rawPart {
+			continue // the comparison's part shows no ages
+		}
+		p := *q.plan
+		c := p.Cohort
+		if c == nil || p.Time == "" {
+			return nil, fmt.Errorf("the ages of %s: not a cohort over time", d.ID)
+		}
+		// The periods' ends, as the renderer lists them.
+		end := func(start time.Time) time.Time {
+			if c.Elapsed > 0 {
+				return start.Add(c.Elapsed)
+			}
+			return c.Step.Add(start, 1)
+		}
+		first, last := c.End, c.End
+		if c.Step != All {
+			first, last = end(c.First), end(c.Last)
+		}
+		// A row resolved before the first period's end is open at none.
+		p.Ranges = []timeRange{{first.AddDate(0, 0, -days), last}}
+		resolved := "CAST(t." + store.QuoteIdent(d.Roles["resolved_at"]) + " AS TIMESTAMP)"
+		p.Spans = &spanRows{Long: long, Short: short + " AND " + resolved + " >= " + duckTimeLit(first),
+			LongAlso: resolved + " IS NULL OR " + resolved + " >= " + duckTimeLit(first)}
+		sql, args := renderDuckDB(&p)
+		ps, err := e.runPoints(ctx, []*Def{d}, sql, args, q.withSeg, q.win)
+		if err != nil {
+			return nil, err
+		}
+		for k, pt := range ps[d.ID] {
+			out[k] = pt
+		}
+	}
+	return out, nil
+}
+
 // ExtrasSlower reports whether the KPI's extras (the detail's statistics)
 // take a much slower path than its value in slice s: the backlog's counts
 // come from its flows, built, while its ages (the median age and the age
-// buckets) read the raw rows. A caller can then show the value without them
-// first (WithoutExtras) and the extras when they come.
+// buckets) read the raw rows until the long-lived rows are kept (runAges;
+// or never, when too many tickets stay open). A caller can then show the
+// value without them first (WithoutExtras) and the extras when they come.
 func (e *Engine) ExtrasSlower(id string, s Slice) bool {
 	d := e.byID[id]
 	if d == nil || len(d.Extras) == 0 || e.wh != nil {
 		return false
+	}
+	if _, ok := e.agesFor(d); ok {
+		return false // the ages as quick as the counts (runAges)
 	}
 	level := 0
 	if len(s.Filters) > 0 || s.Segment != "" {

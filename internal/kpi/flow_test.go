@@ -225,4 +225,152 @@ func TestFlowsKeptInDBFile(t *testing.T) {
 	if rawT, _ := backlog(ws.Engine, s, kpi.FromScratch()); rawT != rawTotal {
 		t.Errorf("raw rows on the second start: %v, first %v", rawT, rawTotal)
 	}
+	// The long-lived rows are kept too: the ages come with the counts,
+	// read from them, equal to the raw rows' (the spoiled flows give the
+	// counts, not the ages).
+	if ws.Engine.ExtrasSlower("backlog", s) {
+		t.Error("second start: the ages wait for a build, but the long-lived rows were kept")
+	}
+	ages := func(opt kpi.Option) map[string]*float64 {
+		sc, err := ws.Engine.Compute(ctx, s, []string{"backlog"}, opt)
+		if err != nil || sc.Results[0].ExtrasErr != nil {
+			t.Fatalf("ages: %v %v", err, sc.Results[0].ExtrasErr)
+		}
+		return sc.Results[0].Total.Extras
+	}
+	before := kpi.AgesHits(ws.Engine)
+	got, want := ages(kpi.Uncached()), ages(kpi.FromScratch())
+	if kpi.AgesHits(ws.Engine) == before {
+		t.Error("second start: the ages were not read from the kept long-lived rows")
+	}
+	if len(want) == 0 || fmt.Sprint(rtExtras(got)) != fmt.Sprint(rtExtras(want)) {
+		t.Errorf("second start: ages %v, raw rows %v", rtExtras(got), rtExtras(want))
+	}
+}
+
+// rtExtras are extras as numbers ("—" for none), for messages and
+// comparisons.
+func rtExtras(x map[string]*float64) map[string]string {
+	out := map[string]string{}
+	for k, v := range x {
+		out[k] = rtF(v)
+	}
+	return out
+}
+
+// agesCompare computes flow KPIs' detail (extras included) of slice s
+// from the flows with the ages of the period shown from the long-lived
+// rows, and from the raw rows, and compares the period's extras (the ages:
+// median, buckets, past due) of the total and of every segment exactly,
+// and the values. The trend's and the comparison's extras, which no pane
+// shows, are left out of the first.
+func agesCompare(t *testing.T, eng *kpi.Engine, id string, s kpi.Slice) int {
+	t.Helper()
+	ctx := context.Background()
+	a, err := eng.Compute(ctx, s, []string{id}, kpi.Uncached())
+	if err != nil {
+		t.Fatalf("%s: %v", rtSliceName(s), err)
+	}
+	b, err := eng.Compute(ctx, s, []string{id}, kpi.FromScratch())
+	if err != nil {
+		t.Fatalf("%s: %v", rtSliceName(s), err)
+	}
+	fails := 0
+	row := func(what string, x, y kpi.Row) {
+		if x.Segment != y.Segment || !x.Period.Equal(y.Period) || rtF(x.Value) != rtF(y.Value) {
+			t.Errorf("%s %s %s: %q %v %s (flows) vs %q %v %s (raw)", id, rtSliceName(s), what, x.Segment, x.Period, rtF(x.Value), y.Segment, y.Period, rtF(y.Value))
+			fails++
+		}
+		if len(x.Extras) != len(y.Extras) {
+			t.Errorf("%s %s %s: extras %v (flows) vs %v (raw)", id, rtSliceName(s), what, x.Extras, y.Extras)
+			fails++
+		}
+		for name, yv := range y.Extras {
+			if xv := x.Extras[name]; rtF(xv) != rtF(yv) {
+				t.Errorf("%s %s %s %s: %s (flows) vs %s (raw)", id, rtSliceName(s), what, name, rtF(xv), rtF(yv))
+				fails++
+			}
+		}
+	}
+	ra, rb := a.Results[0], b.Results[0]
+	if rtErr(ra.Err) != rtErr(rb.Err) || rtErr(ra.ExtrasErr) != rtErr(rb.ExtrasErr) || len(ra.Segments) != len(rb.Segments) {
+		t.Errorf("%s %s: err %q extras %q %d segments (flows) vs %q %q %d (raw)", id, rtSliceName(s), rtErr(ra.Err), rtErr(ra.ExtrasErr), len(ra.Segments), rtErr(rb.Err), rtErr(rb.ExtrasErr), len(rb.Segments))
+		return fails + 1
+	}
+	row("total", ra.Total, rb.Total)
+	for i := range rb.Segments {
+		row("segment", ra.Segments[i], rb.Segments[i])
+	}
+	return fails
+}
+
+// TestFlowAgesAgreeOnBacklogEdges: the backlog's ages (median age, the
+// age buckets) of the period shown, from the long-lived rows and the rows
+// created within the lag before its end, equal the raw query's for every
+// grain, period, comparison, segment and filter of the edge-case fixture,
+// with a lag of one day, so that most of its tickets are long-lived and
+// one (T18, resolved exactly a day after its creation) sits on the bound,
+// and with a lag of three; T20 and T21 stay open a day and a half and
+// three and a half, just past either lag (long-lived, never counted twice).
+func TestFlowAgesAgreeOnBacklogEdges(t *testing.T) {
+	skipShort(t)
+	for _, lag := range []int{1, 3} {
+		eng := backlogEngineOn(t, flowFixture+`
+INSERT INTO tickets VALUES ('T18', 'low', '2026-01-10 10:00', '2026-01-11 10:00'), ('T19', 'high', '2026-01-18 23:00', '2026-01-19 00:00'),
+ ('T20', 'high', '2026-01-13 08:00', '2026-01-14 20:00'), ('T21', 'low', '2026-01-15 06:00', '2026-01-18 18:00');
+`)
+		kpi.SetAgesLags(eng, lag)
+		if err := eng.BuildRollups(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if eng.ExtrasSlower("backlog", kpi.Slice{}) {
+			t.Fatal("ExtrasSlower: the ages are as quick as the counts once the long-lived rows are kept")
+		}
+		filters := [][]kpi.Filter{nil,
+			{{Dim: "priority", Values: []string{kpi.BlankLabel, "urgent"}}},
+			{{Dim: "priority", Values: []string{"low"}, Op: kpi.OpNotIn}},
+		}
+		n, fails, before := 0, 0, kpi.AgesHits(eng)
+		for _, g := range []kpi.Grain{kpi.Day, kpi.Week, kpi.Month, kpi.All} {
+			for _, period := range []string{"", "2026-01-21", "2026-01-19", "2026-01-17", "2026-01-13", "2026-01-11", "2026-01-12", "2025-12-31", "2025-12-01"} {
+				for _, seg := range []string{"", "priority"} {
+					for _, fs := range filters {
+						s := kpi.Slice{Grain: g, Compare: kpi.VsPrevious, Segment: seg, Filters: fs, Trend: 3}
+						if period != "" && g != kpi.All {
+							s.Period = day(period)
+						}
+						fails += agesCompare(t, eng, "backlog", s)
+						n++
+					}
+				}
+			}
+		}
+		if fails > 0 {
+			t.FailNow()
+		}
+		if hits := kpi.AgesHits(eng) - before; hits < int64(n) {
+			t.Errorf("lag %d: the long-lived rows answered %d of %d slices' ages", lag, hits, n)
+		}
+	}
+}
+
+// TestFlowAgesAgreeOnSample: the ages of the backlog (calendar days) and of
+// the backlog past SLA (business days, past due), from the long-lived rows,
+// equal the raw query's over pseudo-random slices of the sample.
+func TestFlowAgesAgreeOnSample(t *testing.T) {
+	skipShort(t)
+	eng := sharedSample(t, nil)
+	rng := rand.New(rand.NewSource(20261204))
+	slices := rtSlices(t, rng, eng, 16)
+	for _, id := range []string{"backlog", "backlog_overdue"} {
+		before, fails := kpi.AgesHits(eng), 0
+		for _, s := range slices {
+			fails += agesCompare(t, eng, id, s)
+		}
+		hits := kpi.AgesHits(eng) - before
+		t.Logf("%s: %d slices, %d ages from the long-lived rows, %d differences", id, len(slices), hits, fails)
+		if hits < int64(len(slices))/2 {
+			t.Errorf("%s: the long-lived rows answered %d ages for %d slices", id, hits, len(slices))
+		}
+	}
 }

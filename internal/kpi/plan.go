@@ -94,6 +94,11 @@ type queryPlan struct {
 	// current period that is not over.
 	Elapsed time.Duration
 	Where   string // the KPIs' row filter, verbatim; "" = none
+	// Spans, when set, reads a cohort's rows in two parts (DuckDB's flows
+	// only: the backlog's ages, flow.go): the source's rows where its Short
+	// condition holds, within Ranges, and every row of its Long table, a
+	// copy of the source's other rows, before the last range's end.
+	Spans *spanRows
 
 	// Grouping. Rows get a period by PeriodBy at Grain; with a Segment the
 	// query returns two grouping sets: (period, segment) and (period) for the
@@ -108,6 +113,15 @@ type queryPlan struct {
 	// KPIs are the definitions' ids: k<i>_… columns are KPIs[i]'s (for a
 	// renderer's messages).
 	KPIs []string
+}
+
+// spanRows splits a cohort's rows: the few that stay open long (Long, a
+// table of the source's rows) and the rest (Short, a condition on the
+// source's row t), which a period can only count when created within the
+// Ranges before its end.
+type spanRows struct {
+	Long, Short string
+	LongAlso    string // a condition on the long-lived rows too ("": none)
 }
 
 // periodBy says how a row is given its period.

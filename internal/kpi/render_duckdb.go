@@ -183,14 +183,21 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 	}
 
 	// The rows: one select per time range, the same text each time.
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(q.Source))
-	if j := q.Join; j != nil {
-		sb.WriteString(duckCustomerJoin(j))
+	rowsOf := func(table string) string {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(table))
+		if j := q.Join; j != nil {
+			sb.WriteString(duckCustomerJoin(j))
+		}
+		return sb.String()
 	}
+	sb := rowsOf(q.Source)
 	ranges := q.Ranges
 	if len(ranges) == 0 {
 		ranges = []timeRange{{}} // every row: no time condition
+	}
+	if q.Spans != nil && len(q.Ranges) > 0 { // without a range, every row once
+		wheres = append(wheres, "("+q.Spans.Short+")")
 	}
 	b.WriteString("src AS (")
 	for i, r := range ranges {
@@ -202,7 +209,7 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		b.WriteString(sb.String())
+		b.WriteString(sb)
 		if len(all) > 0 {
 			b.WriteString(" WHERE " + strings.Join(all, " AND "))
 		}
@@ -210,6 +217,18 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		if len(q.Ranges) > 0 {
 			args = append(args, sqlTime(r.From), sqlTime(r.To))
 		}
+		args = append(args, cutArgs...)
+	}
+	if sp := q.Spans; sp != nil && len(q.Ranges) > 0 {
+		// The long-lived rows, every one before the last range's end.
+		all := append(append([]string(nil), conds...), tcol+" < ?::TIMESTAMP")
+		all = append(all, wheres[:len(wheres)-1]...) // not the short rows' condition
+		if sp.LongAlso != "" {
+			all = append(all, "("+sp.LongAlso+")")
+		}
+		b.WriteString(" UNION ALL " + rowsOf(sp.Long) + " WHERE " + strings.Join(all, " AND "))
+		args = append(args, filterArgs...)
+		args = append(args, sqlTime(q.Ranges[len(q.Ranges)-1].To))
 		args = append(args, cutArgs...)
 	}
 	b.WriteString(")")

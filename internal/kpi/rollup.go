@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,8 +96,12 @@ type rollupState struct {
 	groups   map[string]*rollGroup
 	flows    map[string]*flowRollup // by KPI id (flow.go)
 	flowHits atomic.Int64           // group queries the flows answered
-	recent   time.Time              // start of the "recent" part, built first
-	created  map[string]bool        // rollup tables that exist (guarded by cmu while building)
+	agesHits atomic.Int64           // ages answered from the long-lived rows (runAges)
+	// agesLags replaces agesLagDays (tests: a lag of a day or two makes
+	// the fixtures' tickets long-lived).
+	agesLags []int
+	recent   time.Time       // start of the "recent" part, built first
+	created  map[string]bool // rollup tables that exist (guarded by cmu while building)
 	cmu      sync.Mutex
 	persist  map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
 	load     sync.Once
@@ -500,7 +505,8 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	for _, id := range sortedKeys(e.roll.flows) {
 		flows = append(flows, e.roll.flows[id])
 	}
-	total := len(steps) + 2*len(flows)
+	total := len(steps) + flowStates*len(flows)
+	ages := flows
 	e.roll.progress = RollupProgress{Total: total, Ready: total == 0}
 	p := e.roll.progress
 	e.roll.mu.Unlock()
@@ -656,6 +662,18 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	}
 	if ctx.Err() == nil && flows != nil {
 		flowsByDim()
+	}
+	// Last, the flows' long-lived rows, for the backlog's ages (until then
+	// they read the raw rows, after its counts: Engine.ExtrasSlower).
+	for _, f := range ages {
+		if ctx.Err() != nil {
+			return abandon(ctx.Err())
+		}
+		e.runFlowStep(ctx, f, flowAges)
+		finish()
+	}
+	if ctx.Err() != nil {
+		return abandon(ctx.Err())
 	}
 	if len(failed) == 0 {
 		return nil
@@ -1634,6 +1652,18 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 					}
 				}
 			}
+			if rest, ok := strings.CutPrefix(n, flowLongPrefix); ok { // a flow's long-lived rows
+				sig, days, _ := strings.Cut(rest, "_")
+				f := flowTables[flowPrefix+sig]
+				if dd, err := strconv.Atoi(days); err == nil && f != nil && dd > 0 {
+					f.long, f.lagDays = n, dd
+					continue
+				}
+				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
+					return err
+				}
+				continue
+			}
 			if strings.HasPrefix(n, flowPrefix) && flowTables[n] == nil { // for other data or definitions
 				if err := e.db.Exec(ctx, "DROP TABLE IF EXISTS "+store.QuoteIdent(n)); err != nil {
 					return err
@@ -1656,6 +1686,9 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 			continue
 		}
 		for level, st := range f.states {
+			if level == flowAges && f.long == "" {
+				continue // recorded, but its table is gone: built again
+			}
 			if int(store.Int(r[2])) == flowPartCode(level) && !st.done {
 				st.done = true
 				close(st.wait)

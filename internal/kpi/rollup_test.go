@@ -258,6 +258,11 @@ func (c *rtCmp) cards(a, b *kpi.Scorecard) {
 	}
 	for i := range b.Results {
 		ra, rb := a.Results[i], b.Results[i]
+		if id := rb.Def.BuiltinID; id == "backlog" || id == "backlog_overdue" {
+			// The backlog's ages are read for the period shown (runAges):
+			// its trend and comparison points carry none from the flows.
+			ra, rb = rtPeriodExtras(ra), rtPeriodExtras(rb)
+		}
 		id := rb.Def.ID
 		if ra.Def.ID != id {
 			c.errorf("result %d: %s vs %s", i, ra.Def.ID, id)
@@ -318,6 +323,29 @@ func (c *rtCmp) cards(a, b *kpi.Scorecard) {
 			}
 		}
 	}
+}
+
+// rtPeriodExtras is r with extras left only on the rows of the period
+// shown: none on its trend's points or its rows' comparisons.
+func rtPeriodExtras(r kpi.Result) kpi.Result {
+	r.Trend = append([]kpi.Point(nil), r.Trend...)
+	for i := range r.Trend {
+		r.Trend[i].Extras = nil
+	}
+	row := func(x kpi.Row) kpi.Row {
+		if x.Compare != nil {
+			c := *x.Compare
+			c.Extras = nil
+			x.Compare = &c
+		}
+		return x
+	}
+	r.Total = row(r.Total)
+	r.Segments = append([]kpi.Row(nil), r.Segments...)
+	for i := range r.Segments {
+		r.Segments[i] = row(r.Segments[i])
+	}
+	return r
 }
 
 // rtCompute computes a slice from rollups and from raw rows and compares.
