@@ -928,51 +928,89 @@ func noneExtras(d *Def) map[string]*float64 {
 	return out
 }
 
-// agesDef is d with the backlog's as-of instant (the subquery over its
-// whole table, backlogAsOf) read once and written as a constant.
+// agesDef is d for its ages' query: the backlog's as-of instant (the
+// subquery over its whole table, backlogAsOf) read once and written as a
+// constant, and the open condition and the calendar age, which each of
+// the six extras repeats, computed once per row (row columns): the
+// aggregates took as long as reading the rows.
 func (e *Engine) agesDef(ctx context.Context, f *flowRollup, d *Def) (*Def, error) {
-	sub := strings.ReplaceAll(backlogAsOf, sourceToken, store.QuoteIdent(d.Source))
-	sub = roleRE.ReplaceAllStringFunc(sub, func(m string) string {
-		c := d.Roles[m[1:len(m)-1]]
-		if c == "" {
-			c = m[1 : len(m)-1]
+	bind := func(x string) string { // as Builtin.Bind binds d
+		x = strings.ReplaceAll(x, sourceToken, store.QuoteIdent(d.Source))
+		return roleRE.ReplaceAllStringFunc(x, func(m string) string {
+			c := d.Roles[m[1:len(m)-1]]
+			if c == "" {
+				c = m[1 : len(m)-1]
+			}
+			return store.QuoteIdent(c)
+		})
+	}
+	c := *d
+	c.Extras, c.Inputs, c.RowCols = maps.Clone(d.Extras), maps.Clone(d.Inputs), map[string]string{}
+	maps.Copy(c.RowCols, d.RowCols)
+	inExtras := func(x string) bool {
+		for _, v := range c.Extras {
+			if strings.Contains(v, x) {
+				return true
+			}
 		}
-		return store.QuoteIdent(c)
-	})
-	uses := false
-	for _, x := range d.Extras {
-		uses = uses || strings.Contains(x, sub)
+		return false
 	}
-	if !uses {
-		return d, nil // backlog_overdue's: a macro, already a constant
+	replace := func(from, to string) {
+		for _, m := range []map[string]string{c.Extras, c.Inputs} {
+			for name, x := range m {
+				m[name] = strings.ReplaceAll(x, from, to)
+			}
+		}
 	}
-	f.mu.Lock()
-	at, read := f.agesAt, f.agesAtRead
-	f.mu.Unlock()
-	if !read {
-		rows, err := e.db.Query(ctx, "SELECT CAST("+sub+" AS TIMESTAMP)")
+	sub, age := bind(backlogAsOf), bind(ageDays)
+	if inExtras(sub) { // backlog_overdue's is a macro, already a constant
+		at, err := e.agesAsOf(ctx, f, sub)
 		if err != nil {
 			return nil, err
 		}
-		if len(rows.Data) == 1 {
-			if t, ok := rows.Data[0][0].(time.Time); ok {
-				at = duckTimeLit(t)
-			}
+		if at != "" { // else no row has a time: the subquery stays
+			replace(sub, at)
+			age = strings.ReplaceAll(age, sub, at)
 		}
-		f.mu.Lock()
-		f.agesAt, f.agesAtRead = at, true
-		f.mu.Unlock()
 	}
-	if at == "" {
-		return d, nil // no row has a time: the subquery stays
-	}
-	c := *d
-	c.Extras = map[string]string{}
-	for name, x := range d.Extras {
-		c.Extras[name] = strings.ReplaceAll(x, sub, at)
+	for _, rc := range []struct{ name, expr string }{{agesOpenCol, bind(backlogOpen)}, {agesDaysCol, age}} {
+		if inExtras(rc.expr) {
+			c.RowCols[rc.name] = rc.expr
+			replace(rc.expr, rc.name)
+		}
 	}
 	return &c, nil
 }
+
+// agesAsOf is the backlog's as-of instant (sub, its subquery) as a SQL
+// constant, read once; "" when no row has a time.
+func (e *Engine) agesAsOf(ctx context.Context, f *flowRollup, sub string) (string, error) {
+	f.mu.Lock()
+	at, read := f.agesAt, f.agesAtRead
+	f.mu.Unlock()
+	if read {
+		return at, nil
+	}
+	rows, err := e.db.Query(ctx, "SELECT CAST("+sub+" AS TIMESTAMP)")
+	if err != nil {
+		return "", err
+	}
+	if len(rows.Data) == 1 {
+		if t, ok := rows.Data[0][0].(time.Time); ok {
+			at = duckTimeLit(t)
+		}
+	}
+	f.mu.Lock()
+	f.agesAt, f.agesAtRead = at, true
+	f.mu.Unlock()
+	return at, nil
+}
+
+// The row columns of the ages' query (agesDef).
+const (
+	agesOpenCol = "__kpiscope_isopen"
+	agesDaysCol = "__kpiscope_agedays"
+)
 
 // runAges computes the extras (the ages) of flow KPI d for the current
 // period of plan pl alone, totals and segments, from its long-lived rows
