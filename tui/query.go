@@ -248,6 +248,11 @@ func (qs queries) queryOpts(kind queryKind) []kpi.Option {
 		// The list shows no medians or p90s, and quantiles are the costliest
 		// aggregates: the detail query fetches them for the one KPI shown.
 		opts = append(opts, kpi.WithoutExtras())
+	} else {
+		// The detail shows the extras of the slice's total, not of each
+		// segment of its breakdown: the backlog's ages of every segment
+		// cost as much again.
+		opts = append(opts, kpi.TotalExtrasOnly())
 	}
 	return opts
 }

@@ -49,6 +49,8 @@ func cacheKey(s Slice, ids []string, o options) string {
 	b.WriteString(strings.Join(ids, ","))
 	if o.noExtras {
 		b.WriteString("|noextras")
+	} else if o.totalExtras {
+		b.WriteString("|totalextras")
 	}
 	return b.String()
 }

@@ -128,6 +128,8 @@ type Option func(*options)
 
 type options struct {
 	noExtras, uncached, raw bool
+	// totalExtras: the extras of the total row are enough (TotalExtrasOnly).
+	totalExtras bool
 	// keepOnly computes the groups for the periods they keep and stops
 	// there: no composite, no scorecard (PrefillPeriods: the forecasts of
 	// thousand-period trends and the composites' statements were most of
@@ -167,6 +169,13 @@ func FromScratch() Option { return func(o *options) { o.uncached, o.raw = true, 
 // WithoutExtras skips the extra statistics (median, p90 beside a mean): the
 // scorecard does not show them.
 func WithoutExtras() Option { return func(o *options) { o.noExtras = true } }
+
+// TotalExtrasOnly says the caller shows the extras of the total row alone
+// (the explorer's detail: its breakdown shows values, not medians): the
+// engine may then leave them out of the segments' rows where they cost a
+// query of their own (the backlog's ages: the exact median over the open
+// tickets of every segment as well as of all of them).
+func TotalExtrasOnly() Option { return func(o *options) { o.totalExtras = true } }
 
 // Compute returns the scorecard for a slice; ids nil means every visible KPI.
 // It stops when ctx is cancelled. Results are cached in the engine (one cache
@@ -485,7 +494,11 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 				}
 				var ages points
 				if ok {
-					if ages, err = e.runAges(ctx, f, defs[0], s, pl); err != nil {
+					as := s
+					if o.totalExtras {
+						as.Segment = "" // the total's ages alone
+					}
+					if ages, err = e.runAges(ctx, f, defs[0], as, pl); err != nil {
 						if ctx.Err() != nil {
 							return nil, nil, nil, nil, ctx.Err()
 						}
@@ -506,7 +519,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 					for k, pt := range full[id] {
 						merged[k] = pt
 						a := ages[k]
-						if a == nil && k.period == cur {
+						if a == nil && k.period == cur && (k.total || !o.totalExtras) {
 							a = &Point{Extras: noneExtras(defs[0])}
 						}
 						if a != nil {

@@ -31,6 +31,14 @@ func DailyRollupsOnly(e *Engine, on bool) {
 // long-lived rows (runAges).
 func AgesHits(e *Engine) int64 { return e.roll.agesHits.Load() }
 
+// SetAgesLongMax sets the most long-lived rows the ages' copy may hold
+// (agesLongMax), before the build: 1 refuses it.
+func SetAgesLongMax(e *Engine, n int64) {
+	e.roll.mu.Lock()
+	e.roll.agesMax = n
+	e.roll.mu.Unlock()
+}
+
 // SetAgesLags sets the lags, in days, past which a ticket counts as
 // long-lived (agesLagDays), before the build.
 func SetAgesLags(e *Engine, days ...int) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -759,8 +760,14 @@ func (e *Engine) runFlowStep(ctx context.Context, f *flowRollup, level int) {
 	} else {
 		err = fmt.Errorf("the totals were not built")
 	}
+	code := flowPartCode(level)
+	if level == flowAges && errors.Is(err, errAgesRefused) {
+		// Done, without a copy (agesFor: the raw rows).
+		e.debug("flow ages refused", "kpi", f.id, "err", err)
+		err, code = nil, flowAgesRefused
+	}
 	if err == nil && e.roll.persist != nil {
-		err = e.db.Exec(ctx, "INSERT INTO "+rollupBook+" VALUES (?, ?, ?)", f.table, f.def.Source, flowPartCode(level))
+		err = e.db.Exec(ctx, "INSERT INTO "+rollupBook+" VALUES (?, ?, ?)", f.table, f.def.Source, code)
 	}
 	e.roll.mu.Lock()
 	if err == nil {
@@ -803,6 +810,14 @@ func (e *Engine) readAsOf(ctx context.Context, f *flowRollup) error {
 	return nil
 }
 
+// errAgesRefused is buildAges' answer when too many rows stay open long
+// for a copy of them to pay: the ages read every row (recorded in the book
+// as flowAgesRefused, so that the next start does not count them again).
+var errAgesRefused = errors.New("too many tickets stay open for a copy: the ages read every row")
+
+// flowAgesRefused is a refused copy's code in the rollups' book.
+const flowAgesRefused = -1 - flowStates
+
 // flowLongPrefix names the tables of long-lived rows: the prefix, the flow
 // table's signature, _ and the lag in days.
 const flowLongPrefix = "__kpiscope_flowlong_"
@@ -836,11 +851,12 @@ func (f *flowRollup) spanConds(days int) (long, short string) {
 // agesLongMax of them.
 func (e *Engine) buildAges(ctx context.Context, f *flowRollup) error {
 	src := store.QuoteIdent(f.def.Source)
-	lags := agesLagDays
+	lags, most := agesLagDays, int64(0)
 	e.roll.mu.Lock()
 	if e.roll.agesLags != nil {
 		lags = e.roll.agesLags
 	}
+	most = e.roll.agesMax
 	e.roll.mu.Unlock()
 	created := "CAST(t." + store.QuoteIdent(f.def.Roles["created_at"]) + " AS TIMESTAMP)"
 	counts := []string{"count(*)", "coalesce(date_diff('second', min(" + created + "), max(" + created + ")), 0)"}
@@ -857,6 +873,9 @@ func (e *Engine) buildAges(ctx context.Context, f *flowRollup) error {
 	}
 	n, span := store.Int(rows.Data[0][0]), max(float64(store.Int(rows.Data[0][1]))/86400, 1)
 	limit, days, best := agesLongMax(n), 0, 0.0
+	if most > 0 {
+		limit = most
+	}
 	for i, dd := range lags {
 		long := store.Int(rows.Data[0][i+2])
 		// The rows a period's ages read: lag days of the source's, and
@@ -867,7 +886,7 @@ func (e *Engine) buildAges(ctx context.Context, f *flowRollup) error {
 		}
 	}
 	if days == 0 {
-		return fmt.Errorf("%d of %d rows stay open past %d days: the ages read every row", store.Int(rows.Data[0][len(lags)+1]), n, lags[len(lags)-1])
+		return fmt.Errorf("%w: %d of %d rows stay open past %d days", errAgesRefused, store.Int(rows.Data[0][len(lags)+1]), n, lags[len(lags)-1])
 	}
 	name := fmt.Sprintf("%s%s_%d", flowLongPrefix, strings.TrimPrefix(f.table, flowPrefix), days)
 	long, _ := f.spanConds(days)

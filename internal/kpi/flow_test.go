@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"kpiscope/internal/kpi"
+	"kpiscope/internal/store"
 	"kpiscope/internal/workspace"
 )
 
@@ -301,6 +304,30 @@ func agesCompare(t *testing.T, eng *kpi.Engine, id string, s kpi.Slice) int {
 	for i := range rb.Segments {
 		row("segment", ra.Segments[i], rb.Segments[i])
 	}
+	// The explorer's detail (TotalExtrasOnly): the same total, extras and
+	// all; its segments' values without their ages.
+	hits := kpi.AgesHits(eng)
+	c, err := eng.Compute(ctx, s, []string{id}, kpi.Uncached(), kpi.TotalExtrasOnly())
+	if err != nil {
+		t.Fatalf("%s: %v", rtSliceName(s), err)
+	}
+	fromAges := kpi.AgesHits(eng) > hits
+	rc := c.Results[0]
+	if len(rc.Segments) != len(rb.Segments) {
+		t.Errorf("%s %s: %d segments with the total's extras alone vs %d", id, rtSliceName(s), len(rc.Segments), len(rb.Segments))
+		return fails + 1
+	}
+	row("total (its extras alone)", rc.Total, rb.Total)
+	for i, y := range rb.Segments {
+		x := rc.Segments[i]
+		if fromAges && len(x.Extras) > 0 {
+			// The long-lived rows' query leaves the segments' ages out.
+			t.Errorf("%s %s: segment %q has extras %v with the total's alone", id, rtSliceName(s), x.Segment, x.Extras)
+			fails++
+		}
+		x.Extras, y.Extras = nil, nil
+		row("segment (the total's extras alone)", x, y)
+	}
 	return fails
 }
 
@@ -372,5 +399,71 @@ func TestFlowAgesAgreeOnSample(t *testing.T) {
 		if hits < int64(len(slices))/2 {
 			t.Errorf("%s: the long-lived rows answered %d ages for %d slices", id, hits, len(slices))
 		}
+	}
+}
+
+// TestFlowAgesRefusalKept: when too many tickets stay open for the ages'
+// copy to pay, the refusal is recorded in the --db file: the next start
+// neither counts them again nor copies them (it would, with the usual
+// bound), and the ages, from the raw rows, stay right.
+func TestFlowAgesRefusalKept(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	sources, _ := keptSampleDB(t)
+	db := filepath.Join(t.TempDir(), "refused.db")
+	open := func() *workspace.Workspace {
+		t.Helper()
+		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	copies := func(ws *workspace.Workspace) int {
+		t.Helper()
+		rows, err := ws.DB.Query(ctx, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_flowlong_')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int(store.Int(rows.Data[0][0]))
+	}
+	ws := open()
+	kpi.SetAgesLongMax(ws.Engine, 1)
+	// The status line names the flows' steps while they run.
+	var stages []string
+	if err := ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+		if st := p.Stage; p.Step == 0 && p.Table != "" && (len(stages) == 0 || stages[len(stages)-1] != st) {
+			stages = append(stages, st)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"backlog by one and two dimensions", "backlog: tickets open long, for the ages"} {
+		if !slices.Contains(stages, want) {
+			t.Errorf("no step %q shown; stages: %q", want, stages)
+		}
+	}
+	if n := copies(ws); n != 0 {
+		t.Fatalf("%d copies of long-lived rows past the bound", n)
+	}
+	if !ws.Engine.ExtrasSlower("backlog", kpi.Slice{}) {
+		t.Error("ExtrasSlower: without the copy the ages read the raw rows, slower than the counts")
+	}
+	ws.Close()
+
+	ws = open()
+	defer ws.Close()
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := copies(ws); n != 0 {
+		t.Errorf("second start: the refusal was not kept (%d copies made)", n)
+	}
+	before := kpi.AgesHits(ws.Engine)
+	if fails := agesCompare(t, ws.Engine, "backlog", kpi.Slice{Segment: "priority"}); fails > 0 {
+		t.Errorf("%d differences from the raw rows", fails)
+	}
+	if kpi.AgesHits(ws.Engine) != before {
+		t.Error("ages answered from a copy that was refused")
 	}
 }

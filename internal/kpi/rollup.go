@@ -100,12 +100,14 @@ type rollupState struct {
 	// agesLags replaces agesLagDays (tests: a lag of a day or two makes
 	// the fixtures' tickets long-lived).
 	agesLags []int
-	recent   time.Time       // start of the "recent" part, built first
-	created  map[string]bool // rollup tables that exist (guarded by cmu while building)
-	cmu      sync.Mutex
-	persist  map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
-	load     sync.Once
-	notify   func(RollupProgress) // the running build's progress callback
+	// agesMax replaces agesLongMax when > 0 (tests: a refusal).
+	agesMax int64
+	recent  time.Time       // start of the "recent" part, built first
+	created map[string]bool // rollup tables that exist (guarded by cmu while building)
+	cmu     sync.Mutex
+	persist map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
+	load    sync.Once
+	notify  func(RollupProgress) // the running build's progress callback
 	// hold, when not nil, holds a raw-first build back (PrepareRollups) until
 	// the first screen is answered: the queries begun while it holds, up to
 	// the first of them to return, have all returned (holding counts those
@@ -617,11 +619,28 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	// The flows by dimension once every total is built (older periods'
 	// totals are waited for by the keys that show them): a filter or a
 	// breakdown of the backlog reads raw rows until then.
+	// flowStage names a flow's step on the status line while it runs (else
+	// the step before it stayed there, its table and its 99%).
+	flowStage := func(f *flowRollup, level int) {
+		e.roll.mu.Lock()
+		if f.states[level].done { // kept
+			e.roll.mu.Unlock()
+			return
+		}
+		e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = f.g.source, flowStageName(f, level), 0
+		e.roll.notify = progress
+		p := e.roll.progress
+		e.roll.mu.Unlock()
+		if progress != nil {
+			progress(p)
+		}
+	}
 	flowsByDim := func() {
 		for _, f := range flows {
 			if ctx.Err() != nil {
 				return
 			}
+			flowStage(f, 1)
 			e.runFlowStep(ctx, f, 1)
 			finish()
 		}
@@ -669,6 +688,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		if ctx.Err() != nil {
 			return abandon(ctx.Err())
 		}
+		flowStage(f, flowAges)
 		e.runFlowStep(ctx, f, flowAges)
 		finish()
 	}
@@ -772,6 +792,14 @@ func levelName(p part) string {
 		return "quantiles by one dimension"
 	}
 	return "by one and two dimensions"
+}
+
+// flowStageName is a flow step's Stage (RollupProgress).
+func flowStageName(f *flowRollup, level int) string {
+	if level == flowAges {
+		return f.id + ": tickets open long, for the ages"
+	}
+	return f.id + " by one and two dimensions"
 }
 
 // RollupStatus reports the rollup build's progress.
@@ -1683,6 +1711,13 @@ func (e *Engine) loadPersisted(ctx context.Context) error {
 	for _, r := range book.Data { // flows kept by an earlier run (flow.go)
 		f := flowTables[fmt.Sprint(r[0])]
 		if f == nil || !existing[f.table] {
+			continue
+		}
+		if int(store.Int(r[2])) == flowAgesRefused && f.long == "" && !f.states[flowAges].done {
+			// Too many tickets stay open for a copy: recorded, not counted
+			// again at each start.
+			f.states[flowAges].done = true
+			close(f.states[flowAges].wait)
 			continue
 		}
 		for level, st := range f.states {

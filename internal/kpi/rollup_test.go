@@ -548,6 +548,12 @@ func TestRollupsAgreeOnSample(t *testing.T) {
 		defer wg.Done()
 		buildErr = eng.BuildRollups(ctx, func(p kpi.RollupProgress) {
 			steps.Store(int64(p.Done))
+			// The rollups' passes (the backlog's flows read its own table)
+			switch p.Stage {
+			case "totals", "by one and two dimensions", "quantiles by one dimension", "quantiles by two dimensions":
+			default:
+				return
+			}
 			if p.Table != "" {
 				builtMu.Lock()
 				built[p.Table] = true
