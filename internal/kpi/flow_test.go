@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"kpiscope/internal/kpi"
@@ -431,7 +432,10 @@ func TestFlowAgesRefusalKept(t *testing.T) {
 	kpi.SetAgesLongMax(ws.Engine, 1)
 	// The status line names the flows' steps while they run.
 	var stages []string
+	var mu sync.Mutex // the first steps run side by side
 	if err := ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+		mu.Lock()
+		defer mu.Unlock()
 		if st := p.Stage; p.Step == 0 && p.Table != "" && (len(stages) == 0 || stages[len(stages)-1] != st) {
 			stages = append(stages, st)
 		}
