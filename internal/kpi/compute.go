@@ -488,41 +488,17 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 			if f, ok := e.agesFor(defs[0]); ok {
 				plain := *defs[0]
 				plain.Extras = nil
-				// The ages' query runs beside the counts' (two statements
-				// on two cores: the slower alone, not their sum).
-				as := s
-				if o.totalExtras {
-					as.Segment = "" // the total's ages alone
-				}
-				actx, stop := context.WithCancel(ctx)
-				defer stop()
-				type agesAnswer struct {
-					p   points
-					err error
-				}
-				came := make(chan agesAnswer, 1)
-				go func() {
-					var a agesAnswer
-					defer func() {
-						if r := recover(); r != nil {
-							a.err = fmt.Errorf("the ages of %s: %v", defs[0].ID, r)
-						}
-						came <- a
-					}()
-					a.p, a.err = e.runAges(actx, f, defs[0], as, pl)
-				}()
 				full, part, segErr, ok, err := e.runFlows(ctx, []*Def{&plain}, s, pl)
-				if !ok || err != nil {
-					stop()
-					<-came
-				}
 				if err != nil {
 					return nil, nil, nil, nil, err
 				}
 				var ages points
 				if ok {
-					a := <-came
-					if ages, err = a.p, a.err; err != nil {
+					as := s
+					if o.totalExtras {
+						as.Segment = "" // the total's ages alone
+					}
+					if ages, err = e.runAges(ctx, f, defs[0], as, pl); err != nil {
 						if ctx.Err() != nil {
 							return nil, nil, nil, nil, ctx.Err()
 						}
