@@ -160,14 +160,7 @@ func TestFlowsKeptInDBFile(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
 	sources, db := keptSampleDB(t)
-	open := func() *workspace.Workspace {
-		t.Helper()
-		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ws
-	}
+	open := func() *workspace.Workspace { t.Helper(); return openKept(t, sources, db) }
 	backlog := func(eng *kpi.Engine, s kpi.Slice, opt kpi.Option) (total, high float64) {
 		t.Helper()
 		sc, err := eng.Compute(ctx, s, []string{"backlog"}, opt, kpi.WithoutExtras())
@@ -412,14 +405,7 @@ func TestFlowAgesRefusalKept(t *testing.T) {
 	ctx := context.Background()
 	sources, _ := keptSampleDB(t)
 	db := filepath.Join(t.TempDir(), "refused.db")
-	open := func() *workspace.Workspace {
-		t.Helper()
-		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ws
-	}
+	open := func() *workspace.Workspace { t.Helper(); return openKept(t, sources, db) }
 	copies := func(ws *workspace.Workspace) int {
 		t.Helper()
 		rows, err := ws.DB.Query(ctx, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__kpiscope_flowlong_')")

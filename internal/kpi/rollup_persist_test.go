@@ -21,14 +21,7 @@ func TestRollupsKeptInDBFile(t *testing.T) {
 	ctx := context.Background()
 	sources, db := keptSampleDB(t)
 	dir := filepath.Dir(sources[0])
-	open := func() *workspace.Workspace {
-		t.Helper()
-		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ws
-	}
+	open := func() *workspace.Workspace { t.Helper(); return openKept(t, sources, db) }
 	total := func(eng *kpi.Engine, id string, opt kpi.Option) float64 {
 		t.Helper()
 		sc, err := eng.Compute(ctx, kpi.Slice{Segment: "channel"}, []string{id}, opt)

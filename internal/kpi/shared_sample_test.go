@@ -108,6 +108,17 @@ func keptSampleDB(t *testing.T) (sources []string, db string) {
 	return keptSample.sources, db
 }
 
+// openKept opens the sample's files with the --db file db (keptSampleDB's
+// sources), as a start of the explorer would.
+func openKept(t *testing.T, sources []string, db string) *workspace.Workspace {
+	t.Helper()
+	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
 func copyFile(from, to string) error {
 	r, err := os.Open(from)
 	if err != nil {
