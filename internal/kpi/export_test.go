@@ -96,3 +96,15 @@ func ForgetPeriodTotals(e *Engine) {
 	defer e.periodRolls.mu.Unlock()
 	e.periodRolls.m, e.periodRolls.n, e.periodRolls.used = nil, 0, nil
 }
+
+// SetAgesPrefill sets the rows from which PrefillAges runs (agesPrefillRows)
+// and, when given, the grains it walks.
+func SetAgesPrefill(e *Engine, rows int64, grains ...Grain) {
+	e.roll.mu.Lock()
+	e.roll.agesPrefill, e.roll.agesGrains = rows, grains
+	e.roll.mu.Unlock()
+}
+
+// AgesKeptHits is how many totals' ages were read from those kept
+// (agesKeptKey) rather than computed.
+func AgesKeptHits(e *Engine) int64 { return e.roll.agesKeptHits.Load() }

@@ -457,3 +457,80 @@ func TestFlowAgesRefusalKept(t *testing.T) {
 		t.Error("ages answered from a copy that was refused")
 	}
 }
+
+// TestFlowAgesPrefilledKept: PrefillAges computes the backlog's ages (the
+// total's, no filter) at the end of every period of the grains it walks,
+// and keeps each end once: a quarter's end is a month's. The explorer's
+// detail of such a period, at any grain that ends there, then reads them
+// (no ages query) and shows what the raw rows give; another end is
+// computed when asked and kept from then on; a filtered slice's ages are
+// computed each time. A second start on the --db file reads them back.
+func TestFlowAgesPrefilledKept(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	sources, db := keptSampleDB(t)
+	ws := openKept(t, sources, db)
+	eng := ws.Engine
+	kpi.SetAgesPrefill(eng, 1, kpi.Month, kpi.Quarter)
+	if err := eng.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := kpi.AgesKeptHits(eng)
+	eng.PrefillAges(ctx)
+	month := eng.Resolve(kpi.Slice{Grain: kpi.Month}).Period
+	quarter := eng.Resolve(kpi.Slice{Grain: kpi.Quarter}).Period
+	if month.IsZero() || quarter.IsZero() {
+		t.Fatal("no latest period")
+	}
+	// Every whole quarter ends where a month does: read, not computed.
+	if hits := kpi.AgesKeptHits(eng) - before; hits < 1 {
+		t.Errorf("the quarters' ends were computed again: %d read from the months'", hits)
+	}
+	check := func(eng *kpi.Engine, what string, s kpi.Slice, kept bool) {
+		t.Helper()
+		h := kpi.AgesKeptHits(eng)
+		a, err := eng.Compute(ctx, s, []string{"backlog"}, kpi.Uncached(), kpi.TotalExtrasOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kpi.AgesKeptHits(eng) - h; got != map[bool]int64{true: 1, false: 0}[kept] {
+			t.Errorf("%s %s: %d ages read from those kept, want kept=%v", what, rtSliceName(s), got, kept)
+		}
+		b, err := eng.Compute(ctx, s, []string{"backlog"}, kpi.FromScratch())
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y := a.Results[0].Total, b.Results[0].Total
+		if len(y.Extras) == 0 || y.Extras["median age (days)"] == nil {
+			t.Fatalf("%s %s: the raw rows give no ages: %v", what, rtSliceName(s), y.Extras)
+		}
+		if len(x.Extras) != len(y.Extras) || rtF(x.Value) != rtF(y.Value) {
+			t.Errorf("%s %s: %s %v vs %s %v (raw)", what, rtSliceName(s), rtF(x.Value), x.Extras, rtF(y.Value), y.Extras)
+		}
+		for name, yv := range y.Extras {
+			if xv := x.Extras[name]; rtF(xv) != rtF(yv) {
+				t.Errorf("%s %s %s: %s vs %s (raw)", what, rtSliceName(s), name, rtF(xv), rtF(yv))
+			}
+		}
+	}
+	lastDay := month.AddDate(0, 0, -1) // ends where the month before the latest does
+	high := []kpi.Filter{{Dim: "priority", Values: []string{"high"}}}
+	check(eng, "latest month", kpi.Slice{Grain: kpi.Month, Compare: kpi.VsPrevious}, true)
+	check(eng, "a month", kpi.Slice{Grain: kpi.Month, Period: month.AddDate(0, -2, 0), Segment: "channel"}, true)
+	check(eng, "a year", kpi.Slice{Grain: kpi.Year, Period: kpi.Year.Trunc(month.AddDate(0, -3, 0))}, true)
+	check(eng, "a day that ends a month", kpi.Slice{Grain: kpi.Day, Period: lastDay}, true)
+	check(eng, "a week, first asked", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, false)
+	check(eng, "the same week again", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, true)
+	check(eng, "a filtered month", kpi.Slice{Grain: kpi.Month, Filters: high}, false)
+	check(eng, "the filtered month again", kpi.Slice{Grain: kpi.Month, Filters: high}, false)
+	ws.Close()
+
+	ws = openKept(t, sources, db)
+	defer ws.Close()
+	if err := ws.Engine.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	check(ws.Engine, "second start, latest month", kpi.Slice{Grain: kpi.Month}, true)
+	check(ws.Engine, "second start, a quarter", kpi.Slice{Grain: kpi.Quarter, Period: kpi.Quarter.Trunc(month.AddDate(0, -3, 0))}, true)
+	check(ws.Engine, "second start, the week", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, true)
+}

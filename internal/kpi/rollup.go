@@ -97,17 +97,23 @@ type rollupState struct {
 	flows    map[string]*flowRollup // by KPI id (flow.go)
 	flowHits atomic.Int64           // group queries the flows answered
 	agesHits atomic.Int64           // ages answered from the long-lived rows (runAges)
+	// agesKeptHits counts the totals' ages read from those kept (agesKeptKey).
+	agesKeptHits atomic.Int64
 	// agesLags replaces agesLagDays (tests: a lag of a day or two makes
 	// the fixtures' tickets long-lived).
 	agesLags []int
 	// agesMax replaces agesLongMax when > 0 (tests: a refusal).
 	agesMax int64
-	recent  time.Time       // start of the "recent" part, built first
-	created map[string]bool // rollup tables that exist (guarded by cmu while building)
-	cmu     sync.Mutex
-	persist map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
-	load    sync.Once
-	notify  func(RollupProgress) // the running build's progress callback
+	// agesPrefill replaces agesPrefillRows when > 0, agesGrains the grains
+	// PrefillAges walks when set (tests: the sample, in less time).
+	agesPrefill int64
+	agesGrains  []Grain
+	recent      time.Time       // start of the "recent" part, built first
+	created     map[string]bool // rollup tables that exist (guarded by cmu while building)
+	cmu         sync.Mutex
+	persist     map[string]string // source table → fingerprint of its files, in a --db file; nil in memory
+	load        sync.Once
+	notify      func(RollupProgress) // the running build's progress callback
 	// hold, when not nil, holds a raw-first build back (PrepareRollups) until
 	// the first screen is answered: the queries begun while it holds, up to
 	// the first of them to return, have all returned (holding counts those

@@ -55,6 +55,7 @@ func (r *rollups) start(ws *workspace.Workspace) {
 		defer close(b.done)
 		if ws.Engine.BuildRollups(ctx, nil) == nil { // kept in the engine's RollupStatus
 			ws.Engine.PrefillPeriods(ctx) // the distinct counts' periods, at every grain
+			ws.Engine.PrefillAges(ctx)    // the backlog's ages at every period's end (large tables)
 		}
 		r.mu.Lock()
 		if r.running[ws] == b {
