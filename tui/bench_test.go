@@ -171,6 +171,9 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 			began = time.Now()
 			eng.PrefillPeriods(context.Background()) // as the explorer does after the build (internal/live)
 			b.Logf("period rollups prefilled in %v", time.Since(began))
+			began = time.Now()
+			eng.PrefillAges(context.Background()) // the backlog's ages, as internal/live does next
+			b.Logf("ages prefilled in %v", time.Since(began))
 			built = true
 		}
 		for _, st := range steps {

@@ -108,3 +108,11 @@ func SetAgesPrefill(e *Engine, rows int64, grains ...Grain) {
 // AgesKeptHits is how many totals' ages were read from those kept
 // (agesKeptKey) rather than computed.
 func AgesKeptHits(e *Engine) int64 { return e.roll.agesKeptHits.Load() }
+
+// SetAgesPrefillBudget sets the time PrefillAges spends computing per KPI
+// (agesPrefillBudget; 0: that).
+func SetAgesPrefillBudget(e *Engine, d time.Duration) {
+	e.roll.mu.Lock()
+	e.roll.agesBudget = d
+	e.roll.mu.Unlock()
+}
