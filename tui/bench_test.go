@@ -155,6 +155,12 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		// grain, and the period before.
 		{name: "backlog_g", start: selectKPI("backlog"), key: "g"},
 		{name: "backlog_[", start: selectKPI("backlog"), key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
+		// Its drill: the first segment's counts by the next dimension (the
+		// flows' pairs) and that segment's ages (filtered: computed).
+		{name: "backlog_drill_enter", start: selectKPI("backlog"), setup: func(m Model) Model {
+			m.bd.focused = true
+			return m
+		}, key: "enter", undo: func(m Model) Model { m, _ = press(m, "backspace"); return m }},
 	}
 	modes := []string{"cold", "engine", "cached"}
 	if m := os.Getenv("KPISCOPE_BENCH_MODES"); m != "" {
