@@ -116,3 +116,11 @@ func SetAgesPrefillBudget(e *Engine, d time.Duration) {
 	e.roll.agesBudget = d
 	e.roll.mu.Unlock()
 }
+
+// SetAgesPrefillSlow sets the time per period past which PrefillAges goes
+// on by runs of days (agesPrefillSlow; 0: that).
+func SetAgesPrefillSlow(e *Engine, d time.Duration) {
+	e.roll.mu.Lock()
+	e.roll.agesSlow = d
+	e.roll.mu.Unlock()
+}

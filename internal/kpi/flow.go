@@ -1035,6 +1035,12 @@ const (
 // period of plan pl alone, totals and segments, from its long-lived rows
 // and the source's rows created within the lag before the period's end.
 func (e *Engine) runAges(ctx context.Context, f *flowRollup, d *Def, s Slice, pl plan) (points, error) {
+	return e.runAgesOver(ctx, f, d, s, pl, false)
+}
+
+// runAgesOver is runAges, over every period of pl's window from pl.from
+// when span is set (PrefillAges' runs of days: one query, one scan).
+func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice, pl plan, span bool) (points, error) {
 	// The total's ages with no filter are one number per period end,
 	// whatever the grain: kept once computed (agesKeptKey).
 	kept := s.Segment == "" && len(s.Filters) == 0
@@ -1047,7 +1053,10 @@ func (e *Engine) runAges(ctx context.Context, f *flowRollup, d *Def, s Slice, pl
 		return nil, err
 	}
 	one := pl
-	one.from, one.trendStart = pl.cur, pl.cur
+	if !span {
+		one.from = pl.cur
+	}
+	one.trendStart = one.from
 	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, s, one)
 	if err != nil {
 		return nil, err
@@ -1077,11 +1086,25 @@ func (e *Engine) runAges(ctx context.Context, f *flowRollup, d *Def, s Slice, pl
 		if c.Step != All {
 			first, last = end(c.First), end(c.Last)
 		}
-		memo := kept && q.role == rawFull && !q.withSeg && c.Step != All && c.First.Equal(c.Last)
+		memo := kept && q.role == rawFull && !q.withSeg && c.Step != All
+		var starts []time.Time // the periods', when memo
 		if memo {
-			if pt, ok := e.periodRolls.get(key, first.UnixMicro()); ok {
-				if pt != nil {
-					out[pkey{total: true, period: c.First.Unix()}] = pt
+			for t := c.First; !t.After(c.Last); t = c.Step.Add(t, 1) {
+				starts = append(starts, t)
+			}
+			found := points{}
+			for _, t := range starts {
+				pt, ok := e.periodRolls.get(key, end(t).UnixMicro())
+				if !ok {
+					break
+				}
+				found[pkey{total: true, period: t.Unix()}] = pt
+			}
+			if len(found) == len(starts) {
+				for k, pt := range found {
+					if pt != nil {
+						out[k] = pt
+					}
 				}
 				e.roll.agesKeptHits.Add(1)
 				continue
@@ -1101,12 +1124,16 @@ func (e *Engine) runAges(ctx context.Context, f *flowRollup, d *Def, s Slice, pl
 			out[k] = pt
 		}
 		if memo {
-			var pt *Point // nil: no ticket open at that end
-			if got := ps[d.ID][pkey{total: true, period: c.First.Unix()}]; got != nil {
-				pt = &Point{Extras: got.Extras}
+			kept := make([]keptPeriod, 0, len(starts))
+			for _, t := range starts {
+				var pt *Point // nil: no ticket open at that end
+				if got := ps[d.ID][pkey{total: true, period: t.Unix()}]; got != nil {
+					pt = &Point{Extras: got.Extras}
+				}
+				e.periodRolls.put(key, end(t).UnixMicro(), pt)
+				kept = append(kept, keptPeriod{key, end(t).UnixMicro(), pt})
 			}
-			e.periodRolls.put(key, first.UnixMicro(), pt)
-			e.keepPeriods(ctx, []keptPeriod{{key, first.UnixMicro(), pt}})
+			e.keepPeriods(ctx, kept)
 		}
 	}
 	return out, nil
@@ -1140,8 +1167,11 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		return
 	}
 	e.roll.mu.Lock()
-	least, grains, budget := e.roll.agesPrefill, e.roll.agesGrains, e.roll.agesBudget
+	least, grains, budget, slow := e.roll.agesPrefill, e.roll.agesGrains, e.roll.agesBudget, e.roll.agesSlow
 	e.roll.mu.Unlock()
+	if slow == 0 {
+		slow = agesPrefillSlow
+	}
 	if budget == 0 {
 		budget = agesPrefillBudget
 	}
@@ -1170,8 +1200,44 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		done := map[Grain]time.Time{}
 	walk:
 		for _, first := range []int{agesPrefillFirst, -1} {
-			if first < 0 && computed > 0 && spent/time.Duration(computed) > agesPrefillSlow {
-				break // the rest when shown: not minutes of both cores at every start
+			if first < 0 && computed > 0 && spent/time.Duration(computed) > slow {
+				// Each period scanned every row (the business-time view):
+				// the rest by runs of days, one scan a run; every whole
+				// period's end is a day's.
+				t := Day.Trunc(e.asOf)
+				if at, ok := done[Day]; ok {
+					t = at
+				}
+				for !t.Before(Day.Trunc(lo)) {
+					if ctx.Err() != nil {
+						return
+					}
+					if spent > budget {
+						break walk
+					}
+					rs, pl := e.resolveSlice(Slice{Grain: Day, Period: t, Trend: 1})
+					pl = e.kpiWindows(pl, d)
+					from := Day.Add(t, 1-agesPrefillRun)
+					if from.Before(Day.Trunc(lo)) {
+						from = Day.Trunc(lo)
+					}
+					if pl.partial || pl.cur.Before(from) { // the data's last day: alone
+						from = pl.cur
+					} else {
+						pl.from = from
+					}
+					h, at := e.roll.agesKeptHits.Load(), time.Now()
+					if _, err := e.runAgesOver(ctx, f, d, rs, pl, !pl.partial); err != nil {
+						e.debug("ages not prefilled", "kpi", d.ID, "days to", t, "err", err)
+						break walk
+					}
+					if e.roll.agesKeptHits.Load() == h {
+						spent += time.Since(at)
+					}
+					asked++
+					t = Day.Add(from, -1)
+				}
+				break
 			}
 			for _, g := range grains {
 				t, n := g.Trunc(e.asOf), 0
@@ -1208,10 +1274,15 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 // before the others: a trend's.
 const agesPrefillFirst = 13
 
-// agesPrefillSlow is the time per period end past which PrefillAges stops
-// after the latest periods: the backlog past SLA's business days read the
-// business-time view, ~0.3 s per period end at 10M tickets, 2.5 s at 100M.
+// agesPrefillSlow is the time per period end past which PrefillAges goes
+// on, after the latest periods, by runs of agesPrefillRun days in one query
+// each: the backlog past SLA's business days read the business-time view,
+// which no filter narrows (a positional join), ~0.3 s per period end at 10M
+// tickets, 2.5 s at 100M, most of it the scan.
 const agesPrefillSlow = 200 * time.Millisecond
+
+// agesPrefillRun is the days of one such query.
+const agesPrefillRun = 14
 
 // agesPrefillBudget is the time PrefillAges spends computing one KPI's
 // ages at one start: the backlog's every period end takes ~15 s on two

@@ -484,30 +484,7 @@ func TestFlowAgesPrefilledKept(t *testing.T) {
 	}
 	check := func(eng *kpi.Engine, what string, s kpi.Slice, kept bool) {
 		t.Helper()
-		h := kpi.AgesKeptHits(eng)
-		a, err := eng.Compute(ctx, s, []string{"backlog"}, kpi.Uncached(), kpi.TotalExtrasOnly())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := kpi.AgesKeptHits(eng) - h; got != map[bool]int64{true: 1, false: 0}[kept] {
-			t.Errorf("%s %s: %d ages read from those kept, want kept=%v", what, rtSliceName(s), got, kept)
-		}
-		b, err := eng.Compute(ctx, s, []string{"backlog"}, kpi.FromScratch())
-		if err != nil {
-			t.Fatal(err)
-		}
-		x, y := a.Results[0].Total, b.Results[0].Total
-		if len(y.Extras) == 0 || y.Extras["median age (days)"] == nil {
-			t.Fatalf("%s %s: the raw rows give no ages: %v", what, rtSliceName(s), y.Extras)
-		}
-		if len(x.Extras) != len(y.Extras) || rtF(x.Value) != rtF(y.Value) {
-			t.Errorf("%s %s: %s %v vs %s %v (raw)", what, rtSliceName(s), rtF(x.Value), x.Extras, rtF(y.Value), y.Extras)
-		}
-		for name, yv := range y.Extras {
-			if xv := x.Extras[name]; rtF(xv) != rtF(yv) {
-				t.Errorf("%s %s %s: %s vs %s (raw)", what, rtSliceName(s), name, rtF(xv), rtF(yv))
-			}
-		}
+		keptAgesCompare(t, eng, what, s, kept)
 	}
 	// Past its budget the prefill stops; it began with the latest month.
 	kpi.SetAgesPrefillBudget(eng, time.Nanosecond)
@@ -536,4 +513,67 @@ func TestFlowAgesPrefilledKept(t *testing.T) {
 	check(ws.Engine, "second start, latest month", kpi.Slice{Grain: kpi.Month}, true)
 	check(ws.Engine, "second start, a quarter", kpi.Slice{Grain: kpi.Quarter, Period: kpi.Quarter.Trunc(month.AddDate(0, -3, 0))}, true)
 	check(ws.Engine, "second start, the week", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, true)
+}
+
+// keptAgesCompare computes the backlog's total in slice s as the
+// explorer's detail does and from the raw rows: the same value and ages,
+// the ages read from those kept when kept is set (else computed).
+func keptAgesCompare(t *testing.T, eng *kpi.Engine, what string, s kpi.Slice, kept bool) {
+	ctx := context.Background()
+	t.Helper()
+	h := kpi.AgesKeptHits(eng)
+	a, err := eng.Compute(ctx, s, []string{"backlog"}, kpi.Uncached(), kpi.TotalExtrasOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kpi.AgesKeptHits(eng) - h; got != map[bool]int64{true: 1, false: 0}[kept] {
+		t.Errorf("%s %s: %d ages read from those kept, want kept=%v", what, rtSliceName(s), got, kept)
+	}
+	b, err := eng.Compute(ctx, s, []string{"backlog"}, kpi.FromScratch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := a.Results[0].Total, b.Results[0].Total
+	if len(y.Extras) == 0 || y.Extras["median age (days)"] == nil {
+		t.Fatalf("%s %s: the raw rows give no ages: %v", what, rtSliceName(s), y.Extras)
+	}
+	if len(x.Extras) != len(y.Extras) || rtF(x.Value) != rtF(y.Value) {
+		t.Errorf("%s %s: %s %v vs %s %v (raw)", what, rtSliceName(s), rtF(x.Value), x.Extras, rtF(y.Value), y.Extras)
+	}
+	for name, yv := range y.Extras {
+		if xv := x.Extras[name]; rtF(xv) != rtF(yv) {
+			t.Errorf("%s %s %s: %s vs %s (raw)", what, rtSliceName(s), name, rtF(xv), rtF(yv))
+		}
+	}
+}
+
+// TestFlowAgesPrefilledByRuns: when a period's ages take long (the business
+// view's scan), the prefill goes on by runs of days, one query a run: every
+// day's and week's end in the data is then kept, and equal to the raw rows'.
+func TestFlowAgesPrefilledByRuns(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	sources, db := keptSampleDB(t)
+	ws := openKept(t, sources, db)
+	defer ws.Close()
+	eng := ws.Engine
+	kpi.SetAgesPrefill(eng, 1, kpi.Month)
+	kpi.SetAgesPrefillSlow(eng, time.Nanosecond)
+	if err := eng.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	eng.PrefillAges(ctx)
+	month := eng.Resolve(kpi.Slice{Grain: kpi.Month}).Period
+	latest := eng.Resolve(kpi.Slice{Grain: kpi.Day}).Period
+	n := 0
+	for d := latest; !d.Before(month.AddDate(0, -4, 0)); d = d.AddDate(0, 0, -5) {
+		keptAgesCompare(t, eng, "a day", kpi.Slice{Grain: kpi.Day, Period: d}, true)
+		n++
+	}
+	for w := kpi.Week.Trunc(month.AddDate(0, -1, 0)); w.After(month.AddDate(0, -4, 0)); w = w.AddDate(0, 0, -28) {
+		keptAgesCompare(t, eng, "a week", kpi.Slice{Grain: kpi.Week, Period: w}, true)
+	}
+	if n < 15 {
+		t.Fatalf("%d days checked", n)
+	}
 }

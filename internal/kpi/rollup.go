@@ -109,6 +109,7 @@ type rollupState struct {
 	agesPrefill int64
 	agesGrains  []Grain
 	agesBudget  time.Duration   // replaces agesPrefillBudget when > 0
+	agesSlow    time.Duration   // replaces agesPrefillSlow when > 0
 	recent      time.Time       // start of the "recent" part, built first
 	created     map[string]bool // rollup tables that exist (guarded by cmu while building)
 	cmu         sync.Mutex
