@@ -1194,51 +1194,16 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		}
 		began, asked, computed, spent := time.Now(), 0, 0, time.Duration(0)
 		hits := e.roll.agesKeptHits.Load()
-		// The latest periods of each grain first (a trend's), then the rest,
-		// latest first, until the budget is spent (the periods left are
-		// computed when shown; a --db file's next start goes on).
+		// The latest period of each grain first, then the others of a
+		// trend, then the rest, latest first, until the budget is spent
+		// (the periods left are computed when shown; a --db file's next
+		// start goes on). Periods that took long go on by runs of days.
 		done := map[Grain]time.Time{}
+		// slowAges: the periods computed so far took long each.
+		slowAges := func() bool { return computed > 0 && spent/time.Duration(computed) > slow }
+		runs := false
 	walk:
-		for _, first := range []int{agesPrefillFirst, -1} {
-			if first < 0 && computed > 0 && spent/time.Duration(computed) > slow {
-				// Each period scanned every row (the business-time view):
-				// the rest by runs of days, one scan a run; every whole
-				// period's end is a day's.
-				t := Day.Trunc(e.asOf)
-				if at, ok := done[Day]; ok {
-					t = at
-				}
-				for !t.Before(Day.Trunc(lo)) {
-					if ctx.Err() != nil {
-						return
-					}
-					if spent > budget {
-						break walk
-					}
-					rs, pl := e.resolveSlice(Slice{Grain: Day, Period: t, Trend: 1})
-					pl = e.kpiWindows(pl, d)
-					from := Day.Add(t, 1-agesPrefillRun)
-					if from.Before(Day.Trunc(lo)) {
-						from = Day.Trunc(lo)
-					}
-					if pl.partial || pl.cur.Before(from) { // the data's last day: alone
-						from = pl.cur
-					} else {
-						pl.from = from
-					}
-					h, at := e.roll.agesKeptHits.Load(), time.Now()
-					if _, err := e.runAgesOver(ctx, f, d, rs, pl, !pl.partial); err != nil {
-						e.debug("ages not prefilled", "kpi", d.ID, "days to", t, "err", err)
-						break walk
-					}
-					if e.roll.agesKeptHits.Load() == h {
-						spent += time.Since(at)
-					}
-					asked++
-					t = Day.Add(from, -1)
-				}
-				break
-			}
+		for _, first := range []int{1, agesPrefillFirst - 1, -1} {
 			for _, g := range grains {
 				t, n := g.Trunc(e.asOf), 0
 				if at, ok := done[g]; ok {
@@ -1249,6 +1214,10 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 						return
 					}
 					if spent > budget {
+						break walk
+					}
+					if first != 1 && slowAges() {
+						runs = true
 						break walk
 					}
 					rs, pl := e.resolveSlice(Slice{Grain: g, Period: t, Trend: 1})
@@ -1265,6 +1234,38 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 				}
 				done[g] = t
 			}
+		}
+		// Each period scanned every row (the business-time view): the rest
+		// by runs of days, one scan a run, latest first; every whole
+		// period's end is a day's.
+		for t := Day.Trunc(e.asOf); runs && !t.Before(Day.Trunc(lo)); {
+			if ctx.Err() != nil {
+				return
+			}
+			if spent > budget {
+				break
+			}
+			rs, pl := e.resolveSlice(Slice{Grain: Day, Period: t, Trend: 1})
+			pl = e.kpiWindows(pl, d)
+			from := Day.Add(t, 1-agesPrefillRun)
+			if from.Before(Day.Trunc(lo)) {
+				from = Day.Trunc(lo)
+			}
+			if pl.partial || pl.cur.Before(from) { // the data's last day: alone
+				from = pl.cur
+			} else {
+				pl.from = from
+			}
+			h, at := e.roll.agesKeptHits.Load(), time.Now()
+			if _, err := e.runAgesOver(ctx, f, d, rs, pl, !pl.partial); err != nil {
+				e.debug("ages not prefilled", "kpi", d.ID, "days to", t, "err", err)
+				break
+			}
+			if e.roll.agesKeptHits.Load() == h {
+				spent += time.Since(at)
+			}
+			asked++
+			t = Day.Add(from, -1)
 		}
 		e.debug("ages prefilled", "kpi", d.ID, "periods", asked, "kept before", e.roll.agesKeptHits.Load()-hits, "computed in", spent, "elapsed", time.Since(began))
 	}
