@@ -155,6 +155,9 @@ func benchKeys(b *testing.B, eng *kpi.Engine) {
 		// grain, and the period before.
 		{name: "backlog_g", start: selectKPI("backlog"), key: "g"},
 		{name: "backlog_[", start: selectKPI("backlog"), key: "[", undo: func(m Model) Model { m, _ = press(m, "t"); return m }},
+		// The backlog past SLA: its ages in business days read the
+		// business-time view (kept per period end by PrefillAges).
+		{name: "backlog_overdue_g", start: selectKPI("backlog_overdue"), key: "g"},
 		// Its drill: the first segment's counts by the next dimension (the
 		// flows' pairs) and that segment's ages (filtered: computed).
 		{name: "backlog_drill_enter", start: selectKPI("backlog"), setup: func(m Model) Model {
