@@ -1088,17 +1088,15 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		}
 		memo := kept && q.role == rawFull && !q.withSeg && c.Step != All
 		var starts []time.Time // the periods', when memo
+		found := points{}      // the kept ones' ages
 		if memo {
 			for t := c.First; !t.After(c.Last); t = c.Step.Add(t, 1) {
 				starts = append(starts, t)
 			}
-			found := points{}
 			for _, t := range starts {
-				pt, ok := e.periodRolls.get(key, end(t).UnixMicro())
-				if !ok {
-					break
+				if pt, ok := e.periodRolls.get(key, end(t).UnixMicro()); ok {
+					found[pkey{total: true, period: t.Unix()}] = pt
 				}
-				found[pkey{total: true, period: t.Unix()}] = pt
 			}
 			if len(found) == len(starts) {
 				for k, pt := range found {
@@ -1126,6 +1124,9 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		if memo {
 			kept := make([]keptPeriod, 0, len(starts))
 			for _, t := range starts {
+				if _, had := found[pkey{total: true, period: t.Unix()}]; had {
+					continue // kept already (a run's days, some kept)
+				}
 				var pt *Point // nil: no ticket open at that end
 				if got := ps[d.ID][pkey{total: true, period: t.Unix()}]; got != nil {
 					pt = &Point{Extras: got.Extras}

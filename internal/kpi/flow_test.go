@@ -562,9 +562,12 @@ func TestFlowAgesPrefilledByRuns(t *testing.T) {
 	if err := eng.BuildRollups(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	eng.PrefillAges(ctx)
 	month := eng.Resolve(kpi.Slice{Grain: kpi.Month}).Period
 	latest := eng.Resolve(kpi.Slice{Grain: kpi.Day}).Period
+	// A week shown before: its end, a day's, is kept; the run holding it
+	// computes the others.
+	keptAgesCompare(t, eng, "a week shown first", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 0))}, false)
+	eng.PrefillAges(ctx)
 	n := 0
 	for d := latest; !d.Before(month.AddDate(0, -4, 0)); d = d.AddDate(0, 0, -5) {
 		keptAgesCompare(t, eng, "a day", kpi.Slice{Grain: kpi.Day, Period: d}, true)
@@ -575,5 +578,14 @@ func TestFlowAgesPrefilledByRuns(t *testing.T) {
 	}
 	if n < 15 {
 		t.Fatalf("%d days checked", n)
+	}
+	// A run whose days were partly kept (the week's) writes only the
+	// others to the --db file.
+	rows, err := ws.DB.Query(ctx, "SELECT count(*), count(DISTINCT period) FROM __kpiscope_periods WHERE key = 'backlog|ages@end'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all, ends := store.Int(rows.Data[0][0]), store.Int(rows.Data[0][1]); all != ends || ends < 100 {
+		t.Errorf("the --db file keeps %d rows for %d period ends", all, ends)
 	}
 }
