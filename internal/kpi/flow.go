@@ -1035,12 +1035,15 @@ const (
 // period of plan pl alone, totals and segments, from its long-lived rows
 // and the source's rows created within the lag before the period's end.
 func (e *Engine) runAges(ctx context.Context, f *flowRollup, d *Def, s Slice, pl plan) (points, error) {
-	return e.runAgesOver(ctx, f, d, s, pl, false)
+	out, _, err := e.runAgesOver(ctx, f, d, s, pl, false)
+	return out, err
 }
 
 // runAgesOver is runAges, over every period of pl's window from pl.from
-// when span is set (PrefillAges' runs of days: one query, one scan).
-func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice, pl plan, span bool) (points, error) {
+// when span is set (PrefillAges' runs of days: one query, one scan);
+// queried says whether it sent a query (else every period's ages were
+// kept).
+func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice, pl plan, span bool) (out points, queried bool, err error) {
 	// The total's ages with no filter are one number per period end,
 	// whatever the grain: kept once computed (agesKeptKey).
 	kept := s.Segment == "" && len(s.Filters) == 0
@@ -1048,9 +1051,9 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 	if kept {
 		e.loadPeriodKeys(ctx, []string{key})
 	}
-	d, err := e.agesDef(ctx, f, d)
+	d, err = e.agesDef(ctx, f, d)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	one := pl
 	if !span {
@@ -1059,13 +1062,13 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 	one.trendStart = one.from
 	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, s, one)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	f.mu.Lock()
 	long, days := f.long, f.lagDays
 	f.mu.Unlock()
 	_, short := f.spanConds(days)
-	out := points{}
+	out = points{}
 	for _, q := range qs {
 		if q.role == rawPart {
 			continue // the comparison's part shows no ages
@@ -1073,7 +1076,7 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		p := *q.plan
 		c := p.Cohort
 		if c == nil || p.Time == "" {
-			return nil, fmt.Errorf("the ages of %s: not a cohort over time", d.ID)
+			return nil, false, fmt.Errorf("the ages of %s: not a cohort over time", d.ID)
 		}
 		// The periods' ends, as the renderer lists them.
 		end := func(start time.Time) time.Time {
@@ -1115,14 +1118,15 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 			LongAlso: resolved + " IS NULL OR " + resolved + " >= " + duckTimeLit(first)}
 		sql, args := renderDuckDB(&p)
 		ps, err := e.runPoints(ctx, []*Def{d}, sql, args, q.withSeg, q.win)
+		queried = true
 		if err != nil {
-			return nil, err
+			return nil, true, err
 		}
 		for k, pt := range ps[d.ID] {
 			out[k] = pt
 		}
 		if memo {
-			kept := make([]keptPeriod, 0, len(starts))
+			rows := make([]keptPeriod, 0, len(starts))
 			for _, t := range starts {
 				if _, had := found[pkey{total: true, period: t.Unix()}]; had {
 					continue // kept already (a run's days, some kept)
@@ -1132,12 +1136,12 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 					pt = &Point{Extras: got.Extras}
 				}
 				e.periodRolls.put(key, end(t).UnixMicro(), pt)
-				kept = append(kept, keptPeriod{key, end(t).UnixMicro(), pt})
+				rows = append(rows, keptPeriod{key, end(t).UnixMicro(), pt})
 			}
-			e.keepPeriods(ctx, kept)
+			e.keepPeriods(ctx, rows)
 		}
 	}
-	return out, nil
+	return out, queried, nil
 }
 
 // agesKeptKey names, in the period rollups (and a --db file's period
@@ -1158,11 +1162,12 @@ const agesPrefillRows = 2_000_000
 // latest first, and keeps them (agesKeptKey; in a --db file, for the next
 // start): at 100M tickets an exact median over the ~200k tickets open at a
 // period's end takes 50–70 ms on two cores, which a key should not wait
-// for. Each grain's latest periods come first; past agesPrefillBudget of
-// queries, or after the latest periods when each took longer than
-// agesPrefillSlow, the rest are computed when shown (and kept then). A
-// filtered slice's ages are computed when asked. It returns when done or
-// when ctx ends.
+// for. Each grain's latest period comes first, then the rest of a trend,
+// then the others; when those periods took longer than agesPrefillSlow
+// each, the rest go by runs of agesPrefillRun days, one query a run. Past
+// agesPrefillBudget of queries the rest are computed when shown (and kept
+// then; a --db file's next start goes on). A filtered slice's ages are
+// computed when asked. It returns when done or when ctx ends.
 func (e *Engine) PrefillAges(ctx context.Context) {
 	if e.asOf.IsZero() || e.start.IsZero() {
 		return
@@ -1202,6 +1207,17 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		done := map[Grain]time.Time{}
 		// slowAges: the periods computed so far took long each.
 		slowAges := func() bool { return computed > 0 && spent/time.Duration(computed) > slow }
+		// ask computes (or finds kept) the ages of pl's periods.
+		ask := func(rs Slice, pl plan, span bool) error {
+			at := time.Now()
+			_, queried, err := e.runAgesOver(ctx, f, d, rs, pl, span)
+			if err == nil && queried {
+				spent += time.Since(at)
+				computed++
+			}
+			asked++
+			return err
+		}
 		runs := false
 	walk:
 		for _, first := range []int{1, agesPrefillFirst - 1, -1} {
@@ -1222,16 +1238,10 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 						break walk
 					}
 					rs, pl := e.resolveSlice(Slice{Grain: g, Period: t, Trend: 1})
-					h, at := e.roll.agesKeptHits.Load(), time.Now()
-					if _, err := e.runAges(ctx, f, d, rs, e.kpiWindows(pl, d)); err != nil {
+					if err := ask(rs, e.kpiWindows(pl, d), false); err != nil {
 						e.debug("ages not prefilled", "kpi", d.ID, "grain", g, "period", t, "err", err)
 						break walk
 					}
-					if e.roll.agesKeptHits.Load() == h {
-						spent += time.Since(at)
-						computed++
-					}
-					asked++
 				}
 				done[g] = t
 			}
@@ -1257,15 +1267,10 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 			} else {
 				pl.from = from
 			}
-			h, at := e.roll.agesKeptHits.Load(), time.Now()
-			if _, err := e.runAgesOver(ctx, f, d, rs, pl, !pl.partial); err != nil {
+			if err := ask(rs, pl, !pl.partial); err != nil {
 				e.debug("ages not prefilled", "kpi", d.ID, "days to", t, "err", err)
 				break
 			}
-			if e.roll.agesKeptHits.Load() == h {
-				spent += time.Since(at)
-			}
-			asked++
 			t = Day.Add(from, -1)
 		}
 		e.debug("ages prefilled", "kpi", d.ID, "periods", asked, "kept before", e.roll.agesKeptHits.Load()-hits, "computed in", spent, "elapsed", time.Since(began))
