@@ -53,6 +53,12 @@ type Options struct {
 	// tickets' business-time view): the range is read there, not by a scan
 	// of the view's join of two tables.
 	StoredIn map[string]map[string]string
+	// Pasted describes, per derived table that is a view pasting a table of
+	// the engine's own beside its base table's rows by position (the
+	// business-time view: a POSITIONAL JOIN, which no filter passes), how
+	// to read it within a time range without scanning every row: both
+	// sides filtered alike on the same values (PastedView).
+	Pasted map[string]PastedView
 	// RecordTime names each table's record axis (the source's time:, its
 	// creation, order, sent or signup date): the table's data end where it
 	// ends, so dates in other columns past it (tickets closed after the

@@ -28,12 +28,13 @@ type schemaSnapshot struct {
 	customers   string // "" = no customers table
 	customerKey string
 	start, asOf time.Time
+	pasted      map[string]PastedView
 }
 
 // snapshot describes the engine's data for the compiler. The engine is
 // read-only after New, so the snapshot shares its maps.
 func (e *Engine) snapshot() *schemaSnapshot {
-	return &schemaSnapshot{tables: e.tables, customers: e.opt.Customers, customerKey: e.opt.CustomerKey, start: e.start, asOf: e.asOf}
+	return &schemaSnapshot{tables: e.tables, customers: e.opt.Customers, customerKey: e.opt.CustomerKey, start: e.start, asOf: e.asOf, pasted: e.opt.Pasted}
 }
 
 // colRef is a column a dimension reads: the source table's own, or the
@@ -99,6 +100,10 @@ type queryPlan struct {
 	// condition holds, within Ranges, and every row of its Long table, a
 	// copy of the source's other rows, before the last range's end.
 	Spans *spanRows
+	// Pasted, when set, is how Source (a view pasting a kept table beside
+	// its base's rows) is read within Ranges: both of its sides filtered on
+	// the time column the kept table repeats. Set only when Time is it.
+	Pasted *PastedView
 
 	// Grouping. Rows get a period by PeriodBy at Grain; with a Segment the
 	// query returns two grouping sets: (period, segment) and (period) for the
@@ -113,6 +118,20 @@ type queryPlan struct {
 	// KPIs are the definitions' ids: k<i>_… columns are KPIs[i]'s (for a
 	// renderer's messages).
 	KPIs []string
+}
+
+// PastedView is a view that pastes Kept, a table of the engine's own, beside
+// Base's rows by position (SELECT t.*, Cols FROM Base t POSITIONAL JOIN Kept
+// b), where Kept's column KeptTime holds, row for row, Base's column
+// BaseTime as it is. No filter passes a POSITIONAL JOIN, so a query of the
+// view within a time range reads every row of both; filtered alike on the
+// same values (CAST(… AS TIMESTAMP) within the range), the two sides keep
+// the same rows in the same order, each scan skipping what its statistics
+// exclude.
+type PastedView struct {
+	Base, Kept         string
+	Cols               string // the view's added columns, over t (Base's row) and b (Kept's)
+	BaseTime, KeptTime string
 }
 
 // spanRows splits a cohort's rows: the few that stay open long (Long, a
@@ -245,6 +264,9 @@ func valuePlan(d *Def, g Grain, name string, col func(string) string) planValue 
 func compileGroup(sch *schemaSnapshot, defs []*Def, s Slice, seg string, pl plan, partial bool) (*queryPlan, error) {
 	d0 := defs[0]
 	q := &queryPlan{Source: d0.Source, Time: d0.Time, Where: d0.Where}
+	if pv, ok := sch.pasted[d0.Source]; ok && d0.Time != "" && strings.EqualFold(pv.BaseTime, d0.Time) {
+		q.Pasted = &pv
+	}
 	joinCols := map[string]bool{}
 	for _, f := range s.Filters {
 		c, err := sch.dimColumn(q.Source, f.Dim)

@@ -303,3 +303,30 @@ func TestPlanCompilerIsEngineNeutral(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanGoldenPasted: a view pasting a kept table beside its base's rows
+// (the business-time view) is read within a time range by filtering both
+// sides alike, on the creation time each holds (PastedView): from the
+// first range's start to the last's end, the comparison period included.
+// A KPI timed by another column, and a cohort (no range: every row before
+// each period's end), read the view itself.
+func TestPlanGoldenPasted(t *testing.T) {
+	sch := planSchema()
+	biz := append([]store.Column(nil), sch.tables["tickets"]...)
+	biz = append(biz, col("calendar", "VARCHAR"), col("created_cum", "DOUBLE"), col("resolution_due", "TIMESTAMP"))
+	sch.tables["tickets_business"] = biz
+	sch.pasted = map[string]PastedView{"tickets_business": {Base: "tickets", Kept: "__kpiscope_business_tickets",
+		Cols: "b.created_cum, b.resolution_due", BaseTime: "created_at", KeptTime: "__kpiscope_created"}}
+	defs := map[string]*Def{
+		"with_due": {ID: "with_due", Source: "tickets_business", Type: Ratio, Numerator: "count(resolution_due)", Denominator: "count(*)",
+			Scale: 100, Better: Higher, Time: "created_at"},
+		"due_in": {ID: "due_in", Source: "tickets_business", Type: Ratio, Numerator: "count(resolved_at)", Denominator: "count(*)",
+			Scale: 100, Better: Higher, Time: "resolution_due"},
+		"open_due": {ID: "open_due", Source: "tickets_business", Type: Cohort, Inputs: map[string]string{
+			"open": "count(*) FILTER (WHERE created_at < period_end AND (resolved_at IS NULL OR resolved_at >= period_end))"},
+			Expr: "open", Better: Lower, Time: "created_at"},
+	}
+	s := Slice{Grain: Month, Period: planDay("2026-09-01"), Compare: VsYear, Trend: 1, Segment: "channel"}
+	text := planText(t, sch, defs, []*Def{defs["with_due"], defs["due_in"], defs["open_due"]}, s)
+	golden.RequireEqual(goldenName{t, "plan/pasted"}, text)
+}

@@ -183,15 +183,20 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 	}
 
 	// The rows: one select per time range, the same text each time.
-	rowsOf := func(table string) string {
+	// A pasted view's rows are read within the range r of the select
+	// (duckPasted); other tables' text is the same in every select.
+	rowsOf := func(table string, r timeRange) string {
 		var sb strings.Builder
-		fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, store.QuoteIdent(table))
+		from := store.QuoteIdent(table)
+		if pv := q.Pasted; pv != nil && table == q.Source && len(q.Ranges) > 0 {
+			from = duckPasted(pv, r)
+		}
+		fmt.Fprintf(&sb, "SELECT t.*%s%s FROM %s t", segSel, timeSel, from)
 		if j := q.Join; j != nil {
 			sb.WriteString(duckCustomerJoin(j))
 		}
 		return sb.String()
 	}
-	sb := rowsOf(q.Source)
 	ranges := q.Ranges
 	if len(ranges) == 0 {
 		ranges = []timeRange{{}} // every row: no time condition
@@ -209,7 +214,7 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		b.WriteString(sb)
+		b.WriteString(rowsOf(q.Source, r))
 		if len(all) > 0 {
 			b.WriteString(" WHERE " + strings.Join(all, " AND "))
 		}
@@ -226,7 +231,7 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		if sp.LongAlso != "" {
 			all = append(all, "("+sp.LongAlso+")")
 		}
-		b.WriteString(" UNION ALL " + rowsOf(sp.Long) + " WHERE " + strings.Join(all, " AND "))
+		b.WriteString(" UNION ALL " + rowsOf(sp.Long, timeRange{}) + " WHERE " + strings.Join(all, " AND "))
 		args = append(args, filterArgs...)
 		args = append(args, sqlTime(q.Ranges[len(q.Ranges)-1].To))
 		args = append(args, cutArgs...)
@@ -272,6 +277,18 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		vals[i] = fmt.Sprintf("CAST(%s AS DOUBLE) AS %s", duckValue(v), store.QuoteIdent(v.Name))
 	}
 	return "SELECT *, " + strings.Join(vals, ", ") + " FROM (" + b.String() + ")", args
+}
+
+// duckPasted reads pasted view pv within time range r: its two sides
+// filtered alike on the time column they share (PastedView), pasted by
+// position as the view pastes them.
+func duckPasted(pv *PastedView, r timeRange) string {
+	within := func(col string) string {
+		c := "CAST(" + store.QuoteIdent(col) + " AS TIMESTAMP)"
+		return c + " >= " + duckTimeLit(r.From) + " AND " + c + " < " + duckTimeLit(r.To)
+	}
+	return "(SELECT t.*, " + pv.Cols + " FROM (SELECT * FROM " + store.QuoteIdent(pv.Base) + " WHERE " + within(pv.BaseTime) +
+		") t POSITIONAL JOIN (SELECT * FROM " + store.QuoteIdent(pv.Kept) + " WHERE " + within(pv.KeptTime) + ") b)"
 }
 
 // duckPeriodCols adds cols to the periods CTE def ("periods AS (…), "),

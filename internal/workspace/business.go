@@ -209,6 +209,10 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 		eopt.StoredIn = map[string]map[string]string{}
 	}
 	eopt.StoredIn[view] = map[string]string{}
+	if eopt.Pasted == nil {
+		eopt.Pasted = map[string]kpi.PastedView{}
+	}
+	eopt.Pasted[view] = kpi.PastedView{Base: tb.table, Kept: keptName, Cols: strings.Join(bb.view, ", "), BaseTime: bb.created, KeptTime: helper + "created"}
 	for _, c := range bb.stored {
 		eopt.StoredIn[view][c] = rangeName
 	}
@@ -531,6 +535,9 @@ type businessBody struct {
 	view   []string
 	added  []string
 	stored []string // the added columns the view takes verbatim from the table
+	// created is the ticket table's creation column, which the table
+	// repeats as it is (helper+"created").
+	created string
 }
 
 // businessSQL writes businessSelect's SELECT, with bizcal's lookup lists
@@ -635,7 +642,10 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 		cal = q("cal")
 	}
 	start := tsExpr(created)
-	inner := []string{start + " AS " + q("start")}
+	// The creation time as it is, row for row: the engine reads the view
+	// within a time range by filtering both of its sides on it
+	// (kpi.PastedView).
+	inner := []string{start + " AS " + q("start"), "t." + store.QuoteIdent(created.Name) + " AS " + q("created")}
 	switch {
 	case cal != "" && lk != nil:
 		inner = append(inner, calIdx+" AS "+cal)
@@ -682,7 +692,7 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 	if lk != nil {
 		createdCum = "CAST(" + createdCum + " AS DOUBLE) / 1e6"
 	}
-	stored = append(stored, createdCum+" AS created_cum")
+	stored = append(stored, q("created"), createdCum+" AS created_cum")
 	view, added = append(view, "b.created_cum"), append(added, "created_cum")
 	verbatim := []string{"created_cum"}
 	ends := map[string]string{} // policy → its end's expression on the ticket row
@@ -767,7 +777,7 @@ func businessSQL(biz *config.Business, tb ticketBinding, cols []store.Column, rn
 	for _, cols := range [][]string{instants, words, middle, ys, dwords, dues} {
 		from = layer(from, cols)
 	}
-	return &businessBody{table: "SELECT " + strings.Join(stored, ",\n  ") + "\nFROM " + from, view: view, added: added, stored: verbatim}, nil
+	return &businessBody{table: "SELECT " + strings.Join(stored, ",\n  ") + "\nFROM " + from, view: view, added: added, stored: verbatim, created: created.Name}, nil
 }
 
 // targetExpr is a policy's target per row, in business seconds (NULL
