@@ -114,7 +114,10 @@ type Engine struct {
 	// dimVals keeps DimValues' answers (the data does not change under an
 	// engine: a reload makes a new one).
 	dimVals sync.Map // dimension name → []string
-	roll    rollupState
+	// periodVals keeps the values of cohort KPIs' period columns, as SQL
+	// literals, by expression and period (knownPeriodCols).
+	periodVals sync.Map // expression \x00 start \x00 end → literal
+	roll       rollupState
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
 	// wh is the ClickHouse warehouse the engine reads (NewWarehouse); nil

@@ -124,3 +124,11 @@ func SetAgesPrefillSlow(e *Engine, d time.Duration) {
 	e.roll.agesSlow = d
 	e.roll.mu.Unlock()
 }
+
+// PeriodValsKept is the number of period-column values the engine keeps
+// as literals (knownPeriodCols).
+func PeriodValsKept(e *Engine) int {
+	n := 0
+	e.periodVals.Range(func(any, any) bool { n++; return true })
+	return n
+}

@@ -1111,6 +1111,7 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 				continue
 			}
 		}
+		p.Cohort = e.knownPeriodCols(ctx, c, end)
 		// A row resolved before the first period's end is open at none.
 		p.Ranges = []timeRange{{first.AddDate(0, 0, -days), last}}
 		resolved := "CAST(t." + store.QuoteIdent(d.Roles["resolved_at"]) + " AS TIMESTAMP)"
@@ -1142,6 +1143,87 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		}
 	}
 	return out, queried, nil
+}
+
+// knownPeriodCols is cohort series c with its period columns (PeriodCols)
+// written as the values they take in each of its periods (ends: end), SQL
+// literals computed once per period and kept by the engine (periodVals).
+// The backlog past SLA's column, each calendar's business time to the
+// period's end, is bizcal's long expression: DuckDB took ~15 ms to plan it
+// alone and ~40 ms of a 45 ms ages statement at 10M tickets, where it runs
+// in well under a millisecond. c itself when it has none, is over all
+// time or too many periods, or a value has no literal (store.Literal), or
+// the values cannot be read (the statement then computes them, and says
+// what is wrong).
+func (e *Engine) knownPeriodCols(ctx context.Context, c *cohortSeries, end func(time.Time) time.Time) *cohortSeries {
+	if len(c.Cols) == 0 || c.Step == All {
+		return c
+	}
+	var starts []time.Time
+	for t := c.First; !t.After(c.Last); t = c.Step.Add(t, 1) {
+		if starts = append(starts, t); len(starts) > 64 {
+			return c
+		}
+	}
+	names := sortedKeys(c.Cols)
+	key := func(name string, t time.Time) string {
+		return c.Cols[name] + "\x00" + duckTimeLit(t) + "\x00" + duckTimeLit(end(t))
+	}
+	var missing []time.Time
+	for _, t := range starts {
+		for _, name := range names {
+			if _, ok := e.periodVals.Load(key(name, t)); !ok {
+				missing = append(missing, t)
+				break
+			}
+		}
+	}
+	if len(missing) > 0 {
+		vals, sel := make([]string, len(missing)), make([]string, len(names))
+		for i, t := range missing {
+			vals[i] = fmt.Sprintf("(%d, %s, %s)", i, duckTimeLit(t), duckTimeLit(end(t)))
+		}
+		for i, name := range names {
+			sel[i] = "(" + c.Cols[name] + ")"
+		}
+		rows, err := e.db.Query(ctx, "SELECT i, "+strings.Join(sel, ", ")+" FROM (VALUES "+strings.Join(vals, ", ")+") v(i, period_start, period_end)")
+		if err != nil || len(rows.Data) != len(missing) {
+			return c
+		}
+		for _, r := range rows.Data {
+			i := int(store.Int(r[0]))
+			if i < 0 || i >= len(missing) {
+				return c
+			}
+			for j, name := range names {
+				lit, ok := store.Literal(r[j+1])
+				if !ok {
+					return c
+				}
+				e.periodVals.Store(key(name, missing[i]), lit)
+			}
+		}
+	}
+	out := *c
+	out.Cols = make(map[string]string, len(names))
+	for _, name := range names {
+		var whens []string
+		for _, t := range starts {
+			lit, ok := e.periodVals.Load(key(name, t))
+			if !ok {
+				return c
+			}
+			if len(starts) == 1 {
+				out.Cols[name] = lit.(string)
+				break
+			}
+			whens = append(whens, "WHEN "+duckTimeLit(t)+" THEN "+lit.(string))
+		}
+		if len(whens) > 0 {
+			out.Cols[name] = "CASE period_start " + strings.Join(whens, " ") + " END"
+		}
+	}
+	return &out
 }
 
 // agesKeptKey names, in the period rollups (and a --db file's period

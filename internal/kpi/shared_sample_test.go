@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,6 +114,24 @@ func keptSampleDB(t *testing.T) (sources []string, db string) {
 func openKept(t *testing.T, sources []string, db string) *workspace.Workspace {
 	t.Helper()
 	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true, Sources: sources, DBPath: db, Now: rtNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// openKeptWithConfig is openKept with the sample's kpiscope.yaml (business
+// hours, SLAs, the backlog past SLA) over the sample's files, on the
+// clock its saved views' periods are written for (1 Dec 2026).
+func openKeptWithConfig(t *testing.T, sources []string, db string) *workspace.Workspace {
+	t.Helper()
+	cfg := strings.ReplaceAll(string(sampledata.Config), "{path: ", "{path: "+filepath.Dir(sources[0])+"/")
+	path := filepath.Join(t.TempDir(), "kpiscope.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, DBPath: db,
+		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
