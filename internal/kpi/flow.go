@@ -1365,10 +1365,13 @@ const agesPrefillFirst = 13
 
 // agesPrefillSlow is the time per period end past which PrefillAges goes
 // on, after the latest periods, by runs of agesPrefillRun days in one query
-// each: the backlog past SLA's business days read the business-time view,
-// which no filter narrows (a positional join), ~0.3 s per period end at 10M
-// tickets, 2.5 s at 100M, most of it the scan.
-const agesPrefillSlow = 200 * time.Millisecond
+// each: one read of the rows for 14 ends, which pays where reading them is
+// most of a period's cost (tickets not in time order, whose range the
+// business-time view's scans cannot skip: 2.5 s a period at 100M). Where
+// the view is read within the lag (kpi.PastedView) a period end costs ~40
+// ms at 10M tickets and 150–250 ms at 100M, and a run of 14 days 1.3–4.7 s
+// at 100M, its rows crossed with 14 ends: one period at a time is quicker.
+const agesPrefillSlow = 500 * time.Millisecond
 
 // agesPrefillRun is the days of one such query.
 const agesPrefillRun = 14
