@@ -120,18 +120,23 @@ func openKept(t *testing.T, sources []string, db string) *workspace.Workspace {
 	return ws
 }
 
-// openKeptWithConfig is openKept with the sample's kpiscope.yaml (business
-// hours, SLAs, the backlog past SLA) over the sample's files, on the
-// clock its saved views' periods are written for (1 Dec 2026).
+// openKeptWithConfig is openKept with the sample's kpiscope.yaml's
+// sources, dimensions, business hours and SLAs, and of its KPIs the
+// backlog and the backlog past SLA (with the business-time ones those
+// bring: a build of a few seconds, not the whole sample's), over the
+// sample's files.
 func openKeptWithConfig(t *testing.T, sources []string, db string) *workspace.Workspace {
 	t.Helper()
-	cfg := strings.ReplaceAll(string(sampledata.Config), "{path: ", "{path: "+filepath.Dir(sources[0])+"/")
+	head, _, ok := strings.Cut(string(sampledata.Config), "\nkpis:\n")
+	if !ok {
+		t.Fatal("the sample's kpiscope.yaml has no kpis: list")
+	}
+	cfg := strings.ReplaceAll(head, "{path: ", "{path: "+filepath.Dir(sources[0])+"/") + "\nkpis:\n  - use: backlog\n  - use: backlog_overdue\n"
 	path := filepath.Join(t.TempDir(), "kpiscope.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, DBPath: db,
-		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
+	ws, err := workspace.Open(context.Background(), workspace.Options{ConfigPath: path, DBPath: db, Now: rtNow})
 	if err != nil {
 		t.Fatal(err)
 	}
