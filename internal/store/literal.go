@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -25,10 +26,22 @@ func Literal(v any) (lit string, ok bool) {
 			return "TRUE", true
 		}
 		return "FALSE", true
-	case int8, int16, int32, int64, int:
-		return intLit(v), true
-	case uint8, uint16, uint32, uint64, uint:
-		return intLit(v), true
+	case int8:
+		return fmt.Sprintf("%d::TINYINT", v), true
+	case int16:
+		return fmt.Sprintf("%d::SMALLINT", v), true
+	case int32:
+		return fmt.Sprintf("%d::INTEGER", v), true
+	case int64, int:
+		return fmt.Sprintf("%d::BIGINT", v), true
+	case uint8:
+		return fmt.Sprintf("%d::UTINYINT", v), true
+	case uint16:
+		return fmt.Sprintf("%d::USMALLINT", v), true
+	case uint32:
+		return fmt.Sprintf("%d::UINTEGER", v), true
+	case uint64, uint:
+		return fmt.Sprintf("%d::UBIGINT", v), true
 	case float64:
 		return floatLit(v, 64, "DOUBLE"), true
 	case float32:
@@ -55,32 +68,6 @@ func Literal(v any) (lit string, ok bool) {
 		return "MAP([" + strings.Join(ks, ", ") + "], [" + strings.Join(vs, ", ") + "])", true
 	}
 	return "", false
-}
-
-func intLit(v any) string {
-	switch v := v.(type) {
-	case int8:
-		return strconv.FormatInt(int64(v), 10) + "::TINYINT"
-	case int16:
-		return strconv.FormatInt(int64(v), 10) + "::SMALLINT"
-	case int32:
-		return strconv.FormatInt(int64(v), 10) + "::INTEGER"
-	case int64:
-		return strconv.FormatInt(v, 10) + "::BIGINT"
-	case int:
-		return strconv.FormatInt(int64(v), 10) + "::BIGINT"
-	case uint8:
-		return strconv.FormatUint(uint64(v), 10) + "::UTINYINT"
-	case uint16:
-		return strconv.FormatUint(uint64(v), 10) + "::USMALLINT"
-	case uint32:
-		return strconv.FormatUint(uint64(v), 10) + "::UINTEGER"
-	case uint64:
-		return strconv.FormatUint(v, 10) + "::UBIGINT"
-	case uint:
-		return strconv.FormatUint(uint64(v), 10) + "::UBIGINT"
-	}
-	panic("not an integer")
 }
 
 func floatLit(f float64, bits int, typ string) string {
