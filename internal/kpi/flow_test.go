@@ -464,9 +464,11 @@ func TestFlowAgesRefusalKept(t *testing.T) {
 // and keeps each end once: a quarter's end is a month's. The explorer's
 // detail of such a period, at any grain that ends there, then reads them
 // (no ages query) and shows what the raw rows give; another end is
-// computed when asked and kept from then on; a filtered slice's ages are
-// computed each time. A second start on the --db file reads them back. Past
-// its budget the prefill stops, having begun with the latest periods.
+// computed when asked and kept from then on. Then every value's of each
+// offered dimension in the latest periods (a drill's, and a breakdown's);
+// a filter on one value is kept once computed, any other computed each
+// time. A second start on the --db file reads them back. Past its budget
+// the prefill stops, having begun with the latest periods.
 func TestFlowAgesPrefilledKept(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
@@ -501,8 +503,43 @@ func TestFlowAgesPrefilledKept(t *testing.T) {
 	check(eng, "a day that ends a month", kpi.Slice{Grain: kpi.Day, Period: lastDay}, true)
 	check(eng, "a week, first asked", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, false)
 	check(eng, "the same week again", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, true)
-	check(eng, "a filtered month", kpi.Slice{Grain: kpi.Month, Filters: high}, false)
-	check(eng, "the filtered month again", kpi.Slice{Grain: kpi.Month, Filters: high}, false)
+	// A filter on one value of an offered dimension (a drill): the
+	// prefill kept every value's ages of each dimension in the latest
+	// periods (a customer's dimension too); a period it did not reach is
+	// computed when first asked and kept from then on. Other filters are
+	// computed each time.
+	values := 0
+	for _, dim := range []string{"channel", "priority", "region"} {
+		vals, err := eng.DimValues(ctx, dim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vals {
+			if v != kpi.BlankLabel {
+				check(eng, "the latest month, filtered", kpi.Slice{Grain: kpi.Month, Filters: []kpi.Filter{{Dim: dim, Values: []string{v}}}}, true)
+				values++
+			}
+		}
+	}
+	if values < 10 {
+		t.Fatalf("%d values checked", values)
+	}
+	check(eng, "a month of the trend, filtered", kpi.Slice{Grain: kpi.Month, Period: month.AddDate(0, -2, 0), Filters: high}, true)
+	week := kpi.Week.Trunc(month.AddDate(0, -3, 3))
+	check(eng, "a filtered week, first asked", kpi.Slice{Grain: kpi.Week, Period: week, Filters: high}, false)
+	check(eng, "the filtered week again", kpi.Slice{Grain: kpi.Week, Period: week, Filters: high}, true)
+	two := []kpi.Filter{{Dim: "priority", Values: []string{"high", "urgent"}}}
+	check(eng, "two values", kpi.Slice{Grain: kpi.Month, Filters: two}, false)
+	check(eng, "two values again", kpi.Slice{Grain: kpi.Month, Filters: two}, false)
+	check(eng, "an exclusion", kpi.Slice{Grain: kpi.Month, Filters: []kpi.Filter{{Dim: "priority", Op: kpi.OpNotIn, Values: []string{"high"}}}}, false)
+	// A breakdown's ages, every segment's, read from those kept.
+	h := kpi.AgesKeptHits(eng)
+	if fails := agesCompare(t, eng, "backlog", kpi.Slice{Grain: kpi.Month, Period: month.AddDate(0, -1, 0), Segment: "region"}); fails > 0 {
+		t.Errorf("%d differences from the raw rows", fails)
+	}
+	if kpi.AgesKeptHits(eng) == h {
+		t.Error("a breakdown by region: its segments' ages computed, not read from those kept")
+	}
 	ws.Close()
 
 	ws = openKept(t, sources, db)
@@ -513,6 +550,8 @@ func TestFlowAgesPrefilledKept(t *testing.T) {
 	check(ws.Engine, "second start, latest month", kpi.Slice{Grain: kpi.Month}, true)
 	check(ws.Engine, "second start, a quarter", kpi.Slice{Grain: kpi.Quarter, Period: kpi.Quarter.Trunc(month.AddDate(0, -3, 0))}, true)
 	check(ws.Engine, "second start, the week", kpi.Slice{Grain: kpi.Week, Period: kpi.Week.Trunc(month.AddDate(0, -2, 10))}, true)
+	check(ws.Engine, "second start, the filtered month", kpi.Slice{Grain: kpi.Month, Filters: high}, true)
+	check(ws.Engine, "second start, the filtered week", kpi.Slice{Grain: kpi.Week, Period: week, Filters: high}, true)
 }
 
 // keptAgesCompare computes the backlog's total in slice s as the
@@ -595,6 +634,11 @@ func TestFlowAgesPrefilledByRuns(t *testing.T) {
 		}
 		if n < 15 {
 			t.Fatalf("%d days checked", n)
+		}
+		// A drill's ages, kept by dimension (on the business-time view
+		// too, a customer's dimension through it).
+		for _, f := range []kpi.Filter{{Dim: "team", Values: []string{"Billing"}}, {Dim: "region", Values: []string{"EMEA"}}} {
+			keptAgesCompareOf(t, eng, id, "the latest month, filtered", kpi.Slice{Grain: kpi.Month, Filters: []kpi.Filter{f}}, true)
 		}
 		// A run whose days were partly kept (the week's) writes only the
 		// others to the --db file.
