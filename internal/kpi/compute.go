@@ -213,6 +213,10 @@ func optionsOf(opts []Option) options {
 func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) (*Scorecard, error) {
 	began := time.Now()
 	defer e.queryEnded(e.queryBegan()) // a build held back for the first screen waits for it
+	if !o.keepOnly {
+		e.roll.asking.Add(1) // the prefills wait (waitQuiet)
+		defer e.roll.asking.Add(-1)
+	}
 	e.loadRollups(ctx)
 	if err := checkWindowCompare(s); err != nil {
 		return nil, err

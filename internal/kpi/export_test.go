@@ -132,3 +132,17 @@ func PeriodValsKept(e *Engine) int {
 	e.periodVals.Range(func(any, any) bool { n++; return true })
 	return n
 }
+
+// HoldCaller counts a query a caller waits for as running (Compute's), until
+// the function returned is called: the prefills wait (waitQuiet).
+func HoldCaller(e *Engine) (release func()) {
+	e.roll.asking.Add(1)
+	return func() { e.roll.asking.Add(-1) }
+}
+
+// AgesKeptEnds is the period ends whose total's ages of KPI id are kept.
+func AgesKeptEnds(e *Engine, id string) int {
+	e.periodRolls.mu.Lock()
+	defer e.periodRolls.mu.Unlock()
+	return len(e.periodRolls.m[agesKeptKey(id)])
+}

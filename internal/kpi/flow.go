@@ -1454,6 +1454,7 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		slowAges := func() bool { return computed > 0 && spent/time.Duration(computed) > slow }
 		// ask computes (or finds kept) the ages of pl's periods.
 		ask := func(rs Slice, pl plan, span bool) error {
+			e.waitQuiet(ctx)
 			at := time.Now()
 			_, queried, err := e.runAgesOver(ctx, f, d, rs, pl, span)
 			if err == nil && queried {
@@ -1556,6 +1557,7 @@ walk:
 						break walk
 					}
 					rs, pl := e.resolveSlice(Slice{Grain: g, Period: t, Trend: 1, Segment: dim})
+					e.waitQuiet(ctx)
 					at := time.Now()
 					_, queried, err := e.runAgesOver(ctx, f, d, rs, e.kpiWindows(pl, d), false)
 					if err != nil {

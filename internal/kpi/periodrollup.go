@@ -326,12 +326,14 @@ func (e *Engine) PrefillPeriods(ctx context.Context) {
 				if len(want) == 0 { // (nil would be every KPI)
 					continue
 				}
+				e.waitQuiet(ctx)
 				_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n}, want, opts...)
 				// A KPI recorded by a coarser grain (spend by month, and the
 				// composites of it) has no value while the latest period
 				// runs: its periods are read from the one before (the
 				// others' are kept by then: no query).
 				if latest := e.Resolve(Slice{Grain: g}).Period; !latest.IsZero() {
+					e.waitQuiet(ctx)
 					_, _ = e.Compute(ctx, Slice{Grain: g, Compare: cmp, Trend: n - 1, Period: g.Add(latest, -1)}, want, opts...)
 				}
 			}

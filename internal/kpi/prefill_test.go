@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
@@ -191,5 +192,36 @@ func skipShort(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds rollups and compares on one goroutine: run without -short")
+	}
+}
+
+// TestPrefillWaitsForCallers: while a query a caller waits for runs (a
+// key's), the prefills send no statement of their own; they go on once it
+// has returned.
+func TestPrefillWaitsForCallers(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	sources, db := keptSampleDB(t)
+	ws := openKept(t, sources, db)
+	defer ws.Close()
+	eng := ws.Engine
+	kpi.SetAgesPrefill(eng, 1, kpi.Month)
+	if err := eng.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	release := kpi.HoldCaller(eng)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		eng.PrefillAges(ctx)
+	}()
+	time.Sleep(500 * time.Millisecond) // the five months' ends take a fraction of it
+	if n := kpi.AgesKeptEnds(eng, "backlog"); n != 0 {
+		t.Errorf("%d period ends' ages computed while a caller's query ran", n)
+	}
+	release()
+	<-done
+	if n := kpi.AgesKeptEnds(eng, "backlog"); n < 5 { // the five months to rtNow
+		t.Errorf("%d period ends' ages computed after the caller's query returned", n)
 	}
 }

@@ -99,6 +99,9 @@ type rollupState struct {
 	agesHits atomic.Int64           // ages answered from the long-lived rows (runAges)
 	// agesKeptHits counts the totals' ages read from those kept (agesKeptKey).
 	agesKeptHits atomic.Int64
+	// asking counts the queries a caller waits for (Compute, not a
+	// prefill's) running now: the prefills wait for none (waitQuiet).
+	asking atomic.Int64
 	// agesLags replaces agesLagDays (tests: a lag of a day or two makes
 	// the fixtures' tickets long-lived).
 	agesLags []int
@@ -131,6 +134,19 @@ var rawFirstMax = 2 * time.Minute
 
 // queryBegan and queryEnded count the first screen's queries, for a build
 // held back until it is answered; counted says whether this one was.
+// waitQuiet returns when no query a caller waits for runs (or ctx ends):
+// the prefills call it before each of their statements, so that a key's
+// query shares the two cores with at most the one background statement
+// already running, not with a queue of them.
+func (e *Engine) waitQuiet(ctx context.Context) {
+	for e.roll.asking.Load() > 0 && ctx.Err() == nil {
+		time.Sleep(quietPoll)
+	}
+}
+
+// quietPoll is how often waitQuiet looks.
+const quietPoll = 2 * time.Millisecond
+
 func (e *Engine) queryBegan() (counted bool) {
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
