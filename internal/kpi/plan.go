@@ -194,6 +194,14 @@ type cohortSeries struct {
 	RowCols map[string]string
 }
 
+// endOf is the end of c's period starting at start (Step != All).
+func (c *cohortSeries) endOf(start time.Time) time.Time {
+	if c.Elapsed > 0 {
+		return start.Add(c.Elapsed)
+	}
+	return c.Step.Add(start, 1)
+}
+
 // planAgg is one aggregate output column: a component or an extra statistic.
 type planAgg struct {
 	Name string // output column, k<i>_<component> or k<i>_x_<extra>
