@@ -406,6 +406,7 @@ func runReport(cmd *cobra.Command, args []string, df *dataFlags, sf *sliceFlags,
 	if !report.ShowsExtras(ro.format) || ro.explain {
 		opts = append(opts, kpi.WithoutExtras())
 	}
+	s.Trend = report.Trend(ro.format, s, ws.Engine.Resolve(s).Grain) // what the format shows
 	sc, err := ws.Engine.Compute(ctx, s, ids, opts...)
 	if err != nil {
 		return err

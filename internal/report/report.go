@@ -82,6 +82,28 @@ type Line struct {
 // computed with kpi.WithoutExtras: quantile_cont is the costliest aggregate.
 func ShowsExtras(format string) bool { return format == "json" }
 
+// ShowsTrend reports whether a --format prints the forecast the KPIs'
+// trend feeds (json only). The others print the current period against
+// its comparison, and the pacing of a partial one, which reads the whole
+// comparison period when the trend holds it: Trend.
+func ShowsTrend(format string) bool { return format == "json" }
+
+// Trend is the trend to compute slice s with (at grain g, resolved) for
+// format: s's own (0: the engine's twelve periods) where the format shows
+// the forecast or s has a date window; else the current period back to its
+// comparison when twelve periods hold it (the one before; a year ago at
+// quarter and year grain), two otherwise: the same report, without a
+// median over a year of rows (~50M values at 100M tickets).
+func Trend(format string, s kpi.Slice, g kpi.Grain) int {
+	if ShowsTrend(format) || s.Trend != 0 || !s.Window.IsZero() {
+		return s.Trend
+	}
+	if s.Compare == kpi.VsYear && g.YearAgo() > 0 && g.YearAgo() < 12 {
+		return g.YearAgo() + 1
+	}
+	return 2
+}
+
 // Text forms for tables.
 func (l Line) valueText() string {
 	if l.Error != "" {
