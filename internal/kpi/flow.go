@@ -1057,12 +1057,7 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 	if err != nil {
 		return nil, false, err
 	}
-	one := pl
-	if !span {
-		one.from = pl.cur
-	}
-	one.trendStart = one.from
-	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, s, one)
+	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, s, agesPlan(pl, span))
 	if err != nil {
 		return nil, false, err
 	}
@@ -1151,6 +1146,17 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		}
 	}
 	return out, queried, nil
+}
+
+// agesPlan is pl as the ages read it: its current period alone, or every
+// period of its window from pl.from when span is set, with no trend
+// before.
+func agesPlan(pl plan, span bool) plan {
+	if !span {
+		pl.from = pl.cur
+	}
+	pl.trendStart = pl.from
+	return pl
 }
 
 // knownPeriodCols is cohort series c with its period columns (PeriodCols)
@@ -1394,6 +1400,17 @@ func (e *Engine) keptAgesAt(id string, k agesKeep, at, period int64, out points)
 // period's ages take a few milliseconds when asked.
 const agesPrefillRows = 2_000_000
 
+// agesPrefillLeast is the rows from which a table's ages are prefilled:
+// agesPrefillRows, or the tests' (SetAgesPrefill).
+func (e *Engine) agesPrefillLeast() int64 {
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	if e.roll.agesPrefill > 0 {
+		return e.roll.agesPrefill
+	}
+	return agesPrefillRows
+}
+
 // PrefillAges computes, after the flows' long-lived rows are kept, the
 // ages of each flow KPI's total (the detail pane's median age and age
 // buckets, with no filter) at the end of every period of every grain, the
@@ -1413,8 +1430,9 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		return
 	}
 	e.roll.mu.Lock()
-	least, grains, budget, slow := e.roll.agesPrefill, e.roll.agesGrains, e.roll.agesBudget, e.roll.agesSlow
+	grains, budget, slow := e.roll.agesGrains, e.roll.agesBudget, e.roll.agesSlow
 	e.roll.mu.Unlock()
+	least := e.agesPrefillLeast()
 	if slow == 0 {
 		slow = agesPrefillSlow
 	}
@@ -1425,9 +1443,6 @@ func (e *Engine) PrefillAges(ctx context.Context) {
 		// Months first (the first screen's grain), then the others; a
 		// month's end is also a day's, computed once.
 		grains = []Grain{Month, Week, Quarter, Year, Day}
-	}
-	if least == 0 {
-		least = agesPrefillRows
 	}
 	for _, d := range e.Defs() {
 		f, ok := e.agesFor(d)
@@ -1583,10 +1598,7 @@ func (e *Engine) agesKeptNow(d *Def, s Slice) bool {
 		return false
 	}
 	rs, pl := e.resolveSlice(s)
-	pl = e.kpiWindows(pl, d)
-	pl.from = pl.cur
-	pl.trendStart = pl.from
-	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, rs, pl)
+	qs, _, err := compileRaw(e.snapshot(), []*Def{d}, rs, agesPlan(e.kpiWindows(pl, d), false))
 	if err != nil {
 		return false
 	}
@@ -1645,14 +1657,8 @@ func (e *Engine) ExtrasSlower(id string, s Slice) bool {
 		return false
 	}
 	if _, ok := e.agesFor(d); ok {
-		e.roll.mu.Lock()
-		least := e.roll.agesPrefill
-		e.roll.mu.Unlock()
-		if least == 0 {
-			least = agesPrefillRows
-		}
 		// Below it the ages take a few milliseconds; else kept or not.
-		return e.rowsOf(d.Source) >= least && !e.agesKeptNow(d, s)
+		return e.rowsOf(d.Source) >= e.agesPrefillLeast() && !e.agesKeptNow(d, s)
 	}
 	level := 0
 	if len(s.Filters) > 0 || s.Segment != "" {

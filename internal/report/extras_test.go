@@ -10,6 +10,14 @@ import (
 	"kpiscope/internal/workspace"
 )
 
+// sampleFormats render a scorecard as each --format does, titled "sample".
+var sampleFormats = map[string]func(*bytes.Buffer, *kpi.Scorecard) error{
+	"table":    func(b *bytes.Buffer, sc *kpi.Scorecard) error { return Plain(b, sc, "sample") },
+	"csv":      func(b *bytes.Buffer, sc *kpi.Scorecard) error { return CSV(b, sc) },
+	"json":     func(b *bytes.Buffer, sc *kpi.Scorecard) error { return JSON(b, sc, "sample", nil) },
+	"markdown": func(b *bytes.Buffer, sc *kpi.Scorecard) error { return Markdown(b, sc, "sample") },
+}
+
 // TestExtrasOnlyWhereShown renders the sample's scorecard computed with and
 // without the extras (median, p90, mean score) in every format: a format that
 // does not show them must print exactly the same either way, and the one that
@@ -21,12 +29,6 @@ func TestExtrasOnlyWhereShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	formats := map[string]func(*bytes.Buffer, *kpi.Scorecard) error{
-		"table":    func(b *bytes.Buffer, sc *kpi.Scorecard) error { return Plain(b, sc, "sample") },
-		"csv":      func(b *bytes.Buffer, sc *kpi.Scorecard) error { return CSV(b, sc) },
-		"json":     func(b *bytes.Buffer, sc *kpi.Scorecard) error { return JSON(b, sc, "sample", nil) },
-		"markdown": func(b *bytes.Buffer, sc *kpi.Scorecard) error { return Markdown(b, sc, "sample") },
-	}
 	for _, s := range []kpi.Slice{{Grain: kpi.Month}, {Grain: kpi.Quarter, Segment: "channel", Compare: kpi.VsYear}} {
 		with, err := ws.Engine.Compute(ctx, s, nil)
 		if err != nil {
@@ -36,7 +38,7 @@ func TestExtrasOnlyWhereShown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, render := range formats {
+		for name, render := range sampleFormats {
 			var a, b bytes.Buffer
 			if err := render(&a, with); err != nil {
 				t.Fatal(err)
@@ -68,12 +70,6 @@ func TestTrendOnlyWhereShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	formats := map[string]func(*bytes.Buffer, *kpi.Scorecard) error{
-		"table":    func(b *bytes.Buffer, sc *kpi.Scorecard) error { return Plain(b, sc, "sample") },
-		"csv":      func(b *bytes.Buffer, sc *kpi.Scorecard) error { return CSV(b, sc) },
-		"json":     func(b *bytes.Buffer, sc *kpi.Scorecard) error { return JSON(b, sc, "sample", nil) },
-		"markdown": func(b *bytes.Buffer, sc *kpi.Scorecard) error { return Markdown(b, sc, "sample") },
-	}
 	paced := false
 	for _, s := range []kpi.Slice{{Grain: kpi.Week}, {Grain: kpi.Month}, {Grain: kpi.Quarter, Segment: "channel", Compare: kpi.VsYear},
 		{Grain: kpi.Year, Compare: kpi.VsYear}, {Grain: kpi.Month, Compare: kpi.VsYear}, {Grain: kpi.Day, Compare: kpi.VsTarget}} {
@@ -81,7 +77,7 @@ func TestTrendOnlyWhereShown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name, render := range formats {
+		for name, render := range sampleFormats {
 			short := whole
 			if n := Trend(name, s, ws.Engine.Resolve(s).Grain); n != 0 {
 				cut := s
