@@ -1,8 +1,11 @@
 package kpi
 
 import (
+	"fmt"
 	"strings"
 	"time"
+
+	"kpiscope/internal/store"
 )
 
 // OnCacheJoin has f called whenever a Compute waits for an identical one in
@@ -145,4 +148,48 @@ func AgesKeptEnds(e *Engine, id string) int {
 	e.periodRolls.mu.Lock()
 	defer e.periodRolls.mu.Unlock()
 	return len(e.periodRolls.m[agesKeptKey(id)])
+}
+
+// PairSketchesStraight gives, for each part of the sketches by two
+// dimensions (pairSketch) of every rollup group, the query of its rows in
+// the group's table and the query counting the same rows straight from the
+// source, one grouping set per pair and sketch (as they were built before
+// the cubes), with the arguments of both.
+func PairSketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	for _, k := range sortedKeys(e.roll.groups) {
+		g := e.roll.groups[k]
+		for _, recent := range []bool{true, false} {
+			p := pairSketch(recent)
+			if _, ok := g.parts[p]; !ok || g.sketchesP == "" {
+				continue
+			}
+			cond, a, ok := e.partCond(g, p)
+			if !ok {
+				continue
+			}
+			var ds []string
+			for j := range g.dims {
+				ds = append(ds, fmt.Sprintf("__d%d", j))
+			}
+			var rows []string
+			var qa []any
+			for i, sk := range g.sk {
+				f := ""
+				if sk.filter != "" {
+					f = " AND (" + sk.filter + ")"
+				}
+				x := "CAST((" + sk.arg + ") AS DOUBLE)"
+				rows = append(rows, fmt.Sprintf("SELECT CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day, %s, %d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
+					strings.Join(ds, ", "), i, sketchBucket(x), e.rollSrc(g, cond, true), x, f))
+				qa = append(qa, a...)
+			}
+			kept = append(kept, fmt.Sprintf("SELECT __day, __part, __gid, __v1, __v2, __s, __b, __n FROM %s WHERE __part = %d", store.QuoteIdent(g.sketchesP), p.code()))
+			straight = append(straight, fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s",
+				setCols(g.groupingSets(2), p), strings.Join(rows, " UNION ALL "), g.groupBy(2, "__s, __b")))
+			args = append(args, qa)
+		}
+	}
+	return kept, straight, args
 }

@@ -145,3 +145,49 @@ func TestPairSketchesAddedToAKeptDBFile(t *testing.T) {
 		t.Errorf("median drill-down after the second start: raw reads %v, approx %v", seen, sc.Results[0].Approx)
 	}
 }
+
+// TestPairSketchesFromCubes: the sketches by two dimensions, summed from
+// cubes read once per sketch (the customers' dimensions by their profile's
+// code), hold row for row the bucket counts that one grouping set per pair
+// over the raw rows gives: every group, both parts, every pair of the
+// sample's seven dimensions (four of them the customers').
+func TestPairSketchesFromCubes(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	sharedSample(t, nil)
+	db := builtSample.ws.DB
+	kept, straight, args := kpi.PairSketchesStraight(builtSample.ws.Engine)
+	if len(kept) < 2 {
+		t.Fatalf("%d parts of sketches by two dimensions, want both parts of a group at least", len(kept))
+	}
+	count := func(q string, args []any) int64 {
+		t.Helper()
+		rows, err := db.Query(ctx, "SELECT count(*), coalesce(sum(__n), 0) FROM ("+q+")", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows.Data[0][0].(int64)
+	}
+	for i := range kept {
+		n := count(kept[i], nil)
+		if n == 0 {
+			t.Errorf("%s: no rows", kept[i])
+			continue
+		}
+		if m := count(straight[i], args[i]); m != n {
+			t.Errorf("part %d: %d rows kept, %d counted straight", i, n, m)
+		}
+		// Both ways: a row missing, extra, or off by a count shows.
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"(" + kept[i] + ") EXCEPT ALL (" + straight[i] + ")", args[i]},
+			{"(" + straight[i] + ") EXCEPT ALL (" + kept[i] + ")", args[i]},
+		} {
+			if d := count(q.sql, q.args); d != 0 {
+				t.Errorf("part %d: %d rows differ (%.60s…)", i, d, q.sql)
+			}
+		}
+	}
+}

@@ -982,19 +982,29 @@ func (e *Engine) monthly(ctx context.Context, daily, monthly string, p part, sel
 	return e.insertInto(ctx, monthly, q, nil, created)
 }
 
+// partCond is the condition on a group's rows (over rollSrc's t) keeping
+// a part's, with its arguments; ok is false when the part has none (the
+// recent part of a group without time).
+func (e *Engine) partCond(g *rollGroup, p part) (cond string, args []any, ok bool) {
+	if g.time == "" || e.roll.recent.IsZero() {
+		return "", nil, !p.recent
+	}
+	tcol := fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(g.time))
+	if p.recent {
+		cond = tcol + " >= ?::TIMESTAMP"
+	} else {
+		cond = fmt.Sprintf("(%s < ?::TIMESTAMP OR %s IS NULL)", tcol, tcol)
+	}
+	return cond, []any{sqlTime(e.roll.recent)}, true
+}
+
 func (e *Engine) buildPartDaily(ctx context.Context, g *rollGroup, p part, created map[string]bool) error {
-	cond := ""
-	var args []any
-	if g.time != "" && !e.roll.recent.IsZero() {
-		tcol := fmt.Sprintf("CAST(t.%s AS TIMESTAMP)", store.QuoteIdent(g.time))
-		if p.recent {
-			cond = tcol + " >= ?::TIMESTAMP"
-		} else {
-			cond = fmt.Sprintf("(%s < ?::TIMESTAMP OR %s IS NULL)", tcol, tcol)
-		}
-		args = append(args, sqlTime(e.roll.recent))
-	} else if p.recent {
+	cond, args, ok := e.partCond(g, p)
+	if !ok {
 		return nil
+	}
+	if p.level == 2 {
+		return e.buildPairSketches(ctx, g, p, cond, args, created)
 	}
 	src := e.rollSrc(g, cond, p.level > 0)
 	if p.sketch {
@@ -1059,17 +1069,43 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 			batches = append(batches, []string{q})
 		}
 	}
-	into := g.sketches
-	if p.level == 2 {
-		into = g.sketchesP
-	}
 	for _, b := range batches {
 		all := strings.Join(b, " UNION ALL ")
-		if p.level == 2 { // per month, in a table of their own (pairSketch)
-			all = "SELECT * REPLACE (CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day) FROM (" + all + ")"
-		}
 		q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), all, g.groupBy(p.level, "__s, __b"))
-		if err := e.insertInto(ctx, into, q, skArgs[:len(args)*len(b)], created); err != nil {
+		if err := e.insertInto(ctx, g.sketches, q, skArgs[:len(args)*len(b)], created); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildPairSketches adds a part of the quantile sketches by two dimensions
+// (pairSketch), per month. For each sketch, one read of the rows counts
+// them per month and bucket in the cubes of the pairs (cubesOf: the
+// customers' dimensions by their profile's code, each own dimension with
+// them, the own ones together), and every pair is summed from its cube's
+// few rows. Read as they were, the 21 pairs of seven dimensions cost 21
+// hash aggregations of every row, most of the index's time at 100M tickets
+// (docs/benchmarks.md, "Night").
+func (e *Engine) buildPairSketches(ctx context.Context, g *rollGroup, p part, cond string, args []any, created map[string]bool) error {
+	for i, sk := range g.sk {
+		f := ""
+		if sk.filter != "" {
+			f = " AND (" + sk.filter + ")"
+		}
+		x := "CAST((" + sk.arg + ") AS DOUBLE)"
+		rows := func(prof string) string {
+			return fmt.Sprintf("SELECT * REPLACE (CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day), %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
+				sketchBucket(x), e.rollSrcWith(g, cond, true, prof), x, f)
+		}
+		agg := cubeAgg{
+			extra:  "__b",
+			aggs:   []string{"count(*) AS __n"},
+			names:  []string{"__n"},
+			lead:   fmt.Sprintf("%d AS __s, __b", i),
+			merges: []string{"CAST(sum(__n) AS BIGINT) AS __n"},
+		}
+		if err := e.fromCubes(ctx, g, p, g.groupingSets(2), rows, agg, g.sketchesP, args, created); err != nil {
 			return err
 		}
 	}
@@ -1820,6 +1856,11 @@ const cubeLimit = 5000
 // are bounded by the customers), each own column with them, and the own
 // columns together; whatever no cube covers within cubeLimit is read as is.
 func (g *rollGroup) cubes() (raw [][]int, from map[int][][]int) {
+	return g.cubesOf(append(g.groupingSets(1), g.groupingSets(2)...))
+}
+
+// cubesOf is cubes for the given sets only.
+func (g *rollGroup) cubesOf(sets [][]int) (raw [][]int, from map[int][][]int) {
 	var own, joined []int
 	for i, x := range g.dimExpr {
 		if strings.HasPrefix(x, "c.") {
@@ -1867,7 +1908,7 @@ func (g *rollGroup) cubes() (raw [][]int, from map[int][][]int) {
 	from = map[int][][]int{}
 	used := map[int]bool{}
 	var direct [][]int
-	for _, set := range append(g.groupingSets(1), g.groupingSets(2)...) {
+	for _, set := range sets {
 		best := -1
 		for ci, c := range cand {
 			if contains(c, set) && (best < 0 || size(c) < size(cand[best])) {
@@ -1976,7 +2017,31 @@ func setCols(sets [][]int, p part) string {
 // set makes reading the cubes several times faster; the profile's values
 // are joined back to the cube's few rows before the sets are derived.
 func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond string, sel []string, args []any, created map[string]bool) error {
-	raw, from := g.cubes()
+	agg := cubeAgg{aggs: sel}
+	for i, a := range g.atoms {
+		agg.names = append(agg.names, fmt.Sprintf("a%d", i))
+		agg.merges = append(agg.merges, fmt.Sprintf("%s AS a%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
+	}
+	rows := func(prof string) string { return e.rollSrcWith(g, cond, true, prof) }
+	return e.fromCubes(ctx, g, p, append(g.groupingSets(1), g.groupingSets(2)...), rows, agg, g.table, args, created)
+}
+
+// cubeAgg is what a cube aggregates and how the sets derived from it merge
+// its rows.
+type cubeAgg struct {
+	extra  string   // a column grouped by beside the day and the dimensions ("": none)
+	aggs   []string // the cube's aggregates over the rows, "… AS name" for each of names
+	names  []string
+	lead   string   // a derived row's columns after its set's (setCols), before the merges, e.g. "0 AS __s, __b"
+	merges []string // a derived row's merges of the cube's names, "… AS name"
+}
+
+// fromCubes reads the given sets of a part from the rows (rows(prof): the
+// rows with the group's day and dimensions, the customers' from prof when
+// it is not "") through the cubes of cubesOf, and adds them to table,
+// sorted by set and day.
+func (e *Engine) fromCubes(ctx context.Context, g *rollGroup, p part, sets [][]int, rows func(prof string) string, agg cubeAgg, table string, args []any, created map[string]bool) error {
+	raw, from := g.cubesOf(sets)
 	if len(raw) == 0 {
 		return nil
 	}
@@ -1990,7 +2055,7 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond stri
 	code := len(g.dims)
 	coded := make([]bool, len(raw))
 	read := raw
-	src := e.rollSrc(g, cond, true)
+	src := rows("")
 	prof := ""
 	if len(joined) > 1 {
 		read = make([][]int, len(raw))
@@ -2023,7 +2088,7 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond stri
 				return err
 			}
 			defer drop()
-			src = e.rollSrcWith(g, cond, true, prof)
+			src = rows(prof)
 		}
 	}
 	dims := setDims(read)
@@ -2031,17 +2096,26 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond stri
 	for _, i := range dims {
 		dcols = append(dcols, fmt.Sprintf("__d%d", i))
 	}
+	if agg.extra != "" {
+		dcols = append(dcols, agg.extra)
+	}
 	cube := fmt.Sprintf("%scube_%p", workPrefix, g)
 	drop, err := e.workTable(ctx, cube, fmt.Sprintf("SELECT __day, %s AS __cube, %s, %s FROM (%s)%s",
-		groupedMask(dims), strings.Join(dcols, ", "), strings.Join(sel, ", "), src, groupingSetsSQL(read, "")), args)
+		groupedMask(dims), strings.Join(dcols, ", "), strings.Join(agg.aggs, ", "), src, groupingSetsSQL(read, agg.extra)), args)
 	if err != nil {
 		return err
 	}
 	defer drop()
-	var merges, atoms []string
-	for i, a := range g.atoms {
-		merges = append(merges, fmt.Sprintf("%s AS a%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
-		atoms = append(atoms, fmt.Sprintf("k.a%d", i))
+	var carried []string
+	if agg.extra != "" {
+		carried = append(carried, "k."+agg.extra)
+	}
+	for _, n := range agg.names {
+		carried = append(carried, "k."+n)
+	}
+	lead := ""
+	if agg.lead != "" {
+		lead = agg.lead + ", "
 	}
 	var parts []string
 	for ci := 0; ci < len(raw); ci++ {
@@ -2062,15 +2136,15 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond stri
 				vals = append(vals, fmt.Sprintf("__d%d", j))
 			}
 			rows = fmt.Sprintf("(SELECT k.__day, %s, %s FROM %s k LEFT JOIN (SELECT DISTINCT __d%d, %s FROM %s) v ON k.__d%d = v.__d%d WHERE k.__cube = %d)",
-				strings.Join(cols, ", "), strings.Join(atoms, ", "), store.QuoteIdent(cube),
+				strings.Join(cols, ", "), strings.Join(carried, ", "), store.QuoteIdent(cube),
 				code, strings.Join(vals, ", "), store.QuoteIdent(prof), code, code, maskOf(read[ci]))
 		}
-		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s FROM %s%s",
-			setCols(from[ci], p), strings.Join(merges, ", "), rows, groupingSetsSQL(from[ci], "")))
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s, %s%s FROM %s%s",
+			setCols(from[ci], p), lead, strings.Join(agg.merges, ", "), rows, groupingSetsSQL(from[ci], agg.extra)))
 	}
 	// Sorted by set and day, so a query's filter on both skips most row groups.
 	dq := "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") ORDER BY __gid, __day"
-	return e.insertInto(ctx, g.table, dq, nil, created)
+	return e.insertInto(ctx, table, dq, nil, created)
 }
 
 // profileTable creates the work table of the customers' profiles: per
