@@ -150,24 +150,27 @@ func AgesKeptEnds(e *Engine, id string) int {
 	return len(e.periodRolls.m[agesKeptKey(id)])
 }
 
-// PairSketchesStraight gives, for each part of the sketches by two
-// dimensions (pairSketch) of every rollup group, the query of its rows in
-// the group's table and the query counting the same rows straight from the
-// source, one grouping set per pair and sketch (as they were built before
-// the cubes), with the arguments of both.
-func PairSketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
+// SketchesStraight gives, for each part of the sketches by one dimension
+// (per day) and by two (pairSketch, per month) of every rollup group, the
+// query of its rows in the group's table and the query counting the same
+// rows straight from the source, one grouping set per dimension or pair and
+// sketch (as they were built before the cubes), with the arguments of both.
+func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
 	for _, k := range sortedKeys(e.roll.groups) {
 		g := e.roll.groups[k]
-		for _, recent := range []bool{true, false} {
-			p := pairSketch(recent)
-			if _, ok := g.parts[p]; !ok || g.sketchesP == "" {
+		for _, p := range []part{{1, true, true}, {1, false, true}, pairSketch(true), pairSketch(false)} {
+			if _, ok := g.parts[p]; !ok || g.sketches == "" {
 				continue
 			}
 			cond, a, ok := e.partCond(g, p)
 			if !ok {
 				continue
+			}
+			table, day := g.sketches, "__day"
+			if p.level == 2 {
+				table, day = g.sketchesP, "CAST(date_trunc('month', __day) AS TIMESTAMP)"
 			}
 			var ds []string
 			for j := range g.dims {
@@ -181,13 +184,13 @@ func PairSketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 					f = " AND (" + sk.filter + ")"
 				}
 				x := "CAST((" + sk.arg + ") AS DOUBLE)"
-				rows = append(rows, fmt.Sprintf("SELECT CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day, %s, %d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
-					strings.Join(ds, ", "), i, sketchBucket(x), e.rollSrc(g, cond, true), x, f))
+				rows = append(rows, fmt.Sprintf("SELECT %s AS __day, %s, %d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
+					day, strings.Join(ds, ", "), i, sketchBucket(x), e.rollSrc(g, cond, true), x, f))
 				qa = append(qa, a...)
 			}
-			kept = append(kept, fmt.Sprintf("SELECT __day, __part, __gid, __v1, __v2, __s, __b, __n FROM %s WHERE __part = %d", store.QuoteIdent(g.sketchesP), p.code()))
+			kept = append(kept, fmt.Sprintf("SELECT __day, __part, __gid, __v1, __v2, __s, __b, __n FROM %s WHERE __part = %d", store.QuoteIdent(table), p.code()))
 			straight = append(straight, fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s",
-				setCols(g.groupingSets(2), p), strings.Join(rows, " UNION ALL "), g.groupBy(2, "__s, __b")))
+				setCols(g.groupingSets(p.level), p), strings.Join(rows, " UNION ALL "), g.groupBy(p.level, "__s, __b")))
 			args = append(args, qa)
 		}
 	}
