@@ -1077,8 +1077,15 @@ func (e *Engine) buildSketchCubes(ctx context.Context, g *rollGroup, p part, con
 		}
 		x := "CAST((" + sk.arg + ") AS DOUBLE)"
 		rows := func(prof string) string {
-			return fmt.Sprintf("SELECT * REPLACE (%s AS __day), %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
-				day, sketchBucket(x), e.rollSrcWith(g, cond, true, prof), x, f)
+			cols := []string{day + " AS __day"}
+			for j := range g.dims {
+				cols = append(cols, fmt.Sprintf("__d%d", j))
+			}
+			if prof != "" {
+				cols = append(cols, fmt.Sprintf("__d%d", len(g.dims))) // the profile's code
+			}
+			return fmt.Sprintf("SELECT %s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
+				strings.Join(cols, ", "), sketchBucket(x), e.rollSrcWith(g, cond, true, prof), x, f)
 		}
 		agg := cubeAgg{
 			extra:  "__b",
