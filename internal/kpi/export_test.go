@@ -150,17 +150,17 @@ func AgesKeptEnds(e *Engine, id string) int {
 	return len(e.periodRolls.m[agesKeptKey(id)])
 }
 
-// SketchesStraight gives, for each part of the sketches by one dimension
-// (per day) and by two (pairSketch, per month) of every rollup group, the
-// query of its rows in the group's table and the query counting the same
-// rows straight from the source, one grouping set per dimension or pair and
-// sketch (as they were built before the cubes), with the arguments of both.
+// SketchesStraight gives, for each part of the sketches by two dimensions
+// (pairSketch, per month) of every rollup group, the query of its rows in
+// the group's table and the query counting the same rows straight from the
+// source, one grouping set per pair and sketch (as they were built before
+// the cubes), with the arguments of both.
 func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
 	for _, k := range sortedKeys(e.roll.groups) {
 		g := e.roll.groups[k]
-		for _, p := range []part{{1, true, true}, {1, false, true}, pairSketch(true), pairSketch(false)} {
+		for _, p := range []part{pairSketch(true), pairSketch(false)} {
 			if _, ok := g.parts[p]; !ok || g.sketches == "" {
 				continue
 			}

@@ -1003,8 +1003,8 @@ func (e *Engine) buildPartDaily(ctx context.Context, g *rollGroup, p part, creat
 	if !ok {
 		return nil
 	}
-	if p.sketch && p.level > 0 {
-		return e.buildSketchCubes(ctx, g, p, cond, args, created)
+	if p.level == 2 {
+		return e.buildPairSketches(ctx, g, p, cond, args, created)
 	}
 	src := e.rollSrc(g, cond, p.level > 0)
 	if p.sketch {
@@ -1036,8 +1036,7 @@ func (e *Engine) buildPartDaily(ctx context.Context, g *rollGroup, p part, creat
 	return e.buildSketch(ctx, g, p, src, args, created)
 }
 
-// buildSketch adds the quantile sketches of a part of totals: counts per
-// log bucket, every sketch in one statement.
+// buildSketch adds a part's quantile sketches: counts per log bucket.
 func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src string, args []any, created map[string]bool) error {
 	var parts []string
 	var skArgs []any
@@ -1047,29 +1046,50 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 			f = " AND (" + sk.filter + ")"
 		}
 		x := "CAST((" + sk.arg + ") AS DOUBLE)"
-		parts = append(parts, fmt.Sprintf("SELECT __day, %d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", i, sketchBucket(x), src, x, f))
+		var ds []string
+		for j := range g.dims {
+			ds = append(ds, fmt.Sprintf("__d%d", j))
+		}
+		dcols := ""
+		if len(ds) > 0 && p.level > 0 {
+			dcols = strings.Join(ds, ", ") + ", "
+		}
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
 		skArgs = append(skArgs, args...)
 	}
-	q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), strings.Join(parts, " UNION ALL "), g.groupBy(p.level, "__s, __b"))
-	return e.insertInto(ctx, g.sketches, q, skArgs, created)
+	// By dimension (levels 1 and 2) each sketch is its own statement: the
+	// rows come through a join with the customers, and DuckDB (1.5) cannot
+	// spill an aggregation fed by a UNION ALL of two joins: at 100M tickets
+	// the union ran out of 1 GiB where each sketch alone, as many scans,
+	// builds within it (docs/benchmarks.md).
+	batches := [][]string{parts}
+	if p.level > 0 && len(parts) > 1 {
+		batches = nil
+		for _, q := range parts {
+			batches = append(batches, []string{q})
+		}
+	}
+	for _, b := range batches {
+		all := strings.Join(b, " UNION ALL ")
+		q := fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s ORDER BY __gid, __day", setCols(g.groupingSets(p.level), p), all, g.groupBy(p.level, "__s, __b"))
+		if err := e.insertInto(ctx, g.sketches, q, skArgs[:len(args)*len(b)], created); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// buildSketchCubes adds a part of the quantile sketches by one dimension
-// (per day) or by two (pairSketch, per month). For each sketch, one read of
-// the rows counts them per day or month and bucket in the cubes of the
-// part's sets (cubesOf: the customers' dimensions by their profile's code,
-// each own dimension with them, the own ones together), and every set is
-// summed from its cube's rows. Read as they were, each dimension or pair
-// cost a hash aggregation of every row, 21 of them for the pairs of seven
-// dimensions: most of the index's time at 100M tickets (docs/benchmarks.md,
-// "Night"). Each sketch is a statement of its own: the rows come through a
-// join with the customers, and DuckDB (1.5) cannot spill an aggregation fed
-// by a UNION ALL of two joins (at 100M tickets the union ran out of 1 GiB).
-func (e *Engine) buildSketchCubes(ctx context.Context, g *rollGroup, p part, cond string, args []any, created map[string]bool) error {
-	into, day := g.sketches, "__day"
-	if p.level == 2 {
-		into, day = g.sketchesP, "CAST(date_trunc('month', __day) AS TIMESTAMP)"
-	}
+// buildPairSketches adds a part of the quantile sketches by two dimensions
+// (pairSketch), per month. For each sketch, one read of the rows counts
+// them per month and bucket in the cubes of the pairs (cubesOf: the
+// customers' dimensions by their profile's code, each own dimension with
+// them, the own ones together), and every pair is summed from its cube's
+// few rows. Read as they were, the 21 pairs of seven dimensions cost 21
+// hash aggregations of every row, most of the index's time at 100M tickets
+// (docs/benchmarks.md, "Night"). The sketches by one dimension, per day,
+// are not built so: at 100M tickets their cube of the resolved-date group
+// ran out of the 1 GiB cap.
+func (e *Engine) buildPairSketches(ctx context.Context, g *rollGroup, p part, cond string, args []any, created map[string]bool) error {
 	for i, sk := range g.sk {
 		f := ""
 		if sk.filter != "" {
@@ -1077,7 +1097,7 @@ func (e *Engine) buildSketchCubes(ctx context.Context, g *rollGroup, p part, con
 		}
 		x := "CAST((" + sk.arg + ") AS DOUBLE)"
 		rows := func(prof string) string {
-			cols := []string{day + " AS __day"}
+			cols := []string{"CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day"}
 			for j := range g.dims {
 				cols = append(cols, fmt.Sprintf("__d%d", j))
 			}
@@ -1094,7 +1114,7 @@ func (e *Engine) buildSketchCubes(ctx context.Context, g *rollGroup, p part, con
 			lead:   fmt.Sprintf("%d AS __s, __b", i),
 			merges: []string{"CAST(sum(__n) AS BIGINT) AS __n"},
 		}
-		if err := e.fromCubes(ctx, g, p, g.groupingSets(p.level), rows, agg, into, args, created); err != nil {
+		if err := e.fromCubes(ctx, g, p, g.groupingSets(2), rows, agg, g.sketchesP, args, created); err != nil {
 			return err
 		}
 	}
