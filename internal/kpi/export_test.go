@@ -161,16 +161,12 @@ func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 	for _, k := range sortedKeys(e.roll.groups) {
 		g := e.roll.groups[k]
 		for _, p := range []part{pairSketch(true), pairSketch(false)} {
-			if _, ok := g.parts[p]; !ok || g.sketches == "" {
+			if _, ok := g.parts[p]; !ok || g.sketchesP == "" {
 				continue
 			}
 			cond, a, ok := e.partCond(g, p)
 			if !ok {
 				continue
-			}
-			table, day := g.sketches, "__day"
-			if p.level == 2 {
-				table, day = g.sketchesP, "CAST(date_trunc('month', __day) AS TIMESTAMP)"
 			}
 			var ds []string
 			for j := range g.dims {
@@ -179,16 +175,12 @@ func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 			var rows []string
 			var qa []any
 			for i, sk := range g.sk {
-				f := ""
-				if sk.filter != "" {
-					f = " AND (" + sk.filter + ")"
-				}
-				x := "CAST((" + sk.arg + ") AS DOUBLE)"
-				rows = append(rows, fmt.Sprintf("SELECT %s AS __day, %s, %d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
-					day, strings.Join(ds, ", "), i, sketchBucket(x), e.rollSrc(g, cond, true), x, f))
+				x, where := sketchInput(sk)
+				rows = append(rows, fmt.Sprintf("SELECT CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day, %s, %d AS __s, %s AS __b FROM (%s) WHERE %s",
+					strings.Join(ds, ", "), i, sketchBucket(x), e.rollSrc(g, cond, true), where))
 				qa = append(qa, a...)
 			}
-			kept = append(kept, fmt.Sprintf("SELECT __day, __part, __gid, __v1, __v2, __s, __b, __n FROM %s WHERE __part = %d", store.QuoteIdent(table), p.code()))
+			kept = append(kept, fmt.Sprintf("SELECT __day, __part, __gid, __v1, __v2, __s, __b, __n FROM %s WHERE __part = %d", store.QuoteIdent(g.sketchesP), p.code()))
 			straight = append(straight, fmt.Sprintf("SELECT __day, %s, __s, __b, count(*) AS __n FROM (%s)%s",
 				setCols(g.groupingSets(p.level), p), strings.Join(rows, " UNION ALL "), g.groupBy(p.level, "__s, __b")))
 			args = append(args, qa)

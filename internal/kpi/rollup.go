@@ -1036,16 +1036,23 @@ func (e *Engine) buildPartDaily(ctx context.Context, g *rollGroup, p part, creat
 	return e.buildSketch(ctx, g, p, src, args, created)
 }
 
+// sketchInput is a quantile sketch's value (a DOUBLE over the source row)
+// and the condition keeping the rows it counts.
+func sketchInput(sk atom) (x, where string) {
+	x = "CAST((" + sk.arg + ") AS DOUBLE)"
+	where = "(" + x + ") IS NOT NULL"
+	if sk.filter != "" {
+		where += " AND (" + sk.filter + ")"
+	}
+	return x, where
+}
+
 // buildSketch adds a part's quantile sketches: counts per log bucket.
 func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src string, args []any, created map[string]bool) error {
 	var parts []string
 	var skArgs []any
 	for i, sk := range g.sk {
-		f := ""
-		if sk.filter != "" {
-			f = " AND (" + sk.filter + ")"
-		}
-		x := "CAST((" + sk.arg + ") AS DOUBLE)"
+		x, where := sketchInput(sk)
 		var ds []string
 		for j := range g.dims {
 			ds = append(ds, fmt.Sprintf("__d%d", j))
@@ -1054,7 +1061,7 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 		if len(ds) > 0 && p.level > 0 {
 			dcols = strings.Join(ds, ", ") + ", "
 		}
-		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s", dcols, i, sketchBucket(x), src, x, f))
+		parts = append(parts, fmt.Sprintf("SELECT __day, %s%d AS __s, %s AS __b FROM (%s) WHERE %s", dcols, i, sketchBucket(x), src, where))
 		skArgs = append(skArgs, args...)
 	}
 	// By dimension (levels 1 and 2) each sketch is its own statement: the
@@ -1091,11 +1098,7 @@ func (e *Engine) buildSketch(ctx context.Context, g *rollGroup, p part, src stri
 // ran out of the 1 GiB cap.
 func (e *Engine) buildPairSketches(ctx context.Context, g *rollGroup, p part, cond string, args []any, created map[string]bool) error {
 	for i, sk := range g.sk {
-		f := ""
-		if sk.filter != "" {
-			f = " AND (" + sk.filter + ")"
-		}
-		x := "CAST((" + sk.arg + ") AS DOUBLE)"
+		x, where := sketchInput(sk)
 		rows := func(prof string) string {
 			cols := []string{"CAST(date_trunc('month', __day) AS TIMESTAMP) AS __day"}
 			for j := range g.dims {
@@ -1104,8 +1107,8 @@ func (e *Engine) buildPairSketches(ctx context.Context, g *rollGroup, p part, co
 			if prof != "" {
 				cols = append(cols, fmt.Sprintf("__d%d", len(g.dims))) // the profile's code
 			}
-			return fmt.Sprintf("SELECT %s, %s AS __b FROM (%s) WHERE (%s) IS NOT NULL%s",
-				strings.Join(cols, ", "), sketchBucket(x), e.rollSrcWith(g, cond, true, prof), x, f)
+			return fmt.Sprintf("SELECT %s, %s AS __b FROM (%s) WHERE %s",
+				strings.Join(cols, ", "), sketchBucket(x), e.rollSrcWith(g, cond, true, prof), where)
 		}
 		agg := cubeAgg{
 			extra:  "__b",
@@ -1865,7 +1868,12 @@ const cubeLimit = 5000
 // are bounded by the customers), each own column with them, and the own
 // columns together; whatever no cube covers within cubeLimit is read as is.
 func (g *rollGroup) cubes() (raw [][]int, from map[int][][]int) {
-	return g.cubesOf(append(g.groupingSets(1), g.groupingSets(2)...))
+	return g.cubesOf(g.setsByDim())
+}
+
+// setsByDim lists the sets of levels 1 and 2: each dimension, each pair.
+func (g *rollGroup) setsByDim() [][]int {
+	return append(g.groupingSets(1), g.groupingSets(2)...)
 }
 
 // cubesOf is cubes for the given sets only.
@@ -2032,7 +2040,7 @@ func (e *Engine) buildCubes(ctx context.Context, g *rollGroup, p part, cond stri
 		agg.merges = append(agg.merges, fmt.Sprintf("%s AS a%d", a.mergeSQL(fmt.Sprintf("a%d", i)), i))
 	}
 	rows := func(prof string) string { return e.rollSrcWith(g, cond, true, prof) }
-	return e.fromCubes(ctx, g, p, append(g.groupingSets(1), g.groupingSets(2)...), rows, agg, g.table, args, created)
+	return e.fromCubes(ctx, g, p, g.setsByDim(), rows, agg, g.table, args, created)
 }
 
 // cubeAgg is what a cube aggregates and how the sets derived from it merge
