@@ -188,3 +188,18 @@ func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 	}
 	return kept, straight, args
 }
+
+// UnbuildOlderBreakdowns marks every group's parts by dimension over the
+// older months as not built (their rows stay, unread), as a build still
+// under way would have them: queries needing them read raw rows.
+func UnbuildOlderBreakdowns(e *Engine) {
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	for _, g := range e.roll.groups {
+		for p, ps := range g.parts {
+			if p.level > 0 && !p.recent {
+				ps.done, ps.building = false, false
+			}
+		}
+	}
+}

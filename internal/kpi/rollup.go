@@ -64,6 +64,7 @@ var rollupSketch = sketchLayout{Gamma: sketchGamma, Offset: 10000, MinLog: -5000
 type RollupProgress struct {
 	Table string  // the source being read
 	Stage string  // what is being built ("totals", "by one and two dimensions", "quantiles by one dimension")
+	Older bool    // the step reads the months before the latest twelve (else the latest, or all)
 	Done  int     // build steps finished
 	Total int     // build steps in all
 	Step  float64 // how far the step under way is, 0–1 (DuckDB's estimate)
@@ -483,6 +484,14 @@ func (g *rollGroup) allParts() []part {
 	return out
 }
 
+// buildOrder is the order of the parts a build runs (of the parts a
+// group has: allParts).
+var buildOrder = []part{
+	{0, true, false}, {0, false, false},
+	{1, true, false}, {1, true, true}, pairSketch(true),
+	{1, false, false}, {1, false, true}, pairSketch(false),
+}
+
 // BuildRollups builds the engine's rollups, latest months first, totals
 // before breakdowns, so the first screen and the likely next keys are served
 // first. Queries run meanwhile wait for the totals being built and read the
@@ -513,17 +522,17 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	}
 	var steps []step
 	keys := sortedKeys(groups)
-	for _, ls := range []struct {
-		lvl    int
-		sketch bool
-	}{{0, false}, {1, false}, {1, true}, {2, true}} {
-		for _, recent := range []bool{true, false} {
-			for _, k := range keys {
-				g := groups[k]
-				p := part{ls.lvl, recent, ls.sketch}
-				if _, ok := g.parts[p]; ok {
-					steps = append(steps, step{g, p})
-				}
+	// The order: every total (the first screen, then the older months'
+	// totals the trends and comparisons wait for), then what the next keys
+	// on the latest twelve months read (a breakdown or a drill: the additive
+	// atoms by dimension, then the sketches by dimension, then by pair),
+	// then the older months'. The flows by dimension (a breakdown of the
+	// backlog) run between the two (flowsByDim, below).
+	for _, ps := range buildOrder {
+		for _, k := range keys {
+			g := groups[k]
+			if _, ok := g.parts[ps]; ok {
+				steps = append(steps, step{g, ps})
 			}
 		}
 	}
@@ -593,6 +602,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		kept := st.g.parts[st.p].done
 		if !kept {
 			e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = st.g.source, levelName(st.p), 0
+			e.roll.progress.Older = !st.p.recent && st.g.time != "" && !e.roll.recent.IsZero()
 			e.roll.notify = progress
 		}
 		e.roll.mu.Unlock()
@@ -652,6 +662,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 			return
 		}
 		e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = f.g.source, flowStageName(f, level), 0
+		e.roll.progress.Older = false
 		e.roll.notify = progress
 		p := e.roll.progress
 		e.roll.mu.Unlock()
@@ -689,7 +700,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}
 	}
 	for _, st := range steps[first:] {
-		if st.p.level > 0 && flows != nil {
+		if !st.p.recent && st.p.level > 0 && flows != nil {
 			flowsByDim()
 		}
 		if failed[st.g] != nil {
@@ -1425,7 +1436,32 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	// With a trend and a breakdown, totals for every period and segments for
 	// the current and comparison periods only: quantiles cost per row read.
 	narrow := seg != "" && timed && pl.trendStart.Before(pl.cur)
+	// The narrow periods: the current one and its comparison (a partial
+	// period's segments compare with the comparison's same elapsed part,
+	// partJob's, not with its whole).
+	np := pl.narrow()
+	nr := [][2]time.Time{{np.cur, np.to}}
+	if !np.cmp.IsZero() && !needPart {
+		nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
+	}
 	g, idx, ok := e.rollupFor(ctx, d0, dims, pl.grain, all, !timed, quantiles)
+	var tg *rollGroup // the rollup the totals and trend read, when found below
+	var tidx []int
+	if !ok && narrow && ctx.Err() == nil {
+		// The breakdown's level may hold the narrow periods and not the
+		// trend's older ones (built later: a quarter's or a year's trend
+		// reaches past the latest twelve months): its segments then read
+		// it, the totals and trend the level below.
+		segRanges := nr
+		if partExact {
+			segRanges = append(segRanges[:len(segRanges):len(segRanges)], partRange)
+		}
+		if gs, is, ok1 := e.rollupFor(ctx, d0, dims, pl.grain, segRanges, false, quantiles); ok1 {
+			if g0, i0, ok0 := e.rollupFor(ctx, d0, dims[:len(dims)-1], pl.grain, all, false, quantiles); ok0 {
+				g, idx, ok, tg, tidx = gs, is, true, g0, i0
+			}
+		}
+	}
 	rawSegs := false
 	if !ok && narrow && ctx.Err() == nil {
 		// The breakdown's level is not built yet: the totals and trend still
@@ -1445,7 +1481,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	mg, midx := g, idx // the rollup the totals and trend read
 	if narrow {
 		first = ""
-		if !rawSegs {
+		if tg != nil {
+			mg, midx = tg, tidx
+		} else if !rawSegs {
 			// The totals read the set without the segment: the same sums
 			// (every segment's rows, the blank one included, add up to the
 			// totals; sketches' bucket counts too), from as many times
@@ -1481,13 +1519,6 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	var others []*job // run beside main
 	var segJob, partJob *job
 	if narrow {
-		np := pl.narrow()
-		nr := [][2]time.Time{{np.cur, np.to}}
-		if !np.cmp.IsZero() && !needPart {
-			// (a partial period's segments compare with the comparison's
-			// same elapsed part, partJob's, not with its whole)
-			nr = append(nr, [2]time.Time{np.cmp, np.grain.Add(np.cmp, 1)})
-		}
 		segJob = &job{seg: true, pl: np}
 		if rawSegs {
 			segJob.q, segJob.args, err = e.groupSQL(defs, s, seg, np, false)

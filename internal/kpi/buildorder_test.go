@@ -1,0 +1,171 @@
+package kpi_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+)
+
+// TestBuildOrderLatestBreakdownsFirst: after every total, the build serves
+// the next keys on the latest months first. Every rollup's breakdowns of
+// the latest two quarters (the additive atoms by one and two dimensions,
+// then the sketches by one dimension and by pair) are built before the
+// backlog's flows by dimension and before any step over the older months;
+// and the older months' steps do come, for every stage.
+func TestBuildOrderLatestBreakdownsFirst(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	type step struct {
+		table, stage string
+		older        bool
+	}
+	var steps []step
+	var mu sync.Mutex // the totals run side by side
+	if err := ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Table == "" || p.Stage == "" {
+			return
+		}
+		s := step{p.Table, p.Stage, p.Older}
+		if len(steps) == 0 || steps[len(steps)-1] != s {
+			steps = append(steps, s)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	flow := func(s step) bool { return strings.HasPrefix(s.stage, "backlog") }
+	breakdown := func(s step) bool { return !flow(s) && s.stage != "totals" }
+	var names []string
+	for _, s := range steps {
+		names = append(names, fmt.Sprintf("%s %s older=%v", s.table, s.stage, s.older))
+	}
+	list := strings.Join(names, "\n  ")
+	lastTotal, firstFlowDim, lastRecent, firstOlder := -1, -1, -1, -1
+	recentStages, olderStages := map[string]bool{}, map[string]bool{}
+	for i, s := range steps {
+		switch {
+		case s.stage == "totals":
+			lastTotal = i
+		case flow(s) && strings.HasSuffix(s.stage, "by one and two dimensions"):
+			if firstFlowDim < 0 {
+				firstFlowDim = i
+			}
+		case breakdown(s) && !s.older:
+			lastRecent = i
+			recentStages[s.stage] = true
+		case breakdown(s) && s.older:
+			if firstOlder < 0 {
+				firstOlder = i
+			}
+			olderStages[s.stage] = true
+		}
+	}
+	for _, st := range []string{"by one and two dimensions", "quantiles by one dimension", "quantiles by two dimensions"} {
+		if !recentStages[st] || !olderStages[st] {
+			t.Errorf("stage %q: latest months built %v, older months %v; steps:\n  %s", st, recentStages[st], olderStages[st], list)
+		}
+	}
+	if firstFlowDim < 0 || firstOlder < 0 || lastRecent < 0 {
+		t.Fatalf("steps missing (flows by dimension at %d, first older breakdown at %d, last latest one at %d):\n  %s", firstFlowDim, firstOlder, lastRecent, list)
+	}
+	if lastTotal > lastRecent || lastRecent > firstFlowDim || lastRecent > firstOlder {
+		t.Errorf("build order: last total at %d, last breakdown of the latest months at %d, first flow by dimension at %d, first older breakdown at %d; want totals, then the latest months' breakdowns, then the rest; steps:\n  %s",
+			lastTotal, lastRecent, firstFlowDim, firstOlder, list)
+	}
+}
+
+// TestRecentBreakdownsBeforeOlder: once the breakdowns' parts over the
+// latest twelve months are built (and the older months' not yet), a
+// breakdown or a drill of the latest month, its comparison included, reads
+// no raw row, additive or median; nor does a breakdown of the latest
+// quarter, whose trend of twelve quarters reaches into the older months:
+// its segments read the recent part, its totals and trend the totals.
+// One of thirteen months back reads raw rows. The values are the fully
+// built index's.
+func TestRecentBreakdownsBeforeOlder(t *testing.T) {
+	skipShort(t)
+	ctx := context.Background()
+	reads := &rawReads{}
+	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Log: slog.New(reads),
+		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	eng := ws.Engine
+	if err := eng.BuildRollups(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	latest := eng.Resolve(kpi.Slice{Grain: kpi.Month}).Period
+	emea := []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}
+	cases := []struct {
+		name string
+		ids  []string
+		s    kpi.Slice
+		raw  bool
+	}{
+		{"CSAT by region, latest month", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Segment: "region"}, false},
+		{"median by team, latest month", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Month, Segment: "team"}, false},
+		{"CSAT drill, latest month", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Segment: "channel", Filters: emea}, false},
+		{"median drill, latest month", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Month, Segment: "channel", Filters: emea}, false},
+		{"CSAT by region, latest quarter", []string{"csat"}, kpi.Slice{Grain: kpi.Quarter, Segment: "region"}, false},
+		{"median by team, latest quarter", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Quarter, Segment: "team"}, false},
+		{"CSAT by region, thirteen months back", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -13), Segment: "region"}, true},
+	}
+	full := make([]*kpi.Scorecard, len(cases))
+	for i, c := range cases {
+		if full[i], err = eng.Compute(ctx, c.s, c.ids, kpi.Uncached()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kpi.UnbuildOlderBreakdowns(eng)
+	for i, c := range cases {
+		reads.reset()
+		got, err := eng.Compute(ctx, c.s, c.ids, kpi.Uncached())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, rolled := reads.reset()
+		if (raw > 0) != c.raw {
+			t.Errorf("%s: %d raw reads, %d rollup reads; want raw reads: %v", c.name, raw, rolled, c.raw)
+		}
+		if a, b := fmt.Sprint(segmentsOf(got)), fmt.Sprint(segmentsOf(full[i])); a != b || len(segmentsOf(got)) == 0 {
+			t.Errorf("%s: segments %s, fully built %s", c.name, a, b)
+		}
+	}
+}
+
+// segmentsOf lists a scorecard's segments with their values and their
+// comparison periods' (to nine figures).
+func segmentsOf(sc *kpi.Scorecard) []string {
+	val := func(v *float64) string {
+		if v == nil {
+			return "none"
+		}
+		return fmt.Sprintf("%.9g", *v)
+	}
+	var out []string
+	for _, r := range sc.Results {
+		for _, s := range r.Segments {
+			line := fmt.Sprintf("%s %s=%s n=%d", r.Def.ID, s.Segment, val(s.Value), s.N)
+			if s.Compare != nil {
+				line += fmt.Sprintf(" vs %s n=%d", val(s.Compare.Value), s.Compare.N)
+			}
+			out = append(out, line)
+		}
+	}
+	return out
+}
