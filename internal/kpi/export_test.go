@@ -1,6 +1,7 @@
 package kpi
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -190,16 +191,28 @@ func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 }
 
 // UnbuildOlderBreakdowns marks every group's parts by dimension over the
-// older months as not built (their rows stay, unread), as a build still
-// under way would have them: queries needing them read raw rows.
-func UnbuildOlderBreakdowns(e *Engine) {
+// older months (for a group without time, all its rows) as not built, and
+// deletes their rows, as a build still under way would have them: queries
+// needing them read raw rows, and one reading them anyway misses rows.
+func UnbuildOlderBreakdowns(e *Engine) error {
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
 	for _, g := range e.roll.groups {
 		for p, ps := range g.parts {
-			if p.level > 0 && !p.recent {
-				ps.done, ps.building = false, false
+			if p.level == 0 || p.recent {
+				continue
+			}
+			ps.done, ps.building = false, false
+			for _, t := range []string{g.table, g.tableM, g.sketches, g.sketchesM, g.sketchesP} {
+				if t == "" || !e.roll.created[t] {
+					continue
+				}
+				q := fmt.Sprintf("DELETE FROM %s WHERE __part = %d", store.QuoteIdent(t), p.code())
+				if err := e.db.Exec(context.Background(), q); err != nil {
+					return err
+				}
 			}
 		}
 	}
+	return nil
 }

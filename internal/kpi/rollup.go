@@ -465,7 +465,7 @@ func (g *rollGroup) addAtom(a atom) {
 	}
 }
 
-// allParts lists the parts in build order for one group.
+// allParts lists a group's parts (a build runs them in buildOrder).
 func (g *rollGroup) allParts() []part {
 	var out []part
 	add := func(lvl int, sketch bool) {
@@ -492,9 +492,10 @@ var buildOrder = []part{
 	{1, false, false}, {1, false, true}, pairSketch(false),
 }
 
-// BuildRollups builds the engine's rollups, latest months first, totals
-// before breakdowns, so the first screen and the likely next keys are served
-// first. Queries run meanwhile wait for the totals being built and read the
+// BuildRollups builds the engine's rollups, totals first (the latest
+// months', then the older ones'), then the breakdowns of the latest months,
+// then the older months', so the first screen and the likely next keys are
+// served first. Queries run meanwhile wait for the totals being built and read the
 // raw rows for what is not built yet. Cancel ctx to stop it; progress, when
 // non-nil, is called after every step. Calling it again does nothing.
 func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)) error {
@@ -517,22 +518,33 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	e.prepareLocked()
 	groups := e.roll.groups
 	type step struct {
-		g *rollGroup
-		p part
+		g     *rollGroup
+		p     part
+		older bool // over the months before the latest twelve
 	}
 	var steps []step
 	keys := sortedKeys(groups)
+	split := !e.roll.recent.IsZero()
 	// The order: every total (the first screen, then the older months'
 	// totals the trends and comparisons wait for), then what the next keys
 	// on the latest twelve months read (a breakdown or a drill: the additive
 	// atoms by dimension, then the sketches by dimension, then by pair),
 	// then the older months'. The flows by dimension (a breakdown of the
-	// backlog) run between the two (flowsByDim, below).
+	// backlog) run between the two (flowsByDim, below). A group without
+	// the split (no time column) holds all its rows in its parts that are
+	// not recent: its breakdowns are built with the latest months'.
 	for _, ps := range buildOrder {
 		for _, k := range keys {
 			g := groups[k]
-			if _, ok := g.parts[ps]; ok {
-				steps = append(steps, step{g, ps})
+			p := ps
+			if ps.level > 0 && (g.time == "" || !split) {
+				if !ps.recent {
+					continue
+				}
+				p.recent = false
+			}
+			if _, ok := g.parts[p]; ok {
+				steps = append(steps, step{g, p, !p.recent && g.time != "" && split})
 			}
 		}
 	}
@@ -602,7 +614,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		kept := st.g.parts[st.p].done
 		if !kept {
 			e.roll.progress.Table, e.roll.progress.Stage, e.roll.progress.Step = st.g.source, levelName(st.p), 0
-			e.roll.progress.Older = !st.p.recent && st.g.time != "" && !e.roll.recent.IsZero()
+			e.roll.progress.Older = st.older
 			e.roll.notify = progress
 		}
 		e.roll.mu.Unlock()
@@ -650,9 +662,10 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}()
 	}
 	wg.Wait()
-	// The flows by dimension once every total is built (older periods'
-	// totals are waited for by the keys that show them): a filter or a
-	// breakdown of the backlog reads raw rows until then.
+	// The flows by dimension once every total and the latest months'
+	// breakdowns are built (older periods' totals are waited for by the
+	// keys that show them): a filter or a breakdown of the backlog reads raw
+	// rows until then.
 	// flowStage names a flow's step on the status line while it runs (else
 	// the step before it stayed there, its table and its 99%).
 	flowStage := func(f *flowRollup, level int) {
@@ -700,7 +713,7 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 		}
 	}
 	for _, st := range steps[first:] {
-		if !st.p.recent && st.p.level > 0 && flows != nil {
+		if st.older && st.p.level > 0 && flows != nil {
 			flowsByDim()
 		}
 		if failed[st.g] != nil {
