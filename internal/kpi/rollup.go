@@ -495,9 +495,10 @@ var buildOrder = []part{
 // BuildRollups builds the engine's rollups, totals first (the latest
 // months', then the older ones'), then the breakdowns of the latest months,
 // then the older months', so the first screen and the likely next keys are
-// served first. Queries run meanwhile wait for the totals being built and read the
-// raw rows for what is not built yet. Cancel ctx to stop it; progress, when
-// non-nil, is called after every step. Calling it again does nothing.
+// served first. Queries run meanwhile wait for the totals being built and
+// read the raw rows for what is not built yet. Cancel ctx to stop it;
+// progress, when non-nil, is called after every step. Calling it again does
+// nothing.
 func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)) error {
 	if e.wh != nil {
 		return nil // a warehouse aggregates its raw rows; kpiscope writes nothing there
