@@ -151,12 +151,12 @@ func AgesKeptEnds(e *Engine, id string) int {
 	return len(e.periodRolls.m[agesKeptKey(id)])
 }
 
-// SketchesStraight gives, for each part of the sketches by two dimensions
+// PairSketchesStraight gives, for each part of the sketches by two dimensions
 // (pairSketch, per month) of every rollup group, the query of its rows in
 // the group's table and the query counting the same rows straight from the
 // source, one grouping set per pair and sketch (as they were built before
 // the cubes), with the arguments of both.
-func SketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
+func PairSketchesStraight(e *Engine) (kept, straight []string, args [][]any) {
 	e.roll.mu.Lock()
 	defer e.roll.mu.Unlock()
 	for _, k := range sortedKeys(e.roll.groups) {

@@ -146,17 +146,17 @@ func TestPairSketchesAddedToAKeptDBFile(t *testing.T) {
 	}
 }
 
-// TestSketchesFromCubes: the sketches by two dimensions, summed from cubes
+// TestPairSketchesFromCubes: the sketches by two dimensions, summed from cubes
 // read once per sketch (the customers' dimensions by their profile's code),
 // hold row for row the bucket counts that one grouping set per pair over the
 // raw rows gives: every group, both parts, every pair of the sample's seven
 // dimensions (four of them the customers').
-func TestSketchesFromCubes(t *testing.T) {
+func TestPairSketchesFromCubes(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
 	sharedSample(t, nil)
 	db := builtSample.ws.DB
-	kept, straight, args := kpi.SketchesStraight(builtSample.ws.Engine)
+	kept, straight, args := kpi.PairSketchesStraight(builtSample.ws.Engine)
 	if len(kept) < 2 {
 		t.Fatalf("%d parts of sketches by two dimensions, want both parts of a group at least", len(kept))
 	}
