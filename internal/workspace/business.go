@@ -186,6 +186,15 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
 		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
 	}
+	// DuckDB estimates the view at 0 rows and would build the hash table of
+	// a join to the customers on all its rows (store.KeepJoinSides). A
+	// locked engine (a reload under serve that adds business_hours) refuses
+	// settings: its queries stay right, only slower.
+	if !db.Locked() {
+		if err := db.KeepJoinSides(ctx); err != nil {
+			return nil, fmt.Errorf("%s: business_hours: %w", where, err)
+		}
+	}
 	step("business days of "+tb.table, -1)
 	if err := createBusinessDays(ctx, db, biz, tb, cols, rng); err != nil { // business_backlog.go
 		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
