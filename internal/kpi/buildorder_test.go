@@ -88,12 +88,13 @@ func TestBuildOrderLatestBreakdownsFirst(t *testing.T) {
 }
 
 // TestRecentBreakdownsBeforeOlder: once the breakdowns' parts over the
-// latest twelve months are built (and the older months' not yet), a
-// breakdown or a drill of the latest month, its comparison included, reads
-// no raw row, additive or median; nor does a breakdown of the latest
-// quarter, whose trend of twelve quarters reaches into the older months:
-// its segments read the recent part, its totals and trend the totals.
-// One of thirteen months back reads raw rows. The values (totals, trend,
+// latest thirteen months are built (and the older months' not yet), a
+// breakdown or a drill of the latest month, its comparison included (the
+// month before, or a year before), reads no raw row, additive or median;
+// nor does a drill of the month before it (its twelve months' trend), nor
+// a breakdown of the latest quarter, whose trend of twelve quarters reaches
+// into the older months: its segments read the recent part, its totals and
+// trend the totals. One of thirteen months back reads raw rows. The values (totals, trend,
 // comparison, segments) are the fully built index's; the kept period
 // totals are forgotten first, so the totals and trend are read too.
 func TestRecentBreakdownsBeforeOlder(t *testing.T) {
@@ -122,7 +123,12 @@ func TestRecentBreakdownsBeforeOlder(t *testing.T) {
 		{"median by team, latest month", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Month, Segment: "team"}, false},
 		{"CSAT drill, latest month", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Segment: "channel", Filters: emea}, false},
 		{"median drill, latest month", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Month, Segment: "channel", Filters: emea}, false},
+		{"CSAT by region, latest month vs a year before", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Segment: "region", Compare: kpi.VsYear}, false},
+		{"median by team, latest month vs a year before", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Month, Segment: "team", Compare: kpi.VsYear}, false},
+		{"CSAT drill, the month before", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -1), Segment: "channel", Filters: emea}, false},
+		{"median drill, the month before", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -1), Segment: "channel", Filters: emea}, false},
 		{"CSAT by region, latest quarter", []string{"csat"}, kpi.Slice{Grain: kpi.Quarter, Segment: "region"}, false},
+		{"CSAT by region, latest quarter vs a year before", []string{"csat"}, kpi.Slice{Grain: kpi.Quarter, Segment: "region", Compare: kpi.VsYear}, false},
 		{"median by team, latest quarter", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Quarter, Segment: "team"}, false},
 		{"CSAT by region, thirteen months back", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -13), Segment: "region"}, true},
 	}

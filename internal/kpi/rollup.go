@@ -64,7 +64,7 @@ var rollupSketch = sketchLayout{Gamma: sketchGamma, Offset: 10000, MinLog: -5000
 type RollupProgress struct {
 	Table string  // the source being read
 	Stage string  // what is being built ("totals", "by one and two dimensions", "quantiles by one dimension")
-	Older bool    // the step reads the months before the latest twelve (else the latest, or all)
+	Older bool    // the step reads the months before the latest thirteen (else the latest, or all)
 	Done  int     // build steps finished
 	Total int     // build steps in all
 	Step  float64 // how far the step under way is, 0–1 (DuckDB's estimate)
@@ -521,14 +521,14 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 	type step struct {
 		g     *rollGroup
 		p     part
-		older bool // over the months before the latest twelve
+		older bool // over the months before the latest thirteen
 	}
 	var steps []step
 	keys := sortedKeys(groups)
 	split := !e.roll.recent.IsZero()
 	// The order: every total (the first screen, then the older months'
 	// totals the trends and comparisons wait for), then what the next keys
-	// on the latest twelve months read (a breakdown or a drill: the additive
+	// on the latest thirteen months read (a breakdown or a drill: the additive
 	// atoms by dimension, then the sketches by dimension, then by pair),
 	// then the older months'. The flows by dimension (a breakdown of the
 	// backlog) run between the two (flowsByDim, below). A group without
@@ -1464,7 +1464,7 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	if !ok && narrow && ctx.Err() == nil {
 		// The breakdown's level may hold the narrow periods and not the
 		// trend's older ones (built later: a quarter's or a year's trend
-		// reaches past the latest twelve months): its segments then read
+		// reaches past the latest thirteen months): its segments then read
 		// it, the totals and trend the level below.
 		segRanges := nr
 		if partExact {
@@ -1684,12 +1684,15 @@ func (e *Engine) signature(g *rollGroup) string {
 // planLocked plans the rollups and, in a --db file, takes over the parts an
 // earlier run built for the same data.
 func (e *Engine) planLocked() {
-	// The recent part is what the first screen shows: the default slice's
-	// 12 months (its comparison period, the month before, is among them).
+	// The recent part is what the first screen shows and its next keys
+	// read: the default slice's 12 months (its comparison period, the month
+	// before, is among them) and the month before them, so that its month a
+	// year back (c, "vs last year"; a quarter's, to the same day) and a
+	// drill of the month before (its twelve months' trend) are there too.
 	e.roll.recent = time.Time{}
 	if !e.asOf.IsZero() {
 		if p := e.Resolve(Slice{}).Period; !p.IsZero() {
-			e.roll.recent = Month.Add(p, -11)
+			e.roll.recent = Month.Add(p, -12)
 		}
 	}
 	e.roll.created = map[string]bool{}
