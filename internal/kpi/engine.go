@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"kpiscope/internal/cmdline"
@@ -124,13 +125,21 @@ type Engine struct {
 	// when it reads db. Over a warehouse, db holds only empty copies of its
 	// tables, to check definitions against, and evaluates composites.
 	wh *Warehouse
+	// holistic lets one query at a time hold every value of its rows
+	// (holdsValues): nil over a warehouse, whose memory is its own.
+	holistic chan struct{}
+	// holisticNow, holisticMost and holisticAll count those queries:
+	// running now, at most at once, and all (holisticRuns).
+	holisticNow, holisticMost atomic.Int32
+	holisticAll               atomic.Int64
 }
 
 // New checks every definition against the tables in db and prepares the
 // engine. Definitions that cannot run are kept with their problem (see
 // Problems), so one bad KPI does not hide the others.
 func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, error) {
-	e := &Engine{db: db, byID: map[string]*Def{}, tables: map[string][]store.Column{}, opt: opt, problems: map[string]error{}, cache: newCache(256)}
+	e := &Engine{db: db, byID: map[string]*Def{}, tables: map[string][]store.Column{}, opt: opt, problems: map[string]error{}, cache: newCache(256),
+		holistic: make(chan struct{}, 1)}
 	if e.opt.CustomerKey == "" {
 		e.opt.CustomerKey = "customer_id"
 	}

@@ -216,3 +216,12 @@ func UnbuildOlderBreakdowns(e *Engine) error {
 	}
 	return nil
 }
+
+// HolisticRuns reports the most queries holding every value of their rows
+// (holdsValues) that ran at once, and how many ran, since the engine began.
+func HolisticRuns(e *Engine) (most int32, all int64) {
+	return e.holisticMost.Load(), e.holisticAll.Load()
+}
+
+// HoldsValues is holdsValues.
+var HoldsValues = holdsValues
