@@ -615,7 +615,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 
 // holdsValuesRE matches DuckDB's aggregates that keep every value of their
 // group until it ends (exact quantiles, medians, modes).
-var holdsValuesRE = regexp.MustCompile(`(?i)\b(quantile|quantile_cont|quantile_disc|median|mode|mad)\s*\(`)
+var holdsValuesRE = regexp.MustCompile(`(?i)\b(quantile(_cont|_disc)?|median|mode|mad)\s*\(`)
 
 // holdsValues reports whether a query's aggregates keep every value of their
 // rows: DuckDB keeps those values outside its memory limit, ~8 bytes a row
