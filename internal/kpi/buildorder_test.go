@@ -138,6 +138,13 @@ func TestRecentBreakdownsBeforeOlder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	sooner := soonerCases(latest)
+	soonerFull := make([]*kpi.Scorecard, len(sooner))
+	for i, c := range sooner {
+		if soonerFull[i], err = eng.Compute(ctx, c.s, c.ids, kpi.Uncached()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := kpi.UnbuildOlderBreakdowns(eng); err != nil {
 		t.Fatal(err)
 	}
@@ -158,6 +165,101 @@ func TestRecentBreakdownsBeforeOlder(t *testing.T) {
 		if a, b := strings.Join(valuesOf(got), "\n  "), strings.Join(valuesOf(full[i]), "\n  "); a != b {
 			t.Errorf("%s:\n  %s\nfully built:\n  %s", c.name, a, b)
 		}
+	}
+	soonerFromRecent(t, eng, reads, latest, sooner, soonerFull)
+}
+
+type soonerCase struct {
+	name  string
+	ids   []string
+	s     kpi.Slice
+	trend int // the cut trend's periods; 0: Sooner declines
+}
+
+func soonerCases(latest time.Time) []soonerCase {
+	emea := []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}
+	q := kpi.Quarter.Trunc(latest)
+	return []soonerCase{
+
+		// The latest month is Oct 2026: the part built first starts in
+		// Oct 2025, so a quarter's trend keeps Q4 2025 – Q4 2026.
+		{"CSAT drill, latest quarter", []string{"csat"}, kpi.Slice{Grain: kpi.Quarter, Segment: "channel", Filters: emea}, 5},
+		{"median drill, latest quarter", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Quarter, Segment: "channel", Filters: emea}, 5},
+		{"every KPI, EMEA, latest quarter", nil, kpi.Slice{Grain: kpi.Quarter, Filters: emea}, 5},
+		{"CSAT by region, latest quarter vs a year before", []string{"csat"}, kpi.Slice{Grain: kpi.Quarter, Segment: "region", Compare: kpi.VsYear}, 5},
+		{"median by team, the quarter before", []string{"resolution_median"}, kpi.Slice{Grain: kpi.Quarter, Period: kpi.Quarter.Add(q, -1), Segment: "team"}, 4},
+		{"CSAT drill, two months back", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -2), Segment: "channel", Filters: emea}, 11},
+		{"CSAT by region, latest month (nothing to cut)", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Segment: "region"}, 0},
+		{"CSAT by region, the quarter before vs a year before", []string{"csat"}, kpi.Slice{Grain: kpi.Quarter, Period: kpi.Quarter.Add(q, -1), Segment: "region", Compare: kpi.VsYear}, 0},
+		{"CSAT drill, latest year", []string{"csat"}, kpi.Slice{Grain: kpi.Year, Segment: "channel", Filters: emea}, 0},
+		{"CSAT by region, thirteen months back", []string{"csat"}, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -13), Segment: "region"}, 0},
+	}
+}
+
+// soonerFromRecent: while the older months' breakdowns are not built (eng
+// as TestRecentBreakdownsBeforeOlder leaves it, its build marked under way),
+// Sooner cuts a slice's trend to the latest thirteen months where that
+// leaves its current and comparison periods, and IndexOnly answers it
+// without reading a raw row, with the fully built index's numbers (full)
+// for the periods it keeps; a KPI it cannot answer is pending, not wrong.
+func soonerFromRecent(t *testing.T, eng *kpi.Engine, reads *rawReads, latest time.Time, cases []soonerCase, fulls []*kpi.Scorecard) {
+	ctx := context.Background()
+	if _, ok := eng.Sooner(cases[0].s); ok {
+		t.Errorf("Sooner cut a slice with no build under way")
+	}
+	kpi.MarkBuilding(eng)
+	for i, c := range cases {
+		s, ok := eng.Sooner(c.s)
+		if ok != (c.trend > 0) || ok && s.Trend != c.trend {
+			t.Errorf("%s: Sooner gave a trend of %d (%v), want %d", c.name, s.Trend, ok, c.trend)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		full := fulls[i]
+		kpi.ForgetPeriodTotals(eng)
+		reads.reset()
+		got, err := eng.Compute(ctx, s, c.ids, kpi.IndexOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw, _ := reads.reset(); raw > 0 {
+			t.Errorf("%s: IndexOnly read raw rows %d times", c.name, raw)
+		}
+		if len(got.Results) == 0 || len(got.Results)+got.Pending != len(full.Results) {
+			t.Fatalf("%s: %d results and %d pending of %d", c.name, len(got.Results), got.Pending, len(full.Results))
+		}
+		// The fully built numbers of the KPIs answered, their trends cut.
+		want := &kpi.Scorecard{}
+		for _, r := range got.Results {
+			f := *full.Find(r.Def.ID)
+			if len(f.Trend) == 0 && len(r.Trend) == 0 {
+				want.Results = append(want.Results, f) // no dates, no trend
+				continue
+			}
+			if len(f.Trend) < c.trend || len(r.Trend) != c.trend {
+				t.Fatalf("%s: %s has %d trend periods of %d, want %d", c.name, r.Def.ID, len(r.Trend), len(f.Trend), c.trend)
+			}
+			f.Trend = f.Trend[len(f.Trend)-c.trend:]
+			want.Results = append(want.Results, f)
+		}
+		if a, b := strings.Join(valuesOf(got), "\n  "), strings.Join(valuesOf(want), "\n  "); a != b {
+			t.Errorf("%s:\n  %s\nfully built:\n  %s", c.name, a, b)
+		}
+	}
+	// What the built part cannot answer is pending, and nothing is read.
+	reads.reset()
+	got, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -13), Segment: "region"}, []string{"csat", "resolution_median"}, kpi.IndexOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := reads.reset(); raw > 0 || len(got.Results) != 0 || got.Pending != 2 {
+		t.Errorf("thirteen months back, index only: %d results, %d pending, %d raw reads; want 0, 2, 0", len(got.Results), got.Pending, raw)
+	}
+	emea := []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}
+	if _, ok := eng.Cached(kpi.Slice{Grain: kpi.Quarter, Segment: "channel", Filters: emea, Trend: 5}, []string{"csat"}); ok {
+		t.Errorf("an IndexOnly answer was cached")
 	}
 }
 

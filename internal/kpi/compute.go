@@ -129,6 +129,8 @@ type Option func(*options)
 
 type options struct {
 	noExtras, uncached, raw bool
+	// indexOnly: no raw rows read (IndexOnly).
+	indexOnly bool
 	// totalExtras: the extras of the total row are enough (TotalExtrasOnly).
 	totalExtras bool
 	// keepOnly computes the groups for the periods they keep and stops
@@ -219,6 +221,9 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		defer e.roll.asking.Add(-1)
 	}
 	e.loadRollups(ctx)
+	if o.indexOnly {
+		ctx = withIndexOnly(ctx)
+	}
 	if err := checkWindowCompare(s); err != nil {
 		return nil, err
 	}
@@ -354,7 +359,17 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		sc.PeriodEnd = pl.curEnd
 	}
 	for _, d := range want {
-		sc.Results = append(sc.Results, e.assemble(d, res[d.ID], s, planFor(d)))
+		c := res[d.ID]
+		if o.indexOnly {
+			if notIndexed(c.err) {
+				sc.Pending++ // raw rows to read: left out
+				continue
+			}
+			if notIndexed(c.extrasErr) {
+				c.extrasErr = nil // left out, not failed
+			}
+		}
+		sc.Results = append(sc.Results, e.assemble(d, c, s, planFor(d)))
 	}
 	sc.Elapsed = time.Since(began)
 	return sc, nil
@@ -689,6 +704,9 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 		ps, ok, err := map[string]points(nil), false, error(nil)
 		if !fresh {
 			ps, ok, err = e.runPeriods(ctx, defs, s, q)
+		}
+		if !ok && err == nil {
+			err = readsRows(ctx)
 		}
 		if !ok && err == nil {
 			var sql string

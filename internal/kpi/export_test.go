@@ -217,6 +217,14 @@ func UnbuildOlderBreakdowns(e *Engine) error {
 	return nil
 }
 
+// MarkBuilding marks e's rollups as being built (as UnbuildOlderBreakdowns
+// leaves them: the older months' breakdowns to come).
+func MarkBuilding(e *Engine) {
+	e.roll.mu.Lock()
+	e.roll.progress.Ready = false
+	e.roll.mu.Unlock()
+}
+
 // HolisticRuns reports the most queries holding every value of their rows
 // (holdsValues) that ran at once, and how many ran, since the engine began.
 func HolisticRuns(e *Engine) (most int32, all int64) {

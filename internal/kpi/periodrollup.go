@@ -216,6 +216,11 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 	if len(missing) == 0 {
 		return out, true, nil
 	}
+	if render == nil {
+		if err := readsRows(ctx); err != nil {
+			return nil, false, err
+		}
+	}
 	var runs []timeRange
 	for i := 0; i < len(missing); {
 		j := i

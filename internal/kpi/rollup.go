@@ -1535,6 +1535,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	if narrow {
 		segJob = &job{seg: true, pl: np}
 		if rawSegs {
+			if err := readsRows(ctx); err != nil {
+				return nil, nil, false, false, err
+			}
 			segJob.q, segJob.args, err = e.groupSQL(defs, s, seg, np, false)
 		} else {
 			// Its totals are main's, or kept: the segments alone.
@@ -1580,6 +1583,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 			// with the part's totals kept, its segments alone
 			partJob.q, partJob.args, _, err = rollupQueryOf(g, idx, defs, s, seg, pl, [][2]time.Time{partRange}, keptPart != nil)
 		} else {
+			if err := readsRows(ctx); err != nil {
+				return nil, nil, false, false, err
+			}
 			keptPart = nil
 			partJob.q, partJob.args, err = e.groupSQL(defs, s, seg, pl, true)
 		}
