@@ -34,7 +34,11 @@ type resultMsg struct {
 	// still computing left out, kpi.OnProgress); next waits for the
 	// query's next answer.
 	partial bool
-	next    tea.Cmd
+	// sooner: the partial answer is the slice with its trend cut to the
+	// periods the rollups built so far hold (kpi.Engine.Sooner); the whole
+	// reads the older periods' raw rows.
+	sooner bool
+	next   tea.Cmd
 }
 
 // query is the state of one kind of query: what is shown and what is on its way.
@@ -51,6 +55,11 @@ type query struct {
 	// partial: sc answers want but lacks the KPIs still computing (drawn
 	// as loading, the others as current).
 	partial bool
+	// sooner: what is shown is a sooner answer (resultMsg.sooner), drawn
+	// as current while the whole is on its way; lateErr says why the whole
+	// failed (the sooner answer stays).
+	sooner  bool
+	lateErr error
 	// shownGen is the engine generation this query last showed numbers
 	// from: until it equals the model's, the query is (part of) the first
 	// screen on that engine and runs without a timeout.
@@ -156,10 +165,12 @@ func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (q
 	opts := qs.queryOpts(kind)
 	if sc, ok := qs.eng.Cached(s, ids, opts...); ok {
 		q.sc, q.shown, q.key, q.err, q.loading, q.took, q.shownGen, q.partial = sc, cleanScorecard(sc), key, nil, false, 0, qs.gen, false
+		q.sooner, q.lateErr = false, nil
 		return q, nil
 	}
 	ctx, cancel := qs.queryContext(q)
 	q.cancel, q.loading, q.err, q.partial = cancel, true, nil, false
+	q.sooner, q.lateErr = false, nil
 	return q, compute(ctx, qs.eng, s, ids, opts, kind, q.seq, qs.gen, key)
 }
 
@@ -174,6 +185,9 @@ var progressAfter = 250 * time.Millisecond
 // waits for the one after, so the first screen shows the quick KPIs while
 // the slowest are computed.
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
+	if cut, ok := eng.Sooner(s); ok {
+		return computeSooner(ctx, eng, cut, s, ids, opts, kind, seq, gen, key)
+	}
 	if kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s) {
 		return computeExtrasLater(ctx, eng, s, ids, opts, kind, seq, gen, key)
 	}
@@ -205,6 +219,69 @@ func computeExtrasLater(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids [
 	})
 }
 
+// computeSooner runs a query while the rollups are being built and the
+// slice's trend reaches past what they hold so far (kpi.Engine.Sooner: a
+// quarter's or a year's trend, a month two or more back): the slice with its
+// trend cut to what is built, from the rollups alone (kpi.IndexOnly, in
+// milliseconds where the whole reads raw rows for minutes at 100M rows), as
+// a partial answer drawn as current, then the whole as compute gets it. The
+// scorecard's own partial answers keep the cut answer's KPIs they lack.
+func computeSooner(ctx context.Context, eng *kpi.Engine, cut, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
+	return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard)) {
+		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
+		if err != nil || len(first.Results) == 0 {
+			first = nil
+		} else {
+			sendSooner(first)
+		}
+		whole := func(sc *kpi.Scorecard, err error, partial bool) {
+			if partial && first != nil && sc != nil {
+				sc = withSooner(sc, first, eng, ids)
+			}
+			send(sc, err, partial)
+		}
+		extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
+		switch {
+		case extrasLater:
+			if sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...); err == nil {
+				whole(sc, nil, true)
+			}
+			sc, err := eng.Compute(ctx, s, ids, opts...)
+			whole(sc, err, false)
+		case kind == scoreQuery:
+			progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { whole(p, nil, true) })
+			sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], progress)...)
+			whole(sc, err, false)
+		default:
+			sc, err := eng.Compute(ctx, s, ids, opts...)
+			whole(sc, err, false)
+		}
+	})
+}
+
+// withSooner is a partial scorecard p with the KPIs it still lacks taken
+// from the sooner answer first (their trends cut), in the order of ids (of
+// the engine's KPIs when nil).
+func withSooner(p, first *kpi.Scorecard, eng *kpi.Engine, ids []string) *kpi.Scorecard {
+	if ids == nil {
+		for _, d := range eng.Defs() {
+			ids = append(ids, d.ID)
+		}
+	}
+	c := *p
+	c.Results, c.Pending = nil, 0
+	for _, id := range ids {
+		if r := p.Find(id); r != nil {
+			c.Results = append(c.Results, *r)
+		} else if r := first.Find(id); r != nil {
+			c.Results = append(c.Results, *r)
+		} else {
+			c.Pending++
+		}
+	}
+	return &c
+}
+
 // answered runs work in a goroutine of its own, which sends a query's
 // answers (partial ones, then the whole) through send, and returns the
 // command that hands them to the model one at a time, each partial answer
@@ -213,6 +290,12 @@ func computeExtrasLater(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids [
 // request superseded it) leaves nothing behind. A partial answer never
 // takes the last two places, kept for the whole answer or a panic's.
 func answered(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool))) tea.Cmd {
+	return answeredWith(kind, seq, gen, key, room, func(send func(*kpi.Scorecard, error, bool), _ func(*kpi.Scorecard)) { work(send) })
+}
+
+// answeredWith is answered whose work may also send a sooner answer
+// (resultMsg.sooner) first.
+func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool), sooner func(*kpi.Scorecard))) tea.Cmd {
 	ch := make(chan resultMsg, room)
 	go func() {
 		began := time.Now()
@@ -222,12 +305,15 @@ func answered(kind queryKind, seq uint64, gen int, key string, room int, work fu
 			}
 			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
 		}
+		sooner := func(sc *kpi.Scorecard) {
+			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, took: time.Since(began), partial: true, sooner: true}
+		}
 		defer func() {
 			if r := recover(); r != nil {
 				send(nil, fmt.Errorf("internal error: %v", r), false)
 			}
 		}()
-		work(send)
+		work(send, sooner)
 	}()
 	var next tea.Cmd
 	next = func() tea.Msg {
@@ -286,21 +372,31 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 			return qs, nil
 		}
 		q.sc, q.shown, q.partial = res.sc, cleanScorecard(res.sc), true
+		q.sooner = res.sooner || q.sooner && res.kind == scoreQuery // a scorecard's later parts keep its cut KPIs
 		if res.kind == detailQuery {
-			// The detail's partial answer lacks only the extras: drawn as
-			// current, the extras as pending (extrasPending).
+			// The detail's partial answer lacks only the extras, or its
+			// trend's older periods: drawn as current, what is missing as
+			// pending (extrasPending, olderPending).
 			q.key = res.key
 		}
 		return qs, res.next
 	}
 	extrasLate := res.kind == detailQuery && q.partial && q.key == res.key && q.shown != nil
-	q.loading, q.partial = false, false
+	soonerShown := res.kind == detailQuery && q.sooner && q.key == res.key && q.shown != nil
+	q.loading, q.partial, q.sooner = false, false, false
 	q.stop()
 	q.took = res.took
 	if res.err != nil {
 		q.err = cleanLineErr(res.err)
 		if errors.Is(res.err, context.DeadlineExceeded) {
 			q.err = fmt.Errorf("the query took longer than %s (--query-timeout) and was stopped; try a coarser grain or fewer filters", qs.timeout)
+		}
+		if soonerShown {
+			// The current and comparison periods came from the rollups;
+			// the trend's older periods failed: the numbers stay, with why
+			// the trend stops short.
+			q.sooner, q.lateErr, q.err = true, q.err, nil
+			return qs, nil
 		}
 		if extrasLate {
 			// The value, trend and breakdown came; only the extras failed:

@@ -245,6 +245,9 @@ func (m Model) detailData() pane.Detail {
 			if m.q.detail.partial && m.q.detail.loading {
 				det.ExtrasPending = m.spin.View() + " " + extrasPending(d)
 			}
+			if m.q.detail.sooner {
+				det.TrendPending = olderPending(m.q.detail.shown.Slice.Grain, m.q.detail.lateErr, m.spin.View())
+			}
 		}
 	}
 	if det.Result == nil && m.q.score.shown != nil {
@@ -282,6 +285,15 @@ func extrasPending(d *kpi.Def) string {
 		}
 	}
 	return "statistics: reading the rows…"
+}
+
+// olderPending says the trend shown stops short while its older periods
+// read the rows (queries.computeSooner), or why they could not be read.
+func olderPending(g kpi.Grain, err error, spin string) string {
+	if err != nil {
+		return "older " + g.Name() + "s not read: " + err.Error()
+	}
+	return spin + " older " + g.Name() + "s: reading the rows while indexing…"
 }
 
 // currentDetail is the selected KPI's result from the current breakdown query.

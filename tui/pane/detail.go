@@ -34,6 +34,10 @@ type Detail struct {
 	// ExtrasPending, when set, stands where the extras go while they are
 	// still computed (the backlog's ages read the rows after its counts).
 	ExtrasPending string
+	// TrendPending, when set, says the trend stops short of its older
+	// periods, still read from the rows while the rollups are built (or why
+	// they could not be).
+	TrendPending string
 
 	Warnings  []string // data-quality notes for this KPI
 	CanReload bool
@@ -118,6 +122,9 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		for _, l := range x {
 			top = append(top, fade(st.MutedText.Render(l)))
 		}
+	}
+	if d.TrendPending != "" && spare >= 2 {
+		top = append(top, st.MutedText.Render(Fit(d.TrendPending, w)))
 	}
 	top = append(top, notes...)
 	anns := TrendAnnotations(d.Annotations, d.Result.Trend, d.Grain, d.Filters)

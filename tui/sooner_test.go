@@ -1,0 +1,128 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"kpiscope/internal/kpi"
+	"kpiscope/internal/workspace"
+)
+
+// TestSoonerWhileIndexing: while the older months' breakdowns are still to
+// be built, a quarter's drill-down draws its current and comparison
+// quarters and the trend's latest quarters from the rollups at once (the
+// whole reads the raw rows for its older quarters), saying the trend's
+// older quarters are on their way; then the whole, with the same numbers
+// for the quarters both have, and no such note.
+func TestSoonerWhileIndexing(t *testing.T) {
+	ws := olderUnbuilt(t)
+	d := testDeps(t)
+	d.Engine = ws.Engine
+	m := selectKPI("csat")(started(t, d, 120, 40))
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	s := m.asked()
+	s.Grain, s.Segment = kpi.Quarter, "channel"
+	s.Filters = []kpi.Filter{mustFilter(t, "region=EMEA")}
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, "csat")
+	msg := cmd()
+	res, ok := msg.(resultMsg)
+	if !ok || !res.partial || !res.sooner || res.err != nil {
+		t.Fatalf("first answer: %#v, want the sooner one", msg)
+	}
+	next, _ := m.Update(msg)
+	m = next.(Model)
+	scr := screen(m)
+	mustContain(t, scr, "older quarters: reading the rows", "By channel")
+	first := m.q.detail.shown.Find("csat")
+	if first == nil || first.Total.Value == nil || first.Total.Compare == nil || len(first.Total.Compare.Components) == 0 {
+		t.Fatalf("sooner CSAT %+v", first)
+	}
+	if n := len(first.Trend); n != 5 {
+		t.Fatalf("sooner trend of %d quarters, want the latest 5 (Q4 2025 – Q4 2026)", n)
+	}
+	m = settle(m, res.next)
+	scr = screen(m)
+	if strings.Contains(scr, "older quarters") || m.q.detail.loading || m.q.detail.sooner {
+		t.Fatalf("still pending after the whole answer:\n%s", scr)
+	}
+	whole := m.q.detail.shown.Find("csat")
+	if whole == nil || len(whole.Trend) <= len(first.Trend) {
+		t.Fatalf("whole trend %d quarters, sooner %d", len(whole.Trend), len(first.Trend))
+	}
+	if *whole.Total.Value != *first.Total.Value || *whole.Total.Compare.Value != *first.Total.Compare.Value || len(whole.Segments) != len(first.Segments) {
+		t.Fatalf("whole %v vs %v (%d segments), sooner %v vs %v (%d)", *whole.Total.Value, *whole.Total.Compare.Value, len(whole.Segments),
+			*first.Total.Value, *first.Total.Compare.Value, len(first.Segments))
+	}
+	for i, p := range first.Trend {
+		w := whole.Trend[len(whole.Trend)-len(first.Trend)+i]
+		if !w.Period.Equal(p.Period) || (w.Value == nil) != (p.Value == nil) || w.Value != nil && *w.Value != *p.Value {
+			t.Fatalf("trend %s: whole %v, sooner %v", p.Period.Format("Jan 2006"), w.Value, p.Value)
+		}
+	}
+}
+
+// TestSoonerLateFailureKeepsNumbers: when the whole answer fails (here its
+// timeout), the sooner numbers stay, the trend's note saying why it stops
+// short.
+func TestSoonerLateFailureKeepsNumbers(t *testing.T) {
+	ws := olderUnbuilt(t)
+	d := testDeps(t)
+	d.Engine = ws.Engine
+	m := selectKPI("csat")(started(t, d, 120, 40))
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	s := m.asked()
+	s.Grain, s.Segment = kpi.Quarter, "channel"
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, "csat")
+	next, _ := m.Update(cmd())
+	m = next.(Model)
+	final := resultMsg{kind: detailQuery, seq: m.q.detail.seq, gen: m.q.gen, key: m.q.detail.want, err: context.DeadlineExceeded}
+	next, _ = m.Update(final)
+	m = next.(Model)
+	if m.q.detail.err != nil || m.q.detail.loading || !m.q.detail.current() {
+		t.Fatalf("detail err %v loading %v current %v: want the sooner numbers kept", m.q.detail.err, m.q.detail.loading, m.q.detail.current())
+	}
+	mustContain(t, screen(m), "older quarters not read: the query took longer than", "By channel")
+}
+
+// olderUnbuilt is the sample with its build stopped where the older
+// months' breakdowns begin: every total and the latest thirteen months'
+// breakdowns built, the rest read from the raw rows.
+func olderUnbuilt(t *testing.T) *workspace.Workspace {
+	t.Helper()
+	olderPendingOnce.Do(func() {
+		ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
+		if err != nil {
+			olderPendingErr = err
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		err = ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+			if p.Older && p.Stage != "totals" {
+				cancel()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			olderPendingErr = err
+		}
+		olderPendingWS = ws
+	})
+	if olderPendingErr != nil {
+		t.Fatal(olderPendingErr)
+	}
+	return olderPendingWS
+}
+
+var (
+	olderPendingOnce sync.Once
+	olderPendingWS   *workspace.Workspace
+	olderPendingErr  error
+)
