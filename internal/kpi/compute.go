@@ -709,11 +709,7 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 			err = readsRows(ctx)
 		}
 		if !ok && err == nil {
-			var sql string
-			var args []any
-			if sql, args, err = e.executor().render(q.plan); err == nil {
-				ps, err = e.runPoints(ctx, defs, sql, args, q.withSeg, q.win)
-			}
+			ps, err = e.runHeld(ctx, defs, q.plan, q.withSeg, q.win)
 		}
 		if err != nil {
 			return nil, nil, nil, err
@@ -733,10 +729,17 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 // groupSQL is the DuckDB query for a group: compiled, then rendered.
 // Identifiers are quoted; filter values and times are bound arguments.
 func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial bool) (string, []any, error) {
+	return e.groupSQLOf(defs, s, seg, pl, partial, false)
+}
+
+// groupSQLOf is groupSQL, without the totals when segsOnly
+// (queryPlan.SegmentsOnly).
+func (e *Engine) groupSQLOf(defs []*Def, s Slice, seg string, pl plan, partial, segsOnly bool) (string, []any, error) {
 	q, err := compileGroup(e.snapshot(), defs, s, seg, pl, partial)
 	if err != nil {
 		return "", nil, err
 	}
+	q.SegmentsOnly = segsOnly && seg != ""
 	sql, args := renderDuckDB(q)
 	return sql, args, nil
 }

@@ -225,6 +225,20 @@ func MarkBuilding(e *Engine) {
 	e.roll.mu.Unlock()
 }
 
+// SetHeldRows sets heldRows (the rows one statement holding every value
+// reads at most, runHeld); the returned func restores it.
+func SetHeldRows(n int64) func() {
+	old := heldRows
+	heldRows = n
+	return func() { heldRows = old }
+}
+
+// HeldSplits is how many raw plans were sent as several statements.
+func HeldSplits(e *Engine) int64 { return e.roll.heldSplits.Load() }
+
+// ResetHeldSplits sets HeldSplits back to 0.
+func ResetHeldSplits(e *Engine) { e.roll.heldSplits.Store(0) }
+
 // HolisticRuns reports the most queries holding every value of their rows
 // (holdsValues) that ran at once, and how many ran, since the engine began.
 func HolisticRuns(e *Engine) (most int32, all int64) {

@@ -268,10 +268,22 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 			}
 		}
 	} else {
-		qp := *p
-		qp.Ranges = runs
-		if err := run(&qp); err != nil {
-			return nil, true, err
+		// Exact quantiles over many rows: several statements (runHeld).
+		chunks := [][]timeRange{runs}
+		if render == nil && e.wh == nil && p.Spans == nil {
+			if sql, _ := renderDuckDB(p); holdsValues(sql) {
+				if c := e.heldChunks(defs[0], runs, g); len(c) > 1 {
+					chunks = c
+					e.roll.heldSplits.Add(1)
+				}
+			}
+		}
+		for _, c := range chunks {
+			qp := *p
+			qp.Ranges = c
+			if err := run(&qp); err != nil {
+				return nil, true, err
+			}
 		}
 	}
 	var kept []keptPeriod

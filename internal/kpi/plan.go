@@ -112,6 +112,11 @@ type queryPlan struct {
 	Grain    Grain
 	Cohort   *cohortSeries // PeriodBy == periodCohort
 	Segment  *colRef
+	// SegmentsOnly drops the totals' grouping set: another statement reads
+	// them (a breakdown's segments beside its trend's totals, compileRaw).
+	// Each row is then aggregated once, not twice: an exact median holds
+	// half the values. A renderer may ignore it (the totals are not read).
+	SegmentsOnly bool
 
 	Aggs   []planAgg   // aggregates, by output column name
 	Values []planValue // one per KPI, computed from the aggregates of each row
@@ -410,6 +415,7 @@ func compileRaw(sch *schemaSnapshot, defs []*Def, s Slice, pl plan) (qs []rawQue
 		if err != nil {
 			return nil, nil, err
 		}
+		segs.SegmentsOnly = true
 		qs = append(qs, rawQuery{rawFull, totals, false, pl}, rawQuery{rawSegments, segs, true, narrow})
 	} else {
 		qs = append(qs, rawQuery{rawFull, q, seg != "", pl})

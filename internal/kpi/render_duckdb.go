@@ -266,6 +266,9 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 		segCols = "__seg, GROUPING(__seg) AS __g, "
 		withSeg := strings.Join(append(append([]string(nil), keys...), "__seg"), ", ")
 		groupBy = fmt.Sprintf(" GROUP BY GROUPING SETS ((%s), (%s))", withSeg, strings.Join(keys, ", "))
+		if q.SegmentsOnly {
+			segCols, groupBy = "__seg, 0 AS __g, ", " GROUP BY "+withSeg
+		}
 	} else if len(keys) > 0 {
 		groupBy = " GROUP BY " + strings.Join(keys, ", ")
 	}

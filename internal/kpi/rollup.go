@@ -100,6 +100,8 @@ type rollupState struct {
 	agesHits atomic.Int64           // ages answered from the long-lived rows (runAges)
 	// agesKeptHits counts the totals' ages read from those kept (agesKeptKey).
 	agesKeptHits atomic.Int64
+	// heldSplits counts the raw plans sent as several statements (runHeld).
+	heldSplits atomic.Int64
 	// asking counts the queries a caller waits for (Compute, not a
 	// prefill's) running now: the prefills wait for none (waitQuiet).
 	asking atomic.Int64
@@ -1538,7 +1540,8 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 			if err := readsRows(ctx); err != nil {
 				return nil, nil, false, false, err
 			}
-			segJob.q, segJob.args, err = e.groupSQL(defs, s, seg, np, false)
+			// The totals are main's: the segments alone.
+			segJob.q, segJob.args, err = e.groupSQLOf(defs, s, seg, np, false, true)
 		} else {
 			// Its totals are main's, or kept: the segments alone.
 			segJob.q, segJob.args, _, err = rollupQueryOf(g, idx, defs, s, seg, np, nr, true)
