@@ -305,8 +305,11 @@ func renderClickHouseOn(q *queryPlan, table func(string) string) (string, []any,
 		// LowCardinality through toString, and UNION ALL finds no common
 		// type with the total's Nullable(String) NULL.
 		seg := "CAST(toString(" + chColumn(*q.Segment) + ") AS Nullable(String))"
-		body = selectOne(seg, false) + " UNION ALL " + selectOne("", true)
-		args = append(args, args...) // the same conditions twice
+		body = selectOne(seg, false)
+		if !q.SegmentsOnly { // the totals read by another statement otherwise
+			body += " UNION ALL " + selectOne("", true)
+			args = append(args, args...) // the same conditions twice
+		}
 	}
 	return "SELECT *, " + strings.Join(vals, ", ") + " FROM (" + body + ")", args, nil
 }
