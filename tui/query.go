@@ -34,12 +34,11 @@ type resultMsg struct {
 	// still computing left out, kpi.OnProgress); next waits for the
 	// query's next answer.
 	partial bool
-	// sooner: the partial answer is what the rollups built so far answer
-	// (kpi.Engine.Sooner): the slice with its trend cut to the periods they
-	// hold (cut), or a breakdown's totals and trend with its segments left
-	// out; the whole reads raw rows for the rest.
-	sooner, cut bool
-	next        tea.Cmd
+	// sooner: the partial answer is the slice with its trend cut to the
+	// periods the rollups built so far hold (kpi.Engine.Sooner); the whole
+	// reads the older periods' raw rows.
+	sooner bool
+	next   tea.Cmd
 }
 
 // query is the state of one kind of query: what is shown and what is on its way.
@@ -57,10 +56,10 @@ type query struct {
 	// as loading, the others as current).
 	partial bool
 	// sooner: what is shown is a sooner answer (resultMsg.sooner), drawn
-	// as current while the whole is on its way, its trend cut when cut;
-	// lateErr says why the whole failed (the sooner answer stays).
-	sooner, cut bool
-	lateErr     error
+	// as current while the whole is on its way; lateErr says why the whole
+	// failed (the sooner answer stays).
+	sooner  bool
+	lateErr error
 	// shownGen is the engine generation this query last showed numbers
 	// from: until it equals the model's, the query is (part of) the first
 	// screen on that engine and runs without a timeout.
@@ -166,12 +165,12 @@ func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (q
 	opts := qs.queryOpts(kind)
 	if sc, ok := qs.eng.Cached(s, ids, opts...); ok {
 		q.sc, q.shown, q.key, q.err, q.loading, q.took, q.shownGen, q.partial = sc, cleanScorecard(sc), key, nil, false, 0, qs.gen, false
-		q.sooner, q.cut, q.lateErr = false, false, nil
+		q.sooner, q.lateErr = false, nil
 		return q, nil
 	}
 	ctx, cancel := qs.queryContext(q)
 	q.cancel, q.loading, q.err, q.partial = cancel, true, nil, false
-	q.sooner, q.cut, q.lateErr = false, false, nil
+	q.sooner, q.lateErr = false, nil
 	return q, compute(ctx, qs.eng, s, ids, opts, kind, q.seq, qs.gen, key)
 }
 
@@ -228,13 +227,12 @@ func computeExtrasLater(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids [
 // a partial answer drawn as current, then the whole as compute gets it. The
 // scorecard's own partial answers keep the cut answer's KPIs they lack.
 func computeSooner(ctx context.Context, eng *kpi.Engine, cut, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
-	trendCut := cut.Trend < eng.Resolve(s).Trend
-	return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
+	return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard)) {
 		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
 		if err != nil || len(first.Results) == 0 {
 			first = nil
 		} else {
-			sendSooner(first, trendCut)
+			sendSooner(first)
 		}
 		whole := func(sc *kpi.Scorecard, err error, partial bool) {
 			if partial && first != nil && sc != nil {
@@ -292,12 +290,12 @@ func withSooner(p, first *kpi.Scorecard, eng *kpi.Engine, ids []string) *kpi.Sco
 // request superseded it) leaves nothing behind. A partial answer never
 // takes the last two places, kept for the whole answer or a panic's.
 func answered(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool))) tea.Cmd {
-	return answeredWith(kind, seq, gen, key, room, func(send func(*kpi.Scorecard, error, bool), _ func(*kpi.Scorecard, bool)) { work(send) })
+	return answeredWith(kind, seq, gen, key, room, func(send func(*kpi.Scorecard, error, bool), _ func(*kpi.Scorecard)) { work(send) })
 }
 
 // answeredWith is answered whose work may also send a sooner answer
 // (resultMsg.sooner) first.
-func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool), sooner func(sc *kpi.Scorecard, cut bool))) tea.Cmd {
+func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool), sooner func(*kpi.Scorecard))) tea.Cmd {
 	ch := make(chan resultMsg, room)
 	go func() {
 		began := time.Now()
@@ -307,8 +305,8 @@ func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, wor
 			}
 			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
 		}
-		sooner := func(sc *kpi.Scorecard, cut bool) {
-			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, took: time.Since(began), partial: true, sooner: true, cut: cut}
+		sooner := func(sc *kpi.Scorecard) {
+			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, took: time.Since(began), partial: true, sooner: true}
 		}
 		defer func() {
 			if r := recover(); r != nil {
@@ -374,9 +372,7 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 			return qs, nil
 		}
 		q.sc, q.shown, q.partial = res.sc, cleanScorecard(res.sc), true
-		if res.sooner || res.kind != scoreQuery { // a scorecard's later parts keep its sooner KPIs
-			q.sooner, q.cut = res.sooner, res.cut
-		}
+		q.sooner = res.sooner || q.sooner && res.kind == scoreQuery // a scorecard's later parts keep its cut KPIs
 		if res.kind == detailQuery {
 			// The detail's partial answer lacks only the extras, or its
 			// trend's older periods: drawn as current, what is missing as

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -91,65 +90,6 @@ func TestSoonerLateFailureKeepsNumbers(t *testing.T) {
 		t.Fatalf("detail err %v loading %v current %v: want the sooner numbers kept", m.q.detail.err, m.q.detail.loading, m.q.detail.current())
 	}
 	mustContain(t, screen(m), "older quarters not read: the query took longer than", "By channel")
-}
-
-// TestSoonerTotalsBeforeSegments: before any breakdown is built, a
-// breakdown at the latest month draws its total and trend from the
-// rollups at once, the breakdown "breaking … down" (no note on the trend,
-// which is whole); then the whole with its segments.
-func TestSoonerTotalsBeforeSegments(t *testing.T) {
-	ws := stoppedAt(t, func(p kpi.RollupProgress) bool { return p.Stage != "" && p.Stage != "totals" })
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("csat")(started(t, d, 120, 40))
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
-	s := m.asked()
-	s.Segment = "channel"
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "csat")
-	res, ok := cmd().(resultMsg)
-	if !ok || !res.sooner || res.cut || res.err != nil {
-		t.Fatalf("first answer: %#v, want the sooner one, its trend whole", res)
-	}
-	next, _ := m.Update(res)
-	m = next.(Model)
-	scr := screen(m)
-	mustContain(t, scr, "breaking CSAT down by channel")
-	if strings.Contains(scr, "reading the rows while indexing") {
-		t.Fatalf("a whole trend said to be cut:\n%s", scr)
-	}
-	first := m.q.detail.shown.Find("csat")
-	if first == nil || first.Total.Value == nil || len(first.Segments) != 0 || !errors.Is(first.SegmentErr, kpi.ErrNotIndexed) {
-		t.Fatalf("sooner CSAT %+v", first)
-	}
-	m = settle(m, res.next)
-	mustContain(t, screen(m), "By channel")
-	whole := m.q.detail.shown.Find("csat")
-	if whole == nil || whole.SegmentErr != nil || len(whole.Segments) == 0 || *whole.Total.Value != *first.Total.Value || len(whole.Trend) != len(first.Trend) {
-		t.Fatalf("whole CSAT %+v, sooner %v", whole, *first.Total.Value)
-	}
-}
-
-// stoppedAt is the sample with its build stopped at the first progress
-// report stop accepts (each call opens and builds anew).
-func stoppedAt(t *testing.T, stop func(kpi.RollupProgress) bool) *workspace.Workspace {
-	t.Helper()
-	ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
-		if stop(p) {
-			cancel()
-		}
-	}); err != nil && ctx.Err() == nil {
-		t.Fatal(err)
-	}
-	return ws
 }
 
 // olderUnbuilt is the sample with its build stopped where the older
