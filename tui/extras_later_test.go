@@ -109,28 +109,34 @@ func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
 func agesPending(t *testing.T) *workspace.Workspace {
 	t.Helper()
 	agesPendingOnce.Do(func() {
-		ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
-		if err != nil {
-			agesPendingErr = err
-			return
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
 		const agesSteps = 2
-		err = ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
-			if p.Total > 0 && p.Done >= p.Total-agesSteps {
-				cancel()
-			}
-		})
-		if err != nil && ctx.Err() == nil {
-			agesPendingErr = err
-		}
-		agesPendingWS = ws
+		agesPendingWS, agesPendingErr = stoppedSample(func(p kpi.RollupProgress) bool { return p.Total > 0 && p.Done >= p.Total-agesSteps })
 	})
 	if agesPendingErr != nil {
 		t.Fatal(agesPendingErr)
 	}
 	return agesPendingWS
+}
+
+// stoppedSample opens the sample data and builds its rollups until stop
+// accepts a progress report: the build is cancelled there, the parts built
+// so far kept.
+func stoppedSample(stop func(kpi.RollupProgress) bool) (*workspace.Workspace, error) {
+	ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	err = ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+		if stop(p) {
+			cancel()
+		}
+	})
+	if err != nil && ctx.Err() == nil {
+		return ws, err
+	}
+	return ws, nil
 }
 
 var (

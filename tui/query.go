@@ -183,13 +183,16 @@ var progressAfter = 250 * time.Millisecond
 // reads the model. The scorecard's query answers as its KPIs are computed:
 // each group of KPIs done is a partial answer (kpi.OnProgress) whose next
 // waits for the one after, so the first screen shows the quick KPIs while
-// the slowest are computed.
+// the slowest are computed (computeWork); while the rollups are built, what
+// they answer comes first (soonerFirst).
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
+	extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
+	work := computeWork(ctx, eng, s, ids, opts, kind, extrasLater)
 	if cut, ok := eng.Sooner(s); ok {
-		return computeSooner(ctx, eng, cut, s, ids, opts, kind, seq, gen, key)
+		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, ids, opts, work))
 	}
-	if kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s) {
-		return computeExtrasLater(ctx, eng, s, ids, opts, kind, seq, gen, key)
+	if extrasLater {
+		return answered(kind, seq, gen, key, 3, work)
 	}
 	if kind != scoreQuery {
 		return func() tea.Msg {
@@ -198,65 +201,59 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 			return resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began)}
 		}
 	}
-	return answered(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool)) {
-		progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { send(p, nil, true) })
-		sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], progress)...)
-		send(sc, err, false)
-	})
+	return answered(kind, seq, gen, key, 64, work)
 }
 
-// computeExtrasLater runs a detail query whose extras are much slower than
-// its value (kpi.Engine.ExtrasSlower: the backlog's ages read the raw rows,
-// its counts come from the flows): the value, trend and breakdown first, as
-// a partial answer drawn as current with the extras pending, then the whole.
-func computeExtrasLater(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
-	return answered(kind, seq, gen, key, 3, func(send func(*kpi.Scorecard, error, bool)) {
-		if sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...); err == nil {
-			send(sc, nil, true)
-		}
-		sc, err := eng.Compute(ctx, s, ids, opts...)
-		send(sc, err, false)
-	})
-}
-
-// computeSooner runs a query while the rollups are being built and the
-// slice's trend reaches past what they hold so far (kpi.Engine.Sooner: a
-// quarter's or a year's trend, a month two or more back): the slice with its
-// trend cut to what is built, from the rollups alone (kpi.IndexOnly, in
-// milliseconds where the whole reads raw rows for minutes at 100M rows), as
-// a partial answer drawn as current, then the whole as compute gets it. The
-// scorecard's own partial answers keep the cut answer's KPIs they lack.
-func computeSooner(ctx context.Context, eng *kpi.Engine, cut, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
-	return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard)) {
-		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
-		if err != nil || len(first.Results) == 0 {
-			first = nil
-		} else {
-			sendSooner(first)
-		}
-		whole := func(sc *kpi.Scorecard, err error, partial bool) {
-			if partial && first != nil && sc != nil {
-				sc = withSooner(sc, first, eng, ids)
-			}
-			send(sc, err, partial)
-		}
-		extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
+// computeWork is what a query computes, its answers sent through send:
+// the scorecard's as its KPIs are computed (kpi.OnProgress), each group
+// of KPIs done a partial answer, so the first screen shows the quick KPIs
+// while the slowest are computed; with extrasLater, a detail whose extras
+// are much slower than its value (kpi.Engine.ExtrasSlower: the backlog's
+// ages read the raw rows, its counts come from the flows) sends the value,
+// trend and breakdown first, as a partial answer drawn as current with the
+// extras pending, then the whole; any other detail, the whole alone.
+func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, extrasLater bool) func(send func(*kpi.Scorecard, error, bool)) {
+	return func(send func(*kpi.Scorecard, error, bool)) {
 		switch {
 		case extrasLater:
 			if sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...); err == nil {
-				whole(sc, nil, true)
+				send(sc, nil, true)
 			}
 			sc, err := eng.Compute(ctx, s, ids, opts...)
-			whole(sc, err, false)
+			send(sc, err, false)
 		case kind == scoreQuery:
-			progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { whole(p, nil, true) })
+			progress := kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { send(p, nil, true) })
 			sc, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], progress)...)
-			whole(sc, err, false)
+			send(sc, err, false)
 		default:
 			sc, err := eng.Compute(ctx, s, ids, opts...)
-			whole(sc, err, false)
+			send(sc, err, false)
 		}
-	})
+	}
+}
+
+// soonerFirst runs work after the slice cut that the rollups built so far
+// answer (kpi.Engine.Sooner: its trend cut to the periods they hold, while
+// a quarter's or a year's trend, a month two or more back, reaches past
+// them): cut from the rollups alone (kpi.IndexOnly, in milliseconds where
+// the whole reads raw rows for minutes at 100M rows), sent as a sooner
+// answer drawn as current; work's partial answers keep the cut answer's
+// KPIs they lack.
+func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool))) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard)) {
+	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard)) {
+		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
+		if err != nil || len(first.Results) == 0 {
+			work(send)
+			return
+		}
+		sendSooner(first)
+		work(func(sc *kpi.Scorecard, err error, partial bool) {
+			if partial && sc != nil {
+				sc = withSooner(sc, first, eng, ids)
+			}
+			send(sc, err, partial)
+		})
+	}
 }
 
 // withSooner is a partial scorecard p with the KPIs it still lacks taken

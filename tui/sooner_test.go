@@ -19,17 +19,7 @@ import (
 // older quarters are on their way; then the whole, with the same numbers
 // for the quarters both have, and no such note.
 func TestSoonerWhileIndexing(t *testing.T) {
-	ws := olderUnbuilt(t)
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("csat")(started(t, d, 120, 40))
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
-	s := m.asked()
-	s.Grain, s.Segment = kpi.Quarter, "channel"
-	s.Filters = []kpi.Filter{mustFilter(t, "region=EMEA")}
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "csat")
+	m, cmd := askQuarterCSAT(t, mustFilter(t, "region=EMEA"))
 	msg := cmd()
 	res, ok := msg.(resultMsg)
 	if !ok || !res.partial || !res.sooner || res.err != nil {
@@ -71,16 +61,7 @@ func TestSoonerWhileIndexing(t *testing.T) {
 // timeout), the sooner numbers stay, the trend's note saying why it stops
 // short.
 func TestSoonerLateFailureKeepsNumbers(t *testing.T) {
-	ws := olderUnbuilt(t)
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("csat")(started(t, d, 120, 40))
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
-	s := m.asked()
-	s.Grain, s.Segment = kpi.Quarter, "channel"
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "csat")
+	m, cmd := askQuarterCSAT(t)
 	next, _ := m.Update(cmd())
 	m = next.(Model)
 	final := resultMsg{kind: detailQuery, seq: m.q.detail.seq, gen: m.q.gen, key: m.q.detail.want, err: context.DeadlineExceeded}
@@ -92,28 +73,30 @@ func TestSoonerLateFailureKeepsNumbers(t *testing.T) {
 	mustContain(t, screen(m), "older quarters not read: the query took longer than", "By channel")
 }
 
+// askQuarterCSAT asks, on olderUnbuilt's engine and past its cache, for
+// CSAT's detail by channel at quarter grain with filters: the model and
+// the command that answers.
+func askQuarterCSAT(t *testing.T, filters ...kpi.Filter) (Model, tea.Cmd) {
+	t.Helper()
+	d := testDeps(t)
+	d.Engine = olderUnbuilt(t).Engine
+	m := selectKPI("csat")(started(t, d, 120, 40))
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	s := m.asked()
+	s.Grain, s.Segment, s.Filters = kpi.Quarter, "channel", filters
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, "csat")
+	return m, cmd
+}
+
 // olderUnbuilt is the sample with its build stopped where the older
 // months' breakdowns begin: every total and the latest thirteen months'
 // breakdowns built, the rest read from the raw rows.
 func olderUnbuilt(t *testing.T) *workspace.Workspace {
 	t.Helper()
 	olderPendingOnce.Do(func() {
-		ws, err := workspace.Open(context.Background(), workspace.Options{Now: fixedNow, NoConfig: true})
-		if err != nil {
-			olderPendingErr = err
-			return
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		err = ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
-			if p.Older && p.Stage != "totals" {
-				cancel()
-			}
-		})
-		if err != nil && ctx.Err() == nil {
-			olderPendingErr = err
-		}
-		olderPendingWS = ws
+		olderPendingWS, olderPendingErr = stoppedSample(func(p kpi.RollupProgress) bool { return p.Older && p.Stage != "totals" })
 	})
 	if olderPendingErr != nil {
 		t.Fatal(olderPendingErr)

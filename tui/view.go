@@ -277,7 +277,7 @@ func (m Model) detailData() pane.Detail {
 }
 
 // extrasPending says what is still computed while a detail's extras read
-// the rows (queries.computeExtrasLater).
+// the rows (computeWork).
 func extrasPending(d *kpi.Def) string {
 	for _, n := range d.ExtraNames() {
 		if strings.HasPrefix(n, "age ") {
@@ -288,7 +288,7 @@ func extrasPending(d *kpi.Def) string {
 }
 
 // olderPending says the trend shown stops short while its older periods
-// read the rows (queries.computeSooner), or why they could not be read.
+// read the rows (soonerFirst), or why they could not be read.
 func olderPending(g kpi.Grain, err error, spin string) string {
 	if err != nil {
 		return "older " + g.Name() + "s not read: " + err.Error()
