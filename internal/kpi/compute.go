@@ -495,7 +495,16 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 				return nil, nil, nil, ctx.Err()
 			}
 		}
-		return e.runRaw(ctx, defs, s, pl, fresh)
+		full, part, sk, segErr, err := e.runRaw(ctx, defs, s, pl, fresh)
+		if sk {
+			if approx == nil {
+				approx = map[string]bool{}
+			}
+			for _, d := range defs {
+				approx[d.ID] = usesQuantile(d)
+			}
+		}
+		return full, part, segErr, err
 	}
 	if !o.raw && e.wh == nil && defs[0].Type == Cohort {
 		// The backlog's from its flows (flow.go), when they are built.
@@ -564,7 +573,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		// A warehouse has no rollups (rollup.go), nor period rollups: its
 		// raw rows every time.
 		full, part, segErr, err = raw(defs, o.raw || e.wh != nil)
-		return full, part, nil, segErr, err
+		return full, part, approx, segErr, err
 	}
 	// What a rollup can answer comes from it; the rest reads the raw rows.
 	var rolled, rest []*Def
@@ -625,7 +634,7 @@ func (e *Engine) runGroup(ctx context.Context, defs []*Def, s Slice, pl plan, o 
 		}
 	}
 	full, part, segErr, err = raw(defs, o.raw)
-	return full, part, nil, segErr, err
+	return full, part, approx, segErr, err
 }
 
 // holdsValuesRE matches DuckDB's aggregates that keep every value of their
@@ -695,25 +704,28 @@ func (e *Engine) executor() executor {
 
 // runRaw computes a group from the raw rows: the compiled queries (see
 // compileRaw), rendered for the engine's executor and run.
-func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fresh bool) (full, part map[string]points, segErr, err error) {
+//
+// sketched says some quantile was read from a sketch (sketchedPlan).
+func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fresh bool) (full, part map[string]points, sketched bool, segErr, err error) {
 	qs, segErr, err := compileRaw(e.snapshot(), defs, s, pl)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, false, nil, err
 	}
 	for _, q := range qs {
-		ps, ok, err := map[string]points(nil), false, error(nil)
+		ps, sk, ok, err := map[string]points(nil), false, false, error(nil)
 		if !fresh {
-			ps, ok, err = e.runPeriods(ctx, defs, s, q)
+			ps, sk, ok, err = e.runPeriods(ctx, defs, s, q)
 		}
 		if !ok && err == nil {
 			err = readsRows(ctx)
 		}
 		if !ok && err == nil {
-			ps, err = e.runHeld(ctx, defs, q.plan, q.withSeg, q.win)
+			ps, sk, err = e.runHeld(ctx, defs, q.plan, q.withSeg, q.win)
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, false, nil, err
 		}
+		sketched = sketched || sk
 		switch q.role {
 		case rawFull:
 			full = ps
@@ -723,25 +735,32 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 			part = ps
 		}
 	}
-	return full, part, segErr, nil
+	return full, part, sketched, segErr, nil
 }
 
 // groupSQL is the DuckDB query for a group: compiled, then rendered.
 // Identifiers are quoted; filter values and times are bound arguments.
 func (e *Engine) groupSQL(defs []*Def, s Slice, seg string, pl plan, partial bool) (string, []any, error) {
-	return e.groupSQLOf(defs, s, seg, pl, partial, false)
+	sql, args, _, err := e.groupSQLOf(defs, s, seg, pl, partial, false)
+	return sql, args, err
 }
 
 // groupSQLOf is groupSQL, without the totals when segsOnly
-// (queryPlan.SegmentsOnly).
-func (e *Engine) groupSQLOf(defs []*Def, s Slice, seg string, pl plan, partial, segsOnly bool) (string, []any, error) {
+// (queryPlan.SegmentsOnly), with its quantiles read from sketches over
+// periods too large to hold (sketchedPlan; sketched says so).
+func (e *Engine) groupSQLOf(defs []*Def, s Slice, seg string, pl plan, partial, segsOnly bool) (_ string, _ []any, sketched bool, _ error) {
 	q, err := compileGroup(e.snapshot(), defs, s, seg, pl, partial)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	q.SegmentsOnly = segsOnly && seg != ""
 	sql, args := renderDuckDB(q)
-	return sql, args, nil
+	if sk := e.sketchedPlan(defs[0], q, sql, q.Ranges); sk != nil {
+		e.roll.rawSketches.Add(1)
+		sql, args = renderDuckDB(sk)
+		sketched = true
+	}
+	return sql, args, sketched, nil
 }
 
 // specialName maps a name in an expression: periods_per_year becomes the

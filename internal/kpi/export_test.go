@@ -247,3 +247,18 @@ func HolisticRuns(e *Engine) (most int32, all int64) {
 
 // HoldsValues is holdsValues.
 var HoldsValues = holdsValues
+
+// SetSketchRows sets sketchRows (the rows of one period above which a raw
+// statement holding every value reads its quantiles from sketches, while
+// the engine has rollups); the returned func restores it.
+func SetSketchRows(n int64) func() {
+	old := sketchRows
+	sketchRows = n
+	return func() { sketchRows = old }
+}
+
+// RawSketches is how many raw plans had their quantiles read from sketches.
+func RawSketches(e *Engine) int64 { return e.roll.rawSketches.Load() }
+
+// TableRows is the rows of a table as the engine counted them.
+func TableRows(e *Engine, table string) int64 { return e.rowsOf(table) }

@@ -566,7 +566,7 @@ func (e *Engine) runFlows(ctx context.Context, defs []*Def, s Slice, pl plan) (f
 			// all); segments are read each time.
 			f := fs[slices.Index(defs, j.d)]
 			render := func(qp *queryPlan) (string, []any, bool) { return renderDuckDBFlow(f, j.d, qp, e.dimExpr) }
-			ps, ok, err := e.runPeriodsWith(jctx, []*Def{j.d}, s, j.q, render)
+			ps, _, ok, err := e.runPeriodsWith(jctx, []*Def{j.d}, s, j.q, render) // never sketched: rendered by the flows
 			if !ok && err == nil {
 				ps, err = e.runPoints(jctx, []*Def{j.d}, j.sql, j.args, j.q.withSeg, j.q.win)
 			}

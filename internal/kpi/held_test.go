@@ -17,6 +17,8 @@ import (
 // consecutive periods, with the same numbers as one statement: by the raw
 // path (FromScratch) and by the period totals' (runPeriods), for a quarter's
 // trend and breakdown, a drill by month, and a year against the year before.
+// The engine has no rollups (report's): its quantiles are never sketched,
+// whatever the rows of a period.
 func TestHeldStatementsSplit(t *testing.T) {
 	skipShort(t)
 	ctx := context.Background()
@@ -49,14 +51,19 @@ func TestHeldStatementsSplit(t *testing.T) {
 		if kpi.HeldSplits(eng) != 0 {
 			t.Fatalf("%s: split with the sample's rows under heldRows", n)
 		}
-		restore := kpi.SetHeldRows(2000)
+		// An engine without rollups (report's) never sketches: exact.
+		restore, restore2 := kpi.SetHeldRows(2000), kpi.SetSketchRows(1)
 		split, err := eng.Compute(ctx, s, ids, kpi.FromScratch())
 		splits := kpi.HeldSplits(eng)
 		kpi.ForgetPeriodTotals(eng)
 		periods, err2 := eng.Compute(ctx, s, ids, kpi.Uncached())
 		restore()
+		restore2()
 		if err != nil || err2 != nil {
 			t.Fatal(err, err2)
+		}
+		if k := kpi.RawSketches(eng); k != 0 {
+			t.Errorf("%s: %d statements sketched without rollups", n, k)
 		}
 		if splits == 0 || kpi.HeldSplits(eng) == splits {
 			t.Errorf("%s: %d splits by the raw path, %d in all: want both paths split", n, splits, kpi.HeldSplits(eng))

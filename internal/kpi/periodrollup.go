@@ -128,7 +128,7 @@ func periodRollupKey(d *Def, s Slice, g Grain, cut string) string {
 // It answers whole periods, the same elapsed part of comparison periods and
 // the data's last, partial, period alike (the engine's data never changes).
 // ok is false when the query is not one period rollups can answer.
-func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuery) (map[string]points, bool, error) {
+func (e *Engine) runPeriods(ctx context.Context, defs []*Def, s Slice, q rawQuery) (map[string]points, bool, bool, error) {
 	return e.runPeriodsWith(ctx, defs, s, q, nil)
 }
 
@@ -138,14 +138,16 @@ var errNoRender = errors.New("the plan cannot be rendered against this table")
 // runPeriodsWith is runPeriods with the missing periods' plan rendered by
 // render (the flow tables' renderer; nil: DuckDB's over the raw rows): the
 // periods kept are the same numbers whichever table they were read from.
-func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q rawQuery, render func(*queryPlan) (string, []any, bool)) (map[string]points, bool, error) {
+// Missing periods whose quantiles were read from sketches (sketched:
+// sketchedPlan) are not kept: the period rollups hold exact numbers.
+func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q rawQuery, render func(*queryPlan) (string, []any, bool)) (_ map[string]points, sketched, ok bool, _ error) {
 	p := q.plan
 	if (q.role != rawFull && q.role != rawPart) || q.withSeg {
-		return nil, false, nil
+		return nil, false, false, nil
 	}
 	cohort := p.PeriodBy == periodCohort && p.Cohort != nil && p.Cohort.Step != All
 	if !cohort && (p.PeriodBy != periodTrunc || len(p.Ranges) == 0 || p.Cohort != nil) {
-		return nil, false, nil
+		return nil, false, false, nil
 	}
 	g, elapsed := p.Grain, p.Elapsed
 	if cohort {
@@ -214,11 +216,11 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 		}
 	}
 	if len(missing) == 0 {
-		return out, true, nil
+		return out, false, true, nil
 	}
 	if render == nil {
 		if err := readsRows(ctx); err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 	}
 	var runs []timeRange
@@ -264,15 +266,21 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 			c.First, c.Last = r.From, g.Add(r.To, -1)
 			qp.Cohort = &c
 			if err := run(&qp); err != nil {
-				return nil, true, err
+				return nil, false, true, err
 			}
 		}
 	} else {
-		// Exact quantiles over many rows: several statements (runHeld).
+		// Exact quantiles over many rows: several statements (runHeld),
+		// or, over periods too large for that, quantiles from sketches.
 		chunks := [][]timeRange{runs}
 		if render == nil && e.wh == nil && p.Spans == nil {
 			if sql, _ := renderDuckDB(p); holdsValues(sql) {
-				if c := e.heldChunks(defs[0], runs, g); len(c) > 1 {
+				if sk := e.sketchedPlan(defs[0], p, sql, runs); sk != nil {
+					p, sketched = sk, true
+					e.roll.rawSketches.Add(1)
+					sql, _ = renderDuckDB(p)
+				}
+				if c := e.heldChunks(defs[0], runs, g); len(c) > 1 && holdsValues(sql) {
 					chunks = c
 					e.roll.heldSplits.Add(1)
 				}
@@ -282,7 +290,7 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 			qp := *p
 			qp.Ranges = c
 			if err := run(&qp); err != nil {
-				return nil, true, err
+				return nil, false, true, err
 			}
 		}
 	}
@@ -294,13 +302,16 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 			if pt != nil {
 				out[d.ID][k] = pt
 			}
+			if sketched {
+				continue
+			}
 			key := periodRollupKey(d, s, g, cut(t))
 			e.periodRolls.put(key, t.Unix(), pt)
 			kept = append(kept, keptPeriod{key, t.Unix(), pt})
 		}
 	}
 	e.keepPeriods(ctx, kept)
-	return out, true, nil
+	return out, sketched, true, nil
 }
 
 // PrefillPeriods computes, after the rollups are built, the scorecard of

@@ -118,6 +118,13 @@ type queryPlan struct {
 	// half the values. A renderer may ignore it (the totals are not read).
 	SegmentsOnly bool
 
+	// Sketched reads each quantile of the aggregates (median, quantile_cont
+	// of one fraction) from a log-bucket sketch of its values, the rollups',
+	// within their relative error (SketchError), instead of holding every
+	// value of a group: a period of tens of millions of rows (held.go). A
+	// renderer may ignore it and be exact.
+	Sketched bool
+
 	Aggs   []planAgg   // aggregates, by output column name
 	Values []planValue // one per KPI, computed from the aggregates of each row
 	// KPIs are the definitions' ids: k<i>_… columns are KPIs[i]'s (for a

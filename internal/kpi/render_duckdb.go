@@ -241,7 +241,11 @@ func renderDuckDB(q *queryPlan) (string, []any) {
 	// Aggregates at each grouping set.
 	sel := make([]string, len(q.Aggs))
 	for i, a := range q.Aggs {
-		sel[i] = fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", a.Expr, store.QuoteIdent(a.Name))
+		expr := a.Expr
+		if q.Sketched {
+			expr = duckSketchedAgg(expr, rollupSketch)
+		}
+		sel[i] = fmt.Sprintf("CAST((%s) AS DOUBLE) AS %s", expr, store.QuoteIdent(a.Name))
 	}
 	var keys []string
 	from, periodSel := "src", ""
@@ -360,6 +364,55 @@ func duckSketchValue(b string, l sketchLayout) string {
 	g := fmt.Sprintf("%.17g", l.Gamma)
 	return fmt.Sprintf("(CASE WHEN (%[1]s) > 0 THEN 2 * pow(%[2]s, (%[1]s) - %[3]d) / (%[2]s + 1) "+
 		"WHEN (%[1]s) < 0 THEN -2 * pow(%[2]s, -(%[1]s) - %[3]d) / (%[2]s + 1) ELSE 0 END)", b, g, l.Offset)
+}
+
+// duckSketchedAgg is an aggregate expression over raw rows with each of its
+// quantiles (median, quantile_cont of one fraction) read from a log-bucket
+// sketch of its values, the rollups' (queryPlan.Sketched): a histogram of
+// bucket numbers per group, bounded by the buckets (hundreds), not by the
+// rows, whose quantile is interpolated between the values of the buckets
+// holding its neighbouring ranks, as a rollup's is (renderDuckDBRollup):
+// within the sketch's relative error of the exact quantile. An expression
+// that does not parse into atoms (a list of quantiles, a mode, a distinct
+// count beside it) is returned as it is, exact.
+func duckSketchedAgg(expr string, l sketchLayout) string {
+	t, ok := parseTemplate(expr)
+	if !ok {
+		return expr
+	}
+	sketched := false
+	out := t.render(func(a atom) string {
+		if a.kind != atomQuantile {
+			return a.buildSQL()
+		}
+		sketched = true
+		return duckSketchQuantile(a, l)
+	})
+	if !sketched {
+		return expr
+	}
+	return out
+}
+
+// duckSketchQuantile is a quantile atom computed from a sketch of its
+// values: e, the histogram's entries (bucket, count) in bucket order, which
+// is value order; c, their running counts; the quantile's position
+// q·(n−1) among the n values, as quantile_cont takes it; and the buckets
+// of the values at ranks ⌊pos⌋ and ⌊pos⌋+1 (the first whose running count
+// passes the rank), their values interpolated. No values: NULL, as
+// quantile_cont. Lambdas are written in DuckDB's lambda x: form.
+func duckSketchQuantile(a atom, l sketchLayout) string {
+	x, where := sketchInput(a)
+	h := "histogram(" + duckSketchBucket(x, l) + ") FILTER (WHERE " + where + ")"
+	pos := "(" + formatFloat(a.q) + " * (c[-1] - 1))"
+	at := func(rank string) string {
+		return "e[length(list_filter(c, lambda n: n <= " + rank + ")) + 1].key"
+	}
+	lo, hi := at("floor"+pos), at("least(floor"+pos+" + 1, c[-1] - 1)")
+	f := "(" + pos + " - floor" + pos + ")"
+	body := duckSketchValue(lo, l) + " * (1 - " + f + ") + " + duckSketchValue(hi, l) + " * " + f
+	cum := "list_transform(e, lambda y, i: list_sum(list_transform(e[1:i], lambda z: z.value)))"
+	return "list_transform([list_sort(map_entries(" + h + "))], lambda e: list_transform([" + cum + "], lambda c: " + body + ")[1])[1]"
 }
 
 // sketchBucket is the bucket of a value x (a DOUBLE expression) in the

@@ -102,6 +102,9 @@ type rollupState struct {
 	agesKeptHits atomic.Int64
 	// heldSplits counts the raw plans sent as several statements (runHeld).
 	heldSplits atomic.Int64
+	// rawSketches counts the raw plans whose quantiles were read from
+	// sketches (sketchedPlan).
+	rawSketches atomic.Int64
 	// asking counts the queries a caller waits for (Compute, not a
 	// prefill's) running now: the prefills wait for none (waitQuiet).
 	asking atomic.Int64
@@ -1541,7 +1544,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 				return nil, nil, false, false, err
 			}
 			// The totals are main's: the segments alone.
-			segJob.q, segJob.args, err = e.groupSQLOf(defs, s, seg, np, false, true)
+			var sk bool
+			segJob.q, segJob.args, sk, err = e.groupSQLOf(defs, s, seg, np, false, true)
+			approx = approx || sk
 		} else {
 			// Its totals are main's, or kept: the segments alone.
 			segJob.q, segJob.args, _, err = rollupQueryOf(g, idx, defs, s, seg, np, nr, true)
@@ -1561,12 +1566,12 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		if err != nil {
 			return nil, nil, false, false, nil
 		}
-		ps, ok, err := e.runPeriods(ctx, defs, s, rawQuery{rawPart, qp, false, pl})
+		ps, sk, ok, err := e.runPeriods(ctx, defs, s, rawQuery{rawPart, qp, false, pl})
 		if err != nil {
 			return fail(err)
 		}
 		if ok {
-			return full, ps, approx, true, nil
+			return full, ps, approx || sk, true, nil
 		}
 		main = nil // the totals are read
 	}
@@ -1590,7 +1595,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 				return nil, nil, false, false, err
 			}
 			keptPart = nil
-			partJob.q, partJob.args, err = e.groupSQL(defs, s, seg, pl, true)
+			var sk bool
+			partJob.q, partJob.args, sk, err = e.groupSQLOf(defs, s, seg, pl, true, false)
+			approx = approx || sk
 		}
 		if err != nil {
 			return nil, nil, false, false, nil
