@@ -637,16 +637,17 @@ func TestIndexingShownUntilReady(t *testing.T) {
 	if cmd := poll(); cmd == nil || strings.Contains(screen(m), "indexing") {
 		t.Fatal("before the build reports: no note, but keep polling")
 	}
-	p = kpi.RollupProgress{Table: "tickets", Stage: "by one dimension", Done: 2, Total: 6}
+	p = kpi.RollupProgress{Table: "tickets", Stage: "by one and two dimensions", Older: true, Done: 2, Total: 6}
 	if cmd := poll(); cmd == nil {
 		t.Fatal("polling stopped while the build runs")
 	}
-	mustContain(t, screen(m), "Oct 2026 (month) · vs Sep 2026 · indexing tickets 2/6")
+	mustContain(t, screen(m), "Oct 2026 (month) · vs Sep 2026 · indexing tickets: breakdowns, older months 2/6")
 	narrow, _ := m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	mustContain(t, screen(narrow.(Model)), "kpiscope sample: support", "Sep 2026 · indexing 2/6")
 	p.Step = 0.41 // DuckDB's estimate for the statement under way
+	p.Stage, p.Older = "quantiles by two dimensions", false
 	poll()
-	mustContain(t, screen(m), "indexing tickets 2/6 41%")
+	mustContain(t, screen(m), "indexing tickets: medians by drill 2/6 41%")
 	if next, cmd := m.Update(rollupTickMsg{gen: m.q.gen - 1}); cmd != nil || next.(Model).roll.p != m.roll.p {
 		t.Fatal("a tick for a replaced engine was not dropped")
 	}

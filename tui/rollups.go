@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -74,21 +75,50 @@ func (r rollupWatch) poll() (rollupWatch, tea.Cmd) {
 	return r, tea.Tick(rollupPoll, func(time.Time) tea.Msg { return rollupTickMsg{gen: gen} })
 }
 
-// indexingNote is the header's note while rollups are built, e.g.
-// "indexing tickets 2/6 41%" ("indexing 2/6 41%" on narrow screens, where the data's
-// label needs the room); "" when there is nothing to say.
-func (r rollupWatch) note(w int) string {
+// note is the header's note while rollups are built: the long one names
+// the table and the stage under way, e.g. "indexing tickets: breakdowns,
+// older months 30/48 41%" (at 100 columns and more, where the data's label
+// keeps its room); the short one, for when the long does not fit, "indexing
+// 30/48 41%". Both "" when there is nothing to say.
+func (r rollupWatch) note(w int) (long, short string) {
 	p := r.p
 	if r.status == nil || p.Ready || p.Err != nil || p.Total <= 0 {
-		return ""
+		return "", ""
 	}
-	note := "indexing"
-	if p.Table != "" && w >= 100 {
-		note += " " + p.Table
-	}
-	note = fmt.Sprintf("%s %d/%d", note, p.Done, p.Total)
+	steps := fmt.Sprintf("%d/%d", p.Done, p.Total)
 	if p.Step > 0 && p.Step < 1 { // how far the step under way is
-		note += fmt.Sprintf(" %d%%", int(p.Step*100))
+		steps += fmt.Sprintf(" %d%%", int(p.Step*100))
 	}
-	return note
+	short = "indexing " + steps
+	if p.Table == "" || w < 100 {
+		return short, short
+	}
+	long = "indexing " + p.Table
+	if st := stageWords(p); st != "" {
+		long += ": " + st
+	}
+	return long + " " + steps, short
+}
+
+// stageWords is a build stage (kpi.RollupProgress.Stage) in the header's
+// words, what the part under way will answer, and whether it reads the
+// months before the latest thirteen: "breakdowns, older months".
+func stageWords(p kpi.RollupProgress) string {
+	st := p.Stage
+	switch {
+	case st == "by one and two dimensions":
+		st = "breakdowns"
+	case st == "quantiles by one dimension":
+		st = "medians by dimension"
+	case st == "quantiles by two dimensions":
+		st = "medians by drill"
+	case strings.HasSuffix(st, " by one and two dimensions"): // a flow's: "backlog by …"
+		st = strings.TrimSuffix(st, " by one and two dimensions") + " breakdowns"
+	case strings.HasSuffix(st, ": tickets open long, for the ages"):
+		st = strings.TrimSuffix(st, ": tickets open long, for the ages") + " ages"
+	}
+	if st != "" && p.Older {
+		st += ", older months"
+	}
+	return st
 }

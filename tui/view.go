@@ -179,7 +179,7 @@ func (m Model) headerView(w int) string {
 	if !m.reloadFailed.IsZero() {
 		h.Refreshed = strings.TrimPrefix(h.Refreshed+", ▲ reload failed "+m.reloadFailed.Format("15:04"), ", ")
 	}
-	h.Indexing = m.roll.note(w)
+	h.Indexing, h.IndexingShort = m.roll.note(w)
 	return pane.RenderHeader(m.st, h, w)
 }
 

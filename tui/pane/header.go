@@ -14,7 +14,9 @@ type HeaderInfo struct {
 	Compare   string       // "vs Sep 2026"
 	Filters   []kpi.Filter // as shown (cleaned)
 	Refreshed string       // "refreshed 14:05"
-	Indexing  string       // "indexing tickets 2/6" while rollups are built
+	Indexing  string       // "indexing tickets: breakdowns 2/6" while rollups are built
+	// IndexingShort is Indexing where it does not fit: "indexing 2/6".
+	IndexingShort string
 }
 
 // RenderHeader draws the header line: the data on the left; period,
@@ -40,9 +42,12 @@ func RenderHeader(st style.Styles, h HeaderInfo, w int) string {
 	if keep := min(Width(h.Label), max(12, w/5)); len(h.Filters) > 0 && keep > 0 && Width(left)+keep+3+Width(r) > w {
 		r = Fit(r, max(1, w-Width(left)-keep-3))
 	}
-	for _, note := range []string{h.Refreshed, h.Indexing} {
-		if note != "" && Width(r)+Width(note)+3 < w-20 {
-			r += sep + st.MutedText.Render(note)
+	for _, notes := range [][]string{{h.Refreshed}, {h.Indexing, h.IndexingShort}} {
+		for _, note := range notes {
+			if note != "" && Width(r)+Width(note)+3 < w-20 {
+				r += sep + st.MutedText.Render(note)
+				break
+			}
 		}
 	}
 	r += " "

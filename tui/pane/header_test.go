@@ -24,3 +24,28 @@ func TestHeaderLabelAndPeriod(t *testing.T) {
 		t.Errorf("drilled:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestHeaderIndexingNote: the indexing note names the stage where it fits;
+// where the period, comparison and filters leave too little room, its
+// short form; where even that does not fit, none.
+func TestHeaderIndexingNote(t *testing.T) {
+	h := HeaderInfo{Label: "sample: support & customers", Period: "Q4 2026 (quarter)", Compare: "vs Q3 2026",
+		Indexing: "indexing tickets: breakdowns, older months 30/48 41%", IndexingShort: "indexing 30/48 41%"}
+	cases := []struct {
+		w       int
+		filters []kpi.Filter
+		want    string
+	}{
+		{120, nil, " kpiscope sample: support & cus…  Q4 2026 (quarter) · vs Q3 2026 · indexing tickets: breakdowns, older months 30/48 41% "},
+		{120, []kpi.Filter{{Dim: "region", Values: []string{"North America"}}, {Dim: "team", Values: []string{"Technical"}}},
+			" kpiscope sample: sup…  Q4 2026 (quarter) · vs Q3 2026 · region = North America › team = Technical · indexing 30/48 41% "},
+		{80, []kpi.Filter{{Dim: "region", Values: []string{"North America"}}, {Dim: "team", Values: []string{"Technical"}}},
+			" kpiscope sample: support…  Q4 2026 (quarter) · vs Q3 2026 · region = North Am… "},
+	}
+	for _, c := range cases {
+		h.Filters = c.filters
+		if got := ansi.Strip(RenderHeader(style.Styles{}, h, c.w)); got != c.want {
+			t.Errorf("at %d:\n got %q\nwant %q", c.w, got, c.want)
+		}
+	}
+}
