@@ -59,8 +59,10 @@ type Result struct {
 	// SegmentsTruncated is the number of segment values left out (only the
 	// largest are kept).
 	SegmentsTruncated int
-	// Approx says the value is a quantile answered from a rollup's sketch:
-	// within ±SketchError of the exact value (deltas too, per period).
+	// Approx says the value is a quantile answered from a log-bucket
+	// sketch, a rollup's or one made of the raw rows of periods too large
+	// to hold (sketchRows): within ±SketchError of the exact value (deltas
+	// too, per period).
 	Approx bool
 	// ApproxExtras says the same of the extras (median, p90 beside a mean).
 	ApproxExtras bool
