@@ -262,3 +262,11 @@ func RawSketches(e *Engine) int64 { return e.roll.rawSketches.Load() }
 
 // TableRows is the rows of a table as the engine counted them.
 func TableRows(e *Engine, table string) int64 { return e.rowsOf(table) }
+
+// SetSketchFault makes every quantile read from a sketch of raw rows the
+// SQL expr (one that fails: error('…')); the returned func restores it.
+func SetSketchFault(expr string) func() {
+	old := sketchFault
+	sketchFault = expr
+	return func() { sketchFault = old }
+}

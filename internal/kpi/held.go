@@ -164,14 +164,37 @@ func (e *Engine) heldChunks(d *Def, ranges []timeRange, g Grain) [][]timeRange {
 // period's in one statement, so the same numbers). A period of more than
 // sketchRows rows has its quantiles read from sketches (sketchedPlan):
 // sketched says so.
+// A sketched statement that fails (a value the sketch's bucket arithmetic
+// cannot take, such as an infinite one) is read exactly instead.
 func (e *Engine) runHeld(ctx context.Context, defs []*Def, qp *queryPlan, withSeg bool, win plan) (ps map[string]points, sketched bool, err error) {
+	ps, sketched, err = e.runHeldAs(ctx, defs, qp, withSeg, win, true)
+	if e.sketchFailed(ctx, sketched, err) {
+		return e.runHeldAs(ctx, defs, qp, withSeg, win, false)
+	}
+	return ps, sketched, err
+}
+
+// sketchFailed reports whether a statement whose quantiles were read from
+// sketches failed for a reason of its own (not its context's end): the
+// caller then reads them exactly.
+func (e *Engine) sketchFailed(ctx context.Context, sketched bool, err error) bool {
+	if !sketched || err == nil || ctx.Err() != nil {
+		return false
+	}
+	e.debug("quantiles from sketches failed, reading them exactly", "err", err)
+	return true
+}
+
+// runHeldAs is runHeld, its quantiles from sketches only when sketch is
+// set.
+func (e *Engine) runHeldAs(ctx context.Context, defs []*Def, qp *queryPlan, withSeg bool, win plan, sketch bool) (ps map[string]points, sketched bool, err error) {
 	sql, args, err := e.executor().render(qp)
 	if err != nil {
 		return nil, false, err
 	}
 	var chunks [][]timeRange
 	if e.wh == nil && qp.Spans == nil && qp.Cohort == nil && holdsValues(sql) {
-		if sk := e.sketchedPlan(defs[0], qp, sql, qp.Ranges); sk != nil {
+		if sk := e.sketchedPlan(defs[0], qp, sql, qp.Ranges); sk != nil && sketch {
 			qp, sketched = sk, true
 			e.roll.rawSketches.Add(1)
 			sql, args = renderDuckDB(qp)
@@ -195,7 +218,7 @@ func (e *Engine) runHeld(ctx context.Context, defs []*Def, qp *queryPlan, withSe
 		}
 		ps, err := e.runPoints(ctx, defs, sql, args, withSeg, win)
 		if err != nil {
-			return nil, false, err
+			return nil, sketched, err
 		}
 		for id, pts := range ps {
 			if out[id] == nil {

@@ -271,27 +271,42 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 		}
 	} else {
 		// Exact quantiles over many rows: several statements (runHeld),
-		// or, over periods too large for that, quantiles from sketches.
-		chunks := [][]timeRange{runs}
-		if render == nil && e.wh == nil && p.Spans == nil {
-			if sql, _ := renderDuckDB(p); holdsValues(sql) {
-				if sk := e.sketchedPlan(defs[0], p, sql, runs); sk != nil {
-					p, sketched = sk, true
-					e.roll.rawSketches.Add(1)
-					sql, _ = renderDuckDB(p)
-				}
-				if c := e.heldChunks(defs[0], runs, g); len(c) > 1 && holdsValues(sql) {
-					chunks = c
-					e.roll.heldSplits.Add(1)
+		// or, over periods too large for that, quantiles from sketches
+		// (read exactly when those fail: runHeld).
+		runAll := func(sketch bool) (sketched bool, err error) {
+			p := q.plan
+			chunks := [][]timeRange{runs}
+			if render == nil && e.wh == nil && p.Spans == nil {
+				if sql, _ := renderDuckDB(p); holdsValues(sql) {
+					if sk := e.sketchedPlan(defs[0], p, sql, runs); sk != nil && sketch {
+						p, sketched = sk, true
+						e.roll.rawSketches.Add(1)
+						sql, _ = renderDuckDB(p)
+					}
+					if c := e.heldChunks(defs[0], runs, g); len(c) > 1 && holdsValues(sql) {
+						chunks = c
+						e.roll.heldSplits.Add(1)
+					}
 				}
 			}
+			for _, c := range chunks {
+				qp := *p
+				qp.Ranges = c
+				if err := run(&qp); err != nil {
+					return sketched, err
+				}
+			}
+			return sketched, nil
 		}
-		for _, c := range chunks {
-			qp := *p
-			qp.Ranges = c
-			if err := run(&qp); err != nil {
-				return nil, false, true, err
+		var err error
+		if sketched, err = runAll(true); e.sketchFailed(ctx, sketched, err) {
+			for _, d := range defs {
+				got[d.ID] = points{} // nothing of the failed statements
 			}
+			sketched, err = runAll(false)
+		}
+		if err != nil {
+			return nil, false, true, err
 		}
 	}
 	var kept []keptPeriod

@@ -747,13 +747,14 @@ type rollQuantile struct {
 
 // sketchLayout is how a quantile sketch numbers its buckets: a value x > 0
 // falls in bucket Offset + ⌈log_Gamma x⌉ (that logarithm no lower than
-// MinLog), a value x < 0 in the negative of −x's bucket, 0 in bucket 0. A
-// bucket stands for the value at the same relative distance from both of its
-// ends.
+// MinLog, nor higher than MaxLog), a value x < 0 in the negative of −x's
+// bucket, 0 in bucket 0. A bucket stands for the value at the same relative
+// distance from both of its ends.
 type sketchLayout struct {
 	Gamma  float64
 	Offset int
 	MinLog int
+	MaxLog int
 }
 
 // rollAgg is a component or extra computed from a row's merged atoms and

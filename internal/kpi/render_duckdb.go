@@ -352,11 +352,15 @@ func renderDuckDBComposite(c *compositePlan) (string, []any) {
 // the atoms a0, a1 …; a sketch row is __day, __gid, __v1, __v2, __s (the
 // sketch), __b (the bucket) and __n (its count).
 
-// duckSketchBucket is the bucket of a value x (a DOUBLE expression).
+// duckSketchBucket is the bucket of a value x (a DOUBLE expression). The
+// logarithm is held within [MinLog, MaxLog], so an infinite value (or NaN,
+// which DuckDB orders above every number) falls in the outermost bucket
+// instead of failing the statement: one such value in a file once failed
+// the whole index build.
 func duckSketchBucket(x string, l sketchLayout) string {
 	lg := fmt.Sprintf("%.17g", math.Log(l.Gamma))
-	return fmt.Sprintf("CASE WHEN (%[1]s) > 0 THEN %[3]d + CAST(ceil(greatest(ln(%[1]s) / %[2]s, %[4]d)) AS INTEGER) "+
-		"WHEN (%[1]s) < 0 THEN -(%[3]d + CAST(ceil(greatest(ln(-(%[1]s)) / %[2]s, %[4]d)) AS INTEGER)) ELSE 0 END", x, lg, l.Offset, l.MinLog)
+	return fmt.Sprintf("CASE WHEN (%[1]s) > 0 THEN %[3]d + CAST(ceil(least(greatest(ln(%[1]s) / %[2]s, %[4]d), %[5]d)) AS INTEGER) "+
+		"WHEN (%[1]s) < 0 THEN -(%[3]d + CAST(ceil(least(greatest(ln(-(%[1]s)) / %[2]s, %[4]d), %[5]d)) AS INTEGER)) ELSE 0 END", x, lg, l.Offset, l.MinLog, l.MaxLog)
 }
 
 // duckSketchValue is the value a bucket b stands for.
@@ -394,6 +398,11 @@ func duckSketchedAgg(expr string, l sketchLayout) string {
 	return out
 }
 
+// sketchFault, when set (tests only), is written in place of every
+// quantile read from a sketch of raw rows: an expression that fails the
+// statement, whose quantiles are then read exactly (runHeld).
+var sketchFault string
+
 // duckSketchQuantile is a quantile atom computed from a sketch of its
 // values: e, the histogram's entries (bucket, count) in bucket order, which
 // is value order; c, their running counts; the quantile's position
@@ -402,6 +411,9 @@ func duckSketchedAgg(expr string, l sketchLayout) string {
 // passes the rank), their values interpolated. No values: NULL, as
 // quantile_cont. Lambdas are written in DuckDB's lambda x: form.
 func duckSketchQuantile(a atom, l sketchLayout) string {
+	if sketchFault != "" {
+		return sketchFault
+	}
 	x, where := sketchInput(a)
 	h := "histogram(" + duckSketchBucket(x, l) + ") FILTER (WHERE " + where + ")"
 	pos := "(" + formatFloat(a.q) + " * (c[-1] - 1))"

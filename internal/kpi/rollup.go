@@ -58,7 +58,7 @@ var sketchGamma = (1 + SketchError) / (1 - SketchError)
 
 // rollupSketch is how the rollups' sketches number their buckets (the
 // renderer writes the bucket of a value and the value of a bucket from it).
-var rollupSketch = sketchLayout{Gamma: sketchGamma, Offset: 10000, MinLog: -5000}
+var rollupSketch = sketchLayout{Gamma: sketchGamma, Offset: 10000, MinLog: -5000, MaxLog: 40000}
 
 // RollupProgress says how far the engine's rollups are built.
 type RollupProgress struct {

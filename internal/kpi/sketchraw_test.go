@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"kpiscope/internal/kpi"
 )
@@ -147,4 +148,67 @@ func isQuantile(k string) bool {
 		return !strings.HasSuffix(k, " n")
 	}
 	return strings.Contains(k, " extra median ") || strings.Contains(k, " extra p90 ")
+}
+
+// TestSketchInfiniteAndFailure: an infinite value falls in the sketches'
+// outermost bucket (it once failed the whole index build: its bucket number
+// overflowed); the median from the index and from sketches of the raw rows
+// is within 1% of the exact one. A sketched statement that fails anyway
+// (SetSketchFault) is read exactly instead, by the raw path and by the
+// period totals', not an error. Two hundred hourly values, 0–9 twenty times
+// each but one 7 infinite: the median of ranks 99 and 100 is (4 + 5) / 2.
+func TestSketchInfiniteAndFailure(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t, `CREATE TABLE t AS SELECT TIMESTAMP '2026-01-01' + INTERVAL (i) HOUR AS at,
+		CASE WHEN i = 7 THEN 'inf'::DOUBLE ELSE (i % 10)::DOUBLE END AS x FROM range(200) r(i)`)
+	defs := []*kpi.Def{{ID: "m", Name: "Median x", Source: "t", Type: kpi.Formula, Time: "at", Better: kpi.Lower,
+		Inputs: map[string]string{"median": "quantile_cont(x, 0.5)", "n": "count(*)"}, Expr: "median"}}
+	s := kpi.Slice{Grain: kpi.Month, Period: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	median := func(eng *kpi.Engine, opt kpi.Option, approx, tried bool) {
+		t.Helper()
+		before := kpi.RawSketches(eng)
+		sc, err := eng.Compute(ctx, s, []string{"m"}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sc.Results[0]
+		switch v := r.Total.Value; {
+		case r.Err != nil || v == nil || r.Approx != approx:
+			t.Errorf("median %v, approx %v (want %v), err %v", fmtPtr(v), r.Approx, approx, r.Err)
+		case !approx && *v != 4.5:
+			t.Errorf("median %v, want exactly 4.5", *v)
+		case approx && math.Abs(*v-4.5) > kpi.SketchError*4.5:
+			t.Errorf("median %v, want 4.5 within %g%%", *v, kpi.SketchError*100)
+		}
+		if got := kpi.RawSketches(eng) > before; got != tried {
+			t.Errorf("a sketch of the raw rows tried: %v, want %v", got, tried)
+		}
+	}
+
+	built, err := kpi.New(ctx, db, defs, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	built.PrepareRollups()
+	if err := built.BuildRollups(ctx, nil); err != nil {
+		t.Fatalf("an infinite value failed the index: %v", err)
+	}
+	median(built, kpi.Uncached(), true, false) // from the index's sketches
+
+	// An engine whose build stopped as it began: its queries read raw rows.
+	raw, err := kpi.New(ctx, db, defs, kpi.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, cancel := context.WithCancel(ctx)
+	raw.PrepareRollups()
+	if err := raw.BuildRollups(stopped, func(kpi.RollupProgress) { cancel() }); err == nil {
+		t.Fatal("a cancelled build built")
+	}
+	defer kpi.SetSketchRows(0)()
+	median(raw, kpi.FromScratch(), true, true)
+	median(raw, kpi.Uncached(), true, true)
+	defer kpi.SetSketchFault("error('a sketch failed')")()
+	median(raw, kpi.FromScratch(), false, true)
+	median(raw, kpi.Uncached(), false, true)
 }
