@@ -163,9 +163,8 @@ func (e *Engine) heldChunks(d *Def, ranges []timeRange, g Grain) [][]timeRange {
 // over consecutive periods (heldChunks), their points put together (each
 // period's in one statement, so the same numbers). A period of more than
 // sketchRows rows has its quantiles read from sketches (sketchedPlan):
-// sketched says so.
-// A sketched statement that fails (a value the sketch's bucket arithmetic
-// cannot take, such as an infinite one) is read exactly instead.
+// sketched says so. A sketched statement that fails for a reason of its own
+// is read exactly instead.
 func (e *Engine) runHeld(ctx context.Context, defs []*Def, qp *queryPlan, withSeg bool, win plan) (ps map[string]points, sketched bool, err error) {
 	ps, sketched, err = e.runHeldAs(ctx, defs, qp, withSeg, win, true)
 	if e.sketchFailed(ctx, sketched, err) {
@@ -194,7 +193,7 @@ func (e *Engine) runHeldAs(ctx context.Context, defs []*Def, qp *queryPlan, with
 	}
 	var chunks [][]timeRange
 	if e.wh == nil && qp.Spans == nil && qp.Cohort == nil && holdsValues(sql) {
-		if sk := e.sketchedPlan(defs[0], qp, sql, qp.Ranges); sk != nil && sketch {
+		if sk := e.sketchedPlan(defs[0], qp, sql, qp.Ranges); sketch && sk != nil {
 			qp, sketched = sk, true
 			e.roll.rawSketches.Add(1)
 			sql, args = renderDuckDB(qp)
