@@ -755,11 +755,7 @@ func (e *Engine) groupSQLOf(defs []*Def, s Slice, seg string, pl plan, partial, 
 	}
 	q.SegmentsOnly = segsOnly && seg != ""
 	sql, args := renderDuckDB(q)
-	if sk := e.sketchedPlan(defs[0], q, sql, q.Ranges); sk != nil {
-		e.roll.rawSketches.Add(1)
-		sql, args = renderDuckDB(sk)
-		sketched = true
-	}
+	_, sql, args, sketched = e.sketchedPlan(defs[0], q, sql, args, q.Ranges)
 	return sql, args, sketched, nil
 }
 

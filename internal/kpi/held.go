@@ -104,21 +104,24 @@ func (e *Engine) largestPeriod(d *Def, ranges []timeRange, g Grain, by periodBy)
 	return most
 }
 
-// sketchedPlan is qp (rendered: sql) with its quantiles read from
-// sketches, when the engine sketches raw reads, the largest period qp
-// reads within ranges is over sketchRows rows and the sketches change its
-// statement; nil otherwise.
-func (e *Engine) sketchedPlan(d *Def, qp *queryPlan, sql string, ranges []timeRange) *queryPlan {
+// sketchedPlan is qp (rendered: sql, args) with its quantiles read from
+// sketches, rendered, and counted (rawSketches), when the engine sketches
+// raw reads, the largest period qp reads within ranges is over sketchRows
+// rows and the sketches change its statement; otherwise qp, sql and args
+// as they were, and sketched false.
+func (e *Engine) sketchedPlan(d *Def, qp *queryPlan, sql string, args []any, ranges []timeRange) (_ *queryPlan, _ string, _ []any, sketched bool) {
 	if qp.Spans != nil || qp.Cohort != nil || !holdsValues(sql) || !e.sketchesRaw() ||
 		e.largestPeriod(d, ranges, qp.Grain, qp.PeriodBy) <= sketchRows {
-		return nil
+		return qp, sql, args, false
 	}
 	part := *qp
 	part.Sketched = true
-	if s, _ := renderDuckDB(&part); s == sql {
-		return nil // nothing it holds is a quantile of one fraction
+	s, a := renderDuckDB(&part)
+	if s == sql {
+		return qp, sql, args, false // nothing it holds is a quantile of one fraction
 	}
-	return &part
+	e.roll.rawSketches.Add(1)
+	return &part, s, a, true
 }
 
 // heldChunks splits the periods of ranges at grain g into groups of
@@ -194,10 +197,8 @@ func (e *Engine) runHeldAs(ctx context.Context, defs []*Def, qp *queryPlan, with
 	}
 	var chunks [][]timeRange
 	if e.wh == nil && qp.Spans == nil && qp.Cohort == nil && holdsValues(sql) {
-		if sk := e.sketchedPlan(defs[0], qp, sql, qp.Ranges); sketch && sk != nil {
-			qp, sketched = sk, true
-			e.roll.rawSketches.Add(1)
-			sql, args = renderDuckDB(qp)
+		if sketch {
+			qp, sql, args, sketched = e.sketchedPlan(defs[0], qp, sql, args, qp.Ranges)
 		}
 		if holdsValues(sql) {
 			chunks = e.heldChunks(defs[0], qp.Ranges, qp.Grain)

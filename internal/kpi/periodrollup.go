@@ -278,10 +278,8 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 			chunks := [][]timeRange{runs}
 			if render == nil && e.wh == nil && p.Spans == nil {
 				if sql, _ := renderDuckDB(p); holdsValues(sql) {
-					if sk := e.sketchedPlan(defs[0], p, sql, runs); sk != nil && sketch {
-						p, sketched = sk, true
-						e.roll.rawSketches.Add(1)
-						sql, _ = renderDuckDB(p)
+					if sketch {
+						p, sql, _, sketched = e.sketchedPlan(defs[0], p, sql, nil, runs)
 					}
 					if c := e.heldChunks(defs[0], runs, g); len(c) > 1 && holdsValues(sql) {
 						chunks = c
