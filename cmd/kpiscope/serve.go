@@ -70,6 +70,9 @@ func newServe() *cobra.Command {
 		rateLimit:    server.DefaultRateLimit,
 		logLevel:     "info",
 	}
+	if n, err := store.EnvThreads(); err == nil && n > 0 {
+		o.threads = n // a bad value fails the data's open, with its message
+	}
 	c := &cobra.Command{
 		Use:   "serve --host-key FILE --authorized-keys FILE [SOURCE ...]",
 		Short: "Serve the explorer over SSH to a team, read-only",
@@ -105,7 +108,7 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
 	f.IntVar(&o.perKey, "max-sessions-per-key", 0, "allow at most `N` concurrent sessions of one key (default: a quarter of --max-sessions, at least 1)")
 	f.StringVar(&o.maxStartups, "max-startups", o.maxStartups, "limit logins in progress to `START:RATE:FULL`: from start on, more from an address already logging in are dropped at rate% rising to 100% at full (as OpenSSH's MaxStartups)")
 	f.DurationVar(&o.loginGrace, "login-grace-time", o.loginGrace, "close a connection that has not logged in after `DURATION`")
-	f.IntVar(&o.threads, "threads", o.threads, "run DuckDB's queries on `N` threads, shared by all sessions; defaults to the CPUs this process may use")
+	f.IntVar(&o.threads, "threads", o.threads, "run DuckDB's queries on `N` threads, shared by all sessions; defaults to $KPISCOPE_THREADS, else the CPUs this process may use")
 	f.DurationVar(&o.idle, "idle-timeout", o.idle, "close a session after `DURATION` without input (0: never)")
 	f.DurationVar(&o.queryTimeout, "query-timeout", o.queryTimeout, "stop any one query after `DURATION`; a session's first screen is never stopped")
 	f.IntVar(&o.rateLimit, "rate-limit", o.rateLimit, "accept `N` new connections per address per minute (0: no limit)")

@@ -39,7 +39,8 @@ var memoryLimit atomic.Int64
 
 // SetMemoryLimit caps the memory of every database opened after it, in bytes;
 // 0 (or less) leaves DuckDB's default, 80% of RAM. DuckDB's threads setting
-// keeps its default, one per core. The limit is one setting for the process,
+// keeps its default, one per core, unless KPISCOPE_THREADS says otherwise
+// (EnvThreads). The limit is one setting for the process,
 // taken from the command line before anything is opened, so that it reaches
 // every Open (data, reloads, init's probes) without each caller passing it on.
 func SetMemoryLimit(bytes int64) { memoryLimit.Store(max(bytes, 0)) }
@@ -69,6 +70,15 @@ func Open(path string) (*DB, error) {
 		// against the file's modification time, so a rewritten file is read
 		// afresh.
 		"SET GLOBAL parquet_metadata_cache = true"}
+	threads, err := EnvThreads()
+	if err != nil {
+		db.Close()
+		c.Close()
+		return nil, err
+	}
+	if threads > 0 {
+		settings = append(settings, fmt.Sprintf("SET GLOBAL threads = %d", threads))
+	}
 	if n := memoryLimit.Load(); n > 0 {
 		settings = append(settings, fmt.Sprintf("SET GLOBAL memory_limit = '%dB'", n))
 	}

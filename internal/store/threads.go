@@ -3,7 +3,33 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 )
+
+// ThreadsEnv names the environment variable that sets how many threads
+// DuckDB runs each database's queries on, for every command (serve's
+// --threads defaults to it). Unset, DuckDB keeps its default, one per core.
+// On a machine shared with other work, or when several kpiscope processes
+// run at once (CI runs two test packages at a time on two cores), fewer
+// threads than cores avoid the cost of switching between them.
+const ThreadsEnv = "KPISCOPE_THREADS"
+
+// EnvThreads returns ThreadsEnv's number of threads, 0 when it is unset or
+// blank, and an error naming the variable and the fix when it is not a
+// whole number of at least 1.
+func EnvThreads() (int, error) {
+	v := strings.TrimSpace(os.Getenv(ThreadsEnv))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s=%q: give a whole number of threads, at least 1 (or unset it for one per core)", ThreadsEnv, v)
+	}
+	return n, nil
+}
 
 // SetThreads sets how many threads DuckDB runs this database's queries on,
 // shared by all its connections (DuckDB's default is one per core it sees).
