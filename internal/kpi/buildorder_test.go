@@ -2,6 +2,7 @@ package kpi_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -167,6 +168,42 @@ func TestRecentBreakdownsBeforeOlder(t *testing.T) {
 		}
 	}
 	soonerFromRecent(t, eng, reads, latest, sooner, soonerFull)
+	soonerTotalsFirst(t, eng, reads, cases[0].s, full[0])
+}
+
+// soonerTotalsFirst: with no breakdown built yet, Sooner keeps a breakdown
+// at the latest month as it is, and IndexOnly answers its totals and trend
+// (the fully built index's) with no raw read, its segments left out
+// (SegmentErr ErrNotIndexed); a scorecard without a segment gains nothing.
+func soonerTotalsFirst(t *testing.T, eng *kpi.Engine, reads *rawReads, s kpi.Slice, full *kpi.Scorecard) {
+	ctx := context.Background()
+	kpi.UnbuildBreakdowns(eng)
+	kpi.MarkBuilding(eng)
+	got, ok := eng.Sooner(s)
+	if !ok || got.Trend != eng.Resolve(s).Trend {
+		t.Fatalf("Sooner of a breakdown, none built: %v, trend %d", ok, got.Trend)
+	}
+	if _, ok := eng.Sooner(kpi.Slice{Grain: kpi.Month}); ok {
+		t.Errorf("Sooner of a scorecard at the latest month: nothing to gain")
+	}
+	kpi.ForgetPeriodTotals(eng)
+	reads.reset()
+	sc, err := eng.Compute(ctx, got, []string{"csat"}, kpi.IndexOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := reads.reset(); raw > 0 {
+		t.Errorf("IndexOnly read raw rows %d times", raw)
+	}
+	if len(sc.Results) != 1 || !errors.Is(sc.Results[0].SegmentErr, kpi.ErrNotIndexed) || len(sc.Results[0].Segments) != 0 {
+		t.Fatalf("IndexOnly breakdown: %+v", sc.Results)
+	}
+	want := *full
+	want.Results = []kpi.Result{full.Results[0]}
+	want.Results[0].Segments = nil
+	if a, b := strings.Join(valuesOf(sc), "\n  "), strings.Join(valuesOf(&want), "\n  "); a != b {
+		t.Errorf("totals and trend:\n  %s\nfully built:\n  %s", a, b)
+	}
 }
 
 type soonerCase struct {
@@ -248,16 +285,33 @@ func soonerFromRecent(t *testing.T, eng *kpi.Engine, reads *rawReads, latest tim
 			t.Errorf("%s:\n  %s\nfully built:\n  %s", c.name, a, b)
 		}
 	}
-	// What the built part cannot answer is pending, and nothing is read.
+	// What the built part cannot answer is pending, and nothing is read:
+	// a drill thirteen months back (its totals by region not built there);
+	// a breakdown there has its totals (every month's are built), its
+	// segments left out.
+	emea := []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}
+	back := kpi.Month.Add(latest, -13)
+	ids := []string{"csat", "resolution_median"}
 	reads.reset()
-	got, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: kpi.Month.Add(latest, -13), Segment: "region"}, []string{"csat", "resolution_median"}, kpi.IndexOnly())
+	got, err := eng.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: back, Segment: "channel", Filters: emea}, ids, kpi.IndexOnly())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if raw, _ := reads.reset(); raw > 0 || len(got.Results) != 0 || got.Pending != 2 {
-		t.Errorf("thirteen months back, index only: %d results, %d pending, %d raw reads; want 0, 2, 0", len(got.Results), got.Pending, raw)
+		t.Errorf("a drill thirteen months back, index only: %d results, %d pending, %d raw reads; want 0, 2, 0", len(got.Results), got.Pending, raw)
 	}
-	emea := []kpi.Filter{{Dim: "region", Values: []string{"EMEA"}}}
+	got, err = eng.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: back, Segment: "region"}, ids, kpi.IndexOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := reads.reset(); raw > 0 || len(got.Results) != 2 || got.Pending != 0 {
+		t.Errorf("a breakdown thirteen months back, index only: %d results, %d pending, %d raw reads; want 2, 0, 0", len(got.Results), got.Pending, raw)
+	}
+	for _, r := range got.Results {
+		if !errors.Is(r.SegmentErr, kpi.ErrNotIndexed) || r.Total.Value == nil {
+			t.Errorf("a breakdown thirteen months back, index only: %s %v, segments %v", r.Def.ID, r.Total.Value, r.SegmentErr)
+		}
+	}
 	if _, ok := eng.Cached(kpi.Slice{Grain: kpi.Quarter, Segment: "channel", Filters: emea, Trend: 5}, []string{"csat"}); ok {
 		t.Errorf("an IndexOnly answer was cached")
 	}

@@ -221,8 +221,9 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 		defer e.roll.asking.Add(-1)
 	}
 	e.loadRollups(ctx)
+	var only *indexOnly
 	if o.indexOnly {
-		ctx = withIndexOnly(ctx)
+		ctx, only = withIndexOnly(ctx)
 	}
 	if err := checkWindowCompare(s); err != nil {
 		return nil, err
@@ -340,6 +341,13 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if only != nil {
+		for id := range only.segs { // before the composites, which take it on
+			if c := res[id]; c != nil && c.err == nil && c.segErr == nil {
+				c.segErr = errNotIndexed
+			}
+		}
 	}
 	if o.keepOnly {
 		return nil, nil

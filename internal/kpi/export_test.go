@@ -217,6 +217,20 @@ func UnbuildOlderBreakdowns(e *Engine) error {
 	return nil
 }
 
+// UnbuildBreakdowns forgets every part above the totals, the latest
+// months' too, as a build has them before its breakdowns.
+func UnbuildBreakdowns(e *Engine) {
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	for _, g := range e.roll.groups {
+		for p, ps := range g.parts {
+			if p.level > 0 {
+				ps.done, ps.building = false, false
+			}
+		}
+	}
+}
+
 // MarkBuilding marks e's rollups as being built (as UnbuildOlderBreakdowns
 // leaves them: the older months' breakdowns to come).
 func MarkBuilding(e *Engine) {

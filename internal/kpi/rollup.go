@@ -1537,12 +1537,11 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 	main := &job{q: q, args: args, seg: first != "", pl: pl}
 	var others []*job // run beside main
 	var segJob, partJob *job
-	if narrow {
+	if st := indexOnlyOf(ctx); narrow && rawSegs && st != nil {
+		st.segsLater(defs) // the totals and trend now, the segments from the rows later
+	} else if narrow {
 		segJob = &job{seg: true, pl: np}
 		if rawSegs {
-			if err := readsRows(ctx); err != nil {
-				return nil, nil, false, false, err
-			}
 			// The totals are main's: the segments alone.
 			var sk bool
 			segJob.q, segJob.args, sk, err = e.groupSQLOf(defs, s, seg, np, false, true)

@@ -3,18 +3,45 @@ package kpi
 import (
 	"context"
 	"errors"
+	"sync"
 )
 
-// errNotIndexed is what a computation with IndexOnly gets where it would
-// read raw rows: the KPI is left out of the scorecard (counted in Pending).
-var errNotIndexed = errors.New("not answered by the rollups built so far")
+// ErrNotIndexed is what a computation with IndexOnly gets where it would
+// read raw rows: the KPI is left out of the scorecard (counted in
+// Pending); as a Result's SegmentErr, its breakdown is (its totals and
+// trend came from the rollups).
+var ErrNotIndexed = errors.New("not answered by the rollups built so far")
+
+var errNotIndexed = ErrNotIndexed
 
 type indexOnlyKey struct{}
+
+// indexOnly is an IndexOnly computation's state: the KPIs whose breakdown
+// it left out (their totals and trend answered).
+type indexOnly struct {
+	mu   sync.Mutex
+	segs map[string]bool
+}
+
+// segsLater records that the breakdown of defs is left out.
+func (st *indexOnly) segsLater(defs []*Def) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, d := range defs {
+		st.segs[d.ID] = true
+	}
+}
+
+// indexOnlyOf is ctx's IndexOnly state; nil without it.
+func indexOnlyOf(ctx context.Context) *indexOnly {
+	st, _ := ctx.Value(indexOnlyKey{}).(*indexOnly)
+	return st
+}
 
 // readsRows is called where a computation is about to read a source's raw
 // rows: with IndexOnly it refuses (errNotIndexed).
 func readsRows(ctx context.Context) error {
-	if ctx.Value(indexOnlyKey{}) != nil {
+	if indexOnlyOf(ctx) != nil {
 		return errNotIndexed
 	}
 	return nil
@@ -28,35 +55,41 @@ func readsRows(ctx context.Context) error {
 // rest of its trend reads raw rows.
 func IndexOnly() Option { return func(o *options) { o.indexOnly, o.uncached = true, true } }
 
-// Sooner is, while the rollups are being built, the slice s with its trend
-// cut to the periods the part built first holds (the latest thirteen
-// months): with IndexOnly, Compute answers it from that part in
-// milliseconds, where s itself reads raw rows for its older periods until
-// they are built (a quarter's or a year's trend, a month two or more back).
-// ok is false when there is nothing to cut (s lies within that part, or
-// its current or comparison period before it), when no build is under way,
-// or when the older months are built.
+// Sooner is, while the rollups are being built, a slice that IndexOnly
+// answers from what is built in milliseconds, where s itself reads raw rows
+// until more is built: s with its trend cut to the periods the part built
+// first holds (the latest thirteen months) when the trend reaches past
+// them (a quarter's or a year's trend, a month two or more back); else s
+// itself when it is a breakdown and some breakdowns are not built yet (its
+// totals and trend then come at once, its segments from the rows). ok is
+// false when no build is under way, when s's current or comparison period
+// lies before that part, or when there is nothing to gain.
 func (e *Engine) Sooner(s Slice) (Slice, bool) {
 	if e.wh != nil || !s.Window.IsZero() {
 		return s, false
 	}
 	e.roll.mu.Lock()
 	recent, building := e.roll.recent, e.roll.started && !e.roll.progress.Ready && e.roll.progress.Err == nil
-	older := false // some older months' part is not built
+	older, segs := false, false // some older months' part, some breakdowns' part, not built
 	if building {
 		for _, g := range e.roll.groups {
 			for p, ps := range g.parts {
 				older = older || !p.recent && g.time != "" && !ps.done
+				// a group without time holds its breakdowns in its parts not recent
+				segs = segs || p.level > 0 && (p.recent || g.time == "") && !ps.done
 			}
 		}
 	}
 	e.roll.mu.Unlock()
-	if recent.IsZero() || !building || !older {
+	if recent.IsZero() || !building {
 		return s, false
 	}
 	s, pl := e.resolveSlice(s)
-	if pl.grain == All || pl.cur.Before(recent) || !pl.cmp.IsZero() && pl.cmp.Before(recent) || !pl.from.Before(recent) {
+	if pl.grain == All || pl.cur.Before(recent) || !pl.cmp.IsZero() && pl.cmp.Before(recent) {
 		return s, false
+	}
+	if !pl.from.Before(recent) || !older {
+		return s, s.Segment != "" && segs
 	}
 	n := 1
 	for n < s.Trend && !pl.grain.Add(pl.cur, -n).Before(recent) {
@@ -70,7 +103,8 @@ func (e *Engine) Sooner(s Slice) (Slice, bool) {
 // where it would have read raw rows.
 func notIndexed(err error) bool { return errors.Is(err, errNotIndexed) }
 
-// withIndexOnly marks ctx for readsRows.
-func withIndexOnly(ctx context.Context) context.Context {
-	return context.WithValue(ctx, indexOnlyKey{}, true)
+// withIndexOnly marks ctx for readsRows, with the computation's state.
+func withIndexOnly(ctx context.Context) (context.Context, *indexOnly) {
+	st := &indexOnly{segs: map[string]bool{}}
+	return context.WithValue(ctx, indexOnlyKey{}, st), st
 }
