@@ -34,11 +34,12 @@ type resultMsg struct {
 	// still computing left out, kpi.OnProgress); next waits for the
 	// query's next answer.
 	partial bool
-	// sooner: the partial answer is the slice with its trend cut to the
-	// periods the rollups built so far hold (kpi.Engine.Sooner); the whole
-	// reads the older periods' raw rows.
-	sooner bool
-	next   tea.Cmd
+	// sooner: the partial answer is what the rollups built so far answer
+	// (kpi.Engine.Sooner): the slice with its trend cut to the periods they
+	// hold (cut), or a breakdown's totals and trend with its segments left
+	// out; the whole reads raw rows for the rest.
+	sooner, cut bool
+	next        tea.Cmd
 }
 
 // query is the state of one kind of query: what is shown and what is on its way.
@@ -56,10 +57,10 @@ type query struct {
 	// as loading, the others as current).
 	partial bool
 	// sooner: what is shown is a sooner answer (resultMsg.sooner), drawn
-	// as current while the whole is on its way; lateErr says why the whole
-	// failed (the sooner answer stays).
-	sooner  bool
-	lateErr error
+	// as current while the whole is on its way, its trend cut when cut;
+	// lateErr says why the whole failed (the sooner answer stays).
+	sooner, cut bool
+	lateErr     error
 	// shownGen is the engine generation this query last showed numbers
 	// from: until it equals the model's, the query is (part of) the first
 	// screen on that engine and runs without a timeout.
@@ -165,12 +166,12 @@ func (qs queries) request(q query, kind queryKind, s kpi.Slice, ids []string) (q
 	opts := qs.queryOpts(kind)
 	if sc, ok := qs.eng.Cached(s, ids, opts...); ok {
 		q.sc, q.shown, q.key, q.err, q.loading, q.took, q.shownGen, q.partial = sc, cleanScorecard(sc), key, nil, false, 0, qs.gen, false
-		q.sooner, q.lateErr = false, nil
+		q.sooner, q.cut, q.lateErr = false, false, nil
 		return q, nil
 	}
 	ctx, cancel := qs.queryContext(q)
 	q.cancel, q.loading, q.err, q.partial = cancel, true, nil, false
-	q.sooner, q.lateErr = false, nil
+	q.sooner, q.cut, q.lateErr = false, false, nil
 	return q, compute(ctx, qs.eng, s, ids, opts, kind, q.seq, qs.gen, key)
 }
 
@@ -189,7 +190,7 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 	extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
 	work := computeWork(ctx, eng, s, ids, opts, kind, extrasLater)
 	if cut, ok := eng.Sooner(s); ok {
-		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, ids, opts, work))
+		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, cut.Trend < eng.Resolve(s).Trend, ids, opts, work))
 	}
 	if extrasLater {
 		return answered(kind, seq, gen, key, 3, work)
@@ -235,18 +236,19 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // soonerFirst runs work after the slice cut that the rollups built so far
 // answer (kpi.Engine.Sooner: its trend cut to the periods they hold, while
 // a quarter's or a year's trend, a month two or more back, reaches past
-// them): cut from the rollups alone (kpi.IndexOnly, in milliseconds where
-// the whole reads raw rows for minutes at 100M rows), sent as a sooner
-// answer drawn as current; work's partial answers keep the cut answer's
-// KPIs they lack.
-func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool))) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard)) {
-	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard)) {
+// them, trendCut; or a breakdown's totals and trend, its segments left out
+// while its level is not built): cut from the rollups alone (kpi.IndexOnly,
+// in milliseconds where the whole reads raw rows for minutes at 100M rows),
+// sent as a sooner answer drawn as current; work's partial answers keep
+// the cut answer's KPIs they lack.
+func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool))) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
+	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
 		if err != nil || len(first.Results) == 0 {
 			work(send)
 			return
 		}
-		sendSooner(first)
+		sendSooner(first, trendCut)
 		work(func(sc *kpi.Scorecard, err error, partial bool) {
 			if partial && sc != nil {
 				sc = withSooner(sc, first, eng, ids)
@@ -287,12 +289,12 @@ func withSooner(p, first *kpi.Scorecard, eng *kpi.Engine, ids []string) *kpi.Sco
 // request superseded it) leaves nothing behind. A partial answer never
 // takes the last two places, kept for the whole answer or a panic's.
 func answered(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool))) tea.Cmd {
-	return answeredWith(kind, seq, gen, key, room, func(send func(*kpi.Scorecard, error, bool), _ func(*kpi.Scorecard)) { work(send) })
+	return answeredWith(kind, seq, gen, key, room, func(send func(*kpi.Scorecard, error, bool), _ func(*kpi.Scorecard, bool)) { work(send) })
 }
 
 // answeredWith is answered whose work may also send a sooner answer
 // (resultMsg.sooner) first.
-func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool), sooner func(*kpi.Scorecard))) tea.Cmd {
+func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, work func(send func(sc *kpi.Scorecard, err error, partial bool), sooner func(sc *kpi.Scorecard, cut bool))) tea.Cmd {
 	ch := make(chan resultMsg, room)
 	go func() {
 		began := time.Now()
@@ -302,8 +304,8 @@ func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, wor
 			}
 			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
 		}
-		sooner := func(sc *kpi.Scorecard) {
-			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, took: time.Since(began), partial: true, sooner: true}
+		sooner := func(sc *kpi.Scorecard, cut bool) {
+			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, took: time.Since(began), partial: true, sooner: true, cut: cut}
 		}
 		defer func() {
 			if r := recover(); r != nil {
@@ -369,7 +371,9 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 			return qs, nil
 		}
 		q.sc, q.shown, q.partial = res.sc, cleanScorecard(res.sc), true
-		q.sooner = res.sooner || q.sooner && res.kind == scoreQuery // a scorecard's later parts keep its cut KPIs
+		if res.sooner || res.kind != scoreQuery { // a scorecard's later parts keep its sooner KPIs
+			q.sooner, q.cut = res.sooner, res.cut
+		}
 		if res.kind == detailQuery {
 			// The detail's partial answer lacks only the extras, or its
 			// trend's older periods: drawn as current, what is missing as

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -109,3 +110,47 @@ var (
 	olderPendingWS   *workspace.Workspace
 	olderPendingErr  error
 )
+
+// TestSoonerTotalsBeforeSegments: before any breakdown is built, a
+// breakdown at the latest month draws its total and trend from the
+// rollups at once, the breakdown "breaking … down" (no note on the trend,
+// which is whole); then the whole with its segments.
+func TestSoonerTotalsBeforeSegments(t *testing.T) {
+	ws, err := stoppedSample(func(p kpi.RollupProgress) bool { return p.Stage != "" && p.Stage != "totals" })
+	if ws != nil {
+		t.Cleanup(func() { ws.Close() })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := testDeps(t)
+	d.Engine = ws.Engine
+	m := selectKPI("csat")(started(t, d, 120, 40))
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	s := m.asked()
+	s.Segment = "channel"
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, "csat")
+	res, ok := cmd().(resultMsg)
+	if !ok || !res.sooner || res.cut || res.err != nil {
+		t.Fatalf("first answer: %#v, want the sooner one, its trend whole", res)
+	}
+	next, _ := m.Update(res)
+	m = next.(Model)
+	scr := screen(m)
+	mustContain(t, scr, "breaking CSAT down by channel")
+	if strings.Contains(scr, "reading the rows while indexing") {
+		t.Fatalf("a whole trend said to be cut:\n%s", scr)
+	}
+	first := m.q.detail.shown.Find("csat")
+	if first == nil || first.Total.Value == nil || len(first.Segments) != 0 || !errors.Is(first.SegmentErr, kpi.ErrNotIndexed) {
+		t.Fatalf("sooner CSAT %+v", first)
+	}
+	m = settle(m, res.next)
+	mustContain(t, screen(m), "By channel")
+	whole := m.q.detail.shown.Find("csat")
+	if whole == nil || whole.SegmentErr != nil || len(whole.Segments) == 0 || *whole.Total.Value != *first.Total.Value || len(whole.Trend) != len(first.Trend) {
+		t.Fatalf("whole CSAT %+v, sooner %v", whole, *first.Total.Value)
+	}
+}

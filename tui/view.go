@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -245,7 +246,7 @@ func (m Model) detailData() pane.Detail {
 			if m.q.detail.partial && m.q.detail.loading {
 				det.ExtrasPending = m.spin.View() + " " + extrasPending(d)
 			}
-			if m.q.detail.sooner {
+			if m.q.detail.sooner && m.q.detail.cut {
 				det.TrendPending = olderPending(m.q.detail.shown.Slice.Grain, m.q.detail.lateErr, m.spin.View())
 			}
 		}
@@ -268,6 +269,10 @@ func (m Model) detailData() pane.Detail {
 			Focused: m.bd.focused, Faint: !m.q.detail.current()}
 	case m.q.detail.loading:
 		det.BreakdownMsg = m.spin.View() + " breaking " + label + " down by " + seg + "…"
+	case m.q.detail.lateErr != nil && m.currentDetail() != nil && errors.Is(m.currentDetail().SegmentErr, kpi.ErrNotIndexed):
+		// The totals came from the rollups, the segments' rows failed.
+		det.BreakdownMsg = "The breakdown by " + seg + " could not be computed: " + m.q.detail.lateErr.Error()
+		det.BreakdownErr = true
 	default:
 		if r := m.currentDetail(); r != nil && r.SegmentErr != nil {
 			det.BreakdownMsg = fmt.Sprintf("%s can't be broken down by %s: %s. Press %s to choose another dimension.", label, seg, segmentReason(r.SegmentErr, seg), m.keys.Segment.Help().Key)
