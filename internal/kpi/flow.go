@@ -497,7 +497,7 @@ func (e *Engine) flowFor(ctx context.Context, d *Def, level int) (*flowRollup, b
 	done, building := st.done, st.building
 	e.roll.mu.Unlock()
 	if !done {
-		if !building || level > 0 {
+		if !building || level > 0 || indexOnlyOf(ctx) != nil { // IndexOnly waits for nothing
 			return nil, false
 		}
 		select {

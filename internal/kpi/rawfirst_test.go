@@ -135,6 +135,34 @@ func TestRawFirstBuildWaitsForTheFirstScreen(t *testing.T) {
 	})
 }
 
+// TestIndexOnlyWaitsForNothing: a query from what is built so far
+// (IndexOnly, the explorer's sooner answer while indexing) returns at once
+// while the totals are being built, every KPI pending, where a whole query
+// waits for them; once built, it answers from them.
+func TestIndexOnlyWaitsForNothing(t *testing.T) {
+	sources := rtGenerate(t, "2025-03-14 00:00:00")
+	defer kpi.SetRawFirst(0, time.Hour)() // the totals are marked as being built when prepared
+	eng := rtOpen(t, sources).Engine
+	eng.PrepareRollups()
+	// A guard against a hang, not a timing: the query waits for nothing.
+	guard, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sc, err := eng.Compute(guard, kpi.Slice{}, []string{"csat", "backlog"}, kpi.IndexOnly())
+	if err != nil || guard.Err() != nil {
+		t.Fatalf("IndexOnly with the totals being built: %v (it waited for them)", err)
+	}
+	if len(sc.Results) != 0 || sc.Pending != 2 {
+		t.Fatalf("IndexOnly before any rollup: %d results, %d pending; want none, both pending", len(sc.Results), sc.Pending)
+	}
+	if err := eng.BuildRollups(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	sc, err = eng.Compute(guard, kpi.Slice{}, []string{"csat", "backlog"}, kpi.IndexOnly())
+	if err != nil || len(sc.Results) != 2 || sc.Pending != 0 {
+		t.Fatalf("IndexOnly once built: %v, %+v", err, sc)
+	}
+}
+
 // heldBuild opens the sources with the rollups prepared, a first-screen
 // query under way (release ends it) and the build started with ctx, its
 // result on done.

@@ -1201,7 +1201,7 @@ func (g *rollGroup) dimIndexes(dims []string) (idx []int, ok bool) {
 
 // rollupFor returns the group's rollup if it can answer a query over the
 // given dimensions, time ranges and with or without quantiles: the parts it
-// needs are built (totals being built are waited for).
+// needs are built (totals being built are waited for, but by IndexOnly).
 func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, grain Grain, ranges [][2]time.Time, all, quantiles bool) (*rollGroup, []int, bool) {
 	e.roll.mu.Lock()
 	g := e.roll.groups[e.rollKey(d0)]
@@ -1256,7 +1256,7 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, grain Gr
 		if done {
 			continue
 		}
-		if !building || level > 0 {
+		if !building || level > 0 || indexOnlyOf(ctx) != nil { // IndexOnly waits for nothing
 			return nil, nil, false
 		}
 		select {
