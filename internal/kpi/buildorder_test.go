@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,30 +21,19 @@ import (
 // and the older months' steps do come, for every stage.
 func TestBuildOrderLatestBreakdownsFirst(t *testing.T) {
 	skipShort(t)
-	ctx := context.Background()
-	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
 	type step struct {
 		table, stage string
 		older        bool
 	}
 	var steps []step
-	var mu sync.Mutex // the totals run side by side
-	if err := ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
-		mu.Lock()
-		defer mu.Unlock()
+	for _, p := range sharedSampleBuild(t) { // the sample's build, as it went
 		if p.Table == "" || p.Stage == "" {
-			return
+			continue
 		}
 		s := step{p.Table, p.Stage, p.Older}
 		if len(steps) == 0 || steps[len(steps)-1] != s {
 			steps = append(steps, s)
 		}
-	}); err != nil {
-		t.Fatal(err)
 	}
 	flow := func(s step) bool { return strings.HasPrefix(s.stage, "backlog") }
 	breakdown := func(s step) bool { return !flow(s) && s.stage != "totals" }

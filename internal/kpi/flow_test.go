@@ -76,6 +76,9 @@ func TestFlowsAgreeOnBacklogEdges(t *testing.T) {
 	n := 0
 	for _, g := range []kpi.Grain{kpi.Day, kpi.Week, kpi.Month, kpi.Quarter, kpi.Year, kpi.All} {
 		for _, period := range []string{"", "2026-01-20", "2026-01-12", "2025-12-31", "2025-12-01"} {
+			if g == kpi.All && period != "" {
+				continue // one period at All: the same slice each time
+			}
 			for _, cmp := range []kpi.Compare{kpi.VsPrevious, kpi.VsYear} {
 				for _, seg := range []string{"", "priority"} {
 					for _, fs := range filters {
@@ -355,6 +358,9 @@ INSERT INTO tickets VALUES ('T18', 'low', '2026-01-10 10:00', '2026-01-11 10:00'
 		n, fails, before := 0, 0, kpi.AgesHits(eng)
 		for _, g := range []kpi.Grain{kpi.Day, kpi.Week, kpi.Month, kpi.All} {
 			for _, period := range []string{"", "2026-01-21", "2026-01-19", "2026-01-17", "2026-01-13", "2026-01-11", "2026-01-12", "2025-12-31", "2025-12-01"} {
+				if g == kpi.All && period != "" {
+					continue // one period at All: the same slice each time
+				}
 				for _, seg := range []string{"", "priority"} {
 					for _, fs := range filters {
 						s := kpi.Slice{Grain: g, Compare: kpi.VsPrevious, Segment: seg, Filters: fs, Trend: 3}

@@ -27,6 +27,10 @@ var builtSample struct {
 	ws   *workspace.Workspace
 	err  error
 	log  swapHandler
+	// progress is its build's progress reports, in order (the totals'
+	// run side by side: each report is appended under mu).
+	progress []kpi.RollupProgress
+	mu       sync.Mutex
 }
 
 // sharedSample returns the built sample's engine; h, if not nil, receives the
@@ -38,7 +42,11 @@ func sharedSample(t *testing.T, h slog.Handler) *kpi.Engine {
 		ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true, Log: slog.New(&builtSample.log),
 			Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
 		if err == nil {
-			err = ws.Engine.BuildRollups(ctx, nil)
+			err = ws.Engine.BuildRollups(ctx, func(p kpi.RollupProgress) {
+				builtSample.mu.Lock()
+				defer builtSample.mu.Unlock()
+				builtSample.progress = append(builtSample.progress, p)
+			})
 		}
 		builtSample.ws, builtSample.err = ws, err
 	})
@@ -50,6 +58,16 @@ func sharedSample(t *testing.T, h slog.Handler) *kpi.Engine {
 		t.Cleanup(func() { builtSample.log.set(nil) })
 	}
 	return builtSample.ws.Engine
+}
+
+// sharedSampleBuild is the progress reports of the shared sample's build
+// (sharedSample), in order.
+func sharedSampleBuild(t *testing.T) []kpi.RollupProgress {
+	t.Helper()
+	sharedSample(t, nil)
+	builtSample.mu.Lock()
+	defer builtSample.mu.Unlock()
+	return append([]kpi.RollupProgress(nil), builtSample.progress...)
 }
 
 // keptSample is the sample's files written once to a folder of this
