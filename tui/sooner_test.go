@@ -153,4 +153,15 @@ func TestSoonerTotalsBeforeSegments(t *testing.T) {
 	if whole == nil || whole.SegmentErr != nil || len(whole.Segments) == 0 || *whole.Total.Value != *first.Total.Value || len(whole.Trend) != len(first.Trend) {
 		t.Fatalf("whole CSAT %+v, sooner %v", whole, *first.Total.Value)
 	}
+	// When the whole fails, the total and trend stay, and the breakdown
+	// says why it is missing.
+	s.Segment = "region"
+	m.q, cmd = m.q.askDetail(s, "csat")
+	if res, ok = cmd().(resultMsg); !ok || !res.sooner {
+		t.Fatalf("by region: %#v, want the sooner answer", res)
+	}
+	next, _ = m.Update(res)
+	m = next.(Model)
+	next, _ = m.Update(resultMsg{kind: detailQuery, seq: m.q.detail.seq, gen: m.q.gen, key: m.q.detail.want, err: context.DeadlineExceeded})
+	mustContain(t, screen(next.(Model)), "80.1% (95%", "could not be computed: the", "query took longer than")
 }

@@ -249,6 +249,12 @@ func (m Model) detailData() pane.Detail {
 			if m.q.detail.sooner && m.q.detail.cut {
 				det.TrendPending = olderPending(m.q.detail.shown.Slice.Grain, m.q.detail.lateErr, m.spin.View())
 			}
+			if m.q.detail.sooner && m.q.detail.lateErr != nil && len(d.ExtraNames()) > 0 {
+				// The whole failed after the sooner answer, which lacks the
+				// extras read from the rows: say so where they go (drawn
+				// only when they are missing).
+				det.ExtrasPending = extrasNotRead(d, m.q.detail.lateErr)
+			}
 		}
 	}
 	if det.Result == nil && m.q.score.shown != nil {
@@ -290,6 +296,13 @@ func extrasPending(d *kpi.Def) string {
 		}
 	}
 	return "statistics: reading the rows…"
+}
+
+// extrasNotRead says why a detail's extras are missing: its whole answer
+// failed after the sooner one.
+func extrasNotRead(d *kpi.Def, err error) string {
+	what, _, _ := strings.Cut(extrasPending(d), ":")
+	return what + " not read: " + err.Error()
 }
 
 // olderPending says the trend shown stops short while its older periods

@@ -155,42 +155,55 @@ func TestRecentBreakdownsBeforeOlder(t *testing.T) {
 			t.Errorf("%s:\n  %s\nfully built:\n  %s", c.name, a, b)
 		}
 	}
+	// The latest week (26 Oct – 1 Nov) is partial: its comparison is the
+	// same elapsed part of the week before.
+	week := kpi.Slice{Grain: kpi.Week, Segment: "region"}
+	weekFull, err := eng.Compute(ctx, week, []string{"csat"}, kpi.Uncached())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !weekFull.Results[0].Total.Partial {
+		t.Fatal("the sample's latest week is whole: the partial case is not tested")
+	}
 	soonerFromRecent(t, eng, reads, latest, sooner, soonerFull)
-	soonerTotalsFirst(t, eng, reads, cases[0].s, full[0])
+	soonerTotalsFirst(t, eng, reads, []kpi.Slice{cases[0].s, week}, []*kpi.Scorecard{full[0], weekFull})
 }
 
 // soonerTotalsFirst: with no breakdown built yet, Sooner keeps a breakdown
 // at the latest month as it is, and IndexOnly answers its totals and trend
 // (the fully built index's) with no raw read, its segments left out
 // (SegmentErr ErrNotIndexed); a scorecard without a segment gains nothing.
-func soonerTotalsFirst(t *testing.T, eng *kpi.Engine, reads *rawReads, s kpi.Slice, full *kpi.Scorecard) {
+func soonerTotalsFirst(t *testing.T, eng *kpi.Engine, reads *rawReads, slices []kpi.Slice, fulls []*kpi.Scorecard) {
 	ctx := context.Background()
 	kpi.UnbuildBreakdowns(eng)
 	kpi.MarkBuilding(eng)
-	got, ok := eng.Sooner(s)
-	if !ok || got.Trend != eng.Resolve(s).Trend {
-		t.Fatalf("Sooner of a breakdown, none built: %v, trend %d", ok, got.Trend)
-	}
 	if _, ok := eng.Sooner(kpi.Slice{Grain: kpi.Month}); ok {
 		t.Errorf("Sooner of a scorecard at the latest month: nothing to gain")
 	}
-	kpi.ForgetPeriodTotals(eng)
-	reads.reset()
-	sc, err := eng.Compute(ctx, got, []string{"csat"}, kpi.IndexOnly())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if raw, _ := reads.reset(); raw > 0 {
-		t.Errorf("IndexOnly read raw rows %d times", raw)
-	}
-	if len(sc.Results) != 1 || !errors.Is(sc.Results[0].SegmentErr, kpi.ErrNotIndexed) || len(sc.Results[0].Segments) != 0 {
-		t.Fatalf("IndexOnly breakdown: %+v", sc.Results)
-	}
-	want := *full
-	want.Results = []kpi.Result{full.Results[0]}
-	want.Results[0].Segments = nil
-	if a, b := strings.Join(valuesOf(sc), "\n  "), strings.Join(valuesOf(&want), "\n  "); a != b {
-		t.Errorf("totals and trend:\n  %s\nfully built:\n  %s", a, b)
+	for i, s := range slices {
+		full := fulls[i]
+		got, ok := eng.Sooner(s)
+		if !ok || got.Trend != eng.Resolve(s).Trend {
+			t.Fatalf("%v: Sooner of a breakdown, none built: %v, trend %d", s.Grain, ok, got.Trend)
+		}
+		kpi.ForgetPeriodTotals(eng)
+		reads.reset()
+		sc, err := eng.Compute(ctx, got, []string{"csat"}, kpi.IndexOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw, _ := reads.reset(); raw > 0 {
+			t.Errorf("%v: IndexOnly read raw rows %d times", s.Grain, raw)
+		}
+		if len(sc.Results) != 1 || !errors.Is(sc.Results[0].SegmentErr, kpi.ErrNotIndexed) || len(sc.Results[0].Segments) != 0 {
+			t.Fatalf("%v: IndexOnly breakdown: %+v (pending %d)", s.Grain, sc.Results, sc.Pending)
+		}
+		want := *full
+		want.Results = []kpi.Result{full.Results[0]}
+		want.Results[0].Segments = nil
+		if a, b := strings.Join(valuesOf(sc), "\n  "), strings.Join(valuesOf(&want), "\n  "); a != b {
+			t.Errorf("%v: totals and trend:\n  %s\nfully built:\n  %s", s.Grain, a, b)
+		}
 	}
 }
 

@@ -1589,6 +1589,12 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		if partExact && !rawSegs {
 			// with the part's totals kept, its segments alone
 			partJob.q, partJob.args, _, err = rollupQueryOf(g, idx, defs, s, seg, pl, [][2]time.Time{partRange}, keptPart != nil)
+		} else if partExact && indexOnlyOf(ctx) != nil {
+			// IndexOnly before the breakdown's level is built: the part's
+			// totals from the totals' rollup (g), its segments left out
+			// with the others' (segsLater).
+			partJob.seg = false
+			partJob.q, partJob.args, _, err = rollupQueryOf(g, idx, defs, s, "", pl, [][2]time.Time{partRange}, false)
 		} else {
 			if err := readsRows(ctx); err != nil {
 				return nil, nil, false, false, err
