@@ -344,7 +344,8 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	}
 	if only != nil {
 		for id := range only.segs { // before the composites, which take it on
-			if c := res[id]; c != nil && c.err == nil && c.segErr == nil {
+			// (unless a later try, the level built meanwhile, read them)
+			if c := res[id]; c != nil && c.err == nil && c.segErr == nil && !hasSegments(c.full) {
 				c.segErr = errNotIndexed
 			}
 		}
@@ -1156,6 +1157,16 @@ func (e *Engine) assemble(d *Def, c *computed, s Slice, pl plan) Result {
 	e.addIntervals(&r, d, s)
 	e.addOutlook(&r, d, s, pl)
 	return r
+}
+
+// hasSegments reports whether p holds a segment's point.
+func hasSegments(p points) bool {
+	for k := range p {
+		if !k.total {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPeriods(p points) bool {
