@@ -74,9 +74,7 @@ func TestBacklogAgesFailKeepTheCounts(t *testing.T) {
 func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
 	t.Helper()
 	ws := agesPending(t)
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("backlog")(started(t, d, 120, 40))
+	m := startedOn(t, ws.Engine, "backlog")
 	if !ws.Engine.ExtrasSlower("backlog", kpi.Slice{Segment: m.bd.dim}) || ws.Engine.ExtrasSlower("csat", kpi.Slice{}) {
 		t.Fatal("ExtrasSlower: want the backlog's ages (flows built) and not CSAT's")
 	}
@@ -88,12 +86,9 @@ func backlogPartial(t *testing.T) (Model, tea.Msg, tea.Cmd) {
 		t.Fatal("ExtrasSlower: want true for two dimensions, false for three, which the flows do not answer")
 	}
 	// Ask again past the engine's cache, as a slice nobody asked for.
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
 	s := m.asked()
 	s.Segment = m.bd.dim
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "backlog")
+	m, cmd := askPastCache(m, s, "backlog")
 	msg := cmd()
 	if res, ok := msg.(resultMsg); !ok || !res.partial || res.err != nil {
 		t.Fatalf("first answer: %#v, want the partial one without the ages", msg)
@@ -153,15 +148,10 @@ func TestBacklogAgesWithItsCounts(t *testing.T) {
 	if ws.Engine.ExtrasSlower("backlog", kpi.Slice{}) {
 		t.Fatal("ExtrasSlower: the ages are kept with the counts once the build is over")
 	}
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("backlog")(started(t, d, 120, 40))
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
+	m := startedOn(t, ws.Engine, "backlog")
 	s := m.asked()
 	s.Segment = m.bd.dim
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "backlog")
+	m, cmd := askPastCache(m, s, "backlog")
 	msg := cmd()
 	res, ok := msg.(resultMsg)
 	if !ok || res.partial || res.err != nil {
@@ -183,4 +173,22 @@ func mustFilter(t *testing.T, s string) kpi.Filter {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// startedOn is the explorer at 120×40 on eng with the KPI id selected.
+func startedOn(t *testing.T, eng *kpi.Engine, id string) Model {
+	t.Helper()
+	d := testDeps(t)
+	d.Engine = eng
+	return selectKPI(id)(started(t, d, 120, 40))
+}
+
+// askPastCache asks for id's detail over s past the engine's cache, as a
+// slice nobody asked for: the model and the command that answers.
+func askPastCache(m Model, s kpi.Slice, id string) (Model, tea.Cmd) {
+	m.q.opts = []kpi.Option{kpi.Uncached()}
+	m.q.detail.want = ""
+	var cmd tea.Cmd
+	m.q, cmd = m.q.askDetail(s, id)
+	return m, cmd
 }

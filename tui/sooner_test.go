@@ -79,16 +79,10 @@ func TestSoonerLateFailureKeepsNumbers(t *testing.T) {
 // the command that answers.
 func askQuarterCSAT(t *testing.T, filters ...kpi.Filter) (Model, tea.Cmd) {
 	t.Helper()
-	d := testDeps(t)
-	d.Engine = olderUnbuilt(t).Engine
-	m := selectKPI("csat")(started(t, d, 120, 40))
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
+	m := startedOn(t, olderUnbuilt(t).Engine, "csat")
 	s := m.asked()
 	s.Grain, s.Segment, s.Filters = kpi.Quarter, "channel", filters
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "csat")
-	return m, cmd
+	return askPastCache(m, s, "csat")
 }
 
 // olderUnbuilt is the sample with its build stopped where the older
@@ -123,15 +117,10 @@ func TestSoonerTotalsBeforeSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := testDeps(t)
-	d.Engine = ws.Engine
-	m := selectKPI("csat")(started(t, d, 120, 40))
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.detail.want = ""
+	m := startedOn(t, ws.Engine, "csat")
 	s := m.asked()
 	s.Segment = "channel"
-	var cmd tea.Cmd
-	m.q, cmd = m.q.askDetail(s, "csat")
+	m, cmd := askPastCache(m, s, "csat")
 	res, ok := cmd().(resultMsg)
 	if !ok || !res.sooner || res.cut || res.err != nil {
 		t.Fatalf("first answer: %#v, want the sooner one, its trend whole", res)
@@ -156,7 +145,7 @@ func TestSoonerTotalsBeforeSegments(t *testing.T) {
 	// When the whole fails, the total and trend stay, and the breakdown
 	// says why it is missing.
 	s.Segment = "region"
-	m.q, cmd = m.q.askDetail(s, "csat")
+	m, cmd = askPastCache(m, s, "csat")
 	if res, ok = cmd().(resultMsg); !ok || !res.sooner {
 		t.Fatalf("by region: %#v, want the sooner answer", res)
 	}
