@@ -265,7 +265,8 @@ func TestSketchBound(t *testing.T) {
 		UNION ALL SELECT pow(%[1]s, k) * (1 - 1e-12) FROM range(-800, 800) r(k)
 		UNION ALL SELECT i / 3600.0 FROM range(0, 100000) r(i)
 		UNION ALL SELECT -exp(ln(1e-6) + ln(1e13) * i / 20000.0) FROM range(20001) r(i)
-		UNION ALL SELECT x FROM (VALUES (0.0), (1.0), (1e-300), (1e300), (2.2250738585072014e-308)) v(x)`, g)
+		UNION ALL SELECT x FROM (VALUES (0.0), (1.0), (1e-300), (1e300), (2.2250738585072014e-308),
+			(1e308), (1.79e308), (1.7976931348623157e308), (-1.7976931348623157e308)) v(x)`, g)
 	q := fmt.Sprintf(`WITH v AS (SELECT x, %[1]s AS b FROM (%[3]s)), s AS (SELECT x, b, %[2]s AS sv FROM v)
 		SELECT count(*),
 		 count(*) FILTER (WHERE abs(sv - x) > %[4]g * abs(x) * (1 + 1e-9) AND abs(x) >= 1e-40),

@@ -363,11 +363,15 @@ func duckSketchBucket(x string, l sketchLayout) string {
 		"WHEN (%[1]s) < 0 THEN -(%[3]d + CAST(ceil(least(greatest(ln(-(%[1]s)) / %[2]s, %[4]d), %[5]d)) AS INTEGER)) ELSE 0 END", x, lg, l.Offset, l.MinLog, l.MaxLog)
 }
 
-// duckSketchValue is the value a bucket b stands for.
+// duckSketchValue is the value a bucket b stands for: 2γᵏ/(γ+1) for bucket
+// Offset + k, written γᵏ⁻¹ · 2γ/(γ+1) and held at the largest double, so
+// the bucket of a value near it (γᵏ⁻¹ < x ≤ γᵏ, γᵏ past the largest
+// double) stands for a number, not +∞.
 func duckSketchValue(b string, l sketchLayout) string {
 	g := fmt.Sprintf("%.17g", l.Gamma)
-	return fmt.Sprintf("(CASE WHEN (%[1]s) > 0 THEN 2 * pow(%[2]s, (%[1]s) - %[3]d) / (%[2]s + 1) "+
-		"WHEN (%[1]s) < 0 THEN -2 * pow(%[2]s, -(%[1]s) - %[3]d) / (%[2]s + 1) ELSE 0 END)", b, g, l.Offset)
+	c := fmt.Sprintf("%.17g", 2*l.Gamma/(l.Gamma+1))
+	return fmt.Sprintf("(CASE WHEN (%[1]s) > 0 THEN least(pow(%[2]s, (%[1]s) - %[3]d - 1) * %[4]s, %[5]s) "+
+		"WHEN (%[1]s) < 0 THEN -least(pow(%[2]s, -(%[1]s) - %[3]d - 1) * %[4]s, %[5]s) ELSE 0 END)", b, g, l.Offset, c, "1.7976931348623157e308")
 }
 
 // duckSketchedAgg is an aggregate expression over raw rows with each of its
