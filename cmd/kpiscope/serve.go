@@ -71,7 +71,7 @@ func newServe() *cobra.Command {
 		logLevel:     "info",
 	}
 	if n, err := store.EnvThreads(); err == nil && n > 0 {
-		o.threads = n // a bad value fails the data's open, with its message
+		o.threads = n // a bad value fails the data's open, with its message, unless --threads is given
 	}
 	c := &cobra.Command{
 		Use:   "serve --host-key FILE --authorized-keys FILE [SOURCE ...]",
@@ -94,6 +94,11 @@ The host key is created on first start (ed25519, mode 0600) and reused after.`,
   kpiscope serve --host-key /tmp/kpi_host --allow-any-key   # sample data, local demo`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("threads") && o.threads > 0 {
+				// the flag wins over $KPISCOPE_THREADS, even a bad one
+				store.OverrideThreads(o.threads)
+				defer store.OverrideThreads(0)
+			}
 			return runServe(cmd.Context(), cmd.ErrOrStderr(), args, &df, o)
 		},
 	}

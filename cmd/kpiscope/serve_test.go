@@ -215,3 +215,25 @@ func TestServeEngineLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeThreadsFlagWinsOverEnv: a bad $KPISCOPE_THREADS fails serve's
+// open with the variable's message, unless --threads is given; the open
+// then goes on to the data (here a file no KPI can be computed from, so it
+// stops there, with the file's message).
+func TestServeThreadsFlagWinsOverEnv(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "plain.csv")
+	if err := os.WriteFile(bad, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(store.ThreadsEnv, "two")
+	args := []string{"serve", "--host-key", filepath.Join(dir, "host"), "--allow-any-key", "--listen", "127.0.0.1:0", bad}
+	code, _, errs := kpiscopeCLI(t, args...)
+	if code == 0 || !strings.Contains(errs, store.ThreadsEnv+`="two"`) {
+		t.Fatalf("without --threads: exit %d, %q; want the variable's message", code, errs)
+	}
+	code, _, errs = kpiscopeCLI(t, append(args[:1:1], append([]string{"--threads", "1"}, args[1:]...)...)...)
+	if code == 0 || strings.Contains(errs, store.ThreadsEnv) || !strings.Contains(errs, "no KPI can be computed from") {
+		t.Fatalf("with --threads 1: exit %d, %q; want the file's message, not the variable's", code, errs)
+	}
+}

@@ -70,7 +70,7 @@ func Open(path string) (*DB, error) {
 		// against the file's modification time, so a rewritten file is read
 		// afresh.
 		"SET GLOBAL parquet_metadata_cache = true"}
-	threads, err := EnvThreads()
+	threads, err := openThreads()
 	if err != nil {
 		db.Close()
 		c.Close()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // ThreadsEnv names the environment variable that sets how many threads
@@ -15,6 +16,24 @@ import (
 // run at once (CI runs two test packages at a time on two cores), fewer
 // threads than cores avoid the cost of switching between them.
 const ThreadsEnv = "KPISCOPE_THREADS"
+
+// threadsSet is the threads a command's flag gave (OverrideThreads); 0
+// leaves them to ThreadsEnv.
+var threadsSet atomic.Int64
+
+// OverrideThreads makes every database opened after it run on n threads
+// whatever ThreadsEnv says, a bad value included: a command's flag
+// (serve's --threads) wins over the variable. 0 hands them back to it.
+func OverrideThreads(n int) { threadsSet.Store(int64(max(n, 0))) }
+
+// openThreads is the threads Open sets: OverrideThreads's, else
+// ThreadsEnv's (EnvThreads), 0 for DuckDB's default.
+func openThreads() (int, error) {
+	if n := threadsSet.Load(); n > 0 {
+		return int(n), nil
+	}
+	return EnvThreads()
+}
 
 // EnvThreads returns ThreadsEnv's number of threads, 0 when it is unset or
 // blank, and an error naming the variable and the fix when it is not a

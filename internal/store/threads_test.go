@@ -70,3 +70,24 @@ func TestEnvThreads(t *testing.T) {
 		t.Errorf("threads with %s blank: %s, want DuckDB's default %s", ThreadsEnv, got, want)
 	}
 }
+
+// TestOverrideThreads: a command's flag (serve's --threads) wins over
+// ThreadsEnv, a bad value included, and 0 hands the threads back to it.
+func TestOverrideThreads(t *testing.T) {
+	t.Setenv(ThreadsEnv, "two")
+	OverrideThreads(2)
+	db, err := Open("")
+	OverrideThreads(0)
+	if err != nil {
+		t.Fatalf("with the override, %s=two: %v", ThreadsEnv, err)
+	}
+	got := setting(t, db, "threads")
+	db.Close()
+	if got != "2" {
+		t.Errorf("threads with the override 2: %s", got)
+	}
+	if db, err := Open(""); err == nil {
+		db.Close()
+		t.Errorf("the override dropped, %s=two: opened", ThreadsEnv)
+	}
+}
