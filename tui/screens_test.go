@@ -176,6 +176,9 @@ func TestSortKeepsColumnsInPlace(t *testing.T) {
 // TestHelpNeverCutsAKey: at every size, scrolling the help from top to end
 // shows every binding's key and meaning, and the whole legend.
 func TestHelpNeverCutsAKey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("draws the help at four sizes, one goroutine: run without -short (CI's race pass is -short)")
+	}
 	base := started(t, testDeps(t), 120, 40)
 	for _, size := range [][2]int{{60, 14}, {60, 20}, {80, 24}, {120, 40}} {
 		next, _ := base.Update(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
