@@ -185,12 +185,26 @@ var progressAfter = 250 * time.Millisecond
 // each group of KPIs done is a partial answer (kpi.OnProgress) whose next
 // waits for the one after, so the first screen shows the quick KPIs while
 // the slowest are computed (computeWork); while the rollups are built, what
-// they answer comes first (soonerFirst).
+// they answer comes first (soonerFirst), and a detail they cannot answer
+// yet draws its current and comparison periods from the rows before its
+// whole trend (rawCutFirst).
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
 	extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
 	work := computeWork(ctx, eng, s, ids, opts, kind, extrasLater)
 	if cut, ok := eng.Sooner(s); ok {
-		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, cut.Trend < eng.Resolve(s).Trend, ids, opts, work))
+		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, s, cut, cut.Trend < eng.Resolve(s).Trend, kind, ids, opts, work))
+	}
+	if _, ok := eng.RawCut(s); ok && kind != scoreQuery {
+		return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
+			// what the rollups built so far answer whole needs no cut
+			if probe, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...); err == nil && probe.Pending == 0 {
+				work(send)
+				return
+			}
+			if !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work) {
+				work(send)
+			}
+		})
 	}
 	if extrasLater {
 		return answered(kind, seq, gen, key, 3, work)
@@ -241,11 +255,15 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // in milliseconds where the whole reads raw rows for minutes at 100M rows),
 // sent as a sooner answer drawn as current; work's partial answers keep
 // the cut answer's KPIs they lack.
-func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool))) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
+func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCut bool, kind queryKind, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool))) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
 		if err != nil || len(first.Results) == 0 {
-			work(send)
+			// nothing built answers it: a detail's current and comparison
+			// periods from the rows first
+			if kind == scoreQuery || !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work) {
+				work(send)
+			}
 			return
 		}
 		sendSooner(first, trendCut)
@@ -256,6 +274,33 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut b
 			send(sc, err, partial)
 		})
 	}
+}
+
+// rawCutFirst sends, while the rollups are built, a detail the rollups
+// built so far cannot answer (a drill before the breakdowns are built, a
+// period before the part built first) in two steps: its current and
+// comparison periods read from the raw rows first (kpi.Engine.RawCut, its
+// extras left for the whole), as a sooner answer whose trend is cut, then
+// work's whole, which reads every period of the trend (at 100M tickets a
+// drill's CSAT in 0.6 s, its whole in 2.8 s). It returns false, having sent
+// nothing, when there is no cut or the cut fails (work then runs alone).
+func rawCutFirst(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool))) bool {
+	raw, ok := eng.RawCut(s)
+	if !ok {
+		return false
+	}
+	first, err := eng.Compute(ctx, raw, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...)
+	if err != nil || len(first.Results) == 0 {
+		return false
+	}
+	sendSooner(first, true)
+	work(func(sc *kpi.Scorecard, err error, partial bool) {
+		if partial && sc != nil {
+			sc = withSooner(sc, first, eng, ids)
+		}
+		send(sc, err, partial)
+	})
+	return true
 }
 
 // withSooner is a partial scorecard p with the KPIs it still lacks taken

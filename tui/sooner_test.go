@@ -108,7 +108,9 @@ var (
 // TestSoonerTotalsBeforeSegments: before any breakdown is built, a
 // breakdown at the latest month draws its total and trend from the
 // rollups at once, the breakdown "breaking … down" (no note on the trend,
-// which is whole); then the whole with its segments.
+// which is whole); then the whole with its segments. A drill, which the
+// totals cannot answer, draws its current and comparison months from the
+// rows first.
 func TestSoonerTotalsBeforeSegments(t *testing.T) {
 	ws, err := stoppedSample(func(p kpi.RollupProgress) bool { return p.Stage != "" && p.Stage != "totals" })
 	if ws != nil {
@@ -153,4 +155,42 @@ func TestSoonerTotalsBeforeSegments(t *testing.T) {
 	m = next.(Model)
 	next, _ = m.Update(resultMsg{kind: detailQuery, seq: m.q.detail.seq, gen: m.q.gen, key: m.q.detail.want, err: context.DeadlineExceeded})
 	mustContain(t, screen(next.(Model)), "80.1% (95%", "could not be computed: the", "query took longer than")
+	m = next.(Model)
+
+	// A drill (a filter: its totals need the breakdowns, not built), by a
+	// dimension and by none: the current and comparison months come first
+	// from the rows (kpi.Engine.RawCut), the trend said to be on its way,
+	// then the whole trend with the same numbers.
+	for seg, filter := range map[string]string{"region": "channel=chat", "": "region=EMEA"} {
+		s.Segment, s.Filters = seg, []kpi.Filter{mustFilter(t, filter)}
+		m, cmd = askPastCache(m, s, "csat")
+		res, ok = cmd().(resultMsg)
+		if !ok || !res.sooner || !res.cut || res.err != nil {
+			t.Fatalf("drill by %q, first answer: %#v, want the sooner one, its trend cut", seg, res)
+		}
+		next, _ = m.Update(res)
+		m = next.(Model)
+		mustContain(t, screen(m), "older months: reading the rows while indexing")
+		first = m.q.detail.shown.Find("csat")
+		if first == nil || first.Total.Value == nil || first.Total.Compare == nil || first.Total.Compare.Value == nil || len(first.Trend) != 1 {
+			t.Fatalf("drill by %q, sooner CSAT %+v", seg, first)
+		}
+		if seg != "" && len(first.Segments) == 0 {
+			t.Fatalf("drill by %q: no segments in the sooner answer", seg)
+		}
+		m = settle(m, res.next)
+		if scr := screen(m); strings.Contains(scr, "older months") || m.q.detail.sooner || m.q.detail.loading {
+			t.Fatalf("drill by %q: still pending after the whole answer:\n%s", seg, scr)
+		}
+		whole = m.q.detail.shown.Find("csat")
+		if whole == nil || len(whole.Trend) != 12 || *whole.Total.Value != *first.Total.Value || *whole.Total.Compare.Value != *first.Total.Compare.Value ||
+			!whole.Trend[11].Period.Equal(first.Trend[0].Period) || *whole.Trend[11].Value != *first.Trend[0].Value || len(whole.Segments) != len(first.Segments) {
+			t.Fatalf("drill by %q: whole %+v, sooner %+v", seg, whole, first)
+		}
+		for i, sg := range first.Segments {
+			if w := whole.Segments[i]; w.Segment != sg.Segment || *w.Value != *sg.Value || *w.Compare.Value != *sg.Compare.Value {
+				t.Fatalf("drill by %q, segment %s: whole %v, sooner %v", seg, sg.Segment, *w.Value, *sg.Value)
+			}
+		}
+	}
 }

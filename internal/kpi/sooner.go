@@ -99,6 +99,32 @@ func (e *Engine) Sooner(s Slice) (Slice, bool) {
 	return s, true
 }
 
+// RawCut is, while the rollups are being built, s with its trend cut to its
+// current period (its comparison kept), for a slice the rollups built so
+// far cannot answer (IndexOnly leaves it pending: a drill before the
+// breakdowns are built, a period before the part built first): read from
+// the raw rows, it reads two periods' rows where s reads its whole trend's
+// (at 100M tickets a drill's CSAT 0.6 s against 2.8 s, its median 1.1 s
+// against 6.7 s). ok is false when no build is under way, for a window or
+// all time, and when s's trend is one period already.
+func (e *Engine) RawCut(s Slice) (Slice, bool) {
+	if e.wh != nil || !s.Window.IsZero() {
+		return s, false
+	}
+	e.roll.mu.Lock()
+	building := e.roll.started && !e.roll.progress.Ready && e.roll.progress.Err == nil
+	e.roll.mu.Unlock()
+	if !building {
+		return s, false
+	}
+	s, pl := e.resolveSlice(s)
+	if pl.grain == All || s.Trend <= 1 {
+		return s, false
+	}
+	s.Trend = 1
+	return s, true
+}
+
 // notIndexed reports whether a KPI's computation with IndexOnly stopped
 // where it would have read raw rows.
 func notIndexed(err error) bool { return errors.Is(err, errNotIndexed) }
