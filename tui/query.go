@@ -191,17 +191,28 @@ var progressAfter = 250 * time.Millisecond
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
 	extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
 	work := computeWork(ctx, eng, s, ids, opts, kind, extrasLater)
-	if cut, ok := eng.Sooner(s); ok {
-		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, s, cut, cut.Trend < eng.Resolve(s).Trend, kind, ids, opts, work))
+	// A detail that may read its first periods from the rows holds the
+	// other queries' raw reads back until they are read (kpi.Engine.Foreground),
+	// taken here, before the scorecard's query beside it starts.
+	release := func() {}
+	_, rawCut := eng.RawCut(s)
+	if rawCut = rawCut && kind != scoreQuery; rawCut {
+		release = eng.Foreground()
 	}
-	if _, ok := eng.RawCut(s); ok && kind != scoreQuery {
+	if cut, ok := eng.Sooner(s); ok {
+		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, s, cut, cut.Trend < eng.Resolve(s).Trend, kind, ids, opts, work, release))
+	}
+	if rawCut {
 		return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
+			defer release()
 			// what the rollups built so far answer whole needs no cut
 			if probe, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...); err == nil && probe.Pending == 0 {
+				release()
 				work(send)
 				return
 			}
-			if !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work) {
+			if !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work, release) {
+				release()
 				work(send)
 			}
 		})
@@ -255,17 +266,20 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // in milliseconds where the whole reads raw rows for minutes at 100M rows),
 // sent as a sooner answer drawn as current; work's partial answers keep
 // the cut answer's KPIs they lack.
-func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCut bool, kind queryKind, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool))) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
+func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCut bool, kind queryKind, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
+		defer release()
 		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
 		if err != nil || len(first.Results) == 0 {
 			// nothing built answers it: a detail's current and comparison
 			// periods from the rows first
-			if kind == scoreQuery || !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work) {
+			if kind == scoreQuery || !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work, release) {
+				release()
 				work(send)
 			}
 			return
 		}
+		release()
 		sendSooner(first, trendCut)
 		work(func(sc *kpi.Scorecard, err error, partial bool) {
 			if partial && sc != nil {
@@ -284,12 +298,15 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCu
 // work's whole, which reads every period of the trend (at 100M tickets a
 // drill's CSAT in 0.6 s, its whole in 2.8 s). It returns false, having sent
 // nothing, when there is no cut or the cut fails (work then runs alone).
-func rawCutFirst(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool))) bool {
+// The cut reads the rows in the foreground (kpi.InForeground): release,
+// called once it is read, lets the other queries' raw reads go on.
+func rawCutFirst(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool)), release func()) bool {
 	raw, ok := eng.RawCut(s)
 	if !ok {
 		return false
 	}
-	first, err := eng.Compute(ctx, raw, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras())...)
+	first, err := eng.Compute(ctx, raw, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras(), kpi.InForeground())...)
+	release()
 	if err != nil || len(first.Results) == 0 {
 		return false
 	}

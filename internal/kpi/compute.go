@@ -131,6 +131,8 @@ type options struct {
 	noExtras, uncached, raw bool
 	// indexOnly: no raw rows read (IndexOnly).
 	indexOnly bool
+	// inForeground: its raw reads never wait for a Foreground (InForeground).
+	inForeground bool
 	// totalExtras: the extras of the total row are enough (TotalExtrasOnly).
 	totalExtras bool
 	// keepOnly computes the groups for the periods they keep and stops
@@ -224,6 +226,9 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 	var only *indexOnly
 	if o.indexOnly {
 		ctx, only = withIndexOnly(ctx)
+	}
+	if o.inForeground {
+		ctx = context.WithValue(ctx, foregroundKey{}, true)
 	}
 	if err := checkWindowCompare(s); err != nil {
 		return nil, err
@@ -729,6 +734,7 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 			err = readsRows(ctx)
 		}
 		if !ok && err == nil {
+			e.waitForeground(ctx)
 			ps, sk, err = e.runHeld(ctx, defs, q.plan, q.withSeg, q.win)
 		}
 		if err != nil {

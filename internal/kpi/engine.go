@@ -119,6 +119,7 @@ type Engine struct {
 	// literals, by expression and period (knownPeriodCols).
 	periodVals sync.Map // expression \x00 start \x00 end → literal
 	roll       rollupState
+	fg         foreground // a detail drawn from the rows first (Foreground)
 	// periodRolls keeps per-period totals of the KPIs that read raw rows.
 	periodRolls periodRollups
 	// wh is the ClickHouse warehouse the engine reads (NewWarehouse); nil

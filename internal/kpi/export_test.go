@@ -284,3 +284,11 @@ func SetSketchFault(expr string) func() {
 	sketchFault = expr
 	return func() { sketchFault = old }
 }
+
+// SetForegroundMax sets how long one Foreground holds raw reads back at
+// most; the returned func puts it back.
+func SetForegroundMax(d time.Duration) func() {
+	old := foregroundMax
+	foregroundMax = d
+	return func() { foregroundMax = old }
+}

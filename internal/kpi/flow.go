@@ -1109,6 +1109,7 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		if err := readsRows(ctx); err != nil {
 			return nil, false, err
 		}
+		e.waitForeground(ctx)
 		sql, args := renderDuckDB(&p)
 		ps, err := e.runPoints(ctx, []*Def{d}, sql, args, q.withSeg, q.win)
 		queried = true

@@ -222,6 +222,7 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 		if err := readsRows(ctx); err != nil {
 			return nil, false, false, err
 		}
+		e.waitForeground(ctx)
 	}
 	var runs []timeRange
 	for i := 0; i < len(missing); {

@@ -175,3 +175,49 @@ func heldBuild(t *testing.T, sources []string, ctx context.Context) (eng *kpi.En
 	go func() { done <- eng.BuildRollups(ctx, nil) }()
 	return eng, release, done
 }
+
+// TestForegroundHoldsRawReads: while a Foreground is held, a computation
+// reading raw rows waits before it starts, one marked InForeground does
+// not; released, the other goes on with the same numbers; a Foreground
+// never released holds nothing past its deadline.
+func TestForegroundHoldsRawReads(t *testing.T) {
+	eng := rtOpen(t, rtGenerate(t, "2025-03-14 00:00:00")).Engine
+	guard, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := kpi.Slice{Grain: kpi.Month}
+	ids := []string{"csat"}
+	release := eng.Foreground()
+	type answer struct {
+		sc  *kpi.Scorecard
+		err error
+	}
+	held := make(chan answer, 1)
+	go func() {
+		sc, err := eng.Compute(guard, s, ids, kpi.Uncached())
+		held <- answer{sc, err}
+	}()
+	fg, err := eng.Compute(guard, s, ids, kpi.Uncached(), kpi.InForeground())
+	if err != nil || guard.Err() != nil {
+		t.Fatalf("the foreground computation: %v (it waited)", err)
+	}
+	select {
+	case a := <-held:
+		t.Fatalf("a computation read raw rows while the foreground was held: %v", a.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	release()
+	release() // twice is once
+	a := <-held
+	if a.err != nil || guard.Err() != nil {
+		t.Fatalf("after the release: %v", a.err)
+	}
+	if got, want := *a.sc.Results[0].Total.Value, *fg.Results[0].Total.Value; got != want {
+		t.Fatalf("CSAT %v after the hold, %v in the foreground", got, want)
+	}
+	// Never released: held back until the deadline, not past it.
+	defer kpi.SetForegroundMax(200 * time.Millisecond)()
+	eng.Foreground()
+	if _, err := eng.Compute(guard, s, ids, kpi.Uncached()); err != nil || guard.Err() != nil {
+		t.Fatalf("past a forgotten Foreground's deadline: %v", err)
+	}
+}

@@ -1599,6 +1599,7 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 			if err := readsRows(ctx); err != nil {
 				return nil, nil, false, false, err
 			}
+			e.waitForeground(ctx)
 			keptPart = nil
 			var sk bool
 			partJob.q, partJob.args, sk, err = e.groupSQLOf(defs, s, seg, pl, true, false)
