@@ -195,14 +195,14 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 	// other queries' raw reads back until they are read (kpi.Engine.Foreground),
 	// taken here, before the scorecard's query beside it starts.
 	release := func() {}
-	_, rawCut := eng.RawCut(s)
-	if rawCut = rawCut && kind != scoreQuery; rawCut {
-		release = eng.Foreground()
+	var raw *kpi.Slice // the detail's cut read from the rows (kpi.Engine.RawCut)
+	if r, ok := eng.RawCut(s); ok && kind != scoreQuery {
+		raw, release = &r, eng.Foreground()
 	}
 	if cut, ok := eng.Sooner(s); ok {
-		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, s, cut, cut.Trend < eng.Resolve(s).Trend, kind, ids, opts, work, release))
+		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, cut.Trend < eng.Resolve(s).Trend, raw, ids, opts, work, release))
 	}
-	if rawCut {
+	if raw != nil {
 		return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 			defer release()
 			// what the rollups built so far answer whole needs no cut
@@ -211,7 +211,7 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 				work(send)
 				return
 			}
-			if !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work, release) {
+			if !rawCutFirst(ctx, eng, *raw, ids, opts, send, sendSooner, work, release) {
 				release()
 				work(send)
 			}
@@ -266,14 +266,14 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // in milliseconds where the whole reads raw rows for minutes at 100M rows),
 // sent as a sooner answer drawn as current; work's partial answers keep
 // the cut answer's KPIs they lack.
-func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCut bool, kind queryKind, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
+func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, raw *kpi.Slice, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		defer release()
 		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
 		if err != nil || len(first.Results) == 0 {
 			// nothing built answers it: a detail's current and comparison
-			// periods from the rows first
-			if kind == scoreQuery || !rawCutFirst(ctx, eng, s, ids, opts, send, sendSooner, work, release) {
+			// periods from the rows first (raw)
+			if raw == nil || !rawCutFirst(ctx, eng, *raw, ids, opts, send, sendSooner, work, release) {
 				release()
 				work(send)
 			}
@@ -281,12 +281,7 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCu
 		}
 		release()
 		sendSooner(first, trendCut)
-		work(func(sc *kpi.Scorecard, err error, partial bool) {
-			if partial && sc != nil {
-				sc = withSooner(sc, first, eng, ids)
-			}
-			send(sc, err, partial)
-		})
+		work(keepingSooner(send, first, eng, ids))
 	}
 }
 
@@ -297,27 +292,29 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, s, cut kpi.Slice, trendCu
 // extras left for the whole), as a sooner answer whose trend is cut, then
 // work's whole, which reads every period of the trend (at 100M tickets a
 // drill's CSAT in 0.6 s, its whole in 2.8 s). It returns false, having sent
-// nothing, when there is no cut or the cut fails (work then runs alone).
-// The cut reads the rows in the foreground (kpi.InForeground): release,
-// called once it is read, lets the other queries' raw reads go on.
-func rawCutFirst(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool)), release func()) bool {
-	raw, ok := eng.RawCut(s)
-	if !ok {
-		return false
-	}
+// nothing, when the cut fails (work then runs alone). The cut reads the
+// rows in the foreground (kpi.InForeground): release, called once it is
+// read, lets the other queries' raw reads go on.
+func rawCutFirst(ctx context.Context, eng *kpi.Engine, raw kpi.Slice, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool)), release func()) bool {
 	first, err := eng.Compute(ctx, raw, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras(), kpi.InForeground())...)
 	release()
 	if err != nil || len(first.Results) == 0 {
 		return false
 	}
 	sendSooner(first, true)
-	work(func(sc *kpi.Scorecard, err error, partial bool) {
+	work(keepingSooner(send, first, eng, ids))
+	return true
+}
+
+// keepingSooner is send with work's partial answers given the sooner
+// answer's KPIs they still lack (withSooner).
+func keepingSooner(send func(*kpi.Scorecard, error, bool), first *kpi.Scorecard, eng *kpi.Engine, ids []string) func(*kpi.Scorecard, error, bool) {
+	return func(sc *kpi.Scorecard, err error, partial bool) {
 		if partial && sc != nil {
 			sc = withSooner(sc, first, eng, ids)
 		}
 		send(sc, err, partial)
-	})
-	return true
+	}
 }
 
 // withSooner is a partial scorecard p with the KPIs it still lacks taken

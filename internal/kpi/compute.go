@@ -731,10 +731,9 @@ func (e *Engine) runRaw(ctx context.Context, defs []*Def, s Slice, pl plan, fres
 			ps, sk, ok, err = e.runPeriods(ctx, defs, s, q)
 		}
 		if !ok && err == nil {
-			err = readsRows(ctx)
+			err = e.readsRows(ctx)
 		}
 		if !ok && err == nil {
-			e.waitForeground(ctx)
 			ps, sk, err = e.runHeld(ctx, defs, q.plan, q.withSeg, q.win)
 		}
 		if err != nil {

@@ -1106,10 +1106,9 @@ func (e *Engine) runAgesOver(ctx context.Context, f *flowRollup, d *Def, s Slice
 		resolved := "CAST(t." + store.QuoteIdent(d.Roles["resolved_at"]) + " AS TIMESTAMP)"
 		p.Spans = &spanRows{Long: long, Short: short + " AND " + resolved + " >= " + duckTimeLit(first),
 			LongAlso: resolved + " IS NULL OR " + resolved + " >= " + duckTimeLit(first)}
-		if err := readsRows(ctx); err != nil {
+		if err := e.readsRows(ctx); err != nil {
 			return nil, false, err
 		}
-		e.waitForeground(ctx)
 		sql, args := renderDuckDB(&p)
 		ps, err := e.runPoints(ctx, []*Def{d}, sql, args, q.withSeg, q.win)
 		queried = true

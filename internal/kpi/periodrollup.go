@@ -219,10 +219,9 @@ func (e *Engine) runPeriodsWith(ctx context.Context, defs []*Def, s Slice, q raw
 		return out, false, true, nil
 	}
 	if render == nil {
-		if err := readsRows(ctx); err != nil {
+		if err := e.readsRows(ctx); err != nil {
 			return nil, false, false, err
 		}
-		e.waitForeground(ctx)
 	}
 	var runs []timeRange
 	for i := 0; i < len(missing); {

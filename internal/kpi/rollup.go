@@ -1596,10 +1596,9 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 			partJob.seg = false
 			partJob.q, partJob.args, _, err = rollupQueryOf(g, idx, defs, s, "", pl, [][2]time.Time{partRange}, false)
 		} else {
-			if err := readsRows(ctx); err != nil {
+			if err := e.readsRows(ctx); err != nil {
 				return nil, nil, false, false, err
 			}
-			e.waitForeground(ctx)
 			keptPart = nil
 			var sk bool
 			partJob.q, partJob.args, sk, err = e.groupSQLOf(defs, s, seg, pl, true, false)

@@ -40,11 +40,13 @@ func indexOnlyOf(ctx context.Context) *indexOnly {
 }
 
 // readsRows is called where a computation is about to read a source's raw
-// rows: with IndexOnly it refuses (errNotIndexed).
-func readsRows(ctx context.Context) error {
+// rows: with IndexOnly it refuses (errNotIndexed); else it waits while a
+// Foreground is held for another computation (waitForeground).
+func (e *Engine) readsRows(ctx context.Context) error {
 	if indexOnlyOf(ctx) != nil {
 		return errNotIndexed
 	}
+	e.waitForeground(ctx)
 	return nil
 }
 
@@ -70,7 +72,7 @@ func (e *Engine) Sooner(s Slice) (Slice, bool) {
 		return s, false
 	}
 	e.roll.mu.Lock()
-	recent, building := e.roll.recent, e.roll.started && !e.roll.progress.Ready && e.roll.progress.Err == nil
+	recent, building := e.roll.recent, e.buildingLocked()
 	older, segs := false, false // some older months' part, some breakdowns' part, not built
 	if building {
 		for _, g := range e.roll.groups {
@@ -113,7 +115,7 @@ func (e *Engine) RawCut(s Slice) (Slice, bool) {
 		return s, false
 	}
 	e.roll.mu.Lock()
-	building := e.roll.started && !e.roll.progress.Ready && e.roll.progress.Err == nil
+	building := e.buildingLocked()
 	e.roll.mu.Unlock()
 	if !building {
 		return s, false
@@ -184,8 +186,8 @@ func (e *Engine) foregroundHeld() bool {
 	return false
 }
 
-// waitForeground holds a raw read back while a Foreground is held, unless
-// ctx's computation is the one it is held for (InForeground).
+// waitForeground holds a raw read back (readsRows) while a Foreground is
+// held, unless ctx's computation is the one it is held for (InForeground).
 func (e *Engine) waitForeground(ctx context.Context) {
 	if fg, _ := ctx.Value(foregroundKey{}).(bool); fg {
 		return
@@ -193,6 +195,12 @@ func (e *Engine) waitForeground(ctx context.Context) {
 	for e.foregroundHeld() && ctx.Err() == nil {
 		time.Sleep(5 * quietPoll)
 	}
+}
+
+// buildingLocked reports whether the rollups' build is under way: started,
+// neither done nor failed (e.roll.mu held).
+func (e *Engine) buildingLocked() bool {
+	return e.roll.started && !e.roll.progress.Ready && e.roll.progress.Err == nil
 }
 
 // notIndexed reports whether a KPI's computation with IndexOnly stopped
