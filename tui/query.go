@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -273,15 +274,187 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut b
 		if err != nil || len(first.Results) == 0 {
 			// nothing built answers it: a detail's current and comparison
 			// periods from the rows first (raw)
-			if raw == nil || !rawCutFirst(ctx, eng, *raw, ids, opts, send, sendSooner, work, release) {
-				release()
-				work(send)
+			if raw != nil && rawCutFirst(ctx, eng, *raw, ids, opts, send, sendSooner, work, release) {
+				return
 			}
-			return
+			first = nil
+		} else {
+			sendSooner(first, trendCut)
+		}
+		up := newUpgrades(first, eng, ids, func(sc *kpi.Scorecard) { sendSooner(sc, trendCut) })
+		if first != nil && raw != nil && trendCut && segmentsPending(first) {
+			// A detail's breakdown the rollups cannot give yet, its trend
+			// cut: the whole waits for the older months' totals before it
+			// reads the segments (at 100M tickets over a minute while they
+			// are built); the cut slice's segments are read from the rows
+			// first, its trend from the rollups, in the foreground.
+			if mid, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras(), kpi.InForeground())...); err == nil {
+				up.offer(withExtrasOf(mid, first))
+			}
 		}
 		release()
-		sendSooner(first, trendCut)
-		work(keepingSooner(send, first, eng, ids))
+		stop := up.follow(ctx, eng.RollupStatus, func() (*kpi.Scorecard, error) {
+			return eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
+		})
+		defer stop()
+		work(up.keeping(send, stop))
+	}
+}
+
+// withExtrasOf is sc (computed without extras) with the total's extras
+// each KPI has in from, where it has them (a sooner answer's, from the
+// rollups): a copy, sc may be the engine's cached answer.
+func withExtrasOf(sc, from *kpi.Scorecard) *kpi.Scorecard {
+	c := *sc
+	c.Results = append([]kpi.Result(nil), sc.Results...)
+	for i, r := range c.Results {
+		if f := from.Find(r.Def.ID); f != nil && len(r.Total.Extras) == 0 && len(f.Total.Extras) > 0 {
+			c.Results[i].Total.Extras, c.Results[i].ApproxExtras = f.Total.Extras, f.ApproxExtras
+		}
+	}
+	return &c
+}
+
+// segmentsPending reports whether a sooner answer left a breakdown out
+// (kpi.ErrNotIndexed).
+func segmentsPending(sc *kpi.Scorecard) bool {
+	for _, r := range sc.Results {
+		if errors.Is(r.SegmentErr, kpi.ErrNotIndexed) {
+			return true
+		}
+	}
+	return false
+}
+
+// upgradePoll is how often a query waiting for its whole answer looks
+// whether the rollups' build has moved on (upgrades.follow).
+var upgradePoll = 250 * time.Millisecond
+
+// upgrades keeps a sooner answer current while the whole is on its way:
+// each build step finished may let the rollups answer more of the cut
+// slice (the totals of a KPI being built when the key was pressed, a
+// breakdown's segments once its level is built), and that better sooner
+// answer is sent at once instead of after the whole (at 100M tickets, a
+// quarter's scorecard asked while the latest months' totals were built
+// waited for the older months' totals too, over a minute). The whole's
+// partial answers and the upgrades are merged (withSooner), each message
+// made from the latest of both, under mu.
+type upgrades struct {
+	mu      sync.Mutex
+	eng     *kpi.Engine
+	ids     []string
+	sooner  *kpi.Scorecard // the best sooner answer so far; nil: none
+	partial *kpi.Scorecard // the whole's latest partial answer; nil: none yet
+	done    bool           // the whole answered: nothing more is sent
+	emit    func(*kpi.Scorecard)
+}
+
+func newUpgrades(first *kpi.Scorecard, eng *kpi.Engine, ids []string, emit func(*kpi.Scorecard)) *upgrades {
+	return &upgrades{eng: eng, ids: ids, sooner: first, emit: emit}
+}
+
+// answeredParts scores how much of a sooner answer the rollups gave: each
+// KPI answered, and each of them with its breakdown.
+func answeredParts(sc *kpi.Scorecard) int {
+	if sc == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range sc.Results {
+		n += 2
+		if r.SegmentErr == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// offer takes a new sooner answer, sent (with the whole's KPIs it lacks)
+// when it answers more than the one before.
+func (u *upgrades) offer(sc *kpi.Scorecard) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.done || answeredParts(sc) <= answeredParts(u.sooner) {
+		return
+	}
+	u.sooner = sc
+	if u.partial != nil {
+		sc = withSooner(u.partial, sc, u.eng, u.ids)
+	}
+	u.emit(sc)
+}
+
+// complete reports whether the sooner answer lacks nothing the rollups
+// could add: every KPI asked, each with its breakdown.
+func (u *upgrades) complete() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.done || u.sooner != nil && u.sooner.Pending == 0 && answeredParts(u.sooner) == 3*len(u.sooner.Results)
+}
+
+// follow probes the rollups again (probe: the cut slice, IndexOnly) each
+// time the build has finished another step (status), until the build ends,
+// ctx is done, the sooner answer is complete or stop is called; stop waits
+// for it to end.
+func (u *upgrades) follow(ctx context.Context, status func() kpi.RollupProgress, probe func() (*kpi.Scorecard, error)) (stop func()) {
+	quit, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		last := status().Done
+		t := time.NewTicker(upgradePoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-quit:
+				return
+			case <-t.C:
+			}
+			p := status()
+			if p.Ready || p.Err != nil || u.complete() {
+				return
+			}
+			if p.Done == last {
+				continue
+			}
+			last = p.Done
+			if sc, err := probe(); err == nil {
+				u.offer(sc)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(quit)
+			<-ended
+		})
+	}
+}
+
+// keeping is send with the whole's partial answers given the sooner
+// answer's KPIs they still lack (withSooner); its whole answer first stops
+// the upgrades, so that none comes after it.
+func (u *upgrades) keeping(send func(*kpi.Scorecard, error, bool), stop func()) func(*kpi.Scorecard, error, bool) {
+	return func(sc *kpi.Scorecard, err error, partial bool) {
+		if !partial {
+			stop()
+			u.mu.Lock()
+			u.done = true
+			u.mu.Unlock()
+			send(sc, err, false)
+			return
+		}
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		if sc != nil {
+			u.partial = sc
+			if u.sooner != nil {
+				sc = withSooner(sc, u.sooner, u.eng, u.ids)
+			}
+		}
+		send(sc, err, true)
 	}
 }
 
@@ -364,6 +537,9 @@ func answeredWith(kind queryKind, seq uint64, gen int, key string, room int, wor
 			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, err: err, took: time.Since(began), partial: partial}
 		}
 		sooner := func(sc *kpi.Scorecard, cut bool) {
+			if len(ch) >= room-2 { // the last places are the whole's
+				return
+			}
 			ch <- resultMsg{kind: kind, seq: seq, gen: gen, key: key, sc: sc, took: time.Since(began), partial: true, sooner: true, cut: cut}
 		}
 		defer func() {
