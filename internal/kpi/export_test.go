@@ -9,6 +9,15 @@ import (
 	"kpiscope/internal/store"
 )
 
+// SetAtomsHook has f called, on the build's goroutine, each time a part of
+// totals has its atoms in and its quantile sketches still to read (its
+// group's source and time column given): a test may block in it.
+func SetAtomsHook(e *Engine, f func(source, time string)) {
+	e.roll.mu.Lock()
+	e.roll.atomsHook = f
+	e.roll.mu.Unlock()
+}
+
 // OnCacheJoin has f called whenever a Compute waits for an identical one in
 // progress (see cache.joined).
 func OnCacheJoin(e *Engine, f func()) { e.cache.joined = f }
