@@ -266,7 +266,9 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // while its level is not built): cut from the rollups alone (kpi.IndexOnly,
 // in milliseconds where the whole reads raw rows for minutes at 100M rows),
 // sent as a sooner answer drawn as current; work's partial answers keep
-// the cut answer's KPIs they lack.
+// the cut answer's KPIs they lack. While work runs, the cut is answered
+// again as the build goes on (upgrades); a detail whose trend is cut reads
+// its breakdown's segments for the cut's periods from the rows first.
 func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, raw *kpi.Slice, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		defer release()
