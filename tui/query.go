@@ -272,7 +272,10 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, raw *kpi.Slice, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		defer release()
-		first, err := eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
+		probe := func() (*kpi.Scorecard, error) { // the cut from the rollups built so far
+			return eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
+		}
+		first, err := probe()
 		if err != nil || len(first.Results) == 0 {
 			// nothing built answers it: a detail's current and comparison
 			// periods from the rows first (raw)
@@ -295,9 +298,7 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut b
 			}
 		}
 		release()
-		stop := up.follow(ctx, eng.RollupStatus, func() (*kpi.Scorecard, error) {
-			return eng.Compute(ctx, cut, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
-		})
+		stop := up.follow(ctx, eng.RollupStatus, probe)
 		defer stop()
 		work(up.keeping(send, stop))
 	}
@@ -477,19 +478,8 @@ func rawCutFirst(ctx context.Context, eng *kpi.Engine, raw kpi.Slice, ids []stri
 		return false
 	}
 	sendSooner(first, true)
-	work(keepingSooner(send, first, eng, ids))
+	work(newUpgrades(first, eng, ids, nil).keeping(send, func() {}))
 	return true
-}
-
-// keepingSooner is send with work's partial answers given the sooner
-// answer's KPIs they still lack (withSooner).
-func keepingSooner(send func(*kpi.Scorecard, error, bool), first *kpi.Scorecard, eng *kpi.Engine, ids []string) func(*kpi.Scorecard, error, bool) {
-	return func(sc *kpi.Scorecard, err error, partial bool) {
-		if partial && sc != nil {
-			sc = withSooner(sc, first, eng, ids)
-		}
-		send(sc, err, partial)
-	}
 }
 
 // withSooner is a partial scorecard p with the KPIs it still lacks taken

@@ -105,13 +105,10 @@ var (
 	olderPendingErr  error
 )
 
-// TestSoonerTotalsBeforeSegments: before any breakdown is built, a
-// breakdown at the latest month draws its total and trend from the
-// rollups at once, the breakdown "breaking … down" (no note on the trend,
-// which is whole); then the whole with its segments. A drill, which the
-// totals cannot answer, draws its current and comparison months from the
-// rows first.
-func TestSoonerTotalsBeforeSegments(t *testing.T) {
+// totalsOnly is the sample with its build stopped where the breakdowns
+// begin: every total built, no breakdown; closed when the test ends.
+func totalsOnly(t *testing.T) *workspace.Workspace {
+	t.Helper()
 	ws, err := stoppedSample(func(p kpi.RollupProgress) bool { return p.Stage != "" && p.Stage != "totals" })
 	if ws != nil {
 		t.Cleanup(func() { ws.Close() })
@@ -119,7 +116,17 @@ func TestSoonerTotalsBeforeSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := startedOn(t, ws.Engine, "csat")
+	return ws
+}
+
+// TestSoonerTotalsBeforeSegments: before any breakdown is built, a
+// breakdown at the latest month draws its total and trend from the
+// rollups at once, the breakdown "breaking … down" (no note on the trend,
+// which is whole); then the whole with its segments. A drill, which the
+// totals cannot answer, draws its current and comparison months from the
+// rows first.
+func TestSoonerTotalsBeforeSegments(t *testing.T) {
+	m := startedOn(t, totalsOnly(t).Engine, "csat")
 	s := m.asked()
 	s.Segment = "channel"
 	m, cmd := askPastCache(m, s, "csat")

@@ -128,14 +128,7 @@ func TestSoonerUpgradedAsTheBuildGoesOn(t *testing.T) {
 // comparison quarters from the rows (the trend still cut), then the whole,
 // with the same segments.
 func TestCutBreakdownSegmentsBeforeOlderMonths(t *testing.T) {
-	ws, err := stoppedSample(func(p kpi.RollupProgress) bool { return p.Stage != "" && p.Stage != "totals" })
-	if ws != nil {
-		t.Cleanup(func() { ws.Close() })
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := startedOn(t, ws.Engine, "csat")
+	m := startedOn(t, totalsOnly(t).Engine, "csat")
 	s := m.asked()
 	s.Grain, s.Segment = kpi.Quarter, "channel"
 	m, cmd := askPastCache(m, s, "csat")
