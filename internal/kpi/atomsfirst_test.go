@@ -16,7 +16,8 @@ import (
 // resolution beside the resolution time's median), a KPI without quantiles
 // is answered from them, by IndexOnly and by a plain query that does not
 // wait for the sketches, with the fully built index's numbers; the median
-// is still pending.
+// is still pending. Asked together in one scorecard, FCR is drawn
+// (OnProgress) before the median, with the whole's number.
 //
 // (near: the rows' sums and the atoms' sums of sums may differ in the
 // last bits of a double.)
@@ -93,7 +94,39 @@ func TestTotalsAtomsBeforeTheirSketches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, sc := range map[string]*kpi.Scorecard{"IndexOnly": sc, "plain": got.sc} {
+	// The two in one scorecard (as the explorer's first screen asks them):
+	// FCR is drawn (OnProgress) while the median still waits.
+	progress := make(chan *kpi.Scorecard, 8)
+	both := make(chan answer, 1)
+	go func() {
+		sc, err := eng.Compute(ctx, kpi.Slice{}, ids, kpi.Uncached(), kpi.WithoutExtras(), kpi.OnProgress(0, func(sc *kpi.Scorecard) { progress <- sc }))
+		both <- answer{sc, err}
+	}()
+	var drawn *kpi.Scorecard
+	select {
+	case drawn = <-progress:
+	case a := <-both:
+		t.Fatalf("the scorecard of both ended (%v) with the sketches not built", a.err)
+	case <-time.After(time.Minute):
+		t.Fatal("FCR waited for the median's sketches in the same scorecard")
+	}
+	if drawn.Find("fcr") == nil || drawn.Find("resolution_median") != nil || drawn.Pending != 1 {
+		t.Fatalf("drawn before the sketches: fcr %v, median %v, pending %d; want FCR alone",
+			drawn.Find("fcr") != nil, drawn.Find("resolution_median") != nil, drawn.Pending)
+	}
+	close(resume)
+	resumed = true
+	whole := <-both
+	if whole.err != nil {
+		t.Fatal(whole.err)
+	}
+	if whole.sc.Find("resolution_median") == nil || whole.sc.Pending != 0 {
+		t.Fatalf("the whole: median %v, pending %d", whole.sc.Find("resolution_median") != nil, whole.sc.Pending)
+	}
+	if a, b := drawn.Find("fcr"), whole.sc.Find("fcr"); *a.Total.Value != *b.Total.Value || a.Total.N != b.Total.N {
+		t.Fatalf("FCR drawn first %v (n %d), in the whole %v (n %d)", *a.Total.Value, a.Total.N, *b.Total.Value, b.Total.N)
+	}
+	for name, sc := range map[string]*kpi.Scorecard{"IndexOnly": sc, "plain": got.sc, "drawn first": drawn} {
 		a, b := sc.Find("fcr"), want.Find("fcr")
 		if !near(*a.Total.Value, *b.Total.Value) || a.Total.N != b.Total.N || !near(*a.Total.Compare.Value, *b.Total.Compare.Value) || len(a.Trend) != len(b.Trend) {
 			t.Fatalf("%s: FCR %v (n %d, vs %v, %d periods), the rows' %v (n %d, vs %v, %d periods)", name,

@@ -1283,15 +1283,7 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, grain Gr
 	if level > 2 || quantiles && level == 2 && !monthsOnly(grain, ranges) {
 		return nil, nil, false
 	}
-	needRecent, needRest := all, all
-	if g.time == "" || recent.IsZero() {
-		needRecent, needRest = false, true
-	} else {
-		for _, r := range ranges {
-			needRecent = needRecent || r[1].After(recent)
-			needRest = needRest || r[0].Before(recent)
-		}
-	}
+	needRecent, needRest := needParts(g, recent, ranges, all)
 	type need struct {
 		need   bool
 		recent bool
@@ -1343,6 +1335,51 @@ func (e *Engine) rollupFor(ctx context.Context, d0 *Def, dims []string, grain Gr
 		}
 	}
 	return g, idx, true
+}
+
+// needParts says which of a group's parts, the latest months' (recent) and
+// the older ones', a query over ranges reads (both when all).
+func needParts(g *rollGroup, recent time.Time, ranges [][2]time.Time, all bool) (needRecent, needRest bool) {
+	if g.time == "" || recent.IsZero() {
+		return false, true
+	}
+	needRecent, needRest = all, all
+	for _, r := range ranges {
+		needRecent = needRecent || r[1].After(recent)
+		needRest = needRest || r[0].Before(recent)
+	}
+	return needRecent, needRest
+}
+
+// sketchesPending reports whether, while the index is built, a totals query
+// of d0's group over pl waits for quantile sketches where its KPIs without
+// quantiles would not: every part of totals it reads is built or being
+// built (the query waits for it, never reads the rows), and one of them
+// still without its sketches (partState.atoms).
+func (e *Engine) sketchesPending(d0 *Def, pl plan) bool {
+	sp := rollSpanOf(d0, pl)
+	if sp.needPart && !sp.partExact {
+		return false // the comparison's part is read from the rows: once
+	}
+	e.roll.mu.Lock()
+	defer e.roll.mu.Unlock()
+	g := e.roll.groups[e.rollKey(d0)]
+	if g == nil {
+		return false
+	}
+	needRecent, needRest := needParts(g, e.roll.recent, sp.all, !sp.timed)
+	pending := false
+	for _, recent := range []bool{true, false} {
+		if recent && !needRecent || !recent && !needRest {
+			continue
+		}
+		ps := g.parts[part{partLevel(0), recent, false}]
+		if ps == nil || !ps.done && !ps.building {
+			return false
+		}
+		pending = pending || !ps.done
+	}
+	return pending
 }
 
 // monthsOnly reports whether a query at grain over ranges reads whole months
@@ -1481,6 +1518,37 @@ func (e *Engine) keepTotals(defs []*Def, s Slice, pl plan, full, part map[string
 	}
 }
 
+// rollSpan is the time a rollup query over a plan reads.
+type rollSpan struct {
+	timed  bool           // by period (not all time, nor a table without time)
+	ranges [][2]time.Time // the trend's, or the current period's and its comparison's
+	// needPart: the comparison's same elapsed part is read too; partExact:
+	// it ends at a day's end (partRange, from the rollup), else the rows.
+	needPart, partExact bool
+	partRange           [2]time.Time
+	all                 [][2]time.Time // ranges and partRange
+}
+
+func rollSpanOf(d0 *Def, pl plan) rollSpan {
+	var sp rollSpan
+	sp.timed = d0.Time != "" && pl.grain != All
+	if sp.timed {
+		if pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && pl.grain.Add(pl.cmp, 1).Before(pl.cur) {
+			sp.ranges = [][2]time.Time{{pl.cmp, pl.grain.Add(pl.cmp, 1)}, {pl.cur, pl.to}}
+		} else {
+			sp.ranges = [][2]time.Time{{pl.from, pl.to}}
+		}
+	}
+	sp.needPart = pl.partial && !pl.cmp.IsZero() && d0.Time != ""
+	sp.partExact = sp.needPart && pl.cmpElapsed%(24*time.Hour) == 0
+	sp.all = append([][2]time.Time(nil), sp.ranges...)
+	if sp.partExact {
+		sp.partRange = [2]time.Time{pl.cmp, pl.cmp.Add(pl.cmpElapsed)}
+		sp.all = append(sp.all, sp.partRange)
+	}
+	return sp
+}
+
 // runRollupQuery answers a group from its rollup's query (see runRollup).
 func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg string, pl plan) (full, part map[string]points, approx, ok bool, err error) {
 	d0 := defs[0]
@@ -1504,25 +1572,8 @@ func (e *Engine) runRollupQuery(ctx context.Context, defs []*Def, s Slice, seg s
 		}
 		quantiles = quantiles || usesQuantile(d)
 	}
-	timed := d0.Time != "" && pl.grain != All
-	var ranges [][2]time.Time
-	if timed {
-		if pl.trendStart.Equal(pl.cur) && !pl.cmp.IsZero() && pl.grain.Add(pl.cmp, 1).Before(pl.cur) {
-			ranges = [][2]time.Time{{pl.cmp, pl.grain.Add(pl.cmp, 1)}, {pl.cur, pl.to}}
-		} else {
-			ranges = [][2]time.Time{{pl.from, pl.to}}
-		}
-	}
-	var partRange [2]time.Time
-	needPart := pl.partial && !pl.cmp.IsZero() && d0.Time != ""
-	partExact := needPart && pl.cmpElapsed%(24*time.Hour) == 0
-	if partExact {
-		partRange = [2]time.Time{pl.cmp, pl.cmp.Add(pl.cmpElapsed)}
-	}
-	all := append([][2]time.Time(nil), ranges...)
-	if partExact {
-		all = append(all, partRange)
-	}
+	sp := rollSpanOf(d0, pl)
+	timed, ranges, partRange, needPart, partExact, all := sp.timed, sp.ranges, sp.partRange, sp.needPart, sp.partExact, sp.all
 	// With a trend and a breakdown, totals for every period and segments for
 	// the current and comparison periods only: quantiles cost per row read.
 	narrow := seg != "" && timed && pl.trendStart.Before(pl.cur)
