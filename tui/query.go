@@ -187,32 +187,48 @@ var progressAfter = 250 * time.Millisecond
 // waits for the one after, so the first screen shows the quick KPIs while
 // the slowest are computed (computeWork); while the rollups are built, what
 // they answer comes first (soonerFirst), and a detail they cannot answer
-// yet draws its current and comparison periods from the rows before its
-// whole trend (rawCutFirst).
+// yet, or a drill's scorecard, draws its current and comparison periods
+// from the rows before its whole trend (rawCutFirst).
 func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, opts []kpi.Option, kind queryKind, seq uint64, gen int, key string) tea.Cmd {
 	extrasLater := kind != scoreQuery && len(ids) == 1 && eng.ExtrasSlower(ids[0], s)
 	work := computeWork(ctx, eng, s, ids, opts, kind, extrasLater)
 	// A detail that may read its first periods from the rows holds the
 	// other queries' raw reads back until they are read (kpi.Engine.Foreground),
-	// taken here, before the scorecard's query beside it starts.
+	// taken here, before the scorecard's query beside it starts. A drill's
+	// scorecard (a filter: its KPIs need their breakdowns by the filter's
+	// dimension, built last) reads its first periods from the rows too,
+	// behind its detail: at 100M tickets its whole read thirteen months of
+	// rows for 10–15 KPIs, shown "…" for over a minute.
 	release := func() {}
-	var raw *kpi.Slice // the detail's cut read from the rows (kpi.Engine.RawCut)
-	if r, ok := eng.RawCut(s); ok && kind != scoreQuery {
-		raw, release = &r, eng.Foreground()
+	var raw *kpi.Slice // the cut read from the rows (kpi.Engine.RawCut)
+	if r, ok := eng.RawCut(s); ok && (kind != scoreQuery || len(s.Filters) > 0) {
+		raw = &r
+		if kind != scoreQuery {
+			release = eng.Foreground()
+		}
 	}
 	if cut, ok := eng.Sooner(s); ok {
-		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, cut.Trend < eng.Resolve(s).Trend, raw, ids, opts, work, release))
+		return answeredWith(kind, seq, gen, key, 64, soonerFirst(ctx, eng, cut, cut.Trend < eng.Resolve(s).Trend, raw, kind, ids, opts, work, release))
 	}
 	if raw != nil {
 		return answeredWith(kind, seq, gen, key, 64, func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 			defer release()
 			// what the rollups built so far answer whole needs no cut
-			if probe, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...); err == nil && probe.Pending == 0 {
+			probe, err := eng.Compute(ctx, s, ids, append(opts[:len(opts):len(opts)], kpi.IndexOnly())...)
+			if err == nil && probe.Pending == 0 {
 				release()
 				work(send)
 				return
 			}
-			if !rawCutFirst(ctx, eng, *raw, ids, opts, send, sendSooner, work, release) {
+			var have *kpi.Scorecard
+			if err == nil && kind == scoreQuery && len(probe.Results) > 0 {
+				// a drill's scorecard: what the rollups answer (the KPIs
+				// whose breakdown is built, those the filter does not
+				// reach) drawn at once, whole, the rest pending
+				have = probe
+				sendSooner(probe, false)
+			}
+			if !rawCutFirst(ctx, eng, *raw, have, kind, ids, opts, send, sendSooner, work, release) {
 				release()
 				work(send)
 			}
@@ -269,7 +285,7 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // the cut answer's KPIs they lack. While work runs, the cut is answered
 // again as the build goes on (upgrades); a detail whose trend is cut reads
 // its breakdown's segments for the cut's periods from the rows first.
-func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, raw *kpi.Slice, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
+func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, raw *kpi.Slice, kind queryKind, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		defer release()
 		probe := func() (*kpi.Scorecard, error) { // the cut from the rollups built so far
@@ -279,7 +295,7 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut b
 		if err != nil || len(first.Results) == 0 {
 			// nothing built answers it: a detail's current and comparison
 			// periods from the rows first (raw)
-			if raw != nil && rawCutFirst(ctx, eng, *raw, ids, opts, send, sendSooner, work, release) {
+			if raw != nil && rawCutFirst(ctx, eng, *raw, nil, kind, ids, opts, send, sendSooner, work, release) {
 				return
 			}
 			first = nil
@@ -468,15 +484,29 @@ func (u *upgrades) keeping(send func(*kpi.Scorecard, error, bool), stop func()) 
 // extras left for the whole), as a sooner answer whose trend is cut, then
 // work's whole, which reads every period of the trend (at 100M tickets a
 // drill's CSAT in 0.6 s, its whole in 2.8 s). It returns false, having sent
-// nothing, when the cut fails (work then runs alone). The cut reads the
-// rows in the foreground (kpi.InForeground): release, called once it is
-// read, lets the other queries' raw reads go on.
-func rawCutFirst(ctx context.Context, eng *kpi.Engine, raw kpi.Slice, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool)), release func()) bool {
-	first, err := eng.Compute(ctx, raw, ids, append(opts[:len(opts):len(opts)], kpi.WithoutExtras(), kpi.InForeground())...)
+// nothing, when the cut fails (work then runs alone). A detail's cut reads
+// the rows in the foreground (kpi.InForeground): release, called once it is
+// read, lets the other queries' raw reads go on. A drill's scorecard reads
+// its cut behind them, its KPIs drawn as they are read (kpi.OnProgress,
+// sent as sooner answers), those the rollups answered whole (have, when
+// not nil) kept as they are.
+func rawCutFirst(ctx context.Context, eng *kpi.Engine, raw kpi.Slice, have *kpi.Scorecard, kind queryKind, ids []string, opts []kpi.Option, send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool), work func(send func(*kpi.Scorecard, error, bool)), release func()) bool {
+	kept := func(sc *kpi.Scorecard) *kpi.Scorecard {
+		if have == nil {
+			return sc
+		}
+		return withSooner(have, sc, eng, ids)
+	}
+	cutOpts := append(opts[:len(opts):len(opts)], kpi.WithoutExtras(), kpi.InForeground())
+	if kind == scoreQuery {
+		cutOpts = append(cutOpts[:len(cutOpts)-1], kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { sendSooner(kept(p), true) }))
+	}
+	first, err := eng.Compute(ctx, raw, ids, cutOpts...)
 	release()
 	if err != nil || len(first.Results) == 0 {
 		return false
 	}
+	first = kept(first)
 	sendSooner(first, true)
 	work(newUpgrades(first, eng, ids, nil).keeping(send, func() {}))
 	return true

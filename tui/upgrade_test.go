@@ -72,7 +72,7 @@ func TestSoonerUpgradedAsTheBuildGoesOn(t *testing.T) {
 		sc, err := eng.Compute(context.Background(), s, ids, opts...)
 		send(sc, err, false)
 	}
-	go soonerFirst(context.Background(), eng, cut, false, nil, ids, opts, work, func() {})(
+	go soonerFirst(context.Background(), eng, cut, false, nil, detailQuery, ids, opts, work, func() {})(
 		func(sc *kpi.Scorecard, err error, partial bool) { got <- msg{sc, err, partial, false} },
 		func(sc *kpi.Scorecard, _ bool) { got <- msg{sc, nil, true, true} })
 	next := func(what string) msg {
