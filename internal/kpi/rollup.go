@@ -126,6 +126,9 @@ type rollupState struct {
 	load        sync.Once
 	notify      func(RollupProgress)      // the running build's progress callback
 	atomsHook   func(source, time string) // tests: called once a total's atoms are in, its sketches to come
+	// preferred names the rollup groups (rollKey) of the KPI a user looks
+	// at (Prefer): their breakdowns of the latest months are built next.
+	preferred []string
 	// hold, when not nil, holds a raw-first build back (PrepareRollups) until
 	// the first screen is answered: the queries begun while it holds, up to
 	// the first of them to return, have all returned (holding counts those
@@ -535,6 +538,63 @@ var buildOrder = []part{
 	{1, false, false}, {1, false, true}, pairSketch(false),
 }
 
+// Prefer says which KPI a user looks at (the explorer's selected one): once
+// the first screen's totals are built, the breakdowns of the latest months
+// of its group (its breakdowns and drills, without medians then with) are
+// built before the rest, instead of in their turn after every older total
+// and the other groups' breakdowns (at 100M tickets 2–4 minutes after the
+// first screen). The latest call wins; a KPI without rollups changes
+// nothing.
+func (e *Engine) Prefer(id string) {
+	d := e.byID[id]
+	if d == nil || e.wh != nil {
+		return
+	}
+	var keys []string
+	var add func(d *Def)
+	add = func(d *Def) {
+		if d.Type == Composite {
+			for _, n := range d.InputNames() {
+				in, _, _ := strings.Cut(d.Inputs[n], ".")
+				if dep := e.byID[in]; dep != nil && dep.Type != Composite {
+					add(dep)
+				}
+			}
+			return
+		}
+		keys = append(keys, e.rollKey(d))
+	}
+	add(d)
+	e.roll.mu.Lock()
+	e.roll.preferred = keys
+	e.roll.mu.Unlock()
+}
+
+// preferredStep is the index of the next of n build steps to run (step i:
+// its group, part and whether it is over the older months): the first
+// breakdown of the latest months of a preferred group (Prefer), else the
+// first step.
+func (e *Engine) preferredStep(n int, step func(i int) (*rollGroup, part, bool)) int {
+	e.roll.mu.Lock()
+	preferred := e.roll.preferred
+	e.roll.mu.Unlock()
+	if len(preferred) == 0 {
+		return 0
+	}
+	for i := range n {
+		g, p, older := step(i)
+		if p.level != 1 || older {
+			continue
+		}
+		for _, k := range preferred {
+			if g.key == k {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
 // BuildRollups builds the engine's rollups, totals first (the latest
 // months', then the older ones'), then the breakdowns of the latest months,
 // then the older months', so the first screen and the likely next keys are
@@ -754,7 +814,10 @@ func (e *Engine) BuildRollups(ctx context.Context, progress func(RollupProgress)
 			finish()
 		}
 	}
-	for _, st := range steps[first:] {
+	for rest := steps[first:]; len(rest) > 0; {
+		i := e.preferredStep(len(rest), func(i int) (*rollGroup, part, bool) { return rest[i].g, rest[i].p, rest[i].older })
+		st := rest[i]
+		rest = append(rest[:i:i], rest[i+1:]...)
 		if st.older && st.p.level > 0 && flows != nil {
 			flowsByDim()
 		}
