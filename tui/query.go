@@ -149,6 +149,8 @@ func (qs queries) askDetail(s kpi.Slice, id string) (queries, tea.Cmd) {
 		qs.detail.want, qs.detail.loading, qs.detail.err = "", false, nil
 		return qs, nil
 	}
+	// Its breakdowns are indexed next, where the index is being built.
+	qs.eng.Prefer(id)
 	var cmd tea.Cmd
 	qs.detail, cmd = qs.request(qs.detail, detailQuery, s, []string{id})
 	return qs, cmd
@@ -301,6 +303,12 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut b
 			first = nil
 		} else {
 			sendSooner(first, trendCut)
+			if raw != nil && kind == scoreQuery && first.Pending > 0 && rawCutFirst(ctx, eng, *raw, first, kind, ids, opts, send, sendSooner, work, release) {
+				// a drill's scorecard: the KPIs the rollups do not
+				// answer yet read their current and comparison periods
+				// from the rows, as in compute
+				return
+			}
 		}
 		up := newUpgrades(first, eng, ids, func(sc *kpi.Scorecard) { sendSooner(sc, trendCut) })
 		if first != nil && raw != nil && trendCut && segmentsPending(first) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -204,66 +205,71 @@ func TestSoonerTotalsBeforeSegments(t *testing.T) {
 }
 
 // TestDrillScorecardCutFirst: a drill's scorecard (a filter: its KPIs need
-// the breakdowns, not built) draws every KPI's current and comparison
-// months from the rows first (kpi.Engine.RawCut, sooner answers whose
-// trend is cut), then the whole, every month, with the same numbers.
+// the breakdowns, not built), by month and by quarter (whose trend the
+// rollups cut: kpi.Engine.Sooner), draws every KPI's current and
+// comparison periods from the rows first (kpi.Engine.RawCut, sooner
+// answers whose trend is cut; what the rollups answer kept as they give
+// it), then the whole, every period, with the same numbers.
 func TestDrillScorecardCutFirst(t *testing.T) {
 	m := startedOn(t, totalsOnly(t).Engine, "csat")
-	s := m.asked()
-	s.Segment, s.Filters = "", []kpi.Filter{mustFilter(t, "region=EMEA")}
-	if probe, err := m.q.eng.Compute(context.Background(), s, nil, kpi.Uncached(), kpi.WithoutExtras(), kpi.IndexOnly()); err != nil || probe.Pending == 0 {
-		t.Fatalf("IndexOnly answers the drill's scorecard (%v): nothing to test", err)
-	}
-	m.q.opts = []kpi.Option{kpi.Uncached()}
-	m.q.score.want = ""
-	var cmd tea.Cmd
-	m.q, cmd = m.q.ask(s)
-	res, ok := cmd().(resultMsg)
-	whole12 := map[string]bool{} // answered by the rollups, their trend whole
-	if ok && res.sooner && !res.cut {
-		for _, r := range res.sc.Results {
-			whole12[r.Def.ID] = true
+	for _, g := range []kpi.Grain{kpi.Month, kpi.Quarter} {
+		s := m.asked()
+		s.Grain, s.Period, s.Segment, s.Filters = g, time.Time{}, "", []kpi.Filter{mustFilter(t, "region=EMEA")}
+		if probe, err := m.q.eng.Compute(context.Background(), s, nil, kpi.Uncached(), kpi.WithoutExtras(), kpi.IndexOnly()); err != nil || probe.Pending == 0 {
+			t.Fatalf("%s: IndexOnly answers the drill's scorecard (%v): nothing to test", g, err)
 		}
-	}
-	for ok && res.sooner && res.sc != nil && res.sc.Pending > 0 { // the cut's KPIs as they are read
+		m.q.opts = []kpi.Option{kpi.Uncached()}
+		m.q.score.want = ""
+		var cmd tea.Cmd
+		m.q, cmd = m.q.ask(s)
+		res, ok := cmd().(resultMsg)
+		probed := map[string]int{} // the rollups' answers first: their trends' lengths
+		if ok && res.sooner && res.sc != nil {
+			for _, r := range res.sc.Results {
+				probed[r.Def.ID] = len(r.Trend)
+			}
+		}
+		for ok && res.sooner && res.sc != nil && res.sc.Pending > 0 { // the cut's KPIs as they are read
+			next, _ := m.Update(res)
+			m = next.(Model)
+			res, ok = res.next().(resultMsg)
+		}
+		if !ok || !res.sooner || !res.cut || res.err != nil || res.sc.Pending != 0 {
+			t.Fatalf("%s: first answer: %#v, want the sooner one, whole, its trend cut", g, res)
+		}
+		cut := res.sc
 		next, _ := m.Update(res)
-		m = next.(Model)
-		res, ok = res.next().(resultMsg)
-	}
-	if !ok || !res.sooner || !res.cut || res.err != nil || res.sc.Pending != 0 {
-		t.Fatalf("first answer: %#v, want the sooner one, whole, its trend cut", res)
-	}
-	cut := res.sc
-	next, _ := m.Update(res)
-	m = settle(next.(Model), res.next)
-	if m.q.score.loading || m.q.score.sooner || !m.q.score.current() {
-		t.Fatalf("still pending after the whole:\n%s", screen(m))
-	}
-	whole := m.q.score.shown
-	valued := 0
-	for _, c := range cut.Results {
-		w := whole.Find(c.Def.ID)
-		if w == nil {
-			t.Fatalf("%s: in the cut, not in the whole", c.Def.ID)
+		m = settle(next.(Model), res.next)
+		if m.q.score.loading || m.q.score.sooner || !m.q.score.current() {
+			t.Fatalf("%s: still pending after the whole:\n%s", g, screen(m))
 		}
-		if (c.Total.Value == nil) != (w.Total.Value == nil) {
-			t.Fatalf("%s: cut %v, whole %v", c.Def.ID, c.Total.Value, w.Total.Value)
+		whole := m.q.score.shown
+		valued := 0
+		for _, c := range cut.Results {
+			w := whole.Find(c.Def.ID)
+			if w == nil {
+				t.Fatalf("%s: %s in the cut, not in the whole", g, c.Def.ID)
+			}
+			if (c.Total.Value == nil) != (w.Total.Value == nil) {
+				t.Fatalf("%s: %s: cut %v, whole %v", g, c.Def.ID, c.Total.Value, w.Total.Value)
+			}
+			if c.Total.Value == nil {
+				continue
+			}
+			valued++
+			n, probedKPI := probed[c.Def.ID]
+			fromIndex := probedKPI && len(c.Trend) == n && n > 1 // kept as the rollups gave it
+			if !fromIndex && (len(c.Trend) != 1 || len(w.Trend) < 2 || !w.Trend[len(w.Trend)-1].Period.Equal(c.Trend[0].Period)) {
+				t.Fatalf("%s: %s: cut trend %d periods, whole %d", g, c.Def.ID, len(c.Trend), len(w.Trend))
+			}
+			if !closeTo(*c.Total.Value, *w.Total.Value) || c.Total.N != w.Total.N ||
+				(c.Total.Compare == nil) != (w.Total.Compare == nil) || c.Total.Compare != nil && c.Total.Compare.Value != nil && !closeTo(*c.Total.Compare.Value, *w.Total.Compare.Value) {
+				t.Fatalf("%s: %s: cut %v (n %d), whole %v (n %d)", g, c.Def.ID, *c.Total.Value, c.Total.N, *w.Total.Value, w.Total.N)
+			}
 		}
-		if c.Total.Value == nil {
-			continue
+		if valued < 10 {
+			t.Fatalf("%s: only %d KPIs with a value in the drill's cut", g, valued)
 		}
-		valued++
-		fromIndex := whole12[c.Def.ID] && len(c.Trend) == 12 // as the whole has it
-		if !fromIndex && (len(c.Trend) != 1 || len(w.Trend) != 12 || !w.Trend[11].Period.Equal(c.Trend[0].Period)) {
-			t.Fatalf("%s: cut trend %d periods, whole %d", c.Def.ID, len(c.Trend), len(w.Trend))
-		}
-		if !closeTo(*c.Total.Value, *w.Total.Value) || c.Total.N != w.Total.N ||
-			(c.Total.Compare == nil) != (w.Total.Compare == nil) || c.Total.Compare != nil && c.Total.Compare.Value != nil && !closeTo(*c.Total.Compare.Value, *w.Total.Compare.Value) {
-			t.Fatalf("%s: cut %v (n %d), whole %v (n %d)", c.Def.ID, *c.Total.Value, c.Total.N, *w.Total.Value, w.Total.N)
-		}
-	}
-	if valued < 10 {
-		t.Fatalf("only %d KPIs with a value in the drill's cut", valued)
 	}
 }
 
