@@ -492,7 +492,8 @@ func (u *upgrades) keeping(send func(*kpi.Scorecard, error, bool), stop func()) 
 // extras left for the whole), as a sooner answer whose trend is cut, then
 // work's whole, which reads every period of the trend (at 100M tickets a
 // drill's CSAT in 0.6 s, its whole in 2.8 s). It returns false, having sent
-// nothing, when the cut fails (work then runs alone). A detail's cut reads
+// nothing but a scorecard's partial cut, when the cut fails (work then runs
+// alone). A detail's cut reads
 // the rows in the foreground (kpi.InForeground): release, called once it is
 // read, lets the other queries' raw reads go on. A drill's scorecard reads
 // its cut behind them, its KPIs drawn as they are read (kpi.OnProgress,
@@ -505,9 +506,11 @@ func rawCutFirst(ctx context.Context, eng *kpi.Engine, raw kpi.Slice, have *kpi.
 		}
 		return withSooner(have, sc, eng, ids)
 	}
-	cutOpts := append(opts[:len(opts):len(opts)], kpi.WithoutExtras(), kpi.InForeground())
+	cutOpts := append(opts[:len(opts):len(opts)], kpi.WithoutExtras())
 	if kind == scoreQuery {
-		cutOpts = append(cutOpts[:len(cutOpts)-1], kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { sendSooner(kept(p), true) }))
+		cutOpts = append(cutOpts, kpi.OnProgress(progressAfter, func(p *kpi.Scorecard) { sendSooner(kept(p), true) }))
+	} else {
+		cutOpts = append(cutOpts, kpi.InForeground())
 	}
 	first, err := eng.Compute(ctx, raw, ids, cutOpts...)
 	release()
