@@ -198,7 +198,7 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 	// other queries' raw reads back until they are read (kpi.Engine.Foreground),
 	// taken here, before the scorecard's query beside it starts. A drill's
 	// scorecard (a filter: its KPIs need their breakdowns by the filter's
-	// dimension, built last) reads its first periods from the rows too,
+	// dimension, built after the totals) reads its first periods from the rows too,
 	// behind its detail: at 100M tickets its whole read thirteen months of
 	// rows for 10–15 KPIs, shown "…" for over a minute.
 	release := func() {}
@@ -232,6 +232,10 @@ func compute(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string, op
 			}
 			if !rawCutFirst(ctx, eng, *raw, have, kind, ids, opts, send, sendSooner, work, release) {
 				release()
+				if have != nil { // what the rollups answered stays drawn
+					work(newUpgrades(have, eng, ids, nil).keeping(send, func() {}))
+					return
+				}
 				work(send)
 			}
 		})
@@ -286,7 +290,9 @@ func computeWork(ctx context.Context, eng *kpi.Engine, s kpi.Slice, ids []string
 // sent as a sooner answer drawn as current; work's partial answers keep
 // the cut answer's KPIs they lack. While work runs, the cut is answered
 // again as the build goes on (upgrades); a detail whose trend is cut reads
-// its breakdown's segments for the cut's periods from the rows first.
+// its breakdown's segments for the cut's periods from the rows first, and a
+// drill's scorecard the current and comparison periods of the KPIs the
+// rollups leave out (rawCutFirst, then no upgrades).
 func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut bool, raw *kpi.Slice, kind queryKind, ids []string, opts []kpi.Option, work func(send func(*kpi.Scorecard, error, bool)), release func()) func(func(*kpi.Scorecard, error, bool), func(*kpi.Scorecard, bool)) {
 	return func(send func(*kpi.Scorecard, error, bool), sendSooner func(*kpi.Scorecard, bool)) {
 		defer release()
@@ -295,8 +301,9 @@ func soonerFirst(ctx context.Context, eng *kpi.Engine, cut kpi.Slice, trendCut b
 		}
 		first, err := probe()
 		if err != nil || len(first.Results) == 0 {
-			// nothing built answers it: a detail's current and comparison
-			// periods from the rows first (raw)
+			// nothing built answers it: the current and comparison
+			// periods from the rows first (raw: a detail's, a drill's
+			// scorecard's)
 			if raw != nil && rawCutFirst(ctx, eng, *raw, nil, kind, ids, opts, send, sendSooner, work, release) {
 				return
 			}

@@ -397,9 +397,10 @@ func (e *Engine) compute(ctx context.Context, s Slice, ids []string, o options) 
 // the sketches. At 100M tickets the resolved-date group's sketches came
 // 36–47 s after its atoms, which first contact resolution, reopens and
 // contacts per resolution waited for beside the median resolution time.
-// Both halves are then answered by the index; a slice with a filter or a
-// segment may read the rows (its level not built yet), where one group
-// reads them once: it is left whole.
+// Both halves are then answered by the index (but for a KPI of the group
+// the rollups cannot sum, read from the rows with the medians as before);
+// a slice with a filter or a segment may read the rows (its level not
+// built yet), where one group reads them once: it is left whole.
 func (e *Engine) atomsApart(groups []*defGroup, s Slice, o options) []*defGroup {
 	if o.raw || o.indexOnly || o.keepOnly || e.wh != nil || len(s.Filters) > 0 || s.Segment != "" {
 		return groups
@@ -407,16 +408,19 @@ func (e *Engine) atomsApart(groups []*defGroup, s Slice, o options) []*defGroup 
 	var out []*defGroup
 	for _, g := range groups {
 		var plain, rest []*Def
+		sketches := false // a KPI of rest waits for the sketches
 		for _, d := range g.defs {
 			_, _, ok := rollable(d)
 			value, extras := sketched(d)
-			if ok && !value && (o.noExtras || !extras) {
+			q := value || extras && !o.noExtras
+			if ok && !q {
 				plain = append(plain, d)
 			} else {
 				rest = append(rest, d)
+				sketches = sketches || ok && q
 			}
 		}
-		if len(plain) == 0 || len(rest) == 0 || g.defs[0].Type == Cohort || !e.sketchesPending(g.defs[0], g.pl) {
+		if len(plain) == 0 || !sketches || g.defs[0].Type == Cohort || !e.sketchesPending(g.defs[0], g.pl) {
 			out = append(out, g)
 			continue
 		}
