@@ -23,41 +23,20 @@ import (
 // last bits of a double.)
 func TestTotalsAtomsBeforeTheirSketches(t *testing.T) {
 	ctx := context.Background()
-	// As on large data: the first screen waits for the totals being built.
-	defer kpi.SetRawFirst(0, time.Hour)()
-	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true,
-		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := ws.Engine
-	paused, resume := make(chan struct{}), make(chan struct{})
+	b := openPausedBuild(t)
+	eng := b.ws.Engine
+	paused := make(chan struct{})
 	var pause sync.Once
 	kpi.SetAtomsHook(eng, func(source, time string) {
 		if source == "tickets_business" && time == "resolved_at" {
-			pause.Do(func() { close(paused); <-resume })
+			pause.Do(func() { close(paused); <-b.resume })
 		}
 	})
-	eng.PrepareRollups()
-	bctx, cancel := context.WithCancel(ctx)
-	built := make(chan error, 1)
-	go func() { built <- eng.BuildRollups(bctx, nil) }()
-	resumed, ended := false, false
-	t.Cleanup(func() {
-		cancel()
-		if !resumed {
-			close(resume)
-		}
-		if !ended {
-			<-built
-		}
-		ws.Close()
-	})
+	b.start(nil)
 	select {
 	case <-paused:
-	case err := <-built:
-		ended = true
-		t.Fatalf("the build ended (%v) with no total's sketches read after its atoms", err)
+	case <-b.done:
+		t.Fatalf("the build ended (%v) with no total's sketches read after its atoms", b.err)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("the build never reached the tickets' sketches")
 	}
@@ -114,8 +93,7 @@ func TestTotalsAtomsBeforeTheirSketches(t *testing.T) {
 		t.Fatalf("drawn before the sketches: fcr %v, median %v, pending %d; want FCR alone",
 			drawn.Find("fcr") != nil, drawn.Find("resolution_median") != nil, drawn.Pending)
 	}
-	close(resume)
-	resumed = true
+	b.Resume()
 	whole := <-both
 	if whole.err != nil {
 		t.Fatal(whole.err)
@@ -138,6 +116,53 @@ func TestTotalsAtomsBeforeTheirSketches(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pausedBuild is the sample's rollup build under way in a test, as on large
+// data (SetRawFirst(0): the first screen waits for the totals being
+// built). A hook of the test may hold it (<-resume) until the test sends
+// on resume or calls Resume; at cleanup it is cancelled, resumed and
+// waited for.
+type pausedBuild struct {
+	ws     *workspace.Workspace
+	resume chan struct{}
+	Resume func()        // closes resume (once)
+	done   chan struct{} // closed when the build returned err
+	err    error
+	cancel context.CancelFunc
+}
+
+// openPausedBuild opens the sample; start starts its build, once the test
+// has set its hooks.
+func openPausedBuild(t *testing.T) *pausedBuild {
+	t.Helper()
+	t.Cleanup(kpi.SetRawFirst(0, time.Hour))
+	ws, err := workspace.Open(context.Background(), workspace.Options{NoConfig: true,
+		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &pausedBuild{ws: ws, resume: make(chan struct{}), done: make(chan struct{})}
+	b.Resume = sync.OnceFunc(func() { close(b.resume) })
+	t.Cleanup(func() {
+		if b.cancel != nil {
+			b.cancel()
+			b.Resume()
+			<-b.done
+		}
+		ws.Close()
+	})
+	return b
+}
+
+func (b *pausedBuild) start(progress func(kpi.RollupProgress)) {
+	b.ws.Engine.PrepareRollups()
+	ctx, cancel := context.WithCancel(context.Background())
+	b.cancel = cancel
+	go func() {
+		b.err = b.ws.Engine.BuildRollups(ctx, progress)
+		close(b.done)
+	}()
 }
 
 func near(a, b float64) bool {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"kpiscope/internal/kpi"
-	"kpiscope/internal/workspace"
 )
 
 // TestPreferredBreakdownsBuiltNext: the breakdowns of the KPI a user looks
@@ -18,55 +17,34 @@ import (
 // preferred KPI's breakdown is answered by the index, the other's not yet.
 func TestPreferredBreakdownsBuiltNext(t *testing.T) {
 	ctx := context.Background()
-	defer kpi.SetRawFirst(0, time.Hour)()
-	ws, err := workspace.Open(ctx, workspace.Options{NoConfig: true,
-		Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := ws.Engine
+	b := openPausedBuild(t)
+	eng := b.ws.Engine
 	// NPS (the surveys) and first contact resolution (the tickets by
 	// resolved date): two groups, built in one order or the other.
 	first, second := "nps", "fcr"
 	eng.Prefer(first)
 	ended := make(chan struct{}, 4) // a breakdown step of the latest months ended
-	resume := make(chan struct{})
 	var mu sync.Mutex
 	last := 0 // steps ended (the first screen's are built side by side)
-	eng.PrepareRollups()
-	bctx, cancel := context.WithCancel(ctx)
-	built := make(chan error, 1)
-	go func() {
-		built <- eng.BuildRollups(bctx, func(p kpi.RollupProgress) {
-			mu.Lock()
-			step := p.Done != last
-			last = p.Done
-			mu.Unlock()
-			if step && p.Stage == "by one and two dimensions" && !p.Older {
-				select {
-				case ended <- struct{}{}:
-				default: // the test is over
-				}
-				<-resume
+	b.start(func(p kpi.RollupProgress) {
+		mu.Lock()
+		step := p.Done != last
+		last = p.Done
+		mu.Unlock()
+		if step && p.Stage == "by one and two dimensions" && !p.Older {
+			select {
+			case ended <- struct{}{}:
+			default: // the test is over
 			}
-		})
-	}()
-	over := false // the build's end read
-	t.Cleanup(func() {
-		cancel()
-		close(resume)
-		if !over {
-			<-built
+			<-b.resume
 		}
-		ws.Close()
 	})
 	wait := func() {
 		t.Helper()
 		select {
 		case <-ended:
-		case err := <-built:
-			over = true
-			t.Fatalf("the build ended (%v) before a breakdown of the latest months", err)
+		case <-b.done:
+			t.Fatalf("the build ended (%v) before a breakdown of the latest months", b.err)
 		case <-time.After(2 * time.Minute):
 			t.Fatal("no breakdown built")
 		}
@@ -91,7 +69,7 @@ func TestPreferredBreakdownsBuiltNext(t *testing.T) {
 		t.Fatalf("the first breakdowns built: %s's %v, %s's %v; want %s's alone", first, indexed(first), second, indexed(second), first)
 	}
 	eng.Prefer(second)
-	resume <- struct{}{}
+	b.resume <- struct{}{}
 	wait()
 	if !indexed(second) {
 		t.Fatalf("the next breakdowns built after preferring %s: not its", second)
