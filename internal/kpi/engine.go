@@ -80,6 +80,10 @@ type Options struct {
 	Log *slog.Logger
 	// Annotations are kpiscope.yaml's dated notes, listed with the trend.
 	Annotations []Annotation
+	// Waiting, when set, names tables being made in the background: the
+	// KPIs reading them (and composites of those) are kept with a
+	// *WaitingError as their problem, the others work (see Waiting).
+	Waiting *Waiting
 }
 
 // Dimension is a column offered for slicing.
@@ -187,11 +191,16 @@ func New(ctx context.Context, db *store.DB, defs []*Def, opt Options) (*Engine, 
 		e.byID[d.ID] = d
 		e.defs = append(e.defs, d)
 	}
+	e.markWaiting() // waiting.go
 	for _, d := range e.defs {
+		if e.problems[d.ID] != nil {
+			continue
+		}
 		if err := e.check(ctx, d); err != nil {
 			e.problems[d.ID] = err
 		}
 	}
+	e.waitingInputs()
 	step("KPI checks")
 	if err := e.scanTime(ctx); err != nil {
 		return nil, err
@@ -590,7 +599,7 @@ func (e *Engine) scanSpans(read func(table, col string) (span, error)) {
 	type tc struct{ table, col string }
 	var cols []tc
 	for _, d := range e.defs {
-		if d.Time == "" || e.problems[d.ID] != nil || d.Type == Composite {
+		if d.Time == "" || !e.spanned(d) || d.Type == Composite {
 			continue
 		}
 		for _, name := range e.timeCols(d) {
@@ -685,13 +694,13 @@ func (e *Engine) recordCol(table string) (string, bool) {
 // (or a column of dates past its table's end) reaches.
 func (e *Engine) scanEnds() {
 	for _, d := range e.defs {
-		if e.problems[d.ID] == nil && d.Type != Composite {
+		if e.spanned(d) && d.Type != Composite {
 			sp := e.ownSpan(d) // a month's spend dated on the 1st ends on the 1st here
 			e.start, e.asOf = minTime(e.start, sp.lo), maxTime(e.asOf, sp.hi)
 		}
 	}
 	for _, d := range e.Defs() {
-		if e.problems[d.ID] != nil {
+		if !e.spanned(d) && !(d.Type == Composite && IsWaiting(e.problems[d.ID])) {
 			continue
 		}
 		if sp := e.spanOf(d); !sp.hi.IsZero() {

@@ -1,0 +1,188 @@
+package kpi
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Waiting is what some of an engine's KPIs wait for (Options.Waiting):
+// tables being made in the background, such as the business-time view of
+// the tickets while every ticket's business time is computed. The KPIs
+// reading them are shown as waiting until an engine opened once the tables
+// are made replaces this one; the other KPIs work meanwhile.
+type Waiting struct {
+	// Tables are the tables whose KPIs wait: one not made yet (the view),
+	// or one whose KPIs are to be read together with it (the tickets, whose
+	// rollups are built from the view in one pass).
+	Tables []string
+	// What is being made, as a user reads it: "the business hours of
+	// tickets"; Short says it in fewer words ("business hours").
+	What, Short string
+	// State says how far it is (0–1; negative when unknown) and, once it
+	// failed, why. nil: unknown, not failed.
+	State func() (done float64, err error)
+	// Since is when it started (zero: not said).
+	Since time.Time
+}
+
+// Text says what is awaited and how far it is: "the business hours of
+// tickets 41% (20s)", or why it failed.
+func (w *Waiting) Text() string {
+	if err := w.Failed(); err != nil {
+		return w.What + " failed: " + err.Error()
+	}
+	if p := w.Progress(); p != "" {
+		return w.What + " " + p
+	}
+	return w.What
+}
+
+// Progress says how far it is and for how long it has been made: "41%
+// (20s)", or less when that is not known.
+func (w *Waiting) Progress() string {
+	var parts []string
+	if w.State != nil {
+		if done, err := w.State(); err == nil && done >= 0 && done <= 1 {
+			parts = append(parts, fmt.Sprintf("%d%%", int(done*100)))
+		}
+	}
+	if !w.Since.IsZero() {
+		parts = append(parts, fmt.Sprintf("(%s)", time.Since(w.Since).Round(time.Second)))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Failed is why the awaited tables could not be made (nil while they are
+// being made).
+func (w *Waiting) Failed() error {
+	if w.State == nil {
+		return nil
+	}
+	_, err := w.State()
+	return err
+}
+
+// WaitingError is the problem of a KPI that waits for a table being made
+// (Options.Waiting): not an error in its definition or its data.
+type WaitingError struct{ w *Waiting }
+
+func (e *WaitingError) Error() string {
+	if err := e.w.Failed(); err != nil {
+		return e.w.What + " could not be computed: " + err.Error()
+	}
+	return "waiting for " + e.w.Text()
+}
+
+// Pending reports whether the KPI still waits: what it waits for is being
+// made, not failed.
+func (e *WaitingError) Pending() bool { return e.w.Failed() == nil }
+
+// WaitsFor is what the KPI waits for: "the business hours of tickets".
+func (e *WaitingError) WaitsFor() string { return e.w.What }
+
+// IsWaiting reports whether err says that a KPI waits for a table being
+// made (WaitingError).
+func IsWaiting(err error) bool {
+	var w *WaitingError
+	return errors.As(err, &w)
+}
+
+// Waiting is what the engine's waiting KPIs wait for, as the header says
+// it ("the business hours of tickets 41% (20s)"); "" when none waits.
+func (e *Engine) Waiting() string {
+	if e.opt.Waiting == nil {
+		return ""
+	}
+	return e.opt.Waiting.Text()
+}
+
+// WaitsFor is what the engine's waiting KPIs wait for, without how far it
+// is ("the business hours of tickets"), and in fewer words ("business
+// hours"); "" when none waits.
+func (e *Engine) WaitsFor() (what, short string) {
+	if e.opt.Waiting == nil {
+		return "", ""
+	}
+	return e.opt.Waiting.What, cmp.Or(e.opt.Waiting.Short, e.opt.Waiting.What)
+}
+
+// WaitingProgress is how far what the engine's KPIs wait for is ("41%
+// (20s)"; Waiting.Progress); "" when none waits.
+func (e *Engine) WaitingProgress() string {
+	if e.opt.Waiting == nil {
+		return ""
+	}
+	return e.opt.Waiting.Progress()
+}
+
+// WaitingFailed is why what the engine's waiting KPIs wait for failed; nil
+// while it is being made, or when none waits.
+func (e *Engine) WaitingFailed() error {
+	if e.opt.Waiting == nil {
+		return nil
+	}
+	return e.opt.Waiting.Failed()
+}
+
+// markWaiting gives the KPIs reading a table of Options.Waiting their
+// WaitingError, before their checks (a table not made yet would fail
+// them); composites get theirs once their inputs' are known (waitingInputs).
+func (e *Engine) markWaiting() {
+	w := e.opt.Waiting
+	if w == nil {
+		return
+	}
+	for _, d := range e.defs {
+		if d.Type == Composite {
+			continue
+		}
+		if slices.ContainsFunc(w.Tables, func(t string) bool { return strings.EqualFold(t, d.Source) }) {
+			e.problems[d.ID] = &WaitingError{w: w}
+		}
+	}
+}
+
+// waitingInputs gives a composite with a waiting input (or an input's
+// input) a WaitingError too: it has a value once they have theirs.
+func (e *Engine) waitingInputs() {
+	w := e.opt.Waiting
+	if w == nil {
+		return
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, d := range e.defs {
+			if d.Type != Composite || IsWaiting(e.problems[d.ID]) {
+				continue
+			}
+			for _, n := range d.InputNames() {
+				id, _, _ := strings.Cut(d.Inputs[n], ".")
+				if IsWaiting(e.problems[id]) {
+					e.problems[d.ID] = &WaitingError{w: w}
+					changed = true
+					break
+				}
+			}
+		}
+	}
+}
+
+// spanned reports whether d's dates count in the data's range: a KPI
+// without a problem, or one waiting whose table is loaded (the tickets'
+// clock-time KPIs, waiting for the business-time view), so that the first
+// screen's period is the one the engine replacing this one will show.
+func (e *Engine) spanned(d *Def) bool {
+	err := e.problems[d.ID]
+	if err == nil {
+		return true
+	}
+	if !IsWaiting(err) || d.Type == Composite {
+		return false
+	}
+	_, ok := e.tables[d.Source]
+	return ok
+}
