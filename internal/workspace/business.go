@@ -94,13 +94,46 @@ type dataRange struct{ from, to, asOf time.Time }
 // ones at the view, and tells the engine about the view. Without business
 // hours a listed business-time built-in is an error naming its line.
 func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *config.Business, tables []source.Table, defs []*kpi.Def, eopt *kpi.Options, step func(string, float64)) ([]*kpi.Def, error) {
+	bp, err := planBusiness(ctx, db, cfg, biz, tables, defs, eopt, step)
+	if err != nil || bp == nil {
+		return defs, err
+	}
+	if err := bp.make(ctx, db, step); err != nil {
+		return nil, err
+	}
+	bp.options(eopt)
+	return bp.bind(defs)
+}
+
+// businessPlan is the business-time view of a ticket table, worked out and
+// ready to be made (make), told to the engine (options) and bound to the
+// business-time built-ins (bind).
+type businessPlan struct {
+	where     string // the config's business_hours: line, for messages
+	biz       *config.Business
+	tb        ticketBinding
+	cols      []store.Column
+	rng       dataRange
+	bb        *businessBody
+	view      string // the view: the ticket table's name and BusinessSuffix
+	keptName  string // the table of the added columns that needed bizcal
+	rangeName string // its range table
+	fp        string // the view's fingerprint in a --db file ("" in memory)
+	reused    bool   // the --db file keeps the table of an earlier start
+	rows      int64  // the ticket table's rows
+}
+
+// planBusiness works out the business-time view of the config's ticket
+// table: nil without business hours (a listed business-time built-in is
+// then an error naming its line).
+func planBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *config.Business, tables []source.Table, defs []*kpi.Def, eopt *kpi.Options, step func(string, float64)) (*businessPlan, error) {
 	if biz == nil {
 		for _, d := range defs {
 			if d.Builtin && kpi.IsBusiness(d.BuiltinID) {
 				return nil, fmt.Errorf("%sKPI %s measures business hours: add a business_hours: section (a time zone and working hours) to kpiscope.yaml, or remove the KPI", origin(d), d.ID)
 			}
 		}
-		return defs, nil
+		return nil, nil
 	}
 	where := cfg.Path
 	if biz.Line > 0 {
@@ -111,9 +144,10 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 		return nil, &config.Error{Path: cfg.Path, Line: biz.Line, Msg: "business_hours: no ticket table to measure: use a ticket KPI (`- use: resolution_time` with source: and columns:) or name the ticket source tickets"}
 	}
 	var cols []store.Column
+	var rows int64
 	for _, t := range tables {
 		if t.Name == tb.table {
-			cols = t.Columns
+			cols, rows = t.Columns, t.Rows
 		}
 	}
 	view := tb.table + kpi.BusinessSuffix
@@ -155,59 +189,78 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	// Parquet file rewritten under a program that does not reload would not,
 	// as it would not for the engine's rollups either.
 	keptName := helper + "business_" + tb.table
-	kept := store.QuoteIdent(keptName)
 	// In a --db file the table is kept, and taken over at the next start
 	// while the ticket files and the business configuration are unchanged.
 	fp := viewFingerprint(ctx, db, tb.table, bb.table+"\n"+strings.Join(bb.view, "\n"))
-	reused := keptBusiness(ctx, db, view, fp, keptName, tb.table)
-	if !reused {
+	return &businessPlan{where: where, biz: biz, tb: tb, cols: cols, rng: rng, bb: bb, view: view,
+		keptName: keptName, rangeName: helper + "brange_" + tb.table, fp: fp,
+		reused: keptBusiness(ctx, db, view, fp, keptName, tb.table), rows: rows}, nil
+}
+
+// make creates the business table (unless a --db file keeps it), its range
+// table, the view and the business days, telling step how far it is.
+func (bp *businessPlan) make(ctx context.Context, db *store.DB, step func(string, float64)) error {
+	where, tb := bp.where, bp.tb
+	kept := store.QuoteIdent(bp.keptName)
+	if !bp.reused {
 		// The old fingerprint goes first: a start stopped after the table
 		// is made, before the new fingerprint is written, must not leave
 		// this data's table under another's fingerprint.
-		if err := fingerprintView(ctx, db, view, ""); err != nil {
-			return nil, err
+		if err := fingerprintView(ctx, db, bp.view, ""); err != nil {
+			return err
 		}
 		what := "business hours of " + tb.table
 		step(what, 0)
-		if err := db.ExecProgress(ctx, func(done float64) { step(what, done) }, "CREATE OR REPLACE TABLE "+kept+" AS "+bb.table); err != nil {
-			return nil, fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
+		if err := db.ExecProgress(ctx, func(done float64) { step(what, done) }, "CREATE OR REPLACE TABLE "+kept+" AS "+bp.bb.table); err != nil {
+			return fmt.Errorf("%s: business_hours: the business-time columns of %s: %w", where, tb.table, err)
 		}
 		step(what, 1)
 		if businessTableMade != nil {
 			if err := businessTableMade(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	rangeName := helper + "brange_" + tb.table
-	if err := businessRange(ctx, db, kept, rangeName, bb.stored, !reused); err != nil {
-		return nil, fmt.Errorf("%s: business_hours: the range of the business-time columns of %s: %w", where, tb.table, err)
+	if err := businessRange(ctx, db, kept, bp.rangeName, bp.bb.stored, !bp.reused); err != nil {
+		return fmt.Errorf("%s: business_hours: the range of the business-time columns of %s: %w", where, tb.table, err)
 	}
-	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(view)+" AS SELECT t.*, "+strings.Join(bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
-		return nil, fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
+	if err := db.Exec(ctx, "CREATE OR REPLACE VIEW "+store.QuoteIdent(bp.view)+" AS SELECT t.*, "+strings.Join(bp.bb.view, ", ")+" FROM "+store.QuoteIdent(tb.table)+" t POSITIONAL JOIN "+kept+" b"); err != nil {
+		return fmt.Errorf("%s: business_hours: the business-time view of %s: %w", where, tb.table, err)
 	}
-	// DuckDB estimates the view at 0 rows and would build the hash table of
-	// a join to the customers on all its rows (store.KeepJoinSides). A
-	// locked engine (a reload under serve that adds business_hours) refuses
-	// settings: its queries stay right, only slower.
-	if !db.Locked() {
-		if err := db.KeepJoinSides(ctx); err != nil {
-			return nil, fmt.Errorf("%s: business_hours: %w", where, err)
-		}
+	if err := bp.keepJoinSides(ctx, db); err != nil {
+		return err
 	}
 	step("business days of "+tb.table, -1)
-	if err := createBusinessDays(ctx, db, biz, tb, cols, rng); err != nil { // business_backlog.go
-		return nil, fmt.Errorf("%s: business_hours: %w", where, err)
+	if err := createBusinessDays(ctx, db, bp.biz, tb, bp.cols, bp.rng); err != nil { // business_backlog.go
+		return fmt.Errorf("%s: business_hours: %w", where, err)
 	}
-	if err := fingerprintView(ctx, db, view, fp); err != nil {
-		return nil, err
+	return fingerprintView(ctx, db, bp.view, bp.fp)
+}
+
+// keepJoinSides sets the database's joins to keep their sides: DuckDB
+// estimates the view at 0 rows and would build the hash table of a join to
+// the customers on all its rows (store.KeepJoinSides). A locked engine (a
+// reload under serve that adds business_hours) refuses settings: its
+// queries stay right, only slower.
+func (bp *businessPlan) keepJoinSides(ctx context.Context, db *store.DB) error {
+	if db.Locked() {
+		return nil
 	}
-	have := map[string]bool{}
-	for _, c := range bb.added {
-		have[c] = true
+	if err := db.KeepJoinSides(ctx); err != nil {
+		return fmt.Errorf("%s: business_hours: %w", bp.where, err)
 	}
-	eopt.Tables = append(eopt.Tables, view)
-	eopt.Derived = append(eopt.Derived, view)
+	return nil
+}
+
+// options tells the engine about the view made.
+func (bp *businessPlan) options(eopt *kpi.Options) {
+	view, tb, bb, rng := bp.view, bp.tb, bp.bb, bp.rng
+	// Every map and list changed is a copy: an engine opened before on the
+	// same options (a deferred view's, waiting for it) keeps its own.
+	eopt.Tables = append(slices.Clip(eopt.Tables), view)
+	eopt.Derived = append(slices.Clip(eopt.Derived), view)
+	eopt.DerivedFrom, eopt.StoredIn, eopt.Pasted = maps.Clone(eopt.DerivedFrom), maps.Clone(eopt.StoredIn), maps.Clone(eopt.Pasted)
+	eopt.TableFiles = maps.Clone(eopt.TableFiles)
 	if eopt.DerivedFrom == nil {
 		eopt.DerivedFrom = map[string]string{}
 	}
@@ -221,9 +274,9 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if eopt.Pasted == nil {
 		eopt.Pasted = map[string]kpi.PastedView{}
 	}
-	eopt.Pasted[view] = kpi.PastedView{Base: tb.table, Kept: keptName, Cols: strings.Join(bb.view, ", "), BaseTime: bb.created, KeptTime: helper + "created"}
+	eopt.Pasted[view] = kpi.PastedView{Base: tb.table, Kept: bp.keptName, Cols: strings.Join(bb.view, ", "), BaseTime: bb.created, KeptTime: helper + "created"}
 	for _, c := range bb.stored {
-		eopt.StoredIn[view][c] = rangeName
+		eopt.StoredIn[view][c] = bp.rangeName
 	}
 	if eopt.TableFiles == nil {
 		eopt.TableFiles = map[string][]string{}
@@ -242,6 +295,7 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	case rt[tb.table] != "":
 		rt[view] = rt[tb.table]
 	case !rng.asOf.IsZero():
+		eopt.RecordEnd = maps.Clone(eopt.RecordEnd)
 		if eopt.RecordEnd == nil {
 			eopt.RecordEnd = map[string]time.Time{}
 		}
@@ -250,7 +304,15 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 		rt[view] = tb.cols["created_at"]
 	}
 	eopt.RecordTime = rt
-	return businessDefs(defs, tb, view, have)
+}
+
+// bind points the business-time built-ins at the view (businessDefs).
+func (bp *businessPlan) bind(defs []*kpi.Def) ([]*kpi.Def, error) {
+	have := map[string]bool{}
+	for _, c := range bp.bb.added {
+		have[c] = true
+	}
+	return businessDefs(defs, bp.tb, bp.view, have)
 }
 
 // businessTableMade, when set (by tests), runs right after a start makes

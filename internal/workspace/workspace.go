@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"kpiscope/internal/cmdline"
@@ -40,6 +41,11 @@ type Options struct {
 	// Warehouse is a ClickHouse URL (clickhouse://user:pass@host:9000/db)
 	// whose tables the KPIs are computed on, in place of files (warehouse.go).
 	Warehouse string
+	// Later lets a large ticket table's business-time view be made after
+	// the workspace opens (later.go): the KPIs of the ticket table wait,
+	// the others work at once; Finish makes it. Programs that stay open
+	// (the explorer, serve) set it; the one-shot commands need every KPI.
+	Later bool
 	// Progress, when set, hears what opening is doing, for a status line
 	// while nothing else is on screen: a step ("reading tickets.parquet",
 	// "business hours of tickets") and how much of it is done (0–1), or -1
@@ -81,11 +87,20 @@ type Workspace struct {
 	// Notes say what the workspace left out (the business-time KPIs on a
 	// warehouse), for the report's warnings.
 	Notes []string
+
+	// later is what Finish still has to make (later.go); nil when nothing.
+	later *laterBusiness
+	// handed says that Finish handed the database and the snapshot to the
+	// workspace replacing this one: closing this one leaves them open.
+	handed atomic.Bool
 }
 
 // Close releases the database and removes the snapshot of a pinned
 // workspace. Closing twice is harmless.
 func (w *Workspace) Close() error {
+	if w.handed.Load() {
+		return nil // its successor's now (Finish)
+	}
 	w.unpin()
 	var err error
 	if w.DB != nil {
@@ -242,7 +257,12 @@ func Open(ctx context.Context, opt Options) (*Workspace, error) {
 	eopt.Label = w.Label
 	withTables(&eopt, tables)
 	if cfg != nil { // business.go: the business-time view and its KPIs
-		if defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt, opt.step); err != nil {
+		if opt.Later {
+			defs, err = w.businessLater(ctx, cfg, defs, &eopt, opt) // later.go
+		} else {
+			defs, err = withBusiness(ctx, db, cfg, cfg.Business, tables, defs, &eopt, opt.step)
+		}
+		if err != nil {
 			db.Close()
 			return nil, err
 		}
