@@ -83,6 +83,10 @@ const (
 	// Failed: a reload the watcher started failed; the State is the data
 	// still in use, and Event says why.
 	Failed
+	// Completed: the same data, with what its workspace deferred now made
+	// (workspace.Finish: a large ticket table's business hours); the State
+	// replaces the engine, whose waiting KPIs now have values.
+	Completed
 )
 
 // Change is what subscribers are told.
@@ -180,6 +184,7 @@ func (l *Live) Start(paths []string) error {
 	}
 	l.rollups.start(ws)
 	l.checkInBackground(ws)
+	l.finishLater(ws) // later.go
 	if w != nil {
 		l.watch(w)
 	}
@@ -292,6 +297,7 @@ func (l *Live) Reload(ctx context.Context) (State, error) {
 	checks.stop()
 	// Closed once every subscriber moved on and its rollup build returned.
 	l.retired.retire(old, all(done, l.rollups.stop(old)))
+	l.finishLater(ws) // later.go
 	return st, nil
 }
 
