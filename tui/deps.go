@@ -69,6 +69,9 @@ type EngineMsg struct {
 	Warnings  map[string][]string
 	Refreshed time.Time
 	Err       error
+	// Completed: the same data, with what the previous engine's KPIs waited
+	// for now made (kpi.Engine.Waiting): not a reload.
+	Completed bool
 }
 
 // WarningsMsg replaces the data-quality notes per KPI id, e.g. when the

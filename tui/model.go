@@ -297,6 +297,19 @@ func (m Model) gotEngine(msg EngineMsg) (Model, tea.Cmd) {
 	if msg.Engine == nil {
 		return m, nil
 	}
+	if msg.Completed {
+		// The same data: what the KPIs waited for is made.
+		what, _ := m.q.eng.WaitsFor()
+		m.q = m.q.keepShown()
+		m.setEngine(msg.Engine)
+		if msg.Warnings != nil {
+			m.warnings = cleanWarnings(msg.Warnings)
+		}
+		if what != "" {
+			m.status = status{text: clean(what) + " computed: every KPI is in"}
+		}
+		return m.onEngine()
+	}
 	m.setEngine(msg.Engine)
 	m.reloadFailed, m.reloadErr = time.Time{}, ""
 	if msg.Warnings != nil {

@@ -103,6 +103,13 @@ type queries struct {
 
 	score  query // all KPIs, no segment
 	detail query // the selected KPI by segment
+
+	// carry is the scorecard shown when an engine replaced one whose KPIs
+	// waited for a table (EngineMsg.Completed): the same data, so until the
+	// new engine's scorecard of that slice (carryKey) is whole, the KPIs it
+	// has not answered yet keep the numbers they had (withCarried).
+	carry    *kpi.Scorecard
+	carryKey string
 }
 
 func newQueries(ctx context.Context, d Deps) queries {
@@ -641,6 +648,12 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 	if res.seq != q.seq || res.gen != qs.gen || res.key != q.want {
 		return qs, nil
 	}
+	if res.kind == scoreQuery && qs.carry != nil && sameRequest(res.key, qs.carryKey) {
+		res.sc = withCarried(res.sc, qs.carry)
+	}
+	if res.kind == scoreQuery && !res.partial {
+		qs.carry, qs.carryKey = nil, ""
+	}
 	if res.partial {
 		if !q.loading {
 			return qs, nil
@@ -724,4 +737,42 @@ func (m Model) runDetail() (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.q, cmd = m.q.askDetail(s, id)
 	return m, cmd
+}
+
+// keepShown makes the scorecard on screen the carry of the engine replacing
+// the current one (queries.carry): call it before setEngine.
+func (qs queries) keepShown() queries {
+	qs.carry, qs.carryKey = nil, ""
+	if qs.score.sc != nil && qs.score.err == nil && !qs.score.partial {
+		qs.carry, qs.carryKey = qs.score.sc, qs.score.key
+	}
+	return qs
+}
+
+// sameRequest reports whether two request keys (requestKey) ask the same
+// slice and KPIs, of whichever engine.
+func sameRequest(a, b string) bool {
+	_, a, _ = strings.Cut(a, "|")
+	_, b, _ = strings.Cut(b, "|")
+	return a == b
+}
+
+// withCarried is sc with, for each KPI it lacks (not answered yet), carry's
+// result when that one had numbers (not one that waited, nor an error).
+func withCarried(sc, carry *kpi.Scorecard) *kpi.Scorecard {
+	if sc == nil {
+		return nil
+	}
+	var add []kpi.Result
+	for _, r := range carry.Results {
+		if r.Err == nil && sc.Find(r.Def.ID) == nil {
+			add = append(add, r)
+		}
+	}
+	if len(add) == 0 {
+		return sc
+	}
+	c := *sc
+	c.Results = append(append([]kpi.Result(nil), sc.Results...), add...)
+	return &c
 }

@@ -63,13 +63,13 @@ func (r rollupWatch) poll() (rollupWatch, tea.Cmd) {
 	p.Table, p.Err = clean(p.Table), cleanLineErr(p.Err)
 	r.p = p
 	switch {
-	case p.Ready:
-		return r, nil
 	case p.Err != nil:
 		if !errors.Is(p.Err, context.Canceled) {
 			r.failed = p.Err
 		}
 		return r, nil
+	case p.Ready && (r.eng.Waiting() == "" || r.eng.WaitingFailed() != nil):
+		return r, nil // else its KPIs wait: the header says for what and how far
 	}
 	gen := r.gen
 	return r, tea.Tick(rollupPoll, func(time.Time) tea.Msg { return rollupTickMsg{gen: gen} })
@@ -81,6 +81,13 @@ func (r rollupWatch) poll() (rollupWatch, tea.Cmd) {
 // keeps its room); the short one, for when the long does not fit, "indexing
 // 30/48 41%". Both "" when there is nothing to say.
 func (r rollupWatch) note(w int) (long, short string) {
+	if r.eng != nil && r.eng.WaitingFailed() == nil {
+		if what, short := r.eng.WaitsFor(); what != "" {
+			// "computing the business hours of tickets 41% (20s)"
+			p := r.eng.WaitingProgress()
+			return strings.TrimSpace("computing " + clean(what) + " " + p), strings.TrimSpace("computing " + clean(short) + " " + p)
+		}
+	}
 	p := r.p
 	if r.status == nil || p.Ready || p.Err != nil || p.Total <= 0 {
 		return "", ""

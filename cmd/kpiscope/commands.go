@@ -36,6 +36,10 @@ type dataFlags struct {
 	config string
 	db     string
 	screen bool // the explorer draws on the terminal: no debug log on stderr
+	// later: the program stays open (the explorer, serve), so a large
+	// ticket table's business hours are computed after it opens
+	// (workspace.Options.Later).
+	later bool
 	// source is a ClickHouse warehouse's URL (report's --source): the KPIs
 	// are computed there instead of on files.
 	source string
@@ -61,7 +65,7 @@ func (f *dataFlags) open(ctx context.Context, sources []string) (*workspace.Work
 	if f.source != "" && f.db != "" {
 		return nil, fmt.Errorf("--source %s computes on the warehouse: leave out --db %s", f.source, f.db)
 	}
-	opt := workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen), Warehouse: f.source}
+	opt := workspace.Options{ConfigPath: f.config, Sources: sources, DBPath: f.db, Log: debugLog(f.screen), Warehouse: f.source, Later: f.later}
 	if isTerminal(os.Stderr) { // progress.go: a status line while the data opens
 		st := newOpenStatus(os.Stderr)
 		defer st.end()
@@ -168,7 +172,7 @@ A SOURCE is a CSV or Parquet file, a glob, or a directory, optionally named: tic
 				// Piped: the scorecard, as `kpiscope report` prints it.
 				return runReport(cmd, args, &df, &sf, reportOpts{format: "table", checks: "auto"})
 			}
-			df.screen = true
+			df.screen, df.later = true, true
 			ws, err := df.open(cmd.Context(), args)
 			if err != nil {
 				return err

@@ -160,7 +160,7 @@ func changeMsg(c live.Change) tea.Msg {
 	case live.Checked:
 		return tui.WarningsMsg{Warnings: c.Warnings}
 	}
-	return tui.EngineMsg{Engine: c.Workspace.Engine, Warnings: c.Warnings, Refreshed: c.Loaded}
+	return tui.EngineMsg{Engine: c.Workspace.Engine, Warnings: c.Warnings, Refreshed: c.Loaded, Completed: c.Kind == live.Completed}
 }
 
 // reloadError is why a reload failed, fit for the explorer's footer: the
@@ -214,6 +214,7 @@ func reopenOptions(cmd *cobra.Command) workspace.Options {
 		opt.Warehouse = f.Value.String() // `r` reads the warehouse again
 	}
 	opt.Sources = cmd.Flags().Args()
+	opt.Later = true // as the first open: the ticket KPIs of large data wait for their business hours
 	// A --db file is held open by the running workspace; a reload reads the
 	// files straight into memory instead.
 	return opt

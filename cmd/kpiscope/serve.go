@@ -192,6 +192,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	defer ln.Close()
 
 	began := time.Now()
+	df.later = true // the ticket KPIs of large data wait for their business hours; the rest serve at once
 	ws, err := df.open(ctx, args)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -200,7 +201,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		return err
 	}
 	for _, d := range ws.Engine.Defs() {
-		if err := ws.Engine.Problems()[d.ID]; err != nil {
+		if err := ws.Engine.Problems()[d.ID]; err != nil && !kpi.IsWaiting(err) {
 			logger.Warn("KPI cannot be computed; sessions will show the error", "kpi", d.ID, "err", err)
 		}
 	}
@@ -212,7 +213,7 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 	}
 	// A reload reads the files into memory: a --db file stays held by the
 	// first workspace until it is replaced.
-	reopen := workspace.Options{ConfigPath: df.config, Sources: args, Log: debugLog(false), Warehouse: df.source}
+	reopen := workspace.Options{ConfigPath: df.config, Sources: args, Log: debugLog(false), Warehouse: df.source, Later: true}
 	data := live.New(ctx, ws, live.Options{
 		Open: func(ctx context.Context) (*workspace.Workspace, error) {
 			ws, err := workspace.Open(ctx, reopen)

@@ -57,6 +57,9 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		if errors.Is(err, kpi.ErrNotSliceable) {
 			return notSliceable(st, d, err, w), -1
 		}
+		if wt := (*kpi.WaitingError)(nil); errors.As(err, &wt) && wt.Pending() {
+			return waitingLines(st, d, err, w), -1
+		}
 		return errorLines(st, d, err, w), -1
 	}
 	fade := func(s string) string {
@@ -576,4 +579,19 @@ func trendSpan(g kpi.Grain, first, last time.Time, w int) string {
 		return s
 	}
 	return "from " + PeriodName(g, first)
+}
+
+// waitingLines is the detail of a KPI waiting for its table to be made
+// (kpi.WaitingError): what it waits for and how far that is, and that the
+// other KPIs work meanwhile.
+func waitingLines(st style.Styles, d Detail, err error, w int) []string {
+	var out []string
+	for _, l := range Wrap(d.Def.Label()+": "+err.Error()+".", w) {
+		out = append(out, st.MutedText.Render(l))
+	}
+	out = append(out, "")
+	for _, l := range Wrap("Its numbers come once that is done, on their own. The KPIs of the other tables can be sliced meanwhile.", w) {
+		out = append(out, st.MutedText.Render(l))
+	}
+	return out
 }

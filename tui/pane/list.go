@@ -196,7 +196,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	row := r.Total
 	flag := Cell{Text: " "}
 	switch {
-	case r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) || t.Warned:
+	case r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) && !kpi.IsWaiting(r.Err) || t.Warned:
 		flag = Cell{Text: "!", Style: st.WarnText}
 	case row.LowN:
 		flag = Cell{Text: "?", Style: st.WarnText}
@@ -205,6 +205,10 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	if errors.Is(r.Err, kpi.ErrNotSliceable) {
 		// The filter does not apply to this KPI's table: not an error in the data.
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, {Text: name.Text, Style: st.MutedText}, {Text: "n/a", Style: st.MutedText}}
+	}
+	if w := (*kpi.WaitingError)(nil); errors.As(r.Err, &w) && w.Pending() {
+		// Its table is being made (the business hours of large tickets).
+		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, name, {Text: "…", Style: st.MutedText}}
 	}
 	if r.Err != nil {
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: "!", Style: st.ErrText}, name, {Text: "error", Style: st.ErrText}}
