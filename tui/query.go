@@ -758,10 +758,11 @@ func sameRequest(a, b string) bool {
 }
 
 // withCarried is sc with, for each KPI it lacks (not answered yet), carry's
-// result when that one had numbers (not one that waited, nor an error).
+// result when that one had numbers (not one that waited, nor an error),
+// when both are of the same slice as resolved (its period filled in).
 func withCarried(sc, carry *kpi.Scorecard) *kpi.Scorecard {
-	if sc == nil {
-		return nil
+	if sc == nil || sc.Slice.Key() != carry.Slice.Key() {
+		return sc // another period (the latest, as the new engine resolves it): nothing to keep
 	}
 	var add []kpi.Result
 	for _, r := range carry.Results {

@@ -229,6 +229,18 @@ func runServe(ctx context.Context, stderr io.Writer, args []string, df *dataFlag
 		Debounce:  o.debounce,
 		CheckRows: checkBudget,
 		Events:    watchLogger(logger),
+		Finished: func(ws *workspace.Workspace, took time.Duration, err error) {
+			if err != nil {
+				logger.Warn("the business hours could not be computed; sessions show why on the ticket KPIs", "err", err)
+				return
+			}
+			logger.Info("business hours computed: every KPI is served", "took", took.Round(time.Millisecond))
+			for _, d := range ws.Engine.Defs() {
+				if err := ws.Engine.Problems()[d.ID]; err != nil {
+					logger.Warn("KPI cannot be computed; sessions will show the error", "kpi", d.ID, "err", err)
+				}
+			}
+		},
 	})
 	defer data.Close() // closes every workspace, after the Shutdown below
 	current = data.Current

@@ -602,6 +602,9 @@ func (e *Engine) scanSpans(read func(table, col string) (span, error)) {
 		if d.Time == "" || !e.spanned(d) || d.Type == Composite {
 			continue
 		}
+		if _, ok := e.tables[d.Source]; !ok {
+			continue // a table being made: its span is given (waitingSpan)
+		}
 		for _, name := range e.timeCols(d) {
 			cols = append(cols, tc{d.Source, name})
 		}
@@ -772,6 +775,9 @@ func (e *Engine) spanOf(d *Def) span {
 // ownSpan is the range of a KPI's own date columns, cut at its table's
 // record axis's last day (see spanOf).
 func (e *Engine) ownSpan(d *Def) span {
+	if sp, ok := e.waitingSpan(d); ok {
+		return sp
+	}
 	var sp span
 	for _, c := range e.timeCols(d) {
 		sp = sp.merge(e.spans[d.Source+"\x00"+c])
@@ -892,6 +898,10 @@ func (e *Engine) inferDimensions(ctx context.Context) error {
 	}
 	for _, n := range e.opt.Dimensions {
 		if _, ok := byName[n]; !ok {
+			if d, ok := e.waitingDim(n); ok { // waiting.go: a column of a table being made
+				byName[n] = &d
+				continue
+			}
 			return fmt.Errorf("dimension %q is not a column of any loaded table (%s)", n, strings.Join(e.tableNames(), ", "))
 		}
 	}

@@ -27,6 +27,15 @@ type Waiting struct {
 	State func() (done float64, err error)
 	// Since is when it started (zero: not said).
 	Since time.Time
+	// Columns are, per table of Tables not made yet, its columns that no
+	// loaded table has: offered as the dimensions Options.Dimensions lists
+	// (their breakdowns wait with the table), not refused as unknown.
+	Columns map[string][]string
+	// Spans are, per table of Tables not made yet, the first and last
+	// instants of its KPIs' data: their dates count in the data's range,
+	// so that the first period is the one the engine replacing this one
+	// shows (spanned).
+	Spans map[string][2]time.Time
 }
 
 // Text says what is awaited and how far it is: "the business hours of
@@ -184,5 +193,42 @@ func (e *Engine) spanned(d *Def) bool {
 		return false
 	}
 	_, ok := e.tables[d.Source]
-	return ok
+	_, later := e.waitingSpan(d)
+	return ok || later
+}
+
+// waitingSpan is the span of a waiting KPI whose table is not made yet, as
+// Waiting.Spans gives it, its end cut to its last day as a record axis
+// cuts a table's (ownSpan); false for any other KPI.
+func (e *Engine) waitingSpan(d *Def) (span, bool) {
+	w := e.opt.Waiting
+	if w == nil || d.Type == Composite {
+		return span{}, false
+	}
+	if _, ok := e.tables[d.Source]; ok {
+		return span{}, false
+	}
+	for t, r := range w.Spans {
+		if strings.EqualFold(t, d.Source) && !r[1].IsZero() {
+			return span{lo: r[0], hi: Day.Trunc(r[1])}, true
+		}
+	}
+	return span{}, false
+}
+
+// waitingDim is a dimension Options.Dimensions lists that only a table not
+// made yet has (Waiting.Columns): offered, read from that table once it is.
+func (e *Engine) waitingDim(name string) (Dimension, bool) {
+	w := e.opt.Waiting
+	if w == nil {
+		return Dimension{}, false
+	}
+	for _, t := range sortedKeys(w.Columns) {
+		for _, c := range w.Columns[t] {
+			if strings.EqualFold(c, name) {
+				return Dimension{Name: name, Tables: []string{t}}, true
+			}
+		}
+	}
+	return Dimension{}, false
 }

@@ -1,6 +1,9 @@
 package live
 
 import (
+	"context"
+	"time"
+
 	"kpiscope/internal/workspace"
 )
 
@@ -8,21 +11,60 @@ import (
 // (workspace.Finish: the business hours of a large ticket table), then
 // makes the workspace Finish returns current, as a reload does, and tells
 // the subscribers (Completed): the same data, whose waiting KPIs now have
-// values. Nothing happens when ws deferred nothing. A reload replacing ws
-// meanwhile, or Close, drops the result.
+// values. Nothing happens when ws deferred nothing, or after Close. A
+// reload replacing ws stops it (stopFinish), and waits for it before
+// closing ws.
 func (l *Live) finishLater(ws *workspace.Workspace) {
 	if !ws.Pending() {
 		return
 	}
-	l.watching.Add(1) // Close waits for it
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(l.ctx)
+	b := &build{cancel: cancel, done: make(chan struct{})}
+	if l.finishing == nil {
+		l.finishing = map[*workspace.Workspace]*build{}
+	}
+	l.finishing[ws] = b
+	l.watching.Add(1) // Close waits for it: added before Close can wait
+	l.mu.Unlock()
 	go func() {
 		defer l.watching.Done()
-		nw, err := ws.Finish(l.ctx)
+		defer close(b.done)
+		defer cancel()
+		began := time.Now()
+		nw, err := ws.Finish(ctx)
+		l.mu.Lock()
+		if l.finishing[ws] == b {
+			delete(l.finishing, ws)
+		}
+		l.mu.Unlock()
+		if l.opt.Finished != nil && ctx.Err() == nil {
+			l.opt.Finished(nw, time.Since(began), err)
+		}
 		if err != nil {
 			return // ws's waiting KPIs say why (kpi.Engine.WaitingFailed)
 		}
 		l.complete(ws, nw)
 	}()
+}
+
+// stopFinish stops making what ws deferred, if that runs, without waiting:
+// the channel closes once it returned (at once when nothing ran), for
+// whoever closes ws.
+func (l *Live) stopFinish(ws *workspace.Workspace) <-chan struct{} {
+	l.mu.Lock()
+	b := l.finishing[ws]
+	delete(l.finishing, ws)
+	l.mu.Unlock()
+	if b == nil {
+		return closed
+	}
+	b.cancel()
+	return b.done
 }
 
 // complete makes nw, the workspace ws's Finish returned, current in ws's
@@ -34,13 +76,12 @@ func (l *Live) complete(ws, nw *workspace.Workspace) {
 	closed, cur := l.closed, l.cur.Workspace
 	l.mu.Unlock()
 	switch {
-	case closed:
-		nw.Close() // ws handed its database over: this closes it
-		return
-	case cur != ws:
-		// A reload replaced ws, which is being retired: its database,
-		// now nw's, closes once that is done.
-		l.retired.retire(nw, nil)
+	case closed, cur != ws:
+		// Close, or a reload replacing ws, came as Finish ended: ws takes
+		// its database back and closes it, once its build has stopped (Close
+		// closes the current workspace last; a reload retires ws after this
+		// returns).
+		ws.TakeBack(nw)
 		return
 	}
 	if l.opt.Lock != nil {
@@ -71,7 +112,7 @@ func (l *Live) complete(ws, nw *workspace.Workspace) {
 	})
 	if !swapped {
 		<-l.rollups.stop(nw)
-		l.retired.retire(nw, nil)
+		ws.TakeBack(nw) // closed with ws: at Close
 		return
 	}
 	l.retired.retire(ws, done) // closes nothing of nw's (handed over)

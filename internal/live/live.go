@@ -52,6 +52,11 @@ type Options struct {
 	Events func(watch.Event)
 	// Now is the clock of the checks and of the load times (nil: time.Now).
 	Now func() time.Time
+	// Finished, when set, is told how making what a workspace deferred
+	// ended (workspace.Finish: a large ticket table's business hours): the
+	// workspace made, or why not (not when a reload or Close stopped it).
+	// It must not block.
+	Finished func(ws *workspace.Workspace, took time.Duration, err error)
 }
 
 // State is the current data and what is known about it.
@@ -116,6 +121,9 @@ type Live struct {
 	closed  bool
 	pin     bool   // watched: every workspace is pinned before it is locked
 	checks  *check // the current data's checks running in the background
+	// finishing are the workspaces whose deferred part is being made
+	// (finishLater), each with how to stop it and when it returned.
+	finishing map[*workspace.Workspace]*build
 
 	watching sync.WaitGroup
 }
@@ -296,7 +304,7 @@ func (l *Live) Reload(ctx context.Context) (State, error) {
 	}
 	checks.stop()
 	// Closed once every subscriber moved on and its rollup build returned.
-	l.retired.retire(old, all(done, l.rollups.stop(old)))
+	l.retired.retire(old, all(done, l.rollups.stop(old), l.stopFinish(old)))
 	l.finishLater(ws) // later.go
 	return st, nil
 }

@@ -86,7 +86,10 @@ func ticketTable(defs []*kpi.Def, tables []source.Table) (ticketBinding, bool) {
 // and last timestamps (deadlines included), and its as-of instant, the
 // latest creation time, before which an open ticket's passed deadline is a
 // breach.
-type dataRange struct{ from, to, asOf time.Time }
+type dataRange struct {
+	from, to, asOf time.Time
+	first          time.Time // the first creation, as the data's clock reads it (from is an instant)
+}
 
 // withBusiness creates the business-time view when the config has business
 // hours, adds the business-time built-ins the config does not list (after
@@ -511,6 +514,7 @@ func ticketRange(ctx context.Context, db *store.DB, tb ticketBinding, cols []sto
 	}
 	var r dataRange
 	r.from, _ = rows.Data[0][0].(time.Time)
+	r.first = r.from
 	r.asOf, _ = rows.Data[0][1].(time.Time)
 	r.to = r.asOf
 	for _, v := range rows.Data[0][2:] {

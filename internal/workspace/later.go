@@ -85,7 +85,15 @@ func (w *Workspace) businessLater(ctx context.Context, cfg *config.Config, defs 
 	full := *eopt
 	bp.options(&full)
 	lt := &laterBusiness{plan: bp, opt: full, defs: defs, done: -1}
-	eopt.Waiting = &kpi.Waiting{Tables: []string{bp.view, bp.tb.table}, What: "the business hours of " + bp.tb.table, Short: "business hours", State: lt.state, Since: time.Now()}
+	// The view's KPIs' dates run from the tickets' first instant to their
+	// as-of instant, where the view's data ends (options: RecordEnd).
+	end := bp.rng.asOf
+	if end.IsZero() {
+		end = bp.rng.to
+	}
+	eopt.Waiting = &kpi.Waiting{Tables: []string{bp.view, bp.tb.table}, What: "the business hours of " + bp.tb.table, Short: "business hours",
+		State: lt.state, Since: time.Now(),
+		Columns: map[string][]string{bp.view: bp.bb.added}, Spans: map[string][2]time.Time{bp.view: {bp.rng.first, end}}}
 	w.later = lt
 	return defs, nil
 }
@@ -135,4 +143,13 @@ func (w *Workspace) Finish(ctx context.Context) (*Workspace, error) {
 		Warehouse: w.Warehouse, Notes: w.Notes}
 	w.handed.Store(true)
 	return nw, nil
+}
+
+// TakeBack undoes Finish's hand-over when nw, the workspace it returned,
+// is not used: w owns its database and snapshot again, and closing w closes
+// them; nw must not be used or closed.
+func (w *Workspace) TakeBack(nw *Workspace) {
+	if nw != nil && nw.DB == w.DB {
+		w.handed.Store(false)
+	}
 }

@@ -18,8 +18,23 @@ import (
 func laterConfig(t *testing.T) string {
 	t.Helper()
 	cfg := copyFixture(t, bizDir, func(s string) string {
-		s = strings.Replace(s, "  tickets: {path: tickets.csv}\n", "  tickets: {path: tickets.csv}\n  surveys: {path: surveys.csv}\n", 1)
+		s = strings.Replace(s, "  tickets: {path: tickets.csv}\n", "  tickets: {path: tickets.csv}\n  surveys: {path: surveys.csv}\ndimensions: [priority, calendar]\n", 1)
 		return strings.Replace(s, "kpis:\n", `kpis:
+  - id: detractors
+    source: surveys
+    type: ratio
+    numerator: "count(*) FILTER (WHERE score <= 6)"
+    denominator: "count(*)"
+    scale: 100
+    better: lower
+    time: sent_at
+  - id: answers
+    source: surveys
+    type: ratio
+    numerator: "count(*)"
+    denominator: "1"
+    better: higher
+    time: sent_at
   - id: promoters
     source: surveys
     type: ratio
@@ -36,8 +51,10 @@ func laterConfig(t *testing.T) string {
     better: higher
 `, 1)
 	})
-	// January: 3 of 4 promoters; February: 1 of 2.
-	surveys := "survey_id,sent_at,score\nS1,2026-01-05 10:00:00,9\nS2,2026-01-12 10:00:00,10\nS3,2026-01-20 10:00:00,3\nS4,2026-01-28 10:00:00,9\nS5,2026-02-03 10:00:00,10\nS6,2026-02-17 10:00:00,6\n"
+	// January: 3 of 4 promoters; February: 1 of 2; two answers in March,
+	// after the tickets end: the three survey KPIs reach March, the two
+	// clock-time ticket KPIs and the six of the view end in February.
+	surveys := "survey_id,sent_at,score\nS1,2026-01-05 10:00:00,9\nS2,2026-01-12 10:00:00,10\nS3,2026-01-20 10:00:00,3\nS4,2026-01-28 10:00:00,9\nS5,2026-02-03 10:00:00,10\nS6,2026-02-17 10:00:00,6\nS7,2026-03-05 10:00:00,10\nS8,2026-03-10 10:00:00,2\n"
 	if err := os.WriteFile(filepath.Join(filepath.Dir(cfg), "surveys.csv"), []byte(surveys), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +64,9 @@ func laterConfig(t *testing.T) string {
 // TestBusinessLater: with Later and a ticket table of LaterRows rows or
 // more, the workspace opens before the business-time view exists. The KPIs
 // of the tickets and of the view wait (a composite of one too), the
-// surveys' KPI has its value; the period is the one the full data shows.
+// surveys' KPIs have their values; the first period is the one the full
+// data shows (February: without the view's KPIs, three of five would end in
+// March), and a dimension only the view has (calendar) is offered.
 // Finish then makes the view and hands the database to a workspace whose
 // every KPI equals the one opened without Later; closing the first leaves
 // it working.
@@ -55,7 +74,7 @@ func TestBusinessLater(t *testing.T) {
 	defer workspace.SetLaterRows(1)()
 	ctx := context.Background()
 	cfg := laterConfig(t)
-	now := func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }
+	now := func() time.Time { return time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC) }
 	open := func(later bool) *workspace.Workspace {
 		ws, err := workspace.Open(ctx, workspace.Options{ConfigPath: cfg, Now: now, Later: later})
 		if err != nil {
@@ -97,9 +116,16 @@ func TestBusinessLater(t *testing.T) {
 	if !sc.Slice.Period.Equal(first.Slice.Period) || !sc.AsOf.Equal(first.AsOf) {
 		t.Errorf("first period while waiting %v (as of %v), want the full data's %v (as of %v)", sc.Slice.Period, sc.AsOf, first.Slice.Period, first.AsOf)
 	}
+	var dims []string
+	for _, d := range ws.Engine.Dimensions() {
+		dims = append(dims, d.Name)
+	}
+	if strings.Join(dims, " ") != "priority calendar" {
+		t.Errorf("dimensions while waiting %v, want priority calendar", dims)
+	}
 	for _, r := range sc.Results {
 		waits := kpi.IsWaiting(r.Err)
-		if want := r.Def.ID != "promoters"; waits != want {
+		if want := !strings.Contains("promoters detractors answers", r.Def.ID); waits != want {
 			t.Errorf("%s: waiting %v (err %v), want %v", r.Def.ID, waits, r.Err, want)
 		}
 	}

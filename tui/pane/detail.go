@@ -57,7 +57,7 @@ func RenderDetail(st style.Styles, d Detail, w, h int) (lines []string, tableTop
 		if errors.Is(err, kpi.ErrNotSliceable) {
 			return notSliceable(st, d, err, w), -1
 		}
-		if wt := (*kpi.WaitingError)(nil); errors.As(err, &wt) && wt.Pending() {
+		if waiting(err) {
 			return waitingLines(st, d, err, w), -1
 		}
 		return errorLines(st, d, err, w), -1

@@ -196,7 +196,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 	row := r.Total
 	flag := Cell{Text: " "}
 	switch {
-	case r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) && !kpi.IsWaiting(r.Err) || t.Warned:
+	case r.Err != nil && !errors.Is(r.Err, kpi.ErrNotSliceable) && !waiting(r.Err) || t.Warned:
 		flag = Cell{Text: "!", Style: st.WarnText}
 	case row.LowN:
 		flag = Cell{Text: "?", Style: st.WarnText}
@@ -206,7 +206,7 @@ func tileCells(st style.Styles, t Tile) []Cell {
 		// The filter does not apply to this KPI's table: not an error in the data.
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, {Text: name.Text, Style: st.MutedText}, {Text: "n/a", Style: st.MutedText}}
 	}
-	if w := (*kpi.WaitingError)(nil); errors.As(r.Err, &w) && w.Pending() {
+	if waiting(r.Err) {
 		// Its table is being made (the business hours of large tickets).
 		return []Cell{{Text: "·", Style: st.MutedText}, {Text: " "}, name, {Text: "…", Style: st.MutedText}}
 	}
@@ -273,4 +273,11 @@ func ValueText(d *kpi.Def, v *float64, approx bool) string {
 		return "~" + d.FormatValue(v)
 	}
 	return d.FormatValue(v)
+}
+
+// waiting reports whether err says that a KPI waits for its table, still
+// being made (kpi.WaitingError); once that failed, it is an error.
+func waiting(err error) bool {
+	var w *kpi.WaitingError
+	return errors.As(err, &w) && w.Pending()
 }
