@@ -190,7 +190,7 @@ func (l *Live) Start(paths []string) error {
 		}
 		w.SetSettle(l.opt.Settle)
 	}
-	l.rollups.start(ws)
+	l.startRollups(ws) // later.go: none while its ticket KPIs wait
 	l.checkInBackground(ws)
 	l.finishLater(ws) // later.go
 	if w != nil {
@@ -285,7 +285,7 @@ func (l *Live) Reload(ctx context.Context) (State, error) {
 	st := State{Workspace: ws, Loaded: l.opt.Now(), Warnings: warnings}
 	// Built before anyone queries ws: its queries then wait for the totals
 	// rather than read the same rows at the same time.
-	l.rollups.start(ws)
+	l.startRollups(ws) // later.go: none while its ticket KPIs wait
 	var old *workspace.Workspace
 	var checks *check
 	done := l.publish(func() (Change, bool) {
