@@ -94,3 +94,92 @@ func (c changes) skipChecked(t *testing.T, kind Kind) Change {
 		}
 	}
 }
+
+// A reload while the business hours are being made stops that (its context
+// ends) and the reloaded data completes instead; Close while they are made
+// stops them and returns.
+func TestLiveLaterStoppedByReloadAndClose(t *testing.T) {
+	old := workspace.LaterRows
+	workspace.LaterRows = 1
+	defer func() { workspace.LaterRows = old }()
+	calls := make(chan context.Context, 4)
+	release := make(chan struct{})
+	workspace.FinishHook = func(ctx context.Context) error {
+		calls <- ctx
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	defer func() { workspace.FinishHook = nil }()
+	ctx := context.Background()
+	opt := workspace.Options{ConfigPath: "../workspace/testdata/business/kpiscope.yaml", Later: true,
+		Now: func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) }}
+	start := func() (*Live, changes) {
+		ws, err := workspace.Open(ctx, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := New(ctx, ws, Options{
+			Open:  func(ctx context.Context) (*workspace.Workspace, error) { return workspace.Open(ctx, opt) },
+			Grace: time.Millisecond,
+		})
+		got := make(changes, 16)
+		l.Subscribe(Notify(func(c Change) { got <- c }))
+		if err := l.Start(nil); err != nil {
+			t.Fatal(err)
+		}
+		return l, got
+	}
+	wait := func(what string) context.Context {
+		t.Helper()
+		select {
+		case c := <-calls:
+			return c
+		case <-time.After(waitLong):
+			t.Fatalf("%s: Finish never ran", what)
+		}
+		return nil
+	}
+	stopped := func(what string, c context.Context) {
+		t.Helper()
+		select {
+		case <-c.Done():
+		case <-time.After(waitLong):
+			t.Fatalf("%s: the first Finish was not stopped", what)
+		}
+	}
+
+	l, got := start()
+	first := wait("start")
+	if _, err := l.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got.skipChecked(t, Reloaded)
+	stopped("reload", first)
+	wait("the reload") // the reloaded data's own Finish
+	close(release)
+	done := got.skipChecked(t, Completed)
+	if done.Workspace != l.Current().Workspace || done.Workspace.Engine.Waiting() != "" {
+		t.Fatal("the reloaded data did not complete")
+	}
+	sc, err := done.Workspace.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month, Period: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}, []string{"first_response_bh"})
+	if err != nil || sc.Find("first_response_bh").Err != nil {
+		t.Fatalf("the completed data: %v %v", err, sc.Find("first_response_bh").Err)
+	}
+	l.Close()
+
+	release = make(chan struct{})
+	l, _ = start()
+	c := wait("second start")
+	closed := make(chan struct{})
+	go func() { l.Close(); close(closed) }()
+	stopped("close", c)
+	select {
+	case <-closed:
+	case <-time.After(waitLong):
+		t.Fatal("Close did not return while the business hours were made")
+	}
+}

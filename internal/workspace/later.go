@@ -98,6 +98,10 @@ func (w *Workspace) businessLater(ctx context.Context, cfg *config.Config, defs 
 	return defs, nil
 }
 
+// FinishHook, when set (by tests of the programs that run Finish), runs
+// first in every Finish, with its context; an error stops Finish there.
+var FinishHook func(ctx context.Context) error
+
 // Pending reports whether the workspace opened without something Finish
 // makes: its ticket KPIs wait for it (kpi.Engine.Waiting).
 func (w *Workspace) Pending() bool { return w.later != nil }
@@ -122,7 +126,13 @@ func (w *Workspace) Finish(ctx context.Context) (*Workspace, error) {
 		return nil, errors.New("workspace: already made, or being made")
 	}
 	began := time.Now()
-	err := lt.plan.make(ctx, w.DB, lt.step)
+	var err error
+	if FinishHook != nil {
+		err = FinishHook(ctx)
+	}
+	if err == nil {
+		err = lt.plan.make(ctx, w.DB, lt.step)
+	}
 	var eng *kpi.Engine
 	if err == nil {
 		eng, err = kpi.New(ctx, w.DB, lt.defs, lt.opt)
