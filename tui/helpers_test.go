@@ -107,6 +107,12 @@ type sideEffect struct {
 // ticks are not fed back (they would tick forever); terminal messages are
 // returned as side effects.
 func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
+	return driveSeen(m, cmd, nil)
+}
+
+// driveSeen is drive calling seen (when not nil) with the model after each
+// message fed back, as the program would draw it.
+func driveSeen(m Model, cmd tea.Cmd, seen func(Model)) (Model, []sideEffect) {
 	queue := []tea.Cmd{cmd}
 	var side []sideEffect
 	for len(queue) > 0 {
@@ -125,6 +131,9 @@ func drive(m Model, cmd tea.Cmd) (Model, []sideEffect) {
 			next, c2 := m.Update(msg)
 			m = next.(Model)
 			queue = append(queue, c2)
+			if seen != nil {
+				seen(m)
+			}
 		default:
 			side = append(side, sideEffect{kind: reflect.TypeOf(msg).Name(), text: fmt.Sprint(msg)})
 		}

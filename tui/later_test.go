@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"kpiscope/internal/kpi"
 	"kpiscope/internal/workspace"
 )
@@ -111,28 +109,13 @@ func TestWaitingKPIsThenCompleted(t *testing.T) {
 	defer func(d time.Duration) { progressAfter = d }(progressAfter)
 	progressAfter = 0 // each group's KPIs drawn as computed, as on large data
 	next, cmd := m.Update(EngineMsg{Engine: nw.Engine, Refreshed: testNow.Add(time.Hour), Completed: true})
-	m = next.(Model)
 	// Message by message, as the program would: the surveys' KPI keeps its
 	// number while the new engine's scorecard fills in.
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
+	m, _ = driveSeen(next.(Model), cmd, func(m Model) {
+		if line := promoters(screen(m)); !strings.Contains(line, "50.0%") {
+			t.Errorf("the surveys' KPI lost its number during the swap: %q", line)
 		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case resultMsg, startMsg:
-			next, c2 := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, c2)
-			if line := promoters(screen(m)); !strings.Contains(line, "50.0%") {
-				t.Errorf("the surveys' KPI lost its number during the swap: %q", line)
-			}
-		}
-	}
+	})
 	sc, err := nw.Engine.Compute(ctx, kpi.Slice{Grain: kpi.Month}, []string{"resolution_time"}, kpi.WithoutExtras())
 	if err != nil {
 		t.Fatal(err)

@@ -106,10 +106,9 @@ type queries struct {
 
 	// carry is the scorecard shown when an engine replaced one whose KPIs
 	// waited for a table (EngineMsg.Completed): the same data, so until the
-	// new engine's scorecard of that slice (carryKey) is whole, the KPIs it
-	// has not answered yet keep the numbers they had (withCarried).
-	carry    *kpi.Scorecard
-	carryKey string
+	// new engine's scorecard is whole, the KPIs it has not answered yet keep
+	// the numbers they had, when it is of the same slice (withCarried).
+	carry *kpi.Scorecard
 }
 
 func newQueries(ctx context.Context, d Deps) queries {
@@ -648,11 +647,11 @@ func (qs queries) Update(msg tea.Msg) (queries, tea.Cmd) {
 	if res.seq != q.seq || res.gen != qs.gen || res.key != q.want {
 		return qs, nil
 	}
-	if res.kind == scoreQuery && qs.carry != nil && sameRequest(res.key, qs.carryKey) {
+	if res.kind == scoreQuery && qs.carry != nil {
 		res.sc = withCarried(res.sc, qs.carry)
-	}
-	if res.kind == scoreQuery && !res.partial {
-		qs.carry, qs.carryKey = nil, ""
+		if !res.partial {
+			qs.carry = nil
+		}
 	}
 	if res.partial {
 		if !q.loading {
@@ -742,19 +741,11 @@ func (m Model) runDetail() (Model, tea.Cmd) {
 // keepShown makes the scorecard on screen the carry of the engine replacing
 // the current one (queries.carry): call it before setEngine.
 func (qs queries) keepShown() queries {
-	qs.carry, qs.carryKey = nil, ""
+	qs.carry = nil
 	if qs.score.sc != nil && qs.score.err == nil && !qs.score.partial {
-		qs.carry, qs.carryKey = qs.score.sc, qs.score.key
+		qs.carry = qs.score.sc
 	}
 	return qs
-}
-
-// sameRequest reports whether two request keys (requestKey) ask the same
-// slice and KPIs, of whichever engine.
-func sameRequest(a, b string) bool {
-	_, a, _ = strings.Cut(a, "|")
-	_, b, _ = strings.Cut(b, "|")
-	return a == b
 }
 
 // withCarried is sc with, for each KPI it lacks (not answered yet), carry's

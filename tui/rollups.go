@@ -85,11 +85,7 @@ func (r rollupWatch) note(w int) (long, short string) {
 		if what, short := r.eng.WaitsFor(); what != "" {
 			// "computing the business hours of tickets 41% (20s)"
 			// the short one, for 80 columns: "business hours 41%"
-			p := r.eng.WaitingProgress()
-			pct, _, _ := strings.Cut(p, " (")
-			if strings.HasPrefix(pct, "(") {
-				pct = "" // no percentage known, only the time
-			}
+			p, pct := r.eng.WaitingProgress()
 			return strings.TrimSpace("computing " + clean(what) + " " + p), strings.TrimSpace(clean(short) + " " + pct)
 		}
 	}

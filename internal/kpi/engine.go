@@ -703,7 +703,7 @@ func (e *Engine) scanEnds() {
 		}
 	}
 	for _, d := range e.Defs() {
-		if !e.spanned(d) && !(d.Type == Composite && IsWaiting(e.problems[d.ID])) {
+		if !e.spanned(d) {
 			continue
 		}
 		if sp := e.spanOf(d); !sp.hi.IsZero() {

@@ -54,15 +54,23 @@ func (w *Waiting) Text() string {
 // (20s)", or less when that is not known.
 func (w *Waiting) Progress() string {
 	var parts []string
-	if w.State != nil {
-		if done, err := w.State(); err == nil && done >= 0 && done <= 1 {
-			parts = append(parts, fmt.Sprintf("%d%%", int(done*100)))
-		}
+	if p := w.Percent(); p != "" {
+		parts = append(parts, p)
 	}
 	if !w.Since.IsZero() {
 		parts = append(parts, fmt.Sprintf("(%s)", time.Since(w.Since).Round(time.Second)))
 	}
 	return strings.Join(parts, " ")
+}
+
+// Percent is how far it is, "41%"; "" when that is not known.
+func (w *Waiting) Percent() string {
+	if w.State != nil {
+		if done, err := w.State(); err == nil && done >= 0 && done <= 1 {
+			return fmt.Sprintf("%d%%", int(done*100))
+		}
+	}
+	return ""
 }
 
 // Failed is why the awaited tables could not be made (nil while they are
@@ -119,13 +127,14 @@ func (e *Engine) WaitsFor() (what, short string) {
 	return e.opt.Waiting.What, cmp.Or(e.opt.Waiting.Short, e.opt.Waiting.What)
 }
 
-// WaitingProgress is how far what the engine's KPIs wait for is ("41%
-// (20s)"; Waiting.Progress); "" when none waits.
-func (e *Engine) WaitingProgress() string {
+// WaitingProgress is how far what the engine's KPIs wait for is: with
+// for how long ("41% (20s)"; Waiting.Progress), and the percentage alone
+// ("41%"; "" when not known). Both "" when none waits.
+func (e *Engine) WaitingProgress() (progress, percent string) {
 	if e.opt.Waiting == nil {
-		return ""
+		return "", ""
 	}
-	return e.opt.Waiting.Progress()
+	return e.opt.Waiting.Progress(), e.opt.Waiting.Percent()
 }
 
 // WaitingFailed is why what the engine's waiting KPIs wait for failed; nil
@@ -182,15 +191,20 @@ func (e *Engine) waitingInputs() {
 
 // spanned reports whether d's dates count in the data's range: a KPI
 // without a problem, or one waiting whose table is loaded (the tickets'
-// clock-time KPIs, waiting for the business-time view), so that the first
-// screen's period is the one the engine replacing this one will show.
+// clock-time KPIs, waiting for the business-time view) or whose span is
+// given (waitingSpan), or a waiting composite (of its inputs' spans), so
+// that the first screen's period is the one the engine replacing this one
+// will show.
 func (e *Engine) spanned(d *Def) bool {
 	err := e.problems[d.ID]
 	if err == nil {
 		return true
 	}
-	if !IsWaiting(err) || d.Type == Composite {
+	if !IsWaiting(err) {
 		return false
+	}
+	if d.Type == Composite {
+		return true
 	}
 	_, ok := e.tables[d.Source]
 	_, later := e.waitingSpan(d)

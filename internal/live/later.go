@@ -73,15 +73,7 @@ func (l *Live) startRollups(ws *workspace.Workspace) {
 // the channel closes once it returned (at once when nothing ran), for
 // whoever closes ws.
 func (l *Live) stopFinish(ws *workspace.Workspace) <-chan struct{} {
-	l.mu.Lock()
-	b := l.finishing[ws]
-	delete(l.finishing, ws)
-	l.mu.Unlock()
-	if b == nil {
-		return closed
-	}
-	b.cancel()
-	return b.done
+	return stopRun(&l.mu, l.finishing, ws)
 }
 
 // complete makes nw, the workspace ws's Finish returned, current in ws's

@@ -70,10 +70,16 @@ func (r *rollups) start(ws *workspace.Workspace) {
 // queries are interrupted. The channel closes once the build has returned
 // (at once when none ran), for whoever closes ws.
 func (r *rollups) stop(ws *workspace.Workspace) <-chan struct{} {
-	r.mu.Lock()
-	b := r.running[ws]
-	delete(r.running, ws)
-	r.mu.Unlock()
+	return stopRun(&r.mu, r.running, ws)
+}
+
+// stopRun takes ws's run out of running (under mu) and stops it without
+// waiting: the channel closes once it returned, at once when none ran.
+func stopRun(mu *sync.Mutex, running map[*workspace.Workspace]*build, ws *workspace.Workspace) <-chan struct{} {
+	mu.Lock()
+	b := running[ws]
+	delete(running, ws)
+	mu.Unlock()
 	if b == nil {
 		return closed
 	}

@@ -101,6 +101,12 @@ func withBusiness(ctx context.Context, db *store.DB, cfg *config.Config, biz *co
 	if err != nil || bp == nil {
 		return defs, err
 	}
+	return bp.now(ctx, db, defs, eopt, step)
+}
+
+// now makes the view, tells the engine about it and binds the business-time
+// built-ins to it: the whole of withBusiness once planned.
+func (bp *businessPlan) now(ctx context.Context, db *store.DB, defs []*kpi.Def, eopt *kpi.Options, step func(string, float64)) ([]*kpi.Def, error) {
 	if err := bp.make(ctx, db, step); err != nil {
 		return nil, err
 	}

@@ -68,11 +68,7 @@ func (w *Workspace) businessLater(ctx context.Context, cfg *config.Config, defs 
 		return defs, err
 	}
 	if bp.reused || bp.rows < LaterRows {
-		if err := bp.make(ctx, w.DB, opt.step); err != nil {
-			return nil, err
-		}
-		bp.options(eopt)
-		return bp.bind(defs)
+		return bp.now(ctx, w.DB, defs, eopt, opt.step)
 	}
 	if defs, err = bp.bind(defs); err != nil {
 		return nil, err
